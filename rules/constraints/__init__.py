@@ -1,0 +1,3 @@
+"""Family package."""
+
+RULES: tuple[type, ...] = ()

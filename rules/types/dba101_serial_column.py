@@ -1,0 +1,68 @@
+"""DBA101 serial-column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+
+SERIAL_TYPES = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+
+
+class SerialColumn(StatementRule):
+    """A column declared `serial`, `bigserial` or `smallserial`.
+
+    ## What it does
+    Flags `serial`, `bigserial`, `smallserial` and `serial2/4/8` columns in CREATE TABLE,
+    ADD COLUMN and ALTER COLUMN TYPE.
+
+    ## Why is this bad?
+    `serial` is not a type but a shorthand for an integer column, a separately owned sequence and
+    a `nextval()` default. The sequence has its own permissions and ownership, is not copied by
+    `CREATE TABLE ... (LIKE ...)`, and explicit ids inserted by hand silently collide with it
+    later. The SQL-standard identity column ties the sequence to the column and, with `ALWAYS`,
+    rejects stray explicit ids. `serial` and `smallserial` are also 32/16-bit: keys run out.
+
+    ## Example
+    ```sql
+    CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);
+    ```
+
+    ## References
+    - PostgreSQL documentation, "Serial Types" and `CREATE TABLE ... GENERATED ... AS IDENTITY`
+    - Peter Eisentraut, "Waiting for PostgreSQL 10 – identity columns"
+    """
+
+    code = "DBA101"
+    name = "serial-column"
+    family = "types"
+    severity = Severity.WARNING
+    targets = TYPE_EVENTS
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        for table, column, type_, _definition in typed_columns(event):
+            base = SERIAL_TYPES.get(type_.builtin or "")
+            if base is None or type_.array:
+                continue
+            yield ctx.report(
+                type_.span,
+                f"Column {table}.{column} is declared {type_.name}, which creates a separately owned "
+                f"{base} sequence",
+                hint=f"use `{column} bigint GENERATED ALWAYS AS IDENTITY`",
+            )

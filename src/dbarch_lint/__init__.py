@@ -1,0 +1,30 @@
+"""dbarch-lint: a static schema linter and migration-safety checker for SQL.
+
+The public API: `lint_paths` and `lint_sql` for tools that embed the linter, `hookimpl` for
+plugins, and the types they return.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dbarch_lint.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+__all__ = ["Finding", "LintResult", "Severity", "__version__", "hookimpl", "lint_paths", "lint_sql"]
+
+if TYPE_CHECKING:
+    from dbarch_lint.findings import Finding, LintResult, Severity
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `import dbarch_lint` stays cheap for the command line and plugins.
+    if name in ("lint_paths", "lint_sql"):
+        from dbarch_lint import api
+
+        return getattr(api, name)
+    if name in ("Finding", "LintResult", "Severity"):
+        from dbarch_lint import findings
+
+        return getattr(findings, name)
+    raise AttributeError(name)

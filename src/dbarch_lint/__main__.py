@@ -1,0 +1,5 @@
+"""`python -m dbarch_lint` runs the command line."""
+
+from dbarch_lint.cli import main
+
+main()

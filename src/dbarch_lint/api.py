@@ -1,0 +1,121 @@
+"""The Python API, and the run the command line is a thin wrapper around."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbarch_lint import config as cfg
+from dbarch_lint import discovery
+from dbarch_lint.context import Settings
+from dbarch_lint.engine import RunConfig, lint
+from dbarch_lint.findings import Finding, LintResult
+from dbarch_lint.plugins import PluginHost
+
+
+@dataclass(slots=True)
+class Run:
+    """A prepared run: the resolved config, the plugins, and the files in replay order."""
+
+    config: cfg.Config
+    host: PluginHost
+    inputs: list[discovery.Input]
+    targets: set[str]
+    errors: list[str] = field(default_factory=list)
+    runner: str = "plain"
+
+
+def prepare(
+    paths: Sequence[str],
+    config: cfg.Config,
+    cwd: str | None = None,
+    stdin_text: str | None = None,
+    stdin_filename: str | None = None,
+    autoload_plugins: bool = True,
+) -> Run:
+    """Discover the history and the targets for `paths` under `config`."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    host = PluginHost(config.plugins, autoload=autoload_plugins)
+    excluded = [*config.exclude, *config.extend_exclude]
+    errors: list[str] = []
+    if paths:
+        files, missing = discovery.expand(paths, cwd, excluded)
+    else:
+        defaults = [os.path.join(config.root, g) for g in config.migrations] or [cwd]
+        files, missing = discovery.expand(defaults, cwd, excluded)
+    errors.extend(f"{p}: no such file or directory" for p in missing)
+    history_files: list[str] = []
+    if config.migrations and paths:
+        history_files, _ = discovery.expand([os.path.join(config.root, g) for g in config.migrations], cwd, excluded)
+    shown = {f: _shown(f, cwd, stdin_filename) for f in [*files, *history_files]}
+    target_paths = {shown[f] for f in files}
+    ordered = discovery.order_plain(list(dict.fromkeys(shown[f] for f in [*history_files, *files])))
+    by_shown = {v: k for k, v in shown.items()}
+    inputs = []
+    for path in ordered:
+        fs_path = by_shown[path]
+        inputs.append(
+            discovery.read(path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin_text)
+        )
+    return Run(config, host, inputs, target_paths, errors)
+
+
+def _shown(path: str, cwd: str, stdin_filename: str | None) -> str:
+    if path == discovery.STDIN:
+        return discovery.display_path(stdin_filename, cwd) if stdin_filename else "<stdin>"
+    return discovery.display_path(path, cwd)
+
+
+def execute(run: Run) -> LintResult:
+    """Lint a prepared run."""
+    rules = run.host.rules()
+    config = run.config
+    prefixes = tuple(sorted({re.sub(r"\d+$", "", r.code) for r in rules if not r.code.startswith("DBA")}))
+    run_config = RunConfig(
+        enabled=cfg.enabled_codes(config, rules),
+        severity=cfg.severities(config, rules),
+        rule_options=cfg.rule_options(config, rules),
+        per_file_ignores=tuple((pattern, tuple(codes)) for pattern, codes in config.per_file_ignores.items()),
+        settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
+        plugin_prefixes=prefixes,
+    )
+    for codes in config.per_file_ignores.values():
+        cfg.resolve_tokens(codes, rules, "per-file-ignores")
+    result = lint(run.inputs, run.targets, rules, run_config)
+    findings = list(result.findings)
+    run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
+    return LintResult(
+        tuple(findings), result.files, result.statements, result.rules, result.tool_version,
+        tuple(run.errors), result.sources,
+    )
+
+
+def dataclass_dict(config: cfg.Config) -> dict[str, Any]:
+    """The config as a plain mapping (for plugins)."""
+    return {name: getattr(config, name) for name in config.__slots__}  # type: ignore[attr-defined]
+
+
+def lint_paths(
+    paths: Sequence[str],
+    *,
+    config_path: str | None = None,
+    cwd: str | None = None,
+    **settings: Any,
+) -> LintResult:
+    """Lint files as `dbarch-lint check` would; `settings` override the config (snake_case keys)."""
+    config = cfg.load(config_path or cfg.find_config(cwd or os.getcwd()))
+    for key, value in settings.items():
+        cfg.apply(config, key.replace("_", "-"), value, where="lint_paths()")
+    return execute(prepare(paths, config, cwd))
+
+
+def lint_sql(sql: str, *, path: str = "<string>.sql", **settings: Any) -> list[Finding]:
+    """Lint one SQL text with default settings (plus `settings`); return its findings."""
+    config = cfg.Config()
+    for key, value in settings.items():
+        cfg.apply(config, key.replace("_", "-"), value, where="lint_sql()")
+    run = prepare([discovery.STDIN], config, stdin_text=sql, stdin_filename=path)
+    return list(execute(run).findings)

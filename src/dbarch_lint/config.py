@@ -1,0 +1,236 @@
+"""Configuration: `[tool.dbarch-lint]` in pyproject.toml or a `dbarch-lint.toml`, merged with the
+command line (which wins), validated strictly: unknown keys, codes and values are usage errors
+with a "did you mean" suggestion."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbarch_lint.errors import UsageError
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import Rule
+
+FORMATS_BUILTIN = ("text", "json", "sarif", "github", "gcc", "gitlab")
+FAIL_ON = ("error", "warning", "info", "never")
+RUNNERS = ("auto", "plain", "flyway", "golang-migrate", "dbmate", "diesel", "sqitch", "alembic", "django")
+DIALECTS = ("postgres",)
+PG_VERSIONS = range(10, 19)
+
+
+@dataclass(slots=True)
+class Config:
+    """Every setting, with its default. Field names are the config keys with `_` for `-`."""
+
+    format: str = "text"
+    output_file: str | None = None
+    dialect: str = "postgres"
+    pg_version: int = 16
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    fail_on: str = "warning"
+    runner: str = "auto"
+    assume_in_transaction: bool | None = None
+    diff_base: str | None = None
+    baseline: str | None = None
+    show_source: bool = False
+    color: bool | None = None
+    jobs: int | None = None
+    cache: bool = True
+    migrations: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    extend_exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    per_file_dialect: dict[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    plugins: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Not settable from files:
+    path: str | None = None  # the config file read, if any
+    root: str = "."  # globs in config are relative to this directory
+
+
+_FILE_KEYS = {f.name.replace("_", "-"): f for f in dataclasses.fields(Config) if f.name not in ("path", "root")}
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean "x"?)` for the closest choice, or nothing."""
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{match[0]}"?)' if match else ""
+
+
+def find_config(start: str) -> str | None:
+    """The nearest `dbarch-lint.toml`, or `pyproject.toml` with `[tool.dbarch-lint]`, upward."""
+    directory = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(directory, "dbarch-lint.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        pyproject = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            try:
+                with open(pyproject, "rb") as handle:
+                    if "dbarch-lint" in tomllib.load(handle).get("tool", {}):
+                        return pyproject
+            except (OSError, tomllib.TOMLDecodeError):
+                pass
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def load(path: str | None) -> Config:
+    """Read and validate a config file (None: defaults)."""
+    config = Config()
+    if path is None:
+        return config
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as error:
+        raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path}: invalid TOML: {error}") from None
+    table = document.get("tool", {}).get("dbarch-lint", {}) if path.endswith("pyproject.toml") else document
+    config.path = path
+    config.root = os.path.dirname(os.path.abspath(path))
+    for key, value in table.items():
+        apply(config, key, value, where=path)
+    return config
+
+
+def apply(config: Config, key: str, value: Any, where: str = "command line") -> None:
+    """Set one setting after checking its type and value."""
+    spec = _FILE_KEYS.get(key)
+    if spec is None:
+        raise UsageError(f"{where}: unknown setting {key!r}{suggest(key, _FILE_KEYS)}")
+    value = _check_type(key, value, spec.type, where)
+    choices = {"format": None, "fail-on": FAIL_ON, "runner": RUNNERS, "dialect": DIALECTS}.get(key)
+    if choices and value not in choices:
+        raise UsageError(f"{where}: {key} = {value!r} is not one of {', '.join(choices)}{suggest(str(value), choices)}")
+    if key == "pg-version" and value not in PG_VERSIONS:
+        raise UsageError(f"{where}: pg-version = {value} is not supported (use 10 to 18)")
+    if key == "severity":
+        for code, level in value.items():
+            if level not in ("error", "warning", "info"):
+                raise UsageError(f"{where}: severity of {code} = {level!r} is not error, warning or info{suggest(str(level), ['error', 'warning', 'info'])}")
+    if key == "jobs" and value is not None and value < 1:
+        raise UsageError(f"{where}: jobs must be at least 1")
+    setattr(config, spec.name, value)
+
+
+def _check_type(key: str, value: Any, annotation: Any, where: str) -> Any:
+    text = str(annotation)
+    if "list[str]" in text:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{where}: {key} must be a list of strings")
+    elif text.startswith("dict"):
+        if not isinstance(value, dict):
+            raise UsageError(f"{where}: {key} must be a table")
+        if key == "per-file-ignores":
+            value = {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+    elif "bool" in text and "int" not in text:
+        if not isinstance(value, bool):
+            raise UsageError(f"{where}: {key} must be true or false")
+    elif "int" in text:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"{where}: {key} must be an integer")
+    elif "str" in text and not isinstance(value, str):
+        raise UsageError(f"{where}: {key} must be a string")
+    return value
+
+
+# --- selection, severity and rule options ----------------------------------------------------
+
+
+def resolve_tokens(tokens: Sequence[str], rules: Sequence[type[Rule]], what: str) -> set[str]:
+    """The codes named by codes, code prefixes or rule names; unknown ones are usage errors."""
+    codes: set[str] = set()
+    names = {r.name: r.code for r in rules}
+    for raw in tokens:
+        token = raw.strip()
+        if not token:
+            continue
+        if token.lower() in names:
+            codes.add(names[token.lower()])
+            continue
+        matched = {r.code for r in rules if r.code.startswith(token.upper())}
+        if not matched:
+            raise UsageError(f"{what}: unknown rule code or name {token!r}{suggest(token, [*names, *(r.code for r in rules)])}")
+        codes |= matched
+    return codes
+
+
+def enabled_codes(config: Config, rules: Sequence[type[Rule]]) -> frozenset[str]:
+    """Which rules run: `select` replaces the defaults, `extend-select` adds, `ignore` wins."""
+    if config.select is not None:
+        enabled = resolve_tokens(config.select, rules, "select")
+    else:
+        enabled = {r.code for r in rules if r.default_enabled}
+    enabled |= resolve_tokens(config.extend_select, rules, "extend-select")
+    enabled -= resolve_tokens(config.ignore, rules, "ignore")
+    enabled.add("DBA000")  # cannot be ignored
+    return frozenset(enabled)
+
+
+def severities(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Severity]:
+    """Severity overrides by code."""
+    overrides: dict[str, Severity] = {}
+    for token, level in config.severity.items():
+        for code in resolve_tokens([token], rules, "severity"):
+            overrides[code] = Severity(level)
+    return overrides
+
+
+def rule_options(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Any]:
+    """Each configured rule's Options instance, validated against its declared fields."""
+    options: dict[str, Any] = {}
+    by_code = {r.code: r for r in rules}
+    for token, values in config.rules.items():
+        codes = resolve_tokens([token], rules, "rules")
+        if len(codes) != 1:
+            raise UsageError(f"rules.{token}: options must name exactly one rule (a code or a name)")
+        rule = by_code[codes.pop()]
+        fields = rule.option_fields()
+        if not isinstance(values, Mapping):
+            raise UsageError(f"rules.{token} must be a table of options")
+        kwargs = {}
+        for key, value in values.items():
+            spec = fields.get(key)
+            if spec is None:
+                known = ", ".join(fields) or "none"
+                raise UsageError(f"rules.{token}: unknown option {key!r}{suggest(key, fields)} (options: {known})")
+            default = spec.default if spec.default is not dataclasses.MISSING else spec.default_factory()  # type: ignore[misc]
+            _check_option(f"rules.{token}.{key}", value, default)
+            kwargs[spec.name] = tuple(value) if isinstance(default, tuple) else value
+        try:
+            options[rule.code] = rule.Options(**kwargs)
+        except (TypeError, ValueError) as error:
+            raise UsageError(f"rules.{token}: {error}") from None
+    return options
+
+
+def _check_option(where: str, value: Any, default: Any) -> None:
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, (tuple, list)):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    else:
+        ok = True
+    if not ok:
+        raise UsageError(f"{where} must be {type(default).__name__.replace('tuple', 'a list of strings')}, not {value!r}")

@@ -1,0 +1,105 @@
+"""What a rule sees while it runs, and what it hands back (`Report`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbarch_lint.findings import Fix
+from dbarch_lint.ir import QName, Span, Statement
+from dbarch_lint.schema import Origin, Schema, Table
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedSpan:
+    """Another place a report refers to."""
+
+    origin: Origin
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A problem a rule found. The engine turns it into a `Finding` (code, position, url).
+
+    `origin` is set by schema rules, whose findings point into any file of the replay; statement
+    rules leave it None (the current statement).
+    """
+
+    span: Span
+    message: str
+    hint: str | None = None
+    related: tuple[RelatedSpan, ...] = ()
+    origin: Origin | None = None
+    fix: Fix | None = None
+
+
+@dataclass(slots=True)
+class Settings:
+    """Run-wide settings rules may read."""
+
+    pg_version: int = 16
+    dialect: str = "postgres"
+
+
+@dataclass(slots=True)
+class RuleContext:
+    """The context of one statement in a target file (reused across a file's statements)."""
+
+    path: str
+    file_index: int
+    schema: Schema
+    settings: Settings
+    text: bytes = b""  # the file, UTF-8
+    statement: Statement = field(default=None)  # type: ignore[assignment]
+    options: Any = None
+
+    def is_new_table(self, name: QName) -> bool:
+        """Whether the table was created earlier in this migration (nobody reads it yet).
+
+        A table the replay never saw is an existing table.
+        """
+        table = self.schema.table(name)
+        return table is not None and table.origin is not None and table.origin.file_index == self.file_index
+
+    def table(self, name: QName) -> Table | None:
+        """The table as it is just before this statement, if the replay knows it."""
+        return self.schema.table(name)
+
+    def source(self, span: Span) -> str:
+        """The source text of a span (for `exact` spans; others give their start onwards)."""
+        end = span.end if span.end > span.start else span.start
+        return self.text[span.start : end].decode("utf-8", errors="replace")
+
+    def report(
+        self,
+        span: Span,
+        message: str,
+        hint: str | None = None,
+        related: Iterable[RelatedSpan] = (),
+        fix: Fix | None = None,
+    ) -> Report:
+        """A report at `span` in the current statement."""
+        return Report(span, message, hint, tuple(related), None, fix)
+
+
+@dataclass(slots=True)
+class SchemaContext:
+    """The context of a schema rule: the schema at the end of the replay."""
+
+    schema: Schema
+    settings: Settings
+    options: Any = None
+    target_files: frozenset[int] = frozenset()
+
+    def report(
+        self,
+        origin: Origin,
+        message: str,
+        hint: str | None = None,
+        span: Span | None = None,
+        related: Iterable[RelatedSpan] = (),
+    ) -> Report:
+        """A report in the statement at `origin` (at `span`, default the statement itself)."""
+        return Report(span or origin.span, message, hint, tuple(related), origin)

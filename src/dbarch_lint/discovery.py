@@ -1,0 +1,142 @@
+"""Finding input files, reading them, and putting the migration history in order."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbarch_lint.ir import Diagnostic, Span
+
+STDIN = "-"
+_DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".dbarch-lint-cache"}
+
+
+@dataclass(slots=True)
+class Input:
+    """One file of the run: where it is, how it is shown, its text or why it has none."""
+
+    path: str  # shown to users: relative to the working directory, POSIX separators
+    fs_path: str | None  # None for stdin
+    text: str | None = None
+    problem: Diagnostic | None = None  # DBA004 when unreadable
+    position_text: str = ""  # what positions of `problem` refer to, when there is no `text`
+    down: bool = False  # a down migration: linted, never replayed
+
+
+def display_path(path: str, cwd: str) -> str:
+    """A path relative to `cwd` when inside it, with `/` separators."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute, cwd)
+    except ValueError:
+        relative = absolute
+    if relative.startswith(".."):
+        relative = os.path.normpath(path) if not os.path.isabs(path) else absolute
+    return Path(relative).as_posix()
+
+
+def expand(paths: Sequence[str], cwd: str, excluded: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """Files named by paths, directories (recursively, `*.sql`) and globs; and the paths that
+    matched nothing (each a usage error)."""
+    patterns = tuple(excluded)
+    files: list[str] = []
+    missing: list[str] = []
+    for path in paths:
+        if path == STDIN:
+            files.append(STDIN)
+        elif os.path.isdir(path):
+            files.extend(p for p in _walk(path) if not _is_excluded(p, cwd, patterns))
+        elif os.path.exists(path):
+            files.append(path)
+        elif glob.has_magic(path):
+            matched = sorted(glob.glob(path, recursive=True))
+            for match in matched:
+                files.extend(_walk(match) if os.path.isdir(match) else [match])
+            if not matched:
+                missing.append(path)
+        else:
+            missing.append(path)
+    seen: set[str] = set()
+    unique = []
+    for file in files:
+        key = file if file == STDIN else os.path.abspath(file)
+        if key not in seen:
+            seen.add(key)
+            unique.append(file)
+    return unique, missing
+
+
+def _walk(root: str) -> list[str]:
+    found = []
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
+        found.extend(os.path.join(directory, n) for n in names if n.lower().endswith(".sql"))
+    return found
+
+
+def _is_excluded(path: str, cwd: str, patterns: tuple[str, ...]) -> bool:
+    if not patterns:
+        return False
+    shown = display_path(path, cwd)
+    return any(Path(shown).match(p) or glob.fnmatch.fnmatch(shown, p) for p in patterns)  # type: ignore[attr-defined]
+
+
+def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting `2` before `10` in every path component."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", path) if part)
+
+
+def is_down(path: str) -> bool:
+    """Whether a file is a down (revert) migration by its name."""
+    return _DOWN_FILE.search(path.replace("\\", "/")) is not None
+
+
+def order_plain(paths: Sequence[str]) -> list[str]:
+    """Natural sort, with each down migration right after its up migration."""
+
+    def key(path: str) -> tuple[tuple[tuple[int, int | str], ...], int]:
+        if is_down(path):
+            up = re.sub(r"down\.sql$", "up.sql", path, flags=re.I)
+            return natural_key(up), 1
+        return natural_key(path), 0
+
+    return sorted(paths, key=key)
+
+
+def read(path: str, fs_path: str | None, encoding: str, stdin_text: str | None = None) -> Input:
+    """Read and decode one file; problems become a DBA004 diagnostic, never an exception."""
+    item = Input(path, fs_path, down=is_down(path))
+    if fs_path is None:
+        item.text = (stdin_text or "").lstrip("\ufeff")
+        return item
+    try:
+        data = Path(fs_path).read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
+        return item
+    if b"\x00" in data[:8192]:
+        item.problem = Diagnostic("DBA004", "File is binary (it contains NUL bytes), not SQL text", Span(0, 0))
+        return item
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        item.position_text = data.decode(encoding, errors="replace")
+        offset = len(data[: error.start].decode(encoding, errors="replace").encode("utf-8"))
+        item.problem = Diagnostic(
+            "DBA004",
+            f"File is not valid {encoding}: byte 0x{data[error.start]:02x} at offset {error.start} "
+            f"cannot be decoded; save it as {encoding} or set `encoding` in the configuration",
+            Span(offset, offset + 1),
+        )
+        return item
+    except LookupError:
+        item.problem = Diagnostic("DBA004", f"Unknown encoding {encoding!r}", Span(0, 0))
+        return item
+    item.text = text.lstrip("\ufeff")
+    return item

@@ -1,0 +1,250 @@
+"""The pipeline: parse every file, replay the history while statement rules run on the targets,
+run schema rules, then apply suppressions, selection and severity, and sort."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbarch_lint import __version__
+from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
+from dbarch_lint.discovery import Input
+from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
+from dbarch_lint.ir import Diagnostic, ParsedFile, Span, Statement
+from dbarch_lint.parsing.postgres import parse_postgres
+from dbarch_lint.rule import Rule, SchemaRule, StatementRule
+from dbarch_lint.schema import Origin, Schema
+from dbarch_lint.source import SourceFile, extent_end
+from dbarch_lint.suppression import Suppression, Vocabulary, collect
+
+_MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
+
+
+@dataclass(slots=True)
+class RunConfig:
+    """Resolved settings for one run (see `config.py` for where they come from)."""
+
+    enabled: frozenset[str]
+    severity: dict[str, Severity] = field(default_factory=dict)
+    rule_options: dict[str, Any] = field(default_factory=dict)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    settings: Settings = field(default_factory=Settings)
+    plugin_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _File:
+    index: int
+    input: Input
+    source: SourceFile
+    parsed: ParsedFile
+    target: bool
+    down_from: int  # file index whose objects count as new (its own, or its up migration's)
+    down_offset: int  # statements starting at or after this byte offset are a down section
+
+
+def lint(inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]], run: RunConfig) -> LintResult:
+    """Lint `inputs` (the whole history, in replay order); report on files in `targets`."""
+    files = [_parse(i, item, item.path in targets) for i, item in enumerate(inputs)]
+    _link_down_migrations(files)
+    active = [r(run.rule_options.get(r.code)) for r in rules if r.code in run.enabled]
+    reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
+    crashes: list[tuple[int, Rule, Statement, Exception]] = []
+    schema = Schema()
+    dispatch: dict[type, list[StatementRule]] = defaultdict(list)
+    for rule in active:
+        if isinstance(rule, StatementRule):
+            for target in rule.targets:
+                dispatch[target].append(rule)
+    for file in files:
+        ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
+        for statement in file.parsed.statements:
+            if file.target:
+                ctx.statement = statement
+                for event in statement.events:
+                    for rule in dispatch.get(type(event), ()):
+                        ctx.options = rule.options
+                        try:
+                            reports[file.index].extend((rule, r) for r in rule.check(event, ctx))
+                        except Exception as error:  # a crashing rule must not stop the others
+                            crashes.append((file.index, rule, statement, error))
+            if not file.input.down and statement.span.start < file.down_offset:
+                schema.apply(statement, Origin(file.index, statement.index, file.input.path, statement.span))
+    target_indexes = frozenset(f.index for f in files if f.target)
+    for rule in active:
+        if isinstance(rule, SchemaRule):
+            sctx = SchemaContext(schema, run.settings, rule.options, target_indexes)
+            try:
+                for report in rule.check(sctx):
+                    if report.origin is not None and report.origin.file_index in target_indexes:
+                        reports[report.origin.file_index].append((rule, report))
+            except Exception as error:
+                crashes.append((-1, rule, Statement(0, Span(0, 0), "", ()), error))
+    findings = _findings(files, reports, crashes, rules, run)
+    return LintResult(
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        files=sum(1 for f in files if f.target),
+        statements=sum(len(f.parsed.statements) for f in files if f.target),
+        rules=tuple(r.info() for r in rules),
+        tool_version=__version__,
+        sources={f.input.path: f.source.text for f in files if f.target},
+    )
+
+
+def _parse(index: int, item: Input, target: bool) -> _File:
+    if item.text is None:
+        source = SourceFile(item.path, item.position_text)
+        parsed = ParsedFile((), (item.problem,) if item.problem else (), ())
+    else:
+        source = SourceFile(item.path, item.text)
+        parsed = parse_postgres(source)
+    match = _MIGRATE_DOWN.search(source.data)
+    down_offset = match.start() if match else len(source.data) + 1
+    return _File(index, item, source, parsed, target, index, down_offset)
+
+
+def _link_down_migrations(files: list[_File]) -> None:
+    """A down migration counts objects created by its up migration (the file before it) as new."""
+    for previous, file in zip(files, files[1:]):
+        if file.input.down and not previous.input.down:
+            file.down_from = previous.index
+
+
+def _findings(
+    files: list[_File],
+    reports: dict[int, list[tuple[Rule, Report]]],
+    crashes: list[tuple[int, Rule, Statement, Exception]],
+    rules: Sequence[type[Rule]],
+    run: RunConfig,
+) -> Iterator[Finding]:
+    by_code = {r.code: r for r in rules}
+    vocabulary = Vocabulary(
+        [r.code for r in rules], {r.name: r.code for r in rules}, ("DBA", *run.plugin_prefixes)
+    )
+    for file in files:
+        if not file.target:
+            continue
+        raw: list[Finding] = []
+        for diagnostic in file.parsed.diagnostics:
+            raw.append(_diagnostic_finding(file, diagnostic, by_code))
+        for rule, report in reports.get(file.index, ()):
+            raw.append(_report_finding(files, file, rule, report))
+        for index, rule, statement, error in crashes:
+            if index == file.index:
+                raw.append(_crash_finding(file, rule, statement, error, by_code))
+        yield from _filter(file, raw, vocabulary, by_code, run)
+    for index, rule, _statement, error in crashes:
+        if index == -1:
+            location = Location("<schema>", 1, 1, 1, 1)
+            yield _make(by_code["DBA000"], location, f"Rule {rule.code} ({rule.name}) raised {error!r}", None)
+
+
+def _filter(
+    file: _File, raw: list[Finding], vocabulary: Vocabulary, by_code: dict[str, type[Rule]], run: RunConfig
+) -> Iterator[Finding]:
+    source = file.source
+    lines = [
+        (source.line_of(s.span.start), source.line_of(max(s.span.start, s.span.end - 1)))
+        for s in file.parsed.statements
+    ]
+    suppressions = collect(file.parsed.comments, source.line_of, lines)
+    ignored = [tokens for pattern, tokens in run.per_file_ignores if _glob_match(file.input.path, pattern)]
+    for finding in raw:
+        if finding.code not in run.enabled and finding.code != "DBA000":
+            continue
+        if finding.code != "DBA000":
+            if any(vocabulary.matches(t, finding.code, finding.rule) for tokens in ignored for t in tokens):
+                continue
+            if _suppressed(finding, suppressions, vocabulary):
+                continue
+        yield _with_severity(finding, run)
+    if "DBA003" in run.enabled:
+        for unused in _unused(suppressions, vocabulary, run):
+            suppression, text, known = unused
+            location = _location(source, suppression.comment.span)
+            message = (
+                f"Suppression of {text} suppresses nothing here"
+                if known
+                else f"Suppression names {text}, which is not a known code or rule name"
+            )
+            yield _with_severity(_make(by_code["DBA003"], location, message, "remove it from the comment"), run)
+
+
+def _suppressed(finding: Finding, suppressions: list[Suppression], vocabulary: Vocabulary) -> bool:
+    line = finding.location.line
+    hit = False
+    for suppression in suppressions:
+        if suppression.first_line <= line <= suppression.last_line:
+            for token in suppression.tokens:
+                if vocabulary.matches(token.text, finding.code, finding.rule):
+                    token.used = True
+                    hit = True
+    return hit
+
+
+def _unused(
+    suppressions: list[Suppression], vocabulary: Vocabulary, run: RunConfig
+) -> Iterator[tuple[Suppression, str, bool]]:
+    for suppression in suppressions:
+        for token in suppression.tokens:
+            if token.used or not vocabulary.is_ours(token.text):
+                continue
+            if not vocabulary.is_known(token.text):
+                yield suppression, token.text, False
+            elif any(vocabulary.matches(token.text, code, name) for name, code in vocabulary.names.items()
+                     if code in run.enabled and code != "DBA003"):
+                yield suppression, token.text, True
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    return fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, f"*/{pattern}")
+
+
+def _with_severity(finding: Finding, run: RunConfig) -> Finding:
+    severity = run.severity.get(finding.code)
+    if severity is None or severity is finding.severity:
+        return finding
+    return Finding(
+        finding.code, finding.rule, severity, finding.location, finding.message, finding.hint,
+        finding.url, finding.fix, finding.related, finding.fingerprint,
+    )
+
+
+def _location(source: SourceFile, span: Span) -> Location:
+    start = source.position(span.start)
+    end_offset = span.end if span.extent == "exact" else extent_end(source.data, span.start, span.extent)
+    end = source.position(max(end_offset, span.start))
+    if end == start and span.extent != "exact":
+        end = source.position(min(span.start + 1, len(source.data)))
+    return Location(source.path, start.line, start.column, end.line, end.column)
+
+
+def _make(rule: type[Rule], location: Location, message: str, hint: str | None) -> Finding:
+    return Finding(rule.code, rule.name, rule.severity, location, message, hint, rule.url())
+
+
+def _diagnostic_finding(file: _File, diagnostic: Diagnostic, by_code: dict[str, type[Rule]]) -> Finding:
+    return _make(by_code[diagnostic.code], _location(file.source, diagnostic.span), diagnostic.message, diagnostic.hint)
+
+
+def _report_finding(files: list[_File], file: _File, rule: Rule, report: Report) -> Finding:
+    source = files[report.origin.file_index].source if report.origin else file.source
+    related = tuple(
+        Related(_location(files[r.origin.file_index].source, r.origin.span), r.message) for r in report.related
+    )
+    return Finding(
+        rule.code, rule.name, rule.severity, _location(source, report.span), report.message,
+        report.hint, rule.url(), report.fix, related,
+    )
+
+
+def _crash_finding(
+    file: _File, rule: Rule, statement: Statement, error: Exception, by_code: dict[str, type[Rule]]
+) -> Finding:
+    message = f"Rule {rule.code} ({rule.name}) raised {type(error).__name__}: {error}; it did not check this statement"
+    hint = "this is a bug in dbarch-lint or the plugin that provides the rule: please report it with the statement"
+    return _make(by_code["DBA000"], _location(file.source, statement.span), message, hint)

@@ -1,0 +1,546 @@
+"""The intermediate representation: statements and the DDL events rules look at.
+
+Parsers lower their trees into these frozen records; rules and the schema timeline never see a
+parser tree unless they reach for `Statement.raw` on purpose. Offsets are UTF-8 byte offsets into
+the file's text. This module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Extent = Literal["exact", "word", "type", "clause"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where something is in its file.
+
+    `end` is exclusive. When a parser only knows where a node starts, `extent` says how the
+    reporter finds its end: one (possibly qualified or quoted) name, a type expression, or a
+    clause that runs to the next top-level comma or closing parenthesis.
+    """
+
+    start: int
+    end: int
+    extent: Extent = "exact"
+
+    @classmethod
+    def at(cls, start: int, extent: Extent) -> Span:
+        """A span known only by its start."""
+        return cls(start, start, extent)
+
+
+@dataclass(frozen=True, slots=True)
+class QName:
+    """A possibly schema-qualified object name (already case-folded by the parser)."""
+
+    schema: str | None
+    name: str
+
+    def __str__(self) -> str:
+        return f"{quote_ident(self.schema)}.{quote_ident(self.name)}" if self.schema else quote_ident(self.name)
+
+
+def quote_ident(name: str) -> str:
+    """Render an identifier the way a user would have to write it."""
+    if name and (name[0].isalpha() or name[0] == "_") and all(
+        c.islower() or c.isdigit() or c in "_$" for c in name
+    ) and name.isascii():
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """A type as written: `names` as parsed (e.g. `("pg_catalog", "varchar")`), type modifiers."""
+
+    names: tuple[str, ...]
+    mods: tuple[int | str, ...]
+    array: bool
+    span: Span
+    pct_type: bool = False
+
+    @property
+    def name(self) -> str:
+        """The last part of the name (`varchar` for `pg_catalog.varchar`)."""
+        return self.names[-1]
+
+    @property
+    def builtin(self) -> str | None:
+        """The catalog type name when this names a built-in (unqualified or `pg_catalog.`)."""
+        if self.pct_type:
+            return None
+        if len(self.names) == 1 or (len(self.names) == 2 and self.names[0] == "pg_catalog"):
+            return self.names[-1]
+        return None
+
+    def __str__(self) -> str:
+        base = DISPLAY_TYPE_NAMES.get(self.builtin or "", ".".join(self.names))
+        if self.mods:
+            base += "(" + ",".join(str(m) for m in self.mods) + ")"
+        return base + ("[]" if self.array else "")
+
+
+DISPLAY_TYPE_NAMES = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "bpchar": "character",
+    "varchar": "varchar",
+    "timestamp": "timestamp",
+    "timestamptz": "timestamptz",
+    "timetz": "timetz",
+}
+
+ConstraintKind = Literal[
+    "primary-key",
+    "unique",
+    "check",
+    "foreign-key",
+    "exclude",
+    "not-null",
+    "null",
+    "default",
+    "identity",
+    "generated",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """A column or table constraint (also NOT NULL, DEFAULT, identity and generated clauses).
+
+    `columns` are the constrained columns (for a column constraint, that column).
+    `on_delete` is the written action (`cascade`, `set null`, ...), or None when not written.
+    `check_columns` are the columns a CHECK/EXCLUDE/generated expression mentions;
+    `not_null_columns` those a CHECK proves non-null (`col IS NOT NULL`, alone or AND-ed).
+    """
+
+    kind: ConstraintKind
+    name: str | None
+    columns: tuple[str, ...]
+    span: Span
+    column_level: bool = False
+    ref_table: QName | None = None
+    ref_columns: tuple[str, ...] = ()
+    on_delete: str | None = None
+    on_update: str | None = None
+    not_valid: bool = False
+    using_index: str | None = None
+    identity: Literal["always", "by-default"] | None = None
+    generated: Literal["stored", "virtual"] | None = None
+    check_columns: tuple[str, ...] = ()
+    not_null_columns: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    expression: Any = field(default=None, compare=False, repr=False)  # raw parser node
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDef:
+    """A column definition in CREATE TABLE or ADD COLUMN."""
+
+    name: str
+    type: TypeRef | None
+    constraints: tuple[Constraint, ...]
+    span: Span
+
+    def has(self, kind: ConstraintKind) -> bool:
+        """Whether the column carries a constraint of this kind."""
+        return any(c.kind == kind for c in self.constraints)
+
+    def get(self, kind: ConstraintKind) -> Constraint | None:
+        """The first constraint of this kind on the column."""
+        return next((c for c in self.constraints if c.kind == kind), None)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexElem:
+    """One index key: a column, or an expression (`column` is then None)."""
+
+    column: str | None
+    expression_columns: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Events. Every event has a `span` (the most specific place to point at for the whole event).
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all IR events."""
+
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTable(Event):
+    """CREATE TABLE (also CREATE FOREIGN TABLE and PARTITION OF)."""
+
+    table: QName
+    columns: tuple[ColumnDef, ...]
+    constraints: tuple[Constraint, ...]  # table-level constraints
+    partition_of: QName | None = None
+    partitioned: bool = False
+    inherits: tuple[QName, ...] = ()
+    like: tuple[QName, ...] = ()
+    temporary: bool = False
+    unlogged: bool = False
+    if_not_exists: bool = False
+    foreign: bool = False
+    of_type: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTableAs(Event):
+    """CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW."""
+
+    table: QName
+    materialized: bool
+    columns: tuple[str, ...] = ()
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateView(Event):
+    """CREATE [OR REPLACE] VIEW."""
+
+    view: QName
+    replace: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumn(Event):
+    """ALTER TABLE ... ADD COLUMN."""
+
+    table: QName
+    column: ColumnDef
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropColumn(Event):
+    """ALTER TABLE ... DROP COLUMN."""
+
+    table: QName
+    column: str
+    cascade: bool = False
+    if_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumnType(Event):
+    """ALTER TABLE ... ALTER COLUMN ... TYPE."""
+
+    table: QName
+    column: str
+    type: TypeRef
+    using: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetNotNull(Event):
+    """ALTER COLUMN ... SET NOT NULL."""
+
+    table: QName
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropNotNull(Event):
+    """ALTER COLUMN ... DROP NOT NULL."""
+
+    table: QName
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetDefault(Event):
+    """ALTER COLUMN ... SET DEFAULT."""
+
+    table: QName
+    column: str
+    expression: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DropDefault(Event):
+    """ALTER COLUMN ... DROP DEFAULT."""
+
+    table: QName
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class AddConstraint(Event):
+    """ALTER TABLE ... ADD [CONSTRAINT name] ... (also ADD PRIMARY KEY USING INDEX)."""
+
+    table: QName
+    constraint: Constraint
+
+
+@dataclass(frozen=True, slots=True)
+class DropConstraint(Event):
+    """ALTER TABLE ... DROP CONSTRAINT."""
+
+    table: QName
+    name: str
+    cascade: bool = False
+    if_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateConstraint(Event):
+    """ALTER TABLE ... VALIDATE CONSTRAINT."""
+
+    table: QName
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlterTableAction(Event):
+    """Any other ALTER TABLE/INDEX/VIEW/SEQUENCE sub-command, by its PostgreSQL name.
+
+    `action` is the `AlterTableType` name without the `AT_` prefix (e.g. `SetTableSpace`,
+    `AttachPartition`, `DetachPartition`, `SetLogged`); `objtype` the object kind (`table`,
+    `index`, `view`, ...); `column` the column it names, if any.
+    """
+
+    table: QName
+    action: str
+    objtype: str = "table"
+    column: str | None = None
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RenameColumn(Event):
+    """ALTER TABLE ... RENAME COLUMN a TO b."""
+
+    table: QName
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenameTable(Event):
+    """ALTER TABLE ... RENAME TO."""
+
+    table: QName
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenameObject(Event):
+    """RENAME TO of anything else (constraint, index, view, function, type, schema, ...).
+
+    `table` is set for objects that live on a table (constraints, triggers, policies).
+    """
+
+    kind: str
+    name: QName
+    new: str
+    table: QName | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIndex(Event):
+    """CREATE [UNIQUE] INDEX.
+
+    `predicate` is a normalised text of the WHERE clause (None without one);
+    `predicate_not_null` the columns it requires non-null when it is nothing but a conjunction of
+    `col IS NOT NULL` tests (None otherwise).
+    """
+
+    name: str | None
+    table: QName
+    elems: tuple[IndexElem, ...]
+    unique: bool = False
+    concurrent: bool = False
+    method: str = "btree"
+    predicate: str | None = None
+    predicate_not_null: frozenset[str] | None = None
+    include: tuple[str, ...] = ()
+    if_not_exists: bool = False
+    only: bool = False
+    nulls_not_distinct: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DropObjects(Event):
+    """DROP TABLE/INDEX/VIEW/TYPE/FUNCTION/... (`kind` in lower-case words, e.g. `materialized view`)."""
+
+    kind: str
+    names: tuple[QName, ...]
+    cascade: bool = False
+    concurrent: bool = False
+    if_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Truncate(Event):
+    """TRUNCATE."""
+
+    tables: tuple[QName, ...]
+    cascade: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEnum(Event):
+    """CREATE TYPE ... AS ENUM."""
+
+    name: QName
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AlterEnum(Event):
+    """ALTER TYPE ... ADD VALUE / RENAME VALUE."""
+
+    name: QName
+    new_value: str
+    old_value: str | None = None  # set for RENAME VALUE
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateObject(Event):
+    """Creation of an object the replay tracks only by name.
+
+    `kind`: `sequence`, `domain`, `type`, `schema`, `extension`, `trigger`, `policy`, `rule`,
+    `function`, `procedure`, ... ; `table` is set for objects attached to a table.
+    """
+
+    kind: str
+    name: QName
+    table: QName | None = None
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateFunction(Event):
+    """CREATE [OR REPLACE] FUNCTION/PROCEDURE.
+
+    `search_path` is the written `SET search_path` value list (None when absent; `("FROM
+    CURRENT",)` for FROM CURRENT).
+    """
+
+    name: QName
+    procedure: bool
+    replace: bool
+    language: str | None
+    security_definer: bool
+    search_path: tuple[str, ...] | None
+    body: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlterFunction(Event):
+    """ALTER FUNCTION/PROCEDURE ... (security and SET options)."""
+
+    name: QName
+    procedure: bool
+    security_definer: bool | None
+    search_path: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RolePassword(Event):
+    """CREATE/ALTER ROLE/USER ... PASSWORD (`password` None for PASSWORD NULL)."""
+
+    role: str
+    password: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Grant(Event):
+    """GRANT / REVOKE on objects. `privileges` is empty for ALL [PRIVILEGES]."""
+
+    grant: bool
+    privileges: tuple[str, ...]
+    objtype: str
+    objects: tuple[str, ...]
+    grantees: tuple[str, ...]  # "public" for PUBLIC
+
+
+@dataclass(frozen=True, slots=True)
+class SetParameter(Event):
+    """SET / SET LOCAL / RESET of a run-time parameter (`value` None for RESET/DEFAULT)."""
+
+    name: str
+    value: tuple[str, ...] | None
+    local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction(Event):
+    """BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, PREPARE ..."""
+
+    kind: str  # begin, start, commit, rollback, savepoint, release, rollback_to, prepare, ...
+
+
+@dataclass(frozen=True, slots=True)
+class DataChange(Event):
+    """INSERT/UPDATE/DELETE/MERGE/COPY FROM (and SELECT)."""
+
+    kind: str
+    table: QName | None
+    from_select: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Utility(Event):
+    """A statement understood by kind only: VACUUM, CLUSTER, REINDEX, REFRESH, LOCK, ANALYZE,
+    COMMENT, DO, database/tablespace/system commands and other DDL without table facts.
+
+    `kind` is the parser's statement node name (e.g. `VacuumStmt`); `raw` the node.
+    """
+
+    kind: str
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem with the input found while reading or parsing (DBA001, DBA002, DBA004)."""
+
+    code: str
+    message: str
+    span: Span
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement of a file: its span, node kind, lowered events and raw node."""
+
+    index: int
+    span: Span
+    kind: str
+    events: tuple[Event, ...]
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A `--` comment outside strings (suppressions live in these)."""
+
+    span: Span
+    text: str
+    own_line: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """What a parser returns for one file."""
+
+    statements: tuple[Statement, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    comments: tuple[Comment, ...]

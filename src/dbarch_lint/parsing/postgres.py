@@ -1,0 +1,145 @@
+"""The PostgreSQL parser: libpg_query (through pglast) to IR statements.
+
+Speed matters, so the whole file goes through `parse_sql_json` once and is decoded with orjson;
+only when that fails (a syntax error, psql meta-commands) is the file split into statements that
+are parsed one by one, so one bad statement never hides the others.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from pglast import parser as pg
+
+from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
+from dbarch_lint.parsing.pg_lower import Where, lower_statement
+from dbarch_lint.parsing.splitting import lex, needs_lexing
+from dbarch_lint.source import SourceFile
+
+_SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
+_LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def parse_postgres(source: SourceFile) -> ParsedFile:
+    """Parse one file into statements, diagnostics and suppression comments."""
+    text = source.text
+    diagnostics: list[Diagnostic] = []
+    lexed = lex(text) if needs_lexing(text) else None
+    parse_text = lexed.text if lexed else text
+    try:
+        if lexed and len(parse_text.encode("utf-8")) != len(source.data):
+            raise pg.ParseError("blanking changed byte offsets", 0)  # parse statement by statement
+        raws = _parse_json(parse_text)
+        statements = _lower_all(source, raws, 0, len(source.data), diagnostics, 0)
+    except (pg.ParseError, orjson.JSONDecodeError):
+        lexed = lexed or lex(text)
+        statements = []
+        for start, end in lexed.statements:
+            chunk = lexed.text[start:end]
+            if not chunk.strip():
+                continue
+            byte_start = source.char_to_byte(start)
+            try:
+                raws = _parse_json(chunk)
+            except pg.ParseError as error:
+                diagnostics.append(_syntax_error(source, error, start, chunk))
+                continue
+            except (orjson.JSONDecodeError, RecursionError):
+                diagnostics.append(_too_deep(source, byte_start, chunk))
+                continue
+            limit = byte_start + len(chunk.encode("utf-8"))
+            statements.extend(_lower_all(source, raws, byte_start, limit, diagnostics, len(statements)))
+    comments = _comments(source, lexed.comments if lexed else None)
+    return ParsedFile(tuple(statements), tuple(diagnostics), comments)
+
+
+def _parse_json(text: str) -> list[dict[str, Any]]:
+    stmts: list[dict[str, Any]] = orjson.loads(pg.parse_sql_json(text)).get("stmts", [])
+    return stmts
+
+
+def _lower_all(
+    source: SourceFile,
+    raws: list[dict[str, Any]],
+    base: int,
+    limit: int,
+    diagnostics: list[Diagnostic],
+    first_index: int,
+) -> list[Statement]:
+    statements: list[Statement] = []
+    data = source.data
+    for raw in raws:
+        start = base + raw.get("stmt_location", 0)
+        length = raw.get("stmt_len", 0)
+        end = start + length if length else limit
+        start = _LEADING_NOISE.match(data, start, end).end()  # type: ignore[union-attr]
+        end = _trim_end(data, start, end)
+        span = Span(start, end)
+        node_kind, node = next(iter(raw["stmt"].items()))
+        events, problem = lower_statement(node_kind, node, span, Where(base, data))
+        if problem is not None:
+            diagnostics.append(Diagnostic("DBA002", problem, span))
+        statements.append(Statement(first_index + len(statements), span, node_kind, events, node))
+    return statements
+
+
+def _trim_end(data: bytes, start: int, end: int) -> int:
+    while end > start and data[end - 1 : end] in (b" ", b"\n", b"\r", b"\t", b";"):
+        end -= 1
+    return end
+
+
+_HINTS = (
+    (
+        re.compile(r"\bUNIQUE\s*\([^)]*\)\s*WHERE\b", re.I | re.S),
+        "a partial unique constraint cannot be declared inside CREATE TABLE: "
+        "use CREATE UNIQUE INDEX name ON table (columns) WHERE ...",
+    ),
+    (
+        re.compile(r"\bCREATE\s+INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+ON\b", re.I),
+        "IF NOT EXISTS needs an index name",
+    ),
+    (
+        re.compile(r"\bAUTO_INCREMENT\b|`", re.I),
+        "this looks like MySQL: set --dialect mysql, or use GENERATED ALWAYS AS IDENTITY and "
+        "double quotes for identifiers",
+    ),
+)
+
+
+def _syntax_error(source: SourceFile, error: pg.ParseError, chunk_start: int, chunk: str) -> Diagnostic:
+    message = str(error.args[0]) if error.args else "syntax error"
+    offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
+    position = source.char_to_byte(chunk_start + max(0, min(offset, len(chunk))))
+    hint = next((h for pattern, h in _HINTS if pattern.search(chunk)), None)
+    return Diagnostic("DBA001", message[:1].upper() + message[1:], Span.at(position, "word"), hint)
+
+
+def _too_deep(source: SourceFile, start: int, chunk: str) -> Diagnostic:
+    stripped = chunk.lstrip()
+    position = start + len(chunk.encode()) - len(stripped.encode())
+    return Diagnostic(
+        "DBA002",
+        "Statement is nested too deeply to analyse; it was not checked",
+        Span.at(position, "word"),
+    )
+
+
+def _comments(source: SourceFile, known: tuple[tuple[int, int], ...] | None) -> tuple[Comment, ...]:
+    """The `--` comments that may hold suppressions (only searched for when the text has one)."""
+    text = source.text
+    if not _SUPPRESSION_HINT.search(text):
+        return ()
+    spans = known if known is not None else lex(text).comments
+    comments = []
+    for start, end in spans:
+        body = text[start:end]
+        if not _SUPPRESSION_HINT.search(body):
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        own_line = not text[line_start:start].strip()
+        span = Span(source.char_to_byte(start), source.char_to_byte(end))
+        comments.append(Comment(span, body, own_line))
+    return tuple(comments)

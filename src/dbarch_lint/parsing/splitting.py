@@ -1,0 +1,127 @@
+"""A small SQL lexer for what the parser cannot do itself.
+
+It finds statement boundaries (when one statement fails to parse, the others are parsed alone),
+psql meta-commands and `COPY ... FROM stdin` data (blanked out so the server grammar never sees
+them), and `--` comments outside strings (where suppressions live). It understands comments,
+quoted identifiers, standard and `E''` strings and dollar quotes; offsets are code points.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_INTERESTING = re.compile(r"""--|/\*|[eE]'|'|"|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|\\|;""")
+_STD_STRING_END = re.compile(r"[^']*(?:''[^']*)*'")
+_ESC_STRING_END = re.compile(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*'", re.S)
+_COPY_FROM_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
+_QUERY_SENDING_META = re.compile(r"\\(g|gset|gexec|gx|gdesc|crosstabview|watch|;)\b|\\g")
+
+
+@dataclass(frozen=True, slots=True)
+class Lexed:
+    """The result of lexing one file."""
+
+    text: str  # the input with meta-commands and COPY data replaced by spaces
+    statements: tuple[tuple[int, int], ...]  # (start, end) of each `;`-terminated chunk
+    comments: tuple[tuple[int, int], ...]  # (start, end) of each `--` comment
+
+
+def lex(text: str) -> Lexed:
+    """Split `text` into statement chunks, blanking psql meta-commands and COPY data."""
+    out = list(text) if ("\\" in text) else None
+    statements: list[tuple[int, int]] = []
+    comments: list[tuple[int, int]] = []
+    start = 0
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _INTERESTING.search(text, pos)
+        if m is None:
+            break
+        tok = m.group()
+        pos = m.end()
+        if tok == "--":
+            end = text.find("\n", pos)
+            end = n if end == -1 else end
+            comments.append((m.start(), end))
+            pos = end
+        elif tok == "/*":
+            pos = _comment_end(text, pos)
+        elif tok == "'" or tok in ("e'", "E'"):
+            if tok != "'" and m.start() > 0 and _is_ident_char(text[m.start() - 1]):
+                tok = "'"  # the `e` ends an identifier: an ordinary string follows
+            end_m = (_STD_STRING_END if tok == "'" else _ESC_STRING_END).match(text, pos)
+            pos = n if end_m is None else end_m.end()
+        elif tok == '"':
+            end = text.find('"', pos)
+            while end != -1 and text.startswith('""', end):
+                end = text.find('"', end + 2)
+            pos = n if end == -1 else end + 1
+        elif tok.startswith("$"):
+            if m.start() > 0 and _is_ident_char(text[m.start() - 1]):
+                pos = m.start() + 1  # a `$` inside an identifier, not a dollar quote
+                continue
+            end = text.find(tok, pos)
+            pos = n if end == -1 else end + len(tok)
+        elif tok == "\\":
+            end = text.find("\n", m.start())
+            end = n if end == -1 else end
+            if out is not None:
+                sends = _QUERY_SENDING_META.match(text, m.start()) is not None
+                out[m.start() : end] = [" "] * (end - m.start())
+                if sends:
+                    out[m.start()] = ";"
+                    statements.append((start, m.start()))
+                    start = m.start() + 1
+            pos = end
+        else:  # ";"
+            statements.append((start, m.start()))
+            start = pos
+            if _COPY_FROM_STDIN.match(text, statements[-1][0], statements[-1][1]):
+                pos = _blank_copy_data(text, pos, out)
+                start = pos
+    if text[start:].strip():
+        statements.append((start, n))
+    blanked = "".join(out) if out is not None else text
+    return Lexed(blanked, tuple(statements), tuple(comments))
+
+
+def _is_ident_char(char: str) -> bool:
+    return char.isalnum() or char in "_$"
+
+
+def _comment_end(text: str, pos: int) -> int:
+    depth = 1
+    while depth:
+        close = text.find("*/", pos)
+        if close == -1:
+            return len(text)
+        opening = text.find("/*", pos, close)
+        if opening != -1:
+            depth += 1
+            pos = opening + 2
+        else:
+            depth -= 1
+            pos = close + 2
+    return pos
+
+
+def _blank_copy_data(text: str, pos: int, out: list[str] | None) -> int:
+    """Skip the data lines after `COPY ... FROM stdin;`, up to and including `\\.`."""
+    line_end = text.find("\n", pos)
+    if line_end == -1:
+        return len(text)
+    data_start = line_end + 1
+    match = re.compile(r"^\\\.[ \t\r]*$", re.M).search(text, data_start)
+    end = len(text) if match is None else match.end()
+    if out is not None:
+        for i in range(data_start, end):
+            if out[i] != "\n":
+                out[i] = " "
+    return end
+
+
+def needs_lexing(text: str) -> bool:
+    """Whether the whole-file parse must not see this text as is (psql commands, COPY data)."""
+    return "\\" in text

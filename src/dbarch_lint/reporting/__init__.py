@@ -1,0 +1,28 @@
+"""Reporters turn a `LintResult` into bytes. Each format is a plugin (see `builtin`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from dbarch_lint.findings import LintResult
+
+
+@dataclass(frozen=True, slots=True)
+class ReporterOptions:
+    """Presentation switches that come from the command line."""
+
+    color: bool = False
+    show_source: bool = False
+    quiet: bool = False
+
+
+class Reporter:
+    """Base of all reporters: pure, deterministic, no timestamps, relative paths only."""
+
+    name: ClassVar[str]
+    human_readable: ClassVar[bool] = False
+
+    def render(self, result: LintResult, options: ReporterOptions) -> str:
+        """Return the whole report text (ending in a newline when not empty)."""
+        raise NotImplementedError

@@ -1,0 +1,492 @@
+"""The schema timeline: every migration replayed in order into tables, columns, constraints and
+indexes, each remembering where it was created and dropped.
+
+Statement rules see the schema as it is just before their statement (the replay is live while
+they run); schema rules see the end state and, through `created`/`dropped`, the whole history.
+Unknown stays unknown: a table the replay never saw created is a placeholder with
+`complete = False`, and rules do not guess about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dbarch_lint import ir
+from dbarch_lint.ir import QName, Span, TypeRef
+
+MAX_IDENTIFIER_BYTES = 63
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Origin:
+    """Where an object was created or dropped: a statement in the replay order."""
+
+    file_index: int
+    stmt_index: int
+    path: str = field(compare=False)
+    span: Span = field(compare=False)
+
+
+@dataclass(slots=True)
+class Column:
+    """A live column."""
+
+    name: str
+    type: TypeRef | None
+    not_null: bool
+    origin: Origin | None
+
+
+@dataclass(slots=True)
+class ConstraintInfo:
+    """A table constraint (PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY, EXCLUDE) over time."""
+
+    name: str  # as written, or the name PostgreSQL generates
+    kind: ir.ConstraintKind
+    columns: list[str]
+    constraint: ir.Constraint
+    origin: Origin | None
+    validated: bool
+    ref_table: QName | None = None  # resolved
+    ref_columns: list[str] = field(default_factory=list)
+    dropped: Origin | None = None
+
+
+@dataclass(slots=True)
+class Index:
+    """An index (explicit, or backing a PRIMARY KEY/UNIQUE/EXCLUDE constraint) over time."""
+
+    name: str
+    table: QName
+    columns: list[str | None]  # None for an expression key
+    unique: bool
+    method: str
+    predicate: str | None
+    predicate_not_null: frozenset[str] | None
+    origin: Origin | None
+    constraint: ConstraintInfo | None = None
+    dropped: Origin | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the index still exists at this point of the replay."""
+        return self.dropped is None
+
+
+@dataclass(slots=True)
+class Table:
+    """A table over time. `complete` means every column is known from the replay."""
+
+    name: QName
+    origin: Origin | None
+    complete: bool
+    columns: dict[str, Column] = field(default_factory=dict)
+    constraints: list[ConstraintInfo] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    partition_of: QName | None = None
+    partitioned: bool = False
+    temporary: bool = False
+    dropped: Origin | None = None
+
+    def live_constraints(self) -> list[ConstraintInfo]:
+        """Constraints not dropped (so far)."""
+        return [c for c in self.constraints if c.dropped is None]
+
+    def live_indexes(self) -> list[Index]:
+        """Indexes not dropped (so far)."""
+        return [i for i in self.indexes if i.dropped is None]
+
+    def constraint(self, name: str) -> ConstraintInfo | None:
+        """A live constraint by name."""
+        return next((c for c in self.constraints if c.dropped is None and c.name == name), None)
+
+    def primary_key(self) -> ConstraintInfo | None:
+        """The live primary key."""
+        return next((c for c in self.live_constraints() if c.kind == "primary-key"), None)
+
+
+class Schema:
+    """The replayed schema. `apply` moves it forward one statement."""
+
+    def __init__(self) -> None:
+        self.search_path: tuple[str, ...] = ("public",)
+        self.tables: dict[QName, Table] = {}  # live, by resolved name
+        self.all_tables: list[Table] = []  # every table ever seen, in order
+        self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
+        self.indexes: dict[QName, Index] = {}  # live, by resolved name
+        self.types: dict[QName, str] = {}
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def resolve(self, name: QName) -> QName:
+        """The schema-qualified name a CREATE of `name` makes."""
+        if name.schema is not None:
+            return name
+        schema = next((s for s in self.search_path if s not in ("$user", "pg_temp")), "public")
+        return QName(schema, name.name)
+
+    def table(self, name: QName) -> Table | None:
+        """The live table `name` refers to (following search_path), if the replay knows it."""
+        if name.schema is not None:
+            return self.tables.get(name)
+        for schema in self.search_path:
+            table = self.tables.get(QName(schema, name.name))
+            if table is not None:
+                return table
+        return None
+
+    def index(self, name: QName) -> Index | None:
+        """The live index `name` refers to."""
+        if name.schema is not None:
+            return self.indexes.get(name)
+        for schema in self.search_path:
+            index = self.indexes.get(QName(schema, name.name))
+            if index is not None:
+                return index
+        return None
+
+    def _table_or_placeholder(self, name: QName) -> Table:
+        table = self.table(name)
+        if table is None:
+            table = Table(self.resolve(name), None, complete=False)
+            self.tables[table.name] = table
+            self.relations[table.name] = "table"
+            self.all_tables.append(table)
+        return table
+
+    # --- replay --------------------------------------------------------------------------
+
+    def apply(self, statement: ir.Statement, origin: Origin) -> None:
+        """Replay one statement."""
+        for event in statement.events:
+            handler = _HANDLERS.get(type(event))
+            if handler is not None:
+                handler(self, event, origin)
+
+    def _create_table(self, event: ir.CreateTable, origin: Origin) -> None:
+        name = self.resolve(event.table)
+        if name in self.tables and (event.if_not_exists or self.tables[name].origin is not None):
+            return
+        complete = not event.like and not event.of_type
+        table = Table(name, origin, complete, partitioned=event.partitioned, temporary=event.temporary)
+        parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
+        for parent_name in parents:
+            parent = self.table(parent_name)
+            if parent is None or not parent.complete:
+                table.complete = False
+            else:
+                for column in parent.columns.values():
+                    table.columns[column.name] = Column(column.name, column.type, column.not_null, origin)
+        if event.partition_of is not None:
+            table.partition_of = self.resolve(event.partition_of)
+        self.tables[name] = table
+        self.relations[name] = "table"
+        self.all_tables.append(table)
+        for column in event.columns:
+            self._add_column(table, column, origin)
+        for constraint in event.constraints:
+            self._add_constraint(table, constraint, origin)
+
+    def _add_column(self, table: Table, column: ir.ColumnDef, origin: Origin) -> None:
+        known = table.columns.get(column.name)
+        not_null = any(c.kind in ("not-null", "primary-key", "identity") for c in column.constraints)
+        if known is not None and column.type is None:  # partition column WITH OPTIONS
+            known.not_null = known.not_null or not_null
+        else:
+            table.columns[column.name] = Column(column.name, column.type, not_null, origin)
+        for constraint in column.constraints:
+            if constraint.kind in ("primary-key", "unique", "check", "foreign-key", "exclude"):
+                self._add_constraint(table, constraint, origin)
+
+    def _add_constraint(self, table: Table, constraint: ir.Constraint, origin: Origin) -> None:
+        columns = list(constraint.columns)
+        if constraint.kind == "check" and not constraint.column_level:
+            columns = list(constraint.check_columns)
+        name = constraint.name or self._generated_constraint_name(table, constraint.kind, columns)
+        ref_table = None
+        if constraint.ref_table is not None:
+            referenced = self.table(constraint.ref_table)
+            ref_table = referenced.name if referenced else self.resolve(constraint.ref_table)
+        info = ConstraintInfo(
+            name=name,
+            kind=constraint.kind,
+            columns=columns,
+            constraint=constraint,
+            origin=origin,
+            validated=not constraint.not_valid,
+            ref_table=ref_table,
+            ref_columns=list(constraint.ref_columns),
+        )
+        if constraint.kind == "foreign-key" and not info.ref_columns and ref_table is not None:
+            referenced = self.tables.get(ref_table)
+            pk = referenced.primary_key() if referenced else None
+            info.ref_columns = list(pk.columns) if pk else []
+        table.constraints.append(info)
+        if constraint.kind == "primary-key":
+            for column in columns:
+                if column in table.columns:
+                    table.columns[column].not_null = True
+        if constraint.kind in ("primary-key", "unique", "exclude"):
+            if constraint.using_index:
+                index = self.index(QName(table.name.schema, constraint.using_index))
+                if index is not None:
+                    self._rename_index(index, name)
+                    index.constraint = info
+                    info.columns = [c for c in index.columns if c is not None]
+                    if constraint.kind == "primary-key":
+                        for column in info.columns:
+                            if column in table.columns:
+                                table.columns[column].not_null = True
+                    return
+            index = Index(
+                name=name,
+                table=table.name,
+                columns=list(columns),
+                unique=constraint.kind != "exclude",
+                method="btree" if constraint.kind != "exclude" else "gist",
+                predicate=None,
+                predicate_not_null=None,
+                origin=origin,
+                constraint=info,
+            )
+            self._register_index(table, index)
+
+    def _generated_constraint_name(self, table: Table, kind: ir.ConstraintKind, columns: list[str]) -> str:
+        suffix = {"primary-key": "pkey", "unique": "key", "foreign-key": "fkey", "exclude": "excl"}.get(kind, "check")
+        if kind == "primary-key":
+            base = f"{table.name.name}_pkey"
+        elif kind == "check":
+            base = f"{table.name.name}_{columns[0]}_check" if columns else f"{table.name.name}_check"
+        else:
+            base = f"{table.name.name}_{'_'.join(columns)}_{suffix}"
+        taken = {c.name for c in table.live_constraints()}
+        if kind in ("primary-key", "unique", "exclude"):
+            taken |= {q.name for q in self.relations if q.schema == table.name.schema}
+        return _unique_name(base, taken)
+
+    def _register_index(self, table: Table, index: Index) -> None:
+        table.indexes.append(index)
+        key = QName(table.name.schema, index.name)
+        self.indexes[key] = index
+        self.relations[key] = "index"
+
+    def _rename_index(self, index: Index, new: str) -> None:
+        old_key = QName(index.table.schema, index.name)
+        self.indexes.pop(old_key, None)
+        self.relations.pop(old_key, None)
+        index.name = new
+        key = QName(index.table.schema, new)
+        self.indexes[key] = index
+        self.relations[key] = "index"
+
+    def _drop_index(self, index: Index, origin: Origin) -> None:
+        index.dropped = origin
+        key = QName(index.table.schema, index.name)
+        self.indexes.pop(key, None)
+        self.relations.pop(key, None)
+
+    def _create_index(self, event: ir.CreateIndex, origin: Origin) -> None:
+        table = self._table_or_placeholder(event.table)
+        schema = table.name.schema
+        if event.name and event.if_not_exists and QName(schema, event.name) in self.relations:
+            return
+        columns: list[str | None] = [e.column for e in event.elems]
+        name = event.name
+        if not name:
+            parts = [c if c is not None else "expr" for c in columns] or ["expr"]
+            taken = {q.name for q in self.relations if q.schema == schema}
+            name = _unique_name(f"{table.name.name}_{'_'.join(parts)}_{'key' if event.unique else 'idx'}", taken)
+        index = Index(
+            name=name,
+            table=table.name,
+            columns=columns,
+            unique=event.unique,
+            method=event.method,
+            predicate=event.predicate,
+            predicate_not_null=event.predicate_not_null,
+            origin=origin,
+        )
+        self._register_index(table, index)
+
+    def _drop_table(self, table: Table, origin: Origin) -> None:
+        table.dropped = origin
+        self.tables.pop(table.name, None)
+        self.relations.pop(table.name, None)
+        for index in table.live_indexes():
+            self._drop_index(index, origin)
+        for constraint in table.live_constraints():
+            constraint.dropped = origin
+
+    def _drop(self, event: ir.DropObjects, origin: Origin) -> None:
+        for name in event.names:
+            if event.kind in ("table", "foreign table"):
+                table = self.table(name)
+                if table is not None:
+                    self._drop_table(table, origin)
+            elif event.kind == "index":
+                index = self.index(name)
+                if index is not None:
+                    self._drop_index(index, origin)
+            elif event.kind == "schema":
+                for table in [t for t in self.tables.values() if t.name.schema == name.name]:
+                    self._drop_table(table, origin)
+                for key in [k for k in self.relations if k.schema == name.name]:
+                    self.relations.pop(key, None)
+                    self.indexes.pop(key, None)
+            elif event.kind in ("type", "domain"):
+                self.types.pop(self.resolve(name), None)
+            else:
+                self.relations.pop(self.resolve(name), None)
+
+    def _alter(self, event: ir.Event, origin: Origin) -> None:
+        table_name: QName = getattr(event, "table")
+        table = self._table_or_placeholder(table_name)
+        if isinstance(event, ir.AddColumn):
+            if not (event.if_not_exists and event.column.name in table.columns):
+                self._add_column(table, event.column, origin)
+        elif isinstance(event, ir.DropColumn):
+            table.columns.pop(event.column, None)
+            for constraint in table.live_constraints():
+                if event.column in constraint.columns:
+                    constraint.dropped = origin
+            for index in table.live_indexes():
+                if event.column in index.columns:
+                    self._drop_index(index, origin)
+        elif isinstance(event, ir.AlterColumnType):
+            column = table.columns.get(event.column)
+            if column is not None:
+                column.type = event.type
+        elif isinstance(event, (ir.SetNotNull, ir.DropNotNull)):
+            column = table.columns.get(event.column)
+            if column is not None:
+                column.not_null = isinstance(event, ir.SetNotNull)
+        elif isinstance(event, ir.AddConstraint):
+            self._add_constraint(table, event.constraint, origin)
+        elif isinstance(event, ir.DropConstraint):
+            constraint = table.constraint(event.name)
+            if constraint is not None:
+                constraint.dropped = origin
+                for index in table.live_indexes():
+                    if index.constraint is constraint:
+                        self._drop_index(index, origin)
+        elif isinstance(event, ir.ValidateConstraint):
+            constraint = table.constraint(event.name)
+            if constraint is not None:
+                constraint.validated = True
+        elif isinstance(event, ir.RenameColumn):
+            column = table.columns.pop(event.old, None)
+            if column is not None:
+                column.name = event.new
+                table.columns[event.new] = column
+            for info in table.constraints:
+                info.columns = [event.new if c == event.old else c for c in info.columns]
+            for index in table.indexes:
+                index.columns = [event.new if c == event.old else c for c in index.columns]
+            for other in self.tables.values():
+                for info in other.constraints:
+                    if info.ref_table == table.name:
+                        info.ref_columns = [event.new if c == event.old else c for c in info.ref_columns]
+        elif isinstance(event, ir.RenameTable):
+            self.tables.pop(table.name, None)
+            self.relations.pop(table.name, None)
+            old = table.name
+            table.name = QName(old.schema, event.new)
+            self.tables[table.name] = table
+            self.relations[table.name] = "table"
+            for other in self.tables.values():
+                for info in other.constraints:
+                    if info.ref_table == old:
+                        info.ref_table = table.name
+            for index in table.indexes:
+                index.table = table.name
+
+    def _rename_object(self, event: ir.RenameObject, origin: Origin) -> None:
+        if event.kind == "index":
+            index = self.index(event.name)
+            if index is not None:
+                self._rename_index(index, event.new)
+                if index.constraint is not None:
+                    index.constraint.name = event.new
+        elif event.kind == "constraint" and event.table is not None:
+            table = self.table(event.table)
+            constraint = table.constraint(event.name.name) if table else None
+            if constraint is not None and table is not None:
+                constraint.name = event.new
+                for index in table.live_indexes():
+                    if index.constraint is constraint:
+                        self._rename_index(index, event.new)
+
+    def _set(self, event: ir.SetParameter, origin: Origin) -> None:
+        if event.name == "search_path":
+            values = tuple(v.strip().strip('"') for v in event.value or ("public",))
+            self.search_path = tuple(v for v in values if v) or ("public",)
+
+    def _create_as(self, event: ir.CreateTableAs, origin: Origin) -> None:
+        name = self.resolve(event.table)
+        if event.materialized:
+            self.relations[name] = "materialized view"
+            return
+        table = Table(name, origin, complete=False)
+        self.tables[name] = table
+        self.relations[name] = "table"
+        self.all_tables.append(table)
+
+    def _create_view(self, event: ir.CreateView, origin: Origin) -> None:
+        self.relations[self.resolve(event.view)] = "view"
+
+    def _create_object(self, event: ir.CreateObject, origin: Origin) -> None:
+        name = self.resolve(event.name)
+        if event.kind == "sequence":
+            self.relations[name] = "sequence"
+        elif event.kind in ("type", "domain"):
+            self.types[name] = event.kind
+            if event.kind == "type":
+                self.relations[name] = "type"
+
+    def _create_enum(self, event: ir.CreateEnum, origin: Origin) -> None:
+        self.types[self.resolve(event.name)] = "enum"
+
+
+def _unique_name(base: str, taken: set[str]) -> str:
+    name = _truncate(base)
+    counter = 0
+    while name in taken:
+        counter += 1
+        name = _truncate(base, str(counter))
+    return name
+
+
+def _truncate(base: str, suffix: str = "") -> str:
+    limit = MAX_IDENTIFIER_BYTES - len(suffix)
+    encoded = base.encode("utf-8")
+    if len(encoded) > limit:
+        base = encoded[:limit].decode("utf-8", errors="ignore")
+    return base + suffix
+
+
+_HANDLERS = {
+    ir.CreateTable: Schema._create_table,
+    ir.CreateTableAs: Schema._create_as,
+    ir.CreateView: Schema._create_view,
+    ir.CreateIndex: Schema._create_index,
+    ir.DropObjects: Schema._drop,
+    ir.RenameObject: Schema._rename_object,
+    ir.SetParameter: Schema._set,
+    ir.CreateObject: Schema._create_object,
+    ir.CreateEnum: Schema._create_enum,
+    **{
+        cls: Schema._alter
+        for cls in (
+            ir.AddColumn,
+            ir.DropColumn,
+            ir.AlterColumnType,
+            ir.SetNotNull,
+            ir.DropNotNull,
+            ir.AddConstraint,
+            ir.DropConstraint,
+            ir.ValidateConstraint,
+            ir.RenameColumn,
+            ir.RenameTable,
+        )
+    },
+}

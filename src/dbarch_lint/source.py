@@ -1,0 +1,143 @@
+"""Source text, positions and spans.
+
+Offsets inside the tool are UTF-8 byte offsets into the file's text (what libpg_query reports);
+users see 1-based lines and columns counted in Unicode code points. `SourceFile` converts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A 1-based line and column (code points); `end_column` in ranges is exclusive."""
+
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """One input file's text with a byte-offset line index."""
+
+    path: str  # as reported: relative POSIX path, or the stdin name
+    text: str
+    _data: bytes = field(init=False, repr=False)
+    _line_starts: list[int] = field(init=False, repr=False)
+    _ascii: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._data = self.text.encode("utf-8")
+        self._ascii = len(self._data) == len(self.text)
+        starts = [0]
+        find = self._data.find
+        pos = find(b"\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find(b"\n", pos + 1)
+        self._line_starts = starts
+
+    @property
+    def data(self) -> bytes:
+        """The text encoded as UTF-8 (offsets refer to this)."""
+        return self._data
+
+    def char_to_byte(self, char_offset: int) -> int:
+        """Convert a code-point offset into the text to a UTF-8 byte offset."""
+        if self._ascii:
+            return char_offset
+        return len(self.text[:char_offset].encode("utf-8"))
+
+    def position(self, offset: int) -> Position:
+        """The 1-based line/column of a byte offset (clamped into the file)."""
+        offset = max(0, min(offset, len(self._data)))
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[index]
+        if self._ascii:
+            column = offset - start
+        else:
+            column = len(self._data[start:offset].decode("utf-8", errors="ignore"))
+        return Position(index + 1, column + 1)
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line number of a byte offset."""
+        return bisect.bisect_right(self._line_starts, offset) - 1 + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line without its line break."""
+        if line < 1 or line > len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self._data)
+        return self._data[start:end].decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def slice(self, start: int, end: int) -> str:
+        """The text between two byte offsets."""
+        return self._data[start:end].decode("utf-8", errors="replace")
+
+    @property
+    def line_count(self) -> int:
+        """Number of lines in the file."""
+        return len(self._line_starts)
+
+
+_TOKEN = re.compile(
+    rb"""\s+|--[^\n]*|/\*.*?\*/|[eE]?'(?:[^'\\]|''|\\.)*'|"(?:[^"]|"")*"|\$([A-Za-z_]\w*)?\$.*?\$\1\$"""
+    rb"""|[A-Za-z_\x80-\xff][\w$\x80-\xff]*|\d+(?:\.\d*)?|::|.""",
+    re.S,
+)
+_TYPE_STOP_WORDS = frozenset(
+    b"not null default constraint primary unique references check collate generated using "
+    b"with without".split()
+)
+
+
+def extent_end(data: bytes, start: int, extent: str) -> int:
+    """Where a construct that starts at `start` ends (exclusive byte offset).
+
+    `word`: one name, possibly qualified and quoted; `type`: a type expression; `clause`: up to
+    the next comma or closing parenthesis at the same nesting depth (or the statement's end).
+    """
+    depth = 0
+    end = start
+    expect_name = True
+    for match in _TOKEN.finditer(data, start):
+        token = match.group()
+        if token.isspace() or token.startswith((b"--", b"/*")):
+            continue
+        if extent == "word":
+            if expect_name and (token[:1].isalnum() or token[:1] in b'_"' or token[0] >= 0x80):
+                end, expect_name = match.end(), False
+                continue
+            if not expect_name and token == b".":
+                expect_name = True
+                continue
+            return end
+        if token in (b"(", b"["):
+            depth += 1
+        elif token in (b")", b"]"):
+            if depth == 0:
+                return end
+            depth -= 1
+        elif depth == 0 and token in (b",", b";"):
+            return end
+        elif (
+            extent == "type"
+            and depth == 0
+            and end > start
+            and token.lower() in _TYPE_STOP_WORDS
+            and not _continues_type(data, start, match.start(), token.lower())
+        ):
+            return end
+        end = match.end()
+    return end
+
+
+def _continues_type(data: bytes, start: int, at: int, word: bytes) -> bool:
+    # `timestamp with time zone`, `time without time zone` and `character varying` are one type.
+    if word in (b"with", b"without"):
+        return re.match(rb"(?i)\s*(with|without)\s+time\s+zone", data[at : at + 40]) is not None
+    return False

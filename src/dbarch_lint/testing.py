@@ -1,0 +1,140 @@
+"""Fixture helpers for rule tests (ours and plugins'): SQL files with inline expectations.
+
+- `-- expect: DBA101` on a line of its own applies to the next line that is not an expectation;
+  at the end of a line of SQL it applies to that line. Several may be stacked.
+- Narrowing: `-- expect: DBA101 "substring of the message"`, `-- expect: 14 DBA101` (column).
+- `-- dbarch-lint-test: select=DBA101,DBA102 pg-version=10 rules.DBA106.extra-money-names=fare`
+  sets the run's configuration. Without `select`, a fixture named after a code (`DBA101.sql`,
+  `DBA101_something/`) selects that code only.
+- A folder is a multi-file scenario, replayed in natural order.
+
+Comparison is exact: every finding must be expected and every expectation met.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbarch_lint import api
+from dbarch_lint import config as cfg
+from dbarch_lint.findings import Finding
+
+_EXPECT = re.compile(r"--\s*expect:\s*(?:(?P<col>\d+)\s+)?(?P<code>[A-Z]{2,5}\d{3})(?:\s+\"(?P<msg>[^\"]*)\")?")
+_DIRECTIVE = re.compile(r"--\s*dbarch-lint-test:\s*(?P<settings>.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """One expected finding."""
+
+    path: str
+    line: int
+    code: str
+    column: int | None = None
+    message: str | None = None
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether a finding satisfies this expectation."""
+        loc = finding.location
+        return (
+            loc.path == self.path
+            and loc.line == self.line
+            and finding.code == self.code
+            and (self.column is None or loc.column == self.column)
+            and (self.message is None or self.message in finding.message)
+        )
+
+    def __str__(self) -> str:
+        extra = f" col {self.column}" if self.column else ""
+        extra += f' "{self.message}"' if self.message else ""
+        return f"{self.path}:{self.line} {self.code}{extra}"
+
+
+def expectations(path: str, text: str) -> list[Expectation]:
+    """The expectations written in one fixture file."""
+    found: list[Expectation] = []
+    pending: list[re.Match[str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        matches = list(_EXPECT.finditer(line))
+        own_line = line.lstrip().startswith("--")
+        if own_line and matches:
+            pending.extend(matches)
+            continue
+        if not line.strip() or (own_line and not matches):
+            continue
+        for match in [*pending, *matches]:
+            column = int(match["col"]) if match["col"] else None
+            found.append(Expectation(path, number, match["code"], column, match["msg"]))
+        pending = []
+    return found
+
+
+def _settings(texts: list[str]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for text in texts:
+        for line in text.splitlines():
+            match = _DIRECTIVE.search(line)
+            if match:
+                for pair in match["settings"].split():
+                    key, _, value = pair.partition("=")
+                    settings[key] = value
+    return settings
+
+
+def _config(settings: dict[str, str], default_select: str | None) -> cfg.Config:
+    config = cfg.Config()
+    if default_select and "select" not in settings:
+        config.select = [default_select]
+    for key, value in settings.items():
+        if key.startswith("rules."):
+            _, rule, option = key.split(".", 2)
+            items = value.split(",") if "," in value or option.endswith("names") or option in ("required", "kinds", "stable-functions") else None
+            parsed: object = items if items is not None else _scalar(value)
+            config.rules.setdefault(rule, {})[option] = parsed
+        elif key in ("select", "ignore", "extend-select", "migrations", "exclude"):
+            cfg.apply(config, key, [v for v in value.split(",") if v], where="fixture")
+        else:
+            cfg.apply(config, key, _scalar(value), where="fixture")
+    return config
+
+
+def _scalar(value: str) -> object:
+    if value in ("true", "false"):
+        return value == "true"
+    if value.isdigit():
+        return int(value)
+    return value
+
+
+def run_fixture(fixture: Path) -> tuple[list[str], list[str]]:
+    """Lint a fixture file or scenario folder; return (expected, actual) as sorted strings.
+
+    Matching is done here, so the two lists are equal exactly when the fixture passes.
+    """
+    root = fixture.parent
+    files = sorted(fixture.rglob("*.sql")) if fixture.is_dir() else [fixture]
+    texts = {f.relative_to(root).as_posix(): f.read_text(encoding="utf-8") for f in files}
+    code = re.match(r"[A-Z]{2,5}\d{3}", fixture.name)
+    config = _config(_settings(list(texts.values())), code.group() if code else None)
+    expected = [e for path, text in texts.items() for e in expectations(path, text)]
+    previous = os.getcwd()
+    os.chdir(root)
+    try:
+        run = api.prepare([fixture.name], config, cwd=str(root), autoload_plugins=False)
+        findings = list(api.execute(run).findings)
+    finally:
+        os.chdir(previous)
+    unmatched = list(expected)
+    actual: list[str] = []
+    for finding in findings:
+        hit = next((e for e in unmatched if e.matches(finding)), None)
+        if hit is not None:
+            unmatched.remove(hit)
+            actual.append(str(hit))
+        else:
+            loc = finding.location
+            actual.append(f"{loc.path}:{loc.line} {finding.code} (col {loc.column}: {finding.message})")
+    return sorted(str(e) for e in expected), sorted(actual)
