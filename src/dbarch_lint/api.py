@@ -108,7 +108,8 @@ def lint_paths(
     """Lint files as `dbarch-lint check` would; `settings` override the config (snake_case keys)."""
     config = cfg.load(config_path or cfg.find_config(cwd or os.getcwd()))
     for key, value in settings.items():
-        cfg.apply(config, key.replace("_", "-"), value, where="lint_paths()")
+        if value is not None:
+            cfg.apply(config, key.replace("_", "-"), value, where="lint_paths()")
     return execute(prepare(paths, config, cwd))
 
 

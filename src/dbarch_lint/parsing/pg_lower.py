@@ -785,6 +785,6 @@ UNDERSTOOD = frozenset(
     AlterEventTrigStmt AlterStatsStmt CreatedbStmt DropdbStmt AlterDatabaseStmt
     AlterDatabaseSetStmt AlterDatabaseRefreshCollStmt AlterSystemStmt CreateTableSpaceStmt
     DropTableSpaceStmt AlterTableSpaceOptionsStmt AlterTableMoveAllStmt ReturnStmt
-    PLAssignStmt
+    PLAssignStmt AlterObjectDependsStmt
     """.split()
 )

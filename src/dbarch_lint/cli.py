@@ -1,0 +1,195 @@
+"""The command line: a thin layer mapping options to a config, a run and an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from dbarch_lint import __version__
+from dbarch_lint import config as cfg
+from dbarch_lint.errors import DbarchLintError, UsageError
+from dbarch_lint.findings import LintResult, Severity
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _common(command: F) -> F:
+    """`-q`, `-v` and `--version` on every command."""
+    command = click.option("-q", "--quiet", is_flag=True, help="Findings only, no summary.")(command)
+    command = click.option("-v", "--verbose", is_flag=True, help="Say what was read, in which order.")(command)
+    return click.version_option(__version__, "--version", prog_name="dbarch-lint")(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="dbarch-lint")
+def main() -> None:
+    """Static schema linter and migration-safety checker for SQL."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"dbarch-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "format_", help="Output format: text, json, sarif, github, gcc, gitlab.")
+@click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--dialect", help="SQL dialect (default postgres).")
+@click.option("--pg-version", type=int, help="Target PostgreSQL major version, 10 to 18 (default 16).")
+@click.option("--select", help="Comma list of codes, prefixes or names to enable (replaces defaults).")
+@click.option("--ignore", help="Comma list of codes, prefixes or names to disable.")
+@click.option("--extend-select", help="Comma list of codes, prefixes or names to add to defaults.")
+@click.option("--fail-on", help="Lowest severity that fails the run: error, warning, info, never.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--stdin-filename", help="Name to report for stdin.")
+@click.option("--show-source", is_flag=True, default=None, help="Show a code frame under findings.")
+@click.option("--no-color", is_flag=True, help="Never colour the text report.")
+@_common
+def check(
+    paths: tuple[str, ...],
+    format_: str | None,
+    output_file: str | None,
+    dialect: str | None,
+    pg_version: int | None,
+    select: str | None,
+    ignore: str | None,
+    extend_select: str | None,
+    fail_on: str | None,
+    config_path: str | None,
+    stdin_filename: str | None,
+    show_source: bool | None,
+    no_color: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Lint SQL files, directories (recursively, *.sql) and globs; "-" reads stdin."""
+    from dbarch_lint import api
+    from dbarch_lint.reporting import ReporterOptions
+
+    try:
+        config = cfg.load(config_path or cfg.find_config(os.getcwd()))
+        overrides = {
+            "format": format_,
+            "output-file": output_file,
+            "dialect": dialect,
+            "pg-version": pg_version,
+            "select": _split(select),
+            "ignore": _split(ignore),
+            "extend-select": _split(extend_select),
+            "fail-on": fail_on,
+            "show-source": show_source,
+        }
+        for key, value in overrides.items():
+            if value is not None:
+                cfg.apply(config, key, value)
+        stdin_text = sys.stdin.read() if "-" in paths else None
+        run = api.prepare(list(paths), config, stdin_text=stdin_text, stdin_filename=stdin_filename)
+        reporters = run.host.reporters()
+        if config.format not in reporters:
+            raise UsageError(f"unknown format {config.format!r}{cfg.suggest(config.format, reporters)}")
+        if verbose:
+            _describe(run)
+        result = api.execute(run)
+    except DbarchLintError as error:
+        _fail(str(error))
+        return
+    for message in result.errors:
+        click.echo(f"dbarch-lint: error: {message}", err=True)
+    to_file = config.output_file is not None
+    color = not no_color and not to_file and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
+    report = reporters[config.format]().render(result, options)
+    if to_file:
+        assert config.output_file is not None
+        with open(config.output_file, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(report)
+    else:
+        click.echo(report, nl=False)
+    sys.exit(exit_code(result, config.fail_on))
+
+
+def exit_code(result: LintResult, fail_on: str) -> int:
+    """2 for errors or internal errors; 1 for findings at or above `fail_on`; else 0."""
+    if result.errors or any(f.code == "DBA000" for f in result.findings):
+        return EXIT_ERROR
+    if fail_on != "never":
+        threshold = Severity(fail_on).rank
+        if any(f.severity.rank >= threshold for f in result.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _split(value: str | None) -> list[str] | None:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _describe(run: Any) -> None:
+    where = run.config.path or "none (defaults)"
+    click.echo(f"config: {where}", err=True)
+    click.echo(f"runner: plain ({len(run.inputs)} files in replay order)", err=True)
+    for item in run.inputs:
+        role = "target" if item.path in run.targets else "history"
+        click.echo(f"  {role:7} {item.path}{' (down migration)' if item.down else ''}", err=True)
+
+
+@main.command()
+@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text")
+@_common
+def rules(format_: str, quiet: bool, verbose: bool) -> None:
+    """List every rule: code, name, family, default on/off, severity, fixable."""
+    from dbarch_lint.plugins import PluginHost
+
+    try:
+        infos = [r.info() for r in PluginHost(cfg.load(cfg.find_config(os.getcwd())).plugins).rules()]
+    except DbarchLintError as error:
+        _fail(str(error))
+        return
+    if format_ == "json":
+        rows = [
+            {
+                "code": i.code,
+                "name": i.name,
+                "family": i.family,
+                "enabled_by_default": i.enabled_by_default,
+                "severity": i.severity.value,
+                "fixable": i.fixable,
+                "dialects": list(i.dialects),
+                "summary": i.summary,
+                "url": i.url,
+            }
+            for i in infos
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for i in infos:
+        state = "on " if i.enabled_by_default else "off"
+        fix = "fix" if i.fixable else "   "
+        click.echo(f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}")
+
+
+@main.command()
+@click.argument("rule")
+@_common
+def explain(rule: str, quiet: bool, verbose: bool) -> None:
+    """Print a rule's documentation (what, why, example, use instead)."""
+    from dbarch_lint.plugins import PluginHost
+
+    try:
+        all_rules = PluginHost(cfg.load(cfg.find_config(os.getcwd())).plugins).rules()
+        found = [r for r in all_rules if r.code == rule.upper() or r.name == rule.lower()]
+        if not found:
+            choices = [*(r.code for r in all_rules), *(r.name for r in all_rules)]
+            raise UsageError(f"unknown rule {rule!r}{cfg.suggest(rule, choices)}")
+    except DbarchLintError as error:
+        _fail(str(error))
+        return
+    target = found[0]
+    click.echo(f"# {target.code} {target.name}\n")
+    click.echo(target.doc().markdown)

@@ -1,0 +1,48 @@
+"""Rule documentation: every docstring has the sections, its examples behave, pages are fresh."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dbarch_lint import lint_sql
+from dbarch_lint.plugins import PluginHost
+from dbarch_lint.rule import REQUIRED_SECTIONS, EngineRule
+from tests.conftest import ROOT
+
+RULES = PluginHost(autoload=False).rules()
+NOT_FROM_SQL = {"DBA000", "DBA004"}  # a crashing rule, an undecodable file: not SQL examples
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_docstring_has_sections(rule: type) -> None:
+    doc = rule.doc()
+    assert doc.summary and len(doc.summary) <= 100
+    for section in REQUIRED_SECTIONS:
+        assert doc.sections.get(section), f"{rule.code} lacks '## {section}'"
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.code not in NOT_FROM_SQL], ids=lambda r: r.code)
+def test_examples_trigger_and_use_instead_does_not(rule: type) -> None:
+    doc = rule.doc()
+    bad, good = doc.sql_block("Example"), doc.sql_block("Use instead")
+    assert bad is not None and good is not None, "both sections need a ```sql block"
+    select = [rule.code, "DBA101"] if rule.code == "DBA003" else [rule.code]
+    bad_codes = [f.code for f in lint_sql(bad, select=select)]
+    good_codes = [f.code for f in lint_sql(good, select=select)]
+    assert rule.code in bad_codes, f"the Example of {rule.code} does not trigger it"
+    assert rule.code not in good_codes, f"the Use instead of {rule.code} triggers it"
+
+
+def test_engine_rules_have_no_check() -> None:
+    assert {r.code for r in RULES if issubclass(r, EngineRule)} == {f"DBA00{i}" for i in range(5)}
+
+
+def test_rule_pages_are_fresh() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate_docs.py"), "--check"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, "stale docs, run scripts/generate_docs.py:\n" + result.stdout
