@@ -25,7 +25,7 @@ class Run:
     inputs: list[discovery.Input]
     targets: set[str]
     errors: list[str] = field(default_factory=list)
-    runner: str = "plain"
+    cwd: str = "."
 
 
 def prepare(
@@ -43,9 +43,10 @@ def prepare(
     errors: list[str] = []
     if paths:
         files, missing = discovery.expand(paths, cwd, excluded)
+    elif config.migrations:
+        files, missing = discovery.expand([os.path.join(config.root, g) for g in config.migrations], cwd, excluded)
     else:
-        defaults = [os.path.join(config.root, g) for g in config.migrations] or [cwd]
-        files, missing = discovery.expand(defaults, cwd, excluded)
+        files, missing = discovery.expand(discovery.default_files(cwd), cwd, excluded)
     errors.extend(f"{p}: no such file or directory" for p in missing)
     history_files: list[str] = []
     if config.migrations and paths:
@@ -60,13 +61,19 @@ def prepare(
         inputs.append(
             discovery.read(path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin_text)
         )
-    return Run(config, host, inputs, target_paths, errors)
+    return Run(config, host, inputs, target_paths, errors, cwd)
 
 
 def _shown(path: str, cwd: str, stdin_filename: str | None) -> str:
     if path == discovery.STDIN:
         return discovery.display_path(stdin_filename, cwd) if stdin_filename else "<stdin>"
     return discovery.display_path(path, cwd)
+
+
+def _from_root(pattern: str, root: str, cwd: str) -> str:
+    """A config glob (relative to the config's directory) as a glob over shown paths."""
+    prefix = discovery.display_path(root, cwd)
+    return pattern if prefix in (".", "") or os.path.isabs(pattern) else f"{prefix}/{pattern}"
 
 
 def execute(run: Run) -> LintResult:
@@ -78,7 +85,9 @@ def execute(run: Run) -> LintResult:
         enabled=cfg.enabled_codes(config, rules),
         severity=cfg.severities(config, rules),
         rule_options=cfg.rule_options(config, rules),
-        per_file_ignores=tuple((pattern, tuple(codes)) for pattern, codes in config.per_file_ignores.items()),
+        per_file_ignores=tuple(
+            (_from_root(pattern, config.root, run.cwd), tuple(codes)) for pattern, codes in config.per_file_ignores.items()
+        ),
         settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
         plugin_prefixes=prefixes,
     )

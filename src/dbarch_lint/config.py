@@ -130,16 +130,18 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
 
 def _check_type(key: str, value: Any, annotation: Any, where: str) -> Any:
     text = str(annotation)
-    if "list[str]" in text:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise UsageError(f"{where}: {key} must be a list of strings")
-    elif text.startswith("dict"):
+    if text.startswith("dict"):
         if not isinstance(value, dict):
             raise UsageError(f"{where}: {key} must be a table")
         if key == "per-file-ignores":
             value = {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+            if not all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
+                raise UsageError(f"{where}: {key} must map globs to lists of codes")
+    elif "list[str]" in text:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{where}: {key} must be a list of strings")
     elif "bool" in text and "int" not in text:
         if not isinstance(value, bool):
             raise UsageError(f"{where}: {key} must be true or false")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,3 +141,15 @@ def read(path: str, fs_path: str | None, encoding: str, stdin_text: str | None =
         return item
     item.text = text.lstrip("\ufeff")
     return item
+
+
+def default_files(cwd: str) -> list[str]:
+    """`*.sql` below `cwd`, without what `.gitignore` excludes (when `cwd` is in a git work tree)."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.sql"],
+            cwd=cwd, capture_output=True, check=True, timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return _walk(cwd)
+    return sorted(os.path.join(cwd, p) for p in listed.decode().split("\0") if p and os.path.isfile(os.path.join(cwd, p)))

@@ -78,7 +78,10 @@ def _lower_all(
         end = _trim_end(data, start, end)
         span = Span(start, end)
         node_kind, node = next(iter(raw["stmt"].items()))
-        events, problem = lower_statement(node_kind, node, span, Where(base, data))
+        try:
+            events, problem = lower_statement(node_kind, node, span, Where(base, data))
+        except RecursionError:
+            events, problem = (), "Statement is nested too deeply to analyse; it was not checked"
         if problem is not None:
             diagnostics.append(Diagnostic("DBA002", problem, span))
         statements.append(Statement(first_index + len(statements), span, node_kind, events, node))

@@ -1,0 +1,113 @@
+"""Reading and parsing: recovery after bad statements, psql input, encodings, positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dbarch_lint import lint_paths, lint_sql
+from dbarch_lint.ir import AddColumn, CreateTable
+from dbarch_lint.parsing.postgres import parse_postgres
+from dbarch_lint.source import SourceFile
+
+
+def codes(sql: str, **settings: object) -> list[tuple[str, int, int]]:
+    return [(f.code, f.location.line, f.location.column) for f in lint_sql(sql, **settings)]
+
+
+def test_syntax_error_does_not_hide_the_rest() -> None:
+    sql = "CREATE TABLE a (id serial);\nCREATE TABL b (x int);\nCREATE TABLE c (id serial);\n"
+    found = codes(sql, select=["DBA001", "DBA101"])
+    assert ("DBA001", 2, 8) in found
+    assert ("DBA101", 1, 20) in found and ("DBA101", 3, 20) in found
+
+
+def test_syntax_error_hint_for_partial_unique_in_create_table() -> None:
+    [finding] = lint_sql("CREATE TABLE t (a int, UNIQUE (a) WHERE a > 0);", select=["DBA001"])
+    assert finding.location.line == 1 and finding.location.column == 35
+    assert finding.hint and "CREATE UNIQUE INDEX" in finding.hint
+
+
+def test_psql_meta_commands_and_copy_data_are_skipped() -> None:
+    sql = (
+        "\\set ON_ERROR_STOP on\n"
+        "CREATE TABLE t (id serial);\n"
+        "COPY t (id) FROM stdin;\n"
+        "1\n2\tnot sql at all; DROP\n\\.\n"
+        "SELECT 1 \\gset\n"
+        "\\connect other\n"
+        "CREATE TABLE u (id serial);\n"
+    )
+    assert codes(sql, select=["DBA"]) == [("DBA101", 2, 20), ("DBA101", 9, 20)]
+
+
+def test_dollar_quotes_comments_crlf_and_bom() -> None:
+    sql = (
+        "\ufeff-- a comment; with a semicolon\r\n"
+        "/* block; comment */\r\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 1; $body$;\r\n"
+        "CREATE TABLE t (id serial);\r\n"
+    )
+    assert codes(sql, select=["DBA001", "DBA101"]) == [("DBA101", 4, 20)]
+
+
+def test_columns_count_code_points() -> None:
+    sql = "CREATE TABLE \"café\" (\"naïve\" int, id serial);"
+    [finding] = lint_sql(sql, select=["DBA101"])
+    assert (finding.location.column, finding.location.end_column) == (38, 44)
+
+
+def test_syntax_error_position_after_non_ascii() -> None:
+    sql = "SELECT 'é';\nSELECT 'ü' FROM tabl x y;\n"
+    [finding] = lint_sql(sql, select=["DBA001"])
+    assert (finding.location.line, finding.location.column) == (2, 24)
+
+
+def test_undecodable_file_is_dba004_with_offset(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.sql"
+    bad.write_bytes(b"SELECT 1;\nSELECT 'caf\xe9';\n")
+    result = lint_paths([str(bad)], cwd=str(tmp_path))
+    [finding] = result.findings
+    assert finding.code == "DBA004" and "offset 21" in finding.message
+    assert (finding.location.line, finding.location.column) == (2, 12)
+
+
+def test_other_encoding_can_be_configured(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.sql"
+    bad.write_bytes(b"CREATE TABLE caf\xe9s (id serial);\n")
+    result = lint_paths([str(bad)], cwd=str(tmp_path), encoding="latin-1", select=["DBA"])
+    assert [f.code for f in result.findings if f.code.startswith("DBA0")] == []
+
+
+def test_binary_file_is_dba004(tmp_path: Path) -> None:
+    (tmp_path / "x.sql").write_bytes(b"\x00\x01\x02")
+    assert [f.code for f in lint_paths([str(tmp_path)], cwd=str(tmp_path)).findings] == ["DBA004"]
+
+
+def test_deeply_nested_statement_is_a_finding_not_a_crash() -> None:
+    sql = "SELECT " + "abs(" * 1500 + "1" + ")" * 1500 + ";\nCREATE TABLE t (id serial);"
+    found = {code for code, _, _ in codes(sql, select=["DBA"])}
+    assert "DBA101" in found and ("DBA001" in found or "DBA002" in found)
+    assert "DBA000" not in found
+
+
+def test_empty_and_comment_only_files() -> None:
+    assert lint_sql("") == []
+    assert lint_sql("-- nothing here\n/* at all */\n") == []
+
+
+def test_lowering_events_carry_the_facts() -> None:
+    parsed = parse_postgres(SourceFile("x.sql", "CREATE TABLE s.t (a pg_catalog.varchar(10)[] NOT NULL);\nALTER TABLE t ADD COLUMN b int REFERENCES u ON DELETE NO ACTION;"))
+    create = parsed.statements[0].events[0]
+    assert isinstance(create, CreateTable) and str(create.table) == "s.t"
+    column = create.columns[0]
+    assert column.type is not None and column.type.builtin == "varchar" and column.type.mods == (10,)
+    assert column.type.array and column.has("not-null")
+    add = parsed.statements[1].events[0]
+    assert isinstance(add, AddColumn)
+    fk = add.column.get("foreign-key")
+    assert fk is not None and fk.on_delete == "no action"
+
+
+def test_unmodelled_ddl_is_dba002() -> None:
+    assert codes("ALTER TABLE orders SET SCHEMA archive;", select=["DBA002"]) == [("DBA002", 1, 1)]
+    assert codes("SELECT 1; COMMENT ON TABLE t IS 'x'; GRANT SELECT ON t TO r;", select=["DBA002"]) == []

@@ -1,0 +1,110 @@
+"""The plugin contract: entry points, config-named modules, validation, clear failures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dbarch_lint.errors import PluginError
+from dbarch_lint.plugins import PluginHost
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(ROOT / "tests" / "example_plugin")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+def run_cli(args: list[str], cwd: Path, site: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if site is not None:
+        env["PYTHONPATH"] = str(site)
+    return subprocess.run([sys.executable, "-m", "dbarch_lint", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_installed_plugin_rule_and_reporter_run(installed_plugin: Path, tmp_path: Path) -> None:
+    (tmp_path / "m.sql").write_text("CREATE TABLE tmp_x (id serial PRIMARY KEY);\n")
+    result = run_cli(["check", "m.sql", "--format", "count", "--select", "ACME001,DBA101"], tmp_path, installed_plugin)
+    assert result.stdout == "ACME001=1 DBA101=1\n", result.stderr
+    assert result.returncode == 1
+
+
+def test_plugin_rule_options_and_suppressions(installed_plugin: Path, tmp_path: Path) -> None:
+    (tmp_path / "dbarch-lint.toml").write_text('select = ["ACME", "DBA003"]\n[rules.ACME001]\nprefixes = ["old_"]\n')
+    (tmp_path / "m.sql").write_text(
+        "CREATE TABLE tmp_x (id bigint);\nCREATE TABLE old_x (id bigint); -- noqa: ACME001\nSELECT 1; -- noqa: ACME001\n"
+    )
+    result = run_cli(["check", "m.sql", "--format", "gcc"], tmp_path, installed_plugin)
+    assert result.stdout.count("\n") == 1 and "m.sql:3:" in result.stdout and "DBA003" in result.stdout, result.stdout + result.stderr
+
+
+def test_plugin_is_listed_and_explained(installed_plugin: Path, tmp_path: Path) -> None:
+    assert "ACME001" in run_cli(["rules"], tmp_path, installed_plugin).stdout
+    assert "scaffolding" in run_cli(["explain", "ACME001"], tmp_path, installed_plugin).stdout
+
+
+def write_module(tmp_path: Path, name: str, body: str) -> None:
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(body))
+
+
+RULE_TEMPLATE = '''
+from dbarch_lint import hookimpl
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+
+class R(StatementRule):
+    """x
+
+    ## What it does
+    ## Why is this bad?
+    ## Example
+    ## Use instead
+    """
+    code = "{code}"
+    name = "{name}"
+    family = "x"
+    severity = Severity.INFO
+
+@hookimpl
+def {hook}():
+    return [R]
+'''
+
+
+@pytest.mark.parametrize(
+    "code,name,hook,message",
+    [
+        ("DBA900", "some-thing", "dbarch_lint_rules", "DBA is reserved"),
+        ("X1", "some-thing", "dbarch_lint_rules", "2-5 capital letters"),
+        ("ACME002", "ban-things", "dbarch_lint_rules", "name the flagged pattern"),
+        ("ACME002", "some-thing", "dbarch_lint_rule", "unknown hook"),
+        ("ACME002", "serial-column", "dbarch_lint_rules", "defined twice"),
+    ],
+)
+def test_invalid_plugins_are_clear_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str, name: str, hook: str, message: str
+) -> None:
+    module = f"plugin_{abs(hash((code, name, hook)))}"
+    write_module(tmp_path, module, RULE_TEMPLATE.format(code=code, name=name, hook=hook))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginError, match=message):
+        PluginHost([module], autoload=False).rules()
+
+
+def test_plugin_that_fails_to_import_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "dbarch-lint.toml").write_text('plugins = ["no_such_plugin_module"]\n')
+    (tmp_path / "m.sql").write_text("SELECT 1;\n")
+    result = run_cli(["check", "m.sql"], tmp_path)
+    assert result.returncode == 2
+    assert "no_such_plugin_module" in result.stderr and "Traceback" not in result.stderr
