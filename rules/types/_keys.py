@@ -1,0 +1,144 @@
+"""Which columns an event makes (or types as) keys: primary-key, foreign-key, identity columns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dbarch_lint import ir
+from dbarch_lint.context import RuleContext
+from dbarch_lint.ir import QName, Span, TypeRef
+
+KEY_EVENTS: tuple[type[ir.Event], ...] = (
+    ir.CreateTable,
+    ir.AddColumn,
+    ir.AlterColumnType,
+    ir.AddConstraint,
+    ir.AlterTableAction,  # ALTER COLUMN ... ADD GENERATED ... AS IDENTITY
+)
+KEY_KINDS = ("primary-key", "foreign-key", "identity")
+_ADD_GENERATED = re.compile(rb"(?i)\bGENERATED\s+(ALWAYS|BY\s+DEFAULT)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyColumn:
+    """A column an event declares, types, or constrains as a key.
+
+    `kinds` holds the key kinds that apply (`primary-key`, `foreign-key`, `identity`);
+    `pk_width` is the number of columns of its primary key (0 when not part of one);
+    `span` is where to report: the type when the event writes one, else the constraint;
+    `declared` is False when the event only adds a constraint to a column that already exists.
+    """
+
+    table: QName
+    column: str
+    type: TypeRef
+    kinds: frozenset[str]
+    pk_width: int
+    span: Span
+    declared: bool
+
+
+def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
+    """Every key column `event` declares, re-types or constrains, when its type is known."""
+    if isinstance(event, (ir.CreateTable, ir.AddColumn)):
+        columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
+        table_level = event.constraints if isinstance(event, ir.CreateTable) else ()
+        for definition in columns:
+            if definition.type is None:
+                continue
+            constraints = [*definition.constraints]
+            constraints += [c for c in table_level if definition.name in c.columns]
+            key = _key(event.table, definition.name, definition.type, constraints, True)
+            if key is not None:
+                yield key
+    elif isinstance(event, ir.AlterColumnType):
+        table = ctx.table(event.table)
+        if table is not None:
+            live = table.live_constraints()
+            constraints = [c.constraint for c in live if event.column in c.columns]
+            key = _key(event.table, event.column, event.type, constraints, True)
+            if key is not None:
+                yield key
+    elif isinstance(event, ir.AddConstraint) and event.constraint.kind in KEY_KINDS:
+        constraint = event.constraint
+        for column in _constrained_columns(event, ctx):
+            if _was_key(event.table, column, constraint.kind, ctx):
+                continue  # re-created (e.g. to change ON DELETE): the type was chosen back then
+            type_ = _current_type(event, column, ctx)
+            if type_ is not None:
+                key = _key(event.table, column, type_, [constraint], False, constraint.span)
+                if key is not None:
+                    yield key
+    elif isinstance(event, ir.AlterTableAction) and event.action == "AddIdentity" and event.column:
+        type_ = _current_type(event, event.column, ctx)
+        if type_ is not None:
+            span = text_span(event.span, ctx, _ADD_GENERATED)
+            identity = frozenset({"identity"})
+            yield KeyColumn(event.table, event.column, type_, identity, 0, span, False)
+
+
+def _key(
+    table: QName,
+    column: str,
+    type_: TypeRef,
+    constraints: list[ir.Constraint],
+    declared: bool,
+    span: Span | None = None,
+) -> KeyColumn | None:
+    kinds = frozenset(c.kind for c in constraints if c.kind in KEY_KINDS)
+    if not kinds:
+        return None
+    pk = next((c for c in constraints if c.kind == "primary-key"), None)
+    width = 0 if pk is None else 1 if pk.column_level else len(pk.columns)
+    return KeyColumn(table, column, type_, kinds, width, span or type_.span, declared)
+
+
+def _constrained_columns(event: ir.AddConstraint, ctx: RuleContext) -> tuple[str, ...]:
+    constraint = event.constraint
+    if constraint.columns or not constraint.using_index:
+        return constraint.columns
+    table = ctx.table(event.table)
+    schema = table.name.schema if table is not None else event.table.schema
+    index = ctx.schema.index(QName(schema, constraint.using_index))
+    if index is None:
+        return ()
+    return tuple(c for c in index.columns if c is not None)
+
+
+def _was_key(table_name: QName, column: str, kind: str, ctx: RuleContext) -> bool:
+    """Whether the column already had (or had and dropped) a key constraint of this kind."""
+    table = ctx.table(table_name)
+    return table is not None and any(
+        c.kind == kind and column in c.columns for c in table.constraints
+    )
+
+
+def _current_type(event: ir.Event, column: str, ctx: RuleContext) -> TypeRef | None:
+    """The column's type just before `event`: earlier sub-commands of the same ALTER TABLE
+    first (`ADD COLUMN id int, ADD PRIMARY KEY (id)`), then the replayed schema."""
+    found: TypeRef | None = None
+    table_name = getattr(event, "table", None)
+    for earlier in ctx.statement.events if ctx.statement is not None else ():
+        if earlier is event:
+            break
+        if getattr(earlier, "table", None) != table_name:
+            continue
+        if isinstance(earlier, ir.AddColumn) and earlier.column.name == column:
+            found = earlier.column.type
+        elif isinstance(earlier, ir.AlterColumnType) and earlier.column == column:
+            found = earlier.type
+    if found is not None:
+        return found
+    table = ctx.table(table_name) if table_name is not None else None
+    known = table.columns.get(column) if table is not None else None
+    return known.type if known is not None else None
+
+
+def text_span(span: Span, ctx: RuleContext, pattern: re.Pattern[bytes]) -> Span:
+    """Where `pattern` first matches inside an exact `span` of the file (else `span` itself)."""
+    if span.extent != "exact" or span.end <= span.start:
+        return span
+    match = pattern.search(ctx.text, span.start, span.end)
+    return Span(match.start(), match.end()) if match else span

@@ -1,0 +1,140 @@
+"""DBA102 integer-key-column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import QName, TypeRef, quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import typed_columns
+from dbarch_lint.rules.types._keys import KEY_EVENTS, KeyColumn, key_columns
+
+# builtin name -> (the integer type it is, its largest value)
+NARROW_TYPES = {
+    "int4": ("integer", "2,147,483,647"),
+    "serial": ("integer", "2,147,483,647"),
+    "serial4": ("integer", "2,147,483,647"),
+    "int2": ("smallint", "32,767"),
+    "smallserial": ("smallint", "32,767"),
+    "serial2": ("smallint", "32,767"),
+}
+SERIALS = {"serial", "serial4", "smallserial", "serial2"}
+ROLE_WORDS = {"primary-key": "primary key", "foreign-key": "foreign key", "identity": "identity"}
+
+
+class IntegerKeyColumn(StatementRule):
+    """A primary-key, foreign-key or identity column declared `integer` or `smallint`.
+
+    ## What it does
+    Flags `integer`/`int`/`int4` and `smallint`/`int2` columns (and `serial`/`serial4`,
+    `smallserial`/`serial2`, which are integer and smallint columns fed by a sequence) that are
+    keys: part of a PRIMARY KEY or FOREIGN KEY, or an identity column. It looks at CREATE TABLE
+    (column and table constraints), ADD COLUMN, ALTER TABLE ... ADD PRIMARY KEY / FOREIGN KEY on a
+    column whose type the replayed schema knows, and ALTER COLUMN ... TYPE on a known key column.
+    A `serial` column that is not a key is left to DBA101 (unless `scope = "all"`).
+
+    ## Why is this bad?
+    A 32-bit key runs out at 2,147,483,647 (a smallint at 32,767); busy tables get there, and
+    sequences also burn values on rolled-back inserts. Widening the key later is an
+    `ALTER COLUMN ... TYPE bigint` that rewrites the table and every referencing table under an
+    ACCESS EXCLUSIVE lock. `bigint` costs four more bytes a row, usually nothing after alignment.
+
+    ## Example
+    ```sql
+    CREATE TABLE orders (
+        id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        customer_id integer REFERENCES customers (id)
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE orders (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        customer_id bigint REFERENCES customers (id)
+    );
+    ```
+
+    ## Options
+    - `scope` (`"keys"` or `"all"`, default `"keys"`): `"all"` flags every integer and smallint
+      column, key or not.
+
+    ## Known limits
+    A key added later (ADD PRIMARY KEY / FOREIGN KEY, `ALTER COLUMN ... ADD GENERATED ... AS
+    IDENTITY`) is flagged only when the replay knows the column's type, and only the first time
+    the column becomes that kind of key: dropping and re-creating a foreign key (say, to change
+    ON DELETE) is not flagged again.
+
+    ## References
+    - PostgreSQL documentation, "Numeric Types"
+    """
+
+    code = "DBA102"
+    name = "integer-key-column"
+    family = "types"
+    severity = Severity.WARNING
+    targets = KEY_EVENTS
+
+    @dataclass(frozen=True)
+    class Options:
+        """`scope`: which integer columns to flag."""
+
+        scope: str = "keys"
+
+        def __post_init__(self) -> None:
+            if self.scope not in ("keys", "all"):
+                raise ValueError(f"scope must be 'keys' or 'all', not {self.scope!r}")
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        scope_all = self.options.scope == "all"
+        keys = {(k.table, k.column): k for k in key_columns(event, ctx) if _narrow(k.type)}
+        for key in keys.values():
+            if scope_all and not key.declared and _created_here(key, ctx):
+                continue  # already flagged where this file declared it
+            yield _report(ctx, key.table, key.column, key.type, key)
+        for table, column, type_, _definition in typed_columns(event):
+            if (table, column) in keys or not _narrow(type_):
+                continue
+            if scope_all:
+                yield _report(ctx, table, column, type_, None)
+
+
+def _narrow(type_: TypeRef) -> bool:
+    return (type_.builtin or "") in NARROW_TYPES
+
+
+def _created_here(key: KeyColumn, ctx: RuleContext) -> bool:
+    table = ctx.table(key.table)
+    column = table.columns.get(key.column) if table is not None else None
+    origin = column.origin if column is not None else None
+    return origin is not None and origin.file_index == ctx.file_index
+
+
+def _report(
+    ctx: RuleContext,
+    table: QName,
+    column: str,
+    type_: TypeRef,
+    key: KeyColumn | None,
+) -> Report:
+    builtin = type_.builtin or ""
+    kinds = key.kinds if key is not None else frozenset()
+    base, limit = NARROW_TYPES[builtin]
+    written = f"{type_.name} ({base})" if builtin in SERIALS else base
+    roles = ", ".join(ROLE_WORDS[k] for k in ROLE_WORDS if k in kinds)
+    name = quote_ident(column)
+    what = f"Column {table}.{name}" + (f" ({roles})" if roles else "")
+    message = f"{what} is {written}{'[]' if type_.array else ''}, which runs out at {limit}"
+    if builtin in SERIALS:
+        hint = f"declare it `{name} bigint GENERATED ALWAYS AS IDENTITY`"
+    elif key is not None and not key.declared:
+        hint = f"widen it first: `ALTER TABLE {table} ALTER COLUMN {name} TYPE bigint`"
+    else:
+        hint = f"declare it `{name} bigint`"
+    if "foreign-key" in kinds and builtin not in SERIALS:
+        hint += " (a bigint foreign key may reference an integer key)"
+    return ctx.report(key.span if key is not None else type_.span, message, hint=hint)

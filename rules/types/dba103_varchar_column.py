@@ -1,0 +1,70 @@
+"""DBA103 varchar-column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+
+
+class VarcharColumn(StatementRule):
+    """A column declared `varchar(n)` / `character varying(n)`.
+
+    ## What it does
+    Flags `varchar(n)` and `character varying(n)` columns (also `pg_catalog.varchar(n)` and
+    arrays of them) in CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE.
+
+    ## Why is this bad?
+    In PostgreSQL `varchar(n)` is stored exactly like `text` and is no faster; the only thing the
+    `(n)` adds is a limit that is hard to change. Shrinking it is an `ALTER COLUMN ... TYPE` that
+    takes an ACCESS EXCLUSIVE lock and rewrites the table, and limits picked out of habit
+    (`varchar(255)`) end up rejecting real data. Where a limit is a real business rule, a named
+    CHECK constraint says so and can be replaced online (`NOT VALID`, then `VALIDATE`).
+
+    ## Example
+    ```sql
+    CREATE TABLE customers (id bigint PRIMARY KEY, email varchar(255) NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE customers (
+        id bigint PRIMARY KEY,
+        email text NOT NULL CONSTRAINT customers_email_length CHECK (char_length(email) <= 320)
+    );
+    ```
+
+    ## Known limits
+    `varchar` without a length is `text` in all but name and is not flagged. Domains over
+    `varchar(n)` are not looked into.
+
+    ## References
+    - PostgreSQL documentation, "Character Types" (tip: no performance difference)
+    - PostgreSQL wiki, "Don't Do This: Don't use varchar(n) by default"
+    """
+
+    code = "DBA103"
+    name = "varchar-column"
+    family = "types"
+    severity = Severity.WARNING
+    targets = TYPE_EVENTS
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        for table, column, type_, _definition in typed_columns(event):
+            if type_.builtin != "varchar" or not type_.mods:
+                continue
+            limit = type_.mods[0]
+            name = quote_ident(column)
+            array = "[]" if type_.array else ""
+            check = f" with `CHECK (char_length({name}) <= {limit})` if the limit is real"
+            yield ctx.report(
+                type_.span,
+                f"Column {table}.{name} is varchar({limit}){array}: the length limit is hard to "
+                "change, and no faster than text",
+                hint=f"declare it `{name} text{array}`{'' if array else check}",
+            )

@@ -1,0 +1,69 @@
+"""DBA104 char-column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+
+
+class CharColumn(StatementRule):
+    """A column declared `char(n)` / `character(n)` (`bpchar`).
+
+    ## What it does
+    Flags `char`, `char(n)`, `character(n)` and `bpchar` columns (and arrays of them) in
+    CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE.
+
+    ## Why is this bad?
+    `char(n)` pads every value with spaces to `n` characters and stores the padding. The
+    padding is then insignificant in some places (comparing two `char` values; a cast to `text`
+    strips it) and significant in others (what clients read back, `octet_length`), a steady
+    source of surprises. It is no faster than `text` (usually slower, because of the padding),
+    and like `varchar(n)` its length is a limit that is hard to change. A bare `char` means
+    `char(1)`.
+
+    ## Example
+    ```sql
+    CREATE TABLE countries (code char(2) PRIMARY KEY, name text NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE countries (
+        code text PRIMARY KEY CONSTRAINT countries_code_format CHECK (code ~ '^[A-Z]{2}$'),
+        name text NOT NULL
+    );
+    ```
+
+    ## Known limits
+    The single-byte internal type `"char"` (quoted) is a different type and is not flagged.
+
+    ## References
+    - PostgreSQL documentation, "Character Types"
+    - PostgreSQL wiki, "Don't Do This: Don't use char(n)"
+    """
+
+    code = "DBA104"
+    name = "char-column"
+    family = "types"
+    severity = Severity.WARNING
+    targets = TYPE_EVENTS
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        for table, column, type_, _definition in typed_columns(event):
+            if type_.builtin != "bpchar":
+                continue
+            array = "[]" if type_.array else ""
+            name = quote_ident(column)
+            yield ctx.report(
+                type_.span,
+                f"Column {table}.{name} is {type_}: char(n) pads values with spaces and "
+                "compares them inconsistently",
+                hint=f"declare it `{name} text{array}` (add a CHECK constraint if "
+                "the length is a rule)",
+            )

@@ -1,0 +1,73 @@
+"""DBA105 timestamp-without-time-zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+
+
+class TimestampWithoutTimeZone(StatementRule):
+    """A column declared `timestamp` (without time zone), or `time with time zone`.
+
+    ## What it does
+    Flags `timestamp`, `timestamp(p)` and `timestamp without time zone` columns, and
+    `time with time zone` (`timetz`) columns (and arrays of them), in CREATE TABLE, ADD COLUMN
+    and ALTER COLUMN TYPE. `timestamptz` / `timestamp with time zone` is what it asks for.
+
+    ## Why is this bad?
+    A `timestamp` stores a wall-clock reading with no time zone: the same value means different
+    instants to clients in different zones, `now()` is silently converted to the session's zone
+    on the way in, and daylight-saving changes make values ambiguous or repeat. `timestamptz`
+    stores an instant (in UTC) and converts to each session's zone on the way out, at the same
+    8 bytes. `time with time zone` cannot handle daylight saving at all (a time of day has no
+    date to decide the offset); PostgreSQL itself discourages it.
+
+    ## Example
+    ```sql
+    CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamp NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamptz NOT NULL);
+    ```
+
+    ## References
+    - PostgreSQL documentation, "Date/Time Types"
+    - PostgreSQL wiki, "Don't Do This: Don't use timestamp (without time zone)" and
+      "Don't use timetz"
+    """
+
+    code = "DBA105"
+    name = "timestamp-without-time-zone"
+    family = "types"
+    severity = Severity.WARNING
+    targets = TYPE_EVENTS
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        for table, column, type_, _definition in typed_columns(event):
+            array = "[]" if type_.array else ""
+            precision = f"({type_.mods[0]})" if type_.mods else ""
+            name = quote_ident(column)
+            if type_.builtin == "timestamp":
+                yield ctx.report(
+                    type_.span,
+                    f"Column {table}.{name} is timestamp{precision}{array} without time zone: "
+                    "its values are wall-clock readings that mean different instants in different "
+                    "time zones",
+                    hint=f"declare it `{name} timestamptz{precision}{array}`",
+                )
+            elif type_.builtin == "timetz":
+                yield ctx.report(
+                    type_.span,
+                    f"Column {table}.{name} is time{precision} with time zone{array}: a time "
+                    "of day cannot follow daylight-saving rules",
+                    hint=f"declare it `{name} timestamptz{array}`, or "
+                    f"`{name} time{precision}{array}` for a local time of day",
+                )

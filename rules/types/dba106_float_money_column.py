@@ -1,0 +1,135 @@
+"""DBA106 float-money-column."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+
+MONEY_NAMES = (
+    "price", "cost", "amount", "total", "subtotal", "balance", "fee", "tax", "salary", "payment",
+    "revenue", "discount", "refund", "credit", "debit",
+)  # fmt: skip
+FLOAT_TYPES = {"float4": "real", "float8": "double precision"}
+# Word boundaries: underscores and other separators, and camelCase humps (`unitPrice`).
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def words(name: str) -> list[str]:
+    """The lower-case words of a column name (`unit_price` and `unitPrice` -> unit, price)."""
+    return [w.lower() for w in _WORD.findall(name)]
+
+
+class FloatMoneyColumn(StatementRule):
+    """A floating-point column whose name looks like money.
+
+    ## What it does
+    Flags `real`/`float4`, `double precision`/`float8` and `float(n)` columns (and arrays of
+    them) in CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE when a word of the column's
+    snake_case name is a money word: price, cost, amount, total, subtotal, balance, fee, tax,
+    salary, payment, revenue, discount, refund, credit, debit (also their plurals: `fees`,
+    `taxes`). `unit_price` and `tax_total` match; `priceless` does not. A float column whose name
+    does not look like money is left alone.
+
+    ## Why is this bad?
+    Binary floating point cannot represent most decimal fractions: 0.10 is stored as
+    0.1000000000000000055..., sums drift by fractions of a cent, and equality tests and rounding
+    go wrong in ways auditors notice. `numeric(p,s)` is exact decimal arithmetic (or store
+    integer cents in a `bigint`).
+
+    ## Example
+    ```sql
+    CREATE TABLE order_lines (id bigint PRIMARY KEY, unit_price double precision NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE order_lines (id bigint PRIMARY KEY, unit_price numeric(12,2) NOT NULL);
+    ```
+
+    ## Options
+    - `money-names` (list of strings): the money words; replaces the default list.
+    - `extra-money-names` (list of strings): more money words, added to `money-names`.
+
+    A name may hold several words (`unit_cost`, matched as consecutive words) and `*`/`?`
+    wildcards (`amt*`). Matching ignores case; camelCase names are split into words too.
+
+    ## Known limits
+    The match is on names only: a `total_weight_kg double precision` column is flagged (`total`
+    is a money word); suppress it there, or set `money-names` without `total`.
+
+    ## References
+    - PostgreSQL documentation, "Numeric Types" (floating-point types are inexact)
+    - PostgreSQL wiki, "Don't Do This: Don't use money" (use numeric)
+    """
+
+    code = "DBA106"
+    name = "float-money-column"
+    family = "types"
+    severity = Severity.WARNING
+    targets = TYPE_EVENTS
+
+    @dataclass(frozen=True)
+    class Options:
+        """`money_names` replaces the default money words; `extra_money_names` adds to them."""
+
+        money_names: tuple[str, ...] = MONEY_NAMES
+        extra_money_names: tuple[str, ...] = ()
+
+        def __post_init__(self) -> None:
+            for pattern in (*self.money_names, *self.extra_money_names):
+                if not _pattern_words(pattern):
+                    raise ValueError(f"money name {pattern!r} has no words")
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        names = (*self.options.money_names, *self.options.extra_money_names)
+        patterns = [_pattern_words(p) for p in names]
+        for table, column, type_, _definition in typed_columns(event):
+            float_name = FLOAT_TYPES.get(type_.builtin or "")
+            if float_name is None:
+                continue
+            matched = _money_word(words(column), patterns)
+            if matched is None:
+                continue
+            array = "[]" if type_.array else ""
+            name = quote_ident(column)
+            yield ctx.report(
+                type_.span,
+                f"Column {table}.{name} looks like money ({matched!r}) but is "
+                f"{float_name}{array}: floating point cannot represent decimal amounts exactly",
+                hint=f"declare it `{name} numeric(12,2){array}` (pick the precision "
+                "and scale the amounts need), or store integer cents in bigint",
+            )
+
+
+def _pattern_words(pattern: str) -> list[str]:
+    # Keep wildcards inside words: split only on separators, then lower-case.
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9*?]+", pattern) if w]
+
+
+def _money_word(name_words: list[str], patterns: list[list[str]]) -> str | None:
+    """The money pattern some consecutive words of the name match, if any."""
+    for pattern in patterns:
+        size = len(pattern)
+        for start in range(len(name_words) - size + 1):
+            window = name_words[start : start + size]
+            if all(_word_matches(w, p) for w, p in zip(window, pattern, strict=True)):
+                return " ".join(window)
+    return None
+
+
+def _word_matches(word: str, pattern: str) -> bool:
+    if fnmatchcase(word, pattern):
+        return True
+    # Plurals: fees, costs, taxes.
+    return word.endswith("s") and (
+        fnmatchcase(word[:-1], pattern) or (word.endswith("es") and fnmatchcase(word[:-2], pattern))
+    )

@@ -1,0 +1,67 @@
+"""DBA107 money-type-column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+
+
+class MoneyTypeColumn(StatementRule):
+    """A column declared with the `money` type.
+
+    ## What it does
+    Flags `money` columns (and arrays of them) in CREATE TABLE, ADD COLUMN and
+    ALTER COLUMN TYPE.
+
+    ## Why is this bad?
+    `money` has a fixed number of fraction digits taken from the server's `lc_monetary` setting:
+    its text input and output depend on that locale, so a dump restored on a server with another
+    locale reads different amounts, and it holds no currency. Its fixed scale cannot hold
+    fractions of a cent (unit prices, exchange rates, tax rates), and division and rounding behave
+    unlike `numeric`. `numeric(p,s)` is exact, locale-independent and has the scale you choose;
+    keep the currency in its own column.
+
+    ## Example
+    ```sql
+    CREATE TABLE invoices (id bigint PRIMARY KEY, total money NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE invoices (
+        id bigint PRIMARY KEY,
+        total numeric(12,2) NOT NULL,
+        currency text NOT NULL
+    );
+    ```
+
+    ## References
+    - PostgreSQL documentation, "Monetary Types"
+    - PostgreSQL wiki, "Don't Do This: Don't use money"
+    """
+
+    code = "DBA107"
+    name = "money-type-column"
+    family = "types"
+    severity = Severity.WARNING
+    targets = TYPE_EVENTS
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        for table, column, type_, _definition in typed_columns(event):
+            if type_.builtin != "money":
+                continue
+            array = "[]" if type_.array else ""
+            name = quote_ident(column)
+            yield ctx.report(
+                type_.span,
+                f"Column {table}.{name} is money{array}: its scale and text format depend on "
+                "the server's lc_monetary locale",
+                hint=f"declare it `{name} numeric(12,2){array}` (pick the precision "
+                "and scale), with the currency in its own column",
+            )

@@ -1,0 +1,61 @@
+"""DBA108 json-column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+
+
+class JsonColumn(StatementRule):
+    """A column declared `json` rather than `jsonb`.
+
+    ## What it does
+    Flags `json` columns (and arrays of them) in CREATE TABLE, ADD COLUMN and
+    ALTER COLUMN TYPE.
+
+    ## Why is this bad?
+    `json` stores the text as written and re-parses it on every access. It has no equality
+    operator, so `SELECT DISTINCT`, `GROUP BY`, `UNION` and unique constraints on it fail, and it
+    cannot be indexed with GIN or use the containment (`@>`) and existence (`?`) operators.
+    `jsonb` is stored parsed, is faster to query and indexable. Keep `json` only when the exact
+    text (key order, duplicate keys, whitespace) must be preserved.
+
+    ## Example
+    ```sql
+    CREATE TABLE webhooks (id bigint PRIMARY KEY, payload json NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE webhooks (id bigint PRIMARY KEY, payload jsonb NOT NULL);
+    ```
+
+    ## References
+    - PostgreSQL documentation, "JSON Types"
+    """
+
+    code = "DBA108"
+    name = "json-column"
+    family = "types"
+    severity = Severity.WARNING
+    targets = TYPE_EVENTS
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        for table, column, type_, _definition in typed_columns(event):
+            if type_.builtin != "json":
+                continue
+            array = "[]" if type_.array else ""
+            name = quote_ident(column)
+            yield ctx.report(
+                type_.span,
+                f"Column {table}.{name} is json{array}: it is re-parsed on every access, has no "
+                "equality operator and cannot be GIN-indexed",
+                hint=f"declare it `{name} jsonb{array}` (keep json only to preserve "
+                "the exact text)",
+            )
