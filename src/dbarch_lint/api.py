@@ -104,7 +104,7 @@ def execute(run: Run) -> LintResult:
 
 def dataclass_dict(config: cfg.Config) -> dict[str, Any]:
     """The config as a plain mapping (for plugins)."""
-    return {name: getattr(config, name) for name in config.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(config, name) for name in config.__slots__}
 
 
 def lint_paths(

@@ -213,7 +213,9 @@ def rule_options(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Any]:
             if spec is None:
                 known = ", ".join(fields) or "none"
                 raise UsageError(f"rules.{token}: unknown option {key!r}{suggest(key, fields)} (options: {known})")
-            default = spec.default if spec.default is not dataclasses.MISSING else spec.default_factory()  # type: ignore[misc]
+            default = spec.default
+            if default is dataclasses.MISSING and spec.default_factory is not dataclasses.MISSING:
+                default = spec.default_factory()
             _check_option(f"rules.{token}.{key}", value, default)
             kwargs[spec.name] = tuple(value) if isinstance(default, tuple) else value
         try:

@@ -73,7 +73,7 @@ def expand(paths: Sequence[str], cwd: str, excluded: Iterable[str] = ()) -> tupl
 
 
 def _walk(root: str) -> list[str]:
-    found = []
+    found: list[str] = []
     for directory, subdirs, names in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
         found.extend(os.path.join(directory, n) for n in names if n.lower().endswith(".sql"))

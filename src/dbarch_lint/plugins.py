@@ -37,7 +37,7 @@ class PluginHost:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as error:
-            raise PluginError(f"plugin {error.plugin_name!r} implements an unknown hook: {error}") from None
+            raise PluginError(f"a plugin implements an unknown hook: {error}") from None
         self._rules: tuple[type[Rule], ...] | None = None
 
     def _register(self, name: str, load: Any, what: str) -> None:
@@ -56,7 +56,8 @@ class PluginHost:
             names: dict[str, str] = {}
             for impl in reversed(self.pm.hook.dbarch_lint_rules.get_hookimpls()):
                 plugin = impl.plugin_name
-                for rule in impl.function() or ():
+                provided: Sequence[type[Rule]] = impl.function() or ()
+                for rule in provided:
                     _validate_rule(rule, plugin)
                     if rule.code in found or rule.name in names:
                         raise PluginError(f"plugin {plugin!r}: rule {rule.code} {rule.name} is defined twice")

@@ -54,7 +54,7 @@ class Rule:
     @classmethod
     def doc(cls) -> RuleDoc:
         """The parsed documentation of this rule."""
-        return _parse_doc(cls)
+        return _parse_doc(cls.__doc__ or "")
 
     @classmethod
     def url(cls) -> str | None:
@@ -118,8 +118,8 @@ class RuleDoc:
 
 
 @cache
-def _parse_doc(cls: type[Rule]) -> RuleDoc:
-    text = inspect.cleandoc(cls.__doc__ or "")
+def _parse_doc(docstring: str) -> RuleDoc:
+    text = inspect.cleandoc(docstring)
     summary, _, rest = text.partition("\n")
     sections: dict[str, str] = {}
     for chunk in re.split(r"^## ", rest, flags=re.M)[1:]:

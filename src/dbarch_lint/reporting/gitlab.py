@@ -1,0 +1,39 @@
+"""GitLab code quality report: a JSON array of Code Climate style issues."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, ClassVar
+
+from dbarch_lint.findings import LintResult, Severity
+from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting.github import last_line
+from dbarch_lint.reporting.sarif import stable_keys
+
+_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
+
+
+class GitlabReporter(Reporter):
+    """`[{description, check_name, fingerprint, severity, location: {path, lines}}]`."""
+
+    name: ClassVar[str] = "gitlab"
+
+    def render(self, result: LintResult, options: ReporterOptions) -> str:
+        """Return the issues as indented JSON; fingerprints survive unrelated edits."""
+        issues: list[dict[str, Any]] = []
+        for finding, key in zip(result.findings, stable_keys(result), strict=True):
+            loc = finding.location
+            issues.append(
+                {
+                    "description": finding.message,
+                    "check_name": finding.code,
+                    "fingerprint": hashlib.md5(key.encode(), usedforsecurity=False).hexdigest(),
+                    "severity": _SEVERITY[finding.severity],
+                    "location": {
+                        "path": loc.path,
+                        "lines": {"begin": loc.line, "end": last_line(loc)},
+                    },
+                }
+            )
+        return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
