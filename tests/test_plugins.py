@@ -108,3 +108,45 @@ def test_plugin_that_fails_to_import_exits_2(tmp_path: Path) -> None:
     result = run_cli(["check", "m.sql"], tmp_path)
     assert result.returncode == 2
     assert "no_such_plugin_module" in result.stderr and "Traceback" not in result.stderr
+
+
+CRASHING = '''
+from dbarch_lint import hookimpl
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import CreateTable
+from dbarch_lint.rule import StatementRule
+
+class Crash(StatementRule):
+    """Crashes.
+
+    ## What it does
+    ## Why is this bad?
+    ## Example
+    ## Use instead
+    """
+    code = "BOOM001"
+    name = "always-crashes"
+    family = "x"
+    severity = Severity.INFO
+    targets = (CreateTable,)
+
+    def check(self, event, ctx):
+        raise ValueError("kaboom")
+        yield
+
+@hookimpl
+def dbarch_lint_rules():
+    return [Crash]
+'''
+
+
+def test_a_crashing_rule_is_dba000_for_that_rule_only(tmp_path: Path) -> None:
+    write_module(tmp_path, "crashing_plugin", CRASHING)
+    (tmp_path / "dbarch-lint.toml").write_text('plugins = ["crashing_plugin"]\nextend-select = ["BOOM"]\n')
+    (tmp_path / "m.sql").write_text("CREATE TABLE a (id serial PRIMARY KEY);\n")
+    result = run_cli(["check", "m.sql", "--format", "gcc"], tmp_path, tmp_path)
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert any("DBA000" in line and "BOOM001" in line and "kaboom" in line for line in lines)
+    assert any("DBA101" in line for line in lines)
+    assert "Traceback" not in result.stderr

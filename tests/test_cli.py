@@ -1,0 +1,140 @@
+"""The command line: exit codes, selection, formats, stdin, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dbarch_lint import __version__
+from dbarch_lint.cli import main
+from tests.conftest import ROOT
+
+BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"
+GOOD = "CREATE TABLE a (id bigint GENERATED ALWAYS AS IDENTITY, CONSTRAINT a_pkey PRIMARY KEY (id));\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    (tmp_path / "bad.sql").write_text(BAD)
+    (tmp_path / "good.sql").write_text(GOOD)
+    return tmp_path
+
+
+def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_exit_codes_follow_fail_on(project: Path) -> None:
+    assert invoke("check", "good.sql")[0] == 0
+    assert invoke("check", "bad.sql")[0] == 1
+    assert invoke("check", "bad.sql", "--fail-on", "error")[0] == 0
+    assert invoke("check", "bad.sql", "--fail-on", "never")[0] == 0
+    assert invoke("check", "bad.sql", "--ignore", "DBA1")[0] == 0
+
+
+def test_syntax_errors_fail_and_the_rest_is_linted(project: Path) -> None:
+    (project / "broken.sql").write_text("CREATE TABL x ();\nCREATE TABLE y (id serial PRIMARY KEY);\n")
+    code, out, _ = invoke("check", "broken.sql", "--format", "gcc", "--select", "DBA001,DBA101")
+    assert code == 1
+    assert out.splitlines() == [
+        'broken.sql:1:8: error: Syntax error at or near "TABL" [DBA001 syntax-error]',
+        "broken.sql:2:20: warning: Column y.id is declared serial, which creates a separately owned "
+        "integer sequence [DBA101 serial-column]",
+    ]
+
+
+def test_missing_path_is_exit_2_but_the_rest_is_linted(project: Path) -> None:
+    code, out, err = invoke("check", "bad.sql", "nope.sql", "--format", "gcc")
+    assert code == 2
+    assert "nope.sql: no such file or directory" in err and "Traceback" not in err
+    assert "bad.sql:1:20" in out
+
+
+def test_usage_errors_are_one_line_with_suggestions(project: Path) -> None:
+    code, _, err = invoke("check", "bad.sql", "--select", "DBA10l")
+    assert code == 2 and "unknown rule code or name" in err and "Traceback" not in err
+    code, _, err = invoke("check", "bad.sql", "--format", "sariff")
+    assert code == 2 and 'did you mean "sarif"' in err
+    (project / "dbarch-lint.toml").write_text("fial-on = 'error'\n")
+    code, _, err = invoke("check", "bad.sql")
+    assert code == 2 and 'did you mean "fail-on"' in err
+
+
+def test_stdin_with_a_filename(project: Path) -> None:
+    code, out, _ = invoke("check", "-", "--stdin-filename", "db/0001.sql", "--format", "gcc", stdin=BAD)
+    assert code == 1 and out.startswith("db/0001.sql:1:20: warning:")
+
+
+def test_json_report_and_output_file(project: Path) -> None:
+    code, out, _ = invoke("check", "bad.sql", "good.sql", "--format", "json", "--output-file", "r.json")
+    assert code == 1 and out == ""
+    report = json.loads((project / "r.json").read_text())
+    assert report["version"] == 1 and report["summary"]["files"] == 2
+    assert {f["code"] for f in report["findings"]} == {"DBA101", "DBA102"}
+    first = report["findings"][0]
+    assert first["path"] == "bad.sql" and first["url"].endswith("/DBA101/")
+
+
+def test_quiet_drops_the_summary(project: Path) -> None:
+    assert "Found" in invoke("check", "bad.sql")[1]
+    assert "Found" not in invoke("check", "bad.sql", "-q")[1]
+
+
+def test_verbose_says_what_was_read(project: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "-v", "good.sql", "bad.sql"])
+    assert "target  bad.sql" in result.stderr and "runner: plain" in result.stderr
+
+
+def test_no_colour_when_not_a_tty_or_no_color(project: Path) -> None:
+    assert "\x1b[" not in invoke("check", "bad.sql")[1]
+
+
+def test_version_and_rules_and_explain(project: Path) -> None:
+    assert __version__ in invoke("--version")[1]
+    assert __version__ in invoke("check", "--version")[1]
+    rules = json.loads(invoke("rules", "--format", "json")[1])
+    dba101 = next(r for r in rules if r["code"] == "DBA101")
+    assert set(dba101) == {"code", "name", "family", "enabled_by_default", "severity", "fixable", "dialects", "summary", "url"}
+    assert "DBA101  serial-column" in invoke("rules")[1]
+    code, out, _ = invoke("explain", "serial-column")
+    assert code == 0 and "## Why is this bad?" in out and "## Use instead" in out
+    code, _, err = invoke("explain", "DBA1O1")
+    assert code == 2 and "unknown rule" in err
+
+
+def test_default_paths_come_from_migrations_setting(project: Path) -> None:
+    (project / "db").mkdir()
+    (project / "db" / "001.sql").write_text(BAD)
+    (project / "dbarch-lint.toml").write_text('migrations = ["db/*.sql"]\n')
+    code, out, _ = invoke("check", "--format", "gcc")
+    assert code == 1 and out.startswith("db/001.sql:")
+
+
+def test_python_dash_m_works_the_same(project: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dbarch_lint", "check", "bad.sql", "--format", "gcc"],
+        capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 1 and result.stdout.startswith("bad.sql:1:20:")
+
+
+def test_examples_run_as_the_readme_says() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dbarch_lint", "check", "docs/examples/", "--format", "json"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    codes = {f["code"] for f in report["findings"]}
+    assert not codes & {"DBA000", "DBA001", "DBA002", "DBA004"}
+    assert report["summary"]["files"] >= 8
