@@ -16,7 +16,7 @@ from dbarch_lint.cli import main
 from tests.conftest import ROOT
 
 BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"
-GOOD = "CREATE TABLE a (id bigint GENERATED ALWAYS AS IDENTITY, CONSTRAINT a_pkey PRIMARY KEY (id));\n"
+GOOD = "CREATE TABLE b (id bigint GENERATED ALWAYS AS IDENTITY, CONSTRAINT b_pkey PRIMARY KEY (id));\n"
 
 
 @pytest.fixture

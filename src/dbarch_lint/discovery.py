@@ -102,11 +102,15 @@ def order_plain(paths: Sequence[str]) -> list[str]:
 
     def key(path: str) -> tuple[tuple[tuple[int, int | str], ...], int]:
         if is_down(path):
-            up = re.sub(r"down\.sql$", "up.sql", path, flags=re.I)
-            return natural_key(up), 1
+            return natural_key(up_migration_path(path)), 1
         return natural_key(path), 0
 
     return sorted(paths, key=key)
+
+
+def up_migration_path(down: str) -> str:
+    """The up migration a down migration reverts (`x/down.sql` -> `x/up.sql`)."""
+    return re.sub(r"down\.sql$", "up.sql", down, flags=re.I)
 
 
 def read(path: str, fs_path: str | None, encoding: str, stdin_text: str | None = None) -> Input:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dbarch_lint import __version__
 from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
-from dbarch_lint.discovery import Input
+from dbarch_lint.discovery import Input, up_migration_path
 from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parsing.postgres import parse_postgres
@@ -110,7 +110,7 @@ def _parse(index: int, item: Input, target: bool) -> _File:
 def _link_down_migrations(files: list[_File]) -> None:
     """A down migration counts objects created by its up migration (the file before it) as new."""
     for previous, file in zip(files, files[1:]):
-        if file.input.down and not previous.input.down:
+        if file.input.down and previous.input.path == up_migration_path(file.input.path):
             file.down_from = previous.index
 
 
