@@ -16,7 +16,9 @@ from dbarch_lint.cli import main
 from tests.conftest import ROOT
 
 BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"
-GOOD = "CREATE TABLE b (id bigint GENERATED ALWAYS AS IDENTITY, CONSTRAINT b_pkey PRIMARY KEY (id));\n"
+GOOD = (
+    "CREATE TABLE b (id bigint GENERATED ALWAYS AS IDENTITY, CONSTRAINT b_pkey PRIMARY KEY (id));\n"
+)
 
 
 @pytest.fixture
@@ -43,13 +45,15 @@ def test_exit_codes_follow_fail_on(project: Path) -> None:
 
 
 def test_syntax_errors_fail_and_the_rest_is_linted(project: Path) -> None:
-    (project / "broken.sql").write_text("CREATE TABL x ();\nCREATE TABLE y (id serial PRIMARY KEY);\n")
+    (project / "broken.sql").write_text(
+        "CREATE TABL x ();\nCREATE TABLE y (id serial PRIMARY KEY);\n"
+    )
     code, out, _ = invoke("check", "broken.sql", "--format", "gcc", "--select", "DBA001,DBA101")
     assert code == 1
     assert out.splitlines() == [
         'broken.sql:1:8: error: Syntax error at or near "TABL" [DBA001 syntax-error]',
-        "broken.sql:2:20: warning: Column y.id is declared serial, which creates a separately owned "
-        "integer sequence [DBA101 serial-column]",
+        "broken.sql:2:20: warning: Column y.id is declared serial, which creates a separately "
+        "owned integer sequence [DBA101 serial-column]",
     ]
 
 
@@ -71,12 +75,16 @@ def test_usage_errors_are_one_line_with_suggestions(project: Path) -> None:
 
 
 def test_stdin_with_a_filename(project: Path) -> None:
-    code, out, _ = invoke("check", "-", "--stdin-filename", "db/0001.sql", "--format", "gcc", stdin=BAD)
+    code, out, _ = invoke(
+        "check", "-", "--stdin-filename", "db/0001.sql", "--format", "gcc", stdin=BAD
+    )
     assert code == 1 and out.startswith("db/0001.sql:1:20: warning:")
 
 
 def test_json_report_and_output_file(project: Path) -> None:
-    code, out, _ = invoke("check", "bad.sql", "good.sql", "--format", "json", "--output-file", "r.json")
+    code, out, _ = invoke(
+        "check", "bad.sql", "good.sql", "--format", "json", "--output-file", "r.json"
+    )
     assert code == 1 and out == ""
     report = json.loads((project / "r.json").read_text())
     assert report["version"] == 1 and report["summary"]["files"] == 2
@@ -104,7 +112,17 @@ def test_version_and_rules_and_explain(project: Path) -> None:
     assert __version__ in invoke("check", "--version")[1]
     rules = json.loads(invoke("rules", "--format", "json")[1])
     dba101 = next(r for r in rules if r["code"] == "DBA101")
-    assert set(dba101) == {"code", "name", "family", "enabled_by_default", "severity", "fixable", "dialects", "summary", "url"}
+    assert set(dba101) == {
+        "code",
+        "name",
+        "family",
+        "enabled_by_default",
+        "severity",
+        "fixable",
+        "dialects",
+        "summary",
+        "url",
+    }
     assert "DBA101  serial-column" in invoke("rules")[1]
     code, out, _ = invoke("explain", "serial-column")
     assert code == 0 and "## Why is this bad?" in out and "## Use instead" in out
@@ -123,7 +141,10 @@ def test_default_paths_come_from_migrations_setting(project: Path) -> None:
 def test_python_dash_m_works_the_same(project: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "dbarch_lint", "check", "bad.sql", "--format", "gcc"],
-        capture_output=True, text=True, check=False, env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
     )
     assert result.returncode == 1 and result.stdout.startswith("bad.sql:1:20:")
 
@@ -131,7 +152,10 @@ def test_python_dash_m_works_the_same(project: Path) -> None:
 def test_examples_run_as_the_readme_says() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "dbarch_lint", "check", "docs/examples/", "--format", "json"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)

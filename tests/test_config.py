@@ -26,7 +26,9 @@ def test_discovery_walks_up_and_prefers_dbarch_lint_toml(tmp_path: Path) -> None
 
 def test_pyproject_without_our_table_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.other]\nx = 1\n")
-    assert cfg.find_config(str(tmp_path)) in (None,) or not str(cfg.find_config(str(tmp_path))).startswith(str(tmp_path))
+    assert cfg.find_config(str(tmp_path)) in (None,) or not str(
+        cfg.find_config(str(tmp_path))
+    ).startswith(str(tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -38,7 +40,7 @@ def test_pyproject_without_our_table_is_skipped(tmp_path: Path) -> None:
         ('select = ["DBA10l"]\n', "unknown rule code or name"),
         ('ignore = ["serial-colum"]\n', 'did you mean "serial-column"'),
         ('[severity]\nDBA101 = "fatal"\n', "error, warning or info"),
-        ('[rules.DBA101]\nfoo = 1\n', "unknown option 'foo'"),
+        ("[rules.DBA101]\nfoo = 1\n", "unknown option 'foo'"),
         ("select = 3\n", "must be a list of strings"),
         ("this is not toml", "invalid TOML"),
     ],
@@ -65,12 +67,15 @@ def test_select_extend_select_ignore() -> None:
 
 def test_severity_override_and_per_file_ignores(tmp_path: Path) -> None:
     (tmp_path / "dbarch-lint.toml").write_text(
-        'select = ["DBA101"]\n[severity]\nserial-column = "error"\n[per-file-ignores]\n"legacy/*.sql" = ["DBA1"]\n'
+        'select = ["DBA101"]\n[severity]\nserial-column = "error"\n'
+        '[per-file-ignores]\n"legacy/*.sql" = ["DBA1"]\n'
     )
     (tmp_path / "legacy").mkdir()
     (tmp_path / "legacy" / "a.sql").write_text("CREATE TABLE a (id serial);\n")
     (tmp_path / "b.sql").write_text("CREATE TABLE b (id serial);\n")
-    result = lint_paths([str(tmp_path)], config_path=str(tmp_path / "dbarch-lint.toml"), cwd=str(tmp_path))
+    result = lint_paths(
+        [str(tmp_path)], config_path=str(tmp_path / "dbarch-lint.toml"), cwd=str(tmp_path)
+    )
     assert [(f.path, f.severity) for f in result.findings] == [("b.sql", Severity.ERROR)]
 
 

@@ -24,7 +24,9 @@ def test_docstring_has_sections(rule: type) -> None:
         assert doc.sections.get(section), f"{rule.code} lacks '## {section}'"
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if r.code not in NOT_FROM_SQL], ids=lambda r: r.code)
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.code not in NOT_FROM_SQL], ids=lambda r: r.code
+)
 def test_examples_trigger_and_use_instead_does_not(rule: type) -> None:
     doc = rule.doc()
     bad, good = doc.sql_block("Example"), doc.sql_block("Use instead")
@@ -43,6 +45,8 @@ def test_engine_rules_have_no_check() -> None:
 def test_rule_pages_are_fresh() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "generate_docs.py"), "--check"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, "stale docs, run scripts/generate_docs.py:\n" + result.stdout

@@ -12,12 +12,28 @@ from tests.conftest import ROOT
 FORBIDDEN = {
     "src/dbarch_lint/ir.py": ("dbarch_lint",),
     "src/dbarch_lint/source.py": ("dbarch_lint",),
-    "src/dbarch_lint/parsing": ("dbarch_lint.rules", "dbarch_lint.engine", "dbarch_lint.cli", "dbarch_lint.reporting"),
-    "src/dbarch_lint/reporting": (
-        "dbarch_lint.rules", "dbarch_lint.parsing", "dbarch_lint.engine", "dbarch_lint.schema",
-        "dbarch_lint.context", "dbarch_lint.cli", "dbarch_lint.api",
+    "src/dbarch_lint/parsing": (
+        "dbarch_lint.rules",
+        "dbarch_lint.engine",
+        "dbarch_lint.cli",
+        "dbarch_lint.reporting",
     ),
-    "rules": ("dbarch_lint.parsing", "dbarch_lint.engine", "dbarch_lint.cli", "dbarch_lint.reporting", "dbarch_lint.api"),
+    "src/dbarch_lint/reporting": (
+        "dbarch_lint.rules",
+        "dbarch_lint.parsing",
+        "dbarch_lint.engine",
+        "dbarch_lint.schema",
+        "dbarch_lint.context",
+        "dbarch_lint.cli",
+        "dbarch_lint.api",
+    ),
+    "rules": (
+        "dbarch_lint.parsing",
+        "dbarch_lint.engine",
+        "dbarch_lint.cli",
+        "dbarch_lint.reporting",
+        "dbarch_lint.api",
+    ),
 }
 
 
@@ -39,7 +55,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("path,banned", CASES, ids=lambda c: str(c.relative_to(ROOT)) if isinstance(c, Path) else "")
+@pytest.mark.parametrize(
+    "path,banned", CASES, ids=lambda c: str(c.relative_to(ROOT)) if isinstance(c, Path) else ""
+)
 def test_module_respects_layers(path: Path, banned: tuple[str, ...]) -> None:
     bad = sorted(m for m in imports(path) if any(m == b or m.startswith(b + ".") for b in banned))
     assert not bad, f"{path.relative_to(ROOT)} imports {bad}"

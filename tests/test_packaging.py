@@ -12,13 +12,25 @@ from tests.conftest import ROOT
 
 
 def test_every_rule_family_is_packaged() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     families = {
-        "dbarch_lint.rules" + ("." + ".".join(p.parent.relative_to(ROOT / "rules").parts) if p.parent != ROOT / "rules" else "")
+        "dbarch_lint.rules"
+        + (
+            "." + ".".join(p.parent.relative_to(ROOT / "rules").parts)
+            if p.parent != ROOT / "rules"
+            else ""
+        )
         for p in (ROOT / "rules").rglob("__init__.py")
     }
     engine = {
-        "dbarch_lint" + ("." + ".".join(p.parent.relative_to(ROOT / "src" / "dbarch_lint").parts) if p.parent.name != "dbarch_lint" else "")
+        "dbarch_lint"
+        + (
+            "." + ".".join(p.parent.relative_to(ROOT / "src" / "dbarch_lint").parts)
+            if p.parent.name != "dbarch_lint"
+            else ""
+        )
         for p in (ROOT / "src" / "dbarch_lint").rglob("__init__.py")
     }
     assert families | engine == listed
@@ -34,7 +46,9 @@ def test_installed_rules_package_is_the_rules_folder() -> None:
 def test_wheel_contains_rules(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     wheel = next(tmp_path.glob("dbarch_lint-*.whl"))
@@ -46,7 +60,12 @@ def test_wheel_contains_rules(tmp_path: Path) -> None:
 
 
 def test_import_from_another_directory(tmp_path: Path) -> None:
-    code = "import dbarch_lint.rules, dbarch_lint.plugins as p; print(len(p.PluginHost(autoload=False).rules()))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    code = (
+        "import dbarch_lint.rules, dbarch_lint.plugins as p;"
+        "print(len(p.PluginHost(autoload=False).rules()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 5

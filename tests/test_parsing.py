@@ -51,7 +51,7 @@ def test_dollar_quotes_comments_crlf_and_bom() -> None:
 
 
 def test_columns_count_code_points() -> None:
-    sql = "CREATE TABLE \"café\" (\"naïve\" int, id serial);"
+    sql = 'CREATE TABLE "café" ("naïve" int, id serial);'
     [finding] = lint_sql(sql, select=["DBA101"])
     assert (finding.location.column, finding.location.end_column) == (38, 44)
 
@@ -96,11 +96,19 @@ def test_empty_and_comment_only_files() -> None:
 
 
 def test_lowering_events_carry_the_facts() -> None:
-    parsed = parse_postgres(SourceFile("x.sql", "CREATE TABLE s.t (a pg_catalog.varchar(10)[] NOT NULL);\nALTER TABLE t ADD COLUMN b int REFERENCES u ON DELETE NO ACTION;"))
+    parsed = parse_postgres(
+        SourceFile(
+            "x.sql",
+            "CREATE TABLE s.t (a pg_catalog.varchar(10)[] NOT NULL);\n"
+            "ALTER TABLE t ADD COLUMN b int REFERENCES u ON DELETE NO ACTION;",
+        )
+    )
     create = parsed.statements[0].events[0]
     assert isinstance(create, CreateTable) and str(create.table) == "s.t"
     column = create.columns[0]
-    assert column.type is not None and column.type.builtin == "varchar" and column.type.mods == (10,)
+    assert (
+        column.type is not None and column.type.builtin == "varchar" and column.type.mods == (10,)
+    )
     assert column.type.array and column.has("not-null")
     add = parsed.statements[1].events[0]
     assert isinstance(add, AddColumn)
@@ -110,4 +118,7 @@ def test_lowering_events_carry_the_facts() -> None:
 
 def test_unmodelled_ddl_is_dba002() -> None:
     assert codes("ALTER TABLE orders SET SCHEMA archive;", select=["DBA002"]) == [("DBA002", 1, 1)]
-    assert codes("SELECT 1; COMMENT ON TABLE t IS 'x'; GRANT SELECT ON t TO r;", select=["DBA002"]) == []
+    assert (
+        codes("SELECT 1; COMMENT ON TABLE t IS 'x'; GRANT SELECT ON t TO r;", select=["DBA002"])
+        == []
+    )

@@ -19,34 +19,65 @@ from tests.conftest import ROOT
 def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("site")
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(ROOT / "tests" / "example_plugin")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(ROOT / "tests" / "example_plugin"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return target
 
 
-def run_cli(args: list[str], cwd: Path, site: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], cwd: Path, site: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if site is not None:
         env["PYTHONPATH"] = str(site)
-    return subprocess.run([sys.executable, "-m", "dbarch_lint", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "dbarch_lint", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_installed_plugin_rule_and_reporter_run(installed_plugin: Path, tmp_path: Path) -> None:
     (tmp_path / "m.sql").write_text("CREATE TABLE tmp_x (id serial PRIMARY KEY);\n")
-    result = run_cli(["check", "m.sql", "--format", "count", "--select", "ACME001,DBA101"], tmp_path, installed_plugin)
+    result = run_cli(
+        ["check", "m.sql", "--format", "count", "--select", "ACME001,DBA101"],
+        tmp_path,
+        installed_plugin,
+    )
     assert result.stdout == "ACME001=1 DBA101=1\n", result.stderr
     assert result.returncode == 1
 
 
 def test_plugin_rule_options_and_suppressions(installed_plugin: Path, tmp_path: Path) -> None:
-    (tmp_path / "dbarch-lint.toml").write_text('select = ["ACME", "DBA003"]\n[rules.ACME001]\nprefixes = ["old_"]\n')
+    (tmp_path / "dbarch-lint.toml").write_text(
+        'select = ["ACME", "DBA003"]\n[rules.ACME001]\nprefixes = ["old_"]\n'
+    )
     (tmp_path / "m.sql").write_text(
-        "CREATE TABLE tmp_x (id bigint);\nCREATE TABLE old_x (id bigint); -- noqa: ACME001\nSELECT 1; -- noqa: ACME001\n"
+        "CREATE TABLE tmp_x (id bigint);\n"
+        "CREATE TABLE old_x (id bigint); -- noqa: ACME001\n"
+        "SELECT 1; -- noqa: ACME001\n"
     )
     result = run_cli(["check", "m.sql", "--format", "gcc"], tmp_path, installed_plugin)
-    assert result.stdout.count("\n") == 1 and "m.sql:3:" in result.stdout and "DBA003" in result.stdout, result.stdout + result.stderr
+    assert (
+        result.stdout.count("\n") == 1 and "m.sql:3:" in result.stdout and "DBA003" in result.stdout
+    ), result.stdout + result.stderr
 
 
 def test_plugin_is_listed_and_explained(installed_plugin: Path, tmp_path: Path) -> None:
@@ -142,7 +173,9 @@ def dbarch_lint_rules():
 
 def test_a_crashing_rule_is_dba000_for_that_rule_only(tmp_path: Path) -> None:
     write_module(tmp_path, "crashing_plugin", CRASHING)
-    (tmp_path / "dbarch-lint.toml").write_text('plugins = ["crashing_plugin"]\nextend-select = ["BOOM"]\n')
+    (tmp_path / "dbarch-lint.toml").write_text(
+        'plugins = ["crashing_plugin"]\nextend-select = ["BOOM"]\n'
+    )
     (tmp_path / "m.sql").write_text("CREATE TABLE a (id serial PRIMARY KEY);\n")
     result = run_cli(["check", "m.sql", "--format", "gcc"], tmp_path, tmp_path)
     assert result.returncode == 2

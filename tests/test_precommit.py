@@ -24,15 +24,26 @@ def test_hook_definition() -> None:
 def test_try_repo_lints_staged_sql(tmp_path: Path) -> None:
     repo = tmp_path / "project"
     repo.mkdir()
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=env)
     (repo / "0001_users.sql").write_text("CREATE TABLE users (id serial PRIMARY KEY);\n")
     (repo / "notes.txt").write_text("not sql\n")
     subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "dbarch-lint", "--all-files"],
-        cwd=repo, capture_output=True, text=True, check=False, env=env, timeout=600,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=600,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output

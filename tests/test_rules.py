@@ -10,7 +10,10 @@ from dbarch_lint.testing import run_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(
-    p for family in FIXTURES.iterdir() if family.is_dir() for p in family.iterdir()
+    p
+    for family in FIXTURES.iterdir()
+    if family.is_dir()
+    for p in family.iterdir()
     if p.suffix == ".sql" or p.is_dir()
 )
 

@@ -39,7 +39,11 @@ def test_range_suppression() -> None:
 
 
 def test_file_suppression() -> None:
-    sql = "CREATE TABLE a (id serial);\n-- dbarch-lint: file-noqa: DBA1, unindexed-foreign-key\nCREATE TABLE b (id serial);\n"
+    sql = (
+        "CREATE TABLE a (id serial);\n"
+        "-- dbarch-lint: file-noqa: DBA1, unindexed-foreign-key\n"
+        "CREATE TABLE b (id serial);\n"
+    )
     assert found(sql) == []
 
 

@@ -41,12 +41,15 @@ class SerialColumn(StatementRule):
 
     ## Use instead
     ```sql
-    CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);
+    CREATE TABLE customers (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        email text NOT NULL
+    );
     ```
 
     ## References
     - PostgreSQL documentation, "Serial Types" and `CREATE TABLE ... GENERATED ... AS IDENTITY`
-    - Peter Eisentraut, "Waiting for PostgreSQL 10 – identity columns"
+    - Peter Eisentraut, "Waiting for PostgreSQL 10 - identity columns"
     """
 
     code = "DBA101"
@@ -62,7 +65,7 @@ class SerialColumn(StatementRule):
                 continue
             yield ctx.report(
                 type_.span,
-                f"Column {table}.{column} is declared {type_.name}, which creates a separately owned "
-                f"{base} sequence",
+                f"Column {table}.{column} is declared {type_.name}, which creates a separately "
+                f"owned {base} sequence",
                 hint=f"use `{column} bigint GENERATED ALWAYS AS IDENTITY`",
             )

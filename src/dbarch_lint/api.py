@@ -44,13 +44,17 @@ def prepare(
     if paths:
         files, missing = discovery.expand(paths, cwd, excluded)
     elif config.migrations:
-        files, missing = discovery.expand([os.path.join(config.root, g) for g in config.migrations], cwd, excluded)
+        files, missing = discovery.expand(
+            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
+        )
     else:
         files, missing = discovery.expand(discovery.default_files(cwd), cwd, excluded)
     errors.extend(f"{p}: no such file or directory" for p in missing)
     history_files: list[str] = []
     if config.migrations and paths:
-        history_files, _ = discovery.expand([os.path.join(config.root, g) for g in config.migrations], cwd, excluded)
+        history_files, _ = discovery.expand(
+            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
+        )
     shown = {f: _shown(f, cwd, stdin_filename) for f in [*files, *history_files]}
     target_paths = {shown[f] for f in files}
     ordered = discovery.order_plain(list(dict.fromkeys(shown[f] for f in [*history_files, *files])))
@@ -59,7 +63,9 @@ def prepare(
     for path in ordered:
         fs_path = by_shown[path]
         inputs.append(
-            discovery.read(path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin_text)
+            discovery.read(
+                path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin_text
+            )
         )
     return Run(config, host, inputs, target_paths, errors, cwd)
 
@@ -80,13 +86,16 @@ def execute(run: Run) -> LintResult:
     """Lint a prepared run."""
     rules = run.host.rules()
     config = run.config
-    prefixes = tuple(sorted({re.sub(r"\d+$", "", r.code) for r in rules if not r.code.startswith("DBA")}))
+    prefixes = tuple(
+        sorted({re.sub(r"\d+$", "", r.code) for r in rules if not r.code.startswith("DBA")})
+    )
     run_config = RunConfig(
         enabled=cfg.enabled_codes(config, rules),
         severity=cfg.severities(config, rules),
         rule_options=cfg.rule_options(config, rules),
         per_file_ignores=tuple(
-            (_from_root(pattern, config.root, run.cwd), tuple(codes)) for pattern, codes in config.per_file_ignores.items()
+            (_from_root(pattern, config.root, run.cwd), tuple(codes))
+            for pattern, codes in config.per_file_ignores.items()
         ),
         settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
         plugin_prefixes=prefixes,
@@ -97,8 +106,13 @@ def execute(run: Run) -> LintResult:
     findings = list(result.findings)
     run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
     return LintResult(
-        tuple(findings), result.files, result.statements, result.rules, result.tool_version,
-        tuple(run.errors), result.sources,
+        tuple(findings),
+        result.files,
+        result.statements,
+        result.rules,
+        result.tool_version,
+        tuple(run.errors),
+        result.sources,
     )
 
 

@@ -21,8 +21,12 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 def _common(command: F) -> F:
     """`-q`, `-v` and `--version` on every command."""
-    command = click.option("-q", "--quiet", is_flag=True, help="Findings only, no summary.")(command)
-    command = click.option("-v", "--verbose", is_flag=True, help="Say what was read, in which order.")(command)
+    command = click.option("-q", "--quiet", is_flag=True, help="Findings only, no summary.")(
+        command
+    )
+    command = click.option(
+        "-v", "--verbose", is_flag=True, help="Say what was read, in which order."
+    )(command)
     return click.version_option(__version__, "--version", prog_name="dbarch-lint")(command)
 
 
@@ -42,8 +46,12 @@ def _fail(message: str) -> None:
 @click.option("--format", "format_", help="Output format: text, json, sarif, github, gcc, gitlab.")
 @click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--dialect", help="SQL dialect (default postgres).")
-@click.option("--pg-version", type=int, help="Target PostgreSQL major version, 10 to 18 (default 16).")
-@click.option("--select", help="Comma list of codes, prefixes or names to enable (replaces defaults).")
+@click.option(
+    "--pg-version", type=int, help="Target PostgreSQL major version, 10 to 18 (default 16)."
+)
+@click.option(
+    "--select", help="Comma list of codes, prefixes or names to enable (replaces defaults)."
+)
 @click.option("--ignore", help="Comma list of codes, prefixes or names to disable.")
 @click.option("--extend-select", help="Comma list of codes, prefixes or names to add to defaults.")
 @click.option("--fail-on", help="Lowest severity that fails the run: error, warning, info, never.")
@@ -93,7 +101,9 @@ def check(
         run = api.prepare(list(paths), config, stdin_text=stdin_text, stdin_filename=stdin_filename)
         reporters = run.host.reporters()
         if config.format not in reporters:
-            raise UsageError(f"unknown format {config.format!r}{cfg.suggest(config.format, reporters)}")
+            raise UsageError(
+                f"unknown format {config.format!r}{cfg.suggest(config.format, reporters)}"
+            )
         if verbose:
             _describe(run)
         result = api.execute(run)
@@ -147,7 +157,9 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
     from dbarch_lint.plugins import PluginHost
 
     try:
-        infos = [r.info() for r in PluginHost(cfg.load(cfg.find_config(os.getcwd())).plugins).rules()]
+        infos = [
+            r.info() for r in PluginHost(cfg.load(cfg.find_config(os.getcwd())).plugins).rules()
+        ]
     except DbarchLintError as error:
         _fail(str(error))
         return
@@ -171,7 +183,9 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
     for i in infos:
         state = "on " if i.enabled_by_default else "off"
         fix = "fix" if i.fixable else "   "
-        click.echo(f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}")
+        click.echo(
+            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}"
+        )
 
 
 @main.command()

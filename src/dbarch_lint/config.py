@@ -58,7 +58,11 @@ class Config:
     root: str = "."  # globs in config are relative to this directory
 
 
-_FILE_KEYS = {f.name.replace("_", "-"): f for f in dataclasses.fields(Config) if f.name not in ("path", "root")}
+_FILE_KEYS = {
+    f.name.replace("_", "-"): f
+    for f in dataclasses.fields(Config)
+    if f.name not in ("path", "root")
+}
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -100,7 +104,11 @@ def load(path: str | None) -> Config:
         raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"{path}: invalid TOML: {error}") from None
-    table = document.get("tool", {}).get("dbarch-lint", {}) if path.endswith("pyproject.toml") else document
+    table = (
+        document.get("tool", {}).get("dbarch-lint", {})
+        if path.endswith("pyproject.toml")
+        else document
+    )
     config.path = path
     config.root = os.path.dirname(os.path.abspath(path))
     for key, value in table.items():
@@ -116,13 +124,19 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
     value = _check_type(key, value, spec.type, where)
     choices = {"format": None, "fail-on": FAIL_ON, "runner": RUNNERS, "dialect": DIALECTS}.get(key)
     if choices and value not in choices:
-        raise UsageError(f"{where}: {key} = {value!r} is not one of {', '.join(choices)}{suggest(str(value), choices)}")
+        allowed = ", ".join(choices)
+        raise UsageError(
+            f"{where}: {key} = {value!r} is not one of {allowed}{suggest(str(value), choices)}"
+        )
     if key == "pg-version" and value not in PG_VERSIONS:
         raise UsageError(f"{where}: pg-version = {value} is not supported (use 10 to 18)")
     if key == "severity":
         for code, level in value.items():
             if level not in ("error", "warning", "info"):
-                raise UsageError(f"{where}: severity of {code} = {level!r} is not error, warning or info{suggest(str(level), ['error', 'warning', 'info'])}")
+                hint = suggest(str(level), ["error", "warning", "info"])
+                raise UsageError(
+                    f"{where}: severity of {code} = {level!r} is not error, warning or info{hint}"
+                )
     if key == "jobs" and value is not None and value < 1:
         raise UsageError(f"{where}: jobs must be at least 1")
     setattr(config, spec.name, value)
@@ -135,7 +149,9 @@ def _check_type(key: str, value: Any, annotation: Any, where: str) -> Any:
             raise UsageError(f"{where}: {key} must be a table")
         if key == "per-file-ignores":
             value = {k: [v] if isinstance(v, str) else v for k, v in value.items()}
-            if not all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
+            if not all(
+                isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
+            ):
                 raise UsageError(f"{where}: {key} must map globs to lists of codes")
     elif "list[str]" in text:
         if isinstance(value, str):
@@ -169,7 +185,8 @@ def resolve_tokens(tokens: Sequence[str], rules: Sequence[type[Rule]], what: str
             continue
         matched = {r.code for r in rules if r.code.startswith(token.upper())}
         if not matched:
-            raise UsageError(f"{what}: unknown rule code or name {token!r}{suggest(token, [*names, *(r.code for r in rules)])}")
+            hint = suggest(token, [*names, *(r.code for r in rules)])
+            raise UsageError(f"{what}: unknown rule code or name {token!r}{hint}")
         codes |= matched
     return codes
 
@@ -202,7 +219,9 @@ def rule_options(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Any]:
     for token, values in config.rules.items():
         codes = resolve_tokens([token], rules, "rules")
         if len(codes) != 1:
-            raise UsageError(f"rules.{token}: options must name exactly one rule (a code or a name)")
+            raise UsageError(
+                f"rules.{token}: options must name exactly one rule (a code or a name)"
+            )
         rule = by_code[codes.pop()]
         fields = rule.option_fields()
         if not isinstance(values, Mapping):
@@ -212,7 +231,8 @@ def rule_options(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Any]:
             spec = fields.get(key)
             if spec is None:
                 known = ", ".join(fields) or "none"
-                raise UsageError(f"rules.{token}: unknown option {key!r}{suggest(key, fields)} (options: {known})")
+                hint = suggest(key, fields)
+                raise UsageError(f"rules.{token}: unknown option {key!r}{hint} (options: {known})")
             default = spec.default
             if default is dataclasses.MISSING and spec.default_factory is not dataclasses.MISSING:
                 default = spec.default_factory()
@@ -237,4 +257,5 @@ def _check_option(where: str, value: Any, default: Any) -> None:
     else:
         ok = True
     if not ok:
-        raise UsageError(f"{where} must be {type(default).__name__.replace('tuple', 'a list of strings')}, not {value!r}")
+        wanted = type(default).__name__.replace("tuple", "a list of strings")
+        raise UsageError(f"{where} must be {wanted}, not {value!r}")

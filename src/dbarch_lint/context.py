@@ -61,7 +61,11 @@ class RuleContext:
         A table the replay never saw is an existing table.
         """
         table = self.schema.table(name)
-        return table is not None and table.origin is not None and table.origin.file_index == self.file_index
+        return (
+            table is not None
+            and table.origin is not None
+            and table.origin.file_index == self.file_index
+        )
 
     def table(self, name: QName) -> Table | None:
         """The table as it is just before this statement, if the replay knows it."""

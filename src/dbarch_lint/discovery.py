@@ -14,7 +14,16 @@ from dbarch_lint.ir import Diagnostic, Span
 
 STDIN = "-"
 _DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
-_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".dbarch-lint-cache"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".dbarch-lint-cache",
+}
 
 
 @dataclass(slots=True)
@@ -41,7 +50,9 @@ def display_path(path: str, cwd: str) -> str:
     return Path(relative).as_posix()
 
 
-def expand(paths: Sequence[str], cwd: str, excluded: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+def expand(
+    paths: Sequence[str], cwd: str, excluded: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
     """Files named by paths, directories (recursively, `*.sql`) and globs; and the paths that
     matched nothing (each a usage error)."""
     patterns = tuple(excluded)
@@ -89,7 +100,9 @@ def _is_excluded(path: str, cwd: str, patterns: tuple[str, ...]) -> bool:
 
 def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key putting `2` before `10` in every path component."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", path) if part)
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", path) if part
+    )
 
 
 def is_down(path: str) -> bool:
@@ -126,7 +139,9 @@ def read(path: str, fs_path: str | None, encoding: str, stdin_text: str | None =
         item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
         return item
     if b"\x00" in data[:8192]:
-        item.problem = Diagnostic("DBA004", "File is binary (it contains NUL bytes), not SQL text", Span(0, 0))
+        item.problem = Diagnostic(
+            "DBA004", "File is binary (it contains NUL bytes), not SQL text", Span(0, 0)
+        )
         return item
     try:
         text = data.decode(encoding)
@@ -148,12 +163,19 @@ def read(path: str, fs_path: str | None, encoding: str, stdin_text: str | None =
 
 
 def default_files(cwd: str) -> list[str]:
-    """`*.sql` below `cwd`, without what `.gitignore` excludes (when `cwd` is in a git work tree)."""
+    """`*.sql` below `cwd`, without what `.gitignore` excludes (in a git work tree)."""
     try:
         listed = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.sql"],
-            cwd=cwd, capture_output=True, check=True, timeout=30,
+            cwd=cwd,
+            capture_output=True,
+            check=True,
+            timeout=30,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return _walk(cwd)
-    return sorted(os.path.join(cwd, p) for p in listed.decode().split("\0") if p and os.path.isfile(os.path.join(cwd, p)))
+    return sorted(
+        os.path.join(cwd, p)
+        for p in listed.decode().split("\0")
+        if p and os.path.isfile(os.path.join(cwd, p))
+    )

@@ -4,6 +4,7 @@ run schema rules, then apply suppressions, selection and severity, and sort."""
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -47,7 +48,9 @@ class _File:
     down_offset: int  # statements starting at or after this byte offset are a down section
 
 
-def lint(inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]], run: RunConfig) -> LintResult:
+def lint(
+    inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]], run: RunConfig
+) -> LintResult:
     """Lint `inputs` (the whole history, in replay order); report on files in `targets`."""
     files = [_parse(i, item, item.path in targets) for i, item in enumerate(inputs)]
     _link_down_migrations(files)
@@ -63,6 +66,11 @@ def lint(inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]]
     for file in files:
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         for statement in file.parsed.statements:
+            down = file.input.down or statement.span.start >= file.down_offset
+            if down and file.target and ctx.schema is schema:
+                # A down migration is never replayed, but its statements see each other: replay
+                # them into a copy that is thrown away with the file.
+                ctx.schema = schema.fork()
             if file.target:
                 ctx.statement = statement
                 for event in statement.events:
@@ -72,8 +80,15 @@ def lint(inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]]
                             reports[file.index].extend((rule, r) for r in rule.check(event, ctx))
                         except Exception as error:  # a crashing rule must not stop the others
                             crashes.append((file.index, rule, statement, error))
-            if not file.input.down and statement.span.start < file.down_offset:
-                schema.apply(statement, Origin(file.index, statement.index, file.input.path, statement.span))
+            if not down:
+                schema.apply(
+                    statement, Origin(file.index, statement.index, file.input.path, statement.span)
+                )
+            elif ctx.schema is not schema:
+                ctx.schema.apply(
+                    statement,
+                    Origin(file.down_from, statement.index, file.input.path, statement.span),
+                )
     target_indexes = frozenset(f.index for f in files if f.target)
     for rule in active:
         if isinstance(rule, SchemaRule):
@@ -109,7 +124,7 @@ def _parse(index: int, item: Input, target: bool) -> _File:
 
 def _link_down_migrations(files: list[_File]) -> None:
     """A down migration counts objects created by its up migration (the file before it) as new."""
-    for previous, file in zip(files, files[1:]):
+    for previous, file in itertools.pairwise(files):
         if file.input.down and previous.input.path == up_migration_path(file.input.path):
             file.down_from = previous.index
 
@@ -140,11 +155,20 @@ def _findings(
     for index, rule, _statement, error in crashes:
         if index == -1:
             location = Location("<schema>", 1, 1, 1, 1)
-            yield _make(by_code["DBA000"], location, f"Rule {rule.code} ({rule.name}) raised {error!r}", None)
+            yield _make(
+                by_code["DBA000"],
+                location,
+                f"Rule {rule.code} ({rule.name}) raised {error!r}",
+                None,
+            )
 
 
 def _filter(
-    file: _File, raw: list[Finding], vocabulary: Vocabulary, by_code: dict[str, type[Rule]], run: RunConfig
+    file: _File,
+    raw: list[Finding],
+    vocabulary: Vocabulary,
+    by_code: dict[str, type[Rule]],
+    run: RunConfig,
 ) -> Iterator[Finding]:
     source = file.source
     lines = [
@@ -152,12 +176,18 @@ def _filter(
         for s in file.parsed.statements
     ]
     suppressions = collect(file.parsed.comments, source.line_of, lines)
-    ignored = [tokens for pattern, tokens in run.per_file_ignores if _glob_match(file.input.path, pattern)]
+    ignored = [
+        tokens for pattern, tokens in run.per_file_ignores if _glob_match(file.input.path, pattern)
+    ]
     for finding in raw:
         if finding.code not in run.enabled and finding.code != "DBA000":
             continue
         if finding.code != "DBA000":
-            if any(vocabulary.matches(t, finding.code, finding.rule) for tokens in ignored for t in tokens):
+            if any(
+                vocabulary.matches(t, finding.code, finding.rule)
+                for tokens in ignored
+                for t in tokens
+            ):
                 continue
             if _suppressed(finding, suppressions, vocabulary):
                 continue
@@ -171,7 +201,9 @@ def _filter(
                 if known
                 else f"Suppression names {text}, which is not a known code or rule name"
             )
-            yield _with_severity(_make(by_code["DBA003"], location, message, "remove it from the comment"), run)
+            yield _with_severity(
+                _make(by_code["DBA003"], location, message, "remove it from the comment"), run
+            )
 
 
 def _suppressed(finding: Finding, suppressions: list[Suppression], vocabulary: Vocabulary) -> bool:
@@ -195,8 +227,11 @@ def _unused(
                 continue
             if not vocabulary.is_known(token.text):
                 yield suppression, token.text, False
-            elif any(vocabulary.matches(token.text, code, name) for name, code in vocabulary.names.items()
-                     if code in run.enabled and code != "DBA003"):
+            elif any(
+                vocabulary.matches(token.text, code, name)
+                for name, code in vocabulary.names.items()
+                if code in run.enabled and code != "DBA003"
+            ):
                 yield suppression, token.text, True
 
 
@@ -209,14 +244,24 @@ def _with_severity(finding: Finding, run: RunConfig) -> Finding:
     if severity is None or severity is finding.severity:
         return finding
     return Finding(
-        finding.code, finding.rule, severity, finding.location, finding.message, finding.hint,
-        finding.url, finding.fix, finding.related, finding.fingerprint,
+        finding.code,
+        finding.rule,
+        severity,
+        finding.location,
+        finding.message,
+        finding.hint,
+        finding.url,
+        finding.fix,
+        finding.related,
+        finding.fingerprint,
     )
 
 
 def _location(source: SourceFile, span: Span) -> Location:
     start = source.position(span.start)
-    end_offset = span.end if span.extent == "exact" else extent_end(source.data, span.start, span.extent)
+    end_offset = (
+        span.end if span.extent == "exact" else extent_end(source.data, span.start, span.extent)
+    )
     end = source.position(max(end_offset, span.start))
     if end == start and span.extent != "exact":
         end = source.position(min(span.start + 1, len(source.data)))
@@ -227,24 +272,42 @@ def _make(rule: type[Rule], location: Location, message: str, hint: str | None) 
     return Finding(rule.code, rule.name, rule.severity, location, message, hint, rule.url())
 
 
-def _diagnostic_finding(file: _File, diagnostic: Diagnostic, by_code: dict[str, type[Rule]]) -> Finding:
-    return _make(by_code[diagnostic.code], _location(file.source, diagnostic.span), diagnostic.message, diagnostic.hint)
+def _diagnostic_finding(
+    file: _File, diagnostic: Diagnostic, by_code: dict[str, type[Rule]]
+) -> Finding:
+    return _make(
+        by_code[diagnostic.code],
+        _location(file.source, diagnostic.span),
+        diagnostic.message,
+        diagnostic.hint,
+    )
 
 
 def _report_finding(files: list[_File], file: _File, rule: Rule, report: Report) -> Finding:
     source = files[report.origin.file_index].source if report.origin else file.source
     related = tuple(
-        Related(_location(files[r.origin.file_index].source, r.origin.span), r.message) for r in report.related
+        Related(_location(files[r.origin.file_index].source, r.origin.span), r.message)
+        for r in report.related
     )
     return Finding(
-        rule.code, rule.name, rule.severity, _location(source, report.span), report.message,
-        report.hint, rule.url(), report.fix, related,
+        rule.code,
+        rule.name,
+        rule.severity,
+        _location(source, report.span),
+        report.message,
+        report.hint,
+        rule.url(),
+        report.fix,
+        related,
     )
 
 
 def _crash_finding(
     file: _File, rule: Rule, statement: Statement, error: Exception, by_code: dict[str, type[Rule]]
 ) -> Finding:
-    message = f"Rule {rule.code} ({rule.name}) raised {type(error).__name__}: {error}; it did not check this statement"
-    hint = "this is a bug in dbarch-lint or the plugin that provides the rule: please report it with the statement"
+    message = (
+        f"Rule {rule.code} ({rule.name}) raised {type(error).__name__}: {error}; "
+        "it did not check this statement"
+    )
+    hint = "a bug in dbarch-lint or in the plugin that provides the rule: please report it"
     return _make(by_code["DBA000"], _location(file.source, statement.span), message, hint)

@@ -113,7 +113,9 @@ class LintResult:
     rules: tuple[RuleInfo, ...]
     tool_version: str
     errors: tuple[str, ...] = field(default=())  # usage/plugin problems met while linting
-    sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # for code frames
+    sources: dict[str, str] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # for code frames
 
     def count(self, severity: Severity) -> int:
         """Number of findings of one severity."""

@@ -40,14 +40,21 @@ class QName:
     name: str
 
     def __str__(self) -> str:
-        return f"{quote_ident(self.schema)}.{quote_ident(self.name)}" if self.schema else quote_ident(self.name)
+        return (
+            f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
+            if self.schema
+            else quote_ident(self.name)
+        )
 
 
 def quote_ident(name: str) -> str:
     """Render an identifier the way a user would have to write it."""
-    if name and (name[0].isalpha() or name[0] == "_") and all(
-        c.islower() or c.isdigit() or c in "_$" for c in name
-    ) and name.isascii():
+    if (
+        name
+        and (name[0].isalpha() or name[0] == "_")
+        and all(c.islower() or c.isdigit() or c in "_$" for c in name)
+        and name.isascii()
+    ):
         return name
     return '"' + name.replace('"', '""') + '"'
 
@@ -160,10 +167,15 @@ class ColumnDef:
 
 @dataclass(frozen=True, slots=True)
 class IndexElem:
-    """One index key: a column, or an expression (`column` is then None)."""
+    """One index key: a column, or an expression (`column` is then None).
+
+    `options` is a normalised text of the key's operator class, collation and ordering (None when
+    it has none of these), for comparing two keys.
+    """
 
     column: str | None
     expression_columns: tuple[str, ...] = ()
+    options: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,6 +215,7 @@ class CreateTableAs(Event):
     materialized: bool
     columns: tuple[str, ...] = ()
     if_not_exists: bool = False
+    temporary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,7 +320,8 @@ class AlterTableAction(Event):
 
     `action` is the `AlterTableType` name without the `AT_` prefix (e.g. `SetTableSpace`,
     `AttachPartition`, `DetachPartition`, `SetLogged`); `objtype` the object kind (`table`,
-    `index`, `view`, ...); `column` the column it names, if any.
+    `index`, `view`, ...); `column` the column it names, if any; `partition` the table an
+    ATTACH/DETACH PARTITION names.
     """
 
     table: QName
@@ -315,6 +329,7 @@ class AlterTableAction(Event):
     objtype: str = "table"
     column: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)
+    partition: QName | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +387,7 @@ class CreateIndex(Event):
 
 @dataclass(frozen=True, slots=True)
 class DropObjects(Event):
-    """DROP TABLE/INDEX/VIEW/TYPE/FUNCTION/... (`kind` in lower-case words, e.g. `materialized view`)."""
+    """DROP TABLE/INDEX/VIEW/TYPE/FUNCTION/... (`kind` in lower-case words: `materialized view`)."""
 
     kind: str
     names: tuple[QName, ...]

@@ -11,11 +11,9 @@ from typing import Any
 import pluggy
 
 from dbarch_lint import hookspecs
-from dbarch_lint.hookspecs import hookimpl
 from dbarch_lint.errors import PluginError
 from dbarch_lint.reporting import Reporter
 from dbarch_lint.rule import CODE_PATTERN, NAME_PATTERN, Rule
-
 
 BUILTIN_PLUGINS = ("dbarch_lint.rules", "dbarch_lint.reporting.builtin")
 ENTRY_POINT_GROUP = "dbarch_lint"
@@ -33,7 +31,9 @@ class PluginHost:
             for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
                 self._register(entry.name, entry.load, f"entry point {entry.value!r}")
         for module in extra_modules:
-            self._register(module, lambda m=module: importlib.import_module(m), f"module {module!r}")
+            self._register(
+                module, lambda m=module: importlib.import_module(m), f"module {module!r}"
+            )
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as error:
@@ -60,7 +60,9 @@ class PluginHost:
                 for rule in provided:
                     _validate_rule(rule, plugin)
                     if rule.code in found or rule.name in names:
-                        raise PluginError(f"plugin {plugin!r}: rule {rule.code} {rule.name} is defined twice")
+                        raise PluginError(
+                            f"plugin {plugin!r}: rule {rule.code} {rule.name} is defined twice"
+                        )
                     found[rule.code] = rule
                     names[rule.name] = rule.code
             self._rules = tuple(found[code] for code in sorted(found))

@@ -10,11 +10,13 @@ Unknown stays unknown: a table the replay never saw created is a placeholder wit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from dbarch_lint import ir
 from dbarch_lint.ir import QName, Span, TypeRef
 
 MAX_IDENTIFIER_BYTES = 63
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -66,6 +68,9 @@ class Index:
     origin: Origin | None
     constraint: ConstraintInfo | None = None
     dropped: Origin | None = None
+    key_options: list[str | None] = field(default_factory=list)  # IndexElem.options per key
+    include: list[str] = field(default_factory=list)
+    nulls_not_distinct: bool = False
 
     @property
     def alive(self) -> bool:
@@ -87,6 +92,7 @@ class Table:
     partitioned: bool = False
     temporary: bool = False
     dropped: Origin | None = None
+    created_by: ir.CreateTable | ir.CreateTableAs | None = None  # the event that created it
 
     def live_constraints(self) -> list[ConstraintInfo]:
         """Constraints not dropped (so far)."""
@@ -154,6 +160,35 @@ class Schema:
             self.all_tables.append(table)
         return table
 
+    def fork(self) -> Schema:
+        """A copy to replay statements into without changing this schema (a down migration).
+
+        Live tables, their columns, constraints and indexes are copied; dropped tables, which the
+        replay never changes again, and the immutable IR records are shared.
+        """
+        other = _clone(self)
+        tables: dict[int, Table] = {}
+        indexes: dict[int, Index] = {}
+        for table in self.tables.values():
+            twin = tables[id(table)] = _clone(table)
+            twin.columns = {name: _clone(column) for name, column in table.columns.items()}
+            infos = {id(info): _clone(info) for info in table.constraints}
+            twin.constraints = list(infos.values())
+            twin.indexes = []
+            for index in table.indexes:
+                index_twin = indexes[id(index)] = _clone(index)
+                if index.constraint is not None:
+                    index_twin.constraint = infos.get(id(index.constraint), index.constraint)
+                twin.indexes.append(index_twin)
+        other.tables = {name: tables[id(table)] for name, table in self.tables.items()}
+        other.all_tables = [tables.get(id(table), table) for table in self.all_tables]
+        other.indexes = {
+            name: indexes.get(id(index), index) for name, index in self.indexes.items()
+        }
+        other.relations = dict(self.relations)
+        other.types = dict(self.types)
+        return other
+
     # --- replay --------------------------------------------------------------------------
 
     def apply(self, statement: ir.Statement, origin: Origin) -> None:
@@ -168,7 +203,10 @@ class Schema:
         if name in self.tables and (event.if_not_exists or self.tables[name].origin is not None):
             return
         complete = not event.like and not event.of_type
-        table = Table(name, origin, complete, partitioned=event.partitioned, temporary=event.temporary)
+        table = Table(
+            name, origin, complete, partitioned=event.partitioned, temporary=event.temporary
+        )
+        table.created_by = event
         parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
         for parent_name in parents:
             parent = self.table(parent_name)
@@ -176,7 +214,9 @@ class Schema:
                 table.complete = False
             else:
                 for column in parent.columns.values():
-                    table.columns[column.name] = Column(column.name, column.type, column.not_null, origin)
+                    table.columns[column.name] = Column(
+                        column.name, column.type, column.not_null, origin
+                    )
         if event.partition_of is not None:
             table.partition_of = self.resolve(event.partition_of)
         self.tables[name] = table
@@ -189,7 +229,9 @@ class Schema:
 
     def _add_column(self, table: Table, column: ir.ColumnDef, origin: Origin) -> None:
         known = table.columns.get(column.name)
-        not_null = any(c.kind in ("not-null", "primary-key", "identity") for c in column.constraints)
+        not_null = any(
+            c.kind in ("not-null", "primary-key", "identity") for c in column.constraints
+        )
         if known is not None and column.type is None:  # partition column WITH OPTIONS
             known.not_null = known.not_null or not_null
         else:
@@ -248,15 +290,25 @@ class Schema:
                 predicate_not_null=None,
                 origin=origin,
                 constraint=info,
+                include=list(constraint.include),
             )
             self._register_index(table, index)
 
-    def _generated_constraint_name(self, table: Table, kind: ir.ConstraintKind, columns: list[str]) -> str:
-        suffix = {"primary-key": "pkey", "unique": "key", "foreign-key": "fkey", "exclude": "excl"}.get(kind, "check")
+    def _generated_constraint_name(
+        self, table: Table, kind: ir.ConstraintKind, columns: list[str]
+    ) -> str:
+        suffix = {
+            "primary-key": "pkey",
+            "unique": "key",
+            "foreign-key": "fkey",
+            "exclude": "excl",
+        }.get(kind, "check")
         if kind == "primary-key":
             base = f"{table.name.name}_pkey"
         elif kind == "check":
-            base = f"{table.name.name}_{columns[0]}_check" if columns else f"{table.name.name}_check"
+            base = (
+                f"{table.name.name}_{columns[0]}_check" if columns else f"{table.name.name}_check"
+            )
         else:
             base = f"{table.name.name}_{'_'.join(columns)}_{suffix}"
         taken = {c.name for c in table.live_constraints()}
@@ -295,7 +347,9 @@ class Schema:
         if not name:
             parts = [c if c is not None else "expr" for c in columns] or ["expr"]
             taken = {q.name for q in self.relations if q.schema == schema}
-            name = _unique_name(f"{table.name.name}_{'_'.join(parts)}_{'key' if event.unique else 'idx'}", taken)
+            name = _unique_name(
+                f"{table.name.name}_{'_'.join(parts)}_{'key' if event.unique else 'idx'}", taken
+            )
         index = Index(
             name=name,
             table=table.name,
@@ -305,6 +359,9 @@ class Schema:
             predicate=event.predicate,
             predicate_not_null=event.predicate_not_null,
             origin=origin,
+            key_options=[e.options for e in event.elems],
+            include=list(event.include),
+            nulls_not_distinct=event.nulls_not_distinct,
         )
         self._register_index(table, index)
 
@@ -339,7 +396,7 @@ class Schema:
                 self.relations.pop(self.resolve(name), None)
 
     def _alter(self, event: ir.Event, origin: Origin) -> None:
-        table_name: QName = getattr(event, "table")
+        table_name: QName = event.table
         table = self._table_or_placeholder(table_name)
         if isinstance(event, ir.AddColumn):
             if not (event.if_not_exists and event.column.name in table.columns):
@@ -382,10 +439,13 @@ class Schema:
                 info.columns = [event.new if c == event.old else c for c in info.columns]
             for index in table.indexes:
                 index.columns = [event.new if c == event.old else c for c in index.columns]
+                index.include = [event.new if c == event.old else c for c in index.include]
             for other in self.tables.values():
                 for info in other.constraints:
                     if info.ref_table == table.name:
-                        info.ref_columns = [event.new if c == event.old else c for c in info.ref_columns]
+                        info.ref_columns = [
+                            event.new if c == event.old else c for c in info.ref_columns
+                        ]
         elif isinstance(event, ir.RenameTable):
             self.tables.pop(table.name, None)
             self.relations.pop(table.name, None)
@@ -426,10 +486,18 @@ class Schema:
         if event.materialized:
             self.relations[name] = "materialized view"
             return
-        table = Table(name, origin, complete=False)
+        table = Table(name, origin, complete=False, temporary=event.temporary, created_by=event)
         self.tables[name] = table
         self.relations[name] = "table"
         self.all_tables.append(table)
+
+    def _table_action(self, event: ir.AlterTableAction, origin: Origin) -> None:
+        # An attached partition shares its parent's keys and indexes. (A detached one keeps the
+        # copies it was given, so DETACH leaves the link in place.)
+        if event.action == "AttachPartition" and event.objtype == "table" and event.partition:
+            child, parent = self.table(event.partition), self.table(event.table)
+            if child is not None and child is not parent:
+                child.partition_of = parent.name if parent else self.resolve(event.table)
 
     def _create_view(self, event: ir.CreateView, origin: Origin) -> None:
         self.relations[self.resolve(event.view)] = "view"
@@ -445,6 +513,15 @@ class Schema:
 
     def _create_enum(self, event: ir.CreateEnum, origin: Origin) -> None:
         self.types[self.resolve(event.name)] = "enum"
+
+
+def _clone(obj: _T) -> _T:
+    """A shallow copy (of a slotted dataclass or a Schema), faster than `copy.copy`."""
+    twin = object.__new__(type(obj))
+    names = getattr(type(obj), "__slots__", None) or vars(obj)
+    for name in names:
+        object.__setattr__(twin, name, getattr(obj, name))
+    return twin
 
 
 def _unique_name(base: str, taken: set[str]) -> str:
@@ -468,6 +545,7 @@ _HANDLERS = {
     ir.CreateTable: Schema._create_table,
     ir.CreateTableAs: Schema._create_as,
     ir.CreateView: Schema._create_view,
+    ir.AlterTableAction: Schema._table_action,
     ir.CreateIndex: Schema._create_index,
     ir.DropObjects: Schema._drop,
     ir.RenameObject: Schema._rename_object,

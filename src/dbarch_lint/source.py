@@ -122,9 +122,7 @@ def extent_end(data: bytes, start: int, extent: str) -> int:
             if depth == 0:
                 return end
             depth -= 1
-        elif depth == 0 and token in (b",", b";"):
-            return end
-        elif (
+        elif (depth == 0 and token in (b",", b";")) or (
             extent == "type"
             and depth == 0
             and end > start

@@ -1,4 +1,4 @@
-"""Suppression comments: `-- noqa:`, `-- dbarch-lint: disable=/enable=`, `-- dbarch-lint: file-noqa:`.
+"""Suppression comments: `-- noqa:`, `-- dbarch-lint: disable=`/`enable=`, `file-noqa:`.
 
 A statement suppression covers the statement its comment belongs to: a comment on a line that
 holds part of a statement belongs to that statement; a comment on a line of its own belongs to
@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from dbarch_lint.ir import Comment
 
 _NOQA = re.compile(r"\bnoqa\s*:\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I)
-_FILE = re.compile(r"\bdbarch-lint\s*:\s*file-noqa\s*[:=]\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I)
-_RANGE = re.compile(r"\bdbarch-lint\s*:\s*(?P<verb>disable|enable)\s*=\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I)
+_FILE = re.compile(
+    r"\bdbarch-lint\s*:\s*file-noqa\s*[:=]\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I
+)
+_RANGE = re.compile(
+    r"\bdbarch-lint\s*:\s*(?P<verb>disable|enable)\s*=\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I
+)
 
 
 @dataclass(slots=True)
@@ -42,7 +46,9 @@ class Suppression:
 class Vocabulary:
     """What counts as one of our codes: rule codes and names, plus plugin code prefixes."""
 
-    def __init__(self, codes: Sequence[str], names: dict[str, str], prefixes: Sequence[str]) -> None:
+    def __init__(
+        self, codes: Sequence[str], names: dict[str, str], prefixes: Sequence[str]
+    ) -> None:
         self.codes = tuple(codes)
         self.names = names  # rule name -> code
         self.prefixes = tuple(prefixes)
@@ -87,7 +93,10 @@ def collect(
             else:
                 wanted = {t.text.lower() for t in tokens}
                 for suppression in open_ranges:
-                    if not suppression.ended and {t.text.lower() for t in suppression.tokens} & wanted:
+                    if (
+                        not suppression.ended
+                        and {t.text.lower() for t in suppression.tokens} & wanted
+                    ):
                         suppression.last_line = line
                         suppression.ended = True
         elif match := _NOQA.search(comment.text):
@@ -96,7 +105,9 @@ def collect(
     return found
 
 
-def _statement_for(line: int, own_line: bool, statements: Sequence[tuple[int, int]]) -> tuple[int, int]:
+def _statement_for(
+    line: int, own_line: bool, statements: Sequence[tuple[int, int]]
+) -> tuple[int, int]:
     for first, last in statements:
         if own_line and first < line < last:
             return first, last

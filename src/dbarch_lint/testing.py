@@ -22,7 +22,9 @@ from dbarch_lint import api
 from dbarch_lint import config as cfg
 from dbarch_lint.findings import Finding
 
-_EXPECT = re.compile(r"--\s*expect:\s*(?:(?P<col>\d+)\s+)?(?P<code>[A-Z]{2,5}\d{3})(?:\s+\"(?P<msg>[^\"]*)\")?")
+_EXPECT = re.compile(
+    r"--\s*expect:\s*(?:(?P<col>\d+)\s+)?(?P<code>[A-Z]{2,5}\d{3})(?:\s+\"(?P<msg>[^\"]*)\")?"
+)
 _DIRECTIVE = re.compile(r"--\s*dbarch-lint-test:\s*(?P<settings>.*)$")
 
 
@@ -91,7 +93,13 @@ def _config(settings: dict[str, str], default_select: str | None) -> cfg.Config:
     for key, value in settings.items():
         if key.startswith("rules."):
             _, rule, option = key.split(".", 2)
-            items = value.split(",") if "," in value or option.endswith("names") or option in ("required", "kinds", "stable-functions") else None
+            items = (
+                value.split(",")
+                if "," in value
+                or option.endswith("names")
+                or option in ("required", "kinds", "stable-functions")
+                else None
+            )
             parsed: object = items if items is not None else _scalar(value)
             config.rules.setdefault(rule, {})[option] = parsed
         elif key in ("select", "ignore", "extend-select", "migrations", "exclude"):
@@ -136,5 +144,7 @@ def run_fixture(fixture: Path) -> tuple[list[str], list[str]]:
             actual.append(str(hit))
         else:
             loc = finding.location
-            actual.append(f"{loc.path}:{loc.line} {finding.code} (col {loc.column}: {finding.message})")
+            actual.append(
+                f"{loc.path}:{loc.line} {finding.code} (col {loc.column}: {finding.message})"
+            )
     return sorted(str(e) for e in expected), sorted(actual)

@@ -38,7 +38,13 @@ _ON_DELETE = re.compile(rb"(?i)\bON\s+DELETE\b")
 # A lowering returns the statement's events, or None when this form is not modelled (DBA002).
 Lowering = Callable[[Node, Span, Where], list[ir.Event] | None]
 
-_FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+_FK_ACTIONS = {
+    "a": "no action",
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
 _CONSTRAINT_KINDS: dict[str, ir.ConstraintKind] = {
     "CONSTR_PRIMARY": "primary-key",
     "CONSTR_UNIQUE": "unique",
@@ -184,7 +190,9 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         columns = strings(node.get("fk_attrs"))
     elif kind == "exclude":
         columns = tuple(
-            c for pair in node.get("exclusions", []) for c in column_refs(pair.get("List", {}).get("items", [])[:1])
+            c
+            for pair in node.get("exclusions", [])
+            for c in column_refs(pair.get("List", {}).get("items", [])[:1])
         ) + tuple(
             elem["IndexElem"]["name"]
             for pair in node.get("exclusions", [])
@@ -200,7 +208,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         if action != "no action" or where.has_on_delete(span):
             on_delete = action
     check_cols = tuple(dict.fromkeys(column_refs(expr))) if expr else ()
-    not_null = ()
+    not_null: tuple[str, ...] = ()
     if kind == "check" and expr:
         not_null = tuple(c for c in _and_not_null(expr))
     generated_kind = node.get("generated_kind", "s")
@@ -213,11 +221,17 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         ref_table=range_var(node["pktable"]) if "pktable" in node else None,
         ref_columns=strings(node.get("pk_attrs")),
         on_delete=on_delete,
-        on_update=_FK_ACTIONS.get(node.get("fk_upd_action", "a")) if kind == "foreign-key" else None,
+        on_update=_FK_ACTIONS.get(node.get("fk_upd_action", "a"))
+        if kind == "foreign-key"
+        else None,
         not_valid=bool(node.get("skip_validation")),
         using_index=node.get("indexname"),
-        identity=("always" if node.get("generated_when") == "a" else "by-default") if kind == "identity" else None,
-        generated=("virtual" if generated_kind == "v" else "stored") if kind == "generated" else None,
+        identity=("always" if node.get("generated_when") == "a" else "by-default")
+        if kind == "identity"
+        else None,
+        generated=("virtual" if generated_kind == "v" else "stored")
+        if kind == "generated"
+        else None,
         check_columns=check_cols,
         not_null_columns=not_null,
         include=strings(node.get("including")),
@@ -247,7 +261,9 @@ def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
         if "Constraint" in c
     )
     if node.get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
-        constraints += (ir.Constraint("default", None, (name,), span, True, expression=node["raw_default"]),)
+        constraints += (
+            ir.Constraint("default", None, (name,), span, True, expression=node["raw_default"]),
+        )
     return ir.ColumnDef(
         name=name,
         type=type_ref(type_node, where.base, span) if type_node else None,
@@ -310,7 +326,9 @@ def create_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
         partition_of = range_var(node["inhRelations"][0]["RangeVar"])
         inherits: tuple[QName, ...] = ()
     else:
-        inherits = tuple(range_var(r["RangeVar"]) for r in node.get("inhRelations", []) or [] if "RangeVar" in r)
+        inherits = tuple(
+            range_var(r["RangeVar"]) for r in node.get("inhRelations", []) or [] if "RangeVar" in r
+        )
     return [
         ir.CreateTable(
             span=loc(relation, where.base, span),
@@ -370,13 +388,19 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.Event]:
             col = column_def(definition["ColumnDef"], where, span)
             events.append(ir.AddColumn(col.span, table, col, bool(cmd.get("missing_ok"))))
         elif subtype == "DropColumn":
-            events.append(ir.DropColumn(span, table, column or "", cascade, bool(cmd.get("missing_ok"))))
+            events.append(
+                ir.DropColumn(span, table, column or "", cascade, bool(cmd.get("missing_ok")))
+            )
         elif subtype == "AlterColumnType":
             col_node = definition.get("ColumnDef", {})
             type_node = col_node.get("typeName", {})
             events.append(
                 ir.AlterColumnType(
-                    span, table, column or "", type_ref(type_node, where.base, span), "raw_default" in col_node
+                    span,
+                    table,
+                    column or "",
+                    type_ref(type_node, where.base, span),
+                    "raw_default" in col_node,
                 )
             )
         elif subtype == "SetNotNull":
@@ -392,11 +416,24 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.Event]:
             con = constraint(definition["Constraint"], where, span, None)
             events.append(ir.AddConstraint(here, table, con))
         elif subtype == "DropConstraint":
-            events.append(ir.DropConstraint(span, table, column or "", cascade, bool(cmd.get("missing_ok"))))
+            events.append(
+                ir.DropConstraint(span, table, column or "", cascade, bool(cmd.get("missing_ok")))
+            )
         elif subtype == "ValidateConstraint":
             events.append(ir.ValidateConstraint(span, table, column or ""))
         else:
-            events.append(ir.AlterTableAction(span, table, subtype, objtype, column, cmd))
+            partition = definition.get("PartitionCmd", {}).get("name")
+            events.append(
+                ir.AlterTableAction(
+                    span,
+                    table,
+                    subtype,
+                    objtype,
+                    column,
+                    cmd,
+                    range_var(partition) if partition else None,
+                )
+            )
     return events
 
 
@@ -405,10 +442,13 @@ def index_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     elems = []
     for param in node.get("indexParams", []) or []:
         elem = param.get("IndexElem", {})
+        options = _index_elem_options(elem)
         if elem.get("name"):
-            elems.append(ir.IndexElem(elem["name"]))
+            elems.append(ir.IndexElem(elem["name"], options=options))
         else:
-            elems.append(ir.IndexElem(None, tuple(dict.fromkeys(column_refs(elem.get("expr"))))))
+            elems.append(
+                ir.IndexElem(None, tuple(dict.fromkeys(column_refs(elem.get("expr")))), options)
+            )
     where_clause = node.get("whereClause")
     predicate_not_null = not_null_tests(where_clause)
     relation = node["relation"]
@@ -422,15 +462,32 @@ def index_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
             concurrent=bool(node.get("concurrent")),
             method=node.get("accessMethod", "btree"),
             predicate=normalized(where_clause) if where_clause else None,
-            predicate_not_null=frozenset(predicate_not_null) if predicate_not_null is not None else None,
+            predicate_not_null=frozenset(predicate_not_null)
+            if predicate_not_null is not None
+            else None,
             include=tuple(
-                p["IndexElem"].get("name", "") for p in node.get("indexIncludingParams", []) or [] if "IndexElem" in p
+                p["IndexElem"].get("name", "")
+                for p in node.get("indexIncludingParams", []) or []
+                if "IndexElem" in p
             ),
             if_not_exists=bool(node.get("if_not_exists")),
             only=not relation.get("inh", False),
             nulls_not_distinct=bool(node.get("nulls_not_distinct")),
         )
     ]
+
+
+_DEFAULT_KEY_OPTIONS = {"ordering": "SORTBY_DEFAULT", "nulls_ordering": "SORTBY_NULLS_DEFAULT"}
+
+
+def _index_elem_options(elem: Node) -> str | None:
+    """Opclass, collation and ordering of an index key, as comparable text (None if default)."""
+    options = {
+        key: elem[key]
+        for key in ("opclass", "opclassopts", "collation", "ordering", "nulls_ordering")
+        if elem.get(key) and elem[key] != _DEFAULT_KEY_OPTIONS.get(key)
+    }
+    return normalized(options) if options else None
 
 
 def drop_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
@@ -454,18 +511,31 @@ def rename_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     kind = object_kind(node.get("renameType", ""))
     new = node.get("newname", "")
     relation = range_var(node["relation"]) if node.get("relation") else None
-    if kind == "column" and relation is not None and object_kind(node.get("relationType", "")) in (
-        "table",
-        "foreign table",
+    if (
+        kind == "column"
+        and relation is not None
+        and object_kind(node.get("relationType", ""))
+        in (
+            "table",
+            "foreign table",
+        )
     ):
         return [ir.RenameColumn(span, relation, node.get("subname", ""), new)]
     if kind in ("table", "foreign table") and relation is not None:
         return [ir.RenameTable(span, relation, new)]
     if relation is not None and kind in ("constraint", "trigger", "policy", "rule", "column"):
-        return [ir.RenameObject(span, kind, QName(relation.schema, node.get("subname", "")), new, relation)]
+        return [
+            ir.RenameObject(
+                span, kind, QName(relation.schema, node.get("subname", "")), new, relation
+            )
+        ]
     if relation is not None:
         return [ir.RenameObject(span, kind, relation, new)]
-    name = object_name(node.get("object")) if node.get("object") else QName(None, node.get("subname", ""))
+    name = (
+        object_name(node.get("object"))
+        if node.get("object")
+        else QName(None, node.get("subname", ""))
+    )
     return [ir.RenameObject(span, kind, name, new)]
 
 
@@ -494,7 +564,11 @@ def alter_enum(node: Node, span: Span, where: Where) -> list[ir.Event]:
 
 
 def _def_elems(node: Node, key: str = "options") -> dict[str, Any]:
-    return {d["DefElem"]["defname"]: d["DefElem"].get("arg") for d in node.get(key, []) or [] if "DefElem" in d}
+    return {
+        d["DefElem"]["defname"]: d["DefElem"].get("arg")
+        for d in node.get(key, []) or []
+        if "DefElem" in d
+    }
 
 
 def _set_search_path(options: list[Node]) -> tuple[str, ...] | None:
@@ -557,7 +631,9 @@ def alter_function(node: Node, span: Span, where: Where) -> list[ir.Event]:
             span,
             object_name({"ObjectWithArgs": node.get("func", {})}),
             procedure=node.get("objtype") == "OBJECT_PROCEDURE",
-            security_definer=None if security is None else bool(security.get("Boolean", {}).get("boolval", False)),
+            security_definer=None
+            if security is None
+            else bool(security.get("Boolean", {}).get("boolval", False)),
             search_path=_set_search_path(node.get("actions", []) or []),
         )
     ]
@@ -584,13 +660,23 @@ def grant_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     grantees = []
     for grantee in node.get("grantees", []) or []:
         spec = grantee.get("RoleSpec", {})
-        grantees.append("public" if spec.get("roletype") == "ROLESPEC_PUBLIC" else spec.get("rolename", spec.get("roletype", "")))
+        grantees.append(
+            "public"
+            if spec.get("roletype") == "ROLESPEC_PUBLIC"
+            else spec.get("rolename", spec.get("roletype", ""))
+        )
     objects = tuple(str(object_name(o)) for o in node.get("objects", []) or [])
-    privileges = tuple(p["AccessPriv"].get("priv_name", "") for p in node.get("privileges", []) or [] if "AccessPriv" in p)
+    privileges = tuple(
+        p["AccessPriv"].get("priv_name", "")
+        for p in node.get("privileges", []) or []
+        if "AccessPriv" in p
+    )
     objtype = object_kind(node.get("objtype", ""))
     if node.get("targtype") == "ACL_TARGET_ALL_IN_SCHEMA":
         objtype = f"all {objtype}s in schema"
-    return [ir.Grant(span, bool(node.get("is_grant")), privileges, objtype, objects, tuple(grantees))]
+    return [
+        ir.Grant(span, bool(node.get("is_grant")), privileges, objtype, objects, tuple(grantees))
+    ]
 
 
 def set_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
@@ -600,7 +686,9 @@ def set_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     if kind == "VAR_SET_MULTI":  # SET TRANSACTION ... / SET SESSION CHARACTERISTICS
         return [ir.Utility(span, "VariableSetStmt", node)]
     value = setting_values(node) if kind == "VAR_SET_VALUE" else None
-    return [ir.SetParameter(span, name.lower() if name else "all", value, bool(node.get("is_local")))]
+    return [
+        ir.SetParameter(span, name.lower() if name else "all", value, bool(node.get("is_local")))
+    ]
 
 
 _TRANSACTION_KINDS = {
@@ -628,7 +716,11 @@ def data_change(kind: str) -> Lowering:
     def lower(node: Node, span: Span, where: Where) -> list[ir.Event]:
         relation = node.get("relation")
         table = range_var(relation) if relation else None
-        return [ir.DataChange(span, kind, table, from_select=bool(node.get("selectStmt")) and _is_query(node))]
+        return [
+            ir.DataChange(
+                span, kind, table, from_select=bool(node.get("selectStmt")) and _is_query(node)
+            )
+        ]
 
     return lower
 
@@ -649,7 +741,10 @@ def select_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     """SELECT (SELECT INTO creates a table)."""
     into = node.get("intoClause")
     if into:
-        return [ir.CreateTableAs(span, range_var(into["rel"]), materialized=False)]
+        temporary = into["rel"].get("relpersistence") == "t"
+        return [
+            ir.CreateTableAs(span, range_var(into["rel"]), materialized=False, temporary=temporary)
+        ]
     return [ir.DataChange(span, "select", None)]
 
 
@@ -663,16 +758,25 @@ def create_table_as(node: Node, span: Span, where: Where) -> list[ir.Event]:
             materialized=node.get("objtype") == "OBJECT_MATVIEW",
             columns=strings(into.get("colNames")),
             if_not_exists=bool(node.get("if_not_exists")),
+            temporary=into.get("rel", {}).get("relpersistence") == "t",
         )
     ]
 
 
 def view_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     """CREATE VIEW."""
-    return [ir.CreateView(loc(node["view"], where.base, span), range_var(node["view"]), bool(node.get("replace")))]
+    return [
+        ir.CreateView(
+            loc(node["view"], where.base, span), range_var(node["view"]), bool(node.get("replace"))
+        )
+    ]
 
 
-def created(kind: str, name_of: Callable[[Node], QName], table_of: Callable[[Node], QName | None] | None = None) -> Lowering:
+def created(
+    kind: str,
+    name_of: Callable[[Node], QName],
+    table_of: Callable[[Node], QName | None] | None = None,
+) -> Lowering:
     """A lowering for CREATE statements the replay tracks by name only."""
 
     def lower(node: Node, span: Span, where: Where) -> list[ir.Event]:
@@ -685,7 +789,13 @@ def created(kind: str, name_of: Callable[[Node], QName], table_of: Callable[[Nod
 def create_schema(node: Node, span: Span, where: Where) -> list[ir.Event]:
     """CREATE SCHEMA, with the statements it contains."""
     events: list[ir.Event] = [
-        ir.CreateObject(span, "schema", QName(None, node.get("schemaname", "")), None, bool(node.get("if_not_exists")))
+        ir.CreateObject(
+            span,
+            "schema",
+            QName(None, node.get("schemaname", "")),
+            None,
+            bool(node.get("if_not_exists")),
+        )
     ]
     for element in node.get("schemaElts", []) or []:
         kind, inner = next(iter(element.items()))
@@ -719,7 +829,13 @@ def _trigger_name(node: Node) -> QName:
 
 def alter_object_schema(node: Node, span: Span, where: Where) -> list[ir.Event] | None:
     """ALTER ... SET SCHEMA: the replay cannot follow a relation into another schema."""
-    if object_kind(node.get("objectType", "")) in ("table", "foreign table", "view", "materialized view", "sequence"):
+    if object_kind(node.get("objectType", "")) in (
+        "table",
+        "foreign table",
+        "view",
+        "materialized view",
+        "sequence",
+    ):
         return None
     return [ir.Utility(span, "AlterObjectSchemaStmt", node)]
 
@@ -769,22 +885,82 @@ LOWERINGS: dict[str, Lowering] = {
 # privileges, maintenance commands (the locking rules look at their raw node), and DDL on
 # objects that hold no table data.
 UNDERSTOOD = frozenset(
-    """
-    ExplainStmt VariableShowStmt PrepareStmt ExecuteStmt DeallocateStmt DeclareCursorStmt
-    FetchStmt ClosePortalStmt ListenStmt NotifyStmt UnlistenStmt CheckPointStmt DiscardStmt
-    LoadStmt CallStmt ConstraintsSetStmt CommentStmt SecLabelStmt GrantRoleStmt
-    AlterDefaultPrivilegesStmt DoStmt DropRoleStmt AlterRoleSetStmt DropOwnedStmt
-    ReassignOwnedStmt LockStmt VacuumStmt ClusterStmt ReindexStmt RefreshMatViewStmt
-    AlterSeqStmt AlterDomainStmt AlterExtensionStmt AlterExtensionContentsStmt AlterPolicyStmt
-    AlterOwnerStmt DefineStmt AlterTypeStmt AlterOperatorStmt
-    AlterCollationStmt AlterTSDictionaryStmt AlterTSConfigurationStmt CreateOpClassStmt
-    CreateOpFamilyStmt AlterOpFamilyStmt CreateConversionStmt CreateAmStmt CreateTransformStmt
-    CreatePLangStmt CreateFdwStmt AlterFdwStmt CreateForeignServerStmt AlterForeignServerStmt
-    CreateUserMappingStmt AlterUserMappingStmt DropUserMappingStmt ImportForeignSchemaStmt
-    AlterPublicationStmt CreateSubscriptionStmt AlterSubscriptionStmt DropSubscriptionStmt
-    AlterEventTrigStmt AlterStatsStmt CreatedbStmt DropdbStmt AlterDatabaseStmt
-    AlterDatabaseSetStmt AlterDatabaseRefreshCollStmt AlterSystemStmt CreateTableSpaceStmt
-    DropTableSpaceStmt AlterTableSpaceOptionsStmt AlterTableMoveAllStmt ReturnStmt
-    PLAssignStmt AlterObjectDependsStmt
-    """.split()
+    [
+        "ExplainStmt",
+        "VariableShowStmt",
+        "PrepareStmt",
+        "ExecuteStmt",
+        "DeallocateStmt",
+        "DeclareCursorStmt",
+        "FetchStmt",
+        "ClosePortalStmt",
+        "ListenStmt",
+        "NotifyStmt",
+        "UnlistenStmt",
+        "CheckPointStmt",
+        "DiscardStmt",
+        "LoadStmt",
+        "CallStmt",
+        "ConstraintsSetStmt",
+        "CommentStmt",
+        "SecLabelStmt",
+        "GrantRoleStmt",
+        "AlterDefaultPrivilegesStmt",
+        "DoStmt",
+        "DropRoleStmt",
+        "AlterRoleSetStmt",
+        "DropOwnedStmt",
+        "ReassignOwnedStmt",
+        "LockStmt",
+        "VacuumStmt",
+        "ClusterStmt",
+        "ReindexStmt",
+        "RefreshMatViewStmt",
+        "AlterSeqStmt",
+        "AlterDomainStmt",
+        "AlterExtensionStmt",
+        "AlterExtensionContentsStmt",
+        "AlterPolicyStmt",
+        "AlterOwnerStmt",
+        "DefineStmt",
+        "AlterTypeStmt",
+        "AlterOperatorStmt",
+        "AlterCollationStmt",
+        "AlterTSDictionaryStmt",
+        "AlterTSConfigurationStmt",
+        "CreateOpClassStmt",
+        "CreateOpFamilyStmt",
+        "AlterOpFamilyStmt",
+        "CreateConversionStmt",
+        "CreateAmStmt",
+        "CreateTransformStmt",
+        "CreatePLangStmt",
+        "CreateFdwStmt",
+        "AlterFdwStmt",
+        "CreateForeignServerStmt",
+        "AlterForeignServerStmt",
+        "CreateUserMappingStmt",
+        "AlterUserMappingStmt",
+        "DropUserMappingStmt",
+        "ImportForeignSchemaStmt",
+        "AlterPublicationStmt",
+        "CreateSubscriptionStmt",
+        "AlterSubscriptionStmt",
+        "DropSubscriptionStmt",
+        "AlterEventTrigStmt",
+        "AlterStatsStmt",
+        "CreatedbStmt",
+        "DropdbStmt",
+        "AlterDatabaseStmt",
+        "AlterDatabaseSetStmt",
+        "AlterDatabaseRefreshCollStmt",
+        "AlterSystemStmt",
+        "CreateTableSpaceStmt",
+        "DropTableSpaceStmt",
+        "AlterTableSpaceOptionsStmt",
+        "AlterTableMoveAllStmt",
+        "ReturnStmt",
+        "PLAssignStmt",
+        "AlterObjectDependsStmt",
+    ]
 )

@@ -50,7 +50,9 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
                 diagnostics.append(_too_deep(source, byte_start, chunk))
                 continue
             limit = byte_start + len(chunk.encode("utf-8"))
-            statements.extend(_lower_all(source, raws, byte_start, limit, diagnostics, len(statements)))
+            statements.extend(
+                _lower_all(source, raws, byte_start, limit, diagnostics, len(statements))
+            )
     comments = _comments(source, lexed.comments if lexed else None)
     return ParsedFile(tuple(statements), tuple(diagnostics), comments)
 
@@ -112,7 +114,9 @@ _HINTS = (
 )
 
 
-def _syntax_error(source: SourceFile, error: pg.ParseError, chunk_start: int, chunk: str) -> Diagnostic:
+def _syntax_error(
+    source: SourceFile, error: pg.ParseError, chunk_start: int, chunk: str
+) -> Diagnostic:
     message = str(error.args[0]) if error.args else "syntax error"
     offset = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else 0
     position = source.char_to_byte(chunk_start + max(0, min(offset, len(chunk))))

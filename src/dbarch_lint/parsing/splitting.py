@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_INTERESTING = re.compile(r"""--|/\*|[eE]'|'|"|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|\\|;""")
+_INTERESTING = re.compile(
+    r"""--|/\*|[eE]'|'|"|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|\\|;"""
+)
 _STD_STRING_END = re.compile(r"[^']*(?:''[^']*)*'")
 _ESC_STRING_END = re.compile(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*'", re.S)
 _COPY_FROM_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
