@@ -37,7 +37,7 @@ def test_psql_meta_commands_and_copy_data_are_skipped() -> None:
         "\\connect other\n"
         "CREATE TABLE u (id serial);\n"
     )
-    assert codes(sql, select=["DBA"]) == [("DBA101", 2, 20), ("DBA101", 9, 20)]
+    assert codes(sql, select=["DBA0", "DBA101"]) == [("DBA101", 2, 20), ("DBA101", 9, 20)]
 
 
 def test_dollar_quotes_comments_crlf_and_bom() -> None:
