@@ -1,3 +1,6 @@
-"""Family package."""
+"""DBA5xx: compatibility (breaks running code or loses data)."""
 
-RULES: tuple[type, ...] = ()
+from dbarch_lint.rules.compatibility.dba502_column_rename import ColumnRename
+from dbarch_lint.rules.compatibility.dba503_table_rename import TableRename
+
+RULES = (ColumnRename, TableRename)

@@ -1,3 +1,7 @@
-"""Family package."""
+"""DBA8xx: schema consistency (schema-aware)."""
 
-RULES: tuple[type, ...] = ()
+from dbarch_lint.rules.consistency.dba801_unknown_column_reference import UnknownColumnReference
+from dbarch_lint.rules.consistency.dba802_foreign_key_type_mismatch import ForeignKeyTypeMismatch
+from dbarch_lint.rules.consistency.dba803_duplicate_definition import DuplicateDefinition
+
+RULES = (UnknownColumnReference, ForeignKeyTypeMismatch, DuplicateDefinition)

@@ -1,3 +1,6 @@
-"""Family package."""
+"""DBA3xx: indexing."""
 
-RULES: tuple[type, ...] = ()
+from dbarch_lint.rules.indexing.dba301_unindexed_foreign_key import UnindexedForeignKey
+from dbarch_lint.rules.indexing.dba302_redundant_index import RedundantIndex
+
+RULES = (UnindexedForeignKey, RedundantIndex)

@@ -368,7 +368,8 @@ class CreateIndex(Event):
 
     `predicate` is a normalised text of the WHERE clause (None without one);
     `predicate_not_null` the columns it requires non-null when it is nothing but a conjunction of
-    `col IS NOT NULL` tests (None otherwise).
+    `col IS NOT NULL` tests (None otherwise); `predicate_columns` the columns the WHERE clause
+    mentions.
     """
 
     name: str | None
@@ -383,6 +384,7 @@ class CreateIndex(Event):
     if_not_exists: bool = False
     only: bool = False
     nulls_not_distinct: bool = False
+    predicate_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ class Index:
     key_options: list[str | None] = field(default_factory=list)  # IndexElem.options per key
     include: list[str] = field(default_factory=list)
     nulls_not_distinct: bool = False
+    mentions: set[str] = field(default_factory=set)  # columns of expressions, INCLUDE and WHERE
 
     @property
     def alive(self) -> bool:
@@ -201,7 +202,11 @@ class Schema:
     def _create_table(self, event: ir.CreateTable, origin: Origin) -> None:
         name = self.resolve(event.table)
         if name in self.tables and (event.if_not_exists or self.tables[name].origin is not None):
-            return
+            if event.if_not_exists:
+                return
+            # PostgreSQL would refuse to create it again, so the replay missed a drop (a CASCADE,
+            # a partition dropped with its parent, a DO block): the new definition wins.
+            self._drop_table(self.tables[name], origin)
         complete = not event.like and not event.of_type
         table = Table(
             name, origin, complete, partitioned=event.partitioned, temporary=event.temporary
@@ -291,6 +296,7 @@ class Schema:
                 origin=origin,
                 constraint=info,
                 include=list(constraint.include),
+                mentions=set(constraint.include),
             )
             self._register_index(table, index)
 
@@ -362,6 +368,11 @@ class Schema:
             key_options=[e.options for e in event.elems],
             include=list(event.include),
             nulls_not_distinct=event.nulls_not_distinct,
+            mentions={
+                *(c for e in event.elems for c in e.expression_columns),
+                *event.include,
+                *event.predicate_columns,
+            },
         )
         self._register_index(table, index)
 
@@ -407,7 +418,7 @@ class Schema:
                 if event.column in constraint.columns:
                     constraint.dropped = origin
             for index in table.live_indexes():
-                if event.column in index.columns:
+                if event.column in index.columns or event.column in index.mentions:
                     self._drop_index(index, origin)
         elif isinstance(event, ir.AlterColumnType):
             column = table.columns.get(event.column)
@@ -440,6 +451,8 @@ class Schema:
             for index in table.indexes:
                 index.columns = [event.new if c == event.old else c for c in index.columns]
                 index.include = [event.new if c == event.old else c for c in index.include]
+                if event.old in index.mentions:
+                    index.mentions = (index.mentions - {event.old}) | {event.new}
             for other in self.tables.values():
                 for info in other.constraints:
                     if info.ref_table == table.name:

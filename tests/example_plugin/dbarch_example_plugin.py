@@ -49,7 +49,9 @@ class TemporaryTableName(StatementRule):
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if not event.temporary and event.table.name.startswith(self.options.prefixes):
-            yield ctx.report(event.span, f"Table {event.table} looks like scaffolding", "drop it or rename it")
+            yield ctx.report(
+                event.span, f"Table {event.table} looks like scaffolding", "drop it or rename it"
+            )
 
 
 class CountReporter(Reporter):

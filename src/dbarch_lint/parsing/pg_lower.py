@@ -473,6 +473,7 @@ def index_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
             if_not_exists=bool(node.get("if_not_exists")),
             only=not relation.get("inh", False),
             nulls_not_distinct=bool(node.get("nulls_not_distinct")),
+            predicate_columns=tuple(dict.fromkeys(column_refs(where_clause))),
         )
     ]
 

@@ -1,0 +1,73 @@
+"""DBA502 column-rename."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+
+
+class ColumnRename(StatementRule):
+    """A column of an existing table is renamed.
+
+    ## What it does
+    Flags `ALTER TABLE ... RENAME COLUMN` on a table that was not created earlier in the same
+    migration, unless the column itself was added earlier in that migration.
+
+    ## Why is this bad?
+    The rename is instant, but every query of the application version still running names the
+    old column: from the moment the migration commits until the new code is deployed everywhere,
+    those reads and writes fail with `column ... does not exist`. Views, functions, replicas'
+    consumers and reports break the same way. A rename cannot be deployed atomically with code.
+
+    ## Example
+    ```sql
+    ALTER TABLE customers RENAME COLUMN mail TO email;
+    ```
+
+    ## Use instead
+    ```sql
+    -- expand: add the new column; the application writes both and reads the old one
+    ALTER TABLE customers ADD COLUMN email text;
+    -- backfill in batches, switch readers to email, then contract in a later migration:
+    -- ALTER TABLE customers DROP COLUMN mail;
+    ```
+
+    ## References
+    - Martin Fowler, "ParallelChange" (expand/contract)
+    - PostgreSQL documentation, `ALTER TABLE ... RENAME COLUMN`
+    """
+
+    code = "DBA502"
+    name = "column-rename"
+    family = "compatibility"
+    severity = Severity.WARNING
+    targets = (ir.RenameColumn,)
+
+    def check(self, event: ir.RenameColumn, ctx: RuleContext) -> Iterator[Report]:
+        if ctx.is_new_table(event.table):
+            return
+        table = ctx.table(event.table)
+        column = table.columns.get(event.old) if table else None
+        if (
+            column is not None
+            and column.origin is not None
+            and column.origin.file_index == ctx.file_index
+        ):
+            return  # added in this migration: nobody reads it yet
+        name, old, new = str(event.table), quote_ident(event.old), quote_ident(event.new)
+        type_ = str(column.type) if column is not None and column.type is not None else "<type>"
+        yield ctx.report(
+            event.span,
+            f"Renaming column {old} of {name} to {new} breaks the running application, which still "
+            f"reads and writes {old}",
+            hint=(
+                f"expand/contract: `ALTER TABLE {name} ADD COLUMN {new} {type_};`, make the "
+                f"application write both columns, backfill `UPDATE {name} SET {new} = {old}` in "
+                f"batches, switch readers to {new}, then drop {old} in a later migration"
+            ),
+        )

@@ -1,0 +1,214 @@
+"""DBA801 unknown-column-reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import QName, Span, quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.consistency._model import (
+    SYSTEM_COLUMNS,
+    column_types,
+    create_table_columns,
+    known_table,
+    locate,
+    suggestion,
+)
+
+# ALTER TABLE sub-commands (by PostgreSQL name) that act on one existing column.
+COLUMN_ACTIONS = frozenset(
+    {
+        "SetStatistics",
+        "SetStorage",
+        "SetCompression",
+        "SetOptions",
+        "ResetOptions",
+        "AddIdentity",
+        "SetIdentity",
+        "DropIdentity",
+        "DropExpression",
+        "AlterColumnGenericOptions",
+    }
+)
+COLUMN_EVENTS = (ir.AlterColumnType, ir.SetNotNull, ir.DropNotNull, ir.SetDefault, ir.DropDefault)
+
+
+class UnknownColumnReference(StatementRule):
+    """A constraint, index or ALTER TABLE names a column the table does not have.
+
+    ## What it does
+    Flags a column name that the table does not have, when the replay of the migrations knows
+    the table's full definition: in the constraints of a CREATE TABLE (checked against the
+    columns that statement declares), in constraints added by ALTER TABLE, in CREATE INDEX, in
+    ALTER COLUMN, DROP COLUMN (without IF EXISTS) and RENAME COLUMN, and the referenced columns of
+    a foreign key when the referenced table is known.
+
+    ## Why is this bad?
+    PostgreSQL rejects the statement (`column "..." does not exist`), so the migration fails when
+    it is deployed, often half-applied. It is usually a typo or a column renamed or dropped by an
+    earlier migration.
+
+    ## Example
+    ```sql
+    CREATE TABLE payments (
+        id bigint PRIMARY KEY,
+        amount numeric(12, 2) NOT NULL,
+        CONSTRAINT payments_amount_check CHECK (ammount > 0)
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE payments (
+        id bigint PRIMARY KEY,
+        amount numeric(12, 2) NOT NULL,
+        CONSTRAINT payments_amount_check CHECK (amount > 0)
+    );
+    ```
+
+    ## Known limits
+    A table created by `CREATE TABLE ... AS`, `LIKE`, `OF type`, or that inherits from a table
+    the replay does not fully know, is not checked; neither are index predicates and `USING`
+    expressions.
+    """
+
+    code = "DBA801"
+    name = "unknown-column-reference"
+    family = "consistency"
+    severity = Severity.ERROR
+    targets = (
+        ir.CreateTable,
+        ir.AddColumn,
+        ir.AddConstraint,
+        ir.CreateIndex,
+        ir.DropColumn,
+        ir.RenameColumn,
+        ir.AlterTableAction,
+        *COLUMN_EVENTS,
+    )
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, ir.CreateTable):
+            yield from self._create_table(event, ctx)
+            return
+        table = known_table(ctx, event.table)
+        if table is None:
+            return
+        columns = list(column_types(ctx, table, event.table))
+        if isinstance(event, ir.AddColumn):
+            if not (event.if_not_exists and event.column.name in table.columns):
+                for constraint in event.column.constraints:
+                    yield from _constraint(ctx, event.table, columns, constraint)
+        elif isinstance(event, ir.AddConstraint):
+            yield from _constraint(ctx, event.table, columns, event.constraint)
+        elif isinstance(event, ir.CreateIndex):
+            skipped = event.if_not_exists and QName(table.name.schema, event.name or "") in (
+                ctx.schema.relations
+            )
+            if not skipped:  # IF NOT EXISTS skips the statement only when the name is taken
+                names = [
+                    n
+                    for e in event.elems
+                    for n in ([e.column] if e.column else e.expression_columns)
+                ]
+                for name in _missing([*names, *event.include], columns, event.table):
+                    yield _unknown(
+                        ctx, event.table, name, columns, locate(ctx, name, _after_on(ctx))
+                    )
+        else:
+            column = _column_of(event)
+            if column is not None and column not in columns and column not in SYSTEM_COLUMNS:
+                yield _unknown(ctx, event.table, column, columns, locate(ctx, column))
+
+    def _create_table(self, event: ir.CreateTable, ctx: RuleContext) -> Iterator[Report]:
+        if event.if_not_exists and ctx.table(event.table) is not None:
+            return  # PostgreSQL skips the whole statement
+        known = create_table_columns(ctx, event)
+        if known is None:
+            return
+        columns = list(known)
+        for column in event.columns:
+            for constraint in column.constraints:
+                yield from _constraint(ctx, event.table, columns, constraint)
+        for constraint in event.constraints:
+            yield from _constraint(ctx, event.table, columns, constraint)
+
+
+def _constraint(
+    ctx: RuleContext, table: QName, columns: list[str], constraint: ir.Constraint
+) -> Iterator[Report]:
+    """Unknown local and referenced columns of one constraint."""
+    names: list[str] = []
+    if constraint.kind in ("primary-key", "unique", "foreign-key", "exclude"):
+        names += [*constraint.columns, *constraint.include]
+    if constraint.kind in ("check", "generated", "exclude"):
+        names += constraint.check_columns
+    for name in _missing(names, columns, table):
+        yield _unknown(ctx, table, name, columns, constraint.span)
+    if (
+        constraint.kind == "foreign-key"
+        and constraint.ref_table is not None
+        and constraint.ref_columns
+    ):
+        referenced = _referenced_columns(ctx, table, columns, constraint.ref_table)
+        if referenced is not None:
+            for name in _missing(constraint.ref_columns, referenced, constraint.ref_table):
+                yield ctx.report(
+                    constraint.span,
+                    f"Foreign key references column {quote_ident(name)}, which table "
+                    f"{constraint.ref_table} does not have",
+                    hint=suggestion(name, referenced),
+                )
+
+
+def _referenced_columns(
+    ctx: RuleContext, table: QName, columns: list[str], ref: QName
+) -> list[str] | None:
+    if ctx.schema.resolve(ref) == ctx.schema.resolve(table) and ctx.table(table) is None:
+        return columns  # the table being created references itself
+    referenced = known_table(ctx, ref)
+    if referenced is None:
+        return None
+    if ctx.table(table) is referenced:
+        return columns
+    return list(referenced.columns)
+
+
+def _missing(names: Iterable[str], columns: list[str], table: QName) -> Iterator[str]:
+    """The names that are not columns (the table's own name is a whole-row reference)."""
+    known = set(columns)
+    for name in dict.fromkeys(names):
+        if name and name not in known and name not in SYSTEM_COLUMNS and name != table.name:
+            yield name
+
+
+def _unknown(ctx: RuleContext, table: QName, name: str, columns: list[str], span: Span) -> Report:
+    return ctx.report(
+        span,
+        f"Column {quote_ident(name)} does not exist in table {table}",
+        hint=suggestion(name, columns),
+    )
+
+
+def _column_of(event: ir.Event) -> str | None:
+    """The existing column an ALTER TABLE sub-command acts on."""
+    if isinstance(event, ir.DropColumn):
+        return None if event.if_exists else event.column
+    if isinstance(event, ir.RenameColumn):
+        return event.old
+    if isinstance(event, ir.AlterTableAction):
+        return event.column if event.action in COLUMN_ACTIONS and event.objtype == "table" else None
+    if isinstance(event, COLUMN_EVENTS):
+        return str(event.column)
+    return None
+
+
+def _after_on(ctx: RuleContext) -> int:
+    """Where a CREATE INDEX's column list can start (past `ON table`), to skip its name."""
+    text = ctx.text[ctx.statement.span.start : ctx.statement.span.end]
+    paren = text.find(b"(")
+    return ctx.statement.span.start + (paren if paren >= 0 else 0)

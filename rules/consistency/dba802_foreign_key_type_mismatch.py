@@ -1,0 +1,214 @@
+"""DBA802 foreign-key-type-mismatch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import DISPLAY_TYPE_NAMES, QName, TypeRef, quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.consistency._model import column_types, create_table_columns
+
+# Spellings of the same built-in type, by catalog name; serial types count as their integer.
+ALIASES = {
+    "serial": "int4",
+    "serial4": "int4",
+    "int": "int4",
+    "integer": "int4",
+    "bigserial": "int8",
+    "serial8": "int8",
+    "bigint": "int8",
+    "smallserial": "int2",
+    "serial2": "int2",
+    "smallint": "int2",
+    "decimal": "numeric",
+    "boolean": "bool",
+    "real": "float4",
+    "float": "float8",
+    "char": "bpchar",
+    "character": "bpchar",
+}
+# Built-in types whose names cannot be a user's domain over another type.
+BUILTIN = frozenset(
+    {
+        *("int2", "int4", "int8", "numeric", "float4", "float8", "bool", "money", "oid"),
+        *("text", "varchar", "bpchar", "name", "uuid", "bytea", "xml", "bit", "varbit"),
+        *("date", "time", "timetz", "timestamp", "timestamptz", "interval"),
+        *("json", "jsonb", "inet", "cidr", "macaddr", "macaddr8"),
+    }
+)
+
+SERIAL_BASES = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+
+Columns = dict[str, TypeRef | None]
+
+
+class ForeignKeyTypeMismatch(StatementRule):
+    """A foreign key column whose type differs from the column it references.
+
+    ## What it does
+    Flags a foreign key where a referencing column and the referenced column have different
+    types (name, modifiers or array-ness), when the replay knows both: e.g. `integer` referencing
+    `bigint`, `varchar(20)` referencing `varchar(40)`, `text` referencing `varchar`. `serial`,
+    `bigserial` and `smallserial` count as the integer types they stand for.
+
+    ## Why is this bad?
+    PostgreSQL accepts the key when the types are comparable, but the mismatch bites later: an
+    `integer` column referencing a `bigint` key fails with `integer out of range` once the parent
+    ids pass 2^31, a shorter `varchar` cannot hold every parent value, and a cross-type
+    comparison can keep the planner from using the index behind joins and cascades.
+
+    ## Example
+    ```sql
+    CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+    CREATE TABLE orders (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        customer_id integer NOT NULL REFERENCES customers (id)
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+    CREATE TABLE orders (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        customer_id bigint NOT NULL REFERENCES customers (id)
+    );
+    ```
+
+    ## Known limits
+    Only the statement that defines the foreign key is checked: an `ALTER COLUMN ... TYPE` that
+    later changes one side is not. Domains, enums and other user-defined types are compared only
+    with the same type name.
+    """
+
+    code = "DBA802"
+    name = "foreign-key-type-mismatch"
+    family = "consistency"
+    severity = Severity.WARNING
+    targets = (ir.CreateTable, ir.AddColumn, ir.AddConstraint)
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, ir.CreateTable):
+            if event.if_not_exists and ctx.table(event.table) is not None:
+                return
+            local = create_table_columns(ctx, event) or {c.name: c.type for c in event.columns}
+            own_pk = _own_primary_key(event)
+            constraints = [
+                *(c for col in event.columns for c in col.constraints),
+                *event.constraints,
+            ]
+            for constraint in constraints:
+                yield from _check(ctx, event.table, local, constraint, own_pk)
+            return
+        table = ctx.table(event.table)
+        local = column_types(ctx, table, event.table) if table is not None else {}
+        if isinstance(event, ir.AddColumn):
+            local[event.column.name] = event.column.type
+            for constraint in event.column.constraints:
+                yield from _check(ctx, event.table, local, constraint, None)
+        else:
+            yield from _check(ctx, event.table, local, event.constraint, None)
+
+
+def _own_primary_key(event: ir.CreateTable) -> tuple[str, ...]:
+    for constraint in [*(c for col in event.columns for c in col.constraints), *event.constraints]:
+        if constraint.kind == "primary-key":
+            return constraint.columns
+    return ()
+
+
+def _check(
+    ctx: RuleContext,
+    table: QName,
+    local: Columns,
+    constraint: ir.Constraint,
+    own_pk: tuple[str, ...] | None,
+) -> Iterator[Report]:
+    if constraint.kind != "foreign-key" or constraint.ref_table is None:
+        return
+    ref = constraint.ref_table
+    creating = own_pk is not None
+    referenced: Columns
+    if ctx.schema.resolve(ref) == ctx.schema.resolve(table) and (
+        creating or ctx.table(ref) is ctx.table(table)
+    ):
+        referenced = local  # the table references itself
+        pk = list(own_pk) if own_pk is not None else _pk(ctx, ref)
+    else:
+        target = ctx.table(ref)
+        if target is None:
+            return
+        referenced, pk = {c.name: c.type for c in target.columns.values()}, _pk(ctx, ref)
+    ref_columns = list(constraint.ref_columns) or pk
+    if len(ref_columns) != len(constraint.columns):
+        return
+    for column, ref_column in zip(constraint.columns, ref_columns, strict=True):
+        mine, theirs = local.get(column), referenced.get(ref_column)
+        if mine is None or theirs is None or _same(mine, theirs):
+            continue
+        name, wanted = quote_ident(column), _display(theirs)
+        if _declared_here(ctx, mine):
+            span, hint = mine.span, f"declare `{name} {wanted}`"
+        else:
+            span = constraint.span
+            alter = f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {wanted};"
+            hint = f"make the types equal first, e.g. `{alter}`"
+        yield ctx.report(
+            span,
+            f"Foreign key column {name} of {table} is {_text(mine)} but references "
+            f"{ref}.{quote_ident(ref_column)}, which is {_text(theirs)}",
+            hint=hint,
+        )
+
+
+def _pk(ctx: RuleContext, ref: QName) -> list[str]:
+    target = ctx.table(ref)
+    key = target.primary_key() if target is not None else None
+    return list(key.columns) if key is not None else []
+
+
+def _declared_here(ctx: RuleContext, type_: TypeRef) -> bool:
+    statement = ctx.statement.span
+    return statement.start <= type_.span.start < statement.end
+
+
+def _canonical(type_: TypeRef) -> tuple[str, tuple[int | str, ...], bool] | None:
+    """Comparable (name, modifiers, array), or None when the type cannot be compared."""
+    if type_.pct_type:
+        return None
+    builtin = type_.builtin
+    name = ALIASES.get(builtin, builtin) if builtin is not None else ".".join(type_.names)
+    return name, type_.mods, type_.array
+
+
+def _same(mine: TypeRef, theirs: TypeRef) -> bool:
+    a, b = _canonical(mine), _canonical(theirs)
+    if a is None or b is None or a == b:
+        return True
+    # A domain or other user type: its base type is unknown here.
+    return a[0] != b[0] and not (a[0] in BUILTIN and b[0] in BUILTIN)
+
+
+def _text(type_: TypeRef) -> str:
+    """A type as written in SQL (`numeric(10,2)`, not `pg_catalog.numeric(10,2)`)."""
+    builtin = type_.builtin
+    name = DISPLAY_TYPE_NAMES.get(builtin, builtin) if builtin else ".".join(type_.names)
+    mods = f"({','.join(str(m) for m in type_.mods)})" if type_.mods else ""
+    return name + mods + ("[]" if type_.array else "")
+
+
+def _display(type_: TypeRef) -> str:
+    """The referenced type as a column of the referencing table should be declared."""
+    base = SERIAL_BASES.get(type_.builtin or "")
+    return base + ("[]" if type_.array else "") if base else _text(type_)

@@ -1,0 +1,214 @@
+"""DBA803 duplicate-definition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import QName, quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.consistency._model import locate, statement_events
+from dbarch_lint.schema import MAX_IDENTIFIER_BYTES, ConstraintInfo
+
+TABLE_CONSTRAINTS = frozenset({"primary-key", "unique", "check", "foreign-key", "exclude"})
+INDEX_CONSTRAINTS = frozenset({"primary-key", "unique", "exclude"})  # each creates an index
+
+
+class DuplicateDefinition(StatementRule):
+    """A column, constraint or index name defined twice.
+
+    ## What it does
+    Flags the same column declared twice in one table (in CREATE TABLE, or ADD COLUMN of a column
+    the table already has, without `IF NOT EXISTS`); the same constraint name used twice on one
+    table; and an index, PRIMARY KEY, UNIQUE or EXCLUDE name already taken in its schema. Those
+    constraints create an index, and indexes share one namespace per schema with tables, views,
+    sequences and other indexes.
+
+    ## Why is this bad?
+    PostgreSQL rejects the statement (`column ... specified more than once`, `constraint ...
+    already exists`, `relation ... already exists`): the migration fails when it is deployed. The
+    usual cause is a copy-pasted definition, or a name reused from another table.
+
+    ## Example
+    ```sql
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);
+    CREATE TABLE invoices (id bigint PRIMARY KEY, order_id bigint);
+    CREATE INDEX by_order ON orders (customer_id);
+    CREATE INDEX by_order ON invoices (order_id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);
+    CREATE TABLE invoices (id bigint PRIMARY KEY, order_id bigint);
+    CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+    CREATE INDEX invoices_order_id_idx ON invoices (order_id);
+    ```
+
+    ## Known limits
+    Names PostgreSQL generates are compared only where the replay derives them the same way
+    (not for unnamed CHECK constraints, expression indexes or truncated names).
+    """
+
+    code = "DBA803"
+    name = "duplicate-definition"
+    family = "consistency"
+    severity = Severity.ERROR
+    targets = (ir.CreateTable, ir.AddColumn, ir.AddConstraint, ir.CreateIndex)
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, ir.CreateTable):
+            yield from _create_table(ctx, event)
+        elif isinstance(event, ir.AddColumn):
+            yield from _add_column(ctx, event)
+            for constraint in event.column.constraints:
+                yield from _add_constraint(ctx, event, constraint)
+        elif isinstance(event, ir.AddConstraint):
+            yield from _add_constraint(ctx, event, event.constraint)
+        elif isinstance(event, ir.CreateIndex) and event.name and not event.if_not_exists:
+            schema = _schema_of(ctx, event.table)
+            taken = _relation(ctx, QName(schema, event.name), ())
+            if taken is not None:
+                yield ctx.report(
+                    locate(ctx, event.name),
+                    f"Index name {quote_ident(event.name)} is already used by {taken} in schema "
+                    f"{quote_ident(schema)}",
+                    hint="choose another name, e.g. `<table>_<columns>_idx`",
+                )
+
+
+def _create_table(ctx: RuleContext, event: ir.CreateTable) -> Iterator[Report]:
+    if event.if_not_exists and ctx.table(event.table) is not None:
+        return  # PostgreSQL skips the whole statement
+    declared: set[str] = set()
+    for column in event.columns:
+        if column.type is None:  # `col WITH OPTIONS` of a partition: not a declaration
+            continue
+        if column.name in declared:
+            yield ctx.report(
+                column.span,
+                f"Column {quote_ident(column.name)} is declared twice in table {event.table}",
+                hint="remove or rename one of the two definitions",
+            )
+        declared.add(column.name)
+    table = ctx.schema.resolve(event.table)
+    constraints = [c for col in event.columns for c in col.constraints] + list(event.constraints)
+    named: set[str] = set()
+    for constraint in sorted(constraints, key=lambda c: c.span.start):
+        if constraint.name is None or constraint.kind not in TABLE_CONSTRAINTS:
+            continue
+        if constraint.name in named:
+            yield _constraint_taken(ctx, constraint, event.table)
+        elif constraint.kind in INDEX_CONSTRAINTS:
+            taken = (
+                "the table being created"
+                if constraint.name == table.name
+                else _relation(ctx, QName(table.schema, constraint.name), ())
+            )
+            if taken is not None:
+                yield _relation_taken(ctx, constraint, taken, table.schema or "public")
+        named.add(constraint.name)
+
+
+def _add_column(ctx: RuleContext, event: ir.AddColumn) -> Iterator[Report]:
+    if event.if_not_exists:
+        return
+    table = ctx.table(event.table)
+    events = statement_events(ctx, event.table)
+    earlier = events[: next(i for i, e in enumerate(events) if e is event)]
+    dropped = any(isinstance(e, ir.DropColumn) and e.column == event.column.name for e in earlier)
+    exists = table is not None and event.column.name in table.columns and not dropped
+    again = any(isinstance(e, ir.AddColumn) and e.column.name == event.column.name for e in earlier)
+    if exists or again:
+        yield ctx.report(
+            event.column.span,
+            f"Column {quote_ident(event.column.name)} already exists in table {event.table}",
+            hint="use another name, or `ADD COLUMN IF NOT EXISTS` if re-running is intended",
+        )
+
+
+def _add_constraint(ctx: RuleContext, event: Any, constraint: ir.Constraint) -> Iterator[Report]:
+    name = constraint.name
+    if name is None or constraint.kind not in TABLE_CONSTRAINTS:
+        return
+    events = statement_events(ctx, event.table)
+    earlier = events[: next(i for i, e in enumerate(events) if e is event)]
+    if any(isinstance(e, ir.DropConstraint) and e.name == name for e in events):
+        return  # dropped and re-added in one ALTER TABLE
+    table = ctx.table(event.table)
+    existing = table.constraint(name) if table is not None else None
+    if existing is not None and _drops_column(events, existing.columns):
+        existing = None  # a DROP COLUMN in the same ALTER TABLE drops the constraint with it
+    again = any(isinstance(e, ir.AddConstraint) and e.constraint.name == name for e in earlier)
+    if (existing is not None and _reliable(existing)) or again:
+        yield _constraint_taken(ctx, constraint, event.table)
+    elif constraint.kind in INDEX_CONSTRAINTS and name != constraint.using_index:
+        schema = _schema_of(ctx, event.table)
+        taken = _relation(ctx, QName(schema, name), events)
+        if taken is not None:
+            yield _relation_taken(ctx, constraint, taken, schema)
+
+
+def _reliable(info: ConstraintInfo) -> bool:
+    """Whether the replay's name for a constraint is the one PostgreSQL gave it."""
+    if info.constraint.name is not None:
+        return True
+    return info.kind != "check" and len(info.name.encode()) < MAX_IDENTIFIER_BYTES
+
+
+def _relation(ctx: RuleContext, name: QName, events: Iterable[ir.Event]) -> str | None:
+    """What already holds `name` in the relation namespace, described; None when it is free."""
+    kind = ctx.schema.relations.get(name)
+    if kind is None:
+        return None
+    if kind == "index":
+        index = ctx.schema.indexes.get(name)
+        if index is not None:
+            table = ctx.schema.tables.get(index.table)
+            if table is None or table.origin is None:
+                return None  # on a relation the replay does not know (a materialized view ...)
+            if index.constraint is not None and any(
+                isinstance(e, ir.DropConstraint) and e.name == index.constraint.name for e in events
+            ):
+                return None
+            if _drops_column(events, [*index.columns, *index.mentions]):
+                return None
+            if None in index.columns and index.constraint is None and "expr" in index.name:
+                return None  # PostgreSQL names expression indexes after the expression
+            if len(index.name.encode()) >= MAX_IDENTIFIER_BYTES:
+                return None
+            return f"an index on {index.table.name}"
+    return f"a {kind}"
+
+
+def _drops_column(events: Iterable[ir.Event], columns: Iterable[str | None]) -> bool:
+    dropped = {e.column for e in events if isinstance(e, ir.DropColumn)}
+    return not dropped.isdisjoint(columns)
+
+
+def _schema_of(ctx: RuleContext, name: QName) -> str:
+    table = ctx.table(name)
+    resolved = table.name if table is not None else ctx.schema.resolve(name)
+    return resolved.schema or "public"
+
+
+def _constraint_taken(ctx: RuleContext, constraint: ir.Constraint, table: QName) -> Report:
+    name = quote_ident(constraint.name or "")
+    return ctx.report(
+        constraint.span,
+        f"Constraint name {name} is already used on table {table}",
+        hint="give each constraint of a table its own name, e.g. `<table>_<columns>_<kind>`",
+    )
+
+
+def _relation_taken(ctx: RuleContext, constraint: ir.Constraint, taken: str, schema: str) -> Report:
+    name = quote_ident(constraint.name or "")
+    return ctx.report(
+        constraint.span,
+        f"Constraint name {name} would also name the constraint's index, but {taken} already "
+        f"has that name in schema {quote_ident(schema)}",
+        hint="indexes share a namespace with tables, views and sequences: choose another name",
+    )

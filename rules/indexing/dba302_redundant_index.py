@@ -1,0 +1,177 @@
+"""DBA302 redundant-index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from dbarch_lint.context import RelatedSpan, Report, SchemaContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import QName, quote_ident
+from dbarch_lint.rule import SchemaRule
+from dbarch_lint.rules.indexing._names import shown
+from dbarch_lint.schema import Index, Origin
+
+# Methods whose multicolumn indexes serve a search on their leading columns as well as a
+# single-column index would. Others (gist, hash, spgist, ...) are compared for exact duplicates.
+PREFIX_METHODS = frozenset({"btree"})
+
+
+class RedundantIndex(SchemaRule):
+    """An index made redundant by another index on the same table.
+
+    ## What it does
+    At the end of the replay, flags an index whose keys are a leading prefix of (or equal to) the
+    keys of another live index on the same table with the same method and the same predicate,
+    when the other index also has every other property the first one offers: a unique index is
+    redundant only to a unique index on exactly the same keys, and `INCLUDE` columns must be
+    covered. An index backing a PRIMARY KEY or UNIQUE constraint is never reported (it cannot be
+    dropped on its own), but it can make another index redundant. Of two exact duplicates, the
+    later one is reported. The finding points at the redundant index and names the covering one.
+
+    ## Why is this bad?
+    Every index is written on each insert, on each update of its keys (and blocks HOT updates),
+    vacuumed, and kept in memory, while a btree on `(a, b)` already serves every search that one
+    on `(a)` could. The redundant index costs write throughput, disk and cache for nothing.
+
+    ## Example
+    ```sql
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, created_at timestamptz);
+    CREATE INDEX orders_customer_id_created_at_idx ON orders (customer_id, created_at);
+    CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, created_at timestamptz);
+    CREATE INDEX orders_customer_id_created_at_idx ON orders (customer_id, created_at);
+    ```
+
+    ## Known limits
+    Indexes with an expression key, and those of EXCLUDE constraints, are not compared, nor are
+    indexes on relations the replay never saw created (such as materialized views). Keys must
+    match in operator class, collation and ordering. Only btree indexes are compared by prefix;
+    for other methods only exact duplicates are reported.
+
+    ## References
+    - PostgreSQL documentation, "Multicolumn Indexes" (11.3)
+    """
+
+    code = "DBA302"
+    name = "redundant-index"
+    family = "indexing"
+    severity = Severity.WARNING
+
+    def check(self, ctx: SchemaContext) -> Iterator[Report]:
+        for table in list(ctx.schema.tables.values()):
+            if table.origin is None:
+                continue  # never created in the replay (e.g. a materialized view): unknown history
+            indexes = [i for i in table.live_indexes() if _comparable(i)]
+            covers = {id(i): [o for o in indexes if _redundant(i, o)] for i in indexes}
+            for index in indexes:
+                # Name a cover that stays: covering is transitive, so one exists.
+                cover = next(
+                    (o for o in covers[id(index)] if not covers[id(o)]),
+                    next(iter(covers[id(index)]), None),
+                )
+                if cover is not None:
+                    yield _report(ctx, table.name, index, cover)
+
+
+def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Report:
+    assert index.origin is not None
+    name = shown(ctx.schema, QName(table.schema, index.name))
+    return ctx.report(
+        index.origin,
+        f"Index {quote_ident(index.name)} on {shown(ctx.schema, table)} ({_keys(index)}) is "
+        f"redundant: it {_relation(index, cover)} {_describe(cover)} ({_keys(cover)})",
+        hint=f"drop it: `DROP INDEX CONCURRENTLY {name};`",
+        related=[RelatedSpan(_where(cover), f"the covering index {quote_ident(cover.name)}")],
+    )
+
+
+def _where(index: Index) -> Origin:
+    """Where an index was created: its constraint's clause, or its CREATE INDEX."""
+    assert index.origin is not None
+    if index.constraint is not None and index.constraint.origin == index.origin:
+        return replace(index.origin, span=index.constraint.constraint.span)
+    return index.origin
+
+
+def _comparable(index: Index) -> bool:
+    """Plain-column keys only; an exclusion constraint's keys are not modelled precisely."""
+    excluding = index.constraint is not None and index.constraint.kind == "exclude"
+    return index.origin is not None and None not in index.columns and not excluding
+
+
+def _redundant(index: Index, other: Index) -> bool:
+    """Whether `other` makes `index` unnecessary."""
+    if other is index or other.name == index.name or index.constraint is not None:
+        return False  # (two live indexes of one name: the replay missed a drop)
+    if (index.method, index.predicate) != (other.method, other.predicate):
+        return False
+    width = len(index.columns)
+    if width > len(other.columns) or (
+        width < len(other.columns) and index.method not in PREFIX_METHODS
+    ):
+        return False
+    if index.columns != other.columns[:width] or _options(index, width) != _options(other, width):
+        return False
+    if not set(index.include) <= {*other.columns, *other.include}:
+        return False
+    if index.unique and not (other.unique and width == len(other.columns)):
+        return False
+    if index.nulls_not_distinct and not other.nulls_not_distinct:
+        return False
+    if _same_keys(index, other) and _redundant_reversed(index, other):
+        return _keep_first(other, index)
+    return True
+
+
+def _redundant_reversed(index: Index, other: Index) -> bool:
+    """For equal keys: whether `index` would also make `other` unnecessary (exact duplicates)."""
+    return (
+        other.unique <= index.unique
+        and set(other.include) <= {*index.columns, *index.include}
+        and other.nulls_not_distinct <= index.nulls_not_distinct
+    )
+
+
+def _keep_first(keep: Index, drop: Index) -> bool:
+    """Of two duplicates, keep the one backing a constraint, else the older one."""
+    if keep.constraint is not None:
+        return True
+    assert keep.origin is not None and drop.origin is not None
+    return keep.origin < drop.origin
+
+
+def _relation(index: Index, cover: Index) -> str:
+    if not _same_keys(index, cover):
+        return "is a leading prefix of"
+    if index.unique == cover.unique and set(index.include) == set(cover.include):
+        return "duplicates"
+    return "has the same keys as"
+
+
+def _same_keys(index: Index, other: Index) -> bool:
+    return len(index.columns) == len(other.columns)
+
+
+def _options(index: Index, width: int) -> list[str | None]:
+    return [index.key_options[i] if i < len(index.key_options) else None for i in range(width)]
+
+
+def _keys(index: Index) -> str:
+    keys = ", ".join(quote_ident(c or "?") for c in index.columns)
+    return keys + (
+        f") INCLUDE ({', '.join(quote_ident(c) for c in index.include)}" if index.include else ""
+    )
+
+
+def _describe(index: Index) -> str:
+    name = quote_ident(index.name)
+    if index.constraint is not None and index.constraint.kind == "primary-key":
+        return f"the primary key {name}"
+    if index.constraint is not None:
+        return f"the unique constraint {name}"
+    return f"{'unique ' if index.unique else ''}index {name}"
