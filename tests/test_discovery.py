@@ -25,8 +25,16 @@ def test_natural_order_with_down_migrations_after_their_up() -> None:
 
 
 def test_diesel_versions_compare_without_dashes() -> None:
-    paths = ["c/2018-04-27-194025_new/up.sql", "c/20140929103761_old/up.sql"]
-    assert order_plain(paths) == ["c/20140929103761_old/up.sql", "c/2018-04-27-194025_new/up.sql"]
+    paths = [
+        "c/2026-06-11-213312-0000_newest/up.sql",
+        "c/2018-04-27-194025_new/up.sql",
+        "c/20140929103761_old/up.sql",
+    ]
+    assert order_plain(paths) == [
+        "c/20140929103761_old/up.sql",
+        "c/2018-04-27-194025_new/up.sql",
+        "c/2026-06-11-213312-0000_newest/up.sql",
+    ]
 
 
 def test_down_files_are_recognised() -> None:

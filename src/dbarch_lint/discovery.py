@@ -98,7 +98,7 @@ def _is_excluded(path: str, cwd: str, patterns: tuple[str, ...]) -> bool:
     return any(Path(shown).match(p) or glob.fnmatch.fnmatch(shown, p) for p in patterns)  # type: ignore[attr-defined]
 
 
-_DIESEL_VERSION = re.compile(r"(?:^|(?<=/))(\d{4})-(\d{2})-(\d{2})-(\d{6})(?=_)")
+_DIESEL_VERSION = re.compile(r"(?:^|(?<=/))(\d{4})-(\d{2})-(\d{2})-(\d{6})(?:-(\d+))?(?=_)")
 
 
 def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
@@ -107,7 +107,7 @@ def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
     Diesel's `2018-04-27-194025_name` versions compare as the number `20180427194025` (Diesel
     drops the dashes), so they sort among plain `20140929103761_name` versions.
     """
-    path = _DIESEL_VERSION.sub(lambda m: "".join(m.groups()), path)
+    path = _DIESEL_VERSION.sub(lambda m: "".join(g for g in m.groups() if g), path)
     return tuple(
         (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", path) if part
     )

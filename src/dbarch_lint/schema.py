@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from dbarch_lint import ir
-from dbarch_lint.ir import QName, Span, TypeRef
+from dbarch_lint.ir import QName, Span, TypeRef, quote_ident
+from dbarch_lint.naming import MAX_IDENTIFIER_BYTES, choose_name
 
-MAX_IDENTIFIER_BYTES = 63
+__all__ = ["MAX_IDENTIFIER_BYTES", "Origin", "Schema", "Table"]
 _T = TypeVar("_T")
 
 
@@ -303,24 +304,28 @@ class Schema:
     def _generated_constraint_name(
         self, table: Table, kind: ir.ConstraintKind, columns: list[str]
     ) -> str:
-        suffix = {
-            "primary-key": "pkey",
-            "unique": "key",
-            "foreign-key": "fkey",
-            "exclude": "excl",
-        }.get(kind, "check")
+        label = {"primary-key": "pkey", "unique": "key", "foreign-key": "fkey"}.get(kind, "")
         if kind == "primary-key":
-            base = f"{table.name.name}_pkey"
+            detail = None
         elif kind == "check":
-            base = (
-                f"{table.name.name}_{columns[0]}_check" if columns else f"{table.name.name}_check"
-            )
+            distinct = list(dict.fromkeys(columns))
+            detail, label = (distinct[0] if len(distinct) == 1 else None), "check"
         else:
-            base = f"{table.name.name}_{'_'.join(columns)}_{suffix}"
+            detail, label = "_".join(columns) or None, label or "excl"
         taken = {c.name for c in table.live_constraints()}
         if kind in ("primary-key", "unique", "exclude"):
             taken |= {q.name for q in self.relations if q.schema == table.name.schema}
-        return _unique_name(base, taken)
+        return choose_name(table.name.name, detail, label, taken)
+
+    def shown(self, name: QName) -> str:
+        """A table name as a statement must write it under the current search_path: quoted where
+        needed, schema-qualified only when the unqualified name would find another table."""
+        table = self.table(QName(None, name.name))
+        if table is not None and table.name == name:
+            return quote_ident(name.name)
+        if name.schema is None or (table is None and self.resolve(QName(None, name.name)) == name):
+            return quote_ident(name.name)
+        return str(name)
 
     def _register_index(self, table: Table, index: Index) -> None:
         table.indexes.append(index)
@@ -353,9 +358,7 @@ class Schema:
         if not name:
             parts = [c if c is not None else "expr" for c in columns] or ["expr"]
             taken = {q.name for q in self.relations if q.schema == schema}
-            name = _unique_name(
-                f"{table.name.name}_{'_'.join(parts)}_{'key' if event.unique else 'idx'}", taken
-            )
+            name = choose_name(table.name.name, "_".join(parts), "idx", taken)
         index = Index(
             name=name,
             table=table.name,
@@ -535,23 +538,6 @@ def _clone(obj: _T) -> _T:
     for name in names:
         object.__setattr__(twin, name, getattr(obj, name))
     return twin
-
-
-def _unique_name(base: str, taken: set[str]) -> str:
-    name = _truncate(base)
-    counter = 0
-    while name in taken:
-        counter += 1
-        name = _truncate(base, str(counter))
-    return name
-
-
-def _truncate(base: str, suffix: str = "") -> str:
-    limit = MAX_IDENTIFIER_BYTES - len(suffix)
-    encoded = base.encode("utf-8")
-    if len(encoded) > limit:
-        base = encoded[:limit].decode("utf-8", errors="ignore")
-    return base + suffix
 
 
 _HANDLERS = {

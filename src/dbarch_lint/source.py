@@ -84,9 +84,17 @@ class SourceFile:
         return len(self._line_starts)
 
 
-_TOKEN = re.compile(
-    rb"""\s+|--[^\n]*|/\*.*?\*/|[eE]?'(?:[^'\\]|''|\\.)*'|"(?:[^"]|"")*"|\$([A-Za-z_]\w*)?\$.*?\$\1\$"""
-    rb"""|[A-Za-z_\x80-\xff][\w$\x80-\xff]*|\d+(?:\.\d*)?|::|.""",
+# One SQL token in UTF-8 bytes: whitespace and comments, literals (with their E/B/X/N/U&
+# prefixes), dollar-quoted bodies and parameters (group `skip`: never identifiers), quoted and
+# bare identifiers, numbers, or any other single byte. Literals come before bare words so that a
+# prefix letter is not taken for an identifier. Unterminated ones run to the end.
+SQL_TOKEN = re.compile(
+    rb"""(?P<skip>\s+|--[^\n]*|/\*.*?(?:\*/|\Z)"""
+    rb"""|(?:[eE]'(?:[^'\\]|''|\\.)*'?)|(?:(?:[bBxXnN]|[uU]&)?'(?:[^']|'')*'?)"""
+    rb"""|\$(?P<tag>(?:[A-Za-z_\x80-\xff][\w\x80-\xff]*)?)\$.*?(?:\$(?P=tag)\$|\Z)|\$\d+)"""
+    rb"""|(?:[uU]&)?"(?P<quoted>(?:[^"]|"")*)"?"""
+    rb"""|(?P<word>[A-Za-z_\x80-\xff][\w$\x80-\xff]*)"""
+    rb"""|\d+(?:\.\d*)?|.""",
     re.S,
 )
 _TYPE_STOP_WORDS = frozenset(
@@ -104,7 +112,7 @@ def extent_end(data: bytes, start: int, extent: str) -> int:
     depth = 0
     end = start
     expect_name = True
-    for match in _TOKEN.finditer(data, start):
+    for match in SQL_TOKEN.finditer(data, start):
         token = match.group()
         if token.isspace() or token.startswith((b"--", b"/*")):
             continue

@@ -1,0 +1,102 @@
+"""DBA201 unnamed-constraint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.constraints._events import (
+    CONSTRAINT_EVENTS,
+    KIND_WORDS,
+    NAMED_KINDS,
+    declared_constraints,
+)
+from dbarch_lint.rules.constraints._names import check_columns, default_constraint_name
+
+
+class UnnamedConstraint(StatementRule):
+    """A CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY or EXCLUDE constraint without a name.
+
+    ## What it does
+    Flags constraints declared without `CONSTRAINT name`, whether written on a column
+    (`REFERENCES`, `UNIQUE`, `CHECK`, `PRIMARY KEY`) or on the table, in CREATE TABLE,
+    ALTER TABLE ADD COLUMN and ALTER TABLE ADD. `NOT NULL` and `DEFAULT` are not constraints for
+    this rule. `ADD PRIMARY KEY USING INDEX` / `ADD UNIQUE USING INDEX` without a name take the
+    index's name, which you chose, and are not flagged; neither are temporary tables.
+
+    ## Why is this bad?
+    PostgreSQL invents a name (`orders_customer_id_fkey`, `orders_check1`, ...) from the table,
+    the columns and whatever names are already taken, so the same migrations can give different
+    names on databases with different histories. Every later migration that drops, validates or
+    renames the constraint, and every error message an application matches on, depends on that
+    invented name. A name you write is the same everywhere.
+
+    ## Example
+    ```sql
+    CREATE TABLE orders (
+        id bigint PRIMARY KEY,
+        total numeric(12, 2) CHECK (total >= 0)
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE orders (
+        id bigint CONSTRAINT orders_pkey PRIMARY KEY,
+        total numeric(12, 2) CONSTRAINT orders_total_check CHECK (total >= 0)
+    );
+    ```
+
+    ## Options
+    - `kinds` (list; default all): the constraint kinds to check, any of `check`, `unique`,
+      `primary-key`, `foreign-key`, `exclude`.
+
+    ## References
+    - PostgreSQL documentation, `CREATE TABLE`: "If a constraint name is not specified, the
+      system generates a name."
+    """
+
+    code = "DBA201"
+    name = "unnamed-constraint"
+    family = "constraints"
+    severity = Severity.WARNING
+    targets = CONSTRAINT_EVENTS
+
+    @dataclass(frozen=True)
+    class Options:
+        """`kinds`: which constraint kinds must be named."""
+
+        kinds: tuple[str, ...] = NAMED_KINDS
+
+        def __post_init__(self) -> None:
+            unknown = [kind for kind in self.kinds if kind not in NAMED_KINDS]
+            if unknown:
+                known = ", ".join(NAMED_KINDS)
+                raise ValueError(f"kinds: unknown constraint kind {unknown[0]!r} (one of {known})")
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, ir.CreateTable) and event.temporary:
+            return
+        for table, constraint in declared_constraints(event):
+            if constraint.name or constraint.using_index:
+                continue  # USING INDEX without a name takes the index's name
+            if constraint.kind not in self.options.kinds:
+                continue
+            kind = constraint.kind
+            columns = check_columns(constraint) if kind == "check" else constraint.columns
+            listed = f" ({', '.join(quote_ident(c) for c in columns)})" if columns else ""
+            invented = quote_ident(default_constraint_name(table.name, constraint))
+            column_fk = kind == "foreign-key" and constraint.column_level
+            written = "REFERENCES" if column_fk else KIND_WORDS[kind]
+            yield ctx.report(
+                constraint.span,
+                f"{KIND_WORDS[kind]} constraint on {table}{listed} has no name: "
+                f"PostgreSQL will invent one, such as {invented}",
+                hint=f"name it: `CONSTRAINT {invented} {written} ...`",
+            )

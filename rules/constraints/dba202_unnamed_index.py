@@ -1,0 +1,88 @@
+"""DBA202 unnamed-index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import Span, quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.constraints._names import choose_name, identifiers
+
+
+class UnnamedIndex(StatementRule):
+    """A `CREATE INDEX` without an index name.
+
+    ## What it does
+    Flags `CREATE INDEX ON ...` (and `CREATE UNIQUE INDEX ON ...`) statements that leave the
+    index name to PostgreSQL.
+
+    ## Why is this bad?
+    PostgreSQL invents a name from the table and columns and numbers it on a clash
+    (`orders_customer_id_idx1`), so the name depends on what the database already holds. Later
+    migrations must drop, rename or rebuild the index by that name. Worse, when
+    `CREATE INDEX CONCURRENTLY` fails (a deadlock, a uniqueness violation, a cancelled
+    statement) it leaves an INVALID index behind that still slows every write: you must find it by
+    its invented name to drop it, and a retry creates yet another name. With a name,
+    `DROP INDEX CONCURRENTLY IF EXISTS name` followed by the same `CREATE` is a safe retry.
+
+    ## Example
+    ```sql
+    CREATE INDEX CONCURRENTLY ON orders (customer_id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
+    ```
+
+    ## References
+    - PostgreSQL documentation, `CREATE INDEX`: "If the name is omitted, PostgreSQL chooses a
+      suitable name based on the parent table's name and the indexed column name(s)."
+    - PostgreSQL documentation, `CREATE INDEX`, "Building Indexes Concurrently" (invalid indexes)
+    """
+
+    code = "DBA202"
+    name = "unnamed-index"
+    family = "constraints"
+    severity = Severity.WARNING
+    targets = (ir.CreateIndex,)
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        assert isinstance(event, ir.CreateIndex)
+        if event.name:
+            return
+        keys = [e.column for e in event.elems]
+        columns = ", ".join(quote_ident(c) if c else "(expression)" for c in keys)
+        name = _invented_name(event, ctx)
+        such_as = f", such as {quote_ident(name)}" if name else ""
+        create = "CREATE UNIQUE INDEX" if event.unique else "CREATE INDEX"
+        create += " CONCURRENTLY" if event.concurrent else ""
+        yield ctx.report(
+            _on_keyword(ctx, event.span),
+            f"{'Unique index' if event.unique else 'Index'} on {event.table} ({columns}) has no "
+            f"name: PostgreSQL will invent one{such_as}",
+            hint=f"name it: `{create} {quote_ident(name or 'name')} ON {event.table} ...`",
+        )
+
+
+def _invented_name(event: ir.CreateIndex, ctx: RuleContext) -> str | None:
+    """The name PostgreSQL would choose when every key is a plain column (else None: for an
+    expression it names the key after a function, which the IR does not keep)."""
+    keys = [e.column for e in event.elems]
+    if not keys or None in keys:
+        return None
+    table = ctx.table(event.table)
+    schema = (table.name if table is not None else ctx.schema.resolve(event.table)).schema
+    taken = {q.name for q in ctx.schema.relations if q.schema == schema}
+    # `_idx` for unique indexes too: `_key` is only for the index behind a UNIQUE constraint.
+    return choose_name(event.table.name, "_".join(c for c in keys if c), "idx", taken)
+
+
+def _on_keyword(ctx: RuleContext, span: Span) -> Span:
+    """The `ON` where the missing name belongs (the statement when it cannot be found)."""
+    end = max(span.end, span.start)
+    return next((i.span for i in identifiers(ctx.text, span.start, end) if i.value == "on"), span)

@@ -1,0 +1,88 @@
+"""DBA207 identifier-too-long."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.constraints._events import NAMING_EVENTS, declared_names, statement_range
+from dbarch_lint.rules.constraints._names import identifiers, truncated
+from dbarch_lint.schema import MAX_IDENTIFIER_BYTES
+
+
+class IdentifierTooLong(StatementRule):
+    """An identifier longer than 63 bytes, which PostgreSQL silently truncates.
+
+    ## What it does
+    Flags the name of a new object (table, column, constraint, index, view, sequence, type,
+    function, schema, trigger, ...; also the new name in a RENAME) that is longer than 63 bytes
+    of UTF-8, quoted or not. Each such name is reported once per statement, at the name.
+
+    ## Why is this bad?
+    PostgreSQL keeps at most 63 bytes of an identifier (`NAMEDATALEN - 1`) and cuts the rest at
+    a character boundary, with only a NOTICE that migration runners usually hide. The object
+    then exists under a name nobody wrote: code that compares names from the catalog
+    (`information_schema`, ORMs, schema diff tools) does not find it, two long names that share
+    their first 63 bytes collide, and a name of accented letters is shorter than it looks.
+
+    ## Example
+    ```sql
+    CREATE TABLE customer_subscription_invoice_line_item_tax_adjustment_histories (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE invoice_line_tax_adjustments (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY
+    );
+    ```
+
+    ## Known limits
+    Only names the statement declares are checked; a long name used to refer to an existing
+    object (PostgreSQL truncates it the same way, so the reference still works) is not.
+
+    ## References
+    - PostgreSQL documentation, "Identifiers and Key Words" (4.1.1): "The system uses no more than
+      NAMEDATALEN-1 bytes of an identifier; longer names can be written in commands, but they
+      will be truncated."
+    """
+
+    code = "DBA207"
+    name = "identifier-too-long"
+    family = "constraints"
+    severity = Severity.ERROR
+    targets = NAMING_EVENTS
+
+    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        statement = ctx.statement
+        if statement is not None:
+            # The whole statement is read once, at its first event that declares a name.
+            first = next((e for e in statement.events if isinstance(e, NAMING_EVENTS)), event)
+            if first is not event:
+                return
+            events = statement.events
+        else:
+            events = (event,)
+        declared = {d.name for e in events for d in declared_names(e)}
+        reported: set[str] = set()
+        start, end = statement_range(statement, event.span)
+        for ident in identifiers(ctx.text, start, end):
+            size = len(ident.value.encode())
+            if size <= MAX_IDENTIFIER_BYTES or ident.value in reported:
+                continue
+            kept = truncated(ident.value)
+            if kept not in declared and ident.value not in declared:
+                continue
+            reported.add(ident.value)
+            yield ctx.report(
+                ident.span,
+                f"Identifier {quote_ident(ident.value)} is {size} bytes long: PostgreSQL keeps at "
+                f"most {MAX_IDENTIFIER_BYTES} bytes and names the object {quote_ident(kept)}",
+                hint=f"choose a name of at most {MAX_IDENTIFIER_BYTES} bytes",
+            )
