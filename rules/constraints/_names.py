@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from dbarch_lint import ir
 from dbarch_lint.ir import QName, Span
-from dbarch_lint.naming import MAX_IDENTIFIER_BYTES, choose_name, make_object_name
+from dbarch_lint.naming import MAX_IDENTIFIER_BYTES, make_object_name
 from dbarch_lint.schema import Schema
 from dbarch_lint.source import SQL_TOKEN
 

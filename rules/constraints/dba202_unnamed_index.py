@@ -9,8 +9,9 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import Span, quote_ident
+from dbarch_lint.naming import choose_name
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.rules.constraints._names import choose_name, identifiers
+from dbarch_lint.rules.constraints._names import identifiers
 
 
 class UnnamedIndex(StatementRule):
