@@ -8,8 +8,9 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, SchemaContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
+from dbarch_lint.naming import make_object_name
 from dbarch_lint.rule import SchemaRule
-from dbarch_lint.rules.constraints._names import make_object_name, shown
+from dbarch_lint.rules.constraints._names import shown
 from dbarch_lint.schema import Index, Schema, Table
 
 

@@ -6,7 +6,7 @@ import importlib
 import re
 from collections.abc import Sequence
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -56,7 +56,7 @@ class PluginHost:
             names: dict[str, str] = {}
             for impl in reversed(self.pm.hook.dbarch_lint_rules.get_hookimpls()):
                 plugin = impl.plugin_name
-                provided: Sequence[type[Rule]] = impl.function() or ()
+                provided = cast(Sequence[type[Rule]], impl.function() or ())
                 for rule in provided:
                     _validate_rule(rule, plugin)
                     if rule.code in found or rule.name in names:

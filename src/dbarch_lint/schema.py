@@ -9,8 +9,9 @@ Unknown stays unknown: a table the replay never saw created is a placeholder wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dbarch_lint import ir
 from dbarch_lint.ir import QName, Span, TypeRef, quote_ident
@@ -228,8 +229,8 @@ class Schema:
         self.tables[name] = table
         self.relations[name] = "table"
         self.all_tables.append(table)
-        for column in event.columns:
-            self._add_column(table, column, origin)
+        for definition in event.columns:
+            self._add_column(table, definition, origin)
         for constraint in event.constraints:
             self._add_constraint(table, constraint, origin)
 
@@ -409,9 +410,8 @@ class Schema:
             else:
                 self.relations.pop(self.resolve(name), None)
 
-    def _alter(self, event: ir.Event, origin: Origin) -> None:
-        table_name: QName = event.table
-        table = self._table_or_placeholder(table_name)
+    def _alter(self, event: _TableEvent, origin: Origin) -> None:
+        table = self._table_or_placeholder(event.table)
         if isinstance(event, ir.AddColumn):
             if not (event.if_not_exists and event.column.name in table.columns):
                 self._add_column(table, event.column, origin)
@@ -434,16 +434,16 @@ class Schema:
         elif isinstance(event, ir.AddConstraint):
             self._add_constraint(table, event.constraint, origin)
         elif isinstance(event, ir.DropConstraint):
-            constraint = table.constraint(event.name)
-            if constraint is not None:
-                constraint.dropped = origin
+            dropped = table.constraint(event.name)
+            if dropped is not None:
+                dropped.dropped = origin
                 for index in table.live_indexes():
-                    if index.constraint is constraint:
+                    if index.constraint is dropped:
                         self._drop_index(index, origin)
         elif isinstance(event, ir.ValidateConstraint):
-            constraint = table.constraint(event.name)
-            if constraint is not None:
-                constraint.validated = True
+            validated = table.constraint(event.name)
+            if validated is not None:
+                validated.validated = True
         elif isinstance(event, ir.RenameColumn):
             column = table.columns.pop(event.old, None)
             if column is not None:
@@ -540,7 +540,19 @@ def _clone(obj: _T) -> _T:
     return twin
 
 
-_HANDLERS = {
+_TableEvent = (
+    ir.AddColumn
+    | ir.DropColumn
+    | ir.AlterColumnType
+    | ir.SetNotNull
+    | ir.DropNotNull
+    | ir.AddConstraint
+    | ir.DropConstraint
+    | ir.ValidateConstraint
+    | ir.RenameColumn
+    | ir.RenameTable
+)
+_HANDLERS: dict[type[ir.Event], Callable[[Schema, Any, Origin], None]] = {
     ir.CreateTable: Schema._create_table,
     ir.CreateTableAs: Schema._create_as,
     ir.CreateView: Schema._create_view,
