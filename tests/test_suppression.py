@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dbarch_lint import lint_sql
+from pathlib import Path
+
+from dbarch_lint import lint_paths, lint_sql
 
 
 def found(sql: str, select: tuple[str, ...] = ("DBA101", "DBA003")) -> list[tuple[str, int]]:
@@ -62,6 +64,13 @@ def test_noqa_inside_strings_does_not_count() -> None:
     assert found(sql) == [("DBA101", 1)]
     sql = "CREATE TABLE a (id serial, f text DEFAULT $$ -- noqa: DBA101 $$);\n"
     assert found(sql) == [("DBA101", 1)]
+
+
+def test_external_codes_are_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "dbarch-lint.toml").write_text('external = ["DBAX"]\nselect = ["DBA003"]\n')
+    (tmp_path / "m.sql").write_text("SELECT 1; -- noqa: DBAX01\nSELECT 2; -- noqa: DBA9\n")
+    result = lint_paths([str(tmp_path / "m.sql")], cwd=str(tmp_path))
+    assert [(f.code, f.location.line) for f in result.findings] == [("DBA003", 2)]
 
 
 def test_noqa_for_a_disabled_rule_is_not_reported() -> None:

@@ -99,6 +99,7 @@ def execute(run: Run) -> LintResult:
         ),
         settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
         plugin_prefixes=prefixes,
+        external=tuple(code.upper() for code in config.external),
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")

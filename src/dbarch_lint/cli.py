@@ -113,7 +113,12 @@ def check(
     for message in result.errors:
         click.echo(f"dbarch-lint: error: {message}", err=True)
     to_file = config.output_file is not None
-    color = not no_color and not to_file and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    color = (
+        not (no_color or config.no_color)
+        and not to_file
+        and "NO_COLOR" not in os.environ
+        and sys.stdout.isatty()
+    )
     options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
     report = reporters[config.format]().render(result, options)
     if to_file:

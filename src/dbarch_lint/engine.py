@@ -35,6 +35,7 @@ class RunConfig:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     settings: Settings = field(default_factory=Settings)
     plugin_prefixes: tuple[str, ...] = ()
+    external: tuple[str, ...] = ()  # other tools' codes that look like ours
 
 
 @dataclass(slots=True)
@@ -138,7 +139,10 @@ def _findings(
 ) -> Iterator[Finding]:
     by_code = {r.code: r for r in rules}
     vocabulary = Vocabulary(
-        [r.code for r in rules], {r.name: r.code for r in rules}, ("DBA", *run.plugin_prefixes)
+        [r.code for r in rules],
+        {r.name: r.code for r in rules},
+        ("DBA", *run.plugin_prefixes),
+        run.external,
     )
     for file in files:
         if not file.target:

@@ -47,15 +47,22 @@ class Vocabulary:
     """What counts as one of our codes: rule codes and names, plus plugin code prefixes."""
 
     def __init__(
-        self, codes: Sequence[str], names: dict[str, str], prefixes: Sequence[str]
+        self,
+        codes: Sequence[str],
+        names: dict[str, str],
+        prefixes: Sequence[str],
+        external: Sequence[str] = (),
     ) -> None:
         self.codes = tuple(codes)
         self.names = names  # rule name -> code
         self.prefixes = tuple(prefixes)
+        self.external = tuple(external)  # other tools' codes that share one of our prefixes
 
     def is_ours(self, token: str) -> bool:
         """Whether a suppression token claims to be one of our codes or names."""
         upper = token.upper()
+        if any(upper.startswith(e) for e in self.external):
+            return False
         return token.lower() in self.names or any(upper.startswith(p) for p in self.prefixes)
 
     def is_known(self, token: str) -> bool:
