@@ -28,6 +28,11 @@ def test_noqa_accepts_lists_prefixes_and_names() -> None:
     assert found("CREATE TABLE a (id serial); -- noqa: LT01, DBA101\n") == []
 
 
+def test_own_line_noqa_before_a_broken_statement() -> None:
+    sql = "-- noqa: DBA001\nCREATE TABL x (\n  id int\n);\nCREATE TABL y ();\n"
+    assert found(sql, ("DBA001", "DBA003")) == [("DBA001", 5)]
+
+
 def test_range_suppression() -> None:
     sql = (
         "CREATE TABLE a (id serial);\n"

@@ -41,15 +41,17 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
             if not chunk.strip():
                 continue
             byte_start = source.char_to_byte(start)
+            limit = byte_start + len(chunk.encode("utf-8"))
             try:
                 raws = _parse_json(chunk)
             except pg.ParseError as error:
                 diagnostics.append(_syntax_error(source, error, start, chunk))
+                statements.append(_unparsed(source, byte_start, limit, len(statements)))
                 continue
             except (orjson.JSONDecodeError, RecursionError):
                 diagnostics.append(_too_deep(source, byte_start, chunk))
+                statements.append(_unparsed(source, byte_start, limit, len(statements)))
                 continue
-            limit = byte_start + len(chunk.encode("utf-8"))
             statements.extend(
                 _lower_all(source, raws, byte_start, limit, diagnostics, len(statements))
             )
@@ -88,6 +90,12 @@ def _lower_all(
             diagnostics.append(Diagnostic("DBA002", problem, span))
         statements.append(Statement(first_index + len(statements), span, node_kind, events, node))
     return statements
+
+
+def _unparsed(source: SourceFile, start: int, end: int, index: int) -> Statement:
+    """A statement that could not be parsed: no events, but a span (suppressions map to it)."""
+    start = _LEADING_NOISE.match(source.data, start, end).end()  # type: ignore[union-attr]
+    return Statement(index, Span(start, _trim_end(source.data, start, end)), "Unparsed", ())
 
 
 def _trim_end(data: bytes, start: int, end: int) -> int:
