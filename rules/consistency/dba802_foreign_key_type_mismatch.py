@@ -8,7 +8,7 @@ from typing import Any
 from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
-from dbarch_lint.ir import DISPLAY_TYPE_NAMES, QName, TypeRef, quote_ident
+from dbarch_lint.ir import DISPLAY_TYPE_NAMES, SERIAL_BASE_TYPES, QName, TypeRef, quote_ident
 from dbarch_lint.rule import StatementRule
 from dbarch_lint.rules.consistency._model import column_types, create_table_columns
 
@@ -41,14 +41,6 @@ BUILTIN = frozenset(
     }
 )
 
-SERIAL_BASES = {
-    "serial": "integer",
-    "serial4": "integer",
-    "bigserial": "bigint",
-    "serial8": "bigint",
-    "smallserial": "smallint",
-    "serial2": "smallint",
-}
 
 Columns = dict[str, TypeRef | None]
 
@@ -210,5 +202,5 @@ def _text(type_: TypeRef) -> str:
 
 def _display(type_: TypeRef) -> str:
     """The referenced type as a column of the referencing table should be declared."""
-    base = SERIAL_BASES.get(type_.builtin or "")
+    base = SERIAL_BASE_TYPES.get(type_.builtin or "")
     return base + ("[]" if type_.array else "") if base else _text(type_)

@@ -7,17 +7,9 @@ from typing import Any
 
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
+from dbarch_lint.ir import SERIAL_BASE_TYPES
 from dbarch_lint.rule import StatementRule
 from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
-
-SERIAL_TYPES = {
-    "serial": "integer",
-    "serial4": "integer",
-    "bigserial": "bigint",
-    "serial8": "bigint",
-    "smallserial": "smallint",
-    "serial2": "smallint",
-}
 
 
 class SerialColumn(StatementRule):
@@ -60,7 +52,7 @@ class SerialColumn(StatementRule):
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for table, column, type_, _definition in typed_columns(event):
-            base = SERIAL_TYPES.get(type_.builtin or "")
+            base = SERIAL_BASE_TYPES.get(type_.builtin or "")
             if base is None or type_.array:
                 continue
             yield ctx.report(

@@ -90,6 +90,16 @@ class TypeRef:
         return base + ("[]" if self.array else "")
 
 
+# The pseudo-types that declare an integer column fed by its own sequence.
+SERIAL_BASE_TYPES = {
+    "serial": "integer",
+    "serial4": "integer",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+}
+
 DISPLAY_TYPE_NAMES = {
     "int2": "smallint",
     "int4": "integer",
