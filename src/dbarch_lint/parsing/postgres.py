@@ -14,7 +14,8 @@ import orjson
 from pglast import parser as pg
 
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
-from dbarch_lint.parsing.pg_lower import Where, lower_statement
+from dbarch_lint.parsing.pg_lower import lower_statement
+from dbarch_lint.parsing.pg_nodes import Where
 from dbarch_lint.parsing.splitting import lex, needs_lexing
 from dbarch_lint.source import SourceFile
 

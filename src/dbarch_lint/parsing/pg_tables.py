@@ -1,0 +1,258 @@
+"""Lowering table DDL: CREATE TABLE, ALTER TABLE, CREATE INDEX, DROP, RENAME, TRUNCATE."""
+
+from __future__ import annotations
+
+from dbarch_lint import ir
+from dbarch_lint.ir import QName, Span
+from dbarch_lint.parsing.pg_nodes import (
+    Node,
+    Where,
+    column_def,
+    column_refs,
+    constraint,
+    loc,
+    normalized,
+    not_null_tests,
+    object_kind,
+    object_name,
+    range_var,
+    type_ref,
+)
+
+
+def create_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    """CREATE TABLE / PARTITION OF."""
+    columns: list[ir.ColumnDef] = []
+    constraints: list[ir.Constraint] = []
+    likes: list[QName] = []
+    for element in node.get("tableElts", []) or []:
+        if "ColumnDef" in element:
+            columns.append(column_def(element["ColumnDef"], where, span))
+        elif "Constraint" in element:
+            constraints.append(constraint(element["Constraint"], where, span, None))
+        elif "TableLikeClause" in element:
+            likes.append(range_var(element["TableLikeClause"]["relation"]))
+    relation = node["relation"]
+    partition_of = None
+    if node.get("partbound") and node.get("inhRelations"):
+        partition_of = range_var(node["inhRelations"][0]["RangeVar"])
+        inherits: tuple[QName, ...] = ()
+    else:
+        inherits = tuple(
+            range_var(r["RangeVar"]) for r in node.get("inhRelations", []) or [] if "RangeVar" in r
+        )
+    return [
+        ir.CreateTable(
+            span=loc(relation, where.base, span),
+            table=range_var(relation),
+            columns=tuple(columns),
+            constraints=tuple(constraints),
+            partition_of=partition_of,
+            partitioned=bool(node.get("partspec")),
+            inherits=inherits,
+            like=tuple(likes),
+            temporary=relation.get("relpersistence") == "t",
+            unlogged=relation.get("relpersistence") == "u",
+            if_not_exists=bool(node.get("if_not_exists")),
+            of_type="ofTypename" in node,
+        )
+    ]
+
+
+def create_foreign_table(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    """CREATE FOREIGN TABLE."""
+    events = create_stmt(node["base"], span, where)
+    table = events[0]
+    assert isinstance(table, ir.CreateTable)
+    return [
+        ir.CreateTable(
+            span=table.span,
+            table=table.table,
+            columns=table.columns,
+            constraints=table.constraints,
+            partition_of=table.partition_of,
+            inherits=table.inherits,
+            if_not_exists=table.if_not_exists,
+            foreign=True,
+        )
+    ]
+
+
+def alter_table(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    """ALTER TABLE (and ALTER INDEX/VIEW/SEQUENCE/... sharing the node) sub-commands."""
+    table = range_var(node["relation"])
+    objtype = object_kind(node.get("objtype", "OBJECT_TABLE"))
+    events: list[ir.Event] = []
+    for item in node.get("cmds", []):
+        cmd = item["AlterTableCmd"]
+        subtype = cmd.get("subtype", "").removeprefix("AT_")
+        column = cmd.get("name")
+        definition = cmd.get("def") or {}
+        cascade = cmd.get("behavior") == "DROP_CASCADE"
+        here = span
+        if "ColumnDef" in definition:
+            here = loc(definition["ColumnDef"], where.base, span, "clause")
+        elif "Constraint" in definition:
+            here = loc(definition["Constraint"], where.base, span, "clause")
+        if objtype not in ("table", "foreign table"):
+            events.append(ir.AlterTableAction(span, table, subtype, objtype, column, cmd))
+        elif subtype == "AddColumn":
+            col = column_def(definition["ColumnDef"], where, span)
+            events.append(ir.AddColumn(col.span, table, col, bool(cmd.get("missing_ok"))))
+        elif subtype == "DropColumn":
+            events.append(
+                ir.DropColumn(span, table, column or "", cascade, bool(cmd.get("missing_ok")))
+            )
+        elif subtype == "AlterColumnType":
+            col_node = definition.get("ColumnDef", {})
+            type_node = col_node.get("typeName", {})
+            events.append(
+                ir.AlterColumnType(
+                    span,
+                    table,
+                    column or "",
+                    type_ref(type_node, where.base, span),
+                    "raw_default" in col_node,
+                )
+            )
+        elif subtype == "SetNotNull":
+            events.append(ir.SetNotNull(span, table, column or ""))
+        elif subtype == "DropNotNull":
+            events.append(ir.DropNotNull(span, table, column or ""))
+        elif subtype == "ColumnDefault":
+            if definition:
+                events.append(ir.SetDefault(span, table, column or "", definition))
+            else:
+                events.append(ir.DropDefault(span, table, column or ""))
+        elif subtype == "AddConstraint" and "Constraint" in definition:
+            con = constraint(definition["Constraint"], where, span, None)
+            events.append(ir.AddConstraint(here, table, con))
+        elif subtype == "DropConstraint":
+            events.append(
+                ir.DropConstraint(span, table, column or "", cascade, bool(cmd.get("missing_ok")))
+            )
+        elif subtype == "ValidateConstraint":
+            events.append(ir.ValidateConstraint(span, table, column or ""))
+        else:
+            partition = definition.get("PartitionCmd", {}).get("name")
+            events.append(
+                ir.AlterTableAction(
+                    span,
+                    table,
+                    subtype,
+                    objtype,
+                    column,
+                    cmd,
+                    range_var(partition) if partition else None,
+                )
+            )
+    return events
+
+
+def index_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    """CREATE INDEX."""
+    elems = []
+    for param in node.get("indexParams", []) or []:
+        elem = param.get("IndexElem", {})
+        options = _index_elem_options(elem)
+        if elem.get("name"):
+            elems.append(ir.IndexElem(elem["name"], options=options))
+        else:
+            elems.append(
+                ir.IndexElem(None, tuple(dict.fromkeys(column_refs(elem.get("expr")))), options)
+            )
+    where_clause = node.get("whereClause")
+    predicate_not_null = not_null_tests(where_clause)
+    relation = node["relation"]
+    return [
+        ir.CreateIndex(
+            span=span,
+            name=node.get("idxname"),
+            table=range_var(relation),
+            elems=tuple(elems),
+            unique=bool(node.get("unique")),
+            concurrent=bool(node.get("concurrent")),
+            method=node.get("accessMethod", "btree"),
+            predicate=normalized(where_clause) if where_clause else None,
+            predicate_not_null=frozenset(predicate_not_null)
+            if predicate_not_null is not None
+            else None,
+            include=tuple(
+                p["IndexElem"].get("name", "")
+                for p in node.get("indexIncludingParams", []) or []
+                if "IndexElem" in p
+            ),
+            if_not_exists=bool(node.get("if_not_exists")),
+            only=not relation.get("inh", False),
+            nulls_not_distinct=bool(node.get("nulls_not_distinct")),
+            predicate_columns=tuple(dict.fromkeys(column_refs(where_clause))),
+        )
+    ]
+
+
+_DEFAULT_KEY_OPTIONS = {"ordering": "SORTBY_DEFAULT", "nulls_ordering": "SORTBY_NULLS_DEFAULT"}
+
+
+def _index_elem_options(elem: Node) -> str | None:
+    """Opclass, collation and ordering of an index key, as comparable text (None if default)."""
+    options = {
+        key: elem[key]
+        for key in ("opclass", "opclassopts", "collation", "ordering", "nulls_ordering")
+        if elem.get(key) and elem[key] != _DEFAULT_KEY_OPTIONS.get(key)
+    }
+    return normalized(options) if options else None
+
+
+def drop_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    """DROP <anything>."""
+    kind = object_kind(node.get("removeType", ""))
+    names = tuple(object_name(o) for o in node.get("objects", []) or [])
+    return [
+        ir.DropObjects(
+            span,
+            kind,
+            names,
+            cascade=node.get("behavior") == "DROP_CASCADE",
+            concurrent=bool(node.get("concurrent")),
+            if_exists=bool(node.get("missing_ok")),
+        )
+    ]
+
+
+def rename_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    """ALTER ... RENAME."""
+    kind = object_kind(node.get("renameType", ""))
+    new = node.get("newname", "")
+    relation = range_var(node["relation"]) if node.get("relation") else None
+    if (
+        kind == "column"
+        and relation is not None
+        and object_kind(node.get("relationType", ""))
+        in (
+            "table",
+            "foreign table",
+        )
+    ):
+        return [ir.RenameColumn(span, relation, node.get("subname", ""), new)]
+    if kind in ("table", "foreign table") and relation is not None:
+        return [ir.RenameTable(span, relation, new)]
+    if relation is not None and kind in ("constraint", "trigger", "policy", "rule", "column"):
+        return [
+            ir.RenameObject(
+                span, kind, QName(relation.schema, node.get("subname", "")), new, relation
+            )
+        ]
+    if relation is not None:
+        return [ir.RenameObject(span, kind, relation, new)]
+    name = (
+        object_name(node.get("object"))
+        if node.get("object")
+        else QName(None, node.get("subname", ""))
+    )
+    return [ir.RenameObject(span, kind, name, new)]
+
+
+def truncate_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    """TRUNCATE."""
+    tables = tuple(range_var(r["RangeVar"]) for r in node.get("relations", []) if "RangeVar" in r)
+    return [ir.Truncate(span, tables, node.get("behavior") == "DROP_CASCADE")]
