@@ -1,0 +1,68 @@
+"""Whatever the input, the linter answers with findings, never an exception or DBA000."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dbarch_lint import lint_sql
+
+FRAGMENTS = [
+    "CREATE TABLE ",
+    "ALTER TABLE ",
+    "ADD COLUMN ",
+    "DROP ",
+    "INDEX ",
+    "CONCURRENTLY ",
+    "ON ",
+    "t ",
+    '"Q" ',
+    "s.t ",
+    "(",
+    ")",
+    ",",
+    ";",
+    "id ",
+    "serial ",
+    "int ",
+    "varchar(10) ",
+    "PRIMARY KEY ",
+    "REFERENCES ",
+    "CONSTRAINT c ",
+    "CHECK (a > 0) ",
+    "UNIQUE ",
+    "NOT NULL ",
+    "DEFAULT now() ",
+    "'str' ",
+    "$$ body $$ ",
+    "-- noqa: DBA101\n",
+    "/* c */ ",
+    "\n",
+    "\r\n",
+    "\\set x 1\n",
+    "COPY t FROM stdin;\n1\n\\.\n",
+    "BEGIN;",
+    "COMMIT;",
+    "RENAME COLUMN a TO b ",
+    "CREATE INDEX i ON t (a) WHERE a IS NOT NULL;",
+    "é",
+    "\ufeff",
+    "E'\\'' ",
+    "$1 ",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40))
+def test_fragments_never_crash(parts: list[str]) -> None:
+    findings = lint_sql("".join(parts), select=["DBA"])
+    assert not [f for f in findings if f.code == "DBA000"], findings
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_arbitrary_text_never_crashes(text: str) -> None:
+    findings = lint_sql(text, select=["DBA"])
+    assert not [f for f in findings if f.code == "DBA000"]
+    for finding in findings:
+        assert finding.location.line >= 1 and finding.location.column >= 1
