@@ -91,6 +91,16 @@ def test_migrations_key_feeds_the_replay_for_named_targets(tmp_path: Path) -> No
     assert everything.files == 2
 
 
+def test_a_target_outside_the_history_is_replayed_after_it(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "002_create.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (tmp_path / "dbarch-lint.toml").write_text('migrations = ["db/*.sql"]\nselect = ["DBA801"]\n')
+    (tmp_path / "001_rename.sql").write_text("ALTER TABLE a RENAME COLUMN nosuch TO key;\n")
+    result = lint_paths([str(tmp_path / "001_rename.sql")], cwd=str(tmp_path))
+    # Replayed after db/002_create.sql, so table a is known and its missing column is reported.
+    assert [f.code for f in result.findings] == ["DBA801"]
+
+
 def test_api_settings_are_validated() -> None:
     with pytest.raises(UsageError, match="fail-on"):
         lint_sql("SELECT 1;", fail_on="sometimes")

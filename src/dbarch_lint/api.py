@@ -57,7 +57,12 @@ def prepare(
         )
     shown = {f: _shown(f, cwd, stdin_filename) for f in [*files, *history_files]}
     target_paths = {shown[f] for f in files}
-    ordered = discovery.order_plain(list(dict.fromkeys(shown[f] for f in [*history_files, *files])))
+    history = {shown[f] for f in history_files}
+    # The history in runner order, then the targets outside it (an editor's unsaved buffer, a
+    # new migration not yet matched by `migrations`), also in runner order.
+    ordered = discovery.order_plain(list(history)) + discovery.order_plain(
+        list(target_paths - history)
+    )
     by_shown = {v: k for k, v in shown.items()}
     inputs = []
     for path in ordered:
