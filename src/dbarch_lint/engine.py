@@ -66,12 +66,13 @@ def lint(
                 dispatch[target].append(rule)
     for file in files:
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
-        for statement in file.parsed.statements:
+        for position, statement in enumerate(file.parsed.statements):
             down = file.input.down or statement.span.start >= file.down_offset
             if down and file.target and ctx.schema is schema:
                 # A down migration is never replayed, but its statements see each other: replay
                 # them into a copy that is thrown away with the file.
-                ctx.schema = schema.fork()
+                rest = file.parsed.statements[position:]
+                ctx.schema = schema.fork(e for s in rest for e in s.events)
             if file.target:
                 ctx.statement = statement
                 for event in statement.events:

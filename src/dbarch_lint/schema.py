@@ -9,7 +9,8 @@ Unknown stays unknown: a table the replay never saw created is a placeholder wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -163,16 +164,16 @@ class Schema:
             self.all_tables.append(table)
         return table
 
-    def fork(self) -> Schema:
-        """A copy to replay statements into without changing this schema (a down migration).
+    def fork(self, events: Iterable[ir.Event]) -> Schema:
+        """A copy to replay `events` into without changing this schema (a down migration).
 
-        Live tables, their columns, constraints and indexes are copied; dropped tables, which the
-        replay never changes again, and the immutable IR records are shared.
+        The tables those events can change (with their columns, constraints and indexes) are
+        copied; every other table, and the immutable IR records, are shared.
         """
         other = _clone(self)
         tables: dict[int, Table] = {}
         indexes: dict[int, Index] = {}
-        for table in self.tables.values():
+        for table in self._touched_by(events):
             twin = tables[id(table)] = _clone(table)
             twin.columns = {name: _clone(column) for name, column in table.columns.items()}
             infos = {id(info): _clone(info) for info in table.constraints}
@@ -183,7 +184,7 @@ class Schema:
                 if index.constraint is not None:
                     index_twin.constraint = infos.get(id(index.constraint), index.constraint)
                 twin.indexes.append(index_twin)
-        other.tables = {name: tables[id(table)] for name, table in self.tables.items()}
+        other.tables = {name: tables.get(id(table), table) for name, table in self.tables.items()}
         other.all_tables = [tables.get(id(table), table) for table in self.all_tables]
         other.indexes = {
             name: indexes.get(id(index), index) for name, index in self.indexes.items()
@@ -191,6 +192,32 @@ class Schema:
         other.relations = dict(self.relations)
         other.types = dict(self.types)
         return other
+
+    def _touched_by(self, events: Iterable[ir.Event]) -> list[Table]:
+        """The live tables that replaying `events` may change."""
+        touched: dict[int, Table] = {}
+        schemas: set[str] = set()
+        for event in events:
+            for field_ in dataclasses.fields(event):
+                value = getattr(event, field_.name)
+                for name in value if isinstance(value, tuple) else (value,):
+                    if not isinstance(name, QName):
+                        continue
+                    if isinstance(event, ir.DropObjects) and event.kind == "schema":
+                        schemas.add(name.name)
+                    index = self.index(name)
+                    found = (self.table(name), self.tables.get(self.resolve(name)), index)
+                    for table in found:
+                        if isinstance(table, Index):
+                            table = self.tables.get(table.table)
+                        if table is not None:
+                            touched[id(table)] = table
+        names = {t.name for t in touched.values()}
+        for table in self.tables.values():
+            # Renames rewrite the foreign keys that point at a renamed table or column.
+            if table.name.schema in schemas or any(c.ref_table in names for c in table.constraints):
+                touched[id(table)] = table
+        return list(touched.values())
 
     # --- replay --------------------------------------------------------------------------
 
