@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-PATHS = ["src", "rules", "tests", "scripts"]
+PATHS = ["src", "rules", "tests", "scripts", "benchmarks"]
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
