@@ -78,7 +78,7 @@ def _invented_name(event: ir.CreateIndex, ctx: RuleContext) -> str | None:
         return None
     table = ctx.table(event.table)
     schema = (table.name if table is not None else ctx.schema.resolve(event.table)).schema
-    taken = {q.name for q in ctx.schema.relations if q.schema == schema}
+    taken = ctx.schema.relation_names(schema)
     # `_idx` for unique indexes too: `_key` is only for the index behind a UNIQUE constraint.
     return choose_name(event.table.name, "_".join(c for c in keys if c), "idx", taken)
 

@@ -21,5 +21,5 @@ def shown_name(schema: Schema, table: Table) -> str:
 
 def index_name(schema: Schema, table: Table, columns: Sequence[str]) -> str:
     """The name PostgreSQL would give the index (`<table>_<columns>_idx`), quoted."""
-    taken = {q.name for q in schema.relations if q.schema == table.name.schema}
+    taken = schema.relation_names(table.name.schema)
     return quote_ident(choose_name(table.name.name, "_".join(columns), "idx", taken))

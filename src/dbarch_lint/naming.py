@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Container
 
 MAX_IDENTIFIER_BYTES = 63
 
@@ -24,7 +24,7 @@ def make_object_name(name1: str, name2: str | None, label: str) -> str:
     return "_".join([*parts, label])
 
 
-def choose_name(name1: str, name2: str | None, label: str, taken: Collection[str]) -> str:
+def choose_name(name1: str, name2: str | None, label: str, taken: Container[str]) -> str:
     """PostgreSQL's `ChooseRelationName`/`ChooseConstraintName`: numbered on a clash."""
     name, counter = make_object_name(name1, name2, label), 0
     while name in taken:

@@ -10,7 +10,7 @@ Unknown stays unknown: a table the replay never saw created is a placeholder wit
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -121,7 +121,6 @@ class Schema:
     def __init__(self) -> None:
         self.search_path: tuple[str, ...] = ("public",)
         self.tables: dict[QName, Table] = {}  # live, by resolved name
-        self.all_tables: list[Table] = []  # every table ever seen, in order
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
         self.types: dict[QName, str] = {}
@@ -161,7 +160,6 @@ class Schema:
             table = Table(self.resolve(name), None, complete=False)
             self.tables[table.name] = table
             self.relations[table.name] = "table"
-            self.all_tables.append(table)
         return table
 
     def fork(self, events: Iterable[ir.Event]) -> Schema:
@@ -184,11 +182,12 @@ class Schema:
                 if index.constraint is not None:
                     index_twin.constraint = infos.get(id(index.constraint), index.constraint)
                 twin.indexes.append(index_twin)
-        other.tables = {name: tables.get(id(table), table) for name, table in self.tables.items()}
-        other.all_tables = [tables.get(id(table), table) for table in self.all_tables]
-        other.indexes = {
-            name: indexes.get(id(index), index) for name, index in self.indexes.items()
-        }
+        other.tables = dict(self.tables)
+        other.tables.update((twin.name, twin) for twin in tables.values())
+        other.indexes = dict(self.indexes)
+        other.indexes.update(
+            (QName(i.table.schema, i.name), i) for i in indexes.values() if i.alive
+        )
         other.relations = dict(self.relations)
         other.types = dict(self.types)
         return other
@@ -197,7 +196,9 @@ class Schema:
         """The live tables that replaying `events` may change."""
         touched: dict[int, Table] = {}
         schemas: set[str] = set()
+        renames = False
         for event in events:
+            renames = renames or isinstance(event, (ir.RenameColumn, ir.RenameTable))
             for field_ in dataclasses.fields(event):
                 value = getattr(event, field_.name)
                 for name in value if isinstance(value, tuple) else (value,):
@@ -212,11 +213,14 @@ class Schema:
                             table = self.tables.get(table.table)
                         if table is not None:
                             touched[id(table)] = table
-        names = {t.name for t in touched.values()}
-        for table in self.tables.values():
-            # Renames rewrite the foreign keys that point at a renamed table or column.
-            if table.name.schema in schemas or any(c.ref_table in names for c in table.constraints):
-                touched[id(table)] = table
+        if schemas or renames:
+            names = {t.name for t in touched.values()}
+            for table in self.tables.values():
+                # Renames rewrite the foreign keys that point at a renamed table or column.
+                if table.name.schema in schemas or any(
+                    c.ref_table in names for c in table.constraints
+                ):
+                    touched[id(table)] = table
         return list(touched.values())
 
     # --- replay --------------------------------------------------------------------------
@@ -255,7 +259,6 @@ class Schema:
             table.partition_of = self.resolve(event.partition_of)
         self.tables[name] = table
         self.relations[name] = "table"
-        self.all_tables.append(table)
         for definition in event.columns:
             self._add_column(table, definition, origin)
         for constraint in event.constraints:
@@ -340,10 +343,16 @@ class Schema:
             detail, label = (distinct[0] if len(distinct) == 1 else None), "check"
         else:
             detail, label = "_".join(columns) or None, label or "excl"
-        taken = {c.name for c in table.live_constraints()}
+        constraint_names = {c.name for c in table.live_constraints()}
+        taken: Container[str] = constraint_names
         if kind in ("primary-key", "unique", "exclude"):
-            taken |= {q.name for q in self.relations if q.schema == table.name.schema}
+            relation_names = self.relation_names(table.name.schema)
+            taken = _Either(constraint_names, relation_names)
         return choose_name(table.name.name, detail, label, taken)
+
+    def relation_names(self, schema: str | None) -> Container[str]:
+        """The names taken in a schema's relation namespace (tables, indexes, views, ...)."""
+        return _RelationNames(self.relations, schema)
 
     def shown(self, name: QName) -> str:
         """A table name as a statement must write it under the current search_path: quoted where
@@ -385,7 +394,7 @@ class Schema:
         name = event.name
         if not name:
             parts = [c if c is not None else "expr" for c in columns] or ["expr"]
-            taken = {q.name for q in self.relations if q.schema == schema}
+            taken = self.relation_names(schema)
             name = choose_name(table.name.name, "_".join(parts), "idx", taken)
         index = Index(
             name=name,
@@ -532,7 +541,6 @@ class Schema:
         table = Table(name, origin, complete=False, temporary=event.temporary, created_by=event)
         self.tables[name] = table
         self.relations[name] = "table"
-        self.all_tables.append(table)
 
     def _table_action(self, event: ir.AlterTableAction, origin: Origin) -> None:
         # An attached partition shares its parent's keys and indexes. (A detached one keeps the
@@ -556,6 +564,26 @@ class Schema:
 
     def _create_enum(self, event: ir.CreateEnum, origin: Origin) -> None:
         self.types[self.resolve(event.name)] = "enum"
+
+
+class _RelationNames:
+    """`name in names`: whether a relation of that name lives in one schema (no copying)."""
+
+    def __init__(self, relations: dict[QName, str], schema: str | None) -> None:
+        self.relations, self.schema = relations, schema
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and QName(self.schema, name) in self.relations
+
+
+class _Either:
+    """`name in either`: taken in any of several namespaces."""
+
+    def __init__(self, *spaces: Container[str]) -> None:
+        self.spaces = spaces
+
+    def __contains__(self, name: object) -> bool:
+        return any(name in space for space in self.spaces)
 
 
 def _clone(obj: _T) -> _T:
