@@ -7,6 +7,7 @@ the file's text. This module imports nothing of ours.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,14 +48,12 @@ class QName:
         )
 
 
+_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
 def quote_ident(name: str) -> str:
     """Render an identifier the way a user would have to write it."""
-    if (
-        name
-        and (name[0].isalpha() or name[0] == "_")
-        and all(c.islower() or c.isdigit() or c in "_$" for c in name)
-        and name.isascii()
-    ):
+    if _PLAIN_IDENTIFIER.fullmatch(name):
         return name
     return '"' + name.replace('"', '""') + '"'
 

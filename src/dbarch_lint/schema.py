@@ -494,7 +494,11 @@ class Schema:
                     index.mentions = (index.mentions - {event.old}) | {event.new}
             for other in self.tables.values():
                 for info in other.constraints:
-                    if info.ref_table == table.name:
+                    if (
+                        info.ref_table is not None
+                        and info.ref_table.name == table.name.name
+                        and info.ref_table == table.name
+                    ):
                         info.ref_columns = [
                             event.new if c == event.old else c for c in info.ref_columns
                         ]
@@ -507,7 +511,12 @@ class Schema:
             self.relations[table.name] = "table"
             for other in self.tables.values():
                 for info in other.constraints:
-                    if info.ref_table == old:
+                    # (the cheap name comparison first: this loop sees every constraint)
+                    if (
+                        info.ref_table is not None
+                        and info.ref_table.name == old.name
+                        and info.ref_table == old
+                    ):
                         info.ref_table = table.name
             for index in table.indexes:
                 index.table = table.name
