@@ -171,3 +171,24 @@ def test_examples_run_as_the_readme_says() -> None:
         ("0012_rename_addresses_zip_code.sql", 6, "DBA502"),
     ]
     assert report["summary"]["files"] == 12
+
+
+def test_schema_command_json_and_mermaid(project: Path) -> None:
+    (project / "db").mkdir()
+    (project / "db" / "1.sql").write_text(
+        "CREATE TABLE customers (id bigint CONSTRAINT customers_pkey PRIMARY KEY, email text);\n"
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL\n"
+        "  CONSTRAINT orders_customer_id_fkey REFERENCES customers ON DELETE CASCADE);\n"
+    )
+    (project / "db" / "2.sql").write_text("ALTER TABLE customers ADD COLUMN name text;\n")
+    (project / "db" / "2.down.sql").write_text("ALTER TABLE customers DROP COLUMN email;\n")
+    code, out, _ = invoke("schema", "db")
+    assert code == 0
+    tables = {t["name"]: t for t in json.loads(out)["tables"]}
+    assert [c["name"] for c in tables["customers"]["columns"]] == ["id", "email", "name"]
+    [fk] = [c for c in tables["orders"]["constraints"] if c["kind"] == "foreign-key"]
+    assert fk["references"] == {"table": "public.customers", "columns": ["id"]}
+    code, out, _ = invoke("schema", "db", "--format", "mermaid")
+    assert code == 0 and out.startswith("erDiagram\n")
+    assert 'customers ||--o{ orders : "orders_customer_id_fkey"' in out
+    assert "bigint id PK" in out and "bigint customer_id FK" in out

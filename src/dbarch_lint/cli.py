@@ -212,3 +212,31 @@ def explain(rule: str, quiet: bool, verbose: bool) -> None:
     target = found[0]
     click.echo(f"# {target.code} {target.name}\n")
     click.echo(target.doc().markdown)
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "format_", type=click.Choice(["json", "mermaid"]), default="json")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@_common
+def schema(
+    paths: tuple[str, ...], format_: str, config_path: str | None, quiet: bool, verbose: bool
+) -> None:
+    """Print the schema after replaying the migrations (mermaid: an ER diagram)."""
+    from dbarch_lint import api
+    from dbarch_lint.engine import replay
+    from dbarch_lint.schema_export import schema_json, schema_mermaid
+
+    try:
+        config = cfg.load(config_path or cfg.find_config(os.getcwd()))
+        run = api.prepare(list(paths), config)
+    except DbarchLintError as error:
+        _fail(str(error))
+        return
+    if verbose:
+        _describe(run)
+    for message in run.errors:
+        click.echo(f"dbarch-lint: error: {message}", err=True)
+    replayed = replay(run.inputs)
+    click.echo(schema_json(replayed) if format_ == "json" else schema_mermaid(replayed), nl=False)
+    sys.exit(EXIT_ERROR if run.errors else EXIT_OK)

@@ -112,6 +112,20 @@ def lint(
     )
 
 
+def replay(inputs: Sequence[Input]) -> Schema:
+    """The schema after replaying `inputs` (down migrations and sections excluded)."""
+    schema = Schema()
+    for index, item in enumerate(inputs):
+        file = _parse(index, item, target=False)
+        if file.input.down:
+            continue
+        for statement in file.parsed.statements:
+            if statement.span.start < file.down_offset:
+                origin = Origin(index, statement.index, item.path, statement.span)
+                schema.apply(statement, origin)
+    return schema
+
+
 def _parse(index: int, item: Input, target: bool) -> _File:
     if item.text is None:
         source = SourceFile(item.path, item.position_text)
