@@ -81,6 +81,18 @@ def test_stdin_with_a_filename(project: Path) -> None:
     assert code == 1 and out.startswith("db/0001.sql:1:20: warning:")
 
 
+def test_stdin_replaces_the_file_of_the_same_name_in_the_history(project: Path) -> None:
+    (project / "db").mkdir()
+    (project / "db" / "1.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (project / "db" / "2.sql").write_text("SELECT 1;\n")
+    (project / "dbarch-lint.toml").write_text('migrations = ["db/*.sql"]\nselect = ["DBA502"]\n')
+    buffer = "ALTER TABLE a RENAME COLUMN id TO key;\n"
+    code, out, _ = invoke(
+        "check", "-", "--stdin-filename", "db/2.sql", "--format", "gcc", stdin=buffer
+    )
+    assert code == 1 and out.startswith("db/2.sql:1:1: warning: Renaming column id of a")
+
+
 def test_json_report_and_output_file(project: Path) -> None:
     code, out, _ = invoke(
         "check", "bad.sql", "good.sql", "--format", "json", "--output-file", "r.json"

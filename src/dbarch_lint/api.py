@@ -55,7 +55,8 @@ def prepare(
         history_files, _ = discovery.expand(
             [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
         )
-    shown = {f: _shown(f, cwd, stdin_filename) for f in [*files, *history_files]}
+    # Targets come last so that, under a shared name, what was given (stdin) wins.
+    shown = {f: _shown(f, cwd, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
     # The history in runner order, then the targets outside it (an editor's unsaved buffer, a
