@@ -93,6 +93,11 @@ def test_stdin_replaces_the_file_of_the_same_name_in_the_history(project: Path) 
     assert code == 1 and out.startswith("db/2.sql:1:1: warning: Renaming column id of a")
 
 
+def test_undecodable_stdin_is_dba004(project: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "-", "--format", "gcc"], input=b"SELECT '\xe9';\n")
+    assert result.exit_code == 1 and "DBA004" in result.stdout and "offset 8" in result.stdout
+
+
 def test_json_report_and_output_file(project: Path) -> None:
     code, out, _ = invoke(
         "check", "bad.sql", "good.sql", "--format", "json", "--output-file", "r.json"
@@ -103,6 +108,11 @@ def test_json_report_and_output_file(project: Path) -> None:
     assert {f["code"] for f in report["findings"]} >= {"DBA101", "DBA102"}
     first = report["findings"][0]
     assert first["path"] == "bad.sql" and first["url"].endswith("/DBA101/")
+
+
+def test_unwritable_output_file_is_a_clear_error(project: Path) -> None:
+    code, _, err = invoke("check", "bad.sql", "--output-file", "no/such/dir/r.json")
+    assert code == 2 and "cannot write no/such/dir/r.json" in err
 
 
 def test_quiet_drops_the_summary(project: Path) -> None:

@@ -32,7 +32,7 @@ def prepare(
     paths: Sequence[str],
     config: cfg.Config,
     cwd: str | None = None,
-    stdin_text: str | None = None,
+    stdin: str | bytes | None = None,
     stdin_filename: str | None = None,
     autoload_plugins: bool = True,
 ) -> Run:
@@ -70,7 +70,7 @@ def prepare(
         fs_path = by_shown[path]
         inputs.append(
             discovery.read(
-                path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin_text
+                path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin
             )
         )
     return Run(config, host, inputs, target_paths, errors, cwd)
@@ -148,5 +148,5 @@ def lint_sql(sql: str, *, path: str = "<string>.sql", **settings: Any) -> list[F
     config = cfg.Config()
     for key, value in settings.items():
         cfg.apply(config, key.replace("_", "-"), value, where="lint_sql()")
-    run = prepare([discovery.STDIN], config, stdin_text=sql, stdin_filename=path)
+    run = prepare([discovery.STDIN], config, stdin=sql, stdin_filename=path)
     return list(execute(run).findings)

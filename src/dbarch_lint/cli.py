@@ -97,8 +97,8 @@ def check(
         for key, value in overrides.items():
             if value is not None:
                 cfg.apply(config, key, value)
-        stdin_text = sys.stdin.read() if "-" in paths else None
-        run = api.prepare(list(paths), config, stdin_text=stdin_text, stdin_filename=stdin_filename)
+        stdin = sys.stdin.buffer.read() if "-" in paths else None
+        run = api.prepare(list(paths), config, stdin=stdin, stdin_filename=stdin_filename)
         reporters = run.host.reporters()
         if config.format not in reporters:
             raise UsageError(
@@ -121,10 +121,12 @@ def check(
     )
     options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
     report = reporters[config.format]().render(result, options)
-    if to_file:
-        assert config.output_file is not None
-        with open(config.output_file, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(report)
+    if config.output_file is not None:
+        try:
+            with open(config.output_file, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(report)
+        except OSError as error:
+            _fail(f"cannot write {config.output_file}: {error.strerror or error}")
     else:
         click.echo(report, nl=False)
     sys.exit(exit_code(result, config.fail_on))

@@ -134,14 +134,15 @@ def up_migration_path(down: str) -> str:
     return re.sub(r"down\.sql$", "up.sql", down, flags=re.I)
 
 
-def read(path: str, fs_path: str | None, encoding: str, stdin_text: str | None = None) -> Input:
-    """Read and decode one file; problems become a DBA004 diagnostic, never an exception."""
+def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | None = None) -> Input:
+    """Read and decode one file (`fs_path` None: stdin, given as text or bytes); problems
+    become a DBA004 diagnostic, never an exception."""
     item = Input(path, fs_path, down=is_down(path))
-    if fs_path is None:
-        item.text = (stdin_text or "").lstrip("\ufeff")
+    if fs_path is None and not isinstance(stdin, bytes):
+        item.text = (stdin or "").lstrip("\ufeff")
         return item
     try:
-        data = Path(fs_path).read_bytes()
+        data = stdin if isinstance(stdin, bytes) else Path(str(fs_path)).read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
         item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
