@@ -43,6 +43,7 @@ def test_pyproject_without_our_table_is_skipped(tmp_path: Path) -> None:
         ("[rules.DBA101]\nfoo = 1\n", "unknown option 'foo'"),
         ("select = 3\n", "must be a list of strings"),
         ("this is not toml", "invalid TOML"),
+        ('encoding = "utf-9"\n', "not an encoding"),
     ],
 )
 def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:

@@ -4,6 +4,7 @@ with a "did you mean" suggestion."""
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import os
@@ -127,6 +128,13 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
         raise UsageError(
             f"{where}: {key} = {value!r} is not one of {allowed}{suggest(str(value), choices)}"
         )
+    if key == "encoding":
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise UsageError(
+                f"{where}: encoding = {value!r} is not an encoding Python knows"
+            ) from None
     if key == "pg-version" and value not in PG_VERSIONS:
         raise UsageError(f"{where}: pg-version = {value} is not supported (use 10 to 18)")
     if key == "severity":
