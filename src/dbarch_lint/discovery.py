@@ -164,9 +164,6 @@ def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | Non
             Span(offset, offset + 1),
         )
         return item
-    except LookupError:
-        item.problem = Diagnostic("DBA004", f"Unknown encoding {encoding!r}", Span(0, 0))
-        return item
     item.text = text.lstrip("\ufeff")
     return item
 
