@@ -98,29 +98,28 @@ def column_refs(node: Any) -> Iterator[str]:
             yield from column_refs(item)
 
 
+def not_null_terms(expr: Node) -> Iterator[str | None]:
+    """For each AND-ed term of an expression: the column of a `col IS NOT NULL` test, else None."""
+    if "BoolExpr" in expr and expr["BoolExpr"].get("boolop") == "AND_EXPR":
+        for arg in expr["BoolExpr"].get("args", []):
+            yield from not_null_terms(arg)
+    elif "NullTest" in expr and expr["NullTest"].get("nulltesttype") == "IS_NOT_NULL":
+        fields = strings(expr["NullTest"].get("arg", {}).get("ColumnRef", {}).get("fields"))
+        yield fields[-1] if fields else None
+    else:
+        yield None
+
+
 def not_null_tests(expr: Node | None) -> tuple[str, ...] | None:
     """Columns required non-null by an AND of `col IS NOT NULL` tests (None if not only that)."""
     if not expr:
         return None
-    found: list[str] = []
-    has_other = False
-
-    def walk(node: Node) -> None:
-        nonlocal has_other
-        if "BoolExpr" in node and node["BoolExpr"].get("boolop") == "AND_EXPR":
-            for arg in node["BoolExpr"].get("args", []):
-                walk(arg)
-        elif "NullTest" in node and node["NullTest"].get("nulltesttype") == "IS_NOT_NULL":
-            fields = strings(node["NullTest"].get("arg", {}).get("ColumnRef", {}).get("fields"))
-            if fields:
-                found.append(fields[-1])
-            else:
-                has_other = True
-        else:
-            has_other = True
-
-    walk(expr)
-    return None if has_other else tuple(found)
+    columns: list[str] = []
+    for term in not_null_terms(expr):
+        if term is None:
+            return None
+        columns.append(term)
+    return tuple(columns)
 
 
 def _strip_locations(node: Any) -> Any:
@@ -192,7 +191,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
     check_cols = tuple(dict.fromkeys(column_refs(expr))) if expr else ()
     not_null: tuple[str, ...] = ()
     if kind == "check" and expr:
-        not_null = tuple(c for c in _and_not_null(expr))
+        not_null = tuple(c for c in not_null_terms(expr) if c is not None)
     generated_kind = node.get("generated_kind", "s")
     return ir.Constraint(
         kind=kind,
@@ -219,17 +218,6 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         include=strings(node.get("including")),
         expression=expr,
     )
-
-
-def _and_not_null(expr: Node) -> Iterator[str]:
-    """Columns that an expression proves non-null through AND-ed `col IS NOT NULL` terms."""
-    if "BoolExpr" in expr and expr["BoolExpr"].get("boolop") == "AND_EXPR":
-        for arg in expr["BoolExpr"].get("args", []):
-            yield from _and_not_null(arg)
-    elif "NullTest" in expr and expr["NullTest"].get("nulltesttype") == "IS_NOT_NULL":
-        fields = strings(expr["NullTest"].get("arg", {}).get("ColumnRef", {}).get("fields"))
-        if fields:
-            yield fields[-1]
 
 
 def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
