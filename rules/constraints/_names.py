@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbarch_lint import ir
-from dbarch_lint.ir import QName, Span
+from dbarch_lint.ir import Span
 from dbarch_lint.naming import MAX_IDENTIFIER_BYTES, make_object_name
-from dbarch_lint.schema import Schema
 from dbarch_lint.source import SQL_TOKEN
 
 SNAKE_CASE = re.compile(r"[a-z_][a-z0-9_$]*")
@@ -86,8 +85,3 @@ def snake_case(name: str) -> str:
 def needs_quoting(name: str) -> bool:
     """Whether a (folded) name must be double-quoted wherever it is used."""
     return SNAKE_CASE.fullmatch(name) is None
-
-
-def shown(schema: Schema, name: QName) -> str:
-    """A resolved table name as a statement must write it (see `Schema.shown`)."""
-    return schema.shown(name)

@@ -9,7 +9,6 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import Span, quote_ident
-from dbarch_lint.naming import choose_name
 from dbarch_lint.rule import StatementRule
 from dbarch_lint.rules.constraints._names import identifiers
 
@@ -77,10 +76,10 @@ def _invented_name(event: ir.CreateIndex, ctx: RuleContext) -> str | None:
     if not keys or None in keys:
         return None
     table = ctx.table(event.table)
-    schema = (table.name if table is not None else ctx.schema.resolve(event.table)).schema
-    taken = ctx.schema.relation_names(schema)
     # `_idx` for unique indexes too: `_key` is only for the index behind a UNIQUE constraint.
-    return choose_name(event.table.name, "_".join(c for c in keys if c), "idx", taken)
+    return ctx.schema.invented_index_name(
+        table.name if table is not None else ctx.schema.resolve(event.table), keys
+    )
 
 
 def _on_keyword(ctx: RuleContext, span: Span) -> Span:

@@ -11,7 +11,7 @@ from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import QName, quote_ident
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.rules.constraints._names import find_name, shown
+from dbarch_lint.rules.constraints._names import find_name
 from dbarch_lint.rules.constraints._patterns import advice, expand, validate
 
 
@@ -91,7 +91,7 @@ class IndexNamePattern(StatementRule):
             index = ctx.schema.index(event.name)
             if index is not None and index.constraint is None:
                 table = QName(None, index.table.name)
-                shown_table = shown(ctx.schema, index.table)
+                shown_table = ctx.schema.shown(index.table)
                 yield from self._judge(
                     event.new, table, shown_table, index.columns, index.unique, event, ctx
                 )

@@ -10,7 +10,6 @@ from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.naming import make_object_name
 from dbarch_lint.rule import SchemaRule
-from dbarch_lint.rules.constraints._names import shown
 from dbarch_lint.schema import Index, Schema, Table
 
 
@@ -68,7 +67,7 @@ class TableWithoutPrimaryKey(SchemaRule):
                 continue
             yield ctx.report(
                 table.origin,
-                f"Table {shown(ctx.schema, table.name)} has no primary key at the end of the "
+                f"Table {ctx.schema.shown(table.name)} has no primary key at the end of the "
                 "migrations",
                 hint=_hint(ctx.schema, table),
                 span=created.span,
@@ -85,7 +84,7 @@ def _needs_key(table: Table, created: ir.CreateTable | ir.CreateTableAs) -> bool
 
 def _hint(schema: Schema, table: Table) -> str:
     """Suggest the obvious key: a unique index or constraint over NOT NULL columns, an `id`."""
-    name = shown(schema, table.name)
+    name = schema.shown(table.name)
     pkey = quote_ident(make_object_name(table.name.name, None, "pkey"))
     if table.partitioned:
         return (

@@ -10,7 +10,6 @@ from dbarch_lint.context import Report, SchemaContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.rule import SchemaRule
-from dbarch_lint.rules.constraints._names import shown
 
 
 class MissingRequiredColumns(SchemaRule):
@@ -80,7 +79,7 @@ class MissingRequiredColumns(SchemaRule):
             missing = [c for c in required if c not in table.columns]
             if not missing:
                 continue
-            name = shown(ctx.schema, table.name)
+            name = ctx.schema.shown(table.name)
             listed = ", ".join(quote_ident(c) for c in missing)
             adds = ", ".join(f"ADD COLUMN {quote_ident(c)} <type>" for c in missing)
             yield ctx.report(

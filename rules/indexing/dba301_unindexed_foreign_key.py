@@ -8,7 +8,6 @@ from dbarch_lint.context import Report, SchemaContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.rule import SchemaRule
-from dbarch_lint.rules.indexing._names import index_name, shown, shown_name
 from dbarch_lint.schema import ConstraintInfo, Index, Schema, Table
 
 
@@ -110,8 +109,8 @@ def _covers(index: Index, columns: list[str]) -> bool:
 def _report(ctx: SchemaContext, table: Table, fk: ConstraintInfo) -> Report:
     assert fk.origin is not None
     columns = ", ".join(quote_ident(c) for c in fk.columns)
-    name = index_name(ctx.schema, table, fk.columns)
-    table_name = shown_name(ctx.schema, table)
+    name = quote_ident(ctx.schema.invented_index_name(table.name, fk.columns))
+    table_name = ctx.schema.shown(table.name)
     if table.partitioned:  # PostgreSQL refuses CONCURRENTLY on a partitioned table
         hint = (
             f"index the referencing columns: `CREATE INDEX {name} ON ONLY {table_name} "
@@ -121,7 +120,7 @@ def _report(ctx: SchemaContext, table: Table, fk: ConstraintInfo) -> Report:
     else:
         statement = f"CREATE INDEX CONCURRENTLY {name} ON {table_name} ({columns});"
         hint = f"index the referencing columns: `{statement}`"
-    parent = f" of {shown(ctx.schema, fk.ref_table)}" if fk.ref_table else ""
+    parent = f" of {ctx.schema.shown(fk.ref_table)}" if fk.ref_table else ""
     return ctx.report(
         fk.origin,
         f"Foreign key {quote_ident(fk.name)} on {table_name} ({columns}) has no index leading "

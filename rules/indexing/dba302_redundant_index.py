@@ -9,7 +9,6 @@ from dbarch_lint.context import RelatedSpan, Report, SchemaContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import QName, quote_ident
 from dbarch_lint.rule import SchemaRule
-from dbarch_lint.rules.indexing._names import shown
 from dbarch_lint.schema import Index, Origin
 
 # Methods whose multicolumn indexes serve a search on their leading columns as well as a
@@ -80,10 +79,10 @@ class RedundantIndex(SchemaRule):
 
 def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Report:
     assert index.origin is not None
-    name = shown(ctx.schema, QName(table.schema, index.name))
+    name = ctx.schema.shown(QName(table.schema, index.name))
     return ctx.report(
         index.origin,
-        f"Index {quote_ident(index.name)} on {shown(ctx.schema, table)} ({_keys(index)}) is "
+        f"Index {quote_ident(index.name)} on {ctx.schema.shown(table)} ({_keys(index)}) is "
         f"redundant: it {_relation(index, cover)} {_describe(cover)} ({_keys(cover)})",
         hint=f"drop it: `DROP INDEX CONCURRENTLY {name};`",
         related=[RelatedSpan(_where(cover), f"the covering index {quote_ident(cover.name)}")],

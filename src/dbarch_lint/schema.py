@@ -10,7 +10,7 @@ Unknown stays unknown: a table the replay never saw created is a placeholder wit
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -350,6 +350,12 @@ class Schema:
             taken = _Either(constraint_names, relation_names)
         return choose_name(table.name.name, detail, label, taken)
 
+    def invented_index_name(self, table: QName, columns: Sequence[str | None]) -> str:
+        """The name PostgreSQL gives an unnamed index on `table` (a resolved name):
+        `<table>_<columns>_idx`, numbered on a clash; an expression key counts as `expr`."""
+        parts = [c if c is not None else "expr" for c in columns] or ["expr"]
+        return choose_name(table.name, "_".join(parts), "idx", self.relation_names(table.schema))
+
     def relation_names(self, schema: str | None) -> Container[str]:
         """The names taken in a schema's relation namespace (tables, indexes, views, ...)."""
         return _RelationNames(self.relations, schema)
@@ -393,9 +399,7 @@ class Schema:
         columns: list[str | None] = [e.column for e in event.elems]
         name = event.name
         if not name:
-            parts = [c if c is not None else "expr" for c in columns] or ["expr"]
-            taken = self.relation_names(schema)
-            name = choose_name(table.name.name, "_".join(parts), "idx", taken)
+            name = self.invented_index_name(table.name, columns)
         index = Index(
             name=name,
             table=table.name,
