@@ -71,11 +71,6 @@ class RuleContext:
         """The table as it is just before this statement, if the replay knows it."""
         return self.schema.table(name)
 
-    def source(self, span: Span) -> str:
-        """The source text of a span (for `exact` spans; others give their start onwards)."""
-        end = span.end if span.end > span.start else span.start
-        return self.text[span.start : end].decode("utf-8", errors="replace")
-
     def report(
         self,
         span: Span,
@@ -95,7 +90,6 @@ class SchemaContext:
     schema: Schema
     settings: Settings
     options: Any = None
-    target_files: frozenset[int] = frozenset()
 
     def report(
         self,

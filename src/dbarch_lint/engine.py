@@ -3,6 +3,7 @@ run schema rules, then apply suppressions, selection and severity, and sort."""
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import itertools
 import re
@@ -94,7 +95,7 @@ def lint(
     target_indexes = frozenset(f.index for f in files if f.target)
     for rule in active:
         if isinstance(rule, SchemaRule):
-            sctx = SchemaContext(schema, run.settings, rule.options, target_indexes)
+            sctx = SchemaContext(schema, run.settings, rule.options)
             try:
                 for report in rule.check(sctx):
                     if report.origin is not None and report.origin.file_index in target_indexes:
@@ -262,18 +263,7 @@ def _with_severity(finding: Finding, run: RunConfig) -> Finding:
     severity = run.severity.get(finding.code)
     if severity is None or severity is finding.severity:
         return finding
-    return Finding(
-        finding.code,
-        finding.rule,
-        severity,
-        finding.location,
-        finding.message,
-        finding.hint,
-        finding.url,
-        finding.fix,
-        finding.related,
-        finding.fingerprint,
-    )
+    return dataclasses.replace(finding, severity=severity)
 
 
 def _location(source: SourceFile, span: Span) -> Location:

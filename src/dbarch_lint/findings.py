@@ -73,7 +73,6 @@ class Finding:
     url: str | None = None
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
-    fingerprint: str = ""
 
     @property
     def path(self) -> str:

@@ -64,24 +64,7 @@ class SourceFile:
 
     def line_of(self, offset: int) -> int:
         """The 1-based line number of a byte offset."""
-        return bisect.bisect_right(self._line_starts, offset) - 1 + 1
-
-    def line_text(self, line: int) -> str:
-        """The text of a 1-based line without its line break."""
-        if line < 1 or line > len(self._line_starts):
-            return ""
-        start = self._line_starts[line - 1]
-        end = self._line_starts[line] if line < len(self._line_starts) else len(self._data)
-        return self._data[start:end].decode("utf-8", errors="replace").rstrip("\r\n")
-
-    def slice(self, start: int, end: int) -> str:
-        """The text between two byte offsets."""
-        return self._data[start:end].decode("utf-8", errors="replace")
-
-    @property
-    def line_count(self) -> int:
-        """Number of lines in the file."""
-        return len(self._line_starts)
+        return bisect.bisect_right(self._line_starts, offset)
 
 
 # One SQL token in UTF-8 bytes: whitespace and comments, literals (with their E/B/X/N/U&
