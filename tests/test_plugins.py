@@ -183,3 +183,27 @@ def test_a_crashing_rule_is_dba000_for_that_rule_only(tmp_path: Path) -> None:
     assert any("DBA000" in line and "BOOM001" in line and "kaboom" in line for line in lines)
     assert any("DBA101" in line for line in lines)
     assert "Traceback" not in result.stderr
+
+
+ORDERING = """
+from dbarch_lint import hookimpl
+
+@hookimpl
+def dbarch_lint_order_migrations(paths, runner):
+    return sorted(paths, reverse=True)
+"""
+
+
+def test_a_plugin_can_order_the_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbarch_lint import api
+    from dbarch_lint import config as cfg
+
+    write_module(tmp_path, "ordering_plugin", ORDERING)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("1.sql", "2.sql", "10.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    config = cfg.Config(plugins=["ordering_plugin"])
+    run = api.prepare([str(tmp_path)], config, cwd=str(tmp_path), autoload_plugins=False)
+    assert [i.path for i in run.inputs] == ["2.sql", "10.sql", "1.sql"]
+    plain = api.prepare([str(tmp_path)], cfg.Config(), cwd=str(tmp_path), autoload_plugins=False)
+    assert [i.path for i in plain.inputs] == ["1.sql", "2.sql", "10.sql"]

@@ -61,8 +61,8 @@ def prepare(
     history = {shown[f] for f in history_files}
     # The history in runner order, then the targets outside it (an editor's unsaved buffer, a
     # new migration not yet matched by `migrations`), also in runner order.
-    ordered = discovery.order_plain(list(history)) + discovery.order_plain(
-        list(target_paths - history)
+    ordered = _order(host, list(history), config.runner) + _order(
+        host, list(target_paths - history), config.runner
     )
     by_shown = {v: k for k, v in shown.items()}
     inputs = []
@@ -74,6 +74,12 @@ def prepare(
             )
         )
     return Run(config, host, inputs, target_paths, errors, cwd)
+
+
+def _order(host: PluginHost, paths: list[str], runner: str) -> list[str]:
+    """Apply order: a migration-runner plugin's, else the natural order of `plain`."""
+    ordered = host.pm.hook.dbarch_lint_order_migrations(paths=sorted(paths), runner=runner)
+    return list(ordered) if ordered is not None else discovery.order_plain(paths)
 
 
 def _shown(path: str, cwd: str, stdin_filename: str | None) -> str:
