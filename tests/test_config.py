@@ -80,6 +80,19 @@ def test_severity_override_and_per_file_ignores(tmp_path: Path) -> None:
     assert [(f.path, f.severity) for f in result.findings] == [("b.sql", Severity.ERROR)]
 
 
+def test_exclude_globs_are_relative_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "x.sql").write_text("CREATE TABLE x (id serial);\n")
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "y.sql").write_text("CREATE TABLE y (id serial);\n")
+    (tmp_path / "dbarch-lint.toml").write_text('exclude = ["vendor/*"]\nselect = ["DBA101"]\n')
+    monkeypatch.chdir(tmp_path / "db")
+    result = lint_paths([str(tmp_path)])
+    assert [f.path for f in result.findings] == ["y.sql"]
+
+
 def test_migrations_key_feeds_the_replay_for_named_targets(tmp_path: Path) -> None:
     migrations = tmp_path / "db"
     migrations.mkdir()

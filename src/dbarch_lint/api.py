@@ -39,7 +39,7 @@ def prepare(
     """Discover the history and the targets for `paths` under `config`."""
     cwd = os.path.abspath(cwd or os.getcwd())
     host = PluginHost(config.plugins, autoload=autoload_plugins)
-    excluded = [*config.exclude, *config.extend_exclude]
+    excluded = [_from_root(p, config.root, cwd) for p in [*config.exclude, *config.extend_exclude]]
     errors: list[str] = []
     if paths:
         files, missing = discovery.expand(paths, cwd, excluded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import re
@@ -95,7 +96,12 @@ def _is_excluded(path: str, cwd: str, patterns: tuple[str, ...]) -> bool:
     if not patterns:
         return False
     shown = display_path(path, cwd)
-    return any(Path(shown).match(p) or glob.fnmatch.fnmatch(shown, p) for p in patterns)  # type: ignore[attr-defined]
+    return any(glob_matches(shown, p) for p in patterns)
+
+
+def glob_matches(path: str, pattern: str) -> bool:
+    """Whether a shown path matches a config glob, anchored at the start or at any `/`."""
+    return fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, f"*/{pattern}")
 
 
 _DIESEL_VERSION = re.compile(r"(?:^|(?<=/))(\d{4})-(\d{2})-(\d{2})-(\d{6})(?:-(\d+))?(?=_)")

@@ -4,7 +4,6 @@ run schema rules, then apply suppressions, selection and severity, and sort."""
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import itertools
 import re
 from collections import defaultdict
@@ -14,7 +13,7 @@ from typing import Any
 
 from dbarch_lint import __version__
 from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
-from dbarch_lint.discovery import Input, up_migration_path
+from dbarch_lint.discovery import Input, glob_matches, up_migration_path
 from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parsing.postgres import parse_postgres
@@ -197,7 +196,7 @@ def _filter(
     ]
     suppressions = collect(file.parsed.comments, source.line_of, lines)
     ignored = [
-        tokens for pattern, tokens in run.per_file_ignores if _glob_match(file.input.path, pattern)
+        tokens for pattern, tokens in run.per_file_ignores if glob_matches(file.input.path, pattern)
     ]
     for finding in raw:
         if finding.code not in run.enabled and finding.code != "DBA000":
@@ -253,10 +252,6 @@ def _unused(
                 if code in run.enabled and code != "DBA003"
             ):
                 yield suppression, token.text, True
-
-
-def _glob_match(path: str, pattern: str) -> bool:
-    return fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, f"*/{pattern}")
 
 
 def _with_severity(finding: Finding, run: RunConfig) -> Finding:
