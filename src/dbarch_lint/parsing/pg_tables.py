@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dbarch_lint import ir
 from dbarch_lint.ir import QName, Span
 from dbarch_lint.parsing.pg_nodes import (
@@ -64,18 +66,7 @@ def create_foreign_table(node: Node, span: Span, where: Where) -> list[ir.Event]
     events = create_stmt(node["base"], span, where)
     table = events[0]
     assert isinstance(table, ir.CreateTable)
-    return [
-        ir.CreateTable(
-            span=table.span,
-            table=table.table,
-            columns=table.columns,
-            constraints=table.constraints,
-            partition_of=table.partition_of,
-            inherits=table.inherits,
-            if_not_exists=table.if_not_exists,
-            foreign=True,
-        )
-    ]
+    return [dataclasses.replace(table, foreign=True)]
 
 
 def alter_table(node: Node, span: Span, where: Where) -> list[ir.Event]:
