@@ -69,7 +69,7 @@ def default_constraint_name(table: str, constraint: ir.Constraint) -> str:
 
 def check_columns(constraint: ir.Constraint) -> tuple[str, ...]:
     """The distinct columns a CHECK mentions (PostgreSQL names it after exactly one of them)."""
-    if constraint.check_columns or constraint.expression is not None:
+    if constraint.check_columns or constraint.has_expression:
         return tuple(dict.fromkeys(constraint.check_columns))
     return constraint.columns
 

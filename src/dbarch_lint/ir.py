@@ -1,21 +1,30 @@
 """The intermediate representation: statements and the DDL events rules look at.
 
 Parsers lower their trees into these frozen records; rules and the schema timeline never see a
-parser tree unless they reach for `Statement.raw` on purpose. Offsets are UTF-8 byte offsets into
+parser tree (a fact a rule needs is lowered into a field here). Offsets are UTF-8 byte offsets into
 the file's text. This module imports nothing of ours.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
+
+import msgspec
 
 Extent = Literal["exact", "word", "type", "clause"]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Record(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """Base of every IR record: immutable and compact.
+
+    msgspec structs rather than dataclasses: they are several times cheaper to define (start-up),
+    to build (lowering) and to serialise (the parse cache and the worker processes of `-j`).
+    IR records form trees, never cycles, so the garbage collector need not track them.
+    """
+
+
+class Span(Record, frozen=True):
     """Where something is in its file.
 
     `end` is exclusive. When a parser only knows where a node starts, `extent` says how the
@@ -33,8 +42,7 @@ class Span:
         return cls(start, start, extent)
 
 
-@dataclass(frozen=True, slots=True)
-class QName:
+class QName(Record, frozen=True):
     """A possibly schema-qualified object name (already case-folded by the parser)."""
 
     schema: str | None
@@ -58,8 +66,7 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-@dataclass(frozen=True, slots=True)
-class TypeRef:
+class TypeRef(Record, frozen=True):
     """A type as written: `names` as parsed (e.g. `("pg_catalog", "varchar")`), type modifiers."""
 
     names: tuple[str, ...]
@@ -127,8 +134,7 @@ ConstraintKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Constraint:
+class Constraint(Record, frozen=True):
     """A column or table constraint (also NOT NULL, DEFAULT, identity and generated clauses).
 
     `columns` are the constrained columns (for a column constraint, that column).
@@ -153,11 +159,10 @@ class Constraint:
     check_columns: tuple[str, ...] = ()
     not_null_columns: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
-    expression: Any = field(default=None, compare=False, repr=False)  # raw parser node
+    has_expression: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnDef:
+class ColumnDef(Record, frozen=True):
     """A column definition in CREATE TABLE or ADD COLUMN."""
 
     name: str
@@ -174,8 +179,7 @@ class ColumnDef:
         return next((c for c in self.constraints if c.kind == kind), None)
 
 
-@dataclass(frozen=True, slots=True)
-class IndexElem:
+class IndexElem(Record, frozen=True):
     """One index key: a column, or an expression (`column` is then None).
 
     `options` is a normalised text of the key's operator class, collation and ordering (None when
@@ -191,15 +195,13 @@ class IndexElem:
 # Events. Every event has a `span` (the most specific place to point at for the whole event).
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(Record, frozen=True, tag=True, tag_field="event"):
     """Base of all IR events."""
 
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class CreateTable(Event):
+class CreateTable(Event, frozen=True):
     """CREATE TABLE (also CREATE FOREIGN TABLE and PARTITION OF)."""
 
     table: QName
@@ -216,8 +218,7 @@ class CreateTable(Event):
     of_type: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CreateTableAs(Event):
+class CreateTableAs(Event, frozen=True):
     """CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW."""
 
     table: QName
@@ -227,16 +228,14 @@ class CreateTableAs(Event):
     temporary: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CreateView(Event):
+class CreateView(Event, frozen=True):
     """CREATE [OR REPLACE] VIEW."""
 
     view: QName
     replace: bool
 
 
-@dataclass(frozen=True, slots=True)
-class AddColumn(Event):
+class AddColumn(Event, frozen=True):
     """ALTER TABLE ... ADD COLUMN."""
 
     table: QName
@@ -244,8 +243,7 @@ class AddColumn(Event):
     if_not_exists: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class DropColumn(Event):
+class DropColumn(Event, frozen=True):
     """ALTER TABLE ... DROP COLUMN."""
 
     table: QName
@@ -254,8 +252,7 @@ class DropColumn(Event):
     if_exists: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class AlterColumnType(Event):
+class AlterColumnType(Event, frozen=True):
     """ALTER TABLE ... ALTER COLUMN ... TYPE."""
 
     table: QName
@@ -264,49 +261,42 @@ class AlterColumnType(Event):
     using: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class SetNotNull(Event):
+class SetNotNull(Event, frozen=True):
     """ALTER COLUMN ... SET NOT NULL."""
 
     table: QName
     column: str
 
 
-@dataclass(frozen=True, slots=True)
-class DropNotNull(Event):
+class DropNotNull(Event, frozen=True):
     """ALTER COLUMN ... DROP NOT NULL."""
 
     table: QName
     column: str
 
 
-@dataclass(frozen=True, slots=True)
-class SetDefault(Event):
+class SetDefault(Event, frozen=True):
     """ALTER COLUMN ... SET DEFAULT."""
 
     table: QName
     column: str
-    expression: Any = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class DropDefault(Event):
+class DropDefault(Event, frozen=True):
     """ALTER COLUMN ... DROP DEFAULT."""
 
     table: QName
     column: str
 
 
-@dataclass(frozen=True, slots=True)
-class AddConstraint(Event):
+class AddConstraint(Event, frozen=True):
     """ALTER TABLE ... ADD [CONSTRAINT name] ... (also ADD PRIMARY KEY USING INDEX)."""
 
     table: QName
     constraint: Constraint
 
 
-@dataclass(frozen=True, slots=True)
-class DropConstraint(Event):
+class DropConstraint(Event, frozen=True):
     """ALTER TABLE ... DROP CONSTRAINT."""
 
     table: QName
@@ -315,34 +305,31 @@ class DropConstraint(Event):
     if_exists: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ValidateConstraint(Event):
+class ValidateConstraint(Event, frozen=True):
     """ALTER TABLE ... VALIDATE CONSTRAINT."""
 
     table: QName
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class AlterTableAction(Event):
+class AlterTableAction(Event, frozen=True):
     """Any other ALTER TABLE/INDEX/VIEW/SEQUENCE sub-command, by its PostgreSQL name.
 
     `action` is the `AlterTableType` name without the `AT_` prefix (e.g. `SetTableSpace`,
     `AttachPartition`, `DetachPartition`, `SetLogged`); `objtype` the object kind (`table`,
     `index`, `view`, ...); `column` the column it names, if any; `partition` the table an
-    ATTACH/DETACH PARTITION names.
+    ATTACH/DETACH PARTITION names; `identity` the kind an ADD/SET identity sub-command sets.
     """
 
     table: QName
     action: str
     objtype: str = "table"
     column: str | None = None
-    raw: Any = field(default=None, compare=False, repr=False)
     partition: QName | None = None
+    identity: Literal["always", "by-default"] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RenameColumn(Event):
+class RenameColumn(Event, frozen=True):
     """ALTER TABLE ... RENAME COLUMN a TO b."""
 
     table: QName
@@ -350,16 +337,14 @@ class RenameColumn(Event):
     new: str
 
 
-@dataclass(frozen=True, slots=True)
-class RenameTable(Event):
+class RenameTable(Event, frozen=True):
     """ALTER TABLE ... RENAME TO."""
 
     table: QName
     new: str
 
 
-@dataclass(frozen=True, slots=True)
-class RenameObject(Event):
+class RenameObject(Event, frozen=True):
     """RENAME TO of anything else (constraint, index, view, function, type, schema, ...).
 
     `table` is set for objects that live on a table (constraints, triggers, policies).
@@ -371,8 +356,7 @@ class RenameObject(Event):
     table: QName | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CreateIndex(Event):
+class CreateIndex(Event, frozen=True):
     """CREATE [UNIQUE] INDEX.
 
     `predicate` is a normalised text of the WHERE clause (None without one);
@@ -396,8 +380,7 @@ class CreateIndex(Event):
     predicate_columns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class DropObjects(Event):
+class DropObjects(Event, frozen=True):
     """DROP TABLE/INDEX/VIEW/TYPE/FUNCTION/... (`kind` in lower-case words: `materialized view`)."""
 
     kind: str
@@ -407,24 +390,21 @@ class DropObjects(Event):
     if_exists: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Truncate(Event):
+class Truncate(Event, frozen=True):
     """TRUNCATE."""
 
     tables: tuple[QName, ...]
     cascade: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CreateEnum(Event):
+class CreateEnum(Event, frozen=True):
     """CREATE TYPE ... AS ENUM."""
 
     name: QName
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AlterEnum(Event):
+class AlterEnum(Event, frozen=True):
     """ALTER TYPE ... ADD VALUE / RENAME VALUE."""
 
     name: QName
@@ -433,8 +413,7 @@ class AlterEnum(Event):
     if_not_exists: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CreateObject(Event):
+class CreateObject(Event, frozen=True):
     """Creation of an object the replay tracks only by name.
 
     `kind`: `sequence`, `domain`, `type`, `schema`, `extension`, `trigger`, `policy`, `rule`,
@@ -447,8 +426,7 @@ class CreateObject(Event):
     if_not_exists: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CreateFunction(Event):
+class CreateFunction(Event, frozen=True):
     """CREATE [OR REPLACE] FUNCTION/PROCEDURE.
 
     `search_path` is the written `SET search_path` value list (None when absent; `("FROM
@@ -464,8 +442,7 @@ class CreateFunction(Event):
     body: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AlterFunction(Event):
+class AlterFunction(Event, frozen=True):
     """ALTER FUNCTION/PROCEDURE ... (security and SET options)."""
 
     name: QName
@@ -474,16 +451,14 @@ class AlterFunction(Event):
     search_path: tuple[str, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class RolePassword(Event):
+class RolePassword(Event, frozen=True):
     """CREATE/ALTER ROLE/USER ... PASSWORD (`password` None for PASSWORD NULL)."""
 
     role: str
     password: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Grant(Event):
+class Grant(Event, frozen=True):
     """GRANT / REVOKE on objects. `privileges` is empty for ALL [PRIVILEGES]."""
 
     grant: bool
@@ -493,8 +468,7 @@ class Grant(Event):
     grantees: tuple[str, ...]  # "public" for PUBLIC
 
 
-@dataclass(frozen=True, slots=True)
-class SetParameter(Event):
+class SetParameter(Event, frozen=True):
     """SET / SET LOCAL / RESET of a run-time parameter (`value` None for RESET/DEFAULT)."""
 
     name: str
@@ -502,15 +476,13 @@ class SetParameter(Event):
     local: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Transaction(Event):
+class Transaction(Event, frozen=True):
     """BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, PREPARE ..."""
 
     kind: str  # begin, start, commit, rollback, savepoint, release, rollback_to, prepare, ...
 
 
-@dataclass(frozen=True, slots=True)
-class DataChange(Event):
+class DataChange(Event, frozen=True):
     """INSERT/UPDATE/DELETE/MERGE/COPY FROM (and SELECT)."""
 
     kind: str
@@ -518,23 +490,55 @@ class DataChange(Event):
     from_select: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Utility(Event):
+class Utility(Event, frozen=True):
     """A statement understood by kind only: VACUUM, CLUSTER, REINDEX, REFRESH, LOCK, ANALYZE,
     COMMENT, DO, database/tablespace/system commands and other DDL without table facts.
 
-    `kind` is the parser's statement node name (e.g. `VacuumStmt`); `raw` the node.
+    `kind` is the parser's statement node name (e.g. `VacuumStmt`).
     """
 
     kind: str
-    raw: Any = field(default=None, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------------------------------------
 
+# Every concrete event: what a serialised `Statement.events` decodes into.
+AnyEvent = (
+    CreateTable
+    | CreateTableAs
+    | CreateView
+    | AddColumn
+    | DropColumn
+    | AlterColumnType
+    | SetNotNull
+    | DropNotNull
+    | SetDefault
+    | DropDefault
+    | AddConstraint
+    | DropConstraint
+    | ValidateConstraint
+    | AlterTableAction
+    | RenameColumn
+    | RenameTable
+    | RenameObject
+    | CreateIndex
+    | DropObjects
+    | Truncate
+    | CreateEnum
+    | AlterEnum
+    | CreateObject
+    | CreateFunction
+    | AlterFunction
+    | RolePassword
+    | Grant
+    | SetParameter
+    | Transaction
+    | DataChange
+    | Utility
+)
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+
+class Diagnostic(Record, frozen=True):
     """A problem with the input found while reading or parsing (DBA001, DBA002, DBA004)."""
 
     code: str
@@ -543,19 +547,16 @@ class Diagnostic:
     hint: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """One statement of a file: its span, node kind, lowered events and raw node."""
+class Statement(Record, frozen=True):
+    """One statement of a file: its span, parser node kind and lowered events."""
 
     index: int
     span: Span
     kind: str
-    events: tuple[Event, ...]
-    raw: Any = field(default=None, compare=False, repr=False)
+    events: tuple[AnyEvent, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(Record, frozen=True):
     """A `--` comment outside strings (suppressions live in these)."""
 
     span: Span
@@ -563,8 +564,7 @@ class Comment:
     own_line: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedFile:
+class ParsedFile(Record, frozen=True):
     """What a parser returns for one file."""
 
     statements: tuple[Statement, ...]

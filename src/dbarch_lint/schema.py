@@ -9,7 +9,6 @@ Unknown stays unknown: a table the replay never saw created is a placeholder wit
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -199,8 +198,8 @@ class Schema:
         renames = False
         for event in events:
             renames = renames or isinstance(event, (ir.RenameColumn, ir.RenameTable))
-            for field_ in dataclasses.fields(event):
-                value = getattr(event, field_.name)
+            for field_ in event.__struct_fields__:
+                value = getattr(event, field_)
                 for name in value if isinstance(value, tuple) else (value,):
                     if not isinstance(name, QName):
                         continue

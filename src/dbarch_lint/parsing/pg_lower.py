@@ -35,29 +35,29 @@ from dbarch_lint.parsing.pg_tables import (
 )
 
 # A lowering returns the statement's events, or None when this form is not modelled (DBA002).
-Lowering = Callable[[Node, Span, Where], list[ir.Event] | None]
+Lowering = Callable[[Node, Span, Where], list[ir.AnyEvent] | None]
 
 
 def lower_statement(
     kind: str, node: Node, span: Span, where: Where
-) -> tuple[tuple[ir.Event, ...], str | None]:
+) -> tuple[tuple[ir.AnyEvent, ...], str | None]:
     """Events for one statement, or a DBA002 message when the kind is not modelled."""
     lowering = LOWERINGS.get(kind)
     events = lowering(node, span, where) if lowering is not None else None
     if events is not None:
         return tuple(events), None
     if lowering is None and kind in UNDERSTOOD:
-        return (ir.Utility(span, kind, node),), None
+        return (ir.Utility(span, kind),), None
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind.removesuffix("Stmt"))
     return (), f"{words} statement is not modelled by the rules; it was not checked"
 
 
-def create_enum(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def create_enum(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE TYPE ... AS ENUM."""
     return [ir.CreateEnum(span, qname(strings(node.get("typeName"))), strings(node.get("vals")))]
 
 
-def alter_enum(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def alter_enum(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """ALTER TYPE ... ADD VALUE / RENAME VALUE."""
     return [
         ir.AlterEnum(
@@ -109,7 +109,7 @@ def setting_values(setting: Node) -> tuple[str, ...]:
     return tuple(values)
 
 
-def create_function(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def create_function(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE FUNCTION / PROCEDURE."""
     options = _def_elems(node)
     language = (options.get("language") or {}).get("String", {}).get("sval")
@@ -129,7 +129,7 @@ def create_function(node: Node, span: Span, where: Where) -> list[ir.Event]:
     ]
 
 
-def alter_function(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def alter_function(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """ALTER FUNCTION / PROCEDURE."""
     actions = _def_elems(node, "actions")
     security = actions.get("security")
@@ -146,11 +146,11 @@ def alter_function(node: Node, span: Span, where: Where) -> list[ir.Event]:
     ]
 
 
-def role_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def role_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE/ALTER ROLE|USER|GROUP with a PASSWORD option."""
     role = node.get("role")
     name = role if isinstance(role, str) else (role or {}).get("rolename", "")
-    events: list[ir.Event] = []
+    events: list[ir.AnyEvent] = []
     for option in node.get("options", []) or []:
         elem = option.get("DefElem", {})
         if elem.get("defname") == "password":
@@ -159,10 +159,10 @@ def role_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
             location = elem.get("arg_location", -1)
             here = Span.at(where.base + location, "word") if location and location >= 0 else span
             events.append(ir.RolePassword(here, name, password))
-    return events or [ir.Utility(span, "RoleStmt", node)]
+    return events or [ir.Utility(span, "RoleStmt")]
 
 
-def grant_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def grant_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """GRANT / REVOKE privileges on objects."""
     grantees = []
     for grantee in node.get("grantees", []) or []:
@@ -186,12 +186,12 @@ def grant_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     ]
 
 
-def set_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def set_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """SET / SET LOCAL / RESET."""
     kind = node.get("kind", "")
     name = node.get("name", "")
     if kind == "VAR_SET_MULTI":  # SET TRANSACTION ... / SET SESSION CHARACTERISTICS
-        return [ir.Utility(span, "VariableSetStmt", node)]
+        return [ir.Utility(span, "VariableSetStmt")]
     value = setting_values(node) if kind == "VAR_SET_VALUE" else None
     return [
         ir.SetParameter(span, name.lower() if name else "all", value, bool(node.get("is_local")))
@@ -212,7 +212,7 @@ _TRANSACTION_KINDS = {
 }
 
 
-def transaction_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def transaction_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """BEGIN / COMMIT / ROLLBACK / SAVEPOINT ..."""
     return [ir.Transaction(span, _TRANSACTION_KINDS.get(node.get("kind", ""), "other"))]
 
@@ -220,7 +220,7 @@ def transaction_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
 def data_change(kind: str) -> Lowering:
     """INSERT / UPDATE / DELETE / MERGE."""
 
-    def lower(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    def lower(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
         relation = node.get("relation")
         table = range_var(relation) if relation else None
         return [
@@ -237,14 +237,14 @@ def _is_query(node: Node) -> bool:
     return "valuesLists" not in select
 
 
-def copy_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def copy_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """COPY (FROM changes data; TO only reads)."""
     relation = node.get("relation")
     kind = "copy" if node.get("is_from") else "select"
     return [ir.DataChange(span, kind, range_var(relation) if relation else None)]
 
 
-def select_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def select_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """SELECT (SELECT INTO creates a table)."""
     into = node.get("intoClause")
     if into:
@@ -255,7 +255,7 @@ def select_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
     return [ir.DataChange(span, "select", None)]
 
 
-def create_table_as(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def create_table_as(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE TABLE AS / CREATE MATERIALIZED VIEW."""
     into = node.get("into", {})
     return [
@@ -270,7 +270,7 @@ def create_table_as(node: Node, span: Span, where: Where) -> list[ir.Event]:
     ]
 
 
-def view_stmt(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def view_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE VIEW."""
     return [
         ir.CreateView(
@@ -286,16 +286,16 @@ def created(
 ) -> Lowering:
     """A lowering for CREATE statements the replay tracks by name only."""
 
-    def lower(node: Node, span: Span, where: Where) -> list[ir.Event]:
+    def lower(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
         table = table_of(node) if table_of else None
         return [ir.CreateObject(span, kind, name_of(node), table, bool(node.get("if_not_exists")))]
 
     return lower
 
 
-def create_schema(node: Node, span: Span, where: Where) -> list[ir.Event]:
+def create_schema(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE SCHEMA, with the statements it contains."""
-    events: list[ir.Event] = [
+    events: list[ir.AnyEvent] = [
         ir.CreateObject(
             span,
             "schema",
@@ -334,7 +334,7 @@ def _trigger_name(node: Node) -> QName:
     return QName(None, node.get("trigname", ""))
 
 
-def alter_object_schema(node: Node, span: Span, where: Where) -> list[ir.Event] | None:
+def alter_object_schema(node: Node, span: Span, where: Where) -> list[ir.AnyEvent] | None:
     """ALTER ... SET SCHEMA: the replay cannot follow a relation into another schema."""
     if object_kind(node.get("objectType", "")) in (
         "table",
@@ -344,7 +344,7 @@ def alter_object_schema(node: Node, span: Span, where: Where) -> list[ir.Event] 
         "sequence",
     ):
         return None
-    return [ir.Utility(span, "AlterObjectSchemaStmt", node)]
+    return [ir.Utility(span, "AlterObjectSchemaStmt")]
 
 
 LOWERINGS: dict[str, Lowering] = {

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
+import msgspec
 
 from dbarch_lint import ir
 from dbarch_lint.ir import QName, Span
@@ -132,7 +132,7 @@ def _strip_locations(node: Any) -> Any:
 
 def normalized(node: Any) -> str:
     """A location-free canonical text of an expression, for comparing two expressions."""
-    return orjson.dumps(_strip_locations(node), option=orjson.OPT_SORT_KEYS).decode()
+    return msgspec.json.encode(_strip_locations(node), order="sorted").decode()
 
 
 # --- types, columns, constraints -----------------------------------------------------------
@@ -216,7 +216,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         check_columns=check_cols,
         not_null_columns=not_null,
         include=strings(node.get("including")),
-        expression=expr,
+        has_expression=expr is not None,
     )
 
 
@@ -231,9 +231,7 @@ def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
         if "Constraint" in c
     )
     if node.get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
-        constraints += (
-            ir.Constraint("default", None, (name,), span, True, expression=node["raw_default"]),
-        )
+        constraints += (ir.Constraint("default", None, (name,), span, True, has_expression=True),)
     return ir.ColumnDef(
         name=name,
         type=type_ref(type_node, where.base, span) if type_node else None,

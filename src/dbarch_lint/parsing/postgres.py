@@ -1,6 +1,6 @@
 """The PostgreSQL parser: libpg_query (through pglast) to IR statements.
 
-Speed matters, so the whole file goes through `parse_sql_json` once and is decoded with orjson;
+Speed matters, so the whole file goes through `parse_sql_json` once and is decoded with msgspec;
 only when that fails (a syntax error, psql meta-commands) is the file split into statements that
 are parsed one by one, so one bad statement never hides the others.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import orjson
+import msgspec
 from pglast import parser as pg
 
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
@@ -19,6 +19,7 @@ from dbarch_lint.parsing.pg_nodes import Where
 from dbarch_lint.parsing.splitting import lex, needs_lexing
 from dbarch_lint.source import SourceFile
 
+_JSON = msgspec.json.Decoder()
 _SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
 _LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
@@ -34,7 +35,7 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
             raise pg.ParseError("blanking changed byte offsets", 0)  # parse statement by statement
         raws = _parse_json(parse_text)
         statements = _lower_all(source, raws, 0, len(source.data), diagnostics, 0)
-    except (pg.ParseError, orjson.JSONDecodeError):
+    except (pg.ParseError, msgspec.DecodeError, RecursionError):
         lexed = lexed or lex(text)
         statements = []
         for start, end in lexed.statements:
@@ -49,7 +50,7 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
                 diagnostics.append(_syntax_error(source, error, start, chunk))
                 statements.append(_unparsed(source, byte_start, limit, len(statements)))
                 continue
-            except (orjson.JSONDecodeError, RecursionError):
+            except (msgspec.DecodeError, RecursionError):
                 diagnostics.append(_too_deep(source, byte_start, chunk))
                 statements.append(_unparsed(source, byte_start, limit, len(statements)))
                 continue
@@ -61,7 +62,7 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
 
 
 def _parse_json(text: str) -> list[dict[str, Any]]:
-    stmts: list[dict[str, Any]] = orjson.loads(pg.parse_sql_json(text)).get("stmts", [])
+    stmts: list[dict[str, Any]] = _JSON.decode(pg.parse_sql_json(text)).get("stmts", [])
     return stmts
 
 
@@ -89,7 +90,7 @@ def _lower_all(
             events, problem = (), "Statement is nested too deeply to analyse; it was not checked"
         if problem is not None:
             diagnostics.append(Diagnostic("DBA002", problem, span))
-        statements.append(Statement(first_index + len(statements), span, node_kind, events, node))
+        statements.append(Statement(first_index + len(statements), span, node_kind, events))
     return statements
 
 
