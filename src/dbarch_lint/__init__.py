@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dbarch_lint.hookspecs import hookimpl
-
 __version__ = "0.1.0"
 __all__ = ["Finding", "LintResult", "Severity", "__version__", "hookimpl", "lint_paths", "lint_sql"]
 
 if TYPE_CHECKING:
     from dbarch_lint.findings import Finding, LintResult, Severity
+    from dbarch_lint.hookspecs import hookimpl
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so `import dbarch_lint` stays cheap for the command line and plugins.
+    if name == "hookimpl":
+        from dbarch_lint.hookspecs import hookimpl
+
+        return hookimpl
     if name in ("lint_paths", "lint_sql"):
         from dbarch_lint import api
 

@@ -6,26 +6,55 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbarch_lint import config as cfg
 from dbarch_lint import discovery
-from dbarch_lint.context import Settings
-from dbarch_lint.engine import RunConfig, lint
+from dbarch_lint.cache import Cache, environment_fingerprint
 from dbarch_lint.findings import Finding, LintResult
-from dbarch_lint.plugins import PluginHost
+
+if TYPE_CHECKING:
+    from dbarch_lint.plugins import PluginHost
+
+# The engine, the parser and the plugins load on first use: a run answered from the report cache
+# needs none of them.
 
 
 @dataclass(slots=True)
 class Run:
-    """A prepared run: the resolved config, the plugins, and the files in replay order."""
+    """A prepared run: the resolved config and the files read (by shown path); the plugins and
+    the replay order come on first use, so a run answered from the cache never loads them."""
 
     config: cfg.Config
-    host: PluginHost
-    inputs: list[discovery.Input]
-    targets: set[str]
+    files: dict[str, discovery.Input]  # by shown path
+    history: set[str]  # shown paths the configured `migrations` name
+    targets: set[str]  # shown paths to report on
     errors: list[str] = field(default_factory=list)
     cwd: str = "."
+    autoload_plugins: bool = True
+    _host: PluginHost | None = None
+    _inputs: list[discovery.Input] | None = None
+
+    @property
+    def host(self) -> PluginHost:
+        """The plugins (loaded on first use)."""
+        if self._host is None:
+            from dbarch_lint.plugins import PluginHost
+
+            self._host = PluginHost(self.config.plugins, autoload=self.autoload_plugins)
+        return self._host
+
+    @property
+    def inputs(self) -> list[discovery.Input]:
+        """Every file in replay order: the history in runner order, then the targets outside it
+        (an editor's unsaved buffer, a new migration not yet matched by `migrations`)."""
+        if self._inputs is None:
+            runner = self.config.runner
+            ordered = _order(self.host, list(self.history), runner) + _order(
+                self.host, list(self.targets - self.history), runner
+            )
+            self._inputs = [self.files[path] for path in ordered]
+        return self._inputs
 
 
 def prepare(
@@ -38,7 +67,6 @@ def prepare(
 ) -> Run:
     """Discover the history and the targets for `paths` under `config`."""
     cwd = os.path.abspath(cwd or os.getcwd())
-    host = PluginHost(config.plugins, autoload=autoload_plugins)
     excluded = [_from_root(p, config.root, cwd) for p in [*config.exclude, *config.extend_exclude]]
     errors: list[str] = []
     if paths:
@@ -59,21 +87,14 @@ def prepare(
     shown = {f: _shown(f, cwd, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
-    # The history in runner order, then the targets outside it (an editor's unsaved buffer, a
-    # new migration not yet matched by `migrations`), also in runner order.
-    ordered = _order(host, list(history), config.runner) + _order(
-        host, list(target_paths - history), config.runner
-    )
     by_shown = {v: k for k, v in shown.items()}
-    inputs = []
-    for path in ordered:
+    read = {}
+    for path in sorted(by_shown):
         fs_path = by_shown[path]
-        inputs.append(
-            discovery.read(
-                path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin
-            )
+        read[path] = discovery.read(
+            path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin
         )
-    return Run(config, host, inputs, target_paths, errors, cwd)
+    return Run(config, read, history, target_paths, errors, cwd, autoload_plugins)
 
 
 def _order(host: PluginHost, paths: list[str], runner: str) -> list[str]:
@@ -94,8 +115,33 @@ def _from_root(pattern: str, root: str, cwd: str) -> str:
     return pattern if prefix in (".", "") or os.path.isabs(pattern) else f"{prefix}/{pattern}"
 
 
-def execute(run: Run) -> LintResult:
-    """Lint a prepared run."""
+def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
+    """The cache key of a run's report: a hash of everything the report depends on (every file
+    by path, role and content; the configuration; the code; the installed packages)."""
+    settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
+    files = [
+        (path, item.fs_path is None, path in run.history, path in run.targets, item.digest)
+        + ((item.problem.message,) if item.problem else ())
+        for path, item in sorted(run.files.items())
+    ]
+    parts = [
+        "report 1",
+        cache.code,
+        environment_fingerprint(run.config.plugins if run.autoload_plugins else ["-"]),
+        repr(sorted(settings.items())),
+        run.cwd,
+        repr(list(presentation)),
+        repr(files),
+        repr(run.errors),
+    ]
+    return discovery.digest("\n".join(parts).encode("utf-8"))
+
+
+def execute(run: Run, cache: Cache | None = None) -> LintResult:
+    """Lint a prepared run (parses found in `cache` are reused, new ones stored there)."""
+    from dbarch_lint.context import Settings
+    from dbarch_lint.engine import RunConfig, lint
+
     rules = run.host.rules()
     config = run.config
     prefixes = tuple(
@@ -112,6 +158,8 @@ def execute(run: Run) -> LintResult:
         settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
         plugin_prefixes=prefixes,
         external=tuple(code.upper() for code in config.external),
+        jobs=config.jobs or os.cpu_count() or 1,
+        cache=cache,
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")

@@ -11,11 +11,13 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbarch_lint.errors import UsageError
 from dbarch_lint.findings import Severity
-from dbarch_lint.rule import Rule
+
+if TYPE_CHECKING:
+    from dbarch_lint.rule import Rule
 
 FORMATS_BUILTIN = ("text", "json", "sarif", "github", "gcc", "gitlab")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -29,8 +31,8 @@ class Config:
     """Every setting, with its default. Field names are the config keys with `_` for `-`.
 
     Keys of INTERFACE.md that later work brings (`runner` beyond plain, `assume-in-transaction`,
-    `diff-base`, `baseline`, `jobs`, `cache`, `per-file-dialect`) are not accepted yet: a key
-    that does nothing would only mislead.
+    `diff-base`, `baseline`, `per-file-dialect`) are not accepted yet: a key that does nothing
+    would only mislead.
     """
 
     format: str = "text"
@@ -44,6 +46,8 @@ class Config:
     runner: str = "auto"
     show_source: bool = False
     no_color: bool = False
+    jobs: int | None = None  # worker processes for parsing; None: one per core
+    cache: bool = True
     migrations: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)
@@ -135,6 +139,8 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
             raise UsageError(
                 f"{where}: encoding = {value!r} is not an encoding Python knows"
             ) from None
+    if key == "jobs" and value < 1:
+        raise UsageError(f"{where}: jobs = {value} must be at least 1")
     if key == "pg-version" and value not in PG_VERSIONS:
         raise UsageError(f"{where}: pg-version = {value} is not supported (use 10 to 18)")
     if key == "severity":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import glob
+import hashlib
 import os
 import re
 import subprocess
@@ -12,6 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbarch_lint.ir import Diagnostic, Span
+
+
+def digest(data: bytes) -> str:
+    """The content hash of a file (what the cache keys a parse on)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
 
 STDIN = "-"
 _DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
@@ -37,6 +44,7 @@ class Input:
     problem: Diagnostic | None = None  # DBA004 when unreadable
     position_text: str = ""  # what positions of `problem` refer to, when there is no `text`
     down: bool = False  # a down migration: linted, never replayed
+    digest: str = ""  # hash of the bytes read (the cache's key for the file)
 
 
 def display_path(path: str, cwd: str) -> str:
@@ -146,6 +154,7 @@ def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | Non
     item = Input(path, fs_path, down=is_down(path))
     if fs_path is None and not isinstance(stdin, bytes):
         item.text = (stdin or "").lstrip("\ufeff")
+        item.digest = digest(item.text.encode("utf-8"))
         return item
     try:
         data = stdin if isinstance(stdin, bytes) else Path(str(fs_path)).read_bytes()
@@ -153,6 +162,7 @@ def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | Non
         reason = error.strerror or str(error)
         item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
         return item
+    item.digest = digest(data)
     if b"\x00" in data[:8192]:
         item.problem = Diagnostic(
             "DBA004", "File is binary (it contains NUL bytes), not SQL text", Span(0, 0)

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbarch_lint import __version__
+from dbarch_lint.cache import Cache
 from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
 from dbarch_lint.discovery import Input, glob_matches, up_migration_path
 from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Diagnostic, ParsedFile, Span, Statement
-from dbarch_lint.parsing.postgres import parse_postgres
+from dbarch_lint.parse_stage import parse_inputs
 from dbarch_lint.rule import Rule, SchemaRule, StatementRule
 from dbarch_lint.schema import Origin, Schema
 from dbarch_lint.source import SourceFile, extent_end
@@ -36,6 +37,8 @@ class RunConfig:
     settings: Settings = field(default_factory=Settings)
     plugin_prefixes: tuple[str, ...] = ()
     external: tuple[str, ...] = ()  # other tools' codes that look like ours
+    jobs: int = 1  # worker processes for parsing
+    cache: Cache | None = None
 
 
 @dataclass(slots=True)
@@ -53,7 +56,8 @@ def lint(
     inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]], run: RunConfig
 ) -> LintResult:
     """Lint `inputs` (the whole history, in replay order); report on files in `targets`."""
-    files = [_parse(i, item, item.path in targets) for i, item in enumerate(inputs)]
+    parsed = parse_inputs(inputs, run.jobs, run.cache)
+    files = [_file(i, item, parsed[i], item.path in targets) for i, item in enumerate(inputs)]
     _link_down_migrations(files)
     active = [r(run.rule_options.get(r.code)) for r in rules if r.code in run.enabled]
     reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
@@ -112,11 +116,12 @@ def lint(
     )
 
 
-def replay(inputs: Sequence[Input]) -> Schema:
+def replay(inputs: Sequence[Input], jobs: int = 1, cache: Cache | None = None) -> Schema:
     """The schema after replaying `inputs` (down migrations and sections excluded)."""
     schema = Schema()
+    parsed = parse_inputs(inputs, jobs, cache)
     for index, item in enumerate(inputs):
-        file = _parse(index, item, target=False)
+        file = _file(index, item, parsed[index], target=False)
         if file.input.down:
             continue
         for statement in file.parsed.statements:
@@ -126,13 +131,8 @@ def replay(inputs: Sequence[Input]) -> Schema:
     return schema
 
 
-def _parse(index: int, item: Input, target: bool) -> _File:
-    if item.text is None:
-        source = SourceFile(item.path, item.position_text)
-        parsed = ParsedFile((), (item.problem,) if item.problem else (), ())
-    else:
-        source = SourceFile(item.path, item.text)
-        parsed = parse_postgres(source)
+def _file(index: int, item: Input, parsed: ParsedFile, target: bool) -> _File:
+    source = SourceFile(item.path, item.position_text if item.text is None else item.text)
     match = _MIGRATE_DOWN.search(source.data)
     down_offset = match.start() if match else len(source.data) + 1
     return _File(index, item, source, parsed, target, index, down_offset)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from dbarch_lint.ir import quote_ident
+from dbarch_lint.reporting import to_json
 from dbarch_lint.schema import Schema, Table
 
 
 def schema_json(schema: Schema) -> str:
     """Every live table with its columns, constraints and indexes, sorted by name."""
     tables = [_table(t) for t in sorted(schema.tables.values(), key=lambda t: str(t.name))]
-    return json.dumps({"version": 1, "tables": tables}, indent=2, ensure_ascii=False) + "\n"
+    return to_json({"version": 1, "tables": tables})
 
 
 def _table(table: Table) -> dict[str, Any]:

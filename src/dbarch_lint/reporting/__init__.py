@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
+
+import msgspec
 
 from dbarch_lint.findings import LintResult
 
@@ -26,3 +28,8 @@ class Reporter:
     def render(self, result: LintResult, options: ReporterOptions) -> str:
         """Return the whole report text (ending in a newline when not empty)."""
         raise NotImplementedError
+
+
+def to_json(document: Any) -> str:
+    """Indented JSON (2 spaces, UTF-8 kept), ending in a newline: what every JSON format prints."""
+    return msgspec.json.format(msgspec.json.encode(document), indent=2).decode() + "\n"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any, ClassVar
 
 from dbarch_lint.findings import LintResult, Severity
-from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 from dbarch_lint.reporting.github import last_line
 from dbarch_lint.reporting.sarif import stable_keys
 
@@ -36,4 +35,4 @@ class GitlabReporter(Reporter):
                     },
                 }
             )
-        return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
+        return to_json(issues)

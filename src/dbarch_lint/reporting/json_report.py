@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from dbarch_lint.findings import Finding, Fix, LintResult, Severity
-from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 
 FORMAT_VERSION = 1
 
@@ -29,7 +28,7 @@ class JsonReporter(Reporter):
                 "by_severity": {s.value: result.count(s) for s in _BY_RANK},
             },
         }
-        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+        return to_json(document)
 
 
 _BY_RANK = (Severity.ERROR, Severity.WARNING, Severity.INFO)

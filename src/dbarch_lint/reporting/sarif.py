@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from dbarch_lint.findings import Finding, LintResult, Location, RuleInfo, Severity
-from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://dbarch-lint.readthedocs.io/en/latest/"
@@ -84,7 +83,7 @@ class SarifReporter(Reporter):
                 }
             ],
         }
-        return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+        return to_json(log)
 
 
 def _descriptor(info: RuleInfo) -> JSON:

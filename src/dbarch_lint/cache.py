@@ -1,0 +1,197 @@
+"""The on-disk cache in `.dbarch-lint-cache/` (INTERFACE.md, "Cache").
+
+Two kinds of entry, both found by a hash of what they depend on, so a stale entry is never read:
+
+- a parsed file (its `ParsedFile`, as msgpack) under the hash of the file's bytes, in a folder
+  named after the code that parsed it;
+- a report (the rendered output and the exit code of a whole run) under the hash of everything
+  the run depends on: every input (path, role, content), the configuration, the presentation
+  options, the working directory, the tool's code and the installed packages. A later file can
+  change an earlier file's findings, so findings are never cached file by file.
+
+Entries are written atomically and a cache that cannot be written is simply not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import sys
+from collections.abc import Iterable
+
+import msgspec
+
+from dbarch_lint import __version__
+from dbarch_lint.discovery import digest
+from dbarch_lint.ir import ParsedFile
+
+CACHE_DIR = ".dbarch-lint-cache"
+MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
+_PARSED = msgspec.msgpack.Decoder(ParsedFile)
+_ENCODER = msgspec.msgpack.Encoder()
+
+
+class CachedReport(msgspec.Struct, frozen=True):
+    """What a run printed and how it exited."""
+
+    report: str
+    exit_code: int
+
+
+_REPORT = msgspec.msgpack.Decoder(CachedReport)
+
+
+def code_fingerprint() -> str:
+    """A hash of this tool's code (every module, by size and mtime, so an edited checkout counts)
+    and of the libraries and Python that shape what it computes."""
+    parts = [__version__, sys.version]
+    for library in ("pglast", "msgspec"):  # their files change when they are reinstalled
+        spec = importlib.util.find_spec(library)
+        origin = spec.origin if spec else None
+        if origin:
+            stat = os.stat(origin)
+            parts.append(f"{origin}:{stat.st_size}:{stat.st_mtime_ns}")
+    for package in ("dbarch_lint", "dbarch_lint.rules"):
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            for directory, subdirs, names in os.walk(location):
+                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+                for name in sorted(n for n in names if n.endswith(".py")):
+                    stat = os.stat(os.path.join(directory, name))
+                    parts.append(f"{directory}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return digest("\n".join(parts).encode())
+
+
+def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
+    """A hash that changes when packages are installed or removed (every import directory's
+    mtime) or when a plugin module named in the configuration is edited."""
+    parts = []
+    for entry in sys.path:
+        try:
+            parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            continue
+    for module in plugin_modules:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec else None
+        if origin and os.path.exists(origin):
+            stat = os.stat(origin)
+            parts.append(f"{module}:{origin}:{stat.st_size}:{stat.st_mtime_ns}")
+        else:
+            parts.append(f"{module}:missing")
+    return digest("\n".join(parts).encode())
+
+
+class Cache:
+    """The cache folder of one project (created on first write, with its own `.gitignore`)."""
+
+    def __init__(self, root: str) -> None:
+        self.directory = os.path.join(root, CACHE_DIR)
+        self._code: str | None = None
+
+    @property
+    def code(self) -> str:
+        """The fingerprint of the code (computed once per run)."""
+        if self._code is None:
+            self._code = code_fingerprint()
+        return self._code
+
+    def parsed_path(self, content: str) -> str:
+        """Where the parse of a file with this content hash lives."""
+        return os.path.join(self.directory, "parsed", self.code, content)
+
+    def get_parsed(self, content: str) -> ParsedFile | None:
+        """The cached parse of a file with this content hash, if any."""
+        data = _read(self.parsed_path(content))
+        if data is None:
+            return None
+        try:
+            return _PARSED.decode(data)
+        except msgspec.DecodeError:
+            return None
+
+    def put_parsed(self, content: str, encoded: bytes) -> None:
+        """Store a parse (`encoded` with `encode_parsed`)."""
+        folder = os.path.dirname(self.parsed_path(content))
+        if not os.path.isdir(folder):
+            self._prepare()
+            _remove_siblings(folder)  # parses by older code are dead weight
+        _write(self.parsed_path(content), encoded)
+
+    def get_report(self, key: str) -> CachedReport | None:
+        """The cached report of a run with this key, if any."""
+        data = _read(os.path.join(self.directory, "reports", key))
+        if data is None:
+            return None
+        try:
+            return _REPORT.decode(data)
+        except msgspec.DecodeError:
+            return None
+
+    def put_report(self, key: str, report: CachedReport) -> None:
+        """Store a run's report, keeping the `MAX_REPORTS` most recent."""
+        self._prepare()
+        folder = os.path.join(self.directory, "reports")
+        _write(os.path.join(folder, key), _ENCODER.encode(report))
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.stat().st_mtime_ns)
+            for entry in entries[:-MAX_REPORTS]:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+    def _prepare(self) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            ignore = os.path.join(self.directory, ".gitignore")
+            if not os.path.exists(ignore):
+                _write(ignore, b"# Created by dbarch-lint.\n*\n")
+        except OSError:
+            pass
+
+
+def encode_parsed(parsed: ParsedFile) -> bytes:
+    """A parse as cache bytes (also how worker processes hand parses back)."""
+    return _ENCODER.encode(parsed)
+
+
+def decode_parsed(data: bytes) -> ParsedFile:
+    """The inverse of `encode_parsed`."""
+    return _PARSED.decode(data)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _write(path: str, data: bytes) -> None:
+    """Write atomically (a concurrent run never reads half an entry); failures are ignored."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def _remove_siblings(folder: str) -> None:
+    import shutil
+
+    parent = os.path.dirname(folder)
+    try:
+        for entry in os.scandir(parent):
+            if entry.is_dir() and entry.path != folder:
+                shutil.rmtree(entry.path, ignore_errors=True)
+    except OSError:
+        pass
