@@ -1,5 +1,5 @@
 """`python -m dbarch_lint` runs the command line."""
 
-from dbarch_lint.cli import main
+from dbarch_lint.cli import run
 
-main()
+run()

@@ -67,7 +67,9 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
     """A hash that changes when packages are installed or removed (every import directory's
     mtime) or when a plugin module named in the configuration is edited."""
     parts = []
-    for entry in sys.path:
+    # sys.path[0] is the script's folder or the working directory: not where packages live, and
+    # its mtime changes with every file created there.
+    for entry in sys.path[0 if sys.flags.safe_path else 1 :]:
         try:
             parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
         except OSError:

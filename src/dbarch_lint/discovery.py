@@ -10,7 +10,6 @@ import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from dbarch_lint.ir import Diagnostic, Span
 
@@ -56,7 +55,7 @@ def display_path(path: str, cwd: str) -> str:
         relative = absolute
     if relative.startswith(".."):
         relative = os.path.normpath(path) if not os.path.isabs(path) else absolute
-    return Path(relative).as_posix()
+    return relative.replace(os.sep, "/")
 
 
 def expand(
@@ -157,7 +156,11 @@ def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | Non
         item.digest = digest(item.text.encode("utf-8"))
         return item
     try:
-        data = stdin if isinstance(stdin, bytes) else Path(str(fs_path)).read_bytes()
+        if isinstance(stdin, bytes):
+            data = stdin
+        else:
+            with open(str(fs_path), "rb") as handle:
+                data = handle.read()
     except OSError as error:
         reason = error.strerror or str(error)
         item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))

@@ -1,0 +1,155 @@
+"""The cache (parses by content, reports by the whole run) and parallel parsing (`-j`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dbarch_lint import cache as cache_module
+from dbarch_lint import discovery, parse_stage
+from dbarch_lint.cache import CACHE_DIR, Cache
+from dbarch_lint.cli import main
+from tests.conftest import ROOT
+
+PARENT = (
+    "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY, "
+    "CONSTRAINT customers_pkey PRIMARY KEY (id));\n"
+)
+CHILD = (
+    "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY, customer_id bigint NOT NULL, "
+    "CONSTRAINT orders_pkey PRIMARY KEY (id), CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
+    "(customer_id) REFERENCES customers (id) ON DELETE CASCADE);\n"
+)
+INDEX = "CREATE INDEX orders_customer_id_idx ON orders (customer_id);\n"
+
+
+@pytest.fixture
+def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "0001_customers.sql").write_text(PARENT)
+    (tmp_path / "0002_orders.sql").write_text(CHILD)
+    (tmp_path / "0003_later.sql").write_text("SELECT 1;\n")
+    return tmp_path
+
+
+def check(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["check", "--format", "json", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout
+
+
+def test_a_warm_run_prints_what_the_cold_run_printed(history: Path) -> None:
+    cold = check(".")
+    assert cold[0] == 1 and "DBA301" in cold[1]
+    assert (history / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert os.listdir(history / CACHE_DIR / "reports")
+    assert check(".") == cold
+    assert check(".", "--no-cache") == cold
+
+
+def test_a_later_file_changes_an_earlier_files_findings(history: Path) -> None:
+    assert "DBA301" in check(".")[1]
+    (history / "0003_later.sql").write_text(INDEX)  # the foreign key is indexed later on
+    code, out = check(".")
+    assert "DBA301" not in out and code == 0
+
+
+def test_configuration_and_presentation_are_part_of_the_key(history: Path) -> None:
+    assert "DBA301" in check(".")[1]
+    assert "DBA301" not in check(".", "--ignore", "DBA301")[1]
+    (history / "dbarch-lint.toml").write_text('ignore = ["DBA301"]\n')
+    assert "DBA301" not in check(".")[1]
+    (history / "dbarch-lint.toml").write_text("")
+    text = CliRunner().invoke(main, ["check", "."]).stdout
+    assert "DBA301" in text and not text.lstrip().startswith("{")
+
+
+def test_no_cache_writes_nothing(history: Path) -> None:
+    check(".", "--no-cache")
+    (history / "dbarch-lint.toml").write_text("cache = false\n")
+    check(".")
+    assert not (history / CACHE_DIR).exists()
+
+
+def test_a_damaged_cache_is_ignored(history: Path) -> None:
+    cold = check(".")
+    for directory, _, names in os.walk(history / CACHE_DIR):
+        for name in names:
+            if name != ".gitignore":
+                Path(directory, name).write_bytes(b"\xff\x00 not msgpack")
+    assert check(".") == cold
+    assert check(".", "-j", "1") == cold
+
+
+def test_parses_come_from_the_cache(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs = [discovery.read(p.name, str(p), "utf-8") for p in sorted(history.glob("*.sql"))]
+    cache = Cache(str(history))
+    first = parse_stage.parse_inputs(inputs, 1, cache)
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("parsed although cached")
+
+    monkeypatch.setattr(parse_stage, "parse_postgres", no_parsing)
+    assert parse_stage.parse_inputs(inputs, 1, cache) == first
+    # Changed code is a different cache: the old parses are not used.
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "other")
+    with pytest.raises(AssertionError, match="parsed although cached"):
+        parse_stage.parse_inputs(inputs, 1, Cache(str(history)))
+
+
+def test_parallel_parsing_gives_the_same_report() -> None:
+    """-j 2 on the real corpus (or the bundled examples) prints what -j 1 prints."""
+    corpus = ROOT.parent / "shared" / "corpus" / "lemmy"
+    target = corpus if corpus.is_dir() else ROOT / "docs" / "examples"
+    runs = [
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dbarch_lint",
+                "check",
+                "--no-cache",
+                "--format",
+                "json",
+                "-j",
+                jobs,
+                str(target),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+        for jobs in ("1", "2")
+    ]
+    assert runs[0].returncode in (0, 1), runs[0].stderr
+    assert runs[0].stdout == runs[1].stdout and runs[0].returncode == runs[1].returncode
+    assert '"findings": [' in runs[0].stdout
+
+
+def test_worker_parses_fill_the_cache(tmp_path: Path) -> None:
+    files = []
+    for n in range(6):
+        path = tmp_path / f"{n:04}.sql"
+        path.write_text(f"CREATE TABLE t{n} (id serial PRIMARY KEY);\n")
+        files.append(discovery.read(path.name, str(path), "utf-8"))
+    cache = Cache(str(tmp_path))
+    parallel = parse_stage.parse_inputs(files, 2, cache)
+    assert parallel == parse_stage.parse_inputs(files, 1, None)
+    assert all(
+        cache.get_parsed(item.digest) == parsed
+        for item, parsed in zip(files, parallel, strict=True)
+    )
+
+
+@pytest.mark.parametrize("setting", ["jobs = 0", 'jobs = "many"', 'cache = "yes"'])
+def test_bad_jobs_and_cache_settings_are_usage_errors(history: Path, setting: str) -> None:
+    (history / "dbarch-lint.toml").write_text(setting + "\n")
+    result = CliRunner().invoke(main, ["check", "."])
+    assert result.exit_code == 2
+    assert setting.split(" ")[0] in result.stderr
