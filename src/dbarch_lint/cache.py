@@ -19,6 +19,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterable
+from typing import Any, TypeVar, cast
 
 import msgspec
 
@@ -27,8 +28,8 @@ from dbarch_lint.discovery import digest
 from dbarch_lint.ir import ParsedFile
 
 CACHE_DIR = ".dbarch-lint-cache"
+T = TypeVar("T")
 MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
-_PARSED = msgspec.msgpack.Decoder(ParsedFile)
 _ENCODER = msgspec.msgpack.Encoder()
 
 
@@ -39,7 +40,15 @@ class CachedReport(msgspec.Struct, frozen=True):
     exit_code: int
 
 
-_REPORT = msgspec.msgpack.Decoder(CachedReport)
+_DECODERS: dict[type, msgspec.msgpack.Decoder[Any]] = {}
+
+
+def _decode(kind: type[T], data: bytes) -> T:
+    """Decode msgpack into `kind` (decoders are made on first use: the IR's takes milliseconds)."""
+    decoder = _DECODERS.get(kind)
+    if decoder is None:
+        decoder = _DECODERS[kind] = msgspec.msgpack.Decoder(kind)
+    return cast(T, decoder.decode(data))
 
 
 def code_fingerprint() -> str:
@@ -112,7 +121,7 @@ class Cache:
         if data is None:
             return None
         try:
-            return _PARSED.decode(data)
+            return _decode(ParsedFile, data)
         except msgspec.DecodeError:
             return None
 
@@ -130,7 +139,7 @@ class Cache:
         if data is None:
             return None
         try:
-            return _REPORT.decode(data)
+            return _decode(CachedReport, data)
         except msgspec.DecodeError:
             return None
 
@@ -163,7 +172,7 @@ def encode_parsed(parsed: ParsedFile) -> bytes:
 
 def decode_parsed(data: bytes) -> ParsedFile:
     """The inverse of `encode_parsed`."""
-    return _PARSED.decode(data)
+    return _decode(ParsedFile, data)
 
 
 def _read(path: str) -> bytes | None:

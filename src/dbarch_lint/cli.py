@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -191,6 +190,7 @@ def _describe(run: Any) -> None:
 def rules(format_: str, quiet: bool, verbose: bool) -> None:
     """List every rule: code, name, family, default on/off, severity, fixable."""
     from dbarch_lint.plugins import PluginHost
+    from dbarch_lint.reporting import to_json
 
     try:
         infos = [
@@ -214,7 +214,7 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
             }
             for i in infos
         ]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(to_json(rows), nl=False)
         return
     for i in infos:
         state = "on " if i.enabled_by_default else "off"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import glob
-import hashlib
 import os
 import re
 import subprocess
@@ -13,10 +12,15 @@ from dataclasses import dataclass
 
 from dbarch_lint.ir import Diagnostic, Span
 
+try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover (other Pythons)
+    from hashlib import blake2b
+
 
 def digest(data: bytes) -> str:
     """The content hash of a file (what the cache keys a parse on)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 STDIN = "-"

@@ -8,7 +8,6 @@ a process pool.
 from __future__ import annotations
 
 import functools
-import multiprocessing
 from collections.abc import Sequence
 
 from dbarch_lint.cache import Cache, decode_parsed, encode_parsed
@@ -36,6 +35,8 @@ def parse_inputs(inputs: Sequence[Input], jobs: int, cache: Cache | None) -> lis
         else:
             tasks.append((index, item.path, item.text, item.digest))
     if jobs > 1 and len(tasks) > 1:
+        import multiprocessing
+
         context = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
