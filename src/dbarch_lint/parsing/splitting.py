@@ -37,7 +37,9 @@ class Lexed:
 
 def lex(text: str) -> Lexed:
     """Split `text` into statement chunks, blanking psql meta-commands and COPY data."""
-    out = list(text) if ("\\" in text) else None
+    # (start, end, replacement) of each blanked range, in order; only a text with a backslash
+    # (a psql command) is blanked at all.
+    blanks: list[tuple[int, int, str]] | None = [] if "\\" in text else None
     statements: list[tuple[int, int]] = []
     comments: list[tuple[int, int]] = []
     start = 0
@@ -63,7 +65,7 @@ def lex(text: str) -> Lexed:
             statements.append((start, begin))
             start = pos
             if _COPY_FROM_STDIN.match(text, statements[-1][0], statements[-1][1]):
-                pos = _blank_copy_data(text, pos, out)
+                pos = _skip_copy_data(text, pos, blanks)
                 start = pos
         elif tok == "'" or tok in ("e'", "E'"):
             if tok != "'" and begin > 0 and _is_ident_char(text[begin - 1]):
@@ -86,18 +88,30 @@ def lex(text: str) -> Lexed:
         else:  # "\\"
             end = text.find("\n", begin)
             end = n if end == -1 else end
-            if out is not None:
-                sends = _QUERY_SENDING_META.match(text, begin) is not None
-                out[begin:end] = [" "] * (end - begin)
-                if sends:
-                    out[begin] = ";"
+            if blanks is not None:
+                if _QUERY_SENDING_META.match(text, begin) is not None:
+                    blanks.append((begin, end, ";" + " " * (end - begin - 1)))
                     statements.append((start, begin))
                     start = begin + 1
+                else:
+                    blanks.append((begin, end, " " * (end - begin)))
             pos = end
     if text[start:].strip():
         statements.append((start, n))
-    blanked = "".join(out) if out is not None else text
-    return Lexed(blanked, tuple(statements), tuple(comments))
+    return Lexed(_blanked(text, blanks), tuple(statements), tuple(comments))
+
+
+def _blanked(text: str, blanks: list[tuple[int, int, str]] | None) -> str:
+    if not blanks:
+        return text
+    pieces = []
+    done = 0
+    for start, end, replacement in blanks:
+        pieces.append(text[done:start])
+        pieces.append(replacement)
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _is_ident_char(char: str) -> bool:
@@ -120,7 +134,7 @@ def _comment_end(text: str, pos: int) -> int:
     return pos
 
 
-def _blank_copy_data(text: str, pos: int, out: list[str] | None) -> int:
+def _skip_copy_data(text: str, pos: int, blanks: list[tuple[int, int, str]] | None) -> int:
     """Skip the data lines after `COPY ... FROM stdin;`, up to and including `\\.`."""
     line_end = text.find("\n", pos)
     if line_end == -1:
@@ -128,10 +142,8 @@ def _blank_copy_data(text: str, pos: int, out: list[str] | None) -> int:
     data_start = line_end + 1
     match = re.compile(r"^\\\.[ \t\r]*$", re.M).search(text, data_start)
     end = len(text) if match is None else match.end()
-    if out is not None:
-        for i in range(data_start, end):
-            if out[i] != "\n":
-                out[i] = " "
+    if blanks is not None:
+        blanks.append((data_start, end, re.sub(r"[^\n]", " ", text[data_start:end])))
     return end
 
 
