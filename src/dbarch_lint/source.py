@@ -26,19 +26,13 @@ class SourceFile:
     path: str  # as reported: relative POSIX path, or the stdin name
     text: str
     _data: bytes = field(init=False, repr=False)
-    _line_starts: list[int] = field(init=False, repr=False)
     _ascii: bool = field(init=False, repr=False)
+    # Built on the first position asked for: many files never need one.
+    _line_starts: list[int] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self._data = self.text.encode("utf-8")
         self._ascii = len(self._data) == len(self.text)
-        starts = [0]
-        find = self._data.find
-        pos = find(b"\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find(b"\n", pos + 1)
-        self._line_starts = starts
 
     @property
     def data(self) -> bytes:
@@ -54,8 +48,9 @@ class SourceFile:
     def position(self, offset: int) -> Position:
         """The 1-based line/column of a byte offset (clamped into the file)."""
         offset = max(0, min(offset, len(self._data)))
-        index = bisect.bisect_right(self._line_starts, offset) - 1
-        start = self._line_starts[index]
+        line_starts = self._lines()
+        index = bisect.bisect_right(line_starts, offset) - 1
+        start = line_starts[index]
         if self._ascii:
             column = offset - start
         else:
@@ -64,7 +59,18 @@ class SourceFile:
 
     def line_of(self, offset: int) -> int:
         """The 1-based line number of a byte offset."""
-        return bisect.bisect_right(self._line_starts, offset)
+        return bisect.bisect_right(self._lines(), offset)
+
+    def _lines(self) -> list[int]:
+        """The byte offset where each line starts."""
+        if self._line_starts is None:
+            starts = [0]
+            offset = 0
+            for line in self._data.split(b"\n")[:-1]:  # faster than a loop of find()
+                offset += len(line) + 1
+                starts.append(offset)
+            self._line_starts = starts
+        return self._line_starts
 
 
 # One SQL token in UTF-8 bytes: whitespace and comments, literals (with their E/B/X/N/U&

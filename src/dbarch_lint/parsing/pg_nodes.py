@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -19,17 +19,33 @@ from dbarch_lint.source import extent_end
 Node = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Where:
-    """Where the statement being lowered sits: node locations are relative to `base`."""
+    """Where the statement being lowered sits: node locations are relative to `base`.
+
+    `end` is where libpg_query says the statement ends (before its `;`).
+    """
 
     base: int
     data: bytes
+    end: int
 
     def has_on_delete(self, span: Span) -> bool:
         """Whether the clause at `span` spells out an ON DELETE action."""
-        end = extent_end(self.data, span.start, "clause")
-        return _ON_DELETE.search(self.data, span.start, end) is not None
+        data, start, statement_end = self.data, span.start, self.end
+        # Speed: finding the clause's end tokenizes it in Python, and most foreign keys have no
+        # ON DELETE. When the statement is followed by `;` or the end of the file, the clause
+        # ends within it, so if the words are not in the rest of the statement they are not in
+        # the clause either. (The words cannot end where a token goes on: the search finds the
+        # same matches with the statement's end as with the clause's.)
+        if (
+            start <= statement_end
+            and data[statement_end : statement_end + 1] in (b";", b"")
+            and _ON_DELETE.search(data, start, statement_end) is None
+        ):
+            return False
+        end = extent_end(data, start, "clause")
+        return _ON_DELETE.search(data, start, end) is not None
 
 
 _ON_DELETE = re.compile(rb"(?i)\bON\s+DELETE\b")
@@ -60,7 +76,9 @@ _CONSTRAINT_KINDS: dict[str, ir.ConstraintKind] = {
 
 def strings(items: list[Node] | None) -> tuple[str, ...]:
     """The `sval`s of a list of String nodes."""
-    return tuple(item["String"]["sval"] for item in items or () if "String" in item)
+    if not items:
+        return ()
+    return tuple([item["String"]["sval"] for item in items if "String" in item])
 
 
 def qname(names: tuple[str, ...]) -> QName:
@@ -80,22 +98,33 @@ def loc(node: Node, base: int, default: Span, extent: ir.Extent = "word") -> Spa
     location = node.get("location", -1)
     if location is None or location < 0:
         return default
-    return Span.at(base + location, extent)
+    start = base + location
+    return Span(start, start, extent)  # as Span.at, without a second call
 
 
-def column_refs(node: Any) -> Iterator[str]:
-    """Every column name referenced (by its last field) inside an expression."""
+def column_refs(node: Any) -> list[str]:
+    """Every column name referenced (by its last field) inside an expression, in order."""
+    found: list[str] = []
+    if isinstance(node, (dict, list)):
+        _collect_column_refs(node, found)
+    return found
+
+
+def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> None:
+    # Speed: one list for all results and no calls for scalars (a recursive generator cost
+    # a frame per leaf and per level).
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "ColumnRef":
                 fields = strings(value.get("fields"))
                 if fields:
-                    yield fields[-1]
-            else:
-                yield from column_refs(value)
-    elif isinstance(node, list):
+                    found.append(fields[-1])
+            elif isinstance(value, (dict, list)):
+                _collect_column_refs(value, found)
+    else:
         for item in node:
-            yield from column_refs(item)
+            if isinstance(item, (dict, list)):
+                _collect_column_refs(item, found)
 
 
 def not_null_terms(expr: Node) -> Iterator[str | None]:
@@ -141,7 +170,7 @@ def normalized(node: Any) -> str:
 def type_ref(node: Node, base: int, default: Span) -> ir.TypeRef:
     """A TypeRef from a TypeName node."""
     mods: list[int | str] = []
-    for mod in node.get("typmods", []) or []:
+    for mod in node.get("typmods") or ():
         const = mod.get("A_Const")
         if const is None:
             mods.append("?")
@@ -152,72 +181,81 @@ def type_ref(node: Node, base: int, default: Span) -> ir.TypeRef:
         else:
             mods.append(str(next(iter(const.values()))))
     return ir.TypeRef(
-        names=strings(node.get("names")),
-        mods=tuple(mods),
-        array=bool(node.get("arrayBounds")),
-        span=loc(node, base, default, "type"),
-        pct_type=bool(node.get("pct_type")),
+        strings(node.get("names")),
+        tuple(mods),
+        bool(node.get("arrayBounds")),
+        loc(node, base, default, "type"),
+        bool(node.get("pct_type")),
     )
 
 
 def constraint(node: Node, where: Where, default: Span, column: str | None) -> ir.Constraint:
     """A Constraint from a Constraint node (`column` set for a column constraint)."""
-    kind = _CONSTRAINT_KINDS.get(node.get("contype", ""), "check")
+    get = node.get
+    kind = _CONSTRAINT_KINDS.get(get("contype", ""), "check")
     span = loc(node, where.base, default, "clause")
     columns: tuple[str, ...]
     if column is not None:
         columns = (column,)
     elif kind == "foreign-key":
-        columns = strings(node.get("fk_attrs"))
+        columns = strings(get("fk_attrs"))
     elif kind == "exclude":
-        columns = tuple(
-            c
-            for pair in node.get("exclusions", [])
-            for c in column_refs(pair.get("List", {}).get("items", [])[:1])
-        ) + tuple(
-            elem["IndexElem"]["name"]
-            for pair in node.get("exclusions", [])
-            for elem in pair.get("List", {}).get("items", [])[:1]
-            if "IndexElem" in elem and elem["IndexElem"].get("name")
-        )
+        columns = _exclusion_columns(get("exclusions", []))
     else:
-        columns = strings(node.get("keys"))
-    expr = node.get("raw_expr")
-    on_delete = None
+        columns = strings(get("keys"))
+    expr = get("raw_expr")
+    on_delete = on_update = None
     if kind == "foreign-key":
-        action = _FK_ACTIONS.get(node.get("fk_del_action", "a"), "no action")
+        action = _FK_ACTIONS.get(get("fk_del_action", "a"), "no action")
         if action != "no action" or where.has_on_delete(span):
             on_delete = action
-    check_cols = tuple(dict.fromkeys(column_refs(expr))) if expr else ()
-    not_null: tuple[str, ...] = ()
-    if kind == "check" and expr:
-        not_null = tuple(c for c in not_null_terms(expr) if c is not None)
-    generated_kind = node.get("generated_kind", "s")
+        on_update = _FK_ACTIONS.get(get("fk_upd_action", "a"))
+    check_columns: tuple[str, ...] = ()
+    not_null_columns: tuple[str, ...] = ()
+    if expr:
+        check_columns = tuple(dict.fromkeys(column_refs(expr)))
+        if kind == "check":
+            not_null_columns = tuple(c for c in not_null_terms(expr) if c is not None)
+    identity: Literal["always", "by-default"] | None = None
+    generated: Literal["stored", "virtual"] | None = None
+    if kind == "identity":
+        identity = "always" if get("generated_when") == "a" else "by-default"
+    elif kind == "generated":
+        generated = "virtual" if get("generated_kind", "s") == "v" else "stored"
+    # Positional, in field order: with this many fields, keyword arguments cost more than the
+    # rest of the function.
     return ir.Constraint(
-        kind=kind,
-        name=node.get("conname"),
-        columns=columns,
-        span=span,
-        column_level=column is not None,
-        ref_table=range_var(node["pktable"]) if "pktable" in node else None,
-        ref_columns=strings(node.get("pk_attrs")),
-        on_delete=on_delete,
-        on_update=_FK_ACTIONS.get(node.get("fk_upd_action", "a"))
-        if kind == "foreign-key"
-        else None,
-        not_valid=bool(node.get("skip_validation")),
-        using_index=node.get("indexname"),
-        identity=("always" if node.get("generated_when") == "a" else "by-default")
-        if kind == "identity"
-        else None,
-        generated=("virtual" if generated_kind == "v" else "stored")
-        if kind == "generated"
-        else None,
-        check_columns=check_cols,
-        not_null_columns=not_null,
-        include=strings(node.get("including")),
-        has_expression=expr is not None,
+        kind,
+        get("conname"),  # name
+        columns,
+        span,
+        column is not None,  # column_level
+        range_var(node["pktable"]) if "pktable" in node else None,  # ref_table
+        strings(get("pk_attrs")),  # ref_columns
+        on_delete,
+        on_update,
+        bool(get("skip_validation")),  # not_valid
+        get("indexname"),  # using_index
+        identity,
+        generated,
+        check_columns,
+        not_null_columns,
+        strings(get("including")),  # include
+        expr is not None,  # has_expression
     )
+
+
+def _exclusion_columns(exclusions: list[Node]) -> tuple[str, ...]:
+    """The columns of EXCLUDE elements: those their expressions mention, then the named ones."""
+    firsts = [pair.get("List", {}).get("items", [])[:1] for pair in exclusions]
+    mentioned = [c for first in firsts for c in column_refs(first)]
+    named = [
+        elem["IndexElem"]["name"]
+        for first in firsts
+        for elem in first
+        if "IndexElem" in elem and elem["IndexElem"].get("name")
+    ]
+    return tuple(mentioned + named)
 
 
 def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
@@ -226,26 +264,32 @@ def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
     name = node.get("colname", "")
     type_node = node.get("typeName")
     constraints = tuple(
-        constraint(c["Constraint"], where, span, name)
-        for c in node.get("constraints", []) or []
-        if "Constraint" in c
+        [
+            constraint(c["Constraint"], where, span, name)
+            for c in node.get("constraints") or ()
+            if "Constraint" in c
+        ]
     )
     if node.get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
         constraints += (ir.Constraint("default", None, (name,), span, True, has_expression=True),)
     return ir.ColumnDef(
-        name=name,
-        type=type_ref(type_node, where.base, span) if type_node else None,
-        constraints=constraints,
-        span=span,
+        name,
+        type_ref(type_node, where.base, span) if type_node else None,
+        constraints,
+        span,
     )
 
 
 def object_kind(objtype: str) -> str:
     """`OBJECT_MATVIEW` -> `materialized view`, `OBJECT_TABLE` -> `table`, ..."""
-    name = objtype.removeprefix("OBJECT_").lower()
-    return _OBJECT_KIND_NAMES.get(name, name.replace("_", " "))
+    kind = _OBJECT_KINDS.get(objtype)
+    if kind is None:
+        name = objtype.removeprefix("OBJECT_").lower()
+        kind = _OBJECT_KINDS[objtype] = _OBJECT_KIND_NAMES.get(name, name.replace("_", " "))
+    return kind
 
 
+_OBJECT_KINDS: dict[str, str] = {}  # memo of object_kind: a few dozen names recur
 _OBJECT_KIND_NAMES = {
     "matview": "materialized view",
     "tabconstraint": "constraint",

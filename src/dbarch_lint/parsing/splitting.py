@@ -11,8 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Where something starts that the lexer must look at. Speed: an `E'` string is found by its quote
+# (a `[eE]'` alternative would try a match at every letter e); the dollar-quote tag classes are
+# written as negated ASCII sets ([A-Za-z_] or non-ASCII, then also digits): a literal
+# `\x80-\U0010ffff` range costs milliseconds to compile.
 _INTERESTING = re.compile(
-    r"""--|/\*|[eE]'|'|"|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|\\|;"""
+    r"""--|/\*|'|"|\$"""
+    r"""(?:[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*)?\$"""
+    r"""|\\|;"""
 )
 _STD_STRING_END = re.compile(r"[^']*(?:''[^']*)*'")
 _ESC_STRING_END = re.compile(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*'", re.S)
@@ -31,62 +37,81 @@ class Lexed:
 
 def lex(text: str) -> Lexed:
     """Split `text` into statement chunks, blanking psql meta-commands and COPY data."""
-    out = list(text) if ("\\" in text) else None
+    # (start, end, replacement) of each blanked range, in order; only a text with a backslash
+    # (a psql command) is blanked at all.
+    blanks: list[tuple[int, int, str]] | None = [] if "\\" in text else None
     statements: list[tuple[int, int]] = []
     comments: list[tuple[int, int]] = []
     start = 0
     pos = 0
     n = len(text)
+    search = _INTERESTING.search
     while pos < n:
-        m = _INTERESTING.search(text, pos)
+        m = search(text, pos)
         if m is None:
             break
         tok = m.group()
+        begin = m.start()
+        if tok == "'" and begin > pos and text[begin - 1] in "eE":
+            begin -= 1  # `E'`: the string may hold backslash escapes
+            tok = text[begin] + tok
         pos = m.end()
         if tok == "--":
             end = text.find("\n", pos)
             end = n if end == -1 else end
-            comments.append((m.start(), end))
+            comments.append((begin, end))
             pos = end
-        elif tok == "/*":
-            pos = _comment_end(text, pos)
+        elif tok == ";":
+            statements.append((start, begin))
+            start = pos
+            if _COPY_FROM_STDIN.match(text, statements[-1][0], statements[-1][1]):
+                pos = _skip_copy_data(text, pos, blanks)
+                start = pos
         elif tok == "'" or tok in ("e'", "E'"):
-            if tok != "'" and m.start() > 0 and _is_ident_char(text[m.start() - 1]):
+            if tok != "'" and begin > 0 and _is_ident_char(text[begin - 1]):
                 tok = "'"  # the `e` ends an identifier: an ordinary string follows
             end_m = (_STD_STRING_END if tok == "'" else _ESC_STRING_END).match(text, pos)
             pos = n if end_m is None else end_m.end()
+        elif tok == "/*":
+            pos = _comment_end(text, pos)
         elif tok == '"':
             end = text.find('"', pos)
             while end != -1 and text.startswith('""', end):
                 end = text.find('"', end + 2)
             pos = n if end == -1 else end + 1
         elif tok.startswith("$"):
-            if m.start() > 0 and _is_ident_char(text[m.start() - 1]):
-                pos = m.start() + 1  # a `$` inside an identifier, not a dollar quote
+            if begin > 0 and _is_ident_char(text[begin - 1]):
+                pos = begin + 1  # a `$` inside an identifier, not a dollar quote
                 continue
             end = text.find(tok, pos)
             pos = n if end == -1 else end + len(tok)
-        elif tok == "\\":
-            end = text.find("\n", m.start())
+        else:  # "\\"
+            end = text.find("\n", begin)
             end = n if end == -1 else end
-            if out is not None:
-                sends = _QUERY_SENDING_META.match(text, m.start()) is not None
-                out[m.start() : end] = [" "] * (end - m.start())
-                if sends:
-                    out[m.start()] = ";"
-                    statements.append((start, m.start()))
-                    start = m.start() + 1
+            if blanks is not None:
+                if _QUERY_SENDING_META.match(text, begin) is not None:
+                    blanks.append((begin, end, ";" + " " * (end - begin - 1)))
+                    statements.append((start, begin))
+                    start = begin + 1
+                else:
+                    blanks.append((begin, end, " " * (end - begin)))
             pos = end
-        else:  # ";"
-            statements.append((start, m.start()))
-            start = pos
-            if _COPY_FROM_STDIN.match(text, statements[-1][0], statements[-1][1]):
-                pos = _blank_copy_data(text, pos, out)
-                start = pos
     if text[start:].strip():
         statements.append((start, n))
-    blanked = "".join(out) if out is not None else text
-    return Lexed(blanked, tuple(statements), tuple(comments))
+    return Lexed(_blanked(text, blanks), tuple(statements), tuple(comments))
+
+
+def _blanked(text: str, blanks: list[tuple[int, int, str]] | None) -> str:
+    if not blanks:
+        return text
+    pieces = []
+    done = 0
+    for start, end, replacement in blanks:
+        pieces.append(text[done:start])
+        pieces.append(replacement)
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _is_ident_char(char: str) -> bool:
@@ -109,7 +134,7 @@ def _comment_end(text: str, pos: int) -> int:
     return pos
 
 
-def _blank_copy_data(text: str, pos: int, out: list[str] | None) -> int:
+def _skip_copy_data(text: str, pos: int, blanks: list[tuple[int, int, str]] | None) -> int:
     """Skip the data lines after `COPY ... FROM stdin;`, up to and including `\\.`."""
     line_end = text.find("\n", pos)
     if line_end == -1:
@@ -117,10 +142,8 @@ def _blank_copy_data(text: str, pos: int, out: list[str] | None) -> int:
     data_start = line_end + 1
     match = re.compile(r"^\\\.[ \t\r]*$", re.M).search(text, data_start)
     end = len(text) if match is None else match.end()
-    if out is not None:
-        for i in range(data_start, end):
-            if out[i] != "\n":
-                out[i] = " "
+    if blanks is not None:
+        blanks.append((data_start, end, re.sub(r"[^\n]", " ", text[data_start:end])))
     return end
 
 
