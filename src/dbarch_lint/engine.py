@@ -66,13 +66,9 @@ def lint(
                 dispatch[target].append(rule)
     for file in files:
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
-        for position, statement in enumerate(file.parsed.statements):
+        statements = file.parsed.statements
+        for position, statement in enumerate(statements):
             down = file.input.down or statement.span.start >= file.down_offset
-            if down and file.target and ctx.schema is schema:
-                # A down migration is never replayed, but its statements see each other: replay
-                # them into a copy that is thrown away with the file.
-                rest = file.parsed.statements[position:]
-                ctx.schema = schema.fork(e for s in rest for e in s.events)
             if file.target:
                 ctx.statement = statement
                 for event in statement.events:
@@ -86,7 +82,11 @@ def lint(
                 schema.apply(
                     statement, Origin(file.index, statement.index, file.input.path, statement.span)
                 )
-            elif ctx.schema is not schema:
+            elif file.target and position + 1 < len(statements):
+                # A down migration is never replayed, but its statements see each other: replay
+                # them into a fork that is thrown away with the file. (Nothing sees the last one.)
+                if ctx.schema is schema:
+                    ctx.schema = schema.fork()
                 ctx.schema.apply(
                     statement,
                     Origin(file.down_from, statement.index, file.input.path, statement.span),
