@@ -64,18 +64,22 @@ def lint(
         if isinstance(rule, StatementRule):
             for target in rule.targets:
                 dispatch[target].append(rule)
+    no_rules: list[StatementRule] = []
     for file in files:
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         statements = file.parsed.statements
+        file_reports = reports[file.index]
         for position, statement in enumerate(statements):
             down = file.input.down or statement.span.start >= file.down_offset
             if file.target:
                 ctx.statement = statement
                 for event in statement.events:
-                    for rule in dispatch.get(type(event), ()):
+                    for rule in dispatch.get(type(event), no_rules):
                         ctx.options = rule.options
                         try:
-                            reports[file.index].extend((rule, r) for r in rule.check(event, ctx))
+                            # (a plain loop: most checks report nothing, this is the hot path)
+                            for report in rule.check(event, ctx):
+                                file_reports.append((rule, report))
                         except Exception as error:  # a crashing rule must not stop the others
                             crashes.append((file.index, rule, statement, error))
             if not down:
