@@ -4,9 +4,10 @@ the names it gives to new objects."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dbarch_lint import ir
+from dbarch_lint.context import per_event
 from dbarch_lint.ir import QName, Span
 
 CONSTRAINT_EVENTS: tuple[type[ir.Event], ...] = (ir.CreateTable, ir.AddColumn, ir.AddConstraint)
@@ -20,7 +21,8 @@ KIND_WORDS = {
 }
 
 
-def declared_constraints(event: ir.Event) -> Iterator[tuple[QName, ir.Constraint]]:
+@per_event  # (the constraint and naming rules all ask)
+def declared_constraints(event: ir.Event) -> tuple[tuple[QName, ir.Constraint], ...]:
     """The PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY and EXCLUDE constraints an event declares."""
     found: list[ir.Constraint] = []
     if isinstance(event, ir.CreateTable):
@@ -31,14 +33,13 @@ def declared_constraints(event: ir.Event) -> Iterator[tuple[QName, ir.Constraint
         found.extend(event.column.constraints)
     elif isinstance(event, ir.AddConstraint):
         found.append(event.constraint)
-    table: QName = getattr(event, "table", QName(None, ""))
-    for constraint in found:
-        if constraint.kind in NAMED_KINDS:
-            yield table, constraint
+    else:
+        return ()
+    table = event.table
+    return tuple((table, constraint) for constraint in found if constraint.kind in NAMED_KINDS)
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredName:
+class DeclaredName(NamedTuple):  # (a named tuple: cheaper to make than a frozen dataclass)
     """A name a statement gives to a new (or renamed) object.
 
     `near` is where to start looking for the name in the text (the name itself, or the clause
@@ -79,8 +80,13 @@ _NAMED_OBJECTS = frozenset(
 )
 
 
-def declared_names(event: ir.Event) -> Iterator[DeclaredName]:
+@per_event  # (the naming rules all ask)
+def declared_names(event: ir.Event) -> tuple[DeclaredName, ...]:
     """The names an event declares: tables, columns, constraints, indexes, views, types, ..."""
+    return tuple(_declared_names(event))
+
+
+def _declared_names(event: ir.Event) -> Iterator[DeclaredName]:
     start = event.span.start
     if isinstance(event, ir.CreateTable):
         yield DeclaredName("table", event.table.name, start)

@@ -90,12 +90,12 @@ class FloatMoneyColumn(StatementRule):
                     raise ValueError(f"money name {pattern!r} has no words")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        names = (*self.options.money_names, *self.options.extra_money_names)
-        patterns = [_pattern_words(p) for p in names]
         for table, column, type_, _definition in typed_columns(event):
             float_name = FLOAT_TYPES.get(type_.builtin or "")
             if float_name is None:
                 continue
+            names = (*self.options.money_names, *self.options.extra_money_names)
+            patterns = [_pattern_words(p) for p in names]
             matched = _money_word(words(column), patterns)
             if matched is None:
                 continue

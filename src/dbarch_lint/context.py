@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dbarch_lint.findings import Fix
 from dbarch_lint.ir import QName, Span, Statement
 from dbarch_lint.schema import Origin, Schema, Table
+
+_E = TypeVar("_E")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +105,26 @@ class SchemaContext:
     ) -> Report:
         """A report in the statement at `origin` (at `span`, default the statement itself)."""
         return Report(span or origin.span, message, hint, tuple(related), origin)
+
+
+def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:
+    """`compute(event)`, remembered for the latest event it was called with.
+
+    The engine runs every rule on an event before it moves to the next, so a helper that several
+    rules call with the same event (the columns it types, the names it declares) computes its
+    result once. Only for a function of the (immutable) event alone, with a result nobody
+    changes: return a tuple, not a generator.
+    """
+    latest: list[tuple[_E, _R]] = []
+
+    @functools.wraps(compute)
+    def remembered(event: _E) -> _R:
+        if latest:
+            seen, result = latest[0]
+            if seen is event:
+                return result
+        result = compute(event)
+        latest[:] = [(event, result)]
+        return result
+
+    return remembered

@@ -68,29 +68,33 @@ def lint(
         if isinstance(rule, StatementRule):
             for target in rule.targets:
                 dispatch[target].append(rule)
+    no_rules: list[StatementRule] = []
     for file in files:
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
-        for position, statement in enumerate(file.parsed.statements):
+        statements = file.parsed.statements
+        file_reports = reports[file.index]
+        for position, statement in enumerate(statements):
             down = file.input.down or statement.span.start >= file.down_offset
-            if down and file.target and ctx.schema is schema:
-                # A down migration is never replayed, but its statements see each other: replay
-                # them into a copy that is thrown away with the file.
-                rest = file.parsed.statements[position:]
-                ctx.schema = schema.fork(e for s in rest for e in s.events)
             if file.target:
                 ctx.statement = statement
                 for event in statement.events:
-                    for rule in dispatch.get(type(event), ()):
+                    for rule in dispatch.get(type(event), no_rules):
                         ctx.options = rule.options
                         try:
-                            reports[file.index].extend((rule, r) for r in rule.check(event, ctx))
+                            # (a plain loop: most checks report nothing, this is the hot path)
+                            for report in rule.check(event, ctx):
+                                file_reports.append((rule, report))
                         except Exception as error:  # a crashing rule must not stop the others
                             crashes.append((file.index, rule, statement, error))
             if not down:
                 schema.apply(
                     statement, Origin(file.index, statement.index, file.input.path, statement.span)
                 )
-            elif ctx.schema is not schema:
+            elif file.target and position + 1 < len(statements):
+                # A down migration is never replayed, but its statements see each other: replay
+                # them into a fork that is thrown away with the file. (Nothing sees the last one.)
+                if ctx.schema is schema:
+                    ctx.schema = schema.fork()
                 ctx.schema.apply(
                     statement,
                     Origin(file.down_from, statement.index, file.input.path, statement.span),

@@ -9,8 +9,9 @@ Unknown stays unknown: a table the replay never saw created is a placeholder wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from dbarch_lint import ir
@@ -123,6 +124,9 @@ class Schema:
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
         self.types: dict[QName, str] = {}
+        # In a fork: this fork's own versions of the objects it has changed or created (see
+        # `fork`). None: the schema owns every object it holds.
+        self._own: _Own | None = None
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -154,73 +158,112 @@ class Schema:
         return None
 
     def _table_or_placeholder(self, name: QName) -> Table:
+        """The table `name` refers to, ready to change; a placeholder when the replay has none."""
         table = self.table(name)
         if table is None:
             table = Table(self.resolve(name), None, complete=False)
-            self.tables[table.name] = table
-            self.relations[table.name] = "table"
-        return table
+            self._add_table(table)
+            return table
+        return self._writable(table)
 
-    def fork(self, events: Iterable[ir.Event]) -> Schema:
-        """A copy to replay `events` into without changing this schema (a down migration).
+    def _add_table(self, table: Table) -> None:
+        self.tables[table.name] = table
+        self.relations[table.name] = "table"
+        if self._own is not None:
+            self._own.tables[id(table)] = table
 
-        The tables those events can change (with their columns, constraints and indexes) are
-        copied; every other table, and the immutable IR records, are shared.
+    # --- forks ---------------------------------------------------------------------------
+
+    def fork(self) -> Schema:
+        """A copy to replay into without changing this schema (a down migration).
+
+        Copy-on-write: the fork shares every table (with its columns, constraints and indexes)
+        with this schema until it first changes it, and then changes a copy of its own. This
+        schema must not change while the fork is in use.
         """
-        other = _clone(self)
-        tables: dict[int, Table] = {}
-        indexes: dict[int, Index] = {}
-        for table in self._touched_by(events):
-            twin = tables[id(table)] = _clone(table)
-            twin.columns = {name: _clone(column) for name, column in table.columns.items()}
-            infos = {id(info): _clone(info) for info in table.constraints}
-            twin.constraints = list(infos.values())
-            twin.indexes = []
-            for index in table.indexes:
-                index_twin = indexes[id(index)] = _clone(index)
-                if index.constraint is not None:
-                    index_twin.constraint = infos.get(id(index.constraint), index.constraint)
-                twin.indexes.append(index_twin)
+        other = Schema()
+        other.search_path = self.search_path
         other.tables = dict(self.tables)
-        other.tables.update((twin.name, twin) for twin in tables.values())
-        other.indexes = dict(self.indexes)
-        other.indexes.update(
-            (QName(i.table.schema, i.name), i) for i in indexes.values() if i.alive
-        )
         other.relations = dict(self.relations)
+        other.indexes = dict(self.indexes)
         other.types = dict(self.types)
+        other._own = _Own()
         return other
 
-    def _touched_by(self, events: Iterable[ir.Event]) -> list[Table]:
-        """The live tables that replaying `events` may change."""
-        touched: dict[int, Table] = {}
-        schemas: set[str] = set()
-        renames = False
-        for event in events:
-            renames = renames or isinstance(event, (ir.RenameColumn, ir.RenameTable))
-            for field_ in event.__struct_fields__:
-                value = getattr(event, field_)
-                for name in value if isinstance(value, tuple) else (value,):
-                    if not isinstance(name, QName):
-                        continue
-                    if isinstance(event, ir.DropObjects) and event.kind == "schema":
-                        schemas.add(name.name)
-                    index = self.index(name)
-                    found = (self.table(name), self.tables.get(self.resolve(name)), index)
-                    for table in found:
-                        if isinstance(table, Index):
-                            table = self.tables.get(table.table)
-                        if table is not None:
-                            touched[id(table)] = table
-        if schemas or renames:
-            names = {t.name for t in touched.values()}
-            for table in self.tables.values():
-                # Renames rewrite the foreign keys that point at a renamed table or column.
-                if table.name.schema in schemas or any(
-                    c.ref_table in names for c in table.constraints
-                ):
-                    touched[id(table)] = table
-        return list(touched.values())
+    def _writable(self, table: Table) -> Table:
+        """The version of `table` this schema may change: in a fork, its own copy."""
+        own = self._own
+        if own is None:
+            return table
+        mine = own.tables.get(id(table))
+        if mine is not None:
+            return mine
+        twin = _clone(table)
+        twin.columns = {name: _clone(column) for name, column in table.columns.items()}
+        twin.constraints = []
+        for info in table.constraints:
+            info_twin = own.constraints[id(info)] = _clone(info)
+            own.constraints[id(info_twin)] = info_twin
+            twin.constraints.append(info_twin)
+        twin.indexes = []
+        for index in table.indexes:
+            index_twin = own.indexes[id(index)] = _clone(index)
+            own.indexes[id(index_twin)] = index_twin
+            if index.constraint is not None:
+                index_twin.constraint = own.constraints.get(id(index.constraint), index.constraint)
+            twin.indexes.append(index_twin)
+            key = QName(index.table.schema, index.name)
+            if self.indexes.get(key) is index:
+                self.indexes[key] = index_twin
+        own.tables[id(table)] = own.tables[id(twin)] = twin
+        if self.tables.get(table.name) is table:
+            self.tables[table.name] = twin
+        return twin
+
+    def _writable_index(self, index: Index) -> Index:
+        """The version of `index` this schema may change (see `_writable`)."""
+        own = self._own
+        if own is None:
+            return index
+        mine = own.indexes.get(id(index))
+        if mine is None:
+            holder = self._holder(index.table, lambda t: t.indexes, index)
+            if holder is not None:
+                self._writable(holder)
+                return own.indexes[id(index)]
+            # An index no live table holds (its table was replaced): copy it alone.
+            mine = own.indexes[id(index)] = _clone(index)
+            own.indexes[id(mine)] = mine
+            key = QName(index.table.schema, index.name)
+            if self.indexes.get(key) is index:
+                self.indexes[key] = mine
+        return mine
+
+    def _writable_constraint(self, info: ConstraintInfo, near: QName) -> ConstraintInfo:
+        """The version of `info` (a constraint of table `near`, usually) this schema may change."""
+        own = self._own
+        if own is None:
+            return info
+        mine = own.constraints.get(id(info))
+        if mine is None:
+            holder = self._holder(near, lambda t: t.constraints, info)
+            if holder is not None:
+                self._writable(holder)
+                return own.constraints[id(info)]
+            mine = own.constraints[id(info)] = _clone(info)
+            own.constraints[id(mine)] = mine
+        return mine
+
+    def _holder(
+        self, near: QName, items: Callable[[Table], Sequence[object]], item: object
+    ) -> Table | None:
+        """The live table whose `items` hold `item` (table `near` is tried first)."""
+        first = self.tables.get(near)
+        candidates = [first] if first is not None else []
+        for table in [*candidates, *self.tables.values()]:
+            if any(held is item for held in items(table)):
+                return table
+        return None
 
     # --- replay --------------------------------------------------------------------------
 
@@ -238,7 +281,7 @@ class Schema:
                 return
             # PostgreSQL would refuse to create it again, so the replay missed a drop (a CASCADE,
             # a partition dropped with its parent, a DO block): the new definition wins.
-            self._drop_table(self.tables[name], origin)
+            self._drop_table(self._writable(self.tables[name]), origin)
         complete = not event.like and not event.of_type
         table = Table(
             name, origin, complete, partitioned=event.partitioned, temporary=event.temporary
@@ -256,8 +299,7 @@ class Schema:
                     )
         if event.partition_of is not None:
             table.partition_of = self.resolve(event.partition_of)
-        self.tables[name] = table
-        self.relations[name] = "table"
+        self._add_table(table)
         for definition in event.columns:
             self._add_column(table, definition, origin)
         for constraint in event.constraints:
@@ -300,6 +342,8 @@ class Schema:
             pk = referenced.primary_key() if referenced else None
             info.ref_columns = list(pk.columns) if pk else []
         table.constraints.append(info)
+        if self._own is not None:
+            self._own.constraints[id(info)] = info
         if constraint.kind == "primary-key":
             for column in columns:
                 if column in table.columns:
@@ -308,6 +352,7 @@ class Schema:
             if constraint.using_index:
                 index = self.index(QName(table.name.schema, constraint.using_index))
                 if index is not None:
+                    index = self._writable_index(index)
                     self._rename_index(index, name)
                     index.constraint = info
                     info.columns = [c for c in index.columns if c is not None]
@@ -371,6 +416,8 @@ class Schema:
 
     def _register_index(self, table: Table, index: Index) -> None:
         table.indexes.append(index)
+        if self._own is not None:
+            self._own.indexes[id(index)] = index
         key = QName(table.name.schema, index.name)
         self.indexes[key] = index
         self.relations[key] = "index"
@@ -433,14 +480,14 @@ class Schema:
             if event.kind in ("table", "foreign table"):
                 table = self.table(name)
                 if table is not None:
-                    self._drop_table(table, origin)
+                    self._drop_table(self._writable(table), origin)
             elif event.kind == "index":
                 index = self.index(name)
                 if index is not None:
-                    self._drop_index(index, origin)
+                    self._drop_index(self._writable_index(index), origin)
             elif event.kind == "schema":
                 for table in [t for t in self.tables.values() if t.name.schema == name.name]:
-                    self._drop_table(table, origin)
+                    self._drop_table(self._writable(table), origin)
                 for key in [k for k in self.relations if k.schema == name.name]:
                     self.relations.pop(key, None)
                     self.indexes.pop(key, None)
@@ -495,13 +542,9 @@ class Schema:
                 index.include = [event.new if c == event.old else c for c in index.include]
                 if event.old in index.mentions:
                     index.mentions = (index.mentions - {event.old}) | {event.new}
-            for other in self.tables.values():
+            for other in self._referencing(table.name, event.old):
                 for info in other.constraints:
-                    if (
-                        info.ref_table is not None
-                        and info.ref_table.name == table.name.name
-                        and info.ref_table == table.name
-                    ):
+                    if _refers_to(info, table.name):
                         info.ref_columns = [
                             event.new if c == event.old else c for c in info.ref_columns
                         ]
@@ -512,29 +555,46 @@ class Schema:
             table.name = QName(old.schema, event.new)
             self.tables[table.name] = table
             self.relations[table.name] = "table"
-            for other in self.tables.values():
+            for other in self._referencing(old):
                 for info in other.constraints:
-                    # (the cheap name comparison first: this loop sees every constraint)
-                    if (
-                        info.ref_table is not None
-                        and info.ref_table.name == old.name
-                        and info.ref_table == old
-                    ):
+                    if _refers_to(info, old):
                         info.ref_table = table.name
             for index in table.indexes:
                 index.table = table.name
+
+    def _referencing(self, name: QName, column: str | None = None) -> list[Table]:
+        """The live tables with a constraint that references table `name` (and its `column`, if
+        given), ready to change."""
+        found: list[Table] = []
+        for table in self.tables.values():
+            for info in table.constraints:
+                ref = info.ref_table
+                # (the cheap name comparison first: this loop sees every constraint)
+                if (
+                    ref is not None
+                    and ref.name == name.name
+                    and ref == name
+                    and (column is None or column in info.ref_columns)
+                ):
+                    found.append(table)
+                    break
+        return [self._writable(table) for table in found]
 
     def _rename_object(self, event: ir.RenameObject, origin: Origin) -> None:
         if event.kind == "index":
             index = self.index(event.name)
             if index is not None:
+                index = self._writable_index(index)
                 self._rename_index(index, event.new)
                 if index.constraint is not None:
+                    index.constraint = self._writable_constraint(index.constraint, index.table)
                     index.constraint.name = event.new
         elif event.kind == "constraint" and event.table is not None:
             table = self.table(event.table)
             constraint = table.constraint(event.name.name) if table else None
             if constraint is not None and table is not None:
+                table = self._writable(table)
+                constraint = self._writable_constraint(constraint, table.name)
                 constraint.name = event.new
                 for index in table.live_indexes():
                     if index.constraint is constraint:
@@ -551,8 +611,7 @@ class Schema:
             self.relations[name] = "materialized view"
             return
         table = Table(name, origin, complete=False, temporary=event.temporary, created_by=event)
-        self.tables[name] = table
-        self.relations[name] = "table"
+        self._add_table(table)
 
     def _table_action(self, event: ir.AlterTableAction, origin: Origin) -> None:
         # An attached partition shares its parent's keys and indexes. (A detached one keeps the
@@ -560,6 +619,7 @@ class Schema:
         if event.action == "AttachPartition" and event.objtype == "table" and event.partition:
             child, parent = self.table(event.partition), self.table(event.table)
             if child is not None and child is not parent:
+                child = self._writable(child)
                 child.partition_of = parent.name if parent else self.resolve(event.table)
 
     def _create_view(self, event: ir.CreateView, origin: Origin) -> None:
@@ -576,6 +636,12 @@ class Schema:
 
     def _create_enum(self, event: ir.CreateEnum, origin: Origin) -> None:
         self.types[self.resolve(event.name)] = "enum"
+
+
+def _refers_to(info: ConstraintInfo, table: QName) -> bool:
+    return (
+        info.ref_table is not None and info.ref_table.name == table.name and info.ref_table == table
+    )
 
 
 class _RelationNames:
@@ -598,13 +664,28 @@ class _Either:
         return any(name in space for space in self.spaces)
 
 
+@dataclass(slots=True)
+class _Own:
+    """A fork's own objects, by id: its copies (under the ids of the originals too, so that a
+    reference to a shared original finds the copy) and the objects it created."""
+
+    tables: dict[int, Table] = field(default_factory=dict)
+    constraints: dict[int, ConstraintInfo] = field(default_factory=dict)
+    indexes: dict[int, Index] = field(default_factory=dict)
+
+
 def _clone(obj: _T) -> _T:
-    """A shallow copy (of a slotted dataclass or a Schema), faster than `copy.copy`."""
-    twin = object.__new__(type(obj))
-    names = getattr(type(obj), "__slots__", None) or vars(obj)
-    for name in names:
-        object.__setattr__(twin, name, getattr(obj, name))
-    return twin
+    """A shallow copy of a table, column, constraint or index (several times faster than
+    `copy.copy`: one call of the constructor with every field)."""
+    cls = type(obj)
+    return cls(*_FIELD_VALUES[cls](obj))
+
+
+# Every field of each schema record, in constructor order (for `_clone`).
+_FIELD_VALUES: dict[type, attrgetter[Any]] = {
+    cls: attrgetter(*(f.name for f in fields(cls)))
+    for cls in (Table, Column, ConstraintInfo, Index)
+}
 
 
 _TableEvent = (

@@ -1,0 +1,82 @@
+"""A fork of the replayed schema (the replay of a down migration) never changes the original."""
+
+from __future__ import annotations
+
+from dbarch_lint.ir import QName
+from dbarch_lint.parsing.postgres import parse_postgres
+from dbarch_lint.schema import Origin, Schema
+from dbarch_lint.source import SourceFile
+
+UP = """
+CREATE SCHEMA app;
+CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE, name text);
+CREATE TABLE posts (
+    id bigint PRIMARY KEY,
+    user_id bigint CONSTRAINT posts_user_fk REFERENCES users,
+    title text
+);
+CREATE INDEX posts_title_idx ON posts (title);
+CREATE UNIQUE INDEX users_name_idx ON users (name);
+CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 (id bigint, at timestamptz);
+CREATE TABLE app.things (id bigint PRIMARY KEY);
+CREATE INDEX things_id_idx ON app.things (id);
+"""
+
+DOWN = """
+ALTER INDEX posts_title_idx RENAME TO posts_title_index;
+ALTER TABLE users RENAME COLUMN id TO user_id;
+ALTER TABLE users RENAME TO members;
+ALTER INDEX users_email_key RENAME TO members_email_key;
+ALTER TABLE posts RENAME CONSTRAINT posts_pkey TO posts_pk;
+ALTER TABLE posts DROP CONSTRAINT posts_user_fk;
+ALTER TABLE posts ALTER COLUMN title TYPE varchar(100), ALTER COLUMN title SET NOT NULL;
+ALTER TABLE posts DROP COLUMN title;
+ALTER TABLE members ADD CONSTRAINT members_name_key UNIQUE USING INDEX users_name_idx;
+ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+DROP INDEX app.things_id_idx;
+DROP SCHEMA app CASCADE;
+CREATE TABLE posts (id int);
+CREATE INDEX ON posts (id);
+DROP TABLE members;
+"""
+
+
+def _replay(schema: Schema, sql: str, file_index: int) -> None:
+    source = SourceFile(f"{file_index}.sql", sql)
+    for statement in parse_postgres(source).statements:
+        origin = Origin(file_index, statement.index, source.path, statement.span)
+        schema.apply(statement, origin)
+
+
+def _state(schema: Schema) -> str:
+    tables = sorted(schema.tables.items(), key=lambda item: str(item[0]))
+    indexes = sorted(schema.indexes.items(), key=lambda item: str(item[0]))
+    return repr((schema.search_path, tables, indexes, schema.relations, schema.types))
+
+
+def test_a_fork_never_changes_the_schema_it_came_from() -> None:
+    base = Schema()
+    _replay(base, UP, 0)
+    before = _state(base)
+    fork = base.fork()
+    _replay(fork, DOWN, 1)
+    assert _state(base) == before
+    # The fork itself moved on.
+    posts, events, events_2024 = (QName("public", n) for n in ("posts", "events", "events_2024"))
+    assert set(fork.tables) == {posts, events, events_2024}
+    assert fork.tables[events_2024].partition_of == events
+    assert base.tables[events_2024].partition_of is None
+    assert list(fork.tables[posts].columns) == ["id"]
+    assert list(base.tables[posts].columns) == ["id", "user_id", "title"]
+
+
+def test_a_fork_replays_like_the_schema_itself() -> None:
+    whole = Schema()
+    _replay(whole, UP, 0)
+    _replay(whole, DOWN, 1)
+    base = Schema()
+    _replay(base, UP, 0)
+    fork = base.fork()
+    _replay(fork, DOWN, 1)
+    assert _state(fork) == _state(whole)
