@@ -4,7 +4,6 @@ run schema rules, then apply suppressions, selection and severity, and sort."""
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -17,7 +16,7 @@ from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
 from dbarch_lint.discovery import Input, glob_matches, up_migration_path
 from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Diagnostic, ParsedFile, Span, Statement
-from dbarch_lint.parse_stage import parse_inputs
+from dbarch_lint.parse_stage import iter_parsed
 from dbarch_lint.rule import Rule, SchemaRule, StatementRule
 from dbarch_lint.schema import Origin, Schema
 from dbarch_lint.source import SourceFile, extent_end
@@ -56,9 +55,7 @@ def lint(
     inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]], run: RunConfig
 ) -> LintResult:
     """Lint `inputs` (the whole history, in replay order); report on files in `targets`."""
-    parsed = parse_inputs(inputs, run.jobs, run.cache)
-    files = [_file(i, item, parsed[i], item.path in targets) for i, item in enumerate(inputs)]
-    _link_down_migrations(files)
+    files: list[_File] = []
     active = [r(run.rule_options.get(r.code)) for r in rules if r.code in run.enabled]
     reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
     crashes: list[tuple[int, Rule, Statement, Exception]] = []
@@ -69,7 +66,8 @@ def lint(
             for target in rule.targets:
                 dispatch[target].append(rule)
     no_rules: list[StatementRule] = []
-    for file in files:
+    for file in _files(inputs, targets, run):
+        files.append(file)
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         statements = file.parsed.statements
         file_reports = reports[file.index]
@@ -123,9 +121,9 @@ def lint(
 def replay(inputs: Sequence[Input], jobs: int = 1, cache: Cache | None = None) -> Schema:
     """The schema after replaying `inputs` (down migrations and sections excluded)."""
     schema = Schema()
-    parsed = parse_inputs(inputs, jobs, cache)
-    for index, item in enumerate(inputs):
-        file = _file(index, item, parsed[index], target=False)
+    parsed_files = iter_parsed(inputs, jobs, cache)
+    for index, (item, parsed) in enumerate(zip(inputs, parsed_files, strict=True)):
+        file = _file(index, item, parsed, target=False)
         if file.input.down:
             continue
         for statement in file.parsed.statements:
@@ -142,11 +140,18 @@ def _file(index: int, item: Input, parsed: ParsedFile, target: bool) -> _File:
     return _File(index, item, source, parsed, target, index, down_offset)
 
 
-def _link_down_migrations(files: list[_File]) -> None:
-    """A down migration counts objects created by its up migration (the file before it) as new."""
-    for previous, file in itertools.pairwise(files):
-        if file.input.down and previous.input.path == up_migration_path(file.input.path):
+def _files(inputs: Sequence[Input], targets: set[str], run: RunConfig) -> Iterator[_File]:
+    """Each input with its parse, in replay order, as soon as it is parsed (worker processes parse
+    ahead while the replay runs). A down migration counts objects created by its up migration
+    (the file before it) as new."""
+    previous: _File | None = None
+    parsed = iter_parsed(inputs, run.jobs, run.cache)
+    for index, (item, parse) in enumerate(zip(inputs, parsed, strict=True)):
+        file = _file(index, item, parse, item.path in targets)
+        if previous and item.down and previous.input.path == up_migration_path(item.path):
             file.down_from = previous.index
+        previous = file
+        yield file
 
 
 def _findings(

@@ -8,7 +8,7 @@ a process pool.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from dbarch_lint.cache import Cache, decode_parsed, encode_parsed
 from dbarch_lint.discovery import Input
@@ -21,37 +21,48 @@ _CHUNKS_PER_JOB = 4  # smaller chunks balance the load; fewer cost less to hand 
 _Task = tuple[int, str, str, str]  # input index, path, text, content hash
 
 
-def parse_inputs(inputs: Sequence[Input], jobs: int, cache: Cache | None) -> list[ParsedFile]:
-    """The parse of every input, in order (an unreadable one carries its DBA004)."""
-    parsed: dict[int, ParsedFile] = {}
+def iter_parsed(inputs: Sequence[Input], jobs: int, cache: Cache | None) -> Iterator[ParsedFile]:
+    """The parse of every input, in order, each as soon as it is ready (an unreadable input
+    carries its DBA004). With workers, the caller replays early files while later ones parse."""
+    ready: dict[int, ParsedFile] = {}
     tasks: list[_Task] = []
     for index, item in enumerate(inputs):
         if item.text is None:
-            parsed[index] = ParsedFile((), (item.problem,) if item.problem else (), ())
+            ready[index] = ParsedFile((), (item.problem,) if item.problem else (), ())
             continue
         hit = cache.get_parsed(item.digest) if cache is not None else None
         if hit is not None:
-            parsed[index] = hit
+            ready[index] = hit
         else:
             tasks.append((index, item.path, item.text, item.digest))
-    if jobs > 1 and len(tasks) > 1:
-        import multiprocessing
+    if jobs <= 1 or len(tasks) <= 1:
+        for index in range(len(inputs)):
+            if index not in ready:
+                item = inputs[index]
+                parsed = parse_postgres(SourceFile(item.path, item.text or ""))
+                if cache is not None:
+                    cache.put_parsed(item.digest, encode_parsed(parsed))
+                ready[index] = parsed
+            yield ready.pop(index)
+        return
+    import multiprocessing
 
-        context = multiprocessing.get_context(
-            "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        )
-        work = functools.partial(_parse_chunk, cache=cache)
-        with context.Pool(min(jobs, len(tasks))) as pool:
-            for results in pool.imap(work, _chunks(tasks, jobs * _CHUNKS_PER_JOB)):
-                for index, encoded in results:
-                    parsed[index] = decode_parsed(encoded)
-    else:
-        for index, path, text, content in tasks:
-            result = parse_postgres(SourceFile(path, text))
-            if cache is not None:
-                cache.put_parsed(content, encode_parsed(result))
-            parsed[index] = result
-    return [parsed[index] for index in range(len(inputs))]
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
+    work = functools.partial(_parse_chunk, cache=cache)
+    with context.Pool(min(jobs, len(tasks))) as pool:
+        arriving = pool.imap(work, _chunks(tasks, jobs * _CHUNKS_PER_JOB))
+        for index in range(len(inputs)):
+            while index not in ready:
+                for done, encoded in next(arriving):
+                    ready[done] = decode_parsed(encoded)
+            yield ready.pop(index)
+
+
+def parse_inputs(inputs: Sequence[Input], jobs: int, cache: Cache | None) -> list[ParsedFile]:
+    """The parse of every input, in order."""
+    return list(iter_parsed(inputs, jobs, cache))
 
 
 def _parse_chunk(tasks: list[_Task], cache: Cache | None) -> list[tuple[int, bytes]]:
