@@ -55,7 +55,7 @@ def lower_statement(
 
 
 def decode_node(kind: str, body: msgspec.Raw) -> Node:
-    """A statement node as libpg_query's JSON `body` of it, decoded as far as its lowering reads.
+    """The statement node in libpg_query's JSON `body`, decoded only as far as its lowering reads.
 
     Speed: decoding is much of the cost of parsing. A kind without a lowering needs no node, and
     a few kinds read only some top-level keys (`READS`): a view's query is never decoded.
