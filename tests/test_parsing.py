@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
+from pglast import parser as pg
+
 from dbarch_lint import lint_paths, lint_sql
-from dbarch_lint.ir import AddColumn, CreateTable
+from dbarch_lint.ir import AddColumn, CreateTable, Span
+from dbarch_lint.parsing.pg_lower import READS, decode_node, lower_statement
+from dbarch_lint.parsing.pg_nodes import Where
 from dbarch_lint.parsing.postgres import parse_postgres
 from dbarch_lint.source import SourceFile
 
@@ -122,3 +127,36 @@ def test_unmodelled_ddl_is_dba002() -> None:
         codes("SELECT 1; COMMENT ON TABLE t IS 'x'; GRANT SELECT ON t TO r;", select=["DBA002"])
         == []
     )
+
+
+_PARTLY_DECODED = (
+    "CREATE OR REPLACE VIEW v AS SELECT a FROM t WHERE b > 1",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS m (a) AS SELECT 1",
+    "CREATE TEMP TABLE x AS SELECT * FROM t",
+    "SELECT 1 INTO TEMP t2",
+    "SELECT a FROM t",
+    "INSERT INTO s.t SELECT * FROM u",
+    "INSERT INTO t VALUES (1), (2)",
+    "UPDATE t SET a = 1 FROM u WHERE t.b = u.b",
+    "DELETE FROM t USING u WHERE t.a = u.a",
+    "MERGE INTO t USING u ON t.a = u.a WHEN MATCHED THEN DELETE",
+    "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql SECURITY DEFINER SET search_path = x, y "
+    "AS $$ SELECT 1 $$",
+    "CREATE FUNCTION f(a int) RETURNS int LANGUAGE plpgsql "
+    "SET search_path FROM CURRENT AS $$ begin return a; end $$",
+)
+
+
+def test_partly_decoded_nodes_lower_as_whole_ones() -> None:
+    """The kinds whose nodes are decoded only in part (speed) lower as from the whole node."""
+    kinds = set()
+    for sql in _PARTLY_DECODED:
+        [raw] = msgspec.json.decode(pg.parse_sql_json(sql))["stmts"]
+        [(kind, node)] = raw["stmt"].items()
+        kinds.add(kind)
+        where = Where(0, sql.encode(), len(sql))
+        whole = lower_statement(kind, node, Span(0, len(sql)), where)
+        part = decode_node(kind, msgspec.Raw(msgspec.json.encode(node)))
+        assert part.keys() <= node.keys()
+        assert lower_statement(kind, part, Span(0, len(sql)), where) == whole
+    assert kinds == set(READS)

@@ -10,10 +10,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A 1-based line and column (code points); `end_column` in ranges is exclusive."""
+
+class Position(msgspec.Struct, frozen=True, gc=False):
+    """A 1-based line and column (code points); `end_column` in ranges is exclusive.
+
+    A msgspec struct, like the IR records: cheaper to build than a frozen dataclass.
+    """
 
     line: int
     column: int

@@ -8,18 +8,30 @@ are parsed one by one, so one bad statement never hides the others.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import msgspec
 from pglast import parser as pg
 
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
-from dbarch_lint.parsing.pg_lower import lower_statement
+from dbarch_lint.parsing.pg_lower import decode_node, lower_statement
 from dbarch_lint.parsing.pg_nodes import Where
 from dbarch_lint.parsing.splitting import lex, needs_lexing
 from dbarch_lint.source import SourceFile
 
-_JSON = msgspec.json.Decoder()
+
+class _RawStatement(msgspec.Struct):
+    """One statement of libpg_query's output; its node is decoded only if it is lowered."""
+
+    stmt: dict[str, msgspec.Raw]  # {node kind: node}
+    stmt_location: int = 0
+    stmt_len: int = 0
+
+
+class _ParseResult(msgspec.Struct):
+    stmts: list[_RawStatement] = []
+
+
+_JSON = msgspec.json.Decoder(_ParseResult)
 _SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
 _LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
@@ -61,14 +73,14 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
     return ParsedFile(tuple(statements), tuple(diagnostics), comments)
 
 
-def _parse_json(text: str) -> list[dict[str, Any]]:
-    stmts: list[dict[str, Any]] = _JSON.decode(pg.parse_sql_json(text)).get("stmts", [])
-    return stmts
+def _parse_json(text: str) -> list[_RawStatement]:
+    # Too deep a tree fails here as with a full decode: skipping a node checks depth too.
+    return _JSON.decode(pg.parse_sql_json(text)).stmts
 
 
 def _lower_all(
     source: SourceFile,
-    raws: list[dict[str, Any]],
+    raws: list[_RawStatement],
     base: int,
     limit: int,
     diagnostics: list[Diagnostic],
@@ -77,16 +89,16 @@ def _lower_all(
     statements: list[Statement] = []
     data = source.data
     for raw in raws:
-        start = base + raw.get("stmt_location", 0)
-        length = raw.get("stmt_len", 0)
+        start = base + raw.stmt_location
+        length = raw.stmt_len
         end = start + length if length else limit
         where = Where(base, data, end)
         start = _LEADING_NOISE.match(data, start, end).end()  # type: ignore[union-attr]
         end = _trim_end(data, start, end)
         span = Span(start, end)
-        node_kind, node = next(iter(raw["stmt"].items()))
+        node_kind, body = next(iter(raw.stmt.items()))
         try:
-            events, problem = lower_statement(node_kind, node, span, where)
+            events, problem = lower_statement(node_kind, decode_node(node_kind, body), span, where)
         except RecursionError:
             events, problem = (), "Statement is nested too deeply to analyse; it was not checked"
         if problem is not None:
