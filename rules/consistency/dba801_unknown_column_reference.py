@@ -98,12 +98,17 @@ class UnknownColumnReference(StatementRule):
         table = known_table(ctx, event.table)
         if table is None:
             return
-        columns = list(column_types(ctx, table, event.table))
+        # The table's own columns settle most references; the whole statement's view of them
+        # (`column_types`) is built only when needed.
         if isinstance(event, ir.AddColumn):
-            if not (event.if_not_exists and event.column.name in table.columns):
+            if event.column.constraints and not (
+                event.if_not_exists and event.column.name in table.columns
+            ):
+                columns = list(column_types(ctx, table, event.table))
                 for constraint in event.column.constraints:
                     yield from _constraint(ctx, event.table, columns, constraint)
         elif isinstance(event, ir.AddConstraint):
+            columns = list(column_types(ctx, table, event.table))
             yield from _constraint(ctx, event.table, columns, event.constraint)
         elif isinstance(event, ir.CreateIndex):
             skipped = event.if_not_exists and QName(table.name.schema, event.name or "") in (
@@ -115,13 +120,20 @@ class UnknownColumnReference(StatementRule):
                     for e in event.elems
                     for n in ([e.column] if e.column else e.expression_columns)
                 ]
-                for name in _missing([*names, *event.include], columns, event.table):
+                names += event.include
+                if all(name in table.columns for name in names):
+                    return
+                columns = list(column_types(ctx, table, event.table))
+                for name in _missing(names, columns, event.table):
                     yield _unknown(
                         ctx, event.table, name, columns, locate(ctx, name, _after_on(ctx))
                     )
         else:
             column = _column_of(event)
-            if column is not None and column not in columns and column not in SYSTEM_COLUMNS:
+            if column is None or column in table.columns:
+                return
+            columns = list(column_types(ctx, table, event.table))
+            if column not in columns and column not in SYSTEM_COLUMNS:
                 yield _unknown(ctx, event.table, column, columns, locate(ctx, column))
 
     def _create_table(self, event: ir.CreateTable, ctx: RuleContext) -> Iterator[Report]:

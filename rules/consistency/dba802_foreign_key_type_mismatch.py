@@ -94,23 +94,32 @@ class ForeignKeyTypeMismatch(StatementRule):
         if isinstance(event, ir.CreateTable):
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return
-            local = create_table_columns(ctx, event) or {c.name: c.type for c in event.columns}
-            own_pk = _own_primary_key(event)
             constraints = [
                 *(c for col in event.columns for c in col.constraints),
                 *event.constraints,
             ]
+            if not any(_is_foreign_key(c) for c in constraints):
+                return  # (the columns are not worth looking up)
+            local = create_table_columns(ctx, event) or {c.name: c.type for c in event.columns}
+            own_pk = _own_primary_key(event)
             for constraint in constraints:
                 yield from _check(ctx, event.table, local, constraint, own_pk)
             return
+        added: tuple[ir.Constraint, ...] = (
+            event.column.constraints if isinstance(event, ir.AddColumn) else (event.constraint,)
+        )
+        if not any(_is_foreign_key(c) for c in added):
+            return  # (the columns are not worth looking up)
         table = ctx.table(event.table)
         local = column_types(ctx, table, event.table) if table is not None else {}
         if isinstance(event, ir.AddColumn):
             local[event.column.name] = event.column.type
-            for constraint in event.column.constraints:
-                yield from _check(ctx, event.table, local, constraint, None)
-        else:
-            yield from _check(ctx, event.table, local, event.constraint, None)
+        for constraint in added:
+            yield from _check(ctx, event.table, local, constraint, None)
+
+
+def _is_foreign_key(constraint: ir.Constraint) -> bool:
+    return constraint.kind == "foreign-key" and constraint.ref_table is not None
 
 
 def _own_primary_key(event: ir.CreateTable) -> tuple[str, ...]:

@@ -50,6 +50,8 @@ def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
                 continue
             constraints = [*definition.constraints]
             constraints += [c for c in table_level if definition.name in c.columns]
+            if not constraints:
+                continue  # (a key needs a constraint)
             key = _key(event.table, definition.name, definition.type, constraints, True)
             if key is not None:
                 yield key

@@ -10,7 +10,7 @@ from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import QName, TypeRef, quote_ident
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.rules.types._columns import typed_columns
+from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
 from dbarch_lint.rules.types._keys import KEY_EVENTS, KeyColumn, key_columns
 
 # builtin name -> (the integer type it is, its largest value)
@@ -90,6 +90,8 @@ class IntegerKeyColumn(StatementRule):
                 raise ValueError(f"scope must be 'keys' or 'all', not {self.scope!r}")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, TYPE_EVENTS) and not any(_narrow(t[2]) for t in typed_columns(event)):
+            return  # (the key columns of these events are typed here too: none is narrow)
         scope_all = self.options.scope == "all"
         keys = {(k.table, k.column): k for k in key_columns(event, ctx) if _narrow(k.type)}
         for key in keys.values():
