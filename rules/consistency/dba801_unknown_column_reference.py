@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any, TypeVar
 
 from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
@@ -34,6 +34,7 @@ COLUMN_ACTIONS = frozenset(
         "AlterColumnGenericOptions",
     }
 )
+_C = TypeVar("_C", bound=Collection[str])
 COLUMN_EVENTS = (ir.AlterColumnType, ir.SetNotNull, ir.DropNotNull, ir.SetDefault, ir.DropDefault)
 
 
@@ -101,13 +102,18 @@ class UnknownColumnReference(StatementRule):
         # The table's own columns settle most references; the whole statement's view of them
         # (`column_types`) is built only when needed.
         if isinstance(event, ir.AddColumn):
-            if event.column.constraints and not (
-                event.if_not_exists and event.column.name in table.columns
-            ):
-                columns = list(column_types(ctx, table, event.table))
-                for constraint in event.column.constraints:
-                    yield from _constraint(ctx, event.table, columns, constraint)
+            if event.if_not_exists and event.column.name in table.columns:
+                return
+            own = table.columns.keys() | {event.column.name}
+            constraints = event.column.constraints
+            if all(_plainly_known(ctx, event.table, own, c) for c in constraints):
+                return
+            columns = list(column_types(ctx, table, event.table))
+            for constraint in constraints:
+                yield from _constraint(ctx, event.table, columns, constraint)
         elif isinstance(event, ir.AddConstraint):
+            if _plainly_known(ctx, event.table, table.columns, event.constraint):
+                return
             columns = list(column_types(ctx, table, event.table))
             yield from _constraint(ctx, event.table, columns, event.constraint)
         elif isinstance(event, ir.CreateIndex):
@@ -139,14 +145,16 @@ class UnknownColumnReference(StatementRule):
     def _create_table(self, event: ir.CreateTable, ctx: RuleContext) -> Iterator[Report]:
         if event.if_not_exists and ctx.table(event.table) is not None:
             return  # PostgreSQL skips the whole statement
+        constraints = [c for column in event.columns for c in column.constraints]
+        constraints += event.constraints
+        declared = {column.name for column in event.columns}
+        if all(_plainly_known(ctx, event.table, declared, c) for c in constraints):
+            return
         known = create_table_columns(ctx, event)
         if known is None:
             return
         columns = list(known)
-        for column in event.columns:
-            for constraint in column.constraints:
-                yield from _constraint(ctx, event.table, columns, constraint)
-        for constraint in event.constraints:
+        for constraint in constraints:
             yield from _constraint(ctx, event.table, columns, constraint)
 
 
@@ -154,12 +162,7 @@ def _constraint(
     ctx: RuleContext, table: QName, columns: list[str], constraint: ir.Constraint
 ) -> Iterator[Report]:
     """Unknown local and referenced columns of one constraint."""
-    names: list[str] = []
-    if constraint.kind in ("primary-key", "unique", "foreign-key", "exclude"):
-        names += [*constraint.columns, *constraint.include]
-    if constraint.kind in ("check", "generated", "exclude"):
-        names += constraint.check_columns
-    for name in _missing(names, columns, table):
+    for name in _missing(_local_names(constraint), columns, table):
         yield _unknown(ctx, table, name, columns, constraint.span)
     if (
         constraint.kind == "foreign-key"
@@ -177,9 +180,37 @@ def _constraint(
                 )
 
 
+def _local_names(constraint: ir.Constraint) -> list[str]:
+    """The columns of its own table a constraint names."""
+    names: list[str] = []
+    if constraint.kind in ("primary-key", "unique", "foreign-key", "exclude"):
+        names += [*constraint.columns, *constraint.include]
+    if constraint.kind in ("check", "generated", "exclude"):
+        names += constraint.check_columns
+    return names
+
+
+def _plainly_known(
+    ctx: RuleContext, table: QName, own: Collection[str], constraint: ir.Constraint
+) -> bool:
+    """Whether every column a constraint names is plainly there: among `own` (columns the table
+    certainly has), or a column of the referenced table. Most are, and this is cheap; only the
+    others need the full look (`_constraint`)."""
+    if not all(name in own for name in _local_names(constraint)):
+        return False
+    if (
+        constraint.kind == "foreign-key"
+        and constraint.ref_table is not None
+        and constraint.ref_columns
+    ):
+        referenced = _referenced_columns(ctx, table, own, constraint.ref_table)
+        return referenced is None or all(name in referenced for name in constraint.ref_columns)
+    return True
+
+
 def _referenced_columns(
-    ctx: RuleContext, table: QName, columns: list[str], ref: QName
-) -> list[str] | None:
+    ctx: RuleContext, table: QName, columns: _C, ref: QName
+) -> _C | list[str] | None:
     if ctx.schema.resolve(ref) == ctx.schema.resolve(table) and ctx.table(table) is None:
         return columns  # the table being created references itself
     referenced = known_table(ctx, ref)

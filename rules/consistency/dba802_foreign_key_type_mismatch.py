@@ -105,16 +105,16 @@ class ForeignKeyTypeMismatch(StatementRule):
             for constraint in constraints:
                 yield from _check(ctx, event.table, local, constraint, own_pk)
             return
-        constraints = (
+        added: tuple[ir.Constraint, ...] = (
             event.column.constraints if isinstance(event, ir.AddColumn) else (event.constraint,)
         )
-        if not any(_is_foreign_key(c) for c in constraints):
+        if not any(_is_foreign_key(c) for c in added):
             return  # (the columns are not worth looking up)
         table = ctx.table(event.table)
         local = column_types(ctx, table, event.table) if table is not None else {}
         if isinstance(event, ir.AddColumn):
             local[event.column.name] = event.column.type
-        for constraint in constraints:
+        for constraint in added:
             yield from _check(ctx, event.table, local, constraint, None)
 
 

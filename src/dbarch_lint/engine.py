@@ -199,11 +199,14 @@ def _filter(
     run: RunConfig,
 ) -> Iterator[Finding]:
     source = file.source
-    lines = [
-        (source.line_of(s.span.start), source.line_of(max(s.span.start, s.span.end - 1)))
-        for s in file.parsed.statements
-    ]
-    suppressions = collect(file.parsed.comments, source.line_of, lines)
+
+    def statement_lines() -> list[tuple[int, int]]:
+        return [
+            (source.line_of(s.span.start), source.line_of(max(s.span.start, s.span.end - 1)))
+            for s in file.parsed.statements
+        ]
+
+    suppressions = collect(file.parsed.comments, source.line_of, statement_lines)
     ignored = [
         tokens for pattern, tokens in run.per_file_ignores if glob_matches(file.input.path, pattern)
     ]

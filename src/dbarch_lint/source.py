@@ -96,12 +96,66 @@ _TYPE_STOP_WORDS = frozenset(
 )
 
 
+# A run of plain text: no bracket, comma or semicolon, and nothing that may start a literal, a
+# quoted identifier, a dollar quote or a comment. Its tokens are whitespace, bare words, numbers
+# and single bytes, none of which runs past it.
+_PLAIN = re.compile(rb"[^()\[\],;'\"$\-/]*")
+_BARE_WORD = re.compile(rb"[A-Za-z_\x80-\xff][\w$\x80-\xff]*")
+
+
 def extent_end(data: bytes, start: int, extent: str) -> int:
     """Where a construct that starts at `start` ends (exclusive byte offset).
 
     `word`: one name, possibly qualified and quoted; `type`: a type expression; `clause`: up to
     the next comma or closing parenthesis at the same nesting depth (or the statement's end).
     """
+    if extent in ("type", "clause"):
+        # Most types and clauses are plain text, read a run at a time; anything else is read a
+        # token at a time.
+        end = _plain_extent_end(data, start, extent == "type")
+        if end is not None:
+            return end
+    return _token_extent_end(data, start, extent)
+
+
+def _plain_extent_end(data: bytes, start: int, is_type: bool) -> int | None:
+    """`extent_end` of a type or clause that is plain text up to its end; None if it is not."""
+    depth = 0
+    end = position = start
+    size = len(data)
+    while True:
+        plain = _PLAIN.match(data, position)  # (always matches, maybe empty)
+        stop = plain.end() if plain else position
+        if is_type and depth == 0:
+            for word in _BARE_WORD.finditer(data, position, stop):
+                token = word.group().lower()
+                if token not in _TYPE_STOP_WORDS:
+                    continue
+                before = data[position : word.start()].rstrip()  # (whitespace is not a token)
+                word_start_end = position + len(before) if before else end
+                if word_start_end > start and not _continues_type(data, start, word.start(), token):
+                    return word_start_end
+        text = data[position:stop].rstrip()
+        if text:
+            end = position + len(text)
+        if stop >= size:
+            return end
+        byte = data[stop]
+        if byte in b"([":
+            depth += 1
+        elif byte in b")]":
+            if depth == 0:
+                return end
+            depth -= 1
+        elif byte in b",;":
+            if depth == 0:
+                return end
+        else:
+            return None
+        end = position = stop + 1
+
+
+def _token_extent_end(data: bytes, start: int, extent: str) -> int:
     depth = 0
     end = start
     expect_name = True

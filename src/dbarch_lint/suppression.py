@@ -82,11 +82,16 @@ def _tokens(codes: str) -> list[Token]:
 def collect(
     comments: Sequence[Comment],
     line_of: Callable[[int], int],
-    statement_lines: Sequence[tuple[int, int]],
+    statement_lines: Callable[[], Sequence[tuple[int, int]]],
 ) -> list[Suppression]:
-    """Every suppression in a file, with the lines each covers."""
+    """Every suppression in a file, with the lines each covers.
+
+    `statement_lines()` gives the first and last line of each statement; it is called only if a
+    statement suppression needs them.
+    """
     found: list[Suppression] = []
     open_ranges: list[Suppression] = []
+    lines: Sequence[tuple[int, int]] | None = None
     for comment in comments:
         line = line_of(comment.span.start)
         if match := _FILE.search(comment.text):
@@ -107,7 +112,9 @@ def collect(
                         suppression.last_line = line
                         suppression.ended = True
         elif match := _NOQA.search(comment.text):
-            first, last = _statement_for(line, comment.own_line, statement_lines)
+            if lines is None:
+                lines = statement_lines()
+            first, last = _statement_for(line, comment.own_line, lines)
             found.append(Suppression("statement", _tokens(match["codes"]), comment, first, last))
     return found
 

@@ -1,0 +1,57 @@
+"""Where types and clauses end: the plain-text shortcut agrees with the token-by-token reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from dbarch_lint.source import _plain_extent_end, _token_extent_end, extent_end
+
+SNIPPETS = [
+    b"int, b int",
+    b"varchar(10) not null",
+    b"timestamp with time zone default now()",
+    b"time without time zone NOT NULL)",
+    b"character varying(10)[] , x",
+    b"numeric(10,2)[] not null",
+    b"double precision, y",
+    b"E'a\\'b' , c",
+    b'U&"a" , b',
+    b"U&'x' )",
+    b"$$ a ) $$ )",
+    b"$x$ ( $x$ , y",
+    b"/* ( */ a ) b",
+    b"-- (\n a ) b",
+    b'"quoted ( " ) b',
+    b"a.b[1] , c",
+    b"\xc3\xa9t\xc3\xa9 with time zone, \xc3\xa9",
+    b"REFERENCES users(id) ON DELETE CASCADE, name text",
+    b"CHECK (a > 0 AND b < 1) ; next",
+    b"a - b / c)",
+    b"$1, $2",
+    b"'unterminated",
+    b"/* unterminated",
+    b"  trailing space   ",
+]
+
+
+@pytest.mark.parametrize("text", SNIPPETS)
+def test_the_shortcut_agrees_with_the_tokens(text: bytes) -> None:
+    for data in (text, b"x " + text):
+        for start in range(len(data) + 1):
+            for extent in ("type", "clause"):
+                slow = _token_extent_end(data, start, extent)
+                fast = _plain_extent_end(data, start, extent == "type")
+                assert fast is None or fast == slow, (data, start, extent)
+                assert extent_end(data, start, extent) == slow
+
+
+def test_type_ends_before_its_constraints() -> None:
+    data = b"created timestamp with time zone NOT NULL DEFAULT now(),"
+    start = data.index(b"timestamp")
+    assert data[start : extent_end(data, start, "type")] == b"timestamp with time zone"
+
+
+def test_clause_ends_at_the_next_comma_outside_parentheses() -> None:
+    data = b"CREATE TABLE t (a int CHECK (a IN (1, 2)) , b int)"
+    start = data.index(b"CHECK")
+    assert data[start : extent_end(data, start, "clause")] == b"CHECK (a IN (1, 2))"
