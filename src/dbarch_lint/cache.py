@@ -197,7 +197,7 @@ def _write(path: str, data: bytes) -> None:
 
 
 def _remove_siblings(folder: str) -> None:
-    import shutil
+    import shutil  # rarely needed
 
     parent = os.path.dirname(folder)
     try:

@@ -45,7 +45,7 @@ def iter_parsed(inputs: Sequence[Input], jobs: int, cache: Cache | None) -> Iter
                 ready[index] = parsed
             yield ready.pop(index)
         return
-    import multiprocessing
+    import multiprocessing  # costs start-up time; a single file never needs it
 
     context = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, ClassVar
 
 from dbarch_lint.findings import LintResult, Severity
@@ -20,6 +19,8 @@ class GitlabReporter(Reporter):
 
     def render(self, result: LintResult, options: ReporterOptions) -> str:
         """Return the issues as indented JSON; fingerprints survive unrelated edits."""
+        import hashlib  # loads OpenSSL: only this format needs it
+
         issues: list[dict[str, Any]] = []
         for finding, key in zip(result.findings, stable_keys(result), strict=True):
             loc = finding.location

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from dbarch_lint.findings import Finding, LintResult, Location, RuleInfo, Severity
 from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
@@ -28,6 +26,8 @@ def stable_keys(result: LintResult) -> list[str]:
     collapsed, never the line number, so inserting lines above a finding keeps it. `n` counts
     findings sharing the same hash, so two identical statements in one file stay distinct.
     """
+    import hashlib  # loads OpenSSL: only this format needs it
+
     lines: dict[str, list[str]] = {}
     seen: Counter[str] = Counter()
     keys = []
@@ -144,6 +144,8 @@ def _location(loc: Location) -> JSON:
 
 
 def _artifact(path: str) -> JSON:
+    from urllib.parse import quote  # costs start-up time; only SARIF needs it
+
     return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
 
 
