@@ -5,13 +5,13 @@ Set DBARCH_LINT_UPDATE_SNAPSHOTS=1 to rewrite the golden files under tests/snaps
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from dbarch_lint.findings import (
@@ -210,7 +210,7 @@ def test_builtin_formats() -> None:
 @pytest.mark.parametrize("fmt", sorted(reporters()))
 def test_deterministic(fmt: str) -> None:
     options = ReporterOptions(show_source=True)
-    copy = dataclasses.replace(RESULT, sources=dict(reversed(SOURCES.items())))
+    copy = msgspec.structs.replace(RESULT, sources=dict(reversed(SOURCES.items())))
     assert render(fmt, RESULT, options) == render(fmt, copy, options)
 
 
@@ -262,10 +262,10 @@ def test_sarif_invocation() -> None:
     (invocation,) = json.loads(render("sarif"))["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
     assert [n["descriptor"]["id"] for n in invocation["toolExecutionNotifications"]] == ["DBA000"]
-    clean = dataclasses.replace(RESULT, findings=FINDINGS[:2])
+    clean = msgspec.structs.replace(RESULT, findings=FINDINGS[:2])
     (invocation,) = json.loads(render("sarif", clean))["runs"][0]["invocations"]
     assert invocation == {"executionSuccessful": True}
-    broken = dataclasses.replace(EMPTY, errors=("unknown rule DBA999",))
+    broken = msgspec.structs.replace(EMPTY, errors=("unknown rule DBA999",))
     (invocation,) = json.loads(render("sarif", broken))["runs"][0]["invocations"]
     assert invocation["executionSuccessful"] is False
 
@@ -276,12 +276,12 @@ def test_fingerprints_survive_unrelated_edits() -> None:
     first, second = before[-2:]  # the same statement twice in one file
     assert first.endswith(":1") and second == first[:-1] + "2"
     shifted_sources = {path: "-- a new comment\n\n" + text for path, text in SOURCES.items()}
-    shifted = dataclasses.replace(
+    shifted = msgspec.structs.replace(
         RESULT,
         findings=tuple(
-            dataclasses.replace(
+            msgspec.structs.replace(
                 f,
-                location=dataclasses.replace(
+                location=msgspec.structs.replace(
                     f.location, line=f.location.line + 2, end_line=f.location.end_line + 2
                 ),
             )
@@ -291,9 +291,9 @@ def test_fingerprints_survive_unrelated_edits() -> None:
     )
     assert stable_keys(shifted) == before
     edited = dict(SOURCES, **{INIT: SOURCES[INIT].replace("total money", "total  money")})
-    assert stable_keys(dataclasses.replace(RESULT, sources=edited)) == before  # whitespace only
+    assert stable_keys(msgspec.structs.replace(RESULT, sources=edited)) == before  # whitespace only
     renamed = dict(SOURCES, **{INIT: SOURCES[INIT].replace("orders (id", "purchases (id")})
-    assert stable_keys(dataclasses.replace(RESULT, sources=renamed))[0] != before[0]
+    assert stable_keys(msgspec.structs.replace(RESULT, sources=renamed))[0] != before[0]
 
 
 # -- json ------------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ def test_github_escaping() -> None:
 def test_github_property_escaping() -> None:
     odd = Location("db/a,b:c.sql", 1, 1, 1, 2)
     finding = Finding("DBA101", "money-type", Severity.ERROR, odd, "m")
-    text = render("github", dataclasses.replace(EMPTY, findings=(finding,)))
+    text = render("github", msgspec.structs.replace(EMPTY, findings=(finding,)))
     props = "file=db/a%2Cb%3Ac.sql,line=1,col=1,endLine=1,endColumn=2,title=DBA101 money-type"
     assert text == f"::error {props}::m\n"
 
@@ -390,13 +390,13 @@ def test_text_colour_only_when_asked() -> None:
 def test_text_summary() -> None:
     assert render("text", EMPTY) == "All checks passed: 2 files, 1 statement.\n"
     assert render("text", EMPTY, ReporterOptions(quiet=True)) == ""
-    broken = dataclasses.replace(EMPTY, errors=("unknown rule DBA999",))
+    broken = msgspec.structs.replace(EMPTY, errors=("unknown rule DBA999",))
     assert render("text", broken) == "No findings: 2 files, 1 statement.\n"  # errors: not a pass
     last = render("text").splitlines()[-1]
     assert last == "Found 9 findings (2 errors, 4 warnings, 3 info) in 3 files, 7 statements."
 
 
 def test_text_frame_without_source_is_skipped() -> None:
-    result = dataclasses.replace(RESULT, sources={})
+    result = msgspec.structs.replace(RESULT, sources={})
     plain = render("text", result, ReporterOptions(show_source=True, quiet=True))
     assert "|" not in plain

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from dbarch_lint import ir
 from dbarch_lint.ir import Span
@@ -14,8 +15,7 @@ from dbarch_lint.source import SQL_TOKEN
 SNAKE_CASE = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Identifier:
+class Identifier(msgspec.Struct, frozen=True):
     """An identifier token: its value as PostgreSQL sees it before truncation, and where."""
 
     value: str

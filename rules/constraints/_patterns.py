@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.schema import MAX_IDENTIFIER_BYTES
@@ -30,8 +31,7 @@ def validate(option: str, pattern: str, allowed: Sequence[str]) -> None:
             )
 
 
-@dataclass(frozen=True, slots=True)
-class Expansion:
+class Expansion(msgspec.Struct, frozen=True):
     """A pattern filled in for one object.
 
     `example` is the one matching name when the pattern has no wildcard and every value is

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
@@ -20,8 +22,7 @@ from dbarch_lint.rules.constraints._names import check_columns, find_name
 from dbarch_lint.rules.constraints._patterns import advice, expand, validate
 
 
-@dataclass(frozen=True, slots=True)
-class _Named:
+class _Named(msgspec.Struct, frozen=True):
     """A constraint name to judge: the constraint, its table, its columns, its new name."""
 
     table: QName

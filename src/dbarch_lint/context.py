@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import msgspec
 
 from dbarch_lint.findings import Fix
 from dbarch_lint.ir import QName, Span, Statement
@@ -15,16 +16,14 @@ _E = TypeVar("_E")
 _R = TypeVar("_R")
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedSpan:
+class RelatedSpan(msgspec.Struct, frozen=True):
     """Another place a report refers to."""
 
     origin: Origin
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(msgspec.Struct, frozen=True):
     """A problem a rule found. The engine turns it into a `Finding` (code, position, url).
 
     `origin` is set by schema rules, whose findings point into any file of the replay; statement
@@ -39,16 +38,14 @@ class Report:
     fix: Fix | None = None
 
 
-@dataclass(slots=True)
-class Settings:
+class Settings(msgspec.Struct):
     """Run-wide settings rules may read."""
 
     pg_version: int = 16
     dialect: str = "postgres"
 
 
-@dataclass(slots=True)
-class RuleContext:
+class RuleContext(msgspec.Struct):
     """The context of one statement in a target file (reused across a file's statements)."""
 
     path: str
@@ -56,7 +53,7 @@ class RuleContext:
     schema: Schema
     settings: Settings
     text: bytes = b""  # the file, UTF-8
-    statement: Statement = field(default=None)  # type: ignore[assignment]
+    statement: Statement = None  # type: ignore[assignment]
     options: Any = None
 
     def is_new_table(self, name: QName) -> bool:
@@ -87,8 +84,7 @@ class RuleContext:
         return Report(span, message, hint, tuple(related), None, fix)
 
 
-@dataclass(slots=True)
-class SchemaContext:
+class SchemaContext(msgspec.Struct):
     """The context of a schema rule: the schema at the end of the replay."""
 
     schema: Schema

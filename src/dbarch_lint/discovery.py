@@ -8,7 +8,8 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from dbarch_lint.ir import Diagnostic, Span
 
@@ -37,8 +38,7 @@ _SKIP_DIRS = {
 }
 
 
-@dataclass(slots=True)
-class Input:
+class Input(msgspec.Struct):
     """One file of the run: where it is, how it is shown, its text or why it has none."""
 
     path: str  # shown to users: relative to the working directory, POSIX separators

@@ -3,12 +3,12 @@ run schema rules, then apply suppressions, selection and severity, and sort."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from dbarch_lint import __version__
 from dbarch_lint.cache import Cache
@@ -25,23 +25,21 @@ from dbarch_lint.suppression import Suppression, Vocabulary, collect
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
 
 
-@dataclass(slots=True)
-class RunConfig:
+class RunConfig(msgspec.Struct):
     """Resolved settings for one run (see `config.py` for where they come from)."""
 
     enabled: frozenset[str]
-    severity: dict[str, Severity] = field(default_factory=dict)
-    rule_options: dict[str, Any] = field(default_factory=dict)
+    severity: dict[str, Severity] = msgspec.field(default_factory=dict)
+    rule_options: dict[str, Any] = msgspec.field(default_factory=dict)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = msgspec.field(default_factory=Settings)
     plugin_prefixes: tuple[str, ...] = ()
     external: tuple[str, ...] = ()  # other tools' codes that look like ours
     jobs: int = 1  # worker processes for parsing
     cache: Cache | None = None
 
 
-@dataclass(slots=True)
-class _File:
+class _File(msgspec.Struct):
     index: int
     input: Input
     source: SourceFile
@@ -270,7 +268,7 @@ def _with_severity(finding: Finding, run: RunConfig) -> Finding:
     severity = run.severity.get(finding.code)
     if severity is None or severity is finding.severity:
         return finding
-    return dataclasses.replace(finding, severity=severity)
+    return msgspec.structs.replace(finding, severity=severity)
 
 
 def _location(source: SourceFile, span: Span) -> Location:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+
+import msgspec
 
 
 class Severity(enum.Enum):
@@ -22,8 +23,7 @@ class Severity(enum.Enum):
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(msgspec.Struct, frozen=True):
     """A range in a file: 1-based lines and columns (code points), end column exclusive."""
 
     path: str
@@ -33,16 +33,14 @@ class Location:
     end_column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Related:
+class Related(msgspec.Struct, frozen=True):
     """Another place a finding refers to (the covering index, the ADD CONSTRAINT, ...)."""
 
     location: Location
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
+class Edit(msgspec.Struct, frozen=True):
     """Replace the text in a range with `text`."""
 
     line: int
@@ -52,16 +50,14 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(msgspec.Struct, frozen=True):
     """A safe automatic rewrite."""
 
     description: str
     edits: tuple[Edit, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """One reported problem."""
 
     code: str
@@ -85,8 +81,7 @@ class Finding:
         return (loc.path, loc.line, loc.column, self.code, self.message)
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
+class RuleInfo(msgspec.Struct, frozen=True):
     """Rule metadata as reporters see it (no rule code runs in a reporter)."""
 
     code: str
@@ -102,8 +97,7 @@ class RuleInfo:
     url: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class LintResult:
+class LintResult(msgspec.Struct, frozen=True):
     """Everything a reporter needs: sorted findings, counts, and the metadata of the rules run."""
 
     findings: tuple[Finding, ...]
@@ -111,10 +105,8 @@ class LintResult:
     statements: int
     rules: tuple[RuleInfo, ...]
     tool_version: str
-    errors: tuple[str, ...] = field(default=())  # usage/plugin problems met while linting
-    sources: dict[str, str] = field(
-        default_factory=dict, compare=False, repr=False
-    )  # for code frames
+    errors: tuple[str, ...] = ()  # usage/plugin problems met while linting
+    sources: dict[str, str] = msgspec.field(default_factory=dict)  # for code frames
 
     def count(self, severity: Severity) -> int:
         """Number of findings of one severity."""

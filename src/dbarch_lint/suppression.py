@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from dbarch_lint.ir import Comment
 
@@ -23,16 +24,14 @@ _RANGE = re.compile(
 )
 
 
-@dataclass(slots=True)
-class Token:
+class Token(msgspec.Struct):
     """One code, prefix or rule name in a suppression, and whether it suppressed anything."""
 
     text: str
     used: bool = False
 
 
-@dataclass(slots=True)
-class Suppression:
+class Suppression(msgspec.Struct):
     """A suppression and the lines it covers (1-based, inclusive)."""
 
     kind: str  # "statement", "range" or "file"
@@ -40,7 +39,7 @@ class Suppression:
     comment: Comment
     first_line: int
     last_line: int = 10**9
-    ended: bool = field(default=False)
+    ended: bool = False
 
 
 class Vocabulary:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import msgspec
@@ -10,8 +9,7 @@ import msgspec
 from dbarch_lint.findings import LintResult
 
 
-@dataclass(frozen=True, slots=True)
-class ReporterOptions:
+class ReporterOptions(msgspec.Struct, frozen=True):
     """Presentation switches that come from the command line."""
 
     color: bool = False
