@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -71,6 +70,8 @@ _FILE_KEYS = {
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """` (did you mean "x"?)` for the closest choice, or nothing."""
+    import difflib  # only a mistake needs it
+
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{match[0]}"?)' if match else ""
 

@@ -6,7 +6,6 @@ import fnmatch
 import glob
 import os
 import re
-import subprocess
 from collections.abc import Iterable, Sequence
 
 import msgspec
@@ -193,6 +192,8 @@ def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | Non
 
 def default_files(cwd: str) -> list[str]:
     """`*.sql` below `cwd`, without what `.gitignore` excludes (in a git work tree)."""
+    import subprocess  # costs start-up time; only a run without paths needs it
+
     try:
         listed = subprocess.run(
             ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.sql"],
