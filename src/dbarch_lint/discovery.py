@@ -52,6 +52,10 @@ class Input(msgspec.Struct):
 def display_path(path: str, cwd: str) -> str:
     """A path relative to `cwd` when inside it, with `/` separators."""
     absolute = os.path.abspath(path)
+    inside = cwd.rstrip(os.sep) + os.sep
+    # The common case, without relpath's work (it adds up over thousands of files).
+    if len(absolute) > len(inside) and absolute.startswith(inside):
+        return absolute[len(inside) :].replace(os.sep, "/")
     try:
         relative = os.path.relpath(absolute, cwd)
     except ValueError:
