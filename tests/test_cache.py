@@ -153,3 +153,26 @@ def test_bad_jobs_and_cache_settings_are_usage_errors(history: Path, setting: st
     result = CliRunner().invoke(main, ["check", "."])
     assert result.exit_code == 2
     assert setting.split(" ")[0] in result.stderr
+
+
+def test_a_warm_run_reads_no_file(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = check(".")
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read although unchanged")
+
+    monkeypatch.setattr(discovery, "read", no_reading)
+    assert check(".") == cold
+
+
+def test_an_edit_of_the_same_size_is_seen(history: Path) -> None:
+    target = history / "0002_orders.sql"
+    assert "DBA301" in check(".")[1]
+    same_size = CHILD.replace("ON DELETE CASCADE", "ON DELETE RESTRICT")[: len(CHILD)]
+    target.write_text(
+        same_size.replace("customer_id bigint NOT NULL", "customer_id bigint NOT NULX")
+    )
+    stat = target.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    code, out = check(".")
+    assert "DBA001" in out and code == 1

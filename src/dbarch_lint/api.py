@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbarch_lint import config as cfg
 from dbarch_lint import discovery
-from dbarch_lint.cache import Cache, environment_fingerprint
+from dbarch_lint.cache import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.findings import Finding, LintResult
 
 if TYPE_CHECKING:
@@ -26,14 +26,31 @@ class Run:
     the replay order come on first use, so a run answered from the cache never loads them."""
 
     config: cfg.Config
-    files: dict[str, discovery.Input]  # by shown path
+    paths: dict[str, str]  # shown path -> path to read (`-` for stdin)
     history: set[str]  # shown paths the configured `migrations` name
     targets: set[str]  # shown paths to report on
     errors: list[str] = field(default_factory=list)
     cwd: str = "."
     autoload_plugins: bool = True
+    stdin: str | bytes | None = None
     _host: PluginHost | None = None
+    _files: dict[str, discovery.Input] | None = None
     _inputs: list[discovery.Input] | None = None
+
+    @property
+    def files(self) -> dict[str, discovery.Input]:
+        """Every file read (on first use: a run answered from the cache may not need them)."""
+        if self._files is None:
+            self._files = {
+                path: discovery.read(
+                    path,
+                    None if fs_path == discovery.STDIN else fs_path,
+                    self.config.encoding,
+                    self.stdin,
+                )
+                for path, fs_path in sorted(self.paths.items())
+            }
+        return self._files
 
     @property
     def host(self) -> PluginHost:
@@ -88,13 +105,7 @@ def prepare(
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
     by_shown = {v: k for k, v in shown.items()}
-    read = {}
-    for path in sorted(by_shown):
-        fs_path = by_shown[path]
-        read[path] = discovery.read(
-            path, None if fs_path == discovery.STDIN else fs_path, config.encoding, stdin
-        )
-    return Run(config, read, history, target_paths, errors, cwd, autoload_plugins)
+    return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
 
 
 def _order(host: PluginHost, paths: list[str], runner: str) -> list[str]:
@@ -119,11 +130,14 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     """The cache key of a run's report: a hash of everything the report depends on (every file
     by path, role and content; the configuration; the code; the installed packages)."""
     settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
-    files = [
-        (path, item.fs_path is None, path in run.history, path in run.targets, item.digest)
-        + ((item.problem.message,) if item.problem else ())
-        for path, item in sorted(run.files.items())
-    ]
+    index = cache.get_file_index()
+    files = []
+    for path, fs_path in sorted(run.paths.items()):
+        content = _known_content(fs_path, index)
+        if content is None:  # read it (and so every file: this run will not be a cache hit)
+            item = run.files[path]
+            content = item.digest + (f" {item.problem.message}" if item.problem else "")
+        files.append((path, fs_path, path in run.history, path in run.targets, content))
     parts = [
         "report 1",
         cache.code,
@@ -135,6 +149,26 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         repr(run.errors),
     ]
     return discovery.digest("\n".join(parts).encode("utf-8"))
+
+
+def _known_content(fs_path: str, index: FileIndex) -> str | None:
+    if fs_path == discovery.STDIN:
+        return None
+    try:
+        return index.known(discovery.file_stat(os.stat(fs_path)))
+    except OSError:
+        return None
+
+
+def remember_files(run: Run, cache: Cache) -> None:
+    """Record the hashes of the files this run read, for `report_key` in later runs."""
+    read = {
+        f"{item.stat[0]}:{item.stat[1]}": (item.stat[2], item.stat[3], item.digest)
+        for item in (run._files or {}).values()
+        if item.stat is not None and item.text is not None
+    }
+    if read:
+        cache.put_file_index(cache.get_file_index(), read)
 
 
 def execute(run: Run, cache: Cache | None = None) -> LintResult:

@@ -33,6 +33,18 @@ MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
 _ENCODER = msgspec.msgpack.Encoder()
 
 
+class FileIndex(msgspec.Struct):
+    """Content hashes of files by what identifies them unchanged, so that a run answered from
+    the report cache need not read every file: `device:inode` -> [size, mtime, hash]."""
+
+    files: dict[str, tuple[int, int, str]] = msgspec.field(default_factory=dict)
+
+    def known(self, stat: tuple[int, int, int, int]) -> str | None:
+        """The hash of an unchanged file, if it was hashed before."""
+        entry = self.files.get(f"{stat[0]}:{stat[1]}")
+        return entry[2] if entry is not None and entry[:2] == stat[2:] else None
+
+
 class CachedReport(msgspec.Struct, frozen=True):
     """What a run printed and how it exited."""
 
@@ -154,6 +166,25 @@ class Cache:
                 os.unlink(entry.path)
         except OSError:
             pass
+
+    def get_file_index(self) -> FileIndex:
+        """The hashes of files read by earlier runs."""
+        data = _read(os.path.join(self.directory, "files"))
+        try:
+            return _decode(FileIndex, data) if data is not None else FileIndex()
+        except msgspec.DecodeError:
+            return FileIndex()
+
+    def put_file_index(self, index: FileIndex, read: dict[str, tuple[int, int, str]]) -> None:
+        """Record the hashes of files just read (keeping earlier ones, within reason)."""
+        if all(index.files.get(key) == value for key, value in read.items()):
+            return
+        keep = index.files if len(index.files) < 4 * len(read) + 1000 else {}
+        self._prepare()
+        _write(
+            os.path.join(self.directory, "files"),
+            _ENCODER.encode(FileIndex({**keep, **read})),
+        )
 
     def _prepare(self) -> None:
         try:

@@ -145,6 +145,7 @@ def check(
     code = exit_code(result, config.fail_on)
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
         cache.put_report(run_key, CachedReport(report, code))
+        api.remember_files(run, cache)
     _output(report, config.output_file)
     sys.exit(code)
 

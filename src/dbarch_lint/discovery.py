@@ -47,6 +47,7 @@ class Input(msgspec.Struct):
     position_text: str = ""  # what positions of `problem` refer to, when there is no `text`
     down: bool = False  # a down migration: linted, never replayed
     digest: str = ""  # hash of the bytes read (the cache's key for the file)
+    stat: tuple[int, int, int, int] | None = None  # as `file_stat` saw it just before reading
 
 
 def display_path(path: str, cwd: str) -> str:
@@ -149,6 +150,11 @@ def order_plain(paths: Sequence[str]) -> list[str]:
     return sorted(paths, key=key)
 
 
+def file_stat(stat: os.stat_result) -> tuple[int, int, int, int]:
+    """Which file this is (device, inode) and what says it is unchanged (size, mtime)."""
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def up_migration_path(down: str) -> str:
     """The up migration a down migration reverts (`x/down.sql` -> `x/up.sql`)."""
     return re.sub(r"down\.sql$", "up.sql", down, flags=re.I)
@@ -167,7 +173,8 @@ def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | Non
             data = stdin
         else:
             with open(str(fs_path), "rb") as handle:
-                data = handle.read()
+                item.stat = file_stat(os.fstat(handle.fileno()))  # before reading: a later
+                data = handle.read()  # change then shows as a different stat
     except OSError as error:
         reason = error.strerror or str(error)
         item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
