@@ -80,3 +80,24 @@ def test_a_fork_replays_like_the_schema_itself() -> None:
     fork = base.fork()
     _replay(fork, DOWN, 1)
     assert _state(fork) == _state(whole)
+
+
+def test_foreign_keys_follow_renames_of_both_tables() -> None:
+    schema = Schema()
+    _replay(
+        schema,
+        """
+        CREATE TABLE users (id bigint PRIMARY KEY, boss bigint REFERENCES users);
+        CREATE TABLE posts (id bigint PRIMARY KEY, author bigint REFERENCES users (id));
+        ALTER TABLE posts RENAME TO articles;
+        ALTER TABLE users RENAME TO members;
+        ALTER TABLE members RENAME COLUMN id TO member_id;
+        ALTER TABLE members RENAME TO people;
+        ALTER TABLE people RENAME COLUMN member_id TO person_id;
+        """,
+        0,
+    )
+    people = QName("public", "people")
+    for name in ("people", "articles"):
+        (key,) = [c for c in schema.tables[QName("public", name)].constraints if c.ref_table]
+        assert (key.ref_table, key.ref_columns) == (people, ["person_id"])

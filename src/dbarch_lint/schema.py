@@ -124,6 +124,9 @@ class Schema:
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
         self.types: dict[QName, str] = {}
+        # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
+        # superset: renames and drops leave names behind, so `_referencing` checks each).
+        self._referrers: dict[QName, dict[QName, None]] = {}
         # In a fork: this fork's own versions of the objects it has changed or created (see
         # `fork`). None: the schema owns every object it holds.
         self._own: _Own | None = None
@@ -187,6 +190,7 @@ class Schema:
         other.relations = dict(self.relations)
         other.indexes = dict(self.indexes)
         other.types = dict(self.types)
+        other._referrers = {name: dict(tables) for name, tables in self._referrers.items()}
         other._own = _Own()
         return other
 
@@ -342,6 +346,8 @@ class Schema:
             pk = referenced.primary_key() if referenced else None
             info.ref_columns = list(pk.columns) if pk else []
         table.constraints.append(info)
+        if ref_table is not None:
+            self._referrers.setdefault(ref_table, {})[table.name] = None
         if self._own is not None:
             self._own.constraints[id(info)] = info
         if constraint.kind == "primary-key":
@@ -555,10 +561,14 @@ class Schema:
             table.name = QName(old.schema, event.new)
             self.tables[table.name] = table
             self.relations[table.name] = "table"
+            for info in table.constraints:
+                if info.ref_table is not None:
+                    self._referrers.setdefault(info.ref_table, {})[table.name] = None
             for other in self._referencing(old):
                 for info in other.constraints:
                     if _refers_to(info, old):
                         info.ref_table = table.name
+                self._referrers.setdefault(table.name, {})[other.name] = None
             for index in table.indexes:
                 index.table = table.name
 
@@ -566,18 +576,13 @@ class Schema:
         """The live tables with a constraint that references table `name` (and its `column`, if
         given), ready to change."""
         found: list[Table] = []
-        for table in self.tables.values():
-            for info in table.constraints:
-                ref = info.ref_table
-                # (the cheap name comparison first: this loop sees every constraint)
-                if (
-                    ref is not None
-                    and ref.name == name.name
-                    and ref == name
-                    and (column is None or column in info.ref_columns)
-                ):
-                    found.append(table)
-                    break
+        for referrer in self._referrers.get(name, ()):
+            table = self.tables.get(referrer)
+            if table is not None and any(
+                _refers_to(info, name) and (column is None or column in info.ref_columns)
+                for info in table.constraints
+            ):
+                found.append(table)
         return [self._writable(table) for table in found]
 
     def _rename_object(self, event: ir.RenameObject, origin: Origin) -> None:
