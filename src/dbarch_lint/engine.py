@@ -7,7 +7,7 @@ import dataclasses
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from dbarch_lint.schema import Origin, Schema
 from dbarch_lint.source import SourceFile, extent_end
 from dbarch_lint.suppression import Suppression, Vocabulary, collect
 
+_Check = Callable[[Any, RuleContext], Iterable[Report]]
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
 
 
@@ -59,12 +60,12 @@ def lint(
     reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
     crashes: list[tuple[int, Rule, Statement, Exception]] = []
     schema = Schema()
-    dispatch: dict[type, list[StatementRule]] = defaultdict(list)
+    # Event type -> the rules that target it, each with its bound `check` and its options.
+    dispatch: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
     for rule in active:
         if isinstance(rule, StatementRule):
             for target in rule.targets:
-                dispatch[target].append(rule)
-    no_rules: list[StatementRule] = []
+                dispatch[target].append((rule, rule.check, rule.options))
     for file in files:
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         statements = file.parsed.statements
@@ -74,11 +75,11 @@ def lint(
             if file.target:
                 ctx.statement = statement
                 for event in statement.events:
-                    for rule in dispatch.get(type(event), no_rules):
-                        ctx.options = rule.options
+                    for rule, check, options in dispatch.get(type(event), ()):
+                        ctx.options = options
                         try:
                             # (a plain loop: most checks report nothing, this is the hot path)
-                            for report in rule.check(event, ctx):
+                            for report in check(event, ctx):
                                 file_reports.append((rule, report))
                         except Exception as error:  # a crashing rule must not stop the others
                             crashes.append((file.index, rule, statement, error))
