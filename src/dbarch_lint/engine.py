@@ -210,13 +210,13 @@ def _filter(
         if finding.code not in run.enabled and finding.code != "DBA000":
             continue
         if finding.code != "DBA000":
-            if any(
+            if ignored and any(
                 vocabulary.matches(t, finding.code, finding.rule)
                 for tokens in ignored
                 for t in tokens
             ):
                 continue
-            if _suppressed(finding, suppressions, vocabulary):
+            if suppressions and _suppressed(finding, suppressions, vocabulary):
                 continue
         yield _with_severity(finding, run)
     if "DBA003" in run.enabled:
@@ -270,14 +270,14 @@ def _with_severity(finding: Finding, run: RunConfig) -> Finding:
 
 
 def _location(source: SourceFile, span: Span) -> Location:
-    start = source.position(span.start)
+    start = source.line_column(span.start)
     end_offset = (
         span.end if span.extent == "exact" else extent_end(source.data, span.start, span.extent)
     )
-    end = source.position(max(end_offset, span.start))
+    end = source.line_column(max(end_offset, span.start))
     if end == start and span.extent != "exact":
-        end = source.position(min(span.start + 1, len(source.data)))
-    return Location(source.path, start.line, start.column, end.line, end.column)
+        end = source.line_column(min(span.start + 1, len(source.data)))
+    return Location(source.path, *start, *end)
 
 
 def _make(rule: type[Rule], location: Location, message: str, hint: str | None) -> Finding:
@@ -297,9 +297,13 @@ def _diagnostic_finding(
 
 def _report_finding(files: list[_File], file: _File, rule: Rule, report: Report) -> Finding:
     source = files[report.origin.file_index].source if report.origin else file.source
-    related = tuple(
-        Related(_location(files[r.origin.file_index].source, r.origin.span), r.message)
-        for r in report.related
+    related = (
+        tuple(
+            Related(_location(files[r.origin.file_index].source, r.origin.span), r.message)
+            for r in report.related
+        )
+        if report.related
+        else ()
     )
     return Finding(
         rule.code,
