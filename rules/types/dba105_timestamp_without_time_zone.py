@@ -51,8 +51,7 @@ class TimestampWithoutTimeZone(StatementRule):
     targets = TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
-            builtin = type_.builtin
+        for table, column, type_, builtin in typed_columns(event):
             if builtin not in ("timestamp", "timetz"):
                 continue
             array = "[]" if type_.array else ""
