@@ -21,6 +21,7 @@ CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 (id bigint, at timestamptz);
 CREATE TABLE app.things (id bigint PRIMARY KEY);
 CREATE INDEX things_id_idx ON app.things (id);
+CREATE TABLE tags (id bigint CONSTRAINT tags_pk PRIMARY KEY, name text UNIQUE, note text);
 """
 
 DOWN = """
@@ -39,6 +40,9 @@ DROP SCHEMA app CASCADE;
 CREATE TABLE posts (id int);
 CREATE INDEX ON posts (id);
 DROP TABLE members;
+ALTER TABLE tags DROP CONSTRAINT tags_pk;
+ALTER TABLE tags RENAME CONSTRAINT tags_name_key TO tags_name_unique;
+ALTER TABLE tags RENAME COLUMN note TO remark;
 """
 
 
@@ -64,7 +68,7 @@ def test_a_fork_never_changes_the_schema_it_came_from() -> None:
     assert _state(base) == before
     # The fork itself moved on.
     posts, events, events_2024 = (QName("public", n) for n in ("posts", "events", "events_2024"))
-    assert set(fork.tables) == {posts, events, events_2024}
+    assert set(fork.tables) == {posts, events, events_2024, QName("public", "tags")}
     assert fork.tables[events_2024].partition_of == events
     assert base.tables[events_2024].partition_of is None
     assert list(fork.tables[posts].columns) == ["id"]
