@@ -21,6 +21,7 @@ CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);
 CREATE TABLE events_2024 (id bigint, at timestamptz);
 CREATE TABLE app.things (id bigint PRIMARY KEY);
 CREATE INDEX things_id_idx ON app.things (id);
+CREATE TABLE tags (id bigint CONSTRAINT tags_pk PRIMARY KEY, name text UNIQUE, note text);
 """
 
 DOWN = """
@@ -39,6 +40,9 @@ DROP SCHEMA app CASCADE;
 CREATE TABLE posts (id int);
 CREATE INDEX ON posts (id);
 DROP TABLE members;
+ALTER TABLE tags DROP CONSTRAINT tags_pk;
+ALTER TABLE tags RENAME CONSTRAINT tags_name_key TO tags_name_unique;
+ALTER TABLE tags RENAME COLUMN note TO remark;
 """
 
 
@@ -64,7 +68,7 @@ def test_a_fork_never_changes_the_schema_it_came_from() -> None:
     assert _state(base) == before
     # The fork itself moved on.
     posts, events, events_2024 = (QName("public", n) for n in ("posts", "events", "events_2024"))
-    assert set(fork.tables) == {posts, events, events_2024}
+    assert set(fork.tables) == {posts, events, events_2024, QName("public", "tags")}
     assert fork.tables[events_2024].partition_of == events
     assert base.tables[events_2024].partition_of is None
     assert list(fork.tables[posts].columns) == ["id"]
@@ -80,3 +84,24 @@ def test_a_fork_replays_like_the_schema_itself() -> None:
     fork = base.fork()
     _replay(fork, DOWN, 1)
     assert _state(fork) == _state(whole)
+
+
+def test_foreign_keys_follow_renames_of_both_tables() -> None:
+    schema = Schema()
+    _replay(
+        schema,
+        """
+        CREATE TABLE users (id bigint PRIMARY KEY, boss bigint REFERENCES users);
+        CREATE TABLE posts (id bigint PRIMARY KEY, author bigint REFERENCES users (id));
+        ALTER TABLE posts RENAME TO articles;
+        ALTER TABLE users RENAME TO members;
+        ALTER TABLE members RENAME COLUMN id TO member_id;
+        ALTER TABLE members RENAME TO people;
+        ALTER TABLE people RENAME COLUMN member_id TO person_id;
+        """,
+        0,
+    )
+    people = QName("public", "people")
+    for name in ("people", "articles"):
+        (key,) = [c for c in schema.tables[QName("public", name)].constraints if c.ref_table]
+        assert (key.ref_table, key.ref_columns) == (people, ["person_id"])

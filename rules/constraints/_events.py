@@ -3,7 +3,6 @@ the names it gives to new objects."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from dbarch_lint import ir
@@ -83,41 +82,44 @@ _NAMED_OBJECTS = frozenset(
 @per_event  # (the naming rules all ask)
 def declared_names(event: ir.Event) -> tuple[DeclaredName, ...]:
     """The names an event declares: tables, columns, constraints, indexes, views, types, ..."""
-    return tuple(_declared_names(event))
-
-
-def _declared_names(event: ir.Event) -> Iterator[DeclaredName]:
+    found: list[DeclaredName] = []
     start = event.span.start
     if isinstance(event, ir.CreateTable):
-        yield DeclaredName("table", event.table.name, start)
+        found.append(DeclaredName("table", event.table.name, start))
         for column in event.columns:
             if column.type is not None:  # `col WITH OPTIONS` names an inherited column
-                yield DeclaredName("column", column.name, column.span.start)
+                found.append(DeclaredName("column", column.name, column.span.start))
     elif isinstance(event, ir.CreateTableAs):
         kind = "materialized view" if event.materialized else "table"
-        yield DeclaredName(kind, event.table.name, start)
-        for name in event.columns:
-            yield DeclaredName("column", name, start)
+        found.append(DeclaredName(kind, event.table.name, start))
+        found += [DeclaredName("column", name, start) for name in event.columns]
     elif isinstance(event, ir.CreateView):
-        yield DeclaredName("view", event.view.name, start)
+        found.append(DeclaredName("view", event.view.name, start))
     elif isinstance(event, ir.AddColumn):
-        yield DeclaredName("column", event.column.name, event.column.span.start)
-    elif isinstance(event, ir.CreateIndex) and event.name:
-        yield DeclaredName("index", event.name, start)
+        found.append(DeclaredName("column", event.column.name, event.column.span.start))
+    elif isinstance(event, ir.CreateIndex):
+        if event.name:
+            found.append(DeclaredName("index", event.name, start))
     elif isinstance(event, (ir.RenameColumn, ir.RenameTable)):
         kind = "column" if isinstance(event, ir.RenameColumn) else "table"
-        yield DeclaredName(kind, event.new, start)
-    elif isinstance(event, ir.RenameObject) and event.kind in _NAMED_OBJECTS:
-        yield DeclaredName(event.kind, event.new, start)
+        found.append(DeclaredName(kind, event.new, start))
+    elif isinstance(event, ir.RenameObject):
+        if event.kind in _NAMED_OBJECTS:
+            found.append(DeclaredName(event.kind, event.new, start))
     elif isinstance(event, ir.CreateEnum):
-        yield DeclaredName("type", event.name.name, start)
-    elif isinstance(event, ir.CreateObject) and event.kind in _NAMED_OBJECTS:
-        yield DeclaredName(event.kind, event.name.name, start)
+        found.append(DeclaredName("type", event.name.name, start))
+    elif isinstance(event, ir.CreateObject):
+        if event.kind in _NAMED_OBJECTS:
+            found.append(DeclaredName(event.kind, event.name.name, start))
     elif isinstance(event, ir.CreateFunction):
-        yield DeclaredName("procedure" if event.procedure else "function", event.name.name, start)
-    for _table, constraint in declared_constraints(event):
-        if constraint.name:
-            yield DeclaredName("constraint", constraint.name, constraint.span.start)
+        found.append(
+            DeclaredName("procedure" if event.procedure else "function", event.name.name, start)
+        )
+    if isinstance(event, CONSTRAINT_EVENTS):
+        for _table, constraint in declared_constraints(event):
+            if constraint.name:
+                found.append(DeclaredName("constraint", constraint.name, constraint.span.start))
+    return tuple(found)
 
 
 NAMING_EVENTS: tuple[type[ir.Event], ...] = (

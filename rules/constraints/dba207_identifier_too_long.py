@@ -61,19 +61,19 @@ class IdentifierTooLong(StatementRule):
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         statement = ctx.statement
-        if statement is not None:
-            # The whole statement is read once, at its first event that declares a name.
-            first = next((e for e in statement.events if isinstance(e, NAMING_EVENTS)), event)
+        events = statement.events if statement is not None else (event,)
+        # The whole statement is read once, at its first event that declares a name (usually
+        # its first event).
+        if events[0] is not event:
+            first = next((e for e in events if isinstance(e, NAMING_EVENTS)), event)
             if first is not event:
                 return
-            events = statement.events
-        else:
-            events = (event,)
-        declared = {d.name for e in events for d in declared_names(e)}
+        names = [d.name for e in events for d in declared_names(e)]
         # The parser has already cut long names to 63 bytes (62 or 61 when the cut falls inside
         # a multibyte character): without such a name there is nothing to look for in the text.
-        if all(len(name.encode()) < MAX_IDENTIFIER_BYTES - 2 for name in declared):
+        if all(len(name.encode()) < MAX_IDENTIFIER_BYTES - 2 for name in names):
             return
+        declared = set(names)
         reported: set[str] = set()
         start, end = statement_range(statement, event.span)
         for ident in identifiers(ctx.text, start, end):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from dbarch_lint import ir
 from dbarch_lint.context import per_event
 from dbarch_lint.ir import QName, TypeRef
@@ -11,25 +9,20 @@ from dbarch_lint.ir import QName, TypeRef
 TYPE_EVENTS: tuple[type[ir.Event], ...] = (ir.CreateTable, ir.AddColumn, ir.AlterColumnType)
 
 
-TypedColumn = tuple[QName, str, TypeRef, ir.ColumnDef | None]
+TypedColumn = tuple[QName, str, TypeRef, str | None]
 
 
 @per_event  # (every type rule asks)
 def typed_columns(event: ir.Event) -> tuple[TypedColumn, ...]:
-    """(table, column, type, definition) for every column type an event writes.
-
-    The definition is None for ALTER COLUMN TYPE, which carries no constraints.
-    """
-    return tuple(_typed_columns(event))
-
-
-def _typed_columns(event: ir.Event) -> Iterator[TypedColumn]:
+    """(table, column, type, builtin) for every column type an event writes; `builtin` is the
+    type's `TypeRef.builtin` (looked up once here rather than by each type rule)."""
     if isinstance(event, ir.CreateTable):
-        for column in event.columns:
-            if column.type is not None:
-                yield event.table, column.name, column.type, column
+        typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
     elif isinstance(event, ir.AddColumn):
-        if event.column.type is not None:
-            yield event.table, event.column.name, event.column.type, event.column
+        column = event.column
+        typed = [(event.table, column.name, column.type)] if column.type is not None else []
     elif isinstance(event, ir.AlterColumnType):
-        yield event.table, event.column, event.type, None
+        typed = [(event.table, event.column, event.type)]
+    else:
+        return ()
+    return tuple((table, name, type_, type_.builtin) for table, name, type_ in typed)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-import msgspec
+from typing import NamedTuple
 
 from dbarch_lint import ir
 from dbarch_lint.context import RuleContext
@@ -22,7 +21,7 @@ KEY_KINDS = ("primary-key", "foreign-key", "identity")
 _ADD_GENERATED = re.compile(rb"(?i)\bGENERATED\s+(ALWAYS|BY\s+DEFAULT)\b")
 
 
-class KeyColumn(msgspec.Struct, frozen=True):
+class KeyColumn(NamedTuple):  # (a named tuple: cheaper to make than a frozen dataclass)
     """A column an event declares, types, or constrains as a key.
 
     `kinds` holds the key kinds that apply (`primary-key`, `foreign-key`, `identity`);

@@ -51,8 +51,8 @@ class SerialColumn(StatementRule):
     targets = TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
-            base = SERIAL_BASE_TYPES.get(type_.builtin or "")
+        for table, column, type_, builtin in typed_columns(event):
+            base = SERIAL_BASE_TYPES.get(builtin or "")
             if base is None or type_.array:
                 continue
             yield ctx.report(

@@ -90,7 +90,9 @@ class IntegerKeyColumn(StatementRule):
                 raise ValueError(f"scope must be 'keys' or 'all', not {self.scope!r}")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, TYPE_EVENTS) and not any(_narrow(t[2]) for t in typed_columns(event)):
+        if isinstance(event, TYPE_EVENTS) and not any(
+            (t[3] or "") in NARROW_TYPES for t in typed_columns(event)
+        ):
             return  # (the key columns of these events are typed here too: none is narrow)
         scope_all = self.options.scope == "all"
         keys = {(k.table, k.column): k for k in key_columns(event, ctx) if _narrow(k.type)}
@@ -98,8 +100,8 @@ class IntegerKeyColumn(StatementRule):
             if scope_all and not key.declared and _created_here(key, ctx):
                 continue  # already flagged where this file declared it
             yield _report(ctx, key.table, key.column, key.type, key)
-        for table, column, type_, _definition in typed_columns(event):
-            if (table, column) in keys or not _narrow(type_):
+        for table, column, type_, builtin in typed_columns(event):
+            if (table, column) in keys or (builtin or "") not in NARROW_TYPES:
                 continue
             if scope_all:
                 yield _report(ctx, table, column, type_, None)

@@ -55,8 +55,8 @@ class VarcharColumn(StatementRule):
     targets = TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
-            if type_.builtin != "varchar" or not type_.mods:
+        for table, column, type_, builtin in typed_columns(event):
+            if builtin != "varchar" or not type_.mods:
                 continue
             limit = type_.mods[0]
             name = quote_ident(column)

@@ -55,8 +55,8 @@ class CharColumn(StatementRule):
     targets = TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
-            if type_.builtin != "bpchar":
+        for table, column, type_, builtin in typed_columns(event):
+            if builtin != "bpchar":
                 continue
             array = "[]" if type_.array else ""
             name = quote_ident(column)

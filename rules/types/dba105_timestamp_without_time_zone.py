@@ -51,11 +51,13 @@ class TimestampWithoutTimeZone(StatementRule):
     targets = TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
+        for table, column, type_, builtin in typed_columns(event):
+            if builtin not in ("timestamp", "timetz"):
+                continue
             array = "[]" if type_.array else ""
             precision = f"({type_.mods[0]})" if type_.mods else ""
             name = quote_ident(column)
-            if type_.builtin == "timestamp":
+            if builtin == "timestamp":
                 yield ctx.report(
                     type_.span,
                     f"Column {table}.{name} is timestamp{precision}{array} without time zone: "
@@ -63,7 +65,7 @@ class TimestampWithoutTimeZone(StatementRule):
                     "time zones",
                     hint=f"declare it `{name} timestamptz{precision}{array}`",
                 )
-            elif type_.builtin == "timetz":
+            else:
                 yield ctx.report(
                     type_.span,
                     f"Column {table}.{name} is time{precision} with time zone{array}: a time "

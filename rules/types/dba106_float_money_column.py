@@ -90,8 +90,8 @@ class FloatMoneyColumn(StatementRule):
                     raise ValueError(f"money name {pattern!r} has no words")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
-            float_name = FLOAT_TYPES.get(type_.builtin or "")
+        for table, column, type_, builtin in typed_columns(event):
+            float_name = FLOAT_TYPES.get(builtin or "")
             if float_name is None:
                 continue
             names = (*self.options.money_names, *self.options.extra_money_names)

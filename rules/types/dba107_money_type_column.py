@@ -53,8 +53,8 @@ class MoneyTypeColumn(StatementRule):
     targets = TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
-            if type_.builtin != "money":
+        for table, column, type_, builtin in typed_columns(event):
+            if builtin != "money":
                 continue
             array = "[]" if type_.array else ""
             name = quote_ident(column)

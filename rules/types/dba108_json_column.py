@@ -47,8 +47,8 @@ class JsonColumn(StatementRule):
     targets = TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _definition in typed_columns(event):
-            if type_.builtin != "json":
+        for table, column, type_, builtin in typed_columns(event):
+            if builtin != "json":
                 continue
             array = "[]" if type_.array else ""
             name = quote_ident(column)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -22,6 +22,7 @@ from dbarch_lint.schema import Origin, Schema
 from dbarch_lint.source import SourceFile, extent_end
 from dbarch_lint.suppression import Suppression, Vocabulary, collect
 
+_Check = Callable[[Any, RuleContext], Iterable[Report]]
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
 
 
@@ -58,12 +59,12 @@ def lint(
     reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
     crashes: list[tuple[int, Rule, Statement, Exception]] = []
     schema = Schema()
-    dispatch: dict[type, list[StatementRule]] = defaultdict(list)
+    # Event type -> the rules that target it, each with its bound `check` and its options.
+    dispatch: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
     for rule in active:
         if isinstance(rule, StatementRule):
             for target in rule.targets:
-                dispatch[target].append(rule)
-    no_rules: list[StatementRule] = []
+                dispatch[target].append((rule, rule.check, rule.options))
     for file in _files(inputs, targets, run):
         files.append(file)
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
@@ -74,11 +75,11 @@ def lint(
             if file.target:
                 ctx.statement = statement
                 for event in statement.events:
-                    for rule in dispatch.get(type(event), no_rules):
-                        ctx.options = rule.options
+                    for rule, check, options in dispatch.get(type(event), ()):
+                        ctx.options = options
                         try:
                             # (a plain loop: most checks report nothing, this is the hot path)
-                            for report in rule.check(event, ctx):
+                            for report in check(event, ctx):
                                 file_reports.append((rule, report))
                         except Exception as error:  # a crashing rule must not stop the others
                             crashes.append((file.index, rule, statement, error))
@@ -212,13 +213,13 @@ def _filter(
         if finding.code not in run.enabled and finding.code != "DBA000":
             continue
         if finding.code != "DBA000":
-            if any(
+            if ignored and any(
                 vocabulary.matches(t, finding.code, finding.rule)
                 for tokens in ignored
                 for t in tokens
             ):
                 continue
-            if _suppressed(finding, suppressions, vocabulary):
+            if suppressions and _suppressed(finding, suppressions, vocabulary):
                 continue
         yield _with_severity(finding, run)
     if "DBA003" in run.enabled:
@@ -272,14 +273,14 @@ def _with_severity(finding: Finding, run: RunConfig) -> Finding:
 
 
 def _location(source: SourceFile, span: Span) -> Location:
-    start = source.position(span.start)
+    start = source.line_column(span.start)
     end_offset = (
         span.end if span.extent == "exact" else extent_end(source.data, span.start, span.extent)
     )
-    end = source.position(max(end_offset, span.start))
+    end = source.line_column(max(end_offset, span.start))
     if end == start and span.extent != "exact":
-        end = source.position(min(span.start + 1, len(source.data)))
-    return Location(source.path, start.line, start.column, end.line, end.column)
+        end = source.line_column(min(span.start + 1, len(source.data)))
+    return Location(source.path, *start, *end)
 
 
 def _make(rule: type[Rule], location: Location, message: str, hint: str | None) -> Finding:
@@ -299,9 +300,13 @@ def _diagnostic_finding(
 
 def _report_finding(files: list[_File], file: _File, rule: Rule, report: Report) -> Finding:
     source = files[report.origin.file_index].source if report.origin else file.source
-    related = tuple(
-        Related(_location(files[r.origin.file_index].source, r.origin.span), r.message)
-        for r in report.related
+    related = (
+        tuple(
+            Related(_location(files[r.origin.file_index].source, r.origin.span), r.message)
+            for r in report.related
+        )
+        if report.related
+        else ()
     )
     return Finding(
         rule.code,

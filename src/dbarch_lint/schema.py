@@ -124,6 +124,9 @@ class Schema:
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
         self.types: dict[QName, str] = {}
+        # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
+        # superset: renames and drops leave names behind, so `_referencing` checks each).
+        self._referrers: dict[QName, dict[QName, None]] = {}
         # In a fork: this fork's own versions of the objects it has changed or created (see
         # `fork`). None: the schema owns every object it holds.
         self._own: _Own | None = None
@@ -177,9 +180,9 @@ class Schema:
     def fork(self) -> Schema:
         """A copy to replay into without changing this schema (a down migration).
 
-        Copy-on-write: the fork shares every table (with its columns, constraints and indexes)
-        with this schema until it first changes it, and then changes a copy of its own. This
-        schema must not change while the fork is in use.
+        Copy-on-write: the fork shares every table, column, constraint and index with this
+        schema until it first changes one, and then changes a copy of its own. This schema must
+        not change while the fork is in use.
         """
         other = Schema()
         other.search_path = self.search_path
@@ -187,78 +190,88 @@ class Schema:
         other.relations = dict(self.relations)
         other.indexes = dict(self.indexes)
         other.types = dict(self.types)
+        other._referrers = {name: dict(tables) for name, tables in self._referrers.items()}
         other._own = _Own()
         return other
 
+    # Each `_writable...` gives the version of an object this schema may change: the object
+    # itself, or in a fork its own copy (made on the first change, and put where the original
+    # was). A table's copy starts with copies of its containers only (the dict of columns and
+    # the lists of constraints and indexes); their members are copied as they change.
+
     def _writable(self, table: Table) -> Table:
-        """The version of `table` this schema may change: in a fork, its own copy."""
         own = self._own
         if own is None:
             return table
         mine = own.tables.get(id(table))
-        if mine is not None:
-            return mine
-        twin = _clone(table)
-        twin.columns = {name: _clone(column) for name, column in table.columns.items()}
-        twin.constraints = []
-        for info in table.constraints:
-            info_twin = own.constraints[id(info)] = _clone(info)
-            own.constraints[id(info_twin)] = info_twin
-            twin.constraints.append(info_twin)
-        twin.indexes = []
-        for index in table.indexes:
-            index_twin = own.indexes[id(index)] = _clone(index)
-            own.indexes[id(index_twin)] = index_twin
-            if index.constraint is not None:
-                index_twin.constraint = own.constraints.get(id(index.constraint), index.constraint)
-            twin.indexes.append(index_twin)
-            key = QName(index.table.schema, index.name)
-            if self.indexes.get(key) is index:
-                self.indexes[key] = index_twin
-        own.tables[id(table)] = own.tables[id(twin)] = twin
-        if self.tables.get(table.name) is table:
-            self.tables[table.name] = twin
-        return twin
-
-    def _writable_index(self, index: Index) -> Index:
-        """The version of `index` this schema may change (see `_writable`)."""
-        own = self._own
-        if own is None:
-            return index
-        mine = own.indexes.get(id(index))
         if mine is None:
-            holder = self._holder(index.table, lambda t: t.indexes, index)
-            if holder is not None:
-                self._writable(holder)
-                return own.indexes[id(index)]
-            # An index no live table holds (its table was replaced): copy it alone.
-            mine = own.indexes[id(index)] = _clone(index)
-            own.indexes[id(mine)] = mine
-            key = QName(index.table.schema, index.name)
-            if self.indexes.get(key) is index:
-                self.indexes[key] = mine
+            mine = _clone(table)
+            mine.columns = dict(table.columns)
+            mine.constraints = list(table.constraints)
+            mine.indexes = list(table.indexes)
+            own.tables[id(table)] = own.tables[id(mine)] = mine
+            if self.tables.get(table.name) is table:
+                self.tables[table.name] = mine
         return mine
 
-    def _writable_constraint(self, info: ConstraintInfo, near: QName) -> ConstraintInfo:
-        """The version of `info` (a constraint of table `near`, usually) this schema may change."""
+    def _writable_column(self, table: Table, name: str) -> Column | None:
+        """Column `name` of `table` (a writable table)."""
+        column = table.columns.get(name)
+        own = self._own
+        if own is None or column is None or id(column) in own.columns:
+            return column
+        mine = table.columns[name] = _clone(column)
+        own.columns[id(mine)] = mine
+        return mine
+
+    def _writable_constraint(
+        self, table: Table | None, info: ConstraintInfo, near: QName | None = None
+    ) -> ConstraintInfo:
+        """A constraint of `table` (a writable table; None: find the table that holds it, trying
+        table `near` first)."""
         own = self._own
         if own is None:
             return info
         mine = own.constraints.get(id(info))
         if mine is None:
-            holder = self._holder(near, lambda t: t.constraints, info)
-            if holder is not None:
-                self._writable(holder)
-                return own.constraints[id(info)]
+            if table is None:
+                holder = self._holder(near, lambda t: t.constraints, info)
+                if holder is not None:
+                    return self._writable_constraint(self._writable(holder), info)
             mine = own.constraints[id(info)] = _clone(info)
             own.constraints[id(mine)] = mine
+            if table is not None:
+                _replace(table.constraints, info, mine)
+                for index in table.indexes:
+                    if index.constraint is info:
+                        self._writable_index(table, index).constraint = mine
+        return mine
+
+    def _writable_index(self, table: Table | None, index: Index) -> Index:
+        """An index of `table` (a writable table; None: find the table that holds it)."""
+        own = self._own
+        if own is None:
+            return index
+        mine = own.indexes.get(id(index))
+        if mine is None:
+            if table is None:
+                holder = self._holder(index.table, lambda t: t.indexes, index)
+                if holder is not None:
+                    return self._writable_index(self._writable(holder), index)
+            mine = own.indexes[id(index)] = _clone(index)
+            own.indexes[id(mine)] = mine
+            if table is not None:
+                _replace(table.indexes, index, mine)
+            key = QName(index.table.schema, index.name)
+            if self.indexes.get(key) is index:
+                self.indexes[key] = mine
         return mine
 
     def _holder(
-        self, near: QName, items: Callable[[Table], Sequence[object]], item: object
+        self, near: QName | None, items: Callable[[Table], Sequence[object]], item: object
     ) -> Table | None:
         """The live table whose `items` hold `item` (table `near` is tried first)."""
-        first = self.tables.get(near)
+        first = self.tables.get(near) if near is not None else None
         candidates = [first] if first is not None else []
         for table in [*candidates, *self.tables.values()]:
             if any(held is item for held in items(table)):
@@ -294,8 +307,8 @@ class Schema:
                 table.complete = False
             else:
                 for column in parent.columns.values():
-                    table.columns[column.name] = Column(
-                        column.name, column.type, column.not_null, origin
+                    self._add_column_to(
+                        table, Column(column.name, column.type, column.not_null, origin)
                     )
         if event.partition_of is not None:
             table.partition_of = self.resolve(event.partition_of)
@@ -311,12 +324,25 @@ class Schema:
             c.kind in ("not-null", "primary-key", "identity") for c in column.constraints
         )
         if known is not None and column.type is None:  # partition column WITH OPTIONS
+            known = self._writable_column(table, column.name)
+            assert known is not None
             known.not_null = known.not_null or not_null
         else:
-            table.columns[column.name] = Column(column.name, column.type, not_null, origin)
+            self._add_column_to(table, Column(column.name, column.type, not_null, origin))
         for constraint in column.constraints:
             if constraint.kind in ("primary-key", "unique", "check", "foreign-key", "exclude"):
                 self._add_constraint(table, constraint, origin)
+
+    def _add_column_to(self, table: Table, column: Column) -> None:
+        table.columns[column.name] = column
+        if self._own is not None:
+            self._own.columns[id(column)] = column
+
+    def _set_not_null(self, table: Table, names: list[str]) -> None:
+        for name in names:
+            column = self._writable_column(table, name)
+            if column is not None:
+                column.not_null = True
 
     def _add_constraint(self, table: Table, constraint: ir.Constraint, origin: Origin) -> None:
         columns = list(constraint.columns)
@@ -342,24 +368,22 @@ class Schema:
             pk = referenced.primary_key() if referenced else None
             info.ref_columns = list(pk.columns) if pk else []
         table.constraints.append(info)
+        if ref_table is not None:
+            self._referrers.setdefault(ref_table, {})[table.name] = None
         if self._own is not None:
             self._own.constraints[id(info)] = info
         if constraint.kind == "primary-key":
-            for column in columns:
-                if column in table.columns:
-                    table.columns[column].not_null = True
+            self._set_not_null(table, columns)
         if constraint.kind in ("primary-key", "unique", "exclude"):
             if constraint.using_index:
                 index = self.index(QName(table.name.schema, constraint.using_index))
                 if index is not None:
-                    index = self._writable_index(index)
+                    index = self._writable_index(None, index)
                     self._rename_index(index, name)
                     index.constraint = info
                     info.columns = [c for c in index.columns if c is not None]
                     if constraint.kind == "primary-key":
-                        for column in info.columns:
-                            if column in table.columns:
-                                table.columns[column].not_null = True
+                        self._set_not_null(table, info.columns)
                     return
             index = Index(
                 name=name,
@@ -471,9 +495,9 @@ class Schema:
         self.tables.pop(table.name, None)
         self.relations.pop(table.name, None)
         for index in table.live_indexes():
-            self._drop_index(index, origin)
+            self._drop_index(self._writable_index(table, index), origin)
         for constraint in table.live_constraints():
-            constraint.dropped = origin
+            self._writable_constraint(table, constraint).dropped = origin
 
     def _drop(self, event: ir.DropObjects, origin: Origin) -> None:
         for name in event.names:
@@ -484,7 +508,7 @@ class Schema:
             elif event.kind == "index":
                 index = self.index(name)
                 if index is not None:
-                    self._drop_index(self._writable_index(index), origin)
+                    self._drop_index(self._writable_index(None, index), origin)
             elif event.kind == "schema":
                 for table in [t for t in self.tables.values() if t.name.schema == name.name]:
                     self._drop_table(self._writable(table), origin)
@@ -505,16 +529,16 @@ class Schema:
             table.columns.pop(event.column, None)
             for constraint in table.live_constraints():
                 if event.column in constraint.columns:
-                    constraint.dropped = origin
+                    self._writable_constraint(table, constraint).dropped = origin
             for index in table.live_indexes():
                 if event.column in index.columns or event.column in index.mentions:
-                    self._drop_index(index, origin)
+                    self._drop_index(self._writable_index(table, index), origin)
         elif isinstance(event, ir.AlterColumnType):
-            column = table.columns.get(event.column)
+            column = self._writable_column(table, event.column)
             if column is not None:
                 column.type = event.type
         elif isinstance(event, (ir.SetNotNull, ir.DropNotNull)):
-            column = table.columns.get(event.column)
+            column = self._writable_column(table, event.column)
             if column is not None:
                 column.not_null = isinstance(event, ir.SetNotNull)
         elif isinstance(event, ir.AddConstraint):
@@ -522,32 +546,17 @@ class Schema:
         elif isinstance(event, ir.DropConstraint):
             dropped = table.constraint(event.name)
             if dropped is not None:
+                dropped = self._writable_constraint(table, dropped)
                 dropped.dropped = origin
                 for index in table.live_indexes():
                     if index.constraint is dropped:
-                        self._drop_index(index, origin)
+                        self._drop_index(self._writable_index(table, index), origin)
         elif isinstance(event, ir.ValidateConstraint):
             validated = table.constraint(event.name)
             if validated is not None:
-                validated.validated = True
+                self._writable_constraint(table, validated).validated = True
         elif isinstance(event, ir.RenameColumn):
-            column = table.columns.pop(event.old, None)
-            if column is not None:
-                column.name = event.new
-                table.columns[event.new] = column
-            for info in table.constraints:
-                info.columns = [event.new if c == event.old else c for c in info.columns]
-            for index in table.indexes:
-                index.columns = [event.new if c == event.old else c for c in index.columns]
-                index.include = [event.new if c == event.old else c for c in index.include]
-                if event.old in index.mentions:
-                    index.mentions = (index.mentions - {event.old}) | {event.new}
-            for other in self._referencing(table.name, event.old):
-                for info in other.constraints:
-                    if _refers_to(info, table.name):
-                        info.ref_columns = [
-                            event.new if c == event.old else c for c in info.ref_columns
-                        ]
+            self._rename_column(table, event.old, event.new)
         elif isinstance(event, ir.RenameTable):
             self.tables.pop(table.name, None)
             self.relations.pop(table.name, None)
@@ -555,50 +564,74 @@ class Schema:
             table.name = QName(old.schema, event.new)
             self.tables[table.name] = table
             self.relations[table.name] = "table"
+            for info in table.constraints:
+                if info.ref_table is not None:
+                    self._referrers.setdefault(info.ref_table, {})[table.name] = None
             for other in self._referencing(old):
                 for info in other.constraints:
                     if _refers_to(info, old):
-                        info.ref_table = table.name
+                        self._writable_constraint(other, info).ref_table = table.name
+                self._referrers.setdefault(table.name, {})[other.name] = None
             for index in table.indexes:
-                index.table = table.name
+                self._writable_index(table, index).table = table.name
+
+    def _rename_column(self, table: Table, old: str, new: str) -> None:
+        column = self._writable_column(table, old)
+        if column is not None:
+            del table.columns[old]
+            column.name = new
+            table.columns[new] = column
+        # (Only the constraints and indexes that name the column change.)
+        for info in table.constraints:
+            if old in info.columns:
+                info = self._writable_constraint(table, info)
+                info.columns = [new if c == old else c for c in info.columns]
+        for index in table.indexes:
+            if old in index.columns or old in index.include or old in index.mentions:
+                index = self._writable_index(table, index)
+                index.columns = [new if c == old else c for c in index.columns]
+                index.include = [new if c == old else c for c in index.include]
+                if old in index.mentions:
+                    index.mentions = (index.mentions - {old}) | {new}
+        for other in self._referencing(table.name, old):
+            for info in other.constraints:
+                if _refers_to(info, table.name) and old in info.ref_columns:
+                    info = self._writable_constraint(other, info)
+                    info.ref_columns = [new if c == old else c for c in info.ref_columns]
 
     def _referencing(self, name: QName, column: str | None = None) -> list[Table]:
         """The live tables with a constraint that references table `name` (and its `column`, if
         given), ready to change."""
         found: list[Table] = []
-        for table in self.tables.values():
-            for info in table.constraints:
-                ref = info.ref_table
-                # (the cheap name comparison first: this loop sees every constraint)
-                if (
-                    ref is not None
-                    and ref.name == name.name
-                    and ref == name
-                    and (column is None or column in info.ref_columns)
-                ):
-                    found.append(table)
-                    break
+        for referrer in self._referrers.get(name, ()):
+            table = self.tables.get(referrer)
+            if table is not None and any(
+                _refers_to(info, name) and (column is None or column in info.ref_columns)
+                for info in table.constraints
+            ):
+                found.append(table)
         return [self._writable(table) for table in found]
 
     def _rename_object(self, event: ir.RenameObject, origin: Origin) -> None:
         if event.kind == "index":
             index = self.index(event.name)
             if index is not None:
-                index = self._writable_index(index)
+                index = self._writable_index(None, index)
                 self._rename_index(index, event.new)
                 if index.constraint is not None:
-                    index.constraint = self._writable_constraint(index.constraint, index.table)
-                    index.constraint.name = event.new
+                    info = self._writable_constraint(None, index.constraint, index.table)
+                    index.constraint = info
+                    info.name = event.new
         elif event.kind == "constraint" and event.table is not None:
             table = self.table(event.table)
             constraint = table.constraint(event.name.name) if table else None
             if constraint is not None and table is not None:
                 table = self._writable(table)
-                constraint = self._writable_constraint(constraint, table.name)
+                constraint = self._writable_constraint(table, constraint)
                 constraint.name = event.new
                 for index in table.live_indexes():
                     if index.constraint is constraint:
-                        self._rename_index(index, event.new)
+                        self._rename_index(self._writable_index(table, index), event.new)
 
     def _set(self, event: ir.SetParameter, origin: Origin) -> None:
         if event.name == "search_path":
@@ -670,8 +703,17 @@ class _Own:
     reference to a shared original finds the copy) and the objects it created."""
 
     tables: dict[int, Table] = field(default_factory=dict)
+    columns: dict[int, Column] = field(default_factory=dict)
     constraints: dict[int, ConstraintInfo] = field(default_factory=dict)
     indexes: dict[int, Index] = field(default_factory=dict)
+
+
+def _replace(items: list[_T], old: _T, new: _T) -> None:
+    """Put `new` where `old` is in `items` (found by identity)."""
+    for position, item in enumerate(items):
+        if item is old:
+            items[position] = new
+            return
 
 
 def _clone(obj: _T) -> _T:
