@@ -145,13 +145,18 @@ def _check(
         creating or ctx.table(ref) is ctx.table(table)
     ):
         referenced = local  # the table references itself
-        pk = list(own_pk) if own_pk is not None else _pk(ctx, ref)
+        ref_columns = list(constraint.ref_columns) or (
+            list(own_pk) if own_pk is not None else _pk(ctx, ref)
+        )
     else:
         target = ctx.table(ref)
         if target is None:
             return
-        referenced, pk = {c.name: c.type for c in target.columns.values()}, _pk(ctx, ref)
-    ref_columns = list(constraint.ref_columns) or pk
+        ref_columns = list(constraint.ref_columns) or _pk(ctx, ref)
+        # (only the referenced columns: a table can have many)
+        referenced = {
+            name: target.columns[name].type for name in ref_columns if name in target.columns
+        }
     if len(ref_columns) != len(constraint.columns):
         return
     for column, ref_column in zip(constraint.columns, ref_columns, strict=True):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
@@ -68,12 +69,9 @@ class IdentifierTooLong(StatementRule):
             first = next((e for e in events if isinstance(e, NAMING_EVENTS)), event)
             if first is not event:
                 return
-        names = [d.name for e in events for d in declared_names(e)]
-        # The parser has already cut long names to 63 bytes (62 or 61 when the cut falls inside
-        # a multibyte character): without such a name there is nothing to look for in the text.
-        if all(len(name.encode()) < MAX_IDENTIFIER_BYTES - 2 for name in names):
+        if not _declares_long_name(events):
             return
-        declared = set(names)
+        declared = {d.name for e in events for d in declared_names(e)}
         reported: set[str] = set()
         start, end = statement_range(statement, event.span)
         for ident in identifiers(ctx.text, start, end):
@@ -90,3 +88,14 @@ class IdentifierTooLong(StatementRule):
                 f"most {MAX_IDENTIFIER_BYTES} bytes and names the object {quote_ident(kept)}",
                 hint=f"choose a name of at most {MAX_IDENTIFIER_BYTES} bytes",
             )
+
+
+def _declares_long_name(events: Iterable[ir.Event]) -> bool:
+    """Whether the events declare a name the parser may have cut. (It cuts long names to 63
+    bytes, 62 or 61 when the cut falls inside a multibyte character: without such a name there
+    is nothing to look for in the text.)"""
+    for event in events:
+        for declared in declared_names(event):
+            if len(declared.name.encode()) >= MAX_IDENTIFIER_BYTES - 2:
+                return True
+    return False
