@@ -39,7 +39,7 @@ def main() -> None:
 def run() -> None:
     """The `dbarch-lint` program: the command line in a process of its own."""
     # A short run that frees what it builds by reference counting: the cyclic garbage
-    # collector would only rescan the IR over and over (about a fifth of the run time).
+    # collector would only rescan the parser's output over and over (a third of decoding).
     gc.disable()
     main()
 
