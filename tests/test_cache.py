@@ -89,17 +89,17 @@ def test_a_damaged_cache_is_ignored(history: Path) -> None:
 def test_parses_come_from_the_cache(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = [discovery.read(p.name, str(p), "utf-8") for p in sorted(history.glob("*.sql"))]
     cache = Cache(str(history))
-    first = parse_stage.parse_inputs(inputs, 1, cache)
+    first = list(parse_stage.iter_parsed(inputs, 1, cache))
 
     def no_parsing(*args: object) -> None:
         raise AssertionError("parsed although cached")
 
     monkeypatch.setattr(parse_stage, "parse_postgres", no_parsing)
-    assert parse_stage.parse_inputs(inputs, 1, cache) == first
+    assert list(parse_stage.iter_parsed(inputs, 1, cache)) == first
     # Changed code is a different cache: the old parses are not used.
     monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "other")
     with pytest.raises(AssertionError, match="parsed although cached"):
-        parse_stage.parse_inputs(inputs, 1, Cache(str(history)))
+        list(parse_stage.iter_parsed(inputs, 1, Cache(str(history))))
 
 
 def test_parallel_parsing_gives_the_same_report() -> None:
@@ -139,8 +139,8 @@ def test_worker_parses_fill_the_cache(tmp_path: Path) -> None:
         path.write_text(f"CREATE TABLE t{n} (id serial PRIMARY KEY);\n")
         files.append(discovery.read(path.name, str(path), "utf-8"))
     cache = Cache(str(tmp_path))
-    parallel = parse_stage.parse_inputs(files, 2, cache)
-    assert parallel == parse_stage.parse_inputs(files, 1, None)
+    parallel = list(parse_stage.iter_parsed(files, 2, cache))
+    assert parallel == list(parse_stage.iter_parsed(files, 1, None))
     assert all(
         cache.get_parsed(item.digest) == parsed
         for item, parsed in zip(files, parallel, strict=True)

@@ -164,7 +164,7 @@ def remember_files(run: Run, cache: Cache) -> None:
     """Record the hashes of the files this run read, for `report_key` in later runs."""
     read = {
         f"{item.stat[0]}:{item.stat[1]}": (item.stat[2], item.stat[3], item.digest)
-        for item in (run._files or {}).values()
+        for item in run.files.values()  # (read by the run just made)
         if item.stat is not None and item.text is not None
     }
     if read:

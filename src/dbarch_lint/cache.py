@@ -66,21 +66,15 @@ def _decode(kind: type[T], data: bytes) -> T:
 def code_fingerprint() -> str:
     """A hash of this tool's code (every module, by size and mtime, so an edited checkout counts)
     and of the libraries and Python that shape what it computes."""
-    parts = [__version__, sys.version]
-    for library in ("pglast", "msgspec"):  # their files change when they are reinstalled
-        spec = importlib.util.find_spec(library)
-        origin = spec.origin if spec else None
-        if origin:
-            stat = os.stat(origin)
-            parts.append(f"{origin}:{stat.st_size}:{stat.st_mtime_ns}")
+    # The libraries' files change when they are reinstalled.
+    parts = [__version__, sys.version, _module_mark("pglast"), _module_mark("msgspec")]
     for package in ("dbarch_lint", "dbarch_lint.rules"):
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
             for directory, subdirs, names in os.walk(location):
                 subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
                 for name in sorted(n for n in names if n.endswith(".py")):
-                    stat = os.stat(os.path.join(directory, name))
-                    parts.append(f"{directory}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+                    parts.append(_file_mark(os.path.join(directory, name)))
     return digest("\n".join(parts).encode())
 
 
@@ -95,18 +89,25 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
             parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
             continue
-    for module in plugin_modules:
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
-            spec = None
-        origin = spec.origin if spec else None
-        if origin and os.path.exists(origin):
-            stat = os.stat(origin)
-            parts.append(f"{module}:{origin}:{stat.st_size}:{stat.st_mtime_ns}")
-        else:
-            parts.append(f"{module}:missing")
+    parts.extend(_module_mark(module) for module in plugin_modules)
     return digest("\n".join(parts).encode())
+
+
+def _module_mark(module: str) -> str:
+    """Which file a module would load from, and its size and mtime (without importing it)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    origin = spec.origin if spec else None
+    if origin and os.path.exists(origin):
+        return f"{module}:{_file_mark(origin)}"
+    return f"{module}:missing"
+
+
+def _file_mark(path: str) -> str:
+    stat = os.stat(path)
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 class Cache:

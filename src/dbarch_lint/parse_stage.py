@@ -60,11 +60,6 @@ def iter_parsed(inputs: Sequence[Input], jobs: int, cache: Cache | None) -> Iter
             yield ready.pop(index)
 
 
-def parse_inputs(inputs: Sequence[Input], jobs: int, cache: Cache | None) -> list[ParsedFile]:
-    """The parse of every input, in order."""
-    return list(iter_parsed(inputs, jobs, cache))
-
-
 def _parse_chunk(tasks: list[_Task], cache: Cache | None) -> list[tuple[int, bytes]]:
     """In a worker: parse files and return their IR encoded (stored in the cache too)."""
     results = []
