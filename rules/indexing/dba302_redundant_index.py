@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+
+import msgspec
 
 from dbarch_lint.context import RelatedSpan, Report, SchemaContext
 from dbarch_lint.findings import Severity
@@ -93,7 +94,7 @@ def _where(index: Index) -> Origin:
     """Where an index was created: its constraint's clause, or its CREATE INDEX."""
     assert index.origin is not None
     if index.constraint is not None and index.constraint.origin == index.origin:
-        return replace(index.origin, span=index.constraint.constraint.span)
+        return msgspec.structs.replace(index.origin, span=index.constraint.constraint.span)
     return index.origin
 
 

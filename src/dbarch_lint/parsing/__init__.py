@@ -21,7 +21,7 @@ class _DeferredModule(types.ModuleType):
     """A module whose code runs on first access to one of its attributes."""
 
     def __getattr__(self, name: str) -> Any:  # only called for attributes not yet set
-        self.__class__ = types.ModuleType  # from now on, a plain module
+        self.__class__ = types.ModuleType  # type: ignore[assignment]  # a plain module from now on
         self.__spec__.loader.exec_module(self)  # type: ignore[union-attr]
         return getattr(self, name)
 
