@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import os
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -84,17 +83,29 @@ def find_config(start: str) -> str | None:
         if os.path.isfile(candidate):
             return candidate
         pyproject = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(pyproject):
-            try:
-                with open(pyproject, "rb") as handle:
-                    if "dbarch-lint" in tomllib.load(handle).get("tool", {}):
-                        return pyproject
-            except (OSError, tomllib.TOMLDecodeError):
-                pass
+        if _has_our_table(pyproject):
+            return pyproject
         parent = os.path.dirname(directory)
         if parent == directory:
             return None
         directory = parent
+
+
+def _has_our_table(pyproject: str) -> bool:
+    """Whether a pyproject.toml (if any) has a `[tool.dbarch-lint]` table."""
+    try:
+        with open(pyproject, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return False
+    if b"dbarch-lint" not in raw:  # most projects: no need to load the TOML parser
+        return False
+    import tomllib
+
+    try:
+        return "dbarch-lint" in tomllib.loads(raw.decode("utf-8")).get("tool", {})
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
 
 
 def load(path: str | None) -> Config:
@@ -102,6 +113,8 @@ def load(path: str | None) -> Config:
     config = Config()
     if path is None:
         return config
+    import tomllib  # (only with a config file: a run without one need not load it)
+
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)
