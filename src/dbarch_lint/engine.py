@@ -3,6 +3,7 @@ run schema rules, then apply suppressions, selection and severity, and sort."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -54,59 +55,15 @@ def lint(
     inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]], run: RunConfig
 ) -> LintResult:
     """Lint `inputs` (the whole history, in replay order); report on files in `targets`."""
-    files: list[_File] = []
-    active = [r(run.rule_options.get(r.code)) for r in rules if r.code in run.enabled]
-    reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
-    crashes: list[tuple[int, Rule, Statement, Exception]] = []
-    schema = Schema()
-    # Event type -> the rules that target it, each with its bound `check` and its options.
-    dispatch: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
-    for rule in active:
-        if isinstance(rule, StatementRule):
-            for target in rule.targets:
-                dispatch[target].append((rule, rule.check, rule.options))
-    for file in _files(inputs, targets, run):
-        files.append(file)
-        ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
-        statements = file.parsed.statements
-        file_reports = reports[file.index]
-        for position, statement in enumerate(statements):
-            down = file.input.down or statement.span.start >= file.down_offset
-            if file.target:
-                ctx.statement = statement
-                for event in statement.events:
-                    for rule, check, options in dispatch.get(type(event), ()):
-                        ctx.options = options
-                        try:
-                            # (a plain loop: most checks report nothing, this is the hot path)
-                            for report in check(event, ctx):
-                                file_reports.append((rule, report))
-                        except Exception as error:  # a crashing rule must not stop the others
-                            crashes.append((file.index, rule, statement, error))
-            if not down:
-                schema.apply(
-                    statement, Origin(file.index, statement.index, file.input.path, statement.span)
-                )
-            elif file.target and position + 1 < len(statements):
-                # A down migration is never replayed, but its statements see each other: replay
-                # them into a fork that is thrown away with the file. (Nothing sees the last one.)
-                if ctx.schema is schema:
-                    ctx.schema = schema.fork()
-                ctx.schema.apply(
-                    statement,
-                    Origin(file.down_from, statement.index, file.input.path, statement.span),
-                )
-    target_indexes = frozenset(f.index for f in files if f.target)
-    for rule in active:
-        if isinstance(rule, SchemaRule):
-            sctx = SchemaContext(schema, run.settings, rule.options)
-            try:
-                for report in rule.check(sctx):
-                    if report.origin is not None and report.origin.file_index in target_indexes:
-                        reports[report.origin.file_index].append((rule, report))
-            except Exception as error:
-                crashes.append((-1, rule, Statement(0, Span(0, 0), "", ()), error))
-    findings = _findings(files, reports, crashes, rules, run)
+    files = list(_files(inputs, targets, run))
+    work = _Work(
+        files,
+        tuple(r(run.rule_options.get(r.code)) for r in rules if r.code in run.enabled),
+        {r.code: r for r in rules},
+        run,
+    )
+    raw = _run_rules(work, _shards(files, run.jobs))
+    findings = _findings(files, raw, rules, run)
     return LintResult(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         files=sum(1 for f in files if f.target),
@@ -117,18 +74,157 @@ def lint(
     )
 
 
+# What a shard of the rule run hands back: unfiltered findings by file index (-1: not in a file).
+_Raw = list[tuple[int, int, Finding]]  # (file index, rank in the file, finding)
+_RAW = msgspec.msgpack.Decoder(_Raw)
+_MIN_SHARD_STATEMENTS = 2000  # below this, a worker process costs more than it saves
+_REPLAY_SHARE = 0.2  # replaying a statement costs about this much of linting it
+
+
+class _Work(msgspec.Struct):
+    """What every shard of the rule run shares."""
+
+    files: list[_File]
+    active: tuple[Rule, ...]  # the enabled rules, with their options
+    by_code: dict[str, type[Rule]]  # every rule (the engine's codes report diagnostics)
+    run: RunConfig
+
+
+def _shards(files: Sequence[_File], jobs: int) -> list[tuple[int, int]]:
+    """Split the files into at most `jobs` consecutive runs of about equal work. A shard replays
+    every file before it without running rules, so later shards get fewer target statements."""
+    weights = [len(f.parsed.statements) if f.target else 0 for f in files]
+    total = sum(weights)
+    count = max(1, min(jobs, total // _MIN_SHARD_STATEMENTS))
+    if count == 1:
+        return [(0, len(files))]
+    # Shard k costs (statements linted) + _REPLAY_SHARE * (statements before it): choose the
+    # boundaries so that every shard costs `share`, which solves for the total.
+    keep = 1 - _REPLAY_SHARE
+    share = total * (1 - keep) / (1 - keep**count) if keep**count < 1 else total / count
+    bounds, done, budget = [0], 0, share
+    for index, weight in enumerate(weights):
+        if len(bounds) < count and done >= budget:
+            bounds.append(index)
+            budget = done + share - _REPLAY_SHARE * done
+        done += weight
+    bounds.append(len(files))
+    return list(itertools.pairwise(bounds))
+
+
+def _run_rules(work: _Work, shards: list[tuple[int, int]]) -> _Raw:
+    """Every finding of the rules on the target files, shard by shard: the first in this process
+    while forked workers take the others (they share the parsed files without copying)."""
+    if len(shards) == 1 or "fork" not in _start_methods():
+        return [raw for start, end in shards for raw in _shard(work, start, end)]
+    import multiprocessing
+
+    global _FORKED
+    _FORKED = (work, shards)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(shards) - 1) as pool:
+            later = pool.map_async(_forked_shard, range(1, len(shards)))
+            raw = _shard(work, *shards[0])
+            for encoded in later.get():
+                raw.extend(_RAW.decode(encoded))
+    finally:
+        _FORKED = None
+    return raw
+
+
+_FORKED: tuple[_Work, list[tuple[int, int]]] | None = None  # for workers forked by _run_rules
+
+
+def _forked_shard(number: int) -> bytes:
+    """In a forked worker: run shard `number` of the run the parent prepared."""
+    assert _FORKED is not None
+    work, shards = _FORKED
+    return msgspec.msgpack.encode(_shard(work, *shards[number]))
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _shard(work: _Work, start: int, end: int) -> _Raw:
+    """Replay the files before `start` quietly, then replay files[start:end] while the statement
+    rules check the targets among them; the last shard also runs the schema rules. Returns the
+    findings before suppressions and selection (those need all of a file's findings)."""
+    files, active, run = work.files, work.active, work.run
+    schema = Schema()
+    for file in files[:start]:
+        _replay_file(schema, file)
+    reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
+    crashes: list[tuple[int, Rule, Statement, Exception]] = []
+    # Event type -> the rules that target it, each with its bound `check` and its options.
+    dispatch: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
+    for rule in active:
+        if isinstance(rule, StatementRule):
+            for target in rule.targets:
+                dispatch[target].append((rule, rule.check, rule.options))
+    for file in files[start:end]:
+        if not file.target:
+            _replay_file(schema, file)
+            continue
+        ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
+        statements = file.parsed.statements
+        file_reports = reports[file.index]
+        for position, statement in enumerate(statements):
+            ctx.statement = statement
+            for event in statement.events:
+                for rule, check, options in dispatch.get(type(event), ()):
+                    ctx.options = options
+                    try:
+                        # (a plain loop: most checks report nothing, this is the hot path)
+                        for report in check(event, ctx):
+                            file_reports.append((rule, report))
+                    except Exception as error:  # a crashing rule must not stop the others
+                        crashes.append((file.index, rule, statement, error))
+            if not (file.input.down or statement.span.start >= file.down_offset):
+                schema.apply(
+                    statement, Origin(file.index, statement.index, file.input.path, statement.span)
+                )
+            elif position + 1 < len(statements):
+                # A down migration is never replayed, but its statements see each other: replay
+                # them into a fork that is thrown away with the file. (Nothing sees the last one.)
+                if ctx.schema is schema:
+                    ctx.schema = schema.fork()
+                ctx.schema.apply(
+                    statement,
+                    Origin(file.down_from, statement.index, file.input.path, statement.span),
+                )
+    if end == len(files):
+        target_indexes = frozenset(f.index for f in files if f.target)
+        for rule in active:
+            if isinstance(rule, SchemaRule):
+                sctx = SchemaContext(schema, run.settings, rule.options)
+                try:
+                    for report in rule.check(sctx):
+                        if report.origin is not None and report.origin.file_index in target_indexes:
+                            reports[report.origin.file_index].append((rule, report))
+                except Exception as error:
+                    crashes.append((-1, rule, Statement(0, Span(0, 0), "", ()), error))
+    return _raw_findings(files, files[start:end], reports, crashes, work.by_code)
+
+
+def _replay_file(schema: Schema, file: _File) -> None:
+    """Apply a file's statements to the schema (never a down migration or section)."""
+    if file.input.down:
+        return
+    for statement in file.parsed.statements:
+        if statement.span.start < file.down_offset:
+            origin = Origin(file.index, statement.index, file.input.path, statement.span)
+            schema.apply(statement, origin)
+
+
 def replay(inputs: Sequence[Input], jobs: int = 1, cache: Cache | None = None) -> Schema:
     """The schema after replaying `inputs` (down migrations and sections excluded)."""
     schema = Schema()
     parsed_files = iter_parsed(inputs, jobs, cache)
     for index, (item, parsed) in enumerate(zip(inputs, parsed_files, strict=True)):
-        file = _file(index, item, parsed, target=False)
-        if file.input.down:
-            continue
-        for statement in file.parsed.statements:
-            if statement.span.start < file.down_offset:
-                origin = Origin(index, statement.index, item.path, statement.span)
-                schema.apply(statement, origin)
+        _replay_file(schema, _file(index, item, parsed, target=False))
     return schema
 
 
@@ -153,13 +249,39 @@ def _files(inputs: Sequence[Input], targets: set[str], run: RunConfig) -> Iterat
         yield file
 
 
-def _findings(
+def _raw_findings(
     files: list[_File],
+    shard: list[_File],
     reports: dict[int, list[tuple[Rule, Report]]],
     crashes: list[tuple[int, Rule, Statement, Exception]],
-    rules: Sequence[type[Rule]],
-    run: RunConfig,
+    by_code: dict[str, type[Rule]],
+) -> _Raw:
+    """A shard's findings, each with its file index and its rank in the file's list (parse
+    diagnostics, statement rules, schema rules, crashes: the order suppressions see)."""
+    raw: _Raw = []
+    for file in shard:
+        if file.target:
+            for diagnostic in file.parsed.diagnostics:
+                raw.append((file.index, 0, _diagnostic_finding(file, diagnostic, by_code)))
+    for index, file_reports in reports.items():
+        file = files[index]
+        for rule, report in file_reports:
+            rank = 1 if report.origin is None else 2
+            raw.append((index, rank, _report_finding(files, file, rule, report)))
+    for index, rule, statement, error in crashes:
+        if index == -1:
+            location = Location("<schema>", 1, 1, 1, 1)
+            message = f"Rule {rule.code} ({rule.name}) raised {error!r}"
+            raw.append((-1, 3, _make(by_code["DBA000"], location, message, None)))
+        else:
+            raw.append((index, 3, _crash_finding(files[index], rule, statement, error, by_code)))
+    return raw
+
+
+def _findings(
+    files: list[_File], raw: _Raw, rules: Sequence[type[Rule]], run: RunConfig
 ) -> Iterator[Finding]:
+    """Apply each target file's suppressions, per-file ignores and severities to its findings."""
     by_code = {r.code: r for r in rules}
     vocabulary = Vocabulary(
         [r.code for r in rules],
@@ -167,27 +289,13 @@ def _findings(
         ("DBA", *run.plugin_prefixes),
         run.external,
     )
+    by_file: dict[int, list[Finding]] = defaultdict(list)
+    for index, _rank, finding in sorted(raw, key=lambda item: item[:2]):
+        by_file[index].append(finding)
     for file in files:
-        if not file.target:
-            continue
-        raw: list[Finding] = []
-        for diagnostic in file.parsed.diagnostics:
-            raw.append(_diagnostic_finding(file, diagnostic, by_code))
-        for rule, report in reports.get(file.index, ()):
-            raw.append(_report_finding(files, file, rule, report))
-        for index, rule, statement, error in crashes:
-            if index == file.index:
-                raw.append(_crash_finding(file, rule, statement, error, by_code))
-        yield from _filter(file, raw, vocabulary, by_code, run)
-    for index, rule, _statement, error in crashes:
-        if index == -1:
-            location = Location("<schema>", 1, 1, 1, 1)
-            yield _make(
-                by_code["DBA000"],
-                location,
-                f"Rule {rule.code} ({rule.name}) raised {error!r}",
-                None,
-            )
+        if file.target:
+            yield from _filter(file, by_file.get(file.index, []), vocabulary, by_code, run)
+    yield from by_file.get(-1, ())  # rules that crashed on the whole schema
 
 
 def _filter(
