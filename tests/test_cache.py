@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from dbarch_lint import cache as cache_module
 from dbarch_lint import discovery, parse_stage
 from dbarch_lint.cache import CACHE_DIR, Cache
 from dbarch_lint.cli import main
-from tests.conftest import ROOT
 
 PARENT = (
     "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY, "
@@ -89,62 +86,17 @@ def test_a_damaged_cache_is_ignored(history: Path) -> None:
 def test_parses_come_from_the_cache(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = [discovery.read(p.name, str(p), "utf-8") for p in sorted(history.glob("*.sql"))]
     cache = Cache(str(history))
-    first = list(parse_stage.iter_parsed(inputs, 1, cache))
+    first = list(parse_stage.iter_parsed(inputs, cache))
 
     def no_parsing(*args: object) -> None:
         raise AssertionError("parsed although cached")
 
     monkeypatch.setattr(parse_stage, "parse_postgres", no_parsing)
-    assert list(parse_stage.iter_parsed(inputs, 1, cache)) == first
+    assert list(parse_stage.iter_parsed(inputs, cache)) == first
     # Changed code is a different cache: the old parses are not used.
     monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "other")
     with pytest.raises(AssertionError, match="parsed although cached"):
-        list(parse_stage.iter_parsed(inputs, 1, Cache(str(history))))
-
-
-def test_parallel_parsing_gives_the_same_report() -> None:
-    """-j 2 on the real corpus (or the bundled examples) prints what -j 1 prints."""
-    corpus = ROOT.parent / "shared" / "corpus" / "lemmy"
-    target = corpus if corpus.is_dir() else ROOT / "docs" / "examples"
-    runs = [
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dbarch_lint",
-                "check",
-                "--no-cache",
-                "--format",
-                "json",
-                "-j",
-                jobs,
-                str(target),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        )
-        for jobs in ("1", "2")
-    ]
-    assert runs[0].returncode in (0, 1), runs[0].stderr
-    assert runs[0].stdout == runs[1].stdout and runs[0].returncode == runs[1].returncode
-    assert '"findings": [' in runs[0].stdout
-
-
-def test_worker_parses_fill_the_cache(tmp_path: Path) -> None:
-    files = []
-    for n in range(6):
-        path = tmp_path / f"{n:04}.sql"
-        path.write_text(f"CREATE TABLE t{n} (id serial PRIMARY KEY);\n")
-        files.append(discovery.read(path.name, str(path), "utf-8"))
-    cache = Cache(str(tmp_path))
-    parallel = list(parse_stage.iter_parsed(files, 2, cache))
-    assert parallel == list(parse_stage.iter_parsed(files, 1, None))
-    assert all(
-        cache.get_parsed(item.digest) == parsed
-        for item, parsed in zip(files, parallel, strict=True)
-    )
+        list(parse_stage.iter_parsed(inputs, Cache(str(history))))
 
 
 @pytest.mark.parametrize("setting", ["jobs = 0", 'jobs = "many"', 'cache = "yes"'])

@@ -198,7 +198,7 @@ class Cache:
 
 
 def encode_parsed(parsed: ParsedFile) -> bytes:
-    """A parse as cache bytes (also how worker processes hand parses back)."""
+    """A parse as cache bytes."""
     return _ENCODER.encode(parsed)
 
 

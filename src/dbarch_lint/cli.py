@@ -67,7 +67,7 @@ def _fail(message: str) -> None:
 @click.option("--stdin-filename", help="Name to report for stdin.")
 @click.option("--show-source", is_flag=True, default=None, help="Show a code frame under findings.")
 @click.option("--no-color", is_flag=True, help="Never colour the text report.")
-@click.option("-j", "--jobs", type=int, help="Parallel parsing processes (default: one per core).")
+@click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
 @_common
 def check(

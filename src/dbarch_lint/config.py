@@ -44,7 +44,7 @@ class Config:
     runner: str = "auto"
     show_source: bool = False
     no_color: bool = False
-    jobs: int | None = None  # worker processes for parsing; None: one per core
+    jobs: int | None = None  # processes to lint in; None: one per core
     cache: bool = True
     migrations: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)

@@ -3,6 +3,7 @@ run schema rules, then apply suppressions, selection and severity, and sort."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import defaultdict
@@ -11,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from dbarch_lint import __version__
+from dbarch_lint import __version__, workers
 from dbarch_lint.cache import Cache
 from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
 from dbarch_lint.discovery import Input, glob_matches, up_migration_path
@@ -37,7 +38,7 @@ class RunConfig(msgspec.Struct):
     settings: Settings = msgspec.field(default_factory=Settings)
     plugin_prefixes: tuple[str, ...] = ()
     external: tuple[str, ...] = ()  # other tools' codes that look like ours
-    jobs: int = 1  # worker processes for parsing
+    jobs: int = 1  # processes to lint in (shards of the history)
     cache: Cache | None = None
 
 
@@ -55,14 +56,23 @@ def lint(
     inputs: Sequence[Input], targets: set[str], rules: Sequence[type[Rule]], run: RunConfig
 ) -> LintResult:
     """Lint `inputs` (the whole history, in replay order); report on files in `targets`."""
-    files = list(_files(inputs, targets, run))
     work = _Work(
-        files,
+        inputs,
+        targets,
         tuple(r(run.rule_options.get(r.code)) for r in rules if r.code in run.enabled),
         {r.code: r for r in rules},
         run,
     )
-    raw = _run_rules(work, _shards(files, run.jobs))
+    shards = _shards([len(item.text or "") for item in inputs], run.jobs)
+    outcomes = workers.run_shards(
+        len(shards),
+        functools.partial(_lint_shard, work, shards),
+        _OUTCOME_ENCODER.encode,
+        _OUTCOME.decode,
+    )
+    parsed = [p for outcome in outcomes for p in outcome.parsed]
+    files = _file_list(inputs, targets, parsed)
+    raw = [item for outcome in outcomes for item in outcome.raw]
     findings = _findings(files, raw, rules, run)
     return LintResult(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
@@ -74,85 +84,82 @@ def lint(
     )
 
 
-# What a shard of the rule run hands back: unfiltered findings by file index (-1: not in a file).
-_Raw = list[tuple[int, int, Finding]]  # (file index, rank in the file, finding)
-_RAW = msgspec.msgpack.Decoder(_Raw)
-_MIN_SHARD_STATEMENTS = 2000  # below this, a worker process costs more than it saves
-_REPLAY_SHARE = 0.2  # replaying a statement costs about this much of linting it
+# Unfiltered findings: (file index, -1 for none; rank in the file's list; the finding).
+_Raw = list[tuple[int, int, Finding]]
+_MIN_SHARD_BYTES = 400_000  # below this much SQL, a worker process costs more than it saves
+_PREFIX_SHARE = 0.2  # taking in and replaying a file costs about this much of parsing+linting it
 
 
 class _Work(msgspec.Struct):
-    """What every shard of the rule run shares."""
+    """What every shard of a lint shares."""
 
-    files: list[_File]
+    inputs: Sequence[Input]
+    targets: set[str]
     active: tuple[Rule, ...]  # the enabled rules, with their options
     by_code: dict[str, type[Rule]]  # every rule (the engine's codes report diagnostics)
     run: RunConfig
 
 
-def _shards(files: Sequence[_File], jobs: int) -> list[tuple[int, int]]:
-    """Split the files into at most `jobs` consecutive runs of about equal work. A shard replays
-    every file before it without running rules, so later shards get fewer target statements."""
-    weights = [len(f.parsed.statements) if f.target else 0 for f in files]
+class _Outcome(msgspec.Struct, array_like=True, gc=False):
+    """What a shard hands back: its files' parses (without events, from a worker: the caller
+    needs only their comments and spans) and its findings before suppressions and selection."""
+
+    parsed: list[ParsedFile]
+    raw: _Raw
+
+
+_OUTCOME = msgspec.msgpack.Decoder(_Outcome)
+_OUTCOME_ENCODER = msgspec.msgpack.Encoder()
+_PARSED = msgspec.msgpack.Decoder(list[ParsedFile])
+
+
+def _shards(weights: Sequence[int], jobs: int) -> list[tuple[int, int]]:
+    """Split the files into at most `jobs` consecutive runs of about equal work. A shard also
+    takes in and replays every file before it, so later shards get fewer files of their own."""
     total = sum(weights)
-    count = max(1, min(jobs, total // _MIN_SHARD_STATEMENTS))
+    count = max(1, min(jobs, total // _MIN_SHARD_BYTES)) if workers.can_fork() else 1
     if count == 1:
-        return [(0, len(files))]
-    # Shard k costs (statements linted) + _REPLAY_SHARE * (statements before it): choose the
+        return [(0, len(weights))]
+    # Shard k costs (its own work) + _PREFIX_SHARE * (the work before it): choose the
     # boundaries so that every shard costs `share`, which solves for the total.
-    keep = 1 - _REPLAY_SHARE
-    share = total * (1 - keep) / (1 - keep**count) if keep**count < 1 else total / count
+    keep = 1 - _PREFIX_SHARE
+    share = total * (1 - keep) / (1 - keep**count)
     bounds, done, budget = [0], 0, share
     for index, weight in enumerate(weights):
         if len(bounds) < count and done >= budget:
             bounds.append(index)
-            budget = done + share - _REPLAY_SHARE * done
+            budget = done + share - _PREFIX_SHARE * done
         done += weight
-    bounds.append(len(files))
+    bounds.append(len(weights))
     return list(itertools.pairwise(bounds))
 
 
-def _run_rules(work: _Work, shards: list[tuple[int, int]]) -> _Raw:
-    """Every finding of the rules on the target files, shard by shard: the first in this process
-    while forked workers take the others (they share the parsed files without copying)."""
-    if len(shards) == 1 or "fork" not in _start_methods():
-        return [raw for start, end in shards for raw in _shard(work, start, end)]
-    import multiprocessing
-
-    global _FORKED
-    _FORKED = (work, shards)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(shards) - 1) as pool:
-            later = pool.map_async(_forked_shard, range(1, len(shards)))
-            raw = _shard(work, *shards[0])
-            for encoded in later.get():
-                raw.extend(_RAW.decode(encoded))
-    finally:
-        _FORKED = None
-    return raw
+def _lint_shard(
+    work: _Work, shards: list[tuple[int, int]], number: int, exchange: workers.Exchange
+) -> _Outcome:
+    """Parse this shard's files and hand them to later shards; take in the earlier shards'
+    files and replay them; then lint this shard's files."""
+    start, end = shards[number]
+    own = list(iter_parsed(work.inputs[start:end], work.run.cache))
+    if number + 1 < len(shards):
+        exchange.publish(msgspec.msgpack.encode(own))
+    earlier = [p for data in exchange.gather() for p in _PARSED.decode(data)]
+    files = _file_list(work.inputs[:end], work.targets, [*earlier, *own])
+    raw = _shard(work, files, start)
+    if number > 0:  # the caller needs no events: do not send them
+        own = [msgspec.structs.replace(p, statements=_spans(p.statements)) for p in own]
+    return _Outcome(own, raw)
 
 
-_FORKED: tuple[_Work, list[tuple[int, int]]] | None = None  # for workers forked by _run_rules
+def _spans(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
+    return tuple(msgspec.structs.replace(s, events=()) for s in statements)
 
 
-def _forked_shard(number: int) -> bytes:
-    """In a forked worker: run shard `number` of the run the parent prepared."""
-    assert _FORKED is not None
-    work, shards = _FORKED
-    return msgspec.msgpack.encode(_shard(work, *shards[number]))
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
-
-
-def _shard(work: _Work, start: int, end: int) -> _Raw:
-    """Replay the files before `start` quietly, then replay files[start:end] while the statement
-    rules check the targets among them; the last shard also runs the schema rules. Returns the
-    findings before suppressions and selection (those need all of a file's findings)."""
-    files, active, run = work.files, work.active, work.run
+def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
+    """Replay the files before `start` quietly, then the others while the statement rules check
+    the targets among them; the shard that ends the history also runs the schema rules. Returns
+    the findings before suppressions and selection (those need all of a file's findings)."""
+    active, run, end = work.active, work.run, len(files)
     schema = Schema()
     for file in files[:start]:
         _replay_file(schema, file)
@@ -195,7 +202,7 @@ def _shard(work: _Work, start: int, end: int) -> _Raw:
                     statement,
                     Origin(file.down_from, statement.index, file.input.path, statement.span),
                 )
-    if end == len(files):
+    if end == len(work.inputs):
         target_indexes = frozenset(f.index for f in files if f.target)
         for rule in active:
             if isinstance(rule, SchemaRule):
@@ -219,10 +226,10 @@ def _replay_file(schema: Schema, file: _File) -> None:
             schema.apply(statement, origin)
 
 
-def replay(inputs: Sequence[Input], jobs: int = 1, cache: Cache | None = None) -> Schema:
+def replay(inputs: Sequence[Input], cache: Cache | None = None) -> Schema:
     """The schema after replaying `inputs` (down migrations and sections excluded)."""
     schema = Schema()
-    parsed_files = iter_parsed(inputs, jobs, cache)
+    parsed_files = iter_parsed(inputs, cache)
     for index, (item, parsed) in enumerate(zip(inputs, parsed_files, strict=True)):
         _replay_file(schema, _file(index, item, parsed, target=False))
     return schema
@@ -235,18 +242,18 @@ def _file(index: int, item: Input, parsed: ParsedFile, target: bool) -> _File:
     return _File(index, item, source, parsed, target, index, down_offset)
 
 
-def _files(inputs: Sequence[Input], targets: set[str], run: RunConfig) -> Iterator[_File]:
-    """Each input with its parse, in replay order, as soon as it is parsed (worker processes parse
-    ahead while the replay runs). A down migration counts objects created by its up migration
-    (the file before it) as new."""
-    previous: _File | None = None
-    parsed = iter_parsed(inputs, run.jobs, run.cache)
+def _file_list(
+    inputs: Sequence[Input], targets: set[str], parsed: Sequence[ParsedFile]
+) -> list[_File]:
+    """Each input with its parse, in replay order. A down migration counts objects created by
+    its up migration (the file before it) as new."""
+    files: list[_File] = []
     for index, (item, parse) in enumerate(zip(inputs, parsed, strict=True)):
         file = _file(index, item, parse, item.path in targets)
-        if previous and item.down and previous.input.path == up_migration_path(item.path):
-            file.down_from = previous.index
-        previous = file
-        yield file
+        if files and item.down and files[-1].input.path == up_migration_path(item.path):
+            file.down_from = index - 1
+        files.append(file)
+    return files
 
 
 def _raw_findings(
