@@ -67,8 +67,8 @@ def lint(
     outcomes = workers.run_shards(
         len(shards),
         functools.partial(_lint_shard, work, shards),
-        _OUTCOME_ENCODER.encode,
-        _OUTCOME.decode,
+        msgspec.msgpack.encode,
+        functools.partial(msgspec.msgpack.decode, type=_Outcome),
     )
     parsed = [p for outcome in outcomes for p in outcome.parsed]
     files = _file_list(inputs, targets, parsed)
@@ -108,17 +108,12 @@ class _Outcome(msgspec.Struct, array_like=True, gc=False):
     raw: _Raw
 
 
-_OUTCOME = msgspec.msgpack.Decoder(_Outcome)
-_OUTCOME_ENCODER = msgspec.msgpack.Encoder()
-_PARSED = msgspec.msgpack.Decoder(list[ParsedFile])
-
-
 def _shards(weights: Sequence[int], jobs: int) -> list[tuple[int, int]]:
     """Split the files into at most `jobs` consecutive runs of about equal work. A shard also
     takes in and replays every file before it, so later shards get fewer files of their own."""
     total = sum(weights)
-    count = max(1, min(jobs, total // _MIN_SHARD_BYTES)) if workers.can_fork() else 1
-    if count == 1:
+    count = max(1, min(jobs, total // _MIN_SHARD_BYTES))
+    if count == 1 or not workers.can_fork():
         return [(0, len(weights))]
     # Shard k costs (its own work) + _PREFIX_SHARE * (the work before it): choose the
     # boundaries so that every shard costs `share`, which solves for the total.
@@ -143,7 +138,9 @@ def _lint_shard(
     own = list(iter_parsed(work.inputs[start:end], work.run.cache))
     if number + 1 < len(shards):
         exchange.publish(msgspec.msgpack.encode(own))
-    earlier = [p for data in exchange.gather() for p in _PARSED.decode(data)]
+    earlier = [
+        p for data in exchange.gather() for p in msgspec.msgpack.decode(data, type=list[ParsedFile])
+    ]
     files = _file_list(work.inputs[:end], work.targets, [*earlier, *own])
     raw = _shard(work, files, start)
     if number > 0:  # the caller needs no events: do not send them
