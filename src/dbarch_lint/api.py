@@ -101,7 +101,8 @@ def prepare(
             [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
         )
     # Targets come last so that, under a shared name, what was given (stdin) wins.
-    shown = {f: _shown(f, cwd, stdin_filename) for f in [*history_files, *files]}
+    here = os.getcwd()
+    shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
     by_shown = {v: k for k, v in shown.items()}
@@ -114,10 +115,10 @@ def _order(host: PluginHost, paths: list[str], runner: str) -> list[str]:
     return list(ordered) if ordered is not None else discovery.order_plain(paths)
 
 
-def _shown(path: str, cwd: str, stdin_filename: str | None) -> str:
+def _shown(path: str, cwd: str, here: str, stdin_filename: str | None) -> str:
     if path == discovery.STDIN:
-        return discovery.display_path(stdin_filename, cwd) if stdin_filename else "<stdin>"
-    return discovery.display_path(path, cwd)
+        return discovery.display_path(stdin_filename, cwd, here) if stdin_filename else "<stdin>"
+    return discovery.display_path(path, cwd, here)
 
 
 def _from_root(pattern: str, root: str, cwd: str) -> str:

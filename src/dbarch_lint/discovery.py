@@ -50,9 +50,10 @@ class Input(msgspec.Struct):
     stat: tuple[int, int, int, int] | None = None  # as `file_stat` saw it just before reading
 
 
-def display_path(path: str, cwd: str) -> str:
-    """A path relative to `cwd` when inside it, with `/` separators."""
-    absolute = os.path.abspath(path)
+def display_path(path: str, cwd: str, here: str | None = None) -> str:
+    """A path relative to `cwd` when inside it, with `/` separators. (`here`: the process's
+    working directory, if the caller has it: asking for it again costs a system call.)"""
+    absolute = os.path.normpath(os.path.join(here or os.getcwd(), path))
     inside = cwd.rstrip(os.sep) + os.sep
     # The common case, without relpath's work (it adds up over thousands of files).
     if len(absolute) > len(inside) and absolute.startswith(inside):
@@ -91,8 +92,9 @@ def expand(
             missing.append(path)
     seen: set[str] = set()
     unique = []
+    here = os.getcwd()
     for file in files:
-        key = file if file == STDIN else os.path.abspath(file)
+        key = file if file == STDIN else os.path.normpath(os.path.join(here, file))
         if key not in seen:
             seen.add(key)
             unique.append(file)
