@@ -53,9 +53,12 @@ class Input(msgspec.Struct):
 def display_path(path: str, cwd: str, here: str | None = None) -> str:
     """A path relative to `cwd` when inside it, with `/` separators. (`here`: the process's
     working directory, if the caller has it: asking for it again costs a system call.)"""
-    absolute = os.path.normpath(os.path.join(here or os.getcwd(), path))
+    here = here or os.getcwd()
+    if here == cwd and _plain_relative(path):  # a walk below the working directory
+        return path.replace(os.sep, "/")
+    absolute = _absolute(path, here)
     inside = cwd.rstrip(os.sep) + os.sep
-    # The common case, without relpath's work (it adds up over thousands of files).
+    # Inside `cwd`, without relpath's work (it adds up over thousands of files).
     if len(absolute) > len(inside) and absolute.startswith(inside):
         return absolute[len(inside) :].replace(os.sep, "/")
     try:
@@ -65,6 +68,19 @@ def display_path(path: str, cwd: str, here: str | None = None) -> str:
     if relative.startswith(".."):
         relative = os.path.normpath(path) if not os.path.isabs(path) else absolute
     return relative.replace(os.sep, "/")
+
+
+def _plain_relative(path: str) -> bool:
+    """Whether a path is relative and already normal (no `.`, `..` or empty parts)."""
+    parts = (path.replace(os.altsep, os.sep) if os.altsep else path).split(os.sep)
+    return not os.path.isabs(path) and "" not in parts and "." not in parts and ".." not in parts
+
+
+def _absolute(path: str, here: str) -> str:
+    """`os.path.abspath(path)`, given the working directory (and cheap for a plain path)."""
+    if _plain_relative(path):
+        return os.path.join(here, path)
+    return os.path.normpath(os.path.join(here, path))
 
 
 def expand(
@@ -94,7 +110,7 @@ def expand(
     unique = []
     here = os.getcwd()
     for file in files:
-        key = file if file == STDIN else os.path.normpath(os.path.join(here, file))
+        key = file if file == STDIN else _absolute(file, here)
         if key not in seen:
             seen.add(key)
             unique.append(file)
