@@ -17,7 +17,7 @@ from dbarch_lint.cache import Cache
 from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
 from dbarch_lint.discovery import Input, glob_matches, up_migration_path
 from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
-from dbarch_lint.ir import Diagnostic, ParsedFile, Span, Statement
+from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parse_stage import iter_parsed
 from dbarch_lint.rule import Rule, SchemaRule, StatementRule
 from dbarch_lint.schema import Origin, Schema
@@ -70,24 +70,24 @@ def lint(
         msgspec.msgpack.encode,
         functools.partial(msgspec.msgpack.decode, type=_Outcome),
     )
-    parsed = [p for outcome in outcomes for p in outcome.parsed]
-    files = _file_list(inputs, targets, parsed)
+    linted = [target for outcome in outcomes for target in outcome.targets]
     raw = [item for outcome in outcomes for item in outcome.raw]
-    findings = _findings(files, raw, rules, run)
+    sources = {t.index: SourceFile(inputs[t.index].path, _text(inputs[t.index])) for t in linted}
+    findings = _findings(linted, sources, raw, rules, run)
     return LintResult(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
-        files=sum(1 for f in files if f.target),
-        statements=sum(len(f.parsed.statements) for f in files if f.target),
+        files=len(linted),
+        statements=sum(len(t.spans) for t in linted),
         rules=tuple(r.info() for r in rules),
         tool_version=__version__,
-        sources={f.input.path: f.source.text for f in files if f.target},
+        sources={source.path: source.text for source in sources.values()},
     )
 
 
 # Unfiltered findings: (file index, -1 for none; rank in the file's list; the finding).
 _Raw = list[tuple[int, int, Finding]]
 _MIN_SHARD_BYTES = 400_000  # below this much SQL, a worker process costs more than it saves
-_PREFIX_SHARE = 0.2  # taking in and replaying a file costs about this much of parsing+linting it
+_PREFIX_SHARE = 0.3  # taking in and replaying a file costs about this much of parsing+linting it
 
 
 class _Work(msgspec.Struct):
@@ -100,11 +100,20 @@ class _Work(msgspec.Struct):
     run: RunConfig
 
 
-class _Outcome(msgspec.Struct, array_like=True, gc=False):
-    """What a shard hands back: its files' parses (without events, from a worker: the caller
-    needs only their comments and spans) and its findings before suppressions and selection."""
+class _Target(msgspec.Struct, array_like=True, gc=False):
+    """What the caller needs of a target file a shard parsed: its comments (suppressions live
+    there) and the span of each statement (a suppression above a statement covers all of it)."""
 
-    parsed: list[ParsedFile]
+    index: int
+    comments: tuple[Comment, ...]
+    spans: list[Span]
+
+
+class _Outcome(msgspec.Struct, array_like=True, gc=False):
+    """What a shard hands back: its target files and its findings before suppressions and
+    selection (those need every finding of a file, and the schema rules run in the last shard)."""
+
+    targets: list[_Target]
     raw: _Raw
 
 
@@ -142,14 +151,12 @@ def _lint_shard(
         p for data in exchange.gather() for p in msgspec.msgpack.decode(data, type=list[ParsedFile])
     ]
     files = _file_list(work.inputs[:end], work.targets, [*earlier, *own])
-    raw = _shard(work, files, start)
-    if number > 0:  # the caller needs no events: do not send them
-        own = [msgspec.structs.replace(p, statements=_spans(p.statements)) for p in own]
-    return _Outcome(own, raw)
-
-
-def _spans(statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
-    return tuple(msgspec.structs.replace(s, events=()) for s in statements)
+    targets = [
+        _Target(file.index, file.parsed.comments, [s.span for s in file.parsed.statements])
+        for file in files[start:]
+        if file.target
+    ]
+    return _Outcome(targets, _shard(work, files, start))
 
 
 def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
@@ -232,8 +239,13 @@ def replay(inputs: Sequence[Input], cache: Cache | None = None) -> Schema:
     return schema
 
 
+def _text(item: Input) -> str:
+    """The text positions refer to (an unreadable file's, decoded as well as it could be)."""
+    return item.position_text if item.text is None else item.text
+
+
 def _file(index: int, item: Input, parsed: ParsedFile, target: bool) -> _File:
-    source = SourceFile(item.path, item.position_text if item.text is None else item.text)
+    source = SourceFile(item.path, _text(item))
     # (the regex scans slowly: most files do not have the marker at all)
     match = _MIGRATE_DOWN.search(source.data) if b"migrate:down" in source.data.lower() else None
     down_offset = match.start() if match else len(source.data) + 1
@@ -284,7 +296,11 @@ def _raw_findings(
 
 
 def _findings(
-    files: list[_File], raw: _Raw, rules: Sequence[type[Rule]], run: RunConfig
+    linted: list[_Target],
+    sources: dict[int, SourceFile],
+    raw: _Raw,
+    rules: Sequence[type[Rule]],
+    run: RunConfig,
 ) -> Iterator[Finding]:
     """Apply each target file's suppressions, per-file ignores and severities to its findings."""
     by_code = {r.code: r for r in rules}
@@ -297,30 +313,31 @@ def _findings(
     by_file: dict[int, list[Finding]] = defaultdict(list)
     for index, _rank, finding in sorted(raw, key=lambda item: item[:2]):
         by_file[index].append(finding)
-    for file in files:
-        if file.target:
-            yield from _filter(file, by_file.get(file.index, []), vocabulary, by_code, run)
+    for target in linted:
+        source = sources[target.index]
+        found = by_file.get(target.index, [])
+        yield from _filter(source, target, found, vocabulary, by_code, run)
     yield from by_file.get(-1, ())  # rules that crashed on the whole schema
 
 
 def _filter(
-    file: _File,
+    source: SourceFile,
+    target: _Target,
     raw: list[Finding],
     vocabulary: Vocabulary,
     by_code: dict[str, type[Rule]],
     run: RunConfig,
 ) -> Iterator[Finding]:
-    source = file.source
 
     def statement_lines() -> list[tuple[int, int]]:
         return [
-            (source.line_of(s.span.start), source.line_of(max(s.span.start, s.span.end - 1)))
-            for s in file.parsed.statements
+            (source.line_of(span.start), source.line_of(max(span.start, span.end - 1)))
+            for span in target.spans
         ]
 
-    suppressions = collect(file.parsed.comments, source.line_of, statement_lines)
+    suppressions = collect(target.comments, source.line_of, statement_lines)
     ignored = [
-        tokens for pattern, tokens in run.per_file_ignores if glob_matches(file.input.path, pattern)
+        tokens for pattern, tokens in run.per_file_ignores if glob_matches(source.path, pattern)
     ]
     for finding in raw:
         if finding.code not in run.enabled and finding.code != "DBA000":
