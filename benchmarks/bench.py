@@ -101,10 +101,12 @@ def main() -> int:
         # Lint copies, so the "one file edited" run can edit one; the same bytes as the corpus.
         folders = copies([args.corpus / f for f in FOLDERS], 1, workdir / "scaling")
         files = sql_files(folders)
+        # Paths relative to the working directory, as users type them.
+        folder_names = [str(f.relative_to(workdir)) for f in folders]
         check = [*dbarch, "check", "--format", "json", "--fail-on", "never"]
-        ours_cold = [*check, "--no-cache", *map(str, folders)]
-        ours_warm = [*check, *map(str, folders)]
-        theirs = [squawk, "--reporter", "json", *files]
+        ours_cold = [*check, "--no-cache", *folder_names]
+        ours_warm = [*check, *folder_names]
+        theirs = [squawk, "--reporter", "json", *(str(Path(f).relative_to(workdir)) for f in files)]
         edited = Path(files[len(files) // 2])
         original = edited.read_bytes()
         edits = iter(range(10**6))
@@ -133,8 +135,13 @@ def main() -> int:
         series = []
         for factor in (1, 2, 4):
             data = copies([args.corpus / f for f in FOLDERS], factor, workdir / "scaling")
-            ours_n = [*check, "--no-cache", *map(str, data)]
-            theirs_n = [squawk, "--reporter", "json", *sql_files(data)]
+            ours_n = [*check, "--no-cache", *(str(d.relative_to(workdir)) for d in data)]
+            theirs_n = [
+                squawk,
+                "--reporter",
+                "json",
+                *(str(Path(f).relative_to(workdir)) for f in sql_files(data)),
+            ]
             ours_t, theirs_t = median_alternating(
                 max(1, args.runs // 2),
                 lambda c=ours_n: timed(c, workdir),  # type: ignore[misc]

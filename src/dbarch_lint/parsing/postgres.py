@@ -40,14 +40,15 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
     """Parse one file into statements, diagnostics and suppression comments."""
     text = source.text
     diagnostics: list[Diagnostic] = []
-    lexed = lex(text) if needs_lexing(text) else None
-    parse_text = lexed.text if lexed else text
-    try:
-        if lexed and len(parse_text.encode("utf-8")) != len(source.data):
-            raise pg.ParseError("blanking changed byte offsets", 0)  # parse statement by statement
-        raws = _parse_json(parse_text)
-        statements = _lower_all(source, raws, 0, len(source.data), diagnostics, 0)
-    except (pg.ParseError, msgspec.DecodeError, RecursionError):
+    lexed = None
+    # The whole file at once, as it is: a backslash outside a literal (a psql command, COPY
+    # data) is a syntax error, so a file that parses has none, whatever its strings hold.
+    statements = _whole_file(source, text, diagnostics)
+    if statements is None and needs_lexing(text):
+        lexed = lex(text)  # psql commands and COPY data blanked out, offsets kept
+        if len(lexed.text.encode("utf-8")) == len(source.data):
+            statements = _whole_file(source, lexed.text, diagnostics)
+    if statements is None:  # statement by statement, so one bad statement hides nothing
         lexed = lexed or lex(text)
         statements = []
         for start, end in lexed.statements:
@@ -71,6 +72,19 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
             )
     comments = _comments(source, lexed.comments if lexed else None)
     return ParsedFile(tuple(statements), tuple(diagnostics), comments)
+
+
+def _whole_file(
+    source: SourceFile, text: str, diagnostics: list[Diagnostic]
+) -> list[Statement] | None:
+    """The file's statements from one parse of `text` (None if it does not parse)."""
+    found: list[Diagnostic] = []
+    try:
+        statements = _lower_all(source, _parse_json(text), 0, len(source.data), found, 0)
+    except (pg.ParseError, msgspec.DecodeError, RecursionError):
+        return None
+    diagnostics.extend(found)
+    return statements
 
 
 def _parse_json(text: str) -> list[_RawStatement]:
