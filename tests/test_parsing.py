@@ -45,6 +45,16 @@ def test_psql_meta_commands_and_copy_data_are_skipped() -> None:
     assert codes(sql, select=["DBA0", "DBA101"]) == [("DBA101", 2, 20), ("DBA101", 9, 20)]
 
 
+def test_backslashes_in_literals_are_not_psql_commands() -> None:
+    body = "CREATE FUNCTION f(x text) RETURNS bool LANGUAGE sql AS $$ SELECT x ~ '^\\d+$' $$;\n"
+    sql = (
+        f"CREATE TABLE t (s text DEFAULT E'a\\nb', id serial);\n{body}CREATE TABLE u (id serial);\n"
+    )
+    assert codes(sql, select=["DBA0", "DBA101"]) == [("DBA101", 1, 44), ("DBA101", 3, 20)]
+    with_command = "\\set x 1\n" + sql
+    assert codes(with_command, select=["DBA0", "DBA101"]) == [("DBA101", 2, 44), ("DBA101", 4, 20)]
+
+
 def test_dollar_quotes_comments_crlf_and_bom() -> None:
     sql = (
         "\ufeff-- a comment; with a semicolon\r\n"
