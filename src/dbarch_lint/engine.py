@@ -1,5 +1,11 @@
 """The pipeline: parse every file, replay the history while statement rules run on the targets,
-run schema rules, then apply suppressions, selection and severity, and sort."""
+run schema rules, then apply suppressions, selection and severity, and sort.
+
+A large history is cut into consecutive shards, one per process (`-j`): each parses its own
+files, hands them to the later shards, replays the earlier shards' files without checking them,
+then replays and checks its own; the last shard also runs the schema rules. Every rule runs
+exactly as it would in one process (the tests compare the two).
+"""
 
 from __future__ import annotations
 
