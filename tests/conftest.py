@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import Server, throwaway_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -19,3 +22,10 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{path} is required in CI but missing")
         pytest.skip(f"{path} is not available")
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """A throwaway PostgreSQL cluster shared by the session's real-server tests."""
+    with throwaway_cluster() as server:
+        yield server
