@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from dbarch_lint.hookspecs import hookimpl
 from dbarch_lint.rule import Rule
 
-FAMILIES = ("engine", "types", "constraints", "indexing", "compatibility", "consistency")
+FAMILIES = (
+    "engine",
+    "types",
+    "constraints",
+    "indexing",
+    "locking",
+    "compatibility",
+    "consistency",
+)
 
 
 @hookimpl

@@ -22,7 +22,7 @@ CHILD = (
     "CONSTRAINT orders_pkey PRIMARY KEY (id), CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
     "(customer_id) REFERENCES customers (id) ON DELETE CASCADE);\n"
 )
-INDEX = "CREATE INDEX orders_customer_id_idx ON orders (customer_id);\n"
+INDEX = "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);\n"
 
 
 @pytest.fixture

@@ -1,0 +1,91 @@
+"""DBA401 non-concurrent-index-creation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+
+_INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
+
+
+class NonConcurrentIndexCreation(StatementRule):
+    """An index is built on an existing table without `CONCURRENTLY`.
+
+    ## What it does
+    Flags `CREATE INDEX` (and `CREATE UNIQUE INDEX`) without `CONCURRENTLY` on a table that was
+    not created earlier in the same migration. On a partitioned table, where `CONCURRENTLY` is
+    not supported, the hint gives the per-partition procedure instead. `CREATE INDEX ... ON ONLY`
+    a partitioned table builds nothing and is not flagged.
+
+    ## Why is this bad?
+    A plain `CREATE INDEX` holds a SHARE lock on the table for the whole build: every INSERT,
+    UPDATE and DELETE waits until the index is built, which on a large table takes minutes. With
+    `CONCURRENTLY` the build takes a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go
+    on (it takes longer, and cannot run inside a transaction block).
+
+    ## Example
+    ```sql
+    CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
+    ```
+
+    ## References
+    - PostgreSQL documentation, `CREATE INDEX`, "Building Indexes Concurrently"
+    - PostgreSQL documentation, "Explicit Locking" (table-level lock modes)
+    """
+
+    code = "DBA401"
+    name = "non-concurrent-index-creation"
+    family = "locking"
+    severity = Severity.ERROR
+    targets = (ir.CreateIndex,)
+
+    def check(self, event: ir.CreateIndex, ctx: RuleContext) -> Iterator[Report]:
+        if event.concurrent or ctx.is_new_table(event.table):
+            return
+        table = ctx.table(event.table)
+        if table is not None and table.temporary:
+            return  # only this session sees it
+        shown = str(event.table)
+        if table is not None and table.partitioned:
+            if event.only:
+                return  # ON ONLY a partitioned table: an empty, invalid index, built later
+            name = event.name or "<name>"
+            yield ctx.report(
+                event.span,
+                f"Building an index on partitioned table {shown} holds a SHARE lock on it and "
+                "its partitions, blocking writes (INSERT, UPDATE, DELETE) for the whole build; "
+                "CONCURRENTLY is not supported on a partitioned table",
+                hint=(
+                    f"`CREATE INDEX {name} ON ONLY {shown} (...)`, then for each partition "
+                    "`CREATE INDEX CONCURRENTLY` the same index and "
+                    f"`ALTER INDEX {name} ATTACH PARTITION <partition index>`"
+                ),
+            )
+            return
+        yield ctx.report(
+            event.span,
+            f"Building an index on {shown} without CONCURRENTLY holds a SHARE lock on the table, "
+            "blocking writes (INSERT, UPDATE, DELETE) for the whole build",
+            hint=f"build it concurrently (outside a transaction block): `{_concurrent(ctx)};`",
+        )
+
+
+def _concurrent(ctx: RuleContext) -> str:
+    """The statement with CONCURRENTLY after its INDEX keyword."""
+    span = ctx.statement.span
+    text = ctx.text[span.start : span.end]
+    match = _INDEX_WORD.search(text)
+    if match is None:  # (cannot happen for CREATE INDEX; keep the statement as it is)
+        return text.decode("utf-8", errors="replace")
+    fixed = text[: match.end()] + b" CONCURRENTLY" + text[match.end() :]
+    return fixed.decode("utf-8", errors="replace")

@@ -1,0 +1,80 @@
+"""DBA402 non-concurrent-index-drop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import QName
+from dbarch_lint.rule import StatementRule
+
+
+class NonConcurrentIndexDrop(StatementRule):
+    """An index of an existing table is dropped without `CONCURRENTLY`.
+
+    ## What it does
+    Flags `DROP INDEX` without `CONCURRENTLY` unless the replay knows the index belongs to a
+    table created earlier in the same migration (an index the replay never saw belongs to an
+    existing table).
+
+    ## Why is this bad?
+    `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running
+    query on the table, and while it waits, every new read and write queues behind it. On a busy
+    table a drop that itself takes milliseconds stalls all traffic to the table.
+    `DROP INDEX CONCURRENTLY` waits for those queries without blocking others (it drops one index
+    at a time, cannot use CASCADE, cannot run in a transaction block, and is not supported for
+    indexes of partitioned tables).
+
+    ## Example
+    ```sql
+    DROP INDEX orders_status_idx;
+    ```
+
+    ## Use instead
+    ```sql
+    DROP INDEX CONCURRENTLY orders_status_idx;
+    ```
+
+    ## References
+    - PostgreSQL documentation, `DROP INDEX`
+    """
+
+    code = "DBA402"
+    name = "non-concurrent-index-drop"
+    family = "locking"
+    severity = Severity.ERROR
+    targets = (ir.DropObjects,)
+
+    def check(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
+        if event.kind != "index" or event.concurrent:
+            return
+        for name in event.names:
+            index = ctx.schema.index(name)
+            if index is not None and ctx.is_new_table(index.table):
+                continue
+            table = ctx.table(index.table) if index is not None else None
+            if table is not None and table.temporary:
+                continue
+            on = f" on {ctx.schema.shown(index.table)}" if index is not None else ""
+            if table is not None and table.partitioned:
+                hint = (
+                    "CONCURRENTLY is not supported for an index of a partitioned table: "
+                    "set a short lock_timeout and retry the drop, at a quiet time"
+                )
+            else:
+                hint = (
+                    "drop it concurrently (outside a transaction block): "
+                    f"`{_drop(name, event.if_exists)}`"
+                )
+            yield ctx.report(
+                event.span,
+                f"Dropping index {name}{on} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
+                "on the table, blocking reads and writes while it waits for running queries",
+                hint=hint,
+            )
+
+
+def _drop(name: QName, if_exists: bool) -> str:
+    return f"DROP INDEX CONCURRENTLY {'IF EXISTS ' if if_exists else ''}{name};"
