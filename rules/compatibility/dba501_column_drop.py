@@ -1,0 +1,70 @@
+"""DBA501 column-drop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+
+
+class ColumnDrop(StatementRule):
+    """A column of an existing table is dropped.
+
+    ## What it does
+    Flags `ALTER TABLE ... DROP COLUMN` on a table that was not created earlier in the same
+    migration, unless the column itself was added earlier in that migration.
+
+    ## Why is this bad?
+    The application version still running reads and writes the column: from the moment the
+    migration commits until new code is deployed everywhere, those queries fail with
+    `column ... does not exist` (an `INSERT` naming it, a `SELECT` listing it, an ORM that maps
+    every column). And the data is gone: a rollback of the code cannot bring it back.
+
+    ## Example
+    ```sql
+    ALTER TABLE customers DROP COLUMN fax;
+    ```
+
+    ## Use instead
+    ```sql
+    -- 1. deploy code that no longer reads or writes customers.fax (ORMs: ignore the column)
+    -- 2. then, in a later migration:
+    ALTER TABLE customers DROP COLUMN fax;  -- noqa: DBA501 (code no longer uses it)
+    ```
+
+    ## References
+    - Martin Fowler, "ParallelChange" (expand/contract)
+    - PostgreSQL documentation, `ALTER TABLE ... DROP COLUMN`
+    """
+
+    code = "DBA501"
+    name = "column-drop"
+    family = "compatibility"
+    severity = Severity.WARNING
+    targets = (ir.DropColumn,)
+
+    def check(self, event: ir.DropColumn, ctx: RuleContext) -> Iterator[Report]:
+        if ctx.is_new_table(event.table):
+            return
+        table = ctx.table(event.table)
+        column = table.columns.get(event.column) if table else None
+        if (
+            column is not None
+            and column.origin is not None
+            and column.origin.file_index == ctx.file_index
+        ):
+            return  # added in this migration: nobody reads it yet
+        name = quote_ident(event.column)
+        yield ctx.report(
+            event.span,
+            f"Dropping column {name} of {event.table} breaks the running application, which "
+            f"still reads and writes {name}, and loses its data",
+            hint=(
+                f"first deploy code that no longer uses {name}; drop it in a later migration "
+                "(and suppress this finding there)"
+            ),
+        )
