@@ -21,17 +21,26 @@ from dbarch_lint.plugins import PluginHost
 from tests.postgres import Server
 
 SETUP = """
-DROP TABLE IF EXISTS orders;
+DROP TABLE IF EXISTS orders, customers, bookings;
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE TABLE customers (id bigint PRIMARY KEY);
+INSERT INTO customers SELECT generate_series(0, 99);
 CREATE TABLE orders (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     customer_id bigint NOT NULL,
-    status text NOT NULL
+    status text NOT NULL,
+    reference text NOT NULL
 );
-INSERT INTO orders (customer_id, status)
-SELECT n % 100, CASE WHEN n % 3 = 0 THEN 'paid' ELSE 'open' END FROM generate_series(1, 20000) n;
+INSERT INTO orders (customer_id, status, reference)
+SELECT n % 100, CASE WHEN n % 3 = 0 THEN 'paid' ELSE 'open' END, 'R' || n
+FROM generate_series(1, 20000) n;
 CREATE INDEX orders_status_idx ON orders (status);
+CREATE TABLE bookings (id bigint PRIMARY KEY, room_id bigint NOT NULL, during tstzrange NOT NULL);
+INSERT INTO bookings
+SELECT n, n % 10, tstzrange(now() + n * interval '1 hour', now() + (n + 1) * interval '1 hour')
+FROM generate_series(1, 2000) n;
 """
-WRITE = "INSERT INTO orders (customer_id, status) VALUES (1, 'open')"
+WRITE = "INSERT INTO orders (customer_id, status, reference) VALUES (1, 'open', 'new')"
 READ = "SELECT count(*) FROM orders"
 
 
@@ -42,11 +51,12 @@ def _example(code: str, section: str) -> str:
     return sql
 
 
-def _locks(observer: Any) -> set[str]:
-    """Lock modes other sessions hold (granted) on the orders table."""
+def _locks(observer: Any, table: str = "orders") -> set[str]:
+    """Lock modes other sessions hold (granted) on a table."""
     rows = observer.execute(
-        "SELECT mode FROM pg_locks WHERE relation = 'orders'::regclass AND granted "
-        "AND pid <> pg_backend_pid()"
+        "SELECT mode FROM pg_locks WHERE relation = %s::regclass AND granted "
+        "AND pid <> pg_backend_pid()",
+        (table,),
     ).fetchall()
     return {mode for (mode,) in rows}
 
@@ -142,3 +152,68 @@ def test_dba402_index_drop_blocks_reads_and_writes_not_concurrently(
     with _waiting(first, good, second, observer):
         assert "AccessExclusiveLock" not in _locks(observer)
         assert not _blocked(observer, READ) and not _blocked(observer, WRITE)
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of an example (comments dropped)."""
+    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def test_dba409_validation_scan_under_the_add_lock_not_under_validate(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    bad, good = _example("DBA409", "Example"), _example("DBA409", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA409"])] == ["DBA409"]
+    assert lint_sql(good, select=["DBA409"]) == []
+    with _in_transaction(first, bad):  # the scan runs under this lock
+        assert "ShareRowExclusiveLock" in _locks(observer)
+        assert "ShareRowExclusiveLock" in _locks(observer, "customers")
+        assert _blocked(observer, WRITE)  # "blocking writes"
+        assert _blocked(observer, "INSERT INTO customers VALUES (1000)")
+        assert not _blocked(observer, READ)
+    add, validate = _statements(good)
+    first.execute(add)  # instant: nothing is scanned
+    with _in_transaction(first, validate):  # the scan runs under this one
+        assert "ShareUpdateExclusiveLock" in _locks(observer)
+        assert _locks(observer) <= {"ShareUpdateExclusiveLock", "AccessShareLock"}
+        assert not _blocked(observer, WRITE) and not _blocked(observer, READ)
+        assert not _blocked(observer, "INSERT INTO customers VALUES (1000)")
+    # A CHECK holds ACCESS EXCLUSIVE during its scan: reads wait too.
+    with _in_transaction(first, "ALTER TABLE orders ADD CONSTRAINT c CHECK (customer_id >= 0)"):
+        assert "AccessExclusiveLock" in _locks(observer)
+        assert _blocked(observer, READ)
+
+
+def test_dba411_unique_index_built_under_access_exclusive_not_concurrently(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, second, observer = sessions
+    bad, good = _example("DBA411", "Example"), _example("DBA411", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA411"])] == ["DBA411"]
+    assert lint_sql(good, select=["DBA411", "DBA401"]) == []
+    with _in_transaction(first, bad):
+        assert "AccessExclusiveLock" in _locks(observer)
+        assert _blocked(observer, READ) and _blocked(observer, WRITE)
+    build, attach = _statements(good)
+    with _waiting(first, build, second, observer):
+        assert not _blocked(observer, READ) and not _blocked(observer, WRITE)
+    first.execute(attach)  # uses the index: no build under the lock
+    assert observer.execute(
+        "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_reference_key'"
+    ).fetchone() == (1,)
+
+
+def test_dba412_exclusion_constraint_blocks_reads_and_writes(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    bad, good = _example("DBA412", "Example"), _example("DBA412", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA412"])] == ["DBA412"]
+    assert lint_sql(good, select=["DBA412"]) == []
+    with _in_transaction(first, bad):
+        assert "AccessExclusiveLock" in _locks(observer, "bookings")
+        assert _blocked(observer, "SELECT count(*) FROM bookings")
+    first.execute("DROP TABLE bookings")
+    first.execute(good)  # declared with the table: nothing to lock

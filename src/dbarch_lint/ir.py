@@ -160,6 +160,7 @@ class Constraint(Record, frozen=True):
     not_null_columns: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     has_expression: bool = False
+    null_default: bool = False  # a DEFAULT that is the NULL constant (`DEFAULT NULL`)
 
 
 class ColumnDef(Record, frozen=True):

@@ -342,10 +342,15 @@ class Schema:
             if column is not None:
                 column.not_null = True
 
+    def constraint_name(self, table: QName, constraint: ir.Constraint) -> str:
+        """The name a constraint added to `table` now gets: its own, or PostgreSQL's invention."""
+        known = self.table(table) or Table(self.resolve(table), None, complete=False)
+        return constraint.name or self._generated_constraint_name(
+            known, constraint.kind, _named_columns(constraint)
+        )
+
     def _add_constraint(self, table: Table, constraint: ir.Constraint, origin: Origin) -> None:
-        columns = list(constraint.columns)
-        if constraint.kind == "check" and not constraint.column_level:
-            columns = list(constraint.check_columns)
+        columns = _named_columns(constraint)
         name = constraint.name or self._generated_constraint_name(table, constraint.kind, columns)
         ref_table = None
         if constraint.ref_table is not None:
@@ -703,6 +708,13 @@ class _Own(msgspec.Struct):
     columns: dict[int, Column] = field(default_factory=dict)
     constraints: dict[int, ConstraintInfo] = field(default_factory=dict)
     indexes: dict[int, Index] = field(default_factory=dict)
+
+
+def _named_columns(constraint: ir.Constraint) -> list[str]:
+    """The columns PostgreSQL names an unnamed constraint after (a table CHECK: those it uses)."""
+    if constraint.kind == "check" and not constraint.column_level:
+        return list(constraint.check_columns)
+    return list(constraint.columns)
 
 
 def _replace(items: list[_T], old: _T, new: _T) -> None:

@@ -243,7 +243,15 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         not_null_columns,
         strings(get("including")),  # include
         expr is not None,  # has_expression
+        kind == "default" and _is_null(expr),  # null_default
     )
+
+
+def _is_null(expr: Node | None) -> bool:
+    """Whether an expression is the NULL constant (possibly cast: `NULL::integer`)."""
+    while isinstance(expr, dict) and "TypeCast" in expr:
+        expr = expr["TypeCast"].get("arg")
+    return isinstance(expr, dict) and bool(expr.get("A_Const", {}).get("isnull"))
 
 
 def _exclusion_columns(exclusions: list[Node]) -> tuple[str, ...]:

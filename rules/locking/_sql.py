@@ -1,0 +1,22 @@
+"""Reading the statement's own SQL back, to write the safe form of it into a hint."""
+
+from __future__ import annotations
+
+import re
+
+from dbarch_lint.context import RuleContext
+from dbarch_lint.ir import Span
+from dbarch_lint.source import extent_end
+
+_NAMED = re.compile(r'(?is)^CONSTRAINT\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s+')
+
+
+def clause(ctx: RuleContext, span: Span) -> str:
+    """The text of the clause at `span`, on one line."""
+    end = span.end if span.extent == "exact" else extent_end(ctx.text, span.start, span.extent)
+    return " ".join(ctx.text[span.start : end].decode("utf-8", errors="replace").split())
+
+
+def constraint_body(ctx: RuleContext, span: Span) -> str:
+    """A table constraint's clause without its `CONSTRAINT name` prefix."""
+    return _NAMED.sub("", clause(ctx, span), count=1)

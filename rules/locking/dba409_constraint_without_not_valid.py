@@ -1,0 +1,112 @@
+"""DBA409 constraint-without-not-valid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.locking._sql import constraint_body
+
+
+class ConstraintWithoutNotValid(StatementRule):
+    """A CHECK or FOREIGN KEY constraint is added to an existing table without `NOT VALID`.
+
+    ## What it does
+    Flags `ALTER TABLE ... ADD CONSTRAINT ... CHECK` and `... FOREIGN KEY` without `NOT VALID`
+    on a table that was not created earlier in the same migration, and `ADD COLUMN ...
+    REFERENCES` with a non-null `DEFAULT` (which checks every row; without a default the new
+    column is all NULL and nothing is scanned). PRIMARY KEY, UNIQUE and EXCLUDE have no
+    `NOT VALID` form: see DBA411 and DBA412.
+
+    ## Why is this bad?
+    Adding the constraint checks every existing row while holding the lock the ADD takes: ACCESS
+    EXCLUSIVE for a CHECK (no reads, no writes), SHARE ROW EXCLUSIVE on both tables for a
+    foreign key (no writes). On a large table that is the whole scan. With `NOT VALID` the ADD is
+    instant (new rows are checked), and `VALIDATE CONSTRAINT`, run later in its own transaction,
+    checks the old rows under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey
+        FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey
+        FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT NOT VALID;
+    -- in a later transaction (or migration):
+    ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_id_fkey;
+    ```
+
+    ## References
+    - PostgreSQL documentation, `ALTER TABLE`, notes on `NOT VALID` and `VALIDATE CONSTRAINT`
+    """
+
+    code = "DBA409"
+    name = "constraint-without-not-valid"
+    family = "locking"
+    severity = Severity.ERROR
+    targets = (ir.AddConstraint, ir.AddColumn)
+
+    def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
+        if ctx.is_new_table(event.table):
+            return
+        if isinstance(event, ir.AddColumn):
+            yield from _column_reference(event, ctx)
+            return
+        constraint = event.constraint
+        if constraint.kind not in ("check", "foreign-key") or constraint.not_valid:
+            return
+        table = str(event.table)
+        name = quote_ident(ctx.schema.constraint_name(event.table, constraint))
+        body = constraint_body(ctx, constraint.span)
+        if constraint.kind == "check":
+            what = (
+                f"Adding CHECK constraint {name} to {table} without NOT VALID scans the whole "
+                "table under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole "
+                "scan"
+            )
+        else:
+            what = (
+                f"Adding FOREIGN KEY {name} to {table} without NOT VALID scans the whole table "
+                f"under a SHARE ROW EXCLUSIVE lock on {table} and {constraint.ref_table}, "
+                "blocking writes to both for the whole scan"
+            )
+        yield ctx.report(
+            constraint.span,
+            what,
+            hint=(
+                f"`ALTER TABLE {table} ADD CONSTRAINT {name} {body} NOT VALID;`, then in a "
+                f"separate transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`"
+            ),
+        )
+
+
+def _column_reference(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
+    constraints = event.column.constraints
+    defaults = [c for c in constraints if c.kind == "default" and not c.null_default]
+    references = [c for c in constraints if c.kind == "foreign-key"]
+    if not defaults or not references:
+        return
+    column, table = quote_ident(event.column.name), str(event.table)
+    reference = references[0]
+    name = quote_ident(ctx.schema.constraint_name(event.table, reference))
+    target = str(reference.ref_table)
+    if reference.ref_columns:
+        target += f" ({', '.join(quote_ident(c) for c in reference.ref_columns)})"
+    yield ctx.report(
+        reference.span,
+        f"Adding column {column} to {table} with REFERENCES and a DEFAULT checks every row "
+        f"against {reference.ref_table} under a SHARE ROW EXCLUSIVE lock on both tables, "
+        "blocking writes for the whole scan",
+        hint=(
+            f"add {column} without REFERENCES, then `ALTER TABLE {table} ADD CONSTRAINT {name} "
+            f"FOREIGN KEY ({column}) REFERENCES {target} NOT VALID;` and, in a separate "
+            f"transaction, `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`"
+        ),
+    )

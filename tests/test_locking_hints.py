@@ -1,0 +1,53 @@
+"""The hints of the locking rules carry the exact safe SQL for the statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dbarch_lint import lint_paths, lint_sql
+
+
+def _hint(sql: str, code: str) -> str:
+    [finding] = lint_sql(sql, select=[code])
+    assert finding.hint is not None
+    return finding.hint
+
+
+def test_dba401_inserts_concurrently_into_the_statement() -> None:
+    hint = _hint(
+        "CREATE UNIQUE INDEX IF NOT EXISTS o_key ON orders (ref) WHERE ref <> '';", "DBA401"
+    )
+    assert (
+        "`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS o_key ON orders (ref) WHERE ref <> '';`"
+        in hint
+    )
+
+
+def test_dba409_gives_the_not_valid_and_validate_pair_with_the_real_name() -> None:
+    hint = _hint("ALTER TABLE orders ADD CHECK (total >= 0);", "DBA409")
+    assert hint == (
+        "`ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;`, "
+        "then in a separate transaction "
+        "`ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;`"
+    )
+
+
+def test_dba411_adds_not_null_steps_only_for_nullable_key_columns(tmp_path: Path) -> None:
+    (tmp_path / "0001.sql").write_text(
+        "CREATE TABLE invoices (id bigint NOT NULL, number text, serial text);\n"
+        "ALTER TABLE invoices ADD CONSTRAINT invoices_serial_nn CHECK (serial IS NOT NULL);\n"
+    )
+    (tmp_path / "0002.sql").write_text(
+        "ALTER TABLE invoices ADD PRIMARY KEY (id);\n"
+        "ALTER TABLE invoices ADD CONSTRAINT invoices_s_pkey PRIMARY KEY (serial);\n"
+        "ALTER TABLE invoices ADD CONSTRAINT invoices_n_pkey PRIMARY KEY (number);\n"
+    )
+    result = lint_paths([str(tmp_path)], select=["DBA411"], cwd=str(tmp_path))
+    hints = [f.hint or "" for f in result.findings]
+    assert hints[0].startswith("`CREATE UNIQUE INDEX CONCURRENTLY invoices_pkey ON invoices (id);`")
+    assert "NOT NULL" not in hints[0] and "NOT NULL" not in hints[1]
+    assert "make number NOT NULL" in hints[2]
+    assert hints[0].endswith(
+        "`ALTER TABLE invoices ADD CONSTRAINT invoices_pkey PRIMARY KEY USING INDEX invoices_pkey;`"
+        " (with a short lock_timeout)"
+    )
