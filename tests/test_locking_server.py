@@ -42,6 +42,7 @@ FROM generate_series(1, 2000) n;
 """
 WRITE = "INSERT INTO orders (customer_id, status, reference) VALUES (1, 'open', 'new')"
 READ = "SELECT count(*) FROM orders"
+HOLD = "UPDATE orders SET status = status WHERE id = 1"  # a writer a concurrent build waits for
 
 
 def _example(code: str, section: str) -> str:
@@ -104,7 +105,7 @@ def _in_transaction(session: Any, sql: str) -> Iterator[None]:
 @contextmanager
 def _waiting(session: Any, sql: str, holder: Any, observer: Any) -> Iterator[None]:
     """Run `sql` (outside a transaction block) while `holder` keeps a transaction open that
-    read the table, so that `sql` waits for it; the block runs while it waits."""
+    wrote to the table, so that `sql` waits for it; the block runs while it waits."""
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -114,7 +115,7 @@ def _waiting(session: Any, sql: str, holder: Any, observer: Any) -> Iterator[Non
             errors.append(error)
 
     worker = threading.Thread(target=run)
-    with _in_transaction(holder, READ):
+    with _in_transaction(holder, HOLD):
         worker.start()
         deadline = time.monotonic() + 10
         while "ShareUpdateExclusiveLock" not in _locks(observer):

@@ -1,0 +1,83 @@
+"""DBA702 security-definer-without-search-path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+
+
+class SecurityDefinerWithoutSearchPath(StatementRule):
+    """A SECURITY DEFINER function without a safe, pinned `search_path`.
+
+    ## What it does
+    Flags `CREATE FUNCTION/PROCEDURE ... SECURITY DEFINER` and `ALTER FUNCTION/PROCEDURE ...
+    SECURITY DEFINER` whose own `SET search_path` is missing, `FROM CURRENT`, lists `public` or
+    `"$user"`, or does not end with `pg_temp` (which is searched first when it is not listed).
+    Safe: `SET search_path = ''`, or `= pg_catalog, pg_temp` (trusted schemas before `pg_temp`).
+
+    ## Why is this bad?
+    The function runs with its owner's privileges but resolves unqualified names through the
+    caller's search path: a user who can create objects in a schema on that path (`public`, a
+    temporary schema) plants a function or operator with a matching name, and it runs with the
+    owner's rights. A classic privilege escalation.
+
+    ## Example
+    ```sql
+    CREATE FUNCTION close_account(id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    AS $$ UPDATE accounts SET closed = true WHERE accounts.id = close_account.id $$;
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE FUNCTION close_account(id bigint) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$ UPDATE public.accounts SET closed = true WHERE accounts.id = close_account.id $$;
+    ```
+
+    ## References
+    - PostgreSQL documentation, `CREATE FUNCTION`, "Writing SECURITY DEFINER Functions Safely"
+    """
+
+    code = "DBA702"
+    name = "security-definer-without-search-path"
+    family = "security"
+    severity = Severity.ERROR
+    targets = (ir.CreateFunction, ir.AlterFunction)
+
+    def check(
+        self, event: ir.CreateFunction | ir.AlterFunction, ctx: RuleContext
+    ) -> Iterator[Report]:
+        if not event.security_definer:
+            return
+        problem = _unsafe(event.search_path)
+        if problem is None:
+            return
+        kind = "Procedure" if event.procedure else "Function"
+        yield ctx.report(
+            event.span,
+            f"{kind} {event.name} is SECURITY DEFINER {problem}: objects planted in a writable "
+            "schema on the caller's search path run with its owner's privileges",
+            hint="add `SET search_path = pg_catalog, pg_temp` and qualify the names it uses",
+        )
+
+
+def _unsafe(search_path: tuple[str, ...] | None) -> str | None:
+    """Why a function's own search_path setting is unsafe (None: it is safe)."""
+    if search_path is None:
+        return "without its own search_path"
+    if search_path in (("FROM CURRENT",), ("DEFAULT",)):
+        return f"with search_path {search_path[0]}"
+    if search_path == ("",):
+        return None
+    schemas = [s.strip() for s in search_path]
+    shown = ", ".join(schemas)
+    if any(s.lower() in ("public", "$user") for s in schemas):
+        return f"with a search_path that includes a writable schema ({shown})"
+    if schemas[-1] != "pg_temp":
+        return f"with a search_path that does not end with pg_temp ({shown})"
+    return None
