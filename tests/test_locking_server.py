@@ -1,5 +1,6 @@
-"""What the DBA4xx rules claim, observed on a real PostgreSQL: each rule's documented bad example
-takes the lock its message names and blocks what it says; its good example does not.
+"""What the locking rules (and DBA507) claim, observed on a real PostgreSQL: each rule's documented
+bad example takes the lock its message names and blocks what it says (or fails); its good example
+does not.
 
 A statement that cannot run in a transaction block (the CONCURRENTLY forms) is observed from a
 third session while a second one keeps it waiting.
@@ -218,3 +219,13 @@ def test_dba412_exclusion_constraint_blocks_reads_and_writes(
         assert _blocked(observer, "SELECT count(*) FROM bookings")
     first.execute("DROP TABLE bookings")
     first.execute(good)  # declared with the table: nothing to lock
+
+
+def test_dba507_required_column_fails_on_a_table_with_rows(sessions: tuple[Any, Any, Any]) -> None:
+    first, _second, _observer = sessions
+    bad, good = _example("DBA507", "Example"), _example("DBA507", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA507"])] == ["DBA507"]
+    assert lint_sql(good, select=["DBA507"]) == []
+    with pytest.raises(psycopg.errors.NotNullViolation, match="contains null values"):
+        first.execute(bad)
+    first.execute(good)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import msgspec
 
 from dbarch_lint.findings import Fix
-from dbarch_lint.ir import QName, Span, Statement
+from dbarch_lint.ir import Event, QName, Span, Statement
 from dbarch_lint.schema import Origin, Schema, Table
 
 _E = TypeVar("_E")
@@ -55,6 +55,12 @@ class RuleContext(msgspec.Struct):
     text: bytes = b""  # the file, UTF-8
     statement: Statement = None  # type: ignore[assignment]
     options: Any = None
+    statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
+
+    def later_events(self) -> Iterator[Event]:
+        """The events of the file's statements after this one (what the migration does next)."""
+        for statement in self.statements[self.statement.index + 1 :]:
+            yield from statement.events
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
@@ -67,6 +73,12 @@ class RuleContext(msgspec.Struct):
             and table.origin is not None
             and table.origin.file_index == self.file_index
         )
+
+    def is_new_object(self, kind: str, name: QName) -> bool:
+        """Whether a view, function, type, sequence, trigger ... (`kind` as in `DropObjects`)
+        was created earlier in this migration."""
+        origin = self.schema.object_origin(kind, name)
+        return origin is not None and origin.file_index == self.file_index
 
     def table(self, name: QName) -> Table | None:
         """The table as it is just before this statement, if the replay knows it."""

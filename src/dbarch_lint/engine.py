@@ -185,8 +185,9 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         if not file.target:
             _replay_file(schema, file)
             continue
-        ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         statements = file.parsed.statements
+        ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
+        ctx.statements = statements
         file_reports = reports[file.index]
         for position, statement in enumerate(statements):
             ctx.statement = statement

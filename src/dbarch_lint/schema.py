@@ -122,6 +122,9 @@ class Schema:
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
         self.types: dict[QName, str] = {}
+        # Views, functions, types, sequences, triggers ...: where each was created, by kind and
+        # unqualified name (what the compatibility rules ask: "created in this migration?").
+        self.objects: dict[tuple[str, str], Origin] = {}
         # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
         # superset: renames and drops leave names behind, so `_referencing` checks each).
         self._referrers: dict[QName, dict[QName, None]] = {}
@@ -147,6 +150,10 @@ class Schema:
             if table is not None:
                 return table
         return None
+
+    def object_origin(self, kind: str, name: QName) -> Origin | None:
+        """Where a live view, function, type, sequence, trigger ... of that name was created."""
+        return self.objects.get((kind, name.name))
 
     def index(self, name: QName) -> Index | None:
         """The live index `name` refers to."""
@@ -188,6 +195,7 @@ class Schema:
         other.relations = dict(self.relations)
         other.indexes = dict(self.indexes)
         other.types = dict(self.types)
+        other.objects = dict(self.objects)
         other._referrers = {name: dict(tables) for name, tables in self._referrers.items()}
         other._own = _Own()
         return other
@@ -504,6 +512,7 @@ class Schema:
 
     def _drop(self, event: ir.DropObjects, origin: Origin) -> None:
         for name in event.names:
+            self.objects.pop((event.kind, name.name), None)
             if event.kind in ("table", "foreign table"):
                 table = self.table(name)
                 if table is not None:
@@ -645,6 +654,7 @@ class Schema:
         name = self.resolve(event.table)
         if event.materialized:
             self.relations[name] = "materialized view"
+            self.objects[("materialized view", name.name)] = origin
             return
         table = Table(name, origin, complete=False, temporary=event.temporary, created_by=event)
         self._add_table(table)
@@ -660,8 +670,14 @@ class Schema:
 
     def _create_view(self, event: ir.CreateView, origin: Origin) -> None:
         self.relations[self.resolve(event.view)] = "view"
+        self.objects.setdefault(("view", event.view.name), origin)  # (OR REPLACE keeps it)
+
+    def _create_function(self, event: ir.CreateFunction, origin: Origin) -> None:
+        kind = "procedure" if event.procedure else "function"
+        self.objects.setdefault((kind, event.name.name), origin)
 
     def _create_object(self, event: ir.CreateObject, origin: Origin) -> None:
+        self.objects.setdefault((event.kind, event.name.name), origin)
         name = self.resolve(event.name)
         if event.kind == "sequence":
             self.relations[name] = "sequence"
@@ -672,6 +688,7 @@ class Schema:
 
     def _create_enum(self, event: ir.CreateEnum, origin: Origin) -> None:
         self.types[self.resolve(event.name)] = "enum"
+        self.objects.setdefault(("type", event.name.name), origin)
 
 
 def _refers_to(info: ConstraintInfo, table: QName) -> bool:
@@ -753,6 +770,7 @@ _HANDLERS: dict[type[ir.Event], Callable[[Schema, Any, Origin], None]] = {
     ir.SetParameter: Schema._set,
     ir.CreateObject: Schema._create_object,
     ir.CreateEnum: Schema._create_enum,
+    ir.CreateFunction: Schema._create_function,
     **{
         cls: Schema._alter
         for cls in (

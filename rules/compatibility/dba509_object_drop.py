@@ -1,0 +1,149 @@
+"""DBA509 object-drop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+
+KINDS = (
+    "view",
+    "materialized-view",
+    "function",
+    "procedure",
+    "type",
+    "domain",
+    "sequence",
+    "extension",
+    "trigger",
+    "constraint",
+    "default",
+)
+
+
+class ObjectDrop(StatementRule):
+    """A view, function, type, sequence, extension, trigger, constraint or default is dropped.
+
+    ## What it does
+    Flags `DROP VIEW`, `DROP MATERIALIZED VIEW`, `DROP FUNCTION`, `DROP PROCEDURE`, `DROP TYPE`,
+    `DROP DOMAIN`, `DROP SEQUENCE`, `DROP EXTENSION`, `DROP TRIGGER`, and on a table that was
+    not created earlier in the same migration `ALTER TABLE ... DROP CONSTRAINT` and
+    `ALTER COLUMN ... DROP DEFAULT`. Option `kinds` limits it to some of `view`,
+    `materialized-view`, `function`, `procedure`, `type`, `domain`, `sequence`, `extension`,
+    `trigger`, `constraint`, `default` (default: all). An object the same migration creates
+    again under the same name (a view redefined, a foreign key re-added with other actions) is
+    replaced, not dropped, and one created earlier in the same migration is new: neither is
+    flagged.
+
+    ## Why is this bad?
+    Running code may still call the function, read the view, rely on the default to fill a
+    column it does not insert, or on the constraint to keep bad data out. Like a column, an
+    object should be dropped only after the code that uses it is gone.
+
+    ## Example
+    ```sql
+    DROP VIEW customer_totals;
+    ```
+
+    ## Use instead
+    ```sql
+    -- after no running code reads it:
+    DROP VIEW customer_totals;  -- noqa: DBA509 (unused since release 42)
+    ```
+
+    ## References
+    - PostgreSQL documentation, `DROP VIEW`, `DROP FUNCTION`, `ALTER TABLE`
+    """
+
+    code = "DBA509"
+    name = "object-drop"
+    family = "compatibility"
+    severity = Severity.WARNING
+    targets = (ir.DropObjects, ir.DropConstraint, ir.DropDefault)
+
+    @dataclass(frozen=True)
+    class Options:
+        """`kinds`: which kinds of object to flag."""
+
+        kinds: tuple[str, ...] = KINDS
+
+        def __post_init__(self) -> None:
+            unknown = [k for k in self.kinds if k not in KINDS]
+            if unknown:
+                raise ValueError(f"unknown kinds {unknown}; choose from {', '.join(KINDS)}")
+
+    def check(
+        self, event: ir.DropObjects | ir.DropConstraint | ir.DropDefault, ctx: RuleContext
+    ) -> Iterator[Report]:
+        kinds: tuple[str, ...] = ctx.options.kinds
+        if isinstance(event, ir.DropObjects):
+            kind = event.kind.replace(" ", "-")
+            if kind not in kinds:
+                return
+            for name in event.names:
+                if ctx.is_new_object(event.kind, name) or _recreated(ctx, event.kind, name.name):
+                    continue
+                yield ctx.report(
+                    event.span,
+                    f"Dropping {event.kind} {name} breaks the running code that still uses it",
+                    hint="drop it in a later migration, once no running code uses it",
+                )
+            return
+        kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
+        if kind not in kinds or ctx.is_new_table(event.table) or _restored(ctx, event):
+            return
+        if isinstance(event, ir.DropConstraint):
+            what = f"constraint {quote_ident(event.name)} of {event.table}"
+            why = "the data it kept out can now come in"
+        else:
+            what = f"the default of {event.table}.{quote_ident(event.column)}"
+            why = "inserts that leave the column out get NULL instead"
+        yield ctx.report(
+            event.span,
+            f"Dropping {what} changes what running code relies on: {why}",
+            hint="drop it once no running code relies on it",
+        )
+
+
+def _recreated(ctx: RuleContext, kind: str, name: str) -> bool:
+    """Whether the migration creates an object of this kind and name again later on."""
+    for event in ctx.later_events():
+        if isinstance(event, ir.CreateView):
+            created = ("view", event.view.name)
+        elif isinstance(event, ir.CreateTableAs) and event.materialized:
+            created = ("materialized view", event.table.name)
+        elif isinstance(event, ir.CreateFunction):
+            created = ("procedure" if event.procedure else "function", event.name.name)
+        elif isinstance(event, ir.CreateEnum):
+            created = ("type", event.name.name)
+        elif isinstance(event, ir.CreateObject):
+            created = (event.kind, event.name.name)
+        else:
+            continue
+        if created == (kind, name):
+            return True
+    return False
+
+
+def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
+    """Whether the migration adds the constraint (by name) or a default back later on."""
+    for later in ctx.later_events():
+        if isinstance(event, ir.DropConstraint):
+            if (
+                isinstance(later, ir.AddConstraint)
+                and later.table.name == event.table.name
+                and later.constraint.name == event.name
+            ):
+                return True
+        elif (
+            isinstance(later, ir.SetDefault)
+            and later.table.name == event.table.name
+            and later.column == event.column
+        ):
+            return True
+    return False

@@ -1,0 +1,87 @@
+"""DBA510 object-rename."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import quote_ident
+from dbarch_lint.rule import StatementRule
+
+# Renames of tables and columns are DBA503 and DBA502.
+_KINDS = (
+    "constraint",
+    "table constraint",
+    "index",
+    "view",
+    "materialized view",
+    "function",
+    "procedure",
+    "type",
+    "domain",
+    "schema",
+    "sequence",
+)
+
+
+class ObjectRename(StatementRule):
+    """A constraint, index, view, function, type, schema, sequence or enum value is renamed.
+
+    ## What it does
+    Flags `ALTER ... RENAME TO` of constraints, indexes, views, materialized views, functions,
+    procedures, types, domains, schemas and sequences, and `ALTER TYPE ... RENAME VALUE`
+    (renames of tables and columns are DBA503 and DBA502).
+
+    ## Why is this bad?
+    Running code names these objects: it calls the function, reads the view, uses the enum
+    label, handles a constraint's name in its error messages, hints an index. After the rename,
+    until new code is deployed everywhere, those uses fail.
+
+    ## Example
+    ```sql
+    ALTER VIEW customer_totals RENAME TO customer_revenue;
+    ```
+
+    ## Use instead
+    ```sql
+    -- expand/contract: create the new name next to the old one, switch the code, then drop
+    CREATE VIEW customer_revenue AS SELECT * FROM customer_totals;
+    ```
+
+    ## References
+    - Martin Fowler, "ParallelChange" (expand/contract)
+    """
+
+    code = "DBA510"
+    name = "object-rename"
+    family = "compatibility"
+    severity = Severity.WARNING
+    targets = (ir.RenameObject, ir.AlterEnum)
+
+    def check(self, event: ir.RenameObject | ir.AlterEnum, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, ir.AlterEnum):
+            if event.old_value is None:
+                return  # ADD VALUE
+            yield ctx.report(
+                event.span,
+                f"Renaming value {event.old_value!r} of type {event.name} to {event.new_value!r} "
+                "breaks the running code that still uses the old label",
+                hint="add the new value, switch the code and the data, then stop using the old",
+            )
+            return
+        if event.kind not in _KINDS:
+            return
+        if event.table is not None and ctx.is_new_table(event.table):
+            return
+        if ctx.is_new_object(event.kind, event.name):
+            return
+        kind = "constraint" if event.kind == "table constraint" else event.kind
+        yield ctx.report(
+            event.span,
+            f"Renaming {kind} {event.name} to {quote_ident(event.new)} breaks the running code "
+            "that still uses the old name",
+            hint="expand/contract: create the new name beside the old one, switch the code, "
+            "then drop the old one",
+        )
