@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.context import Report, RuleContext, per_event
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.rule import StatementRule
@@ -112,38 +112,44 @@ class ObjectDrop(StatementRule):
 
 def _recreated(ctx: RuleContext, kind: str, name: str) -> bool:
     """Whether the migration creates an object of this kind and name again later on."""
-    for event in ctx.later_events():
-        if isinstance(event, ir.CreateView):
-            created = ("view", event.view.name)
-        elif isinstance(event, ir.CreateTableAs) and event.materialized:
-            created = ("materialized view", event.table.name)
-        elif isinstance(event, ir.CreateFunction):
-            created = ("procedure" if event.procedure else "function", event.name.name)
-        elif isinstance(event, ir.CreateEnum):
-            created = ("type", event.name.name)
-        elif isinstance(event, ir.CreateObject):
-            created = (event.kind, event.name.name)
-        else:
-            continue
-        if created == (kind, name):
-            return True
-    return False
+    return _creations(ctx.statements).get((kind, name), -1) > ctx.statement.index
 
 
 def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
     """Whether the migration adds the constraint (by name) or a default back later on."""
-    for later in ctx.later_events():
-        if isinstance(event, ir.DropConstraint):
-            if (
-                isinstance(later, ir.AddConstraint)
-                and later.table.name == event.table.name
-                and later.constraint.name == event.name
-            ):
-                return True
-        elif (
-            isinstance(later, ir.SetDefault)
-            and later.table.name == event.table.name
-            and later.column == event.column
-        ):
-            return True
-    return False
+    if isinstance(event, ir.DropConstraint):
+        key = ("constraint", f"{event.table.name}.{event.name}")
+    else:
+        key = ("default", f"{event.table.name}.{event.column}")
+    return _creations(ctx.statements).get(key, -1) > ctx.statement.index
+
+
+@per_event  # (once per file: the rule asks at every drop)
+def _creations(statements: tuple[ir.Statement, ...]) -> dict[tuple[str, str], int]:
+    """The last statement of the file that creates each object, by kind and name (constraints
+    and defaults by `table.name`)."""
+    found: dict[tuple[str, str], int] = {}
+    for statement in statements:
+        for event in statement.events:
+            key = _created(event)
+            if key is not None:
+                found[key] = statement.index
+    return found
+
+
+def _created(event: ir.Event) -> tuple[str, str] | None:
+    if isinstance(event, ir.CreateView):
+        return ("view", event.view.name)
+    if isinstance(event, ir.CreateTableAs) and event.materialized:
+        return ("materialized view", event.table.name)
+    if isinstance(event, ir.CreateFunction):
+        return ("procedure" if event.procedure else "function", event.name.name)
+    if isinstance(event, ir.CreateEnum):
+        return ("type", event.name.name)
+    if isinstance(event, ir.CreateObject):
+        return (event.kind, event.name.name)
+    if isinstance(event, ir.AddConstraint) and event.constraint.name:
+        return ("constraint", f"{event.table.name}.{event.constraint.name}")
+    if isinstance(event, ir.SetDefault):
+        return ("default", f"{event.table.name}.{event.column}")
+    return None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import msgspec
 
 from dbarch_lint.findings import Fix
-from dbarch_lint.ir import Event, QName, Span, Statement
+from dbarch_lint.ir import QName, Span, Statement
 from dbarch_lint.schema import Origin, Schema, Table
 
 _E = TypeVar("_E")
@@ -56,11 +56,6 @@ class RuleContext(msgspec.Struct):
     statement: Statement = None  # type: ignore[assignment]
     options: Any = None
     statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
-
-    def later_events(self) -> Iterator[Event]:
-        """The events of the file's statements after this one (what the migration does next)."""
-        for statement in self.statements[self.statement.index + 1 :]:
-            yield from statement.events
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
