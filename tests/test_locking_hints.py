@@ -51,3 +51,13 @@ def test_dba411_adds_not_null_steps_only_for_nullable_key_columns(tmp_path: Path
         "`ALTER TABLE invoices ADD CONSTRAINT invoices_pkey PRIMARY KEY USING INDEX invoices_pkey;`"
         " (with a short lock_timeout)"
     )
+
+
+def test_dba408_hint_follows_the_target_version() -> None:
+    sql = "ALTER TABLE orders ALTER COLUMN placed_at SET NOT NULL;"
+    [old] = lint_sql(sql, select=["DBA408"], pg_version=16)
+    [new] = lint_sql(sql, select=["DBA408"], pg_version=18)
+    assert "CHECK (placed_at IS NOT NULL) NOT VALID" in (old.hint or "")
+    assert "ADD CONSTRAINT orders_placed_at_not_null NOT NULL placed_at NOT VALID" in (
+        new.hint or ""
+    )

@@ -12,17 +12,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from dbarch_lint import lint_sql
+from dbarch_lint import lint_paths, lint_sql
 from dbarch_lint.plugins import PluginHost
 from tests.postgres import Server
 
 SETUP = """
-DROP TABLE IF EXISTS orders, customers, bookings;
+DROP TABLE IF EXISTS orders, customers, bookings, products, order_items;
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE TABLE customers (id bigint PRIMARY KEY);
 INSERT INTO customers SELECT generate_series(0, 99);
@@ -36,6 +37,8 @@ INSERT INTO orders (customer_id, status, reference)
 SELECT n % 100, CASE WHEN n % 3 = 0 THEN 'paid' ELSE 'open' END, 'R' || n
 FROM generate_series(1, 20000) n;
 CREATE INDEX orders_status_idx ON orders (status);
+CREATE TABLE products (id integer PRIMARY KEY, code varchar(10), price numeric(8,2));
+INSERT INTO products SELECT n, 'P' || n, n FROM generate_series(1, 20000) n;
 CREATE TABLE bookings (id bigint PRIMARY KEY, room_id bigint NOT NULL, during tstzrange NOT NULL);
 INSERT INTO bookings
 SELECT n, n % 10, tstzrange(now() + n * interval '1 hour', now() + (n + 1) * interval '1 hour')
@@ -229,3 +232,80 @@ def test_dba507_required_column_fails_on_a_table_with_rows(sessions: tuple[Any, 
     with pytest.raises(psycopg.errors.NotNullViolation, match="contains null values"):
         first.execute(bad)
     first.execute(good)
+
+
+def _file_node(observer: Any, table: str) -> int:
+    """The table's storage file: a rewrite gives it a new one."""
+    row = observer.execute("SELECT relfilenode FROM pg_class WHERE oid = %s::regclass", (table,))
+    return int(row.fetchone()[0])
+
+
+def test_dba406_stored_generated_column_rewrites_the_table(sessions: tuple[Any, Any, Any]) -> None:
+    first, _second, observer = sessions
+    first.execute(
+        "CREATE TABLE order_items AS SELECT n AS quantity, n * 100 AS unit_price_cents "
+        "FROM generate_series(1, 2000) n"
+    )
+    bad, good = _example("DBA406", "Example"), _example("DBA406", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA406"])] == ["DBA406"]
+    assert lint_sql(good, select=["DBA406"]) == []
+    before = _file_node(observer, "order_items")
+    with _in_transaction(first, bad):
+        assert "AccessExclusiveLock" in _locks(observer, "order_items")
+    first.execute(bad)
+    assert _file_node(observer, "order_items") != before  # rewritten
+    first.execute("ALTER TABLE order_items DROP COLUMN total_cents")
+    before = _file_node(observer, "order_items")
+    first.execute(good)
+    assert _file_node(observer, "order_items") == before
+
+
+def test_dba407_rewrites_only_for_changes_that_are_not_binary_coercible(
+    sessions: tuple[Any, Any, Any], tmp_path: Path
+) -> None:
+    first, _second, observer = sessions
+    (tmp_path / "0001.sql").write_text(
+        "CREATE TABLE products (id integer PRIMARY KEY, code varchar(10), price numeric(8,2));\n"
+    )
+    safe = [
+        "ALTER TABLE products ALTER COLUMN code TYPE varchar(20)",
+        "ALTER TABLE products ALTER COLUMN price TYPE numeric(12,2)",
+        "ALTER TABLE products ALTER COLUMN code TYPE text",
+    ]
+    flagged = ["ALTER TABLE products ALTER COLUMN id TYPE bigint"]
+    for sql in safe + flagged:
+        (tmp_path / "0002.sql").write_text(sql + ";\n")
+        result = lint_paths([str(tmp_path)], select=["DBA407"], cwd=str(tmp_path))
+        assert [f.code for f in result.findings] == (["DBA407"] if sql in flagged else []), sql
+    for sql in safe:
+        before = _file_node(observer, "products")
+        first.execute(sql)
+        assert _file_node(observer, "products") == before, sql  # no rewrite
+    for sql in flagged:
+        before = _file_node(observer, "products")
+        with _in_transaction(first, sql):
+            assert "AccessExclusiveLock" in _locks(observer, "products")
+            assert _blocked(observer, "SELECT count(*) FROM products")
+        first.execute(sql)
+        assert _file_node(observer, "products") != before, sql  # rewritten
+
+
+def test_dba408_a_validated_check_spares_the_scan(sessions: tuple[Any, Any, Any]) -> None:
+    first, _second, observer = sessions
+    bad, good = _example("DBA408", "Example"), _example("DBA408", "Use instead")
+    first.execute("ALTER TABLE orders ADD COLUMN placed_at timestamptz DEFAULT now()")
+    assert [f.code for f in lint_sql(bad, select=["DBA408"])] == ["DBA408"]
+    assert lint_sql(good, select=["DBA408"]) == []
+    with _in_transaction(first, bad):
+        assert "AccessExclusiveLock" in _locks(observer)
+        assert _blocked(observer, READ)
+    proofs: list[str] = []
+    first.add_notice_handler(lambda notice: proofs.append(notice.message_primary or ""))
+    first.execute("SET client_min_messages = debug1")
+    first.execute(bad)  # no CHECK: PostgreSQL scans
+    assert not [p for p in proofs if "sufficient to prove" in p]
+    first.execute("ALTER TABLE orders ALTER COLUMN placed_at DROP NOT NULL")
+    for statement in _statements(good):
+        first.execute(statement)
+    assert [p for p in proofs if "sufficient to prove" in p]  # the CHECK spared the scan
+    first.execute("SET client_min_messages = notice")

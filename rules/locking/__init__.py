@@ -4,6 +4,11 @@ from dbarch_lint.rules.locking.dba401_non_concurrent_index_creation import (
     NonConcurrentIndexCreation,
 )
 from dbarch_lint.rules.locking.dba402_non_concurrent_index_drop import NonConcurrentIndexDrop
+from dbarch_lint.rules.locking.dba406_stored_generated_column_addition import (
+    StoredGeneratedColumnAddition,
+)
+from dbarch_lint.rules.locking.dba407_column_type_change import ColumnTypeChange
+from dbarch_lint.rules.locking.dba408_set_not_null_with_scan import SetNotNullWithScan
 from dbarch_lint.rules.locking.dba409_constraint_without_not_valid import (
     ConstraintWithoutNotValid,
 )
@@ -17,6 +22,9 @@ from dbarch_lint.rules.locking.dba412_exclusion_constraint_addition import (
 RULES = (
     NonConcurrentIndexCreation,
     NonConcurrentIndexDrop,
+    StoredGeneratedColumnAddition,
+    ColumnTypeChange,
+    SetNotNullWithScan,
     ConstraintWithoutNotValid,
     UniqueConstraintWithoutIndex,
     ExclusionConstraintAddition,

@@ -114,6 +114,8 @@ DISPLAY_TYPE_NAMES = {
     "float8": "double precision",
     "bool": "boolean",
     "bpchar": "character",
+    "numeric": "numeric",
+    "varbit": "varbit",
     "varchar": "varchar",
     "timestamp": "timestamp",
     "timestamptz": "timestamptz",

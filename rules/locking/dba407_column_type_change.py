@@ -1,0 +1,114 @@
+"""DBA407 column-type-change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import TypeRef, quote_ident
+from dbarch_lint.rule import StatementRule
+
+
+class ColumnTypeChange(StatementRule):
+    """A column of an existing table changes type in a way that rewrites the table.
+
+    ## What it does
+    Flags `ALTER TABLE ... ALTER COLUMN ... TYPE` on a table that was not created earlier in the
+    same migration, unless the replay knows the old type and the change is binary coercible:
+    `varchar(n)` to `varchar(m >= n)` or unlimited `varchar`, `varchar` to `text`, `text` to
+    unlimited `varchar`, `numeric(p,s)` to `numeric(q >= p,s)` or unlimited `numeric`,
+    `varbit(n)` to a larger `varbit`, `cidr` to `inet` (without `USING`). `timestamp` to
+    `timestamptz` and back is flagged: it rewrites unless the session's TimeZone is UTC, and its
+    indexes are rebuilt anyway. When the old type is unknown the finding says it could not be
+    proven safe.
+
+    ## Why is this bad?
+    A type change that is not binary coercible rewrites every row and rebuilds every index of
+    the table under an ACCESS EXCLUSIVE lock: no reads and no writes for the whole rewrite. Even
+    a safe change takes that lock briefly (see DBA413).
+
+    ## Example
+    ```sql
+    ALTER TABLE orders ALTER COLUMN customer_id TYPE bigint;
+    ```
+
+    ## Use instead
+    ```sql
+    -- expand/contract: a new column, written by the application (or a trigger) and backfilled
+    ALTER TABLE orders ADD COLUMN customer_id_new bigint;
+    ```
+
+    ## References
+    - PostgreSQL documentation, `ALTER TABLE ... ALTER COLUMN ... TYPE` (notes on rewrites)
+    """
+
+    code = "DBA407"
+    name = "column-type-change"
+    family = "locking"
+    severity = Severity.ERROR
+    targets = (ir.AlterColumnType,)
+
+    def check(self, event: ir.AlterColumnType, ctx: RuleContext) -> Iterator[Report]:
+        if ctx.is_new_table(event.table):
+            return
+        table = ctx.table(event.table)
+        column = table.columns.get(event.column) if table is not None else None
+        old = column.type if column is not None else None
+        if old is not None and not event.using and binary_coercible(old, event.type):
+            return
+        name = quote_ident(event.column)
+        if old is None:
+            what = (
+                f"Changing the type of {name} of {event.table} to {event.type} may rewrite the "
+                "table and rebuild its indexes under an ACCESS EXCLUSIVE lock, blocking reads "
+                "and writes for the whole rewrite: its old type is not known from the "
+                "migrations, so the change could not be proven safe"
+            )
+        else:
+            what = (
+                f"Changing the type of {name} of {event.table} from {old} to {event.type} "
+                "rewrites the table and rebuilds its indexes under an ACCESS EXCLUSIVE lock, "
+                "blocking reads and writes for the whole rewrite"
+            )
+            if {old.builtin, event.type.builtin} == {"timestamp", "timestamptz"}:
+                what += " (it skips the rewrite only when the session TimeZone is UTC)"
+        yield ctx.report(
+            event.span,
+            what,
+            hint=(
+                f"expand/contract: add a column of type {event.type}, write both, backfill in "
+                f"batches, switch readers, then drop {name}"
+            ),
+        )
+
+
+def binary_coercible(old: TypeRef, new: TypeRef) -> bool:
+    """Whether PostgreSQL changes `old` to `new` without rewriting the table."""
+    before, after = old.builtin, new.builtin
+    if before is None or after is None or old.array != new.array:
+        return False
+    if (before, old.mods) == (after, new.mods):
+        return True
+    if before == after and before in ("varchar", "varbit"):
+        return not new.mods or (bool(old.mods) and _int(new.mods[0]) >= _int(old.mods[0]))
+    if before == after == "numeric":
+        if not new.mods:
+            return True
+        if not old.mods:
+            return False
+        (precision, scale), (new_precision, new_scale) = _numeric(old), _numeric(new)
+        return new_scale == scale and new_precision >= precision
+    return (before, after) in (("varchar", "text"), ("cidr", "inet")) or (
+        (before, after) == ("text", "varchar") and not new.mods
+    )
+
+
+def _numeric(type_: TypeRef) -> tuple[int, int]:
+    precision = _int(type_.mods[0])
+    return precision, _int(type_.mods[1]) if len(type_.mods) > 1 else 0
+
+
+def _int(mod: int | str) -> int:
+    return mod if isinstance(mod, int) else int(mod) if str(mod).isdigit() else -1
