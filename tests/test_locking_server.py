@@ -309,3 +309,56 @@ def test_dba408_a_validated_check_spares_the_scan(sessions: tuple[Any, Any, Any]
         first.execute(statement)
     assert [p for p in proofs if "sufficient to prove" in p]  # the CHECK spared the scan
     first.execute("SET client_min_messages = notice")
+
+
+def test_dba403_reindex_blocks_writes_not_concurrently(sessions: tuple[Any, Any, Any]) -> None:
+    first, second, observer = sessions
+    bad, good = _example("DBA403", "Example"), _example("DBA403", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA403"])] == ["DBA403"]
+    assert lint_sql(good, select=["DBA403"]) == []
+    with _in_transaction(first, bad):
+        assert "ShareLock" in _locks(observer)
+        assert "AccessExclusiveLock" in _locks(observer, "orders_status_idx")
+        assert _blocked(observer, WRITE)
+    with _waiting(first, good, second, observer):
+        assert "ShareLock" not in _locks(observer)
+        assert not _blocked(observer, WRITE) and not _blocked(observer, READ)
+
+
+def test_dba414_vacuum_full_rewrites_plain_vacuum_does_not(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    bad, good = _example("DBA414", "Example"), _example("DBA414", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA414"])] == ["DBA414"]
+    assert lint_sql(good, select=["DBA414"]) == []
+    before = _file_node(observer, "orders")
+    first.execute(bad)
+    assert _file_node(observer, "orders") != before  # a new copy of the table
+    before = _file_node(observer, "orders")
+    first.execute(good)
+    assert _file_node(observer, "orders") == before
+    # CLUSTER (which can run in a transaction block) shows the lock the rewrite holds.
+    with _in_transaction(first, "CLUSTER orders USING orders_pkey"):
+        assert "AccessExclusiveLock" in _locks(observer)
+        assert _blocked(observer, READ)
+
+
+def test_dba415_refresh_blocks_reads_not_concurrently(sessions: tuple[Any, Any, Any]) -> None:
+    first, _second, observer = sessions
+    first.execute(
+        "DROP MATERIALIZED VIEW IF EXISTS daily_sales; "
+        "CREATE MATERIALIZED VIEW daily_sales AS "
+        "SELECT status, count(*) AS orders FROM orders GROUP BY status; "
+        "CREATE UNIQUE INDEX daily_sales_status_key ON daily_sales (status)"
+    )
+    bad, good = _example("DBA415", "Example"), _example("DBA415", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA415"])] == ["DBA415"]
+    assert lint_sql(good, select=["DBA415"]) == []
+    read_view = "SELECT count(*) FROM daily_sales"
+    with _in_transaction(first, bad):
+        assert "AccessExclusiveLock" in _locks(observer, "daily_sales")
+        assert _blocked(observer, read_view)
+    with _in_transaction(first, good):
+        assert "AccessExclusiveLock" not in _locks(observer, "daily_sales")
+        assert not _blocked(observer, read_view)

@@ -4,6 +4,7 @@ from dbarch_lint.rules.locking.dba401_non_concurrent_index_creation import (
     NonConcurrentIndexCreation,
 )
 from dbarch_lint.rules.locking.dba402_non_concurrent_index_drop import NonConcurrentIndexDrop
+from dbarch_lint.rules.locking.dba403_non_concurrent_reindex import NonConcurrentReindex
 from dbarch_lint.rules.locking.dba406_stored_generated_column_addition import (
     StoredGeneratedColumnAddition,
 )
@@ -18,14 +19,21 @@ from dbarch_lint.rules.locking.dba411_unique_constraint_without_index import (
 from dbarch_lint.rules.locking.dba412_exclusion_constraint_addition import (
     ExclusionConstraintAddition,
 )
+from dbarch_lint.rules.locking.dba414_blocking_table_rewrite import BlockingTableRewrite
+from dbarch_lint.rules.locking.dba415_non_concurrent_materialized_view_refresh import (
+    NonConcurrentMaterializedViewRefresh,
+)
 
 RULES = (
     NonConcurrentIndexCreation,
     NonConcurrentIndexDrop,
+    NonConcurrentReindex,
     StoredGeneratedColumnAddition,
     ColumnTypeChange,
     SetNotNullWithScan,
     ConstraintWithoutNotValid,
     UniqueConstraintWithoutIndex,
     ExclusionConstraintAddition,
+    BlockingTableRewrite,
+    NonConcurrentMaterializedViewRefresh,
 )

@@ -493,9 +493,24 @@ class DataChange(Event, frozen=True):
     from_select: bool = False
 
 
+class Maintenance(Event, frozen=True):
+    """VACUUM, CLUSTER, REINDEX or REFRESH MATERIALIZED VIEW.
+
+    `kind` is `vacuum`, `cluster`, `reindex` or `refresh`; `tables` the relations named (none:
+    every table the command may reach); `target` what a REINDEX names (`table`, `index`,
+    `schema`, `database`, `system`); `options` the lower-case options given (`full`,
+    `concurrently`, ...).
+    """
+
+    kind: str
+    tables: tuple[QName, ...] = ()
+    target: str = ""
+    options: tuple[str, ...] = ()
+
+
 class Utility(Event, frozen=True):
-    """A statement understood by kind only: VACUUM, CLUSTER, REINDEX, REFRESH, LOCK, ANALYZE,
-    COMMENT, DO, database/tablespace/system commands and other DDL without table facts.
+    """A statement understood by kind only: LOCK, ANALYZE, COMMENT, DO, database/tablespace/
+    system commands and other DDL without table facts.
 
     `kind` is the parser's statement node name (e.g. `VacuumStmt`).
     """
@@ -537,6 +552,7 @@ AnyEvent = (
     | SetParameter
     | Transaction
     | DataChange
+    | Maintenance
     | Utility
 )
 

@@ -368,7 +368,46 @@ def alter_object_schema(node: Node, span: Span, where: Where) -> list[ir.AnyEven
     return [ir.Utility(span, "AlterObjectSchemaStmt")]
 
 
+def vacuum_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """VACUUM [FULL] ..."""
+    tables = tuple(
+        range_var(r["VacuumRelation"]["relation"])
+        for r in node.get("rels") or ()
+        if "relation" in r.get("VacuumRelation", {})
+    )
+    kind = "vacuum" if node.get("is_vacuumcmd") else "analyze"
+    return [ir.Maintenance(span, kind, tables, options=_option_names(node.get("options")))]
+
+
+def cluster_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """CLUSTER [table [USING index]]."""
+    tables = (range_var(node["relation"]),) if node.get("relation") else ()
+    return [ir.Maintenance(span, "cluster", tables, options=_option_names(node.get("params")))]
+
+
+def reindex_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """REINDEX [(options)] TABLE|INDEX|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name."""
+    target = node.get("kind", "").removeprefix("REINDEX_OBJECT_").lower()
+    tables = (range_var(node["relation"]),) if node.get("relation") else ()
+    options = _option_names(node.get("params"))
+    return [ir.Maintenance(span, "reindex", tables, target, options)]
+
+
+def refresh_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """REFRESH MATERIALIZED VIEW [CONCURRENTLY] name."""
+    options = ("concurrently",) if node.get("concurrent") else ()
+    return [ir.Maintenance(span, "refresh", (range_var(node["relation"]),), options=options)]
+
+
+def _option_names(options: list[Node] | None) -> tuple[str, ...]:
+    return tuple(o["DefElem"].get("defname", "").lower() for o in options or () if "DefElem" in o)
+
+
 LOWERINGS: dict[str, Lowering] = {
+    "VacuumStmt": vacuum_stmt,
+    "ClusterStmt": cluster_stmt,
+    "ReindexStmt": reindex_stmt,
+    "RefreshMatViewStmt": refresh_stmt,
     "AlterObjectSchemaStmt": alter_object_schema,
     "CreateStmt": create_stmt,
     "CreateForeignTableStmt": create_foreign_table,
@@ -434,8 +473,7 @@ UNDERSTOOD = frozenset((
     "UnlistenStmt", "CheckPointStmt", "DiscardStmt", "LoadStmt", "CallStmt",
     "ConstraintsSetStmt", "CommentStmt", "SecLabelStmt", "GrantRoleStmt",
     "AlterDefaultPrivilegesStmt", "DoStmt", "DropRoleStmt", "AlterRoleSetStmt",
-    "DropOwnedStmt", "ReassignOwnedStmt", "LockStmt", "VacuumStmt", "ClusterStmt",
-    "ReindexStmt", "RefreshMatViewStmt", "AlterSeqStmt", "AlterDomainStmt",
+    "DropOwnedStmt", "ReassignOwnedStmt", "LockStmt", "AlterSeqStmt", "AlterDomainStmt",
     "AlterExtensionStmt", "AlterExtensionContentsStmt", "AlterPolicyStmt", "AlterOwnerStmt",
     "DefineStmt", "AlterTypeStmt", "AlterOperatorStmt", "AlterCollationStmt",
     "AlterTSDictionaryStmt", "AlterTSConfigurationStmt", "CreateOpClassStmt",

@@ -1,0 +1,69 @@
+"""DBA403 non-concurrent-reindex."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+
+
+class NonConcurrentReindex(StatementRule):
+    """`REINDEX` without `CONCURRENTLY`.
+
+    ## What it does
+    Flags `REINDEX` of a table, an index, a schema, a database or the system catalogs without
+    `CONCURRENTLY`, unless the replay knows the table (or the index's table) was created earlier
+    in the same migration. `CONCURRENTLY` exists from PostgreSQL 12 on; for an older target the
+    statement is still flagged and the message says there is no concurrent form.
+
+    ## Why is this bad?
+    A plain REINDEX holds a SHARE lock on the table (no writes) and an ACCESS EXCLUSIVE lock on
+    each index it rebuilds (no query that would use it) for the whole rebuild. `REINDEX
+    CONCURRENTLY` builds a replacement next to each index while reads and writes go on (it
+    cannot run in a transaction block).
+
+    ## Example
+    ```sql
+    REINDEX TABLE orders;
+    ```
+
+    ## Use instead
+    ```sql
+    REINDEX TABLE CONCURRENTLY orders;
+    ```
+
+    ## References
+    - PostgreSQL documentation, `REINDEX`, "Rebuilding Indexes Concurrently"
+    """
+
+    code = "DBA403"
+    name = "non-concurrent-reindex"
+    family = "locking"
+    severity = Severity.ERROR
+    targets = (ir.Maintenance,)
+
+    def check(self, event: ir.Maintenance, ctx: RuleContext) -> Iterator[Report]:
+        if event.kind != "reindex" or "concurrently" in event.options:
+            return
+        tables = event.tables
+        if event.target == "index" and tables:
+            index = ctx.schema.index(tables[0])
+            tables = (index.table,) if index is not None else ()
+        if tables and all(ctx.is_new_table(t) for t in tables):
+            return
+        what = f"{event.target} {event.tables[0]}" if event.tables else f"the {event.target}"
+        if ctx.settings.pg_version < 12:
+            hint = "PostgreSQL before 12 has no REINDEX CONCURRENTLY: build a new index "
+            hint += "concurrently, then drop the old one (or REINDEX at a quiet time)"
+        else:
+            hint = "`REINDEX ... CONCURRENTLY` (outside a transaction block)"
+        yield ctx.report(
+            event.span,
+            f"REINDEX of {what} without CONCURRENTLY holds a SHARE lock on each table and an "
+            "ACCESS EXCLUSIVE lock on each index, blocking writes and the queries that use the "
+            "indexes for the whole rebuild",
+            hint=hint,
+        )

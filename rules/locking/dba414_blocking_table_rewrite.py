@@ -1,0 +1,76 @@
+"""DBA414 blocking-table-rewrite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+
+_REWRITING_ACTIONS = {
+    "SetTableSpace": "SET TABLESPACE copies the table's files",
+    "SetLogged": "SET LOGGED rewrites the table",
+    "SetUnLogged": "SET UNLOGGED rewrites the table",
+    "SetAccessMethod": "SET ACCESS METHOD rewrites the table",
+}
+
+
+class BlockingTableRewrite(StatementRule):
+    """A statement that rewrites (or copies) a whole existing table under ACCESS EXCLUSIVE.
+
+    ## What it does
+    Flags `VACUUM FULL`, `CLUSTER`, and `ALTER TABLE ... SET TABLESPACE`, `SET LOGGED`,
+    `SET UNLOGGED` and `SET ACCESS METHOD` on a table that was not created earlier in the same
+    migration (a bare `VACUUM FULL` or `CLUSTER` reaches every table).
+
+    ## Why is this bad?
+    Each writes a new copy of the whole table (and rebuilds its indexes) while holding an ACCESS
+    EXCLUSIVE lock: no reads and no writes for as long as the copy takes, and twice the disk
+    space meanwhile. On a large table that is an outage.
+
+    ## Example
+    ```sql
+    VACUUM FULL orders;
+    ```
+
+    ## Use instead
+    ```sql
+    -- plain VACUUM reclaims space for reuse without locking out reads and writes;
+    -- to shrink the files online, use an extension such as pg_repack or pg_squeeze
+    VACUUM orders;
+    ```
+
+    ## References
+    - PostgreSQL documentation, `VACUUM`, `CLUSTER`, `ALTER TABLE`
+    """
+
+    code = "DBA414"
+    name = "blocking-table-rewrite"
+    family = "locking"
+    severity = Severity.ERROR
+    targets = (ir.Maintenance, ir.AlterTableAction)
+
+    def check(
+        self, event: ir.Maintenance | ir.AlterTableAction, ctx: RuleContext
+    ) -> Iterator[Report]:
+        if isinstance(event, ir.AlterTableAction):
+            why = _REWRITING_ACTIONS.get(event.action)
+            if why is None or event.objtype != "table" or ctx.is_new_table(event.table):
+                return
+            what = f"ALTER TABLE {event.table} {why}"
+        elif event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options):
+            if event.tables and all(ctx.is_new_table(t) for t in event.tables):
+                return
+            command = "CLUSTER" if event.kind == "cluster" else "VACUUM FULL"
+            shown = ", ".join(str(t) for t in event.tables) or "every table"
+            what = f"{command} rewrites {shown}"
+        else:
+            return
+        yield ctx.report(
+            event.span,
+            f"{what} under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole "
+            "rewrite",
+            hint="plain VACUUM, or an online tool such as pg_repack; else a maintenance window",
+        )
