@@ -23,6 +23,7 @@ from dbarch_lint.plugins import PluginHost
 from tests.postgres import Server
 
 SETUP = """
+DROP MATERIALIZED VIEW IF EXISTS daily_sales;
 DROP TABLE IF EXISTS orders, customers, bookings, products, order_items;
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE TABLE customers (id bigint PRIMARY KEY);
@@ -362,3 +363,25 @@ def test_dba415_refresh_blocks_reads_not_concurrently(sessions: tuple[Any, Any, 
     with _in_transaction(first, good):
         assert "AccessExclusiveLock" not in _locks(observer, "daily_sales")
         assert not _blocked(observer, read_view)
+
+
+def test_dba405_volatile_default_rewrites_stable_one_does_not(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    bad, good = _example("DBA405", "Example"), _example("DBA405", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA405"])] == ["DBA405"]
+    assert lint_sql(good, select=["DBA405"]) == []
+    stable = "ALTER TABLE orders ADD COLUMN placed_at timestamptz DEFAULT now()"
+    assert lint_sql(stable, select=["DBA405"]) == []
+    with _in_transaction(first, bad):
+        assert "AccessExclusiveLock" in _locks(observer)
+        assert _blocked(observer, READ)
+    before = _file_node(observer, "orders")
+    first.execute(bad)
+    assert _file_node(observer, "orders") != before  # rewritten: every row got its own uuid
+    first.execute("ALTER TABLE orders DROP COLUMN token")
+    before = _file_node(observer, "orders")
+    for sql in [stable, *_statements(good)]:
+        first.execute(sql)
+        assert _file_node(observer, "orders") == before, sql  # the value is stored once

@@ -5,6 +5,7 @@ from dbarch_lint.rules.locking.dba401_non_concurrent_index_creation import (
 )
 from dbarch_lint.rules.locking.dba402_non_concurrent_index_drop import NonConcurrentIndexDrop
 from dbarch_lint.rules.locking.dba403_non_concurrent_reindex import NonConcurrentReindex
+from dbarch_lint.rules.locking.dba405_rewriting_column_default import RewritingColumnDefault
 from dbarch_lint.rules.locking.dba406_stored_generated_column_addition import (
     StoredGeneratedColumnAddition,
 )
@@ -28,6 +29,7 @@ RULES = (
     NonConcurrentIndexCreation,
     NonConcurrentIndexDrop,
     NonConcurrentReindex,
+    RewritingColumnDefault,
     StoredGeneratedColumnAddition,
     ColumnTypeChange,
     SetNotNullWithScan,

@@ -163,6 +163,7 @@ class Constraint(Record, frozen=True):
     include: tuple[str, ...] = ()
     has_expression: bool = False
     null_default: bool = False  # a DEFAULT that is the NULL constant (`DEFAULT NULL`)
+    calls: tuple[str, ...] = ()  # the functions a DEFAULT calls (last name part, lower case)
 
 
 class ColumnDef(Record, frozen=True):

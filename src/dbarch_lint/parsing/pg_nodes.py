@@ -111,6 +111,24 @@ def column_refs(node: Any) -> list[str]:
     return found
 
 
+def function_calls(node: Any) -> list[str]:
+    """The functions an expression calls, by their last name part, lower-cased, in order."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            call = item.get("FuncCall")
+            if call is not None:
+                names = strings(call.get("funcname"))
+                if names:
+                    found.append(names[-1].lower())
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+    return found
+
+
 def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> None:
     # Speed: one list for all results and no calls for scalars (a recursive generator cost
     # a frame per leaf and per level).
@@ -244,6 +262,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         strings(get("including")),  # include
         expr is not None,  # has_expression
         kind == "default" and _is_null(expr),  # null_default
+        tuple(function_calls(expr)) if kind == "default" and expr else (),  # calls
     )
 
 
