@@ -15,6 +15,7 @@ FAMILIES = (
     "indexing",
     "locking",
     "compatibility",
+    "transactions",
     "security",
     "consistency",
 )

@@ -214,3 +214,22 @@ def test_schema_command_json_and_mermaid(project: Path) -> None:
     assert code == 0 and out.startswith("erDiagram\n")
     assert 'customers ||--o{ orders : "orders_customer_id_fkey"' in out
     assert "bigint id PK" in out and "bigint customer_id FK" in out
+
+
+def test_assume_in_transaction_from_the_command_line_and_the_config(tmp_path: Path) -> None:
+    """A runner that wraps each file: CREATE INDEX CONCURRENTLY fails there (DBA404)."""
+    (tmp_path / "0001.sql").write_text("CREATE INDEX CONCURRENTLY i ON t (a);\n")
+    runner = CliRunner()
+    args = ["check", "--select", "DBA404", "--format", "json", "--no-cache", str(tmp_path)]
+    assert '"DBA404"' not in runner.invoke(main, args).stdout
+    assert '"DBA404"' in runner.invoke(main, [*args, "--assume-in-transaction"]).stdout
+    config = tmp_path / "dbarch-lint.toml"
+    config.write_text("assume-in-transaction = true\n")
+    with_config = [*args, "--config", str(config)]
+    assert '"DBA404"' in runner.invoke(main, with_config).stdout
+    assert (
+        '"DBA404"' not in runner.invoke(main, [*with_config, "--no-assume-in-transaction"]).stdout
+    )
+    config.write_text('assume-in-transaction = "yes"\n')
+    result = runner.invoke(main, with_config)
+    assert result.exit_code == 2 and "must be true or false" in result.stderr

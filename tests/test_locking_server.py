@@ -385,3 +385,17 @@ def test_dba405_volatile_default_rewrites_stable_one_does_not(
     for sql in [stable, *_statements(good)]:
         first.execute(sql)
         assert _file_node(observer, "orders") == before, sql  # the value is stored once
+
+
+def test_dba404_postgres_refuses_concurrent_builds_in_a_transaction(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, _observer = sessions
+    first.execute("ALTER TABLE orders ADD COLUMN placed_at timestamptz DEFAULT now()")
+    bad, good = _example("DBA404", "Example"), _example("DBA404", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA404"])] == ["DBA404"]
+    assert lint_sql(good, select=["DBA404"]) == []
+    with pytest.raises(psycopg.errors.ActiveSqlTransaction, match="transaction block"):
+        first.execute(bad)
+    first.execute("ROLLBACK")
+    first.execute(good)

@@ -5,6 +5,9 @@ from dbarch_lint.rules.locking.dba401_non_concurrent_index_creation import (
 )
 from dbarch_lint.rules.locking.dba402_non_concurrent_index_drop import NonConcurrentIndexDrop
 from dbarch_lint.rules.locking.dba403_non_concurrent_reindex import NonConcurrentReindex
+from dbarch_lint.rules.locking.dba404_concurrent_operation_in_transaction import (
+    ConcurrentOperationInTransaction,
+)
 from dbarch_lint.rules.locking.dba405_rewriting_column_default import RewritingColumnDefault
 from dbarch_lint.rules.locking.dba406_stored_generated_column_addition import (
     StoredGeneratedColumnAddition,
@@ -29,6 +32,7 @@ RULES = (
     NonConcurrentIndexCreation,
     NonConcurrentIndexDrop,
     NonConcurrentReindex,
+    ConcurrentOperationInTransaction,
     RewritingColumnDefault,
     StoredGeneratedColumnAddition,
     ColumnTypeChange,

@@ -190,7 +190,11 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
             (_from_root(pattern, config.root, run.cwd), tuple(codes))
             for pattern, codes in config.per_file_ignores.items()
         ),
-        settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
+        settings=Settings(
+            pg_version=config.pg_version,
+            dialect=config.dialect,
+            assume_in_transaction=bool(config.assume_in_transaction),
+        ),
         plugin_prefixes=prefixes,
         external=tuple(code.upper() for code in config.external),
         jobs=config.jobs or os.cpu_count() or 1,

@@ -67,6 +67,11 @@ def _fail(message: str) -> None:
 @click.option("--stdin-filename", help="Name to report for stdin.")
 @click.option("--show-source", is_flag=True, default=None, help="Show a code frame under findings.")
 @click.option("--no-color", is_flag=True, help="Never colour the text report.")
+@click.option(
+    "--assume-in-transaction/--no-assume-in-transaction",
+    default=None,
+    help="Whether each file runs inside one transaction (default: as the runner does).",
+)
 @click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
 @_common
@@ -84,6 +89,7 @@ def check(
     stdin_filename: str | None,
     show_source: bool | None,
     no_color: bool,
+    assume_in_transaction: bool | None,
     jobs: int | None,
     no_cache: bool,
     quiet: bool,
@@ -106,6 +112,7 @@ def check(
             "extend-select": _split(extend_select),
             "fail-on": fail_on,
             "show-source": show_source,
+            "assume-in-transaction": assume_in_transaction,
             "jobs": jobs,
             "cache": False if no_cache else None,
         }

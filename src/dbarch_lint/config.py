@@ -28,9 +28,8 @@ PG_VERSIONS = range(10, 19)
 class Config:
     """Every setting, with its default. Field names are the config keys with `_` for `-`.
 
-    Keys of INTERFACE.md that later work brings (`runner` beyond plain, `assume-in-transaction`,
-    `diff-base`, `baseline`, `per-file-dialect`) are not accepted yet: a key that does nothing
-    would only mislead.
+    Keys of INTERFACE.md that later work brings (`runner` beyond plain, `diff-base`, `baseline`,
+    `per-file-dialect`) are not accepted yet: a key that does nothing would only mislead.
     """
 
     format: str = "text"
@@ -42,6 +41,8 @@ class Config:
     extend_select: list[str] = field(default_factory=list)
     fail_on: str = "warning"
     runner: str = "auto"
+    # Whether each file runs inside one transaction; None: as its runner does (plain: no).
+    assume_in_transaction: bool | None = None
     show_source: bool = False
     no_color: bool = False
     jobs: int | None = None  # processes to lint in; None: one per core

@@ -43,6 +43,7 @@ class Settings(msgspec.Struct):
 
     pg_version: int = 16
     dialect: str = "postgres"
+    assume_in_transaction: bool = False  # the runner wraps each file in a transaction
 
 
 class RuleContext(msgspec.Struct):
@@ -56,6 +57,12 @@ class RuleContext(msgspec.Struct):
     statement: Statement = None  # type: ignore[assignment]
     options: Any = None
     statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
+    transactions: tuple[bool, ...] = ()  # per statement: whether it runs inside a transaction
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
+        return self.transactions[self.statement.index] if self.transactions else False
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
