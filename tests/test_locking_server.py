@@ -399,3 +399,38 @@ def test_dba404_postgres_refuses_concurrent_builds_in_a_transaction(
         first.execute(bad)
     first.execute("ROLLBACK")
     first.execute(good)
+
+
+def test_dba413_a_waiting_lock_queues_every_query_without_lock_timeout(
+    sessions: tuple[Any, Any, Any], pg_server: Server
+) -> None:
+    first, second, observer = sessions
+    bad, good = _example("DBA413", "Example"), _example("DBA413", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA413"])] == ["DBA413"]
+    assert lint_sql(good, select=["DBA413"]) == []
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            first.execute(bad)
+        except BaseException as error:
+            errors.append(error)
+
+    with _in_transaction(second, READ):  # a long query holds ACCESS SHARE
+        worker = threading.Thread(target=migrate)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not observer.execute(
+            "SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted"
+        ).fetchone()[0]:
+            assert time.monotonic() < deadline, "the migration never queued"
+            time.sleep(0.02)
+        assert _blocked(observer, READ)  # a plain read now queues behind the waiting ALTER
+    worker.join(30)
+    assert not errors, errors
+    first.execute("ALTER TABLE orders DROP COLUMN note")
+    with _in_transaction(second, READ), pg_server.connect() as migrator:
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            for statement in _statements(good):
+                migrator.execute(statement.replace("'2s'", "'200ms'"))
+        assert not _blocked(observer, READ)  # it gave up: traffic flows

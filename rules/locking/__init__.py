@@ -23,6 +23,7 @@ from dbarch_lint.rules.locking.dba411_unique_constraint_without_index import (
 from dbarch_lint.rules.locking.dba412_exclusion_constraint_addition import (
     ExclusionConstraintAddition,
 )
+from dbarch_lint.rules.locking.dba413_missing_lock_timeout import MissingLockTimeout
 from dbarch_lint.rules.locking.dba414_blocking_table_rewrite import BlockingTableRewrite
 from dbarch_lint.rules.locking.dba415_non_concurrent_materialized_view_refresh import (
     NonConcurrentMaterializedViewRefresh,
@@ -40,6 +41,7 @@ RULES = (
     ConstraintWithoutNotValid,
     UniqueConstraintWithoutIndex,
     ExclusionConstraintAddition,
+    MissingLockTimeout,
     BlockingTableRewrite,
     NonConcurrentMaterializedViewRefresh,
 )
