@@ -158,10 +158,14 @@ def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
     Diesel's `2018-04-27-194025_name` versions compare as the number `20180427194025` (Diesel
     drops the dashes), so they sort among plain `20140929103761_name` versions.
     """
-    path = _DIESEL_VERSION.sub(lambda m: "".join(g for g in m.groups() if g), path)
+    path = _DIESEL_VERSION.sub(_version_number, path)
     return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in _NUMBERS.split(path) if part
+        [(0, int(part)) if part.isdigit() else (1, part) for part in _NUMBERS.split(path) if part]
     )
+
+
+def _version_number(version: re.Match[str]) -> str:
+    return "".join(filter(None, version.groups()))
 
 
 _NUMBERS = re.compile(r"(\d+)")
