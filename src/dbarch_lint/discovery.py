@@ -7,6 +7,7 @@ import glob
 import os
 import re
 from collections.abc import Iterable, Sequence
+from stat import S_ISREG
 
 import msgspec
 
@@ -252,12 +253,15 @@ def _read_file(fs_path: str) -> tuple[tuple[int, int, int, int], bytes]:
     descriptor = os.open(fs_path, os.O_RDONLY | _BINARY)
     try:
         stat = os.fstat(descriptor)
-        chunks = [os.read(descriptor, stat.st_size + 1)]  # all of a regular file, in one call
-        while chunks[-1]:  # then on to the end (a pipe, a file that grew), as `read()` does
-            chunks.append(os.read(descriptor, 1 << 16))
+        data = os.read(descriptor, stat.st_size + 1)  # all of a regular file, in one call
+        if len(data) > stat.st_size or not S_ISREG(stat.st_mode):  # it grew, or it is a pipe
+            chunks = [data]
+            while chunks[-1]:
+                chunks.append(os.read(descriptor, 1 << 16))
+            data = b"".join(chunks)
     finally:
         os.close(descriptor)
-    return file_stat(stat), chunks[0] if len(chunks) == 2 else b"".join(chunks)
+    return file_stat(stat), data
 
 
 def default_files(cwd: str) -> list[str]:
