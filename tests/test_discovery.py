@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
-from dbarch_lint.discovery import expand, is_down, order_plain
+import pytest
+
+from dbarch_lint.discovery import expand, is_down, order_plain, read, up_migration_path
 
 
 def test_natural_order_with_down_migrations_after_their_up() -> None:
@@ -40,6 +44,9 @@ def test_diesel_versions_compare_without_dashes() -> None:
 def test_down_files_are_recognised() -> None:
     assert is_down("x/down.sql") and is_down("0001_a.down.sql") and not is_down("x/up.sql")
     assert not is_down("breakdown.sql")
+    assert is_down("down.sql") and is_down("X/DOWN.SQL") and is_down("a\\down.sql")
+    assert is_down("a/1.down.sql\n") and not is_down("down.sqlx") and not is_down(".sql")
+    assert up_migration_path("x/Down.SQL") == "x/up.sql"
 
 
 def test_expand_directories_globs_and_missing(tmp_path: Path) -> None:
@@ -51,3 +58,34 @@ def test_expand_directories_globs_and_missing(tmp_path: Path) -> None:
     files, missing = expand([str(tmp_path), str(tmp_path / "*.nothing"), "nope.sql"], str(tmp_path))
     assert [Path(f).name for f in files] == ["1.sql"]
     assert missing == [str(tmp_path / "*.nothing"), "nope.sql"]
+
+
+def test_read_files_of_every_size_and_kind(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sql"
+    empty.write_bytes(b"")
+    big = tmp_path / "big.sql"
+    big.write_bytes(b"SELECT 1;\n" * 20_000)
+    for path, text in ((empty, ""), (big, "SELECT 1;\n" * 20_000)):
+        item = read(path.name, str(path), "utf-8")
+        assert item.text == text and item.problem is None
+        assert item.stat is not None and item.stat[2] == len(text)
+    folder = read("d.sql", str(tmp_path), "utf-8")
+    assert folder.problem is not None and folder.problem.message.startswith("Cannot read file:")
+
+
+def test_read_a_pipe_to_its_end(tmp_path: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    fifo = tmp_path / "fifo.sql"
+    os.mkfifo(fifo)
+    text = "SELECT 1;\n" * 20_000  # more than a pipe holds: it is read while written
+
+    def write() -> None:
+        with open(fifo, "w") as handle:
+            handle.write(text)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    item = read(fifo.name, str(fifo), "utf-8")
+    writer.join()
+    assert item.text == text

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dbarch_lint.source import _plain_extent_end, _token_extent_end, extent_end
 
@@ -31,6 +33,19 @@ SNIPPETS = [
     b"'unterminated",
     b"/* unterminated",
     b"  trailing space   ",
+    b"CHECK (kind = 'a,b' OR kind = 'it''s') , next",
+    b"text DEFAULT 'x' NOT NULL, b",
+    b'CONSTRAINT "fk (x" FOREIGN KEY (a) REFERENCES "t"("i,d") , c',
+    b'"my type" not null',
+    b'"a""b" , c',
+    b"x'0f' , b'01' , n'n' ) u&'\\0041'",
+    b"1E'a\\'b' , c",
+    b"e'x' default 'y'",
+    b"varchar(2) COLLATE \"C\" DEFAULT 'it''s' , z",
+    b"'unterminated , x",
+    b'"unterminated , x',
+    b"'' ''default'' , x",
+    b"int not$x , y",
 ]
 
 
@@ -55,3 +70,60 @@ def test_clause_ends_at_the_next_comma_outside_parentheses() -> None:
     data = b"CREATE TABLE t (a int CHECK (a IN (1, 2)) , b int)"
     start = data.index(b"CHECK")
     assert data[start : extent_end(data, start, "clause")] == b"CHECK (a IN (1, 2))"
+
+
+def test_strings_and_quoted_names_stay_on_the_shortcut() -> None:
+    data = b"CONSTRAINT \"c\" CHECK (kind = 'a' OR kind = 'b''c') , next"
+    assert _plain_extent_end(data, 0, False) == data.index(b" , next")
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        b" ",
+        b"\n",
+        b"a",
+        b"E",
+        b"x",
+        b"1",
+        b"_",
+        b"(",
+        b")",
+        b"[",
+        b"]",
+        b",",
+        b";",
+        b"'",
+        b"''",
+        b'"',
+        b'""',
+        b"\\",
+        b"$",
+        b"$$",
+        b"-",
+        b"--",
+        b"/",
+        b"/*",
+        b"*/",
+        b"=",
+        b".",
+        b"&",
+        b"U&",
+        b"not",
+        b"null",
+        b"default",
+        b"with",
+        b"time",
+        b"zone",
+        b"\xc3\xa9",
+    ]
+)
+
+
+@given(st.lists(_FRAGMENTS, max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_the_shortcut_agrees_with_the_tokens_on_any_text(fragments: list[bytes]) -> None:
+    data = b"".join(fragments)
+    for start in range(len(data) + 1):
+        for extent in ("type", "clause"):
+            fast = _plain_extent_end(data, start, extent == "type")
+            assert fast is None or fast == _token_extent_end(data, start, extent), (data, start)

@@ -106,6 +106,8 @@ _TYPE_STOP_WORDS = frozenset(
 # and single bytes, none of which runs past it.
 _PLAIN = re.compile(rb"[^()\[\],;'\"$\-/]*")
 _BARE_WORD = re.compile(rb"[A-Za-z_\x80-\xff][\w$\x80-\xff]*")
+# A standard string or a quoted identifier, from its opening quote (as SQL_TOKEN reads them).
+_QUOTED = {ord("'"): re.compile(rb"'(?:[^']|'')*'?"), ord('"'): re.compile(rb'"(?:[^"]|"")*"?')}
 
 
 def extent_end(data: bytes, start: int, extent: str) -> int:
@@ -136,6 +138,8 @@ def _plain_extent_end(data: bytes, start: int, is_type: bool) -> int | None:
                 token = word.group().lower()
                 if token not in _TYPE_STOP_WORDS:
                     continue
+                if word.end() == stop and data[stop : stop + 1] == b"$":
+                    return None  # the word goes on (`not$1` is one word): read it token by token
                 before = data[position : word.start()].rstrip()  # (whitespace is not a token)
                 word_start_end = position + len(before) if before else end
                 if word_start_end > start and not _continues_type(data, start, word.start(), token):
@@ -155,6 +159,10 @@ def _plain_extent_end(data: bytes, start: int, is_type: bool) -> int | None:
         elif byte in b",;":
             if depth == 0:
                 return end
+        elif byte in _QUOTED and data[stop - 1 : stop] not in (b"e", b"E"):
+            # One token (not an E'' string: its backslashes escape), as in a CHECK or a name.
+            end = position = _QUOTED[byte].match(data, stop).end()  # type: ignore[union-attr]
+            continue
         else:
             return None
         end = position = stop + 1

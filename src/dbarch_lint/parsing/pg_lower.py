@@ -66,11 +66,15 @@ def decode_node(kind: str, body: msgspec.Raw) -> Node:
     if reads is None:
         node: Node = _NODE.decode(body)
         return node
-    return {key: _NODE.decode(value) for key, value in _KEYS.decode(body).items() if key in reads}
+    return {
+        key: reads[key].decode(value) for key, value in _KEYS.decode(body).items() if key in reads
+    }
 
 
 _NODE = msgspec.json.Decoder()
 _KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+# A node's clauses by name, none of them decoded: `{"SelectStmt": {"valuesLists": <raw>, ...}}`.
+_CLAUSES = msgspec.json.Decoder(dict[str, dict[str, msgspec.Raw]])
 
 
 def create_enum(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
@@ -449,17 +453,18 @@ LOWERINGS: dict[str, Lowering] = {
 }
 
 
-# The top-level keys some lowerings read (the others are not decoded); keep in step with them.
-_DATA_CHANGE_KEYS = frozenset(("relation", "selectStmt"))
-READS: dict[str, frozenset[str]] = {
-    "ViewStmt": frozenset(("view", "replace")),
-    "CreateTableAsStmt": frozenset(("into", "objtype", "if_not_exists")),
-    "SelectStmt": frozenset(("intoClause",)),
+# The top-level keys some lowerings read, each with its decoder (the other keys are not
+# decoded); keep in step with them. An INSERT's query is looked at only for its VALUES clause.
+_DATA_CHANGE_KEYS = {"relation": _NODE, "selectStmt": _CLAUSES}
+READS: dict[str, dict[str, msgspec.json.Decoder[Any]]] = {
+    "ViewStmt": dict.fromkeys(("view", "replace"), _NODE),
+    "CreateTableAsStmt": dict.fromkeys(("into", "objtype", "if_not_exists"), _NODE),
+    "SelectStmt": {"intoClause": _NODE},
     "InsertStmt": _DATA_CHANGE_KEYS,
     "UpdateStmt": _DATA_CHANGE_KEYS,
     "DeleteStmt": _DATA_CHANGE_KEYS,
     "MergeStmt": _DATA_CHANGE_KEYS,
-    "CreateFunctionStmt": frozenset(("funcname", "is_procedure", "replace", "options")),
+    "CreateFunctionStmt": dict.fromkeys(("funcname", "is_procedure", "replace", "options"), _NODE),
 }
 
 
