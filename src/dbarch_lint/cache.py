@@ -46,9 +46,9 @@ class FileIndex(msgspec.Struct):
 
 
 class CachedReport(msgspec.Struct, frozen=True):
-    """What a run printed and how it exited."""
+    """What a run printed (UTF-8, written back as it is) and how it exited."""
 
-    report: str
+    report: bytes
     exit_code: int
 
 

@@ -151,21 +151,22 @@ def check(
     report = reporters[config.format]().render(result, options)
     code = exit_code(result, config.fail_on)
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
-        cache.put_report(run_key, CachedReport(report, code))
+        cache.put_report(run_key, CachedReport(report.encode("utf-8"), code))
         api.remember_files(run, cache)
     _output(report, config.output_file)
     sys.exit(code)
 
 
-def _output(report: str, output_file: str | None) -> None:
+def _output(report: str | bytes, output_file: str | None) -> None:
+    data = report.encode("utf-8") if isinstance(report, str) else report
     if output_file is not None:
         try:
-            with open(output_file, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(report)
+            with open(output_file, "wb") as handle:
+                handle.write(data)
         except OSError as error:
             _fail(f"cannot write {output_file}: {error.strerror or error}")
     else:
-        click.echo(report, nl=False)
+        click.echo(data, nl=False)  # (bytes go to the binary stream as they are)
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:
