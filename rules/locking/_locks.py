@@ -4,6 +4,9 @@ Locking", and the lock each form of ALTER TABLE acquires)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from dbarch_lint import ir
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
@@ -33,39 +36,50 @@ _LIGHT_ACTIONS = frozenset(
 )
 
 
-# The events `blocking_locks` may find a lock in.
-LOCKING_EVENTS: tuple[type[ir.Event], ...] = (
-    ir.AddConstraint,
-    ir.AddColumn,
-    ir.DropColumn,
-    ir.AlterColumnType,
-    ir.SetNotNull,
-    ir.DropNotNull,
-    ir.SetDefault,
-    ir.DropDefault,
-    ir.DropConstraint,
-    ir.RenameColumn,
-    ir.RenameTable,
-    ir.AlterTableAction,
-    ir.CreateIndex,
-    ir.DropObjects,
-    ir.Truncate,
-    ir.Maintenance,
-)
+def _constraint(event: ir.AddConstraint) -> list[tuple[ir.QName, str]]:
+    if event.constraint.kind == "foreign-key":
+        tables = [event.table]
+        if event.constraint.ref_table is not None:
+            tables.append(event.constraint.ref_table)
+        return [(t, SHARE_ROW_EXCLUSIVE) for t in tables]
+    return [(event.table, ACCESS_EXCLUSIVE)]
 
 
-def blocking_locks(event: ir.Event) -> list[tuple[ir.QName, str]]:
-    """The existing-or-not tables `event` locks in a mode that blocks reads or writes."""
-    if isinstance(event, ir.AddConstraint):
-        if event.constraint.kind == "foreign-key":
-            tables = [event.table]
-            if event.constraint.ref_table is not None:
-                tables.append(event.constraint.ref_table)
-            return [(t, SHARE_ROW_EXCLUSIVE) for t in tables]
-        return [(event.table, ACCESS_EXCLUSIVE)]
-    if isinstance(
-        event,
-        (
+def _table(event: ir.Event) -> list[tuple[ir.QName, str]]:
+    return [(event.table, ACCESS_EXCLUSIVE)]  # type: ignore[attr-defined]
+
+
+def _action(event: ir.AlterTableAction) -> list[tuple[ir.QName, str]]:
+    if event.objtype != "table" or event.action in _LIGHT_ACTIONS:
+        return []
+    return [(event.table, ACCESS_EXCLUSIVE)]
+
+
+def _index(event: ir.CreateIndex) -> list[tuple[ir.QName, str]]:
+    return [] if event.concurrent else [(event.table, SHARE)]
+
+
+def _drop(event: ir.DropObjects) -> list[tuple[ir.QName, str]]:
+    if event.kind in ("table", "foreign table"):
+        return [(name, ACCESS_EXCLUSIVE) for name in event.names]
+    return []
+
+
+def _truncate(event: ir.Truncate) -> list[tuple[ir.QName, str]]:
+    return [(name, ACCESS_EXCLUSIVE) for name in event.tables]
+
+
+def _maintenance(event: ir.Maintenance) -> list[tuple[ir.QName, str]]:
+    if event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options):
+        return [(name, ACCESS_EXCLUSIVE) for name in event.tables]
+    return []
+
+
+_LOCKS: dict[type[ir.Event], Callable[[Any], list[tuple[ir.QName, str]]]] = {
+    ir.AddConstraint: _constraint,
+    **{
+        kind: _table
+        for kind in (
             ir.AddColumn,
             ir.DropColumn,
             ir.AlterColumnType,
@@ -76,21 +90,19 @@ def blocking_locks(event: ir.Event) -> list[tuple[ir.QName, str]]:
             ir.DropConstraint,
             ir.RenameColumn,
             ir.RenameTable,
-        ),
-    ):
-        return [(event.table, ACCESS_EXCLUSIVE)]
-    if isinstance(event, ir.AlterTableAction):
-        if event.objtype != "table" or event.action in _LIGHT_ACTIONS:
-            return []
-        return [(event.table, ACCESS_EXCLUSIVE)]
-    if isinstance(event, ir.CreateIndex):
-        return [] if event.concurrent else [(event.table, SHARE)]
-    if isinstance(event, ir.DropObjects) and event.kind in ("table", "foreign table"):
-        return [(name, ACCESS_EXCLUSIVE) for name in event.names]
-    if isinstance(event, ir.Truncate):
-        return [(name, ACCESS_EXCLUSIVE) for name in event.tables]
-    if isinstance(event, ir.Maintenance) and (
-        event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options)
-    ):
-        return [(name, ACCESS_EXCLUSIVE) for name in event.tables]
-    return []
+        )
+    },
+    ir.AlterTableAction: _action,
+    ir.CreateIndex: _index,
+    ir.DropObjects: _drop,
+    ir.Truncate: _truncate,
+    ir.Maintenance: _maintenance,
+}
+# The events `blocking_locks` may find a lock in.
+LOCKING_EVENTS: tuple[type[ir.Event], ...] = tuple(_LOCKS)
+
+
+def blocking_locks(event: ir.Event) -> list[tuple[ir.QName, str]]:
+    """The tables (new or existing) `event` locks in a mode that blocks reads or writes."""
+    lock = _LOCKS.get(type(event))
+    return lock(event) if lock is not None else []

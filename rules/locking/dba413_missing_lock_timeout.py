@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.context import Report, RuleContext, per_event
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
 from dbarch_lint.rules.locking._locks import LOCKING_EVENTS, blocking_locks
@@ -82,13 +82,26 @@ def _blocking(event: ir.Event, ctx: RuleContext) -> tuple[ir.QName, str] | None:
 
 def _earlier_blocking(ctx: RuleContext, event: ir.Event) -> bool:
     """Whether an earlier statement (or event of this one) already took such a lock."""
-    for statement in ctx.statements[: ctx.statement.index + 1]:
-        for earlier in statement.events:
-            if earlier is event:
-                return False
-            if _blocking(earlier, ctx) is not None:
-                return True
+    for index, earlier, tables in _locking_events(ctx.statements):
+        if earlier is event or index > ctx.statement.index:
+            return False
+        if any(not ctx.is_new_table(table) for table, _mode in tables):
+            return True
     return False
+
+
+@per_event  # (once per file)
+def _locking_events(
+    statements: tuple[ir.Statement, ...],
+) -> tuple[tuple[int, ir.Event, list[tuple[ir.QName, str]]], ...]:
+    """The events of a file that take a blocking lock on some table, with those tables."""
+    found = []
+    for statement in statements:
+        for event in statement.events:
+            tables = blocking_locks(event)
+            if tables:
+                found.append((statement.index, event, tables))
+    return tuple(found)
 
 
 def _timeout_set(ctx: RuleContext) -> bool:
