@@ -434,3 +434,21 @@ def test_dba413_a_waiting_lock_queues_every_query_without_lock_timeout(
             for statement in _statements(good):
                 migrator.execute(statement.replace("'2s'", "'200ms'"))
         assert not _blocked(observer, READ)  # it gave up: traffic flows
+
+
+def test_dba410_validate_in_the_same_transaction_keeps_the_add_lock(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    bad, good = _example("DBA410", "Example"), _example("DBA410", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA410"])] == ["DBA410"]
+    assert lint_sql(good, select=["DBA410"]) == []
+    add, validate = [s for s in _statements(bad) if s not in ("BEGIN", "COMMIT")]
+    with _in_transaction(first, add):
+        first.execute(validate)  # the scan ran here, under the ADD's lock, still held
+        assert "ShareRowExclusiveLock" in _locks(observer)
+        assert _blocked(observer, WRITE)
+    first.execute(add)  # committed on its own
+    with _in_transaction(first, validate):
+        assert "ShareRowExclusiveLock" not in _locks(observer)
+        assert not _blocked(observer, WRITE)

@@ -17,6 +17,9 @@ from dbarch_lint.rules.locking.dba408_set_not_null_with_scan import SetNotNullWi
 from dbarch_lint.rules.locking.dba409_constraint_without_not_valid import (
     ConstraintWithoutNotValid,
 )
+from dbarch_lint.rules.locking.dba410_validate_in_same_transaction import (
+    ValidateInSameTransaction,
+)
 from dbarch_lint.rules.locking.dba411_unique_constraint_without_index import (
     UniqueConstraintWithoutIndex,
 )
@@ -39,6 +42,7 @@ RULES = (
     ColumnTypeChange,
     SetNotNullWithScan,
     ConstraintWithoutNotValid,
+    ValidateInSameTransaction,
     UniqueConstraintWithoutIndex,
     ExclusionConstraintAddition,
     MissingLockTimeout,
