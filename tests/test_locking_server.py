@@ -108,9 +108,11 @@ def _in_transaction(session: Any, sql: str) -> Iterator[None]:
 
 
 @contextmanager
-def _waiting(session: Any, sql: str, holder: Any, observer: Any) -> Iterator[None]:
-    """Run `sql` (outside a transaction block) while `holder` keeps a transaction open that
-    wrote to the table, so that `sql` waits for it; the block runs while it waits."""
+def _waiting(
+    session: Any, sql: str, holder: Any, observer: Any, hold: str = HOLD, table: str = "orders"
+) -> Iterator[None]:
+    """Run `sql` (outside a transaction block) while `holder` keeps a transaction open that ran
+    `hold` on the table, so that `sql` waits for it; the block runs while it waits."""
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -120,10 +122,10 @@ def _waiting(session: Any, sql: str, holder: Any, observer: Any) -> Iterator[Non
             errors.append(error)
 
     worker = threading.Thread(target=run)
-    with _in_transaction(holder, HOLD):
+    with _in_transaction(holder, hold):
         worker.start()
         deadline = time.monotonic() + 10
-        while "ShareUpdateExclusiveLock" not in _locks(observer):
+        while "ShareUpdateExclusiveLock" not in _locks(observer, table):
             assert time.monotonic() < deadline, "the concurrent statement never started"
             time.sleep(0.02)
         yield
@@ -452,3 +454,107 @@ def test_dba410_validate_in_the_same_transaction_keeps_the_add_lock(
     with _in_transaction(first, validate):
         assert "ShareRowExclusiveLock" not in _locks(observer)
         assert not _blocked(observer, WRITE)
+
+
+PARTITIONS = """
+DROP TABLE IF EXISTS events;
+CREATE TABLE events (at date NOT NULL, payload text) PARTITION BY RANGE (at);
+CREATE TABLE events_2022 PARTITION OF events FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');
+CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+INSERT INTO events SELECT date '2022-01-01' + n % 700, 'e' || n FROM generate_series(1, 5000) n;
+"""
+READ_EVENTS = "SELECT count(*) FROM events"
+
+
+def test_dba416_detach_blocks_the_partitioned_table_not_concurrently(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, second, observer = sessions
+    observer.execute(PARTITIONS)
+    bad, good = _example("DBA416", "Example"), _example("DBA416", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA416"])] == ["DBA416"]
+    assert lint_sql(good, select=["DBA416", "DBA404"]) == []
+    with _in_transaction(first, bad):
+        assert "AccessExclusiveLock" in _locks(observer, "events")
+        assert "AccessExclusiveLock" in _locks(observer, "events_2023")
+        assert _blocked(observer, READ_EVENTS)
+        assert _blocked(observer, "INSERT INTO events VALUES ('2022-02-02', 'x')")
+    # CONCURRENTLY waits for the queries that may see the partition, without blocking new ones.
+    with _waiting(first, good, second, observer, READ_EVENTS, "events"):
+        assert "AccessExclusiveLock" not in _locks(observer, "events")
+        assert not _blocked(observer, READ_EVENTS)
+        assert not _blocked(observer, "INSERT INTO events VALUES ('2022-02-02', 'x')")
+    partition = "SELECT relispartition FROM pg_class WHERE oid = 'events_2023'::regclass"
+    assert observer.execute(partition).fetchone() == (False,)
+    # DBA404: neither runs inside a transaction block.
+    for refused in (
+        "ALTER TABLE events DETACH PARTITION events_2022 CONCURRENTLY",
+        "ALTER DATABASE postgres SET TABLESPACE pg_default",
+    ):
+        assert [f.code for f in lint_sql(f"BEGIN; {refused}; COMMIT;", select=["DBA404"])] == [
+            "DBA404"
+        ]
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction, match="transaction block"):
+            first.execute(f"BEGIN; {refused}")
+        first.execute("ROLLBACK")
+
+
+def test_dba417_a_new_enum_value_cannot_be_used_before_commit(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    observer.execute(
+        "DROP TYPE IF EXISTS order_status CASCADE;"
+        "CREATE TYPE order_status AS ENUM ('open', 'paid');"
+        "ALTER TABLE orders ADD COLUMN refunded_at timestamptz;"
+        "ALTER TABLE orders ALTER COLUMN status TYPE order_status USING status::order_status"
+    )
+    bad, good = _example("DBA417", "Example"), _example("DBA417", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA417"])] == ["DBA417"]
+    assert lint_sql(good, select=["DBA417"]) == []
+    with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage, match="unsafe use of new value"):
+        first.execute(bad)
+    first.execute("ROLLBACK")
+    first.execute(good)
+    # Even a type created in the same transaction cannot use them before COMMIT (on 12+).
+    fresh = (
+        "BEGIN; CREATE TYPE priority AS ENUM ('low'); ALTER TYPE priority ADD VALUE 'high';"
+        "SELECT 'high'::priority; ROLLBACK;"
+    )
+    assert [f.code for f in lint_sql(fresh, select=["DBA417"])] == ["DBA417"]
+    with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage):
+        first.execute(fresh)
+    first.execute("ROLLBACK")
+
+
+def test_dba418_a_backfill_keeps_the_ddl_lock(sessions: tuple[Any, Any, Any]) -> None:
+    first, _second, observer = sessions
+    bad, good = _example("DBA418", "Example"), _example("DBA418", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA418"])] == ["DBA418"]
+    assert lint_sql(good, select=["DBA418"]) == []
+    alter, update = [s for s in _statements(bad) if s not in ("BEGIN", "COMMIT")]
+    with _in_transaction(first, alter):
+        first.execute(update)  # every row changed under the ALTER's lock, still held
+        assert "AccessExclusiveLock" in _locks(observer)
+        assert _blocked(observer, READ) and _blocked(observer, WRITE)
+    first.execute(alter)  # committed on its own
+    with _in_transaction(first, update):
+        assert "AccessExclusiveLock" not in _locks(observer)
+        assert not _blocked(observer, READ)
+
+
+def test_dba419_one_transaction_holds_both_tables(sessions: tuple[Any, Any, Any]) -> None:
+    first, _second, observer = sessions
+    observer.execute("DROP TABLE IF EXISTS invoices; CREATE TABLE invoices (id bigint)")
+    bad, good = _example("DBA419", "Example"), _example("DBA419", "Use instead")
+    assert [f.code for f in lint_sql(bad, select=["DBA419"])] == ["DBA419"]
+    assert lint_sql(good, select=["DBA419"]) == []
+    orders, invoices = [s for s in _statements(bad) if s not in ("BEGIN", "COMMIT")]
+    with _in_transaction(first, orders):
+        first.execute(invoices)
+        assert "AccessExclusiveLock" in _locks(observer, "orders")
+        assert "AccessExclusiveLock" in _locks(observer, "invoices")
+        assert _blocked(observer, READ)  # orders stays blocked while invoices is changed
+    first.execute(orders)
+    with _in_transaction(first, invoices):
+        assert "AccessExclusiveLock" not in _locks(observer, "orders")

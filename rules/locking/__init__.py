@@ -31,6 +31,18 @@ from dbarch_lint.rules.locking.dba414_blocking_table_rewrite import BlockingTabl
 from dbarch_lint.rules.locking.dba415_non_concurrent_materialized_view_refresh import (
     NonConcurrentMaterializedViewRefresh,
 )
+from dbarch_lint.rules.locking.dba416_non_concurrent_partition_detach import (
+    NonConcurrentPartitionDetach,
+)
+from dbarch_lint.rules.locking.dba417_enum_value_added_in_transaction import (
+    EnumValueAddedInTransaction,
+)
+from dbarch_lint.rules.locking.dba418_backfill_in_ddl_transaction import (
+    BackfillInDdlTransaction,
+)
+from dbarch_lint.rules.locking.dba419_multiple_tables_locked_exclusively import (
+    MultipleTablesLockedExclusively,
+)
 
 RULES = (
     NonConcurrentIndexCreation,
@@ -48,4 +60,8 @@ RULES = (
     MissingLockTimeout,
     BlockingTableRewrite,
     NonConcurrentMaterializedViewRefresh,
+    NonConcurrentPartitionDetach,
+    EnumValueAddedInTransaction,
+    BackfillInDdlTransaction,
+    MultipleTablesLockedExclusively,
 )

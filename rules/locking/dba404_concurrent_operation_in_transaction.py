@@ -17,6 +17,8 @@ _UTILITIES = {
     "AlterSystemStmt": "ALTER SYSTEM",
 }
 
+_Event = ir.CreateIndex | ir.DropObjects | ir.Maintenance | ir.Utility | ir.AlterTableAction
+
 
 class ConcurrentOperationInTransaction(StatementRule):
     """A statement that cannot run inside a transaction block, inside one.
@@ -24,9 +26,10 @@ class ConcurrentOperationInTransaction(StatementRule):
     ## What it does
     Flags, inside a transaction block (an explicit `BEGIN`, or a runner that wraps the file:
     `--assume-in-transaction`), `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`,
-    `REINDEX ... CONCURRENTLY`, `REINDEX SCHEMA/DATABASE/SYSTEM`, any `VACUUM`, a bare
-    `CLUSTER`, `CREATE/DROP DATABASE`, `CREATE/DROP TABLESPACE` and `ALTER SYSTEM`. It applies
-    whatever the table's age.
+    `REINDEX ... CONCURRENTLY`, `REINDEX SCHEMA/DATABASE/SYSTEM`, `DETACH PARTITION ...
+    CONCURRENTLY`, any `VACUUM`, a bare `CLUSTER`, `CREATE/DROP DATABASE`, `CREATE/DROP
+    TABLESPACE`, `ALTER DATABASE ... SET TABLESPACE` and `ALTER SYSTEM`. It applies whatever
+    the table's age.
 
     ## Why is this bad?
     PostgreSQL refuses them (`cannot run inside a transaction block`): the migration fails when
@@ -53,11 +56,11 @@ class ConcurrentOperationInTransaction(StatementRule):
     name = "concurrent-operation-in-transaction"
     family = "locking"
     severity = Severity.ERROR
-    targets = (ir.CreateIndex, ir.DropObjects, ir.Maintenance, ir.Utility)
+    targets = (ir.CreateIndex, ir.DropObjects, ir.Maintenance, ir.Utility, ir.AlterTableAction)
 
     def check(
         self,
-        event: ir.CreateIndex | ir.DropObjects | ir.Maintenance | ir.Utility,
+        event: _Event,
         ctx: RuleContext,
     ) -> Iterator[Report]:
         if not ctx.in_transaction:
@@ -76,15 +79,18 @@ class ConcurrentOperationInTransaction(StatementRule):
         )
 
 
-def _non_transactional(
-    event: ir.CreateIndex | ir.DropObjects | ir.Maintenance | ir.Utility,
-) -> str | None:
+def _non_transactional(event: _Event) -> str | None:
     """How to name the statement, if it cannot run inside a transaction block."""
+    if isinstance(event, ir.AlterTableAction):
+        concurrent = event.action == "DetachPartition" and event.concurrent
+        return "DETACH PARTITION ... CONCURRENTLY" if concurrent else None
     if isinstance(event, ir.CreateIndex):
         return "CREATE INDEX CONCURRENTLY" if event.concurrent else None
     if isinstance(event, ir.DropObjects):
         return "DROP INDEX CONCURRENTLY" if event.kind == "index" and event.concurrent else None
     if isinstance(event, ir.Utility):
+        if event.kind == "AlterDatabaseStmt":
+            return "ALTER DATABASE ... SET TABLESPACE" if "tablespace" in event.options else None
         return _UTILITIES.get(event.kind)
     if event.kind == "vacuum":
         return "VACUUM"

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext, per_event
+from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
+from dbarch_lint.locks import LOCKING_EVENTS
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.rules.locking._locks import LOCKING_EVENTS, blocking_locks
-from dbarch_lint.transactions import CLOSING
+from dbarch_lint.rules.locking._timeouts import first_unguarded_lock
 
 
 class MissingLockTimeout(StatementRule):
@@ -60,8 +60,8 @@ class MissingLockTimeout(StatementRule):
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
         if ctx.options.set_by_runner:
             return
-        locked = _blocking(event, ctx)
-        if locked is None or _earlier_blocking(ctx, event) or _timeout_set(ctx):
+        locked = first_unguarded_lock(event, ctx, "lock_timeout")
+        if locked is None:
             return
         table, mode = locked
         article = "an" if mode.startswith("ACCESS") else "a"
@@ -71,54 +71,3 @@ class MissingLockTimeout(StatementRule):
             "while it waits behind a long query, every query on the table queues behind it",
             hint="`SET lock_timeout = '2s';` at the top of the migration (and retry on timeout)",
         )
-
-
-def _blocking(event: ir.Event, ctx: RuleContext) -> tuple[ir.QName, str] | None:
-    for table, mode in blocking_locks(event):
-        if not ctx.is_new_table(table):
-            return table, mode
-    return None
-
-
-def _earlier_blocking(ctx: RuleContext, event: ir.Event) -> bool:
-    """Whether an earlier statement (or event of this one) already took such a lock."""
-    for index, earlier, tables in _locking_events(ctx.statements):
-        if earlier is event or index > ctx.statement.index:
-            return False
-        if any(not ctx.is_new_table(table) for table, _mode in tables):
-            return True
-    return False
-
-
-@per_event  # (once per file)
-def _locking_events(
-    statements: tuple[ir.Statement, ...],
-) -> tuple[tuple[int, ir.Event, list[tuple[ir.QName, str]]], ...]:
-    """The events of a file that take a blocking lock on some table, with those tables."""
-    found = []
-    for statement in statements:
-        for event in statement.events:
-            tables = blocking_locks(event)
-            if tables:
-                found.append((statement.index, event, tables))
-    return tuple(found)
-
-
-def _timeout_set(ctx: RuleContext) -> bool:
-    """Whether a non-zero lock_timeout is in force for this statement."""
-    in_force = False
-    local = False
-    for statement in ctx.statements[: ctx.statement.index]:
-        for event in statement.events:
-            if isinstance(event, ir.SetParameter) and event.name in ("lock_timeout", "all"):
-                value = event.value or ()
-                in_force = event.name == "lock_timeout" and bool(value) and not _zero(value)
-                local = event.local
-            elif isinstance(event, ir.Transaction) and event.kind in CLOSING and local:
-                in_force = False  # a SET LOCAL ends with its transaction
-    return in_force and (not local or ctx.in_transaction)
-
-
-def _zero(value: tuple[str, ...]) -> bool:
-    text = "".join(value).strip().strip("'").lower()
-    return text in ("0", "0ms", "0s", "0min", "default")

@@ -4,5 +4,9 @@ from dbarch_lint.rules.transactions.dba601_nested_transaction import NestedTrans
 from dbarch_lint.rules.transactions.dba602_unterminated_transaction import (
     UnterminatedTransaction,
 )
+from dbarch_lint.rules.transactions.dba603_missing_statement_timeout import (
+    MissingStatementTimeout,
+)
+from dbarch_lint.rules.transactions.dba604_non_idempotent_ddl import NonIdempotentDdl
 
-RULES = (NestedTransaction, UnterminatedTransaction)
+RULES = (NestedTransaction, UnterminatedTransaction, MissingStatementTimeout, NonIdempotentDdl)

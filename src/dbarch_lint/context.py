@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import msgspec
 
+from dbarch_lint import locks
 from dbarch_lint.findings import Fix
 from dbarch_lint.ir import QName, Span, Statement
 from dbarch_lint.schema import Origin, Schema, Table
@@ -57,12 +59,31 @@ class RuleContext(msgspec.Struct):
     statement: Statement = None  # type: ignore[assignment]
     options: Any = None
     statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
-    transactions: tuple[bool, ...] = ()  # per statement: whether it runs inside a transaction
+    # Per statement: the index of the statement its transaction block began at, -1 outside one.
+    transactions: tuple[int, ...] = ()
 
     @property
     def in_transaction(self) -> bool:
         """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
-        return self.transactions[self.statement.index] if self.transactions else False
+        return bool(self.transactions) and self.transactions[self.statement.index] >= 0
+
+    def transaction(self) -> tuple[Statement, ...]:
+        """The statements of the transaction this statement runs in, from the first up to this
+        one (just this one outside a transaction block: it commits on its own)."""
+        index = self.statement.index
+        start = self.transactions[index] if self.transactions else -1
+        return self.statements[start : index + 1] if start >= 0 else (self.statement,)
+
+    def locks_held(self) -> list[tuple[QName, str, Statement]]:
+        """The table locks that block reads or writes (`locks.blocking_locks`) which earlier
+        statements of this transaction took: they are held until it ends."""
+        index = self.statement.index
+        start = self.transactions[index] if self.transactions else -1
+        if start < 0:
+            return []
+        taken = _file_locks(self.statements)
+        first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
+        return [item for item in taken[first:] if item[2].index < index]
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
@@ -138,3 +159,14 @@ def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:
         return result
 
     return remembered
+
+
+@per_event  # (once per file)
+def _file_locks(statements: tuple[Statement, ...]) -> tuple[tuple[QName, str, Statement], ...]:
+    """Every blocking table lock a file's statements take, in statement order."""
+    return tuple(
+        (table, mode, statement)
+        for statement in statements
+        for event in statement.events
+        for table, mode in locks.blocking_locks(event)
+    )

@@ -29,7 +29,7 @@ from dbarch_lint.rule import Rule, SchemaRule, StatementRule
 from dbarch_lint.schema import Origin, Schema
 from dbarch_lint.source import SourceFile, extent_end
 from dbarch_lint.suppression import Suppression, Vocabulary, collect
-from dbarch_lint.transactions import in_transaction
+from dbarch_lint.transactions import transaction_starts
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
@@ -189,7 +189,7 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         statements = file.parsed.statements
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         ctx.statements = statements
-        ctx.transactions = in_transaction(statements, run.settings.assume_in_transaction)
+        ctx.transactions = transaction_starts(statements, run.settings.assume_in_transaction)
         file_reports = reports[file.index]
         for position, statement in enumerate(statements):
             ctx.statement = statement

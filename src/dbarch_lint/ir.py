@@ -331,6 +331,7 @@ class AlterTableAction(Event, frozen=True):
     column: str | None = None
     partition: QName | None = None
     identity: Literal["always", "by-default"] | None = None
+    concurrent: bool = False  # DETACH PARTITION ... CONCURRENTLY
 
 
 class RenameColumn(Event, frozen=True):
@@ -428,6 +429,7 @@ class CreateObject(Event, frozen=True):
     name: QName
     table: QName | None = None
     if_not_exists: bool = False
+    replace: bool = False  # CREATE OR REPLACE (triggers, rules)
 
 
 class CreateFunction(Event, frozen=True):
@@ -513,10 +515,12 @@ class Utility(Event, frozen=True):
     """A statement understood by kind only: LOCK, ANALYZE, COMMENT, DO, database/tablespace/
     system commands and other DDL without table facts.
 
-    `kind` is the parser's statement node name (e.g. `VacuumStmt`).
+    `kind` is the parser's statement node name (e.g. `VacuumStmt`); `options` the lower-case
+    options of an `ALTER DATABASE` (e.g. `tablespace`).
     """
 
     kind: str
+    options: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------

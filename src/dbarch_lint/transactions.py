@@ -16,16 +16,18 @@ OPENING = frozenset({"begin", "start"})
 CLOSING = frozenset({"commit", "rollback", "prepare"})
 
 
-def in_transaction(statements: Sequence[ir.Statement], wrapped: bool) -> tuple[bool, ...]:
-    """For each statement, whether it runs inside a transaction block."""
-    inside = wrapped
-    states: list[bool] = []
+def transaction_starts(statements: Sequence[ir.Statement], wrapped: bool) -> tuple[int, ...]:
+    """For each statement, the index of the statement its transaction block began at (the
+    BEGIN, or the first statement of a file the runner wraps), or -1 when it runs outside one
+    (it commits on its own)."""
+    start = 0 if wrapped else -1
+    starts: list[int] = []
     for statement in statements:
-        states.append(inside)
+        starts.append(start)
         for event in statement.events:
             if isinstance(event, ir.Transaction):
-                if event.kind in OPENING:
-                    inside = True
+                if event.kind in OPENING and start < 0:
+                    start = statement.index
                 elif event.kind in CLOSING:
-                    inside = False
-    return tuple(states)
+                    start = -1
+    return tuple(starts)

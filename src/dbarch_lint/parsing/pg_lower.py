@@ -313,9 +313,23 @@ def created(
 
     def lower(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
         table = table_of(node) if table_of else None
-        return [ir.CreateObject(span, kind, name_of(node), table, bool(node.get("if_not_exists")))]
+        return [
+            ir.CreateObject(
+                span,
+                kind,
+                name_of(node),
+                table,
+                bool(node.get("if_not_exists")),
+                bool(node.get("replace")),
+            )
+        ]
 
     return lower
+
+
+def alter_database(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """ALTER DATABASE ... (SET TABLESPACE cannot run in a transaction block)."""
+    return [ir.Utility(span, "AlterDatabaseStmt", tuple(sorted(_def_elems(node))))]
 
 
 def create_schema(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
@@ -422,6 +436,7 @@ LOWERINGS: dict[str, Lowering] = {
     "TruncateStmt": truncate_stmt,
     "CreateEnumStmt": create_enum,
     "AlterEnumStmt": alter_enum,
+    "AlterDatabaseStmt": alter_database,
     "CreateFunctionStmt": create_function,
     "AlterFunctionStmt": alter_function,
     "CreateRoleStmt": role_stmt,
@@ -488,7 +503,7 @@ UNDERSTOOD = frozenset((
     "AlterUserMappingStmt", "DropUserMappingStmt", "ImportForeignSchemaStmt",
     "AlterPublicationStmt", "CreateSubscriptionStmt", "AlterSubscriptionStmt",
     "DropSubscriptionStmt", "AlterEventTrigStmt", "AlterStatsStmt", "CreatedbStmt",
-    "DropdbStmt", "AlterDatabaseStmt", "AlterDatabaseSetStmt", "AlterDatabaseRefreshCollStmt",
+    "DropdbStmt", "AlterDatabaseSetStmt", "AlterDatabaseRefreshCollStmt",
     "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt",
     "AlterTableSpaceOptionsStmt", "AlterTableMoveAllStmt", "ReturnStmt", "PLAssignStmt",
     "AlterObjectDependsStmt",

@@ -126,7 +126,8 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
         elif subtype == "ValidateConstraint":
             events.append(ir.ValidateConstraint(span, table, column or ""))
         else:
-            partition = definition.get("PartitionCmd", {}).get("name")
+            partition_cmd = definition.get("PartitionCmd", {})
+            partition = partition_cmd.get("name")
             events.append(
                 ir.AlterTableAction(
                     span,
@@ -136,6 +137,7 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
                     column,
                     range_var(partition) if partition else None,
                     identity_kind(subtype, definition),
+                    bool(partition_cmd.get("concurrent")),
                 )
             )
     return events

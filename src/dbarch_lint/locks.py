@@ -24,6 +24,7 @@ _LIGHT_ACTIONS = frozenset(
         "ClusterOn",
         "DropCluster",
         "AttachPartition",
+        "DetachPartitionFinalize",
         "EnableTrig",
         "DisableTrig",
         "EnableAlwaysTrig",
@@ -52,6 +53,13 @@ def _table(event: ir.Event) -> list[tuple[ir.QName, str]]:
 def _action(event: ir.AlterTableAction) -> list[tuple[ir.QName, str]]:
     if event.objtype != "table" or event.action in _LIGHT_ACTIONS:
         return []
+    if event.action == "DetachPartition" and event.partition is not None:
+        # CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on both.
+        return (
+            []
+            if event.concurrent
+            else [(event.table, ACCESS_EXCLUSIVE), (event.partition, ACCESS_EXCLUSIVE)]
+        )
     return [(event.table, ACCESS_EXCLUSIVE)]
 
 

@@ -1,0 +1,73 @@
+"""DBA416 non-concurrent-partition-detach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+
+
+class NonConcurrentPartitionDetach(StatementRule):
+    """`DETACH PARTITION` without `CONCURRENTLY`.
+
+    ## What it does
+    Flags `ALTER TABLE parent DETACH PARTITION child` without `CONCURRENTLY` (or `FINALIZE`,
+    which completes an interrupted concurrent detach), unless the parent was created earlier
+    in the same migration. `CONCURRENTLY` exists from PostgreSQL 14 on; for an older target
+    the statement is still flagged and the message says there is no concurrent form.
+
+    ## Why is this bad?
+    A plain detach takes an ACCESS EXCLUSIVE lock on the parent and on the partition: while it
+    waits for the lock behind any running query, and while it holds it, every read and write
+    of the whole partitioned table queues. `DETACH PARTITION ... CONCURRENTLY` takes only
+    SHARE UPDATE EXCLUSIVE and waits for running queries instead of blocking new ones. It
+    cannot run inside a transaction block, and PostgreSQL refuses it when the parent has a
+    DEFAULT partition.
+
+    ## Example
+    ```sql
+    ALTER TABLE events DETACH PARTITION events_2023;
+    ```
+
+    ## Use instead
+    ```sql
+    -- outside a transaction block
+    ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;
+    ```
+
+    ## References
+    - PostgreSQL documentation, `ALTER TABLE` (`DETACH PARTITION ... CONCURRENTLY`, new in 14)
+    """
+
+    code = "DBA416"
+    name = "non-concurrent-partition-detach"
+    family = "locking"
+    severity = Severity.ERROR
+    targets = (ir.AlterTableAction,)
+
+    def check(self, event: ir.AlterTableAction, ctx: RuleContext) -> Iterator[Report]:
+        if event.action != "DetachPartition" or event.concurrent or event.partition is None:
+            return
+        if ctx.is_new_table(event.table):
+            return
+        message = (
+            f"DETACH PARTITION {event.partition} takes an ACCESS EXCLUSIVE lock on {event.table}"
+            f" and {event.partition}, blocking reads and writes of the whole partitioned table "
+            "while it waits for the lock and while it holds it"
+        )
+        if ctx.settings.pg_version < 14:
+            message += " (PostgreSQL before 14 has no concurrent form)"
+            hint = (
+                "detach at a quiet time with `SET lock_timeout` (CONCURRENTLY needs PostgreSQL "
+                "14 or later)"
+            )
+        else:
+            hint = (
+                f"`ALTER TABLE {event.table} DETACH PARTITION {event.partition} CONCURRENTLY;` "
+                "outside a transaction block (PostgreSQL refuses it when the parent has a "
+                "DEFAULT partition)"
+            )
+        yield ctx.report(event.span, message, hint=hint)

@@ -1,0 +1,87 @@
+"""DBA419 multiple-tables-locked-exclusively."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.locks import ACCESS_EXCLUSIVE, LOCKING_EVENTS, blocking_locks
+from dbarch_lint.rule import StatementRule
+
+
+class MultipleTablesLockedExclusively(StatementRule):
+    """ACCESS EXCLUSIVE locks on more than one existing table in one transaction.
+
+    ## What it does
+    Flags the statement that takes an ACCESS EXCLUSIVE lock on a second (third, ...) table
+    that was not created earlier in the same migration, while the same transaction already
+    holds one on another such table. A statement outside a transaction block is a transaction
+    of its own (`DROP TABLE a, b` locks both). Off by default.
+
+    ## Why is this bad?
+    Every lock is held until the transaction ends, so the first table stays blocked for reads
+    and writes while the migration waits for and works on the next one; and application
+    transactions that touch the same tables in the other order deadlock with it.
+
+    ## Example
+    ```sql
+    BEGIN;
+    ALTER TABLE orders ADD COLUMN currency text;
+    ALTER TABLE invoices ADD COLUMN currency text;
+    COMMIT;
+    ```
+
+    ## Use instead
+    ```sql
+    BEGIN;
+    ALTER TABLE orders ADD COLUMN currency text;
+    COMMIT;
+    BEGIN;
+    ALTER TABLE invoices ADD COLUMN currency text;
+    COMMIT;
+    ```
+
+    ## References
+    - PostgreSQL documentation, "Explicit Locking" ("Deadlocks")
+    """
+
+    code = "DBA419"
+    name = "multiple-tables-locked-exclusively"
+    family = "locking"
+    severity = Severity.WARNING
+    default_enabled = False
+    targets = LOCKING_EVENTS
+
+    def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
+        held: list[ir.QName] = []
+        for table, mode, _statement in ctx.locks_held():
+            if mode == ACCESS_EXCLUSIVE and table not in held and not ctx.is_new_table(table):
+                held.append(table)
+        for earlier in ctx.statement.events:  # this statement's own earlier events
+            if earlier is event:
+                break
+            held.extend(_exclusive(earlier, ctx, held))
+        for table in _exclusive(event, ctx, held):
+            if held:
+                others = ", ".join(str(t) for t in held)
+                yield ctx.report(
+                    event.span,
+                    f"This takes an ACCESS EXCLUSIVE lock on {table} while the transaction "
+                    f"already holds one on {others}: all of them stay blocked for reads and "
+                    "writes until it ends, and it can deadlock with application transactions",
+                    hint="lock one existing table per transaction: COMMIT between the changes",
+                )
+                return
+            held.append(table)
+
+
+def _exclusive(event: ir.Event, ctx: RuleContext, held: list[ir.QName]) -> list[ir.QName]:
+    """The existing tables `event` locks ACCESS EXCLUSIVE that are not in `held` yet."""
+    found: list[ir.QName] = []
+    for table, mode in blocking_locks(event):
+        fresh = table not in held and table not in found
+        if mode == ACCESS_EXCLUSIVE and fresh and not ctx.is_new_table(table):
+            found.append(table)
+    return found

@@ -1,0 +1,75 @@
+"""DBA603 missing-statement-timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.locks import LOCKING_EVENTS
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.locking._timeouts import first_unguarded_lock
+
+
+class MissingStatementTimeout(StatementRule):
+    """A blocking lock is taken with no `statement_timeout` set before it.
+
+    ## What it does
+    Like DBA413 for `lock_timeout`: flags the first statement of a file that takes a lock
+    blocking reads or writes (ACCESS EXCLUSIVE, EXCLUSIVE, SHARE ROW EXCLUSIVE or SHARE) on a
+    table that was not created earlier in the same migration, when no `SET statement_timeout`
+    to a non-zero value comes before it (`SET LOCAL` counts only inside its own transaction).
+    Reported once per file. Off by default. Option `set-by-runner = true` silences it where
+    the runner or the role sets the timeout.
+
+    ## Why is this bad?
+    `lock_timeout` bounds the wait for a lock; once the lock is granted, a scan, a rewrite or
+    an index build under it can run for minutes while the table stays blocked. A
+    `statement_timeout` caps how long any statement of the migration may hold the table.
+
+    ## Example
+    ```sql
+    SET lock_timeout = '2s';
+    ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);
+    ```
+
+    ## Use instead
+    ```sql
+    SET lock_timeout = '2s';
+    SET statement_timeout = '5min';
+    ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);
+    ```
+
+    ## References
+    - PostgreSQL documentation, "Client Connection Defaults" (`statement_timeout`)
+    """
+
+    code = "DBA603"
+    name = "missing-statement-timeout"
+    family = "transactions"
+    severity = Severity.WARNING
+    default_enabled = False
+    targets = LOCKING_EVENTS
+
+    @dataclass(frozen=True)
+    class Options:
+        """`set_by_runner`: the runner or the role sets statement_timeout already."""
+
+        set_by_runner: bool = False
+
+    def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
+        if ctx.options.set_by_runner:
+            return
+        locked = first_unguarded_lock(event, ctx, "statement_timeout")
+        if locked is None:
+            return
+        table, mode = locked
+        article = "an" if mode.startswith("ACCESS") else "a"
+        yield ctx.report(
+            ctx.statement.span,
+            f"This statement takes {article} {mode} lock on {table} with no statement_timeout "
+            "set: once granted, nothing bounds how long the table stays blocked",
+            hint="`SET statement_timeout = '5min';` (what the migration may take) at the top",
+        )
