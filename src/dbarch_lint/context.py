@@ -11,7 +11,7 @@ import msgspec
 
 from dbarch_lint import locks
 from dbarch_lint.findings import Fix
-from dbarch_lint.ir import QName, Span, Statement
+from dbarch_lint.ir import CreateTable, CreateTableAs, QName, Span, Statement
 from dbarch_lint.schema import Origin, Schema, Table
 
 _E = TypeVar("_E")
@@ -88,14 +88,15 @@ class RuleContext(msgspec.Struct):
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
 
-        A table the replay never saw is an existing table.
+        A table the replay never saw is an existing table; one this file created and dropped
+        again is new (a lock taken on it before the drop was taken on a new table).
         """
         table = self.schema.table(name)
-        return (
-            table is not None
-            and table.origin is not None
-            and table.origin.file_index == self.file_index
-        )
+        if table is None:  # perhaps created and dropped again earlier in this file
+            return _created_tables(self.statements).get(name.name, self.statement.index) < (
+                self.statement.index
+            )
+        return table.origin is not None and table.origin.file_index == self.file_index
 
     def is_new_object(self, kind: str, name: QName) -> bool:
         """Whether a view, function, type, sequence, trigger ... (`kind` as in `DropObjects`)
@@ -170,3 +171,14 @@ def _file_locks(statements: tuple[Statement, ...]) -> tuple[tuple[QName, str, St
         for event in statement.events
         for table, mode in locks.blocking_locks(event)
     )
+
+
+@per_event  # (once per file)
+def _created_tables(statements: tuple[Statement, ...]) -> dict[str, int]:
+    """The tables a file creates (unqualified name -> the first statement creating one)."""
+    created: dict[str, int] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, CreateTable | CreateTableAs):
+                created.setdefault(event.table.name, statement.index)
+    return created

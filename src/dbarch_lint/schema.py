@@ -149,7 +149,8 @@ class Schema:
             table = self.tables.get(QName(schema, name.name))
             if table is not None:
                 return table
-        return None
+        # Where a CREATE of the name would have put it (a search_path of only pg_temp).
+        return self.tables.get(self.resolve(name))
 
     def object_origin(self, kind: str, name: QName) -> Origin | None:
         """Where a live view, function, type, sequence, trigger ... of that name was created."""
