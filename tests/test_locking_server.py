@@ -124,8 +124,9 @@ def _waiting(
     worker = threading.Thread(target=run)
     with _in_transaction(holder, hold):
         worker.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while "ShareUpdateExclusiveLock" not in _locks(observer, table):
+            assert not errors, errors
             assert time.monotonic() < deadline, "the concurrent statement never started"
             time.sleep(0.02)
         yield
@@ -421,7 +422,7 @@ def test_dba413_a_waiting_lock_queues_every_query_without_lock_timeout(
     with _in_transaction(second, READ):  # a long query holds ACCESS SHARE
         worker = threading.Thread(target=migrate)
         worker.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not observer.execute(
             "SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted"
         ).fetchone()[0]:
