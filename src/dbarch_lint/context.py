@@ -11,7 +11,7 @@ import msgspec
 
 from dbarch_lint import locks
 from dbarch_lint.findings import Fix
-from dbarch_lint.ir import CreateTable, CreateTableAs, QName, Span, Statement
+from dbarch_lint.ir import CreateTable, CreateTableAs, QName, RenameTable, Span, Statement
 from dbarch_lint.schema import Origin, Schema, Table
 
 _E = TypeVar("_E")
@@ -93,9 +93,9 @@ class RuleContext(msgspec.Struct):
         """
         table = self.schema.table(name)
         if table is None:  # perhaps created and dropped again earlier in this file
-            return _created_tables(self.statements).get(name.name, self.statement.index) < (
-                self.statement.index
-            )
+            index = self.statement.index
+            changes = _created_tables(self.statements).get(name.name, ())
+            return next((created for at, created in reversed(changes) if at < index), False)
         return table.origin is not None and table.origin.file_index == self.file_index
 
     def is_new_object(self, kind: str, name: QName) -> bool:
@@ -174,11 +174,14 @@ def _file_locks(statements: tuple[Statement, ...]) -> tuple[tuple[QName, str, St
 
 
 @per_event  # (once per file)
-def _created_tables(statements: tuple[Statement, ...]) -> dict[str, int]:
-    """The tables a file creates (unqualified name -> the first statement creating one)."""
-    created: dict[str, int] = {}
+def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int, bool]]]:
+    """Per unqualified table name, the statements of a file that create a table of that name
+    (True) or rename one away (False), in order."""
+    changes: dict[str, list[tuple[int, bool]]] = {}
     for statement in statements:
         for event in statement.events:
             if isinstance(event, CreateTable | CreateTableAs):
-                created.setdefault(event.table.name, statement.index)
-    return created
+                changes.setdefault(event.table.name, []).append((statement.index, True))
+            elif isinstance(event, RenameTable):
+                changes.setdefault(event.table.name, []).append((statement.index, False))
+    return changes
