@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -107,12 +107,33 @@ def _in_transaction(session: Any, sql: str) -> Iterator[None]:
         pass
 
 
+def _holds_share_update_exclusive(observer: Any, table: str) -> bool:
+    return "ShareUpdateExclusiveLock" in _locks(observer, table)
+
+
+def _waits_for_older_transactions(observer: Any, table: str) -> bool:
+    """Whether a DETACH ... CONCURRENTLY waits for the transactions that may still see the
+    partition (it holds no table lock meanwhile)."""
+    row = observer.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'virtualxid' AND query ILIKE %s",
+        (f"%{table}%CONCURRENTLY%",),
+    ).fetchone()
+    return bool(row and row[0])
+
+
 @contextmanager
 def _waiting(
-    session: Any, sql: str, holder: Any, observer: Any, hold: str = HOLD, table: str = "orders"
+    session: Any,
+    sql: str,
+    holder: Any,
+    observer: Any,
+    hold: str = HOLD,
+    table: str = "orders",
+    started: Callable[[Any, str], bool] = _holds_share_update_exclusive,
 ) -> Iterator[None]:
     """Run `sql` (outside a transaction block) while `holder` keeps a transaction open that ran
-    `hold` on the table, so that `sql` waits for it; the block runs while it waits."""
+    `hold` on the table, so that `sql` waits for it; the block runs while it waits (once
+    `started` says it is running)."""
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -125,7 +146,7 @@ def _waiting(
     with _in_transaction(holder, hold):
         worker.start()
         deadline = time.monotonic() + 30
-        while "ShareUpdateExclusiveLock" not in _locks(observer, table):
+        while not started(observer, table):
             assert not errors, errors
             assert time.monotonic() < deadline, "the concurrent statement never started"
             time.sleep(0.02)
@@ -388,6 +409,23 @@ def test_dba405_volatile_default_rewrites_stable_one_does_not(
     for sql in [stable, *_statements(good)]:
         first.execute(sql)
         assert _file_node(observer, "orders") == before, sql  # the value is stored once
+    # A domain with constraints is checked row by row: a rewrite even without a default.
+    first.execute(
+        "DROP DOMAIN IF EXISTS positive_amount, label CASCADE;"
+        "CREATE DOMAIN positive_amount AS numeric CHECK (VALUE > 0);"
+        "CREATE DOMAIN label AS text"
+    )
+    schema = (
+        "CREATE DOMAIN positive_amount AS numeric CHECK (VALUE > 0); CREATE DOMAIN label AS text;"
+    )
+    checked = "ALTER TABLE orders ADD COLUMN refund positive_amount"
+    plain = "ALTER TABLE orders ADD COLUMN tag label"
+    assert [f.code for f in lint_sql(f"{schema} {checked};", select=["DBA405"])] == ["DBA405"]
+    assert lint_sql(f"{schema} {plain};", select=["DBA405"]) == []
+    first.execute(plain)
+    assert _file_node(observer, "orders") == before
+    first.execute(checked)
+    assert _file_node(observer, "orders") != before
 
 
 def test_dba404_postgres_refuses_concurrent_builds_in_a_transaction(
@@ -481,8 +519,11 @@ def test_dba416_detach_blocks_the_partitioned_table_not_concurrently(
         assert _blocked(observer, READ_EVENTS)
         assert _blocked(observer, "INSERT INTO events VALUES ('2022-02-02', 'x')")
     # CONCURRENTLY waits for the queries that may see the partition, without blocking new ones.
-    with _waiting(first, good, second, observer, READ_EVENTS, "events"):
+    with _waiting(
+        first, good, second, observer, READ_EVENTS, "events", _waits_for_older_transactions
+    ):
         assert "AccessExclusiveLock" not in _locks(observer, "events")
+        assert "AccessExclusiveLock" not in _locks(observer, "events_2023")
         assert not _blocked(observer, READ_EVENTS)
         assert not _blocked(observer, "INSERT INTO events VALUES ('2022-02-02', 'x')")
     partition = "SELECT relispartition FROM pg_class WHERE oid = 'events_2023'::regclass"

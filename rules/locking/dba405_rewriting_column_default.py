@@ -23,12 +23,13 @@ class RewritingColumnDefault(StatementRule):
     ## What it does
     Flags `ALTER TABLE ... ADD COLUMN` on a table that was not created earlier in the same
     migration when the new column's value must be computed row by row: a volatile `DEFAULT`
-    (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval()`, ...), a `serial` type or
-    `GENERATED ... AS IDENTITY` (an implicit `nextval`). Below PostgreSQL 11 any non-null
-    default rewrites. Literals, casts, operators and stable or immutable built-ins such as
-    `now()` or `CURRENT_TIMESTAMP` are stored once and are fine on 11+. A function the
-    volatility table (from PostgreSQL's catalog) does not know is flagged as "could not prove
-    non-volatile"; option `stable-functions` lists the ones you vouch for.
+    (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval()`, ...), a `serial` type,
+    `GENERATED ... AS IDENTITY` (an implicit `nextval`), or a domain type with `CHECK` or
+    `NOT NULL` constraints (known from the replay; with or without a default). Below
+    PostgreSQL 11 any non-null default rewrites. Literals, casts, operators and stable or
+    immutable built-ins such as `now()` or `CURRENT_TIMESTAMP` are stored once and are fine on
+    11+. A function the volatility table (from PostgreSQL's catalog) does not know is flagged
+    as "could not prove non-volatile"; option `stable-functions` lists the ones you vouch for.
 
     ## Why is this bad?
     PostgreSQL has to write the value into every existing row: it rewrites the whole table
@@ -92,6 +93,9 @@ def _why(column: ir.ColumnDef, ctx: RuleContext) -> tuple[str, bool] | None:
         return "as an identity column (each row takes a nextval)", True
     if column.type is not None and column.type.builtin in SERIAL_BASE_TYPES:
         return f"of type {column.type.builtin} (each row takes a nextval)", True
+    if column.type is not None and ctx.schema.domain_constrained(column.type):
+        domain = ".".join(quote_ident(n) for n in column.type.names)
+        return f"of domain {domain}, whose constraints are checked on every row", True
     default = kinds.get("default")
     if default is None or default.null_default:
         return None
@@ -122,6 +126,12 @@ def _hint(column: ir.ColumnDef, table: str, ctx: RuleContext) -> str:
     type_ = str(column.type) if column.type is not None else "<type>"
     if column.type is not None and column.type.builtin in SERIAL_BASE_TYPES:
         type_ = SERIAL_BASE_TYPES[column.type.builtin]
+    if column.type is not None and ctx.schema.domain_constrained(column.type):
+        return (
+            f"`ALTER TABLE {table} ADD COLUMN {name} <the domain's base type>;`, its checks as "
+            "`ADD CONSTRAINT ... CHECK (...) NOT VALID` then `VALIDATE CONSTRAINT`, and fill "
+            "the old rows in batches"
+        )
     default = next((c for c in column.constraints if c.kind == "default"), None)
     steps = [f"`ALTER TABLE {table} ADD COLUMN {name} {type_};`"]
     if default is not None:

@@ -430,6 +430,15 @@ class CreateObject(Event, frozen=True):
     table: QName | None = None
     if_not_exists: bool = False
     replace: bool = False  # CREATE OR REPLACE (triggers, rules)
+    checks: int = 0  # a domain's CHECK and NOT NULL constraints
+
+
+class AlterDomain(Event, frozen=True):
+    """ALTER DOMAIN: `action` is `add-check` (ADD CONSTRAINT, SET NOT NULL), `drop-check` (DROP
+    CONSTRAINT, DROP NOT NULL) or `other`."""
+
+    name: QName
+    action: str
 
 
 class CreateFunction(Event, frozen=True):
@@ -550,6 +559,7 @@ AnyEvent = (
     | CreateEnum
     | AlterEnum
     | CreateObject
+    | AlterDomain
     | CreateFunction
     | AlterFunction
     | RolePassword

@@ -122,6 +122,7 @@ class Schema:
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
         self.types: dict[QName, str] = {}
+        self.domain_checks: dict[QName, int] = {}  # domain -> its CHECK and NOT NULL constraints
         # Views, functions, types, sequences, triggers ...: where each was created, by kind and
         # unqualified name (what the compatibility rules ask: "created in this migration?").
         self.objects: dict[tuple[str, str], Origin] = {}
@@ -196,6 +197,7 @@ class Schema:
         other.relations = dict(self.relations)
         other.indexes = dict(self.indexes)
         other.types = dict(self.types)
+        other.domain_checks = dict(self.domain_checks)
         other.objects = dict(self.objects)
         other._referrers = {name: dict(tables) for name, tables in self._referrers.items()}
         other._own = _Own()
@@ -686,6 +688,34 @@ class Schema:
             self.types[name] = event.kind
             if event.kind == "type":
                 self.relations[name] = "type"
+            else:
+                self.domain_checks[name] = event.checks
+
+    def _alter_domain(self, event: ir.AlterDomain, origin: Origin) -> None:
+        name = self._type_name(event.name)
+        if name in self.domain_checks and event.action != "other":
+            change = 1 if event.action == "add-check" else -1
+            self.domain_checks[name] = max(0, self.domain_checks[name] + change)
+
+    def _type_name(self, name: QName) -> QName | None:
+        """The type `name` refers to (following search_path), if the replay knows it."""
+        if name.schema is not None:
+            return name if name in self.types else None
+        return next(
+            (QName(s, name.name) for s in self.search_path if QName(s, name.name) in self.types),
+            None,
+        )
+
+    def domain_constrained(self, type_ref: ir.TypeRef) -> bool | None:
+        """Whether a type is a domain whose values are checked (None: the replay does not know
+        the type; False: a known type that is no such domain)."""
+        names = type_ref.names
+        if not names:
+            return None
+        name = self._type_name(QName(names[-2] if len(names) > 1 else None, names[-1]))
+        if name is None:
+            return None
+        return self.domain_checks.get(name, 0) > 0
 
     def _create_enum(self, event: ir.CreateEnum, origin: Origin) -> None:
         self.types[self.resolve(event.name)] = "enum"
@@ -770,6 +800,7 @@ _HANDLERS: dict[type[ir.Event], Callable[[Schema, Any, Origin], None]] = {
     ir.RenameObject: Schema._rename_object,
     ir.SetParameter: Schema._set,
     ir.CreateObject: Schema._create_object,
+    ir.AlterDomain: Schema._alter_domain,
     ir.CreateEnum: Schema._create_enum,
     ir.CreateFunction: Schema._create_function,
     **{

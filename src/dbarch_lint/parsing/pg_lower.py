@@ -332,6 +332,31 @@ def alter_database(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     return [ir.Utility(span, "AlterDatabaseStmt", tuple(sorted(_def_elems(node))))]
 
 
+def create_domain(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """CREATE DOMAIN (with how many constraints every value is checked against)."""
+    checks = sum(
+        c.get("Constraint", {}).get("contype") in _DOMAIN_CHECKS
+        for c in node.get("constraints", ())
+    )
+    name = qname(strings(node.get("domainname")))
+    return [ir.CreateObject(span, "domain", name, checks=checks)]
+
+
+_DOMAIN_CHECKS = ("CONSTR_CHECK", "CONSTR_NOTNULL")
+# ALTER DOMAIN subtypes: C (ADD CONSTRAINT), O (SET NOT NULL), X (DROP CONSTRAINT),
+# N (DROP NOT NULL).
+_DOMAIN_ACTIONS = {"C": "add-check", "O": "add-check", "X": "drop-check", "N": "drop-check"}
+
+
+def alter_domain(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """ALTER DOMAIN (whether its values get checked against one constraint more or less)."""
+    action = _DOMAIN_ACTIONS.get(node.get("subtype", ""), "other")
+    added = node.get("def", {}).get("Constraint", {}).get("contype")
+    if node.get("subtype") == "C" and added not in _DOMAIN_CHECKS:
+        action = "other"
+    return [ir.AlterDomain(span, qname(strings(node.get("typeName"))), action)]
+
+
 def create_schema(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE SCHEMA, with the statements it contains."""
     events: list[ir.AnyEvent] = [
@@ -454,7 +479,8 @@ LOWERINGS: dict[str, Lowering] = {
     "ViewStmt": view_stmt,
     "CreateSchemaStmt": create_schema,
     "CreateSeqStmt": created("sequence", _name("sequence")),
-    "CreateDomainStmt": created("domain", _name("domainname")),
+    "CreateDomainStmt": create_domain,
+    "AlterDomainStmt": alter_domain,
     "CompositeTypeStmt": created("type", _name("typevar")),
     "CreateRangeStmt": created("type", _name("typeName")),
     "CreateExtensionStmt": created("extension", _name("extname")),
@@ -493,7 +519,7 @@ UNDERSTOOD = frozenset((
     "UnlistenStmt", "CheckPointStmt", "DiscardStmt", "LoadStmt", "CallStmt",
     "ConstraintsSetStmt", "CommentStmt", "SecLabelStmt", "GrantRoleStmt",
     "AlterDefaultPrivilegesStmt", "DoStmt", "DropRoleStmt", "AlterRoleSetStmt",
-    "DropOwnedStmt", "ReassignOwnedStmt", "LockStmt", "AlterSeqStmt", "AlterDomainStmt",
+    "DropOwnedStmt", "ReassignOwnedStmt", "LockStmt", "AlterSeqStmt",
     "AlterExtensionStmt", "AlterExtensionContentsStmt", "AlterPolicyStmt", "AlterOwnerStmt",
     "DefineStmt", "AlterTypeStmt", "AlterOperatorStmt", "AlterCollationStmt",
     "AlterTSDictionaryStmt", "AlterTSConfigurationStmt", "CreateOpClassStmt",
