@@ -9,7 +9,6 @@ from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.transactions import CLOSING, OPENING
 
 
 class ValidateInSameTransaction(StatementRule):
@@ -83,10 +82,8 @@ def _added_in_this_transaction(
     """The NOT VALID constraint of that name this transaction added, if any."""
     table = ctx.table(event.table)
     known = table.constraint(event.name) if table is not None else None
-    for statement in reversed(ctx.statements[: ctx.statement.index]):
+    for statement in reversed(ctx.transaction()[:-1]):
         for earlier in statement.events:
-            if isinstance(earlier, ir.Transaction) and earlier.kind in OPENING | CLOSING:
-                return None  # the transaction began (or an earlier one ended) here
             if not isinstance(earlier, ir.AddConstraint) or not earlier.constraint.not_valid:
                 continue
             # The replay knows the name PostgreSQL gave it (an unnamed one has one too).
