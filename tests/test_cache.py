@@ -18,6 +18,7 @@ PARENT = (
     "CONSTRAINT customers_pkey PRIMARY KEY (id));\n"
 )
 CHILD = (
+    "SET lock_timeout = '2s';\n"  # (the foreign key locks customers)
     "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY, customer_id bigint NOT NULL, "
     "CONSTRAINT orders_pkey PRIMARY KEY (id), CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
     "(customer_id) REFERENCES customers (id) ON DELETE CASCADE);\n"

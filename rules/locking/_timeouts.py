@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dbarch_lint import ir
-from dbarch_lint.context import RuleContext, per_event
+from dbarch_lint.context import RuleContext
 from dbarch_lint.locks import blocking_locks
 from dbarch_lint.transactions import CLOSING
+
+# The file being linted (its context, made anew for each file of each run) and the first event
+# in it that took a blocking lock on an existing table. Whether a table is new can only be
+# asked while the schema stands just before that event, so the answer is kept as the engine
+# moves through the file: the rules that ask see every locking event, in order.
+_first: list[tuple[RuleContext, ir.Event]] = []
 
 
 def first_unguarded_lock(
@@ -14,41 +20,20 @@ def first_unguarded_lock(
     """The existing table and lock mode, when `event` is the first in its file to take a lock
     that blocks reads or writes on an existing table and no non-zero `parameter` (a timeout
     setting) is in force for it."""
-    locked = _blocking(event, ctx)
-    if locked is None or _earlier_blocking(ctx, event) or _timeout_set(ctx, parameter):
+    if _first and _first[0][0] is ctx and _first[0][1] is not event:
+        return None  # an earlier event took the file's first blocking lock
+    locked = next(
+        (
+            (table, mode)
+            for table, mode in blocking_locks(event, ctx.index_table)
+            if not ctx.is_new_table(table)
+        ),
+        None,
+    )
+    if locked is None:
         return None
-    return locked
-
-
-def _blocking(event: ir.Event, ctx: RuleContext) -> tuple[ir.QName, str] | None:
-    for table, mode in blocking_locks(event):
-        if not ctx.is_new_table(table):
-            return table, mode
-    return None
-
-
-def _earlier_blocking(ctx: RuleContext, event: ir.Event) -> bool:
-    """Whether an earlier statement (or event of this one) already took such a lock."""
-    for index, earlier, tables in _locking_events(ctx.statements):
-        if earlier is event or index > ctx.statement.index:
-            return False
-        if any(not ctx.is_new_table(table) for table, _mode in tables):
-            return True
-    return False
-
-
-@per_event  # (once per file)
-def _locking_events(
-    statements: tuple[ir.Statement, ...],
-) -> tuple[tuple[int, ir.Event, list[tuple[ir.QName, str]]], ...]:
-    """The events of a file that take a blocking lock on some table, with those tables."""
-    found = []
-    for statement in statements:
-        for event in statement.events:
-            tables = blocking_locks(event)
-            if tables:
-                found.append((statement.index, event, tables))
-    return tuple(found)
+    _first[:] = [(ctx, event)]
+    return None if _timeout_set(ctx, parameter) else locked
 
 
 def _timeout_set(ctx: RuleContext, parameter: str) -> bool:

@@ -80,7 +80,7 @@ class MultipleTablesLockedExclusively(StatementRule):
 def _exclusive(event: ir.Event, ctx: RuleContext, held: list[ir.QName]) -> list[ir.QName]:
     """The existing tables `event` locks ACCESS EXCLUSIVE that are not in `held` yet."""
     found: list[ir.QName] = []
-    for table, mode in blocking_locks(event):
+    for table, mode in blocking_locks(event, ctx.index_table):
         fresh = table not in held and table not in found
         if mode == ACCESS_EXCLUSIVE and fresh and not ctx.is_new_table(table):
             found.append(table)

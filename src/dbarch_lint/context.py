@@ -92,17 +92,24 @@ class RuleContext(msgspec.Struct):
         again is new (a lock taken on it before the drop was taken on a new table).
         """
         table = self.schema.table(name)
-        if table is None:  # perhaps created and dropped again earlier in this file
+        # Unknown, or known only from an index on it (a materialized view): perhaps created
+        # (and dropped again) earlier in this file.
+        if table is None or table.origin is None:
             index = self.statement.index
             changes = _created_tables(self.statements).get(name.name, ())
             return next((created for at, created in reversed(changes) if at < index), False)
-        return table.origin is not None and table.origin.file_index == self.file_index
+        return table.origin.file_index == self.file_index
 
     def is_new_object(self, kind: str, name: QName) -> bool:
         """Whether a view, function, type, sequence, trigger ... (`kind` as in `DropObjects`)
         was created earlier in this migration."""
         origin = self.schema.object_origin(kind, name)
         return origin is not None and origin.file_index == self.file_index
+
+    def index_table(self, name: QName) -> QName | None:
+        """The table an index is on, if the replay knows the index just before this statement."""
+        index = self.schema.index(name)
+        return index.table if index is not None else None
 
     def table(self, name: QName) -> Table | None:
         """The table as it is just before this statement, if the replay knows it."""

@@ -393,6 +393,7 @@ class DropObjects(Event, frozen=True):
     cascade: bool = False
     concurrent: bool = False
     if_exists: bool = False
+    table: QName | None = None  # the table a dropped trigger, rule or policy is on
 
 
 class Truncate(Event, frozen=True):
@@ -520,6 +521,13 @@ class Maintenance(Event, frozen=True):
     options: tuple[str, ...] = ()
 
 
+class LockTables(Event, frozen=True):
+    """LOCK [TABLE] ... IN <mode> MODE (`mode` as PostgreSQL names it, e.g. `ACCESS EXCLUSIVE`)."""
+
+    tables: tuple[QName, ...]
+    mode: str
+
+
 class Utility(Event, frozen=True):
     """A statement understood by kind only: LOCK, ANALYZE, COMMENT, DO, database/tablespace/
     system commands and other DDL without table facts.
@@ -568,6 +576,7 @@ AnyEvent = (
     | Transaction
     | DataChange
     | Maintenance
+    | LockTables
     | Utility
 )
 

@@ -357,6 +357,25 @@ def alter_domain(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     return [ir.AlterDomain(span, qname(strings(node.get("typeName"))), action)]
 
 
+# LOCKMODE numbers (storage/lockdefs.h) -> names; LOCK without a mode takes ACCESS EXCLUSIVE.
+_LOCK_MODES = {
+    1: "ACCESS SHARE",
+    2: "ROW SHARE",
+    3: "ROW EXCLUSIVE",
+    4: "SHARE UPDATE EXCLUSIVE",
+    5: "SHARE",
+    6: "SHARE ROW EXCLUSIVE",
+    7: "EXCLUSIVE",
+    8: "ACCESS EXCLUSIVE",
+}
+
+
+def lock_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
+    """LOCK TABLE."""
+    tables = tuple(range_var(r["RangeVar"]) for r in node.get("relations", ()) if "RangeVar" in r)
+    return [ir.LockTables(span, tables, _LOCK_MODES.get(node.get("mode", 8), "ACCESS EXCLUSIVE"))]
+
+
 def create_schema(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE SCHEMA, with the statements it contains."""
     events: list[ir.AnyEvent] = [
@@ -481,6 +500,7 @@ LOWERINGS: dict[str, Lowering] = {
     "CreateSeqStmt": created("sequence", _name("sequence")),
     "CreateDomainStmt": create_domain,
     "AlterDomainStmt": alter_domain,
+    "LockStmt": lock_stmt,
     "CompositeTypeStmt": created("type", _name("typevar")),
     "CreateRangeStmt": created("type", _name("typeName")),
     "CreateExtensionStmt": created("extension", _name("extname")),
@@ -519,7 +539,7 @@ UNDERSTOOD = frozenset((
     "UnlistenStmt", "CheckPointStmt", "DiscardStmt", "LoadStmt", "CallStmt",
     "ConstraintsSetStmt", "CommentStmt", "SecLabelStmt", "GrantRoleStmt",
     "AlterDefaultPrivilegesStmt", "DoStmt", "DropRoleStmt", "AlterRoleSetStmt",
-    "DropOwnedStmt", "ReassignOwnedStmt", "LockStmt", "AlterSeqStmt",
+    "DropOwnedStmt", "ReassignOwnedStmt", "AlterSeqStmt",
     "AlterExtensionStmt", "AlterExtensionContentsStmt", "AlterPolicyStmt", "AlterOwnerStmt",
     "DefineStmt", "AlterTypeStmt", "AlterOperatorStmt", "AlterCollationStmt",
     "AlterTSDictionaryStmt", "AlterTSConfigurationStmt", "CreateOpClassStmt",

@@ -19,7 +19,9 @@ from dbarch_lint.parsing.pg_nodes import (
     not_null_tests,
     object_kind,
     object_name,
+    qname,
     range_var,
+    strings,
     type_ref,
 )
 
@@ -203,7 +205,12 @@ def _index_elem_options(elem: Node) -> str | None:
 def drop_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """DROP <anything>."""
     kind = object_kind(node.get("removeType", ""))
-    names = tuple([object_name(o) for o in node.get("objects") or ()])
+    objects: list[Node] = node.get("objects") or []
+    names = tuple([object_name(o) for o in objects])
+    table = None
+    if kind in ("trigger", "rule", "policy") and len(objects) == 1 and "List" in objects[0]:
+        parts = strings(objects[0]["List"].get("items"))
+        table = qname(parts[:-1]) if len(parts) > 1 else None
     return [
         ir.DropObjects(
             span,
@@ -212,6 +219,7 @@ def drop_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
             cascade=node.get("behavior") == "DROP_CASCADE",
             concurrent=bool(node.get("concurrent")),
             if_exists=bool(node.get("missing_ok")),
+            table=table,
         )
     ]
 
