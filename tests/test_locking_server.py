@@ -230,6 +230,11 @@ def test_dba411_unique_index_built_under_access_exclusive_not_concurrently(
     with _waiting(first, build, second, observer):
         assert not _blocked(observer, READ) and not _blocked(observer, WRITE)
     first.execute(attach)  # uses the index: no build under the lock
+    new_column = "ALTER TABLE orders ADD COLUMN external_id text UNIQUE"
+    assert [f.code for f in lint_sql(new_column, select=["DBA411"])] == ["DBA411"]
+    with _in_transaction(first, new_column):  # a new column's UNIQUE builds its index too
+        assert "AccessExclusiveLock" in _locks(observer)
+        assert _blocked(observer, READ)
     assert observer.execute(
         "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_reference_key'"
     ).fetchone() == (1,)

@@ -17,8 +17,9 @@ class SetNotNullWithScan(StatementRule):
     """`SET NOT NULL` on an existing table scans it under an ACCESS EXCLUSIVE lock.
 
     ## What it does
-    Flags `ALTER TABLE ... ALTER COLUMN ... SET NOT NULL` on a table that was not created
-    earlier in the same migration. Silent on PostgreSQL 12+ when a validated
+    Flags `ALTER TABLE ... ALTER COLUMN ... SET NOT NULL` (and PostgreSQL 18's `ADD CONSTRAINT
+    ... NOT NULL col` without `NOT VALID`) on a table that was not created earlier in the same
+    migration. Silent on PostgreSQL 12+ when a validated
     `CHECK (col IS NOT NULL)` (alone or AND-ed with other conditions) exists for that column
     before the statement, and when the column is known to be NOT NULL already.
 
@@ -52,39 +53,51 @@ class SetNotNullWithScan(StatementRule):
     name = "set-not-null-with-scan"
     family = "locking"
     severity = Severity.ERROR
-    targets = (ir.SetNotNull,)
+    targets = (ir.SetNotNull, ir.AddConstraint)
 
-    def check(self, event: ir.SetNotNull, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
-            return
-        table = ctx.table(event.table)
-        column = table.columns.get(event.column) if table is not None else None
-        if column is not None and column.not_null:
-            return
-        version = ctx.settings.pg_version
-        if version >= 12 and table is not None and _proven(table.live_constraints(), event.column):
-            return
-        name, shown = quote_ident(event.column), str(event.table)
-        check = quote_ident(make_object_name(event.table.name, event.column, "not_null"))
-        if version >= 18:
-            steps = (
-                f"`ALTER TABLE {shown} ADD CONSTRAINT {check} NOT NULL {name} NOT VALID;`, then "
-                f"in a separate transaction `ALTER TABLE {shown} VALIDATE CONSTRAINT {check};`"
-            )
-        else:
-            steps = (
-                f"`ALTER TABLE {shown} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT "
-                f"VALID;`, in a separate transaction `ALTER TABLE {shown} VALIDATE CONSTRAINT "
-                f"{check};`, then this SET NOT NULL and `ALTER TABLE {shown} DROP CONSTRAINT "
-                f"{check};`"
-            )
-        older = "" if version >= 12 else " (before PostgreSQL 12 no CHECK spares the scan)"
-        yield ctx.report(
-            event.span,
-            f"SET NOT NULL on {name} of {shown} scans the whole table under an ACCESS EXCLUSIVE "
-            f"lock, blocking reads and writes for the whole scan{older}",
-            hint=steps,
+    def check(self, event: ir.SetNotNull | ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, ir.SetNotNull):
+            yield from _scan(event.table, event.column, "SET NOT NULL", event.span, ctx)
+        elif event.constraint.kind == "not-null" and not event.constraint.not_valid:
+            for column in event.constraint.columns:
+                yield from _scan(
+                    event.table, column, "ADD CONSTRAINT ... NOT NULL", event.span, ctx
+                )
+
+
+def _scan(
+    table_name: ir.QName, column_name: str, how: str, span: ir.Span, ctx: RuleContext
+) -> Iterator[Report]:
+    if ctx.is_new_table(table_name):
+        return
+    table = ctx.table(table_name)
+    column = table.columns.get(column_name) if table is not None else None
+    if column is not None and column.not_null:
+        return
+    version = ctx.settings.pg_version
+    if version >= 12 and table is not None and _proven(table.live_constraints(), column_name):
+        return
+    name, shown = quote_ident(column_name), str(table_name)
+    check = quote_ident(make_object_name(table_name.name, column_name, "not_null"))
+    if version >= 18:
+        steps = (
+            f"`ALTER TABLE {shown} ADD CONSTRAINT {check} NOT NULL {name} NOT VALID;`, then "
+            f"in a separate transaction `ALTER TABLE {shown} VALIDATE CONSTRAINT {check};`"
         )
+    else:
+        steps = (
+            f"`ALTER TABLE {shown} ADD CONSTRAINT {check} CHECK ({name} IS NOT NULL) NOT "
+            f"VALID;`, in a separate transaction `ALTER TABLE {shown} VALIDATE CONSTRAINT "
+            f"{check};`, then `ALTER TABLE {shown} ALTER COLUMN {name} SET NOT NULL;` and "
+            f"`ALTER TABLE {shown} DROP CONSTRAINT {check};`"
+        )
+    older = "" if version >= 12 else " (before PostgreSQL 12 no CHECK spares the scan)"
+    yield ctx.report(
+        span,
+        f"{how} on {name} of {shown} scans the whole table under an ACCESS EXCLUSIVE "
+        f"lock, blocking reads and writes for the whole scan{older}",
+        hint=steps,
+    )
 
 
 def _proven(constraints: list[ConstraintInfo], column: str) -> bool:

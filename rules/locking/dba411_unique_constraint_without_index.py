@@ -15,8 +15,9 @@ class UniqueConstraintWithoutIndex(StatementRule):
     """A PRIMARY KEY or UNIQUE constraint is added to an existing table without `USING INDEX`.
 
     ## What it does
-    Flags `ALTER TABLE ... ADD PRIMARY KEY` and `... ADD UNIQUE` without `USING INDEX` on a
-    table that was not created earlier in the same migration.
+    Flags `ALTER TABLE ... ADD PRIMARY KEY` and `... ADD UNIQUE` without `USING INDEX`, and
+    `ADD COLUMN ... UNIQUE` / `PRIMARY KEY`, on a table that was not created earlier in the
+    same migration.
 
     ## Why is this bad?
     The constraint builds its unique index while holding an ACCESS EXCLUSIVE lock on the table:
@@ -45,37 +46,50 @@ class UniqueConstraintWithoutIndex(StatementRule):
     name = "unique-constraint-without-index"
     family = "locking"
     severity = Severity.ERROR
-    targets = (ir.AddConstraint,)
+    targets = (ir.AddConstraint, ir.AddColumn)
 
-    def check(self, event: ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
-        constraint = event.constraint
-        if constraint.kind not in ("primary-key", "unique") or constraint.using_index:
-            return
+    def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table):
             return
-        table = str(event.table)
-        name = quote_ident(ctx.schema.constraint_name(event.table, constraint))
-        kind = "PRIMARY KEY" if constraint.kind == "primary-key" else "UNIQUE"
-        columns = ", ".join(quote_ident(c) for c in constraint.columns)
-        steps = [
-            f"`CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({columns});`",
-            f"`ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {name};` "
-            "(with a short lock_timeout)",
-        ]
-        nullable = _nullable(event.table, constraint.columns, ctx) if kind == "PRIMARY KEY" else []
-        if nullable:
-            checks = ", ".join(nullable)
-            steps.insert(
-                1,
-                f"make {checks} NOT NULL without a long lock first (`ADD CONSTRAINT ... CHECK "
-                "(col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT`, then `SET NOT NULL`)",
-            )
-        yield ctx.report(
-            constraint.span,
-            f"Adding {kind} {name} to {table} builds its unique index under an ACCESS "
-            "EXCLUSIVE lock, blocking reads and writes for the whole build",
-            hint="; then ".join(steps),
+        if isinstance(event, ir.AddConstraint):
+            constraint = event.constraint
+            if constraint.kind in ("primary-key", "unique") and not constraint.using_index:
+                yield _report(event.table, constraint, None, ctx)
+            return
+        for constraint in event.column.constraints:
+            if constraint.kind in ("primary-key", "unique"):
+                yield _report(event.table, constraint, event.column.name, ctx)
+
+
+def _report(
+    table_name: ir.QName, constraint: ir.Constraint, new_column: str | None, ctx: RuleContext
+) -> Report:
+    """`new_column`: the column an ADD COLUMN declares the constraint on."""
+    table = str(table_name)
+    name = quote_ident(ctx.schema.constraint_name(table_name, constraint))
+    kind = "PRIMARY KEY" if constraint.kind == "primary-key" else "UNIQUE"
+    columns = ", ".join(quote_ident(c) for c in constraint.columns)
+    steps = [
+        f"`CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table} ({columns});`",
+        f"`ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {name};` "
+        "(with a short lock_timeout)",
+    ]
+    if new_column is not None:
+        steps.insert(0, f"add column {quote_ident(new_column)} without {kind}")
+    nullable = _nullable(table_name, constraint.columns, ctx) if kind == "PRIMARY KEY" else []
+    if nullable and new_column is None:
+        checks = ", ".join(nullable)
+        steps.insert(
+            1,
+            f"make {checks} NOT NULL without a long lock first (`ADD CONSTRAINT ... CHECK "
+            "(col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT`, then `SET NOT NULL`)",
         )
+    return ctx.report(
+        constraint.span,
+        f"Adding {kind} {name} to {table} builds its unique index under an ACCESS "
+        "EXCLUSIVE lock, blocking reads and writes for the whole build",
+        hint="; then ".join(steps),
+    )
 
 
 def _nullable(table_name: ir.QName, columns: tuple[str, ...], ctx: RuleContext) -> list[str]:
