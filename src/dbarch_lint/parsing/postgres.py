@@ -8,17 +8,19 @@ are parsed one by one, so one bad statement never hides the others.
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 from pglast import parser as pg
 
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement, Within
-from dbarch_lint.parsing.pg_bodies import Mapping, body_of
 from dbarch_lint.parsing.pg_lower import decode_node, lower_statement
 from dbarch_lint.parsing.pg_nodes import Node, Where
 from dbarch_lint.parsing.splitting import lex, needs_lexing
 from dbarch_lint.source import SourceFile
+
+if TYPE_CHECKING:
+    from dbarch_lint.parsing.pg_bodies import Mapping
 
 
 class _RawStatement(msgspec.Struct):
@@ -169,6 +171,8 @@ def _lower_body(
     depth: int,
 ) -> None:
     """Lower the statements of a DO block or function body (offsets into `data`)."""
+    from dbarch_lint.parsing.pg_bodies import body_of  # (on first use: most files have none)
+
     body = body_of(kind, node, data, base, span, within)
     if body is None:
         return
