@@ -200,22 +200,30 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         ctx.statements = statements
         ctx.transactions = transaction_starts(statements, run.settings.assume_in_transaction)
         file_reports = reports[file.index]
-        bodies = _bodies(file.parsed.bodies)
+        bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
         for position, statement in enumerate(statements):
-            checks = [(statement, dispatch)]
-            if bodies and statement.index in bodies:  # (its function's, seeing the same schema)
-                checks.extend((inner, in_bodies) for inner in bodies[statement.index])
-            for checked, rules_for in checks:
-                ctx.statement = checked
-                for event in checked.events:
-                    for rule, check, options in rules_for.get(type(event), ()):
-                        ctx.options = options
-                        try:
-                            # (a plain loop: most checks report nothing, this is the hot path)
-                            for report in check(event, ctx):
-                                file_reports.append((rule, report))
-                        except Exception as error:  # a crashing rule must not stop the others
-                            crashes.append((file.index, rule, checked, error))
+            ctx.statement = statement
+            for event in statement.events:
+                for rule, check, options in dispatch.get(type(event), ()):
+                    ctx.options = options
+                    try:
+                        # (a plain loop: most checks report nothing, this is the hot path)
+                        for report in check(event, ctx):
+                            file_reports.append((rule, report))
+                    except Exception as error:  # a crashing rule must not stop the others
+                        crashes.append((file.index, rule, statement, error))
+            if bodies is not None and statement.index in bodies:
+                # The statements of its function's body, seeing the schema it sees.
+                for inner in bodies[statement.index]:
+                    ctx.statement = inner
+                    for event in inner.events:
+                        for rule, check, options in in_bodies.get(type(event), ()):
+                            ctx.options = options
+                            try:
+                                for report in check(event, ctx):
+                                    file_reports.append((rule, report))
+                            except Exception as error:
+                                crashes.append((file.index, rule, inner, error))
             if not (file.input.down or statement.span.start >= file.down_offset):
                 schema.apply(
                     statement, Origin(file.index, statement.index, file.input.path, statement.span)

@@ -104,10 +104,16 @@ def _parse_json(text: str) -> list[_RawStatement]:
 
 
 _BODY_KINDS = frozenset(("DoStmt", "CreateFunctionStmt"))
-# What a function body's statements are not kept for: only its DDL and grants are checked.
-_NOT_IN_FUNCTIONS = frozenset(
-    ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "TransactionStmt")
-)
+# Statements not kept: transaction control inside a body (PL/pgSQL refuses to run it; its own
+# COMMIT is no SQL statement), and a function body's queries and data changes (only its DDL
+# and grants are checked).
+_SKIPPED: dict[Within, frozenset[str]] = {
+    "": frozenset(),
+    "do": frozenset(("TransactionStmt",)),
+    "function": frozenset(
+        ("TransactionStmt", "SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+    ),
+}
 _MAX_NESTING = 4  # DO blocks and EXECUTEd strings inside each other
 
 
@@ -127,11 +133,12 @@ def _lower_all(
     them; `within` says where the statements of `raws` are, and `holder` is the index of the
     statement that holds a function body's statements.
     """
+    in_function = within == "function"
+    kept = out.bodies if in_function else out.statements
+    skipped = _SKIPPED[within]
     for raw in raws:
         [(node_kind, body)] = raw.stmt.items()
-        if within and node_kind == "TransactionStmt":
-            continue  # PL/pgSQL refuses to run it
-        if within == "function" and node_kind in _NOT_IN_FUNCTIONS:
+        if node_kind in skipped:
             continue
         start = base + raw.stmt_location
         length = raw.stmt_len
@@ -145,14 +152,10 @@ def _lower_all(
             events, problem = lower_statement(node_kind, node, span, where)
         except RecursionError:
             events, problem = (), "Statement is nested too deeply to analyse; it was not checked"
-        if problem is not None and within != "function":
+        if problem is not None and not in_function:
             out.diagnostics.append(Diagnostic("DBA002", problem, span))
-        if within == "function":
-            index = holder
-            out.bodies.append(Statement(index, span, node_kind, events, within))
-        else:
-            index = out.first + len(out.statements)
-            out.statements.append(Statement(index, span, node_kind, events, within))
+        index = holder if in_function else out.first + len(kept)
+        kept.append(Statement(index, span, node_kind, events, within))
         if node_kind in _BODY_KINDS and depth < _MAX_NESTING:
             if node_kind == "DoStmt":
                 node = _NODE.decode(body)
