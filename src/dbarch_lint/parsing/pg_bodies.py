@@ -17,11 +17,11 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 from pglast import parser as pg
 
-from dbarch_lint.ir import Comment, Span
+from dbarch_lint.ir import Comment, Span, Within
 from dbarch_lint.parsing.pg_nodes import Node
 from dbarch_lint.parsing.splitting import lex
 
-Within = Literal["do", "function"]
+Nested = Literal["do", "function"]  # where a body's statements are (ir.Within but "")
 
 
 class Mapping(NamedTuple):
@@ -87,7 +87,7 @@ class Piece(NamedTuple):
 class Body(NamedTuple):
     """What a DO block or function body holds: its SQL and its suppression comments."""
 
-    within: Within
+    within: Nested
     pieces: list[Piece]
     comments: list[Comment]  # spans in the enclosing text
 
@@ -110,7 +110,7 @@ _DECODE = msgspec.json.Decoder()
 
 
 def body_of(
-    kind: str, node: Node, text: bytes, base: int, statement: Span, within: str
+    kind: str, node: Node, text: bytes, base: int, statement: Span, within: Within
 ) -> Body | None:
     """The pieces of a DO block's or a CREATE FUNCTION/PROCEDURE's body (None: nothing to read).
 
@@ -135,7 +135,7 @@ def body_of(
     words = _FUNCTION_WORDS.get(language or "")
     if source is None or location is None or location < 0 or words is None:
         return None
-    nested: Within = "function" if kind != "DoStmt" or within == "function" else "do"
+    nested: Nested = "function" if kind != "DoStmt" or within == "function" else "do"
     lowered = source.lower()
     if nested == "function" and not (
         any(word in lowered for word in words) and _WHOLE_WORDS.search(lowered)
@@ -192,7 +192,7 @@ def _sql_statements(tree: Any) -> list[tuple[int, bool, str]]:
 
 
 def _locate(
-    found: list[tuple[int, bool, str]], body: bytes, mapping: Mapping, within: Within
+    found: list[tuple[int, bool, str]], body: bytes, mapping: Mapping, within: Nested
 ) -> list[Piece]:
     """Each statement's piece, found in the body from the start of its line on."""
     line_starts = [0]
