@@ -447,6 +447,19 @@ def test_dba404_postgres_refuses_concurrent_builds_in_a_transaction(
     first.execute(good)
 
 
+def test_dba404_postgres_refuses_them_in_a_do_block_outside_a_transaction(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, _observer = sessions
+    for sql in (
+        "DO $$ BEGIN CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status); END $$",
+        "DO $$ BEGIN EXECUTE 'VACUUM orders'; END $$",
+    ):
+        assert [f.code for f in lint_sql(sql, select=["DBA404"])] == ["DBA404"]
+        with pytest.raises(psycopg.errors.ActiveSqlTransaction, match="from a function"):
+            first.execute(sql)
+
+
 def test_dba413_a_waiting_lock_queues_every_query_without_lock_timeout(
     sessions: tuple[Any, Any, Any], pg_server: Server
 ) -> None:

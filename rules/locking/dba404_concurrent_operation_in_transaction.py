@@ -29,11 +29,13 @@ class ConcurrentOperationInTransaction(StatementRule):
     `REINDEX ... CONCURRENTLY`, `REINDEX SCHEMA/DATABASE/SYSTEM`, `DETACH PARTITION ...
     CONCURRENTLY`, any `VACUUM`, a bare `CLUSTER`, `CREATE/DROP DATABASE`, `CREATE/DROP
     TABLESPACE`, `ALTER DATABASE ... SET TABLESPACE` and `ALTER SYSTEM`. It applies whatever
-    the table's age.
+    the table's age. Inside a `DO` block (also through `EXECUTE`) they are flagged wherever the
+    block runs: PostgreSQL refuses them from any function.
 
     ## Why is this bad?
-    PostgreSQL refuses them (`cannot run inside a transaction block`): the migration fails when
-    it is deployed, often after the statements before it already ran in other environments.
+    PostgreSQL refuses them (`cannot run inside a transaction block`, or `cannot be executed
+    from a function` in a DO block): the migration fails when it is deployed, often after the
+    statements before it already ran in other environments.
 
     ## Example
     ```sql
@@ -63,10 +65,19 @@ class ConcurrentOperationInTransaction(StatementRule):
         event: _Event,
         ctx: RuleContext,
     ) -> Iterator[Report]:
-        if not ctx.in_transaction:
+        in_block = ctx.statement.within == "do"
+        if not (ctx.in_transaction or in_block):
             return
         what = _non_transactional(event)
         if what is None:
+            return
+        if in_block:
+            yield ctx.report(
+                event.span,
+                f"{what} cannot run inside a DO block (PostgreSQL refuses it from any function): "
+                "the migration fails",
+                hint="run it as a statement of its own, outside the DO block and any transaction",
+            )
             return
         yield ctx.report(
             event.span,

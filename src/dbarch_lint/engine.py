@@ -25,7 +25,7 @@ from dbarch_lint.discovery import Input, glob_matches, up_migration_path
 from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parse_stage import iter_parsed
-from dbarch_lint.rule import Rule, SchemaRule, StatementRule
+from dbarch_lint.rule import FUNCTION_BODY_FAMILIES, Rule, SchemaRule, StatementRule
 from dbarch_lint.schema import Origin, Schema
 from dbarch_lint.source import SourceFile, extent_end
 from dbarch_lint.suppression import Suppression, Vocabulary, collect
@@ -109,7 +109,8 @@ class _Work(msgspec.Struct):
 
 class _Target(msgspec.Struct, array_like=True, gc=False):
     """What the caller needs of a target file a shard parsed: its comments (suppressions live
-    there) and the span of each statement (a suppression above a statement covers all of it)."""
+    there) and the span of each top-level statement (a suppression above a statement covers all
+    of it, and a DO block is one statement there)."""
 
     index: int
     comments: tuple[Comment, ...]
@@ -159,7 +160,11 @@ def _lint_shard(
     ]
     files = _file_list(work.inputs[:end], work.targets, [*earlier, *own])
     targets = [
-        _Target(file.index, file.parsed.comments, [s.span for s in file.parsed.statements])
+        _Target(
+            file.index,
+            file.parsed.comments,
+            [s.span for s in file.parsed.statements if not s.within],
+        )
         for file in files[start:]
         if file.target
     ]
@@ -176,12 +181,16 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         _replay_file(schema, file)
     reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
     crashes: list[tuple[int, Rule, Statement, Exception]] = []
-    # Event type -> the rules that target it, each with its bound `check` and its options.
+    # Event type -> the rules that target it, each with its bound `check` and its options;
+    # function bodies run later, outside the migration: only some families look at them.
     dispatch: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
+    in_bodies: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
     for rule in active:
         if isinstance(rule, StatementRule):
             for target in rule.targets:
                 dispatch[target].append((rule, rule.check, rule.options))
+                if rule.family in FUNCTION_BODY_FAMILIES:
+                    in_bodies[target].append((rule, rule.check, rule.options))
     for file in files[start:end]:
         if not file.target:
             _replay_file(schema, file)
@@ -191,6 +200,7 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         ctx.statements = statements
         ctx.transactions = transaction_starts(statements, run.settings.assume_in_transaction)
         file_reports = reports[file.index]
+        bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
         for position, statement in enumerate(statements):
             ctx.statement = statement
             for event in statement.events:
@@ -202,6 +212,18 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
                             file_reports.append((rule, report))
                     except Exception as error:  # a crashing rule must not stop the others
                         crashes.append((file.index, rule, statement, error))
+            if bodies is not None and statement.index in bodies:
+                # The statements of its function's body, seeing the schema it sees.
+                for inner in bodies[statement.index]:
+                    ctx.statement = inner
+                    for event in inner.events:
+                        for rule, check, options in in_bodies.get(type(event), ()):
+                            ctx.options = options
+                            try:
+                                for report in check(event, ctx):
+                                    file_reports.append((rule, report))
+                            except Exception as error:
+                                crashes.append((file.index, rule, inner, error))
             if not (file.input.down or statement.span.start >= file.down_offset):
                 schema.apply(
                     statement, Origin(file.index, statement.index, file.input.path, statement.span)
@@ -227,6 +249,14 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
                 except Exception as error:
                     crashes.append((-1, rule, Statement(0, Span(0, 0), "", ()), error))
     return _raw_findings(files, files[start:end], reports, crashes, work.by_code)
+
+
+def _bodies(bodies: tuple[Statement, ...]) -> dict[int, list[Statement]]:
+    """Function-body statements by the index of the statement that holds them."""
+    held: dict[int, list[Statement]] = defaultdict(list)
+    for statement in bodies:
+        held[statement.index].append(statement)
+    return held
 
 
 def _replay_file(schema: Schema, file: _File) -> None:

@@ -590,13 +590,23 @@ class Diagnostic(Record, frozen=True):
     hint: str | None = None
 
 
+Within = Literal["", "do", "function"]
+
+
 class Statement(Record, frozen=True):
-    """One statement of a file: its span, parser node kind and lowered events."""
+    """One statement of a file: its span, parser node kind and lowered events.
+
+    `within` says where it is written: at the top level (""), inside a `DO` block (it runs now,
+    with the block), or inside a function or procedure body (it runs whenever the function is
+    called: never replayed). `index` is the statement's position in `ParsedFile.statements`; a
+    function-body statement has the index of the statement that holds its function.
+    """
 
     index: int
     span: Span
     kind: str
     events: tuple[AnyEvent, ...]
+    within: Within = ""
 
 
 class Comment(Record, frozen=True):
@@ -608,8 +618,14 @@ class Comment(Record, frozen=True):
 
 
 class ParsedFile(Record, frozen=True):
-    """What a parser returns for one file."""
+    """What a parser returns for one file.
+
+    `statements` are what runs when the migration runs, in order: each top-level statement,
+    followed by the statements of its DO block (if it is one). `bodies` are the statements of
+    function and procedure bodies, in order.
+    """
 
     statements: tuple[Statement, ...]
     diagnostics: tuple[Diagnostic, ...]
     comments: tuple[Comment, ...]
+    bodies: tuple[Statement, ...] = ()

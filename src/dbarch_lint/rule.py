@@ -29,6 +29,10 @@ DOCS_BASE = "https://dbarch-lint.readthedocs.io/en/latest/rules/"
 CODE_PATTERN = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+# The statement rules that also check the statements of function and procedure bodies (which
+# run later, outside the migration): types, naming and keys, security, consistency. Locking,
+# compatibility and transaction rules do not (DO blocks run now: every rule checks them).
+FUNCTION_BODY_FAMILIES = frozenset(("types", "constraints", "security", "consistency"))
 
 
 @dataclass(frozen=True)

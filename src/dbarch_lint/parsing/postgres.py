@@ -8,15 +8,19 @@ are parsed one by one, so one bad statement never hides the others.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 from pglast import parser as pg
 
-from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
+from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement, Within
 from dbarch_lint.parsing.pg_lower import decode_node, lower_statement
-from dbarch_lint.parsing.pg_nodes import Where
+from dbarch_lint.parsing.pg_nodes import Node, Where
 from dbarch_lint.parsing.splitting import lex, needs_lexing
 from dbarch_lint.source import SourceFile
+
+if TYPE_CHECKING:
+    from dbarch_lint.parsing.pg_bodies import Mapping
 
 
 class _RawStatement(msgspec.Struct):
@@ -32,6 +36,7 @@ class _ParseResult(msgspec.Struct):
 
 
 _JSON = msgspec.json.Decoder(_ParseResult)
+_NODE = msgspec.json.Decoder()
 _SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
 _LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
@@ -39,18 +44,17 @@ _LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 def parse_postgres(source: SourceFile) -> ParsedFile:
     """Parse one file into statements, diagnostics and suppression comments."""
     text = source.text
-    diagnostics: list[Diagnostic] = []
     lexed = None
     # The whole file at once, as it is: a backslash outside a literal (a psql command, COPY
     # data) is a syntax error, so a file that parses has none, whatever its strings hold.
-    statements = _whole_file(source, text, diagnostics)
-    if statements is None and needs_lexing(text):
+    out = _whole_file(source, text)
+    if out is None and needs_lexing(text):
         lexed = lex(text)  # psql commands and COPY data blanked out, offsets kept
         if len(lexed.text.encode("utf-8")) == len(source.data):
-            statements = _whole_file(source, lexed.text, diagnostics)
-    if statements is None:  # statement by statement, so one bad statement hides nothing
+            out = _whole_file(source, lexed.text)
+    if out is None:  # statement by statement, so one bad statement hides nothing
         lexed = lexed or lex(text)
-        statements = []
+        out = _Lowered()
         for start, end in lexed.statements:
             chunk = lexed.text[start:end]
             if not chunk.strip():
@@ -60,31 +64,38 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
             try:
                 raws = _parse_json(chunk)
             except pg.ParseError as error:
-                diagnostics.append(_syntax_error(source, error, start, chunk))
-                statements.append(_unparsed(source, byte_start, limit, len(statements)))
+                out.diagnostics.append(_syntax_error(source, error, start, chunk))
+                out.statements.append(_unparsed(source, byte_start, limit, len(out.statements)))
                 continue
             except (msgspec.DecodeError, RecursionError):
-                diagnostics.append(_too_deep(source, byte_start, chunk))
-                statements.append(_unparsed(source, byte_start, limit, len(statements)))
+                out.diagnostics.append(_too_deep(source, byte_start, chunk))
+                out.statements.append(_unparsed(source, byte_start, limit, len(out.statements)))
                 continue
-            statements.extend(
-                _lower_all(source, raws, byte_start, limit, diagnostics, len(statements))
-            )
+            _lower_all(out, source.data, raws, byte_start, limit)
     comments = _comments(source, lexed.comments if lexed else None)
-    return ParsedFile(tuple(statements), tuple(diagnostics), comments)
+    if out.comments:  # suppressions written inside DO blocks and function bodies
+        comments = tuple(sorted((*comments, *out.comments), key=lambda c: c.span.start))
+    return ParsedFile(tuple(out.statements), tuple(out.diagnostics), comments, tuple(out.bodies))
 
 
-def _whole_file(
-    source: SourceFile, text: str, diagnostics: list[Diagnostic]
-) -> list[Statement] | None:
+class _Lowered(msgspec.Struct):
+    """What lowering a file gathers (`first`: the index of the first of `statements`)."""
+
+    first: int = 0
+    statements: list[Statement] = msgspec.field(default_factory=list)
+    bodies: list[Statement] = msgspec.field(default_factory=list)
+    diagnostics: list[Diagnostic] = msgspec.field(default_factory=list)
+    comments: list[Comment] = msgspec.field(default_factory=list)
+
+
+def _whole_file(source: SourceFile, text: str) -> _Lowered | None:
     """The file's statements from one parse of `text` (None if it does not parse)."""
-    found: list[Diagnostic] = []
+    out = _Lowered()
     try:
-        statements = _lower_all(source, _parse_json(text), 0, len(source.data), found, 0)
+        _lower_all(out, source.data, _parse_json(text), 0, len(source.data))
     except (pg.ParseError, msgspec.DecodeError, RecursionError):
         return None
-    diagnostics.extend(found)
-    return statements
+    return out
 
 
 def _parse_json(text: str) -> list[_RawStatement]:
@@ -92,17 +103,43 @@ def _parse_json(text: str) -> list[_RawStatement]:
     return _JSON.decode(pg.parse_sql_json(text)).stmts
 
 
+_BODY_KINDS = frozenset(("DoStmt", "CreateFunctionStmt"))
+# Statements not kept: transaction control inside a body (PL/pgSQL refuses to run it; its own
+# COMMIT is no SQL statement), and a function body's queries and data changes (only its DDL
+# and grants are checked).
+_SKIPPED: dict[Within, frozenset[str]] = {
+    "": frozenset(),
+    "do": frozenset(("TransactionStmt",)),
+    "function": frozenset(
+        ("TransactionStmt", "SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+    ),
+}
+_MAX_NESTING = 4  # DO blocks and EXECUTEd strings inside each other
+
+
 def _lower_all(
-    source: SourceFile,
+    out: _Lowered,
+    data: bytes,
     raws: list[_RawStatement],
     base: int,
     limit: int,
-    diagnostics: list[Diagnostic],
-    first_index: int,
-) -> list[Statement]:
-    statements: list[Statement] = []
-    data = source.data
+    within: Within = "",
+    holder: int = -1,
+    depth: int = 0,
+) -> None:
+    """Lower `raws`, parsed from `data[base:limit]`, into `out` (offsets into `data`).
+
+    Statements of DO blocks and function bodies are lowered after the statement that holds
+    them; `within` says where the statements of `raws` are, and `holder` is the index of the
+    statement that holds a function body's statements.
+    """
+    in_function = within == "function"
+    kept = out.bodies if in_function else out.statements
+    skipped = _SKIPPED[within]
     for raw in raws:
+        [(node_kind, body)] = raw.stmt.items()
+        if node_kind in skipped:
+            continue
         start = base + raw.stmt_location
         length = raw.stmt_len
         end = start + length if length else limit
@@ -110,15 +147,79 @@ def _lower_all(
         start = _LEADING_NOISE.match(data, start, end).end()  # type: ignore[union-attr]
         end = _trim_end(data, start, end)
         span = Span(start, end)
-        [(node_kind, body)] = raw.stmt.items()
+        node = decode_node(node_kind, body)
         try:
-            events, problem = lower_statement(node_kind, decode_node(node_kind, body), span, where)
+            events, problem = lower_statement(node_kind, node, span, where)
         except RecursionError:
             events, problem = (), "Statement is nested too deeply to analyse; it was not checked"
-        if problem is not None:
-            diagnostics.append(Diagnostic("DBA002", problem, span))
-        statements.append(Statement(first_index + len(statements), span, node_kind, events))
-    return statements
+        if problem is not None and not in_function:
+            out.diagnostics.append(Diagnostic("DBA002", problem, span))
+        index = holder if in_function else out.first + len(kept)
+        kept.append(Statement(index, span, node_kind, events, within))
+        if node_kind in _BODY_KINDS and depth < _MAX_NESTING:
+            if node_kind == "DoStmt":
+                node = _NODE.decode(body)
+            _lower_body(out, data, node_kind, node, base, span, within, index, depth)
+
+
+def _lower_body(
+    out: _Lowered,
+    data: bytes,
+    kind: str,
+    node: Node,
+    base: int,
+    span: Span,
+    within: Within,
+    index: int,
+    depth: int,
+) -> None:
+    """Lower the statements of a DO block or function body (offsets into `data`)."""
+    from dbarch_lint.parsing.pg_bodies import body_of  # (on first use: most files have none)
+
+    body = body_of(kind, node, data, base, span, within)
+    if body is None:
+        return
+    out.comments.extend(body.comments)
+    for piece in body.pieces:
+        try:
+            raws = _parse_json(piece.sql)
+        except (pg.ParseError, msgspec.DecodeError, RecursionError):
+            continue  # (PL/pgSQL checked its statements; an EXECUTEd string may be a fragment)
+        mapping = piece.mapping
+        if mapping.verbatim:
+            start = mapping.points[0][1]
+            limit = start + len(piece.sql.encode("utf-8"))
+            _lower_all(out, data, raws, start, limit, body.within, index, depth + 1)
+            continue
+        # Not written as it reads (doubled quotes): lower it on its own, then map it back.
+        inner = _Lowered(out.first + len(out.statements))
+        own = piece.sql.encode("utf-8")
+        _lower_all(inner, own, raws, 0, len(own), body.within, index, depth + 1)
+        out.statements.extend(_mapped(s, mapping) for s in inner.statements)
+        out.bodies.extend(_mapped(s, mapping) for s in inner.bodies)
+        out.diagnostics.extend(_mapped(d, mapping) for d in inner.diagnostics)
+        out.comments.extend(_mapped(c, mapping) for c in inner.comments)
+
+
+_R = TypeVar("_R")
+
+
+def _mapped(record: _R, mapping: Mapping) -> _R:
+    """`record` with every span in it mapped into the enclosing text."""
+    if isinstance(record, Span):
+        return mapping.span(record)  # type: ignore[return-value]
+    if isinstance(record, msgspec.Struct):
+        changes = {}
+        for name in record.__struct_fields__:
+            value = getattr(record, name)
+            if isinstance(value, (msgspec.Struct, tuple)):
+                new = _mapped(value, mapping)
+                if new is not value:
+                    changes[name] = new
+        return msgspec.structs.replace(record, **changes) if changes else record
+    if isinstance(record, tuple) and record and isinstance(record[0], (msgspec.Struct, tuple)):
+        return tuple(_mapped(item, mapping) for item in record)  # type: ignore[return-value]
+    return record
 
 
 def _unparsed(source: SourceFile, start: int, end: int, index: int) -> Statement:

@@ -1,0 +1,140 @@
+"""DO blocks and function bodies: positions in the file, suppressions, what is (not) read."""
+
+from __future__ import annotations
+
+import msgspec
+
+from dbarch_lint import lint_sql
+from dbarch_lint.ir import ParsedFile
+from dbarch_lint.parsing.postgres import parse_postgres
+from dbarch_lint.source import SourceFile
+
+SELECT = ["DBA0", "DBA101", "DBA103", "DBA401"]
+DEEP = "IF true THEN " * 3000 + "CREATE INDEX i ON t (a); " + "END IF; " * 3000
+
+
+def found(sql: str, select: list[str] = SELECT) -> list[tuple[str, int, int]]:
+    return [(f.code, f.location.line, f.location.column) for f in lint_sql(sql, select=select)]
+
+
+def column(sql: str, text: str, nth: int = 0) -> int:
+    """The 1-based column of the `nth` occurrence of `text` on its line of `sql`."""
+    at = -1
+    for _ in range(nth + 1):
+        at = sql.index(text, at + 1)
+    return at - sql.rfind("\n", 0, at)
+
+
+def test_statements_of_a_do_block_follow_it_in_order() -> None:
+    sql = "DO $$ BEGIN CREATE TABLE a (id int); CREATE INDEX ON a (id); END $$;\nSELECT 1;\n"
+    parsed = parse_postgres(SourceFile("m.sql", sql))
+    kinds = [(s.index, s.kind, s.within) for s in parsed.statements]
+    assert kinds == [
+        (0, "DoStmt", ""),
+        (1, "CreateStmt", "do"),
+        (2, "IndexStmt", "do"),
+        (3, "SelectStmt", ""),
+    ]
+    assert parsed.bodies == ()
+
+
+def test_function_body_statements_hang_off_their_function() -> None:
+    sql = (
+        "SELECT 1;\n"
+        "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n  UPDATE t SET a = 1;\n  CREATE TABLE b (id serial);\nEND $$;\n"
+    )
+    parsed = parse_postgres(SourceFile("m.sql", sql))
+    assert [s.kind for s in parsed.statements] == ["SelectStmt", "CreateFunctionStmt"]
+    [inner] = parsed.bodies  # (its UPDATE is not kept: no body rule looks at data changes)
+    assert (inner.index, inner.kind, inner.within) == (1, "CreateStmt", "function")
+    assert sql.encode()[inner.span.start : inner.span.end] == b"CREATE TABLE b (id serial)"
+    # The parse cache and the worker processes ship it as msgpack.
+    encoded = msgspec.msgpack.encode(parsed)
+    assert msgspec.msgpack.decode(encoded, type=ParsedFile) == parsed
+
+
+def test_positions_with_non_ascii_text_and_crlf() -> None:
+    sql = (
+        "DO $$\r\nDECLARE s text := 'héllo wörld';\r\nBEGIN\r\n"
+        "  CREATE INDEX i ON t (a);\r\n  EXECUTE 'CREATE INDEX ñ ON t (a)';\r\nEND $$;\r\n"
+    )
+    assert found(sql) == [("DBA401", 4, 3), ("DBA401", 5, 12)]
+
+
+def test_the_same_statement_twice_on_one_line() -> None:
+    sql = "DO $$ BEGIN CREATE INDEX i ON t (a); CREATE INDEX i ON t (a); END $$;"
+    assert found(sql) == [("DBA401", 1, 13), ("DBA401", 1, 38)]
+
+
+def test_doubled_quotes_nested_literals_are_mapped_back() -> None:
+    sql = (
+        "DO 'BEGIN EXECUTE ''CREATE INDEX i ON t (a)''; EXECUTE ''CREATE TABLE q "
+        "(s varchar(2) DEFAULT ''''ab'''', id serial)''; END';"
+    )
+    assert found(sql) == [
+        ("DBA401", 1, column(sql, "CREATE")),
+        ("DBA103", 1, column(sql, "varchar")),
+        ("DBA101", 1, column(sql, "serial")),
+    ]
+
+
+def test_nested_do_and_function_in_executed_strings() -> None:
+    do = "DO $$ BEGIN EXECUTE $x$DO $y$ BEGIN CREATE INDEX i ON t (a); END $y$ $x$; END $$;"
+    assert found(do) == [("DBA401", 1, column(do, "CREATE"))]
+    function = (
+        "DO $$ BEGIN EXECUTE $x$CREATE FUNCTION g() RETURNS void LANGUAGE plpgsql AS $y$ "
+        "BEGIN CREATE TABLE z (id serial); CREATE INDEX i ON t (a); END $y$ $x$; END $$;"
+    )
+    # A function created by the DO block: its body is still a function body (no DBA401).
+    assert found(function) == [("DBA101", 1, column(function, "serial"))]
+
+
+def test_a_statement_pl_pgsql_rewrote_falls_back_to_its_line() -> None:
+    sql = "DO $$ DECLARE n int; BEGIN\n  SELECT 1 INTO n; CREATE INDEX i ON t (a);\nEND $$;"
+    assert found(sql) == [("DBA401", 2, column(sql, "CREATE"))]
+
+
+def test_bodies_that_cannot_be_read_say_nothing() -> None:
+    for sql in (
+        "DO $$ BEGIN CREATE TABL x (id serial); END $$;",  # a syntax error in the body
+        "DO $$ BEGIN y := 1; CREATE INDEX i ON t (a); END $$;",  # an undeclared variable
+        f"DO $$ BEGIN {DEEP} END $$;",  # nested too deeply for the PL/pgSQL parser
+        "DO LANGUAGE plperl $$ spi_exec_query('CREATE INDEX i ON t (a)'); $$;",
+        "CREATE FUNCTION f(v t.a%TYPE) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+        "CREATE TABLE q (id serial); END $$;",
+        "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS E'BEGIN CREATE TABLE z "
+        "(id serial);\\n END';",  # an escape string with escapes: not mapped
+        "DO $$ BEGIN EXECUTE 'CREATE INDEX ' || quote_ident('i') || ' ON t (a)'; END $$;",
+        "DO $$ BEGIN EXECUTE 'CREATE TABL'; END $$;",  # an EXECUTEd fragment
+    ):
+        assert found(sql) == [], sql
+
+
+def test_dml_and_transaction_control_in_a_do_block() -> None:
+    sql = "DO $$ BEGIN UPDATE t SET a = 1; COMMIT; END $$;"
+    parsed = parse_postgres(SourceFile("m.sql", sql))
+    assert [s.kind for s in parsed.statements] == ["DoStmt", "UpdateStmt"]
+
+
+def test_trailing_noqa_on_a_statement_inside_a_do_block() -> None:
+    sql = "DO $$\nBEGIN\n  CREATE INDEX i ON t (a); -- noqa: DBA401\nEND $$;\n"
+    assert found(sql, ["DBA401", "DBA003"]) == []
+
+
+def test_noqa_above_a_do_block_covers_all_of_it() -> None:
+    sql = (
+        "-- noqa: DBA401\nDO $$\nBEGIN\n  CREATE INDEX i ON t (a);\n  CREATE INDEX j ON t (b);\n"
+        "END $$;\nCREATE INDEX k ON t (c);\n"
+    )
+    assert found(sql, ["DBA401", "DBA003"]) == [("DBA401", 7, 1)]
+
+
+def test_noqa_inside_a_function_body() -> None:
+    sql = (
+        "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n"
+        "  CREATE TABLE x (id serial); -- noqa: DBA101\n"
+        "  CREATE INDEX i ON t (a); -- noqa: DBA401\nEND $$;\n"
+    )
+    # The locking rules do not look at function bodies: that suppression suppresses nothing.
+    assert found(sql, ["DBA101", "DBA401", "DBA003"]) == [("DBA003", 4, 28)]
