@@ -117,8 +117,14 @@ def test_dml_and_transaction_control_in_a_do_block() -> None:
     assert [s.kind for s in parsed.statements] == ["DoStmt", "UpdateStmt"]
 
 
-def test_trailing_noqa_on_a_statement_inside_a_do_block() -> None:
+def test_text_inside_a_do_block_is_no_suppression() -> None:
+    # INTERFACE.md: never text inside strings or dollar quotes.
     sql = "DO $$\nBEGIN\n  CREATE INDEX i ON t (a); -- noqa: DBA401\nEND $$;\n"
+    assert found(sql, ["DBA401", "DBA003"]) == [("DBA401", 3, 3)]
+
+
+def test_noqa_on_the_line_a_do_block_ends_covers_it() -> None:
+    sql = "DO $$\nBEGIN\n  CREATE INDEX i ON t (a);\nEND $$; -- noqa: DBA401\n"
     assert found(sql, ["DBA401", "DBA003"]) == []
 
 
@@ -130,11 +136,11 @@ def test_noqa_above_a_do_block_covers_all_of_it() -> None:
     assert found(sql, ["DBA401", "DBA003"]) == [("DBA401", 7, 1)]
 
 
-def test_noqa_inside_a_function_body() -> None:
+def test_text_inside_a_function_body_is_no_suppression() -> None:
     sql = (
         "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n"
         "  CREATE TABLE x (id serial); -- noqa: DBA101\n"
         "  CREATE INDEX i ON t (a); -- noqa: DBA401\nEND $$;\n"
     )
-    # The locking rules do not look at function bodies: that suppression suppresses nothing.
-    assert found(sql, ["DBA101", "DBA401", "DBA003"]) == [("DBA003", 4, 28)]
+    # Text inside the body is no suppression; the locking rules do not look at bodies.
+    assert found(sql, ["DBA101", "DBA401", "DBA003"]) == [("DBA101", 3, 22)]

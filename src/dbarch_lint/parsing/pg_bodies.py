@@ -17,9 +17,8 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 from pglast import parser as pg
 
-from dbarch_lint.ir import Comment, Span, Within
+from dbarch_lint.ir import Span, Within
 from dbarch_lint.parsing.pg_nodes import Node
-from dbarch_lint.parsing.splitting import lex
 
 Nested = Literal["do", "function"]  # where a body's statements are (ir.Within but "")
 
@@ -85,11 +84,11 @@ class Piece(NamedTuple):
 
 
 class Body(NamedTuple):
-    """What a DO block or function body holds: its SQL and its suppression comments."""
+    """What a DO block or function body holds: its SQL statements. (Text inside a body is never
+    a suppression comment: INTERFACE.md, "Suppressions".)"""
 
     within: Nested
     pieces: list[Piece]
-    comments: list[Comment]  # spans in the enclosing text
 
 
 # Speed: most function bodies hold no statement the body rules look at (they read and write
@@ -162,9 +161,7 @@ def body_of(
         except (pg.ParseError, msgspec.DecodeError, RecursionError, ValueError):
             return None  # not a body we can read: say nothing rather than guess
         pieces = _locate(found, body, mapping, nested)
-    hint = "noqa" in lowered or "dbarch-l" in lowered
-    comments = _comments(source, body, mapping) if hint else []
-    return Body(nested, pieces, comments)
+    return Body(nested, pieces)
 
 
 def _sql_statements(tree: Any) -> list[tuple[int, bool, str]]:
@@ -291,18 +288,3 @@ def _literal(text: bytes, at: int) -> tuple[bytes, list[tuple[int, int]], int] |
     if escaped and b"\\" in value:
         return None  # backslash escapes: the value is not the text (rare; not mapped)
     return value, points, close + 1
-
-
-def _comments(source: str, body: bytes, mapping: Mapping) -> list[Comment]:
-    """The `--` comments in a body that may hold suppressions."""
-    found = []
-    for start, end in lex(source).comments:
-        text = source[start:end]
-        if not _SUPPRESSION_HINT.search(text):
-            continue
-        line_start = source.rfind("\n", 0, start) + 1
-        own_line = not source[line_start:start].strip()
-        byte_start = len(source[:start].encode("utf-8"))
-        byte_end = byte_start + len(text.encode("utf-8"))
-        found.append(Comment(mapping.span(Span(byte_start, byte_end)), text, own_line))
-    return found

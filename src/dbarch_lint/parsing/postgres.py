@@ -73,8 +73,6 @@ def parse_postgres(source: SourceFile) -> ParsedFile:
                 continue
             _lower_all(out, source.data, raws, byte_start, limit)
     comments = _comments(source, lexed.comments if lexed else None)
-    if out.comments:  # suppressions written inside DO blocks and function bodies
-        comments = tuple(sorted((*comments, *out.comments), key=lambda c: c.span.start))
     return ParsedFile(tuple(out.statements), tuple(out.diagnostics), comments, tuple(out.bodies))
 
 
@@ -85,7 +83,6 @@ class _Lowered(msgspec.Struct):
     statements: list[Statement] = msgspec.field(default_factory=list)
     bodies: list[Statement] = msgspec.field(default_factory=list)
     diagnostics: list[Diagnostic] = msgspec.field(default_factory=list)
-    comments: list[Comment] = msgspec.field(default_factory=list)
 
 
 def _whole_file(source: SourceFile, text: str) -> _Lowered | None:
@@ -179,7 +176,6 @@ def _lower_body(
     body = body_of(kind, node, data, base, span, within)
     if body is None:
         return
-    out.comments.extend(body.comments)
     for piece in body.pieces:
         try:
             raws = _parse_json(piece.sql)
@@ -198,7 +194,6 @@ def _lower_body(
         out.statements.extend(_mapped(s, mapping) for s in inner.statements)
         out.bodies.extend(_mapped(s, mapping) for s in inner.bodies)
         out.diagnostics.extend(_mapped(d, mapping) for d in inner.diagnostics)
-        out.comments.extend(_mapped(c, mapping) for c in inner.comments)
 
 
 _R = TypeVar("_R")
