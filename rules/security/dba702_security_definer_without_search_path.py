@@ -54,7 +54,10 @@ class SecurityDefinerWithoutSearchPath(StatementRule):
     ) -> Iterator[Report]:
         if not event.security_definer:
             return
-        problem = _unsafe(event.search_path)
+        search_path = event.search_path
+        if search_path is None and isinstance(event, ir.AlterFunction):
+            search_path = _set_in_this_file(ctx, event.name)
+        problem = _unsafe(search_path)
         if problem is None:
             return
         kind = "Procedure" if event.procedure else "Function"
@@ -64,6 +67,21 @@ class SecurityDefinerWithoutSearchPath(StatementRule):
             "schema on the caller's search path run with its owner's privileges",
             hint="add `SET search_path = pg_catalog, pg_temp` and qualify the names it uses",
         )
+
+
+def _set_in_this_file(ctx: RuleContext, name: ir.QName) -> tuple[str, ...] | None:
+    """The search_path the file's last CREATE or ALTER of that function sets, if any (a
+    `SECURITY DEFINER` switched on by ALTER keeps the setting the function has)."""
+    found = None
+    for statement in ctx.statements:
+        for other in statement.events:
+            if (
+                isinstance(other, ir.CreateFunction | ir.AlterFunction)
+                and other.name.name == name.name
+                and other.search_path is not None
+            ):
+                found = other.search_path
+    return found
 
 
 def _unsafe(search_path: tuple[str, ...] | None) -> str | None:
