@@ -122,7 +122,8 @@ def test_quiet_drops_the_summary(project: Path) -> None:
 
 def test_verbose_says_what_was_read(project: Path) -> None:
     result = CliRunner().invoke(main, ["check", "-v", "good.sql", "bad.sql"])
-    assert "target  bad.sql" in result.stderr and "runner: plain" in result.stderr
+    assert "target  bad.sql [plain: no transaction]" in result.stderr
+    assert "runner: auto (ordered as plain; 2 files in replay order)" in result.stderr
 
 
 def test_no_colour_when_not_a_tty_or_no_color(project: Path) -> None:

@@ -27,6 +27,16 @@ FORBIDDEN = {
         "dbarch_lint.cli",
         "dbarch_lint.api",
     ),
+    "src/dbarch_lint/runners": (
+        "dbarch_lint.rules",
+        "dbarch_lint.parsing",
+        "dbarch_lint.engine",
+        "dbarch_lint.cli",
+        "dbarch_lint.reporting",
+        "dbarch_lint.api",
+        "dbarch_lint.schema",
+        "dbarch_lint.context",
+    ),
     "rules": (
         "dbarch_lint.parsing",
         "dbarch_lint.engine",

@@ -8,6 +8,8 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
+from dbarch_lint.runners import TURN_OFF
+from dbarch_lint.transactions import IMPLICIT, RUNNER
 
 _UTILITIES = {
     "CreatedbStmt": "CREATE DATABASE",
@@ -17,20 +19,32 @@ _UTILITIES = {
     "AlterSystemStmt": "ALTER SYSTEM",
 }
 
-_Event = ir.CreateIndex | ir.DropObjects | ir.Maintenance | ir.Utility | ir.AlterTableAction
+_Event = (
+    ir.CreateIndex
+    | ir.DropObjects
+    | ir.Maintenance
+    | ir.Utility
+    | ir.AlterTableAction
+    | ir.AlterEnum
+)
 
 
 class ConcurrentOperationInTransaction(StatementRule):
     """A statement that cannot run inside a transaction block, inside one.
 
     ## What it does
-    Flags, inside a transaction block (an explicit `BEGIN`, or a runner that wraps the file:
-    `--assume-in-transaction`), `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`,
+    Flags, inside a transaction block, `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`,
     `REINDEX ... CONCURRENTLY`, `REINDEX SCHEMA/DATABASE/SYSTEM`, `DETACH PARTITION ...
     CONCURRENTLY`, any `VACUUM`, a bare `CLUSTER`, `CREATE/DROP DATABASE`, `CREATE/DROP
     TABLESPACE`, `ALTER DATABASE ... SET TABLESPACE` and `ALTER SYSTEM`. It applies whatever
-    the table's age. Inside a `DO` block (also through `EXECUTE`) they are flagged wherever the
-    block runs: PostgreSQL refuses them from any function.
+    the table's age. The block is an explicit `BEGIN`, a runner that wraps the file (Flyway,
+    dbmate and Diesel by default, or `--assume-in-transaction`), or a runner that sends the
+    file as one multi-statement string, which PostgreSQL runs as one implicit transaction
+    (golang-migrate; Diesel and dbmate with their transaction turned off) when it holds more
+    than one statement. Inside a `DO` block (also through `EXECUTE`) they are flagged wherever
+    the block runs: PostgreSQL refuses them from any function. It also flags the statement
+    Flyway refuses a migration for: one Flyway runs outside a transaction, in a file whose
+    other statements it runs inside one.
 
     ## Why is this bad?
     PostgreSQL refuses them (`cannot run inside a transaction block`, or `cannot be executed
@@ -58,13 +72,26 @@ class ConcurrentOperationInTransaction(StatementRule):
     name = "concurrent-operation-in-transaction"
     family = "locking"
     severity = Severity.ERROR
-    targets = (ir.CreateIndex, ir.DropObjects, ir.Maintenance, ir.Utility, ir.AlterTableAction)
+    targets = (
+        ir.CreateIndex,
+        ir.DropObjects,
+        ir.Maintenance,
+        ir.Utility,
+        ir.AlterTableAction,
+        ir.AlterEnum,
+    )
 
-    def check(
-        self,
-        event: _Event,
-        ctx: RuleContext,
-    ) -> Iterator[Report]:
+    def check(self, event: _Event, ctx: RuleContext) -> Iterator[Report]:
+        refusal = ctx.refused.get(ctx.statement.index)
+        if refusal is not None:
+            if event is next(e for e in ctx.statement.events if isinstance(e, self.targets)):
+                yield ctx.report(
+                    event.span,
+                    refusal,
+                    hint="move it to a migration of its own (Flyway runs that one outside a "
+                    "transaction), or enable Flyway's `mixed` (and `runners.flyway.mixed`)",
+                )
+            return
         in_block = ctx.statement.within == "do"
         if not (ctx.in_transaction or in_block):
             return
@@ -79,19 +106,43 @@ class ConcurrentOperationInTransaction(StatementRule):
                 hint="run it as a statement of its own, outside the DO block and any transaction",
             )
             return
-        yield ctx.report(
-            event.span,
-            f"{what} cannot run inside a transaction block: PostgreSQL refuses it and the "
-            "migration fails",
-            hint=(
+        kind = ctx.transaction_kind
+        runner = "the runner" if ctx.runner in ("plain", "auto") else ctx.runner
+        if kind == RUNNER:
+            off = f" ({TURN_OFF[ctx.runner]})" if ctx.runner in TURN_OFF else ""
+            why = f", and {runner} runs this migration in one"
+            hint = (
+                f"turn off {runner}'s transaction for this migration{off}"
+                if sum(not s.within for s in ctx.statements) == 1
+                else f"move it to a migration of its own, and turn off {runner}'s transaction "
+                f"there{off}"
+            )
+        elif kind == IMPLICIT:
+            why = (
+                f", and {runner} sends this file as one multi-statement string, which PostgreSQL "
+                "runs as one implicit transaction"
+            )
+            hint = "move it to a migration file of its own, alone" + (
+                " (or turn on x-multi-statement)" if ctx.runner == "golang-migrate" else ""
+            )
+        else:
+            why = ""
+            hint = (
                 "move it to a migration of its own that runs outside a transaction (drop the "
                 "BEGIN/COMMIT, or turn off the runner's transaction for that migration)"
-            ),
+            )
+        yield ctx.report(
+            event.span,
+            f"{what} cannot run inside a transaction block{why}: PostgreSQL refuses it and the "
+            "migration fails",
+            hint=hint,
         )
 
 
 def _non_transactional(event: _Event) -> str | None:
     """How to name the statement, if it cannot run inside a transaction block."""
+    if isinstance(event, ir.AlterEnum):
+        return None  # (DBA417's, before PostgreSQL 12)
     if isinstance(event, ir.AlterTableAction):
         concurrent = event.action == "DetachPartition" and event.concurrent
         return "DETACH PARTITION ... CONCURRENTLY" if concurrent else None

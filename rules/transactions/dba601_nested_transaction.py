@@ -8,7 +8,8 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.transactions import CLOSING, OPENING
+from dbarch_lint.runners import TURN_OFF
+from dbarch_lint.transactions import CLOSING, EXPLICIT, IMPLICIT, OPENING, OUTSIDE, RUNNER
 
 
 class NestedTransaction(StatementRule):
@@ -18,7 +19,9 @@ class NestedTransaction(StatementRule):
     ## What it does
     Flags `BEGIN`/`START TRANSACTION` when a transaction is already open, `COMMIT`/`ROLLBACK`
     when none is, and an explicit `COMMIT`/`ROLLBACK` in a file the runner already wraps in a
-    transaction (`--assume-in-transaction`).
+    transaction (Flyway, dbmate and Diesel by default, or `--assume-in-transaction`; see
+    docs/runners.md). A `BEGIN` in a file golang-migrate sends as one multi-statement string is
+    fine: it turns PostgreSQL's implicit transaction into an explicit one.
 
     ## Why is this bad?
     PostgreSQL only warns, but the harm is real: in a wrapped file the COMMIT ends the runner's
@@ -53,28 +56,45 @@ class NestedTransaction(StatementRule):
     targets = (ir.Transaction,)
 
     def check(self, event: ir.Transaction, ctx: RuleContext) -> Iterator[Report]:
-        wrapped = ctx.settings.assume_in_transaction
-        if event.kind in OPENING and ctx.in_transaction:
+        kind = ctx.transaction_kind
+        if event.kind in OPENING:
+            # In PostgreSQL's implicit block (a multi-statement string) a first BEGIN turns the
+            # block into an explicit one: only a second one nests.
+            if kind in (RUNNER, EXPLICIT) or (kind == IMPLICIT and _opened_in_file(ctx)):
+                yield ctx.report(
+                    event.span,
+                    "BEGIN inside an open transaction"
+                    + (f" ({_runner(ctx)} wraps this file in one)" if kind == RUNNER else "")
+                    + ": PostgreSQL ignores it, and the COMMIT that follows ends the outer one",
+                    hint="remove the inner BEGIN (and its COMMIT)",
+                )
+        elif event.kind not in CLOSING:
+            return
+        elif kind == OUTSIDE or (kind == IMPLICIT and not _opened_in_file(ctx)):
+            if event.kind != "prepare":
+                implicit = (
+                    f" ({_runner(ctx)} sends this file as one multi-statement string: it ends "
+                    "PostgreSQL's implicit transaction early)"
+                )
+                yield ctx.report(
+                    event.span,
+                    f"{event.kind.upper()} with no transaction open"
+                    + (implicit if kind == IMPLICIT else ""),
+                    hint="remove it, or add the BEGIN it belongs to",
+                )
+        elif kind == RUNNER and not _opened_in_file(ctx):
+            off = TURN_OFF.get(ctx.runner)
             yield ctx.report(
                 event.span,
-                "BEGIN inside an open transaction"
-                + (" (the runner wraps this file in one)" if wrapped else "")
-                + ": PostgreSQL ignores it, and the COMMIT that follows ends the outer one",
-                hint="remove the inner BEGIN (and its COMMIT)",
+                f"{event.kind.upper()} ends the transaction {_runner(ctx)} wraps this file in: "
+                "the rest of the file runs outside it",
+                hint=f"leave committing to {_runner(ctx)} (or turn its transaction off for this "
+                f"file{': ' + off if off else ''})",
             )
-        elif event.kind in CLOSING - {"prepare"} and not ctx.in_transaction:
-            yield ctx.report(
-                event.span,
-                f"{event.kind.upper()} with no transaction open",
-                hint="remove it, or add the BEGIN it belongs to",
-            )
-        elif event.kind in CLOSING and wrapped and not _opened_in_file(ctx):
-            yield ctx.report(
-                event.span,
-                f"{event.kind.upper()} ends the transaction the runner wraps this file in: the "
-                "rest of the file runs outside it",
-                hint="leave committing to the runner (or turn its transaction off for this file)",
-            )
+
+
+def _runner(ctx: RuleContext) -> str:
+    return "the runner" if ctx.runner in ("plain", "auto") else ctx.runner
 
 
 def _opened_in_file(ctx: RuleContext) -> bool:

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from dbarch_lint import config as cfg
 from dbarch_lint import discovery
 from dbarch_lint.cache import Cache, FileIndex, environment_fingerprint
+from dbarch_lint.errors import PluginError
 from dbarch_lint.findings import Finding, LintResult
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ class Run:
     _host: PluginHost | None = None
     _files: dict[str, discovery.Input] | None = None
     _inputs: list[discovery.Input] | None = None
+    ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -64,14 +68,29 @@ class Run:
     @property
     def inputs(self) -> list[discovery.Input]:
         """Every file in replay order: the history in runner order, then the targets outside it
-        (an editor's unsaved buffer, a new migration not yet matched by `migrations`)."""
+        (an editor's unsaved buffer, a new migration not yet matched by `migrations`). Each
+        carries how its runner runs it (`Input.run`)."""
         if self._inputs is None:
-            runner = self.config.runner
-            ordered = _order(self.host, list(self.history), runner) + _order(
-                self.host, list(self.targets - self.history), runner
-            )
+            _decide_runs(self)
+            ordered: list[str] = []
+            for group in (self.history, self.targets - self.history):
+                if group:
+                    paths = sorted(group)
+                    runner = _ordering_runner(self.config.runner, [self.files[p] for p in paths])
+                    ordered += _order(self.host, paths, runner, self.cwd)
+                    self.ordered_by.append(runner)
             self._inputs = [self.files[path] for path in ordered]
         return self._inputs
+
+    def consulted(self) -> dict[str, str]:
+        """The files other than migrations that runners read to decide (present or not), by
+        absolute path, with a hash of their content ("-" for none)."""
+        found: dict[str, str] = {}
+        for item in self.inputs:
+            for path in item.run.consulted if item.run else ():
+                if path not in found:
+                    found[path] = _side_file_digest(path)
+        return found
 
 
 def prepare(
@@ -109,10 +128,58 @@ def prepare(
     return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
 
 
-def _order(host: PluginHost, paths: list[str], runner: str) -> list[str]:
+def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[str]:
     """Apply order: a migration-runner plugin's, else the natural order of `plain`."""
-    ordered = host.pm.hook.dbarch_lint_order_migrations(paths=sorted(paths), runner=runner)
-    return list(ordered) if ordered is not None else discovery.order_plain(paths)
+    ordered = host.pm.hook.dbarch_lint_order_migrations(paths=paths, runner=runner, cwd=cwd)
+    if ordered is None:
+        return discovery.order_plain(paths)
+    if sorted(ordered) != paths:
+        raise PluginError(f"the {runner} runner's order is not the files it was given")
+    return list(ordered)
+
+
+def _ordering_runner(runner: str, items: list[discovery.Input]) -> str:
+    """The runner whose order applies: the configured one, or with `auto` the runner every
+    file was detected as (`plain`, the natural order, when they differ)."""
+    if runner != "auto":
+        return runner
+    detected = {item.run.runner for item in items if item.run is not None}
+    return detected.pop() if len(detected) == 1 else "plain"
+
+
+def _decide_runs(run: Run) -> None:
+    """Ask the runner plugins how each file is run; `assume-in-transaction` overrides the
+    transaction mode they chose."""
+    from dbarch_lint.runners import MODES, NONE, TRANSACTION, FileRun
+
+    items = list(run.files.values())
+    config = run.config
+    found = run.host.pm.hook.dbarch_lint_migration_transactions(
+        inputs=items, runner=config.runner, options=config.runners, cwd=run.cwd
+    )
+    runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
+    if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
+        raise PluginError(f"the {config.runner} runner did not say how it runs each file")
+    override = config.assume_in_transaction
+    for item, file_run in zip(items, runs, strict=True):
+        if override is not None:
+            why = f"{'' if override else 'no-'}assume-in-transaction"
+            mode = TRANSACTION if override else NONE
+            file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
+        item.run = file_run
+
+
+def _side_file_digest(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return discovery.digest(handle.read())
+    except OSError:
+        return "-"
+
+
+def consulted_unchanged(consulted: dict[str, str]) -> bool:
+    """Whether the side files a cached run consulted still hash the same."""
+    return all(_side_file_digest(path) == digest for path, digest in consulted.items())
 
 
 def _shown(path: str, cwd: str, here: str, stdin_filename: str | None) -> str:
@@ -190,11 +257,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
             (_from_root(pattern, config.root, run.cwd), tuple(codes))
             for pattern, codes in config.per_file_ignores.items()
         ),
-        settings=Settings(
-            pg_version=config.pg_version,
-            dialect=config.dialect,
-            assume_in_transaction=bool(config.assume_in_transaction),
-        ),
+        settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
         plugin_prefixes=prefixes,
         external=tuple(code.upper() for code in config.external),
         jobs=config.jobs or os.cpu_count() or 1,

@@ -50,6 +50,9 @@ class CachedReport(msgspec.Struct, frozen=True):
 
     report: bytes
     exit_code: int
+    # Files besides the migrations that decided how they run (a metadata.toml, a sqitch.plan),
+    # by path, with a hash of their content ("-": absent): the report is stale if one changed.
+    consulted: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 _DECODERS: dict[type, msgspec.msgpack.Decoder[Any]] = {}

@@ -68,6 +68,11 @@ def _fail(message: str) -> None:
 @click.option("--show-source", is_flag=True, default=None, help="Show a code frame under findings.")
 @click.option("--no-color", is_flag=True, help="Never colour the text report.")
 @click.option(
+    "--runner",
+    help="How migrations are ordered and run: auto (default), plain, flyway, golang-migrate, "
+    "dbmate, diesel, sqitch, alembic, django.",
+)
+@click.option(
     "--assume-in-transaction/--no-assume-in-transaction",
     default=None,
     help="Whether each file runs inside one transaction (default: as the runner does).",
@@ -89,6 +94,7 @@ def check(
     stdin_filename: str | None,
     show_source: bool | None,
     no_color: bool,
+    runner: str | None,
     assume_in_transaction: bool | None,
     jobs: int | None,
     no_cache: bool,
@@ -112,6 +118,7 @@ def check(
             "extend-select": _split(extend_select),
             "fail-on": fail_on,
             "show-source": show_source,
+            "runner": runner,
             "assume-in-transaction": assume_in_transaction,
             "jobs": jobs,
             "cache": False if no_cache else None,
@@ -132,7 +139,7 @@ def check(
         # The report cache answers a run that changed nothing (-v wants to see the run itself).
         run_key = api.report_key(run, cache, (color, quiet)) if cache and not verbose else None
         cached = cache.get_report(run_key) if cache and run_key else None
-        if cached is not None:
+        if cached is not None and api.consulted_unchanged(cached.consulted):
             _output(cached.report, config.output_file)
             sys.exit(cached.exit_code)
         reporters = run.host.reporters()
@@ -151,7 +158,7 @@ def check(
     report = reporters[config.format]().render(result, options)
     code = exit_code(result, config.fail_on)
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
-        cache.put_report(run_key, CachedReport(report.encode("utf-8"), code))
+        cache.put_report(run_key, CachedReport(report.encode("utf-8"), code, run.consulted()))
         api.remember_files(run, cache)
     _output(report, config.output_file)
     sys.exit(code)
@@ -185,12 +192,23 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def _describe(run: Any) -> None:
+    from dbarch_lint.runners import DESCRIPTIONS
+
     where = run.config.path or "none (defaults)"
     click.echo(f"config: {where}", err=True)
-    click.echo(f"runner: plain ({len(run.inputs)} files in replay order)", err=True)
-    for item in run.inputs:
+    inputs = run.inputs
+    ordered = " then ".join(dict.fromkeys(run.ordered_by)) or "plain"
+    configured = run.config.runner
+    how = f"ordered as {ordered}" if configured == "auto" else "ordered by it"
+    click.echo(f"runner: {configured} ({how}; {len(inputs)} files in replay order)", err=True)
+    for item in inputs:
         role = "target" if item.path in run.targets else "history"
-        click.echo(f"  {role:7} {item.path}{' (down migration)' if item.down else ''}", err=True)
+        down = " (down migration)" if item.down else ""
+        file_run = item.run
+        way = f"{file_run.runner}: {DESCRIPTIONS[file_run.mode]}" if file_run else "plain"
+        if file_run and file_run.why:
+            way += f" ({file_run.why})"
+        click.echo(f"  {role:7} {item.path}{down} [{way}]", err=True)
 
 
 @main.command()

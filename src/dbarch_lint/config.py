@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from dbarch_lint.errors import UsageError
 from dbarch_lint.findings import Severity
+from dbarch_lint.runners import OPTIONS as RUNNER_OPTIONS
+from dbarch_lint.runners import RUNNERS
 
 if TYPE_CHECKING:
     from dbarch_lint.rule import Rule
 
 FORMATS_BUILTIN = ("text", "json", "sarif", "github", "gcc", "gitlab")
 FAIL_ON = ("error", "warning", "info", "never")
-RUNNERS = ("auto", "plain")  # the other runners of INTERFACE.md come with the transaction model
 DIALECTS = ("postgres",)
 PG_VERSIONS = range(10, 19)
 
@@ -28,8 +29,8 @@ PG_VERSIONS = range(10, 19)
 class Config:
     """Every setting, with its default. Field names are the config keys with `_` for `-`.
 
-    Keys of INTERFACE.md that later work brings (`runner` beyond plain, `diff-base`, `baseline`,
-    `per-file-dialect`) are not accepted yet: a key that does nothing would only mislead.
+    Keys of INTERFACE.md that later work brings (`diff-base`, `baseline`, `per-file-dialect`)
+    are not accepted yet: a key that does nothing would only mislead.
     """
 
     format: str = "text"
@@ -43,6 +44,7 @@ class Config:
     runner: str = "auto"
     # Whether each file runs inside one transaction; None: as its runner does (plain: no).
     assume_in_transaction: bool | None = None
+    runners: dict[str, dict[str, Any]] = field(default_factory=dict)  # runner -> its options
     show_source: bool = False
     no_color: bool = False
     jobs: int | None = None  # processes to lint in; None: one per core
@@ -158,6 +160,8 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
         raise UsageError(f"{where}: jobs = {value} must be at least 1")
     if key == "pg-version" and value not in PG_VERSIONS:
         raise UsageError(f"{where}: pg-version = {value} is not supported (use 10 to 18)")
+    if key == "runners":
+        _check_runner_options(value, where)
     if key == "severity":
         for code, level in value.items():
             if level not in ("error", "warning", "info"):
@@ -166,6 +170,28 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
                     f"{where}: severity of {code} = {level!r} is not error, warning or info{hint}"
                 )
     setattr(config, spec.name, value)
+
+
+def _check_runner_options(tables: dict[str, Any], where: str) -> None:
+    """`[runners.<name>]` tables: known runners, known options, booleans."""
+    for name, table in tables.items():
+        if name not in RUNNER_OPTIONS:
+            if name in RUNNERS:
+                raise UsageError(f"{where}: runners.{name}: this runner takes no options")
+            hint = suggest(name, RUNNER_OPTIONS)
+            raise UsageError(f"{where}: runners.{name}: unknown runner{hint}")
+        if not isinstance(table, dict):
+            raise UsageError(f"{where}: runners.{name} must be a table of options")
+        known = RUNNER_OPTIONS[name]
+        for option, value in table.items():
+            if option not in known:
+                hint = suggest(option, known)
+                raise UsageError(
+                    f"{where}: runners.{name}: unknown option {option!r}{hint} "
+                    f"(options: {', '.join(known)})"
+                )
+            if not isinstance(value, bool):
+                raise UsageError(f"{where}: runners.{name}.{option} must be true or false")
 
 
 def _check_type(key: str, value: Any, annotation: Any, where: str) -> Any:

@@ -45,7 +45,6 @@ class Settings(msgspec.Struct):
 
     pg_version: int = 16
     dialect: str = "postgres"
-    assume_in_transaction: bool = False  # the runner wraps each file in a transaction
 
 
 class RuleContext(msgspec.Struct):
@@ -61,11 +60,26 @@ class RuleContext(msgspec.Struct):
     statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
     # Per statement: the index of the statement its transaction block began at, -1 outside one.
     transactions: tuple[int, ...] = ()
+    # Per statement: how that block began (`transactions.RUNNER`, `EXPLICIT`, `IMPLICIT`, "").
+    transaction_kinds: tuple[str, ...] = ()
+    runner: str = "plain"  # the runner that runs this file (with `auto`, the one detected)
+    wrapped: bool = False  # the runner runs the file inside a transaction it opens
+    implicit: bool = False  # the file is sent as one multi-statement string (an implicit block)
+    # Statements the runner refuses to run with the rest of the file, with why (Flyway's mixing).
+    refused: dict[int, str] = msgspec.field(default_factory=dict)
 
     @property
     def in_transaction(self) -> bool:
         """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
         return bool(self.transactions) and self.transactions[self.statement.index] >= 0
+
+    @property
+    def transaction_kind(self) -> str:
+        """How the transaction block this statement runs in began: `"runner"` (the runner wraps
+        the file in a transaction), `"begin"` (a BEGIN of this file), `"implicit"` (PostgreSQL's
+        implicit block around a multi-statement string), `"do"` (the transaction of a DO block
+        run outside any block), or `""` (outside any block)."""
+        return self.transaction_kinds[self.statement.index] if self.transaction_kinds else ""
 
     def transaction(self) -> tuple[Statement, ...]:
         """The statements of the transaction this statement runs in, from the first up to this

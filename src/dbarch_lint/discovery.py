@@ -12,6 +12,7 @@ from stat import S_ISREG
 import msgspec
 
 from dbarch_lint.ir import Diagnostic, Span
+from dbarch_lint.runners import FileRun
 
 try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
     from _blake2 import blake2b
@@ -50,6 +51,7 @@ class Input(msgspec.Struct):
     down: bool = False  # a down migration: linted, never replayed
     digest: str = ""  # hash of the bytes read (the cache's key for the file)
     stat: tuple[int, int, int, int] | None = None  # as `file_stat` saw it just before reading
+    run: FileRun | None = None  # how its runner runs it (decided once the run's files are read)
 
 
 def display_path(path: str, cwd: str, here: str | None = None) -> str:
@@ -173,11 +175,14 @@ _NUMBERS = re.compile(r"(\d+)")
 
 
 def is_down(path: str) -> bool:
-    """Whether a file is a down (revert) migration by its name."""
+    """Whether a file is a down (revert) migration by its name: `down.sql`, `*.down.sql`, or
+    a script in a sqitch `revert/` folder."""
     # Speed: the search starts near the end, where any match is (a `^` match needs a path
     # shorter than that anyway); from the start it would try the pattern at every character.
     unix = path.replace("\\", "/")
-    return _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL)) is not None
+    if _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL)) is not None:
+        return True
+    return "revert/" in unix and _REVERT_SCRIPT.search(unix) is not None
 
 
 def order_plain(paths: Sequence[str]) -> list[str]:
@@ -197,11 +202,16 @@ def file_stat(stat: os.stat_result) -> tuple[int, int, int, int]:
 
 
 def up_migration_path(down: str) -> str:
-    """The up migration a down migration reverts (`x/down.sql` -> `x/up.sql`)."""
-    return _DOWN_SUFFIX.sub("up.sql", down)
+    """The up migration a down migration reverts (`x/down.sql` -> `x/up.sql`, sqitch's
+    `revert/x.sql` -> `deploy/x.sql`)."""
+    if _DOWN_SUFFIX.search(down):
+        return _DOWN_SUFFIX.sub("up.sql", down)
+    return _REVERT_SCRIPT.sub(r"\1deploy/\2", down, count=1)
 
 
 _DOWN_SUFFIX = re.compile(r"down\.sql$", re.I)
+# The last `revert/` folder above a script (sqitch change names may contain `/`).
+_REVERT_SCRIPT = re.compile(r"(^|/)revert/((?:(?!revert/).)*\.sql)$", re.I | re.S)
 
 
 def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | None = None) -> Input:

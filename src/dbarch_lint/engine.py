@@ -26,13 +26,15 @@ from dbarch_lint.findings import Finding, LintResult, Location, Related, Severit
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parse_stage import iter_parsed
 from dbarch_lint.rule import FUNCTION_BODY_FAMILIES, Rule, SchemaRule, StatementRule
+from dbarch_lint.runners import FileRun
 from dbarch_lint.schema import Origin, Schema
 from dbarch_lint.source import SourceFile, extent_end
 from dbarch_lint.suppression import Suppression, Vocabulary, collect
-from dbarch_lint.transactions import transaction_starts
+from dbarch_lint.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
+_PLAIN = FileRun("plain")
 
 
 class RunConfig(msgspec.Struct):
@@ -198,7 +200,13 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         statements = file.parsed.statements
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         ctx.statements = statements
-        ctx.transactions = transaction_starts(statements, run.settings.assume_in_transaction)
+        how = file.input.run or _PLAIN
+        model = resolve(
+            how.mode, statements, ctx.text, run.settings.pg_version, how.down_mode, file.down_offset
+        )
+        ctx.transactions, ctx.transaction_kinds = model.starts, model.kinds
+        ctx.runner, ctx.wrapped, ctx.implicit = how.runner, model.wrapped, model.implicit
+        ctx.refused = model.refused
         file_reports = reports[file.index]
         bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
         for position, statement in enumerate(statements):
@@ -319,6 +327,9 @@ def _raw_findings(
         if file.target:
             for diagnostic in file.parsed.diagnostics:
                 raw.append((file.index, 0, _diagnostic_finding(file, diagnostic, by_code)))
+            if file.input.run is not None and file.input.run.problem is not None:
+                problem = Diagnostic("DBA004", file.input.run.problem, Span(0, 0))
+                raw.append((file.index, 0, _diagnostic_finding(file, problem, by_code)))
     for index, file_reports in reports.items():
         file = files[index]
         for rule, report in file_reports:

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from dbarch_lint.discovery import Input
     from dbarch_lint.findings import Finding
     from dbarch_lint.reporting import Reporter
     from dbarch_lint.rule import Rule
+    from dbarch_lint.runners import FileRun
 
 hookspec = pluggy.HookspecMarker("dbarch_lint")
 
@@ -35,8 +37,28 @@ def dbarch_lint_reporters() -> Mapping[str, type[Reporter]]:  # type: ignore[emp
 
 
 @hookspec(firstresult=True)
-def dbarch_lint_order_migrations(paths: Sequence[str], runner: str) -> Sequence[str] | None:
-    """Return the migration files in apply order for `runner`, or None to let others decide."""
+def dbarch_lint_order_migrations(
+    paths: Sequence[str], runner: str, cwd: str
+) -> Sequence[str] | None:
+    """Return the migration files in apply order for `runner`, or None to let others decide.
+
+    `paths` are relative to `cwd` (with `/`). With `--runner auto` the runner asked is the one
+    every file was detected as (see below), or `plain` when they differ.
+    """
+
+
+@hookspec(firstresult=True)
+def dbarch_lint_migration_transactions(
+    inputs: Sequence[Input], runner: str, options: Mapping[str, Mapping[str, Any]], cwd: str
+) -> Sequence[FileRun] | None:
+    """Return how `runner` runs each file (a `runners.FileRun` per input, in order), or None to
+    let others decide.
+
+    For `runner="auto"`, detect each file's runner from its layout. `inputs` carry each file's
+    path (relative to `cwd`), its filesystem path (None for stdin) and its text; `options` are
+    the `[tool.dbarch-lint.runners.<name>]` tables. List in `consulted` every other file read to
+    decide, present or not, so a change there invalidates cached reports.
+    """
 
 
 @hookspec

@@ -16,7 +16,11 @@ from dbarch_lint.errors import PluginError
 from dbarch_lint.reporting import Reporter
 from dbarch_lint.rule import CODE_PATTERN, NAME_PATTERN, Rule
 
-BUILTIN_PLUGINS = ("dbarch_lint.rules", "dbarch_lint.reporting.builtin")
+BUILTIN_PLUGINS = (
+    "dbarch_lint.rules",
+    "dbarch_lint.reporting.builtin",
+    "dbarch_lint.runners.builtin",
+)
 ENTRY_POINT_GROUP = "dbarch_lint"
 
 

@@ -1,0 +1,95 @@
+"""The built-in runners, registered as a plugin (`plugins.BUILTIN_PLUGINS`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from dbarch_lint.discovery import Input, order_plain
+from dbarch_lint.hookspecs import hookimpl
+from dbarch_lint.runners import (
+    NONE,
+    RUNNERS,
+    FileRun,
+    dbmate,
+    diesel,
+    flyway,
+    golang_migrate,
+    sqitch,
+)
+
+
+@hookimpl(trylast=True)
+def dbarch_lint_order_migrations(paths: Sequence[str], runner: str, cwd: str) -> list[str] | None:
+    """The apply order of the built-in runners (files a runner would not run come last, in
+    natural order)."""
+    if runner == "flyway":
+        return flyway.order(paths)
+    if runner == "golang-migrate":
+        return golang_migrate.order(paths)
+    if runner == "dbmate":
+        return dbmate.order(paths)
+    if runner == "diesel":
+        return diesel.order(paths)
+    if runner == "sqitch":
+        return sqitch.order(paths, cwd)
+    if runner in RUNNERS:  # plain, alembic, django (and auto, which the caller resolves first)
+        return order_plain(paths)
+    return None
+
+
+@hookimpl(trylast=True)
+def dbarch_lint_migration_transactions(
+    inputs: Sequence[Input], runner: str, options: Mapping[str, Mapping[str, Any]], cwd: str
+) -> list[FileRun] | None:
+    """How the built-in runners run each file; `auto` detects each file's runner from its
+    layout (its name, a `sqitch.plan` above it, dbmate's `-- migrate:up` marker)."""
+    if runner not in RUNNERS:
+        return None
+    plans = sqitch.Plans(cwd)
+    runs = []
+    for item in inputs:
+        name = item.path.rsplit("/", 1)[-1]
+        chosen = detect(item, name, plans) if runner == "auto" else runner
+        where = item.fs_path or os.path.join(cwd, item.path)
+        found = _run(chosen, item, where, options.get(chosen, {}), plans)
+        if chosen == "plain" and runner == "auto" and "/" in item.path:
+            # (a sqitch.plan added later would make it a sqitch script)
+            found = msgspec.structs.replace(found, consulted=plans.candidates(item.path))
+        runs.append(found)
+    return runs
+
+
+def detect(item: Input, name: str, plans: sqitch.Plans) -> str:
+    """The runner a file's layout suggests (`plain` when none does). Cheap: names first; a
+    `sqitch.plan` is looked for only above a `deploy/`, `revert/` or `verify/` folder."""
+    if diesel.matches(name):
+        return "diesel"
+    if golang_migrate.matches(name):
+        return "golang-migrate"
+    if flyway.matches(name):
+        return "flyway"
+    if plans.locate(item.path) is not None:
+        return "sqitch"
+    if dbmate.matches(name, item.text):
+        return "dbmate"
+    return "plain"
+
+
+def _run(
+    runner: str, item: Input, where: str, options: Mapping[str, Any], plans: sqitch.Plans
+) -> FileRun:
+    if runner == "flyway":
+        return flyway.run(where, options)
+    if runner == "golang-migrate":
+        return golang_migrate.run(options)
+    if runner == "dbmate":
+        return dbmate.run(item.text)
+    if runner == "diesel":
+        return diesel.run(where)
+    if runner == "sqitch":
+        return FileRun("sqitch", NONE, consulted=plans.candidates(item.path))
+    return FileRun(runner, NONE)

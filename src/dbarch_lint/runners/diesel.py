@@ -1,0 +1,71 @@
+"""Diesel: `<version>_<name>/up.sql` and `down.sql`, directories in version order; each file
+run in a transaction unless the directory's `metadata.toml` says `run_in_transaction = false`
+(then the file is still sent in one `batch_execute`: several statements form PostgreSQL's
+implicit transaction block)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from dbarch_lint.discovery import order_plain
+from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
+
+NAMES = ("up.sql", "down.sql")
+
+
+def matches(name: str) -> bool:
+    """Whether a file name is a Diesel SQL migration."""
+    return name in NAMES
+
+
+def order(paths: Sequence[str]) -> list[str]:
+    """By version: the directory name up to its first `_`, without dashes, compared as a string
+    (`migrations_internals::version_from_string`); `up.sql` before `down.sql`; then the rest."""
+    keyed: list[tuple[str, str, int, str]] = []
+    other: list[str] = []
+    for path in paths:
+        directory, _, name = path.rpartition("/")
+        if name in NAMES:
+            folder = directory.rsplit("/", 1)[-1]
+            version = folder.split("_", 1)[0].replace("-", "")
+            keyed.append((version, directory, NAMES.index(name), path))
+        else:
+            other.append(path)
+    return [path for *_, path in sorted(keyed)] + order_plain(other)
+
+
+def run(where: str) -> FileRun:
+    """How Diesel runs the migration file at `where`, from its directory's `metadata.toml`."""
+    metadata = os.path.join(os.path.dirname(where), "metadata.toml")
+    consulted = (metadata,)
+    try:
+        with open(metadata, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return FileRun("diesel", BATCH_TRANSACTION, consulted=consulted)
+    import tomllib  # (only where a metadata.toml exists)
+
+    try:
+        setting = tomllib.loads(data.decode("utf-8")).get("run_in_transaction", False)
+        problem = None if isinstance(setting, bool) else "run_in_transaction must be true or false"
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        problem = f"not valid TOML ({error})"
+    if problem is not None:
+        return FileRun(
+            "diesel",
+            BATCH_TRANSACTION,
+            why="metadata.toml unreadable",
+            consulted=consulted,
+            problem=(
+                f"The migration's metadata.toml is {problem}: Diesel ignores it and runs the "
+                "migration in a transaction"
+            ),
+        )
+    if setting:
+        return FileRun(
+            "diesel", BATCH_TRANSACTION, why="run_in_transaction = true", consulted=consulted
+        )
+    # A metadata.toml without the key counts as false (`#[serde(default)] run_in_transaction:
+    # bool` in migrations_internals).
+    return FileRun("diesel", BATCH, why="run_in_transaction = false", consulted=consulted)

@@ -1,0 +1,146 @@
+"""Flyway: `V<version>__<description>.sql` in version order, then `R__<description>.sql`
+repeatables by description; each migration in a transaction unless Flyway finds a statement it
+runs outside one (docs/runners.md cites Flyway's source for each rule encoded here)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+
+from dbarch_lint import ir
+from dbarch_lint.discovery import order_plain
+from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun
+
+_VERSIONED = re.compile(r"V(\d+(?:[._]\d+)*)__(.+)\.sql")
+_REPEATABLE = re.compile(r"R__(.+)\.sql")
+_PARTS = re.compile(r"[._]")
+
+
+def matches(name: str) -> bool:
+    """Whether a file name is a Flyway SQL migration (versioned or repeatable)."""
+    return bool(_VERSIONED.fullmatch(name) or _REPEATABLE.fullmatch(name))
+
+
+def version(text: str) -> tuple[int, ...]:
+    """A version as Flyway compares it: parts split on `.` and `_`, compared as numbers, missing
+    parts counting as 0 (`1.0` is `1`)."""
+    parts = [int(part) for part in _PARTS.split(text)]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def order(paths: Sequence[str]) -> list[str]:
+    """Versioned migrations by version, then repeatables by description, then anything else."""
+    versioned: list[tuple[tuple[int, ...], str]] = []
+    repeatable: list[tuple[str, str]] = []
+    other: list[str] = []
+    for path in paths:
+        name = path.rsplit("/", 1)[-1]
+        if match := _VERSIONED.fullmatch(name):
+            versioned.append((version(match[1]), path))
+        elif match := _REPEATABLE.fullmatch(name):
+            repeatable.append((match[1].replace("_", " "), path))
+        else:
+            other.append(path)
+    return (
+        [p for _, p in sorted(versioned)] + [p for _, p in sorted(repeatable)] + order_plain(other)
+    )
+
+
+def run(where: str, options: Mapping[str, bool]) -> FileRun:
+    """How Flyway runs the migration at `where`: its script configuration (`<file>.conf`)
+    first, then the `executeInTransaction` and `mixed` settings."""
+    conf = where + ".conf"
+    name = os.path.basename(conf)
+    try:
+        with open(conf, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        data = None
+    if data is not None:
+        setting, problem = _execute_in_transaction(data)
+        if problem is not None:
+            return FileRun(
+                "flyway", FLYWAY, why=name, consulted=(conf,), problem=f"{name}: {problem}"
+            )
+        if setting is not None:
+            why = f"{name}: executeInTransaction={str(setting).lower()}"
+            return FileRun("flyway", TRANSACTION if setting else NONE, why=why, consulted=(conf,))
+    if not options.get("execute-in-transaction", True):
+        return FileRun("flyway", NONE, why="execute-in-transaction = false", consulted=(conf,))
+    mixed = options.get("mixed", False)
+    return FileRun(
+        "flyway", FLYWAY_MIXED if mixed else FLYWAY, why="mixed" if mixed else "", consulted=(conf,)
+    )
+
+
+def _execute_in_transaction(data: bytes) -> tuple[bool | None, str | None]:
+    """The `executeInTransaction` of a script configuration (a properties file), or a problem."""
+    for raw in data.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#!":
+            continue
+        match = _PROPERTY.match(line)
+        if match and match[1] == "executeInTransaction":
+            value = match[2].strip()
+            if value.lower() not in ("true", "false"):
+                return None, (
+                    f"executeInTransaction = {value!r} is not true or false: Flyway refuses "
+                    "the migration"
+                )
+            return value.lower() == "true", None
+    return None, None
+
+
+_PROPERTY = re.compile(r"([^=:\s]+)\s*[=:\s]\s*(.*)")  # key=value, key: value or key value
+
+
+# Statements Flyway runs outside a transaction (PostgreSQLParser.detectCanExecuteInTransaction).
+_OUTSIDE_KINDS = {
+    "CreatedbStmt": "CREATE DATABASE",
+    "DropdbStmt": "DROP DATABASE",
+    "CreateTableSpaceStmt": "CREATE TABLESPACE",
+    "DropTableSpaceStmt": "DROP TABLESPACE",
+    "CreateSubscriptionStmt": "CREATE SUBSCRIPTION",
+    "DropSubscriptionStmt": "DROP SUBSCRIPTION",
+    "AlterSystemStmt": "ALTER SYSTEM",
+}
+_DISCARD_ALL = re.compile(rb"\s*discard\s+all\b", re.I)
+
+
+def non_transactional(statement: ir.Statement, text: bytes, pg_version: int) -> str | None:
+    """How to name a statement Flyway runs outside a transaction, if it is one: CREATE/DROP
+    DATABASE, TABLESPACE or SUBSCRIPTION, ALTER SYSTEM, CREATE/DROP INDEX CONCURRENTLY, REINDEX
+    SCHEMA/DATABASE/SYSTEM, VACUUM, DISCARD ALL, and ALTER TYPE ... ADD VALUE before
+    PostgreSQL 12. (Not REINDEX ... CONCURRENTLY of a table or index, DETACH PARTITION ...
+    CONCURRENTLY or CLUSTER: Flyway runs those inside its transaction, where PostgreSQL refuses
+    the first two.)"""
+    named = _OUTSIDE_KINDS.get(statement.kind)
+    if named is not None:
+        return named
+    if statement.kind == "DiscardStmt":
+        span = statement.span
+        return "DISCARD ALL" if _DISCARD_ALL.match(text, span.start, span.end) else None
+    for event in statement.events:
+        if isinstance(event, ir.CreateIndex) and event.concurrent:
+            return "CREATE INDEX CONCURRENTLY"
+        if isinstance(event, ir.DropObjects) and event.kind == "index" and event.concurrent:
+            return "DROP INDEX CONCURRENTLY"
+        if isinstance(event, ir.Maintenance):
+            if event.kind == "vacuum":
+                return "VACUUM"
+            if event.kind == "reindex" and event.target in ("schema", "database", "system"):
+                return f"REINDEX {event.target.upper()}"
+        if isinstance(event, ir.AlterEnum) and event.old_value is None and pg_version < 12:
+            return "ALTER TYPE ... ADD VALUE"
+    return None
+
+
+def refusal(what: str) -> str:
+    """Why Flyway refuses a file that mixes `what` with statements it runs in a transaction."""
+    return (
+        f"Flyway refuses this migration: it runs {what} outside a transaction and the file's "
+        "other statements inside one, and it does not mix the two (`mixed` is off)"
+    )

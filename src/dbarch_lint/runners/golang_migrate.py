@@ -1,0 +1,38 @@
+"""golang-migrate: `<version>_<name>.up.sql` / `.down.sql`, in numeric version order. The
+postgres driver sends a whole file in one `Exec`, which PostgreSQL runs as one implicit
+transaction when it holds several statements; `x-multi-statement` sends them one by one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from dbarch_lint.discovery import order_plain
+from dbarch_lint.runners import BATCH, NONE, FileRun
+
+_NAME = re.compile(r"(\d+)_.*\.(up|down)\.sql")  # source/parse.go: ^([0-9]+)_(.*)\.(down|up)\.
+
+
+def matches(name: str) -> bool:
+    """Whether a file name is a golang-migrate SQL migration."""
+    return _NAME.fullmatch(name) is not None
+
+
+def order(paths: Sequence[str]) -> list[str]:
+    """By version (a number), each down migration right after its up migration; then the rest."""
+    keyed: list[tuple[int, int, str]] = []
+    other: list[str] = []
+    for path in paths:
+        match = _NAME.fullmatch(path.rsplit("/", 1)[-1])
+        if match:
+            keyed.append((int(match[1]), 0 if match[2] == "up" else 1, path))
+        else:
+            other.append(path)
+    return [path for *_, path in sorted(keyed)] + order_plain(other)
+
+
+def run(options: Mapping[str, bool]) -> FileRun:
+    """How golang-migrate's postgres driver sends a file."""
+    if options.get("multi-statement", False):
+        return FileRun("golang-migrate", NONE, why="x-multi-statement")
+    return FileRun("golang-migrate", BATCH)

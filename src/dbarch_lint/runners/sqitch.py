@@ -1,0 +1,114 @@
+"""Sqitch: `deploy/<change>.sql` in the order of the `sqitch.plan` beside the `deploy/` folder,
+`revert/<change>.sql` as their down migrations, `verify/<change>.sql` after them. Sqitch runs
+each script with `psql --file` (statement by statement, no transaction of its own: its
+templates write BEGIN/COMMIT)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+
+from dbarch_lint.discovery import natural_key, order_plain
+
+SCRIPT_DIRS = ("deploy", "revert", "verify")
+_CHANGE = re.compile(r"[+-]?\s*([^\s\[#@:\\]+)")  # a change line's name (App::Sqitch::Plan)
+_TAG = re.compile(r"@([^\s\[#@:\\/]+)")
+
+
+class Plans:
+    """Where the plan governing a script is, looked up once per directory, and each plan's
+    order, read once."""
+
+    def __init__(self, cwd: str) -> None:
+        self.cwd = cwd
+        self._plans: dict[str, str | None] = {}
+        self._orders: dict[str, dict[str, int]] = {}
+
+    def locate(self, path: str) -> tuple[str, str, str] | None:
+        """For a script path: (its plan, `deploy`/`revert`/`verify`, the change's script stem),
+        if a `sqitch.plan` sits beside the nearest such folder above it."""
+        for top, kind, stem in _places(path):
+            plan = self._plan(top)
+            if plan is not None:
+                return plan, kind, stem
+        return None
+
+    def candidates(self, path: str) -> tuple[str, ...]:
+        """Every plan that would govern a script path if it existed (absolute paths)."""
+        return tuple(os.path.join(self.cwd, top, "sqitch.plan") for top, _, _ in _places(path))
+
+    def _plan(self, top: str) -> str | None:
+        if top not in self._plans:
+            plan = os.path.join(top, "sqitch.plan")
+            exists = os.path.isfile(os.path.join(self.cwd, plan))
+            self._plans[top] = plan if exists else None
+        return self._plans[top]
+
+    def position(self, plan: str, stem: str) -> int | None:
+        """Where a change's script comes in the plan (None: the plan does not list it)."""
+        if plan not in self._orders:
+            try:
+                with open(os.path.join(self.cwd, plan), encoding="utf-8", errors="replace") as f:
+                    self._orders[plan] = plan_order(f.read())
+            except OSError:
+                self._orders[plan] = {}
+        return self._orders[plan].get(stem)
+
+
+def _places(path: str) -> list[tuple[str, str, str]]:
+    """(top folder, script folder, stem) for each `deploy`/`revert`/`verify` folder above a
+    script, nearest first."""
+    parts = path.replace(os.sep, "/").split("/")
+    if not parts[-1].endswith(".sql"):
+        return []
+    return [
+        ("/".join(parts[:index]) or ".", parts[index], "/".join(parts[index + 1 :])[:-4])
+        for index in range(len(parts) - 2, -1, -1)
+        if parts[index] in SCRIPT_DIRS
+    ]
+
+
+def plan_order(text: str) -> dict[str, int]:
+    """The position of each change's scripts in a plan, by script stem. A reworked change's
+    earlier instances use `<change>@<tag>` scripts, named after a tag between the instances."""
+    entries: list[tuple[str, str]] = []  # ("change" | "tag", name)
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#%":
+            continue
+        match = _TAG.match(line)
+        if match:
+            entries.append(("tag", match[1]))
+        elif match := _CHANGE.match(line):
+            entries.append(("change", match[1]))
+    positions: dict[str, int] = {}
+    last: dict[str, int] = {}  # change -> index of its latest instance in `entries`
+    for index, (kind, name) in enumerate(entries):
+        if kind != "change":
+            continue
+        if name in last:
+            earlier = last[name]
+            for between, tag in entries[earlier + 1 : index]:
+                if between == "tag":
+                    positions.setdefault(f"{name}@{tag}", positions[name])
+        positions[name] = index
+        last[name] = index
+    return positions
+
+
+def order(paths: Sequence[str], cwd: str) -> list[str]:
+    """Scripts in plan order (deploy, revert, verify for each change), plans in natural order;
+    then the rest."""
+    plans = Plans(cwd)
+    keyed: list[tuple[tuple[tuple[int, int | str], ...], int, int, str]] = []
+    other: list[str] = []
+    for path in paths:
+        found = plans.locate(path)
+        position = plans.position(found[0], found[2]) if found else None
+        if found is None or position is None:
+            other.append(path)
+            continue
+        plan, kind, _stem = found
+        keyed.append((natural_key(plan), position, SCRIPT_DIRS.index(kind), path))
+    return [path for *_, path in sorted(keyed)] + order_plain(other)
