@@ -43,14 +43,14 @@ def run(where: str) -> FileRun:
         with open(metadata, "rb") as handle:
             data = handle.read()
     except OSError:
-        return FileRun("diesel", BATCH_TRANSACTION, consulted=consulted)
+        return FileRun("diesel", BATCH_TRANSACTION, why="no metadata.toml", consulted=consulted)
     import tomllib  # (only where a metadata.toml exists)
 
     try:
         setting = tomllib.loads(data.decode("utf-8")).get("run_in_transaction", False)
-        problem = None if isinstance(setting, bool) else "run_in_transaction must be true or false"
+        problem = None if isinstance(setting, bool) else f"run_in_transaction = {setting!r}"
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        problem = f"not valid TOML ({error})"
+        problem = f"not valid TOML: {error}"
     if problem is not None:
         return FileRun(
             "diesel",
@@ -58,14 +58,15 @@ def run(where: str) -> FileRun:
             why="metadata.toml unreadable",
             consulted=consulted,
             problem=(
-                f"The migration's metadata.toml is {problem}: Diesel ignores it and runs the "
-                "migration in a transaction"
+                f"The migration's metadata.toml cannot be used ({problem}): Diesel ignores it "
+                "and runs the migration in a transaction"
             ),
         )
     if setting:
         return FileRun(
             "diesel", BATCH_TRANSACTION, why="run_in_transaction = true", consulted=consulted
         )
-    # A metadata.toml without the key counts as false (`#[serde(default)] run_in_transaction:
-    # bool` in migrations_internals).
-    return FileRun("diesel", BATCH, why="run_in_transaction = false", consulted=consulted)
+    # A metadata.toml without the key counts as false: `#[serde(default)] run_in_transaction:
+    # bool` in migrations_internals takes bool's default.
+    why = "run_in_transaction = false" if b"run_in_transaction" in data else "no run_in_transaction"
+    return FileRun("diesel", BATCH, why=why, consulted=consulted)
