@@ -50,15 +50,22 @@ def dbarch_lint_migration_transactions(
     if runner not in RUNNERS:
         return None
     plans = sqitch.Plans(cwd)
+    folders: dict[str, FileRun] = {}  # Diesel: a migration folder's up.sql and down.sql
     runs = []
     for item in inputs:
         name = item.path.rsplit("/", 1)[-1]
         chosen = detect(item, name, plans) if runner == "auto" else runner
         where = item.fs_path or os.path.join(cwd, item.path)
-        found = _run(chosen, item, where, options.get(chosen, {}), plans)
-        if chosen == "plain" and runner == "auto" and "/" in item.path:
-            # (a sqitch.plan added later would make it a sqitch script)
-            found = msgspec.structs.replace(found, consulted=plans.candidates(item.path))
+        if chosen == "diesel":
+            folder = os.path.dirname(where)
+            if folder not in folders:
+                folders[folder] = diesel.run(where)
+            found = folders[folder]
+        else:
+            found = _run(chosen, item, where, options.get(chosen, {}), plans)
+        if chosen == "plain" and runner == "auto" and (plan := plans.candidates(item.path)):
+            # (a sqitch.plan added there later would make it a sqitch script)
+            found = msgspec.structs.replace(found, consulted=plan)
         runs.append(found)
     return runs
 
@@ -88,8 +95,6 @@ def _run(
         return golang_migrate.run(options)
     if runner == "dbmate":
         return dbmate.run(item.text)
-    if runner == "diesel":
-        return diesel.run(where)
     if runner == "sqitch":
         return FileRun("sqitch", NONE, consulted=plans.candidates(item.path))
     return FileRun(runner, NONE)
