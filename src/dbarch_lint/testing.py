@@ -4,9 +4,12 @@
   at the end of a line of SQL it applies to that line. Several may be stacked.
 - Narrowing: `-- expect: DBA101 "substring of the message"`, `-- expect: 14 DBA101` (column).
 - `-- dbarch-lint-test: select=DBA101,DBA102 pg-version=10 rules.DBA106.extra-money-names=fare`
-  sets the run's configuration. Without `select`, a fixture named after a code (`DBA101.sql`,
-  `DBA101_something/`) selects that code only.
-- A folder is a multi-file scenario, replayed in natural order.
+  sets the run's configuration (`runner=flyway runners.flyway.mixed=true` too). Without
+  `select`, a fixture named after a code (`DBA101.sql`, `DBA101_something/`) selects that code
+  only.
+- A folder is a multi-file scenario, replayed in its runner's order (`runner=auto` detects the
+  layout: `up.sql`/`down.sql` folders are Diesel's, `V1__x.sql` Flyway's, ...; see
+  docs/runners.md).
 
 Comparison is exact: every finding must be expected and every expectation met.
 """
@@ -102,6 +105,11 @@ def _config(settings: dict[str, str], default_select: str | None) -> cfg.Config:
             )
             parsed: object = items if items is not None else _scalar(value)
             config.rules.setdefault(rule, {})[option] = parsed
+        elif key.startswith("runners."):
+            _, runner, option = key.split(".", 2)
+            tables = {**config.runners, runner: {**config.runners.get(runner, {})}}
+            tables[runner][option] = _scalar(value)
+            cfg.apply(config, "runners", tables, where="fixture")
         elif key in ("select", "ignore", "extend-select", "migrations", "exclude"):
             cfg.apply(config, key, [v for v in value.split(",") if v], where="fixture")
         else:
