@@ -8,7 +8,7 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.transactions import CLOSING, OPENING
+from dbarch_lint.transactions import CLOSING, OPENING, RUNNER
 
 
 class UnterminatedTransaction(StatementRule):
@@ -16,7 +16,9 @@ class UnterminatedTransaction(StatementRule):
 
     ## What it does
     Flags `BEGIN`/`START TRANSACTION` when no `COMMIT`, `END`, `ROLLBACK` or
-    `PREPARE TRANSACTION` follows it in the same file.
+    `PREPARE TRANSACTION` follows it in the same file. Not a `BEGIN` inside the transaction
+    the runner wraps the file in (Flyway, dbmate, Diesel): PostgreSQL ignores it and the runner
+    commits (DBA601 reports the nested BEGIN).
 
     ## Why is this bad?
     What happens to the migration then depends on the tool that runs it: psql rolls it back
@@ -47,7 +49,7 @@ class UnterminatedTransaction(StatementRule):
     targets = (ir.Transaction,)
 
     def check(self, event: ir.Transaction, ctx: RuleContext) -> Iterator[Report]:
-        if event.kind not in OPENING:
+        if event.kind not in OPENING or ctx.transaction_kind == RUNNER:
             return
         for statement in ctx.statements[ctx.statement.index + 1 :]:
             for later in statement.events:

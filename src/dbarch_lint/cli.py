@@ -288,6 +288,7 @@ def schema(
     try:
         config = cfg.load(config_path or cfg.find_config(os.getcwd()))
         run = api.prepare(list(paths), config)
+        inputs = run.inputs  # (runner plugins decide the order: their errors are errors here)
     except DbarchLintError as error:
         _fail(str(error))
         return
@@ -295,6 +296,6 @@ def schema(
         _describe(run)
     for message in run.errors:
         click.echo(f"dbarch-lint: error: {message}", err=True)
-    replayed = replay(run.inputs)
+    replayed = replay(inputs)
     click.echo(schema_json(replayed) if format_ == "json" else schema_mermaid(replayed), nl=False)
     sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
