@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
 from dbarch_lint import ir
-from dbarch_lint.context import RuleContext
-from dbarch_lint.locks import blocking_locks
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.locks import LOCKING_EVENTS, blocking_locks
+from dbarch_lint.rule import StatementRule
 from dbarch_lint.transactions import CLOSING
+
+
+class MissingTimeout(StatementRule):
+    """Base of the rules that want a timeout `parameter` set before a file's first blocking
+    lock on an existing table (their docstrings document them)."""
+
+    parameter: ClassVar[str]  # the setting, e.g. `lock_timeout`
+    consequence: ClassVar[str]  # what goes wrong without it
+    fix: ClassVar[str]  # the hint
+    targets = LOCKING_EVENTS
+
+    @dataclass(frozen=True)
+    class Options:
+        """`set_by_runner`: the runner or the role sets the timeout already."""
+
+        set_by_runner: bool = False
+
+    def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
+        if ctx.options.set_by_runner:
+            return
+        locked = first_unguarded_lock(event, ctx, self.parameter)
+        if locked is None:
+            return
+        table, mode = locked
+        article = "an" if mode.startswith("ACCESS") else "a"
+        yield ctx.report(
+            ctx.statement.span,
+            f"This statement takes {article} {mode} lock on {table} with no {self.parameter} "
+            f"set: {self.consequence}",
+            hint=self.fix,
+        )
+
 
 # The file being linted (its context, made anew for each file of each run) and the first event
 # in it that took a blocking lock on an existing table. Whether a table is new can only be

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
-from dbarch_lint.locks import LOCKING_EVENTS
-from dbarch_lint.rule import StatementRule
-from dbarch_lint.rules.locking._timeouts import first_unguarded_lock
+from dbarch_lint.rules.locking._timeouts import MissingTimeout
 
 
-class MissingLockTimeout(StatementRule):
+class MissingLockTimeout(MissingTimeout):
     """A blocking lock is taken with no `lock_timeout` set before it.
 
     ## What it does
@@ -49,25 +42,7 @@ class MissingLockTimeout(StatementRule):
     name = "missing-lock-timeout"
     family = "locking"
     severity = Severity.WARNING
-    targets = LOCKING_EVENTS
 
-    @dataclass(frozen=True)
-    class Options:
-        """`set_by_runner`: the runner or the role sets lock_timeout already."""
-
-        set_by_runner: bool = False
-
-    def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.options.set_by_runner:
-            return
-        locked = first_unguarded_lock(event, ctx, "lock_timeout")
-        if locked is None:
-            return
-        table, mode = locked
-        article = "an" if mode.startswith("ACCESS") else "a"
-        yield ctx.report(
-            ctx.statement.span,
-            f"This statement takes {article} {mode} lock on {table} with no lock_timeout set: "
-            "while it waits behind a long query, every query on the table queues behind it",
-            hint="`SET lock_timeout = '2s';` at the top of the migration (and retry on timeout)",
-        )
+    parameter = "lock_timeout"
+    consequence = "while it waits behind a long query, every query on the table queues behind it"
+    fix = "`SET lock_timeout = '2s';` at the top of the migration (and retry on timeout)"

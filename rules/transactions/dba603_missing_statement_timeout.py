@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
-from dbarch_lint.locks import LOCKING_EVENTS
-from dbarch_lint.rule import StatementRule
-from dbarch_lint.rules.locking._timeouts import first_unguarded_lock
+from dbarch_lint.rules.locking._timeouts import MissingTimeout
 
 
-class MissingStatementTimeout(StatementRule):
+class MissingStatementTimeout(MissingTimeout):
     """A blocking lock is taken with no `statement_timeout` set before it.
 
     ## What it does
@@ -51,25 +44,7 @@ class MissingStatementTimeout(StatementRule):
     family = "transactions"
     severity = Severity.WARNING
     default_enabled = False
-    targets = LOCKING_EVENTS
 
-    @dataclass(frozen=True)
-    class Options:
-        """`set_by_runner`: the runner or the role sets statement_timeout already."""
-
-        set_by_runner: bool = False
-
-    def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.options.set_by_runner:
-            return
-        locked = first_unguarded_lock(event, ctx, "statement_timeout")
-        if locked is None:
-            return
-        table, mode = locked
-        article = "an" if mode.startswith("ACCESS") else "a"
-        yield ctx.report(
-            ctx.statement.span,
-            f"This statement takes {article} {mode} lock on {table} with no statement_timeout "
-            "set: once granted, nothing bounds how long the table stays blocked",
-            hint="`SET statement_timeout = '5min';` (what the migration may take) at the top",
-        )
+    parameter = "statement_timeout"
+    consequence = "once granted, nothing bounds how long the table stays blocked"
+    fix = "`SET statement_timeout = '5min';` (what the migration may take) at the top"

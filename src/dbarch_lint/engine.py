@@ -33,6 +33,7 @@ from dbarch_lint.suppression import Suppression, Vocabulary, collect
 from dbarch_lint.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
+_Dispatch = dict[type, list[tuple[StatementRule, _Check, Any]]]  # event type -> rules
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
 _PLAIN = FileRun("plain")
 
@@ -185,8 +186,8 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
     crashes: list[tuple[int, Rule, Statement, Exception]] = []
     # Event type -> the rules that target it, each with its bound `check` and its options;
     # function bodies run later, outside the migration: only some families look at them.
-    dispatch: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
-    in_bodies: dict[type, list[tuple[StatementRule, _Check, Any]]] = defaultdict(list)
+    dispatch: _Dispatch = defaultdict(list)
+    in_bodies: _Dispatch = defaultdict(list)
     for rule in active:
         if isinstance(rule, StatementRule):
             for target in rule.targets:
@@ -210,28 +211,11 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         file_reports = reports[file.index]
         bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
         for position, statement in enumerate(statements):
-            ctx.statement = statement
-            for event in statement.events:
-                for rule, check, options in dispatch.get(type(event), ()):
-                    ctx.options = options
-                    try:
-                        # (a plain loop: most checks report nothing, this is the hot path)
-                        for report in check(event, ctx):
-                            file_reports.append((rule, report))
-                    except Exception as error:  # a crashing rule must not stop the others
-                        crashes.append((file.index, rule, statement, error))
+            _check(ctx, statement, dispatch, file_reports, crashes, file.index)
             if bodies is not None and statement.index in bodies:
                 # The statements of its function's body, seeing the schema it sees.
                 for inner in bodies[statement.index]:
-                    ctx.statement = inner
-                    for event in inner.events:
-                        for rule, check, options in in_bodies.get(type(event), ()):
-                            ctx.options = options
-                            try:
-                                for report in check(event, ctx):
-                                    file_reports.append((rule, report))
-                            except Exception as error:
-                                crashes.append((file.index, rule, inner, error))
+                    _check(ctx, inner, in_bodies, file_reports, crashes, file.index)
             if not (file.input.down or statement.span.start >= file.down_offset):
                 schema.apply(
                     statement, Origin(file.index, statement.index, file.input.path, statement.span)
@@ -265,6 +249,27 @@ def _bodies(bodies: tuple[Statement, ...]) -> dict[int, list[Statement]]:
     for statement in bodies:
         held[statement.index].append(statement)
     return held
+
+
+def _check(
+    ctx: RuleContext,
+    statement: Statement,
+    dispatch: _Dispatch,
+    reports: list[tuple[Rule, Report]],
+    crashes: list[tuple[int, Rule, Statement, Exception]],
+    file_index: int,
+) -> None:
+    """Run the rules that target its events on one statement."""
+    ctx.statement = statement
+    for event in statement.events:
+        for rule, check, options in dispatch.get(type(event), ()):
+            ctx.options = options
+            try:
+                # (a plain loop: most checks report nothing, this is the hot path)
+                for report in check(event, ctx):
+                    reports.append((rule, report))
+            except Exception as error:  # a crashing rule must not stop the others
+                crashes.append((file_index, rule, statement, error))
 
 
 def _replay_file(schema: Schema, file: _File) -> None:
