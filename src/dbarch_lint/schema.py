@@ -142,16 +142,21 @@ class Schema:
         schema = next((s for s in self.search_path if s not in ("$user", "pg_temp")), "public")
         return QName(schema, name.name)
 
+    def _visible(self, known: Container[QName], name: QName) -> QName | None:
+        """The name in `known` that `name` refers to (following search_path), if any."""
+        if name.schema is not None:
+            return name if name in known else None
+        for schema in self.search_path:
+            qualified = QName(schema, name.name)
+            if qualified in known:
+                return qualified
+        return None
+
     def table(self, name: QName) -> Table | None:
         """The live table `name` refers to (following search_path), if the replay knows it."""
-        if name.schema is not None:
-            return self.tables.get(name)
-        for schema in self.search_path:
-            table = self.tables.get(QName(schema, name.name))
-            if table is not None:
-                return table
-        # Where a CREATE of the name would have put it (a search_path of only pg_temp).
-        return self.tables.get(self.resolve(name))
+        found = self._visible(self.tables, name)
+        # (else where a CREATE of the name would have put it: a search_path of only pg_temp)
+        return self.tables.get(found or self.resolve(name))
 
     def object_origin(self, kind: str, name: QName) -> Origin | None:
         """Where a live view, function, type, sequence, trigger ... of that name was created."""
@@ -159,13 +164,8 @@ class Schema:
 
     def index(self, name: QName) -> Index | None:
         """The live index `name` refers to."""
-        if name.schema is not None:
-            return self.indexes.get(name)
-        for schema in self.search_path:
-            index = self.indexes.get(QName(schema, name.name))
-            if index is not None:
-                return index
-        return None
+        found = self._visible(self.indexes, name)
+        return self.indexes[found] if found is not None else None
 
     def _table_or_placeholder(self, name: QName) -> Table:
         """The table `name` refers to, ready to change; a placeholder when the replay has none."""
@@ -692,19 +692,10 @@ class Schema:
                 self.domain_checks[name] = event.checks
 
     def _alter_domain(self, event: ir.AlterDomain, origin: Origin) -> None:
-        name = self._type_name(event.name)
+        name = self._visible(self.types, event.name)
         if name in self.domain_checks and event.action != "other":
             change = 1 if event.action == "add-check" else -1
             self.domain_checks[name] = max(0, self.domain_checks[name] + change)
-
-    def _type_name(self, name: QName) -> QName | None:
-        """The type `name` refers to (following search_path), if the replay knows it."""
-        if name.schema is not None:
-            return name if name in self.types else None
-        return next(
-            (QName(s, name.name) for s in self.search_path if QName(s, name.name) in self.types),
-            None,
-        )
 
     def domain_constrained(self, type_ref: ir.TypeRef) -> bool | None:
         """Whether a type is a domain whose values are checked (None: the replay does not know
@@ -712,10 +703,8 @@ class Schema:
         names = type_ref.names
         if not names:
             return None
-        name = self._type_name(QName(names[-2] if len(names) > 1 else None, names[-1]))
-        if name is None:
-            return None
-        return self.domain_checks.get(name, 0) > 0
+        name = self._visible(self.types, QName(names[-2] if len(names) > 1 else None, names[-1]))
+        return self.domain_checks.get(name, 0) > 0 if name is not None else None
 
     def _create_enum(self, event: ir.CreateEnum, origin: Origin) -> None:
         self.types[self.resolve(event.name)] = "enum"
