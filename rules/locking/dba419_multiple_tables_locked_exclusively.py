@@ -55,15 +55,12 @@ class MultipleTablesLockedExclusively(StatementRule):
     targets = LOCKING_EVENTS
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
-        held: list[ir.QName] = []
-        for table, mode, _statement in ctx.locks_held():
-            if mode == ACCESS_EXCLUSIVE and table not in held and not ctx.is_new_table(table):
-                held.append(table)
+        held = _exclusive([(table, mode) for table, mode, _ in ctx.locks_held()], ctx, [])
         for earlier in ctx.statement.events:  # this statement's own earlier events
             if earlier is event:
                 break
-            held.extend(_exclusive(earlier, ctx, held))
-        for table in _exclusive(event, ctx, held):
+            held.extend(_exclusive(blocking_locks(earlier, ctx.index_table), ctx, held))
+        for table in _exclusive(blocking_locks(event, ctx.index_table), ctx, held):
             if held:
                 others = ", ".join(str(t) for t in held)
                 yield ctx.report(
@@ -77,10 +74,12 @@ class MultipleTablesLockedExclusively(StatementRule):
             held.append(table)
 
 
-def _exclusive(event: ir.Event, ctx: RuleContext, held: list[ir.QName]) -> list[ir.QName]:
-    """The existing tables `event` locks ACCESS EXCLUSIVE that are not in `held` yet."""
+def _exclusive(
+    locks: list[tuple[ir.QName, str]], ctx: RuleContext, held: list[ir.QName]
+) -> list[ir.QName]:
+    """The existing tables locked ACCESS EXCLUSIVE in `locks` that are not in `held` yet."""
     found: list[ir.QName] = []
-    for table, mode in blocking_locks(event, ctx.index_table):
+    for table, mode in locks:
         fresh = table not in held and table not in found
         if mode == ACCESS_EXCLUSIVE and fresh and not ctx.is_new_table(table):
             found.append(table)

@@ -71,7 +71,7 @@ class RuleContext(msgspec.Struct):
     @property
     def in_transaction(self) -> bool:
         """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
-        return bool(self.transactions) and self.transactions[self.statement.index] >= 0
+        return self._transaction_start >= 0
 
     @property
     def transaction_kind(self) -> str:
@@ -81,18 +81,22 @@ class RuleContext(msgspec.Struct):
         run outside any block), or `""` (outside any block)."""
         return self.transaction_kinds[self.statement.index] if self.transaction_kinds else ""
 
+    @property
+    def _transaction_start(self) -> int:
+        """The index of the statement this statement's transaction block began at, -1 outside
+        one."""
+        return self.transactions[self.statement.index] if self.transactions else -1
+
     def transaction(self) -> tuple[Statement, ...]:
         """The statements of the transaction this statement runs in, from the first up to this
         one (just this one outside a transaction block: it commits on its own)."""
-        index = self.statement.index
-        start = self.transactions[index] if self.transactions else -1
+        start, index = self._transaction_start, self.statement.index
         return self.statements[start : index + 1] if start >= 0 else (self.statement,)
 
     def locks_held(self) -> list[tuple[QName, str, Statement]]:
         """The table locks that block reads or writes (`locks.blocking_locks`) which earlier
         statements of this transaction took: they are held until it ends."""
-        index = self.statement.index
-        start = self.transactions[index] if self.transactions else -1
+        start, index = self._transaction_start, self.statement.index
         if start < 0:
             return []
         taken = _file_locks(self.statements)
