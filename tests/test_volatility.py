@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 from dbarch_lint.volatility import TABLE, function_volatility
 from tests.conftest import ROOT
@@ -29,6 +30,6 @@ def test_the_table_matches_the_server_catalog(pg_server: Server) -> None:
     spec.loader.exec_module(script)
     with pg_server.connect() as connection:
         fresh = script.table_text(connection)
-    assert TABLE.read_text(encoding="utf-8") == fresh, (
+    assert Path(TABLE).read_text(encoding="utf-8") == fresh, (
         "stale volatility table: run scripts/generate_volatility.py"
     )

@@ -42,7 +42,7 @@ def test_sharded_lint_equals_one_process(monkeypatch: pytest.MonkeyPatch, jobs: 
     indexes, suppressions and schema rules all depend on it)."""
     paths = [str(CORPUS / "lemmy")] if CORPUS.is_dir() else ["docs/examples"]
     alone = _lint(paths, 1)
-    monkeypatch.setattr(engine, "_MIN_SHARD_BYTES", 1)
+    monkeypatch.setattr(engine, "_MIN_SHARD_WORK", 1)
     assert len(engine._shards([1] * 10, jobs)) == jobs
     sharded = _lint(paths, jobs)
     assert sharded == alone
@@ -52,7 +52,7 @@ def test_sharded_lint_equals_one_process(monkeypatch: pytest.MonkeyPatch, jobs: 
 def test_every_shard_fills_the_parse_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(6):
         (tmp_path / f"{n:04}.sql").write_text(f"CREATE TABLE t{n} (id serial PRIMARY KEY);\n")
-    monkeypatch.setattr(engine, "_MIN_SHARD_BYTES", 1)
+    monkeypatch.setattr(engine, "_MIN_SHARD_WORK", 1)
     cache = Cache(str(tmp_path))
     config = cfg.Config()
     cfg.apply(config, "jobs", 3)

@@ -73,7 +73,7 @@ def lint(
         {r.code: r for r in rules},
         run,
     )
-    shards = _shards([len(item.text or "") for item in inputs], run.jobs)
+    shards = _shards([_work_estimate(item.text or "") for item in inputs], run.jobs)
     outcomes = workers.run_shards(
         len(shards),
         functools.partial(_lint_shard, work, shards),
@@ -96,8 +96,14 @@ def lint(
 
 # Unfiltered findings: (file index, -1 for none; rank in the file's list; the finding).
 _Raw = list[tuple[int, int, Finding]]
-_MIN_SHARD_BYTES = 400_000  # below this much SQL, a worker process costs more than it saves
+_MIN_SHARD_WORK = 600_000  # below this much work, a worker process costs more than it saves
 _PREFIX_SHARE = 0.3  # taking in and replaying a file costs about this much of parsing+linting it
+
+
+def _work_estimate(text: str) -> int:
+    """What parsing and linting a file costs, in units of a byte of SQL (fitted on the corpus:
+    a statement costs about as much as 50 bytes, opening a file about 700)."""
+    return len(text) + 50 * text.count(";") + 700
 
 
 class _Work(msgspec.Struct):
@@ -132,7 +138,7 @@ def _shards(weights: Sequence[int], jobs: int) -> list[tuple[int, int]]:
     """Split the files into at most `jobs` consecutive runs of about equal work. A shard also
     takes in and replays every file before it, so later shards get fewer files of their own."""
     total = sum(weights)
-    count = max(1, min(jobs, total // _MIN_SHARD_BYTES))
+    count = max(1, min(jobs, total // _MIN_SHARD_WORK))
     if count == 1 or not workers.can_fork():
         return [(0, len(weights))]
     # Shard k costs (its own work) + _PREFIX_SHARE * (the work before it): choose the

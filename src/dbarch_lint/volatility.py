@@ -8,12 +8,13 @@ scripts/generate_volatility.py; a test fails when it drifts from the test server
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+import os
 from typing import Literal
 
 Volatility = Literal["immutable", "stable", "volatile"]
 _CLASSES: dict[str, Volatility] = {"i": "immutable", "s": "stable", "v": "volatile"}
-TABLE = Path(__file__).parent / "data" / "pg_volatility.tsv"
+# (os.path, not pathlib: this loads with every run, and pathlib costs more start-up time)
+TABLE = os.path.join(os.path.dirname(__file__), "data", "pg_volatility.tsv")
 
 
 def function_volatility(name: str) -> Volatility | None:
@@ -26,7 +27,9 @@ def function_volatility(name: str) -> Volatility | None:
 @functools.cache
 def _table() -> dict[str, Volatility]:
     table: dict[str, Volatility] = {}
-    for line in TABLE.read_text(encoding="utf-8").splitlines():
+    with open(TABLE, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    for line in lines:
         if line and not line.startswith("#"):
             name, _, letter = line.partition("\t")
             table[name] = _CLASSES[letter]
