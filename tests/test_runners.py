@@ -73,6 +73,45 @@ def test_flyway_orders_by_version_parts_then_repeatables_by_description(tmp_path
     assert run.inputs and run.ordered_by == ["flyway"]
 
 
+def test_flyway_undo_migrations_follow_the_migration_of_their_version(tmp_path: Path) -> None:
+    touch(tmp_path, "U2__drop_users.sql", "V1__init.sql", "V2__users.sql", "U1_0__init.sql")
+    assert order(tmp_path) == [
+        "V1__init.sql",
+        "U1_0__init.sql",
+        "V2__users.sql",
+        "U2__drop_users.sql",
+    ]
+    run = prepared(tmp_path)
+    assert [item.down for item in run.inputs] == [False, True, False, True]
+    assert run.ordered_by == ["flyway"]
+
+
+def test_a_flyway_undo_migration_is_a_down_migration_of_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flyway pairs an undo with the versioned migration of its version, whatever the
+    # descriptions: the undo is linted after V2 with V2's objects new, and never replayed.
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path,
+        {
+            "V1__init.sql": "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY"
+            " CONSTRAINT t_pkey PRIMARY KEY);\n",
+            "V2__b.sql": "SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN b text;\n"
+            "CREATE TABLE audit (id bigint GENERATED ALWAYS AS IDENTITY"
+            " CONSTRAINT audit_pkey PRIMARY KEY);\n",
+            "U2__revert_b.sql": "SET lock_timeout = '1s';\nALTER TABLE t DROP COLUMN b;\n"
+            "DROP TABLE audit;\n",
+            "V3__c.sql": "SET lock_timeout = '1s';\nALTER TABLE t RENAME COLUMN b TO c;\n",
+        },
+    )
+    code, out, _ = check("--select", "DBA5,DBA801", ".")
+    found = [(f["path"], f["code"]) for f in json.loads(out)["findings"]]
+    # V3 renames b (the undo did not drop it from the replay); the undo drops only what V2 made.
+    assert found == [("V3__c.sql", "DBA502")], found
+    assert code == 1
+
+
 def test_flyway_files_it_would_not_run_come_last(tmp_path: Path) -> None:
     touch(tmp_path, "V2__two.sql", "afterMigrate.sql", "V10__ten.sql")
     assert order(tmp_path, "flyway") == ["V2__two.sql", "V10__ten.sql", "afterMigrate.sql"]

@@ -21,7 +21,7 @@ import msgspec
 from dbarch_lint import __version__, workers
 from dbarch_lint.cache import Cache
 from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
-from dbarch_lint.discovery import Input, glob_matches, up_migration_path
+from dbarch_lint.discovery import Input, glob_matches, reverts
 from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parse_stage import iter_parsed
@@ -318,7 +318,7 @@ def _file_list(
     files: list[_File] = []
     for index, (item, parse) in enumerate(zip(inputs, parsed, strict=True)):
         file = _file(index, item, parse, item.path in targets)
-        if files and item.down and files[-1].input.path == up_migration_path(item.path):
+        if files and item.down and reverts(item.path, files[-1].input.path):
             file.down_from = index - 1
         files.append(file)
     return files

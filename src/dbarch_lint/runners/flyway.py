@@ -1,6 +1,8 @@
-"""Flyway: `V<version>__<description>.sql` in version order, then `R__<description>.sql`
-repeatables by description; each migration in a transaction unless Flyway finds a statement it
-runs outside one (docs/runners.md cites Flyway's source for each rule encoded here)."""
+"""Flyway: `V<version>__<description>.sql` in version order (each undo migration,
+`U<version>__<description>.sql`, right after the migration it undoes), then
+`R__<description>.sql` repeatables by description; each migration in a transaction unless Flyway
+finds a statement it runs outside one (docs/runners.md cites Flyway's source for each rule
+encoded here)."""
 
 from __future__ import annotations
 
@@ -9,43 +11,36 @@ import re
 from collections.abc import Mapping, Sequence
 
 from dbarch_lint import ir
-from dbarch_lint.discovery import order_plain
+from dbarch_lint.discovery import FLYWAY_UNDO, FLYWAY_VERSIONED, order_plain
+from dbarch_lint.discovery import flyway_version as version
 from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun
 
-_VERSIONED = re.compile(r"V(\d+(?:[._]\d+)*)__(.+)\.sql")
 _REPEATABLE = re.compile(r"R__(.+)\.sql")
-_PARTS = re.compile(r"[._]")
 
 
 def matches(name: str) -> bool:
-    """Whether a file name is a Flyway SQL migration (versioned or repeatable)."""
-    return bool(_VERSIONED.fullmatch(name) or _REPEATABLE.fullmatch(name))
-
-
-def version(text: str) -> tuple[int, ...]:
-    """A version as Flyway compares it: parts split on `.` and `_`, compared as numbers, missing
-    parts counting as 0 (`1.0` is `1`)."""
-    parts = [int(part) for part in _PARTS.split(text)]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
+    """Whether a file name is a Flyway SQL migration (versioned, undo or repeatable)."""
+    return any(p.fullmatch(name) for p in (FLYWAY_VERSIONED, FLYWAY_UNDO, _REPEATABLE))
 
 
 def order(paths: Sequence[str]) -> list[str]:
-    """Versioned migrations by version, then repeatables by description, then anything else."""
-    versioned: list[tuple[tuple[int, ...], str]] = []
+    """Versioned migrations by version, each undo migration right after the migration of its
+    version; then repeatables by description, then anything else."""
+    versioned: list[tuple[tuple[int, ...], int, str]] = []
     repeatable: list[tuple[str, str]] = []
     other: list[str] = []
     for path in paths:
         name = path.rsplit("/", 1)[-1]
-        if match := _VERSIONED.fullmatch(name):
-            versioned.append((version(match[1]), path))
+        if match := FLYWAY_VERSIONED.fullmatch(name):
+            versioned.append((version(match[1]), 0, path))
+        elif match := FLYWAY_UNDO.fullmatch(name):
+            versioned.append((version(match[1]), 1, path))
         elif match := _REPEATABLE.fullmatch(name):
             repeatable.append((match[1].replace("_", " "), path))
         else:
             other.append(path)
     return (
-        [p for _, p in sorted(versioned)] + [p for _, p in sorted(repeatable)] + order_plain(other)
+        [p for *_, p in sorted(versioned)] + [p for _, p in sorted(repeatable)] + order_plain(other)
     )
 
 
