@@ -374,6 +374,36 @@ def test_dba414_vacuum_full_rewrites_plain_vacuum_does_not(
         assert _blocked(observer, READ)
 
 
+def test_dba414_persistence_and_access_method_rewrite_only_when_they_change(
+    sessions: tuple[Any, Any, Any], tmp_path: Path
+) -> None:
+    first, _second, observer = sessions
+    # A second table access method, as PostgreSQL's own regression tests make one.
+    first.execute(
+        "DROP TABLE IF EXISTS events; DROP ACCESS METHOD IF EXISTS heap2; "
+        "CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler; "
+        "CREATE TABLE events (id bigint); INSERT INTO events SELECT generate_series(1, 1000)"
+    )
+    (tmp_path / "0001.sql").write_text("CREATE TABLE events (id bigint);\n")
+    steps = [  # in order, each from the state the one before left: (statement, rewrites)
+        ("ALTER TABLE events SET LOGGED", False),
+        ("ALTER TABLE events SET ACCESS METHOD heap", False),
+        ("ALTER TABLE events SET UNLOGGED", True),
+        ("ALTER TABLE events SET UNLOGGED", False),
+        ("ALTER TABLE events SET ACCESS METHOD heap2", True),
+        ("ALTER TABLE events SET ACCESS METHOD heap2", False),
+    ]
+    for number, (sql, rewrites) in enumerate(steps, start=2):
+        (tmp_path / f"{number:04}.sql").write_text(sql + ";\n")
+        result = lint_paths([str(tmp_path)], select=["DBA414"], cwd=str(tmp_path))
+        flagged = [f for f in result.findings if f.location.path == f"{number:04}.sql"]
+        assert [f.code for f in flagged] == (["DBA414"] if rewrites else []), sql
+        before = _file_node(observer, "events")
+        first.execute(sql)
+        assert (_file_node(observer, "events") != before) == rewrites, sql
+    first.execute("DROP TABLE events; DROP ACCESS METHOD heap2")
+
+
 def test_dba415_refresh_blocks_reads_not_concurrently(sessions: tuple[Any, Any, Any]) -> None:
     first, _second, observer = sessions
     first.execute(

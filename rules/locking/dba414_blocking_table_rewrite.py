@@ -23,7 +23,9 @@ class BlockingTableRewrite(StatementRule):
     ## What it does
     Flags `VACUUM FULL`, `CLUSTER`, and `ALTER TABLE ... SET TABLESPACE`, `SET LOGGED`,
     `SET UNLOGGED` and `SET ACCESS METHOD` on a table that was not created earlier in the same
-    migration (a bare `VACUUM FULL` or `CLUSTER` reaches every table).
+    migration (a bare `VACUUM FULL` or `CLUSTER` reaches every table). `SET LOGGED`,
+    `SET UNLOGGED` and `SET ACCESS METHOD` are silent when the replay shows the table already
+    has that persistence or access method: PostgreSQL then leaves the table as it is.
 
     ## Why is this bad?
     Each writes a new copy of the whole table (and rebuilds its indexes) while holding an ACCESS
@@ -42,6 +44,10 @@ class BlockingTableRewrite(StatementRule):
     VACUUM orders;
     ```
 
+    ## Known limits
+    A table created without `USING` is taken to have the `heap` access method (the default of
+    `default_table_access_method`).
+
     ## References
     - PostgreSQL documentation, `VACUUM`, `CLUSTER`, `ALTER TABLE`
     """
@@ -59,6 +65,8 @@ class BlockingTableRewrite(StatementRule):
             why = _REWRITING_ACTIONS.get(event.action)
             if why is None or event.objtype != "table" or ctx.is_new_table(event.table):
                 return
+            if _unchanged(event, ctx):
+                return
             what = f"ALTER TABLE {event.table} {why}"
         elif event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options):
             if event.tables and all(ctx.is_new_table(t) for t in event.tables):
@@ -74,3 +82,19 @@ class BlockingTableRewrite(StatementRule):
             "rewrite",
             hint="plain VACUUM, or an online tool such as pg_repack; else a maintenance window",
         )
+
+
+def _unchanged(event: ir.AlterTableAction, ctx: RuleContext) -> bool:
+    """Whether the replay shows the table already as SET LOGGED/UNLOGGED/ACCESS METHOD would
+    make it (PostgreSQL then does nothing: `ATPrepChangePersistence`, `ATPrepSetAccessMethod`)."""
+    table = ctx.table(event.table)
+    if table is None or table.origin is None:  # never created in the replay: unknown
+        return False
+    if event.action == "SetAccessMethod":
+        return (table.access_method or _DEFAULT_METHOD) == (event.column or _DEFAULT_METHOD)
+    if event.action in ("SetLogged", "SetUnLogged"):
+        return table.unlogged == (event.action == "SetUnLogged")
+    return False
+
+
+_DEFAULT_METHOD = "heap"  # default_table_access_method's default

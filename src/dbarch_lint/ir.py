@@ -220,6 +220,7 @@ class CreateTable(Event, frozen=True):
     if_not_exists: bool = False
     foreign: bool = False
     of_type: bool = False
+    access_method: str | None = None  # USING method (None: default_table_access_method)
 
 
 class CreateTableAs(Event, frozen=True):
@@ -321,7 +322,8 @@ class AlterTableAction(Event, frozen=True):
 
     `action` is the `AlterTableType` name without the `AT_` prefix (e.g. `SetTableSpace`,
     `AttachPartition`, `DetachPartition`, `SetLogged`); `objtype` the object kind (`table`,
-    `index`, `view`, ...); `column` the column it names, if any; `partition` the table an
+    `index`, `view`, ...); `column` the column it names, if any (for `SetAccessMethod` the
+    method, None for DEFAULT); `partition` the table an
     ATTACH/DETACH PARTITION names; `identity` the kind an ADD/SET identity sub-command sets.
     """
 

@@ -93,6 +93,8 @@ class Table(msgspec.Struct):
     partition_of: QName | None = None
     partitioned: bool = False
     temporary: bool = False
+    unlogged: bool = False
+    access_method: str | None = None  # None: the default (default_table_access_method)
     dropped: Origin | None = None
     created_by: ir.CreateTable | ir.CreateTableAs | None = None  # the event that created it
 
@@ -306,9 +308,15 @@ class Schema:
             self._drop_table(self._writable(self.tables[name]), origin)
         complete = not event.like and not event.of_type
         table = Table(
-            name, origin, complete, partitioned=event.partitioned, temporary=event.temporary
+            name,
+            origin,
+            complete,
+            partitioned=event.partitioned,
+            temporary=event.temporary,
+            unlogged=event.unlogged,
+            access_method=event.access_method,
+            created_by=event,
         )
-        table.created_by = event
         parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
         for parent_name in parents:
             parent = self.table(parent_name)
@@ -663,13 +671,23 @@ class Schema:
         self._add_table(table)
 
     def _table_action(self, event: ir.AlterTableAction, origin: Origin) -> None:
+        if event.objtype != "table":
+            return
         # An attached partition shares its parent's keys and indexes. (A detached one keeps the
         # copies it was given, so DETACH leaves the link in place.)
-        if event.action == "AttachPartition" and event.objtype == "table" and event.partition:
+        if event.action == "AttachPartition" and event.partition:
             child, parent = self.table(event.partition), self.table(event.table)
             if child is not None and child is not parent:
                 child = self._writable(child)
                 child.partition_of = parent.name if parent else self.resolve(event.table)
+        elif event.action in ("SetLogged", "SetUnLogged", "SetAccessMethod"):
+            table = self.table(event.table)
+            if table is not None:
+                table = self._writable(table)
+                if event.action == "SetAccessMethod":
+                    table.access_method = event.column
+                else:
+                    table.unlogged = event.action == "SetUnLogged"
 
     def _create_view(self, event: ir.CreateView, origin: Origin) -> None:
         self.relations[self.resolve(event.view)] = "view"

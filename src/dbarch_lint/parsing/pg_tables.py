@@ -61,6 +61,7 @@ def create_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
             unlogged=relation.get("relpersistence") == "u",
             if_not_exists=bool(node.get("if_not_exists")),
             of_type="ofTypename" in node,
+            access_method=node.get("accessMethod"),
         )
     ]
 
