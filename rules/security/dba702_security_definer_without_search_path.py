@@ -18,6 +18,9 @@ class SecurityDefinerWithoutSearchPath(StatementRule):
     SECURITY DEFINER` whose own `SET search_path` is missing, `FROM CURRENT`, lists `public` or
     `"$user"`, or does not end with `pg_temp` (which is searched first when it is not listed).
     Safe: `SET search_path = ''`, or `= pg_catalog, pg_temp` (trusted schemas before `pg_temp`).
+    An `ALTER FUNCTION ... SECURITY DEFINER` keeps the search_path the function already has (from
+    an earlier migration, or set anywhere in this file); an `ALTER FUNCTION ... SET
+    search_path` (or `RESET`) on a function the replay knows as SECURITY DEFINER is checked too.
 
     ## Why is this bad?
     The function runs with its owner's privileges but resolves unqualified names through the
@@ -52,11 +55,25 @@ class SecurityDefinerWithoutSearchPath(StatementRule):
     def check(
         self, event: ir.CreateFunction | ir.AlterFunction, ctx: RuleContext
     ) -> Iterator[Report]:
-        if not event.security_definer:
-            return
-        search_path = event.search_path
-        if search_path is None and isinstance(event, ir.AlterFunction):
-            search_path = _set_in_this_file(ctx, event.name)
+        if isinstance(event, ir.CreateFunction):
+            if not event.security_definer:
+                return
+            search_path = event.search_path
+        else:
+            # What the function has so far: from earlier migrations and this file's earlier
+            # statements.
+            known = ctx.schema.function_security.get(event.name.name)
+            definer = event.security_definer
+            if definer is None and event.search_path is not None:  # SET search_path alone
+                # (an ALTER ... SECURITY DEFINER in this file reports with this setting)
+                definer = known is not None and known[0] and not _made_definer(ctx, event.name)
+            if not definer:
+                return
+            search_path = event.search_path
+            if search_path is None:
+                search_path = _set_in_this_file(ctx, event.name)
+            if search_path is None and known is not None:
+                search_path = known[1]
         problem = _unsafe(search_path)
         if problem is None:
             return
@@ -82,6 +99,17 @@ def _set_in_this_file(ctx: RuleContext, name: ir.QName) -> tuple[str, ...] | Non
             ):
                 found = other.search_path
     return found
+
+
+def _made_definer(ctx: RuleContext, name: ir.QName) -> bool:
+    """Whether the file has an `ALTER FUNCTION ... SECURITY DEFINER` of that function."""
+    return any(
+        isinstance(other, ir.AlterFunction)
+        and other.security_definer
+        and other.name.name == name.name
+        for statement in ctx.statements
+        for other in statement.events
+    )
 
 
 def _unsafe(search_path: tuple[str, ...] | None) -> str | None:

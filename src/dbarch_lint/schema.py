@@ -128,6 +128,9 @@ class Schema:
         # Views, functions, types, sequences, triggers ...: where each was created, by kind and
         # unqualified name (what the compatibility rules ask: "created in this migration?").
         self.objects: dict[tuple[str, str], Origin] = {}
+        # Functions and procedures by unqualified name: SECURITY DEFINER, and the search_path
+        # they set (None: none), as their last CREATE or ALTER left them.
+        self.function_security: dict[str, tuple[bool, tuple[str, ...] | None]] = {}
         # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
         # superset: renames and drops leave names behind, so `_referencing` checks each).
         self._referrers: dict[QName, dict[QName, None]] = {}
@@ -201,6 +204,7 @@ class Schema:
         other.types = dict(self.types)
         other.domain_checks = dict(self.domain_checks)
         other.objects = dict(self.objects)
+        other.function_security = dict(self.function_security)
         other._referrers = {name: dict(tables) for name, tables in self._referrers.items()}
         other._own = _Own()
         return other
@@ -524,6 +528,8 @@ class Schema:
     def _drop(self, event: ir.DropObjects, origin: Origin) -> None:
         for name in event.names:
             self.objects.pop((event.kind, name.name), None)
+            if event.kind in ("function", "procedure"):
+                self.function_security.pop(name.name, None)
             if event.kind in ("table", "foreign table"):
                 table = self.table(name)
                 if table is not None:
@@ -696,6 +702,15 @@ class Schema:
     def _create_function(self, event: ir.CreateFunction, origin: Origin) -> None:
         kind = "procedure" if event.procedure else "function"
         self.objects.setdefault((kind, event.name.name), origin)
+        self.function_security[event.name.name] = (event.security_definer, event.search_path)
+
+    def _alter_function(self, event: ir.AlterFunction, origin: Origin) -> None:
+        definer, search_path = self.function_security.get(event.name.name, (False, None))
+        if event.security_definer is not None:
+            definer = event.security_definer
+        if event.search_path is not None:
+            search_path = event.search_path
+        self.function_security[event.name.name] = (definer, search_path)
 
     def _create_object(self, event: ir.CreateObject, origin: Origin) -> None:
         self.objects.setdefault((event.kind, event.name.name), origin)
@@ -810,6 +825,7 @@ _HANDLERS: dict[type[ir.Event], Callable[[Schema, Any, Origin], None]] = {
     ir.AlterDomain: Schema._alter_domain,
     ir.CreateEnum: Schema._create_enum,
     ir.CreateFunction: Schema._create_function,
+    ir.AlterFunction: Schema._alter_function,
     **{
         cls: Schema._alter
         for cls in (
