@@ -8,8 +8,6 @@ and `gather`s what every earlier shard published.
 
 from __future__ import annotations
 
-import queue
-import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -56,7 +54,8 @@ def run_shards(
     encoded. A worker that fails raises here, with its traceback."""
     if count == 1:
         return [job(0, Exchange(0, []))]
-    import multiprocessing
+    import multiprocessing  # (these cost start-up time: a small run never needs them)
+    import traceback
 
     context = multiprocessing.get_context("fork")
     inboxes = [context.Queue() for _ in range(count)]
@@ -87,6 +86,7 @@ def run_shards(
 
 
 def _collect(results: Any, workers: Sequence[BaseProcess]) -> dict[int, bytes]:
+    import queue
     received: dict[int, bytes] = {}
     while len(received) < len(workers):
         try:
