@@ -87,6 +87,7 @@ def run_shards(
 
 def _collect(results: Any, workers: Sequence[BaseProcess]) -> dict[int, bytes]:
     import queue
+
     received: dict[int, bytes] = {}
     while len(received) < len(workers):
         try:
