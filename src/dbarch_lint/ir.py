@@ -323,8 +323,8 @@ class AlterTableAction(Event, frozen=True):
     `action` is the `AlterTableType` name without the `AT_` prefix (e.g. `SetTableSpace`,
     `AttachPartition`, `DetachPartition`, `SetLogged`); `objtype` the object kind (`table`,
     `index`, `view`, ...); `column` the column it names, if any (for `SetAccessMethod` the
-    method, None for DEFAULT); `partition` the table an
-    ATTACH/DETACH PARTITION names; `identity` the kind an ADD/SET identity sub-command sets.
+    method, None for DEFAULT); `partition` the table an ATTACH/DETACH PARTITION names;
+    `identity` the kind an ADD/SET identity sub-command sets.
     """
 
     table: QName
