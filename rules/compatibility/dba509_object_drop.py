@@ -116,11 +116,13 @@ def _recreated(ctx: RuleContext, kind: str, name: str) -> bool:
 
 
 def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
-    """Whether the migration adds the constraint (by name) or a default back later on."""
+    """Whether the migration adds the constraint (by name) or a default back later on. A
+    constraint added in the same statement counts: an ALTER TABLE drops before it adds, so
+    `DROP CONSTRAINT c, ADD CONSTRAINT c ...` replaces it with no moment without it."""
     if isinstance(event, ir.DropConstraint):
         key = ("constraint", f"{event.table.name}.{event.name}")
-    else:
-        key = ("default", f"{event.table.name}.{event.column}")
+        return _creations(ctx.statements).get(key, -1) >= ctx.statement.index
+    key = ("default", f"{event.table.name}.{event.column}")
     return _creations(ctx.statements).get(key, -1) > ctx.statement.index
 
 

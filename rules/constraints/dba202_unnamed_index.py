@@ -58,27 +58,24 @@ class UnnamedIndex(StatementRule):
         keys = [e.column for e in event.elems]
         columns = ", ".join(quote_ident(c) if c else "(expression)" for c in keys)
         name = _invented_name(event, ctx)
-        such_as = f", such as {quote_ident(name)}" if name else ""
+        such_as = f", such as {quote_ident(name)}"
         create = "CREATE UNIQUE INDEX" if event.unique else "CREATE INDEX"
         create += " CONCURRENTLY" if event.concurrent else ""
         yield ctx.report(
             _on_keyword(ctx, event.span),
             f"{'Unique index' if event.unique else 'Index'} on {event.table} ({columns}) has no "
             f"name: PostgreSQL will invent one{such_as}",
-            hint=f"name it: `{create} {quote_ident(name or 'name')} ON {event.table} ...`",
+            hint=f"name it: `{create} {quote_ident(name)} ON {event.table} ...`",
         )
 
 
-def _invented_name(event: ir.CreateIndex, ctx: RuleContext) -> str | None:
-    """The name PostgreSQL would choose when every key is a plain column (else None: for an
-    expression it names the key after a function, which the IR does not keep)."""
-    keys = [e.column for e in event.elems]
-    if not keys or None in keys:
-        return None
+def _invented_name(event: ir.CreateIndex, ctx: RuleContext) -> str:
+    """The name PostgreSQL will choose."""
     table = ctx.table(event.table)
     # `_idx` for unique indexes too: `_key` is only for the index behind a UNIQUE constraint.
     return ctx.schema.invented_index_name(
-        table.name if table is not None else ctx.schema.resolve(event.table), keys
+        table.name if table is not None else ctx.schema.resolve(event.table),
+        [e.name_part for e in event.elems],
     )
 
 

@@ -63,7 +63,7 @@ class ConstraintWithoutNotValid(StatementRule):
         if constraint.kind not in ("check", "foreign-key") or constraint.not_valid:
             return
         table = str(event.table)
-        name = quote_ident(ctx.schema.constraint_name(event.table, constraint))
+        name = quote_ident(ctx.constraint_name(event.table, constraint))
         body = constraint_body(ctx, constraint.span)
         if constraint.kind == "check":
             what = (
@@ -95,7 +95,7 @@ def _column_reference(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]
         return
     column, table = quote_ident(event.column.name), str(event.table)
     reference = references[0]
-    name = quote_ident(ctx.schema.constraint_name(event.table, reference))
+    name = quote_ident(ctx.constraint_name(event.table, reference))
     target = str(reference.ref_table)
     if reference.ref_columns:
         target += f" ({', '.join(quote_ident(c) for c in reference.ref_columns)})"

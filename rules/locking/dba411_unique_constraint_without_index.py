@@ -66,7 +66,7 @@ def _report(
 ) -> Report:
     """`new_column`: the column an ADD COLUMN declares the constraint on."""
     table = str(table_name)
-    name = quote_ident(ctx.schema.constraint_name(table_name, constraint))
+    name = quote_ident(ctx.constraint_name(table_name, constraint))
     kind = "PRIMARY KEY" if constraint.kind == "primary-key" else "UNIQUE"
     columns = ", ".join(quote_ident(c) for c in constraint.columns)
     steps = [

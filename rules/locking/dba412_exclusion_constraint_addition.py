@@ -53,7 +53,7 @@ class ExclusionConstraintAddition(StatementRule):
     def check(self, event: ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
         if event.constraint.kind != "exclude" or ctx.is_new_table(event.table):
             return
-        name = quote_ident(ctx.schema.constraint_name(event.table, event.constraint))
+        name = quote_ident(ctx.constraint_name(event.table, event.constraint))
         yield ctx.report(
             event.constraint.span,
             f"Adding EXCLUDE constraint {name} to {event.table} builds its index and checks "

@@ -11,7 +11,16 @@ import msgspec
 
 from dbarch_lint import locks
 from dbarch_lint.findings import Fix
-from dbarch_lint.ir import CreateTable, CreateTableAs, QName, RenameTable, Span, Statement
+from dbarch_lint.ir import (
+    Constraint,
+    CreateTable,
+    CreateTableAs,
+    DropConstraint,
+    QName,
+    RenameTable,
+    Span,
+    Statement,
+)
 from dbarch_lint.schema import Origin, Schema, Table
 
 _E = TypeVar("_E")
@@ -132,6 +141,12 @@ class RuleContext(msgspec.Struct):
     def table(self, name: QName) -> Table | None:
         """The table as it is just before this statement, if the replay knows it."""
         return self.schema.table(name)
+
+    def constraint_name(self, table: QName, constraint: Constraint) -> str:
+        """The name a constraint this statement adds gets: its own, or the one PostgreSQL
+        invents once the statement's drops are done (an ALTER TABLE drops before it adds)."""
+        freed = {e.name for e in self.statement.events if isinstance(e, DropConstraint)}
+        return self.schema.constraint_name(table, constraint, freed)
 
     def report(
         self,

@@ -187,12 +187,19 @@ class IndexElem(Record, frozen=True):
     """One index key: a column, or an expression (`column` is then None).
 
     `options` is a normalised text of the key's operator class, collation and ordering (None when
-    it has none of these), for comparing two keys.
+    it has none of these), for comparing two keys. `expression_name` is what PostgreSQL calls an
+    expression key in the index names it invents (a function's name, say; None: `expr`).
     """
 
     column: str | None
     expression_columns: tuple[str, ...] = ()
     options: str | None = None
+    expression_name: str | None = None
+
+    @property
+    def name_part(self) -> str:
+        """The key as it appears in an invented index name."""
+        return self.column or self.expression_name or "expr"
 
 
 # ---------------------------------------------------------------------------------------------

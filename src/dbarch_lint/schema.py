@@ -297,7 +297,13 @@ class Schema:
 
     def apply(self, statement: ir.Statement, origin: Origin) -> None:
         """Replay one statement."""
-        for event in statement.events:
+        events = statement.events
+        if len(events) > 1 and statement.kind == "AlterTableStmt":
+            # PostgreSQL runs an ALTER TABLE's drops before its other sub-commands (its
+            # AT_PASS_DROP), so `DROP CONSTRAINT t_pkey, ADD PRIMARY KEY ...` names the new key
+            # t_pkey again.
+            events = tuple(sorted(events, key=lambda e: not isinstance(e, _DROPS)))
+        for event in events:
             handler = _HANDLERS.get(type(event))
             if handler is not None:
                 handler(self, event, origin)
@@ -365,11 +371,14 @@ class Schema:
             if column is not None:
                 column.not_null = True
 
-    def constraint_name(self, table: QName, constraint: ir.Constraint) -> str:
-        """The name a constraint added to `table` now gets: its own, or PostgreSQL's invention."""
+    def constraint_name(
+        self, table: QName, constraint: ir.Constraint, freed: Container[str] = ()
+    ) -> str:
+        """The name a constraint added to `table` now gets: its own, or PostgreSQL's invention
+        (`freed`: names of constraints the same statement drops first)."""
         known = self.table(table) or Table(self.resolve(table), None, complete=False)
         return constraint.name or self._generated_constraint_name(
-            known, constraint.kind, _named_columns(constraint)
+            known, constraint.kind, _named_columns(constraint), freed
         )
 
     def _add_constraint(self, table: Table, constraint: ir.Constraint, origin: Origin) -> None:
@@ -427,7 +436,7 @@ class Schema:
             self._register_index(table, index)
 
     def _generated_constraint_name(
-        self, table: Table, kind: ir.ConstraintKind, columns: list[str]
+        self, table: Table, kind: ir.ConstraintKind, columns: list[str], freed: Container[str] = ()
     ) -> str:
         label = {"primary-key": "pkey", "unique": "key", "foreign-key": "fkey"}.get(kind, "")
         if kind == "primary-key":
@@ -437,17 +446,17 @@ class Schema:
             detail, label = (distinct[0] if len(distinct) == 1 else None), "check"
         else:
             detail, label = "_".join(columns) or None, label or "excl"
-        constraint_names = {c.name for c in table.live_constraints()}
+        constraint_names = {c.name for c in table.live_constraints() if c.name not in freed}
         taken: Container[str] = constraint_names
         if kind in ("primary-key", "unique", "exclude"):
-            relation_names = self.relation_names(table.name.schema)
+            relation_names = _Without(self.relation_names(table.name.schema), freed)
             taken = _Either(constraint_names, relation_names)
         return choose_name(table.name.name, detail, label, taken)
 
-    def invented_index_name(self, table: QName, columns: Sequence[str | None]) -> str:
+    def invented_index_name(self, table: QName, keys: Sequence[str]) -> str:
         """The name PostgreSQL gives an unnamed index on `table` (a resolved name):
-        `<table>_<columns>_idx`, numbered on a clash; an expression key counts as `expr`."""
-        parts = [c if c is not None else "expr" for c in columns] or ["expr"]
+        `<table>_<keys>_idx`, numbered on a clash (`keys`: `IndexElem.name_part`s)."""
+        parts = list(keys) or ["expr"]
         return choose_name(table.name, "_".join(parts), "idx", self.relation_names(table.schema))
 
     def relation_names(self, schema: str | None) -> Container[str]:
@@ -495,7 +504,7 @@ class Schema:
         columns: list[str | None] = [e.column for e in event.elems]
         name = event.name
         if not name:
-            name = self.invented_index_name(table.name, columns)
+            name = self.invented_index_name(table.name, [e.name_part for e in event.elems])
         index = Index(
             name=name,
             table=table.name,
@@ -770,6 +779,16 @@ class _Either:
         return any(name in space for space in self.spaces)
 
 
+class _Without:
+    """A namespace without some of its names (those a statement frees before it adds)."""
+
+    def __init__(self, names: Container[str], freed: Container[str]) -> None:
+        self.names, self.freed = names, freed
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names and name not in self.freed
+
+
 class _Own(msgspec.Struct):
     """A fork's own objects, by id: its copies (under the ids of the originals too, so that a
     reference to a shared original finds the copy) and the objects it created."""
@@ -800,6 +819,7 @@ def _clone(obj: _T) -> _T:
     return copy.copy(obj)
 
 
+_DROPS = (ir.DropColumn, ir.DropConstraint)
 _TableEvent = (
     ir.AddColumn
     | ir.DropColumn

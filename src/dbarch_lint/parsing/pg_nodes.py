@@ -127,6 +127,50 @@ def function_calls(node: Any) -> list[str]:
     return found
 
 
+def expression_name(node: Node | None) -> str | None:
+    """The name PostgreSQL gives an index key expression in the names it invents
+    (`FigureIndexColname`): a function's name, a column's, a cast's type ... None: `expr`."""
+    return _figure_colname(node)[0]
+
+
+_NAMED_NODES = {"A_ArrayExpr": "array", "RowExpr": "row", "CoalesceExpr": "coalesce"}
+_MIN_MAX = {"IS_GREATEST": "greatest", "IS_LEAST": "least"}
+
+
+def _figure_colname(node: Node | None) -> tuple[str | None, int]:
+    """PostgreSQL's `FigureColnameInternal`: a name for an expression and how strongly it
+    names it (2: a column or function name, 1: a cast's type or `case`, 0: none)."""
+    if not node:
+        return None, 0
+    [(kind, body)] = node.items()
+    if kind == "ColumnRef":
+        names = strings(body.get("fields"))
+        return (names[-1], 2) if names else (None, 0)
+    if kind == "A_Indirection":
+        names = strings(body.get("indirection"))
+        return (names[-1], 2) if names else _figure_colname(body.get("arg"))
+    if kind == "FuncCall":
+        return strings(body.get("funcname"))[-1], 2
+    if kind == "A_Expr" and body.get("kind") == "AEXPR_NULLIF":
+        return "nullif", 2
+    if kind == "TypeCast":
+        name, strength = _figure_colname(body.get("arg"))
+        type_names = strings((body.get("typeName") or {}).get("names"))
+        if strength <= 1 and type_names:
+            return type_names[-1], 1
+        return name, strength
+    if kind == "CollateClause":
+        return _figure_colname(body.get("arg"))
+    if kind == "CaseExpr":
+        name, strength = _figure_colname(body.get("defresult"))
+        return (name, strength) if strength > 1 else ("case", 1)
+    if kind in _NAMED_NODES:
+        return _NAMED_NODES[kind], 2
+    if kind == "MinMaxExpr" and body.get("op") in _MIN_MAX:
+        return _MIN_MAX[body["op"]], 2
+    return None, 0
+
+
 def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> None:
     # Speed: one list for all results and no calls for scalars (a recursive generator cost
     # a frame per leaf and per level).

@@ -14,6 +14,7 @@ from dbarch_lint.parsing.pg_nodes import (
     column_def,
     column_refs,
     constraint,
+    expression_name,
     loc,
     normalized,
     not_null_tests,
@@ -156,9 +157,9 @@ def index_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
         if name:
             elems.append(ir.IndexElem(name, options=options))
         else:
-            elems.append(
-                ir.IndexElem(None, tuple(dict.fromkeys(column_refs(elem.get("expr")))), options)
-            )
+            expr = elem.get("expr")
+            columns = tuple(dict.fromkeys(column_refs(expr)))
+            elems.append(ir.IndexElem(None, columns, options, expression_name(expr)))
     where_clause = node.get("whereClause")
     predicate_not_null = not_null_tests(where_clause)
     relation = node["relation"]

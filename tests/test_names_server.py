@@ -1,0 +1,83 @@
+"""The names the replay gives unnamed constraints and indexes are the ones PostgreSQL invents
+(rules quote them in messages and fixes, and later migrations refer to them): checked by
+running the same migration on a real server and reading its catalog."""
+
+from __future__ import annotations
+
+from dbarch_lint.parsing.postgres import parse_postgres
+from dbarch_lint.schema import Origin, Schema
+from dbarch_lint.source import SourceFile
+from tests.postgres import Server
+
+MIGRATION = """
+CREATE TABLE orders (
+    id bigint PRIMARY KEY,
+    customer_id bigint,
+    code text UNIQUE,
+    total numeric CHECK (total >= 0),
+    lo int, hi int, CHECK (lo < hi),
+    UNIQUE (customer_id, code)
+);
+CREATE TABLE customers (id bigint PRIMARY KEY);
+CREATE INDEX customers_pkey1 ON orders (hi);
+ALTER TABLE customers DROP CONSTRAINT customers_pkey, ADD PRIMARY KEY (id);
+ALTER TABLE customers ADD PRIMARY KEY (id), DROP CONSTRAINT customers_pkey;
+ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers;
+CREATE INDEX ON orders (customer_id);
+CREATE INDEX ON orders (customer_id);
+CREATE INDEX ON orders (lower(code));
+CREATE INDEX ON orders ((code::varchar));
+CREATE INDEX ON orders ((lo::text::int));
+CREATE INDEX ON orders ((total::text));
+CREATE INDEX ON orders ((code COLLATE "C"));
+CREATE INDEX ON orders ((coalesce(lo, 0)));
+CREATE INDEX ON orders ((CASE WHEN lo > 0 THEN lo END));
+CREATE INDEX ON orders ((CASE WHEN lo > 0 THEN lo ELSE hi END));
+CREATE INDEX ON orders ((nullif(lo, 0)));
+CREATE INDEX ON orders ((greatest(lo, hi)));
+CREATE INDEX ON orders ((ARRAY[lo, hi]));
+CREATE INDEX ON orders ((lo + hi));
+CREATE INDEX ON orders (pg_catalog.upper(code), (lo + hi), id);
+ALTER TABLE orders ADD UNIQUE (lo, hi), DROP CONSTRAINT orders_code_key, ADD UNIQUE (code);
+CREATE TABLE order_line_items_with_a_rather_long_descriptive_name_for_tests (
+    order_identifier_with_a_long_name_too bigint REFERENCES orders,
+    UNIQUE (order_identifier_with_a_long_name_too)
+);
+"""
+
+
+def _ours() -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    schema = Schema()
+    source = SourceFile("names.sql", MIGRATION)
+    for statement in parse_postgres(source).statements:
+        schema.apply(statement, Origin(0, statement.index, source.path, statement.span))
+    constraints = {
+        (table.name.name, c.name)
+        for table in schema.tables.values()
+        for c in table.live_constraints()
+    }
+    indexes = {(index.table.name, name.name) for name, index in schema.indexes.items()}
+    return constraints, indexes
+
+
+def test_invented_names_match_postgresql(pg_server: Server) -> None:
+    with pg_server.connect() as session:
+        session.execute(
+            "DROP SCHEMA IF EXISTS names CASCADE; CREATE SCHEMA names; SET search_path = names"
+        )
+        session.execute(MIGRATION)
+        constraints = set(
+            session.execute(
+                "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                "WHERE connamespace = 'names'::regnamespace AND contype IN ('p', 'u', 'f', 'c')"
+            ).fetchall()
+        )
+        indexes = set(
+            session.execute(
+                "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'names'"
+            ).fetchall()
+        )
+        session.execute("DROP SCHEMA names CASCADE")
+    ours_constraints, ours_indexes = _ours()
+    assert ours_constraints == constraints
+    assert ours_indexes == indexes
