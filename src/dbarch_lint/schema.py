@@ -670,6 +670,10 @@ class Schema:
                 for index in table.live_indexes():
                     if index.constraint is constraint:
                         self._rename_index(self._writable_index(table, index), event.new)
+        elif event.kind in ("function", "procedure"):
+            security = self.function_security.pop(event.name.name, None)
+            if security is not None:
+                self.function_security[event.new] = security
 
     def _set(self, event: ir.SetParameter, origin: Origin) -> None:
         if event.name == "search_path":
