@@ -45,8 +45,9 @@ class BlockingTableRewrite(StatementRule):
     ```
 
     ## Known limits
-    A table created without `USING` is taken to have the `heap` access method (the default of
-    `default_table_access_method`).
+    A table created without `USING` has the access method of the last `SET
+    default_table_access_method` in the replay, else `heap` (the server's own default setting is
+    not known).
 
     ## References
     - PostgreSQL documentation, `VACUUM`, `CLUSTER`, `ALTER TABLE`

@@ -120,6 +120,9 @@ class Schema:
 
     def __init__(self) -> None:
         self.search_path: tuple[str, ...] = ("public",)
+        self.default_access_method: str | None = (
+            None  # SET default_table_access_method (None: heap)
+        )
         self.tables: dict[QName, Table] = {}  # live, by resolved name
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
@@ -198,6 +201,7 @@ class Schema:
         """
         other = Schema()
         other.search_path = self.search_path
+        other.default_access_method = self.default_access_method
         other.tables = dict(self.tables)
         other.relations = dict(self.relations)
         other.indexes = dict(self.indexes)
@@ -324,7 +328,7 @@ class Schema:
             partitioned=event.partitioned,
             temporary=event.temporary,
             unlogged=event.unlogged,
-            access_method=event.access_method,
+            access_method=event.access_method or self.default_access_method,
             created_by=event,
         )
         parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
@@ -679,6 +683,8 @@ class Schema:
         if event.name == "search_path":
             values = tuple(v.strip().strip('"') for v in event.value or ("public",))
             self.search_path = tuple(v for v in values if v) or ("public",)
+        elif event.name == "default_table_access_method":
+            self.default_access_method = event.value[0].strip().strip('"') if event.value else None
 
     def _create_as(self, event: ir.CreateTableAs, origin: Origin) -> None:
         name = self.resolve(event.table)
