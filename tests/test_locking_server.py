@@ -57,6 +57,15 @@ def _example(code: str, section: str) -> str:
     return sql
 
 
+def _examples(code: str, *also_silent: str) -> tuple[str, str]:
+    """The rule's documented bad and good examples, once the linter flags the bad one with the
+    rule and the good one with neither it nor the rules in `also_silent`."""
+    bad, good = _example(code, "Example"), _example(code, "Use instead")
+    assert [f.code for f in lint_sql(bad, select=[code])] == [code]
+    assert lint_sql(good, select=[code, *also_silent]) == []
+    return bad, good
+
+
 def _locks(observer: Any, table: str = "orders") -> set[str]:
     """Lock modes other sessions hold (granted) on a table."""
     rows = observer.execute(
@@ -157,9 +166,7 @@ def _waiting(
 
 def test_dba401_index_build_blocks_writes_not_concurrently(sessions: tuple[Any, Any, Any]) -> None:
     first, second, observer = sessions
-    bad, good = _example("DBA401", "Example"), _example("DBA401", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA401"])] == ["DBA401"]
-    assert lint_sql(good, select=["DBA401"]) == []
+    bad, good = _examples("DBA401")
     with _in_transaction(first, bad):
         assert "ShareLock" in _locks(observer)
         assert _blocked(observer, WRITE)  # "blocking writes"
@@ -173,9 +180,7 @@ def test_dba402_index_drop_blocks_reads_and_writes_not_concurrently(
     sessions: tuple[Any, Any, Any],
 ) -> None:
     first, second, observer = sessions
-    bad, good = _example("DBA402", "Example"), _example("DBA402", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA402"])] == ["DBA402"]
-    assert lint_sql(good, select=["DBA402"]) == []
+    bad, good = _examples("DBA402")
     with _in_transaction(first, bad):
         assert "AccessExclusiveLock" in _locks(observer)
         assert _blocked(observer, READ) and _blocked(observer, WRITE)
@@ -194,9 +199,7 @@ def test_dba409_validation_scan_under_the_add_lock_not_under_validate(
     sessions: tuple[Any, Any, Any],
 ) -> None:
     first, _second, observer = sessions
-    bad, good = _example("DBA409", "Example"), _example("DBA409", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA409"])] == ["DBA409"]
-    assert lint_sql(good, select=["DBA409"]) == []
+    bad, good = _examples("DBA409")
     with _in_transaction(first, bad):  # the scan runs under this lock
         assert "ShareRowExclusiveLock" in _locks(observer)
         assert "ShareRowExclusiveLock" in _locks(observer, "customers")
@@ -220,9 +223,7 @@ def test_dba411_unique_index_built_under_access_exclusive_not_concurrently(
     sessions: tuple[Any, Any, Any],
 ) -> None:
     first, second, observer = sessions
-    bad, good = _example("DBA411", "Example"), _example("DBA411", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA411"])] == ["DBA411"]
-    assert lint_sql(good, select=["DBA411", "DBA401"]) == []
+    bad, good = _examples("DBA411", "DBA401")
     with _in_transaction(first, bad):
         assert "AccessExclusiveLock" in _locks(observer)
         assert _blocked(observer, READ) and _blocked(observer, WRITE)
@@ -244,9 +245,7 @@ def test_dba412_exclusion_constraint_blocks_reads_and_writes(
     sessions: tuple[Any, Any, Any],
 ) -> None:
     first, _second, observer = sessions
-    bad, good = _example("DBA412", "Example"), _example("DBA412", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA412"])] == ["DBA412"]
-    assert lint_sql(good, select=["DBA412"]) == []
+    bad, good = _examples("DBA412")
     with _in_transaction(first, bad):
         assert "AccessExclusiveLock" in _locks(observer, "bookings")
         assert _blocked(observer, "SELECT count(*) FROM bookings")
@@ -256,9 +255,7 @@ def test_dba412_exclusion_constraint_blocks_reads_and_writes(
 
 def test_dba507_required_column_fails_on_a_table_with_rows(sessions: tuple[Any, Any, Any]) -> None:
     first, _second, _observer = sessions
-    bad, good = _example("DBA507", "Example"), _example("DBA507", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA507"])] == ["DBA507"]
-    assert lint_sql(good, select=["DBA507"]) == []
+    bad, good = _examples("DBA507")
     with pytest.raises(psycopg.errors.NotNullViolation, match="contains null values"):
         first.execute(bad)
     first.execute(good)
@@ -276,9 +273,7 @@ def test_dba406_stored_generated_column_rewrites_the_table(sessions: tuple[Any, 
         "CREATE TABLE order_items AS SELECT n AS quantity, n * 100 AS unit_price_cents "
         "FROM generate_series(1, 2000) n"
     )
-    bad, good = _example("DBA406", "Example"), _example("DBA406", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA406"])] == ["DBA406"]
-    assert lint_sql(good, select=["DBA406"]) == []
+    bad, good = _examples("DBA406")
     before = _file_node(observer, "order_items")
     with _in_transaction(first, bad):
         assert "AccessExclusiveLock" in _locks(observer, "order_items")
@@ -343,9 +338,7 @@ def test_dba408_a_validated_check_spares_the_scan(sessions: tuple[Any, Any, Any]
 
 def test_dba403_reindex_blocks_writes_not_concurrently(sessions: tuple[Any, Any, Any]) -> None:
     first, second, observer = sessions
-    bad, good = _example("DBA403", "Example"), _example("DBA403", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA403"])] == ["DBA403"]
-    assert lint_sql(good, select=["DBA403"]) == []
+    bad, good = _examples("DBA403")
     with _in_transaction(first, bad):
         assert "ShareLock" in _locks(observer)
         assert "AccessExclusiveLock" in _locks(observer, "orders_status_idx")
@@ -359,9 +352,7 @@ def test_dba414_vacuum_full_rewrites_plain_vacuum_does_not(
     sessions: tuple[Any, Any, Any],
 ) -> None:
     first, _second, observer = sessions
-    bad, good = _example("DBA414", "Example"), _example("DBA414", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA414"])] == ["DBA414"]
-    assert lint_sql(good, select=["DBA414"]) == []
+    bad, good = _examples("DBA414")
     before = _file_node(observer, "orders")
     first.execute(bad)
     assert _file_node(observer, "orders") != before  # a new copy of the table
@@ -412,9 +403,7 @@ def test_dba415_refresh_blocks_reads_not_concurrently(sessions: tuple[Any, Any, 
         "SELECT status, count(*) AS orders FROM orders GROUP BY status; "
         "CREATE UNIQUE INDEX daily_sales_status_key ON daily_sales (status)"
     )
-    bad, good = _example("DBA415", "Example"), _example("DBA415", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA415"])] == ["DBA415"]
-    assert lint_sql(good, select=["DBA415"]) == []
+    bad, good = _examples("DBA415")
     read_view = "SELECT count(*) FROM daily_sales"
     with _in_transaction(first, bad):
         assert "AccessExclusiveLock" in _locks(observer, "daily_sales")
@@ -428,9 +417,7 @@ def test_dba405_volatile_default_rewrites_stable_one_does_not(
     sessions: tuple[Any, Any, Any],
 ) -> None:
     first, _second, observer = sessions
-    bad, good = _example("DBA405", "Example"), _example("DBA405", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA405"])] == ["DBA405"]
-    assert lint_sql(good, select=["DBA405"]) == []
+    bad, good = _examples("DBA405")
     stable = "ALTER TABLE orders ADD COLUMN placed_at timestamptz DEFAULT now()"
     assert lint_sql(stable, select=["DBA405"]) == []
     with _in_transaction(first, bad):
@@ -468,9 +455,7 @@ def test_dba404_postgres_refuses_concurrent_builds_in_a_transaction(
 ) -> None:
     first, _second, _observer = sessions
     first.execute("ALTER TABLE orders ADD COLUMN placed_at timestamptz DEFAULT now()")
-    bad, good = _example("DBA404", "Example"), _example("DBA404", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA404"])] == ["DBA404"]
-    assert lint_sql(good, select=["DBA404"]) == []
+    bad, good = _examples("DBA404")
     with pytest.raises(psycopg.errors.ActiveSqlTransaction, match="transaction block"):
         first.execute(bad)
     first.execute("ROLLBACK")
@@ -494,9 +479,7 @@ def test_dba413_a_waiting_lock_queues_every_query_without_lock_timeout(
     sessions: tuple[Any, Any, Any], pg_server: Server
 ) -> None:
     first, second, observer = sessions
-    bad, good = _example("DBA413", "Example"), _example("DBA413", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA413"])] == ["DBA413"]
-    assert lint_sql(good, select=["DBA413"]) == []
+    bad, good = _examples("DBA413")
     errors: list[BaseException] = []
 
     def migrate() -> None:
@@ -529,9 +512,7 @@ def test_dba410_validate_in_the_same_transaction_keeps_the_add_lock(
     sessions: tuple[Any, Any, Any],
 ) -> None:
     first, _second, observer = sessions
-    bad, good = _example("DBA410", "Example"), _example("DBA410", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA410"])] == ["DBA410"]
-    assert lint_sql(good, select=["DBA410"]) == []
+    bad, _good = _examples("DBA410")
     add, validate = [s for s in _statements(bad) if s not in ("BEGIN", "COMMIT")]
     with _in_transaction(first, add):
         first.execute(validate)  # the scan ran here, under the ADD's lock, still held
@@ -558,9 +539,7 @@ def test_dba416_detach_blocks_the_partitioned_table_not_concurrently(
 ) -> None:
     first, second, observer = sessions
     observer.execute(PARTITIONS)
-    bad, good = _example("DBA416", "Example"), _example("DBA416", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA416"])] == ["DBA416"]
-    assert lint_sql(good, select=["DBA416", "DBA404"]) == []
+    bad, good = _examples("DBA416", "DBA404")
     with _in_transaction(first, bad):
         assert "AccessExclusiveLock" in _locks(observer, "events")
         assert "AccessExclusiveLock" in _locks(observer, "events_2023")
@@ -599,9 +578,7 @@ def test_dba417_a_new_enum_value_cannot_be_used_before_commit(
         "ALTER TABLE orders ADD COLUMN refunded_at timestamptz;"
         "ALTER TABLE orders ALTER COLUMN status TYPE order_status USING status::order_status"
     )
-    bad, good = _example("DBA417", "Example"), _example("DBA417", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA417"])] == ["DBA417"]
-    assert lint_sql(good, select=["DBA417"]) == []
+    bad, good = _examples("DBA417")
     with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage, match="unsafe use of new value"):
         first.execute(bad)
     first.execute("ROLLBACK")
@@ -619,9 +596,7 @@ def test_dba417_a_new_enum_value_cannot_be_used_before_commit(
 
 def test_dba418_a_backfill_keeps_the_ddl_lock(sessions: tuple[Any, Any, Any]) -> None:
     first, _second, observer = sessions
-    bad, good = _example("DBA418", "Example"), _example("DBA418", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA418"])] == ["DBA418"]
-    assert lint_sql(good, select=["DBA418"]) == []
+    bad, _good = _examples("DBA418")
     alter, update = [s for s in _statements(bad) if s not in ("BEGIN", "COMMIT")]
     with _in_transaction(first, alter):
         first.execute(update)  # every row changed under the ALTER's lock, still held
@@ -636,9 +611,7 @@ def test_dba418_a_backfill_keeps_the_ddl_lock(sessions: tuple[Any, Any, Any]) ->
 def test_dba419_one_transaction_holds_both_tables(sessions: tuple[Any, Any, Any]) -> None:
     first, _second, observer = sessions
     observer.execute("DROP TABLE IF EXISTS invoices; CREATE TABLE invoices (id bigint)")
-    bad, good = _example("DBA419", "Example"), _example("DBA419", "Use instead")
-    assert [f.code for f in lint_sql(bad, select=["DBA419"])] == ["DBA419"]
-    assert lint_sql(good, select=["DBA419"]) == []
+    bad, _good = _examples("DBA419")
     orders, invoices = [s for s in _statements(bad) if s not in ("BEGIN", "COMMIT")]
     with _in_transaction(first, orders):
         first.execute(invoices)
