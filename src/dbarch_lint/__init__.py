@@ -6,12 +6,14 @@ plugins, and the types they return.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # (as `typing.TYPE_CHECKING`, without importing typing at start-up)
 
 __version__ = "0.1.0"
 __all__ = ["Finding", "LintResult", "Severity", "__version__", "hookimpl", "lint_paths", "lint_sql"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from dbarch_lint.findings import Finding, LintResult, Severity
     from dbarch_lint.hookspecs import hookimpl
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +12,10 @@ import msgspec
 
 from dbarch_lint import config as cfg
 from dbarch_lint import discovery
-from dbarch_lint.cache import Cache, FileIndex, environment_fingerprint
+from dbarch_lint.cache import Cache, FileIndex, code_paths, environment_fingerprint
 from dbarch_lint.errors import PluginError
 from dbarch_lint.findings import Finding, LintResult
+from dbarch_lint.shortcut import Stat, settled, stat_of
 
 if TYPE_CHECKING:
     from dbarch_lint.plugins import PluginHost
@@ -40,6 +41,7 @@ class Run:
     _files: dict[str, discovery.Input] | None = None
     _inputs: list[discovery.Input] | None = None
     ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
+    listed: dict[str, Stat | None] | None = None  # the folders listed, with their stats
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -105,19 +107,21 @@ def prepare(
     cwd = os.path.abspath(cwd or os.getcwd())
     excluded = [_from_root(p, config.root, cwd) for p in [*config.exclude, *config.extend_exclude]]
     errors: list[str] = []
+    listed: dict[str, Stat | None] | None = {}
     if paths:
-        files, missing = discovery.expand(paths, cwd, excluded)
+        files, missing = discovery.expand(paths, cwd, excluded, listed)
     elif config.migrations:
         files, missing = discovery.expand(
-            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
+            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded, listed
         )
-    else:
+    else:  # (what git lists: no folder's stat tells when that changes)
         files, missing = discovery.expand(discovery.default_files(cwd), cwd, excluded)
+        listed = None
     errors.extend(f"{p}: no such file or directory" for p in missing)
     history_files: list[str] = []
     if config.migrations and paths:
         history_files, _ = discovery.expand(
-            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
+            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded, listed
         )
     # Targets come last so that, under a shared name, what was given (stdin) wins.
     here = os.getcwd()
@@ -125,7 +129,9 @@ def prepare(
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
     by_shown = {v: k for k, v in shown.items()}
-    return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+    return Run(
+        config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin, listed=listed
+    )
 
 
 def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[str]:
@@ -237,6 +243,32 @@ def remember_files(run: Run, cache: Cache) -> None:
     }
     if read:
         cache.put_file_index(cache.get_file_index(), read)
+
+
+def depends_on(
+    run: Run, config_files: Iterable[str], consulted: Iterable[str]
+) -> list[tuple[str, Stat | None]] | None:
+    """Every path a run's report depends on, with its stat (None: absent), for `shortcut`:
+    the config files looked for, the folders listed, the files read (as they were read), the
+    files runners `consulted`, and the code. None if that cannot be told: stdin, a file that
+    could not be read, files listed by git, or an input changed too recently for its stat to
+    show a change to come."""
+    if run.listed is None:
+        return None
+    paths = [(path, stat_of(path)) for path in config_files]
+    paths += run.listed.items()
+    for shown, fs_path in run.paths.items():
+        # (as read; a run answered from the report cache read none: as they are now)
+        item = run._files[shown] if run._files is not None else None
+        stat = item.stat if item is not None else stat_of(fs_path)
+        if stat is None or fs_path == discovery.STDIN:
+            return None
+        paths.append((fs_path, stat))
+    paths += [(path, stat_of(path)) for path in consulted]
+    if not all(settled(stat) for _, stat in paths):
+        return None
+    plugins = run.config.plugins if run.autoload_plugins else []
+    return paths + [(path, stat_of(path)) for path in code_paths(plugins)]
 
 
 def execute(run: Run, cache: Cache | None = None) -> LintResult:

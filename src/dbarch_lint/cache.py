@@ -26,8 +26,8 @@ import msgspec
 from dbarch_lint import __version__
 from dbarch_lint.discovery import digest
 from dbarch_lint.ir import ParsedFile
+from dbarch_lint.shortcut import CACHE_DIR
 
-CACHE_DIR = ".dbarch-lint-cache"
 T = TypeVar("T")
 MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
 _ENCODER = msgspec.msgpack.Encoder()
@@ -71,13 +71,7 @@ def code_fingerprint() -> str:
     and of the libraries and Python that shape what it computes."""
     # The libraries' files change when they are reinstalled.
     parts = [__version__, sys.version, _module_mark("pglast"), _module_mark("msgspec")]
-    for package in ("dbarch_lint", "dbarch_lint.rules"):
-        spec = importlib.util.find_spec(package)
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            for directory, subdirs, names in os.walk(location):
-                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-                for name in sorted(n for n in names if n.endswith(".py")):
-                    parts.append(_file_mark(os.path.join(directory, name)))
+    parts.extend(_file_mark(path) for path in _own_modules())
     return digest("\n".join(parts).encode())
 
 
@@ -85,9 +79,7 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
     """A hash that changes when packages are installed or removed (every import directory's
     mtime) or when a plugin module named in the configuration is edited."""
     parts = []
-    # sys.path[0] is the script's folder or the working directory: not where packages live, and
-    # its mtime changes with every file created there.
-    for entry in sys.path[0 if sys.flags.safe_path else 1 :]:
+    for entry in _import_folders():
         try:
             parts.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
@@ -96,16 +88,43 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
     return digest("\n".join(parts).encode())
 
 
+def code_paths(plugin_modules: Iterable[str]) -> list[str]:
+    """The paths whose stats the two fingerprints above are made of (for `shortcut`)."""
+    modules = ("pglast", "msgspec", *plugin_modules)
+    origins = [origin for origin in map(_module_origin, modules) if origin is not None]
+    return [*_own_modules(), *origins, *(entry or "." for entry in _import_folders())]
+
+
+def _own_modules() -> list[str]:
+    found = []
+    for package in ("dbarch_lint", "dbarch_lint.rules"):
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            for directory, subdirs, names in os.walk(location):
+                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+                found += [os.path.join(directory, n) for n in sorted(names) if n.endswith(".py")]
+    return found
+
+
+def _import_folders() -> list[str]:
+    # sys.path[0] is the script's folder or the working directory: not where packages live, and
+    # its mtime changes with every file created there.
+    return sys.path[0 if sys.flags.safe_path else 1 :]
+
+
 def _module_mark(module: str) -> str:
     """Which file a module would load from, and its size and mtime (without importing it)."""
+    origin = _module_origin(module)
+    return f"{module}:missing" if origin is None else f"{module}:{_file_mark(origin)}"
+
+
+def _module_origin(module: str) -> str | None:
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError):
-        spec = None
+        return None
     origin = spec.origin if spec else None
-    if origin and os.path.exists(origin):
-        return f"{module}:{_file_mark(origin)}"
-    return f"{module}:missing"
+    return origin if origin and os.path.exists(origin) else None
 
 
 def _file_mark(path: str) -> str:
@@ -147,7 +166,7 @@ class Cache:
         if not os.path.isdir(folder):
             self._prepare()
             _remove_siblings(folder)  # parses by older code are dead weight
-        _write(self.parsed_path(content), encoded)
+        write_atomically(self.parsed_path(content), encoded)
 
     def get_report(self, key: str) -> CachedReport | None:
         """The cached report of a run with this key, if any."""
@@ -163,13 +182,8 @@ class Cache:
         """Store a run's report, keeping the `MAX_REPORTS` most recent."""
         self._prepare()
         folder = os.path.join(self.directory, "reports")
-        _write(os.path.join(folder, key), _ENCODER.encode(report))
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.stat().st_mtime_ns)
-            for entry in entries[:-MAX_REPORTS]:
-                os.unlink(entry.path)
-        except OSError:
-            pass
+        write_atomically(os.path.join(folder, key), _ENCODER.encode(report))
+        prune(folder, MAX_REPORTS)
 
     def get_file_index(self) -> FileIndex:
         """The hashes of files read by earlier runs."""
@@ -185,7 +199,7 @@ class Cache:
             return
         keep = index.files if len(index.files) < 4 * len(read) + 1000 else {}
         self._prepare()
-        _write(
+        write_atomically(
             os.path.join(self.directory, "files"),
             _ENCODER.encode(FileIndex({**keep, **read})),
         )
@@ -195,7 +209,7 @@ class Cache:
             os.makedirs(self.directory, exist_ok=True)
             ignore = os.path.join(self.directory, ".gitignore")
             if not os.path.exists(ignore):
-                _write(ignore, b"# Created by dbarch-lint.\n*\n")
+                write_atomically(ignore, b"# Created by dbarch-lint.\n*\n")
         except OSError:
             pass
 
@@ -218,8 +232,8 @@ def _read(path: str) -> bytes | None:
         return None
 
 
-def _write(path: str, data: bytes) -> None:
-    """Write atomically (a concurrent run never reads half an entry); failures are ignored."""
+def write_atomically(path: str, data: bytes) -> None:
+    """Write so that a concurrent run never reads half an entry; failures are ignored."""
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -229,6 +243,16 @@ def _write(path: str, data: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+
+
+def prune(folder: str, keep: int) -> None:
+    """Remove all but the `keep` most recently written entries of a folder."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[:-keep]:
+            os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _remove_siblings(folder: str) -> None:

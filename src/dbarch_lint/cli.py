@@ -5,15 +5,19 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dbarch_lint import __version__
+from dbarch_lint import __version__, shortcut
 from dbarch_lint import config as cfg
 from dbarch_lint.errors import DbarchLintError, UsageError
 from dbarch_lint.findings import LintResult, Severity
+
+if TYPE_CHECKING:
+    from dbarch_lint.api import Run
+    from dbarch_lint.cache import Cache, CachedReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -42,7 +46,8 @@ def run() -> None:
     # collector would only rescan the parser's output over and over (a third of decoding).
     gc.disable()
     try:
-        main()
+        # (the program's own arguments: its answers are left for `shortcut` under them)
+        main(args=sys.argv[1:], obj=_Program(sys.argv[1:]))
     except SystemExit as done:
         code = done.code
     else:  # (click always exits; this is for completeness)
@@ -55,6 +60,13 @@ def run() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code or 0)
+
+
+class _Program:
+    """What the command line knows when it runs as the program (not called from Python)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
 
 
 def _fail(message: str) -> None:
@@ -152,7 +164,8 @@ def check(
         # The report cache answers a run that changed nothing (-v wants to see the run itself).
         run_key = api.report_key(run, cache, (color, quiet)) if cache and not verbose else None
         cached = cache.get_report(run_key) if cache and run_key else None
-        if cached is not None and api.consulted_unchanged(cached.consulted):
+        if cache and cached is not None and api.consulted_unchanged(cached.consulted):
+            _leave_note(run, config_path, cache, cached)
             _output(cached.report, config.output_file)
             sys.exit(cached.exit_code)
         reporters = run.host.reporters()
@@ -171,10 +184,40 @@ def check(
     report = reporters[config.format]().render(result, options)
     code = exit_code(result, config.fail_on)
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
-        cache.put_report(run_key, CachedReport(report.encode("utf-8"), code, run.consulted()))
+        answer = CachedReport(report.encode("utf-8"), code, run.consulted())
+        cache.put_report(run_key, answer)
         api.remember_files(run, cache)
+        _leave_note(run, config_path, cache, answer)
     _output(report, config.output_file)
     sys.exit(code)
+
+
+def _leave_note(run: Run, config_path: str | None, cache: Cache, answer: CachedReport) -> None:
+    """Let the program answer this command again at once while nothing changes (`shortcut`)."""
+    from dbarch_lint import api
+
+    program = click.get_current_context().find_object(_Program)
+    if program is None:  # (called from Python: the shortcut only serves the program)
+        return
+    searched = [config_path] if config_path else cfg.config_candidates(os.getcwd())
+    depends = api.depends_on(run, _until(searched, run.config.path), answer.consulted)
+    if depends is not None:
+        shortcut.remember(
+            cache.directory,
+            program.argv,
+            depends,
+            answer.exit_code,
+            run.config.output_file,
+            answer.report,
+        )
+
+
+def _until(paths: Iterable[str], last: str | None) -> Iterator[str]:
+    """`paths` up to and including `last`."""
+    for path in paths:
+        yield path
+        if path == last:
+            return
 
 
 def _output(report: str | bytes, output_file: str | None) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,17 +80,24 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 
 def find_config(start: str) -> str | None:
     """The nearest `dbarch-lint.toml`, or `pyproject.toml` with `[tool.dbarch-lint]`, upward."""
+    for candidate in config_candidates(start):
+        if candidate.endswith("pyproject.toml"):
+            if _has_our_table(candidate):
+                return candidate
+        elif os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def config_candidates(start: str) -> Iterator[str]:
+    """The files `find_config` looks at, nearest first."""
     directory = os.path.abspath(start)
     while True:
-        candidate = os.path.join(directory, "dbarch-lint.toml")
-        if os.path.isfile(candidate):
-            return candidate
-        pyproject = os.path.join(directory, "pyproject.toml")
-        if _has_our_table(pyproject):
-            return pyproject
+        yield os.path.join(directory, "dbarch-lint.toml")
+        yield os.path.join(directory, "pyproject.toml")
         parent = os.path.dirname(directory)
         if parent == directory:
-            return None
+            return
         directory = parent
 
 

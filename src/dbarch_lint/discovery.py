@@ -13,6 +13,7 @@ import msgspec
 
 from dbarch_lint.ir import Diagnostic, Span
 from dbarch_lint.runners import FileRun
+from dbarch_lint.shortcut import Stat, stat_of
 
 try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
     from _blake2 import blake2b
@@ -50,7 +51,7 @@ class Input(msgspec.Struct):
     position_text: str = ""  # what positions of `problem` refer to, when there is no `text`
     down: bool = False  # a down migration: linted, never replayed
     digest: str = ""  # hash of the bytes read (the cache's key for the file)
-    stat: tuple[int, int, int, int] | None = None  # as `file_stat` saw it just before reading
+    stat: Stat | None = None  # as `file_stat` saw it just before reading
     run: FileRun | None = None  # how its runner runs it (decided once the run's files are read)
 
 
@@ -88,10 +89,14 @@ def _absolute(path: str, here: str) -> str:
 
 
 def expand(
-    paths: Sequence[str], cwd: str, excluded: Iterable[str] = ()
+    paths: Sequence[str],
+    cwd: str,
+    excluded: Iterable[str] = (),
+    listed: dict[str, Stat | None] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Files named by paths, directories (recursively, `*.sql`) and globs; and the paths that
-    matched nothing (each a usage error)."""
+    matched nothing (each a usage error). Every folder listed to find them goes into `listed`,
+    with its stat (a file added or removed changes it)."""
     patterns = tuple(excluded)
     files: list[str] = []
     missing: list[str] = []
@@ -99,15 +104,17 @@ def expand(
         if path == STDIN:
             files.append(STDIN)
         elif os.path.isdir(path):
-            files.extend(p for p in _walk(path) if not _is_excluded(p, cwd, patterns))
+            files.extend(p for p in _walk(path, listed) if not _is_excluded(p, cwd, patterns))
         elif os.path.exists(path):
             files.append(path)
         elif glob.has_magic(path):
             matched = sorted(glob.glob(path, recursive=True))
             for match in matched:
-                files.extend(_walk(match) if os.path.isdir(match) else [match])
+                files.extend(_walk(match, listed) if os.path.isdir(match) else [match])
             if not matched:
                 missing.append(path)
+            if listed is not None:
+                _glob_folders(path, listed)
         else:
             missing.append(path)
     seen: set[str] = set()
@@ -121,14 +128,17 @@ def expand(
     return unique, missing
 
 
-def _walk(root: str) -> list[str]:
+def _walk(root: str, listed: dict[str, Stat | None] | None = None) -> list[str]:
     """`*.sql` files below `root`, as `os.walk` would find them (symlinked folders are not
     entered), in no particular order (the runner orders them), at half its cost."""
     found: list[str] = []
     pending = [root]
     while pending:
+        folder = pending.pop()
+        if listed is not None:
+            listed[folder] = stat_of(folder)
         try:
-            with os.scandir(pending.pop()) as entries:
+            with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.is_dir():
                         if entry.name not in _SKIP_DIRS and not entry.is_symlink():
@@ -138,6 +148,28 @@ def _walk(root: str) -> list[str]:
         except OSError:
             continue
     return found
+
+
+def _glob_folders(pattern: str, listed: dict[str, Stat | None]) -> None:
+    """Put into `listed` the folders a glob lists, and more: every folder below its fixed part,
+    as deep as the pattern reaches (without limit for `**`)."""
+    parts = pattern.split(os.sep)
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    base = os.sep.join(parts[:fixed]) or (os.sep if pattern.startswith(os.sep) else ".")
+    pending: list[tuple[str, int | None]] = [
+        (base, None if "**" in parts[fixed:] else len(parts) - fixed - 1)
+    ]
+    while pending:
+        folder, depth = pending.pop()
+        listed[folder] = stat_of(folder)
+        if depth == 0:
+            continue
+        try:
+            with os.scandir(folder) as entries:
+                below = None if depth is None else depth - 1
+                pending += [(entry.path, below) for entry in entries if entry.is_dir()]
+        except OSError:
+            continue
 
 
 def _is_excluded(path: str, cwd: str, patterns: tuple[str, ...]) -> bool:
@@ -225,7 +257,7 @@ def order_plain(paths: Sequence[str]) -> list[str]:
     return sorted(paths, key=key)
 
 
-def file_stat(stat: os.stat_result) -> tuple[int, int, int, int]:
+def file_stat(stat: os.stat_result) -> Stat:
     """Which file this is (device, inode) and what says it is unchanged (size, mtime)."""
     return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 

@@ -1,0 +1,151 @@
+"""A repeated command answered before the command line loads.
+
+When nothing changed since the last run, the report cache has the answer, but finding that out
+the normal way (importing the command line, reading the config, discovering the files, hashing
+the run) costs several times what printing the answer does. So a run that stores its report
+also leaves a note under `.dbarch-lint-cache/runs/`: the exact command (arguments, working
+directory, interpreter, whether output goes to a terminal), every path its answer depends on
+with that path's stat (absent paths included), and the report with its exit code. The same
+command, when every one of those paths stats as it did, gets the report back at once; any
+difference falls through to the normal run.
+
+What the answer depends on: the files read, every folder listed to find them (a file added or
+removed changes the folder), the config files looked for and found, the files runners consulted,
+and the code (this tool's modules, its libraries, every import folder and configured plugin).
+This module reads notes with the built-ins alone; writing one happens after a normal run.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import time
+import zlib
+
+from dbarch_lint import TYPE_CHECKING, __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+CACHE_DIR = ".dbarch-lint-cache"
+FOLDER = "runs"
+MAX_NOTES = 32  # the most recent commands remembered
+_FORMAT = 1
+# A path changed this shortly before the run may change again within the same timestamp tick
+# without its stat showing it (`settled`).
+_RACY_NS = 2_000_000_000
+_STARTED_NS = time.time_ns()
+_SYS_PATH = tuple(sys.path)  # (as the program started: loading plugins may add to it)
+
+Stat = tuple[int, int, int, int]  # device, inode, size, mtime (as discovery.file_stat)
+Key = tuple[int, str, str, str, tuple[str, ...], str, tuple[str, ...], bool, bool]
+
+
+def command_key(argv: Sequence[str]) -> Key:
+    """Everything besides the files that decides what a command prints."""
+    return (
+        _FORMAT,
+        __version__,
+        sys.executable,
+        sys.version,
+        _SYS_PATH,
+        os.getcwd(),
+        tuple(argv),
+        "NO_COLOR" in os.environ,
+        os.isatty(1),
+    )
+
+
+def answer(argv: Sequence[str]) -> int | None:
+    """If this exact command ran before and nothing it depends on changed, write its report
+    and return its exit code; else None (nothing written)."""
+    key = command_key(argv)
+    note = _find(_name(key))
+    if note is None:
+        return None
+    try:
+        stored_key, paths, exit_code, output_file, report = marshal.loads(note)
+        if stored_key != key or not isinstance(report, bytes) or not _unchanged(paths):
+            return None
+    except (EOFError, ValueError, TypeError):  # a damaged note
+        return None
+    try:
+        if output_file is None:
+            sys.stdout.buffer.write(report)
+        else:
+            with open(output_file, "wb") as handle:
+                handle.write(report)
+    except OSError:
+        return None
+    return int(exit_code)
+
+
+def stat_of(path: str) -> Stat | None:
+    """A path's stat as a note keeps it (None: absent)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def remember(
+    cache_dir: str,
+    argv: Sequence[str],
+    depends_on: Iterable[tuple[str, Stat | None]],
+    exit_code: int,
+    output_file: str | None,
+    report: bytes,
+) -> None:
+    """Leave a note of a command's answer."""
+    from dbarch_lint.cache import prune, write_atomically
+
+    key = command_key(argv)
+    folder = os.path.join(cache_dir, FOLDER)
+    write_atomically(
+        os.path.join(folder, _name(key)),
+        marshal.dumps((key, tuple(depends_on), exit_code, output_file, report)),
+    )
+    prune(folder, MAX_NOTES)
+
+
+def settled(stat: Stat | None) -> bool:
+    """Whether a path last changed long enough before this run that a later change shows in
+    its stat (one in the same timestamp tick as the last may not)."""
+    return stat is None or stat[3] < _STARTED_NS - _RACY_NS
+
+
+def _name(key: Key) -> str:
+    # (a short name: the note holds the whole key, so two keys sharing a name only miss)
+    return f"{zlib.crc32(repr(key).encode('utf-8', 'surrogateescape')):08x}"
+
+
+def _find(name: str) -> bytes | None:
+    """The note named `name` in the cache folder of the working directory or of the nearest
+    folder above it that has one (where the config file, and so the cache, may be)."""
+    directory = os.getcwd()
+    while True:
+        try:
+            with open(os.path.join(directory, CACHE_DIR, FOLDER, name), "rb") as handle:
+                return handle.read()
+        except OSError:
+            pass
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _unchanged(paths: Iterable[tuple[str, Stat | None]]) -> bool:
+    stat = os.stat
+    for path, known in paths:
+        try:
+            now = stat(path)
+        except OSError:
+            if known is None:
+                continue
+            return False
+        if known is None or known != (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns):
+            return False
+    return True

@@ -1,0 +1,185 @@
+"""The shortcut: a command repeated with nothing changed is answered from its note, before the
+command line loads; any change to what its answer depends on falls through to a normal run."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dbarch_lint import cli, shortcut
+from dbarch_lint.cache import CACHE_DIR
+
+PARENT = (
+    "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY, "
+    "CONSTRAINT customers_pkey PRIMARY KEY (id));\n"
+)
+CHILD = (
+    "SET lock_timeout = '2s';\n"
+    "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY, customer_id bigint NOT NULL, "
+    "CONSTRAINT orders_pkey PRIMARY KEY (id), CONSTRAINT orders_customer_id_fkey FOREIGN KEY "
+    "(customer_id) REFERENCES customers (id) ON DELETE CASCADE);\n"
+)
+INDEX = "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);\n"
+ARGV = ["check", "migrations", "--format", "json"]
+
+
+def settle(root: Path) -> None:
+    """Date every file and folder below `root` an hour back: a path changed within the last
+    moments is not trusted to show its next change (`shortcut.settled`)."""
+    past = time.time() - 3600
+    for folder, _, names in os.walk(root):
+        for name in names:
+            os.utime(os.path.join(folder, name), (past, past))
+        os.utime(folder, (past, past))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    (root / "migrations" / "2024").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    (root / "migrations" / "0001_customers.sql").write_text(PARENT)
+    (root / "migrations" / "2024" / "0002_orders.sql").write_text(CHILD)
+    settle(tmp_path)
+    return root
+
+
+def program(argv: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run the command line as the program does (it leaves notes), in this process."""
+    with pytest.raises(SystemExit) as done:
+        cli.main.main(args=argv, obj=cli._Program(argv), standalone_mode=False)
+    code = done.value.code
+    assert isinstance(code, int)
+    return code, capfd.readouterr().out
+
+
+def answered(argv: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[int, str] | None:
+    """What the shortcut answers (None: a normal run is needed; then it printed nothing)."""
+    code = shortcut.answer(argv)
+    out = capfd.readouterr().out
+    if code is None:
+        assert out == ""
+        return None
+    return code, out
+
+
+def test_a_repeated_command_gets_the_same_answer(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    first = program(ARGV, capfd)
+    assert first[0] == 1 and "DBA301" in first[1]
+    assert os.listdir(project / CACHE_DIR / shortcut.FOLDER)
+    assert answered(ARGV, capfd) == first
+    assert answered([*ARGV, "--quiet"], capfd) is None  # another command
+
+
+def _edit(project: Path) -> None:
+    (project / "migrations" / "2024" / "0002_orders.sql").write_text(CHILD + INDEX)
+
+
+def _add(project: Path) -> None:  # (in a new folder below a listed one)
+    (project / "migrations" / "2024" / "later").mkdir()
+    (project / "migrations" / "2024" / "later" / "0003_index.sql").write_text(INDEX)
+
+
+def _remove(project: Path) -> None:
+    (project / "migrations" / "0001_customers.sql").unlink()
+
+
+def _config(project: Path) -> None:
+    (project / "dbarch-lint.toml").write_text('ignore = ["DBA301"]\n')
+
+
+def _pyproject(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.dbarch-lint]\nignore = ["DBA301"]\n')
+
+
+def _config_above(project: Path) -> None:  # (it applies to the working directory below)
+    (project.parent / "dbarch-lint.toml").write_text('ignore = ["DBA301"]\n')
+
+
+@pytest.mark.parametrize("change", [_edit, _add, _remove, _config, _pyproject, _config_above])
+def test_a_change_the_answer_depends_on_falls_through(
+    project: Path, capfd: pytest.CaptureFixture[str], change: Callable[[Path], None]
+) -> None:
+    first = program(ARGV, capfd)
+    change(project)
+    assert answered(ARGV, capfd) is None
+    assert program(ARGV, capfd)[1] != first[1]  # (and the normal run sees the change)
+
+
+def test_a_touched_file_is_answered_again_after_one_normal_run(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    first = program(ARGV, capfd)
+    os.utime(project / "migrations" / "0001_customers.sql")  # content unchanged
+    assert answered(ARGV, capfd) is None
+    settle(project / "migrations")
+    assert program(ARGV, capfd) == first  # from the report cache: it leaves a new note
+    assert answered(ARGV, capfd) == first
+
+
+def test_the_terminal_and_no_color_are_part_of_the_command(
+    project: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program(ARGV, capfd)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert answered(ARGV, capfd) is None
+
+
+def test_a_glob_lists_every_folder_it_could_match_in(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["check", "migrations/**/*.sql", "--format", "json"]
+    assert "DBA301" in program(argv, capfd)[1]
+    assert answered(argv, capfd) is not None
+    _add(project)
+    assert answered(argv, capfd) is None
+    assert "DBA301" not in program(argv, capfd)[1]
+
+
+def test_the_answer_goes_where_the_report_went(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    argv = [*ARGV, "--output-file", "report.json"]
+    first = program(argv, capfd)
+    report = (project / "report.json").read_bytes()
+    (project / "report.json").unlink()
+    assert answered(argv, capfd) == first
+    assert (project / "report.json").read_bytes() == report
+
+
+def test_no_note_when_an_input_just_changed_or_came_from_stdin(
+    project: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edit(project)  # (now: a change within the same timestamp tick could go unseen)
+    program(ARGV, capfd)
+    assert not (project / CACHE_DIR / shortcut.FOLDER).exists()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(PARENT.encode())))
+    program(["check", "-", "--format", "json"], capfd)
+    assert not (project / CACHE_DIR / shortcut.FOLDER).exists()
+
+
+def test_a_damaged_note_is_ignored(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    program(ARGV, capfd)
+    for entry in os.scandir(project / CACHE_DIR / shortcut.FOLDER):
+        Path(entry.path).write_bytes(b"\x00garbage")
+    assert answered(ARGV, capfd) is None
+
+
+def test_the_program_answers_without_loading_the_command_line(project: Path) -> None:
+    command = [sys.executable, "-X", "importtime", "-m", "dbarch_lint", *ARGV]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    first = subprocess.run(command, capture_output=True, text=True, env=env)
+    again = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
+    assert first.returncode == 1 and "DBA301" in first.stdout
+    assert "click" in first.stderr and "click" not in again.stderr
