@@ -157,10 +157,23 @@ def test_the_answer_goes_where_the_report_went(
     assert (project / "report.json").read_bytes() == report
 
 
-def test_no_note_when_an_input_just_changed_or_came_from_stdin(
+def test_a_file_that_had_just_changed_is_checked_by_content(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    edited = project / "migrations" / "2024" / "0002_orders.sql"
+    edited.write_text(CHILD.replace("2s", "3s"))  # (now: a change in the same tick may not show)
+    first = program(ARGV, capfd)
+    assert answered(ARGV, capfd) == first
+    stat = edited.stat()
+    edited.write_text(CHILD.replace("2s", "4s"))  # same size; the same mtime, as in one tick
+    os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert answered(ARGV, capfd) is None
+
+
+def test_no_note_for_stdin_or_a_folder_that_had_just_changed(
     project: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _edit(project)  # (now: a change within the same timestamp tick could go unseen)
+    (project / "migrations" / "0003_index.sql").write_text(INDEX)
     program(ARGV, capfd)
     assert not (project / CACHE_DIR / shortcut.FOLDER).exists()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(PARENT.encode())))
@@ -182,4 +195,15 @@ def test_the_program_answers_without_loading_the_command_line(project: Path) -> 
     again = subprocess.run(command, capture_output=True, text=True, env=env)
     assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
     assert first.returncode == 1 and "DBA301" in first.stdout
-    assert "click" in first.stderr and "click" not in again.stderr
+    assert "click" in first.stderr
+    assert "click" not in again.stderr and "msgspec" not in again.stderr
+
+
+def test_a_change_is_settled_after_the_file_systems_timestamp_tick() -> None:
+    start = shortcut._STARTED_NS
+    fine = (start - 500_000_000) | 1  # (digits below the second: ticks of at most 10 ms)
+    coarse = (start // 1_000_000_000 - 1) * 1_000_000_000  # (whole seconds, as FAT or ext3)
+    assert shortcut.settled((0, 0, 0, fine)) and shortcut.settled(None)
+    assert not shortcut.settled((0, 0, 0, start - 50_000_000))
+    assert not shortcut.settled((0, 0, 0, coarse))
+    assert shortcut.settled((0, 0, 0, coarse - 2_000_000_000))

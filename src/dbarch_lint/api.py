@@ -15,7 +15,7 @@ from dbarch_lint import discovery
 from dbarch_lint.cache import Cache, FileIndex, code_paths, environment_fingerprint
 from dbarch_lint.errors import PluginError
 from dbarch_lint.findings import Finding, LintResult
-from dbarch_lint.shortcut import Stat, settled, stat_of
+from dbarch_lint.shortcut import Dependency, Stat, digest, settled, stat_of
 
 if TYPE_CHECKING:
     from dbarch_lint.plugins import PluginHost
@@ -178,7 +178,7 @@ def _decide_runs(run: Run) -> None:
 def _side_file_digest(path: str) -> str:
     try:
         with open(path, "rb") as handle:
-            return discovery.digest(handle.read())
+            return digest(handle.read())
     except OSError:
         return "-"
 
@@ -222,7 +222,7 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         repr(files),
         repr(run.errors),
     ]
-    return discovery.digest("\n".join(parts).encode("utf-8"))
+    return digest("\n".join(parts).encode("utf-8"))
 
 
 def _known_content(fs_path: str, index: FileIndex) -> str | None:
@@ -247,28 +247,33 @@ def remember_files(run: Run, cache: Cache) -> None:
 
 def depends_on(
     run: Run, config_files: Iterable[str], consulted: Iterable[str]
-) -> list[tuple[str, Stat | None]] | None:
+) -> list[Dependency] | None:
     """Every path a run's report depends on, with its stat (None: absent), for `shortcut`:
-    the config files looked for, the folders listed, the files read (as they were read), the
-    files runners `consulted`, and the code. None if that cannot be told: stdin, a file that
-    could not be read, files listed by git, or an input changed too recently for its stat to
-    show a change to come."""
+    the config files looked for, the folders listed, the files read (as they were read, with
+    the hash of their content if they had only just changed), the files runners `consulted`, and
+    the code. None if that cannot be told: stdin, a file that could not be read, files listed by
+    git, or another path that had only just changed."""
     if run.listed is None:
         return None
-    paths = [(path, stat_of(path)) for path in config_files]
-    paths += run.listed.items()
+    paths: list[Dependency] = [(path, stat_of(path), None) for path in config_files]
+    paths += [(path, stat, None) for path, stat in run.listed.items()]
+    paths += [(path, stat_of(path), None) for path in consulted]
+    if not all(settled(stat) for _, stat, _ in paths):
+        return None
     for shown, fs_path in run.paths.items():
         # (as read; a run answered from the report cache read none: as they are now)
         item = run._files[shown] if run._files is not None else None
         stat = item.stat if item is not None else stat_of(fs_path)
         if stat is None or fs_path == discovery.STDIN:
             return None
-        paths.append((fs_path, stat))
-    paths += [(path, stat_of(path)) for path in consulted]
-    if not all(settled(stat) for _, stat in paths):
-        return None
+        if settled(stat):
+            paths.append((fs_path, stat, None))
+        elif item is not None:
+            paths.append((fs_path, stat, item.digest))
+        else:
+            return None
     plugins = run.config.plugins if run.autoload_plugins else []
-    return paths + [(path, stat_of(path)) for path in code_paths(plugins)]
+    return paths + [(path, stat_of(path), None) for path in code_paths(plugins)]
 
 
 def execute(run: Run, cache: Cache | None = None) -> LintResult:

@@ -24,9 +24,8 @@ from typing import Any, TypeVar, cast
 import msgspec
 
 from dbarch_lint import __version__
-from dbarch_lint.discovery import digest
 from dbarch_lint.ir import ParsedFile
-from dbarch_lint.shortcut import CACHE_DIR
+from dbarch_lint.shortcut import CACHE_DIR, digest
 
 T = TypeVar("T")
 MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)

@@ -13,18 +13,7 @@ import msgspec
 
 from dbarch_lint.ir import Diagnostic, Span
 from dbarch_lint.runners import FileRun
-from dbarch_lint.shortcut import Stat, stat_of
-
-try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover (other Pythons)
-    from hashlib import blake2b
-
-
-def digest(data: bytes) -> str:
-    """The content hash of a file (what the cache keys a parse on)."""
-    return blake2b(data, digest_size=16).hexdigest()
-
+from dbarch_lint.shortcut import Stat, digest, stat_of
 
 STDIN = "-"
 _DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)

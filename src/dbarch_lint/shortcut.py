@@ -25,6 +25,11 @@ import zlib
 
 from dbarch_lint import TYPE_CHECKING, __version__
 
+try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover (other Pythons)
+    from hashlib import blake2b
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -32,13 +37,18 @@ CACHE_DIR = ".dbarch-lint-cache"
 FOLDER = "runs"
 MAX_NOTES = 32  # the most recent commands remembered
 _FORMAT = 1
-# A path changed this shortly before the run may change again within the same timestamp tick
-# without its stat showing it (`settled`).
-_RACY_NS = 2_000_000_000
+# A path changed shortly before the run may change again within the same timestamp tick
+# without its stat showing it (`settled`). Ticks are at most 10 ms where timestamps have digits
+# below the second (Linux, macOS, Windows); other file systems keep whole (or even) seconds.
+_FINE_TICKS_NS = 100_000_000
+_COARSE_TICKS_NS = 2_000_000_000
 _STARTED_NS = time.time_ns()
 _SYS_PATH = tuple(sys.path)  # (as the program started: loading plugins may add to it)
 
 Stat = tuple[int, int, int, int]  # device, inode, size, mtime (as discovery.file_stat)
+# A path the answer depends on, its stat (None: absent) and, for a file that had only just
+# changed, the hash of its content (checked as well as the stat).
+Dependency = tuple[str, Stat | None, str | None]
 Key = tuple[int, str, str, str, tuple[str, ...], str, tuple[str, ...], bool, bool]
 
 
@@ -93,7 +103,7 @@ def stat_of(path: str) -> Stat | None:
 def remember(
     cache_dir: str,
     argv: Sequence[str],
-    depends_on: Iterable[tuple[str, Stat | None]],
+    depends_on: Iterable[Dependency],
     exit_code: int,
     output_file: str | None,
     report: bytes,
@@ -113,7 +123,15 @@ def remember(
 def settled(stat: Stat | None) -> bool:
     """Whether a path last changed long enough before this run that a later change shows in
     its stat (one in the same timestamp tick as the last may not)."""
-    return stat is None or stat[3] < _STARTED_NS - _RACY_NS
+    if stat is None:
+        return True
+    coarse = stat[3] % 1_000_000_000 == 0
+    return stat[3] < _STARTED_NS - (_COARSE_TICKS_NS if coarse else _FINE_TICKS_NS)
+
+
+def digest(data: bytes) -> str:
+    """The content hash of a file (what the cache keys a parse on)."""
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def _name(key: Key) -> str:
@@ -137,9 +155,9 @@ def _find(name: str) -> bytes | None:
         directory = parent
 
 
-def _unchanged(paths: Iterable[tuple[str, Stat | None]]) -> bool:
+def _unchanged(paths: Iterable[Dependency]) -> bool:
     stat = os.stat
-    for path, known in paths:
+    for path, known, content in paths:
         try:
             now = stat(path)
         except OSError:
@@ -148,4 +166,14 @@ def _unchanged(paths: Iterable[tuple[str, Stat | None]]) -> bool:
             return False
         if known is None or known != (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns):
             return False
+        if content is not None and _content_digest(path) != content:
+            return False
     return True
+
+
+def _content_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return digest(handle.read())
+    except OSError:
+        return None
