@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dbarch_lint import cli, shortcut
+from dbarch_lint import cli, discovery, shortcut
 from dbarch_lint.cache import CACHE_DIR
 
 PARENT = (
@@ -207,3 +207,12 @@ def test_a_change_is_settled_after_the_file_systems_timestamp_tick() -> None:
     assert not shortcut.settled((0, 0, 0, start - 50_000_000))
     assert not shortcut.settled((0, 0, 0, coarse))
     assert shortcut.settled((0, 0, 0, coarse - 2_000_000_000))
+
+
+def test_a_link_back_up_does_not_loop_the_folders_a_glob_lists(tmp_path: Path) -> None:
+    (tmp_path / "migrations" / "2024").mkdir(parents=True)
+    (tmp_path / "migrations" / "2024" / "up").symlink_to(tmp_path / "migrations")
+    listed: dict[str, shortcut.Stat | None] = {}
+    discovery._glob_folders(str(tmp_path / "migrations" / "**" / "*.sql"), listed)
+    assert str(tmp_path / "migrations" / "2024") in listed
+    assert len(listed) <= 4

@@ -6,7 +6,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -40,7 +40,7 @@ def main() -> None:
     """Static schema linter and migration-safety checker for SQL."""
 
 
-def run() -> None:
+def run() -> NoReturn:
     """The `dbarch-lint` program: the command line in a process of its own."""
     # A short run that frees what it builds by reference counting: the cyclic garbage
     # collector would only rescan the parser's output over and over (a third of decoding).

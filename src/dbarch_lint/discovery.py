@@ -148,11 +148,13 @@ def _glob_folders(pattern: str, listed: dict[str, Stat | None]) -> None:
     pending: list[tuple[str, int | None]] = [
         (base, None if "**" in parts[fixed:] else len(parts) - fixed - 1)
     ]
+    entered: set[tuple[int, int]] = set()  # (a link back up would loop)
     while pending:
         folder, depth = pending.pop()
-        listed[folder] = stat_of(folder)
-        if depth == 0:
+        stat = listed[folder] = stat_of(folder)
+        if depth == 0 or stat is None or stat[:2] in entered:
             continue
+        entered.add(stat[:2])
         try:
             with os.scandir(folder) as entries:
                 below = None if depth is None else depth - 1

@@ -5,9 +5,10 @@ the normal way (importing the command line, reading the config, discovering the 
 the run) costs several times what printing the answer does. So a run that stores its report
 also leaves a note under `.dbarch-lint-cache/runs/`: the exact command (arguments, working
 directory, interpreter, whether output goes to a terminal), every path its answer depends on
-with that path's stat (absent paths included), and the report with its exit code. The same
-command, when every one of those paths stats as it did, gets the report back at once; any
-difference falls through to the normal run.
+with that path's stat (absent paths included; a file that had only just changed, when a change
+within the same timestamp tick would not show, also with the hash of its content), and the
+report with its exit code. The same command, when every one of those paths is as it was, gets
+the report back at once; any difference falls through to the normal run.
 
 What the answer depends on: the files read, every folder listed to find them (a file added or
 removed changes the folder), the config files looked for and found, the files runners consulted,
@@ -70,7 +71,10 @@ def command_key(argv: Sequence[str]) -> Key:
 def answer(argv: Sequence[str]) -> int | None:
     """If this exact command ran before and nothing it depends on changed, write its report
     and return its exit code; else None (nothing written)."""
-    key = command_key(argv)
+    try:
+        key = command_key(argv)
+    except OSError:  # (the working directory is gone: the command line says so)
+        return None
     note = _find(_name(key))
     if note is None:
         return None
