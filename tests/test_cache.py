@@ -129,3 +129,14 @@ def test_an_edit_of_the_same_size_is_seen(history: Path) -> None:
     os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
     code, out = check(".")
     assert "DBA001" in out and code == 1
+
+
+def test_a_copy_that_keeps_size_and_mtime_is_seen(history: Path) -> None:
+    target = history / "0002_orders.sql"
+    assert "DBA413" not in check(".")[1]
+    stat = target.stat()
+    unguarded = CHILD.replace("SET lock_timeout = '2s';", "SELECT 1;".ljust(24))
+    target.write_text(unguarded)  # (as `cp -p` over it: only the ctime tells)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert target.stat().st_size == stat.st_size
+    assert "DBA413" in check(".")[1]

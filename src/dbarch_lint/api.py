@@ -15,7 +15,7 @@ from dbarch_lint import discovery
 from dbarch_lint.cache import Cache, FileIndex, code_paths, environment_fingerprint
 from dbarch_lint.errors import PluginError
 from dbarch_lint.findings import Finding, LintResult
-from dbarch_lint.shortcut import Dependency, Stat, digest, settled, stat_of
+from dbarch_lint.shortcut import Dependency, Stat, digest, file_stat, settled, stat_of
 
 if TYPE_CHECKING:
     from dbarch_lint.plugins import PluginHost
@@ -229,7 +229,7 @@ def _known_content(fs_path: str, index: FileIndex) -> str | None:
     if fs_path == discovery.STDIN:
         return None
     try:
-        return index.known(discovery.file_stat(os.stat(fs_path)))
+        return index.known(file_stat(os.stat(fs_path)))
     except OSError:
         return None
 
@@ -237,7 +237,7 @@ def _known_content(fs_path: str, index: FileIndex) -> str | None:
 def remember_files(run: Run, cache: Cache) -> None:
     """Record the hashes of the files this run read, for `report_key` in later runs."""
     read = {
-        f"{item.stat[0]}:{item.stat[1]}": (item.stat[2], item.stat[3], item.digest)
+        f"{item.stat[0]}:{item.stat[1]}": (*item.stat[2:], item.digest)
         for item in run.files.values()  # (read by the run just made)
         if item.stat is not None and item.text is not None
     }

@@ -25,7 +25,7 @@ import msgspec
 
 from dbarch_lint import __version__
 from dbarch_lint.ir import ParsedFile
-from dbarch_lint.shortcut import CACHE_DIR, digest
+from dbarch_lint.shortcut import CACHE_DIR, Stat, digest
 
 T = TypeVar("T")
 MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
@@ -34,14 +34,14 @@ _ENCODER = msgspec.msgpack.Encoder()
 
 class FileIndex(msgspec.Struct):
     """Content hashes of files by what identifies them unchanged, so that a run answered from
-    the report cache need not read every file: `device:inode` -> [size, mtime, hash]."""
+    the report cache need not read every file: `device:inode` -> [size, mtime, ctime, hash]."""
 
-    files: dict[str, tuple[int, int, str]] = msgspec.field(default_factory=dict)
+    files: dict[str, tuple[int, int, int, str]] = msgspec.field(default_factory=dict)
 
-    def known(self, stat: tuple[int, int, int, int]) -> str | None:
+    def known(self, stat: Stat) -> str | None:
         """The hash of an unchanged file, if it was hashed before."""
         entry = self.files.get(f"{stat[0]}:{stat[1]}")
-        return entry[2] if entry is not None and entry[:2] == stat[2:] else None
+        return entry[3] if entry is not None and entry[:3] == stat[2:] else None
 
 
 class CachedReport(msgspec.Struct, frozen=True):
@@ -192,7 +192,7 @@ class Cache:
         except msgspec.DecodeError:
             return FileIndex()
 
-    def put_file_index(self, index: FileIndex, read: dict[str, tuple[int, int, str]]) -> None:
+    def put_file_index(self, index: FileIndex, read: dict[str, tuple[int, int, int, str]]) -> None:
         """Record the hashes of files just read (keeping earlier ones, within reason)."""
         if all(index.files.get(key) == value for key, value in read.items()):
             return

@@ -13,7 +13,7 @@ import msgspec
 
 from dbarch_lint.ir import Diagnostic, Span
 from dbarch_lint.runners import FileRun
-from dbarch_lint.shortcut import Stat, digest, stat_of
+from dbarch_lint.shortcut import Stat, digest, file_stat, stat_of
 
 STDIN = "-"
 _DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
@@ -248,11 +248,6 @@ def order_plain(paths: Sequence[str]) -> list[str]:
     return sorted(paths, key=key)
 
 
-def file_stat(stat: os.stat_result) -> Stat:
-    """Which file this is (device, inode) and what says it is unchanged (size, mtime)."""
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
-
-
 def up_migration_path(down: str) -> str:
     """The up migration a down migration reverts (`x/down.sql` -> `x/up.sql`, sqitch's
     `revert/x.sql` -> `deploy/x.sql`, Flyway's `U2__x.sql` -> `V2__x.sql`)."""
@@ -315,7 +310,7 @@ def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | Non
 _BINARY = getattr(os, "O_BINARY", 0)  # (Windows: no newline translation)
 
 
-def _read_file(fs_path: str) -> tuple[tuple[int, int, int, int], bytes]:
+def _read_file(fs_path: str) -> tuple[Stat, bytes]:
     """A file's stat (taken before reading: a later change then shows as a different stat) and
     its bytes. Speed: system calls on a file descriptor, without the file objects of `open`
     (they cost more than the reading itself for thousands of small files)."""

@@ -46,7 +46,7 @@ _COARSE_TICKS_NS = 2_000_000_000
 _STARTED_NS = time.time_ns()
 _SYS_PATH = tuple(sys.path)  # (as the program started: loading plugins may add to it)
 
-Stat = tuple[int, int, int, int]  # device, inode, size, mtime (as discovery.file_stat)
+Stat = tuple[int, int, int, int, int]  # device, inode, size, mtime, ctime (`file_stat`)
 # A path the answer depends on, its stat (None: absent) and, for a file that had only just
 # changed, the hash of its content (checked as well as the stat).
 Dependency = tuple[str, Stat | None, str | None]
@@ -95,13 +95,18 @@ def answer(argv: Sequence[str]) -> int | None:
     return int(exit_code)
 
 
+def file_stat(stat: os.stat_result) -> Stat:
+    """Which file this is (device, inode) and what says it is unchanged: its size, mtime and
+    ctime (which nobody can set: a copy that keeps size and mtime still changes it)."""
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
 def stat_of(path: str) -> Stat | None:
-    """A path's stat as a note keeps it (None: absent)."""
+    """A path's `file_stat` (None: absent)."""
     try:
-        stat = os.stat(path)
+        return file_stat(os.stat(path))
     except OSError:
         return None
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def remember(
@@ -129,8 +134,9 @@ def settled(stat: Stat | None) -> bool:
     its stat (one in the same timestamp tick as the last may not)."""
     if stat is None:
         return True
-    coarse = stat[3] % 1_000_000_000 == 0
-    return stat[3] < _STARTED_NS - (_COARSE_TICKS_NS if coarse else _FINE_TICKS_NS)
+    changed = max(stat[3], stat[4])
+    coarse = changed % 1_000_000_000 == 0
+    return changed < _STARTED_NS - (_COARSE_TICKS_NS if coarse else _FINE_TICKS_NS)
 
 
 def digest(data: bytes) -> str:
@@ -168,7 +174,7 @@ def _unchanged(paths: Iterable[Dependency]) -> bool:
             if known is None:
                 continue
             return False
-        if known is None or known != (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns):
+        if known is None or known != file_stat(now):
             return False
         if content is not None and _content_digest(path) != content:
             return False
