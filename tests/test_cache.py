@@ -140,3 +140,22 @@ def test_a_copy_that_keeps_size_and_mtime_is_seen(history: Path) -> None:
     os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert target.stat().st_size == stat.st_size
     assert "DBA413" in check(".")[1]
+
+
+def test_a_touched_file_is_the_only_one_read_again(
+    history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = check(".")
+    os.utime(history / "0002_orders.sql")  # (content unchanged: the report still holds)
+    read = discovery.read
+    names: list[str] = []
+
+    def reading(path: str, *args: object) -> discovery.Input:
+        names.append(path)
+        return read(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery, "read", reading)
+    assert check(".") == cold
+    assert names == ["0002_orders.sql"]
+    names.clear()
+    assert check(".") == cold and names == []  # (its new stat is remembered)

@@ -228,3 +228,13 @@ def test_a_link_back_up_does_not_loop_the_folders_a_glob_lists(tmp_path: Path) -
     discovery._glob_folders(str(tmp_path / "migrations" / "**" / "*.sql"), listed)
     assert str(tmp_path / "migrations" / "2024") in listed
     assert len(listed) <= 4
+
+
+def test_a_note_whose_report_was_pruned_falls_through(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    first = program(ARGV, capfd)
+    for entry in os.scandir(project / CACHE_DIR / "reports"):
+        os.unlink(entry.path)
+    assert answered(ARGV, capfd) is None
+    assert program(ARGV, capfd) == first

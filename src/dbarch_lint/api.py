@@ -38,6 +38,7 @@ class Run:
     autoload_plugins: bool = True
     stdin: str | bytes | None = None
     _host: PluginHost | None = None
+    _read: dict[str, discovery.Input] = field(default_factory=dict)  # the files read so far
     _files: dict[str, discovery.Input] | None = None
     _inputs: list[discovery.Input] | None = None
     ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
@@ -47,16 +48,21 @@ class Run:
     def files(self) -> dict[str, discovery.Input]:
         """Every file read (on first use: a run answered from the cache may not need them)."""
         if self._files is None:
-            self._files = {
-                path: discovery.read(
-                    path,
-                    None if fs_path == discovery.STDIN else fs_path,
-                    self.config.encoding,
-                    self.stdin,
-                )
-                for path, fs_path in sorted(self.paths.items())
-            }
+            self._files = {path: self.file(path) for path in sorted(self.paths)}
         return self._files
+
+    def file(self, path: str) -> discovery.Input:
+        """One file (by shown path), read on first use."""
+        item = self._read.get(path)
+        if item is None:
+            fs_path = self.paths[path]
+            item = self._read[path] = discovery.read(
+                path,
+                None if fs_path == discovery.STDIN else fs_path,
+                self.config.encoding,
+                self.stdin,
+            )
+        return item
 
     @property
     def host(self) -> PluginHost:
@@ -208,8 +214,8 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     files = []
     for path, fs_path in sorted(run.paths.items()):
         content = _known_content(fs_path, index)
-        if content is None:  # read it (and so every file: this run will not be a cache hit)
-            item = run.files[path]
+        if content is None:  # (new, or touched: read it)
+            item = run.file(path)
             content = item.digest + (f" {item.problem.message}" if item.problem else "")
         files.append((path, fs_path, path in run.history, path in run.targets, content))
     parts = [
@@ -238,7 +244,7 @@ def remember_files(run: Run, cache: Cache) -> None:
     """Record the hashes of the files this run read, for `report_key` in later runs."""
     read = {
         f"{item.stat[0]}:{item.stat[1]}": (*item.stat[2:], item.digest)
-        for item in run.files.values()  # (read by the run just made)
+        for item in run._read.values()
         if item.stat is not None and item.text is not None
     }
     if read:
@@ -261,8 +267,8 @@ def depends_on(
     if not all(settled(stat) for _, stat, _ in paths):
         return None
     for shown, fs_path in run.paths.items():
-        # (as read; a run answered from the report cache read none: as they are now)
-        item = run._files[shown] if run._files is not None else None
+        # (as read; a run answered from the report cache read few or none: as they are now)
+        item = run._read.get(shown)
         stat = item.stat if item is not None else stat_of(fs_path)
         if stat is None or fs_path == discovery.STDIN:
             return None

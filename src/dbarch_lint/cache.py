@@ -4,10 +4,11 @@ Two kinds of entry, both found by a hash of what they depend on, so a stale entr
 
 - a parsed file (its `ParsedFile`, as msgpack) under the hash of the file's bytes, in a folder
   named after the code that parsed it;
-- a report (the rendered output and the exit code of a whole run) under the hash of everything
-  the run depends on: every input (path, role, content), the configuration, the presentation
-  options, the working directory, the tool's code and the installed packages. A later file can
-  change an earlier file's findings, so findings are never cached file by file.
+- a report (the rendered output, as it was printed, and beside it the exit code of a whole run)
+  under the hash of everything the run depends on: every input (path, role, content), the
+  configuration, the presentation options, the working directory, the tool's code and the
+  installed packages. A later file can change an earlier file's findings, so findings are never
+  cached file by file.
 
 Entries are written atomically and a cache that cannot be written is simply not used.
 """
@@ -52,6 +53,13 @@ class CachedReport(msgspec.Struct, frozen=True):
     # Files besides the migrations that decided how they run (a metadata.toml, a sqitch.plan),
     # by path, with a hash of their content ("-": absent): the report is stale if one changed.
     consulted: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class _ReportEntry(msgspec.Struct, frozen=True):
+    """A cached report but its bytes, which lie beside it as they are (`Cache.report_path`)."""
+
+    exit_code: int
+    consulted: dict[str, str]
 
 
 _DECODERS: dict[type, msgspec.msgpack.Decoder[Any]] = {}
@@ -167,22 +175,30 @@ class Cache:
             _remove_siblings(folder)  # parses by older code are dead weight
         write_atomically(self.parsed_path(content), encoded)
 
+    def report_path(self, key: str) -> str:
+        """Where the bytes of the report of a run with this key lie."""
+        return os.path.join(self.directory, "reports", f"{key}.out")
+
     def get_report(self, key: str) -> CachedReport | None:
         """The cached report of a run with this key, if any."""
         data = _read(os.path.join(self.directory, "reports", key))
-        if data is None:
+        report = _read(self.report_path(key)) if data is not None else None
+        if data is None or report is None:
             return None
         try:
-            return _decode(CachedReport, data)
+            entry = _decode(_ReportEntry, data)
         except msgspec.DecodeError:
             return None
+        return CachedReport(report, entry.exit_code, entry.consulted)
 
     def put_report(self, key: str, report: CachedReport) -> None:
         """Store a run's report, keeping the `MAX_REPORTS` most recent."""
         self._prepare()
+        write_atomically(self.report_path(key), report.report)
         folder = os.path.join(self.directory, "reports")
-        write_atomically(os.path.join(folder, key), _ENCODER.encode(report))
-        prune(folder, MAX_REPORTS)
+        entry = _ReportEntry(report.exit_code, report.consulted)
+        write_atomically(os.path.join(folder, key), _ENCODER.encode(entry))
+        prune(folder, 2 * MAX_REPORTS)  # (two files each)
 
     def get_file_index(self) -> FileIndex:
         """The hashes of files read by earlier runs."""

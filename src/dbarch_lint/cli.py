@@ -164,8 +164,9 @@ def check(
         # The report cache answers a run that changed nothing (-v wants to see the run itself).
         run_key = api.report_key(run, cache, (color, quiet)) if cache and not verbose else None
         cached = cache.get_report(run_key) if cache and run_key else None
-        if cache and cached is not None and api.consulted_unchanged(cached.consulted):
-            _leave_note(run, config_path, cache, cached)
+        if cache and run_key and cached is not None and api.consulted_unchanged(cached.consulted):
+            api.remember_files(run, cache)  # (the files touched since: read to tell)
+            _leave_note(run, config_path, cache, run_key, cached)
             _output(cached.report, config.output_file)
             sys.exit(cached.exit_code)
         reporters = run.host.reporters()
@@ -187,12 +188,14 @@ def check(
         answer = CachedReport(report.encode("utf-8"), code, run.consulted())
         cache.put_report(run_key, answer)
         api.remember_files(run, cache)
-        _leave_note(run, config_path, cache, answer)
+        _leave_note(run, config_path, cache, run_key, answer)
     _output(report, config.output_file)
     sys.exit(code)
 
 
-def _leave_note(run: Run, config_path: str | None, cache: Cache, answer: CachedReport) -> None:
+def _leave_note(
+    run: Run, config_path: str | None, cache: Cache, run_key: str, answer: CachedReport
+) -> None:
     """Let the program answer this command again at once while nothing changes (`shortcut`)."""
     from dbarch_lint import api
 
@@ -208,7 +211,7 @@ def _leave_note(run: Run, config_path: str | None, cache: Cache, answer: CachedR
             depends,
             answer.exit_code,
             run.config.output_file,
-            answer.report,
+            cache.report_path(run_key),
         )
 
 

@@ -6,9 +6,10 @@ the run) costs several times what printing the answer does. So a run that stores
 also leaves a note under `.dbarch-lint-cache/runs/`: the exact command (arguments, working
 directory, interpreter, whether output goes to a terminal), every path its answer depends on
 with that path's stat (absent paths included; a file that had only just changed, when a change
-within the same timestamp tick would not show, also with the hash of its content), and the
-report with its exit code. The same command, when every one of those paths is as it was, gets
-the report back at once; any difference falls through to the normal run.
+within the same timestamp tick would not show, also with the hash of its content), its exit
+code and where the report cache keeps the report's bytes. The same command, when every one of
+those paths is as it was, gets the report back at once; any difference falls through to the
+normal run.
 
 What the answer depends on: the files read, every folder listed to find them (a file added or
 removed changes the folder), the config files looked for and found, the files runners consulted,
@@ -79,10 +80,12 @@ def answer(argv: Sequence[str]) -> int | None:
     if note is None:
         return None
     try:
-        stored_key, paths, exit_code, output_file, report = marshal.loads(note)
-        if stored_key != key or not isinstance(report, bytes) or not _unchanged(paths):
+        stored_key, paths, exit_code, output_file, report_path = marshal.loads(note)
+        if stored_key != key or not _unchanged(paths):
             return None
-    except (EOFError, ValueError, TypeError):  # a damaged note
+        with open(report_path, "rb") as handle:
+            report = handle.read()
+    except (EOFError, ValueError, TypeError, OSError):  # a damaged note, a report pruned
         return None
     try:
         if output_file is None:
@@ -115,17 +118,16 @@ def remember(
     depends_on: Iterable[Dependency],
     exit_code: int,
     output_file: str | None,
-    report: bytes,
+    report_path: str,
 ) -> None:
-    """Leave a note of a command's answer."""
+    """Leave a note of a command's answer (the report's bytes lie in the report cache, at
+    `report_path`, under a key that changes with anything they depend on)."""
     from dbarch_lint.cache import prune, write_atomically
 
     key = command_key(argv)
     folder = os.path.join(cache_dir, FOLDER)
-    write_atomically(
-        os.path.join(folder, _name(key)),
-        marshal.dumps((key, tuple(depends_on), exit_code, output_file, report)),
-    )
+    note = (key, tuple(depends_on), exit_code, output_file, os.path.abspath(report_path))
+    write_atomically(os.path.join(folder, _name(key)), marshal.dumps(note))
     prune(folder, MAX_NOTES)
 
 
