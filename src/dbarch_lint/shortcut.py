@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CACHE_DIR = ".dbarch-lint-cache"
 FOLDER = "runs"
 MAX_NOTES = 32  # the most recent commands remembered
-_FORMAT = 1
+_FORMAT = 2  # (of the note: a different format is a different command key)
 # A path changed shortly before the run may change again within the same timestamp tick
 # without its stat showing it (`settled`). Ticks are at most 10 ms where timestamps have digits
 # below the second (Linux, macOS, Windows); other file systems keep whole (or even) seconds.
