@@ -238,3 +238,17 @@ def test_a_note_whose_report_was_pruned_falls_through(
         os.unlink(entry.path)
     assert answered(ARGV, capfd) is None
     assert program(ARGV, capfd) == first
+
+
+def test_a_report_that_cannot_be_written_is_an_error_not_a_second_run(
+    project: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program(ARGV, capfd)
+
+    class Full(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(Full()))
+    assert shortcut.answer(ARGV) == 2
+    assert "cannot write the report: No space left on device" in capfd.readouterr().err

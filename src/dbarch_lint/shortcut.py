@@ -87,14 +87,19 @@ def answer(argv: Sequence[str]) -> int | None:
             report = handle.read()
     except (EOFError, ValueError, TypeError, OSError):  # a damaged note, a report pruned
         return None
-    try:
-        if output_file is None:
-            sys.stdout.buffer.write(report)
-        else:
+    if output_file is not None:
+        try:
             with open(output_file, "wb") as handle:
                 handle.write(report)
-    except OSError:
-        return None
+        except OSError:  # (the normal run says why)
+            return None
+        return int(exit_code)
+    try:
+        sys.stdout.buffer.write(report)
+        sys.stdout.flush()
+    except OSError as error:  # (part may be written: no second try)
+        sys.stderr.write(f"dbarch-lint: error: cannot write the report: {error.strerror}\n")
+        return 2
     return int(exit_code)
 
 
