@@ -15,7 +15,7 @@ from dbarch_lint import discovery
 from dbarch_lint.cache import Cache, FileIndex, code_paths, environment_fingerprint
 from dbarch_lint.errors import PluginError
 from dbarch_lint.findings import Finding, LintResult
-from dbarch_lint.shortcut import Dependency, Stat, digest, file_stat, settled, stat_of
+from dbarch_lint.shortcut import Dependency, Stat, digest, file_digest, file_stat, settled, stat_of
 
 if TYPE_CHECKING:
     from dbarch_lint.plugins import PluginHost
@@ -182,11 +182,7 @@ def _decide_runs(run: Run) -> None:
 
 
 def _side_file_digest(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            return digest(handle.read())
-    except OSError:
-        return "-"
+    return file_digest(path) or "-"
 
 
 def consulted_unchanged(consulted: dict[str, str]) -> bool:

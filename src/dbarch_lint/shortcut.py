@@ -183,12 +183,13 @@ def _unchanged(paths: Iterable[Dependency]) -> bool:
             return False
         if known is None or known != file_stat(now):
             return False
-        if content is not None and _content_digest(path) != content:
+        if content is not None and file_digest(path) != content:
             return False
     return True
 
 
-def _content_digest(path: str) -> str | None:
+def file_digest(path: str) -> str | None:
+    """The `digest` of a file's content (None: it cannot be read)."""
     try:
         with open(path, "rb") as handle:
             return digest(handle.read())
