@@ -6,8 +6,9 @@ import fnmatch
 import glob
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from stat import S_ISREG
+from typing import Any
 
 import msgspec
 
@@ -246,6 +247,20 @@ def order_plain(paths: Sequence[str]) -> list[str]:
         return natural_key(path), 0
 
     return sorted(paths, key=key)
+
+
+def order_by(paths: Sequence[str], key: Callable[[str], tuple[Any, ...] | None]) -> list[str]:
+    """A runner's order: the paths it runs (`key` not None) by their keys (then by path), then
+    the others in the natural order of `order_plain`."""
+    keyed: list[tuple[tuple[Any, ...], str]] = []
+    other: list[str] = []
+    for path in paths:
+        found = key(path)
+        if found is None:
+            other.append(path)
+        else:
+            keyed.append((found, path))
+    return [path for _, path in sorted(keyed)] + order_plain(other)
 
 
 def up_migration_path(down: str) -> str:

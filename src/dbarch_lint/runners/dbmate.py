@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dbarch_lint.discovery import order_plain
+from dbarch_lint.discovery import order_by
 from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
 
 _NAME = re.compile(r"\d+.*\.sql")  # pkg/dbmate/db.go: ^(\d+).*\.sql$
@@ -29,15 +29,12 @@ def matches(name: str, text: str | None) -> bool:
 
 def order(paths: Sequence[str]) -> list[str]:
     """By file name (as strings, as dbmate sorts them), then the rest."""
-    keyed: list[tuple[str, str]] = []
-    other: list[str] = []
-    for path in paths:
-        name = path.rsplit("/", 1)[-1]
-        if _NAME.fullmatch(name):
-            keyed.append((name, path))
-        else:
-            other.append(path)
-    return [path for _, path in sorted(keyed)] + order_plain(other)
+    return order_by(paths, _key)
+
+
+def _key(path: str) -> tuple[str] | None:
+    name = path.rsplit("/", 1)[-1]
+    return (name,) if _NAME.fullmatch(name) else None
 
 
 def run(text: str | None) -> FileRun:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from dbarch_lint.discovery import order_plain
+from dbarch_lint.discovery import order_by
 from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
 
 NAMES = ("up.sql", "down.sql")
@@ -22,17 +22,15 @@ def matches(name: str) -> bool:
 def order(paths: Sequence[str]) -> list[str]:
     """By version: the directory name up to its first `_`, without dashes, compared as a string
     (`migrations_internals::version_from_string`); `up.sql` before `down.sql`; then the rest."""
-    keyed: list[tuple[str, str, int, str]] = []
-    other: list[str] = []
-    for path in paths:
-        directory, _, name = path.rpartition("/")
-        if name in NAMES:
-            folder = directory.rsplit("/", 1)[-1]
-            version = folder.split("_", 1)[0].replace("-", "")
-            keyed.append((version, directory, NAMES.index(name), path))
-        else:
-            other.append(path)
-    return [path for *_, path in sorted(keyed)] + order_plain(other)
+    return order_by(paths, _key)
+
+
+def _key(path: str) -> tuple[str, str, int] | None:
+    directory, _, name = path.rpartition("/")
+    if name not in NAMES:
+        return None
+    version = directory.rsplit("/", 1)[-1].split("_", 1)[0].replace("-", "")
+    return version, directory, NAMES.index(name)
 
 
 def run(where: str) -> FileRun:

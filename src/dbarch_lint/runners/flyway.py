@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from dbarch_lint import ir
-from dbarch_lint.discovery import FLYWAY_UNDO, FLYWAY_VERSIONED, order_plain
+from dbarch_lint.discovery import FLYWAY_UNDO, FLYWAY_VERSIONED, order_by
 from dbarch_lint.discovery import flyway_version as version
 from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun
 
@@ -26,22 +26,18 @@ def matches(name: str) -> bool:
 def order(paths: Sequence[str]) -> list[str]:
     """Versioned migrations by version, each undo migration right after the migration of its
     version; then repeatables by description, then anything else."""
-    versioned: list[tuple[tuple[int, ...], int, str]] = []
-    repeatable: list[tuple[str, str]] = []
-    other: list[str] = []
-    for path in paths:
-        name = path.rsplit("/", 1)[-1]
-        if match := FLYWAY_VERSIONED.fullmatch(name):
-            versioned.append((version(match[1]), 0, path))
-        elif match := FLYWAY_UNDO.fullmatch(name):
-            versioned.append((version(match[1]), 1, path))
-        elif match := _REPEATABLE.fullmatch(name):
-            repeatable.append((match[1].replace("_", " "), path))
-        else:
-            other.append(path)
-    return (
-        [p for *_, p in sorted(versioned)] + [p for _, p in sorted(repeatable)] + order_plain(other)
-    )
+    return order_by(paths, _key)
+
+
+def _key(path: str) -> tuple[int, tuple[int, ...], int] | tuple[int, str] | None:
+    name = path.rsplit("/", 1)[-1]
+    if match := FLYWAY_VERSIONED.fullmatch(name):
+        return 0, version(match[1]), 0
+    if match := FLYWAY_UNDO.fullmatch(name):
+        return 0, version(match[1]), 1
+    if match := _REPEATABLE.fullmatch(name):
+        return 1, match[1].replace("_", " ")
+    return None
 
 
 def run(where: str, options: Mapping[str, bool]) -> FileRun:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from dbarch_lint.discovery import order_plain
+from dbarch_lint.discovery import order_by
 from dbarch_lint.runners import BATCH, NONE, FileRun
 
 _NAME = re.compile(r"(\d+)_.*\.(up|down)\.sql")  # source/parse.go: ^([0-9]+)_(.*)\.(down|up)\.
@@ -20,15 +20,12 @@ def matches(name: str) -> bool:
 
 def order(paths: Sequence[str]) -> list[str]:
     """By version (a number), each down migration right after its up migration; then the rest."""
-    keyed: list[tuple[int, int, str]] = []
-    other: list[str] = []
-    for path in paths:
-        match = _NAME.fullmatch(path.rsplit("/", 1)[-1])
-        if match:
-            keyed.append((int(match[1]), 0 if match[2] == "up" else 1, path))
-        else:
-            other.append(path)
-    return [path for *_, path in sorted(keyed)] + order_plain(other)
+    return order_by(paths, _key)
+
+
+def _key(path: str) -> tuple[int, int] | None:
+    match = _NAME.fullmatch(path.rsplit("/", 1)[-1])
+    return (int(match[1]), 0 if match[2] == "up" else 1) if match else None
 
 
 def run(options: Mapping[str, bool]) -> FileRun:

@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from dbarch_lint.discovery import natural_key, order_plain
+from dbarch_lint.discovery import natural_key, order_by
 
 SCRIPT_DIRS = ("deploy", "revert", "verify")
 _CHANGE = re.compile(r"[+-]?\s*([^\s\[#@:\\]+)")  # a change line's name (App::Sqitch::Plan)
@@ -101,14 +101,13 @@ def order(paths: Sequence[str], cwd: str) -> list[str]:
     """Scripts in plan order (deploy, revert, verify for each change), plans in natural order;
     then the rest."""
     plans = Plans(cwd)
-    keyed: list[tuple[tuple[tuple[int, int | str], ...], int, int, str]] = []
-    other: list[str] = []
-    for path in paths:
+
+    def key(path: str) -> tuple[tuple[tuple[int, int | str], ...], int, int] | None:
         found = plans.locate(path)
         position = plans.position(found[0], found[2]) if found else None
         if found is None or position is None:
-            other.append(path)
-            continue
+            return None
         plan, kind, _stem = found
-        keyed.append((natural_key(plan), position, SCRIPT_DIRS.index(kind), path))
-    return [path for *_, path in sorted(keyed)] + order_plain(other)
+        return natural_key(plan), position, SCRIPT_DIRS.index(kind)
+
+    return order_by(paths, key)
