@@ -8,7 +8,7 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.runners import TURN_OFF
+from dbarch_lint.runners import TURN_OFF, named
 from dbarch_lint.transactions import IMPLICIT, RUNNER
 
 _UTILITIES = {
@@ -107,7 +107,7 @@ class ConcurrentOperationInTransaction(StatementRule):
             )
             return
         kind = ctx.transaction_kind
-        runner = "the runner" if ctx.runner in ("plain", "auto") else ctx.runner
+        runner = named(ctx.runner)
         if kind == RUNNER:
             off = f" ({TURN_OFF[ctx.runner]})" if ctx.runner in TURN_OFF else ""
             why = f", and {runner} runs this migration in one"

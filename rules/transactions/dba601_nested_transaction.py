@@ -8,7 +8,7 @@ from dbarch_lint import ir
 from dbarch_lint.context import Report, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
-from dbarch_lint.runners import TURN_OFF
+from dbarch_lint.runners import TURN_OFF, named
 from dbarch_lint.transactions import CLOSING, EXPLICIT, IMPLICIT, OPENING, OUTSIDE, RUNNER
 
 
@@ -64,7 +64,7 @@ class NestedTransaction(StatementRule):
                 yield ctx.report(
                     event.span,
                     "BEGIN inside an open transaction"
-                    + (f" ({_runner(ctx)} wraps this file in one)" if kind == RUNNER else "")
+                    + (f" ({named(ctx.runner)} wraps this file in one)" if kind == RUNNER else "")
                     + ": PostgreSQL ignores it, and the COMMIT that follows ends the outer one",
                     hint="remove the inner BEGIN (and its COMMIT)",
                 )
@@ -73,7 +73,7 @@ class NestedTransaction(StatementRule):
         elif kind == OUTSIDE or (kind == IMPLICIT and not _opened_in_file(ctx)):
             if event.kind != "prepare":
                 implicit = (
-                    f" ({_runner(ctx)} sends this file as one multi-statement string: it ends "
+                    f" ({named(ctx.runner)} sends this file as one multi-statement string: it ends "
                     "PostgreSQL's implicit transaction early)"
                 )
                 yield ctx.report(
@@ -83,18 +83,14 @@ class NestedTransaction(StatementRule):
                     hint="remove it, or add the BEGIN it belongs to",
                 )
         elif kind == RUNNER and not _opened_in_file(ctx):
-            off = TURN_OFF.get(ctx.runner)
+            off, runner = TURN_OFF.get(ctx.runner), named(ctx.runner)
             yield ctx.report(
                 event.span,
-                f"{event.kind.upper()} ends the transaction {_runner(ctx)} wraps this file in: "
+                f"{event.kind.upper()} ends the transaction {runner} wraps this file in: "
                 "the rest of the file runs outside it",
-                hint=f"leave committing to {_runner(ctx)} (or turn its transaction off for this "
+                hint=f"leave committing to {runner} (or turn its transaction off for this "
                 f"file{': ' + off if off else ''})",
             )
-
-
-def _runner(ctx: RuleContext) -> str:
-    return "the runner" if ctx.runner in ("plain", "auto") else ctx.runner
 
 
 def _opened_in_file(ctx: RuleContext) -> bool:

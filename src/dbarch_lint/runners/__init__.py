@@ -70,6 +70,11 @@ TURN_OFF = {
 }
 
 
+def named(runner: str) -> str:
+    """How messages name a runner: by its name, or "the runner" for `plain` (and `auto`)."""
+    return "the runner" if runner in ("plain", "auto") else runner
+
+
 class FileRun(msgspec.Struct, frozen=True):
     """How a runner runs one migration file.
 
