@@ -145,6 +145,7 @@ class Cache:
     def __init__(self, root: str) -> None:
         self.directory = os.path.join(root, CACHE_DIR)
         self._code: str | None = None
+        self._index: FileIndex | None = None
 
     @property
     def code(self) -> str:
@@ -201,12 +202,14 @@ class Cache:
         prune(folder, 2 * MAX_REPORTS)  # (two files each)
 
     def get_file_index(self) -> FileIndex:
-        """The hashes of files read by earlier runs."""
-        data = _read(os.path.join(self.directory, "files"))
-        try:
-            return _decode(FileIndex, data) if data is not None else FileIndex()
-        except msgspec.DecodeError:
-            return FileIndex()
+        """The hashes of files read by earlier runs (read once per run)."""
+        if self._index is None:
+            data = _read(os.path.join(self.directory, "files"))
+            try:
+                self._index = _decode(FileIndex, data) if data is not None else FileIndex()
+            except msgspec.DecodeError:
+                self._index = FileIndex()
+        return self._index
 
     def put_file_index(self, index: FileIndex, read: dict[str, tuple[int, int, int, str]]) -> None:
         """Record the hashes of files just read (keeping earlier ones, within reason)."""
@@ -214,10 +217,8 @@ class Cache:
             return
         keep = index.files if len(index.files) < 4 * len(read) + 1000 else {}
         self._prepare()
-        write_atomically(
-            os.path.join(self.directory, "files"),
-            _ENCODER.encode(FileIndex({**keep, **read})),
-        )
+        self._index = FileIndex({**keep, **read})
+        write_atomically(os.path.join(self.directory, "files"), _ENCODER.encode(self._index))
 
     def _prepare(self) -> None:
         try:
