@@ -23,11 +23,11 @@ from dbarch_lint.findings import (
     Related,
     RuleInfo,
     Severity,
+    stable_keys,
 )
 from dbarch_lint.reporting import Reporter, ReporterOptions
 from dbarch_lint.reporting.builtin import reporters
 from dbarch_lint.reporting.github import escape_data, escape_property
-from dbarch_lint.reporting.sarif import stable_keys
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "reporters"
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared/schemas/sarif-schema-2.1.0.json"
@@ -270,8 +270,12 @@ def test_sarif_invocation() -> None:
     assert invocation["executionSuccessful"] is False
 
 
+def _keys(result: LintResult) -> list[str]:
+    return stable_keys(result.findings, result.sources)
+
+
 def test_fingerprints_survive_unrelated_edits() -> None:
-    before = stable_keys(RESULT)
+    before = _keys(RESULT)
     assert len(set(before)) == len(before)
     first, second = before[-2:]  # the same statement twice in one file
     assert first.endswith(":1") and second == first[:-1] + "2"
@@ -289,11 +293,11 @@ def test_fingerprints_survive_unrelated_edits() -> None:
         ),
         sources=shifted_sources,
     )
-    assert stable_keys(shifted) == before
+    assert _keys(shifted) == before
     edited = dict(SOURCES, **{INIT: SOURCES[INIT].replace("total money", "total  money")})
-    assert stable_keys(msgspec.structs.replace(RESULT, sources=edited)) == before  # whitespace only
+    assert _keys(msgspec.structs.replace(RESULT, sources=edited)) == before  # whitespace only
     renamed = dict(SOURCES, **{INIT: SOURCES[INIT].replace("orders (id", "purchases (id")})
-    assert stable_keys(msgspec.structs.replace(RESULT, sources=renamed))[0] != before[0]
+    assert _keys(msgspec.structs.replace(RESULT, sources=renamed))[0] != before[0]
 
 
 # -- json ------------------------------------------------------------------------------------

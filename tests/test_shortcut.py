@@ -192,6 +192,33 @@ def test_no_note_for_stdin_or_a_folder_that_had_just_changed(
     assert not (project / CACHE_DIR / shortcut.FOLDER).exists()
 
 
+def test_the_baseline_is_part_of_the_answer_and_diff_base_leaves_no_note(
+    project: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (project / "migrations" / "0003_index.sql").write_text(INDEX.replace(" CONCURRENTLY", ""))
+    program([*ARGV, "--write-baseline", "baseline.json"], capfd)
+    settle()
+    argv = [*ARGV, "--baseline", "baseline.json"]
+    code, out = program(argv, capfd)
+    assert code == 0
+    assert answered(argv, capfd) == (code, out)
+    (project / "baseline.json").write_text(
+        '{"format": "dbarch-lint baseline", "version": 1, "findings": []}'
+    )
+    settle()
+    assert answered(argv, capfd) is None
+    assert program(argv, capfd)[0] == 1
+    for git in (["init", "-q"], ["add", "."], ["commit", "-qm", "all"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *git],
+            cwd=project,
+            check=True,
+        )
+    settle()
+    assert program([*ARGV, "--diff-base", "HEAD"], capfd)[0] == 0  # (git's answer: no stat)
+    assert answered([*ARGV, "--diff-base", "HEAD"], capfd) is None
+
+
 def test_a_damaged_note_is_ignored(project: Path, capfd: pytest.CaptureFixture[str]) -> None:
     program(ARGV, capfd)
     for entry in os.scandir(project / CACHE_DIR / shortcut.FOLDER):

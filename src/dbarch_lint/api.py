@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from dbarch_lint import baseline, discovery
 from dbarch_lint import config as cfg
-from dbarch_lint import discovery
 from dbarch_lint.cache import Cache, FileIndex, code_paths, environment_fingerprint
 from dbarch_lint.errors import PluginError
 from dbarch_lint.findings import Finding, LintResult
@@ -31,7 +31,7 @@ class Run:
 
     config: cfg.Config
     paths: dict[str, str]  # shown path -> path to read (`-` for stdin)
-    history: set[str]  # shown paths the configured `migrations` name
+    history: set[str]  # shown paths that replay first, in runner order (`migrations`)
     targets: set[str]  # shown paths to report on
     errors: list[str] = field(default_factory=list)
     cwd: str = "."
@@ -134,6 +134,16 @@ def prepare(
     shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
+    if config.diff_base is not None:
+        # Every file still feeds the replay; only those changed since the ref are reported on.
+        from dbarch_lint.diff_base import changed_files
+
+        changed = changed_files(config.diff_base, cwd)
+        history |= target_paths
+        target_paths = {
+            shown[f] for f in files if f == discovery.STDIN or os.path.realpath(f) in changed
+        }
+        listed = None  # (git tells what changed: no folder's stat does)
     by_shown = {v: k for k, v in shown.items()}
     return Run(
         config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin, listed=listed
@@ -223,6 +233,8 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         repr(list(presentation)),
         repr(files),
         repr(run.errors),
+        # (a baseline hides findings: its content is an input; "-" if absent, a usage error)
+        file_digest(run.config.baseline) or "-" if run.config.baseline else "",
     ]
     return digest("\n".join(parts).encode("utf-8"))
 
@@ -258,6 +270,8 @@ def depends_on(
     if run.listed is None:
         return None
     paths: list[Dependency] = [(path, stat_of(path), None) for path in config_files]
+    if run.config.baseline is not None:
+        paths.append((os.path.abspath(run.config.baseline), stat_of(run.config.baseline), None))
     paths += [(path, stat, None) for path, stat in run.listed.items()]
     paths += [(path, stat_of(path), None) for path in consulted]
     if not all(settled(stat) for _, stat, _ in paths):
@@ -304,9 +318,18 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")
+    recorded = None
+    if config.baseline is not None and config.write_baseline is None:
+        # (a run that writes a baseline reports every finding: it may be renewing that one)
+        recorded = baseline.load(config.baseline)
     result = lint(run.inputs, run.targets, rules, run_config)
     findings = list(result.findings)
     run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
+    if config.write_baseline is not None:
+        baseline.write(config.write_baseline, findings, result.sources)
+    hidden = 0
+    if recorded is not None:
+        findings, hidden = baseline.hide(findings, recorded, result.sources)
     return LintResult(
         tuple(findings),
         result.files,
@@ -315,6 +338,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         result.tool_version,
         tuple(run.errors),
         result.sources,
+        hidden,
     )
 
 

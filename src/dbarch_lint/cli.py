@@ -102,6 +102,21 @@ def _fail(message: str) -> None:
     default=None,
     help="Whether each file runs inside one transaction (default: as the runner does).",
 )
+@click.option(
+    "--diff-base",
+    metavar="GIT_REF",
+    help="Report only on files added or changed since this git ref (all still replay).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Hide the findings recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record this run's findings in a baseline file (the run then exits 0).",
+)
 @click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
 @_common
@@ -121,6 +136,9 @@ def check(
     no_color: bool,
     runner: str | None,
     assume_in_transaction: bool | None,
+    diff_base: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
     jobs: int | None,
     no_cache: bool,
     quiet: bool,
@@ -145,6 +163,9 @@ def check(
             "show-source": show_source,
             "runner": runner,
             "assume-in-transaction": assume_in_transaction,
+            "diff-base": diff_base,
+            "baseline": baseline,
+            "write-baseline": write_baseline,
             "jobs": jobs,
             "cache": False if no_cache else None,
         }
@@ -161,8 +182,10 @@ def check(
         )
         options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
         cache = Cache(config.root if config.path else run.cwd) if config.cache else None
-        # The report cache answers a run that changed nothing (-v wants to see the run itself).
-        run_key = api.report_key(run, cache, (color, quiet)) if cache and not verbose else None
+        # The report cache answers a run that changed nothing (-v wants to see the run itself,
+        # --write-baseline wants its file written).
+        answerable = not verbose and config.write_baseline is None
+        run_key = api.report_key(run, cache, (color, quiet)) if cache and answerable else None
         cached = cache.get_report(run_key) if cache and run_key else None
         if cache and run_key and cached is not None and api.consulted_unchanged(cached.consulted):
             api.remember_files(run, cache)  # (the files touched since: read to tell)
@@ -184,6 +207,12 @@ def check(
         click.echo(f"dbarch-lint: error: {message}", err=True)
     report = reporters[config.format]().render(result, options)
     code = exit_code(result, config.fail_on)
+    if config.write_baseline is not None:
+        recorded = sum(1 for f in result.findings if f.code != "DBA000")
+        noun = "finding" if recorded == 1 else "findings"
+        click.echo(f"dbarch-lint: recorded {recorded} {noun} in {config.write_baseline}", err=True)
+        if code == EXIT_FINDINGS:  # (they are the baseline now)
+            code = EXIT_OK
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
         answer = CachedReport(report.encode("utf-8"), code, run.consulted())
         cache.put_report(run_key, answer)

@@ -29,8 +29,8 @@ PG_VERSIONS = range(10, 19)
 class Config:
     """Every setting, with its default. Field names are the config keys with `_` for `-`.
 
-    Keys of INTERFACE.md that later work brings (`diff-base`, `baseline`, `per-file-dialect`)
-    are not accepted yet: a key that does nothing would only mislead.
+    `per-file-dialect` (INTERFACE.md) is not accepted yet: a key that does nothing would only
+    mislead. A `baseline` or `write-baseline` in a config file is relative to its directory.
     """
 
     format: str = "text"
@@ -49,6 +49,9 @@ class Config:
     no_color: bool = False
     jobs: int | None = None  # processes to lint in; None: one per core
     cache: bool = True
+    diff_base: str | None = None  # git ref: report only on files added or changed since
+    baseline: str | None = None  # findings recorded there are hidden
+    write_baseline: str | None = None  # record this run's findings there
     migrations: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)
@@ -141,6 +144,10 @@ def load(path: str | None) -> Config:
     config.root = os.path.dirname(os.path.abspath(path))
     for key, value in table.items():
         apply(config, key, value, where=path)
+    for name in ("baseline", "write_baseline"):
+        value = getattr(config, name)
+        if value is not None:
+            setattr(config, name, os.path.join(config.root, value))
     return config
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -107,7 +109,35 @@ class LintResult(msgspec.Struct, frozen=True):
     tool_version: str
     errors: tuple[str, ...] = ()  # usage/plugin problems met while linting
     sources: dict[str, str] = msgspec.field(default_factory=dict)  # for code frames
+    hidden: int = 0  # findings the baseline hid
 
     def count(self, severity: Severity) -> int:
         """Number of findings of one severity."""
         return sum(1 for f in self.findings if f.severity is severity)
+
+
+def stable_keys(findings: Sequence[Finding], sources: Mapping[str, str]) -> list[str]:
+    """One fingerprint per finding (sha256 hex plus ":n"), stable across unrelated edits: SARIF's
+    `partialFingerprints`, GitLab's `fingerprint` and the baseline's.
+
+    The hash covers the code, the path and the finding's first source line (from `sources`, the
+    texts by path) with whitespace collapsed, never the line number, so inserting lines above a
+    finding keeps it. `n` counts findings sharing the same hash, so two identical statements in
+    one file stay distinct.
+    """
+    import hashlib  # loads OpenSSL: only some formats need it
+
+    lines: dict[str, list[str]] = {}
+    seen: Counter[str] = Counter()
+    keys = []
+    for finding in findings:
+        path = finding.path
+        if path not in lines:
+            lines[path] = sources.get(path, "").split("\n")
+        number = finding.location.line
+        text = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
+        basis = " ".join(text.split()) or finding.message
+        digest = hashlib.sha256(f"{finding.code}\0{path}\0{basis}".encode()).hexdigest()[:32]
+        seen[digest] += 1
+        keys.append(f"{digest}:{seen[digest]}")
+    return keys

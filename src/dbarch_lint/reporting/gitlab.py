@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dbarch_lint.findings import LintResult, Severity
+from dbarch_lint.findings import LintResult, Severity, stable_keys
 from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 from dbarch_lint.reporting.github import last_line
-from dbarch_lint.reporting.sarif import stable_keys
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 
@@ -22,7 +21,9 @@ class GitlabReporter(Reporter):
         import hashlib  # loads OpenSSL: only this format needs it
 
         issues: list[dict[str, Any]] = []
-        for finding, key in zip(result.findings, stable_keys(result), strict=True):
+        for finding, key in zip(
+            result.findings, stable_keys(result.findings, result.sources), strict=True
+        ):
             loc = finding.location
             issues.append(
                 {

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, ClassVar
 
-from dbarch_lint.findings import Finding, LintResult, Location, RuleInfo, Severity
+from dbarch_lint.findings import Finding, LintResult, Location, RuleInfo, Severity, stable_keys
 from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -17,34 +16,6 @@ SRCROOT = "%SRCROOT%"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 JSON = dict[str, Any]
-
-
-def stable_keys(result: LintResult) -> list[str]:
-    """One fingerprint per finding (sha256 hex plus ":n"), stable across unrelated edits.
-
-    The hash covers the code, the path and the finding's first source line with whitespace
-    collapsed, never the line number, so inserting lines above a finding keeps it. `n` counts
-    findings sharing the same hash, so two identical statements in one file stay distinct.
-    """
-    import hashlib  # loads OpenSSL: only this format needs it
-
-    lines: dict[str, list[str]] = {}
-    seen: Counter[str] = Counter()
-    keys = []
-    for finding in result.findings:
-        path = finding.path
-        if path not in lines:
-            lines[path] = result.sources.get(path, "").split("\n")
-        text = _line(lines[path], finding.location.line)
-        basis = " ".join(text.split()) or finding.message
-        digest = hashlib.sha256(f"{finding.code}\0{path}\0{basis}".encode()).hexdigest()[:32]
-        seen[digest] += 1
-        keys.append(f"{digest}:{seen[digest]}")
-    return keys
-
-
-def _line(lines: list[str], number: int) -> str:
-    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 class SarifReporter(Reporter):
@@ -62,7 +33,9 @@ class SarifReporter(Reporter):
                 rules.append(_extra_descriptor(finding))
         results = [
             _result(finding, index[finding.code], key)
-            for finding, key in zip(result.findings, stable_keys(result), strict=True)
+            for finding, key in zip(
+                result.findings, stable_keys(result.findings, result.sources), strict=True
+            )
         ]
         driver = {
             "name": "dbarch-lint",

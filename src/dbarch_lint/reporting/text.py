@@ -131,6 +131,8 @@ def _width(text: str) -> int:
 
 def _summary(result: LintResult) -> str:
     where = f"{_plural(result.files, 'file')}, {_plural(result.statements, 'statement')}"
+    if result.hidden:
+        where += f" ({_plural(result.hidden, 'finding')} hidden by the baseline)"
     if not result.findings:
         return f"{'No findings' if result.errors else 'All checks passed'}: {where}."
     counts = (
