@@ -18,6 +18,7 @@ FAMILIES = (
     "transactions",
     "security",
     "consistency",
+    "mysql",
 )
 
 

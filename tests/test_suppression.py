@@ -73,7 +73,7 @@ def test_noqa_inside_strings_does_not_count() -> None:
 
 def test_external_codes_are_left_alone(tmp_path: Path) -> None:
     (tmp_path / "dbarch-lint.toml").write_text('external = ["DBAX"]\nselect = ["DBA003"]\n')
-    (tmp_path / "m.sql").write_text("SELECT 1; -- noqa: DBAX01\nSELECT 2; -- noqa: DBA9\n")
+    (tmp_path / "m.sql").write_text("SELECT 1; -- noqa: DBAX01\nSELECT 2; -- noqa: DBA99\n")
     result = lint_paths([str(tmp_path / "m.sql")], cwd=str(tmp_path))
     assert [(f.code, f.location.line) for f in result.findings] == [("DBA003", 2)]
 

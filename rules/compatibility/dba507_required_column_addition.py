@@ -42,6 +42,7 @@ class RequiredColumnAddition(StatementRule):
     code = "DBA507"
     name = "required-column-addition"
     family = "compatibility"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AddColumn,)
 

@@ -41,6 +41,7 @@ class NotNullDrop(StatementRule):
     code = "DBA508"
     name = "not-null-drop"
     family = "compatibility"
+    dialects = frozenset({"postgres"})
     severity = Severity.INFO
     targets = (ir.DropNotNull,)
 

@@ -42,6 +42,7 @@ class CascadeDrop(StatementRule):
     code = "DBA511"
     name = "cascade-drop"
     family = "compatibility"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.DropObjects, ir.DropColumn, ir.DropConstraint, ir.Truncate)
 

@@ -80,6 +80,7 @@ class UnknownColumnReference(StatementRule):
     code = "DBA801"
     name = "unknown-column-reference"
     family = "consistency"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (
         ir.CreateTable,

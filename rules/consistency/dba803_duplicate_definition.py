@@ -56,6 +56,7 @@ class DuplicateDefinition(StatementRule):
     code = "DBA803"
     name = "duplicate-definition"
     family = "consistency"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.CreateTable, ir.AddColumn, ir.AddConstraint, ir.CreateIndex)
 

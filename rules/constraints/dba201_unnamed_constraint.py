@@ -65,6 +65,7 @@ class UnnamedConstraint(StatementRule):
     code = "DBA201"
     name = "unnamed-constraint"
     family = "constraints"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = CONSTRAINT_EVENTS
 

@@ -48,6 +48,7 @@ class UnnamedIndex(StatementRule):
     code = "DBA202"
     name = "unnamed-index"
     family = "constraints"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = (ir.CreateIndex,)
 

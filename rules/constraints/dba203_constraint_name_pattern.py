@@ -92,6 +92,7 @@ class ConstraintNamePattern(StatementRule):
     code = "DBA203"
     name = "constraint-name-pattern"
     family = "constraints"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     default_enabled = False
     targets = (*CONSTRAINT_EVENTS, ir.RenameObject)

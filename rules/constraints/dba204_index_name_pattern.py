@@ -64,6 +64,7 @@ class IndexNamePattern(StatementRule):
     code = "DBA204"
     name = "index-name-pattern"
     family = "constraints"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     default_enabled = False
     targets = (ir.CreateIndex, ir.RenameObject)

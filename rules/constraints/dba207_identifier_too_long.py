@@ -57,6 +57,7 @@ class IdentifierTooLong(StatementRule):
     code = "DBA207"
     name = "identifier-too-long"
     family = "constraints"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = NAMING_EVENTS
 

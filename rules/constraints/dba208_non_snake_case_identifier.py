@@ -52,6 +52,7 @@ class NonSnakeCaseIdentifier(StatementRule):
     code = "DBA208"
     name = "non-snake-case-identifier"
     family = "constraints"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = NAMING_EVENTS
 

@@ -63,6 +63,7 @@ class UnindexedForeignKey(SchemaRule):
     code = "DBA301"
     name = "unindexed-foreign-key"
     family = "indexing"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
 
     def check(self, ctx: SchemaContext) -> Iterator[Report]:

@@ -46,6 +46,7 @@ class NonConcurrentIndexCreation(StatementRule):
     code = "DBA401"
     name = "non-concurrent-index-creation"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.CreateIndex,)
 

@@ -44,6 +44,7 @@ class NonConcurrentIndexDrop(StatementRule):
     code = "DBA402"
     name = "non-concurrent-index-drop"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.DropObjects,)
 

@@ -42,6 +42,7 @@ class NonConcurrentReindex(StatementRule):
     code = "DBA403"
     name = "non-concurrent-reindex"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.Maintenance,)
 

@@ -71,6 +71,7 @@ class ConcurrentOperationInTransaction(StatementRule):
     code = "DBA404"
     name = "concurrent-operation-in-transaction"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (
         ir.CreateIndex,

@@ -56,6 +56,7 @@ class RewritingColumnDefault(StatementRule):
     code = "DBA405"
     name = "rewriting-column-default"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AddColumn,)
 

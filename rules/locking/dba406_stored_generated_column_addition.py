@@ -43,6 +43,7 @@ class StoredGeneratedColumnAddition(StatementRule):
     code = "DBA406"
     name = "stored-generated-column-addition"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AddColumn,)
 

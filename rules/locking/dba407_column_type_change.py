@@ -47,6 +47,7 @@ class ColumnTypeChange(StatementRule):
     code = "DBA407"
     name = "column-type-change"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AlterColumnType,)
 

@@ -52,6 +52,7 @@ class SetNotNullWithScan(StatementRule):
     code = "DBA408"
     name = "set-not-null-with-scan"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.SetNotNull, ir.AddConstraint)
 

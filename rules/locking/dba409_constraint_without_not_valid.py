@@ -50,6 +50,7 @@ class ConstraintWithoutNotValid(StatementRule):
     code = "DBA409"
     name = "constraint-without-not-valid"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AddConstraint, ir.AddColumn)
 

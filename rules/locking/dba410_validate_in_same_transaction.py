@@ -52,6 +52,7 @@ class ValidateInSameTransaction(StatementRule):
     code = "DBA410"
     name = "validate-in-same-transaction"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = (ir.ValidateConstraint,)
 

@@ -45,6 +45,7 @@ class UniqueConstraintWithoutIndex(StatementRule):
     code = "DBA411"
     name = "unique-constraint-without-index"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AddConstraint, ir.AddColumn)
 

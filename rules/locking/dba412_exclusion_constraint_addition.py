@@ -47,6 +47,7 @@ class ExclusionConstraintAddition(StatementRule):
     code = "DBA412"
     name = "exclusion-constraint-addition"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AddConstraint,)
 

@@ -41,6 +41,7 @@ class MissingLockTimeout(MissingTimeout):
     code = "DBA413"
     name = "missing-lock-timeout"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
 
     parameter = "lock_timeout"

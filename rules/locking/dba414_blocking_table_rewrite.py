@@ -56,6 +56,7 @@ class BlockingTableRewrite(StatementRule):
     code = "DBA414"
     name = "blocking-table-rewrite"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.Maintenance, ir.AlterTableAction)
 

@@ -39,6 +39,7 @@ class NonConcurrentMaterializedViewRefresh(StatementRule):
     code = "DBA415"
     name = "non-concurrent-materialized-view-refresh"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = (ir.Maintenance,)
 

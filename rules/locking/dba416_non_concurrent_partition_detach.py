@@ -45,6 +45,7 @@ class NonConcurrentPartitionDetach(StatementRule):
     code = "DBA416"
     name = "non-concurrent-partition-detach"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AlterTableAction,)
 

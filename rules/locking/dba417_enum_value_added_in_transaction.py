@@ -59,6 +59,7 @@ class EnumValueAddedInTransaction(StatementRule):
     code = "DBA417"
     name = "enum-value-added-in-transaction"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.AlterEnum,)
 

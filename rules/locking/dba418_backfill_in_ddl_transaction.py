@@ -53,6 +53,7 @@ class BackfillInDdlTransaction(StatementRule):
     code = "DBA418"
     name = "backfill-in-ddl-transaction"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = (ir.DataChange,)
 

@@ -50,6 +50,7 @@ class MultipleTablesLockedExclusively(StatementRule):
     code = "DBA419"
     name = "multiple-tables-locked-exclusively"
     family = "locking"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     default_enabled = False
     targets = LOCKING_EVENTS

@@ -48,6 +48,7 @@ class PlaintextPassword(StatementRule):
     code = "DBA701"
     name = "plaintext-password"
     family = "security"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.RolePassword,)
 

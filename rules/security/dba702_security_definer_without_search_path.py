@@ -49,6 +49,7 @@ class SecurityDefinerWithoutSearchPath(StatementRule):
     code = "DBA702"
     name = "security-definer-without-search-path"
     family = "security"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.CreateFunction, ir.AlterFunction)
 

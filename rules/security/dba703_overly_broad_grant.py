@@ -42,6 +42,7 @@ class OverlyBroadGrant(StatementRule):
     code = "DBA703"
     name = "overly-broad-grant"
     family = "security"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = (ir.Grant,)
 

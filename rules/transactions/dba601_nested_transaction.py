@@ -52,6 +52,7 @@ class NestedTransaction(StatementRule):
     code = "DBA601"
     name = "nested-transaction"
     family = "transactions"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = (ir.Transaction,)
 

@@ -45,6 +45,7 @@ class UnterminatedTransaction(StatementRule):
     code = "DBA602"
     name = "unterminated-transaction"
     family = "transactions"
+    dialects = frozenset({"postgres"})
     severity = Severity.ERROR
     targets = (ir.Transaction,)
 

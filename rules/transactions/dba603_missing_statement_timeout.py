@@ -42,6 +42,7 @@ class MissingStatementTimeout(MissingTimeout):
     code = "DBA603"
     name = "missing-statement-timeout"
     family = "transactions"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     default_enabled = False
 

@@ -92,6 +92,7 @@ class NonIdempotentDdl(StatementRule):
     code = "DBA604"
     name = "non-idempotent-ddl"
     family = "transactions"
+    dialects = frozenset({"postgres"})
     severity = Severity.INFO
     default_enabled = False
     targets = tuple(_FORMS)

@@ -47,6 +47,7 @@ class SerialColumn(StatementRule):
     code = "DBA101"
     name = "serial-column"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = TYPE_EVENTS
 

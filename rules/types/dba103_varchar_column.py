@@ -51,6 +51,7 @@ class VarcharColumn(StatementRule):
     code = "DBA103"
     name = "varchar-column"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = TYPE_EVENTS
 

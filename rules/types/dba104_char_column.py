@@ -51,6 +51,7 @@ class CharColumn(StatementRule):
     code = "DBA104"
     name = "char-column"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = TYPE_EVENTS
 

@@ -47,6 +47,7 @@ class TimestampWithoutTimeZone(StatementRule):
     code = "DBA105"
     name = "timestamp-without-time-zone"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = TYPE_EVENTS
 

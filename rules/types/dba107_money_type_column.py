@@ -49,6 +49,7 @@ class MoneyTypeColumn(StatementRule):
     code = "DBA107"
     name = "money-type-column"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = TYPE_EVENTS
 

@@ -43,6 +43,7 @@ class JsonColumn(StatementRule):
     code = "DBA108"
     name = "json-column"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = TYPE_EVENTS
 

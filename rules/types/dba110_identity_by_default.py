@@ -48,6 +48,7 @@ class IdentityByDefault(StatementRule):
     code = "DBA110"
     name = "identity-by-default"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.INFO
     targets = (ir.CreateTable, ir.AddColumn, ir.AlterTableAction)
 

@@ -52,6 +52,7 @@ class EnumType(StatementRule):
     code = "DBA111"
     name = "enum-type"
     family = "types"
+    dialects = frozenset({"postgres"})
     severity = Severity.INFO
     targets = (ir.CreateEnum,)
 

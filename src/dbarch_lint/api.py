@@ -62,7 +62,17 @@ class Run:
                 self.config.encoding,
                 self.stdin,
             )
+            item.dialect = self.dialect_of(path)
         return item
+
+    def dialect_of(self, path: str) -> str:
+        """The dialect a file (by shown path) is written in: the first `per-file-dialect` glob
+        that matches it (relative to the config's directory), else `dialect`."""
+        config = self.config
+        for pattern, dialect in config.per_file_dialect.items():
+            if discovery.glob_matches(path, _from_root(pattern, config.root, self.cwd)):
+                return dialect
+        return config.dialect
 
     @property
     def host(self) -> PluginHost:

@@ -78,7 +78,7 @@ def _fail(message: str) -> None:
 @click.argument("paths", nargs=-1)
 @click.option("--format", "format_", help="Output format: text, json, sarif, github, gcc, gitlab.")
 @click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option("--dialect", help="SQL dialect (default postgres).")
+@click.option("--dialect", help="SQL dialect: postgres (default) or mysql.")
 @click.option(
     "--pg-version", type=int, help="Target PostgreSQL major version, 10 to 18 (default 16)."
 )
@@ -296,6 +296,8 @@ def _describe(run: Any) -> None:
         way = f"{file_run.runner}: {DESCRIPTIONS[file_run.mode]}" if file_run else "plain"
         if file_run and file_run.why:
             way += f" ({file_run.why})"
+        if item.dialect != "postgres":
+            way += f"; {item.dialect}"
         click.echo(f"  {role:7} {item.path}{down} [{way}]", err=True)
 
 

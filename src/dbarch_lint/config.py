@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 FORMATS_BUILTIN = ("text", "json", "sarif", "github", "gcc", "gitlab")
 FAIL_ON = ("error", "warning", "info", "never")
-DIALECTS = ("postgres",)
+DIALECTS = ("postgres", "mysql")
 PG_VERSIONS = range(10, 19)
 
 
@@ -29,8 +29,7 @@ PG_VERSIONS = range(10, 19)
 class Config:
     """Every setting, with its default. Field names are the config keys with `_` for `-`.
 
-    `per-file-dialect` (INTERFACE.md) is not accepted yet: a key that does nothing would only
-    mislead. A `baseline` or `write-baseline` in a config file is relative to its directory.
+    A `baseline` or `write-baseline` in a config file is relative to its directory.
     """
 
     format: str = "text"
@@ -56,6 +55,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    per_file_dialect: dict[str, str] = field(default_factory=dict)  # glob -> dialect
     encoding: str = "utf-8"
     plugins: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
@@ -176,6 +176,13 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
         raise UsageError(f"{where}: pg-version = {value} is not supported (use 10 to 18)")
     if key == "runners":
         _check_runner_options(value, where)
+    if key == "per-file-dialect":
+        for pattern, dialect in value.items():
+            if dialect not in DIALECTS:
+                raise UsageError(
+                    f"{where}: per-file-dialect {pattern!r} = {dialect!r} is not one of "
+                    f"{', '.join(DIALECTS)}{suggest(str(dialect), DIALECTS)}"
+                )
     if key == "severity":
         for code, level in value.items():
             if level not in ("error", "warning", "info"):

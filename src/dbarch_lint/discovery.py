@@ -43,6 +43,7 @@ class Input(msgspec.Struct):
     digest: str = ""  # hash of the bytes read (the cache's key for the file)
     stat: Stat | None = None  # as `file_stat` saw it just before reading
     run: FileRun | None = None  # how its runner runs it (decided once the run's files are read)
+    dialect: str = "postgres"  # the SQL dialect it is written in (`dialect`, `per-file-dialect`)
 
 
 def display_path(path: str, cwd: str, here: str | None = None) -> str:

@@ -190,20 +190,15 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         _replay_file(schema, file)
     reports: dict[int, list[tuple[Rule, Report]]] = defaultdict(list)
     crashes: list[tuple[int, Rule, Statement, Exception]] = []
-    # Event type -> the rules that target it, each with its bound `check` and its options;
-    # function bodies run later, outside the migration: only some families look at them.
-    dispatch: _Dispatch = defaultdict(list)
-    in_bodies: _Dispatch = defaultdict(list)
-    for rule in active:
-        if isinstance(rule, StatementRule):
-            for target in rule.targets:
-                dispatch[target].append((rule, rule.check, rule.options))
-                if rule.family in FUNCTION_BODY_FAMILIES:
-                    in_bodies[target].append((rule, rule.check, rule.options))
+    by_dialect: dict[str, tuple[_Dispatch, _Dispatch]] = {}
     for file in files[start:end]:
         if not file.target:
             _replay_file(schema, file)
             continue
+        dialect = file.input.dialect
+        if dialect not in by_dialect:
+            by_dialect[dialect] = _dispatch(active, dialect)
+        dispatch, in_bodies = by_dialect[dialect]
         statements = file.parsed.statements
         ctx = RuleContext(file.input.path, file.down_from, schema, run.settings, file.source.data)
         ctx.statements = statements
@@ -242,11 +237,30 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
                 sctx = SchemaContext(schema, run.settings, rule.options)
                 try:
                     for report in rule.check(sctx):
-                        if report.origin is not None and report.origin.file_index in target_indexes:
+                        if report.origin is None or report.origin.file_index not in target_indexes:
+                            continue
+                        if rule.dialects is None or (
+                            files[report.origin.file_index].input.dialect in rule.dialects
+                        ):
                             reports[report.origin.file_index].append((rule, report))
                 except Exception as error:
                     crashes.append((-1, rule, Statement(0, Span(0, 0), "", ()), error))
     return _raw_findings(files, files[start:end], reports, crashes, work.by_code)
+
+
+def _dispatch(active: Sequence[Rule], dialect: str) -> tuple[_Dispatch, _Dispatch]:
+    """Event type -> the statement rules for `dialect` that target it, each with its bound
+    `check` and its options; and the same for function bodies (they run later, outside the
+    migration: only some families look at them)."""
+    dispatch: _Dispatch = defaultdict(list)
+    in_bodies: _Dispatch = defaultdict(list)
+    for rule in active:
+        if isinstance(rule, StatementRule) and (rule.dialects is None or dialect in rule.dialects):
+            for target in rule.targets:
+                dispatch[target].append((rule, rule.check, rule.options))
+                if rule.family in FUNCTION_BODY_FAMILIES:
+                    in_bodies[target].append((rule, rule.check, rule.options))
+    return dispatch, in_bodies
 
 
 def _bodies(bodies: tuple[Statement, ...]) -> dict[int, list[Statement]]:

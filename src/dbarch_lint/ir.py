@@ -549,6 +549,23 @@ class Utility(Event, frozen=True):
     options: tuple[str, ...] = ()
 
 
+class OnlineDdl(Event, frozen=True):
+    """A MySQL `ALTER TABLE` as the online DDL rules see it, besides the events that replay
+    it: its operations and the `ALGORITHM`/`LOCK` clauses it names.
+
+    `operations` are (kind, column, new type): `change-column` (MODIFY/CHANGE: the column's
+    name before the statement, and its new type), `drop-primary-key`, `add-primary-key`,
+    `convert-charset`, `add-index`, `add-fulltext-index`, `add-spatial-index`, `drop-index`,
+    `add-column`, `drop-column`, `rename-column`, `other`. `algorithm` and `lock` are upper
+    case (None: not named).
+    """
+
+    table: QName
+    operations: tuple[tuple[str, str | None, TypeRef | None], ...]
+    algorithm: str | None = None
+    lock: str | None = None
+
+
 # ---------------------------------------------------------------------------------------------
 
 # Every concrete event: what a serialised `Statement.events` decodes into.
@@ -587,6 +604,7 @@ AnyEvent = (
     | Maintenance
     | LockTables
     | Utility
+    | OnlineDdl
 )
 
 

@@ -18,9 +18,19 @@ def iter_parsed(inputs: Sequence[Input], cache: Cache | None) -> Iterator[Parsed
         if item.text is None:
             yield ParsedFile((), (item.problem,) if item.problem else (), ())
             continue
-        parsed = cache.get_parsed(item.digest) if cache is not None else None
+        # (the same bytes parse differently in another dialect)
+        key = item.digest if item.dialect == "postgres" else f"{item.digest}-{item.dialect}"
+        parsed = cache.get_parsed(key) if cache is not None else None
         if parsed is None:
-            parsed = parse_postgres(SourceFile(item.path, item.text))
+            parsed = _parse(SourceFile(item.path, item.text), item.dialect)
             if cache is not None:
-                cache.put_parsed(item.digest, encode_parsed(parsed))
+                cache.put_parsed(key, encode_parsed(parsed))
         yield parsed
+
+
+def _parse(source: SourceFile, dialect: str) -> ParsedFile:
+    if dialect == "mysql":
+        from dbarch_lint.parsing.mysql import parse_mysql  # (sqlglot loads only for it)
+
+        return parse_mysql(source)
+    return parse_postgres(source)

@@ -1,0 +1,127 @@
+"""DBA901 mysql-table-copying-alter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dbarch_lint import ir
+from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.findings import Severity
+from dbarch_lint.rule import StatementRule
+from dbarch_lint.schema import Table
+
+_UTF8MB4_BYTES = 4  # MySQL 8.0's default character set: up to 4 bytes a character
+_ONE_LENGTH_BYTE = 255  # a VARCHAR of up to 255 bytes stores its length in one byte
+
+
+class MysqlTableCopyingAlter(StatementRule):
+    """An ALTER TABLE that MySQL 8.0 can only do by copying the table, with no ALGORITHM/LOCK.
+
+    ## What it does
+    Flags an `ALTER TABLE` of an existing table that names no `ALGORITHM` or `LOCK` clause and
+    whose operation MySQL 8.0 performs only with `ALGORITHM=COPY` (MySQL 8.0 Reference Manual,
+    "Online DDL Operations", the operations whose *In Place* column says No):
+    - changing a column's data type (`MODIFY`/`CHANGE` with another type): flagged unless the
+      replay shows the column already has that type, or the change only extends a `VARCHAR`
+      within the same number of length bytes (counting 4 bytes a character, utf8mb4), which
+      MySQL does in place;
+    - dropping the primary key without adding another in the same statement;
+    - converting the table's character set (`CONVERT TO CHARACTER SET`).
+
+    ## Why is this bad?
+    With `ALGORITHM=COPY`, MySQL builds a new copy of the table row by row and blocks every
+    write (INSERT, UPDATE, DELETE) to it until the copy is done: minutes to hours on a large
+    table, an outage for whatever writes to it. Without an `ALGORITHM`/`LOCK` clause, MySQL picks
+    the copy silently.
+
+    ## Example
+    ```sql
+    ALTER TABLE orders MODIFY COLUMN total BIGINT NOT NULL;
+    ```
+
+    ## Use instead
+    ```sql
+    -- expand and contract: a new column is instant; backfill it in batches, switch, drop
+    ALTER TABLE orders ADD COLUMN total_cents BIGINT, ALGORITHM=INSTANT;
+    ```
+    Or run the change with an online schema change tool (gh-ost, pt-online-schema-change). If a
+    blocking copy is acceptable (a small table, a maintenance window), say so with
+    `ALGORITHM=COPY`.
+
+    ## Known limits
+    Only MySQL files are checked (`--dialect mysql` or `per-file-dialect`). The character set is
+    not replayed: a `VARCHAR` extension is judged as utf8mb4.
+
+    ## References
+    - MySQL 8.0 Reference Manual, "Online DDL Operations" (column, primary key and table
+      operations): https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html
+    """
+
+    code = "DBA901"
+    name = "mysql-table-copying-alter"
+    family = "mysql"
+    dialects = frozenset({"mysql"})
+    severity = Severity.ERROR
+    targets = (ir.OnlineDdl,)
+
+    def check(self, event: ir.OnlineDdl, ctx: RuleContext) -> Iterator[Report]:
+        if event.algorithm is not None or event.lock is not None:
+            return
+        if ctx.is_new_table(event.table):
+            return
+        kinds = {kind for kind, _, _ in event.operations}
+        what = None
+        if "convert-charset" in kinds:
+            what = "converts its character set"
+        elif "drop-primary-key" in kinds and "add-primary-key" not in kinds:
+            what = "drops its primary key"
+        else:
+            table = ctx.table(event.table)
+            for kind, column, new in event.operations:
+                if kind == "change-column" and column and new and _changes_type(table, column, new):
+                    what = f"changes the type of column {column} to {_shown(new)}"
+                    break
+        if what is None:
+            return
+        yield ctx.report(
+            event.span,
+            f"This ALTER TABLE {what}: MySQL 8.0 does that only by copying {event.table} "
+            "(ALGORITHM=COPY), blocking writes (INSERT, UPDATE, DELETE) for the whole copy",
+            hint=(
+                "use an online schema change tool (gh-ost, pt-online-schema-change) or expand and "
+                "contract; if a blocking copy is acceptable, say so with `ALGORITHM=COPY`"
+            ),
+        )
+
+
+def _changes_type(table: Table | None, column: str, new: ir.TypeRef) -> bool:
+    """Whether the column's type changes (True when the replay does not know it)."""
+    old = table.columns.get(column) if table is not None else None
+    if old is None or old.type is None:
+        return True
+    before = old.type
+    if (before.names, before.mods) == (new.names, new.mods):
+        return False
+    lengths = _lengths(before, new) if before.names == new.names == ("varchar",) else None
+    if lengths is None:
+        return True
+    old_length, new_length = lengths
+    return new_length < old_length or _length_bytes(old_length) != _length_bytes(new_length)
+
+
+def _length_bytes(characters: int) -> int:
+    return 1 if characters * _UTF8MB4_BYTES <= _ONE_LENGTH_BYTE else 2
+
+
+def _lengths(before: ir.TypeRef, after: ir.TypeRef) -> tuple[int, int] | None:
+    if len(before.mods) == len(after.mods) == 1:
+        old, new = before.mods[0], after.mods[0]
+        if isinstance(old, int) and isinstance(new, int):
+            return old, new
+    return None
+
+
+def _shown(type_ref: ir.TypeRef) -> str:
+    name = ir.DISPLAY_TYPE_NAMES.get(type_ref.names[-1], type_ref.names[-1])
+    mods = f"({', '.join(str(m) for m in type_ref.mods)})" if type_ref.mods else ""
+    return f"{name}{mods}"
