@@ -80,6 +80,36 @@ def test_only_the_rules_of_the_dialect_run() -> None:
     assert "DBA401" in {f.code for f in lint_sql("CREATE INDEX i ON orders (total);")}
 
 
+def test_delimiter_commands_of_the_mysql_client() -> None:
+    sql = (
+        "ALTER TABLE orders MODIFY COLUMN total BIGINT;\n"
+        "DELIMITER //\n"
+        "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END //\n"
+        "delimiter ;\n"
+        "ALTER TABLE orders ADD FULLTEXT INDEX ft (note);\n"
+    )
+    found = lint_sql(sql, dialect="mysql")
+    assert [(f.location.line, f.code) for f in found] == [
+        (1, "DBA901"),
+        (3, "DBA002"),  # one statement, not three syntax errors
+        (5, "DBA903"),
+    ]
+    assert "CREATE PROCEDURE is not modelled" in found[1].message
+
+
+def test_prefix_keys_and_hints_in_mysql() -> None:
+    sql = (
+        "CREATE TABLE t (a VARCHAR(50), b BIGINT, PRIMARY KEY (b), KEY t_a10 (a(10)));\n"
+        "CREATE INDEX t_a ON t (a);\n"  # the whole column: not covered by the prefix key
+        "CREATE INDEX t_a10_b ON t (a(10), b);\n"  # covers t_a10
+        "RENAME TABLE legacy TO modern;\n"
+    )
+    found = lint_sql(sql, dialect="mysql", select=["DBA302", "DBA503"])
+    assert [(f.location.line, f.code) for f in found] == [(1, "DBA302"), (4, "DBA503")]
+    assert found[0].hint == "drop it: `DROP INDEX t_a10 ON t;`"
+    assert (found[1].hint or "").startswith("right after the rename, keep the old name")
+
+
 def test_suppressions_are_double_dash_comments() -> None:
     sql = (
         "ALTER TABLE orders MODIFY COLUMN total BIGINT; -- noqa: DBA901\n"

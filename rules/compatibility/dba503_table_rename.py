@@ -53,12 +53,14 @@ class TableRename(StatementRule):
         if ctx.is_new_table(event.table):
             return
         old, new = str(event.table), str(QName(event.table.schema, event.new))
+        # (MySQL commits each DDL statement: the view comes right after instead)
+        when = "right after the rename" if ctx.dialect == "mysql" else "in the same transaction"
         yield ctx.report(
             event.span,
             f"Renaming table {old} to {quote_ident(event.new)} breaks the running application, "
             f"which still queries {old}",
             hint=(
-                f"in the same transaction, keep the old name as a view until no code uses it: "
+                f"{when}, keep the old name as a view until no code uses it: "
                 f"`CREATE VIEW {old} AS SELECT * FROM {new};` (a simple view accepts writes); or "
                 f"expand/contract with a new table"
             ),

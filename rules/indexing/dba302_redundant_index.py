@@ -85,7 +85,11 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
         index.origin,
         f"Index {quote_ident(index.name)} on {ctx.schema.shown(table)} ({_keys(index)}) is "
         f"redundant: it {_relation(index, cover)} {_describe(cover)} ({_keys(cover)})",
-        hint=f"drop it: `DROP INDEX CONCURRENTLY {name};`",
+        hint=(
+            f"drop it: `DROP INDEX {name} ON {ctx.schema.shown(table)};`"
+            if ctx.dialect(index.origin) == "mysql"
+            else f"drop it: `DROP INDEX CONCURRENTLY {name};`"
+        ),
         related=[RelatedSpan(_where(cover), f"the covering index {quote_ident(cover.name)}")],
     )
 

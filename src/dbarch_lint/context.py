@@ -76,6 +76,7 @@ class RuleContext(msgspec.Struct):
     implicit: bool = False  # the file is sent as one multi-statement string (an implicit block)
     # Statements the runner refuses to run with the rest of the file, with why (Flyway's mixing).
     refused: dict[int, str] = msgspec.field(default_factory=dict)
+    dialect: str = "postgres"  # the file's SQL dialect (hints are written in it)
 
     @property
     def in_transaction(self) -> bool:
@@ -166,6 +167,11 @@ class SchemaContext(msgspec.Struct):
     schema: Schema
     settings: Settings
     options: Any = None
+    dialects: dict[int, str] = msgspec.field(default_factory=dict)  # file index -> if not postgres
+
+    def dialect(self, origin: Origin) -> str:
+        """The SQL dialect of the file at `origin` (hints are written in it)."""
+        return self.dialects.get(origin.file_index, "postgres")
 
     def report(
         self,

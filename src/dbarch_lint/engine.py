@@ -209,6 +209,7 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         ctx.transactions, ctx.transaction_kinds = model.starts, model.kinds
         ctx.runner, ctx.wrapped, ctx.implicit = how.runner, model.wrapped, model.implicit
         ctx.refused = model.refused
+        ctx.dialect = file.input.dialect
         file_reports = reports[file.index]
         bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
         for position, statement in enumerate(statements):
@@ -232,16 +233,15 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
                 )
     if end == len(work.inputs):
         target_indexes = frozenset(f.index for f in files if f.target)
+        dialects = {f.index: f.input.dialect for f in files if f.input.dialect != "postgres"}
         for rule in active:
             if isinstance(rule, SchemaRule):
-                sctx = SchemaContext(schema, run.settings, rule.options)
+                sctx = SchemaContext(schema, run.settings, rule.options, dialects)
                 try:
                     for report in rule.check(sctx):
                         if report.origin is None or report.origin.file_index not in target_indexes:
                             continue
-                        if rule.dialects is None or (
-                            files[report.origin.file_index].input.dialect in rule.dialects
-                        ):
+                        if rule.dialects is None or sctx.dialect(report.origin) in rule.dialects:
                             reports[report.origin.file_index].append((rule, report))
                 except Exception as error:
                     crashes.append((-1, rule, Statement(0, Span(0, 0), "", ()), error))

@@ -14,6 +14,7 @@ import re
 
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
 
 from dbarch_lint.ir import AnyEvent, Comment, Diagnostic, ParsedFile, Span, Statement
@@ -22,6 +23,7 @@ from dbarch_lint.source import SourceFile
 
 _DIALECT = MySQL()
 _SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
+_DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.M | re.I)
 # sqlglot logs a warning for each statement it keeps only as a bare command: we report those
 # as DBA002 ourselves.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -29,41 +31,80 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 def parse_mysql(source: SourceFile) -> ParsedFile:
     """Parse one MySQL file into statements, diagnostics and suppression comments."""
-    text = source.text
     statements: list[Statement] = []
     diagnostics: list[Diagnostic] = []
-    tokenizer = _DIALECT.tokenizer()
-    try:
-        tokens = tokenizer.tokenize(text)
-        groups = _statements(tokens)
-    except TokenError:
-        # The statements before the one it could not read are still checked.
-        tokens = list(tokenizer.tokens)
-        groups = _statements(tokens)
-        if groups and (not tokens or tokens[-1].token_type != TokenType.SEMICOLON):
-            groups.pop()  # (the unreadable statement's first tokens)
-        diagnostics.append(_unreadable(source, tokens))
+    read: list[tuple[int, int]] = []  # every token's start and end in the file
     parser = _DIALECT.parser()
-    for group in groups:
-        span = Span(source.char_to_byte(group[0].start), source.char_to_byte(group[-1].end + 1))
-        index = len(statements)
+    for offset, text, whole in _pieces(source.text):
+        tokenizer = _DIALECT.tokenizer()
         try:
-            trees = [tree for tree in parser.parse(group, text) if tree is not None]
-        except ParseError as error:
-            diagnostics.append(_syntax_error(source, error, group))
-            statements.append(Statement(index, span, "Unparsed", ()))
-            continue
-        events: list[AnyEvent] = []
-        kinds: list[str] = []
-        chunk = text[group[0].start : group[-1].end + 1]
-        for tree in trees:
-            lowered, problem = lower(tree, source, span, chunk)
-            events.extend(lowered)
-            kinds.append(type(tree).__name__)
-            if problem is not None:
-                diagnostics.append(Diagnostic("DBA002", problem, Span.at(span.start, "word")))
-        statements.append(Statement(index, span, "+".join(kinds) or "Empty", tuple(events)))
-    return ParsedFile(tuple(statements), tuple(diagnostics), _comments(source, tokens))
+            tokens = tokenizer.tokenize(text)
+            groups = [tokens] if whole and tokens else _statements(tokens)
+        except TokenError:
+            # The statements before the one it could not read are still checked.
+            tokens = list(tokenizer.tokens)
+            groups = [] if whole else _statements(tokens)
+            if groups and tokens[-1].token_type != TokenType.SEMICOLON:
+                groups.pop()  # (the unreadable statement's first tokens)
+            diagnostics.append(_unreadable(source, text, offset, tokens))
+        read += [(offset + t.start, offset + t.end + 1) for t in tokens]
+        for group in groups:
+            where = (text, offset, len(statements))
+            statements.append(_statement(source, parser, where, group, diagnostics))
+    return ParsedFile(tuple(statements), tuple(diagnostics), _comments(source, read))
+
+
+def _statement(
+    source: SourceFile,
+    parser: Parser,
+    where: tuple[str, int, int],
+    group: list[Token],
+    diagnostics: list[Diagnostic],
+) -> Statement:
+    """One statement from its tokens (`where`: the text they were read from, its offset in the
+    file, and the statement's index)."""
+    text, offset, index = where
+    start, end = offset + group[0].start, offset + group[-1].end + 1
+    span = Span(source.char_to_byte(start), source.char_to_byte(end))
+    try:
+        trees = [tree for tree in parser.parse(group, text) if tree is not None]
+    except ParseError as error:
+        diagnostics.append(_syntax_error(source, error, group, offset))
+        return Statement(index, span, "Unparsed", ())
+    events: list[AnyEvent] = []
+    kinds: list[str] = []
+    for tree in trees:
+        lowered, problem = lower(tree, source, span, source.text[start:end], offset)
+        events.extend(lowered)
+        kinds.append(type(tree).__name__)
+        if problem is not None:
+            diagnostics.append(Diagnostic("DBA002", problem, Span.at(span.start, "word")))
+    return Statement(index, span, "+".join(kinds) or "Empty", tuple(events))
+
+
+def _pieces(text: str) -> list[tuple[int, str, bool]]:
+    """The file cut at the mysql client's `DELIMITER` commands (left out): (offset, text,
+    whether the text is one statement). Text under the default `;` delimiter is split by the
+    tokens; under another one, each stretch up to that delimiter is one statement (a procedure
+    body keeps its semicolons)."""
+    if not _DELIMITER.search(text):
+        return [(0, text, False)]
+    pieces: list[tuple[int, str, bool]] = []
+    position, delimiter = 0, ";"
+    for command in [*_DELIMITER.finditer(text), None]:
+        stop = command.start() if command else len(text)
+        if delimiter == ";":
+            pieces.append((position, text[position:stop], False))
+        else:
+            at = position
+            while at < stop:
+                found = text.find(delimiter, at, stop)
+                cut = stop if found < 0 else found
+                pieces.append((at, text[at:cut], True))
+                at = cut + len(delimiter)
+        if command:
+            position, delimiter = command.end(), command.group(1)
+    return pieces
 
 
 def _statements(tokens: list[Token]) -> list[list[Token]]:
@@ -77,7 +118,9 @@ def _statements(tokens: list[Token]) -> list[list[Token]]:
     return [group for group in groups if group]
 
 
-def _syntax_error(source: SourceFile, error: ParseError, group: list[Token]) -> Diagnostic:
+def _syntax_error(
+    source: SourceFile, error: ParseError, group: list[Token], offset: int
+) -> Diagnostic:
     """DBA001 at the token the parser stopped at (sqlglot reports its line and last column)."""
     detail = error.errors[0] if error.errors else {}
     line, column = detail.get("line"), detail.get("col")
@@ -86,20 +129,19 @@ def _syntax_error(source: SourceFile, error: ParseError, group: list[Token]) -> 
         next((t for t in group if t.line == line), group[0]),
     )
     description = str(detail.get("description") or "Invalid syntax")
-    near = source.text[at.start : at.end + 1]
+    near = source.text[offset + at.start : offset + at.end + 1]
     return Diagnostic(
         "DBA001",
         f'Syntax error at or near "{near}" ({description})',
-        Span.at(source.char_to_byte(at.start), "word"),
+        Span.at(source.char_to_byte(offset + at.start), "word"),
         "check the statement against MySQL 8.0's grammar, or set the file's dialect "
         "(--dialect, per-file-dialect) if it is not MySQL",
     )
 
 
-def _unreadable(source: SourceFile, read: list[Token]) -> Diagnostic:
+def _unreadable(source: SourceFile, text: str, offset: int, read: list[Token]) -> Diagnostic:
     """DBA001 for text the tokenizer cannot read (an unterminated string, quoted identifier or
-    comment): where it starts, after the last token it could read (`read`)."""
-    text = source.text
+    comment): where it starts, after the last token it could read (`read`, in `text`)."""
     position = read[-1].end + 1 if read else 0
     while position < len(text):
         if text[position].isspace():
@@ -112,19 +154,20 @@ def _unreadable(source: SourceFile, read: list[Token]) -> Diagnostic:
     return Diagnostic(
         "DBA001",
         "Syntax error: unterminated string, quoted identifier or comment",
-        Span.at(source.char_to_byte(min(position, len(text))), "word"),
+        Span.at(source.char_to_byte(offset + min(position, len(text))), "word"),
         "close it; the statements after it were not checked",
     )
 
 
-def _comments(source: SourceFile, tokens: list[Token]) -> tuple[Comment, ...]:
-    """The `--` comments that may hold suppressions: they lie between tokens."""
+def _comments(source: SourceFile, tokens: list[tuple[int, int]]) -> tuple[Comment, ...]:
+    """The `--` comments that may hold suppressions: they lie between tokens (`tokens`: their
+    starts and ends)."""
     text = source.text
     if not _SUPPRESSION_HINT.search(text):
         return ()
     comments = []
     previous_end = 0
-    for start, end in [*((t.start, t.end + 1) for t in tokens), (len(text), len(text))]:
+    for start, end in [*tokens, (len(text), len(text))]:
         for found in _line_comments(text, previous_end, start):
             body = text[found[0] : found[1]]
             if _SUPPRESSION_HINT.search(body):

@@ -60,11 +60,12 @@ _PLAIN_OPTIONS = (
 
 
 def lower(
-    tree: exp.Expr, source: SourceFile, span: Span, text: str
+    tree: exp.Expr, source: SourceFile, span: Span, text: str, offset: int = 0
 ) -> tuple[list[AnyEvent], str | None]:
     """The events of one statement (`text`, at `span`), and the reason it is not understood
-    (DBA002), if any."""
-    lowering = _Lowering(source, span, text)
+    (DBA002), if any. `offset`: where the text the parser read starts in the file (its
+    positions are in that text)."""
+    lowering = _Lowering(source, span, text, offset)
     if isinstance(tree, exp.Create):
         return lowering.create(tree)
     if isinstance(tree, exp.Alter) and tree.args.get("kind") == "TABLE":
@@ -89,8 +90,8 @@ def _what(tree: exp.Expr) -> str:
 class _Lowering:
     """Lowers one statement (`span`: the statement's)."""
 
-    def __init__(self, source: SourceFile, span: Span, text: str) -> None:
-        self.source, self.span, self.text = source, span, text
+    def __init__(self, source: SourceFile, span: Span, text: str, offset: int) -> None:
+        self.source, self.span, self.text, self.offset = source, span, text, offset
 
     # --- names and positions ------------------------------------------------------------
 
@@ -101,9 +102,9 @@ class _Lowering:
             ident = node.find(exp.Identifier)
         meta = ident.meta if ident is not None else {}
         if "start" in meta and "end" in meta:
-            start = self.source.char_to_byte(meta["start"])
+            start = self.source.char_to_byte(self.offset + meta["start"])
             # (a quoted identifier's meta covers the name, not its backquotes)
-            return Span(start, self.source.char_to_byte(meta["end"] + 1))
+            return Span(start, self.source.char_to_byte(self.offset + meta["end"] + 1))
         return Span.at(self.span.start, extent)
 
     @staticmethod
@@ -121,6 +122,8 @@ class _Lowering:
         found = []
         for node in nodes or ():
             if isinstance(node, exp.Ordered):
+                node = node.this
+            if isinstance(node, exp.ColumnPrefix):
                 node = node.this
             found.append(node.name.lower() if node.name else node.sql("mysql").lower())
         return tuple(found)
@@ -464,10 +467,24 @@ class _Lowering:
         kind = str(definition.args.get("kind") or "") if definition is not None else ""
         method = kind.lower() if kind.upper() in ("FULLTEXT", "SPATIAL") else "btree"
         unique = unique or kind.upper() == "UNIQUE"
-        elems = tuple(ir.IndexElem(column) for column in self.names(keys))
+        elems = tuple(ir.IndexElem(column, options=_prefix(key)) for column, key in zip(
+            self.names(keys), keys or (), strict=True
+        ))  # fmt: skip
         index_name = name.name.lower() if isinstance(name, exp.Expression) and name.name else None
         at = self.at(name) if isinstance(name, exp.Expression) else self.span
         return ir.CreateIndex(at, index_name, table, elems, unique=unique, method=method)
+
+
+def _prefix(key: exp.Expression) -> str | None:
+    """`prefix 10` for a key on a column's first characters, `b(10)` (None for a whole column):
+    such a key is not the same as one on the whole column."""
+    if isinstance(key, exp.Ordered):
+        key = key.this
+    if isinstance(key, exp.ColumnPrefix) and key.expression is not None:
+        return f"prefix {key.expression.sql('mysql')}"
+    if isinstance(key, exp.Anonymous) and key.expressions:  # (in CREATE INDEX)
+        return f"prefix {key.expressions[0].sql('mysql')}"
+    return None
 
 
 def _properties(properties: exp.Expression | None) -> list[exp.Expression]:
