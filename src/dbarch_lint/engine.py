@@ -209,7 +209,7 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         ctx.transactions, ctx.transaction_kinds = model.starts, model.kinds
         ctx.runner, ctx.wrapped, ctx.implicit = how.runner, model.wrapped, model.implicit
         ctx.refused = model.refused
-        ctx.dialect = file.input.dialect
+        ctx.dialect = dialect
         file_reports = reports[file.index]
         bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
         for position, statement in enumerate(statements):

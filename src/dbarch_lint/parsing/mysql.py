@@ -1,10 +1,10 @@
 """The MySQL parser: sqlglot (dialect `mysql`) to IR statements.
 
-The file is tokenized once; statements are the runs of tokens between semicolons, each parsed
-on its own so that one bad statement never hides the others. Positions come from the tokens
-(code-point offsets into the file, converted to the byte offsets spans use). `--` comments are
-found between tokens, where comments are (suppressions live in them). sqlglot is imported only
-here: a PostgreSQL run never loads it.
+The file is tokenized once (in pieces where the mysql client's `DELIMITER` command changes the
+delimiter); statements are the runs of tokens between semicolons, each parsed on its own so that
+one bad statement never hides the others. Positions come from the tokens (code-point offsets,
+converted to the byte offsets spans use). `--` comments are found between tokens, where comments
+are (suppressions live in them). sqlglot is imported only here: a PostgreSQL run never loads it.
 """
 
 from __future__ import annotations
