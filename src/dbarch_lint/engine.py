@@ -218,7 +218,7 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
                 # The statements of its function's body, seeing the schema it sees.
                 for inner in bodies[statement.index]:
                     _check(ctx, inner, in_bodies, file_reports, crashes, file.index)
-            if not (file.input.down or statement.span.start >= file.down_offset):
+            if _replays(file, statement):
                 schema.apply(
                     statement, Origin(file.index, statement.index, file.input.path, statement.span)
                 )
@@ -293,13 +293,16 @@ def _check(
 
 
 def _replay_file(schema: Schema, file: _File) -> None:
-    """Apply a file's statements to the schema (never a down migration or section)."""
-    if file.input.down:
-        return
+    """Apply a file's statements to the schema."""
     for statement in file.parsed.statements:
-        if statement.span.start < file.down_offset:
+        if _replays(file, statement):
             origin = Origin(file.index, statement.index, file.input.path, statement.span)
             schema.apply(statement, origin)
+
+
+def _replays(file: _File, statement: Statement) -> bool:
+    """Whether a statement feeds the replay: never one of a down migration or section."""
+    return not file.input.down and statement.span.start < file.down_offset
 
 
 def replay(inputs: Sequence[Input], cache: Cache | None = None) -> Schema:
