@@ -66,3 +66,62 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
     assert not [f for f in findings if f.code == "DBA000"]
     for finding in findings:
         assert finding.location.line >= 1 and finding.location.column >= 1
+
+
+MYSQL_FRAGMENTS = [
+    "CREATE TABLE ",
+    "ALTER TABLE ",
+    "ADD COLUMN ",
+    "MODIFY COLUMN ",
+    "CHANGE ",
+    "DROP ",
+    "PRIMARY KEY ",
+    "FOREIGN KEY (a) REFERENCES u (id) ",
+    "FULLTEXT INDEX ",
+    "INDEX ",
+    "KEY k (a(10)) ",
+    "ON ",
+    "t ",
+    "`Q` ",
+    "db.t ",
+    "(",
+    ")",
+    ",",
+    ";",
+    "a ",
+    "INT ",
+    "VARCHAR(10) ",
+    "BIGINT UNSIGNED ",
+    "AUTO_INCREMENT ",
+    "ALGORITHM=INPLACE ",
+    "LOCK=NONE ",
+    "CONVERT TO CHARACTER SET utf8mb4 ",
+    "RENAME TABLE a TO b",
+    "DELIMITER //\n",
+    "DELIMITER ;\n",
+    "//",
+    "'str' ",
+    '"dq" ',
+    "# hash comment\n",
+    "-- noqa: DBA901\n",
+    "/* c */ ",
+    "/*!40101 SET NAMES utf8 */",
+    "\n",
+    "é",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(MYSQL_FRAGMENTS), max_size=40))
+def test_mysql_fragments_never_crash(parts: list[str]) -> None:
+    findings = lint_sql("".join(parts), select=["DBA"], dialect="mysql")
+    assert not [f for f in findings if f.code == "DBA000"], findings
+    for finding in findings:
+        assert finding.location.line >= 1 and finding.location.column >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_mysql_arbitrary_text_never_crashes(text: str) -> None:
+    findings = lint_sql(text, select=["DBA"], dialect="mysql")
+    assert not [f for f in findings if f.code == "DBA000"]

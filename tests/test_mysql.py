@@ -61,6 +61,13 @@ def test_syntax_errors_point_at_the_token_and_the_rest_is_linted() -> None:
     assert unreadable.location.line == 2
 
 
+def test_too_deep_a_statement_is_reported_and_the_rest_linted() -> None:
+    sql = "SELECT " + "(" * 3000 + "1" + ")" * 3000 + ";\nALTER TABLE t MODIFY a BIGINT;\n"
+    found = lint_sql(sql, dialect="mysql")
+    assert [(f.location.line, f.code) for f in found] == [(1, "DBA002"), (2, "DBA901")]
+    assert "nested too deeply" in found[0].message
+
+
 def test_unmodelled_statements_are_reported_not_passed() -> None:
     found = lint_sql(
         "CREATE TRIGGER t BEFORE INSERT ON orders FOR EACH ROW SET NEW.id = 1;\n"

@@ -66,19 +66,23 @@ def _statement(
     text, offset, index = where
     start, end = offset + group[0].start, offset + group[-1].end + 1
     span = Span(source.char_to_byte(start), source.char_to_byte(end))
+    events: list[AnyEvent] = []
+    kinds: list[str] = []
     try:
         trees = [tree for tree in parser.parse(group, text) if tree is not None]
+        for tree in trees:
+            lowered, problem = lower(tree, source, span, source.text[start:end], offset)
+            events.extend(lowered)
+            kinds.append(type(tree).__name__)
+            if problem is not None:
+                diagnostics.append(Diagnostic("DBA002", problem, Span.at(span.start, "word")))
     except ParseError as error:
         diagnostics.append(_syntax_error(source, error, group, offset))
         return Statement(index, span, "Unparsed", ())
-    events: list[AnyEvent] = []
-    kinds: list[str] = []
-    for tree in trees:
-        lowered, problem = lower(tree, source, span, source.text[start:end], offset)
-        events.extend(lowered)
-        kinds.append(type(tree).__name__)
-        if problem is not None:
-            diagnostics.append(Diagnostic("DBA002", problem, Span.at(span.start, "word")))
+    except RecursionError:
+        message = "Statement is nested too deeply to analyse; it was not checked"
+        diagnostics.append(Diagnostic("DBA002", message, Span.at(span.start, "word")))
+        return Statement(index, span, "Unparsed", ())
     return Statement(index, span, "+".join(kinds) or "Empty", tuple(events))
 
 
