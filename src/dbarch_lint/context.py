@@ -129,9 +129,13 @@ class RuleContext(msgspec.Struct):
         return table.origin.file_index == self.file_index
 
     def is_new_object(self, kind: str, name: QName) -> bool:
-        """Whether a view, function, type, sequence, trigger ... (`kind` as in `DropObjects`)
-        was created earlier in this migration."""
-        origin = self.schema.object_origin(kind, name)
+        """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
+        `DropObjects`) was created earlier in this migration."""
+        if kind == "index":
+            index = self.schema.index(name)
+            origin = index.origin if index is not None else None
+        else:
+            origin = self.schema.object_origin(kind, name)
         return origin is not None and origin.file_index == self.file_index
 
     def index_table(self, name: QName) -> QName | None:

@@ -219,6 +219,12 @@ class _Lowering(Nodes):
                     None,
                 ),
             )
+        elif isinstance(action, exp.RenameIndex):
+            old, new = action.this.name.lower(), action.args["to"].name.lower()
+            renamed = ir.RenameObject(self.at(action.this), "index", QName(table.schema, old), new)
+            yield renamed, ("rename-index", None, None)
+        elif isinstance(action, exp.AlterIndex):  # (VISIBLE/INVISIBLE: metadata only)
+            yield None, ("alter-index", None, None)
         elif isinstance(action, exp.AlterRename):
             yield (
                 ir.RenameTable(self.span, table, self.qname(action.this).name),
