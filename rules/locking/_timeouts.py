@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.context import Report, Rewrite, RuleContext
 from dbarch_lint.locks import LOCKING_EVENTS, blocking_locks
 from dbarch_lint.rule import StatementRule
 from dbarch_lint.transactions import CLOSING
@@ -41,7 +41,12 @@ class MissingTimeout(StatementRule):
             f"This statement takes {article} {mode} lock on {table} with no {self.parameter} "
             f"set: {self.consequence}",
             hint=self.fix,
+            fix=self.rewrite(ctx),
         )
+
+    def rewrite(self, ctx: RuleContext) -> Rewrite | None:
+        """The automatic rewrite (`--fix`), for a rule that has one."""
+        return None
 
 
 # The file being linted (its context, made anew for each file of each run) and the first event

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.context import Report, Rewrite, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
 
@@ -20,7 +20,8 @@ class NonConcurrentIndexCreation(StatementRule):
     Flags `CREATE INDEX` (and `CREATE UNIQUE INDEX`) without `CONCURRENTLY` on a table that was
     not created earlier in the same migration. On a partitioned table, where `CONCURRENTLY` is
     not supported, the hint gives the per-partition procedure instead. `CREATE INDEX ... ON ONLY`
-    a partitioned table builds nothing and is not flagged.
+    a partitioned table builds nothing and is not flagged. `--fix` adds `CONCURRENTLY` where the
+    statement runs outside a transaction block.
 
     ## Why is this bad?
     A plain `CREATE INDEX` holds a SHARE lock on the table for the whole build: every INSERT,
@@ -47,6 +48,7 @@ class NonConcurrentIndexCreation(StatementRule):
     name = "non-concurrent-index-creation"
     family = "locking"
     dialects = frozenset({"postgres"})
+    fixable = True
     severity = Severity.ERROR
     targets = (ir.CreateIndex,)
 
@@ -78,15 +80,29 @@ class NonConcurrentIndexCreation(StatementRule):
             f"Building an index on {shown} without CONCURRENTLY holds a SHARE lock on the table, "
             "blocking writes (INSERT, UPDATE, DELETE) for the whole build",
             hint=f"build it concurrently (outside a transaction block): `{_concurrent(ctx)};`",
+            # (inside a transaction block CONCURRENTLY fails: no automatic rewrite there)
+            fix=None if ctx.in_transaction else _rewrite(ctx),
         )
+
+
+def _index_word_end(ctx: RuleContext) -> int | None:
+    """Where the statement's INDEX keyword ends, in the file."""
+    span = ctx.statement.span
+    match = _INDEX_WORD.search(ctx.text, span.start, span.end)
+    return match.end() if match is not None else None
 
 
 def _concurrent(ctx: RuleContext) -> str:
     """The statement with CONCURRENTLY after its INDEX keyword."""
-    span = ctx.statement.span
-    text = ctx.text[span.start : span.end]
-    match = _INDEX_WORD.search(text)
-    if match is None:  # (cannot happen for CREATE INDEX; keep the statement as it is)
-        return text.decode("utf-8", errors="replace")
-    fixed = text[: match.end()] + b" CONCURRENTLY" + text[match.end() :]
+    span, at = ctx.statement.span, _index_word_end(ctx)
+    if at is None:  # (cannot happen for CREATE INDEX; keep the statement as it is)
+        return ctx.text[span.start : span.end].decode("utf-8", errors="replace")
+    fixed = ctx.text[span.start : at] + b" CONCURRENTLY" + ctx.text[at : span.end]
     return fixed.decode("utf-8", errors="replace")
+
+
+def _rewrite(ctx: RuleContext) -> Rewrite | None:
+    at = _index_word_end(ctx)
+    if at is None or ctx.statement.within:
+        return None
+    return Rewrite("Build the index concurrently", ((at, at, " CONCURRENTLY"),))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.context import Report, Rewrite, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import QName
 from dbarch_lint.rule import StatementRule
+
+_INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
 
 
 class NonConcurrentIndexDrop(StatementRule):
@@ -17,7 +20,8 @@ class NonConcurrentIndexDrop(StatementRule):
     ## What it does
     Flags `DROP INDEX` without `CONCURRENTLY` unless the replay knows the index belongs to a
     table created earlier in the same migration (an index the replay never saw belongs to an
-    existing table).
+    existing table). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts it: one index, no
+    `CASCADE`, outside a transaction block.
 
     ## Why is this bad?
     `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running
@@ -45,6 +49,7 @@ class NonConcurrentIndexDrop(StatementRule):
     name = "non-concurrent-index-drop"
     family = "locking"
     dialects = frozenset({"postgres"})
+    fixable = True
     severity = Severity.ERROR
     targets = (ir.DropObjects,)
 
@@ -59,6 +64,7 @@ class NonConcurrentIndexDrop(StatementRule):
             if table is not None and table.temporary:
                 continue
             on = f" on {ctx.schema.shown(index.table)}" if index is not None else ""
+            fix = None
             if table is not None and table.partitioned:
                 hint = (
                     "CONCURRENTLY is not supported for an index of a partitioned table: "
@@ -69,12 +75,26 @@ class NonConcurrentIndexDrop(StatementRule):
                     "drop it concurrently (outside a transaction block): "
                     f"`{_drop(name, event.if_exists)}`"
                 )
+                fix = _rewrite(event, ctx)
             yield ctx.report(
                 event.span,
                 f"Dropping index {name}{on} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
                 "on the table, blocking reads and writes while it waits for running queries",
                 hint=hint,
+                fix=fix,
             )
+
+
+def _rewrite(event: ir.DropObjects, ctx: RuleContext) -> Rewrite | None:
+    """CONCURRENTLY after INDEX, where PostgreSQL accepts it: one index, no CASCADE, outside a
+    transaction block."""
+    if len(event.names) != 1 or event.cascade or ctx.in_transaction or ctx.statement.within:
+        return None
+    span = ctx.statement.span
+    match = _INDEX_WORD.search(ctx.text, span.start, span.end)
+    if match is None:
+        return None
+    return Rewrite("Drop the index concurrently", ((match.end(), match.end(), " CONCURRENTLY"),))
 
 
 def _drop(name: QName, if_exists: bool) -> str:

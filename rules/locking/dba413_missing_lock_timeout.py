@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from dbarch_lint.context import Rewrite, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rules.locking._timeouts import MissingTimeout
 
@@ -16,6 +19,10 @@ class MissingLockTimeout(MissingTimeout):
     non-zero value comes before it (`SET LOCAL` counts only inside its own transaction;
     `SET lock_timeout = 0`, as pg_dump writes, does not count). Reported once per file. Option
     `set-by-runner = true` silences it where the runner or the role sets the timeout.
+
+    `--fix` adds `SET lock_timeout = '2s';` before the file's first statement (option
+    `lock-timeout` sets the value), except in a golang-migrate file of a single statement, which
+    must stay one.
 
     ## Why is this bad?
     The statement waits for its lock behind any long-running query on the table, and while it
@@ -47,3 +54,19 @@ class MissingLockTimeout(MissingTimeout):
     parameter = "lock_timeout"
     consequence = "while it waits behind a long query, every query on the table queues behind it"
     fix = "`SET lock_timeout = '2s';` at the top of the migration (and retry on timeout)"
+    fixable = True
+
+    @dataclass(frozen=True)
+    class Options(MissingTimeout.Options):
+        """`set_by_runner` as for every timeout rule; `lock_timeout`: the value `--fix` sets."""
+
+        lock_timeout: str = "2s"
+
+    def rewrite(self, ctx: RuleContext) -> Rewrite | None:
+        top = [s for s in ctx.statements if not s.within]
+        if not top or (ctx.runner == "golang-migrate" and len(top) == 1):
+            return None  # (golang-migrate runs a one-statement file as one statement)
+        value = ctx.options.lock_timeout.replace("'", "''")
+        at = top[0].span.start
+        edit = (at, at, f"SET lock_timeout = '{value}';\n")
+        return Rewrite(f"Set lock_timeout = '{value}' at the top of the migration", (edit,))

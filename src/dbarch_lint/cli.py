@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -117,6 +117,15 @@ def _fail(message: str) -> None:
     type=click.Path(dir_okay=False),
     help="Record this run's findings in a baseline file (the run then exits 0).",
 )
+@click.option(
+    "--fix",
+    "fix",
+    is_flag=True,
+    default=None,
+    help="Apply the safe automatic rewrites (files named one by one, or changed since "
+    "--diff-base).",
+)
+@click.option("--diff", is_flag=True, default=None, help="Show those rewrites as a diff instead.")
 @click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
 @_common
@@ -139,6 +148,8 @@ def check(
     diff_base: str | None,
     baseline: str | None,
     write_baseline: str | None,
+    fix: bool | None,
+    diff: bool | None,
     jobs: int | None,
     no_cache: bool,
     quiet: bool,
@@ -166,6 +177,8 @@ def check(
             "diff-base": diff_base,
             "baseline": baseline,
             "write-baseline": write_baseline,
+            "fix": fix,
+            "diff": diff,
             "jobs": jobs,
             "cache": False if no_cache else None,
         }
@@ -183,8 +196,8 @@ def check(
         options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
         cache = Cache(config.root if config.path else run.cwd) if config.cache else None
         # The report cache answers a run that changed nothing (-v wants to see the run itself,
-        # --write-baseline wants its file written).
-        answerable = not verbose and config.write_baseline is None
+        # --write-baseline, --fix and --diff want their files written or shown).
+        answerable = not (verbose or config.fix or config.diff) and config.write_baseline is None
         run_key = api.report_key(run, cache, (color, quiet)) if cache and answerable else None
         cached = cache.get_report(run_key) if cache and run_key else None
         if cache and run_key and cached is not None and api.consulted_unchanged(cached.consulted):
@@ -199,7 +212,8 @@ def check(
             )
         if verbose:
             _describe(run)
-        result = api.execute(run, cache)
+        fixing = config.fix or config.diff
+        result = _fix(run, paths, cache) if fixing else api.execute(run, cache)
     except DbarchLintError as error:
         _fail(str(error))
         return
@@ -220,6 +234,43 @@ def check(
         _leave_note(run, config_path, cache, run_key, answer)
     _output(report, config.output_file)
     sys.exit(code)
+
+
+def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
+    """`--diff` (shows the fixes and exits: 1 if there are any) or `--fix` (writes them, and
+    returns what is left to report)."""
+    from dbarch_lint import fixes
+
+    outcome = fixes.plan(run, paths, cache)
+    for path, codes in outcome.refused.items():
+        click.echo(
+            f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}",
+            err=True,
+        )
+    left = sum(1 for f in outcome.result.findings if f.fix is not None)
+    if left and not outcome.texts and not outcome.refused:
+        click.echo(
+            f"dbarch-lint: {left} fixable, but --fix edits only the files named one by one or "
+            "changed since --diff-base (not yet applied)",
+            err=True,
+        )
+    if run.config.diff:
+        _output(fixes.unified_diff(run, outcome.texts), run.config.output_file)
+        sys.exit(EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts)))
+    fixes.write(run, outcome.texts)
+    if outcome.texts:
+        files = "file" if len(outcome.texts) == 1 else "files"
+        noun = "finding" if outcome.fixed == 1 else "findings"
+        click.echo(
+            f"dbarch-lint: fixed {outcome.fixed} {noun} in {len(outcome.texts)} {files}", err=True
+        )
+        if run.config.diff_base is None:
+            click.echo(
+                "dbarch-lint: warning: a migration that has already been applied must not be "
+                "edited: its runner's checksum (Flyway's, for one) would no longer match",
+                err=True,
+            )
+    return outcome.result
 
 
 def _leave_note(

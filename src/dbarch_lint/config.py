@@ -51,6 +51,8 @@ class Config:
     diff_base: str | None = None  # git ref: report only on files added or changed since
     baseline: str | None = None  # findings recorded there are hidden
     write_baseline: str | None = None  # record this run's findings there
+    fix: bool = False  # apply the safe rewrites (`fixes`)
+    diff: bool = False  # show them as a diff instead
     migrations: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 import msgspec
 
 from dbarch_lint import locks
-from dbarch_lint.findings import Fix
 from dbarch_lint.ir import (
     Constraint,
     CreateTable,
@@ -34,6 +33,15 @@ class RelatedSpan(msgspec.Struct, frozen=True):
     message: str
 
 
+class Rewrite(msgspec.Struct, frozen=True):
+    """A safe automatic rewrite of the file a statement rule reports in (`--fix`): replace
+    each (start, end) byte range with its text. It must not change what the migration means
+    beyond the finding, nor bring another finding (`--fix` checks by linting again)."""
+
+    description: str
+    edits: tuple[tuple[int, int, str], ...]
+
+
 class Report(msgspec.Struct, frozen=True):
     """A problem a rule found. The engine turns it into a `Finding` (code, position, url).
 
@@ -46,7 +54,7 @@ class Report(msgspec.Struct, frozen=True):
     hint: str | None = None
     related: tuple[RelatedSpan, ...] = ()
     origin: Origin | None = None
-    fix: Fix | None = None
+    fix: Rewrite | None = None
 
 
 class Settings(msgspec.Struct):
@@ -159,7 +167,7 @@ class RuleContext(msgspec.Struct):
         message: str,
         hint: str | None = None,
         related: Iterable[RelatedSpan] = (),
-        fix: Fix | None = None,
+        fix: Rewrite | None = None,
     ) -> Report:
         """A report at `span` in the current statement."""
         return Report(span, message, hint, tuple(related), None, fix)

@@ -20,9 +20,9 @@ import msgspec
 
 from dbarch_lint import __version__, workers
 from dbarch_lint.cache import Cache
-from dbarch_lint.context import Report, RuleContext, SchemaContext, Settings
+from dbarch_lint.context import Report, Rewrite, RuleContext, SchemaContext, Settings
 from dbarch_lint.discovery import Input, glob_matches, reverts
-from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
+from dbarch_lint.findings import Edit, Finding, Fix, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parse_stage import iter_parsed
 from dbarch_lint.rule import FUNCTION_BODY_FAMILIES, Rule, SchemaRule, StatementRule
@@ -524,9 +524,18 @@ def _report_finding(files: list[_File], file: _File, rule: Rule, report: Report)
         report.message,
         report.hint,
         rule.url(),
-        report.fix,
+        _fix(source, report.fix) if report.fix is not None else None,
         related,
     )
+
+
+def _fix(source: SourceFile, rewrite: Rewrite) -> Fix:
+    """A rule's rewrite with positions as findings give them (lines and columns)."""
+    edits = tuple(
+        Edit(*source.line_column(start), *source.line_column(end), text)
+        for start, end, text in rewrite.edits
+    )
+    return Fix(rewrite.description, edits)
 
 
 def _crash_finding(

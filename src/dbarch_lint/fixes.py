@@ -1,0 +1,171 @@
+"""`--fix` and `--diff`: apply, or show, the rewrites rules attach to their findings.
+
+Only files not yet applied are edited: with `--diff-base`, the files changed since the ref;
+else the files named one by one on the command line (a migration that already ran changes its
+checksum for the runners that keep one, such as Flyway: the command line warns). An edit that
+overlaps an earlier one in the same file waits for the next run. A file's rewrites are kept only
+if linting the whole history again with them brings no finding the file did not have (no fix
+may introduce another finding); otherwise the file is left as it is and the reason is told.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import msgspec
+
+from dbarch_lint import discovery
+from dbarch_lint.api import Run, execute
+from dbarch_lint.cache import Cache
+from dbarch_lint.errors import UsageError
+from dbarch_lint.findings import Edit, Finding, LintResult
+from dbarch_lint.shortcut import digest
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A run with its fixes: the findings left after them, the new text of each file they
+    change, and the files whose fixes were refused (with the codes they would have brought)."""
+
+    result: LintResult
+    texts: dict[str, str] = field(default_factory=dict)  # shown path -> fixed text
+    refused: dict[str, list[str]] = field(default_factory=dict)
+    fixed: int = 0  # findings whose fix is in `texts`
+
+
+def editable(run: Run, named: Sequence[str]) -> set[str]:
+    """The target files `--fix` may edit (shown paths): with `--diff-base` every target (they
+    are the changed files), else those named as files in `named` (the command's paths)."""
+    files = {path for path in run.targets if run.paths[path] != discovery.STDIN}
+    if run.config.diff_base is not None:
+        return files
+    given = {os.path.realpath(p) for p in named if p != discovery.STDIN and os.path.isfile(p)}
+    return {path for path in files if os.path.realpath(run.paths[path]) in given}
+
+
+def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
+    """Lint, rewrite the editable files, lint again to keep only fixes that bring nothing new."""
+    result = execute(run, cache)
+    texts, fixed = _rewritten(result.findings, editable(run, named), run)
+    if not texts:
+        return Outcome(result)
+    after = execute(_with_texts(run, texts))
+    refused = {
+        path: codes for path in texts if (codes := _introduced(result, after.findings, path))
+    }
+    if not refused:
+        return Outcome(after, texts, {}, fixed)
+    kept = {path: text for path, text in texts.items() if path not in refused}
+    _, count = _rewritten(result.findings, set(kept), run)
+    final = execute(_with_texts(run, kept)) if kept else result
+    return Outcome(final, kept, refused, count)
+
+
+def write(run: Run, texts: dict[str, str]) -> None:
+    """Save the fixed files (in their encoding, keeping a byte-order mark they had)."""
+    for path, text in texts.items():
+        fs_path = run.paths[path]
+        try:
+            with open(fs_path, "rb") as handle:
+                bom = codecs.BOM_UTF8 if handle.read(3) == codecs.BOM_UTF8 else b""
+            with open(fs_path, "wb") as handle:
+                handle.write(bom + text.encode(run.config.encoding))
+        except OSError as error:
+            raise UsageError(f"cannot write the fixes to {path}: {error.strerror}") from None
+
+
+def unified_diff(run: Run, texts: dict[str, str]) -> str:
+    """The fixes as a unified diff, file by file."""
+    out: list[str] = []
+    for path in sorted(texts):
+        before = run.file(path).text or ""
+        out.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                texts[path].splitlines(keepends=True),
+                f"a/{path}",
+                f"b/{path}",
+            )
+        )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+def _rewritten(
+    findings: Iterable[Finding], paths: set[str], run: Run
+) -> tuple[dict[str, str], int]:
+    """Each editable file with its findings' fixes applied, and how many findings they fix."""
+    by_path: dict[str, list[tuple[Edit, ...]]] = {}
+    for finding in findings:
+        if finding.fix is not None and finding.path in paths:
+            by_path.setdefault(finding.path, []).append(finding.fix.edits)
+    texts: dict[str, str] = {}
+    count = 0
+    for path, fixes in by_path.items():
+        text = run.file(path).text
+        if text is None:
+            continue
+        new, applied = _apply(text, fixes)
+        if new != text:
+            texts[path], count = new, count + applied
+    return texts, count
+
+
+def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
+    """`text` with each fix whose edits overlap no fix taken before it; and how many."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return min(starts[min(line, len(starts)) - 1] + column - 1, len(text))
+
+    taken: list[tuple[int, int, str]] = []
+    applied = 0
+    for fix in fixes:
+        ranges = [(offset(e.line, e.column), offset(e.end_line, e.end_column), e.text) for e in fix]
+        if any(_overlaps(r, t) for r in ranges for t in taken):
+            continue
+        taken.extend(ranges)
+        applied += 1
+    for start, end, new in sorted(taken, key=lambda r: (r[0], r[1]), reverse=True):
+        text = text[:start] + new + text[end:]
+    return text, applied
+
+
+def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    # (two insertions at the same place overlap too: their order would be a guess)
+    return (a[0] < b[1] and b[0] < a[1]) or a[0] == b[0]
+
+
+def _with_texts(run: Run, texts: dict[str, str]) -> Run:
+    """The same run, reading `texts` for those files."""
+    read = dict(run._read)
+    for path, text in texts.items():
+        item = run.file(path)
+        read[path] = msgspec.structs.replace(
+            item, text=text, digest=digest(text.encode("utf-8")), stat=None
+        )
+    return Run(
+        run.config,
+        run.paths,
+        run.history,
+        run.targets,
+        list(run.errors),
+        run.cwd,
+        run.autoload_plugins,
+        run.stdin,
+        run._host,
+        read,
+    )
+
+
+def _introduced(before: LintResult, after: Iterable[Finding], path: str) -> list[str]:
+    """The codes a file has more findings of after its fixes."""
+    old = Counter(f.code for f in before.findings if f.path == path)
+    new = Counter(f.code for f in after if f.path == path)
+    return sorted(code for code, count in new.items() if count > old[code])

@@ -1,0 +1,195 @@
+"""`--fix` and `--diff`: the safe rewrites, only in files not yet applied, never bringing another
+finding."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+
+import pytest
+
+from dbarch_lint import lint_sql
+from dbarch_lint.findings import Edit
+from dbarch_lint.fixes import _apply
+from tests.test_cli import invoke
+from tests.test_diff_base import git
+
+MIGRATION = (
+    "-- orders by status\n"
+    "CREATE INDEX orders_status_idx ON orders (status);\n"
+    "DROP INDEX IF EXISTS orders_old_idx;\n"
+)
+FIXED = (
+    "-- orders by status\n"
+    "SET lock_timeout = '2s';\n"
+    "CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);\n"
+    "DROP INDEX CONCURRENTLY IF EXISTS orders_old_idx;\n"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001_orders.sql").write_text(MIGRATION)
+    return tmp_path
+
+
+def test_diff_shows_the_fixes_and_changes_nothing(project: Path) -> None:
+    code, out, _ = invoke("check", "--diff", "migrations/001_orders.sql")
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        "--- a/migrations/001_orders.sql",
+        "+++ b/migrations/001_orders.sql",
+    ]
+    assert "+CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);" in out
+    assert "+SET lock_timeout = '2s';" in out
+    assert (project / "migrations" / "001_orders.sql").read_text() == MIGRATION
+    (project / "migrations" / "001_orders.sql").write_text(FIXED)
+    assert invoke("check", "--diff", "migrations/001_orders.sql")[:2] == (0, "")
+
+
+def test_fix_edits_the_named_file_and_reports_what_is_left(project: Path) -> None:
+    code, out, err = invoke("check", "--fix", "--format", "json", "migrations/001_orders.sql")
+    assert (project / "migrations" / "001_orders.sql").read_text() == FIXED
+    assert code == 0
+    assert json.loads(out)["findings"] == []
+    assert "fixed 3 findings in 1 file" in err
+    assert "already been applied must not be edited" in err  # (no --diff-base: a warning)
+    assert invoke("check", "migrations/001_orders.sql")[0] == 0
+
+
+def test_fix_leaves_files_found_in_folders_alone(project: Path) -> None:
+    code, _, err = invoke("check", "--fix", "migrations")
+    assert code == 1
+    assert (project / "migrations" / "001_orders.sql").read_text() == MIGRATION
+    assert "3 fixable, but --fix edits only the files named one by one or changed since" in err
+
+
+def test_fix_with_diff_base_edits_the_changed_files(project: Path) -> None:
+    (project / "migrations" / "000_base.sql").write_text("CREATE INDEX a_idx ON a (x);\n")
+    (project / "migrations" / "001_orders.sql").unlink()
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "applied")
+    (project / "migrations" / "001_orders.sql").write_text(MIGRATION)
+    code, _, err = invoke("check", "--fix", "--diff-base", "main", "migrations")
+    assert code == 0
+    assert (project / "migrations" / "001_orders.sql").read_text() == FIXED
+    assert (project / "migrations" / "000_base.sql").read_text() == "CREATE INDEX a_idx ON a (x);\n"
+    assert "fixed 3 findings" in err and "already been applied" not in err
+
+
+def test_no_fix_where_it_would_fail() -> None:
+    in_block = lint_sql("BEGIN;\nCREATE INDEX i ON t (a);\nDROP INDEX j;\nCOMMIT;\n")
+    assert {f.code for f in in_block} >= {"DBA401", "DBA402"}
+    assert all(f.fix is None for f in in_block if f.code in ("DBA401", "DBA402"))
+    several = lint_sql("DROP INDEX i, j;\nDROP INDEX k CASCADE;\n", select=["DBA402"])
+    assert len(several) == 3 and all(f.fix is None for f in several)
+
+
+def test_a_single_statement_golang_migrate_file_stays_single(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "1_note.up.sql").write_text("ALTER TABLE orders ADD COLUMN note text;\n")
+    (tmp_path / "2_more.up.sql").write_text(
+        "ALTER TABLE orders ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;\n"
+    )
+    _, out, _ = invoke(
+        "check", "--runner", "golang-migrate", "--format", "json", "1_note.up.sql", "2_more.up.sql"
+    )
+    fixes = {f["path"]: f["fix"] for f in json.loads(out)["findings"] if f["code"] == "DBA413"}
+    assert fixes["1_note.up.sql"] is None
+    assert fixes["2_more.up.sql"]["edits"][0]["text"] == "SET lock_timeout = '2s';\n"
+
+
+def test_the_lock_timeout_option(project: Path) -> None:
+    (project / "dbarch-lint.toml").write_text('[rules.DBA413]\nlock-timeout = "5s"\n')
+    _, out, _ = invoke("check", "--diff", "migrations/001_orders.sql")
+    assert "+SET lock_timeout = '5s';" in out
+
+
+REWRITING_PLUGIN = '''
+from dbarch_lint import hookimpl
+from dbarch_lint.context import Rewrite
+from dbarch_lint.findings import Severity
+from dbarch_lint.ir import CreateTable
+from dbarch_lint.rule import StatementRule
+
+
+class ScratchTable(StatementRule):
+    """A table named scratch.
+
+    ## What it does
+    Flags it.
+
+    ## Why is this bad?
+    Tests.
+
+    ## Example
+    ```sql
+    CREATE TABLE scratch (id bigint);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE kept (id bigint);
+    ```
+    """
+
+    code = "ACME001"
+    name = "scratch-table"
+    family = "acme"
+    severity = Severity.WARNING
+    fixable = True
+    targets = (CreateTable,)
+
+    def check(self, event, ctx):
+        if event.table.name == "scratch":
+            start = ctx.text.find(b"bigint")
+            # (a bad fix: serial brings DBA101)
+            fix = Rewrite("use serial", ((start, start + 6, "serial"),)) if start >= 0 else None
+            yield ctx.report(event.span, "scratch table", fix=fix)
+
+
+@hookimpl
+def dbarch_lint_rules():
+    return [ScratchTable]
+'''
+
+
+def test_a_fix_that_would_bring_another_finding_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "rewriting_plugin.py").write_text(REWRITING_PLUGIN)
+    (tmp_path / "dbarch-lint.toml").write_text('plugins = ["rewriting_plugin"]\n')
+    sql = "CREATE TABLE scratch (id bigint);\n"
+    (tmp_path / "m.sql").write_text(sql)
+    code, out, err = invoke("check", "--fix", "--format", "gcc", "m.sql")
+    assert (tmp_path / "m.sql").read_text() == sql
+    assert "not fixing m.sql: its fixes would bring DBA101" in err
+    assert "ACME001" in out
+    assert code == 1
+
+
+def test_overlapping_edits_wait_for_the_next_run() -> None:
+    text = "abcdef\nghi\n"
+    first = (Edit(1, 2, 1, 4, "X"),)  # bc -> X
+    overlapping = (Edit(1, 3, 1, 5, "Y"),)  # cd: overlaps
+    elsewhere = (Edit(2, 1, 2, 1, ">"),)
+    assert _apply(text, [first, overlapping, elsewhere]) == ("aXdef\n>ghi\n", 2)
+
+
+def test_the_byte_order_mark_and_the_encoding_are_kept(project: Path) -> None:
+    path = project / "migrations" / "001_orders.sql"
+    path.write_bytes(codecs.BOM_UTF8 + "-- café\n".encode() + MIGRATION.encode())
+    invoke("check", "--fix", "migrations/001_orders.sql")
+    assert path.read_bytes() == codecs.BOM_UTF8 + ("-- café\n" + FIXED).encode()
+    (project / "dbarch-lint.toml").write_text('encoding = "latin-1"\n')
+    path.write_bytes("-- café\n".encode("latin-1") + MIGRATION.encode("latin-1"))
+    invoke("check", "--fix", "migrations/001_orders.sql")
+    assert path.read_bytes() == ("-- café\n" + FIXED).encode("latin-1")
