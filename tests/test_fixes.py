@@ -12,6 +12,7 @@ import pytest
 from dbarch_lint import lint_sql
 from dbarch_lint.findings import Edit
 from dbarch_lint.fixes import _apply
+from tests.postgres import Server
 from tests.test_cli import invoke
 from tests.test_diff_base import git
 
@@ -193,3 +194,46 @@ def test_the_byte_order_mark_and_the_encoding_are_kept(project: Path) -> None:
     path.write_bytes("-- café\n".encode("latin-1") + MIGRATION.encode("latin-1"))
     invoke("check", "--fix", "migrations/001_orders.sql")
     assert path.read_bytes() == ("-- café\n" + FIXED).encode("latin-1")
+
+
+NAMES = """
+CREATE TABLE customers (id bigint CONSTRAINT customers_pkey PRIMARY KEY);
+CREATE TABLE orders (
+    id bigint PRIMARY KEY,
+    customer_id bigint REFERENCES customers ON DELETE CASCADE,
+    code text UNIQUE,
+    total numeric CHECK (total >= 0),
+    lo int, hi int, CHECK (lo < hi), check (hi > 0),
+    UNIQUE (customer_id, code),
+    FOREIGN KEY (lo) REFERENCES customers (id) ON DELETE SET NULL
+);
+CREATE TABLE order_notes (order_id bigint, note text);
+ALTER TABLE order_notes ADD PRIMARY KEY (order_id), ADD UNIQUE (note),
+    ADD CHECK (note <> '') NOT VALID,
+    ADD FOREIGN KEY (order_id) REFERENCES orders ON DELETE CASCADE NOT VALID;
+ALTER TABLE order_notes ADD COLUMN code text UNIQUE;
+"""
+
+
+def test_named_constraints_get_the_names_postgresql_would_invent(pg_server: Server) -> None:
+    findings = [f for f in lint_sql(NAMES, select=["DBA201"]) if f.fix is not None]
+    assert len(findings) == 13
+    fixed, applied = _apply(NAMES, [f.fix.edits for f in findings if f.fix is not None])
+    assert applied == 13
+    assert lint_sql(fixed, select=["DBA201"]) == []
+
+    def names(sql: str) -> set[tuple[str, str]]:
+        with pg_server.connect() as session:
+            session.execute("DROP SCHEMA IF EXISTS fixes CASCADE; CREATE SCHEMA fixes")
+            session.execute("SET search_path = fixes")
+            session.execute(sql)
+            found = set(
+                session.execute(
+                    "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                    "WHERE connamespace = 'fixes'::regnamespace"
+                ).fetchall()
+            )
+            session.execute("DROP SCHEMA fixes CASCADE")
+        return found
+
+    assert names(fixed) == names(NAMES)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
+from dbarch_lint.context import Report, Rewrite, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.rule import StatementRule
@@ -19,6 +20,8 @@ from dbarch_lint.rules.constraints._events import (
 )
 from dbarch_lint.rules.constraints._names import check_columns, default_constraint_name
 
+_KEYWORD = re.compile(rb"(?i)(PRIMARY|UNIQUE|CHECK|REFERENCES|FOREIGN|EXCLUDE)\b")
+
 
 class UnnamedConstraint(StatementRule):
     """A CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY or EXCLUDE constraint without a name.
@@ -28,7 +31,9 @@ class UnnamedConstraint(StatementRule):
     (`REFERENCES`, `UNIQUE`, `CHECK`, `PRIMARY KEY`) or on the table, in CREATE TABLE,
     ALTER TABLE ADD COLUMN and ALTER TABLE ADD. `NOT NULL` and `DEFAULT` are not constraints for
     this rule. `ADD PRIMARY KEY USING INDEX` / `ADD UNIQUE USING INDEX` without a name take the
-    index's name, which you chose, and are not flagged; neither are temporary tables.
+    index's name, which you chose, and are not flagged; neither are temporary tables. `--fix`
+    writes `CONSTRAINT <name>` with the name PostgreSQL would invent, so the database ends up the
+    same (a name two constraints would share is left to you: the relint refuses it).
 
     ## Why is this bad?
     PostgreSQL invents a name (`orders_customer_id_fkey`, `orders_check1`, ...) from the table,
@@ -66,6 +71,7 @@ class UnnamedConstraint(StatementRule):
     name = "unnamed-constraint"
     family = "constraints"
     dialects = frozenset({"postgres"})
+    fixable = True
     severity = Severity.WARNING
     targets = CONSTRAINT_EVENTS
 
@@ -100,4 +106,13 @@ class UnnamedConstraint(StatementRule):
                 f"{KIND_WORDS[kind]} constraint on {table}{listed} has no name: "
                 f"PostgreSQL will invent one, such as {invented}",
                 hint=f"name it: `CONSTRAINT {invented} {written} ...`",
+                fix=_rewrite(ctx, constraint.span.start, invented),
             )
+
+
+def _rewrite(ctx: RuleContext, at: int, name: str) -> Rewrite | None:
+    """`CONSTRAINT <the name PostgreSQL would invent>` before the constraint's keyword (so the
+    database ends up the same), where the span starts at that keyword."""
+    if ctx.statement.within or not _KEYWORD.match(ctx.text, at):
+        return None
+    return Rewrite(f"Name it {name}", ((at, at, f"CONSTRAINT {name} "),))
