@@ -10,6 +10,7 @@ from dbarch_lint.context import Report, RuleContext, per_event
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import quote_ident
 from dbarch_lint.rule import StatementRule
+from dbarch_lint.rules.constraints._names import default_constraint_name
 
 KINDS = (
     "view",
@@ -118,7 +119,9 @@ def _recreated(ctx: RuleContext, kind: str, name: str) -> bool:
 def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
     """Whether the migration adds the constraint (by name) or a default back later on. A
     constraint added in the same statement counts: an ALTER TABLE drops before it adds, so
-    `DROP CONSTRAINT c, ADD CONSTRAINT c ...` replaces it with no moment without it."""
+    `DROP CONSTRAINT c, ADD CONSTRAINT c ...` replaces it with no moment without it. An added
+    constraint without a name counts under the name PostgreSQL gives it, the dropped one's name
+    being free again."""
     if isinstance(event, ir.DropConstraint):
         key = ("constraint", f"{event.table.name}.{event.name}")
         return _creations(ctx.statements).get(key, -1) >= ctx.statement.index
@@ -150,8 +153,10 @@ def _created(event: ir.Event) -> tuple[str, str] | None:
         return ("type", event.name.name)
     if isinstance(event, ir.CreateObject):
         return (event.kind, event.name.name)
-    if isinstance(event, ir.AddConstraint) and event.constraint.name:
-        return ("constraint", f"{event.table.name}.{event.constraint.name}")
+    if isinstance(event, ir.AddConstraint):
+        constraint = event.constraint
+        name = constraint.name or default_constraint_name(event.table.name, constraint)
+        return ("constraint", f"{event.table.name}.{name}")
     if isinstance(event, ir.SetDefault):
         return ("default", f"{event.table.name}.{event.column}")
     return None
