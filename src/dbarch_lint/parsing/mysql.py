@@ -18,11 +18,11 @@ from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
 
 from dbarch_lint.ir import AnyEvent, Comment, Diagnostic, ParsedFile, Span, Statement
+from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
 from dbarch_lint.parsing.mysql_lower import lower
 from dbarch_lint.source import SourceFile
 
 _DIALECT = MySQL()
-_SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.M | re.I)
 # sqlglot logs a warning for each statement it keeps only as a bare command: we report those
 # as DBA002 ourselves.
@@ -166,21 +166,15 @@ def _unreadable(source: SourceFile, text: str, offset: int, read: list[Token]) -
 def _comments(source: SourceFile, tokens: list[tuple[int, int]]) -> tuple[Comment, ...]:
     """The `--` comments that may hold suppressions: they lie between tokens (`tokens`: their
     starts and ends)."""
-    text = source.text
-    if not _SUPPRESSION_HINT.search(text):
+    if not may_hold_suppressions(source):
         return ()
-    comments = []
+    text = source.text
+    found: list[tuple[int, int]] = []
     previous_end = 0
     for start, end in [*tokens, (len(text), len(text))]:
-        for found in _line_comments(text, previous_end, start):
-            body = text[found[0] : found[1]]
-            if _SUPPRESSION_HINT.search(body):
-                line_start = text.rfind("\n", 0, found[0]) + 1
-                own_line = not text[line_start : found[0]].strip()
-                span = Span(source.char_to_byte(found[0]), source.char_to_byte(found[1]))
-                comments.append(Comment(span, body, own_line))
+        found += _line_comments(text, previous_end, start)
         previous_end = max(previous_end, end)
-    return tuple(comments)
+    return suppression_comments(source, found)
 
 
 def _line_comments(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -102,7 +102,6 @@ _FUNCTION_WORDS = {
 _WHOLE_WORDS = re.compile(r"\b(?:create|alter|grant|execute)\b")
 # The statements of a function body the rules look at (type, naming, security, consistency).
 _FUNCTION_STATEMENT = re.compile(r"\s*(?:create|alter|grant)\b", re.I)
-_SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
 _DOLLAR_TAG = re.compile(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$")
 _SPACE = re.compile(rb"\s*")
 _DECODE = msgspec.json.Decoder()

@@ -14,6 +14,7 @@ import msgspec
 from pglast import parser as pg
 
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement, Within
+from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
 from dbarch_lint.parsing.pg_lower import decode_node, lower_statement
 from dbarch_lint.parsing.pg_nodes import Node, Where
 from dbarch_lint.parsing.splitting import lex, needs_lexing
@@ -37,7 +38,6 @@ class _ParseResult(msgspec.Struct):
 
 _JSON = msgspec.json.Decoder(_ParseResult)
 _NODE = msgspec.json.Decoder()
-_SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
 _LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
 
@@ -269,24 +269,6 @@ def _too_deep(source: SourceFile, start: int, chunk: str) -> Diagnostic:
 
 def _comments(source: SourceFile, known: tuple[tuple[int, int], ...] | None) -> tuple[Comment, ...]:
     """The `--` comments that may hold suppressions (only searched for when the text has one)."""
-    text = source.text
-    # Speed: a case-insensitive regex search over the whole text is slow; most files have no
-    # hint, which substring tests in the lower-cased bytes show much faster (and most have no
-    # `q` at all, which is faster still to see). Under re.I the letters of "noqa" and
-    # "dbarch-l" match only ASCII letters, so this misses nothing.
-    lowered = source.data.lower()
-    if not (b"q" in lowered and b"noqa" in lowered) and b"dbarch-l" not in lowered:
+    if not may_hold_suppressions(source):
         return ()
-    if not _SUPPRESSION_HINT.search(text):
-        return ()
-    spans = known if known is not None else lex(text).comments
-    comments = []
-    for start, end in spans:
-        body = text[start:end]
-        if not _SUPPRESSION_HINT.search(body):
-            continue
-        line_start = text.rfind("\n", 0, start) + 1
-        own_line = not text[line_start:start].strip()
-        span = Span(source.char_to_byte(start), source.char_to_byte(end))
-        comments.append(Comment(span, body, own_line))
-    return tuple(comments)
+    return suppression_comments(source, known if known is not None else lex(source.text).comments)
