@@ -9,12 +9,20 @@ from dbarch_lint.ir import Span
 from dbarch_lint.source import extent_end
 
 _NAMED = re.compile(r'(?is)^CONSTRAINT\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s+')
+_INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
 
 
 def clause(ctx: RuleContext, span: Span) -> str:
     """The text of the clause at `span`, on one line."""
     end = span.end if span.extent == "exact" else extent_end(ctx.text, span.start, span.extent)
     return " ".join(ctx.text[span.start : end].decode("utf-8", errors="replace").split())
+
+
+def index_word_end(ctx: RuleContext) -> int | None:
+    """Where the statement's INDEX keyword ends, in the file (CONCURRENTLY goes there)."""
+    span = ctx.statement.span
+    match = _INDEX_WORD.search(ctx.text, span.start, span.end)
+    return match.end() if match is not None else None
 
 
 def constraint_body(ctx: RuleContext, span: Span) -> str:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbarch_lint import ir
 from dbarch_lint.context import Report, Rewrite, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.rule import StatementRule
-
-_INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
+from dbarch_lint.rules.locking._sql import index_word_end
 
 
 class NonConcurrentIndexCreation(StatementRule):
@@ -85,16 +83,9 @@ class NonConcurrentIndexCreation(StatementRule):
         )
 
 
-def _index_word_end(ctx: RuleContext) -> int | None:
-    """Where the statement's INDEX keyword ends, in the file."""
-    span = ctx.statement.span
-    match = _INDEX_WORD.search(ctx.text, span.start, span.end)
-    return match.end() if match is not None else None
-
-
 def _concurrent(ctx: RuleContext) -> str:
     """The statement with CONCURRENTLY after its INDEX keyword."""
-    span, at = ctx.statement.span, _index_word_end(ctx)
+    span, at = ctx.statement.span, index_word_end(ctx)
     if at is None:  # (cannot happen for CREATE INDEX; keep the statement as it is)
         return ctx.text[span.start : span.end].decode("utf-8", errors="replace")
     fixed = ctx.text[span.start : at] + b" CONCURRENTLY" + ctx.text[at : span.end]
@@ -102,7 +93,7 @@ def _concurrent(ctx: RuleContext) -> str:
 
 
 def _rewrite(ctx: RuleContext) -> Rewrite | None:
-    at = _index_word_end(ctx)
+    at = index_word_end(ctx)
     if at is None or ctx.statement.within:
         return None
     return Rewrite("Build the index concurrently", ((at, at, " CONCURRENTLY"),))

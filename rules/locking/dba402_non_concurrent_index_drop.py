@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbarch_lint import ir
@@ -10,8 +9,7 @@ from dbarch_lint.context import Report, Rewrite, RuleContext
 from dbarch_lint.findings import Severity
 from dbarch_lint.ir import QName
 from dbarch_lint.rule import StatementRule
-
-_INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
+from dbarch_lint.rules.locking._sql import index_word_end
 
 
 class NonConcurrentIndexDrop(StatementRule):
@@ -90,11 +88,10 @@ def _rewrite(event: ir.DropObjects, ctx: RuleContext) -> Rewrite | None:
     transaction block."""
     if len(event.names) != 1 or event.cascade or ctx.in_transaction or ctx.statement.within:
         return None
-    span = ctx.statement.span
-    match = _INDEX_WORD.search(ctx.text, span.start, span.end)
-    if match is None:
+    at = index_word_end(ctx)
+    if at is None:
         return None
-    return Rewrite("Drop the index concurrently", ((match.end(), match.end(), " CONCURRENTLY"),))
+    return Rewrite("Drop the index concurrently", ((at, at, " CONCURRENTLY"),))
 
 
 def _drop(name: QName, if_exists: bool) -> str:

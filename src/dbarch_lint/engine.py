@@ -241,7 +241,7 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
                     for report in rule.check(sctx):
                         if report.origin is None or report.origin.file_index not in target_indexes:
                             continue
-                        if rule.dialects is None or sctx.dialect(report.origin) in rule.dialects:
+                        if rule.applies_to(sctx.dialect(report.origin)):
                             reports[report.origin.file_index].append((rule, report))
                 except Exception as error:
                     crashes.append((-1, rule, Statement(0, Span(0, 0), "", ()), error))
@@ -255,7 +255,7 @@ def _dispatch(active: Sequence[Rule], dialect: str) -> tuple[_Dispatch, _Dispatc
     dispatch: _Dispatch = defaultdict(list)
     in_bodies: _Dispatch = defaultdict(list)
     for rule in active:
-        if isinstance(rule, StatementRule) and (rule.dialects is None or dialect in rule.dialects):
+        if isinstance(rule, StatementRule) and rule.applies_to(dialect):
             for target in rule.targets:
                 dispatch[target].append((rule, rule.check, rule.options))
                 if rule.family in FUNCTION_BODY_FAMILIES:

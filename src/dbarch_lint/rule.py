@@ -56,6 +56,11 @@ class Rule:
         self.options = options if options is not None else self.Options()
 
     @classmethod
+    def applies_to(cls, dialect: str) -> bool:
+        """Whether the rule checks files of this SQL dialect."""
+        return cls.dialects is None or dialect in cls.dialects
+
+    @classmethod
     def doc(cls) -> RuleDoc:
         """The parsed documentation of this rule."""
         return _parse_doc(cls.__doc__ or "")
