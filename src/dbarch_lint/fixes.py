@@ -51,19 +51,20 @@ def editable(run: Run, named: Sequence[str]) -> set[str]:
 def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     """Lint, rewrite the editable files, lint again to keep only fixes that bring nothing new."""
     result = execute(run, cache)
-    texts, fixed = _rewritten(result.findings, editable(run, named), run)
-    if not texts:
+    rewritten = _rewritten(result.findings, editable(run, named), run)
+    if not rewritten:
         return Outcome(result)
+    texts = {path: text for path, (text, _) in rewritten.items()}
     after = execute(_with_texts(run, texts))
     refused = {
         path: codes for path in texts if (codes := _introduced(result, after.findings, path))
     }
-    if not refused:
-        return Outcome(after, texts, {}, fixed)
     kept = {path: text for path, text in texts.items() if path not in refused}
-    _, count = _rewritten(result.findings, set(kept), run)
+    fixed = sum(rewritten[path][1] for path in kept)
+    if not refused:
+        return Outcome(after, kept, {}, fixed)
     final = execute(_with_texts(run, kept)) if kept else result
-    return Outcome(final, kept, refused, count)
+    return Outcome(final, kept, refused, fixed)
 
 
 def write(run: Run, texts: dict[str, str]) -> None:
@@ -97,22 +98,22 @@ def unified_diff(run: Run, texts: dict[str, str]) -> str:
 
 def _rewritten(
     findings: Iterable[Finding], paths: set[str], run: Run
-) -> tuple[dict[str, str], int]:
-    """Each editable file with its findings' fixes applied, and how many findings they fix."""
+) -> dict[str, tuple[str, int]]:
+    """Each editable file that its findings' fixes change: its new text, and how many findings
+    they fix."""
     by_path: dict[str, list[tuple[Edit, ...]]] = {}
     for finding in findings:
         if finding.fix is not None and finding.path in paths:
             by_path.setdefault(finding.path, []).append(finding.fix.edits)
-    texts: dict[str, str] = {}
-    count = 0
+    rewritten: dict[str, tuple[str, int]] = {}
     for path, fixes in by_path.items():
         text = run.file(path).text
         if text is None:
             continue
         new, applied = _apply(text, fixes)
         if new != text:
-            texts[path], count = new, count + applied
-    return texts, count
+            rewritten[path] = (new, applied)
+    return rewritten
 
 
 def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
