@@ -177,6 +177,14 @@ def test_a_fix_that_would_bring_another_finding_is_refused(
     assert code == 1
 
 
+def test_lines_are_counted_as_findings_count_them() -> None:
+    sql = "-- a\u2028b\fc\nCREATE INDEX i ON t (a);\n"  # (\r would end the comment)
+    (finding,) = lint_sql(sql, select=["DBA401"])
+    assert finding.fix is not None
+    fixed, _ = _apply(sql, [finding.fix.edits])
+    assert fixed == "-- a\u2028b\fc\nCREATE INDEX CONCURRENTLY i ON t (a);\n"
+
+
 def test_overlapping_edits_wait_for_the_next_run() -> None:
     text = "abcdef\nghi\n"
     first = (Edit(1, 2, 1, 4, "X"),)  # bc -> X

@@ -118,9 +118,8 @@ def _rewritten(
 
 def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
     """`text` with each fix whose edits overlap no fix taken before it; and how many."""
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    # (lines end at "\n" only, as findings count them: not at "\f" or U+2028)
+    starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
 
     def offset(line: int, column: int) -> int:
         return min(starts[min(line, len(starts)) - 1] + column - 1, len(text))
