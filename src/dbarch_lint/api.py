@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,10 +12,10 @@ import msgspec
 
 from dbarch_lint import baseline, discovery
 from dbarch_lint import config as cfg
-from dbarch_lint.cache import Cache, FileIndex, code_paths, environment_fingerprint
+from dbarch_lint.cache import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.errors import PluginError
+from dbarch_lint.files import digest, file_digest, file_stat
 from dbarch_lint.findings import Finding, LintResult
-from dbarch_lint.shortcut import Dependency, Stat, digest, file_digest, file_stat, settled, stat_of
 
 if TYPE_CHECKING:
     from dbarch_lint.plugins import PluginHost
@@ -42,7 +42,6 @@ class Run:
     _files: dict[str, discovery.Input] | None = None
     _inputs: list[discovery.Input] | None = None
     ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
-    listed: dict[str, Stat | None] | None = None  # the folders listed, with their stats
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -123,21 +122,19 @@ def prepare(
     cwd = os.path.abspath(cwd or os.getcwd())
     excluded = [_from_root(p, config.root, cwd) for p in [*config.exclude, *config.extend_exclude]]
     errors: list[str] = []
-    listed: dict[str, Stat | None] | None = {}
     if paths:
-        files, missing = discovery.expand(paths, cwd, excluded, listed)
+        files, missing = discovery.expand(paths, cwd, excluded)
     elif config.migrations:
         files, missing = discovery.expand(
-            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded, listed
+            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
         )
-    else:  # (what git lists: no folder's stat tells when that changes)
+    else:
         files, missing = discovery.expand(discovery.default_files(cwd), cwd, excluded)
-        listed = None
     errors.extend(f"{p}: no such file or directory" for p in missing)
     history_files: list[str] = []
     if config.migrations and paths:
         history_files, _ = discovery.expand(
-            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded, listed
+            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
         )
     # Targets come last so that, under a shared name, what was given (stdin) wins.
     here = os.getcwd()
@@ -153,11 +150,8 @@ def prepare(
         target_paths = {
             shown[f] for f in files if f == discovery.STDIN or os.path.realpath(f) in changed
         }
-        listed = None  # (git tells what changed: no folder's stat does)
     by_shown = {v: k for k, v in shown.items()}
-    return Run(
-        config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin, listed=listed
-    )
+    return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
 
 
 def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[str]:
@@ -267,39 +261,6 @@ def remember_files(run: Run, cache: Cache) -> None:
     }
     if read:
         cache.put_file_index(cache.get_file_index(), read)
-
-
-def depends_on(
-    run: Run, config_files: Iterable[str], consulted: Iterable[str]
-) -> list[Dependency] | None:
-    """Every path a run's report depends on, with its stat (None: absent), for `shortcut`:
-    the config files looked for, the folders listed, the files read (as they were read, with
-    the hash of their content if they had only just changed), the files runners `consulted`, and
-    the code. None if that cannot be told: stdin, a file that could not be read, files listed by
-    git, or another path that had only just changed."""
-    if run.listed is None:
-        return None
-    paths: list[Dependency] = [(path, stat_of(path), None) for path in config_files]
-    if run.config.baseline is not None:
-        paths.append((os.path.abspath(run.config.baseline), stat_of(run.config.baseline), None))
-    paths += [(path, stat, None) for path, stat in run.listed.items()]
-    paths += [(path, stat_of(path), None) for path in consulted]
-    if not all(settled(stat) for _, stat, _ in paths):
-        return None
-    for shown, fs_path in run.paths.items():
-        # (as read; a run answered from the report cache read few or none: as they are now)
-        item = run._read.get(shown)
-        stat = item.stat if item is not None else stat_of(fs_path)
-        if stat is None or fs_path == discovery.STDIN:
-            return None
-        if settled(stat):
-            paths.append((fs_path, stat, None))
-        elif item is not None:
-            paths.append((fs_path, stat, item.digest))
-        else:
-            return None
-    plugins = run.config.plugins if run.autoload_plugins else []
-    return paths + [(path, stat_of(path), None) for path in code_paths(plugins)]
 
 
 def execute(run: Run, cache: Cache | None = None) -> LintResult:

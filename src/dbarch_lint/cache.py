@@ -25,10 +25,11 @@ from typing import Any, TypeVar, cast
 import msgspec
 
 from dbarch_lint import __version__
+from dbarch_lint.files import Stat, digest
 from dbarch_lint.ir import ParsedFile
-from dbarch_lint.shortcut import CACHE_DIR, Stat, digest
 
 T = TypeVar("T")
+CACHE_DIR = ".dbarch-lint-cache"
 MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
 _ENCODER = msgspec.msgpack.Encoder()
 
@@ -93,13 +94,6 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
             continue
     parts.extend(_module_mark(module) for module in plugin_modules)
     return digest("\n".join(parts).encode())
-
-
-def code_paths(plugin_modules: Iterable[str]) -> list[str]:
-    """The paths whose stats the two fingerprints above are made of (for `shortcut`)."""
-    modules = ("pglast", "msgspec", *plugin_modules)
-    origins = [origin for origin in map(_module_origin, modules) if origin is not None]
-    return [*_own_modules(), *origins, *(entry or "." for entry in _import_folders())]
 
 
 def _own_modules() -> list[str]:

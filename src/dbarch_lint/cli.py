@@ -5,19 +5,19 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from dbarch_lint import __version__, shortcut
+from dbarch_lint import __version__
 from dbarch_lint import config as cfg
 from dbarch_lint.errors import DbarchLintError, UsageError
 from dbarch_lint.findings import LintResult, Severity
 
 if TYPE_CHECKING:
     from dbarch_lint.api import Run
-    from dbarch_lint.cache import Cache, CachedReport
+    from dbarch_lint.cache import Cache
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -46,8 +46,7 @@ def run() -> NoReturn:
     # collector would only rescan the parser's output over and over (a third of decoding).
     gc.disable()
     try:
-        # (the program's own arguments: its answers are left for `shortcut` under them)
-        main(args=sys.argv[1:], obj=_Program(sys.argv[1:]))
+        main(args=sys.argv[1:])
     except SystemExit as done:
         code = done.code
     else:  # (click always exits; this is for completeness)
@@ -60,13 +59,6 @@ def run() -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code or 0)
-
-
-class _Program:
-    """What the command line knows when it runs as the program (not called from Python)."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.argv = argv
 
 
 def _fail(message: str) -> None:
@@ -202,7 +194,6 @@ def check(
         cached = cache.get_report(run_key) if cache and run_key else None
         if cache and run_key and cached is not None and api.consulted_unchanged(cached.consulted):
             api.remember_files(run, cache)  # (the files touched since: read to tell)
-            _leave_note(run, config_path, cache, run_key, cached)
             _output(cached.report, config.output_file)
             sys.exit(cached.exit_code)
         reporters = run.host.reporters()
@@ -231,7 +222,6 @@ def check(
         answer = CachedReport(report.encode("utf-8"), code, run.consulted())
         cache.put_report(run_key, answer)
         api.remember_files(run, cache)
-        _leave_note(run, config_path, cache, run_key, answer)
     _output(report, config.output_file)
     sys.exit(code)
 
@@ -271,36 +261,6 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
                 err=True,
             )
     return outcome.result
-
-
-def _leave_note(
-    run: Run, config_path: str | None, cache: Cache, run_key: str, answer: CachedReport
-) -> None:
-    """Let the program answer this command again at once while nothing changes (`shortcut`)."""
-    from dbarch_lint import api
-
-    program = click.get_current_context().find_object(_Program)
-    if program is None:  # (called from Python: the shortcut only serves the program)
-        return
-    searched = [config_path] if config_path else cfg.config_candidates(os.getcwd())
-    depends = api.depends_on(run, _until(searched, run.config.path), answer.consulted)
-    if depends is not None:
-        shortcut.remember(
-            cache.directory,
-            program.argv,
-            depends,
-            answer.exit_code,
-            run.config.output_file,
-            cache.report_path(run_key),
-        )
-
-
-def _until(paths: Iterable[str], last: str | None) -> Iterator[str]:
-    """`paths` up to and including `last`."""
-    for path in paths:
-        yield path
-        if path == last:
-            return
 
 
 def _output(report: str | bytes, output_file: str | None) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 
+from dbarch_lint.files import Stat, digest, file_stat
 from dbarch_lint.ir import Diagnostic, Span
 from dbarch_lint.runners import FileRun
-from dbarch_lint.shortcut import Stat, digest, file_stat, stat_of
 
 STDIN = "-"
 _DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
@@ -83,11 +83,9 @@ def expand(
     paths: Sequence[str],
     cwd: str,
     excluded: Iterable[str] = (),
-    listed: dict[str, Stat | None] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Files named by paths, directories (recursively, `*.sql`) and globs; and the paths that
-    matched nothing (each a usage error). Every folder listed to find them goes into `listed`,
-    with its stat (a file added or removed changes it)."""
+    matched nothing (each a usage error)."""
     patterns = tuple(excluded)
     files: list[str] = []
     missing: list[str] = []
@@ -95,17 +93,15 @@ def expand(
         if path == STDIN:
             files.append(STDIN)
         elif os.path.isdir(path):
-            files.extend(p for p in _walk(path, listed) if not _is_excluded(p, cwd, patterns))
+            files.extend(p for p in _walk(path) if not _is_excluded(p, cwd, patterns))
         elif os.path.exists(path):
             files.append(path)
         elif glob.has_magic(path):
             matched = sorted(glob.glob(path, recursive=True))
             for match in matched:
-                files.extend(_walk(match, listed) if os.path.isdir(match) else [match])
+                files.extend(_walk(match) if os.path.isdir(match) else [match])
             if not matched:
                 missing.append(path)
-            if listed is not None:
-                _glob_folders(path, listed)
         else:
             missing.append(path)
     seen: set[str] = set()
@@ -119,15 +115,13 @@ def expand(
     return unique, missing
 
 
-def _walk(root: str, listed: dict[str, Stat | None] | None = None) -> list[str]:
+def _walk(root: str) -> list[str]:
     """`*.sql` files below `root`, as `os.walk` would find them (symlinked folders are not
     entered), in no particular order (the runner orders them), at half its cost."""
     found: list[str] = []
     pending = [root]
     while pending:
         folder = pending.pop()
-        if listed is not None:
-            listed[folder] = stat_of(folder)
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
@@ -139,30 +133,6 @@ def _walk(root: str, listed: dict[str, Stat | None] | None = None) -> list[str]:
         except OSError:
             continue
     return found
-
-
-def _glob_folders(pattern: str, listed: dict[str, Stat | None]) -> None:
-    """Put into `listed` the folders a glob lists, and more: every folder below its fixed part,
-    as deep as the pattern reaches (without limit for `**`)."""
-    parts = pattern.split(os.sep)
-    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
-    base = os.sep.join(parts[:fixed]) or (os.sep if pattern.startswith(os.sep) else ".")
-    pending: list[tuple[str, int | None]] = [
-        (base, None if "**" in parts[fixed:] else len(parts) - fixed - 1)
-    ]
-    entered: set[tuple[int, int]] = set()  # (a link back up would loop)
-    while pending:
-        folder, depth = pending.pop()
-        stat = listed[folder] = stat_of(folder)
-        if depth == 0 or stat is None or stat[:2] in entered:
-            continue
-        entered.add(stat[:2])
-        try:
-            with os.scandir(folder) as entries:
-                below = None if depth is None else depth - 1
-                pending += [(entry.path, below) for entry in entries if entry.is_dir()]
-        except OSError:
-            continue
 
 
 def _is_excluded(path: str, cwd: str, patterns: tuple[str, ...]) -> bool:

@@ -23,8 +23,8 @@ from dbarch_lint import discovery
 from dbarch_lint.api import Run, execute
 from dbarch_lint.cache import Cache
 from dbarch_lint.errors import UsageError
+from dbarch_lint.files import digest
 from dbarch_lint.findings import Edit, Finding, LintResult
-from dbarch_lint.shortcut import digest
 
 
 @dataclass(slots=True)
