@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dbarch_lint.cache import Cache
 from tests.postgres import Server, throwaway_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,25 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{path} is required in CI but missing")
         pytest.skip(f"{path} is not available")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The cache key lives in the user cache home: the tests' own, not the user's."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if saved is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
+
+
+def open_cache(root: Path) -> Cache:
+    """The cache of a project folder (which must be trusted)."""
+    cache = Cache.open(str(root), pytest.fail)
+    assert cache is not None
+    return cache
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from dbarch_lint import cache as cache_module
 from dbarch_lint import discovery, parse_stage
-from dbarch_lint.cache import CACHE_DIR, Cache
+from dbarch_lint.cache_folder import CACHE_DIR
 from dbarch_lint.cli import main
+from tests.conftest import open_cache
 
 PARENT = (
     "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY, "
@@ -86,7 +87,7 @@ def test_a_damaged_cache_is_ignored(history: Path) -> None:
 
 def test_parses_come_from_the_cache(history: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = [discovery.read(p.name, str(p), "utf-8") for p in sorted(history.glob("*.sql"))]
-    cache = Cache(str(history))
+    cache = open_cache(history)
     first = list(parse_stage.iter_parsed(inputs, cache))
 
     def no_parsing(*args: object) -> None:
@@ -97,7 +98,7 @@ def test_parses_come_from_the_cache(history: Path, monkeypatch: pytest.MonkeyPat
     # Changed code is a different cache: the old parses are not used.
     monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "other")
     with pytest.raises(AssertionError, match="parsed although cached"):
-        list(parse_stage.iter_parsed(inputs, Cache(str(history))))
+        list(parse_stage.iter_parsed(inputs, open_cache(history)))
 
 
 @pytest.mark.parametrize("setting", ["jobs = 0", 'jobs = "many"', 'cache = "yes"'])

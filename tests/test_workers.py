@@ -11,7 +11,7 @@ import pytest
 from dbarch_lint import api, engine, workers
 from dbarch_lint import config as cfg
 from dbarch_lint.cache import Cache
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_cache
 
 pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="needs fork")
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -53,7 +53,7 @@ def test_every_shard_fills_the_parse_cache(tmp_path: Path, monkeypatch: pytest.M
     for n in range(6):
         (tmp_path / f"{n:04}.sql").write_text(f"CREATE TABLE t{n} (id serial PRIMARY KEY);\n")
     monkeypatch.setattr(engine, "_MIN_SHARD_WORK", 1)
-    cache = Cache(str(tmp_path))
+    cache = open_cache(tmp_path)
     config = cfg.Config()
     cfg.apply(config, "jobs", 3)
     run = api.prepare([str(tmp_path)], config, cwd=str(tmp_path))

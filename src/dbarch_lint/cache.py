@@ -10,26 +10,26 @@ Two kinds of entry, both found by a hash of what they depend on, so a stale entr
   installed packages. A later file can change an earlier file's findings, so findings are never
   cached file by file.
 
-Entries are written atomically and a cache that cannot be written is simply not used.
+Entries are written atomically and a cache that cannot be written is simply not used; what the
+cache trusts, and how it keeps from harm, is `cache_folder`'s business.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast
 
 import msgspec
 
 from dbarch_lint import __version__
+from dbarch_lint.cache_folder import Folder, open_folder
 from dbarch_lint.files import Stat, digest
 from dbarch_lint.ir import ParsedFile
 
 T = TypeVar("T")
-CACHE_DIR = ".dbarch-lint-cache"
 MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
 _ENCODER = msgspec.msgpack.Encoder()
 
@@ -54,13 +54,6 @@ class CachedReport(msgspec.Struct, frozen=True):
     # Files besides the migrations that decided how they run (a metadata.toml, a sqitch.plan),
     # by path, with a hash of their content ("-": absent): the report is stale if one changed.
     consulted: dict[str, str] = msgspec.field(default_factory=dict)
-
-
-class _ReportEntry(msgspec.Struct, frozen=True):
-    """A cached report but its bytes, which lie beside it as they are (`Cache.report_path`)."""
-
-    exit_code: int
-    consulted: dict[str, str]
 
 
 _DECODERS: dict[type, msgspec.msgpack.Decoder[Any]] = {}
@@ -134,12 +127,19 @@ def _file_mark(path: str) -> str:
 
 
 class Cache:
-    """The cache folder of one project (created on first write, with its own `.gitignore`)."""
+    """The cache of one project, in its trusted cache folder (`cache_folder`)."""
 
-    def __init__(self, root: str) -> None:
-        self.directory = os.path.join(root, CACHE_DIR)
+    def __init__(self, folder: Folder) -> None:
+        self.folder = folder
         self._code: str | None = None
         self._index: FileIndex | None = None
+
+    @classmethod
+    def open(cls, root: str, warn: Callable[[str], None]) -> Cache | None:
+        """The cache of the project at `root`; None when its folder cannot be made or must not
+        be trusted (then `warn` is told why, once)."""
+        folder = open_folder(root, warn)
+        return None if folder is None else cls(folder)
 
     @property
     def code(self) -> str:
@@ -148,13 +148,9 @@ class Cache:
             self._code = code_fingerprint()
         return self._code
 
-    def parsed_path(self, content: str) -> str:
-        """Where the parse of a file with this content hash lives."""
-        return os.path.join(self.directory, "parsed", self.code, content)
-
     def get_parsed(self, content: str) -> ParsedFile | None:
         """The cached parse of a file with this content hash, if any."""
-        data = _read(self.parsed_path(content))
+        data = self.folder.read(f"parsed/{self.code}/{content}")
         if data is None:
             return None
         try:
@@ -163,42 +159,31 @@ class Cache:
             return None
 
     def put_parsed(self, content: str, encoded: bytes) -> None:
-        """Store a parse (`encoded` with `encode_parsed`)."""
-        folder = os.path.dirname(self.parsed_path(content))
-        if not os.path.isdir(folder):
-            self._prepare()
-            _remove_siblings(folder)  # parses by older code are dead weight
-        write_atomically(self.parsed_path(content), encoded)
-
-    def report_path(self, key: str) -> str:
-        """Where the bytes of the report of a run with this key lie."""
-        return os.path.join(self.directory, "reports", f"{key}.out")
+        """Store a parse (`encoded` with `encode_parsed`); parses by older code are dead
+        weight, removed when the first parse by this code is stored."""
+        if not self.folder.has(f"parsed/{self.code}"):
+            self.folder.remove_others("parsed", keep=self.code)
+        self.folder.write(f"parsed/{self.code}/{content}", encoded)
 
     def get_report(self, key: str) -> CachedReport | None:
         """The cached report of a run with this key, if any."""
-        data = _read(os.path.join(self.directory, "reports", key))
-        report = _read(self.report_path(key)) if data is not None else None
-        if data is None or report is None:
+        data = self.folder.read(f"reports/{key}")
+        if data is None:
             return None
         try:
-            entry = _decode(_ReportEntry, data)
+            return _decode(CachedReport, data)
         except msgspec.DecodeError:
             return None
-        return CachedReport(report, entry.exit_code, entry.consulted)
 
     def put_report(self, key: str, report: CachedReport) -> None:
         """Store a run's report, keeping the `MAX_REPORTS` most recent."""
-        self._prepare()
-        write_atomically(self.report_path(key), report.report)
-        folder = os.path.join(self.directory, "reports")
-        entry = _ReportEntry(report.exit_code, report.consulted)
-        write_atomically(os.path.join(folder, key), _ENCODER.encode(entry))
-        prune(folder, 2 * MAX_REPORTS)  # (two files each)
+        self.folder.write(f"reports/{key}", _ENCODER.encode(report))
+        self.folder.prune("reports", MAX_REPORTS)
 
     def get_file_index(self) -> FileIndex:
         """The hashes of files read by earlier runs (read once per run)."""
         if self._index is None:
-            data = _read(os.path.join(self.directory, "files"))
+            data = self.folder.read("files")
             try:
                 self._index = _decode(FileIndex, data) if data is not None else FileIndex()
             except msgspec.DecodeError:
@@ -210,18 +195,8 @@ class Cache:
         if all(index.files.get(key) == value for key, value in read.items()):
             return
         keep = index.files if len(index.files) < 4 * len(read) + 1000 else {}
-        self._prepare()
         self._index = FileIndex({**keep, **read})
-        write_atomically(os.path.join(self.directory, "files"), _ENCODER.encode(self._index))
-
-    def _prepare(self) -> None:
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            ignore = os.path.join(self.directory, ".gitignore")
-            if not os.path.exists(ignore):
-                write_atomically(ignore, b"# Created by dbarch-lint.\n*\n")
-        except OSError:
-            pass
+        self.folder.write("files", _ENCODER.encode(self._index))
 
 
 def encode_parsed(parsed: ParsedFile) -> bytes:
@@ -232,46 +207,3 @@ def encode_parsed(parsed: ParsedFile) -> bytes:
 def decode_parsed(data: bytes) -> ParsedFile:
     """The inverse of `encode_parsed`."""
     return _decode(ParsedFile, data)
-
-
-def _read(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write so that a concurrent run never reads half an entry; failures are ignored."""
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-
-
-def prune(folder: str, keep: int) -> None:
-    """Remove all but the `keep` most recently written entries of a folder."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.stat().st_mtime_ns)
-        for entry in entries[:-keep]:
-            os.unlink(entry.path)
-    except OSError:
-        pass
-
-
-def _remove_siblings(folder: str) -> None:
-    import shutil  # rarely needed
-
-    parent = os.path.dirname(folder)
-    try:
-        for entry in os.scandir(parent):
-            if entry.is_dir() and entry.path != folder:
-                shutil.rmtree(entry.path, ignore_errors=True)
-    except OSError:
-        pass

@@ -61,6 +61,10 @@ def run() -> NoReturn:
     os._exit(code or 0)
 
 
+def _warn(message: str) -> None:
+    click.echo(f"dbarch-lint: warning: {message}", err=True)
+
+
 def _fail(message: str) -> None:
     click.echo(f"dbarch-lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -186,7 +190,7 @@ def check(
             and sys.stdout.isatty()
         )
         options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
-        cache = Cache(config.root if config.path else run.cwd) if config.cache else None
+        cache = Cache.open(config.root if config.path else run.cwd, _warn) if config.cache else None
         # The report cache answers a run that changed nothing (-v wants to see the run itself,
         # --write-baseline, --fix and --diff want their files written or shown).
         answerable = not (verbose or config.fix or config.diff) and config.write_baseline is None
