@@ -7,7 +7,7 @@ Both tools lint the same files with a JSON reporter (squawk's default tty report
 slower). Each measurement is the median of `--runs` runs, the two tools alternating. Prints a
 Markdown table: cold run (`--no-cache`), warm run (report cache populated, nothing changed), a run
 after editing one file (parses cached), a run after touching one file without changing it (the
-shortcut's note is stale, the report cache answers), one small file, peak RSS, and the scaling
+report cache answers after reading that file again), one small file, peak RSS, and the scaling
 series (1x, 2x, 4x copies of the corpus), with the issue's targets.
 """
 
