@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dbarch_lint import fixes
+from dbarch_lint import fixes, lint_sql
+from dbarch_lint.fixes import _apply
 from tests.test_cli import invoke
 
 MIGRATION = "CREATE INDEX orders_status_idx ON orders (status);\nDROP INDEX orders_old_idx;\n"
@@ -188,3 +191,32 @@ def test_a_symlinked_file_is_fixed_where_it_is_and_the_link_stays(project: Path)
     assert real.stat().st_ino != inode
     assert os.listdir(project / "shared") == ["orders.sql"]
     assert os.listdir(project / "migrations") == ["001_orders.sql"]
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"], ids=["CRLF", "CR"])
+def test_an_inserted_line_ends_as_the_file_s_lines_do(project: Path, ending: str) -> None:
+    path = project / NAME
+    path.write_bytes(MIGRATION.replace("\n", ending).encode())
+    assert invoke(*FIX, "--select", "DBA413")[0] == 0
+    fixed = "SET lock_timeout = '2s';\n" + MIGRATION
+    assert path.read_bytes() == fixed.replace("\n", ending).encode()
+
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+STATEMENTS = [
+    "CREATE INDEX i ON t (x);",
+    "DROP INDEX j;",
+    "ALTER TABLE t ADD COLUMN c int;",
+    "-- a comment",
+    "",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(STATEMENTS), st.sampled_from(["\n", "\r\n", "\r"]))))
+def test_fixes_bring_no_line_ending_the_file_does_not_use(lines: list[tuple[str, str]]) -> None:
+    text = "".join(statement + ending for statement, ending in lines)
+    found = lint_sql(text)
+    fixed, _ = _apply(text, [f.fix.edits for f in found if f.fix is not None])
+    if LINE_BREAK.search(text):
+        assert set(LINE_BREAK.findall(fixed)) <= set(LINE_BREAK.findall(text))
