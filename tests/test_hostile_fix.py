@@ -4,6 +4,7 @@ endings."""
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
@@ -200,6 +201,14 @@ def test_an_inserted_line_ends_as_the_file_s_lines_do(project: Path, ending: str
     assert invoke(*FIX, "--select", "DBA413")[0] == 0
     fixed = "SET lock_timeout = '2s';\n" + MIGRATION
     assert path.read_bytes() == fixed.replace("\n", ending).encode()
+
+
+def test_a_byte_order_mark_is_kept_once(project: Path) -> None:
+    (project / "dbarch-lint.toml").write_text('encoding = "utf-8-sig"\n')
+    path = project / NAME
+    path.write_bytes(codecs.BOM_UTF8 + MIGRATION.encode())
+    assert invoke(*FIX)[0] == 0
+    assert path.read_bytes() == codecs.BOM_UTF8 + FIXED.encode()
 
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")

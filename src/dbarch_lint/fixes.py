@@ -85,10 +85,12 @@ def _save(run: Run, path: str, text: str) -> str | None:
     is written, else why not."""
     item = run.file(path)
     fs_path = run.paths[path]
+    data = text.encode(run.config.encoding)
     try:
         with open(fs_path, "rb") as handle:
-            bom = codecs.BOM_UTF8 if handle.read(3) == codecs.BOM_UTF8 else b""
-        replace_unchanged(fs_path, bom + text.encode(run.config.encoding), item.stat, item.digest)
+            if handle.read(3) == codecs.BOM_UTF8 and not data.startswith(codecs.BOM_UTF8):
+                data = codecs.BOM_UTF8 + data  # (`utf-8-sig` writes it back; `utf-8` does not)
+        replace_unchanged(fs_path, data, item.stat, item.digest)
     except FileChangedError:
         return f"not fixing {path}: it changed since it was linted; run dbarch-lint again"
     except OSError as error:
