@@ -251,13 +251,12 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
     if run.config.diff:
         _output(fixes.unified_diff(run, outcome.texts), run.config.output_file)
         sys.exit(EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts)))
-    fixes.write(run, outcome.texts)
+    outcome = fixes.save(run, outcome)
     if outcome.texts:
+        fixed = sum(outcome.fixed.values())
         files = "file" if len(outcome.texts) == 1 else "files"
-        noun = "finding" if outcome.fixed == 1 else "findings"
-        click.echo(
-            f"dbarch-lint: fixed {outcome.fixed} {noun} in {len(outcome.texts)} {files}", err=True
-        )
+        noun = "finding" if fixed == 1 else "findings"
+        click.echo(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}", err=True)
         if run.config.diff_base is None:
             click.echo(
                 "dbarch-lint: warning: a migration that has already been applied must not be "

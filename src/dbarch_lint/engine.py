@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -35,6 +35,7 @@ from dbarch_lint.transactions import resolve
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
 _Dispatch = dict[type, list[tuple[StatementRule, _Check, Any]]]  # event type -> rules
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _PLAIN = FileRun("plain")
 
 
@@ -530,12 +531,23 @@ def _report_finding(files: list[_File], file: _File, rule: Rule, report: Report)
 
 
 def _fix(source: SourceFile, rewrite: Rewrite) -> Fix:
-    """A rule's rewrite with positions as findings give them (lines and columns)."""
+    """A rule's rewrite with positions as findings give them (lines and columns), its line
+    breaks the file's own."""
     edits = tuple(
-        Edit(*source.line_column(start), *source.line_column(end), text)
+        Edit(*source.line_column(start), *source.line_column(end), _line_breaks(text, source))
         for start, end, text in rewrite.edits
     )
     return Fix(rewrite.description, edits)
+
+
+def _line_breaks(text: str, source: SourceFile) -> str:
+    """`text` with each line break written as most of the file's are (LF, CRLF or a lone CR):
+    a bare LF in a CRLF file would leave it with mixed line endings."""
+    if not _LINE_BREAK.search(text):
+        return text
+    counts = Counter(_LINE_BREAK.findall(source.text))
+    ending = max(("\n", "\r\n", "\r"), key=counts.__getitem__)  # (a tie, or none at all: LF)
+    return _LINE_BREAK.sub(ending, text)
 
 
 def _crash_finding(

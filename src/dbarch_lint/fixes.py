@@ -6,6 +6,8 @@ checksum for the runners that keep one, such as Flyway: the command line warns).
 overlaps an earlier one in the same file waits for the next run. A file's rewrites are kept only
 if linting the whole history again with them brings no finding the file did not have (no fix
 may introduce another finding); otherwise the file is left as it is and the reason is told.
+A file is replaced whole (never truncated and written in place) and only if nothing changed it
+since it was linted.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ import msgspec
 from dbarch_lint import discovery
 from dbarch_lint.api import Run, execute
 from dbarch_lint.cache import Cache
-from dbarch_lint.errors import UsageError
-from dbarch_lint.files import digest
+from dbarch_lint.files import FileChangedError, digest, replace_unchanged
 from dbarch_lint.findings import Edit, Finding, LintResult
 
 
@@ -35,7 +36,7 @@ class Outcome:
     result: LintResult
     texts: dict[str, str] = field(default_factory=dict)  # shown path -> fixed text
     refused: dict[str, list[str]] = field(default_factory=dict)
-    fixed: int = 0  # findings whose fix is in `texts`
+    fixed: dict[str, int] = field(default_factory=dict)  # shown path -> findings its text fixes
 
 
 def editable(run: Run, named: Sequence[str]) -> set[str]:
@@ -60,24 +61,41 @@ def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
         path: codes for path in texts if (codes := _introduced(result, after.findings, path))
     }
     kept = {path: text for path, text in texts.items() if path not in refused}
-    fixed = sum(rewritten[path][1] for path in kept)
+    fixed = {path: rewritten[path][1] for path in kept}
     if not refused:
         return Outcome(after, kept, {}, fixed)
     final = execute(_with_texts(run, kept)) if kept else result
     return Outcome(final, kept, refused, fixed)
 
 
-def write(run: Run, texts: dict[str, str]) -> None:
-    """Save the fixed files (in their encoding, keeping a byte-order mark they had)."""
-    for path, text in texts.items():
-        fs_path = run.paths[path]
-        try:
-            with open(fs_path, "rb") as handle:
-                bom = codecs.BOM_UTF8 if handle.read(3) == codecs.BOM_UTF8 else b""
-            with open(fs_path, "wb") as handle:
-                handle.write(bom + text.encode(run.config.encoding))
-        except OSError as error:
-            raise UsageError(f"cannot write the fixes to {path}: {error.strerror}") from None
+def save(run: Run, outcome: Outcome) -> Outcome:
+    """Write the fixed files. One that changed since it was linted, or cannot be written, is
+    left as it was and reported as it was linted, with the reason among the run's errors."""
+    unsaved = {path: why for path, text in outcome.texts.items() if (why := _save(run, path, text))}
+    if not unsaved:
+        return outcome
+    saved = {path: text for path, text in outcome.texts.items() if path not in unsaved}
+    result = execute(_with_texts(run, saved))
+    result = msgspec.structs.replace(result, errors=(*result.errors, *unsaved.values()))
+    return Outcome(result, saved, outcome.refused, {path: outcome.fixed[path] for path in saved})
+
+
+def _save(run: Run, path: str, text: str) -> str | None:
+    """Write one fixed file (in its encoding, keeping a byte-order mark it had); None when it
+    is written, else why not."""
+    item = run.file(path)
+    fs_path = run.paths[path]
+    data = text.encode(run.config.encoding)
+    try:
+        with open(fs_path, "rb") as handle:
+            if handle.read(3) == codecs.BOM_UTF8 and not data.startswith(codecs.BOM_UTF8):
+                data = codecs.BOM_UTF8 + data  # (`utf-8-sig` writes it back; `utf-8` does not)
+        replace_unchanged(fs_path, data, item.stat, item.digest)
+    except FileChangedError:
+        return f"not fixing {path}: it changed since it was linted; run dbarch-lint again"
+    except OSError as error:
+        return f"cannot write the fixes to {path}: {error.strerror or error}; it is left as it was"
+    return None
 
 
 def unified_diff(run: Run, texts: dict[str, str]) -> str:
