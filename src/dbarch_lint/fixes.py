@@ -25,6 +25,7 @@ from dbarch_lint.cache import Cache
 from dbarch_lint.errors import UsageError
 from dbarch_lint.files import digest
 from dbarch_lint.findings import Edit, Finding, LintResult
+from dbarch_lint.source import LINE_BREAK
 
 
 @dataclass(slots=True)
@@ -118,8 +119,8 @@ def _rewritten(
 
 def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
     """`text` with each fix whose edits overlap no fix taken before it; and how many."""
-    # (lines end at "\n" only, as findings count them: not at "\f" or U+2028)
-    starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
+    # (lines end where findings count them: not at "\f" or U+2028)
+    starts = [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
     def offset(line: int, column: int) -> int:
         return min(starts[min(line, len(starts)) - 1] + column - 1, len(text))

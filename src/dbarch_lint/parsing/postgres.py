@@ -38,7 +38,7 @@ class _ParseResult(msgspec.Struct):
 
 _JSON = msgspec.json.Decoder(_ParseResult)
 _NODE = msgspec.json.Decoder()
-_LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+_LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n\r]*|/\*.*?\*/)*", re.S)
 
 
 def parse_postgres(source: SourceFile) -> ParsedFile:
