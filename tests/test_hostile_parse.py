@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from dbarch_lint import lint_sql
 from dbarch_lint.findings import Finding
 from dbarch_lint.fixes import _apply
+from tests.postgres import Server
 from tests.test_cli import invoke
 
 ENDINGS = ["\n", "\r\n", "\r"]
@@ -122,3 +123,100 @@ def test_reports_show_the_lines_of_a_cr_file(
     [result] = json.loads(out)["runs"][0]["results"]
     region = result["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"], region["endLine"]) == (3, 1, 3)
+
+
+# -- DO bodies that cannot be read -----------------------------------------------------------
+
+SELECT = ["DBA0", "DBA401"]
+
+
+def nested_begin_blocks(depth: int) -> str:
+    return "DO $$ " + "BEGIN " * depth + "PERFORM 1;" + " END;" * (depth - 1) + " END $$;"
+
+
+def nested_do_blocks(depth: int) -> str:
+    """`depth` DO blocks, each EXECUTEd by the one around it, the innermost building an index."""
+    sql = "CREATE INDEX i ON t (a);"
+    for level in range(depth):
+        sql = f"DO $d{level}$ BEGIN EXECUTE $e{level}${sql}$e{level}$; END $d{level}$"
+    return sql + ";"
+
+
+def place(sql: str, text: str) -> tuple[int, int]:
+    """The line and column where `text` first occurs in `sql` (LF line endings)."""
+    at = sql.index(text)
+    return sql.count("\n", 0, at) + 1, at - sql.rfind("\n", 0, at)
+
+
+# A DO body PL/pgSQL rejects, and the text DBA001 points at.
+REJECTED = {
+    "quoted token": ("DO $$ BEGIN CREATE TABL x (id serial); END $$;", "TABL"),
+    "folded name": ("DO $$\nBEGIN\n  Y := 1;\nEND $$;", "Y :="),
+    "doubled quotes": ("DO 'BEGIN EXECUTE ''SELECT 1''; CREATE TABL x; END';", "TABL"),
+    "nothing quoted": ("DO $$ BEGIN PERFORM 1 +; END $$;", "DO"),
+    "parser stack": (nested_begin_blocks(10_000), "DO"),  # (PostgreSQL's parser gives up too)
+}
+
+
+@pytest.mark.parametrize(("sql", "at"), REJECTED.values(), ids=REJECTED)
+def test_a_do_body_pl_pgsql_rejects_is_a_syntax_error(sql: str, at: str) -> None:
+    [finding, after] = lint_sql(sql + "\nCREATE INDEX j ON t (b);", select=SELECT)
+    assert (finding.code, finding.location.line, finding.location.column) == (
+        "DBA001",
+        *place(sql, at),
+    )
+    assert finding.message.startswith("The DO block's body does not compile: ")
+    assert (after.code, after.location.column) == ("DBA401", 1)  # (the rest is still linted)
+
+
+def test_a_do_body_too_deep_to_read_is_not_checked_and_says_so() -> None:
+    deep_call = "abs(" * 3000 + "1" + ")" * 3000
+    for sql, at in (
+        (nested_begin_blocks(1000), "DO"),
+        ("DO $$ BEGIN " + "IF true THEN " * 3000 + "NULL;" + " END IF;" * 3000 + " END $$;", "DO"),
+        (f"DO $$\nBEGIN\n  CREATE TABLE x AS SELECT {deep_call} AS c;\nEND $$;", "CREATE"),
+    ):
+        [finding, after] = lint_sql(sql + "\nCREATE INDEX j ON t (b);", select=SELECT)
+        where = (finding.location.line, finding.location.column)
+        assert (finding.code, where) == ("DBA002", place(sql, at))
+        assert "nested too deeply" in finding.message
+        assert (after.code, after.location.column) == ("DBA401", 1)
+    # Function bodies that cannot be read are still passed over, and never crash.
+    function = "CREATE FUNCTION f() RETURNS void LANGUAGE {} AS $$ {} $$;\nCREATE INDEX j ON t (b);"
+    for language, body in (
+        ("plpgsql", "BEGIN " * 1000 + "CREATE TABLE y (id int);" + " END;" * 999 + " END"),
+        ("plpgsql", f"BEGIN CREATE TABLE x AS SELECT {deep_call} AS c; END"),
+        ("sql", f"CREATE TABLE x AS SELECT {deep_call} AS c"),
+    ):
+        assert places(function.format(language, body), select=SELECT) == [("DBA401", 2, 1)]
+
+
+def test_do_blocks_nested_deeper_than_modelled_are_not_linted_and_say_so() -> None:
+    assert [code for code, _, _ in places(nested_do_blocks(4), select=SELECT)] == ["DBA401"]
+    sql = nested_do_blocks(5)
+    [(code, line, column)] = places(sql, select=SELECT)
+    assert (code, line, column) == ("DBA002", 1, sql.index("DO $d0$") + 1)
+    message = lint_sql(sql, select=SELECT)[0].message
+    assert message.endswith("it was not linted (nested too deep)")
+
+
+def test_a_do_body_with_backslash_escapes_is_linted_at_its_string() -> None:
+    sql = "SELECT 1;\nDO E'BEGIN\\n  CREATE INDEX i ON t (a);\\nEND';"
+    assert places(sql, select=SELECT) == [("DBA401", *place(sql, "E'"))]
+
+
+def test_the_server_agrees_which_do_bodies_it_rejects(pg_server: Server) -> None:
+    import psycopg
+
+    def verdict(sql: str) -> list[str]:
+        return [code for code, _, _ in places(sql, select=SELECT)]
+
+    with pg_server.connect() as connection:
+        for sql, _ in REJECTED.values():
+            assert verdict(sql) == ["DBA001"]
+            with pytest.raises(psycopg.errors.SyntaxError):
+                connection.execute(sql)
+        # Too deep for the linter to read, not for the server: not checked, but not rejected.
+        sql = nested_begin_blocks(1000)
+        assert verdict(sql) == ["DBA002"]
+        connection.execute(sql)
