@@ -36,7 +36,7 @@ def test_a_noqa_in_a_cr_file_covers_only_its_own_statement() -> None:
 
 
 # Lines whose findings, suppressions and fixes depend on where lines start.
-LINES = [
+POSTGRES_LINES = [
     "BEGIN;",
     "ALTER TABLE orders ADD COLUMN currency text;",
     "UPDATE orders SET currency = 'EUR';",  # (DBA418 names the ALTER's line)
@@ -65,9 +65,25 @@ LINES = [
     "  1;",
     "",
 ]
+# (MySQL ends a `--` or `#` comment at LF only: a lone CR does not end it there)
+MYSQL_LINES = [
+    "CREATE TABLE x (",
+    "  id int PRIMARY KEY,",
+    "  price float",
+    ");",
+    "ALTER TABLE u DROP COLUMN a;",
+    "/*!50000 ALTER TABLE u",
+    "  DROP COLUMN b */;",
+    "/* a",
+    "   comment */",
+    "CREATE TABL z;",
+    "SELECT 'é',",
+    "  1;",
+    "",
+]
 
 
-def _findings(sql: str) -> list[tuple[object, ...]]:
+def _findings(sql: str, dialect: str) -> list[tuple[object, ...]]:
     """Every finding's place, message and fix, with line breaks inside text made LF."""
 
     def lf(text: str) -> str:
@@ -79,17 +95,22 @@ def _findings(sql: str) -> list[tuple[object, ...]]:
 
     return [
         (f.code, msgspec.structs.astuple(f.location), lf(f.message), fix(f))
-        for f in lint_sql(sql)
-        if f.code != "DBA003"  # (what a suppression covers is compared through the others)
+        for f in lint_sql(sql, dialect=dialect)
     ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(LINES), max_size=25))
-def test_findings_are_the_same_whatever_the_line_endings(lines: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("dialect", "sample"), [("postgres", POSTGRES_LINES), ("mysql", MYSQL_LINES)], ids=str
+)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_findings_are_the_same_whatever_the_line_endings(
+    dialect: str, sample: list[str], data: st.DataObject
+) -> None:
+    lines = data.draw(st.lists(st.sampled_from(sample), max_size=25))
     lf, crlf, cr = (ending.join(lines) for ending in ENDINGS)
-    assert _findings(cr) == _findings(lf)
-    assert _findings(crlf) == _findings(lf)
+    assert _findings(cr, dialect) == _findings(lf, dialect)
+    assert _findings(crlf, dialect) == _findings(lf, dialect)
 
 
 def test_messages_name_the_lines_of_a_cr_file() -> None:
@@ -220,3 +241,29 @@ def test_the_server_agrees_which_do_bodies_it_rejects(pg_server: Server) -> None
         sql = nested_begin_blocks(1000)
         assert verdict(sql) == ["DBA002"]
         connection.execute(sql)
+
+
+# -- MySQL's executed comments -------------------------------------------------------------
+
+
+def test_mysql_lints_what_its_executed_comments_hold() -> None:
+    """MySQL 8.0 runs `/*! ... */` and `/*!Mmmrr ... */` up to 8.0.99; the rest are comments."""
+    drop = "DROP COLUMN a"
+    for sql, dropped in (
+        (f"/*!50000 ALTER TABLE u {drop} */;", True),
+        (f"/*! ALTER TABLE u {drop} */;", True),
+        (f"/*!80099 ALTER TABLE u {drop}*/;", True),
+        (f"ALTER TABLE u /*!50000 {drop} */;", True),
+        (f"SELECT 1;\r\n/*!50000 ALTER TABLE u\r\n  {drop} */;", True),
+        (f"/*!80100 ALTER TABLE u {drop} */;", False),  # (MySQL 8.1 and later only)
+        (f"-- /*!50000 ALTER TABLE u {drop} */\n", False),
+        (f"# /*!50000 ALTER TABLE u {drop} */\n", False),
+        (f"SELECT '/*!50000 ALTER TABLE u {drop} */';", False),
+        (f"/*!50000 ALTER TABLE u {drop} -- noqa: DBA501\n*/;", False),
+        ("SELECT /*+ BKA(u) */ a FROM u;", False),  # (an optimizer hint)
+    ):
+        expected = []
+        if dropped:
+            line, column = place(sql.replace("\r\n", "\n"), drop)
+            expected = [("DBA501", line, column + len("DROP COLUMN "))]
+        assert places(sql, dialect="mysql", select=["DBA0", "DBA501"]) == expected, sql
