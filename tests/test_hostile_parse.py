@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from dbarch_lint import lint_sql
 from dbarch_lint.findings import Finding
 from dbarch_lint.fixes import _apply
+from dbarch_lint.testing import expectations
 from tests.postgres import Server
 from tests.test_cli import invoke
 
@@ -121,6 +122,13 @@ def test_messages_name_the_lines_of_a_cr_file() -> None:
     messages = {f.code: f.message for f in lint_sql(sql, select=["DBA417", "DBA418"])}
     assert "on orders (line 2)" in messages["DBA418"]
     assert "is used on line 5" in messages["DBA417"]
+
+
+def test_fixture_expectations_count_lines_as_findings_do() -> None:
+    sql = "-- a\fb\u2028c\rCREATE INDEX i ON t (a); -- expect: DBA401\n"
+    [expectation] = expectations("m.sql", sql)
+    [finding] = lint_sql(sql, select=["DBA401"])
+    assert expectation.line == finding.location.line == 2
 
 
 def test_fixes_land_on_the_same_line_in_a_cr_file() -> None:
