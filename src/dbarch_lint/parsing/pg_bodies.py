@@ -245,7 +245,7 @@ def _locate(
     found: list[tuple[int, bool, str]], body: bytes, mapping: Mapping, within: Nested
 ) -> list[Piece]:
     """Each statement's piece, found in the body from the start of its line on."""
-    line_starts = [0]
+    line_starts = [0]  # (PL/pgSQL numbers lines at LF only, not at CR: pl_scanner.c)
     line_starts.extend(m.end() for m in re.finditer(rb"\n", body))
     pieces: list[Piece] = []
     done = 0  # where the previous statement ended

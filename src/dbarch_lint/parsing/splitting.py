@@ -85,7 +85,7 @@ def lex(text: str) -> Lexed:
                 continue
             end = text.find(tok, pos)
             pos = n if end == -1 else end + len(tok)
-        else:  # "\\"
+        else:  # "\\" (psql reads its commands a line at a time, up to LF)
             end = text.find("\n", begin)
             end = n if end == -1 else end
             if blanks is not None:
