@@ -96,10 +96,9 @@ def test_a_statement_pl_pgsql_rewrote_falls_back_to_its_line() -> None:
 
 
 def test_bodies_that_cannot_be_read_say_nothing() -> None:
+    # (A DO block's body that cannot be read is a finding: tests/test_hostile_parse.py.)
     for sql in (
-        "DO $$ BEGIN CREATE TABL x (id serial); END $$;",  # a syntax error in the body
-        "DO $$ BEGIN y := 1; CREATE INDEX i ON t (a); END $$;",  # an undeclared variable
-        f"DO $$ BEGIN {DEEP} END $$;",  # nested too deeply for the PL/pgSQL parser
+        f"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN {DEEP} END $$;",
         "DO LANGUAGE plperl $$ spi_exec_query('CREATE INDEX i ON t (a)'); $$;",
         "CREATE FUNCTION f(v t.a%TYPE) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
         "CREATE TABLE q (id serial); END $$;",

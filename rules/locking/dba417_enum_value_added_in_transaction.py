@@ -80,7 +80,7 @@ class EnumValueAddedInTransaction(StatementRule):
         use = _first_use(ctx, event, label)
         if use is None:
             return
-        line = ctx.text.count(b"\n", 0, use.span.start) + 1
+        line = ctx.line_of(use.span.start)
         yield ctx.report(
             event.span,
             f"The new value {label} of {event.name} is used on line {line} before the "

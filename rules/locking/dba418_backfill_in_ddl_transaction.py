@@ -62,7 +62,7 @@ class BackfillInDdlTransaction(StatementRule):
             return
         for table, mode, statement in ctx.locks_held():
             if mode == ACCESS_EXCLUSIVE and not ctx.is_new_table(table):
-                line = ctx.text.count(b"\n", 0, statement.span.start) + 1
+                line = ctx.line_of(statement.span.start)
                 change = "INSERT ... SELECT" if event.kind == "insert" else event.kind.upper()
                 yield ctx.report(
                     event.span,

@@ -21,6 +21,7 @@ from dbarch_lint.ir import (
     Statement,
 )
 from dbarch_lint.schema import Origin, Schema, Table
+from dbarch_lint.source import line_starts
 
 _E = TypeVar("_E")
 _R = TypeVar("_R")
@@ -161,6 +162,10 @@ class RuleContext(msgspec.Struct):
         invents once the statement's drops are done (an ALTER TABLE drops before it adds)."""
         freed = {e.name for e in self.statement.events if isinstance(e, DropConstraint)}
         return self.schema.constraint_name(table, constraint, freed)
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line of a byte offset in the file (for a message that names a line)."""
+        return bisect.bisect_right(line_starts(self.text), offset)
 
     def report(
         self,

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
+from dbarch_lint.source import LINE_BREAK
+
 
 class Severity(enum.Enum):
     """How bad a finding is. Ordered: info < warning < error."""
@@ -133,7 +135,7 @@ def stable_keys(findings: Sequence[Finding], sources: Mapping[str, str]) -> list
     for finding in findings:
         path = finding.path
         if path not in lines:
-            lines[path] = sources.get(path, "").split("\n")
+            lines[path] = LINE_BREAK.split(sources.get(path, ""))
         number = finding.location.line
         text = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
         basis = " ".join(text.split()) or finding.message

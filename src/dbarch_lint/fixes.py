@@ -26,6 +26,7 @@ from dbarch_lint.api import Run, execute
 from dbarch_lint.cache import Cache
 from dbarch_lint.files import FileChangedError, digest, replace_unchanged
 from dbarch_lint.findings import Edit, Finding, LintResult
+from dbarch_lint.source import LINE_BREAK
 
 
 @dataclass(slots=True)
@@ -136,8 +137,8 @@ def _rewritten(
 
 def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
     """`text` with each fix whose edits overlap no fix taken before it; and how many."""
-    # (lines end at "\n" only, as findings count them: not at "\f" or U+2028)
-    starts = [0, *(index + 1 for index, char in enumerate(text) if char == "\n")]
+    # (lines end where findings count them: not at "\f" or U+2028)
+    starts = [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
     def offset(line: int, column: int) -> int:
         return min(starts[min(line, len(starts)) - 1] + column - 1, len(text))

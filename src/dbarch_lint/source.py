@@ -2,6 +2,9 @@
 
 Offsets inside the tool are UTF-8 byte offsets into the file's text (what libpg_query reports);
 users see 1-based lines and columns counted in Unicode code points. `SourceFile` converts.
+
+A line ends at LF, CR or CR LF (one break), as PostgreSQL's scanner ends a `--` comment at LF or
+CR: a file has the same lines, and its findings the same places, whichever way it was saved.
 """
 
 from __future__ import annotations
@@ -11,6 +14,14 @@ import re
 from dataclasses import dataclass, field
 
 import msgspec
+
+LINE_BREAK = re.compile(r"\r\n?|\n")
+_LINE_BREAK = re.compile(rb"\r\n?|\n")
+
+
+def line_starts(data: bytes) -> list[int]:
+    """The byte offset where each line of `data` starts."""
+    return [0, *(match.end() for match in _LINE_BREAK.finditer(data))]
 
 
 class Position(msgspec.Struct, frozen=True, gc=False):
@@ -73,12 +84,7 @@ class SourceFile:
     def _lines(self) -> list[int]:
         """The byte offset where each line starts."""
         if self._line_starts is None:
-            starts = [0]
-            offset = 0
-            for line in self._data.split(b"\n")[:-1]:  # faster than a loop of find()
-                offset += len(line) + 1
-                starts.append(offset)
-            self._line_starts = starts
+            self._line_starts = line_starts(self._data)
         return self._line_starts
 
 
@@ -87,7 +93,7 @@ class SourceFile:
 # bare identifiers, numbers, or any other single byte. Literals come before bare words so that a
 # prefix letter is not taken for an identifier. Unterminated ones run to the end.
 SQL_TOKEN = re.compile(
-    rb"""(?P<skip>\s+|--[^\n]*|/\*.*?(?:\*/|\Z)"""
+    rb"""(?P<skip>\s+|--[^\n\r]*|/\*.*?(?:\*/|\Z)"""
     rb"""|(?:[eE]'(?:[^'\\]|''|\\.)*'?)|(?:(?:[bBxXnN]|[uU]&)?'(?:[^']|'')*'?)"""
     rb"""|\$(?P<tag>(?:[A-Za-z_\x80-\xff][\w\x80-\xff]*)?)\$.*?(?:\$(?P=tag)\$|\Z)|\$\d+)"""
     rb"""|(?:[uU]&)?"(?P<quoted>(?:[^"]|"")*)"?"""

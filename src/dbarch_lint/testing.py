@@ -24,6 +24,7 @@ from pathlib import Path
 from dbarch_lint import api
 from dbarch_lint import config as cfg
 from dbarch_lint.findings import Finding
+from dbarch_lint.source import LINE_BREAK
 
 _EXPECT = re.compile(
     r"--\s*expect:\s*(?:(?P<col>\d+)\s+)?(?P<code>[A-Z]{2,5}\d{3})(?:\s+\"(?P<msg>[^\"]*)\")?"
@@ -62,7 +63,7 @@ def expectations(path: str, text: str) -> list[Expectation]:
     """The expectations written in one fixture file."""
     found: list[Expectation] = []
     pending: list[re.Match[str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):  # (as findings count)
         matches = list(_EXPECT.finditer(line))
         own_line = line.lstrip().startswith("--")
         if own_line and matches:

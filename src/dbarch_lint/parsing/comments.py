@@ -34,7 +34,7 @@ def suppression_comments(
         body = text[start:end]
         if not _SUPPRESSION_HINT.search(body):
             continue
-        line_start = text.rfind("\n", 0, start) + 1
+        line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
         own_line = not text[line_start:start].strip()
         span = Span(source.char_to_byte(start), source.char_to_byte(end))
         comments.append(Comment(span, body, own_line))

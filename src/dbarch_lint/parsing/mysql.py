@@ -4,7 +4,8 @@ The file is tokenized once (in pieces where the mysql client's `DELIMITER` comma
 delimiter); statements are the runs of tokens between semicolons, each parsed on its own so that
 one bad statement never hides the others. Positions come from the tokens (code-point offsets,
 converted to the byte offsets spans use). `--` comments are found between tokens, where comments
-are (suppressions live in them). sqlglot is imported only here: a PostgreSQL run never loads it.
+are (suppressions live in them). The comments MySQL runs (`/*! ... */`) are read as the code they
+hold. sqlglot is imported only here: a PostgreSQL run never loads it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.M | re.I)
 # sqlglot logs a warning for each statement it keeps only as a bare command: we report those
 # as DBA002 ourselves.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
+# MySQL runs what a `/*! ... */` comment holds as code, and what a `/*!Mmmrr ... */` one holds when
+# the server's version is at least M.mm.rr (MySQL 8.0 Reference Manual, 11.7 "Comments"; the
+# server reads exactly five digits, sql_lex.cc). Some 8.0 release runs every version up to
+# 8.0.99; a later version's comment stays a comment, and so does a `/*+ ... */` optimizer hint.
+_EXECUTED_COMMENT = re.compile(r"/\*!(\d{5})?")
+_NEWEST_8_0 = 80099
 
 
 def parse_mysql(source: SourceFile) -> ParsedFile:
@@ -35,14 +42,13 @@ def parse_mysql(source: SourceFile) -> ParsedFile:
     diagnostics: list[Diagnostic] = []
     read: list[tuple[int, int]] = []  # every token's start and end in the file
     parser = _DIALECT.parser()
-    for offset, text, whole in _pieces(source.text):
-        tokenizer = _DIALECT.tokenizer()
-        try:
-            tokens = tokenizer.tokenize(text)
+    code = _executed(source.text)
+    for offset, text, whole in _pieces(code):
+        tokens, complete = _tokens(text)
+        if complete:
             groups = [tokens] if whole and tokens else _statements(tokens)
-        except TokenError:
+        else:
             # The statements before the one it could not read are still checked.
-            tokens = list(tokenizer.tokens)
             groups = [] if whole else _statements(tokens)
             if groups and tokens[-1].token_type != TokenType.SEMICOLON:
                 groups.pop()  # (the unreadable statement's first tokens)
@@ -51,7 +57,43 @@ def parse_mysql(source: SourceFile) -> ParsedFile:
         for group in groups:
             where = (text, offset, len(statements))
             statements.append(_statement(source, parser, where, group, diagnostics))
-    return ParsedFile(tuple(statements), tuple(diagnostics), _comments(source, read))
+    return ParsedFile(tuple(statements), tuple(diagnostics), _comments(source, code, read))
+
+
+def _tokens(text: str) -> tuple[list[Token], bool]:
+    """The tokens of `text`, and whether they are all of it (else those up to what the tokenizer
+    could not read)."""
+    tokenizer = _DIALECT.tokenizer()
+    try:
+        return tokenizer.tokenize(text), True
+    except TokenError:
+        return list(tokenizer.tokens), False
+
+
+def _executed(text: str) -> str:
+    """`text` with the markers of the comments MySQL 8.0 runs blanked out (offsets kept)."""
+    if "/*!" not in text:
+        return text
+    blanks: list[tuple[int, int]] = []
+    for offset, piece, _ in _pieces(text):
+        if "/*!" not in piece:
+            continue
+        spans = [(t.start, t.end + 1) for t in _tokens(piece)[0]]
+        for start, end in _comments_between_tokens(piece, spans):
+            opening = _EXECUTED_COMMENT.match(piece, start)
+            if opening is None or int(opening.group(1) or 0) > _NEWEST_8_0:
+                continue
+            if end - 2 >= opening.end() and piece.startswith("*/", end - 2):
+                blanks += [
+                    (offset + start, offset + opening.end()),
+                    (offset + end - 2, offset + end),
+                ]
+    out = []
+    done = 0
+    for start, end in blanks:
+        out += [text[done:start], " " * (end - start)]
+        done = end
+    return "".join([*out, text[done:]])
 
 
 def _statement(
@@ -71,7 +113,9 @@ def _statement(
     try:
         trees = [tree for tree in parser.parse(group, text) if tree is not None]
         for tree in trees:
-            lowered, problem = lower(tree, source, span, source.text[start:end], offset)
+            lowered, problem = lower(
+                tree, source, span, text[start - offset : end - offset], offset
+            )
             events.extend(lowered)
             kinds.append(type(tree).__name__)
             if problem is not None:
@@ -163,35 +207,41 @@ def _unreadable(source: SourceFile, text: str, offset: int, read: list[Token]) -
     )
 
 
-def _comments(source: SourceFile, tokens: list[tuple[int, int]]) -> tuple[Comment, ...]:
-    """The `--` comments that may hold suppressions: they lie between tokens (`tokens`: their
-    starts and ends)."""
+def _comments(source: SourceFile, code: str, tokens: list[tuple[int, int]]) -> tuple[Comment, ...]:
+    """The `--` comments that may hold suppressions (`code`: the file as read, `tokens`: the
+    starts and ends of its tokens)."""
     if not may_hold_suppressions(source):
         return ()
-    text = source.text
+    found = _comments_between_tokens(code, tokens)
+    return suppression_comments(source, [c for c in found if code.startswith("--", c[0])])
+
+
+def _comments_between_tokens(text: str, tokens: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The start and end of each comment in `text`: they lie between its tokens (`tokens`: their
+    starts and ends)."""
     found: list[tuple[int, int]] = []
     previous_end = 0
     for start, end in [*tokens, (len(text), len(text))]:
-        found += _line_comments(text, previous_end, start)
+        found += _comments_in(text, previous_end, start)
         previous_end = max(previous_end, end)
-    return suppression_comments(source, found)
+    return found
 
 
-def _line_comments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The `--` comments in a stretch of text between tokens (block and `#` comments are
-    stepped over)."""
+def _comments_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The start and end of each comment in a stretch of text between tokens."""
     found = []
     position = start
     while position < end:
         if text.startswith("/*", position):
             close = text.find("*/", position + 2)
-            position = end if close < 0 else close + 2
-        elif text.startswith("--", position) or text.startswith("#", position):
+            stop = end if close < 0 else close + 2
+        elif text.startswith(("--", "#"), position):
+            # (MySQL ends these at LF only, not at a lone CR: sql_lex.cc)
             stop = text.find("\n", position)
             stop = end if stop < 0 or stop > end else stop
-            if text.startswith("--", position):
-                found.append((position, stop))
-            position = stop
         else:
             position += 1
+            continue
+        found.append((position, stop))
+        position = stop
     return found

@@ -5,7 +5,9 @@ each statement's SQL text and line) or, for `LANGUAGE sql`, are the string itsel
 back as a `Piece`: SQL text to parse, and a `Mapping` from its byte offsets to offsets in the
 text the literal was read from (the file, or an enclosing piece), so the parser can lower it like
 any other statement. `EXECUTE` of a plain string literal (or a concatenation of literals) is a
-piece too. A body that does not parse, or whose literal cannot be mapped, yields nothing.
+piece too. A function body that does not parse, or whose literal cannot be mapped, yields
+nothing. A DO block runs now, so its body is never passed over in silence: one PL/pgSQL rejects
+is DBA001 (PostgreSQL refuses the whole block), one too deep to read DBA002.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 from pglast import parser as pg
 
-from dbarch_lint.ir import Span, Within
+from dbarch_lint.ir import Diagnostic, Span, Within
 from dbarch_lint.parsing.pg_nodes import Node
 
 Nested = Literal["do", "function"]  # where a body's statements are (ir.Within but "")
@@ -84,11 +86,13 @@ class Piece(NamedTuple):
 
 
 class Body(NamedTuple):
-    """What a DO block or function body holds: its SQL statements. (Text inside a body is never
-    a suppression comment: INTERFACE.md, "Suppressions".)"""
+    """What a DO block or function body holds: its SQL statements, or why a DO block's body
+    could not be read. (Text inside a body is never a suppression comment: INTERFACE.md,
+    "Suppressions".)"""
 
     within: Nested
     pieces: list[Piece]
+    problem: Diagnostic | None = None
 
 
 # Speed: most function bodies hold no statement the body rules look at (they read and write
@@ -142,7 +146,9 @@ def body_of(
     body = source.encode("utf-8")
     mapping = _literal_mapping(text, base + location, body)
     if mapping is None:
-        return None
+        if nested == "function":
+            return None
+        mapping = Mapping(((0, base + location),), exact=False)  # (all of it at the literal)
     if language == "sql":
         pieces = [Piece(source, mapping)]
     else:
@@ -157,10 +163,58 @@ def body_of(
         try:
             tree = _DECODE.decode(pg.parse_plpgsql_json(definition))
             found = _sql_statements(tree)
-        except (pg.ParseError, msgspec.DecodeError, RecursionError, ValueError):
-            return None  # not a body we can read: say nothing rather than guess
+        except pg.ParseError as error:
+            if nested == "function":
+                return None  # (not a body we can read: say nothing rather than guess)
+            return Body(nested, [], _rejected(error, source, mapping, statement))
+        except (msgspec.DecodeError, RecursionError, ValueError):
+            if nested == "function":
+                return None
+            message = "The DO block's body is nested too deeply to analyse; it was not checked"
+            return Body(nested, [], Diagnostic("DBA002", message, Span.at(statement.start, "word")))
         pieces = _locate(found, body, mapping, nested)
     return Body(nested, pieces)
+
+
+# What PostgreSQL quotes in a message: the text an error is at or near, or the name it refuses.
+_QUOTED_IN_MESSAGE = re.compile(r'"(.+)"')
+
+
+def _rejected(error: pg.ParseError, source: str, mapping: Mapping, statement: Span) -> Diagnostic:
+    """DBA001 for a DO block's body that PL/pgSQL refuses to compile.
+
+    libpg_query gives no position for PL/pgSQL's errors, so the place is found again: the one
+    token of the body that the message quotes (a name PostgreSQL folded to lower case included),
+    else the DO statement.
+    """
+    message = str(error.args[0]) if error.args else "syntax error"
+    at = statement.start
+    quoted = _QUOTED_IN_MESSAGE.search(message)
+    if quoted is not None:
+        found = _token_at(source, quoted.group(1))
+        if found is not None:
+            at = mapping.to_outer(len(source[:found].encode("utf-8")))
+    return Diagnostic(
+        "DBA001",
+        f"The DO block's body does not compile: {message}",
+        Span.at(at, "word"),
+        "PostgreSQL rejects the whole DO block, so none of it runs; fix the body",
+    )
+
+
+def _token_at(source: str, wanted: str) -> int | None:
+    """Where the one token of `source` that reads `wanted` starts (None: none, or several)."""
+    try:
+        tokens = pg.scan(source)
+    except pg.ParseError:
+        return None
+    starts = [
+        token.start
+        for token in tokens
+        if (text := source[token.start : token.end + 1]) == wanted
+        or (token.name == "IDENT" and text.lower() == wanted)
+    ]
+    return starts[0] if len(starts) == 1 else None
 
 
 def _sql_statements(tree: Any) -> list[tuple[int, bool, str]]:
@@ -191,7 +245,7 @@ def _locate(
     found: list[tuple[int, bool, str]], body: bytes, mapping: Mapping, within: Nested
 ) -> list[Piece]:
     """Each statement's piece, found in the body from the start of its line on."""
-    line_starts = [0]
+    line_starts = [0]  # (PL/pgSQL numbers lines at LF only, not at CR: pl_scanner.c)
     line_starts.extend(m.end() for m in re.finditer(rb"\n", body))
     pieces: list[Piece] = []
     done = 0  # where the previous statement ended

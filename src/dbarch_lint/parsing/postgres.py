@@ -38,7 +38,7 @@ class _ParseResult(msgspec.Struct):
 
 _JSON = msgspec.json.Decoder(_ParseResult)
 _NODE = msgspec.json.Decoder()
-_LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+_LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n\r]*|/\*.*?\*/)*", re.S)
 
 
 def parse_postgres(source: SourceFile) -> ParsedFile:
@@ -112,6 +112,7 @@ _SKIPPED: dict[Within, frozenset[str]] = {
     ),
 }
 _MAX_NESTING = 4  # DO blocks and EXECUTEd strings inside each other
+_TOO_DEEP = "Statement is nested too deeply to analyse; it was not checked"
 
 
 def _lower_all(
@@ -148,15 +149,24 @@ def _lower_all(
         try:
             events, problem = lower_statement(node_kind, node, span, where)
         except RecursionError:
-            events, problem = (), "Statement is nested too deeply to analyse; it was not checked"
+            events, problem = (), _TOO_DEEP
         if problem is not None and not in_function:
             out.diagnostics.append(Diagnostic("DBA002", problem, span))
         index = holder if in_function else out.first + len(kept)
         kept.append(Statement(index, span, node_kind, events, within))
-        if node_kind in _BODY_KINDS and depth < _MAX_NESTING:
+        if node_kind not in _BODY_KINDS:
+            continue
+        if depth < _MAX_NESTING:
             if node_kind == "DoStmt":
                 node = _NODE.decode(body)
             _lower_body(out, data, node_kind, node, base, span, within, index, depth)
+        elif node_kind == "DoStmt" and not in_function:
+            message = (
+                f"This DO block is nested in {depth} others (through EXECUTEd strings); it was "
+                "not linted (nested too deep)"
+            )
+            hint = "check it by hand, or unnest it so that it can be linted"
+            out.diagnostics.append(Diagnostic("DBA002", message, Span.at(span.start, "word"), hint))
 
 
 def _lower_body(
@@ -176,12 +186,20 @@ def _lower_body(
     body = body_of(kind, node, data, base, span, within)
     if body is None:
         return
+    if body.problem is not None:
+        out.diagnostics.append(body.problem)
     for piece in body.pieces:
+        mapping = piece.mapping
         try:
             raws = _parse_json(piece.sql)
-        except (pg.ParseError, msgspec.DecodeError, RecursionError):
+        except pg.ParseError:
             continue  # (PL/pgSQL checked its statements; an EXECUTEd string may be a fragment)
-        mapping = piece.mapping
+        except (msgspec.DecodeError, RecursionError):
+            if body.within == "do":
+                out.diagnostics.append(
+                    Diagnostic("DBA002", _TOO_DEEP, mapping.span(Span.at(0, "word")))
+                )
+            continue
         if mapping.verbatim:
             start = mapping.points[0][1]
             limit = start + len(piece.sql.encode("utf-8"))
@@ -260,11 +278,7 @@ def _syntax_error(
 def _too_deep(source: SourceFile, start: int, chunk: str) -> Diagnostic:
     stripped = chunk.lstrip()
     position = start + len(chunk.encode()) - len(stripped.encode())
-    return Diagnostic(
-        "DBA002",
-        "Statement is nested too deeply to analyse; it was not checked",
-        Span.at(position, "word"),
-    )
+    return Diagnostic("DBA002", _TOO_DEEP, Span.at(position, "word"))
 
 
 def _comments(source: SourceFile, known: tuple[tuple[int, int], ...] | None) -> tuple[Comment, ...]:

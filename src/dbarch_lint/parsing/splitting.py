@@ -20,6 +20,7 @@ _INTERESTING = re.compile(
     r"""(?:[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*)?\$"""
     r"""|\\|;"""
 )
+_COMMENT_END = re.compile(r"[\n\r]")  # (PostgreSQL's scanner ends a `--` comment at either)
 _STD_STRING_END = re.compile(r"[^']*(?:''[^']*)*'")
 _ESC_STRING_END = re.compile(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*'", re.S)
 _COPY_FROM_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
@@ -56,8 +57,8 @@ def lex(text: str) -> Lexed:
             tok = text[begin] + tok
         pos = m.end()
         if tok == "--":
-            end = text.find("\n", pos)
-            end = n if end == -1 else end
+            line_end = _COMMENT_END.search(text, pos)
+            end = n if line_end is None else line_end.start()
             comments.append((begin, end))
             pos = end
         elif tok == ";":
@@ -84,7 +85,7 @@ def lex(text: str) -> Lexed:
                 continue
             end = text.find(tok, pos)
             pos = n if end == -1 else end + len(tok)
-        else:  # "\\"
+        else:  # "\\" (psql reads its commands a line at a time, up to LF)
             end = text.find("\n", begin)
             end = n if end == -1 else end
             if blanks is not None:

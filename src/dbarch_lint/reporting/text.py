@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from dbarch_lint.findings import Finding, LintResult, Location, Severity
 from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.source import LINE_BREAK
 
 _SEVERITY_STYLE = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;34"}
 _FRAME_LINES = 4  # a longer range shows its first two lines, an ellipsis and its last line
@@ -39,7 +40,7 @@ class TextReporter(Reporter):
             if options.show_source:
                 if finding.path not in sources:
                     text = result.sources.get(finding.path)
-                    sources[finding.path] = text.split("\n") if text else []
+                    sources[finding.path] = LINE_BREAK.split(text) if text else []
                 out.extend(_frame(sources[finding.path], finding, paint))
             out.extend(_notes(finding, paint))
             if options.show_source:
@@ -113,7 +114,7 @@ def _frame(lines: list[str], finding: Finding, paint: _Paint) -> list[str]:
 
 
 def _text(lines: list[str], number: int) -> str:
-    return lines[number - 1].rstrip("\r") if 0 < number <= len(lines) else ""
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def _width(text: str) -> int:
