@@ -275,3 +275,19 @@ def test_mysql_lints_what_its_executed_comments_hold() -> None:
             line, column = place(sql.replace("\r\n", "\n"), drop)
             expected = [("DBA501", line, column + len("DROP COLUMN "))]
         assert places(sql, dialect="mysql", select=["DBA0", "DBA501"]) == expected, sql
+
+
+def test_a_mysqldump_file_is_understood() -> None:
+    """mysqldump wraps its settings and its INSERTs in executed comments: all understood
+    (DISABLE/ENABLE KEYS are no-ops for InnoDB), none DBA002."""
+    dump = (
+        "/*!40101 SET NAMES utf8mb4 */;\n"
+        "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;\n"
+        "CREATE TABLE `u` (`id` bigint NOT NULL AUTO_INCREMENT, `a` text, PRIMARY KEY (`id`));\n"
+        "LOCK TABLES `u` WRITE;\n"
+        "/*!40000 ALTER TABLE `u` DISABLE KEYS */;\n"
+        "INSERT INTO `u` VALUES (1,'a');\n"
+        "/*!40000 ALTER TABLE `u` ENABLE KEYS */;\n"
+        "UNLOCK TABLES;\n"
+    )
+    assert places(dump, dialect="mysql", select=["DBA0"]) == []

@@ -293,6 +293,12 @@ class _Lowering(Nodes):
             table = _qname_text(words[5].split("(")[0])
             name = words[3].strip("`").lower()
             return [ir.CreateIndex(self.span, name, table, (), method=upper[1].lower())], None
+        if upper[:2] == ["ALTER", "TABLE"] and upper[3:] in (
+            ["DISABLE", "KEYS"],
+            ["ENABLE", "KEYS"],
+        ):
+            # (mysqldump writes them around its INSERTs; InnoDB ignores them with a warning)
+            return [], None
         if upper[:2] == ["ALTER", "TABLE"] and len(words) >= 3:
             table = _qname_text(words[2])
             text = " ".join(upper[3:])
