@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dbarch_lint import baseline
 from dbarch_lint import config as cfg
 from dbarch_lint.errors import UsageError
 
@@ -44,3 +45,10 @@ def test_a_nearest_pyproject_that_does_not_parse_is_an_error_not_skipped(
     (project / "dbarch-lint.toml").write_bytes(b'fail-on = "n\xe9ver"\n')
     with pytest.raises(UsageError, match="byte 0xe9 at offset 12 is not UTF-8"):
         cfg.load(str(project / "dbarch-lint.toml"))
+
+
+def test_a_baseline_nested_100k_deep_is_a_clear_error(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(UsageError, match="is nested too deeply to be a dbarch-lint baseline"):
+        baseline.load(str(deep))

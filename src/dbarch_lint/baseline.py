@@ -56,6 +56,11 @@ def load(path: str) -> set[str]:
         raise UsageError(f"cannot read baseline {path}: {error.strerror or error}") from None
     except ValueError as error:  # (not JSON, not UTF-8)
         raise UsageError(f"baseline {path} is not valid JSON: {error}") from None
+    except RecursionError:  # (the decoder recurses into each nested array or object)
+        raise UsageError(
+            f"baseline {path} is nested too deeply to be a dbarch-lint baseline "
+            f"(write it again with --write-baseline {path})"
+        ) from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if (
         not isinstance(document, dict)
