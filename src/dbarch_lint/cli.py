@@ -14,6 +14,7 @@ from dbarch_lint import __version__
 from dbarch_lint import config as cfg
 from dbarch_lint.errors import DbarchLintError, UsageError
 from dbarch_lint.findings import LintResult, Severity
+from dbarch_lint.reporting import visible
 
 if TYPE_CHECKING:
     from dbarch_lint.api import Run
@@ -61,8 +62,13 @@ def run() -> NoReturn:
     os._exit(code or 0)
 
 
+def _say(message: str) -> None:
+    """A message on stderr; what it quotes of the input (file names, values) shown escaped."""
+    click.echo(visible(message), err=True)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"dbarch-lint: error: {message}", err=True)
+    _say(f"dbarch-lint: error: {message}")
     sys.exit(EXIT_ERROR)
 
 
@@ -209,13 +215,13 @@ def check(
         _fail(str(error))
         return
     for message in result.errors:
-        click.echo(f"dbarch-lint: error: {message}", err=True)
+        _say(f"dbarch-lint: error: {message}")
     report = reporters[config.format]().render(result, options)
     code = exit_code(result, config.fail_on)
     if config.write_baseline is not None:
         recorded = sum(1 for f in result.findings if f.code != "DBA000")
         noun = "finding" if recorded == 1 else "findings"
-        click.echo(f"dbarch-lint: recorded {recorded} {noun} in {config.write_baseline}", err=True)
+        _say(f"dbarch-lint: recorded {recorded} {noun} in {config.write_baseline}")
         if code == EXIT_FINDINGS:  # (they are the baseline now)
             code = EXIT_OK
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
@@ -233,10 +239,7 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
 
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
-        click.echo(
-            f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}",
-            err=True,
-        )
+        _say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")
     left = sum(1 for f in outcome.result.findings if f.fix is not None)
     if left and not outcome.texts and not outcome.refused:
         click.echo(
@@ -294,12 +297,12 @@ def _describe(run: Any) -> None:
     from dbarch_lint.runners import DESCRIPTIONS
 
     where = run.config.path or "none (defaults)"
-    click.echo(f"config: {where}", err=True)
+    _say(f"config: {where}")
     inputs = run.inputs
     ordered = " then ".join(dict.fromkeys(run.ordered_by)) or "plain"
     configured = run.config.runner
     how = f"ordered as {ordered}" if configured == "auto" else "ordered by it"
-    click.echo(f"runner: {configured} ({how}; {len(inputs)} files in replay order)", err=True)
+    _say(f"runner: {configured} ({how}; {len(inputs)} files in replay order)")
     for item in inputs:
         role = "target" if item.path in run.targets else "history"
         down = " (down migration)" if item.down else ""
@@ -309,7 +312,7 @@ def _describe(run: Any) -> None:
             way += f" ({file_run.why})"
         if item.dialect != "postgres":
             way += f"; {item.dialect}"
-        click.echo(f"  {role:7} {item.path}{down} [{way}]", err=True)
+        _say(f"  {role:7} {item.path}{down} [{way}]")
 
 
 @main.command()
@@ -396,7 +399,7 @@ def schema(
     if verbose:
         _describe(run)
     for message in run.errors:
-        click.echo(f"dbarch-lint: error: {message}", err=True)
+        _say(f"dbarch-lint: error: {message}")
     replayed = replay(inputs)
     click.echo(schema_json(replayed) if format_ == "json" else schema_mermaid(replayed), nl=False)
     sys.exit(EXIT_ERROR if run.errors else EXIT_OK)

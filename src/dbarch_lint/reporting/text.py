@@ -6,7 +6,7 @@ import unicodedata
 from typing import ClassVar
 
 from dbarch_lint.findings import Finding, LintResult, Location, Severity
-from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting import Reporter, ReporterOptions, visible
 
 _SEVERITY_STYLE = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;34"}
 _FRAME_LINES = 4  # a longer range shows its first two lines, an ellipsis and its last line
@@ -51,9 +51,9 @@ class TextReporter(Reporter):
 
 def _header(finding: Finding, paint: _Paint) -> str:
     loc = finding.location
-    first, *rest = finding.message.split("\n")
+    first, *rest = (visible(line) for line in finding.message.split("\n"))
     head = (
-        f"{paint(loc.path, '1')}:{loc.line}:{loc.column}: "
+        f"{paint(visible(loc.path), '1')}:{loc.line}:{loc.column}: "
         f"{paint(finding.severity.value, _SEVERITY_STYLE[finding.severity])} "
         f"{paint(finding.code, '1')} {first} {paint(f'[{finding.rule}]', '2')}"
     )
@@ -74,7 +74,7 @@ def _notes(finding: Finding, paint: _Paint) -> list[str]:
 
 def _note(label: str, text: str, paint: _Paint) -> str:
     indent = " " * (len(label) + 4)
-    first, *rest = text.split("\n")
+    first, *rest = (visible(line) for line in text.split("\n"))
     return "\n".join([f"  {paint(label + ':', '36')} {first}", *(indent + line for line in rest)])
 
 
@@ -104,9 +104,10 @@ def _frame(lines: list[str], finding: Finding, paint: _Paint) -> list[str]:
         text = _text(lines, number)
         start = loc.column if number == loc.line else len(text) - len(text.lstrip()) + 1
         stop = end_column if number == end_line else len(text) + 1
-        pad = _width(text[: start - 1])
-        marks = "^" * max(1, _width(text[start - 1 : stop - 1]))
-        out.append(f"{paint(f'{number:>{width}} |', '34')} {text.replace(chr(9), _TAB)}".rstrip())
+        pad = _width(visible(text[: start - 1]))
+        marks = "^" * max(1, _width(visible(text[start - 1 : stop - 1])))
+        shown = visible(text).replace(chr(9), _TAB)
+        out.append(f"{paint(f'{number:>{width}} |', '34')} {shown}".rstrip())
         out.append(f"{gutter} {' ' * pad}{paint(marks, _SEVERITY_STYLE[finding.severity])}")
     out.append(gutter)
     return out
