@@ -23,12 +23,13 @@ from dbarch_lint.findings import Finding, LintResult, Location, Related, Severit
 from dbarch_lint.reporting import ReporterOptions, visible
 from dbarch_lint.reporting.builtin import reporters
 
-# What a terminal obeys instead of showing (the tab aside), bidi controls, lone surrogates.
+# What a terminal obeys instead of showing (the tab aside), line separators, bidi controls and
+# lone surrogates.
 HOSTILE = [
     *map(chr, range(0x00, 0x09)),
     *map(chr, range(0x0A, 0x20)),
     *map(chr, range(0x7F, 0xA0)),
-    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2028, 0x202F)),
     *map(chr, range(0x2066, 0x206A)),
     "\ud800",
     "\udcff",

@@ -29,10 +29,11 @@ class Reporter:
 
 
 # What a terminal or a viewer obeys instead of showing: C0 controls (not the tab, which only
-# moves to the next tab stop), DEL and C1 controls, and the bidi controls that reorder what is
+# moves to the next tab stop), DEL and C1 controls, the line and paragraph separators where
+# Python's splitlines and JavaScript break lines, and the bidi controls that reorder what is
 # shown ("Trojan Source").
 _CONTROLS = (range(0x00, 0x09), range(0x0A, 0x20), range(0x7F, 0xA0))
-_BIDI = (range(0x202A, 0x202F), range(0x2066, 0x206A))
+_UNICODE = (range(0x2028, 0x202F), range(0x2066, 0x206A))
 # No UTF-8 output can carry a lone surrogate. os.fsdecode turns each byte 0xNN of a file name
 # that is not UTF-8 into U+DCNN: it is shown as the byte it was. (Others come only from odd
 # encodings: utf-7 decodes "+2D8-" to U+D83F.)
@@ -42,18 +43,19 @@ _UNENCODABLE = {
 }
 _INVISIBLE = {
     **{code: f"\\x{code:02x}" for codes in _CONTROLS for code in codes},
-    **{code: f"\\u{code:04x}" for codes in _BIDI for code in codes},
+    **{code: f"\\u{code:04x}" for codes in _UNICODE for code in codes},
     **_UNENCODABLE,
 }
 # JSON escapes C0 controls itself; the others can only occur inside its strings, where a \u
 # escape stands for the same character: the document means the same, and shows safely.
-_JSON_ESCAPES = {code: f"\\u{code:04x}" for codes in (_CONTROLS[2], *_BIDI) for code in codes}
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for codes in (_CONTROLS[2], *_UNICODE) for code in codes}
 
 
 def visible(text: str) -> str:
-    """`text` safe to show on a terminal: controls, bidi controls and the undecodable bytes of a
-    file name written as `\\x1b`, `\\u202e`, `\\xff` (tabs stay). What `text`, `gcc` and
-    `github` print of the input (paths, messages quoting identifiers, hints, source lines)."""
+    """`text` safe to show on a terminal: controls, line separators, bidi controls and the
+    undecodable bytes of a file name written as `\\x1b`, `\\u2028`, `\\xff` (tabs stay). What
+    `text`, `gcc` and `github` print of the input (paths, messages quoting identifiers, hints,
+    source lines)."""
     return text.translate(_INVISIBLE)
 
 
