@@ -140,6 +140,35 @@ def test_a_file_name_that_is_not_utf8_is_linted_and_shown_in_every_format(
     assert _check("--baseline", "baseline.json")[0] == 0
 
 
+def test_show_source_on_a_long_line_shows_a_window_that_says_what_was_cut() -> None:
+    statement = "ALTER TABLE t DROP COLUMN c;"
+    line = " ".join([statement] * 3500)  # one 100 KB line
+    columns = (1, 29 * 1750 + 1, 29 * 3499 + 1)
+    findings = tuple(
+        Finding(
+            "DBA501",
+            "column-drop",
+            Severity.WARNING,
+            Location("long.sql", 1, column, 1, column + len(statement)),
+            "Dropping column c",
+        )
+        for column in columns
+    )
+    result = LintResult(findings, 1, 3500, (), "0.1.0", sources={"long.sql": line + "\n"})
+    out = reporters()["text"]().render(result, ReporterOptions(show_source=True, quiet=True))
+    assert len(out) < 1500
+    frames = [lines.splitlines() for lines in out.split("\n\n") if lines]
+    assert "[101379 characters cut]" in frames[0][2]
+    assert "[50710 characters cut]" in frames[1][2] and "[50669 characters cut]" in frames[1][2]
+    assert frames[2][2].startswith("1 | [101431 characters cut] ")  # (and the line's end)
+    assert frames[2][2].endswith(statement)
+    for frame in frames:
+        shown, marks = frame[2], frame[3]
+        start = marks.index("^")
+        assert shown[start : start + len(statement)] == statement
+        assert marks[start:] == "^" * len(statement)
+
+
 @pytest.mark.parametrize("name", ["rot13", "base64", "zlib", "undefined"])
 def test_an_encoding_that_is_not_a_text_encoding_is_a_config_error(name: str) -> None:
     with pytest.raises(UsageError, match=f"encoding = '{name}' is not a text encoding"):
