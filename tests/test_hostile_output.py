@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -167,6 +169,76 @@ def test_show_source_on_a_long_line_shows_a_window_that_says_what_was_cut() -> N
         start = marks.index("^")
         assert shown[start : start + len(statement)] == statement
         assert marks[start:] == "^" * len(statement)
+
+
+class Trickle:
+    """A stream that takes at most three bytes a call, as a pipe or a capped write may."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.asked: list[int] = []
+
+    def write(self, chunk: bytes) -> int:
+        self.asked.append(len(chunk))
+        self.data += chunk[:3]
+        return len(chunk[:3])
+
+    def flush(self) -> None:
+        pass
+
+
+class TrickleStdout:
+    def __init__(self) -> None:
+        self.buffer = Trickle()
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_report_is_written_whole_however_little_each_write_takes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    report = "path.sql:1:1: warning: one finding [DBA501 column-drop]\n" * 50
+    stdout = TrickleStdout()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(cli, "WRITE_CHUNK", 64)
+    cli._output(report)
+    assert stdout.buffer.data == report.encode()
+    assert max(stdout.buffer.asked) == 64  # (never a single write of 2 GiB or more)
+    cli._output(report, str(tmp_path / "report.txt"))
+    assert (tmp_path / "report.txt").read_text() == report
+
+
+COMMANDS = [
+    *(["check", "--no-cache", "--format", fmt, "."] for fmt in reporters()),
+    ["rules"],
+    ["rules", "--format", "json"],
+    ["explain", "DBA401"],
+    ["schema", "."],
+    ["schema", "--format", "mermaid", "."],
+]
+
+
+@pytest.mark.parametrize("how", ["full", "closed"])
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_stdout_full_or_closed_is_one_line_and_exit_2(
+    project: Path, args: list[str], how: str
+) -> None:
+    if how == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    (project / "0001.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);\n")
+    program = [sys.executable, "-m", "dbarch_lint", *args]
+    if how == "full":
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run(program, stdout=full, stderr=subprocess.PIPE, check=False)
+    else:
+        shell = ["sh", "-c", 'exec "$@" >&-', "sh", *program]
+        done = subprocess.run(shell, stderr=subprocess.PIPE, check=False)
+    reason = "No space left on device" if how == "full" else "it is closed"
+    assert done.returncode == 2
+    assert (
+        done.stderr.decode() == f"dbarch-lint: error: cannot write to standard output: {reason}\n"
+    )
 
 
 @pytest.mark.parametrize("name", ["rot13", "base64", "zlib", "undefined"])

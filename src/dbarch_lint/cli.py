@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
 
 import click
 
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# The most one write call is given: a write may take less than asked, and some platforms refuse
+# a single write of 2 GiB or more.
+WRITE_CHUNK = 1 << 30
 
 
 def _common(command: F) -> F:
@@ -50,6 +54,9 @@ def run() -> NoReturn:
         main(args=sys.argv[1:])
     except SystemExit as done:
         code = done.code
+    except OSError as error:  # click printing --help or --version (our output checks its own)
+        _say(f"dbarch-lint: error: {error.strerror or error}")
+        code = EXIT_ERROR
     else:  # (click always exits; this is for completeness)
         code = 0
     # Leave without tearing down what the run built: freeing hundreds of thousands of objects
@@ -57,8 +64,10 @@ def run() -> NoReturn:
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # (None: the process started without it)
+            with contextlib.suppress(OSError):  # (our own output was checked when written)
+                stream.flush()
     os._exit(code or 0)
 
 
@@ -189,6 +198,7 @@ def check(
             not (no_color or config.no_color)
             and config.output_file is None
             and "NO_COLOR" not in os.environ
+            and sys.stdout is not None
             and sys.stdout.isatty()
         )
         options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
@@ -266,16 +276,31 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
     return outcome.result
 
 
-def _output(report: str | bytes, output_file: str | None) -> None:
+def _output(report: str | bytes, output_file: str | None = None) -> None:
+    """Write a command's output to `output_file`, else stdout; failing that, exit 2."""
     data = report.encode("utf-8") if isinstance(report, str) else report
     if output_file is not None:
         try:
-            with open(output_file, "wb") as handle:
-                handle.write(data)
+            with open(output_file, "wb", buffering=0) as handle:
+                write_all(handle, data)
         except OSError as error:
             _fail(f"cannot write {output_file}: {error.strerror or error}")
-    else:
-        click.echo(data, nl=False)  # (bytes go to the binary stream as they are)
+        return
+    if sys.stdout is None:  # (the process started with stdout closed)
+        _fail("cannot write to standard output: it is closed")
+    try:
+        sys.stdout.flush()
+        write_all(sys.stdout.buffer, data)
+        sys.stdout.buffer.flush()
+    except OSError as error:
+        _fail(f"cannot write to standard output: {error.strerror or error}")
+
+
+def write_all(stream: BinaryIO, data: bytes) -> None:
+    """Write all of `data`: one write call may take only part of it."""
+    view = memoryview(data)
+    while view:
+        view = view[stream.write(view[:WRITE_CHUNK]) or 0 :]
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:
@@ -345,14 +370,16 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
             }
             for i in infos
         ]
-        click.echo(to_json(rows), nl=False)
+        _output(to_json(rows))
         return
+    lines = []
     for i in infos:
         state = "on " if i.enabled_by_default else "off"
         fix = "fix" if i.fixable else "   "
-        click.echo(
-            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}"
+        lines.append(
+            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}\n"
         )
+    _output("".join(lines))
 
 
 @main.command()
@@ -372,8 +399,7 @@ def explain(rule: str, quiet: bool, verbose: bool) -> None:
         _fail(str(error))
         return
     target = found[0]
-    click.echo(f"# {target.code} {target.name}\n")
-    click.echo(target.doc().markdown)
+    _output(f"# {target.code} {target.name}\n\n{target.doc().markdown}\n")
 
 
 @main.command()
@@ -401,5 +427,5 @@ def schema(
     for message in run.errors:
         _say(f"dbarch-lint: error: {message}")
     replayed = replay(inputs)
-    click.echo(schema_json(replayed) if format_ == "json" else schema_mermaid(replayed), nl=False)
+    _output(schema_json(replayed) if format_ == "json" else schema_mermaid(replayed))
     sys.exit(EXIT_ERROR if run.errors else EXIT_OK)
