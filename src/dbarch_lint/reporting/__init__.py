@@ -32,7 +32,8 @@ class Reporter:
 # moves to the next tab stop), DEL and C1 controls, the line and paragraph separators where
 # Python's splitlines and JavaScript break lines, and the bidi controls that reorder what is
 # shown ("Trojan Source").
-_CONTROLS = (range(0x00, 0x09), range(0x0A, 0x20), range(0x7F, 0xA0))
+_C0 = (range(0x00, 0x09), range(0x0A, 0x20))
+_DEL_C1 = range(0x7F, 0xA0)
 _UNICODE = (range(0x2028, 0x202F), range(0x2066, 0x206A))
 # No UTF-8 output can carry a lone surrogate. os.fsdecode turns each byte 0xNN of a file name
 # that is not UTF-8 into U+DCNN: it is shown as the byte it was. (Others come only from odd
@@ -42,13 +43,13 @@ _UNENCODABLE = {
     **{code: f"\\x{code - 0xDC00:02x}" for code in range(0xDC80, 0xDD00)},
 }
 _INVISIBLE = {
-    **{code: f"\\x{code:02x}" for codes in _CONTROLS for code in codes},
+    **{code: f"\\x{code:02x}" for codes in (*_C0, _DEL_C1) for code in codes},
     **{code: f"\\u{code:04x}" for codes in _UNICODE for code in codes},
     **_UNENCODABLE,
 }
 # JSON escapes C0 controls itself; the others can only occur inside its strings, where a \u
 # escape stands for the same character: the document means the same, and shows safely.
-_JSON_ESCAPES = {code: f"\\u{code:04x}" for codes in (_CONTROLS[2], *_UNICODE) for code in codes}
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for codes in (_DEL_C1, *_UNICODE) for code in codes}
 
 
 def visible(text: str) -> str:
