@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from dbarch_lint.errors import UsageError
 from dbarch_lint.findings import Finding, stable_keys
+from dbarch_lint.reporting import portable
 
 FORMAT = "dbarch-lint baseline"
 VERSION = 1
@@ -24,10 +25,10 @@ def write(path: str, findings: Sequence[Finding], sources: Mapping[str, str]) ->
     """Record `findings` in a baseline file (internal errors never); returns how many."""
     entries = [
         {
-            "path": finding.path,
+            "path": portable(finding.path),
             "code": finding.code,
             "line": finding.location.line,
-            "message": finding.message,
+            "message": portable(finding.message),
             "fingerprint": key,
         }
         for finding, key in zip(findings, stable_keys(findings, sources), strict=True)
@@ -56,6 +57,11 @@ def load(path: str) -> set[str]:
         raise UsageError(f"cannot read baseline {path}: {error.strerror or error}") from None
     except ValueError as error:  # (not JSON, not UTF-8)
         raise UsageError(f"baseline {path} is not valid JSON: {error}") from None
+    except RecursionError:  # (the decoder recurses into each nested array or object)
+        raise UsageError(
+            f"baseline {path} is nested too deeply to be a dbarch-lint baseline "
+            f"(write it again with --write-baseline {path})"
+        ) from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if (
         not isinstance(document, dict)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
 
 import click
 
@@ -14,6 +15,7 @@ from dbarch_lint import __version__
 from dbarch_lint import config as cfg
 from dbarch_lint.errors import DbarchLintError, UsageError
 from dbarch_lint.findings import LintResult, Severity
+from dbarch_lint.reporting import visible
 
 if TYPE_CHECKING:
     from dbarch_lint.api import Run
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# The most one write call is given: a write may take less than asked, and some platforms refuse
+# a single write of 2 GiB or more.
+WRITE_CHUNK = 1 << 30
 
 
 def _common(command: F) -> F:
@@ -49,6 +54,9 @@ def run() -> NoReturn:
         main(args=sys.argv[1:])
     except SystemExit as done:
         code = done.code
+    except OSError as error:  # click printing --help or --version (our output checks its own)
+        _say(f"dbarch-lint: error: {error.strerror or error}")
+        code = EXIT_ERROR
     else:  # (click always exits; this is for completeness)
         code = 0
     # Leave without tearing down what the run built: freeing hundreds of thousands of objects
@@ -56,17 +64,24 @@ def run() -> NoReturn:
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # (None: the process started without it)
+            with contextlib.suppress(OSError):  # (our own output was checked when written)
+                stream.flush()
     os._exit(code or 0)
 
 
+def _say(message: str) -> None:
+    """A message on stderr; what it quotes of the input (file names, values) shown escaped."""
+    click.echo(visible(message), err=True)
+
+
 def _warn(message: str) -> None:
-    click.echo(f"dbarch-lint: warning: {message}", err=True)
+    _say(f"dbarch-lint: warning: {message}")
 
 
 def _fail(message: str) -> None:
-    click.echo(f"dbarch-lint: error: {message}", err=True)
+    _say(f"dbarch-lint: error: {message}")
     sys.exit(EXIT_ERROR)
 
 
@@ -187,6 +202,7 @@ def check(
             not (no_color or config.no_color)
             and config.output_file is None
             and "NO_COLOR" not in os.environ
+            and sys.stdout is not None
             and sys.stdout.isatty()
         )
         options = ReporterOptions(color=color, show_source=config.show_source, quiet=quiet)
@@ -213,13 +229,13 @@ def check(
         _fail(str(error))
         return
     for message in result.errors:
-        click.echo(f"dbarch-lint: error: {message}", err=True)
+        _say(f"dbarch-lint: error: {message}")
     report = reporters[config.format]().render(result, options)
     code = exit_code(result, config.fail_on)
     if config.write_baseline is not None:
         recorded = sum(1 for f in result.findings if f.code != "DBA000")
         noun = "finding" if recorded == 1 else "findings"
-        click.echo(f"dbarch-lint: recorded {recorded} {noun} in {config.write_baseline}", err=True)
+        _say(f"dbarch-lint: recorded {recorded} {noun} in {config.write_baseline}")
         if code == EXIT_FINDINGS:  # (they are the baseline now)
             code = EXIT_OK
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
@@ -237,10 +253,7 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
 
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
-        click.echo(
-            f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}",
-            err=True,
-        )
+        _say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")
     left = sum(1 for f in outcome.result.findings if f.fix is not None)
     if left and not outcome.texts and not outcome.refused:
         click.echo(
@@ -266,16 +279,31 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
     return outcome.result
 
 
-def _output(report: str | bytes, output_file: str | None) -> None:
+def _output(report: str | bytes, output_file: str | None = None) -> None:
+    """Write a command's output to `output_file`, else stdout; failing that, exit 2."""
     data = report.encode("utf-8") if isinstance(report, str) else report
     if output_file is not None:
         try:
-            with open(output_file, "wb") as handle:
-                handle.write(data)
+            with open(output_file, "wb", buffering=0) as handle:
+                write_all(handle, data)
         except OSError as error:
             _fail(f"cannot write {output_file}: {error.strerror or error}")
-    else:
-        click.echo(data, nl=False)  # (bytes go to the binary stream as they are)
+        return
+    if sys.stdout is None:  # (the process started with stdout closed)
+        _fail("cannot write to standard output: it is closed")
+    try:
+        sys.stdout.flush()
+        write_all(sys.stdout.buffer, data)
+        sys.stdout.buffer.flush()
+    except OSError as error:
+        _fail(f"cannot write to standard output: {error.strerror or error}")
+
+
+def write_all(stream: BinaryIO, data: bytes) -> None:
+    """Write all of `data`: one write call may take only part of it."""
+    view = memoryview(data)
+    while view:
+        view = view[stream.write(view[:WRITE_CHUNK]) or 0 :]
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:
@@ -297,12 +325,12 @@ def _describe(run: Any) -> None:
     from dbarch_lint.runners import DESCRIPTIONS
 
     where = run.config.path or "none (defaults)"
-    click.echo(f"config: {where}", err=True)
+    _say(f"config: {where}")
     inputs = run.inputs
     ordered = " then ".join(dict.fromkeys(run.ordered_by)) or "plain"
     configured = run.config.runner
     how = f"ordered as {ordered}" if configured == "auto" else "ordered by it"
-    click.echo(f"runner: {configured} ({how}; {len(inputs)} files in replay order)", err=True)
+    _say(f"runner: {configured} ({how}; {len(inputs)} files in replay order)")
     for item in inputs:
         role = "target" if item.path in run.targets else "history"
         down = " (down migration)" if item.down else ""
@@ -312,7 +340,7 @@ def _describe(run: Any) -> None:
             way += f" ({file_run.why})"
         if item.dialect != "postgres":
             way += f"; {item.dialect}"
-        click.echo(f"  {role:7} {item.path}{down} [{way}]", err=True)
+        _say(f"  {role:7} {item.path}{down} [{way}]")
 
 
 @main.command()
@@ -345,14 +373,16 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
             }
             for i in infos
         ]
-        click.echo(to_json(rows), nl=False)
+        _output(to_json(rows))
         return
+    lines = []
     for i in infos:
         state = "on " if i.enabled_by_default else "off"
         fix = "fix" if i.fixable else "   "
-        click.echo(
-            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}"
+        lines.append(
+            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}\n"
         )
+    _output("".join(lines))
 
 
 @main.command()
@@ -372,8 +402,7 @@ def explain(rule: str, quiet: bool, verbose: bool) -> None:
         _fail(str(error))
         return
     target = found[0]
-    click.echo(f"# {target.code} {target.name}\n")
-    click.echo(target.doc().markdown)
+    _output(f"# {target.code} {target.name}\n\n{target.doc().markdown}\n")
 
 
 @main.command()
@@ -399,7 +428,7 @@ def schema(
     if verbose:
         _describe(run)
     for message in run.errors:
-        click.echo(f"dbarch-lint: error: {message}", err=True)
+        _say(f"dbarch-lint: error: {message}")
     replayed = replay(inputs)
-    click.echo(schema_json(replayed) if format_ == "json" else schema_mermaid(replayed), nl=False)
+    _output(schema_json(replayed) if format_ == "json" else schema_mermaid(replayed))
     sys.exit(EXIT_ERROR if run.errors else EXIT_OK)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,8 @@ def config_candidates(start: str) -> Iterator[str]:
 
 
 def _has_our_table(pyproject: str) -> bool:
-    """Whether a pyproject.toml (if any) has a `[tool.dbarch-lint]` table."""
+    """Whether a pyproject.toml (if any) has a `[tool.dbarch-lint]` table; one that does not
+    parse is a config error (skipping it would apply a parent folder's config)."""
     try:
         with open(pyproject, "rb") as handle:
             raw = handle.read()
@@ -115,12 +117,25 @@ def _has_our_table(pyproject: str) -> bool:
         return False
     if b"dbarch-lint" not in raw:  # most projects: no need to load the TOML parser
         return False
-    import tomllib
+    return "dbarch-lint" in _parse_toml(pyproject, raw).get("tool", {})
+
+
+def _parse_toml(path: str, raw: bytes) -> dict[str, Any]:
+    """The TOML document, or a config error naming the line and column tomllib names."""
+    import tomllib  # (only with a config file: a run without one need not load it)
 
     try:
-        return "dbarch-lint" in tomllib.loads(raw.decode("utf-8")).get("tool", {})
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{path}: invalid TOML: byte 0x{raw[error.start]:02x} at offset {error.start} is "
+            "not UTF-8 (save the file as UTF-8)"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        # tomllib gives the place only in its message (attributes came in Python 3.14).
+        found = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", str(error), re.S)
+        where = f"{path}:{found[2]}:{found[3]}" if found else path
+        raise UsageError(f"{where}: invalid TOML: {found[1] if found else error}") from None
 
 
 def load(path: str | None) -> Config:
@@ -128,15 +143,11 @@ def load(path: str | None) -> Config:
     config = Config()
     if path is None:
         return config
-    import tomllib  # (only with a config file: a run without one need not load it)
-
     try:
         with open(path, "rb") as handle:
-            document = tomllib.load(handle)
+            document = _parse_toml(path, handle.read())
     except OSError as error:
         raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"{path}: invalid TOML: {error}") from None
     table = (
         document.get("tool", {}).get("dbarch-lint", {})
         if path.endswith("pyproject.toml")
@@ -166,12 +177,7 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
             f"{where}: {key} = {value!r} is not one of {allowed}{suggest(str(value), choices)}"
         )
     if key == "encoding":
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise UsageError(
-                f"{where}: encoding = {value!r} is not an encoding Python knows"
-            ) from None
+        _check_encoding(value, where)
     if key == "jobs" and value < 1:
         raise UsageError(f"{where}: jobs = {value} must be at least 1")
     if key == "pg-version" and value not in PG_VERSIONS:
@@ -193,6 +199,22 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
                     f"{where}: severity of {code} = {level!r} is not error, warning or info{hint}"
                 )
     setattr(config, spec.name, value)
+
+
+def _check_encoding(name: str, where: str) -> None:
+    """A codec that decodes text: not rot13, base64 or zlib, which transform data (str.encode
+    refuses them), nor "undefined", which fails on everything."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise UsageError(f"{where}: encoding = {name!r} is not an encoding Python knows") from None
+    try:
+        "SQL".encode(name)
+    except (LookupError, UnicodeError):
+        raise UsageError(
+            f"{where}: encoding = {name!r} is not a text encoding: name the one the files are "
+            "saved in, such as utf-8, utf-16 or latin-1"
+        ) from None
 
 
 def _check_runner_options(tables: dict[str, Any], where: str) -> None:

@@ -139,7 +139,8 @@ def stable_keys(findings: Sequence[Finding], sources: Mapping[str, str]) -> list
         number = finding.location.line
         text = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
         basis = " ".join(text.split()) or finding.message
-        digest = hashlib.sha256(f"{finding.code}\0{path}\0{basis}".encode()).hexdigest()[:32]
+        basis_bytes = f"{finding.code}\0{path}\0{basis}".encode(errors="surrogatepass")
+        digest = hashlib.sha256(basis_bytes).hexdigest()[:32]
         seen[digest] += 1
         keys.append(f"{digest}:{seen[digest]}")
     return keys

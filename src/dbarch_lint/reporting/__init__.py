@@ -28,6 +28,58 @@ class Reporter:
         raise NotImplementedError
 
 
+# What a terminal or a viewer obeys instead of showing: C0 controls (not the tab, which only
+# moves to the next tab stop), DEL and C1 controls, the line and paragraph separators where
+# Python's splitlines and JavaScript break lines, and the bidi controls that reorder what is
+# shown ("Trojan Source").
+_C0 = (range(0x00, 0x09), range(0x0A, 0x20))
+_DEL_C1 = range(0x7F, 0xA0)
+_UNICODE = (range(0x2028, 0x202F), range(0x2066, 0x206A))
+# No UTF-8 output can carry a lone surrogate. os.fsdecode turns each byte 0xNN of a file name
+# that is not UTF-8 into U+DCNN: it is shown as the byte it was. (Others come only from odd
+# encodings: utf-7 decodes "+2D8-" to U+D83F.)
+_UNENCODABLE = {
+    **{code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)},
+    **{code: f"\\x{code - 0xDC00:02x}" for code in range(0xDC80, 0xDD00)},
+}
+_INVISIBLE = {
+    **{code: f"\\x{code:02x}" for codes in (*_C0, _DEL_C1) for code in codes},
+    **{code: f"\\u{code:04x}" for codes in _UNICODE for code in codes},
+    **_UNENCODABLE,
+}
+# JSON escapes C0 controls itself; the others can only occur inside its strings, where a \u
+# escape stands for the same character: the document means the same, and shows safely.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for codes in (_DEL_C1, *_UNICODE) for code in codes}
+
+
+def visible(text: str) -> str:
+    """`text` safe to show on a terminal: controls, line separators, bidi controls and the
+    undecodable bytes of a file name written as `\\x1b`, `\\u2028`, `\\xff` (tabs stay). What
+    `text`, `gcc` and `github` print of the input (paths, messages quoting identifiers, hints,
+    source lines)."""
+    return text.translate(_INVISIBLE)
+
+
+def portable(text: str) -> str:
+    """`text` with the undecodable bytes of a file name (and other lone surrogates) written as
+    `visible` shows them, `\\xff`: what a UTF-8 file, a JSON report or a baseline, can carry."""
+    return text.translate(_UNENCODABLE)
+
+
 def to_json(document: Any) -> str:
     """Indented JSON (2 spaces, UTF-8 kept), ending in a newline: what every JSON format prints."""
-    return msgspec.json.format(msgspec.json.encode(document), indent=2).decode() + "\n"
+    try:
+        encoded = msgspec.json.encode(document)
+    except UnicodeEncodeError:  # a lone surrogate somewhere: a file name that is not UTF-8
+        encoded = msgspec.json.encode(_portable_strings(document))
+    return msgspec.json.format(encoded, indent=2).decode().translate(_JSON_ESCAPES) + "\n"
+
+
+def _portable_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return portable(value)
+    if isinstance(value, dict):
+        return {portable(key): _portable_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_portable_strings(item) for item in value]
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dbarch_lint.findings import LintResult, Severity
-from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting import Reporter, ReporterOptions, visible
 
 _SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -20,9 +20,9 @@ class GccReporter(Reporter):
         lines = []
         for f in result.findings:
             loc = f.location
-            message = " ".join(f.message.split())  # one finding must stay one line
+            message = visible(" ".join(f.message.split()))  # one finding must stay one line
             lines.append(
-                f"{loc.path}:{loc.line}:{loc.column}: {_SEVERITY[f.severity]}: "
+                f"{visible(loc.path)}:{loc.line}:{loc.column}: {_SEVERITY[f.severity]}: "
                 f"{message} [{f.code} {f.rule}]\n"
             )
         return "".join(lines)

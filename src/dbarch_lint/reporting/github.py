@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dbarch_lint.findings import Finding, LintResult, Location, Severity
-from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting import Reporter, ReporterOptions, visible
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message as the Actions runner unescapes it."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message as the Actions runner unescapes it; other controls are shown
+    escaped (`visible`)."""
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -119,7 +119,8 @@ def _location(loc: Location) -> JSON:
 def _artifact(path: str) -> JSON:
     from urllib.parse import quote  # costs start-up time; only SARIF needs it
 
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    # (A URI names bytes: a file name's undecodable byte is percent-encoded as itself.)
+    return {"uri": quote(path, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _region(line: int, column: int, end_line: int, end_column: int) -> JSON:

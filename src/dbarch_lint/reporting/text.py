@@ -6,12 +6,15 @@ import unicodedata
 from typing import ClassVar
 
 from dbarch_lint.findings import Finding, LintResult, Location, Severity
-from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.reporting import Reporter, ReporterOptions, visible
 from dbarch_lint.source import LINE_BREAK
 
 _SEVERITY_STYLE = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;34"}
 _FRAME_LINES = 4  # a longer range shows its first two lines, an ellipsis and its last line
 _TAB = "    "
+# A long source line shows a window around the finding (`_window`): each of the thousands of
+# findings on one 100 KB line must not print the whole line.
+_EXCERPT, _LEAD = 120, 40
 
 
 class _Paint:
@@ -52,9 +55,9 @@ class TextReporter(Reporter):
 
 def _header(finding: Finding, paint: _Paint) -> str:
     loc = finding.location
-    first, *rest = finding.message.split("\n")
+    first, *rest = (visible(line) for line in finding.message.split("\n"))
     head = (
-        f"{paint(loc.path, '1')}:{loc.line}:{loc.column}: "
+        f"{paint(visible(loc.path), '1')}:{loc.line}:{loc.column}: "
         f"{paint(finding.severity.value, _SEVERITY_STYLE[finding.severity])} "
         f"{paint(finding.code, '1')} {first} {paint(f'[{finding.rule}]', '2')}"
     )
@@ -75,7 +78,7 @@ def _notes(finding: Finding, paint: _Paint) -> list[str]:
 
 def _note(label: str, text: str, paint: _Paint) -> str:
     indent = " " * (len(label) + 4)
-    first, *rest = text.split("\n")
+    first, *rest = (visible(line) for line in text.split("\n"))
     return "\n".join([f"  {paint(label + ':', '36')} {first}", *(indent + line for line in rest)])
 
 
@@ -105,12 +108,36 @@ def _frame(lines: list[str], finding: Finding, paint: _Paint) -> list[str]:
         text = _text(lines, number)
         start = loc.column if number == loc.line else len(text) - len(text.lstrip()) + 1
         stop = end_column if number == end_line else len(text) + 1
-        pad = _width(text[: start - 1])
-        marks = "^" * max(1, _width(text[start - 1 : stop - 1]))
-        out.append(f"{paint(f'{number:>{width}} |', '34')} {text.replace(chr(9), _TAB)}".rstrip())
-        out.append(f"{gutter} {' ' * pad}{paint(marks, _SEVERITY_STYLE[finding.severity])}")
+        shown, pad, marks = _excerpt(text, start - 1, stop - 1)
+        out.append(f"{paint(f'{number:>{width}} |', '34')} {shown}".rstrip())
+        out.append(f"{gutter} {' ' * pad}{paint('^' * marks, _SEVERITY_STYLE[finding.severity])}")
     out.append(gutter)
     return out
+
+
+def _excerpt(text: str, start: int, stop: int) -> tuple[str, int, int]:
+    """A source line as shown, with `start`..`stop` (0-based) marked: a long line cut to a
+    window, each cut counted; escaped. With it, the cells before the marks and under them."""
+    begin, end = _window(len(text), start)
+    lead = (f"[{begin} characters cut] " if begin else "") + visible(text[begin:start])
+    marked = visible(text[start : min(stop, end)])
+    tail = visible(text[max(start, min(stop, end)) : end])
+    if end < len(text):
+        tail += f" [{len(text) - end} characters cut]"
+    shown = f"{lead}{marked}{tail}".replace("\t", _TAB)
+    return shown, _width(lead), max(1, _width(marked))
+
+
+def _window(length: int, start: int) -> tuple[int, int]:
+    """Which characters of a line of `length` to show for a finding from `start`: a line up to
+    _EXCERPT + _LEAD long whole, else _EXCERPT of it from _LEAD before the start (a cut
+    shorter than _LEAD is not worth its note)."""
+    if length <= _EXCERPT + _LEAD:
+        return 0, length
+    begin = min(start, length) - _LEAD
+    begin = begin if begin >= _LEAD else 0
+    end = begin + _EXCERPT
+    return begin, end if length - end >= _LEAD else length
 
 
 def _text(lines: list[str], number: int) -> str:
