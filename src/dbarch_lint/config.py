@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dbarch_lint.errors import UsageError
+from dbarch_lint.files import read_regular
 from dbarch_lint.findings import Severity
 from dbarch_lint.runners import OPTIONS as RUNNER_OPTIONS
 from dbarch_lint.runners import RUNNERS
@@ -89,7 +90,7 @@ def find_config(start: str) -> str | None:
         if candidate.endswith("pyproject.toml"):
             if _has_our_table(candidate):
                 return candidate
-        elif os.path.isfile(candidate):
+        elif os.path.lexists(candidate):  # (`load` says why one that is there cannot be read)
             return candidate
     return None
 
@@ -109,10 +110,11 @@ def config_candidates(start: str) -> Iterator[str]:
 def _has_our_table(pyproject: str) -> bool:
     """Whether a pyproject.toml (if any) has a `[tool.dbarch-lint]` table."""
     try:
-        with open(pyproject, "rb") as handle:
-            raw = handle.read()
-    except OSError:
+        raw = read_regular(pyproject)[1]
+    except FileNotFoundError:
         return False
+    except OSError as error:  # (a parent folder's config must not apply in its place)
+        raise UsageError(f"cannot read {pyproject}: {error.strerror or error}") from None
     if b"dbarch-lint" not in raw:  # most projects: no need to load the TOML parser
         return False
     import tomllib
@@ -131,10 +133,9 @@ def load(path: str | None) -> Config:
     import tomllib  # (only with a config file: a run without one need not load it)
 
     try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
+        document = tomllib.loads(read_regular(path)[1].decode("utf-8"))
     except OSError as error:
-        raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
+        raise UsageError(f"cannot read config file {path}: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"{path}: invalid TOML: {error}") from None
     table = (
