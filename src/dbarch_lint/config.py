@@ -57,8 +57,11 @@ class Config:
     migrations: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)
+    force_exclude: bool = False  # `exclude` applies to files named one by one too
+    allow_empty: bool = False  # a folder or glob with nothing to lint is not an error
+    follow_outside_links: bool = False  # read files symbolic links take out of the project
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    per_file_dialect: dict[str, str] = field(default_factory=dict)  # glob -> dialect
+    per_file_dialect: dict[str, str] = field(default_factory=dict)  # pattern -> dialect
     encoding: str = "utf-8"
     plugins: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
