@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
-
-import pytest
 
 from dbarch_lint.discovery import expand, is_down, order_plain, read, up_migration_path
 
@@ -55,9 +51,13 @@ def test_expand_directories_globs_and_missing(tmp_path: Path) -> None:
     (tmp_path / "a" / "notes.txt").write_text("")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "x.sql").write_text("")
-    files, missing = expand([str(tmp_path), str(tmp_path / "*.nothing"), "nope.sql"], str(tmp_path))
+    files, errors = expand([str(tmp_path), str(tmp_path / "*.nothing"), "nope.sql"])
     assert [Path(f).name for f in files] == ["1.sql"]
-    assert missing == [str(tmp_path / "*.nothing"), "nope.sql"]
+    assert errors == [
+        f"{tmp_path / '*.nothing'}: no SQL file to lint here (none found, or all excluded); "
+        "pass --allow-empty if that is expected",
+        "nope.sql: no such file or directory",
+    ]
 
 
 def test_read_files_of_every_size_and_kind(tmp_path: Path) -> None:
@@ -71,21 +71,3 @@ def test_read_files_of_every_size_and_kind(tmp_path: Path) -> None:
         assert item.stat is not None and item.stat[2] == len(text)
     folder = read("d.sql", str(tmp_path), "utf-8")
     assert folder.problem is not None and folder.problem.message.startswith("Cannot read file:")
-
-
-def test_read_a_pipe_to_its_end(tmp_path: Path) -> None:
-    if not hasattr(os, "mkfifo"):
-        pytest.skip("no named pipes here")
-    fifo = tmp_path / "fifo.sql"
-    os.mkfifo(fifo)
-    text = "SELECT 1;\n" * 20_000  # more than a pipe holds: it is read while written
-
-    def write() -> None:
-        with open(fifo, "w") as handle:
-            handle.write(text)
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    item = read(fifo.name, str(fifo), "utf-8")
-    writer.join()
-    assert item.text == text

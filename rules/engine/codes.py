@@ -127,8 +127,12 @@ class UnreadableFile(EngineRule):
     """A file cannot be read or decoded.
 
     ## What it does
-    Reports a file that cannot be read (missing, permission denied, a directory) or is not text
-    in the configured `encoding` (default UTF-8), naming the byte offset of the first bad byte.
+    Reports a file that cannot be read (missing, permission denied, a symbolic link loop) or is
+    not text in the configured `encoding` (default UTF-8), naming the byte offset of the first
+    bad byte. Also a file that is not a regular one (a FIFO, socket or device: never opened, as
+    reading one can hang the run), a file whose text holds a NUL character (PostgreSQL stops
+    reading there), and a symbolic link that leads out of the project (not followed unless
+    `follow-outside-links` is set).
 
     ## Why is this bad?
     Nothing in the file was checked, and the migration runner will likely fail on it too.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -16,9 +16,12 @@ from dbarch_lint.cache import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.errors import PluginError
 from dbarch_lint.files import digest, file_digest, file_stat
 from dbarch_lint.findings import Finding, LintResult
+from dbarch_lint.patterns import PathPatterns
 
 if TYPE_CHECKING:
     from dbarch_lint.plugins import PluginHost
+
+T = TypeVar("T")
 
 # The engine, the parser and the plugins load on first use: a run answered from the report cache
 # needs none of them.
@@ -41,7 +44,9 @@ class Run:
     _read: dict[str, discovery.Input] = field(default_factory=dict)  # the files read so far
     _files: dict[str, discovery.Input] | None = None
     _inputs: list[discovery.Input] | None = None
+    _dialects: list[tuple[PathPatterns, str]] | None = None  # (compiled on first use)
     ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
+    _confinement: discovery.Confinement | None = None
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -55,23 +60,35 @@ class Run:
         item = self._read.get(path)
         if item is None:
             fs_path = self.paths[path]
+            is_stdin = fs_path == discovery.STDIN
             item = self._read[path] = discovery.read(
                 path,
-                None if fs_path == discovery.STDIN else fs_path,
+                None if is_stdin else fs_path,
                 self.config.encoding,
-                self.stdin,
+                self.stdin if is_stdin else None,
+                self.confinement,
             )
             item.dialect = self.dialect_of(path)
         return item
 
+    @property
+    def confinement(self) -> discovery.Confinement | None:
+        """The folder symbolic links may not lead out of (None: `follow-outside-links`)."""
+        if self.config.follow_outside_links:
+            return None
+        if self._confinement is None:
+            self._confinement = discovery.Confinement(project_root(self.config, self.cwd))
+        return self._confinement
+
     def dialect_of(self, path: str) -> str:
-        """The dialect a file (by shown path) is written in: the first `per-file-dialect` glob
-        that matches it (relative to the config's directory), else `dialect`."""
-        config = self.config
-        for pattern, dialect in config.per_file_dialect.items():
-            if discovery.glob_matches(path, _from_root(pattern, config.root, self.cwd)):
-                return dialect
-        return config.dialect
+        """The dialect a file (by shown path) is written in: the first `per-file-dialect`
+        pattern that matches it, else `dialect`."""
+        if self._dialects is None:
+            root = project_root(self.config, self.cwd)
+            self._dialects = _per_file(self.config.per_file_dialect, root, "per-file-dialect")
+        absolute = os.path.normpath(os.path.join(self.cwd, path))
+        found = (dialect for pattern, dialect in self._dialects if pattern.matches(absolute))
+        return next(found, self.config.dialect)
 
     @property
     def host(self) -> PluginHost:
@@ -120,22 +137,22 @@ def prepare(
 ) -> Run:
     """Discover the history and the targets for `paths` under `config`."""
     cwd = os.path.abspath(cwd or os.getcwd())
-    excluded = [_from_root(p, config.root, cwd) for p in [*config.exclude, *config.extend_exclude]]
-    errors: list[str] = []
+    root = project_root(config, cwd)
+    patterns = [*config.exclude, *config.extend_exclude]
+    excluded = PathPatterns(patterns, root, "exclude") if patterns else None
+    migrations = [os.path.join(config.root, g) for g in config.migrations]
     if paths:
-        files, missing = discovery.expand(paths, cwd, excluded)
-    elif config.migrations:
-        files, missing = discovery.expand(
-            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
+        files, errors = discovery.expand(
+            paths, excluded, force_exclude=config.force_exclude, allow_empty=config.allow_empty
         )
+    elif migrations:
+        files, errors = discovery.expand(migrations, excluded, allow_empty=config.allow_empty)
     else:
-        files, missing = discovery.expand(discovery.default_files(cwd), cwd, excluded)
-    errors.extend(f"{p}: no such file or directory" for p in missing)
+        files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
     history_files: list[str] = []
-    if config.migrations and paths:
-        history_files, _ = discovery.expand(
-            [os.path.join(config.root, g) for g in config.migrations], cwd, excluded
-        )
+    if migrations and paths:
+        history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
+        errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
     here = os.getcwd()
     shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
@@ -152,6 +169,17 @@ def prepare(
         }
     by_shown = {v: k for k, v in shown.items()}
     return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+
+
+def project_root(config: cfg.Config, cwd: str) -> str:
+    """The project's folder: the config file's, else the working directory. Path patterns are
+    relative to it, and symbolic links may not lead out of it (`follow-outside-links`)."""
+    return config.root if config.path else cwd
+
+
+def _per_file(table: Mapping[str, T], root: str, key: str) -> list[tuple[PathPatterns, T]]:
+    """A `per-file-*` table's patterns, compiled, each with its value."""
+    return [(PathPatterns([p], root, f"{key} {p!r}"), value) for p, value in table.items()]
 
 
 def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[str]:
@@ -208,12 +236,6 @@ def _shown(path: str, cwd: str, here: str, stdin_filename: str | None) -> str:
     if path == discovery.STDIN:
         return discovery.display_path(stdin_filename, cwd, here) if stdin_filename else "<stdin>"
     return discovery.display_path(path, cwd, here)
-
-
-def _from_root(pattern: str, root: str, cwd: str) -> str:
-    """A config glob (relative to the config's directory) as a glob over shown paths."""
-    prefix = discovery.display_path(root, cwd)
-    return pattern if prefix in (".", "") or os.path.isabs(pattern) else f"{prefix}/{pattern}"
 
 
 def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
@@ -277,10 +299,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         enabled=cfg.enabled_codes(config, rules),
         severity=cfg.severities(config, rules),
         rule_options=cfg.rule_options(config, rules),
-        per_file_ignores=tuple(
-            (_from_root(pattern, config.root, run.cwd), tuple(codes))
-            for pattern, codes in config.per_file_ignores.items()
-        ),
+        per_file_ignores=_ignored_codes(run),
         settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
         plugin_prefixes=prefixes,
         external=tuple(code.upper() for code in config.external),
@@ -311,6 +330,20 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         result.sources,
         hidden,
     )
+
+
+def _ignored_codes(run: Run) -> dict[str, tuple[str, ...]]:
+    """The codes `per-file-ignores` ignores in each target (by shown path) it names."""
+    table = _per_file(
+        run.config.per_file_ignores, project_root(run.config, run.cwd), "per-file-ignores"
+    )
+    ignored = {}
+    for path in run.targets if table else ():
+        absolute = os.path.normpath(os.path.join(run.cwd, path))
+        codes = [code for pattern, codes in table if pattern.matches(absolute) for code in codes]
+        if codes:
+            ignored[path] = tuple(codes)
+    return ignored
 
 
 def dataclass_dict(config: cfg.Config) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from dbarch_lint.errors import UsageError
+from dbarch_lint.files import read_regular
 from dbarch_lint.findings import Finding, stable_keys
 from dbarch_lint.reporting import portable
 
@@ -47,8 +48,7 @@ def write(path: str, findings: Sequence[Finding], sources: Mapping[str, str]) ->
 def load(path: str) -> set[str]:
     """The fingerprints a baseline file records."""
     try:
-        with open(path, "rb") as handle:
-            document = json.loads(handle.read())
+        document = json.loads(read_regular(path)[1])
     except FileNotFoundError:
         raise UsageError(
             f"baseline {path} does not exist (write one with --write-baseline {path})"

@@ -137,6 +137,24 @@ def _fail(message: str) -> None:
     "--diff-base).",
 )
 @click.option("--diff", is_flag=True, default=None, help="Show those rewrites as a diff instead.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    default=None,
+    help="Apply exclude to files named on the command line too (pre-commit passes it).",
+)
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    default=None,
+    help="A folder or glob with no SQL file to lint is not an error.",
+)
+@click.option(
+    "--follow-outside-links",
+    is_flag=True,
+    default=None,
+    help="Read files that symbolic links take outside the project folder.",
+)
 @click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
 @_common
@@ -161,6 +179,9 @@ def check(
     write_baseline: str | None,
     fix: bool | None,
     diff: bool | None,
+    force_exclude: bool | None,
+    allow_empty: bool | None,
+    follow_outside_links: bool | None,
     jobs: int | None,
     no_cache: bool,
     quiet: bool,
@@ -190,6 +211,9 @@ def check(
             "write-baseline": write_baseline,
             "fix": fix,
             "diff": diff,
+            "force-exclude": force_exclude,
+            "allow-empty": allow_empty,
+            "follow-outside-links": follow_outside_links,
             "jobs": jobs,
             "cache": False if no_cache else None,
         }

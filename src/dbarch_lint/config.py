@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dbarch_lint.errors import UsageError
+from dbarch_lint.files import read_regular
 from dbarch_lint.findings import Severity
 from dbarch_lint.runners import OPTIONS as RUNNER_OPTIONS
 from dbarch_lint.runners import RUNNERS
@@ -57,8 +58,11 @@ class Config:
     migrations: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)
+    force_exclude: bool = False  # `exclude` applies to files named one by one too
+    allow_empty: bool = False  # a folder or glob with nothing to lint is not an error
+    follow_outside_links: bool = False  # read files symbolic links take out of the project
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    per_file_dialect: dict[str, str] = field(default_factory=dict)  # glob -> dialect
+    per_file_dialect: dict[str, str] = field(default_factory=dict)  # pattern -> dialect
     encoding: str = "utf-8"
     plugins: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
@@ -90,7 +94,7 @@ def find_config(start: str) -> str | None:
         if candidate.endswith("pyproject.toml"):
             if _has_our_table(candidate):
                 return candidate
-        elif os.path.isfile(candidate):
+        elif os.path.lexists(candidate):  # (`load` says why one that is there cannot be read)
             return candidate
     return None
 
@@ -111,10 +115,11 @@ def _has_our_table(pyproject: str) -> bool:
     """Whether a pyproject.toml (if any) has a `[tool.dbarch-lint]` table; one that does not
     parse is a config error (skipping it would apply a parent folder's config)."""
     try:
-        with open(pyproject, "rb") as handle:
-            raw = handle.read()
-    except OSError:
+        raw = read_regular(pyproject)[1]
+    except FileNotFoundError:
         return False
+    except OSError as error:  # (a parent folder's config must not apply in its place)
+        raise UsageError(f"cannot read {pyproject}: {error.strerror or error}") from None
     if b"dbarch-lint" not in raw:  # most projects: no need to load the TOML parser
         return False
     return "dbarch-lint" in _parse_toml(pyproject, raw).get("tool", {})
@@ -144,10 +149,9 @@ def load(path: str | None) -> Config:
     if path is None:
         return config
     try:
-        with open(path, "rb") as handle:
-            document = _parse_toml(path, handle.read())
+        document = _parse_toml(path, read_regular(path)[1])
     except OSError as error:
-        raise UsageError(f"cannot read config file {path}: {error.strerror}") from None
+        raise UsageError(f"cannot read config file {path}: {error.strerror or error}") from None
     table = (
         document.get("tool", {}).get("dbarch-lint", {})
         if path.endswith("pyproject.toml")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import fnmatch
 import glob
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
-from stat import S_ISREG
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
-from dbarch_lint.files import Stat, digest, file_stat
+from dbarch_lint.files import Stat, digest, file_stat, read_regular
 from dbarch_lint.ir import Diagnostic, Span
+from dbarch_lint.patterns import PathPatterns
 from dbarch_lint.runners import FileRun
 
 STDIN = "-"
@@ -81,29 +80,65 @@ def _absolute(path: str, here: str) -> str:
 
 def expand(
     paths: Sequence[str],
-    cwd: str,
-    excluded: Iterable[str] = (),
+    excluded: PathPatterns | None = None,
+    *,
+    force_exclude: bool = False,
+    allow_empty: bool = False,
 ) -> tuple[list[str], list[str]]:
-    """Files named by paths, directories (recursively, `*.sql`) and globs; and the paths that
-    matched nothing (each a usage error)."""
-    patterns = tuple(excluded)
+    """Files named by paths, directories (recursively, `*.sql`) and globs, without those
+    `excluded` matches (files named one by one only with `force_exclude`); and what went wrong,
+    each a usage error: a path that does not exist, a folder that cannot be listed, and unless
+    `allow_empty` a folder or glob that gives no file to lint."""
+    finder = _Finder(excluded)
     files: list[str] = []
-    missing: list[str] = []
     for path in paths:
         if path == STDIN:
             files.append(STDIN)
-        elif os.path.isdir(path):
-            files.extend(p for p in _walk(path) if not _is_excluded(p, cwd, patterns))
+            continue
+        if os.path.isdir(path):
+            found = finder.walk(path)
         elif os.path.exists(path):
-            files.append(path)
+            files.extend(finder.kept([path]) if force_exclude else [path])
+            continue
         elif glob.has_magic(path):
-            matched = sorted(glob.glob(path, recursive=True))
-            for match in matched:
-                files.extend(_walk(match) if os.path.isdir(match) else [match])
-            if not matched:
-                missing.append(path)
+            found = []
+            for match in sorted(glob.glob(path, recursive=True)):
+                found += finder.walk(match) if os.path.isdir(match) else finder.kept([match])
         else:
-            missing.append(path)
+            finder.errors.append(f"{path}: no such file or directory")
+            continue
+        if not found and not allow_empty:
+            finder.errors.append(f"{path}: {_NOTHING_TO_LINT}")
+        files.extend(found)
+    return _unique(files), finder.errors
+
+
+def found_below(
+    cwd: str, excluded: PathPatterns | None = None, *, allow_empty: bool = False
+) -> tuple[list[str], list[str]]:
+    """What a run without paths lints: `*.sql` below `cwd`, without what `.gitignore` (in a
+    git work tree) and `excluded` exclude; and what went wrong, as `expand` says it."""
+    finder = _Finder(excluded)
+    listed = _git_files(cwd)
+    if listed is None:
+        files = finder.walk(cwd)
+    else:
+        files = finder.kept(listed[0])
+        for folder, why in listed[1]:
+            if not finder.is_excluded(folder, folder=True):
+                finder.unlisted(folder, why)
+    if not files and not allow_empty:
+        finder.errors.append(f"{display_path(cwd, os.getcwd())}: {_NOTHING_TO_LINT}")
+    return files, finder.errors
+
+
+_NOTHING_TO_LINT = (
+    "no SQL file to lint here (none found, or all excluded); pass --allow-empty if that is expected"
+)
+
+
+def _unique(files: list[str]) -> list[str]:
+    """Each file once (the first time it is named), however it was named."""
     seen: set[str] = set()
     unique = []
     here = os.getcwd()
@@ -112,39 +147,65 @@ def expand(
         if key not in seen:
             seen.add(key)
             unique.append(file)
-    return unique, missing
+    return unique
 
 
-def _walk(root: str) -> list[str]:
-    """`*.sql` files below `root`, as `os.walk` would find them (symlinked folders are not
-    entered), in no particular order (the runner orders them), at half its cost."""
-    found: list[str] = []
-    pending = [root]
-    while pending:
-        folder = pending.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        if entry.name not in _SKIP_DIRS and not entry.is_symlink():
-                            pending.append(entry.path)
-                    elif entry.name.lower().endswith(".sql"):
-                        found.append(entry.path)
-        except OSError:
-            continue
-    return found
+class _Finder:
+    """Lists files, leaving out what `excluded` matches, and collects what went wrong."""
+
+    def __init__(self, excluded: PathPatterns | None) -> None:
+        self.excluded = excluded
+        self.errors: list[str] = []
+        self._here = os.getcwd()
+
+    def kept(self, files: list[str]) -> list[str]:
+        """The files `excluded` does not match."""
+        return [file for file in files if not self.is_excluded(file)]
+
+    def is_excluded(self, path: str, folder: bool = False) -> bool:
+        patterns = self.excluded
+        return patterns is not None and patterns.matches(_absolute(path, self._here), folder)
+
+    def unlisted(self, folder: str, why: str) -> None:
+        """Report a folder that cannot be listed. An error rather than a DBA004: a folder has
+        no text a finding could point into, and the files it hides leave the run as incomplete
+        as a missing path does (also an error). The rest is still linted."""
+        self.errors.append(
+            f"{display_path(folder, self._here, self._here)}: cannot list this folder ({why}): "
+            "the migrations in it would go unlinted; make it readable, or exclude it"
+        )
+
+    def walk(self, root: str) -> list[str]:
+        """`*.sql` files below `root`, as `os.walk` would find them (symlinked folders are not
+        entered), in no particular order (the runner orders them), at half its cost."""
+        found: list[str] = []
+        pending = [root]
+        while pending:
+            folder = pending.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as error:
+                self.unlisted(folder, error.strerror or str(error))
+                continue
+            for entry in entries:
+                if _is_folder(entry):
+                    if (
+                        entry.name not in _SKIP_DIRS
+                        and not entry.is_symlink()
+                        and not self.is_excluded(entry.path, folder=True)
+                    ):
+                        pending.append(entry.path)
+                elif entry.name.lower().endswith(".sql") and not self.is_excluded(entry.path):
+                    found.append(entry.path)
+        return found
 
 
-def _is_excluded(path: str, cwd: str, patterns: tuple[str, ...]) -> bool:
-    if not patterns:
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symbolic link in a loop: read (and reported) if named as SQL
         return False
-    shown = display_path(path, cwd)
-    return any(glob_matches(shown, p) for p in patterns)
-
-
-def glob_matches(path: str, pattern: str) -> bool:
-    """Whether a shown path matches a config glob, anchored at the start or at any `/`."""
-    return fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, f"*/{pattern}")
 
 
 _DIESEL_VERSION = re.compile(r"(?:^|(?<=/))(\d{4})-(\d{2})-(\d{2})-(\d{6})(?:-(\d+))?(?=_)")
@@ -254,82 +315,137 @@ _FLYWAY_VERSION_PARTS = re.compile(r"[._]")
 _REVERT_SCRIPT = re.compile(r"(^|/)revert/((?:(?!revert/).)*\.sql)$", re.I | re.S)
 
 
-def read(path: str, fs_path: str | None, encoding: str, stdin: str | bytes | None = None) -> Input:
+def read(
+    path: str,
+    fs_path: str | None,
+    encoding: str,
+    stdin: str | bytes | None = None,
+    confinement: Confinement | None = None,
+) -> Input:
     """Read and decode one file (`fs_path` None: stdin, given as text or bytes); problems
-    become a DBA004 diagnostic, never an exception."""
+    become a DBA004 diagnostic, never an exception. A file that a symbolic link takes out of
+    the `confinement` is not read."""
     item = Input(path, fs_path, down=is_down(path))
     if fs_path is None and not isinstance(stdin, bytes):
-        item.text = (stdin or "").lstrip("\ufeff")
-        item.digest = digest(item.text.encode("utf-8"))
-        return item
-    try:
-        if isinstance(stdin, bytes):
-            data = stdin
-        else:
-            item.stat, data = _read_file(str(fs_path))
-    except OSError as error:
-        reason = error.strerror or str(error)
-        item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
-        return item
-    item.digest = digest(data)
-    if data.find(b"\x00", 0, 8192) != -1:
-        item.problem = Diagnostic(
-            "DBA004", "File is binary (it contains NUL bytes), not SQL text", Span(0, 0)
-        )
-        return item
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        item.position_text = data.decode(encoding, errors="replace")
-        offset = len(data[: error.start].decode(encoding, errors="replace").encode("utf-8"))
+        text = stdin or ""
+        item.digest = digest(text.encode("utf-8"))
+    else:
+        data = stdin if fs_path is None else _file_bytes(item, fs_path, confinement)
+        if not isinstance(data, bytes):
+            return item
+        item.digest = digest(data)
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as error:
+            item.position_text = data.decode(encoding, errors="replace")
+            offset = len(data[: error.start].decode(encoding, errors="replace").encode("utf-8"))
+            item.problem = Diagnostic(
+                "DBA004",
+                f"File is not valid {encoding}: byte 0x{data[error.start]:02x} at offset "
+                f"{error.start} cannot be decoded; save it as {encoding} or set `encoding` in "
+                "the configuration",
+                Span(offset, offset + 1),
+            )
+            return item
+    text = text.lstrip("\ufeff")
+    nul = text.find("\x00")
+    if nul != -1:  # (tested on the text: a UTF-16 file has NUL bytes, but no NUL characters)
+        offset = len(text[:nul].encode("utf-8"))
+        item.position_text = text
         item.problem = Diagnostic(
             "DBA004",
-            f"File is not valid {encoding}: byte 0x{data[error.start]:02x} at offset {error.start} "
-            f"cannot be decoded; save it as {encoding} or set `encoding` in the configuration",
+            "File contains a NUL character, where PostgreSQL stops reading: what follows would "
+            "go unlinted; remove it (or, for a UTF-16 file, set `encoding`)",
             Span(offset, offset + 1),
         )
         return item
-    item.text = text.lstrip("\ufeff")
+    item.text = text
     return item
 
 
-_BINARY = getattr(os, "O_BINARY", 0)  # (Windows: no newline translation)
-
-
-def _read_file(fs_path: str) -> tuple[Stat, bytes]:
-    """A file's stat (taken before reading: a later change then shows as a different stat) and
-    its bytes. Speed: system calls on a file descriptor, without the file objects of `open`
-    (they cost more than the reading itself for thousands of small files)."""
-    descriptor = os.open(fs_path, os.O_RDONLY | _BINARY)
+def _file_bytes(item: Input, fs_path: str, confinement: Confinement | None) -> bytes | None:
+    """A file's bytes, its stat recorded in `item`; None, with the problem recorded, when it
+    cannot or must not be read."""
+    target = confinement.escape(fs_path) if confinement is not None else None
+    if target is not None:
+        item.problem = Diagnostic(
+            "DBA004",
+            f"Not read: a symbolic link takes this path to {target}, outside the project; "
+            "pass --follow-outside-links (or set follow-outside-links) to lint it",
+            Span(0, 0),
+        )
+        return None
     try:
-        stat = os.fstat(descriptor)
-        data = os.read(descriptor, stat.st_size + 1)  # all of a regular file, in one call
-        if len(data) > stat.st_size or not S_ISREG(stat.st_mode):  # it grew, or it is a pipe
-            chunks = [data]
-            while chunks[-1]:
-                chunks.append(os.read(descriptor, 1 << 16))
-            data = b"".join(chunks)
-    finally:
-        os.close(descriptor)
-    return file_stat(stat), data
+        found, data = read_regular(fs_path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
+        return None
+    item.stat = file_stat(found)
+    return data
 
 
-def default_files(cwd: str) -> list[str]:
-    """`*.sql` below `cwd`, without what `.gitignore` excludes (in a git work tree)."""
+class Confinement:
+    """The project folder, which symbolic links may not lead out of unless
+    `follow-outside-links` is set (a link planted in a repository could otherwise show any
+    file the user can read, with `--show-source`)."""
+
+    def __init__(self, root: str) -> None:
+        self._inside = os.path.join(os.path.realpath(root), "")
+        self._here = os.getcwd()
+        self._real_folders: dict[str, str] = {}
+
+    def escape(self, path: str) -> str | None:
+        """Where `path` really is, when a symbolic link on its way takes it out of the project
+        (None: it stays inside, or involves no link: a file named outside is linted)."""
+        absolute = _absolute(path, self._here)
+        folder, name = os.path.split(absolute)
+        real = os.path.join(self._real_folder(folder), name)
+        if os.path.islink(real):
+            real = os.path.realpath(real)
+        return None if real == absolute or real.startswith(self._inside) else real
+
+    def _real_folder(self, folder: str) -> str:
+        """`os.path.realpath(folder)`, at the cost of one `lstat` per folder (speed: a
+        history of thousands of files has hundreds of folders)."""
+        real = self._real_folders.get(folder)
+        if real is None:
+            parent, name = os.path.split(folder)
+            if not name:  # (the root)
+                real = folder
+            elif os.path.islink(folder):
+                real = os.path.realpath(folder)
+            else:
+                real = os.path.join(self._real_folder(parent), name)
+            self._real_folders[folder] = real
+        return real
+
+
+def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """`*.sql` files git lists below `cwd`, without those `.gitignore` excludes, and the
+    folders it could not list, with why (None: not a git work tree)."""
     import subprocess  # costs start-up time; only a run without paths needs it
 
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        environment = {**os.environ, "LC_ALL": "C"}  # (its warnings are read)
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, check=True, timeout=30, env=environment
+        )
+
     try:
-        listed = subprocess.run(
-            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.sql"],
-            cwd=cwd,
-            capture_output=True,
-            check=True,
-            timeout=30,
-        ).stdout
+        listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.sql")
+        unlisted = _UNLISTED.findall(listed.stderr.decode(errors="replace"))
+        # (git names them from the top of the work tree)
+        top = git("rev-parse", "--show-toplevel").stdout.decode().strip() if unlisted else cwd
     except (OSError, subprocess.SubprocessError):
-        return _walk(cwd)
-    return sorted(
+        return None
+    files = sorted(
         os.path.join(cwd, p)
-        for p in listed.decode().split("\0")
-        if p and os.path.isfile(os.path.join(cwd, p))
+        for p in listed.stdout.decode().split("\0")
+        if p and os.path.lexists(os.path.join(cwd, p))  # (not deleted since the last commit)
     )
+    return files, [(os.path.normpath(os.path.join(top, f)), why) for f, why in unlisted]
+
+
+# git's warning for a folder it cannot open (dir.c), in the C locale.
+_UNLISTED = re.compile(r"^warning: could not open directory '(.*)': (.*)$", re.M)

@@ -21,7 +21,7 @@ import msgspec
 from dbarch_lint import __version__, workers
 from dbarch_lint.cache import Cache
 from dbarch_lint.context import Report, Rewrite, RuleContext, SchemaContext, Settings
-from dbarch_lint.discovery import Input, glob_matches, reverts
+from dbarch_lint.discovery import Input, reverts
 from dbarch_lint.findings import Edit, Finding, Fix, LintResult, Location, Related, Severity
 from dbarch_lint.ir import Comment, Diagnostic, ParsedFile, Span, Statement
 from dbarch_lint.parse_stage import iter_parsed
@@ -45,7 +45,8 @@ class RunConfig(msgspec.Struct):
     enabled: frozenset[str]
     severity: dict[str, Severity] = msgspec.field(default_factory=dict)
     rule_options: dict[str, Any] = msgspec.field(default_factory=dict)
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # target (shown path) -> the codes, prefixes and names `per-file-ignores` ignores there
+    per_file_ignores: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     settings: Settings = msgspec.field(default_factory=Settings)
     plugin_prefixes: tuple[str, ...] = ()
     external: tuple[str, ...] = ()  # other tools' codes that look like ours
@@ -415,18 +416,12 @@ def _filter(
         ]
 
     suppressions = collect(target.comments, source.line_of, statement_lines)
-    ignored = [
-        tokens for pattern, tokens in run.per_file_ignores if glob_matches(source.path, pattern)
-    ]
+    ignored = run.per_file_ignores.get(source.path, ())
     for finding in raw:
         if finding.code not in run.enabled and finding.code != "DBA000":
             continue
         if finding.code != "DBA000":
-            if ignored and any(
-                vocabulary.matches(t, finding.code, finding.rule)
-                for tokens in ignored
-                for t in tokens
-            ):
+            if ignored and any(vocabulary.matches(t, finding.code, finding.rule) for t in ignored):
                 continue
             if suppressions and _suppressed(finding, suppressions, vocabulary):
                 continue

@@ -96,5 +96,6 @@ def _run(
     if runner == "dbmate":
         return dbmate.run(item.text)
     if runner == "sqitch":
-        return FileRun("sqitch", NONE, consulted=plans.candidates(item.path))
+        consulted = plans.candidates(item.path)
+        return FileRun("sqitch", NONE, consulted=consulted, problem=plans.problem(item.path))
     return FileRun(runner, NONE)

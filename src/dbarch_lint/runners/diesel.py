@@ -9,6 +9,7 @@ import os
 from collections.abc import Sequence
 
 from dbarch_lint.discovery import order_by
+from dbarch_lint.files import read_regular
 from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
 
 NAMES = ("up.sql", "down.sql")
@@ -38,28 +39,19 @@ def run(where: str) -> FileRun:
     metadata = os.path.join(os.path.dirname(where), "metadata.toml")
     consulted = (metadata,)
     try:
-        with open(metadata, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_regular(metadata)[1]
+    except FileNotFoundError:
         return FileRun("diesel", BATCH_TRANSACTION, why="no metadata.toml", consulted=consulted)
+    except OSError as error:
+        return _unusable(error.strerror or str(error), consulted)
     import tomllib  # (only where a metadata.toml exists)
 
     try:
         setting = tomllib.loads(data.decode("utf-8")).get("run_in_transaction", False)
-        problem = None if isinstance(setting, bool) else f"run_in_transaction = {setting!r}"
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        problem = f"not valid TOML: {error}"
-    if problem is not None:
-        return FileRun(
-            "diesel",
-            BATCH_TRANSACTION,
-            why="metadata.toml unreadable",
-            consulted=consulted,
-            problem=(
-                f"The migration's metadata.toml cannot be used ({problem}): Diesel ignores it "
-                "and runs the migration in a transaction"
-            ),
-        )
+        return _unusable(f"not valid TOML: {error}", consulted)
+    if not isinstance(setting, bool):
+        return _unusable(f"run_in_transaction = {setting!r}", consulted)
     if setting:
         return FileRun(
             "diesel", BATCH_TRANSACTION, why="run_in_transaction = true", consulted=consulted
@@ -68,3 +60,17 @@ def run(where: str) -> FileRun:
     # bool` in migrations_internals takes bool's default.
     why = "run_in_transaction = false" if b"run_in_transaction" in data else "no run_in_transaction"
     return FileRun("diesel", BATCH, why=why, consulted=consulted)
+
+
+def _unusable(problem: str, consulted: tuple[str, ...]) -> FileRun:
+    """A metadata.toml that cannot be used, which Diesel's `unwrap_or_default` ignores."""
+    return FileRun(
+        "diesel",
+        BATCH_TRANSACTION,
+        why="metadata.toml unreadable",
+        consulted=consulted,
+        problem=(
+            f"The migration's metadata.toml cannot be used ({problem}): Diesel ignores it "
+            "and runs the migration in a transaction"
+        ),
+    )

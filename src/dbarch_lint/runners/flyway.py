@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dbarch_lint import ir
 from dbarch_lint.discovery import FLYWAY_UNDO, FLYWAY_VERSIONED, order_by
 from dbarch_lint.discovery import flyway_version as version
+from dbarch_lint.files import read_regular
 from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun
 
 _REPEATABLE = re.compile(r"R__(.+)\.sql")
@@ -46,10 +47,12 @@ def run(where: str, options: Mapping[str, bool]) -> FileRun:
     conf = where + ".conf"
     name = os.path.basename(conf)
     try:
-        with open(conf, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_regular(conf)[1]
+    except FileNotFoundError:
         data = None
+    except OSError as error:
+        unreadable = f"{name}: cannot be read ({error.strerror or error})"
+        return FileRun("flyway", FLYWAY, why=name, consulted=(conf,), problem=unreadable)
     if data is not None:
         setting, problem = _execute_in_transaction(data)
         if problem is not None:

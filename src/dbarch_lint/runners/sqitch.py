@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from dbarch_lint.discovery import natural_key, order_by
+from dbarch_lint.files import read_regular
 
 SCRIPT_DIRS = ("deploy", "revert", "verify")
 _CHANGE = re.compile(r"[+-]?\s*([^\s\[#@:\\]+)")  # a change line's name (App::Sqitch::Plan)
@@ -23,7 +24,7 @@ class Plans:
     def __init__(self, cwd: str) -> None:
         self.cwd = cwd
         self._plans: dict[str, str | None] = {}
-        self._orders: dict[str, dict[str, int]] = {}
+        self._orders: dict[str, tuple[dict[str, int], str | None]] = {}  # and why not
 
     def locate(self, path: str) -> tuple[str, str, str] | None:
         """For a script path: (its plan, `deploy`/`revert`/`verify`, the change's script stem),
@@ -41,19 +42,28 @@ class Plans:
     def _plan(self, top: str) -> str | None:
         if top not in self._plans:
             plan = os.path.join(top, "sqitch.plan")
-            exists = os.path.isfile(os.path.join(self.cwd, plan))
+            # (a plan there that cannot be read, a FIFO say, is a problem to report, not none)
+            exists = os.path.lexists(os.path.join(self.cwd, plan))
             self._plans[top] = plan if exists else None
         return self._plans[top]
 
     def position(self, plan: str, stem: str) -> int | None:
         """Where a change's script comes in the plan (None: the plan does not list it)."""
+        return self._order(plan)[0].get(stem)
+
+    def problem(self, path: str) -> str | None:
+        """Why the plan governing a script cannot be read, if it cannot."""
+        found = self.locate(path)
+        return self._order(found[0])[1] if found else None
+
+    def _order(self, plan: str) -> tuple[dict[str, int], str | None]:
         if plan not in self._orders:
             try:
-                with open(os.path.join(self.cwd, plan), encoding="utf-8", errors="replace") as f:
-                    self._orders[plan] = plan_order(f.read())
-            except OSError:
-                self._orders[plan] = {}
-        return self._orders[plan].get(stem)
+                text = read_regular(os.path.join(self.cwd, plan))[1].decode("utf-8", "replace")
+                self._orders[plan] = plan_order(text), None
+            except OSError as error:
+                self._orders[plan] = {}, f"{plan}: cannot be read ({error.strerror or error})"
+        return self._orders[plan]
 
 
 def _places(path: str) -> list[tuple[str, str, str]]:
