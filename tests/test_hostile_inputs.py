@@ -21,7 +21,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from dbarch_lint import baseline as dbarch_baseline
 from dbarch_lint import lint_paths, lint_sql
+from dbarch_lint.errors import UsageError
 from tests.conftest import ROOT
 
 SERIAL = "CREATE TABLE t{} (id serial);\n"  # one DBA101 each
@@ -428,3 +430,37 @@ def test_exclude_and_per_file_ignores_match_as_git_does(
     kept = sorted(set(files) - set(ignored))
     assert sorted(f.path for f in excluded.findings) == kept
     assert sorted(f.path for f in hidden.findings) == kept
+
+
+def test_a_codec_that_fails_its_own_way_is_dba004(project: Path) -> None:
+    """Some codecs raise a bare UnicodeError (no byte to point at): still a finding."""
+    (project / "dbarch-lint.toml").write_text('encoding = "punycode"\n')
+    (project / "a.sql").write_text("SELECT 1;\nCREATE TABLE t (id int);\n")
+    result = check("--select", "DBA004", "a.sql", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "a.sql:1:1: error: File is not valid punycode: its text cannot" in result.stdout
+
+
+def test_a_baseline_is_replaced_whole(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that dies while writing a baseline leaves the old one, never half of one; a
+    rewritten one keeps its mode."""
+    (project / "a.sql").write_text("CREATE TABLE t (id int);\n")
+    baseline = project / "baseline.json"
+    write = ["--no-cache", "--write-baseline", str(baseline), "a.sql"]
+    assert check(*write, cwd=project).returncode == 0
+    old = baseline.read_bytes()
+    baseline.chmod(0o640)
+    (project / "a.sql").write_text("CREATE TABLE u (id serial);\n")
+    result = lint_paths(["a.sql"], cwd=str(project), no_cache=None)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(UsageError, match="No space left"):
+        dbarch_baseline.write(str(baseline), result.findings, result.sources)
+    assert baseline.read_bytes() == old and os.listdir(project) == sorted(os.listdir(project))
+    assert sorted(p.name for p in project.iterdir()) == ["a.sql", "baseline.json"]
+    monkeypatch.undo()
+    assert check(*write, cwd=project).returncode == 0
+    assert baseline.read_bytes() != old and baseline.stat().st_mode & 0o777 == 0o640

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from dbarch_lint.errors import UsageError
-from dbarch_lint.files import read_regular
+from dbarch_lint.files import read_regular, write_whole
 from dbarch_lint.findings import Finding, stable_keys
 from dbarch_lint.reporting import portable
 
@@ -37,9 +37,8 @@ def write(path: str, findings: Sequence[Finding], sources: Mapping[str, str]) ->
     ]
     document = {"format": FORMAT, "version": VERSION, "findings": entries}
     try:
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        write_whole(path, text.encode("utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write baseline {path}: {error.strerror or error}") from None
     return len(entries)

@@ -336,16 +336,8 @@ def read(
         item.digest = digest(data)
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            item.position_text = data.decode(encoding, errors="replace")
-            offset = len(data[: error.start].decode(encoding, errors="replace").encode("utf-8"))
-            item.problem = Diagnostic(
-                "DBA004",
-                f"File is not valid {encoding}: byte 0x{data[error.start]:02x} at offset "
-                f"{error.start} cannot be decoded; save it as {encoding} or set `encoding` in "
-                "the configuration",
-                Span(offset, offset + 1),
-            )
+        except UnicodeError as error:  # (some codecs, punycode, raise it undecorated)
+            _not_decodable(item, data, encoding, error)
             return item
     text = text.lstrip("\ufeff")
     nul = text.find("\x00")
@@ -361,6 +353,24 @@ def read(
         return item
     item.text = text
     return item
+
+
+def _not_decodable(item: Input, data: bytes, encoding: str, error: UnicodeError) -> None:
+    """DBA004 at the first byte that cannot be decoded (where the codec says which)."""
+    start = error.start if isinstance(error, UnicodeDecodeError) else 0
+    try:
+        item.position_text = data.decode(encoding, errors="replace")
+        offset = len(data[:start].decode(encoding, errors="replace").encode("utf-8"))
+    except UnicodeError:  # (a codec that cannot even replace)
+        item.position_text, offset = data.decode("utf-8", errors="replace"), 0
+    located = isinstance(error, UnicodeDecodeError) and start < len(data)
+    where = f"byte 0x{data[start]:02x} at offset {start}" if located else "its text"
+    item.problem = Diagnostic(
+        "DBA004",
+        f"File is not valid {encoding}: {where} cannot be decoded; save it as {encoding} or set "
+        "`encoding` in the configuration",
+        Span(offset, offset + 1),
+    )
 
 
 def _file_bytes(item: Input, fs_path: str, confinement: Confinement | None) -> bytes | None:

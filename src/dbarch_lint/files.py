@@ -11,6 +11,7 @@ import errno
 import os
 import stat as kinds
 import tempfile
+from collections.abc import Callable
 
 try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
     from _blake2 import blake2b
@@ -96,6 +97,35 @@ def replace_unchanged(path: str, data: bytes, read_stat: Stat | None, read_diges
     temporary file is left behind (unless the process is killed before it can remove it).
     """
     target = os.path.realpath(path)
+
+    def still_the_one_read() -> None:
+        if not _unchanged(target, read_stat, read_digest):
+            raise FileChangedError(path)
+
+    _replace(target, data, os.stat(target), still_the_one_read)
+
+
+def write_whole(path: str, data: bytes) -> None:
+    """Write a file this tool makes (a baseline) so that a crash leaves the old one or the new
+    one, never part of one; a new file gets mode 0644. A path that is not a regular file (a
+    FIFO, `/dev/stdout`) is written to as it is."""
+    target = os.path.realpath(path)
+    try:
+        original: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        original = None
+    if original is not None and not kinds.S_ISREG(original.st_mode):
+        with open(target, "wb") as handle:
+            handle.write(data)
+        return
+    _replace(target, data, original, lambda: None)
+
+
+def _replace(
+    target: str, data: bytes, original: os.stat_result | None, check: Callable[[], None]
+) -> None:
+    """Put `data` at `target` through a synced temporary file beside it, renamed over it once
+    `check` passes (it raises if not); on any error the target is as it was."""
     # (a unique new file, 0600, beside the target: `os.replace` cannot cross file systems)
     descriptor, temporary = tempfile.mkstemp(
         prefix=".dbarch-lint-", suffix=".tmp", dir=os.path.dirname(target)
@@ -104,10 +134,12 @@ def replace_unchanged(path: str, data: bytes, read_stat: Stat | None, read_diges
         with open(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
-            _copy_permissions(os.stat(target), descriptor)
+            if original is None:
+                os.fchmod(descriptor, 0o644)
+            else:
+                _copy_permissions(original, descriptor)
             os.fsync(descriptor)
-        if not _unchanged(target, read_stat, read_digest):
-            raise FileChangedError(path)
+        check()
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
