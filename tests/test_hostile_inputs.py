@@ -464,3 +464,29 @@ def test_a_baseline_is_replaced_whole(project: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.undo()
     assert check(*write, cwd=project).returncode == 0
     assert baseline.read_bytes() != old and baseline.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("how", ["entry point", "config"])
+def test_python_m_imports_no_module_of_the_checkout(project: Path, how: str) -> None:
+    """`python -m` puts the working directory on sys.path: a planted module must not load as a
+    plugin, whether a planted `*.dist-info` declares it or the checkout's config names it."""
+    (project / "a.sql").write_text("SELECT 1;\n")
+    (project / "planted.py").write_text(
+        "import pathlib\npathlib.Path(__file__).with_name('RAN').write_text('code ran')\n"
+    )
+    if how == "config":
+        (project / "dbarch-lint.toml").write_text('plugins = ["planted"]\n')
+    else:
+        info = project / "planted-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: planted\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text("[dbarch_lint]\nplanted = planted\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "dbarch_lint", "check", "--no-cache", "a.sql"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert not (project / "RAN").exists()
+    assert result.returncode == (2 if how == "config" else 0), result.stderr
