@@ -28,14 +28,14 @@ from dbarch_lint.parse_stage import iter_parsed
 from dbarch_lint.rule import FUNCTION_BODY_FAMILIES, Rule, SchemaRule, StatementRule
 from dbarch_lint.runners import FileRun
 from dbarch_lint.schema import Origin, Schema
-from dbarch_lint.source import SourceFile, extent_end
+from dbarch_lint.source import LINE_BREAK, SourceFile, extent_end
 from dbarch_lint.suppression import Suppression, Vocabulary, collect
 from dbarch_lint.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
 _Dispatch = dict[type, list[tuple[StatementRule, _Check, Any]]]  # event type -> rules
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 _PLAIN = FileRun("plain")
 
 
@@ -538,11 +538,11 @@ def _fix(source: SourceFile, rewrite: Rewrite) -> Fix:
 def _line_breaks(text: str, source: SourceFile) -> str:
     """`text` with each line break written as most of the file's are (LF, CRLF or a lone CR):
     a bare LF in a CRLF file would leave it with mixed line endings."""
-    if not _LINE_BREAK.search(text):
+    if not LINE_BREAK.search(text) or "\r" not in source.text:
         return text
-    counts = Counter(_LINE_BREAK.findall(source.text))
+    counts = Counter(LINE_BREAK.findall(source.text))
     ending = max(("\n", "\r\n", "\r"), key=counts.__getitem__)  # (a tie, or none at all: LF)
-    return _LINE_BREAK.sub(ending, text)
+    return LINE_BREAK.sub(ending, text)
 
 
 def _crash_finding(

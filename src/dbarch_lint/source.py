@@ -10,6 +10,7 @@ CR: a file has the same lines, and its findings the same places, whichever way i
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,11 @@ _LINE_BREAK = re.compile(rb"\r\n?|\n")
 
 def line_starts(data: bytes) -> list[int]:
     """The byte offset where each line of `data` starts."""
-    return [0, *(match.end() for match in _LINE_BREAK.finditer(data))]
+    if b"\r" in data:
+        return [0, *(match.end() for match in _LINE_BREAK.finditer(data))]
+    # (most files: splitting at LF, with no Python code run per line, is many times faster)
+    lengths = map((1).__add__, map(len, data.split(b"\n")[:-1]))
+    return list(itertools.accumulate(lengths, initial=0))
 
 
 class Position(msgspec.Struct, frozen=True, gc=False):

@@ -20,7 +20,6 @@ _INTERESTING = re.compile(
     r"""(?:[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*)?\$"""
     r"""|\\|;"""
 )
-_COMMENT_END = re.compile(r"[\n\r]")  # (PostgreSQL's scanner ends a `--` comment at either)
 _STD_STRING_END = re.compile(r"[^']*(?:''[^']*)*'")
 _ESC_STRING_END = re.compile(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*'", re.S)
 _COPY_FROM_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
@@ -57,8 +56,11 @@ def lex(text: str) -> Lexed:
             tok = text[begin] + tok
         pos = m.end()
         if tok == "--":
-            line_end = _COMMENT_END.search(text, pos)
-            end = n if line_end is None else line_end.start()
+            # (PostgreSQL's scanner ends a `--` comment at LF or CR; two finds beat a regex)
+            end = text.find("\n", pos)
+            end = n if end == -1 else end
+            carriage = text.find("\r", pos, end)
+            end = end if carriage == -1 else carriage
             comments.append((begin, end))
             pos = end
         elif tok == ";":
