@@ -5,8 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
-from dbarch_lint.hookspecs import hookimpl
-from dbarch_lint.rule import Rule
+from dbarch_lint.rule import Rule, hookimpl
 
 FAMILIES = (
     "engine",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dbarch_lint.plugins import PluginHost
-from dbarch_lint.rule import Rule
+from dbarch_lint.linting.rule_base import Rule
+from dbarch_lint.plugins.host import PluginHost
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dbarch_lint.cache import Cache
+from dbarch_lint.caching.store import Cache
 from tests.postgres import Server, throwaway_cluster
 
 ROOT = Path(__file__).resolve().parent.parent

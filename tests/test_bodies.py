@@ -5,9 +5,9 @@ from __future__ import annotations
 import msgspec
 
 from dbarch_lint import lint_sql
-from dbarch_lint.ir import ParsedFile
-from dbarch_lint.parsing.postgres import parse_postgres
-from dbarch_lint.source import SourceFile
+from dbarch_lint.model.ir import ParsedFile
+from dbarch_lint.model.source import SourceFile
+from dbarch_lint.parsing.postgres.parser import parse_postgres
 
 SELECT = ["DBA0", "DBA101", "DBA103", "DBA401"]
 DEEP = "IF true THEN " * 3000 + "CREATE INDEX i ON t (a); " + "END IF; " * 3000

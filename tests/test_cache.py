@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dbarch_lint import cache as cache_module
-from dbarch_lint import discovery, parse_stage
-from dbarch_lint.cache_folder import CACHE_DIR
+from dbarch_lint.caching import store as cache_module
+from dbarch_lint.caching.folder import CACHE_DIR
 from dbarch_lint.cli import main
+from dbarch_lint.inputs import discovery
+from dbarch_lint.parsing import stage as parse_stage
 from tests.conftest import open_cache
 
 PARENT = (

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from dbarch_lint import config as cfg
 from dbarch_lint import lint_paths, lint_sql
-from dbarch_lint.errors import UsageError
-from dbarch_lint.findings import Severity
-from dbarch_lint.plugins import PluginHost
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.model.errors import UsageError
+from dbarch_lint.model.findings import Severity
+from dbarch_lint.plugins.host import PluginHost
 
 RULES = PluginHost(autoload=False).rules()
 

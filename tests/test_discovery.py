@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dbarch_lint.discovery import expand, is_down, order_plain, read, up_migration_path
+from dbarch_lint.inputs.discovery import expand, read
+from dbarch_lint.runners.naming import is_down, order_plain, up_migration_path
 
 
 def test_natural_order_with_down_migrations_after_their_up() -> None:

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from dbarch_lint import lint_sql
-from dbarch_lint.plugins import PluginHost
-from dbarch_lint.rule import REQUIRED_SECTIONS, EngineRule
+from dbarch_lint.linting.rule_base import REQUIRED_SECTIONS, EngineRule
+from dbarch_lint.plugins.host import PluginHost
 from tests.conftest import ROOT
 
 RULES = PluginHost(autoload=False).rules()

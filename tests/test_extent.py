@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dbarch_lint.source import _plain_extent_end, _token_extent_end, extent_end
+from dbarch_lint.model.source import _plain_extent_end, _token_extent_end, extent_end
 
 SNIPPETS = [
     b"int, b int",

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dbarch_lint import lint_sql
-from dbarch_lint.findings import Edit
-from dbarch_lint.fixes import _apply
+from dbarch_lint.model.findings import Edit
+from dbarch_lint.orchestration.fixes import _apply
 from tests.postgres import Server
 from tests.test_cli import invoke
 from tests.test_diff_base import git
@@ -114,10 +114,10 @@ def test_the_lock_timeout_option(project: Path) -> None:
 
 REWRITING_PLUGIN = '''
 from dbarch_lint import hookimpl
-from dbarch_lint.context import Rewrite
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import CreateTable
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.linting.context import Rewrite
+from dbarch_lint.model.findings import Severity
+from dbarch_lint.model.ir import CreateTable
+from dbarch_lint.linting.rule_base import StatementRule
 
 
 class ScratchTable(StatementRule):

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dbarch_lint import cache_folder, parse_stage
-from dbarch_lint.cache_folder import CACHE_DIR, MARKER
+from dbarch_lint.caching import folder as cache_folder
+from dbarch_lint.caching.folder import CACHE_DIR, MARKER
 from dbarch_lint.cli import main
+from dbarch_lint.parsing import stage as parse_stage
 
 BAD = "CREATE TABLE t (id serial PRIMARY KEY, name varchar(20));\n"
 HEX = "0123456789abcdef" * 2
@@ -106,7 +107,7 @@ def test_only_our_entries_are_deleted(project: Path, monkeypatch: pytest.MonkeyP
     (cache / "reports" / "notes.txt").write_text("mine too\n")
     for n in range(100):
         (cache / "reports" / f"{n:032x}.out").write_text("not ours by name\n")
-    monkeypatch.setattr("dbarch_lint.cache.code_fingerprint", lambda: "f" * 32)
+    monkeypatch.setattr("dbarch_lint.caching.store.code_fingerprint", lambda: "f" * 32)
     for n in range(40):  # (more distinct runs than the reports kept)
         (project / "0001_t.sql").write_text(f"-- {n}\n{BAD}")
         check(".")

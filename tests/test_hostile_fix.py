@@ -20,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dbarch_lint import fixes, lint_sql
-from dbarch_lint.fixes import _apply
+from dbarch_lint import lint_sql
+from dbarch_lint.orchestration import fixes
+from dbarch_lint.orchestration.fixes import _apply
 from tests.test_cli import invoke
 
 MIGRATION = "CREATE INDEX orders_status_idx ON orders (status);\nDROP INDEX orders_old_idx;\n"

@@ -21,9 +21,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dbarch_lint import baseline as dbarch_baseline
 from dbarch_lint import lint_paths, lint_sql
-from dbarch_lint.errors import UsageError
+from dbarch_lint.linting import baseline as dbarch_baseline
+from dbarch_lint.model.errors import UsageError
 from tests.conftest import ROOT
 
 SERIAL = "CREATE TABLE t{} (id serial);\n"  # one DBA101 each

@@ -18,10 +18,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dbarch_lint import baseline, cli
-from dbarch_lint import config as cfg
-from dbarch_lint.errors import UsageError
-from dbarch_lint.findings import Finding, LintResult, Location, Related, Severity
+from dbarch_lint import cli
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.linting import baseline
+from dbarch_lint.model.errors import UsageError
+from dbarch_lint.model.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.reporting import ReporterOptions, visible
 from dbarch_lint.reporting.builtin import reporters
 

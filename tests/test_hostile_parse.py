@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbarch_lint import lint_sql
-from dbarch_lint.findings import Finding
-from dbarch_lint.fixes import _apply
+from dbarch_lint.model.findings import Finding
+from dbarch_lint.orchestration.fixes import _apply
 from dbarch_lint.testing import expectations
 from tests.postgres import Server
 from tests.test_cli import invoke

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from dbarch_lint import lint_paths, lint_sql
-from dbarch_lint.plugins import PluginHost
+from dbarch_lint.plugins.host import PluginHost
 from tests.postgres import Server
 
 SETUP = """

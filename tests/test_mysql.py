@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from dbarch_lint import lint_paths, lint_sql
-from dbarch_lint.parsing.mysql import parse_mysql
-from dbarch_lint.source import SourceFile
+from dbarch_lint.model.source import SourceFile
+from dbarch_lint.parsing.mysql.parser import parse_mysql
 from tests.conftest import shared_path
 from tests.test_cli import invoke
 

@@ -61,7 +61,7 @@ def test_wheel_contains_rules(tmp_path: Path) -> None:
 
 def test_import_from_another_directory(tmp_path: Path) -> None:
     code = (
-        "import dbarch_lint.rules, dbarch_lint.plugins as p;"
+        "import dbarch_lint.rules, dbarch_lint.plugins.host as p;"
         "print(len(p.PluginHost(autoload=False).rules()))"
     )
     result = subprocess.run(

@@ -8,11 +8,11 @@ import msgspec
 from pglast import parser as pg
 
 from dbarch_lint import lint_paths, lint_sql
-from dbarch_lint.ir import AddColumn, CreateTable, Span
-from dbarch_lint.parsing.pg_lower import READS, decode_node, lower_statement
-from dbarch_lint.parsing.pg_nodes import Where
-from dbarch_lint.parsing.postgres import parse_postgres
-from dbarch_lint.source import SourceFile
+from dbarch_lint.model.ir import AddColumn, CreateTable, Span
+from dbarch_lint.model.source import SourceFile
+from dbarch_lint.parsing.postgres.lower import READS, decode_node, lower_statement
+from dbarch_lint.parsing.postgres.nodes import Where
+from dbarch_lint.parsing.postgres.parser import parse_postgres
 
 
 def codes(sql: str, **settings: object) -> list[tuple[str, int, int]]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dbarch_lint.errors import PluginError
-from dbarch_lint.plugins import PluginHost
+from dbarch_lint.model.errors import PluginError
+from dbarch_lint.plugins.host import PluginHost
 from tests.conftest import ROOT
 
 
@@ -91,8 +91,8 @@ def write_module(tmp_path: Path, name: str, body: str) -> None:
 
 RULE_TEMPLATE = '''
 from dbarch_lint import hookimpl
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model.findings import Severity
+from dbarch_lint.linting.rule_base import StatementRule
 
 class R(StatementRule):
     """x
@@ -143,9 +143,9 @@ def test_plugin_that_fails_to_import_exits_2(tmp_path: Path) -> None:
 
 CRASHING = '''
 from dbarch_lint import hookimpl
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import CreateTable
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model.findings import Severity
+from dbarch_lint.model.ir import CreateTable
+from dbarch_lint.linting.rule_base import StatementRule
 
 class Crash(StatementRule):
     """Crashes.
@@ -195,15 +195,17 @@ def dbarch_lint_order_migrations(paths, runner):
 
 
 def test_a_plugin_can_order_the_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dbarch_lint import api
-    from dbarch_lint import config as cfg
+    from dbarch_lint.inputs import config as cfg
+    from dbarch_lint.orchestration import run as lint_run
 
     write_module(tmp_path, "ordering_plugin", ORDERING)
     monkeypatch.syspath_prepend(str(tmp_path))
     for name in ("1.sql", "2.sql", "10.sql"):
         (tmp_path / name).write_text("SELECT 1;\n")
     config = cfg.Config(plugins=["ordering_plugin"])
-    run = api.prepare([str(tmp_path)], config, cwd=str(tmp_path), autoload_plugins=False)
+    run = lint_run.prepare([str(tmp_path)], config, cwd=str(tmp_path), autoload_plugins=False)
     assert [i.path for i in run.inputs] == ["2.sql", "10.sql", "1.sql"]
-    plain = api.prepare([str(tmp_path)], cfg.Config(), cwd=str(tmp_path), autoload_plugins=False)
+    plain = lint_run.prepare(
+        [str(tmp_path)], cfg.Config(), cwd=str(tmp_path), autoload_plugins=False
+    )
     assert [i.path for i in plain.inputs] == ["1.sql", "2.sql", "10.sql"]

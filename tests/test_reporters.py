@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from dbarch_lint.findings import (
+from dbarch_lint.model.findings import (
     Edit,
     Finding,
     Fix,

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dbarch_lint import api, ir, transactions
-from dbarch_lint import config as cfg
 from dbarch_lint.cli import main
-from dbarch_lint.errors import PluginError
-from dbarch_lint.parsing.postgres import parse_postgres
-from dbarch_lint.runners import sqitch
-from dbarch_lint.source import SourceFile
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.model import ir
+from dbarch_lint.model.errors import PluginError
+from dbarch_lint.model.source import SourceFile
+from dbarch_lint.orchestration import run as lint_run
+from dbarch_lint.parsing.postgres.parser import parse_postgres
+from dbarch_lint.runners import sqitch, transactions
 
 INDEX = "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n"
 
@@ -30,12 +31,12 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def prepared(root: Path, runner: str = "auto", **settings: object) -> api.Run:
+def prepared(root: Path, runner: str = "auto", **settings: object) -> lint_run.Run:
     config = cfg.Config()
     cfg.apply(config, "runner", runner)
     for key, value in settings.items():
         cfg.apply(config, key.replace("_", "-"), value)
-    return api.prepare([str(root)], config, cwd=str(root), autoload_plugins=False)
+    return lint_run.prepare([str(root)], config, cwd=str(root), autoload_plugins=False)
 
 
 def order(root: Path, runner: str = "auto") -> list[str]:
@@ -238,7 +239,7 @@ def test_a_target_outside_the_history_comes_after_it(tmp_path: Path) -> None:
     cfg.apply(config, "migrations", ["V1__one.sql", "V3__three.sql"])
     config.root = str(tmp_path)
     target = str(tmp_path / "V2__two.sql")
-    run = api.prepare([target], config, cwd=str(tmp_path), autoload_plugins=False)
+    run = lint_run.prepare([target], config, cwd=str(tmp_path), autoload_plugins=False)
     assert [item.path for item in run.inputs] == ["V1__one.sql", "V3__three.sql", "V2__two.sql"]
     assert run.ordered_by == ["flyway", "flyway"]
 
@@ -566,10 +567,10 @@ def test_a_plugin_runner_comes_first(project: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delitem(sys.modules, "acme_runner", raising=False)
     write(project, {"flat/1.sql": INDEX, "flat/2.sql": "SELECT 1;\n"})
     config = cfg.Config(plugins=["acme_runner"], runner="plain")
-    run = api.prepare(["flat"], config, cwd=str(project), autoload_plugins=False)
+    run = lint_run.prepare(["flat"], config, cwd=str(project), autoload_plugins=False)
     assert [item.path for item in run.inputs] == ["flat/2.sql", "flat/1.sql"]
     assert {item.run.runner for item in run.inputs if item.run} == {"acme"}
-    assert [f.code for f in api.execute(run).findings if f.code == "DBA404"] == ["DBA404"]
+    assert [f.code for f in lint_run.execute(run).findings if f.code == "DBA404"] == ["DBA404"]
     config = cfg.Config(plugins=["acme_runner"], runner="sqitch")
     with pytest.raises(PluginError, match="did not say how it runs each file"):
-        assert api.prepare(["flat"], config, cwd=str(project), autoload_plugins=False).inputs
+        assert lint_run.prepare(["flat"], config, cwd=str(project), autoload_plugins=False).inputs

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dbarch_lint.ir import QName
-from dbarch_lint.parsing.postgres import parse_postgres
-from dbarch_lint.schema import Origin, Schema
-from dbarch_lint.source import SourceFile
+from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.model.ir import QName
+from dbarch_lint.model.source import SourceFile
+from dbarch_lint.parsing.postgres.parser import parse_postgres
 
 UP = """
 CREATE SCHEMA app;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from dbarch_lint.volatility import TABLE, function_volatility
+from dbarch_lint.catalog.volatility import TABLE, function_volatility
 from tests.conftest import ROOT
 from tests.postgres import Server
 

@@ -8,19 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from dbarch_lint import api, engine, workers
-from dbarch_lint import config as cfg
-from dbarch_lint.cache import Cache
+from dbarch_lint.caching.store import Cache
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.linting import engine, workers
+from dbarch_lint.model.findings import LintResult
+from dbarch_lint.orchestration import run as lint_run
 from tests.conftest import ROOT, open_cache
 
 pytestmark = pytest.mark.skipif(not workers.can_fork(), reason="needs fork")
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
-def _lint(paths: list[str], jobs: int, cache: Cache | None = None) -> api.LintResult:
+def _lint(paths: list[str], jobs: int, cache: Cache | None = None) -> LintResult:
     config = cfg.Config()
     cfg.apply(config, "jobs", jobs)
-    return api.execute(api.prepare(paths, config, cwd=str(ROOT)), cache)
+    return lint_run.execute(lint_run.prepare(paths, config, cwd=str(ROOT)), cache)
 
 
 @pytest.mark.parametrize("jobs", [2, 3, 5])
@@ -56,8 +58,8 @@ def test_every_shard_fills_the_parse_cache(tmp_path: Path, monkeypatch: pytest.M
     cache = open_cache(tmp_path)
     config = cfg.Config()
     cfg.apply(config, "jobs", 3)
-    run = api.prepare([str(tmp_path)], config, cwd=str(tmp_path))
-    api.execute(run, cache)
+    run = lint_run.prepare([str(tmp_path)], config, cwd=str(tmp_path))
+    lint_run.execute(run, cache)
     assert all(cache.get_parsed(item.digest) is not None for item in run.inputs)
 
 

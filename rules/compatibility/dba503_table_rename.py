@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 
 class TableRename(StatementRule):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 
 class SchemaOrDatabaseDrop(StatementRule):

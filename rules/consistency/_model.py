@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 import re
 
-from dbarch_lint import ir
-from dbarch_lint.context import RuleContext
-from dbarch_lint.ir import QName, Span, TypeRef, quote_ident
-from dbarch_lint.schema import Table
+from dbarch_lint.catalog.schema import Table
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span, TypeRef, quote_ident
+from dbarch_lint.rule import RuleContext
 
 # Columns every table has without declaring them.
 SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"})

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, TypeVar
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, Span, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.consistency._model import (
     SYSTEM_COLUMNS,
     column_types,

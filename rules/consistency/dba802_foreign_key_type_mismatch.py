@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import DISPLAY_TYPE_NAMES, SERIAL_BASE_TYPES, QName, TypeRef, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import DISPLAY_TYPE_NAMES, SERIAL_BASE_TYPES, QName, TypeRef, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.consistency._model import column_types, create_table_columns
 
 # Spellings of the same built-in type, by catalog name; serial types count as their integer.

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.catalog.schema import MAX_IDENTIFIER_BYTES, ConstraintInfo
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.consistency._model import locate, statement_events
-from dbarch_lint.schema import MAX_IDENTIFIER_BYTES, ConstraintInfo
 
 TABLE_CONSTRAINTS = frozenset({"primary-key", "unique", "check", "foreign-key", "exclude"})
 INDEX_CONSTRAINTS = frozenset({"primary-key", "unique", "exclude"})  # each creates an index

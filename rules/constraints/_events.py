@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from dbarch_lint import ir
-from dbarch_lint.context import per_event
-from dbarch_lint.ir import QName, Span
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span
+from dbarch_lint.rule import per_event
 
 CONSTRAINT_EVENTS: tuple[type[ir.Event], ...] = (ir.CreateTable, ir.AddColumn, ir.AddConstraint)
 NAMED_KINDS = ("primary-key", "unique", "check", "foreign-key", "exclude")

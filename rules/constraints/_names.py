@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import msgspec
 
-from dbarch_lint import ir
-from dbarch_lint.ir import Span
-from dbarch_lint.naming import MAX_IDENTIFIER_BYTES, make_object_name
-from dbarch_lint.source import SQL_TOKEN
+from dbarch_lint.catalog.naming import MAX_IDENTIFIER_BYTES, make_object_name
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import Span
+from dbarch_lint.model.source import SQL_TOKEN
 
 SNAKE_CASE = re.compile(r"[a-z_][a-z0-9_$]*")
 

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, Rewrite, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.rule import Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._events import (
     CONSTRAINT_EVENTS,
     KIND_WORDS,

@@ -8,11 +8,9 @@ from typing import Any
 
 import msgspec
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, Span, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._events import (
     CONSTRAINT_EVENTS,
     KIND_WORDS,

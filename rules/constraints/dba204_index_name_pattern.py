@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._names import find_name
 from dbarch_lint.rules.constraints._patterns import advice, expand, validate
 

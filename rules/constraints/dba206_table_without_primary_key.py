@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, SchemaContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import quote_ident
-from dbarch_lint.naming import make_object_name
-from dbarch_lint.rule import SchemaRule
-from dbarch_lint.schema import Index, Schema, Table
+from dbarch_lint.catalog.naming import make_object_name
+from dbarch_lint.catalog.schema import Index, Schema, Table
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.rule import Report, SchemaContext, SchemaRule, Severity
 
 
 class TableWithoutPrimaryKey(SchemaRule):

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.catalog.schema import MAX_IDENTIFIER_BYTES
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._events import NAMING_EVENTS, declared_names, statement_range
 from dbarch_lint.rules.constraints._names import identifiers, truncated
-from dbarch_lint.schema import MAX_IDENTIFIER_BYTES
 
 
 class IdentifierTooLong(StatementRule):

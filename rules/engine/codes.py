@@ -3,8 +3,7 @@ runner report them, so they are documented, selectable and described in SARIF li
 
 from __future__ import annotations
 
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import EngineRule
+from dbarch_lint.rule import EngineRule, Severity
 
 
 class InternalError(EngineRule):

@@ -6,11 +6,9 @@ from collections.abc import Iterator
 
 import msgspec
 
-from dbarch_lint.context import RelatedSpan, Report, SchemaContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, quote_ident
-from dbarch_lint.rule import SchemaRule
-from dbarch_lint.schema import Index, Origin
+from dbarch_lint.catalog.schema import Index, Origin
+from dbarch_lint.model.ir import QName, quote_ident
+from dbarch_lint.rule import RelatedSpan, Report, SchemaContext, SchemaRule, Severity
 
 # Methods whose multicolumn indexes serve a search on their leading columns as well as a
 # single-column index would. Others (gist, hash, spgist, ...) are compared for exact duplicates.

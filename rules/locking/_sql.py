@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from dbarch_lint.context import RuleContext
-from dbarch_lint.ir import Span
-from dbarch_lint.source import extent_end
+from dbarch_lint.model.ir import Span
+from dbarch_lint.model.source import extent_end
+from dbarch_lint.rule import RuleContext
 
 _NAMED = re.compile(r'(?is)^CONSTRAINT\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s+')
 _INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")

@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, Rewrite, RuleContext
-from dbarch_lint.locks import LOCKING_EVENTS, blocking_locks
-from dbarch_lint.rule import StatementRule
-from dbarch_lint.transactions import CLOSING
+from dbarch_lint.catalog.locks import LOCKING_EVENTS, blocking_locks
+from dbarch_lint.model import ir
+from dbarch_lint.rule import CLOSING, Report, Rewrite, RuleContext, StatementRule
 
 
 class MissingTimeout(StatementRule):

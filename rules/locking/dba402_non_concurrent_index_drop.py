@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, Rewrite, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName
+from dbarch_lint.rule import Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import index_word_end
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import StatementRule
-from dbarch_lint.runners import TURN_OFF, named
-from dbarch_lint.transactions import IMPLICIT, RUNNER
+from dbarch_lint.model import ir
+from dbarch_lint.rule import (
+    IMPLICIT,
+    RUNNER,
+    TURN_OFF,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    named,
+)
 
 _UTILITIES = {
     "CreatedbStmt": "CREATE DATABASE",

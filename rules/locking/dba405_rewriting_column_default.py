@@ -6,13 +6,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import SERIAL_BASE_TYPES, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.catalog.volatility import function_volatility
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import SERIAL_BASE_TYPES, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import clause
-from dbarch_lint.volatility import function_volatility
 
 _DEFAULT_WORD = re.compile(r"(?i)^DEFAULT\s+")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbarch_lint.context import Rewrite, RuleContext
-from dbarch_lint.findings import Severity
+from dbarch_lint.rule import Rewrite, RuleContext, Severity
 from dbarch_lint.rules.locking._timeouts import MissingTimeout
 
 

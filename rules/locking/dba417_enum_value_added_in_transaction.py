@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import RelatedSpan, Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import StatementRule
-from dbarch_lint.schema import Origin
+from dbarch_lint.catalog.schema import Origin
+from dbarch_lint.model import ir
+from dbarch_lint.rule import RelatedSpan, Report, RuleContext, Severity, StatementRule
 
 
 class EnumValueAddedInTransaction(StatementRule):

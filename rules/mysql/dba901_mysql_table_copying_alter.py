@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import StatementRule
-from dbarch_lint.schema import Table
+from dbarch_lint.catalog.schema import Table
+from dbarch_lint.model import ir
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 _UTF8MB4_BYTES = 4  # MySQL 8.0's default character set: up to 4 bytes a character
 _ONE_LENGTH_BYTE = 255  # a VARCHAR of up to 255 bytes stores its length in one byte

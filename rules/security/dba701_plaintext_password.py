@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 _B64 = r"[A-Za-z0-9+/]+={0,2}"
 _VERIFIER = re.compile(rf"md5[0-9a-f]{{32}}|SCRAM-SHA-256\$\d+:{_B64}\${_B64}:{_B64}")

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import StatementRule
-from dbarch_lint.runners import TURN_OFF, named
-from dbarch_lint.transactions import CLOSING, EXPLICIT, IMPLICIT, OPENING, OUTSIDE, RUNNER
+from dbarch_lint.model import ir
+from dbarch_lint.rule import (
+    CLOSING,
+    EXPLICIT,
+    IMPLICIT,
+    OPENING,
+    OUTSIDE,
+    RUNNER,
+    TURN_OFF,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    named,
+)
 
 
 class NestedTransaction(StatementRule):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dbarch_lint.findings import Severity
+from dbarch_lint.rule import Severity
 from dbarch_lint.rules.locking._timeouts import MissingTimeout
 
 

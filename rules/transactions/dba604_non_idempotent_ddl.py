@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 # CREATE statements the replay tracks by name that have an IF NOT EXISTS form.
 _IF_NOT_EXISTS_KINDS = frozenset({"sequence", "schema", "extension", "statistics"})

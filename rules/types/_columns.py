@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dbarch_lint import ir
-from dbarch_lint.context import per_event
-from dbarch_lint.ir import QName, TypeRef
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, TypeRef
+from dbarch_lint.rule import per_event
 
 TYPE_EVENTS: tuple[type[ir.Event], ...] = (ir.CreateTable, ir.AddColumn, ir.AlterColumnType)
 

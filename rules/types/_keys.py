@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from dbarch_lint import ir
-from dbarch_lint.context import RuleContext
-from dbarch_lint.ir import QName, Span, TypeRef
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span, TypeRef
+from dbarch_lint.rule import RuleContext
 
 KEY_EVENTS: tuple[type[ir.Event], ...] = (
     ir.CreateTable,

@@ -6,10 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, TypeRef, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model.ir import QName, TypeRef, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
 from dbarch_lint.rules.types._keys import KEY_EVENTS, KeyColumn, key_columns
 

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
 
 MONEY_NAMES = (

@@ -6,11 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import QName, Span, quote_ident
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span, quote_ident
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.types._keys import text_span
 
 _BY_DEFAULT = re.compile(rb"(?i)\bGENERATED\s+BY\s+DEFAULT\b")

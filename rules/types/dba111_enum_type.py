@@ -6,11 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from dbarch_lint import ir
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import Severity
-from dbarch_lint.ir import Span
-from dbarch_lint.rule import StatementRule
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import Span
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 _TYPE_KEYWORD = re.compile(rb"(?i)\bTYPE\s+")
 

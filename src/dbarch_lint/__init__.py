@@ -6,22 +6,23 @@ plugins, and the types they return.
 
 from __future__ import annotations
 
+from dbarch_lint.model.version import __version__
+
 TYPE_CHECKING = False  # (as `typing.TYPE_CHECKING`, without importing typing at start-up)
 
-__version__ = "0.1.0"
 __all__ = ["Finding", "LintResult", "Severity", "__version__", "hookimpl", "lint_paths", "lint_sql"]
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from dbarch_lint.findings import Finding, LintResult, Severity
-    from dbarch_lint.hookspecs import hookimpl
+    from dbarch_lint.model.findings import Finding, LintResult, Severity
+    from dbarch_lint.plugins.markers import hookimpl
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so `import dbarch_lint` stays cheap for the command line and plugins.
     if name == "hookimpl":
-        from dbarch_lint.hookspecs import hookimpl
+        from dbarch_lint.plugins.markers import hookimpl
 
         return hookimpl
     if name in ("lint_paths", "lint_sql"):
@@ -29,7 +30,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(api, name)
     if name in ("Finding", "LintResult", "Severity"):
-        from dbarch_lint import findings
+        from dbarch_lint.model import findings
 
         return getattr(findings, name)
     raise AttributeError(name)

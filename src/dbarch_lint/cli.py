@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar
 
 import click
 
-from dbarch_lint import __version__
-from dbarch_lint import config as cfg
-from dbarch_lint.errors import DbarchLintError, UsageError
-from dbarch_lint.findings import LintResult, Severity
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.model.errors import DbarchLintError, UsageError
+from dbarch_lint.model.findings import LintResult, Severity
+from dbarch_lint.model.version import __version__
 from dbarch_lint.reporting import visible
 
 if TYPE_CHECKING:
-    from dbarch_lint.api import Run
-    from dbarch_lint.cache import Cache
+    from dbarch_lint.caching.store import Cache
+    from dbarch_lint.orchestration.run import Run
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -188,8 +188,9 @@ def check(
     verbose: bool,
 ) -> None:
     """Lint SQL files, directories (recursively, *.sql) and globs; "-" reads stdin."""
-    from dbarch_lint import api
-    from dbarch_lint.cache import Cache, CachedReport
+    from dbarch_lint.caching.store import Cache, CachedReport
+    from dbarch_lint.orchestration import keys
+    from dbarch_lint.orchestration import run as lint_run
     from dbarch_lint.reporting import ReporterOptions
 
     try:
@@ -221,7 +222,7 @@ def check(
             if value is not None:
                 cfg.apply(config, key, value)
         stdin = sys.stdin.buffer.read() if "-" in paths else None
-        run = api.prepare(list(paths), config, stdin=stdin, stdin_filename=stdin_filename)
+        run = lint_run.prepare(list(paths), config, stdin=stdin, stdin_filename=stdin_filename)
         color = (
             not (no_color or config.no_color)
             and config.output_file is None
@@ -234,10 +235,15 @@ def check(
         # The report cache answers a run that changed nothing (-v wants to see the run itself,
         # --write-baseline, --fix and --diff want their files written or shown).
         answerable = not (verbose or config.fix or config.diff) and config.write_baseline is None
-        run_key = api.report_key(run, cache, (color, quiet)) if cache and answerable else None
+        run_key = keys.report_key(run, cache, (color, quiet)) if cache and answerable else None
         cached = cache.get_report(run_key) if cache and run_key else None
-        if cache and run_key and cached is not None and api.consulted_unchanged(cached.consulted):
-            api.remember_files(run, cache)  # (the files touched since: read to tell)
+        if (
+            cache
+            and run_key
+            and cached is not None
+            and lint_run.consulted_unchanged(cached.consulted)
+        ):
+            keys.remember_files(run, cache)  # (the files touched since: read to tell)
             _output(cached.report, config.output_file)
             sys.exit(cached.exit_code)
         reporters = run.host.reporters()
@@ -248,7 +254,7 @@ def check(
         if verbose:
             _describe(run)
         fixing = config.fix or config.diff
-        result = _fix(run, paths, cache) if fixing else api.execute(run, cache)
+        result = _fix(run, paths, cache) if fixing else lint_run.execute(run, cache)
     except DbarchLintError as error:
         _fail(str(error))
         return
@@ -265,7 +271,7 @@ def check(
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
         answer = CachedReport(report.encode("utf-8"), code, run.consulted())
         cache.put_report(run_key, answer)
-        api.remember_files(run, cache)
+        keys.remember_files(run, cache)
     _output(report, config.output_file)
     sys.exit(code)
 
@@ -273,7 +279,7 @@ def check(
 def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
     """`--diff` (shows the fixes and exits: 1 if there are any) or `--fix` (writes them, and
     returns what is left to report)."""
-    from dbarch_lint import fixes
+    from dbarch_lint.orchestration import fixes
 
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
@@ -372,7 +378,7 @@ def _describe(run: Any) -> None:
 @_common
 def rules(format_: str, quiet: bool, verbose: bool) -> None:
     """List every rule: code, name, family, default on/off, severity, fixable."""
-    from dbarch_lint.plugins import PluginHost
+    from dbarch_lint.plugins.host import PluginHost
     from dbarch_lint.reporting import to_json
 
     try:
@@ -414,7 +420,7 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
 @_common
 def explain(rule: str, quiet: bool, verbose: bool) -> None:
     """Print a rule's documentation (what, why, example, use instead)."""
-    from dbarch_lint.plugins import PluginHost
+    from dbarch_lint.plugins.host import PluginHost
 
     try:
         all_rules = PluginHost(cfg.load(cfg.find_config(os.getcwd())).plugins).rules()
@@ -438,13 +444,13 @@ def schema(
     paths: tuple[str, ...], format_: str, config_path: str | None, quiet: bool, verbose: bool
 ) -> None:
     """Print the schema after replaying the migrations (mermaid: an ER diagram)."""
-    from dbarch_lint import api
-    from dbarch_lint.engine import replay
-    from dbarch_lint.schema_export import schema_json, schema_mermaid
+    from dbarch_lint.linting.engine import replay
+    from dbarch_lint.orchestration import run as lint_run
+    from dbarch_lint.reporting.schema_export import schema_json, schema_mermaid
 
     try:
         config = cfg.load(config_path or cfg.find_config(os.getcwd()))
-        run = api.prepare(list(paths), config)
+        run = lint_run.prepare(list(paths), config)
         inputs = run.inputs  # (runner plugins decide the order: their errors are errors here)
     except DbarchLintError as error:
         _fail(str(error))

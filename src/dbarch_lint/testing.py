@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbarch_lint import api
-from dbarch_lint import config as cfg
-from dbarch_lint.findings import Finding
-from dbarch_lint.source import LINE_BREAK
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.model.findings import Finding
+from dbarch_lint.model.source import LINE_BREAK
+from dbarch_lint.orchestration import run as lint_run
 
 _EXPECT = re.compile(
     r"--\s*expect:\s*(?:(?P<col>\d+)\s+)?(?P<code>[A-Z]{2,5}\d{3})(?:\s+\"(?P<msg>[^\"]*)\")?"
@@ -140,8 +140,8 @@ def run_fixture(fixture: Path) -> tuple[list[str], list[str]]:
     previous = os.getcwd()
     os.chdir(root)
     try:
-        run = api.prepare([fixture.name], config, cwd=str(root), autoload_plugins=False)
-        findings = list(api.execute(run).findings)
+        run = lint_run.prepare([fixture.name], config, cwd=str(root), autoload_plugins=False)
+        findings = list(lint_run.execute(run).findings)
     finally:
         os.chdir(previous)
     unmatched = list(expected)

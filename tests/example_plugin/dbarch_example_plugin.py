@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbarch_lint import hookimpl
-from dbarch_lint.context import Report, RuleContext
-from dbarch_lint.findings import LintResult, Severity
-from dbarch_lint.ir import CreateTable
+from dbarch_lint.linting.context import Report, RuleContext
+from dbarch_lint.linting.rule_base import Rule, StatementRule
+from dbarch_lint.model.findings import LintResult, Severity
+from dbarch_lint.model.ir import CreateTable
 from dbarch_lint.reporting import Reporter, ReporterOptions
-from dbarch_lint.rule import Rule, StatementRule
 
 
 class TemporaryTableName(StatementRule):

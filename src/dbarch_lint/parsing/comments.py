@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from dbarch_lint.ir import Comment, Span
-from dbarch_lint.source import SourceFile
+from dbarch_lint.model.ir import Comment, Span
+from dbarch_lint.model.source import SourceFile
 
 _SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from dbarch_lint.findings import LintResult
+from dbarch_lint.model.findings import LintResult
 
 
 class ReporterOptions(msgspec.Struct, frozen=True):

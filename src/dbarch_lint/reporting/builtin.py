@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dbarch_lint.hookspecs import hookimpl
+from dbarch_lint.plugins.markers import hookimpl
 from dbarch_lint.reporting import Reporter
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dbarch_lint.findings import Finding, LintResult, Location, Severity
+from dbarch_lint.model.findings import Finding, LintResult, Location, Severity
 from dbarch_lint.reporting import Reporter, ReporterOptions, visible
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dbarch_lint.findings import LintResult, Severity, stable_keys
+from dbarch_lint.model.findings import LintResult, Severity, stable_keys
 from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 from dbarch_lint.reporting.github import last_line
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dbarch_lint.findings import Finding, Fix, LintResult, Severity
+from dbarch_lint.model.findings import Finding, Fix, LintResult, Severity
 from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 
 FORMAT_VERSION = 1

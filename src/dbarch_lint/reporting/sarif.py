@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dbarch_lint.findings import Finding, LintResult, Location, RuleInfo, Severity, stable_keys
+from dbarch_lint.model.findings import (
+    Finding,
+    LintResult,
+    Location,
+    RuleInfo,
+    Severity,
+    stable_keys,
+)
 from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import unicodedata
 from typing import ClassVar
 
-from dbarch_lint.findings import Finding, LintResult, Location, Severity
+from dbarch_lint.model.findings import Finding, LintResult, Location, Severity
+from dbarch_lint.model.source import LINE_BREAK
 from dbarch_lint.reporting import Reporter, ReporterOptions, visible
-from dbarch_lint.source import LINE_BREAK
 
 _SEVERITY_STYLE = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;34"}
 _FRAME_LINES = 4  # a longer range shows its first two lines, an ellipsis and its last line

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from dbarch_lint.discovery import Input, order_plain
-from dbarch_lint.hookspecs import hookimpl
+from dbarch_lint.plugins.markers import hookimpl
 from dbarch_lint.runners import (
     NONE,
     RUNNERS,
@@ -20,6 +19,11 @@ from dbarch_lint.runners import (
     golang_migrate,
     sqitch,
 )
+
+if TYPE_CHECKING:
+    from dbarch_lint.inputs.discovery import Input
+
+from dbarch_lint.runners.naming import order_plain
 
 
 @hookimpl(trylast=True)

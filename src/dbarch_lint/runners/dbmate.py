@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from dbarch_lint.discovery import order_by
 from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
+from dbarch_lint.runners.naming import order_by
 
 _NAME = re.compile(r"\d+.*\.sql")  # pkg/dbmate/db.go: ^(\d+).*\.sql$
 # pkg/dbmate/migration.go: (?m)^--\s*migrate:up(\s*$|\s+\S+)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from dbarch_lint.discovery import order_by
-from dbarch_lint.files import read_regular
+from dbarch_lint.caching.files import read_regular
 from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
+from dbarch_lint.runners.naming import order_by
 
 NAMES = ("up.sql", "down.sql")
 

@@ -10,11 +10,11 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 
-from dbarch_lint import ir
-from dbarch_lint.discovery import FLYWAY_UNDO, FLYWAY_VERSIONED, order_by
-from dbarch_lint.discovery import flyway_version as version
-from dbarch_lint.files import read_regular
+from dbarch_lint.caching.files import read_regular
+from dbarch_lint.model import ir
 from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun
+from dbarch_lint.runners.naming import FLYWAY_UNDO, FLYWAY_VERSIONED, order_by
+from dbarch_lint.runners.naming import flyway_version as version
 
 _REPEATABLE = re.compile(r"R__(.+)\.sql")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from dbarch_lint.discovery import order_by
 from dbarch_lint.runners import BATCH, NONE, FileRun
+from dbarch_lint.runners.naming import order_by
 
 _NAME = re.compile(r"(\d+)_.*\.(up|down)\.sql")  # source/parse.go: ^([0-9]+)_(.*)\.(down|up)\.
 

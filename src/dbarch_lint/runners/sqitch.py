@@ -9,8 +9,8 @@ import os
 import re
 from collections.abc import Sequence
 
-from dbarch_lint.discovery import natural_key, order_by
-from dbarch_lint.files import read_regular
+from dbarch_lint.caching.files import read_regular
+from dbarch_lint.runners.naming import natural_key, order_by
 
 SCRIPT_DIRS = ("deploy", "revert", "verify")
 _CHANGE = re.compile(r"[+-]?\s*([^\s\[#@:\\]+)")  # a change line's name (App::Sqitch::Plan)

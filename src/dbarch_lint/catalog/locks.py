@@ -1,0 +1,168 @@
+"""Which table locks a statement takes that block reads or writes (ACCESS EXCLUSIVE, EXCLUSIVE,
+SHARE ROW EXCLUSIVE, SHARE), per PostgreSQL's documentation of each command ("Explicit
+Locking", and the lock each form of ALTER TABLE acquires)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dbarch_lint.model import ir
+
+ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
+SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
+EXCLUSIVE = "EXCLUSIVE"
+SHARE = "SHARE"
+_BLOCKING = frozenset({ACCESS_EXCLUSIVE, EXCLUSIVE, SHARE_ROW_EXCLUSIVE, SHARE})
+# ENABLE/DISABLE TRIGGER takes SHARE ROW EXCLUSIVE (the documentation of ALTER TABLE).
+_TRIGGER_ACTIONS = frozenset(
+    {
+        "EnableTrig",
+        "DisableTrig",
+        "EnableAlwaysTrig",
+        "EnableReplicaTrig",
+        "EnableTrigAll",
+        "DisableTrigAll",
+        "EnableTrigUser",
+        "DisableTrigUser",
+    }
+)
+
+# ALTER TABLE forms that take less than ACCESS EXCLUSIVE (and do not block reads or writes).
+_LIGHT_ACTIONS = frozenset(
+    {
+        "SetStatistics",
+        "SetOptions",
+        "ResetOptions",
+        "SetRelOptions",
+        "ResetRelOptions",
+        "ClusterOn",
+        "DropCluster",
+        "AttachPartition",
+        "DetachPartitionFinalize",
+    }
+)
+
+
+# The table an index is on, as far as the caller knows (None: not known).
+IndexTable = Callable[[ir.QName], ir.QName | None]
+_Locks = list[tuple[ir.QName, str]]
+
+
+def _constraint(event: ir.AddConstraint, index_table: IndexTable | None) -> _Locks:
+    if event.constraint.kind == "foreign-key":
+        tables = [event.table]
+        if event.constraint.ref_table is not None:
+            tables.append(event.constraint.ref_table)
+        return [(t, SHARE_ROW_EXCLUSIVE) for t in tables]
+    return [(event.table, ACCESS_EXCLUSIVE)]
+
+
+def _table(event: ir.Event, index_table: IndexTable | None) -> _Locks:
+    return [(event.table, ACCESS_EXCLUSIVE)]  # type: ignore[attr-defined]
+
+
+def _create_table(event: ir.CreateTable, index_table: IndexTable | None) -> _Locks:
+    """A foreign key of a new table locks the referenced table (SHARE ROW EXCLUSIVE)."""
+    constraints = [*event.constraints, *(c for col in event.columns for c in col.constraints)]
+    referenced = {c.ref_table: None for c in constraints if c.ref_table is not None}
+    return [(table, SHARE_ROW_EXCLUSIVE) for table in referenced]
+
+
+def _create_object(event: ir.CreateObject, index_table: IndexTable | None) -> _Locks:
+    if event.kind == "trigger" and event.table is not None:
+        return [(event.table, SHARE_ROW_EXCLUSIVE)]
+    return []
+
+
+def _action(event: ir.AlterTableAction, index_table: IndexTable | None) -> _Locks:
+    if event.objtype != "table" or event.action in _LIGHT_ACTIONS:
+        return []
+    if event.action in _TRIGGER_ACTIONS:
+        return [(event.table, SHARE_ROW_EXCLUSIVE)]
+    if event.action == "DetachPartition" and event.partition is not None:
+        if event.concurrent:  # SHARE UPDATE EXCLUSIVE on both
+            return []
+        return [(event.table, ACCESS_EXCLUSIVE), (event.partition, ACCESS_EXCLUSIVE)]
+    return [(event.table, ACCESS_EXCLUSIVE)]
+
+
+def _index(event: ir.CreateIndex, index_table: IndexTable | None) -> _Locks:
+    return [] if event.concurrent else [(event.table, SHARE)]
+
+
+def _drop(event: ir.DropObjects, index_table: IndexTable | None) -> _Locks:
+    if event.kind in ("table", "foreign table"):
+        return [(name, ACCESS_EXCLUSIVE) for name in event.names]
+    if event.kind == "trigger" and event.table is not None:
+        return [(event.table, ACCESS_EXCLUSIVE)]
+    if event.kind == "index" and not event.concurrent and index_table is not None:
+        return _on_tables(event.names, index_table, ACCESS_EXCLUSIVE)
+    return []
+
+
+def _truncate(event: ir.Truncate, index_table: IndexTable | None) -> _Locks:
+    return [(name, ACCESS_EXCLUSIVE) for name in event.tables]
+
+
+def _maintenance(event: ir.Maintenance, index_table: IndexTable | None) -> _Locks:
+    if event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options):
+        return [(name, ACCESS_EXCLUSIVE) for name in event.tables]
+    concurrent = "concurrently" in event.options
+    if event.kind == "refresh":  # CONCURRENTLY still takes EXCLUSIVE (no writes)
+        return [(name, EXCLUSIVE if concurrent else ACCESS_EXCLUSIVE) for name in event.tables]
+    if event.kind == "reindex" and not concurrent:
+        if event.target == "table":
+            return [(name, SHARE) for name in event.tables]
+        if event.target == "index" and index_table is not None:
+            return _on_tables(event.tables, index_table, SHARE)
+    return []
+
+
+def _lock(event: ir.LockTables, index_table: IndexTable | None) -> _Locks:
+    return [(name, event.mode) for name in event.tables] if event.mode in _BLOCKING else []
+
+
+def _on_tables(indexes: tuple[ir.QName, ...], index_table: IndexTable, mode: str) -> _Locks:
+    tables = [index_table(name) for name in indexes]
+    return [(table, mode) for table in dict.fromkeys(tables) if table is not None]
+
+
+_LOCKS: dict[type[ir.Event], Callable[[Any, IndexTable | None], _Locks]] = {
+    ir.AddConstraint: _constraint,
+    **{
+        kind: _table
+        for kind in (
+            ir.AddColumn,
+            ir.DropColumn,
+            ir.AlterColumnType,
+            ir.SetNotNull,
+            ir.DropNotNull,
+            ir.SetDefault,
+            ir.DropDefault,
+            ir.DropConstraint,
+            ir.RenameColumn,
+            ir.RenameTable,
+        )
+    },
+    ir.CreateTable: _create_table,
+    ir.CreateObject: _create_object,
+    ir.AlterTableAction: _action,
+    ir.CreateIndex: _index,
+    ir.DropObjects: _drop,
+    ir.Truncate: _truncate,
+    ir.Maintenance: _maintenance,
+    ir.LockTables: _lock,
+}
+# The events `blocking_locks` may find a lock in.
+LOCKING_EVENTS: tuple[type[ir.Event], ...] = tuple(_LOCKS)
+
+
+def blocking_locks(event: ir.Event, index_table: IndexTable | None = None) -> _Locks:
+    """The tables (new or existing) `event` locks in a mode that blocks reads or writes.
+
+    `DROP INDEX` and `REINDEX INDEX` lock the index's table: they are counted only when
+    `index_table` tells which table that is (the schema just before the statement knows).
+    """
+    lock = _LOCKS.get(type(event))
+    return lock(event, index_table) if lock is not None else []

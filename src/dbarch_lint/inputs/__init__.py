@@ -1,0 +1,1 @@
+"""Finding and reading the input files, the configuration, `--diff-base`."""

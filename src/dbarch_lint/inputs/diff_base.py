@@ -1,0 +1,61 @@
+"""`--diff-base GIT_REF`: which files were added or changed since a git ref.
+
+A pull request's files are those that differ between the work tree and the point where the
+branch left the ref (`git merge-base`): commits made on the ref's branch since then are not the
+pull request's. Uncommitted and untracked files count too (a new migration not yet added).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from dbarch_lint.model.errors import UsageError
+
+_TIMEOUT_SECONDS = 60
+
+
+def changed_files(ref: str, cwd: str) -> set[str]:
+    """The real paths of the files added or changed since `ref` (deleted ones are gone)."""
+    top = _git(["rev-parse", "--show-toplevel"], cwd, "needs a git work tree").strip()
+    if _git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd) is None:
+        raise UsageError(
+            f"--diff-base: git knows no commit {ref!r} here (fetch it first, e.g. "
+            f"`git fetch origin main`, and check the spelling)"
+        )
+    base = (_git_ok(["merge-base", ref, "HEAD"], cwd) or ref).strip()
+    changed = _git(
+        ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=d", base, "--"],
+        top,
+        "could not compare with the ref",
+    )
+    untracked = _git(
+        ["ls-files", "--others", "--exclude-standard", "--full-name", "-z"],
+        top,
+        "could not list untracked files",
+    )
+    names = [name for name in f"{changed}\0{untracked}".split("\0") if name]
+    return {os.path.realpath(os.path.join(top, name)) for name in names}
+
+
+def _git(args: list[str], cwd: str, what: str) -> str:
+    """git's output; a usage error saying what failed and why."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, timeout=_TIMEOUT_SECONDS, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise UsageError(f"--diff-base needs git, which could not run: {error}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        detail = reason[-1] if reason else f"git exited with {done.returncode}"
+        raise UsageError(f"--diff-base {what} ({cwd}): {detail}")
+    return done.stdout.decode(errors="surrogateescape")
+
+
+def _git_ok(args: list[str], cwd: str) -> str | None:
+    """git's output, or None if it failed."""
+    try:
+        return _git(args, cwd, "")
+    except UsageError:
+        return None

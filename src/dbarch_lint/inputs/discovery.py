@@ -1,0 +1,352 @@
+"""Finding input files, reading them, and putting the migration history in order."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Sequence
+
+import msgspec
+
+from dbarch_lint.caching.files import Stat, digest, file_stat, read_regular
+from dbarch_lint.inputs.patterns import PathPatterns
+from dbarch_lint.model.ir import Diagnostic, Span
+from dbarch_lint.runners import FileRun
+from dbarch_lint.runners.naming import is_down
+
+STDIN = "-"
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".dbarch-lint-cache",
+}
+
+
+class Input(msgspec.Struct):
+    """One file of the run: where it is, how it is shown, its text or why it has none."""
+
+    path: str  # shown to users: relative to the working directory, POSIX separators
+    fs_path: str | None  # None for stdin
+    text: str | None = None
+    problem: Diagnostic | None = None  # DBA004 when unreadable
+    position_text: str = ""  # what positions of `problem` refer to, when there is no `text`
+    down: bool = False  # a down migration: linted, never replayed
+    digest: str = ""  # hash of the bytes read (the cache's key for the file)
+    stat: Stat | None = None  # as `file_stat` saw it just before reading
+    run: FileRun | None = None  # how its runner runs it (decided once the run's files are read)
+    dialect: str = "postgres"  # the SQL dialect it is written in (`dialect`, `per-file-dialect`)
+
+
+def display_path(path: str, cwd: str, here: str | None = None) -> str:
+    """A path relative to `cwd` when inside it, with `/` separators. (`here`: the process's
+    working directory, if the caller has it: asking for it again costs a system call.)"""
+    here = here or os.getcwd()
+    if here == cwd and _plain_relative(path):  # a walk below the working directory
+        return path.replace(os.sep, "/")
+    absolute = _absolute(path, here)
+    inside = cwd.rstrip(os.sep) + os.sep
+    # Inside `cwd`, without relpath's work (it adds up over thousands of files).
+    if len(absolute) > len(inside) and absolute.startswith(inside):
+        return absolute[len(inside) :].replace(os.sep, "/")
+    try:
+        relative = os.path.relpath(absolute, cwd)
+    except ValueError:
+        relative = absolute
+    if relative.startswith(".."):
+        relative = os.path.normpath(path) if not os.path.isabs(path) else absolute
+    return relative.replace(os.sep, "/")
+
+
+def _plain_relative(path: str) -> bool:
+    """Whether a path is relative and already normal (no `.`, `..` or empty parts)."""
+    parts = (path.replace(os.altsep, os.sep) if os.altsep else path).split(os.sep)
+    return not os.path.isabs(path) and "" not in parts and "." not in parts and ".." not in parts
+
+
+def _absolute(path: str, here: str) -> str:
+    """`os.path.abspath(path)`, given the working directory (and cheap for a plain path)."""
+    if _plain_relative(path):
+        return os.path.join(here, path)
+    return os.path.normpath(os.path.join(here, path))
+
+
+def expand(
+    paths: Sequence[str],
+    excluded: PathPatterns | None = None,
+    *,
+    force_exclude: bool = False,
+    allow_empty: bool = False,
+) -> tuple[list[str], list[str]]:
+    """Files named by paths, directories (recursively, `*.sql`) and globs, without those
+    `excluded` matches (files named one by one only with `force_exclude`); and what went wrong,
+    each a usage error: a path that does not exist, a folder that cannot be listed, and unless
+    `allow_empty` a folder or glob that gives no file to lint."""
+    finder = _Finder(excluded)
+    files: list[str] = []
+    for path in paths:
+        if path == STDIN:
+            files.append(STDIN)
+            continue
+        if os.path.isdir(path):
+            found = finder.walk(path)
+        elif os.path.exists(path):
+            files.extend(finder.kept([path]) if force_exclude else [path])
+            continue
+        elif glob.has_magic(path):
+            found = []
+            for match in sorted(glob.glob(path, recursive=True)):
+                found += finder.walk(match) if os.path.isdir(match) else finder.kept([match])
+        else:
+            finder.errors.append(f"{path}: no such file or directory")
+            continue
+        if not found and not allow_empty:
+            finder.errors.append(f"{path}: {_NOTHING_TO_LINT}")
+        files.extend(found)
+    return _unique(files), finder.errors
+
+
+def found_below(
+    cwd: str, excluded: PathPatterns | None = None, *, allow_empty: bool = False
+) -> tuple[list[str], list[str]]:
+    """What a run without paths lints: `*.sql` below `cwd`, without what `.gitignore` (in a
+    git work tree) and `excluded` exclude; and what went wrong, as `expand` says it."""
+    finder = _Finder(excluded)
+    listed = _git_files(cwd)
+    if listed is None:
+        files = finder.walk(cwd)
+    else:
+        files = finder.kept(listed[0])
+        for folder, why in listed[1]:
+            if not finder.is_excluded(folder, folder=True):
+                finder.unlisted(folder, why)
+    if not files and not allow_empty:
+        finder.errors.append(f"{display_path(cwd, os.getcwd())}: {_NOTHING_TO_LINT}")
+    return files, finder.errors
+
+
+_NOTHING_TO_LINT = (
+    "no SQL file to lint here (none found, or all excluded); pass --allow-empty if that is expected"
+)
+
+
+def _unique(files: list[str]) -> list[str]:
+    """Each file once (the first time it is named), however it was named."""
+    seen: set[str] = set()
+    unique = []
+    here = os.getcwd()
+    for file in files:
+        key = file if file == STDIN else _absolute(file, here)
+        if key not in seen:
+            seen.add(key)
+            unique.append(file)
+    return unique
+
+
+class _Finder:
+    """Lists files, leaving out what `excluded` matches, and collects what went wrong."""
+
+    def __init__(self, excluded: PathPatterns | None) -> None:
+        self.excluded = excluded
+        self.errors: list[str] = []
+        self._here = os.getcwd()
+
+    def kept(self, files: list[str]) -> list[str]:
+        """The files `excluded` does not match."""
+        return [file for file in files if not self.is_excluded(file)]
+
+    def is_excluded(self, path: str, folder: bool = False) -> bool:
+        patterns = self.excluded
+        return patterns is not None and patterns.matches(_absolute(path, self._here), folder)
+
+    def unlisted(self, folder: str, why: str) -> None:
+        """Report a folder that cannot be listed. An error rather than a DBA004: a folder has
+        no text a finding could point into, and the files it hides leave the run as incomplete
+        as a missing path does (also an error). The rest is still linted."""
+        self.errors.append(
+            f"{display_path(folder, self._here, self._here)}: cannot list this folder ({why}): "
+            "the migrations in it would go unlinted; make it readable, or exclude it"
+        )
+
+    def walk(self, root: str) -> list[str]:
+        """`*.sql` files below `root`, as `os.walk` would find them (symlinked folders are not
+        entered), in no particular order (the runner orders them), at half its cost."""
+        found: list[str] = []
+        pending = [root]
+        while pending:
+            folder = pending.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as error:
+                self.unlisted(folder, error.strerror or str(error))
+                continue
+            for entry in entries:
+                if _is_folder(entry):
+                    if (
+                        entry.name not in _SKIP_DIRS
+                        and not entry.is_symlink()
+                        and not self.is_excluded(entry.path, folder=True)
+                    ):
+                        pending.append(entry.path)
+                elif entry.name.lower().endswith(".sql") and not self.is_excluded(entry.path):
+                    found.append(entry.path)
+        return found
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symbolic link in a loop: read (and reported) if named as SQL
+        return False
+
+
+def read(
+    path: str,
+    fs_path: str | None,
+    encoding: str,
+    stdin: str | bytes | None = None,
+    confinement: Confinement | None = None,
+) -> Input:
+    """Read and decode one file (`fs_path` None: stdin, given as text or bytes); problems
+    become a DBA004 diagnostic, never an exception. A file that a symbolic link takes out of
+    the `confinement` is not read."""
+    item = Input(path, fs_path, down=is_down(path))
+    if fs_path is None and not isinstance(stdin, bytes):
+        text = stdin or ""
+        item.digest = digest(text.encode("utf-8"))
+    else:
+        data = stdin if fs_path is None else _file_bytes(item, fs_path, confinement)
+        if not isinstance(data, bytes):
+            return item
+        item.digest = digest(data)
+        try:
+            text = data.decode(encoding)
+        except UnicodeError as error:  # (some codecs, punycode, raise it undecorated)
+            _not_decodable(item, data, encoding, error)
+            return item
+    text = text.lstrip("\ufeff")
+    nul = text.find("\x00")
+    if nul != -1:  # (tested on the text: a UTF-16 file has NUL bytes, but no NUL characters)
+        offset = len(text[:nul].encode("utf-8"))
+        item.position_text = text
+        item.problem = Diagnostic(
+            "DBA004",
+            "File contains a NUL character, where PostgreSQL stops reading: what follows would "
+            "go unlinted; remove it (or, for a UTF-16 file, set `encoding`)",
+            Span(offset, offset + 1),
+        )
+        return item
+    item.text = text
+    return item
+
+
+def _not_decodable(item: Input, data: bytes, encoding: str, error: UnicodeError) -> None:
+    """DBA004 at the first byte that cannot be decoded (where the codec says which)."""
+    start = error.start if isinstance(error, UnicodeDecodeError) else 0
+    try:
+        item.position_text = data.decode(encoding, errors="replace")
+        offset = len(data[:start].decode(encoding, errors="replace").encode("utf-8"))
+    except UnicodeError:  # (a codec that cannot even replace)
+        item.position_text, offset = data.decode("utf-8", errors="replace"), 0
+    located = isinstance(error, UnicodeDecodeError) and start < len(data)
+    where = f"byte 0x{data[start]:02x} at offset {start}" if located else "its text"
+    item.problem = Diagnostic(
+        "DBA004",
+        f"File is not valid {encoding}: {where} cannot be decoded; save it as {encoding} or set "
+        "`encoding` in the configuration",
+        Span(offset, offset + 1),
+    )
+
+
+def _file_bytes(item: Input, fs_path: str, confinement: Confinement | None) -> bytes | None:
+    """A file's bytes, its stat recorded in `item`; None, with the problem recorded, when it
+    cannot or must not be read."""
+    target = confinement.escape(fs_path) if confinement is not None else None
+    if target is not None:
+        item.problem = Diagnostic(
+            "DBA004",
+            f"Not read: a symbolic link takes this path to {target}, outside the project; "
+            "pass --follow-outside-links (or set follow-outside-links) to lint it",
+            Span(0, 0),
+        )
+        return None
+    try:
+        found, data = read_regular(fs_path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        item.problem = Diagnostic("DBA004", f"Cannot read file: {reason}", Span(0, 0))
+        return None
+    item.stat = file_stat(found)
+    return data
+
+
+class Confinement:
+    """The project folder, which symbolic links may not lead out of unless
+    `follow-outside-links` is set (a link planted in a repository could otherwise show any
+    file the user can read, with `--show-source`)."""
+
+    def __init__(self, root: str) -> None:
+        self._inside = os.path.join(os.path.realpath(root), "")
+        self._here = os.getcwd()
+        self._real_folders: dict[str, str] = {}
+
+    def escape(self, path: str) -> str | None:
+        """Where `path` really is, when a symbolic link on its way takes it out of the project
+        (None: it stays inside, or involves no link: a file named outside is linted)."""
+        absolute = _absolute(path, self._here)
+        folder, name = os.path.split(absolute)
+        real = os.path.join(self._real_folder(folder), name)
+        if os.path.islink(real):
+            real = os.path.realpath(real)
+        return None if real == absolute or real.startswith(self._inside) else real
+
+    def _real_folder(self, folder: str) -> str:
+        """`os.path.realpath(folder)`, at the cost of one `lstat` per folder (speed: a
+        history of thousands of files has hundreds of folders)."""
+        real = self._real_folders.get(folder)
+        if real is None:
+            parent, name = os.path.split(folder)
+            if not name:  # (the root)
+                real = folder
+            elif os.path.islink(folder):
+                real = os.path.realpath(folder)
+            else:
+                real = os.path.join(self._real_folder(parent), name)
+            self._real_folders[folder] = real
+        return real
+
+
+def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """`*.sql` files git lists below `cwd`, without those `.gitignore` excludes, and the
+    folders it could not list, with why (None: not a git work tree)."""
+    import subprocess  # costs start-up time; only a run without paths needs it
+
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        environment = {**os.environ, "LC_ALL": "C"}  # (its warnings are read)
+        return subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, check=True, timeout=30, env=environment
+        )
+
+    try:
+        listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.sql")
+        unlisted = _UNLISTED.findall(listed.stderr.decode(errors="replace"))
+        # (git names them from the top of the work tree)
+        top = git("rev-parse", "--show-toplevel").stdout.decode().strip() if unlisted else cwd
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted(
+        os.path.join(cwd, p)
+        for p in listed.stdout.decode().split("\0")
+        if p and os.path.lexists(os.path.join(cwd, p))  # (not deleted since the last commit)
+    )
+    return files, [(os.path.normpath(os.path.join(top, f)), why) for f, why in unlisted]
+
+
+# git's warning for a folder it cannot open (dir.c), in the C locale.
+_UNLISTED = re.compile(r"^warning: could not open directory '(.*)': (.*)$", re.M)

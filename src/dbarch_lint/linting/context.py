@@ -1,0 +1,251 @@
+"""What a rule sees while it runs, and what it hands back (`Report`)."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import msgspec
+
+from dbarch_lint.catalog import locks
+from dbarch_lint.catalog.schema import Origin, Schema, Table
+from dbarch_lint.model.ir import (
+    Constraint,
+    CreateTable,
+    CreateTableAs,
+    DropConstraint,
+    QName,
+    RenameTable,
+    Span,
+    Statement,
+)
+from dbarch_lint.model.source import line_starts
+
+_E = TypeVar("_E")
+_R = TypeVar("_R")
+
+
+class RelatedSpan(msgspec.Struct, frozen=True):
+    """Another place a report refers to."""
+
+    origin: Origin
+    message: str
+
+
+class Rewrite(msgspec.Struct, frozen=True):
+    """A safe automatic rewrite of the file a statement rule reports in (`--fix`): replace
+    each (start, end) byte range with its text. It must not change what the migration means
+    beyond the finding, nor bring another finding (`--fix` checks by linting again). A line
+    break in the text is written as the file writes most of its own (LF, CRLF or a lone CR)."""
+
+    description: str
+    edits: tuple[tuple[int, int, str], ...]
+
+
+class Report(msgspec.Struct, frozen=True):
+    """A problem a rule found. The engine turns it into a `Finding` (code, position, url).
+
+    `origin` is set by schema rules, whose findings point into any file of the replay; statement
+    rules leave it None (the current statement).
+    """
+
+    span: Span
+    message: str
+    hint: str | None = None
+    related: tuple[RelatedSpan, ...] = ()
+    origin: Origin | None = None
+    fix: Rewrite | None = None
+
+
+class Settings(msgspec.Struct):
+    """Run-wide settings rules may read."""
+
+    pg_version: int = 16
+    dialect: str = "postgres"
+
+
+class RuleContext(msgspec.Struct):
+    """The context of one statement in a target file (reused across a file's statements)."""
+
+    path: str
+    file_index: int
+    schema: Schema
+    settings: Settings
+    text: bytes = b""  # the file, UTF-8
+    statement: Statement = None  # type: ignore[assignment]
+    options: Any = None
+    statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
+    # Per statement: the index of the statement its transaction block began at, -1 outside one.
+    transactions: tuple[int, ...] = ()
+    # Per statement: how that block began (`transactions.RUNNER`, `EXPLICIT`, `IMPLICIT`, "").
+    transaction_kinds: tuple[str, ...] = ()
+    runner: str = "plain"  # the runner that runs this file (with `auto`, the one detected)
+    wrapped: bool = False  # the runner runs the file inside a transaction it opens
+    implicit: bool = False  # the file is sent as one multi-statement string (an implicit block)
+    # Statements the runner refuses to run with the rest of the file, with why (Flyway's mixing).
+    refused: dict[int, str] = msgspec.field(default_factory=dict)
+    dialect: str = "postgres"  # the file's SQL dialect (hints are written in it)
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
+        return self._transaction_start >= 0
+
+    @property
+    def transaction_kind(self) -> str:
+        """How the transaction block this statement runs in began: `"runner"` (the runner wraps
+        the file in a transaction), `"begin"` (a BEGIN of this file), `"implicit"` (PostgreSQL's
+        implicit block around a multi-statement string), `"do"` (the transaction of a DO block
+        run outside any block), or `""` (outside any block)."""
+        return self.transaction_kinds[self.statement.index] if self.transaction_kinds else ""
+
+    @property
+    def _transaction_start(self) -> int:
+        """The index of the statement this statement's transaction block began at, -1 outside
+        one."""
+        return self.transactions[self.statement.index] if self.transactions else -1
+
+    def transaction(self) -> tuple[Statement, ...]:
+        """The statements of the transaction this statement runs in, from the first up to this
+        one (just this one outside a transaction block: it commits on its own)."""
+        start, index = self._transaction_start, self.statement.index
+        return self.statements[start : index + 1] if start >= 0 else (self.statement,)
+
+    def locks_held(self) -> list[tuple[QName, str, Statement]]:
+        """The table locks that block reads or writes (`locks.blocking_locks`) which earlier
+        statements of this transaction took: they are held until it ends."""
+        start, index = self._transaction_start, self.statement.index
+        if start < 0:
+            return []
+        taken = _file_locks(self.statements)
+        first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
+        return [item for item in taken[first:] if item[2].index < index]
+
+    def is_new_table(self, name: QName) -> bool:
+        """Whether the table was created earlier in this migration (nobody reads it yet).
+
+        A table the replay never saw is an existing table; one this file created and dropped
+        again is new (a lock taken on it before the drop was taken on a new table).
+        """
+        table = self.schema.table(name)
+        # Unknown, or known only from an index on it (a materialized view): perhaps created
+        # (and dropped again) earlier in this file.
+        if table is None or table.origin is None:
+            index = self.statement.index
+            changes = _created_tables(self.statements).get(name.name, ())
+            return next((created for at, created in reversed(changes) if at < index), False)
+        return table.origin.file_index == self.file_index
+
+    def is_new_object(self, kind: str, name: QName) -> bool:
+        """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
+        `DropObjects`) was created earlier in this migration."""
+        if kind == "index":
+            index = self.schema.index(name)
+            origin = index.origin if index is not None else None
+        else:
+            origin = self.schema.object_origin(kind, name)
+        return origin is not None and origin.file_index == self.file_index
+
+    def index_table(self, name: QName) -> QName | None:
+        """The table an index is on, if the replay knows the index just before this statement."""
+        index = self.schema.index(name)
+        return index.table if index is not None else None
+
+    def table(self, name: QName) -> Table | None:
+        """The table as it is just before this statement, if the replay knows it."""
+        return self.schema.table(name)
+
+    def constraint_name(self, table: QName, constraint: Constraint) -> str:
+        """The name a constraint this statement adds gets: its own, or the one PostgreSQL
+        invents once the statement's drops are done (an ALTER TABLE drops before it adds)."""
+        freed = {e.name for e in self.statement.events if isinstance(e, DropConstraint)}
+        return self.schema.constraint_name(table, constraint, freed)
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line of a byte offset in the file (for a message that names a line)."""
+        return bisect.bisect_right(line_starts(self.text), offset)
+
+    def report(
+        self,
+        span: Span,
+        message: str,
+        hint: str | None = None,
+        related: Iterable[RelatedSpan] = (),
+        fix: Rewrite | None = None,
+    ) -> Report:
+        """A report at `span` in the current statement."""
+        return Report(span, message, hint, tuple(related), None, fix)
+
+
+class SchemaContext(msgspec.Struct):
+    """The context of a schema rule: the schema at the end of the replay."""
+
+    schema: Schema
+    settings: Settings
+    options: Any = None
+    dialects: dict[int, str] = msgspec.field(default_factory=dict)  # file index -> if not postgres
+
+    def dialect(self, origin: Origin) -> str:
+        """The SQL dialect of the file at `origin` (hints are written in it)."""
+        return self.dialects.get(origin.file_index, "postgres")
+
+    def report(
+        self,
+        origin: Origin,
+        message: str,
+        hint: str | None = None,
+        span: Span | None = None,
+        related: Iterable[RelatedSpan] = (),
+    ) -> Report:
+        """A report in the statement at `origin` (at `span`, default the statement itself)."""
+        return Report(span or origin.span, message, hint, tuple(related), origin)
+
+
+def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:
+    """`compute(event)`, remembered for the latest event it was called with.
+
+    The engine runs every rule on an event before it moves to the next, so a helper that several
+    rules call with the same event (the columns it types, the names it declares) computes its
+    result once. Only for a function of the (immutable) event alone, with a result nobody
+    changes: return a tuple, not a generator.
+    """
+    latest: list[tuple[_E, _R]] = []
+
+    @functools.wraps(compute)
+    def remembered(event: _E) -> _R:
+        if latest:
+            seen, result = latest[0]
+            if seen is event:
+                return result
+        result = compute(event)
+        latest[:] = [(event, result)]
+        return result
+
+    return remembered
+
+
+@per_event  # (once per file)
+def _file_locks(statements: tuple[Statement, ...]) -> tuple[tuple[QName, str, Statement], ...]:
+    """Every blocking table lock a file's statements take, in statement order."""
+    return tuple(
+        (table, mode, statement)
+        for statement in statements
+        for event in statement.events
+        for table, mode in locks.blocking_locks(event)
+    )
+
+
+@per_event  # (once per file)
+def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int, bool]]]:
+    """Per unqualified table name, the statements of a file that create a table of that name
+    (True) or rename one away (False), in order."""
+    changes: dict[str, list[tuple[int, bool]]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, CreateTable | CreateTableAs):
+                changes.setdefault(event.table.name, []).append((statement.index, True))
+            elif isinstance(event, RenameTable):
+                changes.setdefault(event.table.name, []).append((statement.index, False))
+    return changes

@@ -1,0 +1,4 @@
+"""The model every layer shares: the IR, source text and spans, findings, errors.
+
+It imports nothing of dbarch-lint's own.
+"""

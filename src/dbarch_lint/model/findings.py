@@ -1,0 +1,146 @@
+"""Findings: what the linter reports, and the result of a run."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import msgspec
+
+from dbarch_lint.model.source import LINE_BREAK
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. Ordered: info < warning < error."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """0 for info, 1 for warning, 2 for error."""
+        return _RANK[self]
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+class Location(msgspec.Struct, frozen=True):
+    """A range in a file: 1-based lines and columns (code points), end column exclusive."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class Related(msgspec.Struct, frozen=True):
+    """Another place a finding refers to (the covering index, the ADD CONSTRAINT, ...)."""
+
+    location: Location
+    message: str
+
+
+class Edit(msgspec.Struct, frozen=True):
+    """Replace the text in a range with `text`."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+class Fix(msgspec.Struct, frozen=True):
+    """A safe automatic rewrite."""
+
+    description: str
+    edits: tuple[Edit, ...]
+
+
+class Finding(msgspec.Struct, frozen=True):
+    """One reported problem."""
+
+    code: str
+    rule: str
+    severity: Severity
+    location: Location
+    message: str
+    hint: str | None = None
+    url: str | None = None
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """The file the finding is in."""
+        return self.location.path
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Findings are ordered by path, line, column, code (then message, for determinism)."""
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.code, self.message)
+
+
+class RuleInfo(msgspec.Struct, frozen=True):
+    """Rule metadata as reporters see it (no rule code runs in a reporter)."""
+
+    code: str
+    name: str
+    family: str
+    severity: Severity
+    enabled_by_default: bool
+    fixable: bool
+    dialects: tuple[str, ...]
+    summary: str
+    description: str  # the rule's whole documentation (Markdown)
+    rationale: str  # the "Why is this bad?" section
+    url: str | None
+
+
+class LintResult(msgspec.Struct, frozen=True):
+    """Everything a reporter needs: sorted findings, counts, and the metadata of the rules run."""
+
+    findings: tuple[Finding, ...]
+    files: int
+    statements: int
+    rules: tuple[RuleInfo, ...]
+    tool_version: str
+    errors: tuple[str, ...] = ()  # usage/plugin problems met while linting
+    sources: dict[str, str] = msgspec.field(default_factory=dict)  # for code frames
+    hidden: int = 0  # findings the baseline hid
+
+    def count(self, severity: Severity) -> int:
+        """Number of findings of one severity."""
+        return sum(1 for f in self.findings if f.severity is severity)
+
+
+def stable_keys(findings: Sequence[Finding], sources: Mapping[str, str]) -> list[str]:
+    """One fingerprint per finding (sha256 hex plus ":n"), stable across unrelated edits: SARIF's
+    `partialFingerprints`, GitLab's `fingerprint` and the baseline's.
+
+    The hash covers the code, the path and the finding's first source line (from `sources`, the
+    texts by path) with whitespace collapsed, never the line number, so inserting lines above a
+    finding keeps it. `n` counts findings sharing the same hash, so two identical statements in
+    one file stay distinct.
+    """
+    import hashlib  # loads OpenSSL: only some formats need it
+
+    lines: dict[str, list[str]] = {}
+    seen: Counter[str] = Counter()
+    keys = []
+    for finding in findings:
+        path = finding.path
+        if path not in lines:
+            lines[path] = LINE_BREAK.split(sources.get(path, ""))
+        number = finding.location.line
+        text = lines[path][number - 1] if 0 < number <= len(lines[path]) else ""
+        basis = " ".join(text.split()) or finding.message
+        basis_bytes = f"{finding.code}\0{path}\0{basis}".encode(errors="surrogatepass")
+        digest = hashlib.sha256(basis_bytes).hexdigest()[:32]
+        seen[digest] += 1
+        keys.append(f"{digest}:{seen[digest]}")
+    return keys

@@ -1,0 +1,1 @@
+"""A run from paths to result: preparing it, executing it, fixing."""

@@ -1,0 +1,58 @@
+"""The report cache's key of a run: a hash of everything its report depends on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from dbarch_lint.caching.files import digest, file_digest, file_stat
+from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
+from dbarch_lint.inputs import discovery
+from dbarch_lint.orchestration.run import Run, dataclass_dict
+
+
+def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
+    """The cache key of a run's report: a hash of everything the report depends on (every file
+    by path, role and content; the configuration; the code; the installed packages)."""
+    settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
+    index = cache.get_file_index()
+    files = []
+    for path, fs_path in sorted(run.paths.items()):
+        content = _known_content(fs_path, index)
+        if content is None:  # (new, or touched: read it)
+            item = run.file(path)
+            content = item.digest + (f" {item.problem.message}" if item.problem else "")
+        files.append((path, fs_path, path in run.history, path in run.targets, content))
+    parts = [
+        "report 1",
+        cache.code,
+        environment_fingerprint(run.config.plugins if run.autoload_plugins else ["-"]),
+        repr(sorted(settings.items())),
+        run.cwd,
+        repr(list(presentation)),
+        repr(files),
+        repr(run.errors),
+        # (a baseline hides findings: its content is an input; "-" if absent, a usage error)
+        file_digest(run.config.baseline) or "-" if run.config.baseline else "",
+    ]
+    return digest("\n".join(parts).encode("utf-8"))
+
+
+def _known_content(fs_path: str, index: FileIndex) -> str | None:
+    if fs_path == discovery.STDIN:
+        return None
+    try:
+        return index.known(file_stat(os.stat(fs_path)))
+    except OSError:
+        return None
+
+
+def remember_files(run: Run, cache: Cache) -> None:
+    """Record the hashes of the files this run read, for `report_key` in later runs."""
+    read = {
+        f"{item.stat[0]}:{item.stat[1]}": (*item.stat[2:], item.digest)
+        for item in run._read.values()
+        if item.stat is not None and item.text is not None
+    }
+    if read:
+        cache.put_file_index(cache.get_file_index(), read)

@@ -1,0 +1,306 @@
+"""A run: the files and settings it covers (prepared from paths and a config), and its execution."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from dbarch_lint.caching.files import file_digest
+from dbarch_lint.caching.store import Cache
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.inputs import discovery
+from dbarch_lint.inputs.patterns import PathPatterns
+from dbarch_lint.linting import baseline
+from dbarch_lint.model.errors import PluginError
+from dbarch_lint.model.findings import LintResult
+from dbarch_lint.runners.naming import order_plain
+
+if TYPE_CHECKING:
+    from dbarch_lint.plugins.host import PluginHost
+
+T = TypeVar("T")
+
+# The engine, the parser and the plugins load on first use: a run answered from the report cache
+# needs none of them.
+
+
+@dataclass(slots=True)
+class Run:
+    """A prepared run: the resolved config and the files read (by shown path); the plugins and
+    the replay order come on first use, so a run answered from the cache never loads them."""
+
+    config: cfg.Config
+    paths: dict[str, str]  # shown path -> path to read (`-` for stdin)
+    history: set[str]  # shown paths that replay first, in runner order (`migrations`)
+    targets: set[str]  # shown paths to report on
+    errors: list[str] = field(default_factory=list)
+    cwd: str = "."
+    autoload_plugins: bool = True
+    stdin: str | bytes | None = None
+    _host: PluginHost | None = None
+    _read: dict[str, discovery.Input] = field(default_factory=dict)  # the files read so far
+    _files: dict[str, discovery.Input] | None = None
+    _inputs: list[discovery.Input] | None = None
+    _dialects: list[tuple[PathPatterns, str]] | None = None  # (compiled on first use)
+    ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
+    _confinement: discovery.Confinement | None = None
+
+    @property
+    def files(self) -> dict[str, discovery.Input]:
+        """Every file read (on first use: a run answered from the cache may not need them)."""
+        if self._files is None:
+            self._files = {path: self.file(path) for path in sorted(self.paths)}
+        return self._files
+
+    def file(self, path: str) -> discovery.Input:
+        """One file (by shown path), read on first use."""
+        item = self._read.get(path)
+        if item is None:
+            fs_path = self.paths[path]
+            is_stdin = fs_path == discovery.STDIN
+            item = self._read[path] = discovery.read(
+                path,
+                None if is_stdin else fs_path,
+                self.config.encoding,
+                self.stdin if is_stdin else None,
+                self.confinement,
+            )
+            item.dialect = self.dialect_of(path)
+        return item
+
+    @property
+    def confinement(self) -> discovery.Confinement | None:
+        """The folder symbolic links may not lead out of (None: `follow-outside-links`)."""
+        if self.config.follow_outside_links:
+            return None
+        if self._confinement is None:
+            self._confinement = discovery.Confinement(project_root(self.config, self.cwd))
+        return self._confinement
+
+    def dialect_of(self, path: str) -> str:
+        """The dialect a file (by shown path) is written in: the first `per-file-dialect`
+        pattern that matches it, else `dialect`."""
+        if self._dialects is None:
+            root = project_root(self.config, self.cwd)
+            self._dialects = _per_file(self.config.per_file_dialect, root, "per-file-dialect")
+        absolute = os.path.normpath(os.path.join(self.cwd, path))
+        found = (dialect for pattern, dialect in self._dialects if pattern.matches(absolute))
+        return next(found, self.config.dialect)
+
+    @property
+    def host(self) -> PluginHost:
+        """The plugins (loaded on first use)."""
+        if self._host is None:
+            from dbarch_lint.plugins.host import PluginHost
+
+            self._host = PluginHost(self.config.plugins, autoload=self.autoload_plugins)
+        return self._host
+
+    @property
+    def inputs(self) -> list[discovery.Input]:
+        """Every file in replay order: the history in runner order, then the targets outside it
+        (an editor's unsaved buffer, a new migration not yet matched by `migrations`). Each
+        carries how its runner runs it (`Input.run`)."""
+        if self._inputs is None:
+            _decide_runs(self)
+            ordered: list[str] = []
+            for group in (self.history, self.targets - self.history):
+                if group:
+                    paths = sorted(group)
+                    runner = _ordering_runner(self.config.runner, [self.files[p] for p in paths])
+                    ordered += _order(self.host, paths, runner, self.cwd)
+                    self.ordered_by.append(runner)
+            self._inputs = [self.files[path] for path in ordered]
+        return self._inputs
+
+    def consulted(self) -> dict[str, str]:
+        """The files other than migrations that runners read to decide (present or not), by
+        absolute path, with a hash of their content ("-" for none)."""
+        found: dict[str, str] = {}
+        for item in self.inputs:
+            for path in item.run.consulted if item.run else ():
+                if path not in found:
+                    found[path] = _side_file_digest(path)
+        return found
+
+
+def prepare(
+    paths: Sequence[str],
+    config: cfg.Config,
+    cwd: str | None = None,
+    stdin: str | bytes | None = None,
+    stdin_filename: str | None = None,
+    autoload_plugins: bool = True,
+) -> Run:
+    """Discover the history and the targets for `paths` under `config`."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    root = project_root(config, cwd)
+    patterns = [*config.exclude, *config.extend_exclude]
+    excluded = PathPatterns(patterns, root, "exclude") if patterns else None
+    migrations = [os.path.join(config.root, g) for g in config.migrations]
+    if paths:
+        files, errors = discovery.expand(
+            paths, excluded, force_exclude=config.force_exclude, allow_empty=config.allow_empty
+        )
+    elif migrations:
+        files, errors = discovery.expand(migrations, excluded, allow_empty=config.allow_empty)
+    else:
+        files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
+    history_files: list[str] = []
+    if migrations and paths:
+        history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
+        errors = list(dict.fromkeys([*errors, *more]))
+    # Targets come last so that, under a shared name, what was given (stdin) wins.
+    here = os.getcwd()
+    shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
+    target_paths = {shown[f] for f in files}
+    history = {shown[f] for f in history_files}
+    if config.diff_base is not None:
+        # Every file still feeds the replay; only those changed since the ref are reported on.
+        from dbarch_lint.inputs.diff_base import changed_files
+
+        changed = changed_files(config.diff_base, cwd)
+        history |= target_paths
+        target_paths = {
+            shown[f] for f in files if f == discovery.STDIN or os.path.realpath(f) in changed
+        }
+    by_shown = {v: k for k, v in shown.items()}
+    return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+
+
+def project_root(config: cfg.Config, cwd: str) -> str:
+    """The project's folder: the config file's, else the working directory. Path patterns are
+    relative to it, and symbolic links may not lead out of it (`follow-outside-links`)."""
+    return config.root if config.path else cwd
+
+
+def _per_file(table: Mapping[str, T], root: str, key: str) -> list[tuple[PathPatterns, T]]:
+    """A `per-file-*` table's patterns, compiled, each with its value."""
+    return [(PathPatterns([p], root, f"{key} {p!r}"), value) for p, value in table.items()]
+
+
+def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[str]:
+    """Apply order: a migration-runner plugin's, else the natural order of `plain`."""
+    ordered = host.pm.hook.dbarch_lint_order_migrations(paths=paths, runner=runner, cwd=cwd)
+    if ordered is None:
+        return order_plain(paths)
+    if sorted(ordered) != paths:
+        raise PluginError(f"the {runner} runner's order is not the files it was given")
+    return list(ordered)
+
+
+def _ordering_runner(runner: str, items: list[discovery.Input]) -> str:
+    """The runner whose order applies: the configured one, or with `auto` the runner every
+    file was detected as (`plain`, the natural order, when they differ)."""
+    if runner != "auto":
+        return runner
+    detected = {item.run.runner for item in items if item.run is not None}
+    return detected.pop() if len(detected) == 1 else "plain"
+
+
+def _decide_runs(run: Run) -> None:
+    """Ask the runner plugins how each file is run; `assume-in-transaction` overrides the
+    transaction mode they chose."""
+    from dbarch_lint.runners import MODES, NONE, TRANSACTION, FileRun
+
+    items = list(run.files.values())
+    config = run.config
+    found = run.host.pm.hook.dbarch_lint_migration_transactions(
+        inputs=items, runner=config.runner, options=config.runners, cwd=run.cwd
+    )
+    runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
+    if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
+        raise PluginError(f"the {config.runner} runner did not say how it runs each file")
+    override = config.assume_in_transaction
+    for item, file_run in zip(items, runs, strict=True):
+        if override is not None:
+            why = f"{'' if override else 'no-'}assume-in-transaction"
+            mode = TRANSACTION if override else NONE
+            file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
+        item.run = file_run
+
+
+def _side_file_digest(path: str) -> str:
+    return file_digest(path) or "-"
+
+
+def consulted_unchanged(consulted: dict[str, str]) -> bool:
+    """Whether the side files a cached run consulted still hash the same."""
+    return all(_side_file_digest(path) == digest for path, digest in consulted.items())
+
+
+def _shown(path: str, cwd: str, here: str, stdin_filename: str | None) -> str:
+    if path == discovery.STDIN:
+        return discovery.display_path(stdin_filename, cwd, here) if stdin_filename else "<stdin>"
+    return discovery.display_path(path, cwd, here)
+
+
+def execute(run: Run, cache: Cache | None = None) -> LintResult:
+    """Lint a prepared run (parses found in `cache` are reused, new ones stored there)."""
+    from dbarch_lint.linting.context import Settings
+    from dbarch_lint.linting.engine import RunConfig, lint
+
+    rules = run.host.rules()
+    config = run.config
+    prefixes = tuple(
+        sorted({re.sub(r"\d+$", "", r.code) for r in rules if not r.code.startswith("DBA")})
+    )
+    run_config = RunConfig(
+        enabled=cfg.enabled_codes(config, rules),
+        severity=cfg.severities(config, rules),
+        rule_options=cfg.rule_options(config, rules),
+        per_file_ignores=_ignored_codes(run),
+        settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
+        plugin_prefixes=prefixes,
+        external=tuple(code.upper() for code in config.external),
+        jobs=config.jobs or os.cpu_count() or 1,
+        cache=cache,
+    )
+    for codes in config.per_file_ignores.values():
+        cfg.resolve_tokens(codes, rules, "per-file-ignores")
+    recorded = None
+    if config.baseline is not None and config.write_baseline is None:
+        # (a run that writes a baseline reports every finding: it may be renewing that one)
+        recorded = baseline.load(config.baseline)
+    result = lint(run.inputs, run.targets, rules, run_config)
+    findings = list(result.findings)
+    run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
+    if config.write_baseline is not None:
+        baseline.write(config.write_baseline, findings, result.sources)
+    hidden = 0
+    if recorded is not None:
+        findings, hidden = baseline.hide(findings, recorded, result.sources)
+    return LintResult(
+        tuple(findings),
+        result.files,
+        result.statements,
+        result.rules,
+        result.tool_version,
+        tuple(run.errors),
+        result.sources,
+        hidden,
+    )
+
+
+def _ignored_codes(run: Run) -> dict[str, tuple[str, ...]]:
+    """The codes `per-file-ignores` ignores in each target (by shown path) it names."""
+    table = _per_file(
+        run.config.per_file_ignores, project_root(run.config, run.cwd), "per-file-ignores"
+    )
+    ignored = {}
+    for path in run.targets if table else ():
+        absolute = os.path.normpath(os.path.join(run.cwd, path))
+        codes = [code for pattern, codes in table if pattern.matches(absolute) for code in codes]
+        if codes:
+            ignored[path] = tuple(codes)
+    return ignored
+
+
+def dataclass_dict(config: cfg.Config) -> dict[str, Any]:
+    """The config as a plain mapping (for plugins)."""
+    return {name: getattr(config, name) for name in config.__slots__}

@@ -1,0 +1,1 @@
+"""MySQL: sqlglot's parse lowered to the IR."""

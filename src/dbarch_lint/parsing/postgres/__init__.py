@@ -1,0 +1,1 @@
+"""PostgreSQL: pglast's parse lowered to the IR."""

@@ -1,0 +1,1 @@
+"""The plugin system: hook markers (a leaf), the hookspecs, the plugin host."""

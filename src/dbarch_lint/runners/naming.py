@@ -1,0 +1,128 @@
+"""How migration runners name their files: versions, natural order, down migrations and what
+they revert (the knowledge every runner, and discovery, share)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+_DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
+
+
+_DOWN_FILE_TAIL = len("/down.sql\n")  # the most characters a match spans (`$` may precede a \n)
+
+
+_DIESEL_VERSION = re.compile(r"(?:^|(?<=/))(\d{4})-(\d{2})-(\d{2})-(\d{6})(?:-(\d+))?(?=_)")
+
+
+def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting `2` before `10` in every path component.
+
+    Diesel's `2018-04-27-194025_name` versions compare as the number `20180427194025` (Diesel
+    drops the dashes), so they sort among plain `20140929103761_name` versions.
+    """
+    path = _DIESEL_VERSION.sub(_version_number, path)
+    return tuple(
+        [(0, int(part)) if part.isdigit() else (1, part) for part in _NUMBERS.split(path) if part]
+    )
+
+
+def _version_number(version: re.Match[str]) -> str:
+    return "".join(filter(None, version.groups()))
+
+
+_NUMBERS = re.compile(r"(\d+)")
+
+
+def is_down(path: str) -> bool:
+    """Whether a file is a down (revert) migration by its name: `down.sql`, `*.down.sql`, a
+    script in a sqitch `revert/` folder, or a Flyway undo migration (`U<version>__*.sql`)."""
+    # Speed: the search starts near the end, where any match is (a `^` match needs a path
+    # shorter than that anyway); from the start it would try the pattern at every character.
+    unix = path.replace("\\", "/")
+    if _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL)) is not None:
+        return True
+    name = unix.rpartition("/")[2]
+    if name.startswith("U") and FLYWAY_UNDO.fullmatch(name) is not None:
+        return True
+    return "revert/" in unix and _REVERT_SCRIPT.search(unix) is not None
+
+
+def reverts(down: str, up: str) -> bool:
+    """Whether the down migration `down` reverts the migration `up`: its up migration by name,
+    or, for a Flyway undo migration, the versioned migration of the same version beside it
+    (Flyway pairs them by version; the descriptions may differ)."""
+    if up == up_migration_path(down):
+        return True
+    folder, _, name = down.rpartition("/")
+    up_folder, _, up_name = up.rpartition("/")
+    undo, versioned = FLYWAY_UNDO.fullmatch(name), FLYWAY_VERSIONED.fullmatch(up_name)
+    return (
+        folder == up_folder
+        and undo is not None
+        and versioned is not None
+        and flyway_version(undo[1]) == flyway_version(versioned[1])
+    )
+
+
+def flyway_version(text: str) -> tuple[int, ...]:
+    """A Flyway version as Flyway compares it: parts split on `.` and `_`, compared as numbers,
+    missing parts counting as 0 (`1.0` is `1`)."""
+    parts = [int(part) for part in _FLYWAY_VERSION_PARTS.split(text)]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def order_plain(paths: Sequence[str]) -> list[str]:
+    """Natural sort, with each down migration right after its up migration."""
+
+    def key(path: str) -> tuple[tuple[tuple[int, int | str], ...], int]:
+        if is_down(path):
+            return natural_key(up_migration_path(path)), 1
+        return natural_key(path), 0
+
+    return sorted(paths, key=key)
+
+
+def order_by(paths: Sequence[str], key: Callable[[str], tuple[Any, ...] | None]) -> list[str]:
+    """A runner's order: the paths it runs (`key` not None) by their keys (then by path), then
+    the others in the natural order of `order_plain`."""
+    keyed: list[tuple[tuple[Any, ...], str]] = []
+    other: list[str] = []
+    for path in paths:
+        found = key(path)
+        if found is None:
+            other.append(path)
+        else:
+            keyed.append((found, path))
+    return [path for _, path in sorted(keyed)] + order_plain(other)
+
+
+def up_migration_path(down: str) -> str:
+    """The up migration a down migration reverts (`x/down.sql` -> `x/up.sql`, sqitch's
+    `revert/x.sql` -> `deploy/x.sql`, Flyway's `U2__x.sql` -> `V2__x.sql`)."""
+    if _DOWN_SUFFIX.search(down):
+        return _DOWN_SUFFIX.sub("up.sql", down)
+    folder, slash, name = down.rpartition("/")
+    if FLYWAY_UNDO.fullmatch(name):
+        return f"{folder}{slash}V{name[1:]}"
+    return _REVERT_SCRIPT.sub(r"\1deploy/\2", down, count=1)
+
+
+_DOWN_SUFFIX = re.compile(r"down\.sql$", re.I)
+
+
+# Flyway's file names (its default prefixes `V` and `U`, separator `__`, suffix `.sql`).
+FLYWAY_VERSIONED = re.compile(r"V(\d+(?:[._]\d+)*)__(.+)\.sql")
+
+
+FLYWAY_UNDO = re.compile(r"U(\d+(?:[._]\d+)*)__(.+)\.sql")
+
+
+_FLYWAY_VERSION_PARTS = re.compile(r"[._]")
+
+
+# The last `revert/` folder above a script (sqitch change names may contain `/`).
+_REVERT_SCRIPT = re.compile(r"(^|/)revert/((?:(?!revert/).)*\.sql)$", re.I | re.S)
