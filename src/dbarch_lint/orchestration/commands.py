@@ -1,0 +1,234 @@
+"""What each command does, from a loaded configuration to its output and exit code.
+
+The command line parses options into a `Config`, calls one function here, writes the `Answer`'s
+output and exits with its code. Messages for the user (warnings, `-v`, what `--fix` did) go to
+`say` as they come. A usage, config or plugin problem raises `DbarchLintError`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dbarch_lint.inputs import config as cfg
+from dbarch_lint.model.errors import UsageError
+from dbarch_lint.model.findings import LintResult, Severity
+from dbarch_lint.orchestration import fixes, keys
+from dbarch_lint.orchestration.run import Run, consulted_unchanged, execute, prepare
+
+if TYPE_CHECKING:
+    from dbarch_lint.caching.store import Cache
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A command's output (for stdout or the output file) and its exit code."""
+
+    output: str | bytes
+    exit_code: int
+
+
+@dataclass(frozen=True, slots=True)
+class Presentation:
+    """How the text report is shown (part of the report cache's key)."""
+
+    color: bool = False
+    quiet: bool = False
+
+
+def check(
+    paths: Sequence[str],
+    config: cfg.Config,
+    say: Say,
+    *,
+    stdin: bytes | None = None,
+    stdin_filename: str | None = None,
+    presentation: Presentation = Presentation(),
+    verbose: bool = False,
+) -> Answer:
+    """`dbarch-lint check`: lint, fix or show fixes; from the report cache when it can."""
+    from dbarch_lint.caching.store import Cache, CachedReport
+    from dbarch_lint.reporting import ReporterOptions
+
+    run = prepare(list(paths), config, stdin=stdin, stdin_filename=stdin_filename)
+    warn = _prefixed(say, "warning")
+    cache = Cache.open(config.root if config.path else run.cwd, warn) if config.cache else None
+    # The report cache answers a run that changed nothing (-v wants to see the run itself,
+    # --write-baseline, --fix and --diff want their files written or shown).
+    answerable = not (verbose or config.fix or config.diff) and config.write_baseline is None
+    shown = (presentation.color, presentation.quiet)
+    run_key = keys.report_key(run, cache, shown) if cache and answerable else None
+    cached = cache.get_report(run_key) if cache and run_key else None
+    if cache and cached is not None and consulted_unchanged(cached.consulted):
+        keys.remember_files(run, cache)  # (the files touched since: read to tell)
+        return Answer(cached.report, cached.exit_code)
+    reporters = run.host.reporters()
+    if config.format not in reporters:
+        raise UsageError(f"unknown format {config.format!r}{cfg.suggest(config.format, reporters)}")
+    if verbose:
+        describe(run, say)
+    if config.diff:
+        return _diff(run, paths, cache, say)
+    result = _fix(run, paths, cache, say) if config.fix else execute(run, cache)
+    for message in result.errors:
+        say(f"dbarch-lint: error: {message}")
+    options = ReporterOptions(presentation.color, config.show_source, presentation.quiet)
+    report = reporters[config.format]().render(result, options)
+    code = exit_code(result, config.fail_on)
+    if config.write_baseline is not None:
+        recorded = sum(1 for f in result.findings if f.code != "DBA000")
+        noun = "finding" if recorded == 1 else "findings"
+        say(f"dbarch-lint: recorded {recorded} {noun} in {config.write_baseline}")
+        if code == EXIT_FINDINGS:  # (they are the baseline now)
+            code = EXIT_OK
+    if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
+        cache.put_report(run_key, CachedReport(report.encode("utf-8"), code, run.consulted()))
+        keys.remember_files(run, cache)
+    return Answer(report, code)
+
+
+def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answer:
+    """`--diff`: the fixes as a unified diff (exit 1 if there are any)."""
+    outcome = _planned(run, paths, cache, say)
+    code = EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts))
+    return Answer(fixes.unified_diff(run, outcome.texts), code)
+
+
+def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintResult:
+    """`--fix`: write the fixes; what is left is reported."""
+    outcome = fixes.save(run, _planned(run, paths, cache, say))
+    if outcome.texts:
+        fixed = sum(outcome.fixed.values())
+        files = "file" if len(outcome.texts) == 1 else "files"
+        noun = "finding" if fixed == 1 else "findings"
+        say(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}")
+        if run.config.diff_base is None:
+            say(
+                "dbarch-lint: warning: a migration that has already been applied must not be "
+                "edited: its runner's checksum (Flyway's, for one) would no longer match"
+            )
+    return outcome.result
+
+
+def _planned(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> fixes.Outcome:
+    outcome = fixes.plan(run, paths, cache)
+    for path, codes in outcome.refused.items():
+        say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")
+    left = sum(1 for f in outcome.result.findings if f.fix is not None)
+    if left and not outcome.texts and not outcome.refused:
+        say(
+            f"dbarch-lint: {left} fixable, but --fix edits only the files named one by one or "
+            "changed since --diff-base (not yet applied)"
+        )
+    return outcome
+
+
+def exit_code(result: LintResult, fail_on: str) -> int:
+    """2 for errors or internal errors; 1 for findings at or above `fail_on`; else 0."""
+    if result.errors or any(f.code == "DBA000" for f in result.findings):
+        return EXIT_ERROR
+    if fail_on != "never":
+        threshold = Severity(fail_on).rank
+        if any(f.severity.rank >= threshold for f in result.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def describe(run: Run, say: Say) -> None:
+    """`-v`: the config, the runner and every file in replay order, with its role and how its
+    runner runs it."""
+    from dbarch_lint.runners import DESCRIPTIONS
+
+    say(f"config: {run.config.path or 'none (defaults)'}")
+    inputs = run.inputs
+    ordered = " then ".join(dict.fromkeys(run.ordered_by)) or "plain"
+    configured = run.config.runner
+    how = f"ordered as {ordered}" if configured == "auto" else "ordered by it"
+    say(f"runner: {configured} ({how}; {len(inputs)} files in replay order)")
+    for item in inputs:
+        role = "target" if item.path in run.targets else "history"
+        down = " (down migration)" if item.down else ""
+        file_run = item.run
+        way = f"{file_run.runner}: {DESCRIPTIONS[file_run.mode]}" if file_run else "plain"
+        if file_run and file_run.why:
+            way += f" ({file_run.why})"
+        if item.dialect != "postgres":
+            way += f"; {item.dialect}"
+        say(f"  {role:7} {item.path}{down} [{way}]")
+
+
+def rules(config: cfg.Config, as_json: bool) -> Answer:
+    """`dbarch-lint rules`: every rule, a line each or as JSON."""
+    from dbarch_lint.plugins.host import PluginHost
+    from dbarch_lint.reporting import to_json
+
+    infos = [r.info() for r in PluginHost(config.plugins).rules()]
+    if as_json:
+        rows = [
+            {
+                "code": i.code,
+                "name": i.name,
+                "family": i.family,
+                "enabled_by_default": i.enabled_by_default,
+                "severity": i.severity.value,
+                "fixable": i.fixable,
+                "dialects": list(i.dialects),
+                "summary": i.summary,
+                "url": i.url,
+            }
+            for i in infos
+        ]
+        return Answer(to_json(rows), EXIT_OK)
+    lines = []
+    for i in infos:
+        state = "on " if i.enabled_by_default else "off"
+        fix = "fix" if i.fixable else "   "
+        lines.append(
+            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}\n"
+        )
+    return Answer("".join(lines), EXIT_OK)
+
+
+def explain(config: cfg.Config, rule: str) -> Answer:
+    """`dbarch-lint explain`: a rule's documentation, by code or name."""
+    from dbarch_lint.plugins.host import PluginHost
+
+    all_rules = PluginHost(config.plugins).rules()
+    found = [r for r in all_rules if r.code == rule.upper() or r.name == rule.lower()]
+    if not found:
+        choices = [*(r.code for r in all_rules), *(r.name for r in all_rules)]
+        raise UsageError(f"unknown rule {rule!r}{cfg.suggest(rule, choices)}")
+    target = found[0]
+    return Answer(f"# {target.code} {target.name}\n\n{target.doc().markdown}\n", EXIT_OK)
+
+
+def schema(
+    paths: Sequence[str], config: cfg.Config, say: Say, *, mermaid: bool, verbose: bool
+) -> Answer:
+    """`dbarch-lint schema`: the schema after replaying the migrations."""
+    from dbarch_lint.linting.engine import replay
+    from dbarch_lint.reporting.schema_export import schema_json, schema_mermaid
+
+    run = prepare(list(paths), config)
+    inputs = run.inputs  # (runner plugins decide the order: their errors are errors here)
+    if verbose:
+        describe(run, say)
+    for message in run.errors:
+        say(f"dbarch-lint: error: {message}")
+    replayed = replay(inputs)
+    output = schema_mermaid(replayed) if mermaid else schema_json(replayed)
+    return Answer(output, EXIT_ERROR if run.errors else EXIT_OK)
+
+
+def load_config(path: str | None) -> cfg.Config:
+    """The configuration a command runs with: `path`, else the nearest config file."""
+    return cfg.load(path or cfg.find_config(os.getcwd()))
+
+
+def _prefixed(say: Say, kind: str) -> Say:
+    return lambda message: say(f"dbarch-lint: {kind}: {message}")
