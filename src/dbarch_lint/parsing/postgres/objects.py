@@ -325,6 +325,8 @@ def lock_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
 
 
 def name_at(key: str) -> Callable[[Node], QName]:
+    """How to read a created object's name: from the node's `key` (a string or a name list)."""
+
     def get(node: Node) -> QName:
         value = node.get(key)
         if isinstance(value, str):
@@ -339,11 +341,13 @@ def name_at(key: str) -> Callable[[Node], QName]:
 
 
 def relation_of(node: Node) -> QName | None:
+    """The table a trigger, policy or rule is on."""
     relation = node.get("relation") or node.get("table")
     return range_var(relation) if relation else None
 
 
 def trigger_name(node: Node) -> QName:
+    """A trigger's name (in its table's namespace, not a schema's)."""
     return QName(None, node.get("trigname", ""))
 
 
