@@ -8,7 +8,8 @@ behind this door, in the order a file goes through them:
 - `history.py`: each file with its parse, in replay order, and what of it feeds the replay;
 - `checking.py`: the replay, with every rule checking the statements it targets, isolated;
 - `reports.py`: what the rules reported (and parse diagnostics, crashes) as findings;
-- `selection.py`: which findings are reported (suppressions, per-file ignores, severity).
+- `selection.py`: which findings are reported (suppressions, per-file ignores, severity,
+  DBA003).
 """
 
 from __future__ import annotations
