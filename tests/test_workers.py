@@ -10,7 +10,7 @@ import pytest
 
 from dbarch_lint.caching.store import Cache
 from dbarch_lint.inputs import config as cfg
-from dbarch_lint.linting import engine, workers
+from dbarch_lint.linting import shards, workers
 from dbarch_lint.model.findings import LintResult
 from dbarch_lint.orchestration import run as lint_run
 from tests.conftest import ROOT, open_cache
@@ -28,14 +28,14 @@ def _lint(paths: list[str], jobs: int, cache: Cache | None = None) -> LintResult
 @pytest.mark.parametrize("jobs", [2, 3, 5])
 def test_shards_cover_the_files_in_order(jobs: int) -> None:
     weights = [3000, 10, 500_000, 1, 0, 250_000, 700_000, 90_000, 5] * 3
-    shards = engine._shards(weights, jobs)
-    assert 1 < len(shards) <= jobs
-    assert shards[0][0] == 0 and shards[-1][1] == len(weights)
-    assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(shards))
+    bounds = shards.divide(weights, jobs)
+    assert 1 < len(bounds) <= jobs
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(weights)
+    assert all(a[1] == b[0] and a[0] < a[1] for a, b in itertools.pairwise(bounds))
 
 
 def test_a_small_run_is_one_shard() -> None:
-    assert engine._shards([1000, 2000], 8) == [(0, 2)]
+    assert shards.divide([1000, 2000], 8) == [(0, 2)]
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
@@ -44,8 +44,8 @@ def test_sharded_lint_equals_one_process(monkeypatch: pytest.MonkeyPatch, jobs: 
     indexes, suppressions and schema rules all depend on it)."""
     paths = [str(CORPUS / "lemmy")] if CORPUS.is_dir() else ["docs/examples"]
     alone = _lint(paths, 1)
-    monkeypatch.setattr(engine, "_MIN_SHARD_WORK", 1)
-    assert len(engine._shards([1] * 10, jobs)) == jobs
+    monkeypatch.setattr(shards, "MIN_SHARD_WORK", 1)
+    assert len(shards.divide([1] * 10, jobs)) == jobs
     sharded = _lint(paths, jobs)
     assert sharded == alone
     assert alone.findings
@@ -54,7 +54,7 @@ def test_sharded_lint_equals_one_process(monkeypatch: pytest.MonkeyPatch, jobs: 
 def test_every_shard_fills_the_parse_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(6):
         (tmp_path / f"{n:04}.sql").write_text(f"CREATE TABLE t{n} (id serial PRIMARY KEY);\n")
-    monkeypatch.setattr(engine, "_MIN_SHARD_WORK", 1)
+    monkeypatch.setattr(shards, "MIN_SHARD_WORK", 1)
     cache = open_cache(tmp_path)
     config = cfg.Config()
     cfg.apply(config, "jobs", 3)

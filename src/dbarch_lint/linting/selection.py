@@ -1,6 +1,12 @@
-"""Suppression comments: `-- noqa:`, `-- dbarch-lint: disable=`/`enable=`, `file-noqa:`.
+"""Selection: which findings are reported, and how severe they are.
 
-A statement suppression covers the statement its comment belongs to: a comment on a line that
+The checker reports everything it finds; this module alone decides what of it the user sees
+(as flake8 keeps its style guide apart from its checker): the codes the configuration enables,
+`per-file-ignores`, suppression comments, severity overrides, and DBA003 for a suppression
+that suppresses nothing.
+
+Suppression comments: `-- noqa:`, `-- dbarch-lint: disable=`/`enable=`, `file-noqa:`. A
+statement suppression covers the statement its comment belongs to: a comment on a line that
 holds part of a statement belongs to that statement; a comment on a line of its own belongs to
 the next statement. Our codes (and configured plugin prefixes) that suppress nothing, or that
 are unknown, become DBA003; a bare `-- noqa` or other tools' codes are left alone.
@@ -9,12 +15,131 @@ are unknown, become DBA003; a bare `-- noqa` or other tools' codes are left alon
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import msgspec
 
-from dbarch_lint.model.ir import Comment
+from dbarch_lint.linting.reports import engine_finding, location
+from dbarch_lint.linting.rule_base import Rule
+from dbarch_lint.model.findings import Finding, Severity
+from dbarch_lint.model.ir import Comment, Span
+from dbarch_lint.model.source import SourceFile
 
+
+class Selection:
+    """What a run reports: asked once per target file with everything found there."""
+
+    def __init__(
+        self,
+        rules: Sequence[type[Rule]],
+        enabled: frozenset[str],
+        severity: dict[str, Severity],
+        per_file_ignores: dict[str, tuple[str, ...]],
+        plugin_prefixes: Sequence[str],
+        external: Sequence[str],
+    ) -> None:
+        self.enabled = enabled
+        self.severity = severity
+        # target (shown path) -> the codes, prefixes and names `per-file-ignores` ignores there
+        self.per_file_ignores = per_file_ignores
+        self.vocabulary = Vocabulary(
+            [r.code for r in rules],
+            {r.name: r.code for r in rules},
+            ("DBA", *plugin_prefixes),
+            external,
+        )
+        self.by_code = {r.code: r for r in rules}
+
+    def is_enabled(self, code: str) -> bool:
+        """Whether a rule is enabled (only those run)."""
+        return code in self.enabled
+
+    def reported(
+        self,
+        source: SourceFile,
+        comments: Sequence[Comment],
+        statement_spans: Sequence[Span],
+        found: list[Finding],
+    ) -> Iterator[Finding]:
+        """The findings of one target file that are reported, with their severity, then a DBA003
+        for each of its suppressions that suppressed nothing. `found`: every finding of the file
+        (`statement_spans`: of its top-level statements, which statement suppressions cover)."""
+        vocabulary, enabled = self.vocabulary, self.enabled
+
+        def statement_lines() -> list[tuple[int, int]]:
+            return [
+                (source.line_of(span.start), source.line_of(max(span.start, span.end - 1)))
+                for span in statement_spans
+            ]
+
+        suppressions = collect(comments, source.line_of, statement_lines)
+        ignored = self.per_file_ignores.get(source.path, ())
+        for finding in found:
+            # A rule's crash (DBA000) cannot be ignored (INTERFACE.md): hiding it would hide
+            # a bug, and a statement the rule never checked.
+            if finding.code != "DBA000":
+                if finding.code not in enabled:
+                    continue
+                if ignored and any(
+                    vocabulary.matches(t, finding.code, finding.rule) for t in ignored
+                ):
+                    continue
+                if suppressions and _suppressed(finding, suppressions, vocabulary):
+                    continue
+            yield self._with_severity(finding)
+        if "DBA003" in enabled:
+            for suppression, text, known in self._unused(suppressions):
+                message = (
+                    f"Suppression of {text} suppresses nothing here"
+                    if known
+                    else f"Suppression names {text}, which is not a known code or rule name"
+                )
+                unused = engine_finding(
+                    self.by_code["DBA003"],
+                    location(source, suppression.comment.span),
+                    message,
+                    "remove it from the comment",
+                )
+                yield self._with_severity(unused)
+
+    def _unused(self, suppressions: list[Suppression]) -> Iterator[tuple[Suppression, str, bool]]:
+        """Each token of ours that suppressed nothing, with whether it names a rule at all. A
+        known token counts only if it could have suppressed an enabled rule."""
+        vocabulary = self.vocabulary
+        for suppression in suppressions:
+            for token in suppression.tokens:
+                if token.used or not vocabulary.is_ours(token.text):
+                    continue
+                if not vocabulary.is_known(token.text):
+                    yield suppression, token.text, False
+                elif any(
+                    vocabulary.matches(token.text, code, name)
+                    for name, code in vocabulary.names.items()
+                    if code in self.enabled and code != "DBA003"
+                ):
+                    yield suppression, token.text, True
+
+    def _with_severity(self, finding: Finding) -> Finding:
+        severity = self.severity.get(finding.code)
+        if severity is None or severity is finding.severity:
+            return finding
+        return msgspec.structs.replace(finding, severity=severity)
+
+
+def _suppressed(finding: Finding, suppressions: list[Suppression], vocabulary: Vocabulary) -> bool:
+    """Whether a suppression covers the finding (marking each token that does as used)."""
+    line = finding.location.line
+    hit = False
+    for suppression in suppressions:
+        if suppression.first_line <= line <= suppression.last_line:
+            for token in suppression.tokens:
+                if vocabulary.matches(token.text, finding.code, finding.rule):
+                    token.used = True
+                    hit = True
+    return hit
+
+
+# Suppression comments: which lines each covers, and which of its tokens were used.
 _NOQA = re.compile(r"\bnoqa\s*:\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I)
 _FILE = re.compile(
     r"\bdbarch-lint\s*:\s*file-noqa\s*[:=]\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I

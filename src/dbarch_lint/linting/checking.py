@@ -1,0 +1,191 @@
+"""Checking: replay the history while the rules check the target files, each rule isolated.
+
+The statement rules run on every statement of a target file, seeing the schema just before it
+(the replay of every earlier statement); the schema rules run once the history ends. A rule
+that raises is recorded as a crash (DBA000 for that rule and statement) and the others go on.
+
+Nothing here decides what is reported: every report on a target file is kept with the rule that
+made it. `reports.py` turns them into findings, and `selection.py` decides which of those are
+reported (suppressions, per-file ignores, severity).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import msgspec
+
+from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.linting.context import Report, RuleContext, SchemaContext, Settings
+from dbarch_lint.linting.history import HistoryFile, replay_file, replays
+from dbarch_lint.linting.rule_base import FUNCTION_BODY_FAMILIES, Rule, SchemaRule, StatementRule
+from dbarch_lint.model.ir import Span, Statement
+from dbarch_lint.runners import FileRun
+from dbarch_lint.runners.transactions import resolve
+
+_Check = Callable[[Any, RuleContext], Iterable[Report]]
+_Dispatch = dict[type, list[tuple[StatementRule, _Check, Any]]]  # event type -> rules
+_PLAIN = FileRun("plain")
+
+# A rule that raised: (file index, or -1 for a schema rule; the rule; the statement it was
+# checking; the exception).
+Crash = tuple[int, Rule, Statement, Exception]
+SCHEMA_WIDE = -1  # the file index of a schema rule's crash: it concerns no one file
+
+
+class Checked(msgspec.Struct):
+    """What the rules made of some target files."""
+
+    # file index -> what each rule reported there, in the order the rules reported it
+    reports: dict[int, list[tuple[Rule, Report]]]
+    crashes: list[Crash]
+
+
+def check(
+    files: list[HistoryFile],
+    start: int,
+    rules: Sequence[Rule],
+    settings: Settings,
+    schema_rules: bool,
+) -> Checked:
+    """Replay the files before `start` quietly, then the others while the statement rules among
+    `rules` check the targets among them; then, if `schema_rules` (the files end the history),
+    run the schema rules on the schema the replay left."""
+    schema = Schema()
+    for file in files[:start]:
+        replay_file(schema, file)
+    checked = Checked(defaultdict(list), [])
+    by_dialect: dict[str, tuple[_Dispatch, _Dispatch]] = {}
+    for file in files[start:]:
+        if not file.target:
+            replay_file(schema, file)
+            continue
+        dialect = file.input.dialect
+        if dialect not in by_dialect:
+            by_dialect[dialect] = _dispatch(rules, dialect)
+        _check_file(schema, file, *by_dialect[dialect], settings, checked)
+    if schema_rules:
+        _check_schema(schema, files, rules, settings, checked)
+    return checked
+
+
+def _check_file(
+    schema: Schema,
+    file: HistoryFile,
+    dispatch: _Dispatch,
+    in_bodies: _Dispatch,
+    settings: Settings,
+    checked: Checked,
+) -> None:
+    """Check a target file statement by statement, replaying each after its check."""
+    statements = file.parsed.statements
+    ctx = _context(file, schema, settings)
+    reports, crashes = checked.reports[file.index], checked.crashes
+    bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
+    for position, statement in enumerate(statements):
+        _check(ctx, statement, dispatch, reports, crashes, file.index)
+        if bodies is not None and statement.index in bodies:
+            # The statements of its function's body, seeing the schema it sees.
+            for inner in bodies[statement.index]:
+                _check(ctx, inner, in_bodies, reports, crashes, file.index)
+        if replays(file, statement):
+            schema.apply(
+                statement, Origin(file.index, statement.index, file.input.path, statement.span)
+            )
+        elif position + 1 < len(statements):
+            # A down migration is never replayed, but its statements see each other: replay
+            # them into a fork that is thrown away with the file. (Nothing sees the last one.)
+            if ctx.schema is schema:
+                ctx.schema = schema.fork()
+            ctx.schema.apply(
+                statement,
+                Origin(file.down_from, statement.index, file.input.path, statement.span),
+            )
+
+
+def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleContext:
+    """What the statement rules see of a file (reused for each of its statements): its text,
+    its statements and the transaction each runs in, as its runner runs it."""
+    statements = file.parsed.statements
+    ctx = RuleContext(file.input.path, file.down_from, schema, settings, file.source.data)
+    ctx.statements = statements
+    how = file.input.run or _PLAIN
+    model = resolve(
+        how.mode, statements, ctx.text, settings.pg_version, how.down_mode, file.down_offset
+    )
+    ctx.transactions, ctx.transaction_kinds = model.starts, model.kinds
+    ctx.runner, ctx.wrapped, ctx.implicit = how.runner, model.wrapped, model.implicit
+    ctx.refused = model.refused
+    ctx.dialect = file.input.dialect
+    return ctx
+
+
+def _dispatch(rules: Sequence[Rule], dialect: str) -> tuple[_Dispatch, _Dispatch]:
+    """Event type -> the statement rules for `dialect` that target it, each with its bound
+    `check` and its options; and the same for function bodies (they run later, outside the
+    migration: only some families look at them)."""
+    dispatch: _Dispatch = defaultdict(list)
+    in_bodies: _Dispatch = defaultdict(list)
+    for rule in rules:
+        if isinstance(rule, StatementRule) and rule.applies_to(dialect):
+            for target in rule.targets:
+                dispatch[target].append((rule, rule.check, rule.options))
+                if rule.family in FUNCTION_BODY_FAMILIES:
+                    in_bodies[target].append((rule, rule.check, rule.options))
+    return dispatch, in_bodies
+
+
+def _bodies(bodies: tuple[Statement, ...]) -> dict[int, list[Statement]]:
+    """Function-body statements by the index of the statement that holds them."""
+    held: dict[int, list[Statement]] = defaultdict(list)
+    for statement in bodies:
+        held[statement.index].append(statement)
+    return held
+
+
+def _check(
+    ctx: RuleContext,
+    statement: Statement,
+    dispatch: _Dispatch,
+    reports: list[tuple[Rule, Report]],
+    crashes: list[Crash],
+    file_index: int,
+) -> None:
+    """Run the rules that target its events on one statement."""
+    ctx.statement = statement
+    for event in statement.events:
+        for rule, check, options in dispatch.get(type(event), ()):
+            ctx.options = options
+            try:
+                # (a plain loop: most checks report nothing, this is the hot path)
+                for report in check(event, ctx):
+                    reports.append((rule, report))
+            except Exception as error:  # a crashing rule must not stop the others
+                crashes.append((file_index, rule, statement, error))
+
+
+def _check_schema(
+    schema: Schema,
+    files: list[HistoryFile],
+    rules: Sequence[Rule],
+    settings: Settings,
+    checked: Checked,
+) -> None:
+    """Run the schema rules on the replayed schema. They see objects from every file of the
+    history, so what they report outside the targets (or in a dialect they do not check) is
+    dropped."""
+    targets = frozenset(f.index for f in files if f.target)
+    dialects = {f.index: f.input.dialect for f in files if f.input.dialect != "postgres"}
+    for rule in rules:
+        if isinstance(rule, SchemaRule):
+            ctx = SchemaContext(schema, settings, rule.options, dialects)
+            try:
+                for report in rule.check(ctx):
+                    if report.origin is None or report.origin.file_index not in targets:
+                        continue
+                    if rule.applies_to(ctx.dialect(report.origin)):
+                        checked.reports[report.origin.file_index].append((rule, report))
+            except Exception as error:
+                checked.crashes.append((SCHEMA_WIDE, rule, Statement(0, Span(0, 0), "", ()), error))

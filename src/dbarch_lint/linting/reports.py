@@ -1,0 +1,148 @@
+"""Turning what the checking found into findings: a rule's `Report`, a parse diagnostic or a
+rule's crash becomes a `Finding` with its code, lines and columns, fix and related places.
+
+Rules and parsers speak in byte offsets of the file they saw; findings speak in lines and
+columns, with a fix's line breaks written as the file writes its own. This happens in the
+process that checked the file (a worker hands back findings, not reports), before `selection`
+decides which findings are reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dbarch_lint.linting.checking import SCHEMA_WIDE, Checked
+from dbarch_lint.linting.context import Report, Rewrite
+from dbarch_lint.linting.history import HistoryFile
+from dbarch_lint.linting.rule_base import Rule
+from dbarch_lint.model.findings import Edit, Finding, Fix, Location, Related
+from dbarch_lint.model.ir import Diagnostic, Span, Statement
+from dbarch_lint.model.source import LINE_BREAK, SourceFile, extent_end
+
+# Findings before selection: (file index, or -1 for a schema rule's crash; its rank in the
+# file's list; the finding).
+Unselected = list[tuple[int, int, Finding]]
+
+
+def findings(
+    files: list[HistoryFile],
+    own: list[HistoryFile],
+    checked: Checked,
+    by_code: dict[str, type[Rule]],
+) -> Unselected:
+    """The findings of the target files among `own` (`files`: the history up to them, which a
+    schema rule's report may point into). Each comes with its file index and its rank in the
+    file's list: parse diagnostics, statement rules, schema rules, crashes, the order
+    suppressions see them in."""
+    found: Unselected = []
+    for file in own:
+        if file.target:
+            for diagnostic in file.parsed.diagnostics:
+                found.append((file.index, 0, _diagnostic_finding(file, diagnostic, by_code)))
+            if file.input.run is not None and file.input.run.problem is not None:
+                problem = Diagnostic("DBA004", file.input.run.problem, Span(0, 0))
+                found.append((file.index, 0, _diagnostic_finding(file, problem, by_code)))
+    for index, file_reports in checked.reports.items():
+        file = files[index]
+        for rule, report in file_reports:
+            rank = 1 if report.origin is None else 2
+            found.append((index, rank, _report_finding(files, file, rule, report)))
+    for index, rule, statement, error in checked.crashes:
+        if index == SCHEMA_WIDE:
+            location = Location("<schema>", 1, 1, 1, 1)
+            message = f"Rule {rule.code} ({rule.name}) raised {error!r}"
+            found.append((SCHEMA_WIDE, 3, engine_finding(by_code["DBA000"], location, message)))
+        else:
+            found.append((index, 3, _crash_finding(files[index], rule, statement, error, by_code)))
+    return found
+
+
+def location(source: SourceFile, span: Span) -> Location:
+    """Where a span is, in lines and columns (a span that only marks a start gets its extent,
+    at least one character)."""
+    start = source.line_column(span.start)
+    end_offset = (
+        span.end if span.extent == "exact" else extent_end(source.data, span.start, span.extent)
+    )
+    end = source.line_column(max(end_offset, span.start))
+    if end == start and span.extent != "exact":
+        end = source.line_column(min(span.start + 1, len(source.data)))
+    return Location(source.path, *start, *end)
+
+
+def engine_finding(
+    rule: type[Rule], location: Location, message: str, hint: str | None = None
+) -> Finding:
+    """A finding of one of the engine's own codes (DBA000-DBA004)."""
+    return Finding(rule.code, rule.name, rule.severity, location, message, hint, rule.url())
+
+
+def _diagnostic_finding(
+    file: HistoryFile, diagnostic: Diagnostic, by_code: dict[str, type[Rule]]
+) -> Finding:
+    return engine_finding(
+        by_code[diagnostic.code],
+        location(file.source, diagnostic.span),
+        diagnostic.message,
+        diagnostic.hint,
+    )
+
+
+def _report_finding(
+    files: list[HistoryFile], file: HistoryFile, rule: Rule, report: Report
+) -> Finding:
+    source = files[report.origin.file_index].source if report.origin else file.source
+    related = (
+        tuple(
+            Related(location(files[r.origin.file_index].source, r.origin.span), r.message)
+            for r in report.related
+        )
+        if report.related
+        else ()
+    )
+    return Finding(
+        rule.code,
+        rule.name,
+        rule.severity,
+        location(source, report.span),
+        report.message,
+        report.hint,
+        rule.url(),
+        _fix(source, report.fix) if report.fix is not None else None,
+        related,
+    )
+
+
+def _fix(source: SourceFile, rewrite: Rewrite) -> Fix:
+    """A rule's rewrite with positions as findings give them (lines and columns), its line
+    breaks the file's own."""
+    edits = tuple(
+        Edit(*source.line_column(start), *source.line_column(end), _line_breaks(text, source))
+        for start, end, text in rewrite.edits
+    )
+    return Fix(rewrite.description, edits)
+
+
+def _line_breaks(text: str, source: SourceFile) -> str:
+    """`text` with each line break written as most of the file's are (LF, CRLF or a lone CR):
+    a bare LF in a CRLF file would leave it with mixed line endings."""
+    if not LINE_BREAK.search(text) or "\r" not in source.text:
+        return text
+    counts = Counter(LINE_BREAK.findall(source.text))
+    ending = max(("\n", "\r\n", "\r"), key=counts.__getitem__)  # (a tie, or none at all: LF)
+    return LINE_BREAK.sub(ending, text)
+
+
+def _crash_finding(
+    file: HistoryFile,
+    rule: Rule,
+    statement: Statement,
+    error: Exception,
+    by_code: dict[str, type[Rule]],
+) -> Finding:
+    message = (
+        f"Rule {rule.code} ({rule.name}) raised {type(error).__name__}: {error}; "
+        "it did not check this statement"
+    )
+    hint = "a bug in dbarch-lint or in the plugin that provides the rule: please report it"
+    return engine_finding(by_code["DBA000"], location(file.source, statement.span), message, hint)

@@ -1,0 +1,132 @@
+"""Shards: a large history is cut into consecutive runs of files, one per process (`-j`).
+
+Each shard parses its own files, hands them to the later shards, replays the earlier shards'
+files without checking them, then replays and checks its own; the last shard also runs the
+schema rules. Every rule runs exactly as it would in one process (the tests compare the two).
+This module decides where the shards start and end, what each does and hands back, and gathers
+their findings; `workers.py` runs them.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+
+import msgspec
+
+from dbarch_lint.caching.store import Cache
+from dbarch_lint.inputs.discovery import Input
+from dbarch_lint.linting import checking, reports, workers
+from dbarch_lint.linting.context import Settings
+from dbarch_lint.linting.history import history
+from dbarch_lint.linting.reports import Unselected
+from dbarch_lint.linting.rule_base import Rule
+from dbarch_lint.model.findings import Finding
+from dbarch_lint.model.ir import Comment, ParsedFile, Span
+from dbarch_lint.parsing.stage import iter_parsed
+
+MIN_SHARD_WORK = 600_000  # below this much work, a worker process costs more than it saves
+_PREFIX_SHARE = 0.3  # taking in and replaying a file costs about this much of parsing+linting it
+
+
+class Work(msgspec.Struct):
+    """What every shard of a lint shares (a forked worker inherits it without a copy)."""
+
+    inputs: Sequence[Input]  # the whole history, in replay order
+    targets: set[str]  # the paths of the files to lint
+    rules: tuple[Rule, ...]  # the enabled rules, with their options
+    by_code: dict[str, type[Rule]]  # every rule (the engine's codes report diagnostics)
+    settings: Settings
+    cache: Cache | None
+
+
+class Target(msgspec.Struct, array_like=True, gc=False):
+    """What selection needs of a target file a shard parsed: its comments (suppressions live
+    there) and the span of each top-level statement (a suppression above a statement covers all
+    of it, and a DO block is one statement there)."""
+
+    index: int
+    comments: tuple[Comment, ...]
+    spans: list[Span]
+
+
+class _Outcome(msgspec.Struct, array_like=True, gc=False):
+    """What a shard hands back: its target files and its findings before selection (which
+    needs every finding of a file, and the schema rules run in the last shard)."""
+
+    targets: list[Target]
+    found: Unselected
+
+
+def lint_in_shards(work: Work, jobs: int) -> tuple[list[Target], dict[int, list[Finding]]]:
+    """Check the history in at most `jobs` processes. Returns the target files, in replay
+    order, and by file index (-1: a schema rule that crashed) the findings before selection,
+    in the order suppressions see them (`reports.findings`)."""
+    bounds = divide([_work_estimate(item.text or "") for item in work.inputs], jobs)
+    outcomes = workers.run_shards(
+        len(bounds),
+        functools.partial(_lint_shard, work, bounds),
+        msgspec.msgpack.encode,
+        functools.partial(msgspec.msgpack.decode, type=_Outcome),
+    )
+    found = [item for outcome in outcomes for item in outcome.found]
+    by_file: dict[int, list[Finding]] = defaultdict(list)
+    for index, _rank, finding in sorted(found, key=lambda item: item[:2]):
+        by_file[index].append(finding)
+    return [target for outcome in outcomes for target in outcome.targets], by_file
+
+
+def _work_estimate(text: str) -> int:
+    """What parsing and linting a file costs, in units of a byte of SQL (fitted on the corpus:
+    a statement costs about as much as 50 bytes, opening a file about 700)."""
+    return len(text) + 50 * text.count(";") + 700
+
+
+def divide(weights: Sequence[int], jobs: int) -> list[tuple[int, int]]:
+    """Split the files into at most `jobs` consecutive runs of about equal work. A shard also
+    takes in and replays every file before it, so later shards get fewer files of their own."""
+    total = sum(weights)
+    count = max(1, min(jobs, total // MIN_SHARD_WORK))
+    if count == 1 or not workers.can_fork():
+        return [(0, len(weights))]
+    # Shard k costs (its own work) + _PREFIX_SHARE * (the work before it): choose the
+    # boundaries so that every shard costs `share`, which solves for the total.
+    keep = 1 - _PREFIX_SHARE
+    share = total * (1 - keep) / (1 - keep**count)
+    bounds, done, budget = [0], 0, share
+    for index, weight in enumerate(weights):
+        if len(bounds) < count and done >= budget:
+            bounds.append(index)
+            budget = done + share - _PREFIX_SHARE * done
+        done += weight
+    bounds.append(len(weights))
+    return list(itertools.pairwise(bounds))
+
+
+def _lint_shard(
+    work: Work, bounds: list[tuple[int, int]], number: int, exchange: workers.Exchange
+) -> _Outcome:
+    """Parse this shard's files and hand them to later shards; take in the earlier shards'
+    files and replay them; then lint this shard's files."""
+    start, end = bounds[number]
+    own = list(iter_parsed(work.inputs[start:end], work.cache))
+    if number + 1 < len(bounds):
+        exchange.publish(msgspec.msgpack.encode(own))
+    earlier = [
+        p for data in exchange.gather() for p in msgspec.msgpack.decode(data, type=list[ParsedFile])
+    ]
+    files = history(work.inputs[:end], work.targets, [*earlier, *own])
+    targets = [
+        Target(
+            file.index,
+            file.parsed.comments,
+            [s.span for s in file.parsed.statements if not s.within],
+        )
+        for file in files[start:]
+        if file.target
+    ]
+    ends_history = end == len(work.inputs)
+    checked = checking.check(files, start, work.rules, work.settings, ends_history)
+    return _Outcome(targets, reports.findings(files, files[start:], checked, work.by_code))
