@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from dbarch_lint.caching import folder as cache_folder
 from dbarch_lint.caching.folder import CACHE_DIR, MARKER
+from dbarch_lint.caching.store import Cache
 from dbarch_lint.cli import main
-from dbarch_lint.parsing import stage as parse_stage
 
 BAD = "CREATE TABLE t (id serial PRIMARY KEY, name varchar(20));\n"
 HEX = "0123456789abcdef" * 2
@@ -140,16 +140,17 @@ def test_entries_written_under_another_key_are_not_trusted(
         if entry != forged:
             entry.write_bytes(forged.read_bytes())
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "me"))
-    parses: list[object] = []
-    real = parse_stage.parse_postgres
+    found: list[object] = []
+    get_parsed = Cache.get_parsed
 
-    def parse(*args: object, **kwargs: object) -> object:
-        parses.append(args)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def spied(cache: Cache, key: str) -> object:
+        parsed = get_parsed(cache, key)
+        found.append(parsed)
+        return parsed
 
-    monkeypatch.setattr(parse_stage, "parse_postgres", parse)
+    monkeypatch.setattr(Cache, "get_parsed", spied)
     assert check(".")[:2] == expected[:2]
-    assert parses
+    assert found and not any(found)  # (every parse made again)
 
 
 def test_an_entry_moved_to_another_name_does_not_verify(project: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dbarch_lint.model.errors import PluginError
+from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.plugins.host import PluginHost
 from tests.conftest import ROOT
 
@@ -209,3 +209,34 @@ def test_a_plugin_can_order_the_history(tmp_path: Path, monkeypatch: pytest.Monk
         [str(tmp_path)], cfg.Config(), cwd=str(tmp_path), autoload_plugins=False
     )
     assert [i.path for i in plain.inputs] == ["1.sql", "2.sql", "10.sql"]
+
+
+DIALECT = '''
+from dbarch_lint import hookimpl
+from dbarch_lint.parsing.builtin import PARSERS
+
+def parse_shouting(source):
+    """PostgreSQL written in capitals, with a ! for each ;"""
+    from dbarch_lint.model.source import SourceFile
+    return PARSERS["postgres"](SourceFile(source.path, source.text.replace("!", ";")))
+
+@hookimpl
+def dbarch_lint_parsers():
+    return {"shouting": parse_shouting}
+'''
+
+
+def test_a_plugin_can_add_a_dialect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dbarch_lint import lint_paths
+
+    write_module(tmp_path, "dialect_plugin", DIALECT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "1.sql").write_text("CREATE TABLE T (ID BIGINT)!\n")
+    found = lint_paths(["1.sql"], cwd=str(tmp_path), plugins=["dialect_plugin"], dialect="shouting")
+    assert "DBA206" in {f.code for f in found.findings}  # (a dialect-neutral rule)
+    with pytest.raises(UsageError, match=r"dialect = 'oracle' is not one of postgres, mysql"):
+        lint_paths(["1.sql"], cwd=str(tmp_path), dialect="oracle")
+    (tmp_path / "dbarch-lint.toml").write_text('dialect = "oracle"\n')
+    result = run_cli(["check", "1.sql"], tmp_path)
+    assert result.returncode == 2 and "dialect = 'oracle' is not one of" in result.stderr

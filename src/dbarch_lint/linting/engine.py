@@ -14,7 +14,7 @@ behind this door, in the order a file goes through them:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -31,7 +31,8 @@ from dbarch_lint.linting.selection import Selection
 from dbarch_lint.model.findings import Finding, LintResult, Severity
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.model.version import __version__
-from dbarch_lint.parsing.stage import iter_parsed
+from dbarch_lint.parsing.builtin import PARSERS
+from dbarch_lint.parsing.stage import Parser, iter_parsed
 
 
 class RunConfig(msgspec.Struct):
@@ -47,6 +48,7 @@ class RunConfig(msgspec.Struct):
     external: tuple[str, ...] = ()  # other tools' codes that look like ours
     jobs: int = 1  # processes to lint in (shards of the history)
     cache: Cache | None = None
+    parsers: Mapping[str, Parser] = msgspec.field(default_factory=lambda: dict(PARSERS))
 
 
 def lint(
@@ -63,6 +65,7 @@ def lint(
         {r.code: r for r in rules},
         run.settings,
         run.cache,
+        run.parsers,
     )
     linted, found = shards.lint_in_shards(work, run.jobs)
     sources = {
@@ -84,10 +87,12 @@ def lint(
     )
 
 
-def replay(inputs: Sequence[Input], cache: Cache | None = None) -> Schema:
+def replay(
+    inputs: Sequence[Input], parsers: Mapping[str, Parser], cache: Cache | None = None
+) -> Schema:
     """The schema after replaying `inputs` (down migrations and sections excluded)."""
     schema = Schema()
-    parsed_files = iter_parsed(inputs, cache)
+    parsed_files = iter_parsed(inputs, cache, parsers)
     for index, (item, parsed) in enumerate(zip(inputs, parsed_files, strict=True)):
         replay_file(schema, history_file(index, item, parsed, target=False))
     return schema

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -25,7 +25,7 @@ from dbarch_lint.linting.reports import Unselected
 from dbarch_lint.linting.rule_base import Rule
 from dbarch_lint.model.findings import Finding
 from dbarch_lint.model.ir import Comment, ParsedFile, Span
-from dbarch_lint.parsing.stage import iter_parsed
+from dbarch_lint.parsing.stage import Parser, iter_parsed
 
 MIN_SHARD_WORK = 600_000  # below this much work, a worker process costs more than it saves
 _PREFIX_SHARE = 0.3  # taking in and replaying a file costs about this much of parsing+linting it
@@ -40,6 +40,7 @@ class Work(msgspec.Struct):
     by_code: dict[str, type[Rule]]  # every rule (the engine's codes report diagnostics)
     settings: Settings
     cache: Cache | None
+    parsers: Mapping[str, Parser]  # by dialect
 
 
 class Target(msgspec.Struct, array_like=True, gc=False):
@@ -111,7 +112,7 @@ def _lint_shard(
     """Parse this shard's files and hand them to later shards; take in the earlier shards'
     files and replay them; then lint this shard's files."""
     start, end = bounds[number]
-    own = list(iter_parsed(work.inputs[start:end], work.cache))
+    own = list(iter_parsed(work.inputs[start:end], work.cache, work.parsers))
     if number + 1 < len(bounds):
         exchange.publish(msgspec.msgpack.encode(own))
     earlier = [

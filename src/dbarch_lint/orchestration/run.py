@@ -16,11 +16,12 @@ from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery
 from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.linting import baseline
-from dbarch_lint.model.errors import PluginError
+from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.model.findings import LintResult
 from dbarch_lint.runners.naming import order_plain
 
 if TYPE_CHECKING:
+    from dbarch_lint.parsing.stage import Parser
     from dbarch_lint.plugins.host import PluginHost
 
 T = TypeVar("T")
@@ -100,6 +101,23 @@ class Run:
 
             self._host = PluginHost(self.config.plugins, autoload=self.autoload_plugins)
         return self._host
+
+    def parsers(self) -> dict[str, Parser]:
+        """The parser of every dialect the plugins provide; a configured dialect that none
+        provides is a usage error."""
+        parsers = self.host.parsers()
+        config = self.config
+        wanted = {"dialect": config.dialect} | {
+            f"per-file-dialect {pattern!r}": dialect
+            for pattern, dialect in config.per_file_dialect.items()
+        }
+        for key, dialect in wanted.items():
+            if dialect not in parsers:
+                raise UsageError(
+                    f"{key} = {dialect!r} is not one of {', '.join(parsers)}"
+                    f"{cfg.suggest(dialect, parsers)} (a plugin can add a dialect)"
+                )
+        return parsers
 
     @property
     def inputs(self) -> list[discovery.Input]:
@@ -260,6 +278,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         external=tuple(code.upper() for code in config.external),
         jobs=config.jobs or os.cpu_count() or 1,
         cache=cache,
+        parsers=run.parsers(),
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")

@@ -1,36 +1,42 @@
-"""Parsing the inputs: from the cache when it holds the file, else with the parser (and the
-result stored in the cache)."""
+"""Parsing the inputs: from the cache when it holds the file, else with the parser of its
+dialect (and the result stored in the cache).
+
+Parsers come from plugins (`dbarch_lint_parsers`): the built-in PostgreSQL and MySQL ones are
+`parsing/builtin.py`. Only theirs are cached: the cache's key covers this tool's code, not a
+third-party parser's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from dbarch_lint.caching.store import Cache, encode_parsed
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.model.ir import ParsedFile
 from dbarch_lint.model.source import SourceFile
-from dbarch_lint.parsing.postgres.parser import parse_postgres
+
+# A parser: a file's text to its statements, IR events, diagnostics and comments.
+Parser = Callable[[SourceFile], ParsedFile]
 
 
-def iter_parsed(inputs: Sequence[Input], cache: Cache | None) -> Iterator[ParsedFile]:
+def iter_parsed(
+    inputs: Sequence[Input], cache: Cache | None, parsers: Mapping[str, Parser]
+) -> Iterator[ParsedFile]:
     """The parse of every input, in order (an unreadable input carries its DBA004)."""
     for item in inputs:
         if item.text is None:
             yield ParsedFile((), (item.problem,) if item.problem else (), ())
             continue
+        parser = parsers[item.dialect]
+        cached = cache if cache is not None and parser.__module__.startswith(_OURS) else None
         # (the same bytes parse differently in another dialect)
         key = item.digest if item.dialect == "postgres" else f"{item.digest}-{item.dialect}"
-        parsed = cache.get_parsed(key) if cache is not None else None
+        parsed = cached.get_parsed(key) if cached is not None else None
         if parsed is None:
-            parsed = _parse(SourceFile(item.path, item.text), item.dialect)
-            if cache is not None:
-                cache.put_parsed(key, encode_parsed(parsed))
+            parsed = parser(SourceFile(item.path, item.text))
+            if cached is not None:
+                cached.put_parsed(key, encode_parsed(parsed))
         yield parsed
 
 
-def _parse(source: SourceFile, dialect: str) -> ParsedFile:
-    if dialect == "mysql":
-        from dbarch_lint.parsing.mysql.parser import parse_mysql  # (sqlglot loads only for it)
-
-        return parse_mysql(source)
-    return parse_postgres(source)
+_OURS = "dbarch_lint."

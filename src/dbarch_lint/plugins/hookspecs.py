@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from dbarch_lint.inputs.discovery import Input
     from dbarch_lint.linting.rule_base import Rule
     from dbarch_lint.model.findings import Finding
+    from dbarch_lint.parsing.stage import Parser
     from dbarch_lint.reporting import Reporter
     from dbarch_lint.runners import FileRun
 
@@ -32,6 +33,14 @@ def dbarch_lint_rules() -> Sequence[type[Rule]]:  # type: ignore[empty-body]
 @hookspec
 def dbarch_lint_reporters() -> Mapping[str, type[Reporter]]:  # type: ignore[empty-body]
     """Return output formats: a mapping of `--format` name to `Reporter` class."""
+
+
+@hookspec
+def dbarch_lint_parsers() -> Mapping[str, Parser]:  # type: ignore[empty-body]
+    """Return parsers: a mapping of dialect name (`dialect`, `per-file-dialect`) to a function
+    from a `SourceFile` to a `ParsedFile` (statements lowered to the IR, diagnostics, comments).
+    A later plugin's parser replaces an earlier one's of the same name. Parses by plugins' own
+    parsers are not cached."""
 
 
 @hookspec(firstresult=True)

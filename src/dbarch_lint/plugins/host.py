@@ -13,6 +13,7 @@ import pluggy
 
 from dbarch_lint.linting.rule_base import CODE_PATTERN, NAME_PATTERN, Rule
 from dbarch_lint.model.errors import PluginError
+from dbarch_lint.parsing.stage import Parser
 from dbarch_lint.plugins import hookspecs
 from dbarch_lint.reporting import Reporter
 
@@ -20,6 +21,7 @@ BUILTIN_PLUGINS = (
     "dbarch_lint.rules",
     "dbarch_lint.reporting.builtin",
     "dbarch_lint.runners.builtin",
+    "dbarch_lint.parsing.builtin",
 )
 ENTRY_POINT_GROUP = "dbarch_lint"
 
@@ -79,6 +81,13 @@ class PluginHost:
         """Every output format by name."""
         merged: dict[str, type[Reporter]] = {}
         for mapping in reversed(self.pm.hook.dbarch_lint_reporters()):
+            merged.update(mapping)
+        return merged
+
+    def parsers(self) -> dict[str, Parser]:
+        """Every dialect's parser by name."""
+        merged: dict[str, Parser] = {}
+        for mapping in reversed(self.pm.hook.dbarch_lint_parsers()):
             merged.update(mapping)
         return merged
 
