@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.model.ir import QName
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.postgres.parser import parse_postgres

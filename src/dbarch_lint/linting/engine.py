@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from dbarch_lint.caching.store import Cache
-from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.linting import workers
 from dbarch_lint.linting.context import Report, Rewrite, RuleContext, SchemaContext, Settings
