@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import field
 
-from dbarch_lint.catalog.naming import choose_name
+from dbarch_lint.catalog import naming
 from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, quote_ident
@@ -291,11 +291,11 @@ class Schema:
         (`freed`: names of constraints the same statement drops first)."""
         known = self.table(table) or Table(self.resolve(table), None, complete=False)
         return constraint.name or self._generated_constraint_name(
-            known, constraint.kind, _named_columns(constraint), freed
+            known, constraint.kind, naming.named_columns(constraint), freed
         )
 
     def _add_constraint(self, table: Table, constraint: ir.Constraint, origin: Origin) -> None:
-        columns = _named_columns(constraint)
+        columns = naming.named_columns(constraint)
         name = constraint.name or self._generated_constraint_name(table, constraint.kind, columns)
         ref_table = None
         if constraint.ref_table is not None:
@@ -322,7 +322,7 @@ class Schema:
             self._own.constraints[id(info)] = info
         if constraint.kind == "primary-key":
             self._set_not_null(table, columns)
-        if constraint.kind in ("primary-key", "unique", "exclude"):
+        if constraint.kind in naming.INDEX_BACKED:
             if constraint.using_index:
                 index = self.index(QName(table.name.schema, constraint.using_index))
                 if index is not None:
@@ -351,26 +351,19 @@ class Schema:
     def _generated_constraint_name(
         self, table: Table, kind: ir.ConstraintKind, columns: list[str], freed: Container[str] = ()
     ) -> str:
-        label = {"primary-key": "pkey", "unique": "key", "foreign-key": "fkey"}.get(kind, "")
-        if kind == "primary-key":
-            detail = None
-        elif kind == "check":
-            distinct = list(dict.fromkeys(columns))
-            detail, label = (distinct[0] if len(distinct) == 1 else None), "check"
-        else:
-            detail, label = "_".join(columns) or None, label or "excl"
-        constraint_names = {c.name for c in table.live_constraints() if c.name not in freed}
-        taken: Container[str] = constraint_names
-        if kind in ("primary-key", "unique", "exclude"):
-            relation_names = _Without(self.relation_names(table.name.schema), freed)
-            taken = _Either(constraint_names, relation_names)
-        return choose_name(table.name.name, detail, label, taken)
+        constraints = {c.name for c in table.live_constraints() if c.name not in freed}
+        relations = _Without(self.relation_names(table.name.schema), freed)
+        return naming.invented_constraint_name(
+            table.name.name, kind, columns, constraints, relations
+        )
 
     def invented_index_name(self, table: QName, keys: Sequence[str]) -> str:
         """The name PostgreSQL gives an unnamed index on `table` (a resolved name):
         `<table>_<keys>_idx`, numbered on a clash (`keys`: `IndexElem.name_part`s)."""
         parts = list(keys) or ["expr"]
-        return choose_name(table.name, "_".join(parts), "idx", self.relation_names(table.schema))
+        return naming.choose_name(
+            table.name, "_".join(parts), "idx", self.relation_names(table.schema)
+        )
 
     def relation_names(self, schema: str | None) -> Container[str]:
         """The names taken in a schema's relation namespace (tables, indexes, views, ...)."""
@@ -688,16 +681,6 @@ class _RelationNames:
         return isinstance(name, str) and QName(self.schema, name) in self.relations
 
 
-class _Either:
-    """`name in either`: taken in any of several namespaces."""
-
-    def __init__(self, *spaces: Container[str]) -> None:
-        self.spaces = spaces
-
-    def __contains__(self, name: object) -> bool:
-        return any(name in space for space in self.spaces)
-
-
 class _Without:
     """A namespace without some of its names (those a statement frees before it adds)."""
 
@@ -716,13 +699,6 @@ class _Own(msgspec.Struct):
     columns: dict[int, Column] = field(default_factory=dict)
     constraints: dict[int, ConstraintInfo] = field(default_factory=dict)
     indexes: dict[int, Index] = field(default_factory=dict)
-
-
-def _named_columns(constraint: ir.Constraint) -> list[str]:
-    """The columns PostgreSQL names an unnamed constraint after (a table CHECK: those it uses)."""
-    if constraint.kind == "check" and not constraint.column_level:
-        return list(constraint.check_columns)
-    return list(constraint.columns)
 
 
 def _replace(items: list[_T], old: _T, new: _T) -> None:
