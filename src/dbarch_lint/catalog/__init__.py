@@ -5,9 +5,10 @@ Rules import what they read of the schema from here:
 
     from dbarch_lint.catalog import Schema, Table, Column, ConstraintInfo, Index, Origin
 
-The rooms: `records` (the object records), `schema` (the `Schema` state, its lookups and the
-replay), `naming` (the names PostgreSQL invents), `locks` and `volatility` (what PostgreSQL does
-when a statement runs).
+The rooms: `records` (the object records), `state` (what the schema holds and its lookups),
+`naming` (the names PostgreSQL invents), `replay` (applying each event), `fork` (copy-on-write
+forks for down migrations), `schema` (the `Schema` class, put together from those), `locks` and
+`volatility` (what PostgreSQL does when a statement runs).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The object records of the replayed schema: tables, columns, constraints and indexes, each
 remembering where it was created and, once dropped, where.
 
-These are what rules read. The replay (`schema.py`) makes and changes them; a rule never
-changes them.
+These are what rules read. The replay (`replay.py`) makes and changes them through the state
+(`state.py`); a rule never changes them.
 """
 
 from __future__ import annotations
