@@ -58,6 +58,8 @@ class CopyOnWrite(SchemaState):
         self.referrers = {name: dict(tables) for name, tables in parent.referrers.items()}
         self._own = _Own()
 
+    # An object the fork creates is its own from the start: it is never copied.
+
     def add_table(self, table: Table) -> None:
         super().add_table(table)
         self._own.tables[id(table)] = table
