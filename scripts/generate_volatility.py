@@ -1,4 +1,4 @@
-"""Regenerate `src/dbarch_lint/data/pg_volatility.tsv` from a real PostgreSQL catalog.
+"""Regenerate `src/dbarch_lint/catalog/data/pg_volatility.tsv` from a real PostgreSQL catalog.
 
     python scripts/generate_volatility.py           # starts a throwaway cluster, writes the file
     python scripts/generate_volatility.py --check   # exit 1 if the file differs
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLE = ROOT / "src" / "dbarch_lint" / "data" / "pg_volatility.tsv"
+TABLE = ROOT / "src" / "dbarch_lint" / "catalog" / "data" / "pg_volatility.tsv"
 _QUERY = """
 SELECT proname,
        CASE WHEN bool_or(provolatile = 'v') THEN 'v'

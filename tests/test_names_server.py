@@ -4,7 +4,7 @@ running the same migration on a real server and reading its catalog."""
 
 from __future__ import annotations
 
-from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.postgres.parser import parse_postgres
 from tests.postgres import Server

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dbarch_lint.catalog.schema import Origin, Schema
-from dbarch_lint.model.ir import QName
+from dbarch_lint.catalog import Origin, Schema
+from dbarch_lint.model.ir import QName, Statement
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.postgres.parser import parse_postgres
 
@@ -46,10 +46,16 @@ ALTER TABLE tags RENAME COLUMN note TO remark;
 """
 
 
-def _replay(schema: Schema, sql: str, file_index: int) -> None:
+def _statements(sql: str, file_index: int) -> list[tuple[Statement, Origin]]:
     source = SourceFile(f"{file_index}.sql", sql)
-    for statement in parse_postgres(source).statements:
-        origin = Origin(file_index, statement.index, source.path, statement.span)
+    return [
+        (statement, Origin(file_index, statement.index, source.path, statement.span))
+        for statement in parse_postgres(source).statements
+    ]
+
+
+def _replay(schema: Schema, sql: str, file_index: int) -> None:
+    for statement, origin in _statements(sql, file_index):
         schema.apply(statement, origin)
 
 
@@ -84,6 +90,25 @@ def test_a_fork_replays_like_the_schema_itself() -> None:
     fork = base.fork()
     _replay(fork, DOWN, 1)
     assert _state(fork) == _state(whole)
+
+
+def test_a_fork_forks_too_and_changes_neither_ancestor() -> None:
+    whole = Schema()
+    _replay(whole, UP, 0)
+    _replay(whole, DOWN, 1)
+    base = Schema()
+    _replay(base, UP, 0)
+    before = _state(base)
+    down = _statements(DOWN, 1)
+    fork = base.fork()
+    for statement, origin in down[: len(down) // 2]:
+        fork.apply(statement, origin)
+    fork_before = _state(fork)
+    fork_of_fork = fork.fork()
+    for statement, origin in down[len(down) // 2 :]:
+        fork_of_fork.apply(statement, origin)
+    assert (_state(base), _state(fork)) == (before, fork_before)
+    assert _state(fork_of_fork) == _state(whole)
 
 
 def test_foreign_keys_follow_renames_of_both_tables() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from dbarch_lint.catalog.schema import Table
+from dbarch_lint.catalog import Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span, TypeRef, quote_ident
 from dbarch_lint.rule import RuleContext

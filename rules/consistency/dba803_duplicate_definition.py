@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from dbarch_lint.catalog.schema import MAX_IDENTIFIER_BYTES, ConstraintInfo
+from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES, ConstraintInfo
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import msgspec
 
-from dbarch_lint.catalog.naming import MAX_IDENTIFIER_BYTES, make_object_name
+from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES, make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import Span
 from dbarch_lint.model.source import SQL_TOKEN

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import msgspec
 
-from dbarch_lint.catalog.schema import MAX_IDENTIFIER_BYTES
+from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES
 from dbarch_lint.model.ir import quote_ident
 
 _PIECE = re.compile(r"\{([^{}]*)\}|\*")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint.catalog.schema import ConstraintInfo, Index, Schema, Table
+from dbarch_lint.catalog import ConstraintInfo, Index, Schema, Table
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, SchemaContext, SchemaRule, Severity
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import msgspec
 
-from dbarch_lint.catalog.schema import Index, Origin
+from dbarch_lint.catalog import Index, Origin
 from dbarch_lint.model.ir import QName, quote_ident
 from dbarch_lint.rule import RelatedSpan, Report, SchemaContext, SchemaRule, Severity
 

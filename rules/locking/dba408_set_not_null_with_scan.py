@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint.catalog.naming import make_object_name
-from dbarch_lint.catalog.schema import ConstraintInfo
+from dbarch_lint.catalog import ConstraintInfo, make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dbarch_lint.catalog.schema import Origin
+from dbarch_lint.catalog import Origin
 from dbarch_lint.model import ir
 from dbarch_lint.rule import RelatedSpan, Report, RuleContext, Severity, StatementRule
 

@@ -1,10 +1,19 @@
-"""The names PostgreSQL invents for unnamed constraints and indexes."""
+"""The names PostgreSQL invents for unnamed constraints and indexes.
+
+Pure knowledge of PostgreSQL's naming: the caller (the schema) says which names are taken, these
+functions say what PostgreSQL would call the new object.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Sequence
+
+from dbarch_lint.model import ir
 
 MAX_IDENTIFIER_BYTES = 63
+
+# The constraints PostgreSQL backs with an index, whose name they share.
+INDEX_BACKED: tuple[ir.ConstraintKind, ...] = ("primary-key", "unique", "exclude")
 
 
 def make_object_name(name1: str, name2: str | None, label: str) -> str:
@@ -31,3 +40,45 @@ def choose_name(name1: str, name2: str | None, label: str, taken: Container[str]
         counter += 1
         name = make_object_name(name1, name2, f"{label}{counter}")
     return name
+
+
+def named_columns(constraint: ir.Constraint) -> list[str]:
+    """The columns PostgreSQL names an unnamed constraint after (a table CHECK: those it uses)."""
+    if constraint.kind == "check" and not constraint.column_level:
+        return list(constraint.check_columns)
+    return list(constraint.columns)
+
+
+def invented_constraint_name(
+    table: str,
+    kind: ir.ConstraintKind,
+    columns: Sequence[str],
+    constraints: Container[str],
+    relations: Container[str],
+) -> str:
+    """The name PostgreSQL gives an unnamed constraint of `kind` on `table` over `columns`
+    (`named_columns`): `<table>_pkey`, `<table>_<columns>_key`, `_fkey`, `_excl`, `_check`.
+
+    `constraints`: the names the table's constraints take; `relations`: the names taken in the
+    table's schema, which an index-backed constraint must also avoid (its index shares its name).
+    """
+    label = {"primary-key": "pkey", "unique": "key", "foreign-key": "fkey"}.get(kind, "")
+    if kind == "primary-key":
+        detail = None
+    elif kind == "check":
+        distinct = list(dict.fromkeys(columns))
+        detail, label = (distinct[0] if len(distinct) == 1 else None), "check"
+    else:
+        detail, label = "_".join(columns) or None, label or "excl"
+    taken = _Either(constraints, relations) if kind in INDEX_BACKED else constraints
+    return choose_name(table, detail, label, taken)
+
+
+class _Either:
+    """`name in either`: taken in any of several namespaces."""
+
+    def __init__(self, *spaces: Container[str]) -> None:
+        self.spaces = spaces
+
+    def __contains__(self, name: object) -> bool:
+        return any(name in space for space in self.spaces)

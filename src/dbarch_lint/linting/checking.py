@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.linting.context import Report, RuleContext, SchemaContext, Settings
 from dbarch_lint.linting.history import HistoryFile, replay_file, replays
 from dbarch_lint.linting.rule_base import FUNCTION_BODY_FAMILIES, Rule, SchemaRule, StatementRule

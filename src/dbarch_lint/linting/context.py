@@ -9,8 +9,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from dbarch_lint.catalog import locks
-from dbarch_lint.catalog.schema import Origin, Schema, Table
+from dbarch_lint.catalog import Origin, Schema, Table, locks
 from dbarch_lint.model.ir import (
     Constraint,
     CreateTable,

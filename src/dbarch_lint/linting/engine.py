@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from dbarch_lint.caching.store import Cache
-from dbarch_lint.catalog.schema import Schema
+from dbarch_lint.catalog import Schema
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.linting import shards
 from dbarch_lint.linting.checking import SCHEMA_WIDE

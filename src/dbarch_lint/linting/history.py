@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.model.ir import ParsedFile, Statement
 from dbarch_lint.model.source import SourceFile

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dbarch_lint.catalog.schema import Schema, Table
+from dbarch_lint.catalog import Schema, Table
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.reporting import to_json
 

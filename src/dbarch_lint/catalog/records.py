@@ -1,0 +1,100 @@
+"""The object records of the replayed schema: tables, columns, constraints and indexes, each
+remembering where it was created and, once dropped, where.
+
+These are what rules read. The replay (`replay.py`) makes and changes them through the state
+(`state.py`); a rule never changes them.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from msgspec import field
+
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span, TypeRef
+
+
+class Origin(msgspec.Struct, frozen=True, order=True, gc=False):
+    """Where an object was created or dropped: a statement in the replay order (ordered by
+    file, then statement; the path and span follow from those two)."""
+
+    file_index: int
+    stmt_index: int
+    path: str
+    span: Span
+
+
+class Column(msgspec.Struct):
+    """A live column."""
+
+    name: str
+    type: TypeRef | None
+    not_null: bool
+    origin: Origin | None
+
+
+class ConstraintInfo(msgspec.Struct):
+    """A table constraint (PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY, EXCLUDE) over time."""
+
+    name: str  # as written, or the name PostgreSQL generates
+    kind: ir.ConstraintKind
+    columns: list[str]
+    constraint: ir.Constraint
+    origin: Origin | None
+    validated: bool
+    ref_table: QName | None = None  # resolved
+    ref_columns: list[str] = field(default_factory=list)
+    dropped: Origin | None = None
+
+
+class Index(msgspec.Struct):
+    """An index (explicit, or backing a PRIMARY KEY/UNIQUE/EXCLUDE constraint) over time."""
+
+    name: str
+    table: QName
+    columns: list[str | None]  # None for an expression key
+    unique: bool
+    method: str
+    predicate: str | None
+    predicate_not_null: frozenset[str] | None
+    origin: Origin | None
+    constraint: ConstraintInfo | None = None
+    dropped: Origin | None = None
+    key_options: list[str | None] = field(default_factory=list)  # IndexElem.options per key
+    include: list[str] = field(default_factory=list)
+    nulls_not_distinct: bool = False
+    mentions: set[str] = field(default_factory=set)  # columns of expressions, INCLUDE and WHERE
+
+
+class Table(msgspec.Struct):
+    """A table over time. `complete` means every column is known from the replay."""
+
+    name: QName
+    origin: Origin | None
+    complete: bool
+    columns: dict[str, Column] = field(default_factory=dict)
+    constraints: list[ConstraintInfo] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    partition_of: QName | None = None
+    partitioned: bool = False
+    temporary: bool = False
+    unlogged: bool = False
+    access_method: str | None = None  # None: the default (default_table_access_method)
+    dropped: Origin | None = None
+    created_by: ir.CreateTable | ir.CreateTableAs | None = None  # the event that created it
+
+    def live_constraints(self) -> list[ConstraintInfo]:
+        """Constraints not dropped (so far)."""
+        return [c for c in self.constraints if c.dropped is None]
+
+    def live_indexes(self) -> list[Index]:
+        """Indexes not dropped (so far)."""
+        return [i for i in self.indexes if i.dropped is None]
+
+    def constraint(self, name: str) -> ConstraintInfo | None:
+        """A live constraint by name."""
+        return next((c for c in self.constraints if c.dropped is None and c.name == name), None)
+
+    def primary_key(self) -> ConstraintInfo | None:
+        """The live primary key."""
+        return next((c for c in self.live_constraints() if c.kind == "primary-key"), None)

@@ -1,0 +1,386 @@
+"""The replay of tables and what hangs off them: columns, constraints and indexes.
+
+Each handler applies one kind of table event to the schema state (`replay.py` dispatches to
+them through `TABLE_HANDLERS`). A table the replay has not seen created becomes a placeholder
+with `complete = False` the first time an event changes it, so later statements still find its
+columns, constraints and indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dbarch_lint.catalog.naming import INDEX_BACKED, named_columns
+from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
+from dbarch_lint.catalog.state import SchemaState
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName
+
+
+def _table_or_placeholder(schema: SchemaState, name: QName) -> Table:
+    """The table `name` refers to, ready to change; a placeholder when the replay has none."""
+    table = schema.table(name)
+    if table is None:
+        table = Table(schema.resolve(name), None, complete=False)
+        schema.add_table(table)
+        return table
+    return schema.writable_table(table)
+
+
+# --- tables ------------------------------------------------------------------------------
+
+
+def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) -> None:
+    name = schema.resolve(event.table)
+    if name in schema.tables and (event.if_not_exists or schema.tables[name].origin is not None):
+        if event.if_not_exists:
+            return
+        # PostgreSQL would refuse to create it again, so the replay missed a drop (a CASCADE,
+        # a partition dropped with its parent, a DO block): the new definition wins.
+        drop_table(schema, schema.writable_table(schema.tables[name]), origin)
+    complete = not event.like and not event.of_type
+    table = Table(
+        name,
+        origin,
+        complete,
+        partitioned=event.partitioned,
+        temporary=event.temporary,
+        unlogged=event.unlogged,
+        access_method=event.access_method or schema.default_access_method,
+        created_by=event,
+    )
+    parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
+    for parent_name in parents:
+        parent = schema.table(parent_name)
+        if parent is None or not parent.complete:
+            table.complete = False
+        else:
+            for column in parent.columns.values():
+                schema.add_column(table, Column(column.name, column.type, column.not_null, origin))
+    if event.partition_of is not None:
+        table.partition_of = schema.resolve(event.partition_of)
+    schema.add_table(table)
+    for definition in event.columns:
+        _define_column(schema, table, definition, origin)
+    for constraint in event.constraints:
+        _add_constraint(schema, table, constraint, origin)
+
+
+def _create_as(schema: SchemaState, event: ir.CreateTableAs, origin: Origin) -> None:
+    name = schema.resolve(event.table)
+    if event.materialized:
+        schema.relations[name] = "materialized view"
+        schema.objects[("materialized view", name.name)] = origin
+        return
+    table = Table(name, origin, complete=False, temporary=event.temporary, created_by=event)
+    schema.add_table(table)
+
+
+def drop_table(schema: SchemaState, table: Table, origin: Origin) -> None:
+    """Drop `table` (a writable table), and its indexes and constraints with it."""
+    table.dropped = origin
+    schema.tables.pop(table.name, None)
+    schema.relations.pop(table.name, None)
+    for index in table.live_indexes():
+        drop_index(schema, schema.writable_index(table, index), origin)
+    for constraint in table.live_constraints():
+        schema.writable_constraint(table, constraint).dropped = origin
+
+
+def _rename_table(schema: SchemaState, event: ir.RenameTable, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    schema.tables.pop(table.name, None)
+    schema.relations.pop(table.name, None)
+    old = table.name
+    table.name = QName(old.schema, event.new)
+    schema.tables[table.name] = table
+    schema.relations[table.name] = "table"
+    for info in table.constraints:
+        if info.ref_table is not None:
+            schema.referrers.setdefault(info.ref_table, {})[table.name] = None
+    for other in _referencing(schema, old):
+        for info in other.constraints:
+            if _refers_to(info, old):
+                schema.writable_constraint(other, info).ref_table = table.name
+        schema.referrers.setdefault(table.name, {})[other.name] = None
+    for index in table.indexes:
+        schema.writable_index(table, index).table = table.name
+
+
+def _table_action(schema: SchemaState, event: ir.AlterTableAction, origin: Origin) -> None:
+    if event.objtype != "table":
+        return
+    # An attached partition shares its parent's keys and indexes. (A detached one keeps the
+    # copies it was given, so DETACH leaves the link in place.)
+    if event.action == "AttachPartition" and event.partition:
+        child, parent = schema.table(event.partition), schema.table(event.table)
+        if child is not None and child is not parent:
+            child = schema.writable_table(child)
+            child.partition_of = parent.name if parent else schema.resolve(event.table)
+    elif event.action in ("SetLogged", "SetUnLogged", "SetAccessMethod"):
+        table = schema.table(event.table)
+        if table is not None:
+            table = schema.writable_table(table)
+            if event.action == "SetAccessMethod":
+                table.access_method = event.column
+            else:
+                table.unlogged = event.action == "SetUnLogged"
+
+
+# --- columns -----------------------------------------------------------------------------
+
+
+def _define_column(
+    schema: SchemaState, table: Table, definition: ir.ColumnDef, origin: Origin
+) -> None:
+    """Add a column as `definition` says (with its column constraints) to writable `table`."""
+    known = table.columns.get(definition.name)
+    not_null = any(
+        c.kind in ("not-null", "primary-key", "identity") for c in definition.constraints
+    )
+    if known is not None and definition.type is None:  # partition column WITH OPTIONS
+        known = schema.writable_column(table, definition.name)
+        assert known is not None
+        known.not_null = known.not_null or not_null
+    else:
+        schema.add_column(table, Column(definition.name, definition.type, not_null, origin))
+    for constraint in definition.constraints:
+        if constraint.kind in ("primary-key", "unique", "check", "foreign-key", "exclude"):
+            _add_constraint(schema, table, constraint, origin)
+
+
+def _add_column(schema: SchemaState, event: ir.AddColumn, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    if not (event.if_not_exists and event.column.name in table.columns):
+        _define_column(schema, table, event.column, origin)
+
+
+def _drop_column(schema: SchemaState, event: ir.DropColumn, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    table.columns.pop(event.column, None)
+    for constraint in table.live_constraints():
+        if event.column in constraint.columns:
+            schema.writable_constraint(table, constraint).dropped = origin
+    for index in table.live_indexes():
+        if event.column in index.columns or event.column in index.mentions:
+            drop_index(schema, schema.writable_index(table, index), origin)
+
+
+def _alter_column_type(schema: SchemaState, event: ir.AlterColumnType, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    column = schema.writable_column(table, event.column)
+    if column is not None:
+        column.type = event.type
+
+
+def _set_or_drop_not_null(
+    schema: SchemaState, event: ir.SetNotNull | ir.DropNotNull, origin: Origin
+) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    column = schema.writable_column(table, event.column)
+    if column is not None:
+        column.not_null = isinstance(event, ir.SetNotNull)
+
+
+def _set_not_null(schema: SchemaState, table: Table, names: list[str]) -> None:
+    for name in names:
+        column = schema.writable_column(table, name)
+        if column is not None:
+            column.not_null = True
+
+
+def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    old, new = event.old, event.new
+    column = schema.writable_column(table, old)
+    if column is not None:
+        del table.columns[old]
+        column.name = new
+        table.columns[new] = column
+    # (Only the constraints and indexes that name the column change.)
+    for info in table.constraints:
+        if old in info.columns:
+            info = schema.writable_constraint(table, info)
+            info.columns = [new if c == old else c for c in info.columns]
+    for index in table.indexes:
+        if old in index.columns or old in index.include or old in index.mentions:
+            index = schema.writable_index(table, index)
+            index.columns = [new if c == old else c for c in index.columns]
+            index.include = [new if c == old else c for c in index.include]
+            if old in index.mentions:
+                index.mentions = (index.mentions - {old}) | {new}
+    for other in _referencing(schema, table.name, old):
+        for info in other.constraints:
+            if _refers_to(info, table.name) and old in info.ref_columns:
+                info = schema.writable_constraint(other, info)
+                info.ref_columns = [new if c == old else c for c in info.ref_columns]
+
+
+# --- constraints -------------------------------------------------------------------------
+
+
+def _add_constraint(
+    schema: SchemaState, table: Table, constraint: ir.Constraint, origin: Origin
+) -> None:
+    """Add `constraint` to writable `table`, and the index that backs it."""
+    columns = named_columns(constraint)
+    name = constraint.name or schema.invented_constraint_name(table, constraint.kind, columns)
+    ref_table = None
+    if constraint.ref_table is not None:
+        referenced = schema.table(constraint.ref_table)
+        ref_table = referenced.name if referenced else schema.resolve(constraint.ref_table)
+    info = ConstraintInfo(
+        name=name,
+        kind=constraint.kind,
+        columns=columns,
+        constraint=constraint,
+        origin=origin,
+        validated=not constraint.not_valid,
+        ref_table=ref_table,
+        ref_columns=list(constraint.ref_columns),
+    )
+    if constraint.kind == "foreign-key" and not info.ref_columns and ref_table is not None:
+        referenced = schema.tables.get(ref_table)
+        pk = referenced.primary_key() if referenced else None
+        info.ref_columns = list(pk.columns) if pk else []
+    schema.add_constraint(table, info)
+    if constraint.kind == "primary-key":
+        _set_not_null(schema, table, columns)
+    if constraint.kind in INDEX_BACKED:
+        if constraint.using_index:
+            index = schema.index(QName(table.name.schema, constraint.using_index))
+            if index is not None:
+                index = schema.writable_index(None, index)
+                rename_index(schema, index, name)
+                index.constraint = info
+                info.columns = [c for c in index.columns if c is not None]
+                if constraint.kind == "primary-key":
+                    _set_not_null(schema, table, info.columns)
+                return
+        index = Index(
+            name=name,
+            table=table.name,
+            columns=list(columns),
+            unique=constraint.kind != "exclude",
+            method="btree" if constraint.kind != "exclude" else "gist",
+            predicate=None,
+            predicate_not_null=None,
+            origin=origin,
+            constraint=info,
+            include=list(constraint.include),
+            mentions=set(constraint.include),
+        )
+        schema.add_index(table, index)
+
+
+def _add_table_constraint(schema: SchemaState, event: ir.AddConstraint, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    _add_constraint(schema, table, event.constraint, origin)
+
+
+def _drop_constraint(schema: SchemaState, event: ir.DropConstraint, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    dropped = table.constraint(event.name)
+    if dropped is not None:
+        dropped = schema.writable_constraint(table, dropped)
+        dropped.dropped = origin
+        for index in table.live_indexes():
+            if index.constraint is dropped:
+                drop_index(schema, schema.writable_index(table, index), origin)
+
+
+def _validate_constraint(schema: SchemaState, event: ir.ValidateConstraint, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    validated = table.constraint(event.name)
+    if validated is not None:
+        schema.writable_constraint(table, validated).validated = True
+
+
+def _referencing(schema: SchemaState, name: QName, column: str | None = None) -> list[Table]:
+    """The live tables with a constraint that references table `name` (and its `column`, if
+    given), ready to change."""
+    found: list[Table] = []
+    for referrer in schema.referrers.get(name, ()):
+        table = schema.tables.get(referrer)
+        if table is not None and any(
+            _refers_to(info, name) and (column is None or column in info.ref_columns)
+            for info in table.constraints
+        ):
+            found.append(table)
+    return [schema.writable_table(table) for table in found]
+
+
+def _refers_to(info: ConstraintInfo, table: QName) -> bool:
+    return (
+        info.ref_table is not None and info.ref_table.name == table.name and info.ref_table == table
+    )
+
+
+# --- indexes -----------------------------------------------------------------------------
+
+
+def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    namespace = table.name.schema
+    if event.name and event.if_not_exists and QName(namespace, event.name) in schema.relations:
+        return
+    name = event.name
+    if not name:
+        name = schema.invented_index_name(table.name, [e.name_part for e in event.elems])
+    index = Index(
+        name=name,
+        table=table.name,
+        columns=[e.column for e in event.elems],
+        unique=event.unique,
+        method=event.method,
+        predicate=event.predicate,
+        predicate_not_null=event.predicate_not_null,
+        origin=origin,
+        key_options=[e.options for e in event.elems],
+        include=list(event.include),
+        nulls_not_distinct=event.nulls_not_distinct,
+        mentions={
+            *(c for e in event.elems for c in e.expression_columns),
+            *event.include,
+            *event.predicate_columns,
+        },
+    )
+    schema.add_index(table, index)
+
+
+def rename_index(schema: SchemaState, index: Index, new: str) -> None:
+    """Rename `index` (a writable index) and the relation name it lives under."""
+    old_key = QName(index.table.schema, index.name)
+    schema.indexes.pop(old_key, None)
+    schema.relations.pop(old_key, None)
+    index.name = new
+    key = QName(index.table.schema, new)
+    schema.indexes[key] = index
+    schema.relations[key] = "index"
+
+
+def drop_index(schema: SchemaState, index: Index, origin: Origin) -> None:
+    """Drop `index` (a writable index)."""
+    index.dropped = origin
+    key = QName(index.table.schema, index.name)
+    schema.indexes.pop(key, None)
+    schema.relations.pop(key, None)
+
+
+TABLE_HANDLERS: dict[type[ir.Event], Callable[[SchemaState, Any, Origin], None]] = {
+    ir.CreateTable: _create_table,
+    ir.CreateTableAs: _create_as,
+    ir.RenameTable: _rename_table,
+    ir.AlterTableAction: _table_action,
+    ir.AddColumn: _add_column,
+    ir.DropColumn: _drop_column,
+    ir.AlterColumnType: _alter_column_type,
+    ir.SetNotNull: _set_or_drop_not_null,
+    ir.DropNotNull: _set_or_drop_not_null,
+    ir.RenameColumn: _rename_column,
+    ir.AddConstraint: _add_table_constraint,
+    ir.DropConstraint: _drop_constraint,
+    ir.ValidateConstraint: _validate_constraint,
+    ir.CreateIndex: _create_index,
+}

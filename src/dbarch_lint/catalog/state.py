@@ -1,0 +1,199 @@
+"""The replayed schema at one point of the replay: what it holds and how to look things up.
+
+`SchemaState` holds the live tables and indexes by resolved name, the relation namespace, types
+and domains, where other objects were created, and the search_path that resolves unqualified
+names. Its lookups answer what rules ask ("which table does this name mean", "what would
+PostgreSQL call this constraint", "how must a statement write this name").
+
+Its writes (`add_*`, `writable_*`) are the few every replay handler (`replay.py`,
+`replay_tables.py`) goes through to add or change an object. Here they change the objects in
+place; a fork (`fork.py`) overrides them to change copies of its own instead. `Schema`
+(`schema.py`) is the state that replays statements and forks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+
+from dbarch_lint.catalog import naming
+from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, quote_ident
+
+
+class SchemaState:
+    """What the replay knows at one point, with its lookups and the writes the replay uses."""
+
+    def __init__(self) -> None:
+        self.search_path: tuple[str, ...] = ("public",)
+        self.default_access_method: str | None = (
+            None  # SET default_table_access_method (None: heap)
+        )
+        self.tables: dict[QName, Table] = {}  # live, by resolved name
+        self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
+        self.indexes: dict[QName, Index] = {}  # live, by resolved name
+        self.types: dict[QName, str] = {}
+        self.domain_checks: dict[QName, int] = {}  # domain -> its CHECK and NOT NULL constraints
+        # Views, functions, types, sequences, triggers ...: where each was created, by kind and
+        # unqualified name (what the compatibility rules ask: "created in this migration?").
+        self.objects: dict[tuple[str, str], Origin] = {}
+        # Functions and procedures by unqualified name: SECURITY DEFINER, and the search_path
+        # they set (None: none), as their last CREATE or ALTER left them.
+        self.function_security: dict[str, tuple[bool, tuple[str, ...] | None]] = {}
+        # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
+        # superset: renames and drops leave names behind, so the replay checks each).
+        self.referrers: dict[QName, dict[QName, None]] = {}
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def resolve(self, name: QName) -> QName:
+        """The schema-qualified name a CREATE of `name` makes."""
+        if name.schema is not None:
+            return name
+        schema = next((s for s in self.search_path if s not in ("$user", "pg_temp")), "public")
+        return QName(schema, name.name)
+
+    def visible(self, known: Container[QName], name: QName) -> QName | None:
+        """The name in `known` that `name` refers to (following search_path), if any."""
+        if name.schema is not None:
+            return name if name in known else None
+        for schema in self.search_path:
+            qualified = QName(schema, name.name)
+            if qualified in known:
+                return qualified
+        return None
+
+    def table(self, name: QName) -> Table | None:
+        """The live table `name` refers to (following search_path), if the replay knows it."""
+        found = self.visible(self.tables, name)
+        # (else where a CREATE of the name would have put it: a search_path of only pg_temp)
+        return self.tables.get(found or self.resolve(name))
+
+    def object_origin(self, kind: str, name: QName) -> Origin | None:
+        """Where a live view, function, type, sequence, trigger ... of that name was created."""
+        return self.objects.get((kind, name.name))
+
+    def index(self, name: QName) -> Index | None:
+        """The live index `name` refers to."""
+        found = self.visible(self.indexes, name)
+        return self.indexes[found] if found is not None else None
+
+    def domain_constrained(self, type_ref: ir.TypeRef) -> bool | None:
+        """Whether a type is a domain whose values are checked (None: the replay does not know
+        the type; False: a known type that is no such domain)."""
+        names = type_ref.names
+        if not names:
+            return None
+        name = self.visible(self.types, QName(names[-2] if len(names) > 1 else None, names[-1]))
+        return self.domain_checks.get(name, 0) > 0 if name is not None else None
+
+    def shown(self, name: QName) -> str:
+        """A table name as a statement must write it under the current search_path: quoted where
+        needed, schema-qualified only when the unqualified name would find another table."""
+        table = self.table(QName(None, name.name))
+        if table is not None and table.name == name:
+            return quote_ident(name.name)
+        if name.schema is None or (table is None and self.resolve(QName(None, name.name)) == name):
+            return quote_ident(name.name)
+        return str(name)
+
+    # --- the names PostgreSQL invents ----------------------------------------------------
+
+    def constraint_name(
+        self, table: QName, constraint: ir.Constraint, freed: Container[str] = ()
+    ) -> str:
+        """The name a constraint added to `table` now gets: its own, or PostgreSQL's invention
+        (`freed`: names of constraints the same statement drops first)."""
+        known = self.table(table) or Table(self.resolve(table), None, complete=False)
+        return constraint.name or self.invented_constraint_name(
+            known, constraint.kind, naming.named_columns(constraint), freed
+        )
+
+    def invented_constraint_name(
+        self, table: Table, kind: ir.ConstraintKind, columns: list[str], freed: Container[str] = ()
+    ) -> str:
+        """The name PostgreSQL gives an unnamed constraint of `table` over `columns`
+        (`freed`: as for `constraint_name`)."""
+        constraints = {c.name for c in table.live_constraints() if c.name not in freed}
+        relations = _Without(self.relation_names(table.name.schema), freed)
+        return naming.invented_constraint_name(
+            table.name.name, kind, columns, constraints, relations
+        )
+
+    def invented_index_name(self, table: QName, keys: Sequence[str]) -> str:
+        """The name PostgreSQL gives an unnamed index on `table` (a resolved name):
+        `<table>_<keys>_idx`, numbered on a clash (`keys`: `IndexElem.name_part`s)."""
+        parts = list(keys) or ["expr"]
+        return naming.choose_name(
+            table.name, "_".join(parts), "idx", self.relation_names(table.schema)
+        )
+
+    def relation_names(self, schema: str | None) -> Container[str]:
+        """The names taken in a schema's relation namespace (tables, indexes, views, ...)."""
+        return _RelationNames(self.relations, schema)
+
+    # --- the replay's writes -------------------------------------------------------------
+    # A new object goes in through `add_*`; an object changes only once `writable_*` has given
+    # the version this state may change (here the object itself; in a fork, its own copy).
+
+    def add_table(self, table: Table) -> None:
+        """Make `table` live under its name."""
+        self.tables[table.name] = table
+        self.relations[table.name] = "table"
+
+    def add_column(self, table: Table, column: Column) -> None:
+        """Add `column` to `table` (a writable table)."""
+        table.columns[column.name] = column
+
+    def add_constraint(self, table: Table, info: ConstraintInfo) -> None:
+        """Add `info` to `table` (a writable table)."""
+        table.constraints.append(info)
+        if info.ref_table is not None:
+            self.referrers.setdefault(info.ref_table, {})[table.name] = None
+
+    def add_index(self, table: Table, index: Index) -> None:
+        """Add `index` to `table` (a writable table) and make it live under its name."""
+        table.indexes.append(index)
+        key = QName(table.name.schema, index.name)
+        self.indexes[key] = index
+        self.relations[key] = "index"
+
+    def writable_table(self, table: Table) -> Table:
+        """The version of live `table` this state may change."""
+        return table
+
+    def writable_column(self, table: Table, name: str) -> Column | None:
+        """Column `name` of `table` (a writable table), ready to change."""
+        return table.columns.get(name)
+
+    def writable_constraint(
+        self, table: Table | None, info: ConstraintInfo, near: QName | None = None
+    ) -> ConstraintInfo:
+        """Constraint `info` of `table` (a writable table; None: whichever table holds it, table
+        `near` the likeliest), ready to change."""
+        return info
+
+    def writable_index(self, table: Table | None, index: Index) -> Index:
+        """Index `index` of `table` (a writable table; None: whichever table holds it), ready to
+        change."""
+        return index
+
+
+class _RelationNames:
+    """`name in names`: whether a relation of that name lives in one schema (no copying)."""
+
+    def __init__(self, relations: dict[QName, str], schema: str | None) -> None:
+        self.relations, self.schema = relations, schema
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and QName(self.schema, name) in self.relations
+
+
+class _Without:
+    """A namespace without some of its names (those a statement frees before it adds)."""
+
+    def __init__(self, names: Container[str], freed: Container[str]) -> None:
+        self.names, self.freed = names, freed
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names and name not in self.freed
