@@ -21,7 +21,6 @@ from dbarch_lint.runners import RUNNERS
 if TYPE_CHECKING:
     from dbarch_lint.linting.rule_base import Rule
 
-FORMATS_BUILTIN = ("text", "json", "sarif", "github", "gcc", "gitlab")
 FAIL_ON = ("error", "warning", "info", "never")
 DIALECTS = ("postgres", "mysql")
 PG_VERSIONS = range(10, 19)

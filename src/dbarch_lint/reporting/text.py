@@ -31,7 +31,6 @@ class TextReporter(Reporter):
     """`path:line:col: severity CODE message [name]`, like flake8 and ruff; optional code frames."""
 
     name: ClassVar[str] = "text"
-    human_readable: ClassVar[bool] = True
 
     def render(self, result: LintResult, options: ReporterOptions) -> str:
         """Return the report; colour only when `options.color`, no summary when `options.quiet`."""
