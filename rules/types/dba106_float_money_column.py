@@ -9,8 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
 
 MONEY_NAMES = (
     "price", "cost", "amount", "total", "subtotal", "balance", "fee", "tax", "salary", "payment",
@@ -73,7 +72,7 @@ class FloatMoneyColumn(StatementRule):
     name = "float-money-column"
     family = "types"
     severity = Severity.WARNING
-    targets = TYPE_EVENTS
+    targets = COLUMN_TYPE_EVENTS
 
     @dataclass(frozen=True)
     class Options:
@@ -88,10 +87,8 @@ class FloatMoneyColumn(StatementRule):
                     raise ValueError(f"money name {pattern!r} has no words")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, builtin in typed_columns(event):
-            float_name = FLOAT_TYPES.get(builtin or "")
-            if float_name is None:
-                continue
+        for table, column, type_, builtin in ctx.columns_of_type(event, *FLOAT_TYPES):
+            float_name = FLOAT_TYPES[builtin]
             names = (*self.options.money_names, *self.options.extra_money_names)
             patterns = [_pattern_words(p) for p in names]
             matched = _money_word(words(column), patterns)

@@ -11,11 +11,13 @@ pyproject.toml says so). Re-exports only: the definitions live in `dbarch_lint.l
 from __future__ import annotations
 
 from dbarch_lint.linting.context import (
+    COLUMN_TYPE_EVENTS,
     RelatedSpan,
     Report,
     Rewrite,
     RuleContext,
     SchemaContext,
+    TypedColumn,
     per_event,
 )
 from dbarch_lint.linting.rule_base import EngineRule, Rule, SchemaRule, StatementRule
@@ -33,6 +35,7 @@ from dbarch_lint.runners.transactions import (
 
 __all__ = [
     "CLOSING",
+    "COLUMN_TYPE_EVENTS",
     "EXPLICIT",
     "IMPLICIT",
     "OPENING",
@@ -49,6 +52,7 @@ __all__ = [
     "SchemaRule",
     "Severity",
     "StatementRule",
+    "TypedColumn",
     "hookimpl",
     "named",
     "per_event",

@@ -5,26 +5,42 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 
 from dbarch_lint.catalog import locks
 from dbarch_lint.catalog.schema import Origin, Schema, Table
 from dbarch_lint.model.ir import (
+    AddColumn,
+    AlterColumnType,
     Constraint,
     CreateTable,
     CreateTableAs,
     DropConstraint,
+    Event,
     QName,
     RenameTable,
     Span,
     Statement,
+    TypeRef,
 )
 from dbarch_lint.model.source import line_starts
 
 _E = TypeVar("_E")
 _R = TypeVar("_R")
+
+# The events that give columns their types (`RuleContext.columns_of_type` looks into them).
+COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
+
+
+class TypedColumn(NamedTuple):
+    """A column an event declares or changes the type of."""
+
+    table: QName
+    column: str
+    type: TypeRef
+    builtin: str  # the built-in type it is (`TypeRef.builtin`: `varchar`, `int4`, `timestamptz`)
 
 
 class RelatedSpan(msgspec.Struct, frozen=True):
@@ -138,6 +154,25 @@ class RuleContext(msgspec.Struct):
             return next((created for at, created in reversed(changes) if at < index), False)
         return table.origin.file_index == self.file_index
 
+    def is_new_column(self, table: QName, column: str) -> bool:
+        """Whether the column of a known table was added earlier in this migration (with its
+        table, or by ADD COLUMN): nobody reads it yet."""
+        known = self.schema.table(table)
+        added = known.columns.get(column) if known is not None else None
+        origin = added.origin if added is not None else None
+        return origin is not None and origin.file_index == self.file_index
+
+    def columns_of_type(self, event: Event, *builtins: str) -> tuple[TypedColumn, ...]:
+        """The columns `event` (one of `COLUMN_TYPE_EVENTS`) declares or changes to one of the
+        built-in types named (as `TypeRef.builtin` names them: `varchar`, `bpchar`, `int4`,
+        `serial`, ...), in the order it writes them; arrays of those types included."""
+        by_type = _columns_by_type(event)
+        if len(builtins) == 1:
+            return by_type.get(builtins[0], ())
+        if not any(builtin in by_type for builtin in builtins):
+            return ()
+        return tuple(c for c in _typed_columns(event) if c.builtin in builtins)
+
     def is_new_object(self, kind: str, name: QName) -> bool:
         """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
         `DropObjects`) was created earlier in this migration."""
@@ -249,3 +284,32 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+@per_event  # (every type rule asks)
+def _typed_columns(event: Event) -> tuple[TypedColumn, ...]:
+    """The columns of a built-in type an event declares or changes, in the order it writes them."""
+    if isinstance(event, CreateTable):
+        typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
+    elif isinstance(event, AddColumn):
+        column = event.column
+        typed = [(event.table, column.name, column.type)] if column.type is not None else []
+    elif isinstance(event, AlterColumnType):
+        typed = [(event.table, event.column, event.type)]
+    else:
+        return ()
+    return tuple(
+        TypedColumn(table, name, type_, builtin)
+        for table, name, type_ in typed
+        if (builtin := type_.builtin) is not None
+    )
+
+
+@per_event  # (every type rule asks)
+def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
+    """`_typed_columns(event)` by built-in type: a type rule looks up its types, rather than
+    going through every column."""
+    by_type: dict[str, list[TypedColumn]] = {}
+    for column in _typed_columns(event):
+        by_type.setdefault(column.builtin, []).append(column)
+    return {builtin: tuple(columns) for builtin, columns in by_type.items()}
