@@ -21,7 +21,20 @@ from dbarch_lint.rules.constraints._names import check_columns, default_constrai
 _KEYWORD = re.compile(rb"(?i)(PRIMARY|UNIQUE|CHECK|REFERENCES|FOREIGN|EXCLUDE)\b")
 
 
-class UnnamedConstraint(StatementRule):
+@dataclass(frozen=True)
+class UnnamedConstraintOptions:
+    """DBA201's options: `kinds`, the constraint kinds that must be named."""
+
+    kinds: tuple[str, ...] = NAMED_KINDS
+
+    def __post_init__(self) -> None:
+        unknown = [kind for kind in self.kinds if kind not in NAMED_KINDS]
+        if unknown:
+            known = ", ".join(NAMED_KINDS)
+            raise ValueError(f"kinds: unknown constraint kind {unknown[0]!r} (one of {known})")
+
+
+class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     """A CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY or EXCLUDE constraint without a name.
 
     ## What it does
@@ -72,18 +85,6 @@ class UnnamedConstraint(StatementRule):
     fixable = True
     severity = Severity.WARNING
     targets = CONSTRAINT_EVENTS
-
-    @dataclass(frozen=True)
-    class Options:
-        """`kinds`: which constraint kinds must be named."""
-
-        kinds: tuple[str, ...] = NAMED_KINDS
-
-        def __post_init__(self) -> None:
-            unknown = [kind for kind in self.kinds if kind not in NAMED_KINDS]
-            if unknown:
-                known = ", ".join(NAMED_KINDS)
-                raise ValueError(f"kinds: unknown constraint kind {unknown[0]!r} (one of {known})")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.CreateTable) and event.temporary:

@@ -23,7 +23,18 @@ SERIALS = {"serial", "serial4", "smallserial", "serial2"}
 ROLE_WORDS = {"primary-key": "primary key", "foreign-key": "foreign key", "identity": "identity"}
 
 
-class IntegerKeyColumn(StatementRule):
+@dataclass(frozen=True)
+class IntegerKeyColumnOptions:
+    """DBA102's options: `scope`, which integer columns it flags (`keys` or `all`)."""
+
+    scope: str = "keys"
+
+    def __post_init__(self) -> None:
+        if self.scope not in ("keys", "all"):
+            raise ValueError(f"scope must be 'keys' or 'all', not {self.scope!r}")
+
+
+class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     """A primary-key, foreign-key or identity column declared `integer` or `smallint`.
 
     ## What it does
@@ -75,16 +86,6 @@ class IntegerKeyColumn(StatementRule):
     family = "types"
     severity = Severity.WARNING
     targets = KEY_EVENTS
-
-    @dataclass(frozen=True)
-    class Options:
-        """`scope`: which integer columns to flag."""
-
-        scope: str = "keys"
-
-        def __post_init__(self) -> None:
-            if self.scope not in ("keys", "all"):
-                raise ValueError(f"scope must be 'keys' or 'all', not {self.scope!r}")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         narrow = ctx.columns_of_type(event, *NARROW_TYPES)

@@ -25,7 +25,21 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
-class FloatMoneyColumn(StatementRule):
+@dataclass(frozen=True)
+class FloatMoneyColumnOptions:
+    """DBA106's options: `money_names` replaces the default money words, `extra_money_names`
+    adds to them."""
+
+    money_names: tuple[str, ...] = MONEY_NAMES
+    extra_money_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for pattern in (*self.money_names, *self.extra_money_names):
+            if not _pattern_words(pattern):
+                raise ValueError(f"money name {pattern!r} has no words")
+
+
+class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
     """A floating-point column whose name looks like money.
 
     ## What it does
@@ -73,18 +87,6 @@ class FloatMoneyColumn(StatementRule):
     family = "types"
     severity = Severity.WARNING
     targets = COLUMN_TYPE_EVENTS
-
-    @dataclass(frozen=True)
-    class Options:
-        """`money_names` replaces the default money words; `extra_money_names` adds to them."""
-
-        money_names: tuple[str, ...] = MONEY_NAMES
-        extra_money_names: tuple[str, ...] = ()
-
-        def __post_init__(self) -> None:
-            for pattern in (*self.money_names, *self.extra_money_names):
-                if not _pattern_words(pattern):
-                    raise ValueError(f"money name {pattern!r} has no words")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for table, column, type_, builtin in ctx.columns_of_type(event, *FLOAT_TYPES):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 import msgspec
 
@@ -91,7 +91,6 @@ class RuleContext(msgspec.Struct):
     settings: Settings
     text: bytes = b""  # the file, UTF-8
     statement: Statement = None  # type: ignore[assignment]
-    options: Any = None
     statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
     # Per statement: the index of the statement its transaction block began at, -1 outside one.
     transactions: tuple[int, ...] = ()
@@ -219,7 +218,6 @@ class SchemaContext(msgspec.Struct):
 
     schema: Schema
     settings: Settings
-    options: Any = None
     dialects: dict[int, str] = msgspec.field(default_factory=dict)  # file index -> if not postgres
 
     def dialect(self, origin: Origin) -> str:

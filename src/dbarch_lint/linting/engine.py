@@ -35,7 +35,7 @@ from dbarch_lint.runners.naming import reverts
 from dbarch_lint.runners.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
-_Dispatch = dict[type, list[tuple[StatementRule, _Check, Any]]]  # event type -> rules
+_Dispatch = dict[type, list[tuple[StatementRule, _Check]]]  # event type -> rules
 _MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
 
 _PLAIN = FileRun("plain")
@@ -240,7 +240,7 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
         dialects = {f.index: f.input.dialect for f in files if f.input.dialect != "postgres"}
         for rule in active:
             if isinstance(rule, SchemaRule):
-                sctx = SchemaContext(schema, run.settings, rule.options, dialects)
+                sctx = SchemaContext(schema, run.settings, dialects)
                 try:
                     for report in rule.check(sctx):
                         if report.origin is None or report.origin.file_index not in target_indexes:
@@ -254,16 +254,16 @@ def _shard(work: _Work, files: list[_File], start: int) -> _Raw:
 
 def _dispatch(active: Sequence[Rule], dialect: str) -> tuple[_Dispatch, _Dispatch]:
     """Event type -> the statement rules for `dialect` that target it, each with its bound
-    `check` and its options; and the same for function bodies (they run later, outside the
-    migration: only some families look at them)."""
+    `check`; and the same for function bodies (they run later, outside the migration: only
+    some families look at them)."""
     dispatch: _Dispatch = defaultdict(list)
     in_bodies: _Dispatch = defaultdict(list)
     for rule in active:
         if isinstance(rule, StatementRule) and rule.applies_to(dialect):
             for target in rule.targets:
-                dispatch[target].append((rule, rule.check, rule.options))
+                dispatch[target].append((rule, rule.check))
                 if rule.family in FUNCTION_BODY_FAMILIES:
-                    in_bodies[target].append((rule, rule.check, rule.options))
+                    in_bodies[target].append((rule, rule.check))
     return dispatch, in_bodies
 
 
@@ -286,8 +286,7 @@ def _check(
     """Run the rules that target its events on one statement."""
     ctx.statement = statement
     for event in statement.events:
-        for rule, check, options in dispatch.get(type(event), ()):
-            ctx.options = options
+        for rule, check in dispatch.get(type(event), ()):
             try:
                 # (a plain loop: most checks report nothing, this is the hot path)
                 for report in check(event, ctx):
