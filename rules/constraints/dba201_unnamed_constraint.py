@@ -9,7 +9,7 @@ from typing import Any
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._events import (
     CONSTRAINT_EVENTS,
     KIND_WORDS,
@@ -82,7 +82,8 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     name = "unnamed-constraint"
     family = "constraints"
     dialects = frozenset({"postgres"})
-    fixable = True
+    # (not in a function body, nor where the constraint's span does not start at its keyword)
+    fix_availability = FixAvailability.SOMETIMES
     severity = Severity.WARNING
     targets = CONSTRAINT_EVENTS
 

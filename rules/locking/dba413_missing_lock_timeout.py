@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbarch_lint.rule import Rewrite, RuleContext, Severity
+from dbarch_lint.rule import FixAvailability, Rewrite, RuleContext, Severity
 from dbarch_lint.rules.locking._timeouts import MissingTimeout, TimeoutOptions
 
 
@@ -61,7 +61,8 @@ class MissingLockTimeout(MissingTimeout[MissingLockTimeoutOptions]):
     parameter = "lock_timeout"
     consequence = "while it waits behind a long query, every query on the table queues behind it"
     hint = "`SET lock_timeout = '2s';` at the top of the migration (and retry on timeout)"
-    fixable = True
+    # (not where the runner runs the file as one statement: see `rewrite`)
+    fix_availability = FixAvailability.SOMETIMES
 
     def rewrite(self, ctx: RuleContext) -> Rewrite | None:
         top = [s for s in ctx.statements if not s.within]

@@ -284,7 +284,7 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None) -> LintResult:
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
         _say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")
-    left = sum(1 for f in outcome.result.findings if f.fix is not None)
+    left = sum(1 for f in outcome.result.findings if f.fix is not None and f.fix.safe)
     if left and not outcome.texts and not outcome.refused:
         click.echo(
             f"dbarch-lint: {left} fixable, but --fix edits only the files named one by one or "
@@ -397,6 +397,8 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
                 "enabled_by_default": i.enabled_by_default,
                 "severity": i.severity.value,
                 "fixable": i.fixable,
+                "fix_availability": i.fix_availability.value,
+                "fix_applicability": i.fix_applicability.value if i.fixable else None,
                 "dialects": list(i.dialects),
                 "summary": i.summary,
                 "url": i.url,

@@ -21,7 +21,7 @@ from dbarch_lint.linting.context import (
     per_event,
 )
 from dbarch_lint.linting.rule_base import EngineRule, Rule, SchemaRule, StatementRule
-from dbarch_lint.model.findings import Severity
+from dbarch_lint.model.findings import Applicability, FixAvailability, Severity
 from dbarch_lint.plugins.markers import hookimpl
 from dbarch_lint.runners import TURN_OFF, named
 from dbarch_lint.runners.transactions import (
@@ -42,7 +42,9 @@ __all__ = [
     "OUTSIDE",
     "RUNNER",
     "TURN_OFF",
+    "Applicability",
     "EngineRule",
+    "FixAvailability",
     "RelatedSpan",
     "Report",
     "Rewrite",

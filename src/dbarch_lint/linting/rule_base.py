@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
-from dbarch_lint.model.findings import RuleInfo, Severity
+from dbarch_lint.model.findings import Applicability, FixAvailability, RuleInfo, Severity
 from dbarch_lint.model.ir import Event
 
 if TYPE_CHECKING:
@@ -66,7 +66,8 @@ class Rule(Generic[OptionsT]):
     severity: ClassVar[Severity]
     default_enabled: ClassVar[bool] = True
     dialects: ClassVar[frozenset[str] | None] = None  # None: every dialect
-    fixable: ClassVar[bool] = False
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NEVER
+    fix_applicability: ClassVar[Applicability] = Applicability.SAFE  # (of every fix it makes)
     # The class `options` are an instance of: the type argument (`StatementRule[ItsOptions]`).
     options_type: ClassVar[type[Any]] = NoOptions
 
@@ -113,7 +114,8 @@ class Rule(Generic[OptionsT]):
             family=cls.family,
             severity=cls.severity,
             enabled_by_default=cls.default_enabled,
-            fixable=cls.fixable,
+            fix_availability=cls.fix_availability,
+            fix_applicability=cls.fix_applicability,
             dialects=tuple(sorted(cls.dialects)) if cls.dialects else ("all",),
             summary=doc.summary,
             description=doc.markdown,
