@@ -1,20 +1,47 @@
-"""Every fixture under tests/fixtures/<family>/ must produce exactly its expected findings."""
+"""The built-in rules against their fixtures, and against the conventions that let a reader find
+them.
+
+- Every fixture under tests/fixtures/<family>/ (a `.sql` file, or a folder replayed in order)
+  produces exactly its expected findings (`dbarch_lint.testing.run_fixture`).
+- Beside a fixture file `X.sql`, `X.fixed.sql` holds its text after `--fix`; every rule that
+  makes fixes has one for its `<CODE>.sql`. After changing a fix, rewrite them with
+  `DBARCH_UPDATE_FIXED=1 pytest tests/test_rules.py` and read the diff.
+- A rule's file, class, code, name and family agree: `rules/<family>/dba401_<name>.py` holds
+  `class <Name>` (the name in CamelCase) with code DBA401, the digit after DBA naming the family
+  (`FAMILIES` in rules/__init__.py, in code order); the engine's own codes live together in
+  rules/engine/codes.py.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 from pathlib import Path
 
 import pytest
 
-from dbarch_lint.testing import run_fixture
+from dbarch_lint.linting.rule_base import EngineRule, Rule
+from dbarch_lint.model.findings import FixAvailability
+from dbarch_lint.plugins.host import PluginHost
+from dbarch_lint.rules import FAMILIES
+from dbarch_lint.testing import fixed_fixture, run_fixture
+from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
+FIXED = ".fixed.sql"
 CASES = sorted(
     p
     for family in FIXTURES.iterdir()
     if family.is_dir()
     for p in family.iterdir()
-    if p.suffix == ".sql" or p.is_dir()
+    if (p.suffix == ".sql" and not p.name.endswith(FIXED)) or p.is_dir()
+)
+RULES = PluginHost(autoload=False).rules()
+FIXABLE = [r for r in RULES if r.fix_availability is not FixAvailability.NEVER]
+# Each fixture file with its fix expectation: every fixable rule's own, and any other written.
+FIXED_CASES = sorted(
+    {FIXTURES / r.family / f"{r.code}.sql" for r in FIXABLE}
+    | {p.with_name(p.name.removesuffix(FIXED) + ".sql") for p in FIXTURES.rglob(f"*{FIXED}")}
 )
 
 
@@ -22,3 +49,41 @@ CASES = sorted(
 def test_fixture(fixture: Path) -> None:
     expected, actual = run_fixture(fixture)
     assert actual == expected
+
+
+@pytest.mark.parametrize("fixture", FIXED_CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fixes_give_the_fixed_fixture(fixture: Path) -> None:
+    fixed = fixed_fixture(fixture)
+    expectation = fixture.with_name(fixture.stem + FIXED)
+    if os.environ.get("DBARCH_UPDATE_FIXED"):
+        with open(expectation, "w", encoding="utf-8", newline="") as handle:
+            handle.write(fixed)
+    assert expectation.exists(), f"no {expectation.name}: run with DBARCH_UPDATE_FIXED=1"
+    with open(expectation, encoding="utf-8", newline="") as handle:
+        assert fixed == handle.read()
+    assert fixed != fixture.read_text(encoding="utf-8"), "the fixture has nothing to fix"
+
+
+def _camel(name: str) -> str:
+    return "".join(word.capitalize() for word in name.split("-"))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_file_class_code_name_and_family_agree(rule: type[Rule]) -> None:
+    package, family, module = rule.__module__.rsplit(".", 2)
+    assert package == "dbarch_lint.rules" and family == rule.family
+    assert rule.code[:3] == "DBA" and rule.code[3] == str(FAMILIES.index(rule.family))
+    assert rule.__name__.rstrip("_") == _camel(rule.name)  # (SyntaxError_: not the builtin)
+    if issubclass(rule, EngineRule):
+        assert module == "codes"
+    else:
+        assert module == f"{rule.code.lower()}_{rule.name.replace('-', '_')}"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_family_registers_each_of_its_rule_modules_in_code_order(family: str) -> None:
+    registered = importlib.import_module(f"dbarch_lint.rules.{family}").RULES
+    modules = sorted(p.stem for p in (ROOT / "rules" / family).glob("dba[0-9][0-9][0-9]_*.py"))
+    if family != "engine":
+        assert [r.__module__.rpartition(".")[2] for r in registered] == modules
+    assert [r.code for r in registered] == sorted(r.code for r in registered)

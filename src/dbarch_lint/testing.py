@@ -13,7 +13,8 @@
 
 Comparison is exact: every finding must be expected and every expectation met, and a finding
 comes with a fix only as its rule's `fix_availability` says (never for `NEVER`, always for
-`ALWAYS`).
+`ALWAYS`). `fixed_fixture(path)` is a fixture file's text after `--fix`, for a comparison with
+the `<name>.fixed.sql` beside it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.model.findings import Finding, FixAvailability, LintResult
 from dbarch_lint.model.source import LINE_BREAK
+from dbarch_lint.orchestration import fixes
 from dbarch_lint.orchestration import run as lint_run
 
 _EXPECT = re.compile(
@@ -187,3 +189,22 @@ def _unexpected_fixes(result: LintResult) -> list[str]:
                 f"fix_availability {contradicts.value}"
             )
     return wrong
+
+
+def fixed_fixture(fixture: Path) -> str:
+    """A fixture file's text after `--fix` with the fixture's configuration: its findings'
+    safe fixes applied (each that overlaps none applied before it, as one run of `--fix`
+    does). Raises `ValueError` where `--fix` would refuse them, as bringing another finding."""
+    texts = _texts(fixture)
+    previous = os.getcwd()
+    os.chdir(fixture.parent)
+    try:
+        outcome = fixes.plan(_prepare(fixture, texts), [fixture.name], cache=None)
+    finally:
+        os.chdir(previous)
+    if outcome.refused:
+        brought = ", ".join(outcome.refused[fixture.name])
+        raise ValueError(f"--fix refuses the fixes of {fixture.name}: they bring {brought}")
+    fixed = outcome.texts.get(fixture.name)
+    # (when nothing changes it: the file as it is, line breaks and all)
+    return fixed if fixed is not None else fixture.read_bytes().decode("utf-8")
