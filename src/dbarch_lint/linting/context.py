@@ -51,10 +51,11 @@ class RelatedSpan(msgspec.Struct, frozen=True):
 
 
 class Rewrite(msgspec.Struct, frozen=True):
-    """A safe automatic rewrite of the file a statement rule reports in (`--fix`): replace
-    each (start, end) byte range with its text. It must not change what the migration means
-    beyond the finding, nor bring another finding (`--fix` checks by linting again). A line
-    break in the text is written as the file writes most of its own (LF, CRLF or a lone CR)."""
+    """An automatic rewrite of the file a statement rule reports in (`--fix`): replace each
+    (start, end) byte range with its text. A safe one (the rule's `fix_applicability`) must not
+    change what the migration means beyond the finding; none may bring another finding (`--fix`
+    checks by linting again). A line break in the text is written as the file writes most of
+    its own (LF, CRLF or a lone CR)."""
 
     description: str
     edits: tuple[tuple[int, int, str], ...]
