@@ -10,6 +10,7 @@ them.
   `class <Name>` (the name in CamelCase) with code DBA401, the digit after DBA naming the family
   (`FAMILIES` in rules/__init__.py, in code order); the engine's own codes live together in
   rules/engine/codes.py.
+- The context's helpers for what rules used to copy: `columns_of_type`, `is_new_column`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from pathlib import Path
 
 import pytest
 
+from dbarch_lint.catalog.schema import Origin, Schema
+from dbarch_lint.linting.context import RuleContext, Settings
 from dbarch_lint.linting.rule_base import EngineRule, Rule
 from dbarch_lint.model.findings import FixAvailability
+from dbarch_lint.model.ir import QName, Statement
+from dbarch_lint.model.source import SourceFile
+from dbarch_lint.parsing.postgres.parser import parse_postgres
 from dbarch_lint.plugins.host import PluginHost
 from dbarch_lint.rules import FAMILIES
 from dbarch_lint.testing import fixed_fixture, run_fixture
@@ -87,3 +93,21 @@ def test_a_family_registers_each_of_its_rule_modules_in_code_order(family: str) 
     if family != "engine":
         assert [r.__module__.rpartition(".")[2] for r in registered] == modules
     assert [r.code for r in registered] == sorted(r.code for r in registered)
+
+
+def test_the_context_finds_columns_by_builtin_type_and_new_columns() -> None:
+    sql = "CREATE TABLE t (a timetz, b int, c timestamp(3)[], d pg_catalog.varchar(5), e json);\n"
+    (create,) = parse_postgres(SourceFile("m.sql", sql)).statements[0].events
+    schema = Schema()
+    ctx = RuleContext("m.sql", 0, schema, Settings())
+    found = ctx.columns_of_type(create, "timestamp", "varchar", "timetz")
+    assert [(column, builtin) for _, column, _, builtin in found] == [
+        ("a", "timetz"),
+        ("c", "timestamp"),
+        ("d", "varchar"),
+    ]
+    assert ctx.columns_of_type(create, "jsonb") == ()
+    schema.apply(Statement(0, create.span, "", (create,)), Origin(0, 0, "m.sql", create.span))
+    assert ctx.is_new_column(QName(None, "t"), "b")
+    assert not ctx.is_new_column(QName(None, "t"), "z")
+    assert not RuleContext("n.sql", 1, schema, Settings()).is_new_column(QName(None, "t"), "b")

@@ -88,8 +88,9 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     targets = KEY_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        narrow = ctx.columns_of_type(event, *NARROW_TYPES)
-        if not narrow and isinstance(event, COLUMN_TYPE_EVENTS):
+        types_columns = isinstance(event, COLUMN_TYPE_EVENTS)
+        narrow = ctx.columns_of_type(event, *NARROW_TYPES) if types_columns else ()
+        if types_columns and not narrow:
             return  # (the key columns of these events are typed here too: none is narrow)
         scope_all = self.options.scope == "all"
         keys = {(k.table, k.column): k for k in key_columns(event, ctx) if _narrow(k.type)}

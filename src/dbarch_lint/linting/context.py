@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Callable, Iterable
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -34,13 +35,9 @@ _R = TypeVar("_R")
 COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
 
 
-class TypedColumn(NamedTuple):
-    """A column an event declares or changes the type of."""
-
-    table: QName
-    column: str
-    type: TypeRef
-    builtin: str  # the built-in type it is (`TypeRef.builtin`: `varchar`, `int4`, `timestamptz`)
+# A column an event declares or changes the type of: (table, column, type, the built-in type it
+# is, as `TypeRef.builtin` names it). A plain tuple: type rules make and read them on a hot path.
+TypedColumn = tuple[QName, str, TypeRef, str]
 
 
 class RelatedSpan(msgspec.Struct, frozen=True):
@@ -169,9 +166,12 @@ class RuleContext(msgspec.Struct):
         by_type = _columns_by_type(event)
         if len(builtins) == 1:
             return by_type.get(builtins[0], ())
-        if not any(builtin in by_type for builtin in builtins):
+        if by_type.keys().isdisjoint(builtins):  # (most events)
             return ()
-        return tuple(c for c in _typed_columns(event) if c.builtin in builtins)
+        found = [by_type[builtin] for builtin in builtins if builtin in by_type]
+        if len(found) == 1:
+            return found[0]
+        return tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
 
     def is_new_object(self, kind: str, name: QName) -> bool:
         """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
@@ -286,8 +286,10 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
 
 
 @per_event  # (every type rule asks)
-def _typed_columns(event: Event) -> tuple[TypedColumn, ...]:
-    """The columns of a built-in type an event declares or changes, in the order it writes them."""
+def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
+    """The columns of a built-in type an event declares or changes, by that type (a type rule
+    looks up its types rather than going through every column), each type's in the order
+    written."""
     if isinstance(event, CreateTable):
         typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
     elif isinstance(event, AddColumn):
@@ -296,19 +298,15 @@ def _typed_columns(event: Event) -> tuple[TypedColumn, ...]:
     elif isinstance(event, AlterColumnType):
         typed = [(event.table, event.column, event.type)]
     else:
-        return ()
-    return tuple(
-        TypedColumn(table, name, type_, builtin)
-        for table, name, type_ in typed
-        if (builtin := type_.builtin) is not None
-    )
+        return {}
+    by_type: dict[str, tuple[TypedColumn, ...]] = {}
+    for table, name, type_ in typed:
+        builtin = type_.builtin
+        if builtin is not None:
+            by_type[builtin] = (*by_type.get(builtin, ()), (table, name, type_, builtin))
+    return by_type
 
 
-@per_event  # (every type rule asks)
-def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
-    """`_typed_columns(event)` by built-in type: a type rule looks up its types, rather than
-    going through every column."""
-    by_type: dict[str, list[TypedColumn]] = {}
-    for column in _typed_columns(event):
-        by_type.setdefault(column.builtin, []).append(column)
-    return {builtin: tuple(columns) for builtin, columns in by_type.items()}
+def _written_at(column: TypedColumn) -> int:
+    """Where the column's type is written (columns of several types come back in this order)."""
+    return column[2].span.start
