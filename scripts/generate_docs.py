@@ -10,9 +10,17 @@ import sys
 from pathlib import Path
 
 from dbarch_lint.linting.rule_base import Rule
+from dbarch_lint.model.findings import Applicability, FixAvailability
 from dbarch_lint.plugins.host import PluginHost
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
+# The "automatic fix" column: whether the rule's findings come with a fix, and what applies it.
+_FIX = {
+    FixAvailability.ALWAYS: "yes ({})",
+    FixAvailability.SOMETIMES: "sometimes ({})",
+    FixAvailability.NEVER: "no",
+}
+_APPLIED_BY = {Applicability.SAFE: "`--fix`", Applicability.UNSAFE: "unsafe: not by `--fix`"}
 
 
 def page(rule: type[Rule]) -> str:
@@ -23,7 +31,7 @@ def page(rule: type[Rule]) -> str:
         "on" if rule.default_enabled else "off (enable with `--extend-select " + rule.code + "`)"
     )
     dialects = ", ".join(sorted(rule.dialects)) if rule.dialects else "all"
-    fix = "`--fix` (where safe)" if rule.fixable else "no"
+    fix = _FIX[rule.fix_availability].format(_APPLIED_BY[rule.fix_applicability])
     return (
         f"# {rule.code} {rule.name}\n\n"
         f"{doc.summary}\n\n"

@@ -142,10 +142,23 @@ def test_version_and_rules_and_explain(project: Path) -> None:
         "enabled_by_default",
         "severity",
         "fixable",
+        "fix_availability",
+        "fix_applicability",
         "dialects",
         "summary",
         "url",
     }
+    assert (dba101["fixable"], dba101["fix_availability"], dba101["fix_applicability"]) == (
+        False,
+        "never",
+        None,
+    )
+    dba401 = next(r for r in rules if r["code"] == "DBA401")
+    assert (dba401["fixable"], dba401["fix_availability"], dba401["fix_applicability"]) == (
+        True,
+        "sometimes",
+        "safe",
+    )
     assert "DBA101  serial-column" in invoke("rules")[1]
     code, out, _ = invoke("explain", "serial-column")
     assert code == 0 and "## Why is this bad?" in out and "## Use instead" in out

@@ -113,11 +113,10 @@ def test_the_lock_timeout_option(project: Path) -> None:
 
 
 REWRITING_PLUGIN = '''
-from dbarch_lint import hookimpl
-from dbarch_lint.linting.context import Rewrite
-from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import CreateTable
-from dbarch_lint.linting.rule_base import StatementRule
+from dbarch_lint.rule import (
+    Applicability, FixAvailability, Rewrite, Severity, StatementRule, hookimpl
+)
 
 
 class ScratchTable(StatementRule):
@@ -144,7 +143,7 @@ class ScratchTable(StatementRule):
     name = "scratch-table"
     family = "acme"
     severity = Severity.WARNING
-    fixable = True
+    fix_availability = FixAvailability.SOMETIMES
     targets = (CreateTable,)
 
     def check(self, event, ctx):
@@ -155,9 +154,39 @@ class ScratchTable(StatementRule):
             yield ctx.report(event.span, "scratch table", fix=fix)
 
 
+class UnsafeScratchTable(ScratchTable):
+    """A table named scratch, with an unsafe fix.
+
+    ## What it does
+    Flags it.
+
+    ## Why is this bad?
+    Tests.
+
+    ## Example
+    ```sql
+    CREATE TABLE scratch (id bigint);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE kept (id bigint);
+    ```
+    """
+
+    code = "ACME002"
+    name = "unsafe-scratch-table"
+    fix_applicability = Applicability.UNSAFE
+
+    def check(self, event, ctx):
+        if event.table.name == "scratch":
+            at = event.span.start
+            yield ctx.report(event.span, "scratch", fix=Rewrite("drop", ((at, at, "-- "),)))
+
+
 @hookimpl
 def dbarch_lint_rules():
-    return [ScratchTable]
+    return [ScratchTable, UnsafeScratchTable]
 '''
 
 
@@ -175,6 +204,25 @@ def test_a_fix_that_would_bring_another_finding_is_refused(
     assert "not fixing m.sql: its fixes would bring DBA101" in err
     assert "ACME001" in out
     assert code == 1
+
+
+def test_an_unsafe_fix_is_shown_and_not_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "rewriting_plugin.py").write_text(REWRITING_PLUGIN)
+    (tmp_path / "dbarch-lint.toml").write_text('plugins = ["rewriting_plugin"]\n')
+    sql = "CREATE TABLE scratch (id text);\n"
+    (tmp_path / "m.sql").write_text(sql)
+    code, out, err = invoke("check", "--fix", "--select", "ACME002", "m.sql")
+    assert (tmp_path / "m.sql").read_text() == sql
+    assert "drop (unsafe: --fix does not apply it)" in out
+    assert "fixed" not in err and "fixable" not in err
+    assert code == 1
+    rules = json.loads(invoke("rules", "--format", "json")[1])
+    unsafe = next(r for r in rules if r["code"] == "ACME002")
+    assert (unsafe["fix_availability"], unsafe["fix_applicability"]) == ("sometimes", "unsafe")
 
 
 def test_lines_are_counted_as_findings_count_them() -> None:

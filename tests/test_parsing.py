@@ -124,7 +124,7 @@ def test_lowering_events_carry_the_facts() -> None:
     assert (
         column.type is not None and column.type.builtin == "varchar" and column.type.mods == (10,)
     )
-    assert column.type.array and column.has("not-null")
+    assert column.type.array and column.get("not-null") is not None
     add = parsed.statements[1].events[0]
     assert isinstance(add, AddColumn)
     fk = add.column.get("foreign-key")

@@ -15,9 +15,11 @@ import msgspec
 import pytest
 
 from dbarch_lint.model.findings import (
+    Applicability,
     Edit,
     Finding,
     Fix,
+    FixAvailability,
     LintResult,
     Location,
     Related,
@@ -66,7 +68,8 @@ def _rule(code: str, name: str, family: str, severity: Severity, summary: str) -
         family=family,
         severity=severity,
         enabled_by_default=True,
-        fixable=False,
+        fix_availability=FixAvailability.NEVER,
+        fix_applicability=Applicability.SAFE,
         dialects=("postgres",),
         summary=summary,
         description=f"{summary}\n\n## What it does\n\nFlags `{name}`.",

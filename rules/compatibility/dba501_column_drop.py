@@ -46,16 +46,8 @@ class ColumnDrop(StatementRule):
     targets = (ir.DropColumn,)
 
     def check(self, event: ir.DropColumn, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
+        if ctx.is_new_table(event.table) or ctx.is_new_column(event.table, event.column):
             return
-        table = ctx.table(event.table)
-        column = table.columns.get(event.column) if table else None
-        if (
-            column is not None
-            and column.origin is not None
-            and column.origin.file_index == ctx.file_index
-        ):
-            return  # added in this migration: nobody reads it yet
         name = quote_ident(event.column)
         yield ctx.report(
             event.span,

@@ -47,16 +47,10 @@ class ColumnRename(StatementRule):
     targets = (ir.RenameColumn,)
 
     def check(self, event: ir.RenameColumn, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
+        if ctx.is_new_table(event.table) or ctx.is_new_column(event.table, event.old):
             return
         table = ctx.table(event.table)
         column = table.columns.get(event.old) if table else None
-        if (
-            column is not None
-            and column.origin is not None
-            and column.origin.file_index == ctx.file_index
-        ):
-            return  # added in this migration: nobody reads it yet
         name, old, new = str(event.table), quote_ident(event.old), quote_ident(event.new)
         type_ = str(column.type) if column is not None and column.type is not None else "<type>"
         yield ctx.report(

@@ -25,7 +25,19 @@ KINDS = (
 )
 
 
-class ObjectDrop(StatementRule):
+@dataclass(frozen=True)
+class ObjectDropOptions:
+    """DBA509's options: `kinds`, the kinds of object whose drop it flags."""
+
+    kinds: tuple[str, ...] = KINDS
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}; choose from {', '.join(KINDS)}")
+
+
+class ObjectDrop(StatementRule[ObjectDropOptions]):
     """A view, function, type, sequence, extension, trigger, constraint or default is dropped.
 
     ## What it does
@@ -65,21 +77,10 @@ class ObjectDrop(StatementRule):
     severity = Severity.WARNING
     targets = (ir.DropObjects, ir.DropConstraint, ir.DropDefault)
 
-    @dataclass(frozen=True)
-    class Options:
-        """`kinds`: which kinds of object to flag."""
-
-        kinds: tuple[str, ...] = KINDS
-
-        def __post_init__(self) -> None:
-            unknown = [k for k in self.kinds if k not in KINDS]
-            if unknown:
-                raise ValueError(f"unknown kinds {unknown}; choose from {', '.join(KINDS)}")
-
     def check(
         self, event: ir.DropObjects | ir.DropConstraint | ir.DropDefault, ctx: RuleContext
     ) -> Iterator[Report]:
-        kinds: tuple[str, ...] = ctx.options.kinds
+        kinds = self.options.kinds
         if isinstance(event, ir.DropObjects):
             kind = event.kind.replace(" ", "-")
             if kind not in kinds:

@@ -9,7 +9,7 @@ from typing import Any
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._events import (
     CONSTRAINT_EVENTS,
     KIND_WORDS,
@@ -21,7 +21,20 @@ from dbarch_lint.rules.constraints._names import check_columns, default_constrai
 _KEYWORD = re.compile(rb"(?i)(PRIMARY|UNIQUE|CHECK|REFERENCES|FOREIGN|EXCLUDE)\b")
 
 
-class UnnamedConstraint(StatementRule):
+@dataclass(frozen=True)
+class UnnamedConstraintOptions:
+    """DBA201's options: `kinds`, the constraint kinds that must be named."""
+
+    kinds: tuple[str, ...] = NAMED_KINDS
+
+    def __post_init__(self) -> None:
+        unknown = [kind for kind in self.kinds if kind not in NAMED_KINDS]
+        if unknown:
+            known = ", ".join(NAMED_KINDS)
+            raise ValueError(f"kinds: unknown constraint kind {unknown[0]!r} (one of {known})")
+
+
+class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     """A CHECK, UNIQUE, PRIMARY KEY, FOREIGN KEY or EXCLUDE constraint without a name.
 
     ## What it does
@@ -69,21 +82,10 @@ class UnnamedConstraint(StatementRule):
     name = "unnamed-constraint"
     family = "constraints"
     dialects = frozenset({"postgres"})
-    fixable = True
+    # (not in a function body, nor where the constraint's span does not start at its keyword)
+    fix_availability = FixAvailability.SOMETIMES
     severity = Severity.WARNING
     targets = CONSTRAINT_EVENTS
-
-    @dataclass(frozen=True)
-    class Options:
-        """`kinds`: which constraint kinds must be named."""
-
-        kinds: tuple[str, ...] = NAMED_KINDS
-
-        def __post_init__(self) -> None:
-            unknown = [kind for kind in self.kinds if kind not in NAMED_KINDS]
-            if unknown:
-                known = ", ".join(NAMED_KINDS)
-                raise ValueError(f"kinds: unknown constraint kind {unknown[0]!r} (one of {known})")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.CreateTable) and event.temporary:

@@ -31,7 +31,24 @@ class _Named(msgspec.Struct, frozen=True):
     renamed: bool = False
 
 
-class ConstraintNamePattern(StatementRule):
+@dataclass(frozen=True)
+class ConstraintNamePatternOptions:
+    """DBA203's options: a name pattern per constraint kind."""
+
+    pk: str = "{table}_pkey"
+    fk: str = "{table}_{columns}_fkey"
+    unique: str = "{table}_{columns}_key"
+    check: str = "{table}_{column}_check"
+    multi_column_check: str = "{table}_check"
+    exclude: str = "{table}_{columns}_excl"
+
+    def __post_init__(self) -> None:
+        for option in ("pk", "fk", "unique", "multi_column_check", "exclude"):
+            validate(option.replace("_", "-"), getattr(self, option), ("table", "columns"))
+        validate("check", self.check, ("table", "columns", "column"))
+
+
+class ConstraintNamePattern(StatementRule[ConstraintNamePatternOptions]):
     """A constraint name that does not follow the naming pattern for its kind.
 
     ## What it does
@@ -94,22 +111,6 @@ class ConstraintNamePattern(StatementRule):
     severity = Severity.WARNING
     default_enabled = False
     targets = (*CONSTRAINT_EVENTS, ir.RenameObject)
-
-    @dataclass(frozen=True)
-    class Options:
-        """A name pattern per constraint kind."""
-
-        pk: str = "{table}_pkey"
-        fk: str = "{table}_{columns}_fkey"
-        unique: str = "{table}_{columns}_key"
-        check: str = "{table}_{column}_check"
-        multi_column_check: str = "{table}_check"
-        exclude: str = "{table}_{columns}_excl"
-
-        def __post_init__(self) -> None:
-            for option in ("pk", "fk", "unique", "multi_column_check", "exclude"):
-                validate(option.replace("_", "-"), getattr(self, option), ("table", "columns"))
-            validate("check", self.check, ("table", "columns", "column"))
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for named in _names(event, ctx):

@@ -13,7 +13,21 @@ from dbarch_lint.rules.constraints._names import find_name
 from dbarch_lint.rules.constraints._patterns import advice, expand, validate
 
 
-class IndexNamePattern(StatementRule):
+@dataclass(frozen=True)
+class IndexNamePatternOptions:
+    """DBA204's options: the name patterns of indexes and of unique indexes, and what joins
+    the columns in `{columns}`."""
+
+    index: str = "{table}_{columns}_idx"
+    unique_index: str = "{table}_{columns}_key"
+    column_separator: str = "_"
+
+    def __post_init__(self) -> None:
+        validate("index", self.index, ("table", "columns"))
+        validate("unique-index", self.unique_index, ("table", "columns"))
+
+
+class IndexNamePattern(StatementRule[IndexNamePatternOptions]):
     """An index name that does not follow the house naming pattern.
 
     ## What it does
@@ -66,18 +80,6 @@ class IndexNamePattern(StatementRule):
     severity = Severity.WARNING
     default_enabled = False
     targets = (ir.CreateIndex, ir.RenameObject)
-
-    @dataclass(frozen=True)
-    class Options:
-        """Name patterns for indexes and unique indexes."""
-
-        index: str = "{table}_{columns}_idx"
-        unique_index: str = "{table}_{columns}_key"
-        column_separator: str = "_"
-
-        def __post_init__(self) -> None:
-            validate("index", self.index, ("table", "columns"))
-            validate("unique-index", self.unique_index, ("table", "columns"))
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.CreateIndex):

@@ -10,7 +10,18 @@ from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, SchemaContext, SchemaRule, Severity
 
 
-class MissingRequiredColumns(SchemaRule):
+@dataclass(frozen=True)
+class MissingRequiredColumnsOptions:
+    """DBA209's options: `required`, the columns every table must have."""
+
+    required: tuple[str, ...] = ("created_at", "updated_at")
+
+    def __post_init__(self) -> None:
+        if any(not name.strip() for name in self.required):
+            raise ValueError("required: a column name is empty")
+
+
+class MissingRequiredColumns(SchemaRule[MissingRequiredColumnsOptions]):
     """A table that lacks columns every table of the house must have.
 
     ## What it does
@@ -53,16 +64,6 @@ class MissingRequiredColumns(SchemaRule):
     family = "constraints"
     severity = Severity.WARNING
     default_enabled = False
-
-    @dataclass(frozen=True)
-    class Options:
-        """`required`: column names every table must have."""
-
-        required: tuple[str, ...] = ("created_at", "updated_at")
-
-        def __post_init__(self) -> None:
-            if any(not name.strip() for name in self.required):
-                raise ValueError("required: a column name is empty")
 
     def check(self, ctx: SchemaContext) -> Iterator[Report]:
         required = self.options.required

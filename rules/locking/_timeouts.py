@@ -4,30 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from dbarch_lint.catalog.locks import LOCKING_EVENTS, blocking_locks
 from dbarch_lint.model import ir
 from dbarch_lint.rule import CLOSING, Report, Rewrite, RuleContext, StatementRule
 
 
-class MissingTimeout(StatementRule):
+@dataclass(frozen=True)
+class TimeoutOptions:
+    """The options of every timeout rule: `set_by_runner`, the runner or the role sets the
+    timeout already."""
+
+    set_by_runner: bool = False
+
+
+TimeoutOptionsT = TypeVar("TimeoutOptionsT", bound=TimeoutOptions, covariant=True)
+
+
+class MissingTimeout(StatementRule[TimeoutOptionsT]):
     """Base of the rules that want a timeout `parameter` set before a file's first blocking
     lock on an existing table (their docstrings document them)."""
 
     parameter: ClassVar[str]  # the setting, e.g. `lock_timeout`
     consequence: ClassVar[str]  # what goes wrong without it
-    fix: ClassVar[str]  # the hint
+    hint: ClassVar[str]  # how to set it
     targets = LOCKING_EVENTS
 
-    @dataclass(frozen=True)
-    class Options:
-        """`set_by_runner`: the runner or the role sets the timeout already."""
-
-        set_by_runner: bool = False
-
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.options.set_by_runner:
+        if self.options.set_by_runner:
             return
         locked = first_unguarded_lock(event, ctx, self.parameter)
         if locked is None:
@@ -38,7 +43,7 @@ class MissingTimeout(StatementRule):
             ctx.statement.span,
             f"This statement takes {article} {mode} lock on {table} with no {self.parameter} "
             f"set: {self.consequence}",
-            hint=self.fix,
+            hint=self.hint,
             fix=self.rewrite(ctx),
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.rule import Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import index_word_end
 
 
@@ -44,7 +44,8 @@ class NonConcurrentIndexCreation(StatementRule):
     name = "non-concurrent-index-creation"
     family = "locking"
     dialects = frozenset({"postgres"})
-    fixable = True
+    # (not inside a transaction block, where CONCURRENTLY fails, nor on a partitioned table)
+    fix_availability = FixAvailability.SOMETIMES
     severity = Severity.ERROR
     targets = (ir.CreateIndex,)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName
-from dbarch_lint.rule import Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import index_word_end
 
 
@@ -45,7 +45,8 @@ class NonConcurrentIndexDrop(StatementRule):
     name = "non-concurrent-index-drop"
     family = "locking"
     dialects = frozenset({"postgres"})
-    fixable = True
+    # (one index, no CASCADE, outside a transaction block, not of a partitioned table)
+    fix_availability = FixAvailability.SOMETIMES
     severity = Severity.ERROR
     targets = (ir.DropObjects,)
 

@@ -15,7 +15,14 @@ from dbarch_lint.rules.locking._sql import clause
 _DEFAULT_WORD = re.compile(r"(?i)^DEFAULT\s+")
 
 
-class RewritingColumnDefault(StatementRule):
+@dataclass(frozen=True)
+class RewritingColumnDefaultOptions:
+    """DBA405's options: `stable_functions`, the functions (by name) you vouch are not volatile."""
+
+    stable_functions: tuple[str, ...] = ()
+
+
+class RewritingColumnDefault(StatementRule[RewritingColumnDefaultOptions]):
     """A column is added to an existing table with a value that rewrites the table.
 
     ## What it does
@@ -58,15 +65,9 @@ class RewritingColumnDefault(StatementRule):
     severity = Severity.ERROR
     targets = (ir.AddColumn,)
 
-    @dataclass(frozen=True)
-    class Options:
-        """`stable_functions`: functions (by name) you vouch are not volatile."""
-
-        stable_functions: tuple[str, ...] = ()
-
     def check(self, event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
         column = event.column
-        why = _why(column, ctx)
+        why = _why(column, ctx, self.options.stable_functions)
         if why is None or ctx.is_new_table(event.table):
             return
         reason, proven = why
@@ -85,7 +86,9 @@ class RewritingColumnDefault(StatementRule):
         yield ctx.report(column.span, message, hint=_hint(column, table, ctx))
 
 
-def _why(column: ir.ColumnDef, ctx: RuleContext) -> tuple[str, bool] | None:
+def _why(
+    column: ir.ColumnDef, ctx: RuleContext, vouched: tuple[str, ...]
+) -> tuple[str, bool] | None:
     """What makes the new column's value computed per row (and whether that is certain)."""
     kinds = {c.kind: c for c in column.constraints}
     if "identity" in kinds:
@@ -101,7 +104,6 @@ def _why(column: ir.ColumnDef, ctx: RuleContext) -> tuple[str, bool] | None:
     expression = _expression(default, ctx)
     if ctx.settings.pg_version < 11:
         return f"with DEFAULT {expression} (before PostgreSQL 11 any default rewrites)", True
-    vouched = set(ctx.options.stable_functions)
     unknown = None
     for call in default.calls:
         if call in vouched:

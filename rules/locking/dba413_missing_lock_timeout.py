@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbarch_lint.rule import Rewrite, RuleContext, Severity
-from dbarch_lint.rules.locking._timeouts import MissingTimeout
+from dbarch_lint.rule import FixAvailability, Rewrite, RuleContext, Severity
+from dbarch_lint.rules.locking._timeouts import MissingTimeout, TimeoutOptions
 
 
-class MissingLockTimeout(MissingTimeout):
+@dataclass(frozen=True)
+class MissingLockTimeoutOptions(TimeoutOptions):
+    """DBA413's options: `set_by_runner` as for every timeout rule; `lock_timeout`, the value
+    `--fix` sets."""
+
+    lock_timeout: str = "2s"
+
+
+class MissingLockTimeout(MissingTimeout[MissingLockTimeoutOptions]):
     """A blocking lock is taken with no `lock_timeout` set before it.
 
     ## What it does
@@ -52,20 +60,15 @@ class MissingLockTimeout(MissingTimeout):
 
     parameter = "lock_timeout"
     consequence = "while it waits behind a long query, every query on the table queues behind it"
-    fix = "`SET lock_timeout = '2s';` at the top of the migration (and retry on timeout)"
-    fixable = True
-
-    @dataclass(frozen=True)
-    class Options(MissingTimeout.Options):
-        """`set_by_runner` as for every timeout rule; `lock_timeout`: the value `--fix` sets."""
-
-        lock_timeout: str = "2s"
+    hint = "`SET lock_timeout = '2s';` at the top of the migration (and retry on timeout)"
+    # (not where the runner runs the file as one statement: see `rewrite`)
+    fix_availability = FixAvailability.SOMETIMES
 
     def rewrite(self, ctx: RuleContext) -> Rewrite | None:
         top = [s for s in ctx.statements if not s.within]
         if not top or (ctx.runner == "golang-migrate" and len(top) == 1):
             return None  # (golang-migrate runs a one-statement file as one statement)
-        value = ctx.options.lock_timeout.replace("'", "''")
+        value = self.options.lock_timeout.replace("'", "''")
         at = top[0].span.start
         edit = (at, at, f"SET lock_timeout = '{value}';\n")
         return Rewrite(f"Set lock_timeout = '{value}' at the top of the migration", (edit,))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dbarch_lint.rule import Severity
-from dbarch_lint.rules.locking._timeouts import MissingTimeout
+from dbarch_lint.rules.locking._timeouts import MissingTimeout, TimeoutOptions
 
 
-class MissingStatementTimeout(MissingTimeout):
+class MissingStatementTimeout(MissingTimeout[TimeoutOptions]):
     """A blocking lock is taken with no `statement_timeout` set before it.
 
     ## What it does
@@ -48,4 +48,4 @@ class MissingStatementTimeout(MissingTimeout):
 
     parameter = "statement_timeout"
     consequence = "once granted, nothing bounds how long the table stays blocked"
-    fix = "`SET statement_timeout = '5min';` (what the migration may take) at the top"
+    hint = "`SET statement_timeout = '5min';` (what the migration may take) at the top"

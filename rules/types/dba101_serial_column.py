@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
 
 
 class SerialColumn(StatementRule):
@@ -47,13 +46,13 @@ class SerialColumn(StatementRule):
     family = "types"
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
-    targets = TYPE_EVENTS
+    targets = COLUMN_TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, builtin in typed_columns(event):
-            base = SERIAL_BASE_TYPES.get(builtin or "")
-            if base is None or type_.array:
+        for table, column, type_, builtin in ctx.columns_of_type(event, *SERIAL_BASE_TYPES):
+            if type_.array:
                 continue
+            base = SERIAL_BASE_TYPES[builtin]
             yield ctx.report(
                 type_.span,
                 f"Column {table}.{column} is declared {type_.name}, which creates a separately "

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbarch_lint.model.ir import QName, TypeRef, quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.types._keys import KEY_EVENTS, KeyColumn, key_columns
 
 # builtin name -> (the integer type it is, its largest value)
@@ -24,7 +23,18 @@ SERIALS = {"serial", "serial4", "smallserial", "serial2"}
 ROLE_WORDS = {"primary-key": "primary key", "foreign-key": "foreign key", "identity": "identity"}
 
 
-class IntegerKeyColumn(StatementRule):
+@dataclass(frozen=True)
+class IntegerKeyColumnOptions:
+    """DBA102's options: `scope`, which integer columns it flags (`keys` or `all`)."""
+
+    scope: str = "keys"
+
+    def __post_init__(self) -> None:
+        if self.scope not in ("keys", "all"):
+            raise ValueError(f"scope must be 'keys' or 'all', not {self.scope!r}")
+
+
+class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     """A primary-key, foreign-key or identity column declared `integer` or `smallint`.
 
     ## What it does
@@ -77,43 +87,25 @@ class IntegerKeyColumn(StatementRule):
     severity = Severity.WARNING
     targets = KEY_EVENTS
 
-    @dataclass(frozen=True)
-    class Options:
-        """`scope`: which integer columns to flag."""
-
-        scope: str = "keys"
-
-        def __post_init__(self) -> None:
-            if self.scope not in ("keys", "all"):
-                raise ValueError(f"scope must be 'keys' or 'all', not {self.scope!r}")
-
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, TYPE_EVENTS) and not any(
-            (t[3] or "") in NARROW_TYPES for t in typed_columns(event)
-        ):
+        types_columns = isinstance(event, COLUMN_TYPE_EVENTS)
+        narrow = ctx.columns_of_type(event, *NARROW_TYPES) if types_columns else ()
+        if types_columns and not narrow:
             return  # (the key columns of these events are typed here too: none is narrow)
         scope_all = self.options.scope == "all"
         keys = {(k.table, k.column): k for k in key_columns(event, ctx) if _narrow(k.type)}
         for key in keys.values():
-            if scope_all and not key.declared and _created_here(key, ctx):
+            if scope_all and not key.declared and ctx.is_new_column(key.table, key.column):
                 continue  # already flagged where this file declared it
             yield _report(ctx, key.table, key.column, key.type, key)
-        for table, column, type_, builtin in typed_columns(event):
-            if (table, column) in keys or (builtin or "") not in NARROW_TYPES:
-                continue
-            if scope_all:
-                yield _report(ctx, table, column, type_, None)
+        if scope_all:
+            for table, column, type_, _ in narrow:
+                if (table, column) not in keys:
+                    yield _report(ctx, table, column, type_, None)
 
 
 def _narrow(type_: TypeRef) -> bool:
     return (type_.builtin or "") in NARROW_TYPES
-
-
-def _created_here(key: KeyColumn, ctx: RuleContext) -> bool:
-    table = ctx.table(key.table)
-    column = table.columns.get(key.column) if table is not None else None
-    origin = column.origin if column is not None else None
-    return origin is not None and origin.file_index == ctx.file_index
 
 
 def _report(

@@ -9,8 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
 
 MONEY_NAMES = (
     "price", "cost", "amount", "total", "subtotal", "balance", "fee", "tax", "salary", "payment",
@@ -26,7 +25,21 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
-class FloatMoneyColumn(StatementRule):
+@dataclass(frozen=True)
+class FloatMoneyColumnOptions:
+    """DBA106's options: `money_names` replaces the default money words, `extra_money_names`
+    adds to them."""
+
+    money_names: tuple[str, ...] = MONEY_NAMES
+    extra_money_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for pattern in (*self.money_names, *self.extra_money_names):
+            if not _pattern_words(pattern):
+                raise ValueError(f"money name {pattern!r} has no words")
+
+
+class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
     """A floating-point column whose name looks like money.
 
     ## What it does
@@ -73,25 +86,11 @@ class FloatMoneyColumn(StatementRule):
     name = "float-money-column"
     family = "types"
     severity = Severity.WARNING
-    targets = TYPE_EVENTS
-
-    @dataclass(frozen=True)
-    class Options:
-        """`money_names` replaces the default money words; `extra_money_names` adds to them."""
-
-        money_names: tuple[str, ...] = MONEY_NAMES
-        extra_money_names: tuple[str, ...] = ()
-
-        def __post_init__(self) -> None:
-            for pattern in (*self.money_names, *self.extra_money_names):
-                if not _pattern_words(pattern):
-                    raise ValueError(f"money name {pattern!r} has no words")
+    targets = COLUMN_TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, builtin in typed_columns(event):
-            float_name = FLOAT_TYPES.get(builtin or "")
-            if float_name is None:
-                continue
+        for table, column, type_, builtin in ctx.columns_of_type(event, *FLOAT_TYPES):
+            float_name = FLOAT_TYPES[builtin]
             names = (*self.options.money_names, *self.options.extra_money_names)
             patterns = [_pattern_words(p) for p in names]
             matched = _money_word(words(column), patterns)

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._columns import TYPE_EVENTS, typed_columns
+from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
 
 
 class MoneyTypeColumn(StatementRule):
@@ -49,12 +48,10 @@ class MoneyTypeColumn(StatementRule):
     family = "types"
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
-    targets = TYPE_EVENTS
+    targets = COLUMN_TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, builtin in typed_columns(event):
-            if builtin != "money":
-                continue
+        for table, column, type_, _ in ctx.columns_of_type(event, "money"):
             array = "[]" if type_.array else ""
             name = quote_ident(column)
             yield ctx.report(

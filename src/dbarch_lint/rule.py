@@ -11,15 +11,17 @@ pyproject.toml says so). Re-exports only: the definitions live in `dbarch_lint.l
 from __future__ import annotations
 
 from dbarch_lint.linting.context import (
+    COLUMN_TYPE_EVENTS,
     RelatedSpan,
     Report,
     Rewrite,
     RuleContext,
     SchemaContext,
+    TypedColumn,
     per_event,
 )
 from dbarch_lint.linting.rule_base import EngineRule, Rule, SchemaRule, StatementRule
-from dbarch_lint.model.findings import Severity
+from dbarch_lint.model.findings import Applicability, FixAvailability, Severity
 from dbarch_lint.plugins.markers import hookimpl
 from dbarch_lint.runners import TURN_OFF, named
 from dbarch_lint.runners.transactions import (
@@ -33,13 +35,16 @@ from dbarch_lint.runners.transactions import (
 
 __all__ = [
     "CLOSING",
+    "COLUMN_TYPE_EVENTS",
     "EXPLICIT",
     "IMPLICIT",
     "OPENING",
     "OUTSIDE",
     "RUNNER",
     "TURN_OFF",
+    "Applicability",
     "EngineRule",
+    "FixAvailability",
     "RelatedSpan",
     "Report",
     "Rewrite",
@@ -49,6 +54,7 @@ __all__ = [
     "SchemaRule",
     "Severity",
     "StatementRule",
+    "TypedColumn",
     "hookimpl",
     "named",
     "per_event",

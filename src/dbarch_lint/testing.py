@@ -11,7 +11,10 @@
   layout: `up.sql`/`down.sql` folders are Diesel's, `V1__x.sql` Flyway's, ...; see
   docs/runners.md).
 
-Comparison is exact: every finding must be expected and every expectation met.
+Comparison is exact: every finding must be expected and every expectation met, and a finding
+comes with a fix only as its rule's `fix_availability` says (never for `NEVER`, always for
+`ALWAYS`). `fixed_fixture(path)` is a fixture file's text after `--fix`, for a comparison with
+the `<name>.fixed.sql` beside it.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbarch_lint.inputs import config as cfg
-from dbarch_lint.model.findings import Finding
+from dbarch_lint.model.findings import Finding, FixAvailability, LintResult
 from dbarch_lint.model.source import LINE_BREAK
+from dbarch_lint.orchestration import fixes
 from dbarch_lint.orchestration import run as lint_run
 
 _EXPECT = re.compile(
@@ -126,27 +130,35 @@ def _scalar(value: str) -> object:
     return value
 
 
+def _texts(fixture: Path) -> dict[str, str]:
+    """The text of each file of a fixture, by its path relative to the fixture's folder."""
+    files = sorted(fixture.rglob("*.sql")) if fixture.is_dir() else [fixture]
+    return {f.relative_to(fixture.parent).as_posix(): f.read_text(encoding="utf-8") for f in files}
+
+
+def _prepare(fixture: Path, texts: dict[str, str]) -> lint_run.Run:
+    """The run a fixture configures (call it in the fixture's folder)."""
+    code = re.match(r"[A-Z]{2,5}\d{3}", fixture.name)
+    config = _config(_settings(list(texts.values())), code.group() if code else None)
+    return lint_run.prepare([fixture.name], config, cwd=str(fixture.parent), autoload_plugins=False)
+
+
 def run_fixture(fixture: Path) -> tuple[list[str], list[str]]:
     """Lint a fixture file or scenario folder; return (expected, actual) as sorted strings.
 
     Matching is done here, so the two lists are equal exactly when the fixture passes.
     """
-    root = fixture.parent
-    files = sorted(fixture.rglob("*.sql")) if fixture.is_dir() else [fixture]
-    texts = {f.relative_to(root).as_posix(): f.read_text(encoding="utf-8") for f in files}
-    code = re.match(r"[A-Z]{2,5}\d{3}", fixture.name)
-    config = _config(_settings(list(texts.values())), code.group() if code else None)
+    texts = _texts(fixture)
     expected = [e for path, text in texts.items() for e in expectations(path, text)]
     previous = os.getcwd()
-    os.chdir(root)
+    os.chdir(fixture.parent)
     try:
-        run = lint_run.prepare([fixture.name], config, cwd=str(root), autoload_plugins=False)
-        findings = list(lint_run.execute(run).findings)
+        result = lint_run.execute(_prepare(fixture, texts))
     finally:
         os.chdir(previous)
     unmatched = list(expected)
-    actual: list[str] = []
-    for finding in findings:
+    actual: list[str] = _unexpected_fixes(result)
+    for finding in result.findings:
         hit = next((e for e in unmatched if e.matches(finding)), None)
         if hit is not None:
             unmatched.remove(hit)
@@ -157,3 +169,42 @@ def run_fixture(fixture: Path) -> tuple[list[str], list[str]]:
                 f"{loc.path}:{loc.line} {finding.code} (col {loc.column}: {finding.message})"
             )
     return sorted(str(e) for e in expected), sorted(actual)
+
+
+def _unexpected_fixes(result: LintResult) -> list[str]:
+    """A finding with a fix its rule says it never makes, or without one it says it always
+    makes."""
+    availability = {info.code: info.fix_availability for info in result.rules}
+    wrong: list[str] = []
+    for finding in result.findings:
+        has, contradicts = (
+            ("has a fix", FixAvailability.NEVER)
+            if finding.fix is not None
+            else ("has no fix", FixAvailability.ALWAYS)
+        )
+        if availability.get(finding.code) is contradicts:
+            loc = finding.location
+            wrong.append(
+                f"{loc.path}:{loc.line} {finding.code} {has}, but its rule declares "
+                f"fix_availability {contradicts.value}"
+            )
+    return wrong
+
+
+def fixed_fixture(fixture: Path) -> str:
+    """A fixture file's text after `--fix` with the fixture's configuration: its findings'
+    safe fixes applied (each that overlaps none applied before it, as one run of `--fix`
+    does). Raises `ValueError` where `--fix` would refuse them, as bringing another finding."""
+    texts = _texts(fixture)
+    previous = os.getcwd()
+    os.chdir(fixture.parent)
+    try:
+        outcome = fixes.plan(_prepare(fixture, texts), [fixture.name], cache=None)
+    finally:
+        os.chdir(previous)
+    if outcome.refused:
+        brought = ", ".join(outcome.refused[fixture.name])
+        raise ValueError(f"--fix refuses the fixes of {fixture.name}: they bring {brought}")
+    fixed = outcome.texts.get(fixture.name)
+    # (when nothing changes it: the file as it is, line breaks and all)
+    return fixed if fixed is not None else fixture.read_bytes().decode("utf-8")

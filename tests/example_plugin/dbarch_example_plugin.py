@@ -6,15 +6,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dbarch_lint import hookimpl
-from dbarch_lint.linting.context import Report, RuleContext
-from dbarch_lint.linting.rule_base import Rule, StatementRule
-from dbarch_lint.model.findings import LintResult, Severity
+from dbarch_lint.model.findings import LintResult
 from dbarch_lint.model.ir import CreateTable
 from dbarch_lint.reporting import Reporter, ReporterOptions
+from dbarch_lint.rule import Report, Rule, RuleContext, Severity, StatementRule, hookimpl
 
 
-class TemporaryTableName(StatementRule):
+@dataclass(frozen=True)
+class TemporaryTableNameOptions:
+    """ACME001's options: `prefixes`, the table name prefixes that mark scaffolding."""
+
+    prefixes: tuple[str, ...] = ("tmp_", "temp_")
+
+
+class TemporaryTableName(StatementRule[TemporaryTableNameOptions]):
     """A table whose name marks it as temporary scaffolding (`tmp_`, `temp_`, `_old`).
 
     ## What it does
@@ -42,10 +47,6 @@ class TemporaryTableName(StatementRule):
     family = "acme"
     severity = Severity.WARNING
     targets = (CreateTable,)
-
-    @dataclass(frozen=True)
-    class Options:
-        prefixes: tuple[str, ...] = ("tmp_", "temp_")
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if not event.temporary and event.table.name.startswith(self.options.prefixes):

@@ -202,8 +202,3 @@ class Cache:
 def encode_parsed(parsed: ParsedFile) -> bytes:
     """A parse as cache bytes."""
     return _ENCODER.encode(parsed)
-
-
-def decode_parsed(data: bytes) -> ParsedFile:
-    """The inverse of `encode_parsed`."""
-    return _decode(ParsedFile, data)

@@ -21,7 +21,6 @@ from dbarch_lint.runners import RUNNERS
 if TYPE_CHECKING:
     from dbarch_lint.linting.rule_base import Rule
 
-FORMATS_BUILTIN = ("text", "json", "sarif", "github", "gcc", "gitlab")
 FAIL_ON = ("error", "warning", "info", "never")
 PG_VERSIONS = range(10, 19)
 
@@ -307,7 +306,8 @@ def severities(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Severit
 
 
 def rule_options(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Any]:
-    """Each configured rule's Options instance, validated against its declared fields."""
+    """Each configured rule's options (an instance of its `options_type`), validated against
+    the fields it declares."""
     options: dict[str, Any] = {}
     by_code = {r.code: r for r in rules}
     for token, values in config.rules.items():
@@ -333,7 +333,7 @@ def rule_options(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Any]:
             _check_option(f"rules.{token}.{key}", value, default)
             kwargs[spec.name] = tuple(value) if isinstance(default, tuple) else value
         try:
-            options[rule.code] = rule.Options(**kwargs)
+            options[rule.code] = rule.options_type(**kwargs)
         except (TypeError, ValueError) as error:
             raise UsageError(f"rules.{token}: {error}") from None
     return options

@@ -26,7 +26,7 @@ from dbarch_lint.runners import FileRun
 from dbarch_lint.runners.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
-_Dispatch = dict[type, list[tuple[StatementRule, _Check, Any]]]  # event type -> rules
+_Dispatch = dict[type, list[tuple[StatementRule, _Check]]]  # event type -> rules
 _PLAIN = FileRun("plain")
 
 # A rule that raised: (file index, or -1 for a schema rule; the rule; the statement it was
@@ -124,16 +124,16 @@ def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleConte
 
 def _dispatch(rules: Sequence[Rule], dialect: str) -> tuple[_Dispatch, _Dispatch]:
     """Event type -> the statement rules for `dialect` that target it, each with its bound
-    `check` and its options; and the same for function bodies (they run later, outside the
+    `check`; and the same for function bodies (they run later, outside the
     migration: only some families look at them)."""
     dispatch: _Dispatch = defaultdict(list)
     in_bodies: _Dispatch = defaultdict(list)
     for rule in rules:
         if isinstance(rule, StatementRule) and rule.applies_to(dialect):
             for target in rule.targets:
-                dispatch[target].append((rule, rule.check, rule.options))
+                dispatch[target].append((rule, rule.check))
                 if rule.family in FUNCTION_BODY_FAMILIES:
-                    in_bodies[target].append((rule, rule.check, rule.options))
+                    in_bodies[target].append((rule, rule.check))
     return dispatch, in_bodies
 
 
@@ -156,8 +156,7 @@ def _check(
     """Run the rules that target its events on one statement."""
     ctx.statement = statement
     for event in statement.events:
-        for rule, check, options in dispatch.get(type(event), ()):
-            ctx.options = options
+        for rule, check in dispatch.get(type(event), ()):
             try:
                 # (a plain loop: most checks report nothing, this is the hot path)
                 for report in check(event, ctx):
@@ -180,7 +179,7 @@ def _check_schema(
     dialects = {f.index: f.input.dialect for f in files if f.input.dialect != "postgres"}
     for rule in rules:
         if isinstance(rule, SchemaRule):
-            ctx = SchemaContext(schema, settings, rule.options, dialects)
+            ctx = SchemaContext(schema, settings, dialects)
             try:
                 for report in rule.check(ctx):
                     if report.origin is None or report.origin.file_index not in targets:

@@ -4,26 +4,39 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
 from dbarch_lint.catalog import Origin, Schema, Table, locks
 from dbarch_lint.model.ir import (
+    AddColumn,
+    AlterColumnType,
     Constraint,
     CreateTable,
     CreateTableAs,
     DropConstraint,
+    Event,
     QName,
     RenameTable,
     Span,
     Statement,
+    TypeRef,
 )
 from dbarch_lint.model.source import line_starts
 
 _E = TypeVar("_E")
 _R = TypeVar("_R")
+
+# The events that give columns their types (`RuleContext.columns_of_type` looks into them).
+COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
+
+
+# A column an event declares or changes the type of: (table, column, type, the built-in type it
+# is, as `TypeRef.builtin` names it). A plain tuple: type rules make and read them on a hot path.
+TypedColumn = tuple[QName, str, TypeRef, str]
 
 
 class RelatedSpan(msgspec.Struct, frozen=True):
@@ -34,10 +47,11 @@ class RelatedSpan(msgspec.Struct, frozen=True):
 
 
 class Rewrite(msgspec.Struct, frozen=True):
-    """A safe automatic rewrite of the file a statement rule reports in (`--fix`): replace
-    each (start, end) byte range with its text. It must not change what the migration means
-    beyond the finding, nor bring another finding (`--fix` checks by linting again). A line
-    break in the text is written as the file writes most of its own (LF, CRLF or a lone CR)."""
+    """An automatic rewrite of the file a statement rule reports in (`--fix`): replace each
+    (start, end) byte range with its text. A safe one (the rule's `fix_applicability`) must not
+    change what the migration means beyond the finding; none may bring another finding (`--fix`
+    checks by linting again). A line break in the text is written as the file writes most of
+    its own (LF, CRLF or a lone CR)."""
 
     description: str
     edits: tuple[tuple[int, int, str], ...]
@@ -74,7 +88,6 @@ class RuleContext(msgspec.Struct):
     settings: Settings
     text: bytes = b""  # the file, UTF-8
     statement: Statement = None  # type: ignore[assignment]
-    options: Any = None
     statements: tuple[Statement, ...] = ()  # every statement of the file (`statement` among them)
     # Per statement: the index of the statement its transaction block began at, -1 outside one.
     transactions: tuple[int, ...] = ()
@@ -137,6 +150,28 @@ class RuleContext(msgspec.Struct):
             return next((created for at, created in reversed(changes) if at < index), False)
         return table.origin.file_index == self.file_index
 
+    def is_new_column(self, table: QName, column: str) -> bool:
+        """Whether the column of a known table was added earlier in this migration (with its
+        table, or by ADD COLUMN): nobody reads it yet."""
+        known = self.schema.table(table)
+        added = known.columns.get(column) if known is not None else None
+        origin = added.origin if added is not None else None
+        return origin is not None and origin.file_index == self.file_index
+
+    def columns_of_type(self, event: Event, *builtins: str) -> tuple[TypedColumn, ...]:
+        """The columns `event` (one of `COLUMN_TYPE_EVENTS`) declares or changes to one of the
+        built-in types named (as `TypeRef.builtin` names them: `varchar`, `bpchar`, `int4`,
+        `serial`, ...), in the order it writes them; arrays of those types included."""
+        by_type = _columns_by_type(event)
+        if len(builtins) == 1:
+            return by_type.get(builtins[0], ())
+        if by_type.keys().isdisjoint(builtins):  # (most events)
+            return ()
+        found = [by_type[builtin] for builtin in builtins if builtin in by_type]
+        if len(found) == 1:
+            return found[0]
+        return tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
+
     def is_new_object(self, kind: str, name: QName) -> bool:
         """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
         `DropObjects`) was created earlier in this migration."""
@@ -183,7 +218,6 @@ class SchemaContext(msgspec.Struct):
 
     schema: Schema
     settings: Settings
-    options: Any = None
     dialects: dict[int, str] = msgspec.field(default_factory=dict)  # file index -> if not postgres
 
     def dialect(self, origin: Origin) -> str:
@@ -248,3 +282,30 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+@per_event  # (every type rule asks)
+def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
+    """The columns of a built-in type an event declares or changes, by that type (a type rule
+    looks up its types rather than going through every column), each type's in the order
+    written."""
+    if isinstance(event, CreateTable):
+        typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
+    elif isinstance(event, AddColumn):
+        column = event.column
+        typed = [(event.table, column.name, column.type)] if column.type is not None else []
+    elif isinstance(event, AlterColumnType):
+        typed = [(event.table, event.column, event.type)]
+    else:
+        return {}
+    by_type: dict[str, tuple[TypedColumn, ...]] = {}
+    for table, name, type_ in typed:
+        builtin = type_.builtin
+        if builtin is not None:
+            by_type[builtin] = (*by_type.get(builtin, ()), (table, name, type_, builtin))
+    return by_type
+
+
+def _written_at(column: TypedColumn) -> int:
+    """Where the column's type is written (columns of several types come back in this order)."""
+    return column[2].span.start

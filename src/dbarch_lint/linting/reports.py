@@ -108,19 +108,19 @@ def _report_finding(
         report.message,
         report.hint,
         rule.url(),
-        _fix(source, report.fix) if report.fix is not None else None,
+        _fix(source, report.fix, rule) if report.fix is not None else None,
         related,
     )
 
 
-def _fix(source: SourceFile, rewrite: Rewrite) -> Fix:
+def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:
     """A rule's rewrite with positions as findings give them (lines and columns), its line
-    breaks the file's own."""
+    breaks the file's own, as safe as the rule says its fixes are."""
     edits = tuple(
         Edit(*source.line_column(start), *source.line_column(end), _line_breaks(text, source))
         for start, end, text in rewrite.edits
     )
-    return Fix(rewrite.description, edits)
+    return Fix(rewrite.description, edits, rule.fix_applicability)
 
 
 def _line_breaks(text: str, source: SourceFile) -> str:

@@ -7,6 +7,11 @@ Two kinds of rule:
 - `SchemaRule`: `check(ctx)` runs once after the whole replay, over every object the replay saw;
   findings point at the statement that created the object (findings outside target files are
   dropped).
+
+A rule with options names their dataclass as the type argument of its base,
+`StatementRule[ItsOptions]`: `self.options` is then an `ItsOptions`, built from the rule's
+`[rules.<CODE>]` table (the configuration checks names and types against its fields, and its
+`__post_init__` may refuse a value with a `ValueError`).
 """
 
 from __future__ import annotations
@@ -14,15 +19,19 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
-from dbarch_lint.model.findings import RuleInfo, Severity
+from dbarch_lint.model.findings import Applicability, FixAvailability, RuleInfo, Severity
 from dbarch_lint.model.ir import Event
 
 if TYPE_CHECKING:
+    # (a type argument with a default, PEP 696, is in `typing` from Python 3.13 on)
+    from typing_extensions import TypeVar
+
     from dbarch_lint.linting.context import Report, RuleContext, SchemaContext
 
 DOCS_BASE = "https://dbarch-lint.readthedocs.io/en/latest/rules/"
@@ -37,10 +46,18 @@ FUNCTION_BODY_FAMILIES = frozenset(("types", "constraints", "security", "consist
 
 @dataclass(frozen=True)
 class NoOptions:
-    """A rule without options."""
+    """The options of a rule without options."""
 
 
-class Rule:
+# A rule's options type. Covariant, so that every rule is a `Rule` (`Rule[object]`, the
+# default): the engine and the configuration hold rules of every options type side by side.
+if TYPE_CHECKING:
+    OptionsT = TypeVar("OptionsT", covariant=True, default=object)
+else:
+    OptionsT = typing.TypeVar("OptionsT", covariant=True)
+
+
+class Rule(Generic[OptionsT]):
     """Base of all rules. Subclass `StatementRule` or `SchemaRule`, not this."""
 
     code: ClassVar[str]
@@ -49,11 +66,28 @@ class Rule:
     severity: ClassVar[Severity]
     default_enabled: ClassVar[bool] = True
     dialects: ClassVar[frozenset[str] | None] = None  # None: every dialect
-    fixable: ClassVar[bool] = False
-    Options: ClassVar[type[Any]] = NoOptions
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NEVER
+    fix_applicability: ClassVar[Applicability] = Applicability.SAFE  # (of every fix it makes)
+    # The class `options` are an instance of: the type argument (`StatementRule[ItsOptions]`).
+    options_type: ClassVar[type[Any]] = NoOptions
 
-    def __init__(self, options: Any = None) -> None:
-        self.options = options if options is not None else self.Options()
+    def __init__(self, options: OptionsT | None = None) -> None:
+        self.options: OptionsT = options if options is not None else self.options_type()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "Options" in vars(cls):  # (how options were declared before they were typed)
+            raise TypeError(
+                f"rule {cls.__qualname__}: name its options dataclass as the type argument of "
+                f"its base, `StatementRule[{cls.__name__}Options]` (or `SchemaRule[...]`), "
+                "not as a nested `Options` class"
+            )
+        # Only a class written with a type argument has `__orig_bases__` of its own; the rest
+        # inherit `options_type` (a type variable, as in a generic base, is no options type).
+        for base in vars(cls).get("__orig_bases__", ()):
+            arguments = typing.get_args(base)
+            if arguments and isinstance(arguments[0], type):
+                cls.options_type = arguments[0]
 
     @classmethod
     def applies_to(cls, dialect: str) -> bool:
@@ -80,7 +114,8 @@ class Rule:
             family=cls.family,
             severity=cls.severity,
             enabled_by_default=cls.default_enabled,
-            fixable=cls.fixable,
+            fix_availability=cls.fix_availability,
+            fix_applicability=cls.fix_applicability,
             dialects=tuple(sorted(cls.dialects)) if cls.dialects else ("all",),
             summary=doc.summary,
             description=doc.markdown,
@@ -91,10 +126,10 @@ class Rule:
     @classmethod
     def option_fields(cls) -> dict[str, dataclasses.Field[Any]]:
         """The rule's options, by their config spelling (`money-names` for `money_names`)."""
-        return {f.name.replace("_", "-"): f for f in dataclasses.fields(cls.Options)}
+        return {f.name.replace("_", "-"): f for f in dataclasses.fields(cls.options_type)}
 
 
-class StatementRule(Rule):
+class StatementRule(Rule[OptionsT]):
     """A rule called for each targeted event in a target file, during the replay."""
 
     targets: ClassVar[tuple[type[Event], ...]] = ()
@@ -104,7 +139,7 @@ class StatementRule(Rule):
         raise NotImplementedError
 
 
-class SchemaRule(Rule):
+class SchemaRule(Rule[OptionsT]):
     """A rule called once with the whole replayed schema."""
 
     def check(self, ctx: SchemaContext) -> Iterator[Report]:

@@ -54,11 +54,32 @@ class Edit(msgspec.Struct, frozen=True):
     text: str
 
 
+class Applicability(enum.Enum):
+    """Whether applying a fix keeps what the migration means (ruff's `Applicability`)."""
+
+    SAFE = "safe"  # it changes only what the finding is about: `--fix` applies it
+    UNSAFE = "unsafe"  # it may change what the migration does: `--fix` leaves it alone
+
+
+class FixAvailability(enum.Enum):
+    """Whether a rule's findings come with a fix (ruff's `FixAvailability`)."""
+
+    ALWAYS = "always"
+    SOMETIMES = "sometimes"  # only where the rewrite is known to be right (e.g. outside a block)
+    NEVER = "never"
+
+
 class Fix(msgspec.Struct, frozen=True):
-    """A safe automatic rewrite."""
+    """An automatic rewrite (`--fix` applies the safe ones)."""
 
     description: str
     edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+    @property
+    def safe(self) -> bool:
+        """Whether `--fix` applies it."""
+        return self.applicability is Applicability.SAFE
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -93,12 +114,18 @@ class RuleInfo(msgspec.Struct, frozen=True):
     family: str
     severity: Severity
     enabled_by_default: bool
-    fixable: bool
+    fix_availability: FixAvailability
+    fix_applicability: Applicability  # (of its fixes, when it has any)
     dialects: tuple[str, ...]
     summary: str
     description: str  # the rule's whole documentation (Markdown)
     rationale: str  # the "Why is this bad?" section
     url: str | None
+
+    @property
+    def fixable(self) -> bool:
+        """Whether some of the rule's findings come with a fix."""
+        return self.fix_availability is not FixAvailability.NEVER
 
 
 class LintResult(msgspec.Struct, frozen=True):

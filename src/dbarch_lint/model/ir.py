@@ -174,10 +174,6 @@ class ColumnDef(Record, frozen=True):
     constraints: tuple[Constraint, ...]
     span: Span
 
-    def has(self, kind: ConstraintKind) -> bool:
-        """Whether the column carries a constraint of this kind."""
-        return any(c.kind == kind for c in self.constraints)
-
     def get(self, kind: ConstraintKind) -> Constraint | None:
         """The first constraint of this kind on the column."""
         return next((c for c in self.constraints if c.kind == kind), None)

@@ -119,7 +119,7 @@ def _planned(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> f
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
         say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")
-    left = sum(1 for f in outcome.result.findings if f.fix is not None)
+    left = sum(1 for f in outcome.result.findings if f.fix is not None and f.fix.safe)
     if left and not outcome.texts and not outcome.refused:
         say(
             f"dbarch-lint: {left} fixable, but --fix edits only the files named one by one or "
@@ -177,6 +177,8 @@ def rules(config: cfg.Config, as_json: bool) -> Answer:
                 "enabled_by_default": i.enabled_by_default,
                 "severity": i.severity.value,
                 "fixable": i.fixable,
+                "fix_availability": i.fix_availability.value,
+                "fix_applicability": i.fix_applicability.value if i.fixable else None,
                 "dialects": list(i.dialects),
                 "summary": i.summary,
                 "url": i.url,

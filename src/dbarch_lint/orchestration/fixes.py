@@ -1,4 +1,5 @@
-"""`--fix` and `--diff`: apply, or show, the rewrites rules attach to their findings.
+"""`--fix` and `--diff`: apply, or show, the safe rewrites rules attach to their findings (an
+unsafe one, which may change what the migration does, is only reported).
 
 Only files not yet applied are edited: with `--diff-base`, the files changed since the ref;
 else the files named one by one on the command line (a migration that already ran changes its
@@ -118,11 +119,11 @@ def unified_diff(run: Run, texts: dict[str, str]) -> str:
 def _rewritten(
     findings: Iterable[Finding], paths: set[str], run: Run
 ) -> dict[str, tuple[str, int]]:
-    """Each editable file that its findings' fixes change: its new text, and how many findings
-    they fix."""
+    """Each editable file that its findings' safe fixes change: its new text, and how many
+    findings they fix."""
     by_path: dict[str, list[tuple[Edit, ...]]] = {}
     for finding in findings:
-        if finding.fix is not None and finding.path in paths:
+        if finding.fix is not None and finding.fix.safe and finding.path in paths:
             by_path.setdefault(finding.path, []).append(finding.fix.edits)
     rewritten: dict[str, tuple[str, int]] = {}
     for path, fixes in by_path.items():

@@ -21,7 +21,6 @@ class Reporter:
     """Base of all reporters: pure, deterministic, no timestamps, relative paths only."""
 
     name: ClassVar[str]
-    human_readable: ClassVar[bool] = False
 
     def render(self, result: LintResult, options: ReporterOptions) -> str:
         """Return the whole report text (ending in a newline when not empty)."""

@@ -31,7 +31,6 @@ class TextReporter(Reporter):
     """`path:line:col: severity CODE message [name]`, like flake8 and ruff; optional code frames."""
 
     name: ClassVar[str] = "text"
-    human_readable: ClassVar[bool] = True
 
     def render(self, result: LintResult, options: ReporterOptions) -> str:
         """Return the report; colour only when `options.color`, no summary when `options.quiet`."""
@@ -69,7 +68,8 @@ def _notes(finding: Finding, paint: _Paint) -> list[str]:
     if finding.hint:
         notes.append(_note("hint", finding.hint, paint))
     if finding.fix is not None:
-        notes.append(_note("fix", f"{finding.fix.description} (apply with --fix)", paint))
+        applied = "apply with --fix" if finding.fix.safe else "unsafe: --fix does not apply it"
+        notes.append(_note("fix", f"{finding.fix.description} ({applied})", paint))
     for related in finding.related:
         loc = related.location
         notes.append(_note("related", f"{related.message} at {_where(loc)}", paint))
