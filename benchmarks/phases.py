@@ -26,16 +26,15 @@ FOLDERS = ("lemmy", "crates-io", "structure-dumps", "supabase-postgres")
 # (part, what a profiled function's file or name contains), first match wins.
 PARTS = (
     # (pglast's C functions are not profiled: their time is that of the function calling them)
-    ("parser (libpg_query)", "postgres.py:_parse_json"),
+    ("parser (libpg_query)", "postgres/parser.py:_parse_json"),
     ("JSON decoding", "msgspec.json.Decoder"),
     ("imports", "<frozen importlib"),
     ("imports", "marshal.loads"),
     ("lowering", "dbarch_lint/parsing/"),
     ("rules", "/rules/"),  # (top-level `rules/` in an editable install)
-    ("replay (schema)", "dbarch_lint/schema.py"),
-    ("rule context", "dbarch_lint/context.py"),
-    ("rule context", "dbarch_lint/locks.py"),
-    ("positions", "dbarch_lint/source.py"),
+    ("replay (schema)", "dbarch_lint/catalog/"),
+    ("rule context", "dbarch_lint/linting/context.py"),
+    ("positions", "dbarch_lint/model/source.py"),
     ("reporting", "dbarch_lint/reporting/"),
     ("engine", "dbarch_lint/"),
 )
