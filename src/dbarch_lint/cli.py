@@ -81,6 +81,11 @@ def _fail(message: str) -> None:
 @click.argument("paths", nargs=-1)
 @click.option("--format", "format_", help="Output format: text, json, sarif, github, gcc, gitlab.")
 @click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--sarif-file",
+    type=click.Path(dir_okay=False),
+    help="Also write SARIF of the same run here (beside --format github, say).",
+)
 @click.option("--dialect", help="SQL dialect: postgres (default) or mysql.")
 @click.option(
     "--pg-version", type=int, help="Target PostgreSQL major version, 10 to 18 (default 16)."
@@ -154,6 +159,7 @@ def check(
     paths: tuple[str, ...],
     format_: str | None,
     output_file: str | None,
+    sarif_file: str | None,
     dialect: str | None,
     pg_version: int | None,
     select: str | None,
@@ -185,6 +191,7 @@ def check(
     overrides = {
         "format": format_,
         "output-file": output_file,
+        "sarif-file": sarif_file,
         "dialect": dialect,
         "pg-version": pg_version,
         "select": _split(select),
@@ -229,6 +236,8 @@ def check(
     except DbarchLintError as error:
         _fail(str(error))
         return
+    if answer.sarif is not None and config.sarif_file is not None:
+        _output(answer.sarif, config.sarif_file)
     _output(answer.output, config.output_file)
     sys.exit(answer.exit_code)
 

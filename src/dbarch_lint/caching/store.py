@@ -54,6 +54,8 @@ class CachedReport(msgspec.Struct, frozen=True):
     # Files besides the migrations that decided how they run (a metadata.toml, a sqitch.plan),
     # by path, with a hash of their content ("-": absent): the report is stale if one changed.
     consulted: dict[str, str] = msgspec.field(default_factory=dict)
+    # The SARIF of the same run, for `--sarif-file` (None: the run did not ask for it).
+    sarif: bytes | None = None
 
 
 _DECODERS: dict[type, msgspec.msgpack.Decoder[Any]] = {}

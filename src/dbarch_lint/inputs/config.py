@@ -34,6 +34,7 @@ class Config:
 
     format: str = "text"
     output_file: str | None = None
+    sarif_file: str | None = None  # also write SARIF of the same run there (the GitHub Action)
     dialect: str = "postgres"
     pg_version: int = 16
     select: list[str] | None = None

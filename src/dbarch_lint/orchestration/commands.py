@@ -27,10 +27,12 @@ Say = Callable[[str], None]
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A command's output (for stdout or the output file) and its exit code."""
+    """A command's output (for stdout or the output file) and its exit code; for `check
+    --sarif-file`, the same run's SARIF too."""
 
     output: str | bytes
     exit_code: int
+    sarif: str | bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ def check(
     from dbarch_lint.caching.store import Cache, CachedReport
     from dbarch_lint.reporting import ReporterOptions
 
+    _check_sarif_file(config)
     run = prepare(list(paths), config, stdin=stdin, stdin_filename=stdin_filename)
     warn = _prefixed(say, "warning")
     cache = Cache.open(config.root if config.path else run.cwd, warn) if config.cache else None
@@ -64,9 +67,11 @@ def check(
     shown = (presentation.color, presentation.quiet)
     run_key = keys.report_key(run, cache, shown) if cache and answerable else None
     cached = cache.get_report(run_key) if cache and run_key else None
+    # (The key holds the settings, `sarif-file` included: an entry of a run that asked for
+    # SARIF holds it.)
     if cache and cached is not None and consulted_unchanged(cached.consulted):
         keys.remember_files(run, cache)  # (the files touched since: read to tell)
-        return Answer(cached.report, cached.exit_code)
+        return Answer(cached.report, cached.exit_code, cached.sarif)
     reporters = run.host.reporters()
     if config.format not in reporters:
         raise UsageError(f"unknown format {config.format!r}{cfg.suggest(config.format, reporters)}")
@@ -79,6 +84,9 @@ def check(
         say(f"dbarch-lint: error: {message}")
     options = ReporterOptions(presentation.color, config.show_source, presentation.quiet)
     report = reporters[config.format]().render(result, options)
+    # The second report comes from the same result: one run, so the annotations and the
+    # code-scanning alerts cannot disagree.
+    sarif = reporters["sarif"]().render(result, options) if config.sarif_file else None
     code = exit_code(result, config.fail_on)
     if config.write_baseline is not None:
         recorded = sum(1 for f in result.findings if f.code != "DBA000")
@@ -87,9 +95,26 @@ def check(
         if code == EXIT_FINDINGS:  # (they are the baseline now)
             code = EXIT_OK
     if cache is not None and run_key is not None and not result.errors and code != EXIT_ERROR:
-        cache.put_report(run_key, CachedReport(report.encode("utf-8"), code, run.consulted()))
+        saved_sarif = sarif.encode("utf-8") if sarif is not None else None
+        entry = CachedReport(report.encode("utf-8"), code, run.consulted(), saved_sarif)
+        cache.put_report(run_key, entry)
         keys.remember_files(run, cache)
-    return Answer(report, code)
+    return Answer(report, code, sarif)
+
+
+def _check_sarif_file(config: cfg.Config) -> None:
+    """`--sarif-file` names a second report: not the first one's file, and not with `--diff`
+    (which shows fixes instead of a report)."""
+    if config.sarif_file is None:
+        return
+    if config.diff:
+        raise UsageError("--sarif-file writes a report, which --diff does not make: drop one")
+    if config.output_file is not None and os.path.abspath(config.output_file) == os.path.abspath(
+        config.sarif_file
+    ):
+        raise UsageError(
+            f"--sarif-file and --output-file both name {config.sarif_file}: give each its own file"
+        )
 
 
 def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answer:
