@@ -308,6 +308,39 @@ def test_paths_one_per_line_and_other_formats(action: Action) -> None:
     validate_sarif(outcome.sarif())
 
 
+def test_install_puts_the_actions_own_checkout_in_a_virtual_environment(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    env = {
+        **os.environ,
+        "INPUT_PYTHON": sys.executable,
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", STEPS["install"]["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    installed = Path(output.read_text().strip().removeprefix("bin="))
+    assert installed == tmp_path / "dbarch-lint-venv" / "bin"
+    where = subprocess.run(
+        [installed / "python", "-I", "-c", "import dbarch_lint.rules as r; print(r.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert str(installed.parent) in where  # (installed, not this checkout's editable copy)
+    version = subprocess.run(
+        [installed / "dbarch-lint", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.startswith("dbarch-lint, version ")
+
+
 def test_install_refuses_an_old_python_with_advice(tmp_path: Path) -> None:
     fake = tmp_path / "python3"
     fake.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Python 3.8.10'\nexit 1\n")
@@ -340,3 +373,23 @@ def test_summary_cells_cannot_break_the_table_or_inject_html() -> None:
 def test_summary_without_findings() -> None:
     log = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": []}]}
     assert "No findings." in github_summary.render(log, 0, "on")
+
+
+@pytest.mark.parametrize(
+    "remote", ["https://github.com/acme/dbarch-lint.git", "git@github.com:acme/dbarch-lint.git"]
+)
+def test_the_guides_workflow_uses_the_action_as_it_needs(tmp_path: Path, remote: str) -> None:
+    guide = (ROOT / "docs" / "guides" / "integrations.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", guide, re.S)
+    script = next(b for b in blocks if ".github/workflows/dbarch-lint.yml" in b)
+    clone = tmp_path / "dbarch-lint"
+    clone.mkdir()
+    git(clone, "init", "-q")
+    git(clone, "remote", "add", "origin", remote)
+    git(clone, "commit", "-q", "--allow-empty", "-m", "x")
+    subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, check=True, capture_output=True)
+    workflow = yaml.safe_load((tmp_path / ".github/workflows/dbarch-lint.yml").read_text())
+    assert workflow["permissions"]["security-events"] == "write"
+    steps = workflow["jobs"]["lint-migrations"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    assert re.fullmatch(r"acme/dbarch-lint@[0-9a-f]{40}", steps[-1]["uses"])
