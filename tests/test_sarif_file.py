@@ -87,7 +87,7 @@ def test_config_key(project: Path) -> None:
     ("extra", "message"),
     [
         (("--output-file", "./r.sarif"), "--sarif-file and --output-file both name r.sarif"),
-        (("--diff",), "--sarif-file writes a report, which --diff does not make"),
+        (("--diff",), "and --diff shows fixes instead: run them separately"),
     ],
 )
 def test_usage_errors(project: Path, extra: tuple[str, ...], message: str) -> None:

@@ -108,7 +108,10 @@ def _check_sarif_file(config: cfg.Config) -> None:
     if config.sarif_file is None:
         return
     if config.diff:
-        raise UsageError("--sarif-file writes a report, which --diff does not make: drop one")
+        raise UsageError(
+            "--sarif-file (or sarif-file in the config) asks for a report, and --diff shows "
+            "fixes instead: run them separately"
+        )
     if config.output_file is not None and os.path.abspath(config.output_file) == os.path.abspath(
         config.sarif_file
     ):
