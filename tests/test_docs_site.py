@@ -4,12 +4,15 @@ page or file the build produces."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +50,9 @@ def built(site: Path, url: str) -> Path:
     )
 
 
-def printed_rule_urls() -> list[str]:
+@functools.cache
+def listed_rules() -> list[dict[str, Any]]:
+    """What `dbarch-lint rules --format json` prints."""
     listing = subprocess.run(
         [sys.executable, "-m", "dbarch_lint", "rules", "--format", "json"],
         cwd=ROOT,
@@ -55,7 +60,8 @@ def printed_rule_urls() -> list[str]:
         text=True,
         check=True,
     )
-    return [rule["url"] for rule in json.loads(listing.stdout) if rule["url"]]
+    rules: list[dict[str, Any]] = json.loads(listing.stdout)
+    return rules
 
 
 def test_site_config_uses_the_package_documentation_url() -> None:
@@ -68,7 +74,7 @@ def test_site_config_uses_the_package_documentation_url() -> None:
 
 
 def test_every_printed_url_is_a_built_page(site: Path) -> None:
-    urls = printed_rule_urls()
+    urls = [rule["url"] for rule in listed_rules() if rule["url"]]
     assert len(urls) >= 60
     missing = [url for url in [*urls, INFORMATION_URI, SCHEMA_ID] if not built(site, url).is_file()]
     assert missing == []
@@ -99,8 +105,6 @@ def test_integrations_guide_has_no_placeholders() -> None:
 
 
 def test_guide_problem_matchers_read_gcc_output(tmp_path: Path) -> None:
-    import re
-
     shipped = json.loads((ROOT / "docs" / "dbarch-lint-problem-matcher.json").read_text())
     pattern = shipped["problemMatcher"][0]["pattern"][0]
     tasks = GUIDE.read_text(encoding="utf-8").split("```json\n")[1].split("```")[0]
@@ -121,3 +125,11 @@ def test_guide_problem_matchers_read_gcc_output(tmp_path: Path) -> None:
         assert match, line
         assert match.group(pattern["file"]) == "0001_t.sql"
         assert match.group(pattern["code"]).startswith("DBA")
+
+
+def test_readme_names_the_fixable_rules() -> None:
+    """The README's `--fix` paragraph lists exactly the rules `rules` marks fixable."""
+    fixable = {rule["code"] for rule in listed_rules() if rule["fixable"]}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("`--fix` applies the rewrites") :].split("\n\n")[0]
+    assert set(re.findall(r"DBA\d{3}", paragraph)) == fixable
