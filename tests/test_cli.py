@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from dbarch_lint import __version__
-from dbarch_lint.cli import main
+from dbarch_lint.cli import main, wants_colour
 from tests.conftest import ROOT
 
 BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"
@@ -25,6 +25,7 @@ GOOD = (
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     (tmp_path / "bad.sql").write_text(BAD)
     (tmp_path / "good.sql").write_text(GOOD)
     return tmp_path
@@ -128,6 +129,32 @@ def test_verbose_says_what_was_read(project: Path) -> None:
 
 def test_no_colour_when_not_a_tty_or_no_color(project: Path) -> None:
     assert "\x1b[" not in invoke("check", "bad.sql")[1]
+
+
+@pytest.mark.parametrize(
+    ("env", "to_terminal", "no_color", "expected"),
+    [
+        ({}, True, False, True),
+        ({}, False, False, False),
+        ({"TERM": "dumb"}, True, False, False),
+        ({"NO_COLOR": "1"}, True, False, False),
+        ({"FORCE_COLOR": "1"}, False, False, True),
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, True, False, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, True, False, False),
+        ({"FORCE_COLOR": "1"}, True, True, False),
+        ({"FORCE_COLOR": ""}, False, False, False),
+    ],
+)
+def test_colour_follows_the_environment(
+    env: dict[str, str], to_terminal: bool, no_color: bool, expected: bool
+) -> None:
+    assert wants_colour(env, to_terminal, no_color) is expected
+
+
+def test_force_color_colours_a_pipe(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in invoke("check", "--no-cache", "bad.sql")[1]
+    assert "\x1b[" not in invoke("check", "--no-cache", "--no-color", "bad.sql")[1]
 
 
 def test_version_and_rules_and_explain(project: Path) -> None:

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, NoReturn, TypeVar
 
 import click
@@ -210,13 +210,8 @@ def check(
         for key, value in overrides.items():
             if value is not None:
                 cfg.apply(config, key, value)
-        color = (
-            not (no_color or config.no_color)
-            and config.output_file is None
-            and "NO_COLOR" not in os.environ
-            and sys.stdout is not None
-            and sys.stdout.isatty()
-        )
+        to_terminal = config.output_file is None and sys.stdout is not None and sys.stdout.isatty()
+        color = wants_colour(os.environ, to_terminal, no_color or config.no_color)
         answer = commands.check(
             paths,
             config,
@@ -231,6 +226,17 @@ def check(
         return
     _output(answer.output, config.output_file)
     sys.exit(answer.exit_code)
+
+
+def wants_colour(env: Mapping[str, str], to_terminal: bool, no_color: bool) -> bool:
+    """Colour on a terminal; never with `--no-color`, `NO_COLOR` or `TERM=dumb` (a terminal
+    that cannot show it); always with `FORCE_COLOR` (CI logs that render colour) unless one
+    of the first two says no."""
+    if no_color or "NO_COLOR" in env:
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return to_terminal and env.get("TERM") != "dumb"
 
 
 def _output(report: str | bytes, output_file: str | None = None) -> None:
