@@ -125,6 +125,21 @@ def test_verbose_says_what_was_read(project: Path) -> None:
     result = CliRunner().invoke(main, ["check", "-v", "good.sql", "bad.sql"])
     assert "target  bad.sql [plain: no transaction]" in result.stderr
     assert "runner: auto (ordered as plain; 2 files in replay order)" in result.stderr
+    result = CliRunner().invoke(main, ["check", "-v", "good.sql"])
+    assert "runner: auto (ordered as plain; 1 file in replay order)" in result.stderr
+
+
+def test_verbose_says_why_files_of_several_runners_are_ordered_as_plain(project: Path) -> None:
+    folder = project / "migrations" / "2024-01-01-000000_t"
+    folder.mkdir(parents=True)
+    (folder / "up.sql").write_text(GOOD)
+    (folder / "down.sql").write_text("DROP TABLE b;\n")
+    result = CliRunner().invoke(main, ["check", "-v", "--no-cache", "."])
+    assert (
+        "runner: auto (ordered as plain, the natural order, as its files were detected as "
+        "diesel and plain; 4 files in replay order)"
+    ) in result.stderr
+    assert "up.sql [diesel: in a transaction" in result.stderr
 
 
 def test_no_colour_when_not_a_tty_or_no_color(project: Path) -> None:

@@ -149,7 +149,12 @@ def describe(run: Run, say: Say) -> None:
     ordered = " then ".join(dict.fromkeys(run.ordered_by)) or "plain"
     configured = run.config.runner
     how = f"ordered as {ordered}" if configured == "auto" else "ordered by it"
-    say(f"runner: {configured} ({how}; {len(inputs)} files in replay order)")
+    detected = sorted({item.run.runner for item in inputs if item.run is not None})
+    if configured == "auto" and "plain" in run.ordered_by and detected not in ([], ["plain"]):
+        # Files of several runners (a Diesel folder beside a loose script) have no common
+        # order but the natural one: say so, or "plain" contradicts each file's tag below.
+        how += f", the natural order, as its files were detected as {' and '.join(detected)}"
+    say(f"runner: {configured} ({how}; {_count(len(inputs), 'file')} in replay order)")
     for item in inputs:
         role = "target" if item.path in run.targets else "history"
         down = " (down migration)" if item.down else ""
@@ -230,6 +235,10 @@ def schema(
 def load_config(path: str | None) -> cfg.Config:
     """The configuration a command runs with: `path`, else the nearest config file."""
     return cfg.load(path or cfg.find_config(os.getcwd()))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _prefixed(say: Say, kind: str) -> Say:
