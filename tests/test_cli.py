@@ -289,3 +289,20 @@ def test_assume_in_transaction_from_the_command_line_and_the_config(tmp_path: Pa
     config.write_text('assume-in-transaction = "yes"\n')
     result = runner.invoke(main, with_config)
     assert result.exit_code == 2 and "must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+def test_rules_wrap_to_the_terminal(project: Path, columns: int) -> None:
+    result = CliRunner().invoke(main, ["rules"], env={"COLUMNS": str(columns)})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) < columns
+    assert len([line for line in lines if line.startswith("DBA")]) >= 60
+    words = " ".join(result.stdout.split())  # (every summary is there, wrapped or not)
+    assert "A rule raised an exception on a statement." in words
+
+
+def test_rules_piped_are_a_line_each(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    lines = invoke("rules")[1].splitlines()
+    assert all(line.startswith("DBA") for line in lines)
+    assert any(len(line) > 120 for line in lines)

@@ -278,11 +278,23 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
     from dbarch_lint.orchestration import commands
 
     try:
-        answer = commands.rules(commands.load_config(None), as_json=format_ == "json")
+        answer = commands.rules(
+            commands.load_config(None), as_json=format_ == "json", width=_terminal_width()
+        )
     except DbarchLintError as error:
         _fail(str(error))
         return
     _output(answer.output)
+
+
+def _terminal_width() -> int | None:
+    """The width to wrap to: the terminal's (or `COLUMNS`); none when writing to a pipe."""
+    import shutil
+
+    to_terminal = sys.stdout is not None and sys.stdout.isatty()
+    if not to_terminal and "COLUMNS" not in os.environ:
+        return None
+    return shutil.get_terminal_size().columns
 
 
 @main.command()

@@ -167,8 +167,10 @@ def describe(run: Run, say: Say) -> None:
         say(f"  {role:7} {item.path}{down} [{way}]")
 
 
-def rules(config: cfg.Config, as_json: bool) -> Answer:
-    """`dbarch-lint rules`: every rule, a line each or as JSON."""
+def rules(config: cfg.Config, as_json: bool, width: int | None = None) -> Answer:
+    """`dbarch-lint rules`: every rule, a line each or as JSON. With a `width` (a terminal's),
+    summaries wrap to it under their own column; without one (a pipe) each rule stays on one
+    line, for grep."""
     from dbarch_lint.plugins.host import PluginHost
     from dbarch_lint.reporting import to_json
 
@@ -191,13 +193,34 @@ def rules(config: cfg.Config, as_json: bool) -> Answer:
             for i in infos
         ]
         return Answer(to_json(rows), EXIT_OK)
+    import textwrap
+
+    name_width = max((len(i.name) for i in infos), default=0)
+    family_width = max((len(i.family) for i in infos), default=0)
     lines = []
     for i in infos:
         state = "on " if i.enabled_by_default else "off"
         fix = "fix" if i.fixable else "   "
-        lines.append(
-            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}\n"
+        head = (
+            f"{i.code:7} {i.name:{name_width}} {i.family:{family_width}} {state} "
+            f"{i.severity.value:7} {fix}  "
         )
+        if width is None:
+            lines.append(f"{head}{i.summary}\n")
+            continue
+        # A summary narrower than this reads badly: it goes under the rule, indented, instead.
+        indent = len(head) if width - len(head) >= 30 else 4
+        text = textwrap.fill(
+            i.summary,
+            width=max(width - 1, indent + 20),  # (a full last column makes some terminals wrap)
+            initial_indent=" " * indent,
+            subsequent_indent=" " * indent,
+            break_on_hyphens=False,
+        )
+        if indent == len(head):
+            lines.append(f"{head}{text[indent:]}\n")
+        else:
+            lines.append(f"{head.rstrip()}\n{text}\n")
     return Answer("".join(lines), EXIT_OK)
 
 
