@@ -108,11 +108,26 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintR
         noun = "finding" if fixed == 1 else "findings"
         say(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}")
         if run.config.diff_base is None:
-            say(
-                "dbarch-lint: warning: a migration that has already been applied must not be "
-                "edited: its runner's checksum (Flyway's, for one) would no longer match"
-            )
+            _warn_if_applied(run, list(outcome.texts), say)
     return outcome.result
+
+
+def _warn_if_applied(run: Run, edited: list[str], say: Say) -> None:
+    """Warn about editing migrations that may have been applied: in git, those the current
+    commit holds (a new, untracked or only staged file cannot have been); else any."""
+    from dbarch_lint.inputs.diff_base import committed
+
+    held = committed(edited, run.cwd)
+    if held is not None:
+        edited = [p for p in edited if os.path.realpath(os.path.join(run.cwd, p)) in held]
+        if not edited:
+            return
+    which = f" ({', '.join(edited)} {'is' if len(edited) == 1 else 'are'} committed)"
+    say(
+        "dbarch-lint: warning: a migration that has already been applied must not be "
+        "edited: its runner's checksum (Flyway's, for one) would no longer match"
+        + (which if held is not None else "")
+    )
 
 
 def _planned(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> fixes.Outcome:
