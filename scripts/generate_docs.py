@@ -1,19 +1,23 @@
-"""Write docs/rules/<CODE>.md and docs/rules/index.md from the rule docstrings.
+"""Write docs/rules/<CODE>.md and docs/rules/index.md from the rule docstrings, and
+docs/json-report.schema.json from the JSON report's structs.
 
-Run `python scripts/generate_docs.py` after changing a rule; tests/test_docs.py fails when a page
-is stale. `--check` only reports stale pages (exit 1).
+Run `python scripts/generate_docs.py` after changing a rule or the JSON report;
+tests/test_docs.py fails when a page is stale. `--check` only reports stale pages (exit 1).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 from dbarch_lint.linting.rule_base import Rule
 from dbarch_lint.model.findings import Applicability, FixAvailability
 from dbarch_lint.plugins.host import PluginHost
+from dbarch_lint.reporting.json_report import report_schema
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
+JSON_SCHEMA = DOCS.parent / "json-report.schema.json"
 # The "automatic fix" column: whether the rule's findings come with a fix, and what applies it.
 _FIX = {
     FixAvailability.ALWAYS: "yes ({})",
@@ -63,6 +67,7 @@ def expected_pages() -> dict[Path, str]:
     rules = tuple(r for r in PluginHost(autoload=False).rules() if r.code.startswith("DBA"))
     pages = {DOCS / f"{r.code}.md": page(r) for r in rules}
     pages[DOCS / "index.md"] = index(rules)
+    pages[JSON_SCHEMA] = json.dumps(report_schema(), indent=2, ensure_ascii=False) + "\n"
     return pages
 
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from dbarch_lint import __version__
-from dbarch_lint.cli import main
+from dbarch_lint.cli import main, wants_colour
 from tests.conftest import ROOT
 
 BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"
@@ -25,6 +25,7 @@ GOOD = (
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     (tmp_path / "bad.sql").write_text(BAD)
     (tmp_path / "good.sql").write_text(GOOD)
     return tmp_path
@@ -124,10 +125,51 @@ def test_verbose_says_what_was_read(project: Path) -> None:
     result = CliRunner().invoke(main, ["check", "-v", "good.sql", "bad.sql"])
     assert "target  bad.sql [plain: no transaction]" in result.stderr
     assert "runner: auto (ordered as plain; 2 files in replay order)" in result.stderr
+    result = CliRunner().invoke(main, ["check", "-v", "good.sql"])
+    assert "runner: auto (ordered as plain; 1 file in replay order)" in result.stderr
+
+
+def test_verbose_says_why_files_of_several_runners_are_ordered_as_plain(project: Path) -> None:
+    folder = project / "migrations" / "2024-01-01-000000_t"
+    folder.mkdir(parents=True)
+    (folder / "up.sql").write_text(GOOD)
+    (folder / "down.sql").write_text("DROP TABLE b;\n")
+    result = CliRunner().invoke(main, ["check", "-v", "--no-cache", "."])
+    assert (
+        "runner: auto (ordered as plain, the natural order, as its files were detected as "
+        "diesel and plain; 4 files in replay order)"
+    ) in result.stderr
+    assert "up.sql [diesel: in a transaction" in result.stderr
 
 
 def test_no_colour_when_not_a_tty_or_no_color(project: Path) -> None:
     assert "\x1b[" not in invoke("check", "bad.sql")[1]
+
+
+@pytest.mark.parametrize(
+    ("env", "to_terminal", "no_color", "expected"),
+    [
+        ({}, True, False, True),
+        ({}, False, False, False),
+        ({"TERM": "dumb"}, True, False, False),
+        ({"NO_COLOR": "1"}, True, False, False),
+        ({"FORCE_COLOR": "1"}, False, False, True),
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, True, False, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, True, False, False),
+        ({"FORCE_COLOR": "1"}, True, True, False),
+        ({"FORCE_COLOR": ""}, False, False, False),
+    ],
+)
+def test_colour_follows_the_environment(
+    env: dict[str, str], to_terminal: bool, no_color: bool, expected: bool
+) -> None:
+    assert wants_colour(env, to_terminal, no_color) is expected
+
+
+def test_force_color_colours_a_pipe(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in invoke("check", "--no-cache", "bad.sql")[1]
+    assert "\x1b[" not in invoke("check", "--no-cache", "--no-color", "bad.sql")[1]
 
 
 def test_version_and_rules_and_explain(project: Path) -> None:
@@ -247,3 +289,20 @@ def test_assume_in_transaction_from_the_command_line_and_the_config(tmp_path: Pa
     config.write_text('assume-in-transaction = "yes"\n')
     result = runner.invoke(main, with_config)
     assert result.exit_code == 2 and "must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+def test_rules_wrap_to_the_terminal(project: Path, columns: int) -> None:
+    result = CliRunner().invoke(main, ["rules"], env={"COLUMNS": str(columns)})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) < columns
+    assert len([line for line in lines if line.startswith("DBA")]) >= 60
+    words = " ".join(result.stdout.split())  # (every summary is there, wrapped or not)
+    assert "A rule raised an exception on a statement." in words
+
+
+def test_rules_piped_are_a_line_each(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    lines = invoke("rules")[1].splitlines()
+    assert all(line.startswith("DBA") for line in lines)
+    assert any(len(line) > 120 for line in lines)

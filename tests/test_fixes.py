@@ -293,3 +293,20 @@ def test_named_constraints_get_the_names_postgresql_would_invent(pg_server: Serv
         return found
 
     assert names(fixed) == names(NAMES)
+
+
+def test_fix_warns_only_about_committed_files_in_git(project: Path) -> None:
+    git(project, "init", "-q", "-b", "main")
+    path = project / "migrations" / "001_orders.sql"
+    _, _, err = invoke("check", "--fix", "migrations/001_orders.sql")
+    assert "fixed 3 findings" in err and "already been applied" not in err  # untracked: new
+    path.write_text(MIGRATION)
+    git(project, "add", ".")
+    _, _, err = invoke("check", "--fix", "migrations/001_orders.sql")
+    assert "fixed 3 findings" in err and "already been applied" not in err  # only staged
+    path.write_text(MIGRATION)
+    git(project, "commit", "-q", "-m", "applied")
+    _, _, err = invoke("check", "--fix", "migrations/001_orders.sql")
+    assert "fixed 3 findings" in err
+    assert "already been applied must not be edited" in err
+    assert "(migrations/001_orders.sql is committed)" in err

@@ -61,3 +61,21 @@ def test_dba408_hint_follows_the_target_version() -> None:
     assert "ADD CONSTRAINT orders_placed_at_not_null NOT NULL placed_at NOT VALID" in (
         new.hint or ""
     )
+
+
+def test_dba418_in_a_down_migration_points_at_the_lock_in_that_file(tmp_path: Path) -> None:
+    """A down migration shares its up migration's place in the replay: its related location
+    still names the down file, at the statement that took the lock."""
+    first, second = tmp_path / "2024-01-01-000000_a", tmp_path / "2024-01-02-000000_b"
+    first.mkdir()
+    second.mkdir()
+    (first / "up.sql").write_text("CREATE TABLE t (id bigint, c int);\n")
+    (first / "down.sql").write_text("DROP TABLE t;\n")
+    (second / "up.sql").write_text("-- a comment on line 1\nALTER TABLE t ADD COLUMN d int;\n")
+    (second / "down.sql").write_text("\nALTER TABLE t DROP COLUMN d;\nUPDATE t SET c = 0;\n")
+    result = lint_paths([str(tmp_path)], cwd=str(tmp_path), select=["DBA418"])
+    [finding] = result.findings
+    assert finding.path == "2024-01-02-000000_b/down.sql" and finding.location.line == 3
+    [related] = finding.related
+    location = related.location
+    assert (location.path, location.line, location.column) == ("2024-01-02-000000_b/down.sql", 2, 1)

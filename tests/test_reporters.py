@@ -33,6 +33,7 @@ from dbarch_lint.reporting.github import escape_data, escape_property
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "reporters"
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared/schemas/sarif-schema-2.1.0.json"
+JSON_SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "json-report.schema.json"
 DOCS = "https://dbarch-lint.readthedocs.io/en/latest/rules/"
 
 INIT = "db/migrations/0001_init.sql"
@@ -324,6 +325,17 @@ def test_json_document_keys() -> None:
         "url",
         "fix",
     ]
+    assert "related" not in document["findings"][0]  # (only where a finding refers elsewhere)
+    assert document["findings"][2]["related"] == [
+        {
+            "path": INIT,
+            "line": 3,
+            "column": 1,
+            "end_line": 3,
+            "end_column": 44,
+            "message": 'the index "orders_total"',
+        }
+    ]
     assert document["findings"][1]["fix"] == {
         "description": "Build the index concurrently",
         "edits": [
@@ -336,6 +348,18 @@ def test_json_document_keys() -> None:
         "findings": 9,
         "by_severity": {"error": 2, "warning": 4, "info": 3},
     }
+
+
+@pytest.mark.parametrize("result", [RESULT, EMPTY], ids=["findings", "empty"])
+def test_json_matches_published_schema(result: LintResult) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(JSON_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    document = json.loads(render("json", result))
+    assert [e.message for e in validator.iter_errors(document)] == []
+    # The schema is strict: a key the structs do not declare, or a wrong type, fails it.
+    document["findings" if result is RESULT else "summary"] = {"surprise": True}
+    assert list(validator.iter_errors(document))
 
 
 # -- gcc / github / gitlab ---------------------------------------------------------------------

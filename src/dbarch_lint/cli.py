@@ -7,7 +7,7 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, NoReturn, TypeVar
 
 import click
@@ -217,13 +217,8 @@ def check(
         for key, value in overrides.items():
             if value is not None:
                 cfg.apply(config, key, value)
-        color = (
-            not (no_color or config.no_color)
-            and config.output_file is None
-            and "NO_COLOR" not in os.environ
-            and sys.stdout is not None
-            and sys.stdout.isatty()
-        )
+        to_terminal = config.output_file is None and sys.stdout is not None and sys.stdout.isatty()
+        color = wants_colour(os.environ, to_terminal, no_color or config.no_color)
         answer = commands.check(
             paths,
             config,
@@ -240,6 +235,17 @@ def check(
         _output(answer.sarif, config.sarif_file)
     _output(answer.output, config.output_file)
     sys.exit(answer.exit_code)
+
+
+def wants_colour(env: Mapping[str, str], to_terminal: bool, no_color: bool) -> bool:
+    """Colour on a terminal; never with `--no-color`, `NO_COLOR` or `TERM=dumb` (a terminal
+    that cannot show it); always with `FORCE_COLOR` (CI logs that render colour) unless one
+    of the first two says no."""
+    if no_color or "NO_COLOR" in env:
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return to_terminal and env.get("TERM") != "dumb"
 
 
 def _output(report: str | bytes, output_file: str | None = None) -> None:
@@ -281,11 +287,23 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
     from dbarch_lint.orchestration import commands
 
     try:
-        answer = commands.rules(commands.load_config(None), as_json=format_ == "json")
+        answer = commands.rules(
+            commands.load_config(None), as_json=format_ == "json", width=_terminal_width()
+        )
     except DbarchLintError as error:
         _fail(str(error))
         return
     _output(answer.output)
+
+
+def _terminal_width() -> int | None:
+    """The width to wrap to: the terminal's (or `COLUMNS`); none when writing to a pipe."""
+    import shutil
+
+    to_terminal = sys.stdout is not None and sys.stdout.isatty()
+    if not to_terminal and "COLUMNS" not in os.environ:
+        return None
+    return shutil.get_terminal_size().columns
 
 
 @main.command()

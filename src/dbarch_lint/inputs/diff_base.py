@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 
 from dbarch_lint.model.errors import UsageError
 
@@ -36,6 +37,23 @@ def changed_files(ref: str, cwd: str) -> set[str]:
     )
     names = [name for name in f"{changed}\0{untracked}".split("\0") if name]
     return {os.path.realpath(os.path.join(top, name)) for name in names}
+
+
+def committed(paths: Iterable[str], cwd: str) -> set[str] | None:
+    """The real paths of those of `paths` that the current commit holds: a migration git has
+    seen committed may have been applied. None outside a git work tree (nobody can tell)."""
+    top = _git_ok(["rev-parse", "--show-toplevel"], cwd)
+    if top is None:
+        return None
+    top = top.strip()
+    if _git_ok(["rev-parse", "--verify", "--quiet", "HEAD"], cwd) is None:
+        return set()  # (no commit yet)
+    wanted = [os.path.relpath(os.path.realpath(os.path.join(cwd, p)), top) for p in paths]
+    listed = _git_ok(
+        ["ls-tree", "-r", "-z", "--full-tree", "--name-only", "HEAD", "--", *wanted], top
+    )
+    names = (listed or "").split("\0")
+    return {os.path.realpath(os.path.join(top, name)) for name in names if name}
 
 
 def _git(args: list[str], cwd: str, what: str) -> str:

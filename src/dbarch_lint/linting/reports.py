@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from dbarch_lint.catalog import Origin
 from dbarch_lint.linting.checking import SCHEMA_WIDE, Checked
 from dbarch_lint.linting.context import Report, Rewrite
 from dbarch_lint.linting.history import HistoryFile
@@ -88,13 +89,21 @@ def _diagnostic_finding(
     )
 
 
+def _source_of(files: list[HistoryFile], file: HistoryFile, origin: Origin) -> SourceFile:
+    """The text an origin's span is in. A down migration's own statements carry the file index
+    of its up migration (what that created counts as new) but the down file's path."""
+    if origin.path == file.input.path:
+        return file.source
+    return files[origin.file_index].source
+
+
 def _report_finding(
     files: list[HistoryFile], file: HistoryFile, rule: Rule, report: Report
 ) -> Finding:
-    source = files[report.origin.file_index].source if report.origin else file.source
+    source = _source_of(files, file, report.origin) if report.origin else file.source
     related = (
         tuple(
-            Related(location(files[r.origin.file_index].source, r.origin.span), r.message)
+            Related(location(_source_of(files, file, r.origin), r.origin.span), r.message)
             for r in report.related
         )
         if report.related

@@ -136,11 +136,26 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintR
         noun = "finding" if fixed == 1 else "findings"
         say(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}")
         if run.config.diff_base is None:
-            say(
-                "dbarch-lint: warning: a migration that has already been applied must not be "
-                "edited: its runner's checksum (Flyway's, for one) would no longer match"
-            )
+            _warn_if_applied(run, list(outcome.texts), say)
     return outcome.result
+
+
+def _warn_if_applied(run: Run, edited: list[str], say: Say) -> None:
+    """Warn about editing migrations that may have been applied: in git, those the current
+    commit holds (a new, untracked or only staged file cannot have been); else any."""
+    from dbarch_lint.inputs.diff_base import committed
+
+    held = committed(edited, run.cwd)
+    if held is not None:
+        edited = [p for p in edited if os.path.realpath(os.path.join(run.cwd, p)) in held]
+        if not edited:
+            return
+    which = f" ({', '.join(edited)} {'is' if len(edited) == 1 else 'are'} committed)"
+    say(
+        "dbarch-lint: warning: a migration that has already been applied must not be "
+        "edited: its runner's checksum (Flyway's, for one) would no longer match"
+        + (which if held is not None else "")
+    )
 
 
 def _planned(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> fixes.Outcome:
@@ -177,7 +192,12 @@ def describe(run: Run, say: Say) -> None:
     ordered = " then ".join(dict.fromkeys(run.ordered_by)) or "plain"
     configured = run.config.runner
     how = f"ordered as {ordered}" if configured == "auto" else "ordered by it"
-    say(f"runner: {configured} ({how}; {len(inputs)} files in replay order)")
+    detected = sorted({item.run.runner for item in inputs if item.run is not None})
+    if configured == "auto" and "plain" in run.ordered_by and detected not in ([], ["plain"]):
+        # Files of several runners (a Diesel folder beside a loose script) have no common
+        # order but the natural one: say so, or "plain" contradicts each file's tag below.
+        how += f", the natural order, as its files were detected as {' and '.join(detected)}"
+    say(f"runner: {configured} ({how}; {_count(len(inputs), 'file')} in replay order)")
     for item in inputs:
         role = "target" if item.path in run.targets else "history"
         down = " (down migration)" if item.down else ""
@@ -190,8 +210,10 @@ def describe(run: Run, say: Say) -> None:
         say(f"  {role:7} {item.path}{down} [{way}]")
 
 
-def rules(config: cfg.Config, as_json: bool) -> Answer:
-    """`dbarch-lint rules`: every rule, a line each or as JSON."""
+def rules(config: cfg.Config, as_json: bool, width: int | None = None) -> Answer:
+    """`dbarch-lint rules`: every rule, a line each or as JSON. With a `width` (a terminal's),
+    summaries wrap to it under their own column; without one (a pipe) each rule stays on one
+    line, for grep."""
     from dbarch_lint.plugins.host import PluginHost
     from dbarch_lint.reporting import to_json
 
@@ -214,13 +236,34 @@ def rules(config: cfg.Config, as_json: bool) -> Answer:
             for i in infos
         ]
         return Answer(to_json(rows), EXIT_OK)
+    import textwrap
+
+    name_width = max((len(i.name) for i in infos), default=0)
+    family_width = max((len(i.family) for i in infos), default=0)
     lines = []
     for i in infos:
         state = "on " if i.enabled_by_default else "off"
         fix = "fix" if i.fixable else "   "
-        lines.append(
-            f"{i.code}  {i.name:40} {i.family:14} {state} {i.severity.value:7} {fix}  {i.summary}\n"
+        head = (
+            f"{i.code:7} {i.name:{name_width}} {i.family:{family_width}} {state} "
+            f"{i.severity.value:7} {fix}  "
         )
+        if width is None:
+            lines.append(f"{head}{i.summary}\n")
+            continue
+        # A summary narrower than this reads badly: it goes under the rule, indented, instead.
+        indent = len(head) if width - len(head) >= 30 else 4
+        text = textwrap.fill(
+            i.summary,
+            width=max(width - 1, indent + 20),  # (a full last column makes some terminals wrap)
+            initial_indent=" " * indent,
+            subsequent_indent=" " * indent,
+            break_on_hyphens=False,
+        )
+        if indent == len(head):
+            lines.append(f"{head}{text[indent:]}\n")
+        else:
+            lines.append(f"{head.rstrip()}\n{text}\n")
     return Answer("".join(lines), EXIT_OK)
 
 
@@ -258,6 +301,10 @@ def schema(
 def load_config(path: str | None) -> cfg.Config:
     """The configuration a command runs with: `path`, else the nearest config file."""
     return cfg.load(path or cfg.find_config(os.getcwd()))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _prefixed(say: Say, kind: str) -> Say:
