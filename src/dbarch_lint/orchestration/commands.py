@@ -150,6 +150,9 @@ def describe(run: Run, say: Say) -> None:
     configured = run.config.runner
     how = f"ordered as {ordered}" if configured == "auto" else "ordered by it"
     say(f"runner: {configured} ({how}; {len(inputs)} files in replay order)")
+    if run.down_left_out:
+        count = len(run.down_left_out)
+        say(f"check-down = false: {count} down migration{'s' * (count != 1)} not linted")
     for item in inputs:
         role = "target" if item.path in run.targets else "history"
         down = " (down migration)" if item.down else ""

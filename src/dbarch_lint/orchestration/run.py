@@ -18,7 +18,7 @@ from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.model.findings import LintResult
-from dbarch_lint.runners.naming import order_plain
+from dbarch_lint.runners.naming import is_down, order_plain
 
 if TYPE_CHECKING:
     from dbarch_lint.parsing.stage import Parser
@@ -50,6 +50,9 @@ class Run:
     _dialects: list[tuple[PathPatterns, str]] | None = None  # (compiled on first use)
     ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
     _confinement: discovery.Confinement | None = None
+    # Down migrations `check-down = false` left out of the run (shown paths): not linted, and
+    # they never feed the replay anyway; the summary says how many.
+    down_left_out: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -187,8 +190,16 @@ def prepare(
         target_paths = {
             shown[f] for f in files if f == discovery.STDIN or os.path.realpath(f) in changed
         }
-    by_shown = {v: k for k, v in shown.items()}
-    return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+    left_out: list[str] = []
+    if not config.check_down:
+        left_out = sorted(path for path in {*history, *target_paths} if is_down(path))
+        history.difference_update(left_out)
+        target_paths.difference_update(left_out)
+    dropped = set(left_out)
+    by_shown = {v: k for k, v in shown.items() if v not in dropped}
+    run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+    run.down_left_out = left_out
+    return run
 
 
 def project_root(config: cfg.Config, cwd: str) -> str:
@@ -279,6 +290,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         jobs=config.jobs or os.cpu_count() or 1,
         cache=cache,
         parsers=run.parsers(),
+        check_down=config.check_down,
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")
@@ -303,6 +315,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         tuple(run.errors),
         result.sources,
         hidden,
+        len(run.down_left_out),
     )
 
 
