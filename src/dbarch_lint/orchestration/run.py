@@ -53,6 +53,8 @@ class Run:
     # Down migrations `check-down = false` left out of the run (shown paths): not linted, and
     # they never feed the replay anyway; the summary says how many.
     down_left_out: list[str] = field(default_factory=list)
+    # With `--diff-base`, the files (shown paths) its merge base does not hold: new migrations.
+    added: set[str] | None = None
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -75,6 +77,8 @@ class Run:
                 self.confinement,
             )
             item.dialect = self.dialect_of(path)
+            if self.added is not None:
+                item.new_since_base = path in self.added
         return item
 
     @property
@@ -181,15 +185,19 @@ def prepare(
     shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
+    added: set[str] | None = None  # (with --diff-base: the files the base does not hold)
     if config.diff_base is not None:
         # Every file still feeds the replay; only those changed since the ref are reported on.
-        from dbarch_lint.inputs.diff_base import changed_files
+        from dbarch_lint.inputs.diff_base import compare
 
-        changed = changed_files(config.diff_base, cwd)
+        comparison = compare(config.diff_base, cwd)
         history |= target_paths
         target_paths = {
-            shown[f] for f in files if f == discovery.STDIN or os.path.realpath(f) in changed
+            shown[f]
+            for f in files
+            if f == discovery.STDIN or os.path.realpath(f) in comparison.changed
         }
+        added = {shown[f] for f in shown if f != discovery.STDIN and not comparison.on_base(f)}
     left_out: list[str] = []
     if not config.check_down:
         left_out = sorted(path for path in {*history, *target_paths} if is_down(path))
@@ -199,6 +207,7 @@ def prepare(
     by_shown = {v: k for k, v in shown.items() if v not in dropped}
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     run.down_left_out = left_out
+    run.added = added
     return run
 
 
@@ -235,7 +244,8 @@ def _ordering_runner(runner: str, items: list[discovery.Input]) -> str:
 def _decide_runs(run: Run) -> None:
     """Ask the runner plugins how each file is run; `assume-in-transaction` overrides the
     transaction mode they chose."""
-    from dbarch_lint.runners import MODES, NONE, TRANSACTION, FileRun
+    from dbarch_lint.runners import MODES, NONE, RUNNERS, TRANSACTION, FileRun
+    from dbarch_lint.runners.out_of_order import out_of_order
 
     items = list(run.files.values())
     config = run.config
@@ -247,6 +257,10 @@ def _decide_runs(run: Run) -> None:
         raise PluginError(f"the {config.runner} runner did not say how it runs each file")
     override = config.assume_in_transaction
     for item, file_run in zip(items, runs, strict=True):
+        # (a plugin's runner says it itself)
+        verdict = out_of_order(file_run.runner, config.runners)
+        if file_run.runner in RUNNERS and verdict != file_run.out_of_order:
+            file_run = msgspec.structs.replace(file_run, out_of_order=verdict)
         if override is not None:
             why = f"{'' if override else 'no-'}assume-in-transaction"
             mode = TRANSACTION if override else NONE
