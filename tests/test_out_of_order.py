@@ -15,6 +15,7 @@ from tests.test_diff_base import git
 ORDERS = "CREATE TABLE orders (id bigint);\n"
 INVOICES = "CREATE TABLE invoices (id bigint);\n"
 NOTE = "ALTER TABLE orders ADD COLUMN note text;\n"
+DBMATE_BASE = {"b/20240110000000_i.sql": "-- migrate:up\n" + INVOICES}
 
 
 def base_repo(root: Path, files: dict[str, str]) -> None:
@@ -99,10 +100,10 @@ def test_the_base_is_where_the_branch_left_main(golang: Path) -> None:
         ("flyway", {"f/V10__i.sql": INVOICES}, "f/V5__n.sql", "", "error", "flyway refuses"),
         ("flyway", {"f/V10__i.sql": INVOICES}, "f/V5__n.sql",
          "[runners.flyway]\nout-of-order = true\n", "warning", "flyway applies it after"),
-        ("dbmate", {"b/20240110000000_i.sql": "-- migrate:up\n" + INVOICES}, "b/20240105000000_n.sql",
-         "", "warning", "dbmate applies it after"),
-        ("dbmate", {"b/20240110000000_i.sql": "-- migrate:up\n" + INVOICES}, "b/20240105000000_n.sql",
-         "[runners.dbmate]\nstrict = true\n", "error", "dbmate refuses"),
+        ("dbmate", DBMATE_BASE, "b/20240105000000_n.sql", "", "warning",
+         "dbmate applies it after"),
+        ("dbmate", DBMATE_BASE, "b/20240105000000_n.sql", "[runners.dbmate]\nstrict = true\n",
+         "error", "dbmate refuses"),
         ("plain", {"p/0010_i.sql": INVOICES}, "p/0005_n.sql", "", "error",
          "most runners skip or refuse"),
     ],
