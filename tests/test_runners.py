@@ -410,7 +410,7 @@ RUNNER_CHOICES = "auto, plain, flyway, golang-migrate, dbmate, diesel, sqitch, a
         (
             "[runners.flyway]\nmixd = true\n",
             "runners.flyway: unknown option 'mixd' (did you mean \"mixed\"?) "
-            "(options: mixed, execute-in-transaction)",
+            "(options: mixed, execute-in-transaction, out-of-order)",
         ),
         ("[runners.flyway]\nmixed = 1\n", "runners.flyway.mixed must be true or false"),
         (

@@ -8,5 +8,12 @@ from dbarch_lint.rules.transactions.dba603_missing_statement_timeout import (
     MissingStatementTimeout,
 )
 from dbarch_lint.rules.transactions.dba604_non_idempotent_ddl import NonIdempotentDdl
+from dbarch_lint.rules.transactions.dba605_out_of_order_migration import OutOfOrderMigration
 
-RULES = (NestedTransaction, UnterminatedTransaction, MissingStatementTimeout, NonIdempotentDdl)
+RULES = (
+    NestedTransaction,
+    UnterminatedTransaction,
+    MissingStatementTimeout,
+    NonIdempotentDdl,
+    OutOfOrderMigration,
+)

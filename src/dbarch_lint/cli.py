@@ -116,6 +116,12 @@ def _fail(message: str) -> None:
     help="Report only on files added or changed since this git ref (all still replay).",
 )
 @click.option(
+    "--no-down",
+    is_flag=True,
+    default=None,
+    help="Do not lint down migrations (config check-down = false; default: they are linted).",
+)
+@click.option(
     "--baseline",
     type=click.Path(dir_okay=False),
     help="Hide the findings recorded in this baseline file.",
@@ -173,6 +179,7 @@ def check(
     runner: str | None,
     assume_in_transaction: bool | None,
     diff_base: str | None,
+    no_down: bool | None,
     baseline: str | None,
     write_baseline: str | None,
     fix: bool | None,
@@ -202,6 +209,7 @@ def check(
         "runner": runner,
         "assume-in-transaction": assume_in_transaction,
         "diff-base": diff_base,
+        "check-down": False if no_down else None,
         "baseline": baseline,
         "write-baseline": write_baseline,
         "fix": fix,

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dbarch_lint.linting.context import (
     COLUMN_TYPE_EVENTS,
+    DOWN,
+    REPEATABLE,
+    UP,
+    MigrationFile,
     RelatedSpan,
     Report,
     Rewrite,
@@ -24,6 +28,7 @@ from dbarch_lint.linting.rule_base import EngineRule, Rule, SchemaRule, Statemen
 from dbarch_lint.model.findings import Applicability, FixAvailability, Severity
 from dbarch_lint.plugins.markers import hookimpl
 from dbarch_lint.runners import TURN_OFF, named
+from dbarch_lint.runners.out_of_order import APPLIES, REFUSES, SKIPS, UNKNOWN
 from dbarch_lint.runners.transactions import (
     CLOSING,
     EXPLICIT,
@@ -34,17 +39,25 @@ from dbarch_lint.runners.transactions import (
 )
 
 __all__ = [
+    "APPLIES",
     "CLOSING",
     "COLUMN_TYPE_EVENTS",
+    "DOWN",
     "EXPLICIT",
     "IMPLICIT",
     "OPENING",
     "OUTSIDE",
+    "REFUSES",
+    "REPEATABLE",
     "RUNNER",
+    "SKIPS",
     "TURN_OFF",
+    "UNKNOWN",
+    "UP",
     "Applicability",
     "EngineRule",
     "FixAvailability",
+    "MigrationFile",
     "RelatedSpan",
     "Report",
     "Rewrite",

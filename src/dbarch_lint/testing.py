@@ -4,7 +4,9 @@
   at the end of a line of SQL it applies to that line. Several may be stacked.
 - Narrowing: `-- expect: DBA101 "substring of the message"`, `-- expect: 14 DBA101` (column).
 - `-- dbarch-lint-test: select=DBA101,DBA102 pg-version=10 rules.DBA106.extra-money-names=fare`
-  sets the run's configuration (`runner=flyway runners.flyway.mixed=true` too). Without
+  sets the run's configuration (`runner=flyway runners.flyway.mixed=true` too;
+  `new-since-base=2_b.up.sql,4_d.up.sql` names the files of a folder that `--diff-base` would
+  find new, the others being on the base). Without
   `select`, a fixture named after a code (`DBA101.sql`, `DBA101_something/`) selects that code
   only.
 - A folder is a multi-file scenario, replayed in its runner's order (`runner=auto` detects the
@@ -139,8 +141,13 @@ def _texts(fixture: Path) -> dict[str, str]:
 def _prepare(fixture: Path, texts: dict[str, str]) -> lint_run.Run:
     """The run a fixture configures (call it in the fixture's folder)."""
     code = re.match(r"[A-Z]{2,5}\d{3}", fixture.name)
-    config = _config(_settings(list(texts.values())), code.group() if code else None)
-    return lint_run.prepare([fixture.name], config, cwd=str(fixture.parent), autoload_plugins=False)
+    settings = _settings(list(texts.values()))
+    new = settings.pop("new-since-base", None)
+    config = _config(settings, code.group() if code else None)
+    run = lint_run.prepare([fixture.name], config, cwd=str(fixture.parent), autoload_plugins=False)
+    if new is not None:  # (as if `--diff-base` found these files new, the others on the base)
+        run.added = {f"{fixture.name}/{name}" for name in new.split(",") if name}
+    return run
 
 
 def run_fixture(fixture: Path) -> tuple[list[str], list[str]]:

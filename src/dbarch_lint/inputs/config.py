@@ -50,6 +50,7 @@ class Config:
     jobs: int | None = None  # processes to lint in; None: one per core
     cache: bool = True
     diff_base: str | None = None  # git ref: report only on files added or changed since
+    check_down: bool = True  # lint down migrations (files and dbmate's `migrate:down` sections)
     baseline: str | None = None  # findings recorded there are hidden
     write_baseline: str | None = None  # record this run's findings there
     fix: bool = False  # apply the safe rewrites (`fixes`)

@@ -2,7 +2,9 @@
 
 A pull request's files are those that differ between the work tree and the point where the
 branch left the ref (`git merge-base`): commits made on the ref's branch since then are not the
-pull request's. Uncommitted and untracked files count too (a new migration not yet added).
+pull request's. Uncommitted and untracked files count too (a new migration not yet added). A
+file the merge base does not hold is new (DBA605 compares the new migrations with those the
+base already has).
 """
 
 from __future__ import annotations
@@ -16,8 +18,27 @@ from dbarch_lint.model.errors import UsageError
 _TIMEOUT_SECONDS = 60
 
 
+class Comparison:
+    """The work tree compared with the merge base of a ref."""
+
+    def __init__(self, top: str, changed: set[str], at_base: frozenset[str]) -> None:
+        self.top = top  # the work tree's top folder (its real path)
+        self.changed = changed  # real paths of the files added or changed since the base
+        self._at_base = at_base  # the files the base holds, relative to `top` (git's names)
+
+    def on_base(self, path: str) -> bool:
+        """Whether the base holds the file at `path` (a file added since is not on it)."""
+        relative = os.path.relpath(os.path.realpath(path), self.top)
+        return relative.replace(os.sep, "/") in self._at_base
+
+
 def changed_files(ref: str, cwd: str) -> set[str]:
     """The real paths of the files added or changed since `ref` (deleted ones are gone)."""
+    return compare(ref, cwd).changed
+
+
+def compare(ref: str, cwd: str) -> Comparison:
+    """The files added or changed since the merge base of `ref` and HEAD, and what it holds."""
     top = _git(["rev-parse", "--show-toplevel"], cwd, "needs a git work tree").strip()
     if _git_ok(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd) is None:
         raise UsageError(
@@ -35,8 +56,15 @@ def changed_files(ref: str, cwd: str) -> set[str]:
         top,
         "could not list untracked files",
     )
+    held = _git(
+        ["ls-tree", "-r", "-z", "--name-only", "--full-tree", base],
+        top,
+        "could not list the files of the merge base",
+    )
     names = [name for name in f"{changed}\0{untracked}".split("\0") if name]
-    return {os.path.realpath(os.path.join(top, name)) for name in names}
+    changed_paths = {os.path.realpath(os.path.join(top, name)) for name in names}
+    at_base = frozenset(name for name in held.split("\0") if name)
+    return Comparison(os.path.realpath(top), changed_paths, at_base)
 
 
 def committed(paths: Iterable[str], cwd: str) -> set[str] | None:

@@ -11,6 +11,7 @@ from typing import TypeVar
 import msgspec
 
 from dbarch_lint.catalog import Origin, Schema, Table, locks
+from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import (
     AddColumn,
     AlterColumnType,
@@ -70,6 +71,7 @@ class Report(msgspec.Struct, frozen=True):
     related: tuple[RelatedSpan, ...] = ()
     origin: Origin | None = None
     fix: Rewrite | None = None
+    severity: Severity | None = None  # this finding's, when not the rule's (a configured wins)
 
 
 class Settings(msgspec.Struct):
@@ -213,12 +215,36 @@ class RuleContext(msgspec.Struct):
         return Report(span, message, hint, tuple(related), None, fix)
 
 
+# What a migration file is to its runner (`MigrationFile.kind`).
+UP = "up"
+DOWN = "down"
+REPEATABLE = "repeatable"  # run again rather than once by version (Flyway `R__`, sqitch verify)
+
+
+class MigrationFile(msgspec.Struct, frozen=True):
+    """A file of the history as its runner sees it, for rules about the history itself."""
+
+    index: int  # its place in the replay order
+    path: str
+    runner: str  # the runner that runs it (with `auto`, the one detected)
+    kind: str  # `UP`, `DOWN` or `REPEATABLE`
+    folder: str  # the set of migrations it belongs to (a runner orders the files of one set)
+    # Whether it is new since `--diff-base`'s merge base (None: no --diff-base).
+    new_since_base: bool | None
+    # What its runner does with it if it sorts before the newest migration already applied:
+    # `runners.out_of_order` APPLIES, REFUSES, SKIPS, UNKNOWN; None when the order is not the
+    # files' (alembic, django).
+    out_of_order: str | None
+    origin: Origin  # its first statement (its start when it has none): where reports about it go
+
+
 class SchemaContext(msgspec.Struct):
-    """The context of a schema rule: the schema at the end of the replay."""
+    """The context of a schema rule: the schema at the end of the replay, and the history."""
 
     schema: Schema
     settings: Settings
     dialects: dict[int, str] = msgspec.field(default_factory=dict)  # file index -> if not postgres
+    migrations: tuple[MigrationFile, ...] = ()  # every file of the history, in replay order
 
     def dialect(self, origin: Origin) -> str:
         """The SQL dialect of the file at `origin` (hints are written in it)."""
@@ -231,9 +257,11 @@ class SchemaContext(msgspec.Struct):
         hint: str | None = None,
         span: Span | None = None,
         related: Iterable[RelatedSpan] = (),
+        severity: Severity | None = None,
     ) -> Report:
-        """A report in the statement at `origin` (at `span`, default the statement itself)."""
-        return Report(span or origin.span, message, hint, tuple(related), origin)
+        """A report in the statement at `origin` (at `span`, default the statement itself);
+        `severity`: this finding's, when it is not the rule's."""
+        return Report(span or origin.span, message, hint, tuple(related), origin, None, severity)
 
 
 def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:

@@ -14,7 +14,7 @@ behind this door, in the order a file goes through them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -49,6 +49,7 @@ class RunConfig(msgspec.Struct):
     jobs: int = 1  # processes to lint in (shards of the history)
     cache: Cache | None = None
     parsers: Mapping[str, Parser] = msgspec.field(default_factory=lambda: dict(PARSERS))
+    check_down: bool = True  # report in down sections (down files are left out of the run)
 
 
 def lint(
@@ -75,16 +76,37 @@ def lint(
     for target in linted:
         source = sources[target.index]
         found_here = found.get(target.index, [])
-        findings.extend(selection.reported(source, target.comments, target.spans, found_here))
+        reported: Iterable[Finding] = selection.reported(
+            source, target.comments, target.spans, found_here
+        )
+        if not run.check_down and target.down_offset < len(source.data):
+            reported = _before_down_section(reported, source, target.down_offset)
+        findings.extend(reported)
     findings.extend(found.get(SCHEMA_WIDE, ()))  # rules that crashed on the whole schema
     return LintResult(
         findings=tuple(sorted(findings, key=Finding.sort_key)),
         files=len(linted),
-        statements=sum(len(t.spans) for t in linted),
+        statements=sum(_statements(t, run.check_down) for t in linted),
         rules=tuple(r.info() for r in rules),
         tool_version=__version__,
         sources={source.path: source.text for source in sources.values()},
     )
+
+
+def _statements(target: shards.Target, check_down: bool) -> int:
+    """How many statements of a target were linted (`check-down = false`: its up section's)."""
+    if check_down:
+        return len(target.spans)
+    return sum(1 for span in target.spans if span.start < target.down_offset)
+
+
+def _before_down_section(
+    findings: Iterable[Finding], source: SourceFile, down_offset: int
+) -> list[Finding]:
+    """`check-down = false`: the findings above a file's down section. They are dropped after
+    selection, so a suppression in the section that suppresses nothing is not reported either."""
+    down_line = source.line_of(down_offset)  # (the marker starts its line)
+    return [finding for finding in findings if finding.location.line < down_line]
 
 
 def replay(

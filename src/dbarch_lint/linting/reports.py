@@ -112,7 +112,7 @@ def _report_finding(
     return Finding(
         rule.code,
         rule.name,
-        rule.severity,
+        report.severity or rule.severity,
         location(source, report.span),
         report.message,
         report.hint,

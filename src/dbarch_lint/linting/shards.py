@@ -51,6 +51,7 @@ class Target(msgspec.Struct, array_like=True, gc=False):
     index: int
     comments: tuple[Comment, ...]
     spans: list[Span]
+    down_offset: int  # where its down section (dbmate's `-- migrate:down`) starts, if it has one
 
 
 class _Outcome(msgspec.Struct, array_like=True, gc=False):
@@ -124,6 +125,7 @@ def _lint_shard(
             file.index,
             file.parsed.comments,
             [s.span for s in file.parsed.statements if not s.within],
+            file.down_offset,
         )
         for file in files[start:]
         if file.target

@@ -139,6 +139,7 @@ class LintResult(msgspec.Struct, frozen=True):
     errors: tuple[str, ...] = ()  # usage/plugin problems met while linting
     sources: dict[str, str] = msgspec.field(default_factory=dict)  # for code frames
     hidden: int = 0  # findings the baseline hid
+    down_left_out: int = 0  # down migration files `check-down = false` did not lint
 
     def count(self, severity: Severity) -> int:
         """Number of findings of one severity."""

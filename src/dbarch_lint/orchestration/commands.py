@@ -198,6 +198,9 @@ def describe(run: Run, say: Say) -> None:
         # order but the natural one: say so, or "plain" contradicts each file's tag below.
         how += f", the natural order, as its files were detected as {' and '.join(detected)}"
     say(f"runner: {configured} ({how}; {_count(len(inputs), 'file')} in replay order)")
+    if run.down_left_out:
+        left_out = _count(len(run.down_left_out), "down migration")
+        say(f"check-down = false: {left_out} not linted")
     for item in inputs:
         role = "target" if item.path in run.targets else "history"
         down = " (down migration)" if item.down else ""

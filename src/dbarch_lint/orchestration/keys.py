@@ -22,7 +22,8 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         if content is None:  # (new, or touched: read it)
             item = run.file(path)
             content = item.digest + (f" {item.problem.message}" if item.problem else "")
-        files.append((path, fs_path, path in run.history, path in run.targets, content))
+        new = None if run.added is None else path in run.added  # (DBA605 compares them)
+        files.append((path, fs_path, path in run.history, path in run.targets, new, content))
     parts = [
         "report 1",
         cache.code,

@@ -18,7 +18,7 @@ from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.model.findings import LintResult
-from dbarch_lint.runners.naming import order_plain
+from dbarch_lint.runners.naming import is_down, order_plain
 
 if TYPE_CHECKING:
     from dbarch_lint.parsing.stage import Parser
@@ -50,6 +50,11 @@ class Run:
     _dialects: list[tuple[PathPatterns, str]] | None = None  # (compiled on first use)
     ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
     _confinement: discovery.Confinement | None = None
+    # Down migrations `check-down = false` left out of the run (shown paths): not linted, and
+    # they never feed the replay anyway; the summary says how many.
+    down_left_out: list[str] = field(default_factory=list)
+    # With `--diff-base`, the files (shown paths) its merge base does not hold: new migrations.
+    added: set[str] | None = None
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -72,6 +77,8 @@ class Run:
                 self.confinement,
             )
             item.dialect = self.dialect_of(path)
+            if self.added is not None:
+                item.new_since_base = path in self.added
         return item
 
     @property
@@ -178,17 +185,30 @@ def prepare(
     shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
+    added: set[str] | None = None  # (with --diff-base: the files the base does not hold)
     if config.diff_base is not None:
         # Every file still feeds the replay; only those changed since the ref are reported on.
-        from dbarch_lint.inputs.diff_base import changed_files
+        from dbarch_lint.inputs.diff_base import compare
 
-        changed = changed_files(config.diff_base, cwd)
+        comparison = compare(config.diff_base, cwd)
         history |= target_paths
         target_paths = {
-            shown[f] for f in files if f == discovery.STDIN or os.path.realpath(f) in changed
+            shown[f]
+            for f in files
+            if f == discovery.STDIN or os.path.realpath(f) in comparison.changed
         }
-    by_shown = {v: k for k, v in shown.items()}
-    return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+        added = {shown[f] for f in shown if f != discovery.STDIN and not comparison.on_base(f)}
+    left_out: list[str] = []
+    if not config.check_down:
+        left_out = sorted(path for path in {*history, *target_paths} if is_down(path))
+        history.difference_update(left_out)
+        target_paths.difference_update(left_out)
+    dropped = set(left_out)
+    by_shown = {v: k for k, v in shown.items() if v not in dropped}
+    run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+    run.down_left_out = left_out
+    run.added = added
+    return run
 
 
 def project_root(config: cfg.Config, cwd: str) -> str:
@@ -224,7 +244,8 @@ def _ordering_runner(runner: str, items: list[discovery.Input]) -> str:
 def _decide_runs(run: Run) -> None:
     """Ask the runner plugins how each file is run; `assume-in-transaction` overrides the
     transaction mode they chose."""
-    from dbarch_lint.runners import MODES, NONE, TRANSACTION, FileRun
+    from dbarch_lint.runners import MODES, NONE, RUNNERS, TRANSACTION, FileRun
+    from dbarch_lint.runners.out_of_order import out_of_order
 
     items = list(run.files.values())
     config = run.config
@@ -236,6 +257,10 @@ def _decide_runs(run: Run) -> None:
         raise PluginError(f"the {config.runner} runner did not say how it runs each file")
     override = config.assume_in_transaction
     for item, file_run in zip(items, runs, strict=True):
+        # (a plugin's runner says it itself)
+        verdict = out_of_order(file_run.runner, config.runners)
+        if file_run.runner in RUNNERS and verdict != file_run.out_of_order:
+            file_run = msgspec.structs.replace(file_run, out_of_order=verdict)
         if override is not None:
             why = f"{'' if override else 'no-'}assume-in-transaction"
             mode = TRANSACTION if override else NONE
@@ -279,6 +304,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         jobs=config.jobs or os.cpu_count() or 1,
         cache=cache,
         parsers=run.parsers(),
+        check_down=config.check_down,
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")
@@ -303,6 +329,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         tuple(run.errors),
         result.sources,
         hidden,
+        len(run.down_left_out),
     )
 
 

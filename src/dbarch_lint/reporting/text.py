@@ -161,6 +161,10 @@ def _summary(result: LintResult) -> str:
     where = f"{_plural(result.files, 'file')}, {_plural(result.statements, 'statement')}"
     if result.hidden:
         where += f" ({_plural(result.hidden, 'finding')} hidden by the baseline)"
+    if result.down_left_out:
+        where += (
+            f" ({_plural(result.down_left_out, 'down migration')} not linted: check-down = false)"
+        )
     if not result.findings:
         return f"{'No findings' if result.errors else 'All checks passed'}: {where}."
     counts = (

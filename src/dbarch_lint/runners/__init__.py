@@ -28,10 +28,12 @@ RUNNERS = (
 
 # `[tool.dbarch-lint.runners.<runner>]` options, with the runner's own documented default.
 OPTIONS: dict[str, dict[str, bool]] = {
-    # flyway.mixed, flyway.executeInTransaction
-    "flyway": {"mixed": False, "execute-in-transaction": True},
+    # flyway.mixed, flyway.executeInTransaction, flyway.outOfOrder
+    "flyway": {"mixed": False, "execute-in-transaction": True, "out-of-order": False},
     # the postgres driver's `x-multi-statement` URL parameter
     "golang-migrate": {"multi-statement": False},
+    # `dbmate --strict`: refuse a migration older than the newest applied
+    "dbmate": {"strict": False},
 }
 
 # How a runner sends a file to PostgreSQL (its transaction mode).
@@ -84,6 +86,9 @@ class FileRun(msgspec.Struct, frozen=True):
     `consulted` lists the other files the decision read, present or not (a `metadata.toml`, a
     `.sql.conf`, a `sqitch.plan`): a change to one of them makes cached reports stale.
     `problem` is a problem with those files, reported on this file as DBA004.
+    `out_of_order` says what the runner does with the file if it sorts before the newest
+    migration already applied (`out_of_order.py`: applies, refuses, skips, unknown; None when
+    its order is not the files').
     """
 
     runner: str
@@ -92,3 +97,4 @@ class FileRun(msgspec.Struct, frozen=True):
     why: str = ""
     consulted: tuple[str, ...] = ()
     problem: str | None = None
+    out_of_order: str | None = "unknown"

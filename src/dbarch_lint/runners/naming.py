@@ -126,3 +126,34 @@ _FLYWAY_VERSION_PARTS = re.compile(r"[._]")
 
 # The last `revert/` folder above a script (sqitch change names may contain `/`).
 _REVERT_SCRIPT = re.compile(r"(^|/)revert/((?:(?!revert/).)*\.sql)$", re.I | re.S)
+
+
+def is_repeatable(path: str) -> bool:
+    """Whether a runner runs the file again rather than once by its version: Flyway's
+    repeatable migrations (`R__<desc>.sql`, run after the versioned ones whenever they change)
+    and sqitch's `verify/` scripts (run after each deploy)."""
+    unix = path.replace("\\", "/")
+    if unix.rpartition("/")[2].startswith("R__"):
+        return True
+    return "verify/" in unix and _VERIFY_SCRIPT.search(unix) is not None
+
+
+_VERIFY_SCRIPT = re.compile(r"(^|/)verify/((?:(?!verify/).)*\.sql)$", re.I | re.S)
+
+
+def migration_set(path: str) -> str:
+    """The folder of the set of migrations a file belongs to (a runner orders one set): its
+    folder; the one above it for a migration that is a folder of its own, named by its version
+    (Diesel's `<version>_<name>/up.sql`, Prisma's `<timestamp>_<name>/migration.sql`); for a
+    sqitch script, the folder that holds `deploy/` (its plan's)."""
+    unix = path.replace("\\", "/")
+    script = _SQITCH_SCRIPT.search(unix)
+    if script is not None:
+        return unix[: script.start()]
+    folder = unix.rpartition("/")[0]
+    parent, _, name = folder.rpartition("/")
+    return parent if name[:1].isdigit() else folder
+
+
+# The last `deploy/`, `revert/` or `verify/` folder above a script.
+_SQITCH_SCRIPT = re.compile(r"(?:^|/)(?:deploy|revert|verify)/(?:(?!(?:deploy|revert|verify)/).)*$")
