@@ -13,14 +13,16 @@ import msgspec
 from dbarch_lint.caching.files import file_digest
 from dbarch_lint.caching.store import Cache
 from dbarch_lint.inputs import config as cfg
-from dbarch_lint.inputs import discovery
+from dbarch_lint.inputs import discovery, histories
 from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
-from dbarch_lint.model.findings import LintResult
+from dbarch_lint.model.findings import Finding, LintResult
 from dbarch_lint.runners.naming import order_plain
 
 if TYPE_CHECKING:
+    from dbarch_lint.linting.engine import RunConfig
+    from dbarch_lint.linting.rule_base import Rule
     from dbarch_lint.parsing.stage import Parser
     from dbarch_lint.plugins.host import PluginHost
 
@@ -37,7 +39,7 @@ class Run:
 
     config: cfg.Config
     paths: dict[str, str]  # shown path -> path to read (`-` for stdin)
-    history: set[str]  # shown paths that replay first, in runner order (`migrations`)
+    history: set[str]  # shown paths that replay first, in runner order (`migrations`, context)
     targets: set[str]  # shown paths to report on
     errors: list[str] = field(default_factory=list)
     cwd: str = "."
@@ -50,6 +52,11 @@ class Run:
     _dialects: list[tuple[PathPatterns, str]] | None = None  # (compiled on first use)
     ordered_by: list[str] = field(default_factory=list)  # the runner that ordered each group
     _confinement: discovery.Confinement | None = None
+    # The histories that replay each on its own (shown paths), when files named one by one were
+    # put in their inferred histories; None: every file replays in one history.
+    replays: list[set[str]] | None = None
+    context: list[str] = field(default_factory=list)  # which histories were inferred (`-v`)
+    bounds: list[tuple[int, int]] = field(default_factory=list)  # each replay's slice of inputs
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -122,17 +129,26 @@ class Run:
     @property
     def inputs(self) -> list[discovery.Input]:
         """Every file in replay order: the history in runner order, then the targets outside it
-        (an editor's unsaved buffer, a new migration not yet matched by `migrations`). Each
-        carries how its runner runs it (`Input.run`)."""
+        (an editor's unsaved buffer, a new migration not yet matched by `migrations`); or each
+        inferred history in turn (`bounds` says where each is). Each carries how its runner
+        runs it (`Input.run`)."""
         if self._inputs is None:
             _decide_runs(self)
             ordered: list[str] = []
-            for group in (self.history, self.targets - self.history):
-                if group:
-                    paths = sorted(group)
-                    runner = _ordering_runner(self.config.runner, [self.files[p] for p in paths])
-                    ordered += _order(self.host, paths, runner, self.cwd)
-                    self.ordered_by.append(runner)
+            if self.replays is None:
+                replays = [[self.history, self.targets - self.history]]
+            else:
+                replays = [[paths] for paths in self.replays]
+            for groups in replays:
+                start = len(ordered)
+                for group in groups:
+                    if group:
+                        paths = sorted(group)
+                        files = [self.files[p] for p in paths]
+                        runner = _ordering_runner(self.config.runner, files)
+                        ordered += _order(self.host, paths, runner, self.cwd)
+                        self.ordered_by.append(runner)
+                self.bounds.append((start, len(ordered)))
             self._inputs = [self.files[path] for path in ordered]
         return self._inputs
 
@@ -154,8 +170,12 @@ def prepare(
     stdin: str | bytes | None = None,
     stdin_filename: str | None = None,
     autoload_plugins: bool = True,
+    *,
+    infer: bool = True,
 ) -> Run:
-    """Discover the history and the targets for `paths` under `config`."""
+    """Discover the history and the targets for `paths` under `config`. Without `migrations`,
+    files named one by one replay in their inferred histories (`context`; not with `infer`
+    False: `schema` replays what it is given)."""
     cwd = os.path.abspath(cwd or os.getcwd())
     root = project_root(config, cwd)
     patterns = [*config.exclude, *config.extend_exclude]
@@ -170,9 +190,17 @@ def prepare(
     else:
         files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
     history_files: list[str] = []
+    located: histories.Located | None = None
     if migrations and paths:
         history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
         errors = list(dict.fromkeys([*errors, *more]))
+    elif paths and config.context and infer:
+        named = _named_files(paths, files, stdin_filename)
+        located = histories.locate(named, os.path.normpath(root), cwd)
+        for item in located.histories.values():
+            item.files, more = discovery.expand([item.folder], excluded, allow_empty=True)
+            history_files += item.files
+            errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
     here = os.getcwd()
     shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
@@ -188,7 +216,62 @@ def prepare(
             shown[f] for f in files if f == discovery.STDIN or os.path.realpath(f) in changed
         }
     by_shown = {v: k for k, v in shown.items()}
-    return Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+    run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
+    if located is not None:
+        run.replays, run.context = _replays(located, shown, files, cwd, here)
+    elif paths and not migrations and infer:
+        run.context = ["context: off (--no-context, context = false): named files are linted alone"]
+    return run
+
+
+def _named_files(
+    paths: Sequence[str], files: list[str], stdin_filename: str | None
+) -> list[tuple[str, str]]:
+    """The files named one by one (not found in a folder or by a glob), as given and as an
+    absolute path; stdin by its `--stdin-filename`."""
+    given = {p for p in paths if p != discovery.STDIN and not os.path.isdir(p)}
+    named = []
+    for file in files:
+        if file == discovery.STDIN:
+            if stdin_filename:
+                named.append((file, os.path.abspath(stdin_filename)))
+        elif file in given:
+            named.append((file, os.path.abspath(file)))
+    return named
+
+
+def _replays(
+    located: histories.Located, shown: dict[str, str], files: list[str], cwd: str, here: str
+) -> tuple[list[set[str]], list[str]]:
+    """The histories that replay each on its own (shown paths): each inferred history, the
+    named files of each folder in none, and what folders and globs found (one, as without
+    context); and what `-v` says of them."""
+    replays: list[set[str]] = []
+    context: list[str] = []
+    for item in located.histories.values():
+        replays.append({shown[f] for f in [*item.files, *item.named]})
+        folder = discovery.display_path(item.folder, cwd, here)
+        context.append(
+            f"context: history {folder}/ ({_files(len(replays[-1]))}; found by {item.why}) "
+            f"replayed for {_files(len(item.named))} named"
+        )
+    for folder, named in located.alone.items():
+        replays.append({shown[f] for f in named})
+        where = discovery.display_path(folder, cwd, here)
+        context.append(
+            f"context: no history found for {_files(len(named))} named in {where}/ (no runner "
+            "layout, no versioned names up to the project folder): linted with the other files "
+            "named there only"
+        )
+    grouped = set().union(*replays)
+    rest = {shown[f] for f in files} - grouped
+    if rest:
+        replays.append(rest)
+    return replays, context
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
 
 
 def project_root(config: cfg.Config, cwd: str) -> str:
@@ -261,7 +344,7 @@ def _shown(path: str, cwd: str, here: str, stdin_filename: str | None) -> str:
 def execute(run: Run, cache: Cache | None = None) -> LintResult:
     """Lint a prepared run (parses found in `cache` are reused, new ones stored there)."""
     from dbarch_lint.linting.context import Settings
-    from dbarch_lint.linting.engine import RunConfig, lint
+    from dbarch_lint.linting.engine import RunConfig
 
     rules = run.host.rules()
     config = run.config
@@ -286,7 +369,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     if config.baseline is not None and config.write_baseline is None:
         # (a run that writes a baseline reports every finding: it may be renewing that one)
         recorded = baseline.load(config.baseline)
-    result = lint(run.inputs, run.targets, rules, run_config)
+    result = _lint_histories(run, rules, run_config)
     findings = list(result.findings)
     run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
     if config.write_baseline is not None:
@@ -303,6 +386,34 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         tuple(run.errors),
         result.sources,
         hidden,
+    )
+
+
+def _lint_histories(run: Run, rules: Sequence[type[Rule]], run_config: RunConfig) -> LintResult:
+    """Lint each history of the run on its own (one, unless inferred), and put the results
+    together; a history with no target is not linted."""
+    from dbarch_lint.linting.engine import lint
+
+    inputs = run.inputs
+    if run.replays is None:
+        return lint(inputs, run.targets, rules, run_config)
+    results = [
+        lint(inputs[start:end], run.targets, rules, run_config)
+        for start, end in run.bounds
+        if any(item.path in run.targets for item in inputs[start:end])
+    ]
+    if len(results) == 1:
+        return results[0]
+    if not results:
+        return lint([], run.targets, rules, run_config)
+    findings = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
+    first = results[0]
+    return msgspec.structs.replace(
+        first,
+        findings=tuple(findings),
+        files=sum(r.files for r in results),
+        statements=sum(r.statements for r in results),
+        sources={path: text for r in results for path, text in r.sources.items()},
     )
 
 
