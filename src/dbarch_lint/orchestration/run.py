@@ -195,9 +195,13 @@ def prepare(
         history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
         errors = list(dict.fromkeys([*errors, *more]))
     elif paths and config.context and infer:
+        # (folders and globs alone: what they find is the history, as it always was)
         named = _named_files(paths, files, stdin_filename)
-        located = histories.locate(named, os.path.normpath(root), cwd)
+        located = histories.locate(named, os.path.normpath(root), cwd) if named else None
+    if located is not None:
         for item in located.histories.values():
+            if not os.path.isdir(item.folder):  # (an unsaved buffer's, not created yet)
+                continue
             item.files, more = discovery.expand([item.folder], excluded, allow_empty=True)
             history_files += item.files
             errors = list(dict.fromkeys([*errors, *more]))
@@ -219,7 +223,7 @@ def prepare(
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     if located is not None:
         run.replays, run.context = _replays(located, shown, files, cwd, here)
-    elif paths and not migrations and infer:
+    elif paths and not migrations and infer and not config.context:
         run.context = ["context: off (--no-context, context = false): named files are linted alone"]
     return run
 
