@@ -141,6 +141,22 @@ def test_each_history_of_a_monorepo_replays_on_its_own(
     assert "in 2 files" in invoke(*named)[1]  # (the counts add up over the histories)
 
 
+def test_a_file_in_nested_histories_is_reported_once_in_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "db" / "tenant").mkdir(parents=True)
+    (tmp_path / "db" / "0001_users.sql").write_text(USERS)
+    (tmp_path / "db" / "0002_more.sql").write_text(MORE)
+    (tmp_path / "db" / "tenant" / "0001_users.sql").write_text(USERS)
+    (tmp_path / "db" / "tenant" / "0002_more.sql").write_text(MORE)
+    named = ["db/0002_more.sql", "db/tenant/0002_more.sql"]
+    # (db/ holds db/tenant/: named together, the tenant's file still counts once)
+    found = findings(*named)
+    assert [f for f in found if f[2] == "DBA801"] == [(p, 3, "DBA801") for p in named]
+    assert found == sorted(findings(named[0]) + findings(named[1]))
+
+
 @pytest.mark.parametrize(
     ("layout", "named", "history"),
     [
@@ -208,7 +224,7 @@ def test_histories_are_looked_for_up_to_the_project_folder_only(
     (tmp_path / "2024-work" / "other.sql").write_text("CREATE TABLE x (;\n")
     monkeypatch.chdir(project)
     run = lint_run.prepare(["queries/a.sql"], cfg.Config(), autoload_plugins=False)
-    assert run.replays == [{"queries/a.sql"}]
+    assert run.replays is not None and [r.paths for r in run.replays] == [{"queries/a.sql"}]
     assert sorted(run.paths) == ["queries/a.sql"]
 
 
@@ -219,3 +235,20 @@ def test_folders_named_on_the_command_line_replay_as_before(history: Path) -> No
         ["db/migrations/0002_orders.sql", "db"], cfg.Config(), autoload_plugins=False
     )
     assert run.replays is not None and len(run.replays) == 1  # (all of it is the history)
+
+
+def test_each_file_of_the_history_is_read_once(
+    history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    original = lint_run.discovery.read
+
+    def counting(path: str, *args: object, **kwargs: object) -> lint_run.discovery.Input:
+        read.append(path)
+        return original(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint_run.discovery, "read", counting)
+    named = ["db/migrations/0003_more.sql", "./db/migrations/0002_orders.sql"]
+    run = lint_run.prepare(named, cfg.Config(), autoload_plugins=False)
+    lint_run.execute(run)
+    assert sorted(read) == sorted(f"db/migrations/{p.name}" for p in history.iterdir())

@@ -32,6 +32,16 @@ T = TypeVar("T")
 # needs none of them.
 
 
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """One history that replays on its own (shown paths), and the files reported on in it: the
+    named files it was inferred for (a history can hold a nested one: each file is reported on
+    once, in its own)."""
+
+    paths: frozenset[str]
+    reported: frozenset[str]
+
+
 @dataclass(slots=True)
 class Run:
     """A prepared run: the resolved config and the files read (by shown path); the plugins and
@@ -54,7 +64,7 @@ class Run:
     _confinement: discovery.Confinement | None = None
     # The histories that replay each on its own (shown paths), when files named one by one were
     # put in their inferred histories; None: every file replays in one history.
-    replays: list[set[str]] | None = None
+    replays: list[Replay] | None = None
     context: list[str] = field(default_factory=list)  # which histories were inferred (`-v`)
     bounds: list[tuple[int, int]] = field(default_factory=list)  # each replay's slice of inputs
 
@@ -138,7 +148,7 @@ class Run:
             if self.replays is None:
                 replays = [[self.history, self.targets - self.history]]
             else:
-                replays = [[paths] for paths in self.replays]
+                replays = [[set(replay.paths)] for replay in self.replays]
             for groups in replays:
                 start = len(ordered)
                 for group in groups:
@@ -246,31 +256,33 @@ def _named_files(
 
 def _replays(
     located: histories.Located, shown: dict[str, str], files: list[str], cwd: str, here: str
-) -> tuple[list[set[str]], list[str]]:
+) -> tuple[list[Replay], list[str]]:
     """The histories that replay each on its own (shown paths): each inferred history, the
     named files of each folder in none, and what folders and globs found (one, as without
     context); and what `-v` says of them."""
-    replays: list[set[str]] = []
+    replays: list[Replay] = []
     context: list[str] = []
     for item in located.histories.values():
-        replays.append({shown[f] for f in [*item.files, *item.named]})
+        named = frozenset(shown[f] for f in item.named)
+        replays.append(Replay(frozenset(shown[f] for f in item.files) | named, named))
         folder = discovery.display_path(item.folder, cwd, here)
         context.append(
-            f"context: history {folder}/ ({_files(len(replays[-1]))}; found by {item.why}) "
-            f"replayed for {_files(len(item.named))} named"
+            f"context: history {folder}/ ({_files(len(replays[-1].paths))}; found by "
+            f"{item.why}) replayed for {_files(len(item.named))} named"
         )
-    for folder, named in located.alone.items():
-        replays.append({shown[f] for f in named})
+    for folder, alone in located.alone.items():
+        named = frozenset(shown[f] for f in alone)
+        replays.append(Replay(named, named))
         where = discovery.display_path(folder, cwd, here)
         context.append(
-            f"context: no history found for {_files(len(named))} named in {where}/ (no runner "
+            f"context: no history found for {_files(len(alone))} named in {where}/ (no runner "
             "layout, no versioned names up to the project folder): linted with the other files "
             "named there only"
         )
-    grouped = set().union(*replays)
-    rest = {shown[f] for f in files} - grouped
+    grouped = frozenset().union(*(replay.paths for replay in replays))
+    rest = frozenset(shown[f] for f in files) - grouped
     if rest:
-        replays.append(rest)
+        replays.append(Replay(rest, rest))
     return replays, context
 
 
@@ -402,9 +414,9 @@ def _lint_histories(run: Run, rules: Sequence[type[Rule]], run_config: RunConfig
     if run.replays is None:
         return lint(inputs, run.targets, rules, run_config)
     results = [
-        lint(inputs[start:end], run.targets, rules, run_config)
-        for start, end in run.bounds
-        if any(item.path in run.targets for item in inputs[start:end])
+        lint(inputs[start:end], targets, rules, run_config)
+        for replay, (start, end) in zip(run.replays, run.bounds, strict=True)
+        if (targets := run.targets & replay.reported)
     ]
     if len(results) == 1:
         return results[0]
