@@ -53,8 +53,14 @@ def locate(named: list[tuple[str, str]], top: str, cwd: str) -> Located:
     says nothing of migrations."""
     plans = Plans(cwd)
     located = Located()
+    # (by folder, and whether the file's own name is versioned: pre-commit names thousands)
+    seen: dict[tuple[str, bool], tuple[str, str] | None] = {}
     for given, absolute in named:
-        found = _history_folder(absolute, top, plans)
+        folder, name = os.path.split(absolute)
+        key = (folder, sorts_as_history(name))
+        if key not in seen:
+            seen[key] = _history_folder(absolute, top, plans)
+        found = seen[key]
         if found is None:
             located.alone.setdefault(os.path.dirname(absolute), []).append(given)
             continue

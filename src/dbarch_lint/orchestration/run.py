@@ -200,23 +200,26 @@ def prepare(
     else:
         files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
     history_files: list[str] = []
+    here = os.getcwd()
     located: histories.Located | None = None
     if migrations and paths:
         history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
         errors = list(dict.fromkeys([*errors, *more]))
     elif paths and config.context and infer:
         # (folders and globs alone: what they find is the history, as it always was)
-        named = _named_files(paths, files, stdin_filename)
+        named = _named_files(paths, files, stdin_filename, here)
         located = histories.locate(named, os.path.normpath(root), cwd) if named else None
     if located is not None:
         for item in located.histories.values():
             if not os.path.isdir(item.folder):  # (an unsaved buffer's, not created yet)
                 continue
-            item.files, more = discovery.expand([item.folder], excluded, allow_empty=True)
+            # (walked by a path relative to the working directory, the files' shown paths
+            # come cheaply)
+            where = _relative(item.folder, here)
+            item.files, more = discovery.expand([where], excluded, allow_empty=True)
             history_files += item.files
             errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
-    here = os.getcwd()
     shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
@@ -239,18 +242,19 @@ def prepare(
 
 
 def _named_files(
-    paths: Sequence[str], files: list[str], stdin_filename: str | None
+    paths: Sequence[str], files: list[str], stdin_filename: str | None, here: str
 ) -> list[tuple[str, str]]:
     """The files named one by one (not found in a folder or by a glob), as given and as an
-    absolute path; stdin by its `--stdin-filename`."""
-    given = {p for p in paths if p != discovery.STDIN and not os.path.isdir(p)}
+    absolute path; stdin by its `--stdin-filename`. (A folder named is never among `files`:
+    what it holds is, under longer names.)"""
+    given = set(paths)
     named = []
     for file in files:
         if file == discovery.STDIN:
             if stdin_filename:
-                named.append((file, os.path.abspath(stdin_filename)))
+                named.append((file, os.path.normpath(os.path.join(here, stdin_filename))))
         elif file in given:
-            named.append((file, os.path.abspath(file)))
+            named.append((file, os.path.normpath(os.path.join(here, file))))
     return named
 
 
@@ -284,6 +288,12 @@ def _replays(
     if rest:
         replays.append(Replay(rest, rest))
     return replays, context
+
+
+def _relative(folder: str, here: str) -> str:
+    """A folder by its path relative to `here` when inside it, else as it is."""
+    inside = os.path.join(here, "")
+    return folder[len(inside) :] if folder.startswith(inside) else folder
 
 
 def _files(count: int) -> str:
