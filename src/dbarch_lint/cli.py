@@ -158,6 +158,11 @@ def _fail(message: str) -> None:
     default=None,
     help="Read files that symbolic links take outside the project folder.",
 )
+@click.option(
+    "--no-context",
+    is_flag=True,
+    help="Lint files named one by one alone, not after their inferred migration history.",
+)
 @click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
 @_common
@@ -187,6 +192,7 @@ def check(
     force_exclude: bool | None,
     allow_empty: bool | None,
     follow_outside_links: bool | None,
+    no_context: bool,
     jobs: int | None,
     no_cache: bool,
     quiet: bool,
@@ -219,6 +225,7 @@ def check(
         "follow-outside-links": follow_outside_links,
         "jobs": jobs,
         "cache": False if no_cache else None,
+        "context": False if no_context else None,
     }
     try:
         config = commands.load_config(config_path)

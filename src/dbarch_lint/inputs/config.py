@@ -56,6 +56,8 @@ class Config:
     fix: bool = False  # apply the safe rewrites (`fixes`)
     diff: bool = False  # show them as a diff instead
     migrations: list[str] = field(default_factory=list)
+    # Files named one by one replay their inferred history (when `migrations` is not set).
+    context: bool = True
     exclude: list[str] = field(default_factory=list)
     extend_exclude: list[str] = field(default_factory=list)
     force_exclude: bool = False  # `exclude` applies to files named one by one too

@@ -188,6 +188,8 @@ def describe(run: Run, say: Say) -> None:
     from dbarch_lint.runners import DESCRIPTIONS
 
     say(f"config: {run.config.path or 'none (defaults)'}")
+    for line in run.context:
+        say(line)
     inputs = run.inputs
     ordered = " then ".join(dict.fromkeys(run.ordered_by)) or "plain"
     configured = run.config.runner
@@ -290,7 +292,8 @@ def schema(
     from dbarch_lint.linting.engine import replay
     from dbarch_lint.reporting.schema_export import schema_json, schema_mermaid
 
-    run = prepare(list(paths), config)
+    # (named files are not put in their histories: the schema is what the files given build)
+    run = prepare(list(paths), config, infer=False)
     inputs = run.inputs  # (runner plugins decide the order: their errors are errors here)
     if verbose:
         describe(run, say)

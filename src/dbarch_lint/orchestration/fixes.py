@@ -181,6 +181,8 @@ def _with_texts(run: Run, texts: dict[str, str]) -> Run:
         run.stdin,
         run._host,
         read,
+        replays=run.replays,
+        context=run.context,
     )
 
 

@@ -32,6 +32,8 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         run.cwd,
         repr(list(presentation)),
         repr(files),
+        # (the inferred histories, which replay each on its own)
+        repr(sorted((sorted(r.paths), sorted(r.reported)) for r in run.replays or ())),
         repr(run.errors),
         # (a baseline hides findings: its content is an input; "-" if absent, a usage error)
         file_digest(run.config.baseline) or "-" if run.config.baseline else "",

@@ -13,14 +13,16 @@ import msgspec
 from dbarch_lint.caching.files import file_digest
 from dbarch_lint.caching.store import Cache
 from dbarch_lint.inputs import config as cfg
-from dbarch_lint.inputs import discovery
+from dbarch_lint.inputs import discovery, histories
 from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
-from dbarch_lint.model.findings import LintResult
+from dbarch_lint.model.findings import Finding, LintResult
 from dbarch_lint.runners.naming import is_down, order_plain
 
 if TYPE_CHECKING:
+    from dbarch_lint.linting.engine import RunConfig
+    from dbarch_lint.linting.rule_base import Rule
     from dbarch_lint.parsing.stage import Parser
     from dbarch_lint.plugins.host import PluginHost
 
@@ -30,6 +32,16 @@ T = TypeVar("T")
 # needs none of them.
 
 
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """One history that replays on its own (shown paths), and the files reported on in it: the
+    named files it was inferred for (a history can hold a nested one: each file is reported on
+    once, in its own)."""
+
+    paths: frozenset[str]
+    reported: frozenset[str]
+
+
 @dataclass(slots=True)
 class Run:
     """A prepared run: the resolved config and the files read (by shown path); the plugins and
@@ -37,7 +49,7 @@ class Run:
 
     config: cfg.Config
     paths: dict[str, str]  # shown path -> path to read (`-` for stdin)
-    history: set[str]  # shown paths that replay first, in runner order (`migrations`)
+    history: set[str]  # shown paths that replay first, in runner order (`migrations`, context)
     targets: set[str]  # shown paths to report on
     errors: list[str] = field(default_factory=list)
     cwd: str = "."
@@ -55,6 +67,11 @@ class Run:
     down_left_out: list[str] = field(default_factory=list)
     # With `--diff-base`, the files (shown paths) its merge base does not hold: new migrations.
     added: set[str] | None = None
+    # The histories that replay each on its own (shown paths), when files named one by one were
+    # put in their inferred histories; None: every file replays in one history.
+    replays: list[Replay] | None = None
+    context: list[str] = field(default_factory=list)  # which histories were inferred (`-v`)
+    bounds: list[tuple[int, int]] = field(default_factory=list)  # each replay's slice of inputs
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -129,17 +146,26 @@ class Run:
     @property
     def inputs(self) -> list[discovery.Input]:
         """Every file in replay order: the history in runner order, then the targets outside it
-        (an editor's unsaved buffer, a new migration not yet matched by `migrations`). Each
-        carries how its runner runs it (`Input.run`)."""
+        (an editor's unsaved buffer, a new migration not yet matched by `migrations`); or each
+        inferred history in turn (`bounds` says where each is). Each carries how its runner
+        runs it (`Input.run`)."""
         if self._inputs is None:
             _decide_runs(self)
             ordered: list[str] = []
-            for group in (self.history, self.targets - self.history):
-                if group:
-                    paths = sorted(group)
-                    runner = _ordering_runner(self.config.runner, [self.files[p] for p in paths])
-                    ordered += _order(self.host, paths, runner, self.cwd)
-                    self.ordered_by.append(runner)
+            if self.replays is None:
+                replays = [[self.history, self.targets - self.history]]
+            else:
+                replays = [[set(replay.paths)] for replay in self.replays]
+            for groups in replays:
+                start = len(ordered)
+                for group in groups:
+                    if group:
+                        paths = sorted(group)
+                        files = [self.files[p] for p in paths]
+                        runner = _ordering_runner(self.config.runner, files)
+                        ordered += _order(self.host, paths, runner, self.cwd)
+                        self.ordered_by.append(runner)
+                self.bounds.append((start, len(ordered)))
             self._inputs = [self.files[path] for path in ordered]
         return self._inputs
 
@@ -161,8 +187,12 @@ def prepare(
     stdin: str | bytes | None = None,
     stdin_filename: str | None = None,
     autoload_plugins: bool = True,
+    *,
+    infer: bool = True,
 ) -> Run:
-    """Discover the history and the targets for `paths` under `config`."""
+    """Discover the history and the targets for `paths` under `config`. Without `migrations`,
+    files named one by one replay in their inferred histories (`context`; not with `infer`
+    False: `schema` replays what it is given)."""
     cwd = os.path.abspath(cwd or os.getcwd())
     root = project_root(config, cwd)
     patterns = [*config.exclude, *config.extend_exclude]
@@ -177,11 +207,26 @@ def prepare(
     else:
         files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
     history_files: list[str] = []
+    here = os.getcwd()
+    located: histories.Located | None = None
     if migrations and paths:
         history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
         errors = list(dict.fromkeys([*errors, *more]))
+    elif paths and config.context and infer:
+        # (folders and globs alone: what they find is the history, as it always was)
+        named = _named_files(paths, files, stdin_filename, here)
+        located = histories.locate(named, os.path.normpath(root), cwd) if named else None
+    if located is not None:
+        for item in located.histories.values():
+            if not os.path.isdir(item.folder):  # (an unsaved buffer's, not created yet)
+                continue
+            # (walked by a path relative to the working directory, the files' shown paths
+            # come cheaply)
+            where = _relative(item.folder, here)
+            item.files, more = discovery.expand([where], excluded, allow_empty=True)
+            history_files += item.files
+            errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
-    here = os.getcwd()
     shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
@@ -208,7 +253,73 @@ def prepare(
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     run.down_left_out = left_out
     run.added = added
+    if located is not None:
+        replays, run.context = _replays(located, shown, files, cwd, here)
+        # (down migrations `check-down = false` left out are in no replay)
+        kept = (Replay(r.paths - dropped, r.reported - dropped) for r in replays)
+        run.replays = [replay for replay in kept if replay.paths]
+    elif paths and not migrations and infer and not config.context:
+        run.context = ["context: off (--no-context, context = false): named files are linted alone"]
     return run
+
+
+def _named_files(
+    paths: Sequence[str], files: list[str], stdin_filename: str | None, here: str
+) -> list[tuple[str, str]]:
+    """The files named one by one (not found in a folder or by a glob), as given and as an
+    absolute path; stdin by its `--stdin-filename`. (A folder named is never among `files`:
+    what it holds is, under longer names.)"""
+    given = set(paths)
+    named = []
+    for file in files:
+        if file == discovery.STDIN:
+            if stdin_filename:
+                named.append((file, os.path.normpath(os.path.join(here, stdin_filename))))
+        elif file in given:
+            named.append((file, os.path.normpath(os.path.join(here, file))))
+    return named
+
+
+def _replays(
+    located: histories.Located, shown: dict[str, str], files: list[str], cwd: str, here: str
+) -> tuple[list[Replay], list[str]]:
+    """The histories that replay each on its own (shown paths): each inferred history, the
+    named files of each folder in none, and what folders and globs found (one, as without
+    context); and what `-v` says of them."""
+    replays: list[Replay] = []
+    context: list[str] = []
+    for item in located.histories.values():
+        named = frozenset(shown[f] for f in item.named)
+        replays.append(Replay(frozenset(shown[f] for f in item.files) | named, named))
+        folder = discovery.display_path(item.folder, cwd, here)
+        context.append(
+            f"context: history {folder}/ ({_files(len(replays[-1].paths))}; found by "
+            f"{item.why}) replayed for {_files(len(item.named))} named"
+        )
+    for folder, alone in located.alone.items():
+        named = frozenset(shown[f] for f in alone)
+        replays.append(Replay(named, named))
+        where = discovery.display_path(folder, cwd, here)
+        context.append(
+            f"context: no history found for {_files(len(alone))} named in {where}/ (no runner "
+            "layout, no versioned names up to the project folder): linted with the other files "
+            "named there only"
+        )
+    grouped = frozenset().union(*(replay.paths for replay in replays))
+    rest = frozenset(shown[f] for f in files) - grouped
+    if rest:
+        replays.append(Replay(rest, rest))
+    return replays, context
+
+
+def _relative(folder: str, here: str) -> str:
+    """A folder by its path relative to `here` when inside it, else as it is."""
+    inside = os.path.join(here, "")
+    return folder[len(inside) :] if folder.startswith(inside) else folder
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
 
 
 def project_root(config: cfg.Config, cwd: str) -> str:
@@ -286,7 +397,7 @@ def _shown(path: str, cwd: str, here: str, stdin_filename: str | None) -> str:
 def execute(run: Run, cache: Cache | None = None) -> LintResult:
     """Lint a prepared run (parses found in `cache` are reused, new ones stored there)."""
     from dbarch_lint.linting.context import Settings
-    from dbarch_lint.linting.engine import RunConfig, lint
+    from dbarch_lint.linting.engine import RunConfig
 
     rules = run.host.rules()
     config = run.config
@@ -312,7 +423,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     if config.baseline is not None and config.write_baseline is None:
         # (a run that writes a baseline reports every finding: it may be renewing that one)
         recorded = baseline.load(config.baseline)
-    result = lint(run.inputs, run.targets, rules, run_config)
+    result = _lint_histories(run, rules, run_config)
     findings = list(result.findings)
     run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
     if config.write_baseline is not None:
@@ -330,6 +441,34 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         result.sources,
         hidden,
         len(run.down_left_out),
+    )
+
+
+def _lint_histories(run: Run, rules: Sequence[type[Rule]], run_config: RunConfig) -> LintResult:
+    """Lint each history of the run on its own (one, unless inferred), and put the results
+    together; a history with no target is not linted."""
+    from dbarch_lint.linting.engine import lint
+
+    inputs = run.inputs
+    if run.replays is None:
+        return lint(inputs, run.targets, rules, run_config)
+    results = [
+        lint(inputs[start:end], targets, rules, run_config)
+        for replay, (start, end) in zip(run.replays, run.bounds, strict=True)
+        if (targets := run.targets & replay.reported)
+    ]
+    if len(results) == 1:
+        return results[0]
+    if not results:
+        return lint([], run.targets, rules, run_config)
+    findings = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
+    first = results[0]
+    return msgspec.structs.replace(
+        first,
+        findings=tuple(findings),
+        files=sum(r.files for r in results),
+        statements=sum(r.statements for r in results),
+        sources={path: text for r in results for path, text in r.sources.items()},
     )
 
 
