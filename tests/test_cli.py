@@ -306,3 +306,21 @@ def test_rules_piped_are_a_line_each(project: Path, monkeypatch: pytest.MonkeyPa
     lines = invoke("rules")[1].splitlines()
     assert all(line.startswith("DBA") for line in lines)
     assert any(len(line) > 120 for line in lines)
+
+
+def test_a_named_file_that_is_not_sql_is_skipped_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not linted as SQL (it would get syntax errors and dialect hints), never silently."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "NOTES.md").write_text("# notes\nALTER TABLE x DROP COLUMN y;\n")
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;\n")
+    for _ in range(2):  # (the second from the report cache)
+        result = CliRunner().invoke(main, ["check", "NOTES.md", "0001_a.sql"])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.endswith("1 file, 1 statement (1 file skipped: not SQL).\n")
+    alone = CliRunner().invoke(main, ["check", "0001_a.sql"])
+    assert alone.stdout == "All checks passed: 1 file, 1 statement.\n"
+    globbed = CliRunner().invoke(main, ["check", "-v", "*"])
+    assert "skipped NOTES.md (not SQL" in globbed.stderr
+    assert "(1 file skipped: not SQL)" in globbed.stdout

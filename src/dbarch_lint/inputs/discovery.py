@@ -83,11 +83,13 @@ def expand(
     *,
     force_exclude: bool = False,
     allow_empty: bool = False,
+    not_sql: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Files named by paths, directories (recursively, `*.sql`) and globs, without those
     `excluded` matches (files named one by one only with `force_exclude`); and what went wrong,
     each a usage error: a path that does not exist, a folder that cannot be listed, and unless
-    `allow_empty` a folder or glob that gives no file to lint."""
+    `allow_empty` a folder or glob that gives no file to lint. A file named, or matched by a
+    glob, that is not `*.sql` is not linted: it goes into `not_sql` (the run says how many)."""
     finder = _Finder(excluded)
     files: list[str] = []
     for path in paths:
@@ -97,12 +99,16 @@ def expand(
         if os.path.isdir(path):
             found = finder.walk(path)
         elif os.path.exists(path):
-            files.extend(finder.kept([path]) if force_exclude else [path])
+            named = finder.kept([path]) if force_exclude else [path]
+            files.extend(_sql_only(named, not_sql))
             continue
         elif glob.has_magic(path):
             found = []
             for match in sorted(glob.glob(path, recursive=True)):
-                found += finder.walk(match) if os.path.isdir(match) else finder.kept([match])
+                if os.path.isdir(match):
+                    found += finder.walk(match)
+                else:
+                    found += _sql_only(finder.kept([match]), not_sql)
         else:
             finder.errors.append(f"{path}: no such file or directory")
             continue
@@ -110,6 +116,14 @@ def expand(
             finder.errors.append(f"{path}: {_NOTHING_TO_LINT}")
         files.extend(found)
     return _unique(files), finder.errors
+
+
+def _sql_only(files: list[str], not_sql: list[str] | None) -> list[str]:
+    """The `*.sql` files of `files`; the others go into `not_sql`."""
+    sql = [file for file in files if file.lower().endswith(".sql")]
+    if not_sql is not None:
+        not_sql.extend(file for file in files if not file.lower().endswith(".sql"))
+    return sql
 
 
 def found_below(

@@ -140,6 +140,7 @@ class LintResult(msgspec.Struct, frozen=True):
     sources: dict[str, str] = msgspec.field(default_factory=dict)  # for code frames
     hidden: int = 0  # findings the baseline hid
     down_left_out: int = 0  # down migration files `check-down = false` did not lint
+    not_sql: int = 0  # files named that are not SQL (not `*.sql`): skipped
 
     def count(self, severity: Severity) -> int:
         """Number of findings of one severity."""

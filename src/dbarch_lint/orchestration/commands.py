@@ -203,6 +203,8 @@ def describe(run: Run, say: Say) -> None:
     if run.down_left_out:
         left_out = _count(len(run.down_left_out), "down migration")
         say(f"check-down = false: {left_out} not linted")
+    for path in run.not_sql:
+        say(f"  skipped {path} (not SQL: not a .sql file)")
     for item in inputs:
         role = "target" if item.path in run.targets else "history"
         down = " (down migration)" if item.down else ""

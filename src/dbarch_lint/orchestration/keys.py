@@ -35,6 +35,8 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         # (the inferred histories, which replay each on its own)
         repr(sorted((sorted(r.paths), sorted(r.reported)) for r in run.replays or ())),
         repr(run.errors),
+        # (the summary counts the files left out: down migrations, files that are not SQL)
+        repr((run.down_left_out, run.not_sql)),
         # (a baseline hides findings: its content is an input; "-" if absent, a usage error)
         file_digest(run.config.baseline) or "-" if run.config.baseline else "",
     ]

@@ -65,6 +65,7 @@ class Run:
     # Down migrations `check-down = false` left out of the run (shown paths): not linted, and
     # they never feed the replay anyway; the summary says how many.
     down_left_out: list[str] = field(default_factory=list)
+    not_sql: list[str] = field(default_factory=list)  # files named that are not SQL: skipped
     # With `--diff-base`, the files (shown paths) its merge base does not hold: new migrations.
     added: set[str] | None = None
     # The histories that replay each on its own (shown paths), when files named one by one were
@@ -198,9 +199,14 @@ def prepare(
     patterns = [*config.exclude, *config.extend_exclude]
     excluded = PathPatterns(patterns, root, "exclude") if patterns else None
     migrations = [os.path.join(config.root, g) for g in config.migrations]
+    not_sql: list[str] = []
     if paths:
         files, errors = discovery.expand(
-            paths, excluded, force_exclude=config.force_exclude, allow_empty=config.allow_empty
+            paths,
+            excluded,
+            force_exclude=config.force_exclude,
+            allow_empty=config.allow_empty,
+            not_sql=not_sql,
         )
     elif migrations:
         files, errors = discovery.expand(migrations, excluded, allow_empty=config.allow_empty)
@@ -253,6 +259,7 @@ def prepare(
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     run.down_left_out = left_out
     run.added = added
+    run.not_sql = [discovery.display_path(file, cwd, here) for file in not_sql]
     if located is not None:
         replays, run.context = _replays(located, shown, files, cwd, here)
         # (down migrations `check-down = false` left out are in no replay)
@@ -441,6 +448,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         result.sources,
         hidden,
         len(run.down_left_out),
+        len(run.not_sql),
     )
 
 

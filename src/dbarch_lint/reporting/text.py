@@ -165,6 +165,8 @@ def _summary(result: LintResult) -> str:
         where += (
             f" ({_plural(result.down_left_out, 'down migration')} not linted: check-down = false)"
         )
+    if result.not_sql:
+        where += f" ({_plural(result.not_sql, 'file')} skipped: not SQL)"
     if not result.findings:
         return f"{'No findings' if result.errors else 'All checks passed'}: {where}."
     counts = (
