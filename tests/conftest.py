@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,20 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{path} is required in CI but missing")
         pytest.skip(f"{path} is not available")
     return path
+
+
+def git(cwd: Path, *args: str) -> None:
+    """Run git in a scratch repository, whatever the user's or the system's git config says."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from dbarch_lint.reporting import github_summary
-from tests.conftest import ROOT, shared_path
+from tests.conftest import ROOT, git, shared_path
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 STEPS = {step.get("id", step["name"]): step for step in ACTION["runs"]["steps"]}
@@ -31,19 +31,6 @@ TABLE = (
 OLD_MISTAKE = "CREATE TABLE old (id serial PRIMARY KEY);\n"  # on the base: not annotated
 NEW_MISTAKE = "CREATE TABLE b (id serial PRIMARY KEY);\nCREATE INDEX b_id ON b (id);\n"
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-
-
-def git(cwd: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ migration still feeds the replay."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import git
 from tests.test_cli import invoke
 
 TABLE = (
@@ -17,19 +16,6 @@ TABLE = (
 )
 OLD_MISTAKE = "CREATE TABLE old (id serial PRIMARY KEY);\n"  # DBA101 and more
 REDUNDANT = "CREATE INDEX CONCURRENTLY a_id_idx ON a (id);\n"  # DBA302: needs a's key replayed
-
-
-def git(cwd: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import pytest
 from dbarch_lint import lint_sql
 from dbarch_lint.model.findings import Edit
 from dbarch_lint.orchestration.fixes import _apply
+from tests.conftest import git
 from tests.postgres import Server
 from tests.test_cli import invoke
-from tests.test_diff_base import git
 
 MIGRATION = (
     "-- orders by status\n"

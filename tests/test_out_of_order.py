@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dbarch_lint.plugins.host import PluginHost
+from tests.conftest import git
 from tests.test_cli import invoke
-from tests.test_diff_base import git
 
 ORDERS = "CREATE TABLE orders (id bigint);\n"
 INVOICES = "CREATE TABLE invoices (id bigint);\n"
