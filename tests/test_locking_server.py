@@ -294,10 +294,16 @@ def test_dba407_rewrites_only_for_changes_that_are_not_binary_coercible(
     )
     safe = [
         "ALTER TABLE products ALTER COLUMN code TYPE varchar(20)",
+        # a USING that only casts the column to the new type is no USING (Django writes it)
+        "ALTER TABLE products ALTER COLUMN code TYPE varchar(30) USING code::varchar(30)",
         "ALTER TABLE products ALTER COLUMN price TYPE numeric(12,2)",
+        "ALTER TABLE products ALTER COLUMN code TYPE text USING CAST(code AS text)",
         "ALTER TABLE products ALTER COLUMN code TYPE text",
     ]
-    flagged = ["ALTER TABLE products ALTER COLUMN id TYPE bigint"]
+    flagged = [
+        "ALTER TABLE products ALTER COLUMN id TYPE bigint",
+        "ALTER TABLE products ALTER COLUMN code TYPE text USING lower(code)",
+    ]
     for sql in safe + flagged:
         (tmp_path / "0002.sql").write_text(sql + ";\n")
         result = lint_paths([str(tmp_path)], select=["DBA407"], cwd=str(tmp_path))

@@ -17,7 +17,9 @@ class ColumnTypeChange(StatementRule):
     same migration, unless the replay knows the old type and the change is binary coercible:
     `varchar(n)` to `varchar(m >= n)` or unlimited `varchar`, `varchar` to `text`, `text` to
     unlimited `varchar`, `numeric(p,s)` to `numeric(q >= p,s)` or unlimited `numeric`,
-    `varbit(n)` to a larger `varbit`, `cidr` to `inet` (without `USING`). `timestamp` to
+    `varbit(n)` to a larger `varbit`, `cidr` to `inet`. A `USING` that is the column itself or
+    only its cast to the new type (`USING code::text`, as Django writes on every type change) is
+    the same as none; any other `USING` rewrites. `timestamp` to
     `timestamptz` and back is flagged: it rewrites unless the session's TimeZone is UTC, and its
     indexes are rebuilt anyway. When the old type is unknown the finding says it could not be
     proven safe.
