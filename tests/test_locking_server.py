@@ -321,6 +321,29 @@ def test_dba407_rewrites_only_for_changes_that_are_not_binary_coercible(
         assert _file_node(observer, "products") != before, sql  # rewritten
 
 
+def _replay_proving_rewrites(session: Any, observer: Any, folder: str, table: str) -> None:
+    """Run a DBA407 fixture folder on the server, statement by statement: each statement its
+    fixture expects DBA407 on rewrites `table` (a new file node), each other one does not."""
+    scenario = Path(__file__).parent / "fixtures" / "locking" / folder
+    session.execute(f"DROP TABLE IF EXISTS {table}")
+    session.execute((scenario / "0001.sql").read_text())
+    for line in (scenario / "0002.sql").read_text().splitlines():
+        sql = line.split("--")[0].strip()
+        if not sql:
+            continue
+        before = _file_node(observer, table)
+        session.execute(sql)
+        rewritten = _file_node(observer, table) != before
+        assert rewritten == ("expect: DBA407" in line), line
+
+
+def test_dba407_raising_or_removing_a_time_precision_rewrites_nothing(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    _replay_proving_rewrites(first, observer, "DBA407_precision", "events")
+
+
 def test_dba408_a_validated_check_spares_the_scan(sessions: tuple[Any, Any, Any]) -> None:
     first, _second, observer = sessions
     bad, good = _example("DBA408", "Example"), _example("DBA408", "Use instead")

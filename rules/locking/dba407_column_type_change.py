@@ -17,7 +17,9 @@ class ColumnTypeChange(StatementRule):
     same migration, unless the replay knows the old type and the change is binary coercible:
     `varchar(n)` to `varchar(m >= n)` or unlimited `varchar`, `varchar` to `text`, `text` to
     unlimited `varchar`, `numeric(p,s)` to `numeric(q >= p,s)` or unlimited `numeric`,
-    `varbit(n)` to a larger `varbit`, `cidr` to `inet`. A `USING` that is the column itself or
+    `varbit(n)` to a larger `varbit`, `cidr` to `inet`, and raising or removing (not lowering) the
+    fractional-seconds precision of `timestamp`, `timestamptz`, `time`, `timetz` or `interval`
+    (`timestamp(3)` to `timestamp(6)` or `timestamp`). A `USING` that is the column itself or
     only its cast to the new type (`USING code::text`, as Django writes on every type change) is
     the same as none; any other `USING` rewrites. `timestamp` to
     `timestamptz` and back is flagged: it rewrites unless the session's TimeZone is UTC, and its
@@ -101,9 +103,29 @@ def binary_coercible(old: TypeRef, new: TypeRef) -> bool:
             return False
         (precision, scale), (new_precision, new_scale) = _numeric(old), _numeric(new)
         return new_scale == scale and new_precision >= precision
+    if before == after and before in ("timestamp", "timestamptz", "time", "timetz"):
+        return _precision_kept(old.mods[:1], new.mods[:1])
+    if before == after == "interval":
+        if not new.mods:
+            return True
+        old_range, new_range = (old.mods or (_FULL_RANGE,))[0], new.mods[0]
+        if _int(new_range) not in (_int(old_range), _FULL_RANGE):
+            return False  # (a narrower range may still skip the rewrite: not proven here)
+        return _precision_kept(old.mods[1:2], new.mods[1:2])
     return (before, after) in (("varchar", "text"), ("cidr", "inet")) or (
         (before, after) == ("text", "varchar") and not new.mods
     )
+
+
+_FULL_RANGE = 0x7FFF  # an interval's range modifier when it names no fields
+_MAX_PRECISION = 6  # of timestamp, time and interval seconds
+
+
+def _precision_kept(old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:
+    """Whether a fractional-seconds precision is raised or removed (not lowered): no rewrite."""
+    if not new or _int(new[0]) >= _MAX_PRECISION:
+        return True
+    return bool(old) and _int(old[0]) >= 0 and _int(new[0]) >= _int(old[0])
 
 
 def _numeric(type_: TypeRef) -> tuple[int, int]:
