@@ -16,15 +16,16 @@ class ColumnTypeChange(StatementRule):
     Flags `ALTER TABLE ... ALTER COLUMN ... TYPE` on a table that was not created earlier in the
     same migration, unless the replay knows the old type and the change is binary coercible:
     `varchar(n)` to `varchar(m >= n)` or unlimited `varchar`, `varchar` to `text`, `text` to
-    unlimited `varchar`, `numeric(p,s)` to `numeric(q >= p,s)` or unlimited `numeric`,
-    `varbit(n)` to a larger `varbit`, `cidr` to `inet`, and raising or removing (not lowering) the
+    unlimited `varchar`, `numeric(p,s)` to `numeric(q >= p,s)` or unlimited `numeric`, `varbit(n)`
+    to a larger `varbit`, `cidr` to `inet`, and raising or removing (not lowering) the
     fractional-seconds precision of `timestamp`, `timestamptz`, `time`, `timetz` or `interval`
-    (`timestamp(3)` to `timestamp(6)` or `timestamp`). A `USING` that is the column itself or
-    only its cast to the new type (`USING code::text`, as Django writes on every type change) is
-    the same as none; any other `USING` rewrites. `timestamp` to
-    `timestamptz` and back is flagged: it rewrites unless the session's TimeZone is UTC, and its
-    indexes are rebuilt anyway. When the old type is unknown the finding says it could not be
-    proven safe.
+    (`timestamp(3)` to `timestamp(6)` or `timestamp`). `citext` to `text` or unlimited `varchar` and
+    `text` or `varchar` to `citext` do not rewrite the table either, but every index on the column
+    is rebuilt under the lock (its operator class changes): that is said instead. A `USING` that is
+    the column itself or only its cast to the new type (`USING code::text`, as Django writes on
+    every type change) is the same as none; any other `USING` rewrites. `timestamp` to `timestamptz`
+    and back is flagged: it rewrites unless the session's TimeZone is UTC, and its indexes are
+    rebuilt anyway. When the old type is unknown the finding says it could not be proven safe.
 
     ## Why is this bad?
     A type change that is not binary coercible rewrites every row and rebuilds every index of
@@ -62,6 +63,29 @@ class ColumnTypeChange(StatementRule):
         if old is not None and not event.using and binary_coercible(old, event.type):
             return
         name = quote_ident(event.column)
+        if old is not None and not event.using and citext_relabel(old, event.type):
+            # No rewrite, but the column's indexes change operator class: they are rebuilt.
+            indexes = [
+                i.name
+                for i in (table.live_indexes() if table is not None else [])
+                if event.column in i.columns or event.column in i.mentions
+            ]
+            if indexes:
+                yield ctx.report(
+                    event.span,
+                    f"Changing the type of {name} of {event.table} from {old} to {event.type} "
+                    "does not rewrite the table, but rebuilds its "
+                    + ("index " if len(indexes) == 1 else "indexes ")
+                    + ", ".join(quote_ident(i) for i in indexes)
+                    + " on the column under an ACCESS EXCLUSIVE lock, blocking reads and writes "
+                    "for the whole build",
+                    hint=(
+                        "on a large table: build the index the new type needs with CREATE INDEX "
+                        "CONCURRENTLY on a new column (expand/contract), or accept the lock in a "
+                        "quiet window"
+                    ),
+                )
+            return
         if old is None:
             what = (
                 f"Changing the type of {name} of {event.table} to {event.type} may rewrite the "
@@ -119,6 +143,18 @@ def binary_coercible(old: TypeRef, new: TypeRef) -> bool:
 
 _FULL_RANGE = 0x7FFF  # an interval's range modifier when it names no fields
 _MAX_PRECISION = 6  # of timestamp, time and interval seconds
+
+
+def citext_relabel(old: TypeRef, new: TypeRef) -> bool:
+    """Whether the change is between `citext` and `text` or `varchar` (unlimited when it is the
+    new type): binary compatible, the table is not rewritten, but its indexes on the column are
+    rebuilt (their operator class changes)."""
+    if old.array != new.array or old.pct_type or new.pct_type:
+        return False
+    before, after = old.names[-1], new.names[-1]
+    if before == "citext":
+        return new.builtin == "text" or (new.builtin == "varchar" and not new.mods)
+    return after == "citext" and old.builtin in ("text", "varchar")
 
 
 def _precision_kept(old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:
