@@ -376,6 +376,18 @@ def test_dba407_citext_to_text_and_back_rebuilds_only_the_indexes(
     _replay_proving_rewrites(first, observer, "DBA407_citext", "accounts")
 
 
+def test_dba407_timestamp_to_timestamptz_rewrites_only_outside_utc(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    first.execute("SET TimeZone = 'UTC'")  # what option assume-utc vouches for
+    _replay_proving_rewrites(first, observer, "DBA407_assume_utc", "visits")
+    first.execute("SET TimeZone = 'Europe/Paris'")
+    before = _file_node(observer, "visits")
+    first.execute("ALTER TABLE visits ALTER COLUMN seen TYPE timestamp")
+    assert _file_node(observer, "visits") != before  # rewritten: the default DBA407 finding
+
+
 def test_dba408_a_validated_check_spares_the_scan(sessions: tuple[Any, Any, Any]) -> None:
     first, _second, observer = sessions
     bad, good = _example("DBA408", "Example"), _example("DBA408", "Use instead")

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import TypeRef, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 
-class ColumnTypeChange(StatementRule):
+@dataclass(frozen=True)
+class ColumnTypeChangeOptions:
+    """DBA407's options: `assume_utc`, the migrations run with the session TimeZone at UTC."""
+
+    assume_utc: bool = False
+
+
+class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
     """A column of an existing table changes type in a way that rewrites the table.
 
     ## What it does
@@ -24,8 +32,9 @@ class ColumnTypeChange(StatementRule):
     is rebuilt under the lock (its operator class changes): that is said instead. A `USING` that is
     the column itself or only its cast to the new type (`USING code::text`, as Django writes on
     every type change) is the same as none; any other `USING` rewrites. `timestamp` to `timestamptz`
-    and back is flagged: it rewrites unless the session's TimeZone is UTC, and its indexes are
-    rebuilt anyway. When the old type is unknown the finding says it could not be proven safe.
+    and back is flagged: it rewrites unless the session's TimeZone is UTC (option `assume-utc` says
+    it is: then only the indexes on the column are rebuilt, and that is said instead). When the old
+    type is unknown the finding says it could not be proven safe.
 
     ## Why is this bad?
     A type change that is not binary coercible rewrites every row and rebuilds every index of
@@ -42,6 +51,11 @@ class ColumnTypeChange(StatementRule):
     -- expand/contract: a new column, written by the application (or a trigger) and backfilled
     ALTER TABLE orders ADD COLUMN customer_id_new bigint;
     ```
+
+    ## Options
+    - `assume-utc` (boolean, default false): the migrations run with the session TimeZone at
+      UTC, so `timestamp` <-> `timestamptz` (to no precision) rewrites nothing (the indexes on
+      the column are still rebuilt, and that is reported).
 
     ## References
     - PostgreSQL documentation, `ALTER TABLE ... ALTER COLUMN ... TYPE` (notes on rewrites)
@@ -63,7 +77,11 @@ class ColumnTypeChange(StatementRule):
         if old is not None and not event.using and binary_coercible(old, event.type):
             return
         name = quote_ident(event.column)
-        if old is not None and not event.using and citext_relabel(old, event.type):
+        relabel = old is not None and (
+            citext_relabel(old, event.type)
+            or (self.options.assume_utc and utc_relabel(old, event.type))
+        )
+        if old is not None and not event.using and relabel:
             # No rewrite, but the column's indexes change operator class: they are rebuilt.
             indexes = [
                 i.name
@@ -100,7 +118,10 @@ class ColumnTypeChange(StatementRule):
                 "blocking reads and writes for the whole rewrite"
             )
             if {old.builtin, event.type.builtin} == {"timestamp", "timestamptz"}:
-                what += " (it skips the rewrite only when the session TimeZone is UTC)"
+                what += (
+                    " (it skips the rewrite only when the session TimeZone is UTC: option "
+                    "`assume-utc` says it is)"
+                )
         yield ctx.report(
             event.span,
             what,
@@ -155,6 +176,17 @@ def citext_relabel(old: TypeRef, new: TypeRef) -> bool:
     if before == "citext":
         return new.builtin == "text" or (new.builtin == "varchar" and not new.mods)
     return after == "citext" and old.builtin in ("text", "varchar")
+
+
+def utc_relabel(old: TypeRef, new: TypeRef) -> bool:
+    """Whether the change is `timestamp` <-> `timestamptz` to no precision (or 6): no rewrite
+    when the session TimeZone is UTC (the indexes on the column are rebuilt). Any other new
+    precision rewrites, even a raised one (the conversion's result has no precision to keep)."""
+    return (
+        {old.builtin, new.builtin} == {"timestamp", "timestamptz"}
+        and old.array == new.array
+        and _precision_kept((), new.mods[:1])
+    )
 
 
 def _precision_kept(old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:
