@@ -386,6 +386,7 @@ def test_dba407_timestamp_to_timestamptz_rewrites_only_outside_utc(
     before = _file_node(observer, "visits")
     first.execute("ALTER TABLE visits ALTER COLUMN seen TYPE timestamp")
     assert _file_node(observer, "visits") != before  # rewritten: the default DBA407 finding
+    _replay_proving_rewrites(first, observer, "DBA407_set_utc", "visits")  # SET in the file
 
 
 def test_dba408_a_validated_check_spares_the_scan(sessions: tuple[Any, Any, Any]) -> None:

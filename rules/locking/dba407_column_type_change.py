@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import TypeRef, quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import CLOSING, Report, RuleContext, Severity, StatementRule
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
     the column itself or only its cast to the new type (`USING code::text`, as Django writes on
     every type change) is the same as none; any other `USING` rewrites. `timestamp` to `timestamptz`
     and back is flagged: it rewrites unless the session's TimeZone is UTC (option `assume-utc` says
-    it is: then only the indexes on the column are rebuilt, and that is said instead). When the old
-    type is unknown the finding says it could not be proven safe.
+    it is, and so does a `SET TimeZone = 'UTC'` earlier in the file: then only the indexes on the
+    column are rebuilt, and that is said instead). When the old type is unknown the finding says it
+    could not be proven safe.
 
     ## Why is this bad?
     A type change that is not binary coercible rewrites every row and rebuilds every index of
@@ -79,7 +80,7 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
         name = quote_ident(event.column)
         relabel = old is not None and (
             citext_relabel(old, event.type)
-            or (self.options.assume_utc and utc_relabel(old, event.type))
+            or (utc_relabel(old, event.type) and (self.options.assume_utc or _utc_set(ctx)))
         )
         if old is not None and not event.using and relabel:
             # No rewrite, but the column's indexes change operator class: they are rebuilt.
@@ -119,8 +120,8 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
             )
             if {old.builtin, event.type.builtin} == {"timestamp", "timestamptz"}:
                 what += (
-                    " (it skips the rewrite only when the session TimeZone is UTC: option "
-                    "`assume-utc` says it is)"
+                    " (it skips the rewrite only when the session TimeZone is UTC: say so with "
+                    "SET TimeZone = 'UTC' before it, or option `assume-utc`)"
                 )
         yield ctx.report(
             event.span,
@@ -187,6 +188,23 @@ def utc_relabel(old: TypeRef, new: TypeRef) -> bool:
         and old.array == new.array
         and _precision_kept((), new.mods[:1])
     )
+
+
+_UTC_NAMES = frozenset({"utc", "etc/utc", "uct", "etc/uct", "gmt", "etc/gmt", "universal", "zulu"})
+
+
+def _utc_set(ctx: RuleContext) -> bool:
+    """Whether an earlier statement of this file set the session TimeZone to UTC (a `SET LOCAL`
+    only until its transaction ends)."""
+    utc = local = False
+    for statement in ctx.statements[: ctx.statement.index]:
+        for event in statement.events:
+            if isinstance(event, ir.SetParameter) and event.name in ("timezone", "all"):
+                value = "".join(event.value or ()).strip().strip("'\"").lower()
+                utc, local = event.name == "timezone" and value in _UTC_NAMES, event.local
+            elif isinstance(event, ir.Transaction) and event.kind in CLOSING and local:
+                utc = False
+    return utc and (not local or ctx.in_transaction)
 
 
 def _precision_kept(old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:
