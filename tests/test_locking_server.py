@@ -294,10 +294,16 @@ def test_dba407_rewrites_only_for_changes_that_are_not_binary_coercible(
     )
     safe = [
         "ALTER TABLE products ALTER COLUMN code TYPE varchar(20)",
+        # a USING that only casts the column to the new type is no USING (Django writes it)
+        "ALTER TABLE products ALTER COLUMN code TYPE varchar(30) USING code::varchar(30)",
         "ALTER TABLE products ALTER COLUMN price TYPE numeric(12,2)",
+        "ALTER TABLE products ALTER COLUMN code TYPE text USING CAST(code AS text)",
         "ALTER TABLE products ALTER COLUMN code TYPE text",
     ]
-    flagged = ["ALTER TABLE products ALTER COLUMN id TYPE bigint"]
+    flagged = [
+        "ALTER TABLE products ALTER COLUMN id TYPE bigint",
+        "ALTER TABLE products ALTER COLUMN code TYPE text USING lower(code)",
+    ]
     for sql in safe + flagged:
         (tmp_path / "0002.sql").write_text(sql + ";\n")
         result = lint_paths([str(tmp_path)], select=["DBA407"], cwd=str(tmp_path))
@@ -313,6 +319,74 @@ def test_dba407_rewrites_only_for_changes_that_are_not_binary_coercible(
             assert _blocked(observer, "SELECT count(*) FROM products")
         first.execute(sql)
         assert _file_node(observer, "products") != before, sql  # rewritten
+
+
+def _replay_proving_rewrites(session: Any, observer: Any, folder: str, table: str) -> None:
+    """Run a DBA407 fixture folder on the server, statement by statement: each statement its
+    fixture expects DBA407 on rewrites `table` (a new file node), each other one does not; one
+    expected to say it "does not rewrite the table, but rebuilds its index i" does not, and
+    gives the index a new file node; a statement it expects nothing on rebuilds no index."""
+    scenario = Path(__file__).parent / "fixtures" / "locking" / folder
+    session.execute(f"DROP TABLE IF EXISTS {table}")
+    session.execute((scenario / "0001.sql").read_text())
+    for line in (scenario / "0002.sql").read_text().splitlines():
+        sql = line.split("--")[0].strip()
+        if not sql:
+            continue
+        before, indexes = _file_node(observer, table), _index_file_nodes(observer, table)
+        session.execute(sql)
+        rewritten = _file_node(observer, table) != before
+        rebuilt = {
+            name
+            for name, node in _index_file_nodes(observer, table).items()
+            if indexes.get(name) != node
+        }
+        if "does not rewrite the table" in line or "rebuilds its index" in line:
+            assert not rewritten, line
+            assert rebuilt == {line.split("rebuilds its index ")[1].split('"')[0]}, line
+        else:
+            assert rewritten == ("expect: DBA407" in line), line
+            assert rewritten or not rebuilt, line
+
+
+def _index_file_nodes(observer: Any, table: str) -> dict[str, int]:
+    rows = observer.execute(
+        "SELECT c.relname, c.relfilenode FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass",
+        (table,),
+    ).fetchall()
+    return {name: int(node) for name, node in rows}
+
+
+def test_dba407_raising_or_removing_a_time_precision_rewrites_nothing(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    _replay_proving_rewrites(first, observer, "DBA407_precision", "events")
+
+
+def test_dba407_citext_to_text_and_back_rebuilds_only_the_indexes(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    try:
+        first.execute("CREATE EXTENSION IF NOT EXISTS citext")
+    except psycopg.Error as error:  # an extension: not in every installation
+        pytest.skip(f"the citext extension is not installed in the test cluster: {error}")
+    _replay_proving_rewrites(first, observer, "DBA407_citext", "accounts")
+
+
+def test_dba407_timestamp_to_timestamptz_rewrites_only_outside_utc(
+    sessions: tuple[Any, Any, Any],
+) -> None:
+    first, _second, observer = sessions
+    first.execute("SET TimeZone = 'UTC'")  # what option assume-utc vouches for
+    _replay_proving_rewrites(first, observer, "DBA407_assume_utc", "visits")
+    first.execute("SET TimeZone = 'Europe/Paris'")
+    before = _file_node(observer, "visits")
+    first.execute("ALTER TABLE visits ALTER COLUMN seen TYPE timestamp")
+    assert _file_node(observer, "visits") != before  # rewritten: the default DBA407 finding
+    _replay_proving_rewrites(first, observer, "DBA407_set_utc", "visits")  # SET in the file
 
 
 def test_dba408_a_validated_check_spares_the_scan(sessions: tuple[Any, Any, Any]) -> None:

@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import TypeRef, quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import CLOSING, Report, RuleContext, Severity, StatementRule
 
 
-class ColumnTypeChange(StatementRule):
+@dataclass(frozen=True)
+class ColumnTypeChangeOptions:
+    """DBA407's options: `assume_utc`, the migrations run with the session TimeZone at UTC."""
+
+    assume_utc: bool = False
+
+
+class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
     """A column of an existing table changes type in a way that rewrites the table.
 
     ## What it does
     Flags `ALTER TABLE ... ALTER COLUMN ... TYPE` on a table that was not created earlier in the
     same migration, unless the replay knows the old type and the change is binary coercible:
     `varchar(n)` to `varchar(m >= n)` or unlimited `varchar`, `varchar` to `text`, `text` to
-    unlimited `varchar`, `numeric(p,s)` to `numeric(q >= p,s)` or unlimited `numeric`,
-    `varbit(n)` to a larger `varbit`, `cidr` to `inet` (without `USING`). `timestamp` to
-    `timestamptz` and back is flagged: it rewrites unless the session's TimeZone is UTC, and its
-    indexes are rebuilt anyway. When the old type is unknown the finding says it could not be
-    proven safe.
+    unlimited `varchar`, `numeric(p,s)` to `numeric(q >= p,s)` or unlimited `numeric`, `varbit(n)`
+    to a larger `varbit`, `cidr` to `inet`, and raising or removing (not lowering) the
+    fractional-seconds precision of `timestamp`, `timestamptz`, `time`, `timetz` or `interval`
+    (`timestamp(3)` to `timestamp(6)` or `timestamp`). `citext` to `text` or unlimited `varchar` and
+    `text` or `varchar` to `citext` do not rewrite the table either, but every index on the column
+    is rebuilt under the lock (its operator class changes): that is said instead. A `USING` that is
+    the column itself or only its cast to the new type (`USING code::text`, as Django writes on
+    every type change) is the same as none; any other `USING` rewrites. `timestamp` to `timestamptz`
+    and back is flagged: it rewrites unless the session's TimeZone is UTC (option `assume-utc` says
+    it is, and so does a `SET TimeZone = 'UTC'` earlier in the file: then only the indexes on the
+    column are rebuilt, and that is said instead). When the old type is unknown the finding says it
+    could not be proven safe.
 
     ## Why is this bad?
     A type change that is not binary coercible rewrites every row and rebuilds every index of
@@ -37,6 +52,11 @@ class ColumnTypeChange(StatementRule):
     -- expand/contract: a new column, written by the application (or a trigger) and backfilled
     ALTER TABLE orders ADD COLUMN customer_id_new bigint;
     ```
+
+    ## Options
+    - `assume-utc` (boolean, default false): the migrations run with the session TimeZone at
+      UTC, so `timestamp` <-> `timestamptz` (to no precision) rewrites nothing (the indexes on
+      the column are still rebuilt, and that is reported).
 
     ## References
     - PostgreSQL documentation, `ALTER TABLE ... ALTER COLUMN ... TYPE` (notes on rewrites)
@@ -58,6 +78,33 @@ class ColumnTypeChange(StatementRule):
         if old is not None and not event.using and binary_coercible(old, event.type):
             return
         name = quote_ident(event.column)
+        relabel = old is not None and (
+            citext_relabel(old, event.type)
+            or (utc_relabel(old, event.type) and (self.options.assume_utc or _utc_set(ctx)))
+        )
+        if old is not None and not event.using and relabel:
+            # No rewrite, but the column's indexes change operator class: they are rebuilt.
+            indexes = [
+                i.name
+                for i in (table.live_indexes() if table is not None else [])
+                if event.column in i.columns or event.column in i.mentions
+            ]
+            if indexes:
+                yield ctx.report(
+                    event.span,
+                    f"Changing the type of {name} of {event.table} from {old} to {event.type} "
+                    "does not rewrite the table, but rebuilds its "
+                    + ("index " if len(indexes) == 1 else "indexes ")
+                    + ", ".join(quote_ident(i) for i in indexes)
+                    + " on the column under an ACCESS EXCLUSIVE lock, blocking reads and writes "
+                    "for the whole build",
+                    hint=(
+                        "on a large table: build the index the new type needs with CREATE INDEX "
+                        "CONCURRENTLY on a new column (expand/contract), or accept the lock in a "
+                        "quiet window"
+                    ),
+                )
+            return
         if old is None:
             what = (
                 f"Changing the type of {name} of {event.table} to {event.type} may rewrite the "
@@ -72,7 +119,10 @@ class ColumnTypeChange(StatementRule):
                 "blocking reads and writes for the whole rewrite"
             )
             if {old.builtin, event.type.builtin} == {"timestamp", "timestamptz"}:
-                what += " (it skips the rewrite only when the session TimeZone is UTC)"
+                what += (
+                    " (it skips the rewrite only when the session TimeZone is UTC: say so with "
+                    "SET TimeZone = 'UTC' before it, or option `assume-utc`)"
+                )
         yield ctx.report(
             event.span,
             what,
@@ -99,9 +149,69 @@ def binary_coercible(old: TypeRef, new: TypeRef) -> bool:
             return False
         (precision, scale), (new_precision, new_scale) = _numeric(old), _numeric(new)
         return new_scale == scale and new_precision >= precision
+    if before == after and before in ("timestamp", "timestamptz", "time", "timetz"):
+        return _precision_kept(old.mods[:1], new.mods[:1])
+    if before == after == "interval":
+        if not new.mods:
+            return True
+        old_range, new_range = (old.mods or (_FULL_RANGE,))[0], new.mods[0]
+        if _int(new_range) not in (_int(old_range), _FULL_RANGE):
+            return False  # (a narrower range may still skip the rewrite: not proven here)
+        return _precision_kept(old.mods[1:2], new.mods[1:2])
     return (before, after) in (("varchar", "text"), ("cidr", "inet")) or (
         (before, after) == ("text", "varchar") and not new.mods
     )
+
+
+_FULL_RANGE = 0x7FFF  # an interval's range modifier when it names no fields
+_MAX_PRECISION = 6  # of timestamp, time and interval seconds
+
+
+def citext_relabel(old: TypeRef, new: TypeRef) -> bool:
+    """Whether the change is between `citext` and `text` or `varchar` (unlimited when it is the
+    new type): binary compatible, the table is not rewritten, but its indexes on the column are
+    rebuilt (their operator class changes)."""
+    if old.array != new.array or old.pct_type or new.pct_type:
+        return False
+    before, after = old.names[-1], new.names[-1]
+    if before == "citext":
+        return new.builtin == "text" or (new.builtin == "varchar" and not new.mods)
+    return after == "citext" and old.builtin in ("text", "varchar")
+
+
+def utc_relabel(old: TypeRef, new: TypeRef) -> bool:
+    """Whether the change is `timestamp` <-> `timestamptz` to no precision (or 6): no rewrite
+    when the session TimeZone is UTC (the indexes on the column are rebuilt). Any other new
+    precision rewrites, even a raised one (the conversion's result has no precision to keep)."""
+    return (
+        {old.builtin, new.builtin} == {"timestamp", "timestamptz"}
+        and old.array == new.array
+        and _precision_kept((), new.mods[:1])
+    )
+
+
+_UTC_NAMES = frozenset({"utc", "etc/utc", "uct", "etc/uct", "gmt", "etc/gmt", "universal", "zulu"})
+
+
+def _utc_set(ctx: RuleContext) -> bool:
+    """Whether an earlier statement of this file set the session TimeZone to UTC (a `SET LOCAL`
+    only until its transaction ends)."""
+    utc = local = False
+    for statement in ctx.statements[: ctx.statement.index]:
+        for event in statement.events:
+            if isinstance(event, ir.SetParameter) and event.name in ("timezone", "all"):
+                value = "".join(event.value or ()).strip().strip("'\"").lower()
+                utc, local = event.name == "timezone" and value in _UTC_NAMES, event.local
+            elif isinstance(event, ir.Transaction) and event.kind in CLOSING and local:
+                utc = False
+    return utc and (not local or ctx.in_transaction)
+
+
+def _precision_kept(old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:
+    """Whether a fractional-seconds precision is raised or removed (not lowered): no rewrite."""
+    if not new or _int(new[0]) >= _MAX_PRECISION:
+        return True
+    return bool(old) and _int(old[0]) >= 0 and _int(new[0]) >= _int(old[0])
 
 
 def _numeric(type_: TypeRef) -> tuple[int, int]:

@@ -266,6 +266,8 @@ class AlterColumnType(Event, frozen=True):
     table: QName
     column: str
     type: TypeRef
+    # A USING other than the column itself or its cast to the new type (`USING col::text` is the
+    # same as no USING).
     using: bool = False
 
 

@@ -103,14 +103,15 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
             )
         elif subtype == "AlterColumnType":
             col_node = definition.get("ColumnDef", {})
-            type_node = col_node.get("typeName", {})
+            new_type = type_ref(col_node.get("typeName", {}), where.base, span)
+            using = col_node.get("raw_default")
             events.append(
                 ir.AlterColumnType(
                     span,
                     table,
                     column or "",
-                    type_ref(type_node, where.base, span),
-                    "raw_default" in col_node,
+                    new_type,
+                    using is not None and not _plain_cast(using, column or "", new_type, where),
                 )
             )
         elif subtype == "SetNotNull":
@@ -280,3 +281,24 @@ def identity_kind(subtype: str, definition: Node) -> Literal["always", "by-defau
                 value = elem.get("arg", {}).get("Integer", {}).get("ival")
                 return "by-default" if value == _GENERATED_BY_DEFAULT else "always"
     return None
+
+
+def _plain_cast(using: Node, column: str, new_type: ir.TypeRef, where: Where) -> bool:
+    """Whether a USING expression is the column itself or only its cast to the new type
+    (`USING col::text`, `CAST(col AS text)`, as Django writes on every type change): the same
+    as no USING."""
+    cast = using.get("TypeCast")
+    if cast is not None:
+        cast_type = type_ref(cast.get("typeName", {}), where.base, new_type.span)
+        same_type = (cast_type.builtin or cast_type.names, cast_type.mods, cast_type.array) == (
+            new_type.builtin or new_type.names,
+            new_type.mods,
+            new_type.array,
+        )
+        return same_type and _plain_cast(cast.get("arg", {}), column, new_type, where)
+    ref = using.get("ColumnRef")
+    if ref is None:
+        return False
+    fields = ref.get("fields") or []
+    last = fields[-1].get("String", {}).get("sval") if fields else None
+    return last == column
