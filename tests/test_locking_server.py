@@ -348,6 +348,21 @@ def test_dba403_reindex_blocks_writes_not_concurrently(sessions: tuple[Any, Any,
         assert not _blocked(observer, WRITE) and not _blocked(observer, READ)
 
 
+def test_dba403_system_catalogs_cannot_be_reindexed_concurrently(pg_server: Server) -> None:
+    # So DBA403 does not ask for CONCURRENTLY there.
+    refused = [
+        "REINDEX SYSTEM CONCURRENTLY postgres",  # the database connected to
+        "REINDEX TABLE CONCURRENTLY pg_catalog.pg_class",
+        "REINDEX INDEX CONCURRENTLY pg_catalog.pg_class_oid_index",
+    ]
+    with pg_server.connect() as session:
+        for sql in refused:
+            with pytest.raises(psycopg.errors.FeatureNotSupported, match="system catalogs"):
+                session.execute(sql)
+    plain = "REINDEX SYSTEM;\nREINDEX TABLE pg_catalog.pg_class;\n"
+    assert lint_sql(plain + "REINDEX INDEX pg_catalog.pg_class_oid_index;", select=["DBA403"]) == []
+
+
 def test_dba414_vacuum_full_rewrites_plain_vacuum_does_not(
     sessions: tuple[Any, Any, Any],
 ) -> None:

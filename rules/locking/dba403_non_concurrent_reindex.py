@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
+_SYSTEM = ("pg_catalog", "pg_toast")
+
 
 class NonConcurrentReindex(StatementRule):
     """`REINDEX` without `CONCURRENTLY`.
@@ -15,7 +17,9 @@ class NonConcurrentReindex(StatementRule):
     Flags `REINDEX` of a table, an index, a schema, a database or the system catalogs without
     `CONCURRENTLY`, unless the replay knows the table (or the index's table) was created earlier
     in the same migration. `CONCURRENTLY` exists from PostgreSQL 12 on; for an older target the
-    statement is still flagged and the message says there is no concurrent form.
+    statement is still flagged and the message says there is no concurrent form. `REINDEX SYSTEM`
+    and a `REINDEX` of a table or index in `pg_catalog` are not flagged: system catalogs cannot
+    be reindexed concurrently (PostgreSQL refuses it), so there is nothing to ask for.
 
     ## Why is this bad?
     A plain REINDEX holds a SHARE lock on the table (no writes) and an ACCESS EXCLUSIVE lock on
@@ -47,6 +51,8 @@ class NonConcurrentReindex(StatementRule):
     def check(self, event: ir.Maintenance, ctx: RuleContext) -> Iterator[Report]:
         if event.kind != "reindex" or "concurrently" in event.options:
             return
+        if event.target == "system" or any(t.schema in _SYSTEM for t in event.tables):
+            return  # system catalogs have no concurrent rebuild
         tables = event.tables
         if event.target == "index" and tables:
             index = ctx.schema.index(tables[0])
