@@ -57,3 +57,49 @@ def test_dba801_known_columns_in_a_partial_index_where_run(pg_server: Server) ->
     assert lint_sql(PAYMENTS + sql, select=["DBA801"]) == []
     with pg_server.connect() as session:
         _accepted(session, PAYMENTS, sql)
+
+
+LONG = "CREATE TABLE long_names (id bigint PRIMARY KEY);\n"
+PAST_63 = "long_names_index_whose_descriptive_name_goes_on_past_the_limit_"  # 63 bytes
+
+
+@pytest.mark.parametrize(
+    ("setup", "sql", "error"),
+    [
+        (
+            LONG + f"CREATE INDEX {PAST_63}1 ON long_names (id);",
+            f"CREATE INDEX {PAST_63}2 ON long_names (id);",
+            psycopg.errors.DuplicateTable,
+        ),
+        (
+            LONG + f"CREATE INDEX {PAST_63}1 ON long_names (id);",
+            f"ALTER TABLE long_names ADD CONSTRAINT {PAST_63}3 UNIQUE (id);",
+            psycopg.errors.DuplicateTable,
+        ),
+        (
+            LONG + f"ALTER TABLE long_names ADD CONSTRAINT {PAST_63}1 CHECK (id > 0);",
+            f"ALTER TABLE long_names ADD CONSTRAINT {PAST_63}2 CHECK (id > 1);",
+            psycopg.errors.DuplicateObject,
+        ),
+        (
+            "",
+            f"CREATE TABLE long_names (id bigint, {PAST_63}xa int, {PAST_63}xb int);",
+            psycopg.errors.DuplicateColumn,
+        ),
+    ],
+)
+def test_dba803_names_that_collide_after_truncation_to_63_bytes_fail(
+    pg_server: Server, setup: str, sql: str, error: type[Exception]
+) -> None:
+    assert len(PAST_63.encode()) == 63
+    assert [f.code for f in lint_sql(setup + sql, select=["DBA803"])] == ["DBA803"]
+    with pg_server.connect() as session:
+        _refused(session, setup, sql, error, "already exists|more than once")
+
+
+def test_dba803_names_that_differ_within_63_bytes_run(pg_server: Server) -> None:
+    setup = LONG + f"CREATE INDEX {PAST_63}1 ON long_names (id);"
+    sql = f"CREATE INDEX {PAST_63[:-1]} ON long_names (id);"
+    assert lint_sql(setup + sql, select=["DBA803"]) == []
+    with pg_server.connect() as session:
+        _accepted(session, setup, sql)

@@ -270,6 +270,7 @@ def _add_constraint(
             constraint=info,
             include=list(constraint.include),
             mentions=set(constraint.include),
+            invented=constraint.name is None,
         )
         schema.add_index(table, index)
 
@@ -340,6 +341,7 @@ def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) ->
         key_options=[e.options for e in event.elems],
         include=list(event.include),
         nulls_not_distinct=event.nulls_not_distinct,
+        invented=not event.name,
         mentions={
             *(c for e in event.elems for c in e.expression_columns),
             *event.include,
