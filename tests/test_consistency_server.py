@@ -103,3 +103,49 @@ def test_dba803_names_that_differ_within_63_bytes_run(pg_server: Server) -> None
     assert lint_sql(setup + sql, select=["DBA803"]) == []
     with pg_server.connect() as session:
         _accepted(session, setup, sql)
+
+
+CUSTOMERS = "CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL);\n"
+
+
+@pytest.mark.parametrize(
+    ("setup", "sql"),
+    [
+        ("", "CREATE TABLE orders (id bigint PRIMARY KEY, reference text PRIMARY KEY);"),
+        (
+            "",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, reference text, PRIMARY KEY (reference));",
+        ),
+        (
+            CUSTOMERS,
+            "ALTER TABLE customers ADD CONSTRAINT customers_email_pkey PRIMARY KEY (email);",
+        ),
+        (CUSTOMERS, "ALTER TABLE customers ADD COLUMN code bigint PRIMARY KEY;"),
+        (
+            "CREATE TABLE notes (id bigint NOT NULL, body text NOT NULL);",
+            "ALTER TABLE notes ADD PRIMARY KEY (id), ADD PRIMARY KEY (body);",
+        ),
+    ],
+)
+def test_dba804_a_second_primary_key_fails(pg_server: Server, setup: str, sql: str) -> None:
+    assert [f.code for f in lint_sql(setup + sql, select=["DBA804"])] == ["DBA804"]
+    with pg_server.connect() as session:
+        _refused(
+            session, setup, sql, psycopg.errors.InvalidTableDefinition, "multiple primary keys"
+        )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE customers DROP CONSTRAINT customers_pkey, ADD PRIMARY KEY (email);",
+        "ALTER TABLE customers ADD CONSTRAINT c_email_pkey PRIMARY KEY (email), "
+        "DROP CONSTRAINT customers_pkey;",
+        "ALTER TABLE customers DROP COLUMN id, ADD COLUMN uid bigint PRIMARY KEY;",
+        "ALTER TABLE customers ADD CONSTRAINT customers_email_key UNIQUE (email);",
+    ],
+)
+def test_dba804_replacing_the_primary_key_runs(pg_server: Server, sql: str) -> None:
+    assert lint_sql(CUSTOMERS + sql, select=["DBA804"]) == []
+    with pg_server.connect() as session:
+        _accepted(session, CUSTOMERS, sql)

@@ -47,6 +47,8 @@ CREATE TABLE shipments (
     order_id bigint REFERENCES orders DEFERRABLE INITIALLY DEFERRED,
     code text UNIQUE NOT DEFERRABLE INITIALLY IMMEDIATE NOT NULL
 );
+CREATE UNIQUE INDEX shipments_code_idx ON shipments (code);
+ALTER TABLE shipments ADD PRIMARY KEY USING INDEX shipments_code_idx;
 """
 
 
