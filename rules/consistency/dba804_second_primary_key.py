@@ -55,9 +55,10 @@ class SecondPrimaryKey(StatementRule):
                 return  # PostgreSQL skips the whole statement
             constraints = [c for col in event.columns for c in col.constraints]
             keys = [c for c in [*constraints, *event.constraints] if c.kind == "primary-key"]
-            for key in sorted(keys, key=lambda c: c.span.start)[1:]:
-                yield _second(ctx, key, event.table, "is declared with another one")
+            for second in sorted(keys, key=lambda c: c.span.start)[1:]:
+                yield _second(ctx, second, event.table, "is declared with another one")
             return
+        key: ir.Constraint | None
         if isinstance(event, ir.AddColumn):
             table = ctx.table(event.table)
             if event.if_not_exists and table is not None and event.column.name in table.columns:
