@@ -422,6 +422,32 @@ def test_dba403_reindex_blocks_writes_not_concurrently(sessions: tuple[Any, Any,
         assert not _blocked(observer, WRITE) and not _blocked(observer, READ)
 
 
+def test_dba403_system_catalogs_cannot_be_reindexed_concurrently(pg_server: Server) -> None:
+    # So DBA403 does not ask for CONCURRENTLY there.
+    refused = [
+        "REINDEX SYSTEM CONCURRENTLY postgres",  # the database connected to
+        "REINDEX TABLE CONCURRENTLY pg_catalog.pg_class",
+        "REINDEX INDEX CONCURRENTLY pg_catalog.pg_class_oid_index",
+        "REINDEX TABLE CONCURRENTLY pg_toast.pg_toast_1260",  # pg_authid's TOAST table
+    ]
+    with pg_server.connect() as session:
+        for sql in refused:
+            with pytest.raises(psycopg.errors.FeatureNotSupported, match="system catalogs"):
+                session.execute(sql)
+        # A user table's TOAST table can: DBA403 still asks for it there.
+        session.execute("DROP TABLE IF EXISTS dba403_notes; CREATE TABLE dba403_notes (body text)")
+        [(toast,)] = session.execute(
+            "SELECT reltoastrelid::regclass::text FROM pg_class "
+            "WHERE oid = 'dba403_notes'::regclass"
+        ).fetchall()
+        session.execute(f"REINDEX TABLE CONCURRENTLY {toast}")
+        session.execute("DROP TABLE dba403_notes")
+        found = lint_sql(f"REINDEX TABLE {toast};", select=["DBA403"])
+        assert [f.code for f in found] == ["DBA403"]
+    plain = "REINDEX SYSTEM;\nREINDEX TABLE pg_catalog.pg_class;\n"
+    assert lint_sql(plain + "REINDEX INDEX pg_catalog.pg_class_oid_index;", select=["DBA403"]) == []
+
+
 def test_dba414_vacuum_full_rewrites_plain_vacuum_does_not(
     sessions: tuple[Any, Any, Any],
 ) -> None:

@@ -43,6 +43,12 @@ CREATE TABLE order_line_items_with_a_rather_long_descriptive_name_for_tests (
     order_identifier_with_a_long_name_too bigint REFERENCES orders,
     UNIQUE (order_identifier_with_a_long_name_too)
 );
+CREATE TABLE shipments (
+    order_id bigint REFERENCES orders DEFERRABLE INITIALLY DEFERRED,
+    code text UNIQUE NOT DEFERRABLE INITIALLY IMMEDIATE NOT NULL
+);
+CREATE UNIQUE INDEX shipments_code_idx ON shipments (code);
+ALTER TABLE shipments ADD PRIMARY KEY USING INDEX shipments_code_idx;
 """
 
 

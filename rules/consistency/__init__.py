@@ -3,5 +3,6 @@
 from dbarch_lint.rules.consistency.dba801_unknown_column_reference import UnknownColumnReference
 from dbarch_lint.rules.consistency.dba802_foreign_key_type_mismatch import ForeignKeyTypeMismatch
 from dbarch_lint.rules.consistency.dba803_duplicate_definition import DuplicateDefinition
+from dbarch_lint.rules.consistency.dba804_second_primary_key import SecondPrimaryKey
 
-RULES = (UnknownColumnReference, ForeignKeyTypeMismatch, DuplicateDefinition)
+RULES = (UnknownColumnReference, ForeignKeyTypeMismatch, DuplicateDefinition, SecondPrimaryKey)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from dbarch_lint.catalog import Table
+from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES, Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span, TypeRef, quote_ident
 from dbarch_lint.rule import RuleContext
@@ -88,14 +88,22 @@ def create_table_columns(
 
 
 def locate(ctx: RuleContext, name: str, start: int | None = None) -> Span:
-    """The first place `name` is written in the statement (from `start`), else the statement."""
+    """The first place `name` is written in the statement (from `start`), else the statement.
+
+    A name of MAX_IDENTIFIER_BYTES may be what PostgreSQL kept of a longer one: its written form
+    may go on.
+    """
     statement = ctx.statement.span
     quoted = quote_ident(name).encode()
     raw = re.escape(name.encode())
+    long = len(name.encode()) >= MAX_IDENTIFIER_BYTES
+    more, more_quoted = (rb"[\w$]*", rb'[^"]*') if long else (b"", b"")
     pattern = (
-        re.compile(rb'(?<![\w$"])(?:' + raw + rb'|"' + raw + rb'")(?![\w$"])', re.I)
+        re.compile(
+            rb'(?<![\w$"])(?:' + raw + more + rb'|"' + raw + more_quoted + rb'")(?![\w$"])', re.I
+        )
         if quoted == name.encode()
-        else re.compile(re.escape(quoted))
+        else re.compile(re.escape(quoted[:-1]) + more_quoted + b'"')
     )
     match = pattern.search(ctx.text, start if start is not None else statement.start, statement.end)
     return Span(match.start(), match.end()) if match else statement

@@ -42,9 +42,10 @@ class UnknownColumnReference(StatementRule):
     ## What it does
     Flags a column name that the table does not have, when the replay of the migrations knows
     the table's full definition: in the constraints of a CREATE TABLE (checked against the
-    columns that statement declares), in constraints added by ALTER TABLE, in CREATE INDEX, in
-    ALTER COLUMN, DROP COLUMN (without IF EXISTS) and RENAME COLUMN, and the referenced columns of
-    a foreign key when the referenced table is known.
+    columns that statement declares), in constraints added by ALTER TABLE, in CREATE INDEX (its
+    keys, INCLUDE columns and a partial index's `WHERE`), in ALTER COLUMN, DROP COLUMN (without
+    IF EXISTS) and RENAME COLUMN, and the referenced columns of a foreign key when the referenced
+    table is known.
 
     ## Why is this bad?
     PostgreSQL rejects the statement (`column "..." does not exist`), so the migration fails when
@@ -71,8 +72,7 @@ class UnknownColumnReference(StatementRule):
 
     ## Known limits
     A table created by `CREATE TABLE ... AS`, `LIKE`, `OF type`, or that inherits from a table
-    the replay does not fully know, is not checked; neither are index predicates and `USING`
-    expressions.
+    the replay does not fully know, is not checked; neither are `USING` expressions.
     """
 
     code = "DBA801"
@@ -126,6 +126,7 @@ class UnknownColumnReference(StatementRule):
                     for n in ([e.column] if e.column else e.expression_columns)
                 ]
                 names += event.include
+                names += event.predicate_columns  # a partial index's WHERE
                 if all(name in table.columns for name in names):
                     return
                 columns = list(column_types(ctx, table, event.table))

@@ -46,9 +46,12 @@ class DuplicateDefinition(StatementRule):
     CREATE INDEX invoices_order_id_idx ON invoices (order_id);
     ```
 
+    Names are compared as PostgreSQL keeps them: it truncates a name to its first 63 bytes, so two
+    names that differ only after that are the same name.
+
     ## Known limits
     Names PostgreSQL generates are compared only where the replay derives them the same way
-    (not for unnamed CHECK constraints, expression indexes or truncated names).
+    (not for unnamed CHECK constraints, expression indexes or generated names it truncated).
     """
 
     code = "DBA803"
@@ -73,7 +76,7 @@ class DuplicateDefinition(StatementRule):
             if taken is not None:
                 yield ctx.report(
                     locate(ctx, event.name),
-                    f"Index name {quote_ident(event.name)} is already used by {taken} in schema "
+                    f"Index name {_named(event.name)} is already used by {taken} in schema "
                     f"{quote_ident(schema)}",
                     hint="choose another name, e.g. `<table>_<columns>_idx`",
                 )
@@ -89,7 +92,7 @@ def _create_table(ctx: RuleContext, event: ir.CreateTable) -> Iterator[Report]:
         if column.name in declared:
             yield ctx.report(
                 column.span,
-                f"Column {quote_ident(column.name)} is declared twice in table {event.table}",
+                f"Column {_named(column.name)} is declared twice in table {event.table}",
                 hint="remove or rename one of the two definitions",
             )
         declared.add(column.name)
@@ -124,7 +127,7 @@ def _add_column(ctx: RuleContext, event: ir.AddColumn) -> Iterator[Report]:
     if exists or again:
         yield ctx.report(
             event.column.span,
-            f"Column {quote_ident(event.column.name)} already exists in table {event.table}",
+            f"Column {_named(event.column.name)} already exists in table {event.table}",
             hint="use another name, or `ADD COLUMN IF NOT EXISTS` if re-running is intended",
         )
 
@@ -177,8 +180,8 @@ def _relation(ctx: RuleContext, name: QName, events: Iterable[ir.Event]) -> str 
                 return None
             if None in index.columns and index.constraint is None and "expr" in index.name:
                 return None  # PostgreSQL names expression indexes after the expression
-            if len(index.name.encode()) >= MAX_IDENTIFIER_BYTES:
-                return None
+            if index.invented and len(index.name.encode()) >= MAX_IDENTIFIER_BYTES:
+                return None  # an invented name PostgreSQL truncated: not compared
             return f"an index on {index.table.name}"
     return f"a {kind}"
 
@@ -194,8 +197,17 @@ def _schema_of(ctx: RuleContext, name: QName) -> str:
     return resolved.schema or "public"
 
 
+def _named(name: str) -> str:
+    """A name for a message; one of MAX_IDENTIFIER_BYTES may be what PostgreSQL kept of a longer
+    one, and two names that differ only after it are the same name."""
+    if len(name.encode()) < MAX_IDENTIFIER_BYTES:
+        return quote_ident(name)
+    kept = f"PostgreSQL keeps only a name's first {MAX_IDENTIFIER_BYTES} bytes"
+    return f"{quote_ident(name)} ({kept})"
+
+
 def _constraint_taken(ctx: RuleContext, constraint: ir.Constraint, table: QName) -> Report:
-    name = quote_ident(constraint.name or "")
+    name = _named(constraint.name or "")
     return ctx.report(
         constraint.span,
         f"Constraint name {name} is already used on table {table}",
@@ -204,7 +216,7 @@ def _constraint_taken(ctx: RuleContext, constraint: ir.Constraint, table: QName)
 
 
 def _relation_taken(ctx: RuleContext, constraint: ir.Constraint, taken: str, schema: str) -> Report:
-    name = quote_ident(constraint.name or "")
+    name = _named(constraint.name or "")
     return ctx.report(
         constraint.span,
         f"Constraint name {name} would also name the constraint's index, but {taken} already "

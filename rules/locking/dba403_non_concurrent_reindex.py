@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+
+# A TOAST table (or its index) named after an OID below the first user OID is a catalog's.
+_CATALOG_TOAST = re.compile(r"pg_toast_(\d+)(?:_index)?")
+_FIRST_USER_OID = 16384
 
 
 class NonConcurrentReindex(StatementRule):
@@ -15,7 +20,10 @@ class NonConcurrentReindex(StatementRule):
     Flags `REINDEX` of a table, an index, a schema, a database or the system catalogs without
     `CONCURRENTLY`, unless the replay knows the table (or the index's table) was created earlier
     in the same migration. `CONCURRENTLY` exists from PostgreSQL 12 on; for an older target the
-    statement is still flagged and the message says there is no concurrent form.
+    statement is still flagged and the message says there is no concurrent form. `REINDEX SYSTEM`
+    and a `REINDEX` of a table or index in `pg_catalog` (or of a catalog's TOAST table) are not
+    flagged: system catalogs cannot be reindexed concurrently (PostgreSQL refuses it), so there is
+    nothing to ask for.
 
     ## Why is this bad?
     A plain REINDEX holds a SHARE lock on the table (no writes) and an ACCESS EXCLUSIVE lock on
@@ -47,6 +55,8 @@ class NonConcurrentReindex(StatementRule):
     def check(self, event: ir.Maintenance, ctx: RuleContext) -> Iterator[Report]:
         if event.kind != "reindex" or "concurrently" in event.options:
             return
+        if event.target == "system" or any(_system_catalog(t) for t in event.tables):
+            return  # system catalogs have no concurrent rebuild
         tables = event.tables
         if event.target == "index" and tables:
             index = ctx.schema.index(tables[0])
@@ -66,3 +76,11 @@ class NonConcurrentReindex(StatementRule):
             "indexes for the whole rebuild",
             hint=hint,
         )
+
+
+def _system_catalog(name: ir.QName) -> bool:
+    """Whether a table or index is a system catalog's (PostgreSQL's own OIDs)."""
+    if name.schema == "pg_catalog":
+        return True
+    toast = _CATALOG_TOAST.fullmatch(name.name) if name.schema == "pg_toast" else None
+    return toast is not None and int(toast.group(1)) < _FIRST_USER_OID

@@ -64,6 +64,7 @@ class Index(msgspec.Struct):
     include: list[str] = field(default_factory=list)
     nulls_not_distinct: bool = False
     mentions: set[str] = field(default_factory=set)  # columns of expressions, INCLUDE and WHERE
+    invented: bool = False  # the name is the one the replay invented (none was written)
 
 
 class Table(msgspec.Struct):

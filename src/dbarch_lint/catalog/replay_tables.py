@@ -223,9 +223,16 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
 def _add_constraint(
     schema: SchemaState, table: Table, constraint: ir.Constraint, origin: Origin
 ) -> None:
-    """Add `constraint` to writable `table`, and the index that backs it."""
+    """Add `constraint` to writable `table`, and the index that backs it.
+
+    A second primary key is not added: PostgreSQL refuses it (the statement's drops, which
+    could free the key, are replayed first).
+    """
+    if constraint.kind == "primary-key" and table.primary_key() is not None:
+        return
     columns = named_columns(constraint)
-    name = constraint.name or schema.invented_constraint_name(table, constraint.kind, columns)
+    name = constraint.name or constraint.using_index
+    name = name or schema.invented_constraint_name(table, constraint.kind, columns)
     ref_table = None
     if constraint.ref_table is not None:
         referenced = schema.table(constraint.ref_table)
@@ -270,6 +277,7 @@ def _add_constraint(
             constraint=info,
             include=list(constraint.include),
             mentions=set(constraint.include),
+            invented=constraint.name is None,
         )
         schema.add_index(table, index)
 
@@ -340,6 +348,7 @@ def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) ->
         key_options=[e.options for e in event.elems],
         include=list(event.include),
         nulls_not_distinct=event.nulls_not_distinct,
+        invented=not event.name,
         mentions={
             *(c for e in event.elems for c in e.expression_columns),
             *event.include,

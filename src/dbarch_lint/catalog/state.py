@@ -103,9 +103,12 @@ class SchemaState:
         self, table: QName, constraint: ir.Constraint, freed: Container[str] = ()
     ) -> str:
         """The name a constraint added to `table` now gets: its own, or PostgreSQL's invention
-        (`freed`: names of constraints the same statement drops first)."""
+        (`freed`: names of constraints the same statement drops first). Without a name, `USING
+        INDEX` names the constraint after the index."""
+        if constraint.name or constraint.using_index:
+            return constraint.name or constraint.using_index or ""
         known = self.table(table) or Table(self.resolve(table), None, complete=False)
-        return constraint.name or self.invented_constraint_name(
+        return self.invented_constraint_name(
             known, constraint.kind, naming.named_columns(constraint), freed
         )
 

@@ -328,6 +328,16 @@ def _exclusion_columns(exclusions: list[Node]) -> tuple[str, ...]:
     return tuple(mentioned + named)
 
 
+def _is_attribute(node: Node) -> bool:
+    """Whether a column's constraint node is an attribute of the one before it.
+
+    In a column definition, `DEFERRABLE`, `INITIALLY DEFERRED` and the like are separate nodes
+    (`CONSTR_ATTR_DEFERRABLE`, ...) that modify the previous constraint: no constraint of their
+    own (in a table constraint they are flags of its node).
+    """
+    return str(node.get("contype", "")).startswith("CONSTR_ATTR_")
+
+
 def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
     """A ColumnDef from a ColumnDef node."""
     span = loc(node, where.base, default, "clause")
@@ -337,7 +347,7 @@ def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
         [
             constraint(c["Constraint"], where, span, name)
             for c in node.get("constraints") or ()
-            if "Constraint" in c
+            if "Constraint" in c and not _is_attribute(c["Constraint"])
         ]
     )
     if node.get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
