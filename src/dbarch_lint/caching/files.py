@@ -32,6 +32,14 @@ def digest(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
 
 
+def keyed_digest(key: bytes, *parts: bytes, size: int = 32) -> bytes:
+    """A MAC of `parts` under `key` (keyed BLAKE2b: what the cache signs its entries with)."""
+    mac = blake2b(key=key, digest_size=size)
+    for part in parts:
+        mac.update(part)
+    return mac.digest()
+
+
 def file_digest(path: str) -> str | None:
     """The `digest` of a file's content (None: it cannot be read, or is not a regular file)."""
     try:
@@ -54,15 +62,20 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 _FLAGS |= getattr(os, "O_BINARY", 0)  # (Windows: no newline translation)
 
 
-def read_regular(path: str) -> tuple[os.stat_result, bytes]:
+def read_regular(
+    path: str, *, dir_fd: int | None = None, follow_symlinks: bool = True
+) -> tuple[os.stat_result, bytes]:
     """A regular file's stat (taken before reading: a later change then shows as a different
     stat) and its bytes. Anything else is never opened for reading (a FIFO or a device can block
-    a run forever, or change when read): an `OSError` whose `strerror` says what it is.
+    a run forever, or change when read): an `OSError` whose `strerror` says what it is. With
+    `follow_symlinks=False` a symbolic link is not a regular file either (the cache's rule);
+    `dir_fd`: `path` is relative to that folder.
 
     Speed: system calls on a file descriptor, without the file objects of `open` (they cost
     more than the reading itself for thousands of small files)."""
-    _require_regular(os.stat(path))
-    descriptor = os.open(path, _FLAGS)
+    _require_regular(os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
+    flags = _FLAGS if follow_symlinks else _FLAGS | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, flags, dir_fd=dir_fd)
     try:
         found = os.fstat(descriptor)
         _require_regular(found)  # (it may have been replaced since the first look)

@@ -23,10 +23,7 @@ import re
 import stat
 from collections.abc import Callable
 
-try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover (other Pythons)
-    from hashlib import blake2b
+from dbarch_lint.caching.files import keyed_digest, read_regular
 
 CACHE_DIR = ".dbarch-lint-cache"
 MARKER = "CACHEDIR.TAG"  # (https://bford.info/cachedir/: backup tools skip the folder too)
@@ -239,10 +236,7 @@ class Folder:
         return descriptor
 
     def _mac(self, name: str, data: bytes) -> bytes:
-        mac = blake2b(name.encode(), key=self._key, digest_size=_MAC_SIZE)
-        mac.update(b"\0")
-        mac.update(data)
-        return mac.digest()
+        return keyed_digest(self._key, name.encode(), b"\0", data, size=_MAC_SIZE)
 
     def _read_plain(self, name: str) -> bytes | None:
         with contextlib.suppress(OSError):
@@ -260,21 +254,9 @@ def _open_folder(path: str, parent: int | None = None) -> int:
 def _read_regular(name: str, folder: int) -> bytes | None:
     """A regular file's bytes (None for anything else: a link, a FIFO, a folder, absent)."""
     try:
-        descriptor = os.open(name, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=folder)
+        return read_regular(name, dir_fd=folder, follow_symlinks=False)[1]
     except OSError:
         return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        chunks = [os.read(descriptor, info.st_size + 1)]
-        while chunks[-1]:
-            chunks.append(os.read(descriptor, 1 << 20))
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
 
 
 def _replace(name: str, folder: int, data: bytes) -> None:
