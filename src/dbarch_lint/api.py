@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery
 from dbarch_lint.model.findings import Finding, LintResult
+from dbarch_lint.orchestration.commands import load_config
 from dbarch_lint.orchestration.run import execute, prepare
 
 
@@ -20,7 +20,7 @@ def lint_paths(
     **settings: Any,
 ) -> LintResult:
     """Lint files as `dbarch-lint check` would; `settings` override the config (snake_case keys)."""
-    config = cfg.load(config_path or cfg.find_config(cwd or os.getcwd()))
+    config = load_config(config_path, cwd)
     for key, value in settings.items():
         if value is not None:
             cfg.apply(config, key.replace("_", "-"), value, where="lint_paths()")

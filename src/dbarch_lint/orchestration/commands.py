@@ -16,7 +16,13 @@ from dbarch_lint.inputs import config as cfg
 from dbarch_lint.model.errors import UsageError
 from dbarch_lint.model.findings import LintResult, Severity
 from dbarch_lint.orchestration import fixes, keys
-from dbarch_lint.orchestration.run import Run, consulted_unchanged, execute, prepare
+from dbarch_lint.orchestration.run import (
+    Run,
+    consulted_unchanged,
+    execute,
+    prepare,
+    project_root,
+)
 
 if TYPE_CHECKING:
     from dbarch_lint.caching.store import Cache
@@ -60,7 +66,7 @@ def check(
     _check_sarif_file(config)
     run = prepare(list(paths), config, stdin=stdin, stdin_filename=stdin_filename)
     warn = _prefixed(say, "warning")
-    cache = Cache.open(config.root if config.path else run.cwd, warn) if config.cache else None
+    cache = Cache.open(project_root(config, run.cwd), warn) if config.cache else None
     # The report cache answers a run that changed nothing (-v wants to see the run itself,
     # --write-baseline, --fix and --diff want their files written or shown).
     answerable = not (verbose or config.fix or config.diff) and config.write_baseline is None
@@ -306,9 +312,10 @@ def schema(
     return Answer(output, EXIT_ERROR if run.errors else EXIT_OK)
 
 
-def load_config(path: str | None) -> cfg.Config:
-    """The configuration a command runs with: `path`, else the nearest config file."""
-    return cfg.load(path or cfg.find_config(os.getcwd()))
+def load_config(path: str | None, cwd: str | None = None) -> cfg.Config:
+    """The configuration a command runs with: `path`, else the nearest config file (searched
+    from `cwd`, default the working directory)."""
+    return cfg.load(path or cfg.find_config(cwd or os.getcwd()))
 
 
 def _count(number: int, noun: str) -> str:
