@@ -32,11 +32,6 @@ class Comparison:
         return relative.replace(os.sep, "/") in self._at_base
 
 
-def changed_files(ref: str, cwd: str) -> set[str]:
-    """The real paths of the files added or changed since `ref` (deleted ones are gone)."""
-    return compare(ref, cwd).changed
-
-
 def compare(ref: str, cwd: str) -> Comparison:
     """The files added or changed since the merge base of `ref` and HEAD, and what it holds."""
     top = _git(["rev-parse", "--show-toplevel"], cwd, "needs a git work tree").strip()
