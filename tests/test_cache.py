@@ -184,3 +184,27 @@ def test_a_touched_file_is_the_only_one_read_again(
     assert names == ["0002_orders.sql"]
     names.clear()
     assert check(".") == cold and names == []  # (its new stat is remembered)
+
+
+def test_a_folder_made_by_a_concurrent_worker_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers store parses at once: the one that finds the code's folder made between its
+    look and its `mkdir` writes into it (CI lost parse entries that way)."""
+    from dbarch_lint.caching import folder as cache_folder
+
+    cache = open_cache(tmp_path)
+    opened = cache_folder._open_folder
+    raced: list[str] = []
+
+    def too_late(path: str, parent: int | None = None) -> int:
+        if path == cache.code and not raced:
+            raced.append(path)
+            os.mkdir(path, dir_fd=parent)  # (the other worker, just now)
+            raise FileNotFoundError(path)
+        return opened(path, parent)
+
+    monkeypatch.setattr(cache_folder, "_open_folder", too_late)
+    cache.put_parsed("ab" * 16, b"parsed")
+    assert raced
+    assert cache.folder.read(f"parsed/{cache.code}/{'ab' * 16}") == b"parsed"

@@ -225,7 +225,8 @@ class Folder:
             except FileNotFoundError:
                 if not create:
                     return None
-                os.mkdir(base, dir_fd=parent)
+                with contextlib.suppress(FileExistsError):  # (a concurrent worker made it)
+                    os.mkdir(base, dir_fd=parent)
                 descriptor = _open_folder(base, parent)
         except OSError:  # (a link, a file, a permission: not usable)
             return None
