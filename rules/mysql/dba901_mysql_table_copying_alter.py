@@ -10,6 +10,11 @@ from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 _UTF8MB4_BYTES = 4  # MySQL 8.0's default character set: up to 4 bytes a character
 _ONE_LENGTH_BYTE = 255  # a VARCHAR of up to 255 bytes stores its length in one byte
+_OFF = frozenset({"0", "off", "false"})
+_COPY_HINT = (
+    "use an online schema change tool (gh-ost, pt-online-schema-change) or expand and "
+    "contract; if a blocking copy is acceptable, say so with `ALGORITHM=COPY`"
+)
 
 
 class MysqlTableCopyingAlter(StatementRule):
@@ -24,7 +29,14 @@ class MysqlTableCopyingAlter(StatementRule):
       within the same number of length bytes (counting 4 bytes a character, utf8mb4), which
       MySQL does in place;
     - dropping the primary key without adding another in the same statement;
-    - converting the table's character set (`CONVERT TO CHARACTER SET`).
+    - converting the table's character set (`CONVERT TO CHARACTER SET`);
+    - adding a `STORED` generated column (`ADD COLUMN ... AS (...) STORED`); a `VIRTUAL` one
+      (the default when neither is written) is added instantly or in place;
+    - adding a foreign key (`ADD [CONSTRAINT ...] FOREIGN KEY`) while `foreign_key_checks` is
+      on: MySQL supports `ALGORITHM=INPLACE` for it only when `foreign_key_checks` is disabled.
+      Silent after a `SET [SESSION] foreign_key_checks = 0` (or `SET @@foreign_key_checks = 0`,
+      `OFF`) earlier in the file that is not set back before the statement; `SET GLOBAL` does
+      not change the session running the migration.
 
     ## Why is this bad?
     With `ALGORITHM=COPY`, MySQL builds a new copy of the table row by row and blocks every
@@ -42,6 +54,13 @@ class MysqlTableCopyingAlter(StatementRule):
     -- expand and contract: a new column is instant; backfill it in batches, switch, drop
     ALTER TABLE orders ADD COLUMN total_cents BIGINT, ALGORITHM=INSTANT;
     ```
+    For a foreign key on a table whose rows are known to match:
+    ```sql
+    SET foreign_key_checks = 0;  -- in place, but the existing rows are not checked
+    ALTER TABLE orders ADD CONSTRAINT orders_customer_fk
+      FOREIGN KEY (customer_id) REFERENCES customers (id);
+    SET foreign_key_checks = 1;
+    ```
     Or run the change with an online schema change tool (gh-ost, pt-online-schema-change). If a
     blocking copy is acceptable (a small table, a maintenance window), say so with
     `ALGORITHM=COPY`.
@@ -51,8 +70,14 @@ class MysqlTableCopyingAlter(StatementRule):
     not replayed: a `VARCHAR` extension is judged as utf8mb4.
 
     ## References
-    - MySQL 8.0 Reference Manual, "Online DDL Operations" (column, primary key and table
-      operations): https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html
+    - MySQL 8.0 Reference Manual, "Online DDL Operations" (column, generated column, foreign
+      key, primary key and table operations): "Adding a STORED column": In Place No; "Adding a
+      foreign key constraint": "The INPLACE algorithm is supported when foreign_key_checks is
+      disabled. Otherwise, only the COPY algorithm is supported."
+      https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html
+    - MySQL 8.0 Reference Manual, "foreign_key_checks" (setting it back to 1 does not check the
+      rows written meanwhile):
+      https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_foreign_key_checks
     """
 
     code = "DBA901"
@@ -68,11 +93,26 @@ class MysqlTableCopyingAlter(StatementRule):
         if ctx.is_new_table(event.table):
             return
         kinds = {kind for kind, _, _ in event.operations}
-        what = None
+        what, hint = None, _COPY_HINT
+        stored = [column for kind, column, _ in event.operations if kind == "add-stored-column"]
         if "convert-charset" in kinds:
             what = "converts its character set"
         elif "drop-primary-key" in kinds and "add-primary-key" not in kinds:
             what = "drops its primary key"
+        elif stored:
+            what = f"adds the STORED generated column {stored[0]}"
+            hint = (
+                "add it VIRTUAL (instant; index it if it must be searched), or use an online "
+                "schema change tool (gh-ost, pt-online-schema-change); if a blocking copy is "
+                "acceptable, say so with `ALGORITHM=COPY`"
+            )
+        elif "add-foreign-key" in kinds and not _foreign_key_checks_off(ctx):
+            what = "adds a foreign key while foreign_key_checks is on"
+            hint = (
+                "`SET foreign_key_checks = 0` before it lets MySQL add it in place "
+                "(ALGORITHM=INPLACE, writes allowed), but then the existing rows are not checked "
+                "against the referenced table: find orphans first, and set it back to 1 after"
+            )
         else:
             table = ctx.table(event.table)
             for kind, column, new in event.operations:
@@ -85,11 +125,20 @@ class MysqlTableCopyingAlter(StatementRule):
             event.span,
             f"This ALTER TABLE {what}: MySQL 8.0 does that only by copying {event.table} "
             "(ALGORITHM=COPY), blocking writes (INSERT, UPDATE, DELETE) for the whole copy",
-            hint=(
-                "use an online schema change tool (gh-ost, pt-online-schema-change) or expand and "
-                "contract; if a blocking copy is acceptable, say so with `ALGORITHM=COPY`"
-            ),
+            hint=hint,
         )
+
+
+def _foreign_key_checks_off(ctx: RuleContext) -> bool:
+    """Whether an earlier statement of this file turned the session's `foreign_key_checks` off
+    (and none turned it back on)."""
+    off = False
+    for statement in ctx.statements[: ctx.statement.index]:
+        for event in statement.events:
+            if isinstance(event, ir.SetParameter) and event.name == "foreign_key_checks":
+                value = "".join(event.value or ()).strip().strip("'\"").lower()
+                off = value in _OFF
+    return off
 
 
 def _changes_type(table: Table | None, column: str, new: ir.TypeRef) -> bool:

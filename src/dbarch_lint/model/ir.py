@@ -554,7 +554,8 @@ class OnlineDdl(Event, frozen=True):
     `operations` are (kind, column, new type): `change-column` (MODIFY/CHANGE: the column's
     name before the statement, and its new type), `drop-primary-key`, `add-primary-key`,
     `convert-charset`, `add-index`, `add-fulltext-index`, `add-spatial-index`, `drop-index`,
-    `add-column`, `drop-column`, `rename-column`, `rename-index`, `alter-index`, `other`.
+    `add-column`, `add-stored-column` (a STORED generated column), `add-foreign-key`,
+    `drop-column`, `rename-column`, `rename-index`, `alter-index`, `other`.
     `algorithm` and `lock` are upper case (None: not named).
     """
 

@@ -34,6 +34,9 @@ _UNDERSTOOD = (
 )
 _UNDERSTOOD_COMMANDS = ("SET", "SHOW", "USE", "LOCK", "UNLOCK", "START", "BEGIN", "ANALYZE")
 _ONLINE_OPTIONS = {exp.AlgorithmProperty: "algorithm", exp.LockProperty: "lock"}
+_ADDED_CONSTRAINTS = {"primary-key": "add-primary-key", "foreign-key": "add-foreign-key"}
+# SET scopes that do not change the session's own value (`SET GLOBAL`, `SET PERSIST ...`).
+_OTHER_SCOPES = ("GLOBAL", "PERSIST", "PERSIST_ONLY")
 # ALTER TABLE options that change no column, key or index (MySQL makes them in place).
 _PLAIN_OPTIONS = (
     exp.EngineProperty,
@@ -62,6 +65,8 @@ def lower(
         return [ir.Truncate(span, tables)], None
     if isinstance(tree, exp.Command):
         return lowering.command(tree)
+    if isinstance(tree, exp.Set):
+        return list(_session_settings(tree, span)), None
     if isinstance(tree, _UNDERSTOOD):
         return [], None
     return [], f"{_what(tree)} is not modelled for MySQL; it was not checked"
@@ -178,7 +183,10 @@ class _Lowering(Nodes):
         """The events of one ALTER TABLE action, each with its online DDL operation."""
         if isinstance(action, exp.ColumnDef):
             column = self.column(action)
-            yield ir.AddColumn(self.at(action), table, column), ("add-column", column.name, None)
+            generated = column.get("generated")
+            stored = generated is not None and generated.generated == "stored"
+            kind = "add-stored-column" if stored else "add-column"
+            yield ir.AddColumn(self.at(action), table, column), (kind, column.name, None)
         elif isinstance(action, exp.ModifyColumn):
             column = self.column(action.this)
             old = action.args.get("rename_from")
@@ -207,7 +215,7 @@ class _Lowering(Nodes):
                     yield event, (kind, None, None)
                     continue
                 for constraint in self.table_constraints(item):
-                    kind = "add-primary-key" if constraint.kind == "primary-key" else "other"
+                    kind = _ADDED_CONSTRAINTS.get(constraint.kind, "other")
                     yield ir.AddConstraint(constraint.span, table, constraint), (kind, None, None)
         elif isinstance(action, exp.RenameColumn):
             old, new = action.this.name.lower(), action.args["to"].name.lower()
@@ -309,6 +317,27 @@ class _Lowering(Nodes):
         if verb in _UNDERSTOOD_COMMANDS:
             return [], None
         return [], f"{' '.join(upper[:2])} is not modelled for MySQL; it was not checked"
+
+
+def _session_settings(tree: exp.Set, span: Span) -> Iterator[ir.SetParameter]:
+    """The session's system variables a `SET` assigns (`SET x = 1`, `SET SESSION x = 1`,
+    `SET @@x = 1`, `SET @@SESSION.x = 1`), each with its value as written (a string's contents):
+    not user variables (`@x`), `SET NAMES`, or what `SET GLOBAL`/`PERSIST` assign (they leave
+    the session's value as it is)."""
+    for item in tree.expressions:
+        assignment = item.this if isinstance(item, exp.SetItem) else None
+        if not isinstance(assignment, exp.EQ):
+            continue
+        target, value = assignment.this, assignment.expression
+        scope = str(item.args.get("kind") or "").upper()
+        if isinstance(target, exp.SessionParameter):
+            scope = str(target.args.get("kind") or "").upper()
+        elif not isinstance(target, exp.Column):
+            continue  # (a user variable)
+        if scope in _OTHER_SCOPES or not target.name:
+            continue
+        written = value.name if isinstance(value, exp.Literal) else value.sql("mysql")
+        yield ir.SetParameter(span, target.name.lower(), (written,))
 
 
 def _properties(properties: exp.Expression | None) -> list[exp.Expression]:
