@@ -10,6 +10,11 @@ from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 _UTF8MB4_BYTES = 4  # MySQL 8.0's default character set: up to 4 bytes a character
 _ONE_LENGTH_BYTE = 255  # a VARCHAR of up to 255 bytes stores its length in one byte
+_MEMBER_TYPES = ("enum", "set")
+_ONE_BYTE_ENUM = 255  # an ENUM of up to 255 members takes 1 byte, up to 65,535 two
+# A SET of up to 8, 16, 24, 32, 64 members takes 1, 2, 3, 4, 8 bytes.
+_SET_BYTES = ((8, 1), (16, 2), (24, 3), (32, 4), (64, 8))
+_MEMBERS_SHOWN = 10
 _OFF = frozenset({"0", "off", "false"})
 _COPY_HINT = (
     "use an online schema change tool (gh-ost, pt-online-schema-change) or expand and "
@@ -27,7 +32,13 @@ class MysqlTableCopyingAlter(StatementRule):
     - changing a column's data type (`MODIFY`/`CHANGE` with another type): flagged unless the
       replay shows the column already has that type, or the change only extends a `VARCHAR`
       within the same number of length bytes (counting 4 bytes a character, utf8mb4), which
-      MySQL does in place;
+      MySQL does in place, or only appends members at the end of an `ENUM` or `SET` list
+      within the same storage size (an ENUM of up to 255 members takes 1 byte, up to 65,535
+      two; a SET of up to 8, 16, 24, 32, 64 members 1, 2, 3, 4, 8 bytes), which MySQL does
+      instantly: inserting a member elsewhere, reordering or removing members, or crossing a
+      storage size copies. A new ENUM or SET list for a column whose old type the replay does
+      not know is reported as not proven to only append members. (The same statement may also
+      change the column's nullability or default: in place, not a copy.)
     - dropping the primary key without adding another in the same statement;
     - converting the table's character set (`CONVERT TO CHARACTER SET`);
     - adding a `STORED` generated column (`ADD COLUMN ... AS (...) STORED`); a `VIRTUAL` one
@@ -67,14 +78,21 @@ class MysqlTableCopyingAlter(StatementRule):
 
     ## Known limits
     Only MySQL files are checked (`--dialect mysql` or `per-file-dialect`). The character set is
-    not replayed: a `VARCHAR` extension is judged as utf8mb4.
+    not replayed: a `VARCHAR` extension is judged as utf8mb4, and an ENUM or SET whose list only
+    grows at its end as keeping its character set and collation.
 
     ## References
     - MySQL 8.0 Reference Manual, "Online DDL Operations" (column, generated column, foreign
       key, primary key and table operations): "Adding a STORED column": In Place No; "Adding a
       foreign key constraint": "The INPLACE algorithm is supported when foreign_key_checks is
-      disabled. Otherwise, only the COPY algorithm is supported."
+      disabled. Otherwise, only the COPY algorithm is supported."; "Modifying the definition of
+      an ENUM or SET column by adding new members to the end of the list of valid member values
+      may be performed instantly or in place, as long as the storage size of the data type does
+      not change."
       https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html
+    - MySQL 8.0 Reference Manual, "Data Type Storage Requirements" (ENUM: 1 or 2 bytes,
+      depending on the number of members; SET: 1, 2, 3, 4, or 8 bytes):
+      https://dev.mysql.com/doc/refman/8.0/en/storage-requirements.html
     - MySQL 8.0 Reference Manual, "foreign_key_checks" (setting it back to 1 does not check the
       rows written meanwhile):
       https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_foreign_key_checks
@@ -116,8 +134,24 @@ class MysqlTableCopyingAlter(StatementRule):
         else:
             table = ctx.table(event.table)
             for kind, column, new in event.operations:
-                if kind == "change-column" and column and new and _changes_type(table, column, new):
+                if kind != "change-column" or not column or not new:
+                    continue
+                old = _old_type(table, column)
+                if old is None and new.name in _MEMBER_TYPES:
+                    what = (
+                        f"redefines column {column} as {_shown(new)}, which could not be proven to "
+                        f"only append members to its {new.name.upper()} list (the replay does not "
+                        "know its type)"
+                    )
+                    break
+                if old is None or _changes_type(old, new):
                     what = f"changes the type of column {column} to {_shown(new)}"
+                    if old is not None and old.names == new.names and new.name in _MEMBER_TYPES:
+                        what = (
+                            f"changes the {new.name.upper()} list of column {column} to "
+                            f"{_shown(new)}, not only appending members at its end within the "
+                            "same storage size"
+                        )
                     break
         if what is None:
             return
@@ -141,19 +175,39 @@ def _foreign_key_checks_off(ctx: RuleContext) -> bool:
     return off
 
 
-def _changes_type(table: Table | None, column: str, new: ir.TypeRef) -> bool:
-    """Whether the column's type changes (True when the replay does not know it)."""
+def _old_type(table: Table | None, column: str) -> ir.TypeRef | None:
+    """The column's type before the statement, if the replay knows it."""
     old = table.columns.get(column) if table is not None else None
-    if old is None or old.type is None:
-        return True
-    before = old.type
+    return old.type if old is not None else None
+
+
+def _changes_type(before: ir.TypeRef, new: ir.TypeRef) -> bool:
+    """Whether changing the column's type from `before` to `new` copies the table."""
     if (before.names, before.mods) == (new.names, new.mods):
         return False
+    if before.names == new.names and new.name in _MEMBER_TYPES:
+        return not _appends_members(new.name, before.mods, new.mods)
     lengths = _lengths(before, new) if before.names == new.names == ("varchar",) else None
     if lengths is None:
         return True
     old_length, new_length = lengths
     return new_length < old_length or _length_bytes(old_length) != _length_bytes(new_length)
+
+
+def _appends_members(kind: str, old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:
+    """Whether an ENUM's or SET's new member list is its old one with members added at the end,
+    in the same storage size (MySQL changes only the table's metadata then)."""
+    if len(new) <= len(old) or new[: len(old)] != old:
+        return False
+    return _member_bytes(kind, len(old)) == _member_bytes(kind, len(new))
+
+
+def _member_bytes(kind: str, members: int) -> int:
+    """The bytes a value of an ENUM or SET with this many members takes (MySQL 8.0 Reference
+    Manual, "Data Type Storage Requirements")."""
+    if kind == "enum":
+        return 1 if members <= _ONE_BYTE_ENUM else 2
+    return next((size for most, size in _SET_BYTES if members <= most), 8)
 
 
 def _length_bytes(characters: int) -> int:
@@ -170,5 +224,8 @@ def _lengths(before: ir.TypeRef, after: ir.TypeRef) -> tuple[int, int] | None:
 
 def _shown(type_ref: ir.TypeRef) -> str:
     name = ir.DISPLAY_TYPE_NAMES.get(type_ref.names[-1], type_ref.names[-1])
-    mods = f"({', '.join(str(m) for m in type_ref.mods)})" if type_ref.mods else ""
+    shown = [str(m) for m in type_ref.mods]
+    if len(shown) > _MEMBERS_SHOWN:  # (an ENUM or SET list: its start and its size)
+        shown = [*shown[:3], f"... {len(shown)} members"]
+    mods = f"({', '.join(shown)})" if shown else ""
     return f"{name}{mods}"
