@@ -23,6 +23,13 @@ class RequiredColumnAddition(StatementRule):
     (an empty table), the application version still running inserts rows without the column and
     those inserts fail.
 
+    MySQL does not fail the statement: it fills the existing rows with the type's implicit
+    default (0, the empty string, an ENUM's first member). But under strict SQL mode (the
+    default since MySQL 5.7) the running application's INSERTs that omit the column fail
+    (`Field '...' doesn't have a default value`); without strict mode they silently store the
+    implicit default. AUTO_INCREMENT and generated columns get their values from elsewhere and
+    are not flagged.
+
     ## Example
     ```sql
     ALTER TABLE orders ADD COLUMN currency text NOT NULL;
@@ -35,12 +42,17 @@ class RequiredColumnAddition(StatementRule):
 
     ## References
     - PostgreSQL documentation, `ALTER TABLE ... ADD COLUMN`
+    - MySQL 8.0 Reference Manual, "Data Type Default Values" (implicit defaults; with strict SQL
+      mode an INSERT that gives no value for a NOT NULL column without a DEFAULT is an error):
+      https://dev.mysql.com/doc/refman/8.0/en/data-type-defaults.html
+    - MySQL 8.0 Reference Manual, "Server SQL Modes" (strict mode, `STRICT_TRANS_TABLES`, is in
+      the default SQL mode): https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html
     """
 
     code = "DBA507"
     name = "required-column-addition"
     family = "compatibility"
-    dialects = frozenset({"postgres"})
+    dialects = frozenset({"postgres", "mysql"})
     severity = Severity.ERROR
     targets = (ir.AddColumn,)
 
@@ -56,6 +68,20 @@ class RequiredColumnAddition(StatementRule):
         if ctx.is_new_table(event.table):
             return
         name = quote_ident(column.name)
+        if ctx.dialect == "mysql":
+            yield ctx.report(
+                event.span,
+                f"Adding NOT NULL column {column.name} to {event.table} without a default: MySQL "
+                "fills the existing rows with the type's implicit default, but under strict SQL "
+                "mode (the default) the running application's INSERTs that omit the column fail; "
+                "without strict mode they silently store the implicit default",
+                hint=(
+                    f"add {column.name} with a DEFAULT the running code can live with (`NOT NULL "
+                    "DEFAULT ...`), or nullable: backfill it, then make it NOT NULL once every "
+                    "writer sets it"
+                ),
+            )
+            return
         yield ctx.report(
             event.span,
             f"Adding NOT NULL column {name} to {event.table} without a default fails on any "

@@ -163,7 +163,9 @@ class Constraint(Record, frozen=True):
     include: tuple[str, ...] = ()
     has_expression: bool = False
     null_default: bool = False  # a DEFAULT that is the NULL constant (`DEFAULT NULL`)
-    calls: tuple[str, ...] = ()  # the functions a DEFAULT calls (last name part, lower case)
+    # The functions a DEFAULT calls (last name part, lower case); MySQL's AUTO_INCREMENT is a
+    # DEFAULT calling `auto_increment`.
+    calls: tuple[str, ...] = ()
 
 
 class ColumnDef(Record, frozen=True):

@@ -31,6 +31,7 @@ _TYPE_NAMES = {
     "BOOLEAN": "bool",
     "UUID": "uuid",
 }
+_AUTO = ("auto_increment",)  # (an AUTO_INCREMENT column's default: the next value)
 
 
 class Nodes:
@@ -119,6 +120,10 @@ class Nodes:
             return ir.Constraint(
                 "default", None, one, at, column_level=True, null_default=null_default, calls=calls
             )
+        if isinstance(kind, exp.AutoIncrementColumnConstraint):
+            # A value for every row that omits it, as a default gives (not an identity: the type
+            # rules would then judge every AUTO_INCREMENT column a key).
+            return ir.Constraint("default", None, one, at, column_level=True, calls=_AUTO)
         if isinstance(kind, exp.ComputedColumnConstraint):
             generated: Literal["stored", "virtual"] = (
                 "stored" if kind.args.get("persisted") else "virtual"
