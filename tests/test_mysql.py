@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from dbarch_lint import lint_paths, lint_sql
+from dbarch_lint.catalog import Origin, Schema
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.mysql.parser import parse_mysql
 from tests.conftest import shared_path
@@ -183,3 +186,48 @@ def test_the_mysql_corpus_parses_and_lints_cleanly() -> None:
     # Its type changes (VARCHAR(32) to VARCHAR(255), VARCHAR(255) to TEXT) copy the table.
     assert counts["DBA901"] > 0
     assert not any(code in counts for code in ("DBA401", "DBA413", "DBA201"))
+
+
+def test_an_inline_references_creates_no_foreign_key_in_the_replay() -> None:
+    sql = (
+        "CREATE TABLE customers (id BIGINT PRIMARY KEY);\n"
+        "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer_id INT REFERENCES customers (id),"
+        " shop_id BIGINT, FOREIGN KEY (shop_id) REFERENCES customers (id) ON DELETE CASCADE);\n"
+        "ALTER TABLE orders ADD COLUMN agent_id INT REFERENCES customers (id);\n"
+    )
+    schema = Schema()
+    source = SourceFile("m.sql", sql)
+    for statement in parse_mysql(source).statements:
+        schema.apply(statement, Origin(0, statement.index, source.path, statement.span))
+    orders = schema.table(QName(None, "orders"))
+    assert orders is not None
+    assert [(c.kind, c.columns) for c in orders.live_constraints()] == [
+        ("primary-key", ["id"]),
+        ("foreign-key", ["shop_id"]),
+    ]
+    found = [(f.location.line, f.code) for f in lint_sql(sql, dialect="mysql")]
+    assert found == [(2, "DBA904"), (3, "DBA904")]  # (no DBA205, DBA802, DBA901)
+    # PostgreSQL creates it.
+    postgres = lint_sql(sql.replace("BIGINT", "bigint").replace("INT ", "bigint "))
+    assert "DBA904" not in {f.code for f in postgres}
+    assert "DBA205" in {f.code for f in postgres}
+
+
+def test_set_statements_lower_to_the_session_variables_they_assign() -> None:
+    sql = (
+        "/*!40014 SET @OLD_FK=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;\n"
+        "SET GLOBAL foreign_key_checks = 1, @@PERSIST.sql_mode = '', unique_checks = 0;\n"
+        "SET NAMES utf8mb4;\n"
+        "SET @@SESSION.sql_mode = 'STRICT_ALL_TABLES', LOCAL unique_checks = OFF;\n"
+    )
+    events = [
+        (e.name, e.value)
+        for s in parse_mysql(SourceFile("m.sql", sql)).statements
+        for e in s.events
+        if isinstance(e, ir.SetParameter)
+    ]
+    assert events == [
+        ("foreign_key_checks", ("0",)),
+        ("sql_mode", ("STRICT_ALL_TABLES",)),
+        ("unique_checks", ("OFF",)),
+    ]

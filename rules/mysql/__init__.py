@@ -7,5 +7,13 @@ from dbarch_lint.rules.mysql.dba902_mysql_missing_online_ddl_clause import (
 from dbarch_lint.rules.mysql.dba903_mysql_blocking_index_addition import (
     MysqlBlockingIndexAddition,
 )
+from dbarch_lint.rules.mysql.dba904_mysql_inline_references_ignored import (
+    MysqlInlineReferencesIgnored,
+)
 
-RULES = (MysqlTableCopyingAlter, MysqlMissingOnlineDdlClause, MysqlBlockingIndexAddition)
+RULES = (
+    MysqlTableCopyingAlter,
+    MysqlMissingOnlineDdlClause,
+    MysqlBlockingIndexAddition,
+    MysqlInlineReferencesIgnored,
+)

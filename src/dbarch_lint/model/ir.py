@@ -567,6 +567,17 @@ class OnlineDdl(Event, frozen=True):
     lock: str | None = None
 
 
+class InlineReference(Event, frozen=True):
+    """A MySQL column definition's inline `REFERENCES` (CREATE TABLE, ADD/MODIFY/CHANGE COLUMN):
+    MySQL 8.0 parses and ignores it, so it declares no foreign key (and the column no
+    constraint); this event only says it was written. `span`: the referenced table's name."""
+
+    table: QName
+    column: str
+    ref_table: QName
+    ref_columns: tuple[str, ...] = ()
+
+
 # ---------------------------------------------------------------------------------------------
 
 # Every concrete event: what a serialised `Statement.events` decodes into.
@@ -606,6 +617,7 @@ AnyEvent = (
     | LockTables
     | Utility
     | OnlineDdl
+    | InlineReference
 )
 
 

@@ -143,7 +143,7 @@ class _Lowering(Nodes):
             temporary=temporary,
             if_not_exists=if_not_exists,
         )
-        return [event, *indexes]
+        return [event, *indexes, *self.ignored_references(table)]
 
     def alter_table(self, tree: exp.Alter) -> tuple[list[AnyEvent], str | None]:
         table = self.qname(tree.this)
@@ -175,7 +175,7 @@ class _Lowering(Nodes):
             problem = (
                 f"ALTER TABLE {table} {unknown[0]} is not modelled for MySQL; it was not checked"
             )
-        return [online, *events], problem
+        return [online, *events, *self.ignored_references(table)], problem
 
     def alter_action(
         self, table: QName, action: exp.Expression
@@ -323,13 +323,16 @@ def _session_settings(tree: exp.Set, span: Span) -> Iterator[ir.SetParameter]:
     """The session's system variables a `SET` assigns (`SET x = 1`, `SET SESSION x = 1`,
     `SET @@x = 1`, `SET @@SESSION.x = 1`), each with its value as written (a string's contents):
     not user variables (`@x`), `SET NAMES`, or what `SET GLOBAL`/`PERSIST` assign (they leave
-    the session's value as it is)."""
+    the session's value as it is). A `GLOBAL`/`SESSION` word holds for the assignments after it
+    that name none (MySQL 8.0 Reference Manual, "SET Syntax for Variable Assignment")."""
+    modifier = ""
     for item in tree.expressions:
         assignment = item.this if isinstance(item, exp.SetItem) else None
         if not isinstance(assignment, exp.EQ):
             continue
         target, value = assignment.this, assignment.expression
-        scope = str(item.args.get("kind") or "").upper()
+        modifier = str(item.args.get("kind") or modifier).upper()
+        scope = modifier
         if isinstance(target, exp.SessionParameter):
             scope = str(target.args.get("kind") or "").upper()
         elif not isinstance(target, exp.Column):

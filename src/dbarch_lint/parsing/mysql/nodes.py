@@ -40,6 +40,8 @@ class Nodes:
 
     def __init__(self, source: SourceFile, span: Span, offset: int) -> None:
         self.source, self.span, self.offset = source, span, offset
+        # The inline REFERENCES of the column definitions lowered so far: MySQL ignores them.
+        self.inline_references: list[tuple[str, Span, exp.Reference]] = []
 
     # --- names and positions ------------------------------------------------------------
 
@@ -130,10 +132,21 @@ class Nodes:
             )
             return ir.Constraint("generated", None, one, at, column_level=True, generated=generated)
         if isinstance(kind, exp.Reference):
-            return self.foreign_key(None, one, kind, at, column_level=True)
+            self.inline_references.append((column, self.at(kind), kind))
+            return None  # (MySQL parses and ignores it: no foreign key)
         if isinstance(kind, exp.CheckColumnConstraint):
             return ir.Constraint("check", None, one, at, column_level=True, check_columns=one)
         return None
+
+    def ignored_references(self, table: QName) -> list[ir.InlineReference]:
+        """The inline REFERENCES of the column definitions lowered so far, all of `table`."""
+        found = []
+        for column, at, reference in self.inline_references:
+            target = reference.this
+            columns = self.names(target.expressions) if isinstance(target, exp.Schema) else ()
+            found.append(ir.InlineReference(at, table, column, self.qname(target), columns))
+        self.inline_references.clear()
+        return found
 
     def table_constraints(self, item: exp.Expression) -> Iterator[ir.Constraint]:
         """The constraints of one table-level definition (`CONSTRAINT name ...` included)."""
