@@ -114,3 +114,43 @@ def test_dba411_primary_key_using_index_scans_unless_the_columns_are_proven(prob
     said = probe.run(attach)
     assert 'existing constraints on column "accounts.id" are sufficient to prove' in " ".join(said)
     assert 'verifying table "accounts"' not in said
+
+
+def test_dba409_a_check_on_a_new_column_checks_every_row(probe: Probe) -> None:
+    inline = "ALTER TABLE accounts ADD COLUMN score integer CHECK (counted(score))"
+    [message] = probe.lint(inline, "DBA409")
+    assert "Adding column score to accounts with CHECK constraint accounts_score_check" in message
+    with probe.session.transaction():
+        assert probe.scans(inline)
+        assert probe.calls() == ROWS  # every row, though the new column is NULL in each
+        locks = probe.session.execute(
+            "SELECT mode FROM pg_locks WHERE relation = 'accounts'::regclass AND granted"
+        ).fetchall()
+        assert ("AccessExclusiveLock",) in locks
+        raise psycopg.Rollback()
+    # It rejects a row it must reject: it checks them.
+    with pytest.raises(psycopg.errors.CheckViolation):
+        probe.run("ALTER TABLE accounts ADD COLUMN rank integer CHECK (rank IS NOT NULL)")
+    # NOT VALID cannot be written on a column constraint.
+    with pytest.raises(psycopg.errors.SyntaxError):
+        probe.run("ALTER TABLE accounts ADD COLUMN rank integer CHECK (rank > 0) NOT VALID")
+    # A table CHECK added in the same ALTER TABLE as its column scans too.
+    both = "ALTER TABLE accounts ADD COLUMN level integer, ADD CONSTRAINT lv CHECK (counted(level))"
+    assert len(probe.lint(both, "DBA409")) == 1
+    with probe.session.transaction():
+        assert probe.scans(both)
+        assert probe.calls() == ROWS
+        raise psycopg.Rollback()
+    # The hint's steps: the column, then the CHECK NOT VALID (no scan), then VALIDATE.
+    steps = [
+        "ALTER TABLE accounts ADD COLUMN score integer",
+        "ALTER TABLE accounts ADD CONSTRAINT accounts_score_check CHECK (counted(score)) NOT VALID",
+    ]
+    assert probe.lint(";\n".join(steps), "DBA409") == []
+    for sql in steps:
+        assert not probe.scans(sql)
+    assert probe.calls() == 0
+    # VALIDATE reads the rows, under SHARE UPDATE EXCLUSIVE (reads and writes go on: see
+    # test_locking_server's DBA409 test).
+    probe.run("ALTER TABLE accounts VALIDATE CONSTRAINT accounts_score_check")
+    assert probe.calls() == ROWS

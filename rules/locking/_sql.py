@@ -28,3 +28,17 @@ def index_word_end(ctx: RuleContext) -> int | None:
 def constraint_body(ctx: RuleContext, span: Span) -> str:
     """A table constraint's clause without its `CONSTRAINT name` prefix."""
     return _NAMED.sub("", clause(ctx, span), count=1)
+
+
+_CHECK_OPEN = re.compile(rb"(?i)\bCHECK\s*\(")
+
+
+def check_clause(ctx: RuleContext, span: Span) -> str:
+    """A CHECK constraint's `CHECK (expression)`, on one line, without its `CONSTRAINT name`
+    prefix or what follows it in a column definition (other constraints, a DEFAULT)."""
+    match = _CHECK_OPEN.search(ctx.text, span.start)
+    if match is None:
+        return constraint_body(ctx, span)
+    inner_end = extent_end(ctx.text, match.end(), "clause")  # (at the closing parenthesis)
+    inner = ctx.text[match.end() : inner_end].decode("utf-8", errors="replace")
+    return f"CHECK ({' '.join(inner.split())})"
