@@ -154,3 +154,88 @@ def test_dba409_a_check_on_a_new_column_checks_every_row(probe: Probe) -> None:
     # test_locking_server's DBA409 test).
     probe.run("ALTER TABLE accounts VALIDATE CONSTRAINT accounts_score_check")
     assert probe.calls() == ROWS
+
+
+def test_dba407_a_type_change_without_rewrite_re_checks_validated_checks(probe: Probe) -> None:
+    session = probe.session
+    session.execute("ALTER TABLE accounts ADD CONSTRAINT code_checked CHECK (counted(code))")
+    session.execute(
+        "ALTER TABLE accounts ADD CONSTRAINT code_unchecked CHECK (counted(code)) NOT VALID"
+    )
+    session.execute("ALTER TABLE accounts ADD CONSTRAINT note_checked CHECK (counted(note))")
+    session.execute(
+        "ALTER TABLE accounts ADD CONSTRAINT both_checked CHECK (counted(code) AND counted(note))"
+    )
+    probe.calls()
+    probe.history += [
+        "ALTER TABLE accounts ADD CONSTRAINT code_checked CHECK (counted(code))",
+        "ALTER TABLE accounts ADD CONSTRAINT code_unchecked CHECK (counted(code)) NOT VALID",
+        "ALTER TABLE accounts ADD CONSTRAINT note_checked CHECK (counted(note))",
+        "ALTER TABLE accounts ADD CONSTRAINT both_checked CHECK (counted(code) AND counted(note))",
+    ]
+    change = "ALTER TABLE accounts ALTER COLUMN code TYPE text"
+    [message] = probe.lint(change, "DBA407")
+    assert "re-checks constraints code_checked, both_checked with a full scan" in message
+    node = _file_node(session)
+    assert probe.scans(change)
+    assert _file_node(session) == node  # no rewrite
+    # Each row once for code_checked, twice for both_checked; never for the NOT VALID one (it is
+    # re-added NOT VALID) nor for note_checked (it does not use the column).
+    assert probe.calls() == 3 * ROWS
+    assert session.execute(
+        "SELECT convalidated FROM pg_constraint WHERE conname = 'code_unchecked'"
+    ).fetchone() == (False,)
+    probe.applied(change)
+    # Two type changes in one ALTER TABLE re-check a constraint using both columns once.
+    both = "ALTER TABLE accounts ALTER COLUMN code TYPE varchar, ALTER COLUMN note TYPE text"
+    messages = probe.lint(both, "DBA407")
+    assert [m.count("both_checked") for m in messages] == [1, 0]
+    assert probe.scans(both)
+    assert probe.calls() == ROWS + ROWS + 2 * ROWS
+    probe.applied(both)
+    # The hint's steps: drop, change and add back NOT VALID in one statement (no scan), then
+    # VALIDATE (a scan under SHARE UPDATE EXCLUSIVE).
+    for name in ("code_checked", "both_checked", "note_checked", "code_unchecked"):
+        session.execute(f"ALTER TABLE accounts DROP CONSTRAINT {name}")
+        probe.applied(f"ALTER TABLE accounts DROP CONSTRAINT {name}")
+    session.execute("ALTER TABLE accounts ADD CONSTRAINT code_checked CHECK (counted(code))")
+    probe.applied("ALTER TABLE accounts ADD CONSTRAINT code_checked CHECK (counted(code))")
+    probe.calls()
+    recipe = (
+        "ALTER TABLE accounts DROP CONSTRAINT code_checked, ALTER COLUMN code TYPE text, "
+        "ADD CONSTRAINT code_checked CHECK (counted(code)) NOT VALID"
+    )
+    assert probe.lint(recipe, "DBA407") == []
+    assert not probe.scans(recipe)
+    assert probe.calls() == 0
+
+
+def test_dba407_fixture_re_checks_exactly_where_it_says(probe: Probe) -> None:
+    """Replay the DBA407_checks fixture: a statement expected to "re-check" a constraint makes
+    the server verify the table without rewriting it; one expected to rewrite rewrites it; any
+    other type change of an existing table verifies nothing."""
+    session = probe.session
+    scenario = Path(__file__).parent / "fixtures" / "locking" / "DBA407_checks"
+    session.execute("DROP TABLE IF EXISTS products, shop.items, plain, visits, drafts")
+    session.execute("DROP SCHEMA IF EXISTS shop")
+    session.execute((scenario / "0001.sql").read_text())
+    tables = ("products", "shop.items", "plain", "visits")  # (not drafts: new, never reported)
+    for line in (scenario / "0002.sql").read_text().splitlines():
+        sql = line.split("--")[0].strip()
+        if not sql:
+            continue
+        table = next((t for t in tables if f" {t} " in f" {sql} "), None)
+        before = _file_node(session, table) if table and "CREATE" not in sql else None
+        said = probe.run(sql)
+        verified = any(m.startswith("verifying table") for m in said)
+        if "rewrites the table" in line:
+            assert before is not None and _file_node(session, table) != before, line
+        elif before is not None and " TYPE " in sql:
+            assert _file_node(session, table) == before, line
+            assert verified == ("re-checks constraint" in line), line
+    session.execute("SET TimeZone = DEFAULT")
+
+
+def _file_node(session: Any, table: str | None = "accounts") -> int:
+    row = session.execute("SELECT relfilenode FROM pg_class WHERE oid = %s::regclass", (table,))
+    return int(row.fetchone()[0])
