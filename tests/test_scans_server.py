@@ -114,6 +114,18 @@ def test_dba411_primary_key_using_index_scans_unless_the_columns_are_proven(prob
     said = probe.run(attach)
     assert 'existing constraints on column "accounts.id" are sufficient to prove' in " ".join(said)
     assert 'verifying table "accounts"' not in said
+    # A serial column is NOT NULL: nothing to scan.
+    serial = [
+        "ALTER TABLE accounts ADD COLUMN seq bigserial",
+        "CREATE UNIQUE INDEX accounts_seq_idx ON accounts (seq)",
+        "ALTER TABLE accounts DROP CONSTRAINT accounts_pkey",
+    ]
+    for sql in serial:
+        probe.run(sql)
+        probe.applied(sql)
+    attach_seq = "ALTER TABLE accounts ADD PRIMARY KEY USING INDEX accounts_seq_idx"
+    assert probe.lint(attach_seq, "DBA411") == []
+    assert not probe.scans(attach_seq)
 
 
 def test_dba409_a_check_on_a_new_column_checks_every_row(probe: Probe) -> None:
@@ -150,6 +162,17 @@ def test_dba409_a_check_on_a_new_column_checks_every_row(probe: Probe) -> None:
     for sql in steps:
         assert not probe.scans(sql)
     assert probe.calls() == 0
+    # A foreign table is never scanned: reading it here would fail (its wrapper has no handler).
+    probe.session.execute("DROP FOREIGN DATA WRAPPER IF EXISTS dummy CASCADE")
+    probe.session.execute("CREATE FOREIGN DATA WRAPPER dummy")
+    probe.session.execute("CREATE SERVER remote FOREIGN DATA WRAPPER dummy")
+    probe.session.execute("CREATE FOREIGN TABLE remote_accounts (id bigint) SERVER remote")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
+        probe.session.execute("SELECT count(*) FROM remote_accounts")
+    foreign = "ALTER FOREIGN TABLE remote_accounts ADD COLUMN score integer CHECK (score > 0)"
+    assert probe.lint(foreign, "DBA409") == []
+    probe.run(foreign)
+    probe.session.execute("DROP FOREIGN DATA WRAPPER dummy CASCADE")
     # VALIDATE reads the rows, under SHARE UPDATE EXCLUSIVE (reads and writes go on: see
     # test_locking_server's DBA409 test).
     probe.run("ALTER TABLE accounts VALIDATE CONSTRAINT accounts_score_check")
@@ -218,8 +241,10 @@ def test_dba407_fixture_re_checks_exactly_where_it_says(probe: Probe) -> None:
     scenario = Path(__file__).parent / "fixtures" / "locking" / "DBA407_checks"
     session.execute("DROP TABLE IF EXISTS products, shop.items, plain, visits, drafts")
     session.execute("DROP SCHEMA IF EXISTS shop")
+    session.execute("DROP FOREIGN DATA WRAPPER IF EXISTS dummy CASCADE")
     session.execute((scenario / "0001.sql").read_text())
-    tables = ("products", "shop.items", "plain", "visits")  # (not drafts: new, never reported)
+    # (not drafts: new, never reported)
+    tables = ("products", "shop.items", "plain", "visits", "remote_products")
     for line in (scenario / "0002.sql").read_text().splitlines():
         sql = line.split("--")[0].strip()
         if not sql:

@@ -9,6 +9,7 @@ from dbarch_lint.catalog import Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import TypeRef, quote_ident
 from dbarch_lint.rule import CLOSING, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules.locking._sql import foreign_table
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,12 @@ def rechecked(table: Table | None, column: str) -> list[str]:
 
 
 def _checks(table: Table | None, event: ir.AlterColumnType, ctx: RuleContext) -> list[str]:
-    """`rechecked` for the column, less those the same ALTER TABLE drops (PostgreSQL drops
+    """`rechecked` for the column (none on a foreign table: nothing to scan), less those the
+    same ALTER TABLE drops (PostgreSQL drops
     before it changes types) and those an earlier type change of it re-checks already (each
     constraint is re-added once per statement)."""
+    if foreign_table(ctx, event.table):
+        return []
     done: set[str] = set()
     earlier = True
     for other in ctx.statement.events:

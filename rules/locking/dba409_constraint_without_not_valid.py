@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.locking._sql import check_clause, constraint_body
+from dbarch_lint.rules.locking._sql import check_clause, constraint_body, foreign_table
 
 
 class ConstraintWithoutNotValid(StatementRule):
@@ -22,7 +22,8 @@ class ConstraintWithoutNotValid(StatementRule):
     even when the new column is all NULL, and a column constraint cannot be written `NOT VALID`,
     so add the column first, then the CHECK as a table constraint with `NOT VALID`, then
     `VALIDATE CONSTRAINT`. PRIMARY KEY, UNIQUE and EXCLUDE have no `NOT VALID` form: see DBA411
-    and DBA412.
+    and DBA412. A foreign table (`ALTER FOREIGN TABLE`, or one made by `CREATE FOREIGN TABLE`)
+    is never scanned: its constraints are not checked by PostgreSQL.
 
     ## Why is this bad?
     Adding the constraint checks every existing row while holding the lock the ADD takes: ACCESS
@@ -57,8 +58,8 @@ class ConstraintWithoutNotValid(StatementRule):
     targets = (ir.AddConstraint, ir.AddColumn)
 
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
-            return
+        if ctx.is_new_table(event.table) or foreign_table(ctx, event.table):
+            return  # (a foreign table has no rows here to check)
         if isinstance(event, ir.AddColumn):
             yield from _column_reference(event, ctx)
             yield from _column_checks(event, ctx)

@@ -136,6 +136,8 @@ def _using_index(
         unknown = f"table {shown} is"
     elif index is None:
         unknown = f"index {index_shown} is"
+    elif not keys:  # (the replay made it up for a constraint attaching an unknown index)
+        unknown = f"the columns of index {index_shown} are"
     else:
         missing = [quote_ident(c) for c in keys if c not in table.columns]
         if missing:
