@@ -42,7 +42,8 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
     validated later, and not dropped), reading every row: that is reported as a scan ("re-checks
     constraint X with a full scan"), also for a type set to the type it has. A `NOT VALID` CHECK
     is re-added `NOT VALID` and checks nothing; a constraint the same `ALTER TABLE` drops is not
-    re-checked, and one using two changed columns is re-checked once.
+    re-checked, one using two changed columns is re-checked once, and a foreign table has no
+    rows here to check.
 
     ## Why is this bad?
     A type change that is not binary coercible rewrites every row and rebuilds every index of
