@@ -245,6 +245,8 @@ def test_examples_run_as_the_readme_says() -> None:
         ("0008_add_order_fulfilment.sql", 12, "DBA105"),
         ("0010_add_billing_details.sql", 6, "DBA103"),
         ("0010_add_billing_details.sql", 10, "DBA301"),
+        ("0011_pricing_changes.sql", 8, "DBA407"),
+        ("0011_pricing_changes.sql", 9, "DBA407"),
         ("0011_pricing_changes.sql", 11, "DBA106"),
         ("0012_rename_addresses_zip_code.sql", 6, "DBA502"),
     ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from dbarch_lint.model.ir import Span
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName, Span
 from dbarch_lint.model.source import extent_end
 from dbarch_lint.rule import RuleContext
 
@@ -28,3 +29,31 @@ def index_word_end(ctx: RuleContext) -> int | None:
 def constraint_body(ctx: RuleContext, span: Span) -> str:
     """A table constraint's clause without its `CONSTRAINT name` prefix."""
     return _NAMED.sub("", clause(ctx, span), count=1)
+
+
+_CHECK_OPEN = re.compile(rb"(?i)\bCHECK\s*\(")
+
+
+def check_clause(ctx: RuleContext, span: Span) -> str:
+    """A CHECK constraint's `CHECK (expression)`, on one line, without its `CONSTRAINT name`
+    prefix or what follows it in a column definition (other constraints, a DEFAULT)."""
+    match = _CHECK_OPEN.search(ctx.text, span.start)
+    if match is None:
+        return constraint_body(ctx, span)
+    inner_end = extent_end(ctx.text, match.end(), "clause")  # (at the closing parenthesis)
+    inner = ctx.text[match.end() : inner_end].decode("utf-8", errors="replace")
+    return f"CHECK ({' '.join(inner.split())})"
+
+
+_ALTER_FOREIGN = re.compile(rb"(?is)\s*ALTER\s+FOREIGN\s+TABLE\b")
+
+
+def foreign_table(ctx: RuleContext, table: QName) -> bool:
+    """Whether `table` is a foreign table (the statement says `ALTER FOREIGN TABLE`, or the replay
+    saw it made by `CREATE FOREIGN TABLE`): it has no storage here, so PostgreSQL never scans
+    it to check a constraint."""
+    if _ALTER_FOREIGN.match(ctx.text, ctx.statement.span.start):
+        return True
+    known = ctx.table(table)
+    created = known.created_by if known is not None else None
+    return isinstance(created, ir.CreateTable) and created.foreign

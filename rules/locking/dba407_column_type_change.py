@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dbarch_lint.catalog import Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import TypeRef, quote_ident
 from dbarch_lint.rule import CLOSING, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules.locking._sql import foreign_table
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class ColumnTypeChangeOptions:
 
 
 class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
-    """A column of an existing table changes type in a way that rewrites the table.
+    """A column of an existing table changes type in a way that rewrites or scans the table.
 
     ## What it does
     Flags `ALTER TABLE ... ALTER COLUMN ... TYPE` on a table that was not created earlier in the
@@ -35,12 +37,22 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
     and back is flagged: it rewrites unless the session's TimeZone is UTC (option `assume-utc` says
     it is, and so does a `SET TimeZone = 'UTC'` earlier in the file: then only the indexes on the
     column are rebuilt, and that is said instead). When the old type is unknown the finding says it
-    could not be proven safe.
+    could not be proven safe. A change that does not rewrite the table still re-checks every
+    validated CHECK constraint that uses the column (created inline, table-level, or added or
+    validated later, and not dropped), reading every row: that is reported as a scan ("re-checks
+    constraint X with a full scan"), also for a type set to the type it has. A `NOT VALID` CHECK
+    is re-added `NOT VALID` and checks nothing; a constraint the same `ALTER TABLE` drops is not
+    re-checked, one using two changed columns is re-checked once, and a foreign table has no
+    rows here to check.
 
     ## Why is this bad?
     A type change that is not binary coercible rewrites every row and rebuilds every index of
     the table under an ACCESS EXCLUSIVE lock: no reads and no writes for the whole rewrite. Even
-    a safe change takes that lock briefly (see DBA413).
+    a safe change takes that lock briefly (see DBA413), and holds it for a full scan when a CHECK
+    constraint uses the column: PostgreSQL drops and re-adds the constraint and checks every row
+    against it. Drop the constraint, change the type and add it back `NOT VALID` in one
+    `ALTER TABLE` (no scan), then `VALIDATE CONSTRAINT` in a separate transaction (a scan under
+    SHARE UPDATE EXCLUSIVE, which lets reads and writes go on).
 
     ## Example
     ```sql
@@ -76,8 +88,8 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
         column = table.columns.get(event.column) if table is not None else None
         old = column.type if column is not None else None
         if old is not None and not event.using and binary_coercible(old, event.type):
+            yield from _no_rewrite(event, old, [], _checks(table, event, ctx), ctx)
             return
-        name = quote_ident(event.column)
         relabel = old is not None and (
             citext_relabel(old, event.type)
             or (utc_relabel(old, event.type) and (self.options.assume_utc or _utc_set(ctx)))
@@ -89,22 +101,9 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
                 for i in (table.live_indexes() if table is not None else [])
                 if event.column in i.columns or event.column in i.mentions
             ]
-            if indexes:
-                yield ctx.report(
-                    event.span,
-                    f"Changing the type of {name} of {event.table} from {old} to {event.type} "
-                    "does not rewrite the table, but rebuilds its "
-                    + ("index " if len(indexes) == 1 else "indexes ")
-                    + ", ".join(quote_ident(i) for i in indexes)
-                    + " on the column under an ACCESS EXCLUSIVE lock, blocking reads and writes "
-                    "for the whole build",
-                    hint=(
-                        "on a large table: build the index the new type needs with CREATE INDEX "
-                        "CONCURRENTLY on a new column (expand/contract), or accept the lock in a "
-                        "quiet window"
-                    ),
-                )
+            yield from _no_rewrite(event, old, indexes, _checks(table, event, ctx), ctx)
             return
+        name = quote_ident(event.column)
         if old is None:
             what = (
                 f"Changing the type of {name} of {event.table} to {event.type} may rewrite the "
@@ -131,6 +130,87 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
                 f"batches, switch readers, then drop {name}"
             ),
         )
+
+
+def rechecked(table: Table | None, column: str) -> list[str]:
+    """The validated CHECK constraints that use `column`: PostgreSQL re-adds each after a type
+    change and checks every row against it (a NOT VALID one is re-added NOT VALID, unchecked)."""
+    if table is None:
+        return []
+    return [
+        info.name
+        for info in table.live_constraints()
+        if info.kind == "check"
+        and info.validated
+        and (column in info.columns or column in info.constraint.check_columns)
+    ]
+
+
+def _checks(table: Table | None, event: ir.AlterColumnType, ctx: RuleContext) -> list[str]:
+    """`rechecked` for the column (none on a foreign table: nothing to scan), less those the
+    same ALTER TABLE drops (PostgreSQL drops
+    before it changes types) and those an earlier type change of it re-checks already (each
+    constraint is re-added once per statement)."""
+    if foreign_table(ctx, event.table):
+        return []
+    done: set[str] = set()
+    earlier = True
+    for other in ctx.statement.events:
+        earlier = earlier and other is not event
+        if isinstance(other, ir.DropConstraint) and other.table == event.table:
+            done.add(other.name)
+        elif earlier and isinstance(other, ir.AlterColumnType) and other.table == event.table:
+            done.update(rechecked(table, other.column))
+    return [c for c in rechecked(table, event.column) if c not in done]
+
+
+def _no_rewrite(
+    event: ir.AlterColumnType,
+    old: TypeRef,
+    indexes: list[str],
+    checks: list[str],
+    ctx: RuleContext,
+) -> Iterator[Report]:
+    """A type change that does not rewrite the table, but rebuilds `indexes` and re-checks
+    `checks` under its ACCESS EXCLUSIVE lock (nothing to report when there are none)."""
+    if not indexes and not checks:
+        return
+    table, name = str(event.table), quote_ident(event.column)
+    work: list[str] = []
+    hints: list[str] = []
+    lasts: list[str] = []
+    if indexes:
+        work.append(
+            ("rebuilds its index " if len(indexes) == 1 else "rebuilds its indexes ")
+            + ", ".join(quote_ident(i) for i in indexes)
+            + " on the column"
+        )
+        hints.append(
+            "on a large table: build the index the new type needs with CREATE INDEX "
+            "CONCURRENTLY on a new column (expand/contract), or accept the lock in a quiet window"
+        )
+        lasts.append("build")
+    if checks:
+        shown = ", ".join(quote_ident(c) for c in checks)
+        work.append(
+            ("re-checks constraint " if len(checks) == 1 else "re-checks constraints ")
+            + f"{shown} with a full scan"
+        )
+        hints.append(
+            f"in one ALTER TABLE drop {shown}, change the type and add "
+            + ("it" if len(checks) == 1 else "them")
+            + " back with NOT VALID (no scan), then in a separate transaction `ALTER TABLE "
+            + f"{table} VALIDATE CONSTRAINT ...;` (it scans under SHARE UPDATE EXCLUSIVE, "
+            "letting reads and writes go on)"
+        )
+        lasts.append("scan")
+    yield ctx.report(
+        event.span,
+        f"Changing the type of {name} of {table} from {old} to {event.type} does not rewrite "
+        f"the table, but {' and '.join(work)} under an ACCESS EXCLUSIVE lock, blocking reads "
+        f"and writes for the whole {' and '.join(lasts)}",
+        hint="; ".join(hints),
+    )
 
 
 def binary_coercible(old: TypeRef, new: TypeRef) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint.catalog import ConstraintInfo, make_object_name
+from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules.locking._not_null import proven_not_null
 
 
 class SetNotNullWithScan(StatementRule):
@@ -68,12 +69,8 @@ def _scan(
 ) -> Iterator[Report]:
     if ctx.is_new_table(table_name):
         return
-    table = ctx.table(table_name)
-    column = table.columns.get(column_name) if table is not None else None
-    if column is not None and column.not_null:
-        return
     version = ctx.settings.pg_version
-    if version >= 12 and table is not None and _proven(table.live_constraints(), column_name):
+    if proven_not_null(ctx.table(table_name), column_name, version):
         return
     name, shown = quote_ident(column_name), str(table_name)
     check = quote_ident(make_object_name(table_name.name, column_name, "not_null"))
@@ -95,12 +92,4 @@ def _scan(
         f"{how} on {name} of {shown} scans the whole table under an ACCESS EXCLUSIVE "
         f"lock, blocking reads and writes for the whole scan{older}",
         hint=steps,
-    )
-
-
-def _proven(constraints: list[ConstraintInfo], column: str) -> bool:
-    """Whether a validated CHECK constraint proves `column IS NOT NULL`."""
-    return any(
-        info.kind == "check" and info.validated and column in info.constraint.not_null_columns
-        for info in constraints
     )

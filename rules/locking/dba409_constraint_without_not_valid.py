@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.locking._sql import constraint_body
+from dbarch_lint.rules.locking._sql import check_clause, constraint_body, foreign_table
 
 
 class ConstraintWithoutNotValid(StatementRule):
@@ -15,10 +15,15 @@ class ConstraintWithoutNotValid(StatementRule):
 
     ## What it does
     Flags `ALTER TABLE ... ADD CONSTRAINT ... CHECK` and `... FOREIGN KEY` without `NOT VALID`
-    on a table that was not created earlier in the same migration, and `ADD COLUMN ...
-    REFERENCES` with a non-null `DEFAULT` (which checks every row; without a default the new
-    column is all NULL and nothing is scanned). PRIMARY KEY, UNIQUE and EXCLUDE have no
-    `NOT VALID` form: see DBA411 and DBA412.
+    on a table that was not created earlier in the same migration (also a table CHECK added in
+    the same ALTER TABLE as its new column), `ADD COLUMN ... REFERENCES` with a non-null
+    `DEFAULT` (which checks every row; without a default the new column is all NULL and nothing
+    is scanned), and `ADD COLUMN ... CHECK (...)`: PostgreSQL evaluates the CHECK on every row
+    even when the new column is all NULL, and a column constraint cannot be written `NOT VALID`,
+    so add the column first, then the CHECK as a table constraint with `NOT VALID`, then
+    `VALIDATE CONSTRAINT`. PRIMARY KEY, UNIQUE and EXCLUDE have no `NOT VALID` form: see DBA411
+    and DBA412. A foreign table (`ALTER FOREIGN TABLE`, or one made by `CREATE FOREIGN TABLE`)
+    is never scanned: its constraints are not checked by PostgreSQL.
 
     ## Why is this bad?
     Adding the constraint checks every existing row while holding the lock the ADD takes: ACCESS
@@ -53,10 +58,11 @@ class ConstraintWithoutNotValid(StatementRule):
     targets = (ir.AddConstraint, ir.AddColumn)
 
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
-            return
+        if ctx.is_new_table(event.table) or foreign_table(ctx, event.table):
+            return  # (a foreign table has no rows here to check)
         if isinstance(event, ir.AddColumn):
             yield from _column_reference(event, ctx)
+            yield from _column_checks(event, ctx)
             return
         constraint = event.constraint
         if constraint.kind not in ("check", "foreign-key") or constraint.not_valid:
@@ -109,3 +115,31 @@ def _column_reference(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]
             f"transaction, `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`"
         ),
     )
+
+
+def _column_checks(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
+    """A CHECK on a new column is checked on every row (even all-NULL ones) under ACCESS
+    EXCLUSIVE, and a column constraint cannot be NOT VALID."""
+    column, table = quote_ident(event.column.name), str(event.table)
+    taken: set[str] = set()
+    for check in event.column.constraints:
+        if check.kind != "check" or check.not_valid:
+            continue
+        name = ctx.constraint_name(event.table, check)
+        if check.name is None:  # PostgreSQL numbers a second unnamed one: `t_c_check1`
+            name = next(
+                f"{name}{n or ''}" for n in range(len(taken) + 1) if f"{name}{n or ''}" not in taken
+            )
+        taken.add(name)
+        name, body = quote_ident(name), check_clause(ctx, check.span)
+        yield ctx.report(
+            check.span,
+            f"Adding column {column} to {table} with CHECK constraint {name} scans the whole "
+            "table under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole "
+            "scan (a column constraint cannot be NOT VALID)",
+            hint=(
+                f"add {column} without the CHECK, then `ALTER TABLE {table} ADD CONSTRAINT "
+                f"{name} {body} NOT VALID;` and, in a separate transaction, `ALTER TABLE "
+                f"{table} VALIDATE CONSTRAINT {name};`"
+            ),
+        )

@@ -4,26 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules.locking._not_null import CHECK_PROOF_VERSION, proven_not_null
 
 
 class UniqueConstraintWithoutIndex(StatementRule):
-    """A PRIMARY KEY or UNIQUE constraint is added to an existing table without `USING INDEX`.
+    """A PRIMARY KEY or UNIQUE constraint is added to an existing table under a long lock.
 
     ## What it does
     Flags `ALTER TABLE ... ADD PRIMARY KEY` and `... ADD UNIQUE` without `USING INDEX`, and
     `ADD COLUMN ... UNIQUE` / `PRIMARY KEY`, on a table that was not created earlier in the
-    same migration.
+    same migration. Also `ADD CONSTRAINT ... PRIMARY KEY USING INDEX i` when a key column is not
+    known to be NOT NULL: silent when every column of the index is NOT NULL already or, on
+    PostgreSQL 12+, a validated `CHECK (col IS NOT NULL)` (alone or AND-ed) exists for it before
+    the statement (the proof DBA408 accepts); a column the same `ALTER TABLE` sets NOT NULL is
+    DBA408's scan. Where the replay does not know the table, the index or a key column, the
+    finding says that it could not be proven.
 
     ## Why is this bad?
     The constraint builds its unique index while holding an ACCESS EXCLUSIVE lock on the table:
     no reads and no writes for the whole build. Build the index first with
     `CREATE UNIQUE INDEX CONCURRENTLY` (reads and writes go on), then attach it with
     `ADD CONSTRAINT ... USING INDEX`, which only takes the lock briefly (set a `lock_timeout`).
-    A PRIMARY KEY also needs its columns NOT NULL: on a nullable column `USING INDEX` still scans
-    the table under that lock, unless a validated `CHECK (col IS NOT NULL)` exists (PG 12+).
+    A PRIMARY KEY also needs its columns NOT NULL: on a nullable column `USING INDEX` sets NOT
+    NULL, which reads every row (a NULL makes it fail) under that lock, unless a validated
+    `CHECK (col IS NOT NULL)` proves it (PostgreSQL 12+: "existing constraints ... are sufficient
+    to prove that it does not contain nulls"). Add that CHECK as `NOT VALID`, `VALIDATE` it in a
+    separate transaction (SHARE UPDATE EXCLUSIVE: reads and writes go on), then attach the index.
 
     ## Example
     ```sql
@@ -38,6 +48,8 @@ class UniqueConstraintWithoutIndex(StatementRule):
 
     ## References
     - PostgreSQL documentation, `ALTER TABLE ... ADD table_constraint_using_index`
+    - PostgreSQL 12 release notes: "Allow ALTER TABLE ... SET NOT NULL to avoid unnecessary
+      table scans"
     """
 
     code = "DBA411"
@@ -54,6 +66,8 @@ class UniqueConstraintWithoutIndex(StatementRule):
             constraint = event.constraint
             if constraint.kind in ("primary-key", "unique") and not constraint.using_index:
                 yield _report(event.table, constraint, None, ctx)
+            elif constraint.kind == "primary-key" and constraint.using_index:
+                yield from _using_index(event.table, constraint, constraint.using_index, ctx)
             return
         for constraint in event.column.constraints:
             if constraint.kind in ("primary-key", "unique"):
@@ -93,15 +107,80 @@ def _report(
 
 def _nullable(table_name: ir.QName, columns: tuple[str, ...], ctx: RuleContext) -> list[str]:
     """Columns not known to be NOT NULL (nor proven so by a validated CHECK)."""
-    table = ctx.table(table_name)
-    proven: set[str] = set()
-    if table is not None:
-        for info in table.live_constraints():
-            if info.kind == "check" and info.validated:
-                proven.update(info.constraint.not_null_columns)
-    found = []
-    for column in columns:
-        known = table.columns.get(column) if table is not None else None
-        if not (known is not None and known.not_null) and column not in proven:
-            found.append(quote_ident(column))
-    return found
+    table, version = ctx.table(table_name), ctx.settings.pg_version
+    return [quote_ident(c) for c in columns if not proven_not_null(table, c, version)]
+
+
+def _using_index(
+    table_name: ir.QName, constraint: ir.Constraint, index_name: str, ctx: RuleContext
+) -> Iterator[Report]:
+    """`ADD CONSTRAINT ... PRIMARY KEY USING INDEX`: PostgreSQL sets NOT NULL on the index's
+    columns, scanning the table unless each is proven NOT NULL."""
+    table, version = ctx.table(table_name), ctx.settings.pg_version
+    indexes = table.live_indexes() if table is not None else []
+    index = next((i for i in indexes if i.name == index_name), None)
+    shown, name, index_shown = (
+        str(table_name),
+        quote_ident(ctx.constraint_name(table_name, constraint)),
+        quote_ident(index_name),
+    )
+    older = (
+        "" if version >= CHECK_PROOF_VERSION else " (before PostgreSQL 12 no CHECK spares the scan)"
+    )
+    attach = (
+        f"`ALTER TABLE {shown} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {index_shown};` "
+        "(with a short lock_timeout)"
+    )
+    keys = [c for c in index.columns if c is not None] if index is not None else []
+    unknown: str | None = None
+    if table is None:
+        unknown = f"table {shown} is"
+    elif index is None:
+        unknown = f"index {index_shown} is"
+    elif not keys:  # (the replay made it up for a constraint attaching an unknown index)
+        unknown = f"the columns of index {index_shown} are"
+    else:
+        missing = [quote_ident(c) for c in keys if c not in table.columns]
+        if missing:
+            unknown = ("column " if len(missing) == 1 else "columns ") + ", ".join(missing)
+            unknown += " is" if len(missing) == 1 else " are"
+    # (a SET NOT NULL of the same ALTER TABLE scans for both: DBA408 reports that scan)
+    set_here = {
+        e.column
+        for e in ctx.statement.events
+        if isinstance(e, ir.SetNotNull) and e.table == table_name
+    }
+    nullable = [c for c in keys if c not in set_here and not proven_not_null(table, c, version)]
+    if unknown is None and not nullable:
+        return
+    what = f"Adding PRIMARY KEY {name} to {shown} USING INDEX {index_shown} sets NOT NULL on "
+    if unknown is None:
+        what += (
+            ", ".join(quote_ident(c) for c in nullable)
+            + ", which scans the whole table under an ACCESS EXCLUSIVE lock, blocking reads and "
+            f"writes for the whole scan{older}"
+        )
+    else:
+        what += (
+            "its columns, which scans the whole table under an ACCESS EXCLUSIVE lock unless "
+            f"they are proven NOT NULL: {unknown} not known from the migrations, so it could "
+            "not be proven that they are"
+        )
+    if nullable:
+        check = quote_ident(
+            make_object_name(
+                table_name.name, nullable[0] if len(nullable) == 1 else None, "not_null"
+            )
+        )
+        proof = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in nullable)
+        hint = (
+            f"`ALTER TABLE {shown} ADD CONSTRAINT {check} CHECK ({proof}) NOT VALID;`, in a "
+            f"separate transaction `ALTER TABLE {shown} VALIDATE CONSTRAINT {check};`, then "
+            f"{attach} and `ALTER TABLE {shown} DROP CONSTRAINT {check};`"
+        )
+    else:
+        hint = (
+            "make sure each key column is NOT NULL first, or add `CHECK (col IS NOT NULL) NOT "
+            f"VALID` and `VALIDATE CONSTRAINT` it in a separate transaction; then {attach}"
+        )
+    yield ctx.report(constraint.span, what, hint=hint)

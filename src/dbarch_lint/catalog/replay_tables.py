@@ -15,7 +15,7 @@ from dbarch_lint.catalog.naming import INDEX_BACKED, named_columns
 from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import QName
+from dbarch_lint.model.ir import SERIAL_BASE_TYPES, QName
 
 
 def _table_or_placeholder(schema: SchemaState, name: QName) -> Table:
@@ -136,7 +136,8 @@ def _define_column(
 ) -> None:
     """Add a column as `definition` says (with its column constraints) to writable `table`."""
     known = table.columns.get(definition.name)
-    not_null = any(
+    serial = definition.type is not None and definition.type.builtin in SERIAL_BASE_TYPES
+    not_null = serial or any(
         c.kind in ("not-null", "primary-key", "identity") for c in definition.constraints
     )
     if known is not None and definition.type is None:  # partition column WITH OPTIONS
