@@ -224,3 +224,16 @@ def test_a_commit_in_a_multi_statement_string_does_not_end_the_implicit_block(
     migration.write_text("-- migrate:up\n" + COMMITTED)
     found = lint_paths([str(tmp_path / "db")], cwd=str(tmp_path), runner="dbmate")
     assert [(f.code, f.location.line) for f in found.findings] == [("DBA601", 4), ("DBA404", 5)]
+
+
+def test_commit_and_chain_begins_the_next_transaction_at_once(sessions: tuple[Any, Any]) -> None:
+    first, observer = sessions
+    first.execute("BEGIN")
+    first.execute("ALTER TABLE orders ADD COLUMN region text")
+    first.execute("COMMIT AND CHAIN")
+    assert "orders" not in _exclusive(first)  # the ALTER's lock went with its transaction
+    observer.execute("SET lock_timeout = '100ms'")
+    observer.execute("SELECT 1 FROM orders LIMIT 1")  # (not blocked)
+    with pytest.raises(psycopg.errors.ActiveSqlTransaction):  # but a transaction is open
+        first.execute("CREATE INDEX CONCURRENTLY orders_region_idx ON orders (region)")
+    first.execute("ROLLBACK")

@@ -507,6 +507,7 @@ class Transaction(Event, frozen=True):
     """BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, PREPARE ..."""
 
     kind: str  # begin, start, commit, rollback, savepoint, release, rollback_to, prepare, ...
+    chain: bool = False  # COMMIT/ROLLBACK AND CHAIN: a new transaction begins at once
 
 
 class DataChange(Event, frozen=True):

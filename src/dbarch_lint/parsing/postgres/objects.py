@@ -189,7 +189,8 @@ _TRANSACTION_KINDS = {
 
 def transaction_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """BEGIN / COMMIT / ROLLBACK / SAVEPOINT ..."""
-    return [ir.Transaction(span, _TRANSACTION_KINDS.get(node.get("kind", ""), "other"))]
+    kind = _TRANSACTION_KINDS.get(node.get("kind", ""), "other")
+    return [ir.Transaction(span, kind, chain=bool(node.get("chain")))]
 
 
 def data_change(kind: str) -> Lowering:
