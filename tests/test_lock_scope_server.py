@@ -38,6 +38,11 @@ CREATE TABLE orders (id bigint PRIMARY KEY, total numeric);
 INSERT INTO orders SELECT n, n FROM generate_series(1, 20000) n;
 CREATE MATERIALIZED VIEW order_totals AS SELECT sum(total) AS total FROM orders;
 """
+TEARDOWN = """
+DROP MATERIALIZED VIEW IF EXISTS order_totals;
+DROP TABLE IF EXISTS child, parent, orders, order_copy CASCADE;
+DROP SCHEMA IF EXISTS audit CASCADE;
+"""
 
 
 @pytest.fixture
@@ -45,6 +50,8 @@ def sessions(pg_server: Server) -> Iterator[tuple[Any, Any]]:
     with pg_server.connect() as first, pg_server.connect() as observer:
         observer.execute(SETUP)
         yield first, observer
+        first.execute("ROLLBACK")  # (a test that failed midway may leave one open)
+        observer.execute(TEARDOWN)  # (the cluster is shared: leave nothing for other tests)
 
 
 def _exclusive(session: Any) -> set[str]:

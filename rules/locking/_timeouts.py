@@ -117,9 +117,9 @@ def _timeout_set(ctx: RuleContext, parameter: str) -> bool:
         if pending is not None and not rolled_back:
             session = pending
         pending = local = None
-    for value in (local, pending):
-        if value is not None:
-            return value
+    for setting in (local, pending):
+        if setting is not None:
+            return setting
     return session
 
 
