@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-from dbarch_lint.catalog.locks import LOCKING_EVENTS, blocking_locks
+from dbarch_lint.catalog.locks import LOCKING_EVENTS
 from dbarch_lint.model import ir
-from dbarch_lint.rule import CLOSING, Report, Rewrite, RuleContext, StatementRule
+from dbarch_lint.rule import Report, Rewrite, RuleContext, StatementRule
 
 
 @dataclass(frozen=True)
@@ -52,48 +52,75 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
         return None
 
 
-# The file being linted (its context, made anew for each file of each run) and the first event
-# in it that took a blocking lock on an existing table. Whether a table is new can only be
-# asked while the schema stands just before that event, so the answer is kept as the engine
-# moves through the file: the rules that ask see every locking event, in order.
-_first: list[tuple[RuleContext, ir.Event]] = []
+# The file being linted (its context, made anew for each file of each run) and, per timeout
+# setting, the event that was reported for it: reported once per file. Whether a table is new
+# can only be asked while the schema stands just before that event, so the answer is kept as
+# the engine moves through the file: the rules that ask see every locking event, in order.
+_reported: dict[str, tuple[RuleContext, ir.Event]] = {}
 
 
 def first_unguarded_lock(
     event: ir.Event, ctx: RuleContext, parameter: str
 ) -> tuple[ir.QName, str] | None:
     """The existing table and lock mode, when `event` is the first in its file to take a lock
-    that blocks reads or writes on an existing table and no non-zero `parameter` (a timeout
-    setting) is in force for it."""
-    if _first and _first[0][0] is ctx and _first[0][1] is not event:
-        return None  # an earlier event took the file's first blocking lock
+    that blocks reads or writes on an existing table while no non-zero `parameter` (a timeout
+    setting) is in force."""
+    reported = _reported.get(parameter)
+    if reported is not None and reported[0] is ctx:
+        return None  # reported once per file
     locked = next(
-        (
-            (table, mode)
-            for table, mode in blocking_locks(event, ctx.index_table)
-            if not ctx.is_new_table(table)
-        ),
+        ((table, mode) for table, mode in ctx.locks_of(event) if not ctx.is_new_table(table)),
         None,
     )
-    if locked is None:
+    if locked is None or _timeout_set(ctx, parameter):
         return None
-    _first[:] = [(ctx, event)]
-    return None if _timeout_set(ctx, parameter) else locked
+    _reported[parameter] = (ctx, event)
+    return locked
 
 
 def _timeout_set(ctx: RuleContext, parameter: str) -> bool:
-    """Whether a non-zero `parameter` is in force for this statement."""
-    in_force = False
-    local = False
-    for statement in ctx.statements[: ctx.statement.index]:
+    """Whether a non-zero `parameter` is in force for this statement.
+
+    As PostgreSQL keeps it: a `SET` outside a transaction block lasts for the session; inside
+    one it lasts once the block commits (a ROLLBACK undoes it); a `SET LOCAL` lasts until the
+    block ends, however it ends (the runner's transaction around the file included).
+    """
+    session: bool = False  # the value committed for the session
+    pending: bool | None = None  # a SET in the open block (kept if it commits)
+    local: bool | None = None  # a SET LOCAL in the open block
+    block = -1  # the block the latest statement ran in
+    rolled_back = False
+    index = ctx.statement.index
+    transactions = ctx.transactions
+    for statement in ctx.statements[:index]:
+        start = transactions[statement.index] if transactions else -1
+        if start != block:  # the block the earlier statements ran in has ended
+            if pending is not None and not rolled_back:
+                session = pending
+            pending = local = None
+            block, rolled_back = start, False
         for event in statement.events:
             if isinstance(event, ir.SetParameter) and event.name in (parameter, "all"):
                 value = event.value or ()
-                in_force = event.name == parameter and bool(value) and not _zero(value)
-                local = event.local
-            elif isinstance(event, ir.Transaction) and event.kind in CLOSING and local:
-                in_force = False  # a SET LOCAL ends with its transaction
-    return in_force and (not local or ctx.in_transaction)
+                on = event.name == parameter and bool(value) and not _zero(value)
+                if event.local:
+                    if start >= 0:  # (outside a block SET LOCAL does nothing)
+                        local = on
+                elif start >= 0:
+                    pending, local = on, None
+                else:
+                    session = on
+            elif isinstance(event, ir.Transaction) and event.kind == "rollback":
+                rolled_back = True
+    current = transactions[index] if transactions else -1
+    if current != block:
+        if pending is not None and not rolled_back:
+            session = pending
+        pending = local = None
+    for setting in (local, pending):
+        if setting is not None:
+            return setting
+    return session
 
 
 def _zero(value: tuple[str, ...]) -> bool:

@@ -22,10 +22,14 @@ class MissingLockTimeout(MissingTimeout[MissingLockTimeoutOptions]):
     ## What it does
     Flags the first statement of a file that takes a lock blocking reads or writes (ACCESS
     EXCLUSIVE, EXCLUSIVE, SHARE ROW EXCLUSIVE or SHARE, not SHARE UPDATE EXCLUSIVE) on a table
-    that was not created earlier in the same migration, when no `SET lock_timeout` to a
-    non-zero value comes before it (`SET LOCAL` counts only inside its own transaction;
-    `SET lock_timeout = 0`, as pg_dump writes, does not count). Reported once per file. Option
-    `set-by-runner = true` silences it where the runner or the role sets the timeout.
+    that was not created earlier in the same migration while no `lock_timeout` with a non-zero
+    value is in force (`SET lock_timeout = 0`, as pg_dump writes, does not count). A plain
+    `SET` lasts for the session (unless the transaction it is in rolls back); a `SET LOCAL`
+    ends with its transaction, by an explicit `COMMIT` or `ROLLBACK` or at the end of the
+    transaction the runner wraps the file in, so the first blocking lock after that end is
+    flagged. Dropping a foreign key (or a column or table that has one) locks the referenced
+    table too. Reported once per file. Option `set-by-runner = true` silences it where the
+    runner or the role sets the timeout.
 
     `--fix` adds `SET lock_timeout = '2s';` before the file's first statement (option
     `lock-timeout` sets the value), except in a golang-migrate file of a single statement, which
@@ -49,7 +53,8 @@ class MissingLockTimeout(MissingTimeout[MissingLockTimeoutOptions]):
     ```
 
     ## References
-    - PostgreSQL documentation, "Client Connection Defaults" (`lock_timeout`)
+    - PostgreSQL documentation, "Client Connection Defaults" (`lock_timeout`), `SET` (the
+      effects of `SET LOCAL` last only till the end of the current transaction)
     """
 
     code = "DBA413"

@@ -9,22 +9,35 @@ from dbarch_lint.catalog.locks import ACCESS_EXCLUSIVE
 from dbarch_lint.model import ir
 from dbarch_lint.rule import RelatedSpan, Report, RuleContext, Severity, StatementRule
 
-_BACKFILLS = frozenset({"update", "delete", "insert"})
+_CHANGES = frozenset({"update", "delete", "merge"})
+# Relations whose reads are catalog look-ups, not scans of the application's data.
+_CATALOGS = frozenset({"pg_catalog", "information_schema"})
 
 
 class BackfillInDdlTransaction(StatementRule):
-    """A data change in the transaction of a statement that locked an existing table exclusively.
+    """A data change or scan in a transaction that locked an existing table exclusively.
 
     ## What it does
-    Flags `UPDATE`, `DELETE` and `INSERT ... SELECT` inside a transaction block (an explicit
-    `BEGIN`, or a runner that wraps the file) after a statement of the same transaction took
-    an ACCESS EXCLUSIVE lock on a table that was not created earlier in the same migration
-    (`ALTER TABLE`, `DROP TABLE`, `TRUNCATE`, ...).
+    Flags a statement that changes or reads a table's rows (`UPDATE`, `DELETE`, `MERGE`,
+    `INSERT ... SELECT`, a `SELECT` or `COPY ... TO` that reads a table, `CREATE TABLE ... AS`,
+    `SELECT ... INTO`, `CREATE MATERIALIZED VIEW`, a plain `CREATE INDEX` on a table not created
+    earlier in the same migration, `REFRESH MATERIALIZED VIEW`) inside a transaction block (an
+    explicit `BEGIN`, or a runner that wraps the file) after a statement of the same
+    transaction took an ACCESS EXCLUSIVE lock on a table that was not created earlier in the
+    same migration and is not dropped in that transaction (`ALTER TABLE`, `DROP TABLE`,
+    `TRUNCATE`, the drop of a foreign key, which locks the referenced table too, ...). Names the
+    lock it prolongs; one finding per statement.
+
+    A `SELECT` that reads no table (`SELECT 1`, `SELECT set_config(...)`,
+    `SELECT pg_advisory_lock(...)`) or reads only the system catalogs, or only tables created
+    earlier in the same migration, scans nothing that takes long: it is not flagged. An index
+    on a table created earlier in the same migration is not flagged either.
 
     ## Why is this bad?
     A lock is held until the transaction ends. The ALTER TABLE itself may take a millisecond,
-    but the backfill after it runs for as long as it takes to change every row, and for all
-    that time the table is locked against reads and writes.
+    but the backfill, the scan or the index build after it runs for as long as it takes to go
+    through every row, and for all that time the locked table is blocked against reads and
+    writes.
 
     ## Example
     ```sql
@@ -46,6 +59,7 @@ class BackfillInDdlTransaction(StatementRule):
     ## References
     - PostgreSQL documentation, "Explicit Locking" (locks are held until the end of the
       transaction)
+    - eugene, E4 "Running more statements after taking AccessExclusiveLock"
     """
 
     code = "DBA418"
@@ -53,27 +67,87 @@ class BackfillInDdlTransaction(StatementRule):
     family = "locking"
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
-    targets = (ir.DataChange,)
+    targets = (ir.DataChange, ir.CreateTableAs, ir.CreateIndex, ir.Maintenance)
 
-    def check(self, event: ir.DataChange, ctx: RuleContext) -> Iterator[Report]:
-        if event.kind not in _BACKFILLS or (event.kind == "insert" and not event.from_select):
+    def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
+        what = _scan(event, ctx)
+        if what is None:
             return
-        for table, mode, statement in ctx.locks_held():
-            if mode == ACCESS_EXCLUSIVE and not ctx.is_new_table(table):
-                line = ctx.line_of(statement.span.start)
-                change = "INSERT ... SELECT" if event.kind == "insert" else event.kind.upper()
-                yield ctx.report(
-                    event.span,
-                    f"This {change} runs in the transaction that took an ACCESS EXCLUSIVE lock "
-                    f"on {table} (line {line}): reads and writes of {table} stay blocked for "
-                    "the whole data change",
-                    hint="COMMIT after the schema change, then change the data in batches, "
-                    "each in a short transaction of its own",
-                    related=[
-                        RelatedSpan(
-                            Origin(ctx.file_index, statement.index, ctx.path, statement.span),
-                            f"takes the ACCESS EXCLUSIVE lock on {table}",
-                        )
-                    ],
-                )
-                return
+        statement_kind, duration = what
+        held = ctx.locks_held()
+        dropped = _dropped_tables(ctx) if held else []
+        for table, mode, statement in held:
+            if mode != ACCESS_EXCLUSIVE or ctx.is_new_table(table):
+                continue
+            if any(_same(table, gone) for gone in dropped):
+                continue  # (a lock on a table the transaction drops blocks no one who matters)
+            line = ctx.line_of(statement.span.start)
+            yield ctx.report(
+                event.span,
+                f"This {statement_kind} runs in the transaction that took an ACCESS EXCLUSIVE "
+                f"lock on {table} (line {line}): reads and writes of {table} stay blocked for "
+                f"the whole {duration}",
+                hint="COMMIT after the schema change, then change or read the data in batches, "
+                "each in a short transaction of its own",
+                related=[
+                    RelatedSpan(
+                        Origin(ctx.file_index, statement.index, ctx.path, statement.span),
+                        f"takes the ACCESS EXCLUSIVE lock on {table}",
+                    )
+                ],
+            )
+            return
+
+
+def _scan(event: ir.Event, ctx: RuleContext) -> tuple[str, str] | None:
+    """What the statement is and what it spends its time on, when it changes or reads a table's
+    rows (None: it does not)."""
+    if isinstance(event, ir.DataChange):
+        if event.kind in _CHANGES:
+            return event.kind.upper(), "data change"
+        if event.kind == "insert" and event.from_select:
+            return "INSERT ... SELECT", "data change"
+        if event.kind == "select" and _reads_data(event.reads, ctx):
+            return ("COPY ... TO" if event.table is not None else "SELECT"), "scan"
+        return None
+    if isinstance(event, ir.CreateTableAs):
+        if not _reads_data(event.reads, ctx):
+            return None
+        if event.materialized:
+            return "CREATE MATERIALIZED VIEW", "scan"
+        first = ctx.text[ctx.statement.span.start : ctx.statement.span.start + 6].upper()
+        return ("SELECT ... INTO" if first in (b"SELECT", b"WITH (") else "CREATE TABLE AS"), "scan"
+    if isinstance(event, ir.CreateIndex):
+        if event.concurrent or ctx.is_new_table(event.table):
+            return None
+        return "CREATE INDEX", "index build"
+    if isinstance(event, ir.Maintenance) and event.kind == "refresh":
+        return "REFRESH MATERIALIZED VIEW", "refresh"
+    return None
+
+
+def _reads_data(reads: tuple[ir.QName, ...], ctx: RuleContext) -> bool:
+    """Whether the relations a query reads include one that is not a system catalog nor a
+    table created earlier in the same migration."""
+    return any(
+        name.schema not in _CATALOGS
+        and not (name.schema is None and name.name.startswith("pg_"))
+        and not ctx.is_new_table(name)
+        for name in reads
+    )
+
+
+def _dropped_tables(ctx: RuleContext) -> list[ir.QName]:
+    """The tables a statement of this transaction dropped, up to this one."""
+    return [
+        name
+        for statement in ctx.transaction()
+        for event in statement.events
+        if isinstance(event, ir.DropObjects) and event.kind in ("table", "foreign table")
+        for name in event.names
+    ]
+
+
+def _same(a: ir.QName, b: ir.QName) -> bool:
+    """Whether two names, as written, name the same table (one may leave the schema out)."""
+    return a.name == b.name and (a.schema == b.schema or None in (a.schema, b.schema))

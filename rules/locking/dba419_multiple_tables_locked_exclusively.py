@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbarch_lint.catalog.locks import ACCESS_EXCLUSIVE, LOCKING_EVENTS, blocking_locks
+from dbarch_lint.catalog.locks import ACCESS_EXCLUSIVE, LOCKING_EVENTS
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
@@ -16,7 +16,10 @@ class MultipleTablesLockedExclusively(StatementRule):
     Flags the statement that takes an ACCESS EXCLUSIVE lock on a second (third, ...) table
     that was not created earlier in the same migration, while the same transaction already
     holds one on another such table. A statement outside a transaction block is a transaction
-    of its own (`DROP TABLE a, b` locks both). Off by default.
+    of its own (`DROP TABLE a, b` locks both). Dropping a foreign key (`DROP CONSTRAINT`, or
+    `DROP COLUMN` of one of its columns, or `DROP TABLE` of the table that holds it) takes
+    ACCESS EXCLUSIVE on the referenced table as well, and a CASCADE drop of a key on the
+    tables whose foreign keys it takes away: those count. Off by default.
 
     ## Why is this bad?
     Every lock is held until the transaction ends, so the first table stays blocked for reads
@@ -58,8 +61,8 @@ class MultipleTablesLockedExclusively(StatementRule):
         for earlier in ctx.statement.events:  # this statement's own earlier events
             if earlier is event:
                 break
-            held.extend(_exclusive(blocking_locks(earlier, ctx.index_table), ctx, held))
-        for table in _exclusive(blocking_locks(event, ctx.index_table), ctx, held):
+            held.extend(_exclusive(ctx.locks_of(earlier), ctx, held))
+        for table in _exclusive(ctx.locks_of(event), ctx, held):
             if held:
                 others = ", ".join(str(t) for t in held)
                 yield ctx.report(

@@ -29,8 +29,13 @@ class NestedTransaction(StatementRule):
     Flags `BEGIN`/`START TRANSACTION` when a transaction is already open, `COMMIT`/`ROLLBACK`
     when none is, and an explicit `COMMIT`/`ROLLBACK` in a file the runner already wraps in a
     transaction (Flyway, dbmate and Diesel by default, or `--assume-in-transaction`; see
-    docs/runners.md). A `BEGIN` in a file golang-migrate sends as one multi-statement string is
-    fine: it turns PostgreSQL's implicit transaction into an explicit one.
+    docs/runners.md), `AND CHAIN` or not. After such a COMMIT the rest of the file runs outside
+    any transaction when the runner sends it statement by statement (a `CONCURRENTLY` there is
+    accepted), or in a new implicit one when it sends the file as one multi-statement string
+    (dbmate, Diesel: PostgreSQL still refuses a `CONCURRENTLY` there); either way the locks
+    taken before it are released. A `BEGIN` in a file golang-migrate sends as one
+    multi-statement string is fine: it turns PostgreSQL's implicit transaction into an explicit
+    one.
 
     ## Why is this bad?
     PostgreSQL only warns, but the harm is real: in a wrapped file the COMMIT ends the runner's
@@ -94,10 +99,11 @@ class NestedTransaction(StatementRule):
                 )
         elif kind == RUNNER and not _opened_in_file(ctx):
             off, runner = TURN_OFF.get(ctx.runner), named(ctx.runner)
+            rest = "in a new transaction" if event.chain else "outside it"
             yield ctx.report(
                 event.span,
                 f"{event.kind.upper()} ends the transaction {runner} wraps this file in: "
-                "the rest of the file runs outside it",
+                f"the rest of the file runs {rest}",
                 hint=f"leave committing to {runner} (or turn its transaction off for this "
                 f"file{': ' + off if off else ''})",
             )
@@ -111,6 +117,6 @@ def _opened_in_file(ctx: RuleContext) -> bool:
             if isinstance(event, ir.Transaction):
                 if event.kind in OPENING:
                     depth += 1
-                elif event.kind in CLOSING:
+                elif event.kind in CLOSING and not event.chain:
                     depth = max(0, depth - 1)
     return depth > 0

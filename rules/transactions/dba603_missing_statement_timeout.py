@@ -13,9 +13,10 @@ class MissingStatementTimeout(MissingTimeout[TimeoutOptions]):
     Like DBA413 for `lock_timeout`: flags the first statement of a file that takes a lock
     blocking reads or writes (ACCESS EXCLUSIVE, EXCLUSIVE, SHARE ROW EXCLUSIVE or SHARE) on a
     table that was not created earlier in the same migration, when no `SET statement_timeout`
-    to a non-zero value comes before it (`SET LOCAL` counts only inside its own transaction).
-    Reported once per file. Off by default. Option `set-by-runner = true` silences it where
-    the runner or the role sets the timeout.
+    to a non-zero value is in force for it (`SET LOCAL` counts only until its own transaction
+    ends: the first blocking lock after that is flagged). Reported once per file. Off by
+    default. Option `set-by-runner = true` silences it where the runner or the role sets the
+    timeout.
 
     ## Why is this bad?
     `lock_timeout` bounds the wait for a lock; once the lock is granted, a scan, a rewrite or

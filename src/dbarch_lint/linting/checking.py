@@ -96,6 +96,7 @@ def _check_file(
     bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
     for position, statement in enumerate(statements):
         _check(ctx, statement, dispatch, reports, crashes, file.index)
+        ctx.record_locks()
         if bodies is not None and statement.index in bodies:
             # The statements of its function's body, seeing the schema it sees.
             for inner in bodies[statement.index]:

@@ -101,6 +101,8 @@ class RuleContext(msgspec.Struct):
     # Statements the runner refuses to run with the rest of the file, with why (Flyway's mixing).
     refused: dict[int, str] = msgspec.field(default_factory=dict)
     dialect: str = "postgres"  # the file's SQL dialect (hints are written in it)
+    # The blocking table locks the file's statements took so far (`record_locks`), in order.
+    taken: list[tuple[QName, str, Statement]] = msgspec.field(default_factory=list)
 
     @property
     def in_transaction(self) -> bool:
@@ -133,9 +135,22 @@ class RuleContext(msgspec.Struct):
         start, index = self._transaction_start, self.statement.index
         if start < 0:
             return []
-        taken = _file_locks(self.statements)
+        taken = self.taken
         first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
         return [item for item in taken[first:] if item[2].index < index]
+
+    def locks_of(self, event: Event) -> list[tuple[QName, str]]:
+        """The tables (new or existing) `event` of this statement locks in a mode that blocks
+        reads or writes (`locks.blocking_locks`, with what the schema just before it knows:
+        the table of a dropped index, the other end of a dropped foreign key)."""
+        return locks.blocking_locks(event, self.index_table, self.schema)
+
+    def record_locks(self) -> None:
+        """Remember the locks this statement takes (the engine calls it once the rules have
+        checked the statement, before the replay moves past it: `locks_held` reads them)."""
+        statement = self.statement
+        for event in statement.events:
+            self.taken.extend((table, mode, statement) for table, mode in self.locks_of(event))
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
@@ -285,17 +300,6 @@ def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:
         return result
 
     return remembered
-
-
-@per_event  # (once per file)
-def _file_locks(statements: tuple[Statement, ...]) -> tuple[tuple[QName, str, Statement], ...]:
-    """Every blocking table lock a file's statements take, in statement order."""
-    return tuple(
-        (table, mode, statement)
-        for statement in statements
-        for event in statement.events
-        for table, mode in locks.blocking_locks(event)
-    )
 
 
 @per_event  # (once per file)

@@ -229,13 +229,17 @@ class CreateTable(Event, frozen=True):
 
 
 class CreateTableAs(Event, frozen=True):
-    """CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW."""
+    """CREATE TABLE AS / SELECT INTO / CREATE MATERIALIZED VIEW.
+
+    `reads`: the relations its query reads (none for `WITH NO DATA`, which runs no query).
+    """
 
     table: QName
     materialized: bool
     columns: tuple[str, ...] = ()
     if_not_exists: bool = False
     temporary: bool = False
+    reads: tuple[QName, ...] = ()
 
 
 class CreateView(Event, frozen=True):
@@ -505,14 +509,19 @@ class Transaction(Event, frozen=True):
     """BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, PREPARE ..."""
 
     kind: str  # begin, start, commit, rollback, savepoint, release, rollback_to, prepare, ...
+    chain: bool = False  # COMMIT/ROLLBACK AND CHAIN: a new transaction begins at once
 
 
 class DataChange(Event, frozen=True):
-    """INSERT/UPDATE/DELETE/MERGE/COPY FROM (and SELECT)."""
+    """INSERT/UPDATE/DELETE/MERGE/COPY FROM (and SELECT, COPY TO).
+
+    `reads`: for a SELECT, the relations it reads (none: `SELECT 1`, `SELECT set_config(...)`).
+    """
 
     kind: str
     table: QName | None
     from_select: bool = False
+    reads: tuple[QName, ...] = ()
 
 
 class Maintenance(Event, frozen=True):

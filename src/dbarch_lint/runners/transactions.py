@@ -4,7 +4,8 @@ and which block.
 The runner decides how a file is sent (its mode, `runners.MODES`): statement by statement or as
 one multi-statement string, inside a transaction it opens or not. Within that, `BEGIN` and
 `START TRANSACTION` open a block; `COMMIT`, `END`, `ROLLBACK` and `PREPARE TRANSACTION` close it
-(a COMMIT in a wrapped file ends the runner's transaction). In a multi-statement string every
+(a COMMIT in a wrapped file ends the runner's transaction; `COMMIT AND CHAIN` begins the next
+block at once, of the same kind). In a multi-statement string every
 statement runs in a block: PostgreSQL's implicit one, which a BEGIN turns into an explicit one
 and a COMMIT ends, the next statement starting a new one. Savepoints change nothing. A DO
 block outside one runs as one transaction of its own: its statements share it (a COMMIT inside
@@ -121,6 +122,8 @@ def _blocks(
             if isinstance(event, ir.Transaction):
                 if event.kind in OPENING and start < 0:
                     start, kind = statement.index, EXPLICIT
+                elif event.kind in CLOSING and event.chain and start >= 0:
+                    start = statement.index + 1  # AND CHAIN: the next block begins at once
                 elif event.kind in CLOSING:
                     # In a multi-statement string the next statement starts a new implicit block.
                     start, kind = (statement.index + 1, IMPLICIT) if implicit else (-1, OUTSIDE)

@@ -19,6 +19,7 @@ from dbarch_lint.parsing.postgres.nodes import (
     Where,
 )
 from dbarch_lint.parsing.postgres.objects import (
+    QUERY_CLAUSES,
     Lowering,
     alter_database,
     alter_domain,
@@ -90,6 +91,7 @@ def decode_node(kind: str, body: msgspec.Raw) -> Node:
 
 
 _NODE = msgspec.json.Decoder()
+_RAW = msgspec.json.Decoder(msgspec.Raw)
 _KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 # A node's clauses by name, none of them decoded: `{"SelectStmt": {"valuesLists": <raw>, ...}}`.
 _CLAUSES = msgspec.json.Decoder(dict[str, dict[str, msgspec.Raw]])
@@ -167,8 +169,12 @@ LOWERINGS: dict[str, Lowering] = {
 _DATA_CHANGE_KEYS = {"relation": _NODE, "selectStmt": _CLAUSES}
 READS: dict[str, dict[str, msgspec.json.Decoder[Any]]] = {
     "ViewStmt": dict.fromkeys(("view", "replace"), _NODE),
-    "CreateTableAsStmt": dict.fromkeys(("into", "objtype", "if_not_exists"), _NODE),
-    "SelectStmt": {"intoClause": _NODE},
+    "CreateTableAsStmt": {
+        **dict.fromkeys(("into", "objtype", "if_not_exists"), _NODE),
+        "query": _RAW,
+    },
+    # (the clauses that may read a relation stay raw: decoded only when they name one)
+    "SelectStmt": {"intoClause": _NODE, **dict.fromkeys(QUERY_CLAUSES, _RAW)},
     "InsertStmt": _DATA_CHANGE_KEYS,
     "UpdateStmt": _DATA_CHANGE_KEYS,
     "DeleteStmt": _DATA_CHANGE_KEYS,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
 from dbarch_lint.parsing.postgres.nodes import (
@@ -187,7 +189,8 @@ _TRANSACTION_KINDS = {
 
 def transaction_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """BEGIN / COMMIT / ROLLBACK / SAVEPOINT ..."""
-    return [ir.Transaction(span, _TRANSACTION_KINDS.get(node.get("kind", ""), "other"))]
+    kind = _TRANSACTION_KINDS.get(node.get("kind", ""), "other")
+    return [ir.Transaction(span, kind, chain=bool(node.get("chain")))]
 
 
 def data_change(kind: str) -> Lowering:
@@ -213,24 +216,86 @@ def _is_query(node: Node) -> bool:
 def copy_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """COPY (FROM changes data; TO only reads)."""
     relation = node.get("relation")
-    kind = "copy" if node.get("is_from") else "select"
-    return [ir.DataChange(span, kind, range_var(relation) if relation else None)]
+    table = range_var(relation) if relation else None
+    if node.get("is_from"):
+        return [ir.DataChange(span, "copy", table)]
+    reads = (table,) if table is not None else relations_read([node.get("query")])
+    return [ir.DataChange(span, "select", table, reads=reads)]
+
+
+# The clauses of a SelectStmt that may read a relation (kept raw until one names one).
+QUERY_CLAUSES = (
+    "targetList",
+    "fromClause",
+    "whereClause",
+    "groupClause",
+    "havingClause",
+    "windowClause",
+    "sortClause",
+    "distinctClause",
+    "limitOffset",
+    "limitCount",
+    "withClause",
+    "larg",
+    "rarg",
+)
+_RANGE_VAR = b'"RangeVar"'
+_WITH_QUERY = b'"CommonTableExpr"'
+_DECODE = msgspec.json.Decoder()
 
 
 def select_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """SELECT (SELECT INTO creates a table)."""
     into = node.get("intoClause")
+    reads = relations_read([node.get(key) for key in QUERY_CLAUSES])
     if into:
         temporary = into["rel"].get("relpersistence") == "t"
         return [
-            ir.CreateTableAs(span, range_var(into["rel"]), materialized=False, temporary=temporary)
+            ir.CreateTableAs(
+                span,
+                range_var(into["rel"]),
+                materialized=False,
+                temporary=temporary,
+                reads=reads,
+            )
         ]
-    return [ir.DataChange(span, "select", None)]
+    return [ir.DataChange(span, "select", None, reads=reads)]
+
+
+def relations_read(clauses: list[Any]) -> tuple[QName, ...]:
+    """The relations a query's clauses (raw JSON, or decoded) name in a FROM, a JOIN or a
+    subquery, in the order written; the names of its WITH queries are not relations."""
+    found: dict[QName, None] = {}
+    ctes: set[str] = set()
+    stack: list[Any] = []
+    for clause in clauses:
+        if isinstance(clause, msgspec.Raw):
+            raw = bytes(clause)
+            if _RANGE_VAR not in raw and _WITH_QUERY not in raw:
+                continue  # (most queries of a migration: `SELECT set_config(...)`)
+            try:
+                clause = _DECODE.decode(clause)
+            except (msgspec.DecodeError, RecursionError):
+                continue  # (too deep to read: unknown, so not counted)
+        stack.append(clause)
+    while stack:  # (a loop, not recursion: a query may nest deeply)
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "RangeVar" in item:
+                found[range_var(item["RangeVar"])] = None
+            cte = item.get("CommonTableExpr")
+            if isinstance(cte, dict):
+                ctes.add(cte.get("ctename", ""))
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return tuple(name for name in found if name.schema is not None or name.name not in ctes)
 
 
 def create_table_as(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE TABLE AS / CREATE MATERIALIZED VIEW."""
     into = node.get("into", {})
+    reads = () if into.get("skipData") else relations_read([node.get("query")])
     return [
         ir.CreateTableAs(
             loc(into.get("rel", {}), where.base, span),
@@ -239,6 +304,7 @@ def create_table_as(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
             columns=strings(into.get("colNames")),
             if_not_exists=bool(node.get("if_not_exists")),
             temporary=into.get("rel", {}).get("relpersistence") == "t",
+            reads=reads,
         )
     ]
 
