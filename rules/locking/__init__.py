@@ -43,6 +43,9 @@ from dbarch_lint.rules.locking.dba418_backfill_in_ddl_transaction import (
 from dbarch_lint.rules.locking.dba419_multiple_tables_locked_exclusively import (
     MultipleTablesLockedExclusively,
 )
+from dbarch_lint.rules.locking.dba420_unique_constraint_on_existing_data import (
+    UniqueConstraintOnExistingData,
+)
 
 RULES = (
     NonConcurrentIndexCreation,
@@ -64,4 +67,5 @@ RULES = (
     EnumValueAddedInTransaction,
     BackfillInDdlTransaction,
     MultipleTablesLockedExclusively,
+    UniqueConstraintOnExistingData,
 )

