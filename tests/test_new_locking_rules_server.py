@@ -6,6 +6,8 @@ ALTER TABLE with several subcommands takes its ACCESS EXCLUSIVE lock once and ap
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,7 @@ import psycopg
 import pytest
 
 from dbarch_lint import lint_sql
+from dbarch_lint.plugins.host import PluginHost
 from tests.postgres import Server
 
 USERS = """
@@ -94,3 +97,49 @@ def test_dba420_nulls_not_distinct_makes_the_nulls_duplicates(session: Any) -> N
     assert _flags(sql, "DBA420")
     with pytest.raises(psycopg.errors.UniqueViolation), session.transaction():
         session.execute(sql)
+
+
+def _example(code: str, section: str) -> str:
+    [rule] = [r for r in PluginHost([]).rules() if r.code == code]
+    sql = rule.doc().sql_block(section)
+    assert sql is not None
+    return sql
+
+
+def test_dba421_one_statement_waits_for_its_lock_once_and_applies_every_subcommand(
+    pg_server: Server,
+) -> None:
+    bad, good = _example("DBA421", "Example"), _example("DBA421", "Use instead")
+    assert _flags(bad, "DBA421") and lint_sql(good, select=["DBA421"]) == []
+    with (
+        pg_server.connect() as holder,
+        pg_server.connect() as altering,
+        pg_server.connect() as observer,
+    ):
+        holder.execute("DROP TABLE IF EXISTS orders; CREATE TABLE orders (id bigint)")
+        holder.execute("INSERT INTO orders SELECT generate_series(1, 1000)")
+        pid = altering.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with holder.transaction():
+            holder.execute("SELECT count(*) FROM orders")  # ACCESS SHARE until it commits
+            worker = threading.Thread(target=altering.execute, args=(good,))
+            worker.start()
+            requests: list[tuple[str, bool]] = []
+            for _ in range(200):
+                requests = observer.execute(
+                    "SELECT mode, granted FROM pg_locks WHERE pid = %s "
+                    "AND relation = 'orders'::regclass",
+                    (pid,),
+                ).fetchall()
+                if requests:
+                    break
+                time.sleep(0.02)
+            # One request for the whole statement, queued behind the reader.
+            assert requests == [("AccessExclusiveLock", False)]
+        worker.join(10)
+        assert not worker.is_alive()
+        columns = observer.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'orders'::regclass "
+            "AND attnum > 0 ORDER BY attnum"
+        ).fetchall()
+        assert columns == [("id",), ("currency",), ("rate",)]
+        holder.execute("DROP TABLE orders")

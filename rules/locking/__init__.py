@@ -46,6 +46,7 @@ from dbarch_lint.rules.locking.dba419_multiple_tables_locked_exclusively import 
 from dbarch_lint.rules.locking.dba420_unique_constraint_on_existing_data import (
     UniqueConstraintOnExistingData,
 )
+from dbarch_lint.rules.locking.dba421_repeated_table_alteration import RepeatedTableAlteration
 
 RULES = (
     NonConcurrentIndexCreation,
@@ -68,4 +69,5 @@ RULES = (
     BackfillInDdlTransaction,
     MultipleTablesLockedExclusively,
     UniqueConstraintOnExistingData,
+    RepeatedTableAlteration,
 )
