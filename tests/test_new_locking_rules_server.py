@@ -9,12 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from dbarch_lint import lint_sql
+from dbarch_lint import lint_paths, lint_sql
 from dbarch_lint.plugins.host import PluginHost
 from tests.postgres import Server
 
@@ -143,3 +144,80 @@ def test_dba421_one_statement_waits_for_its_lock_once_and_applies_every_subcomma
         ).fetchall()
         assert columns == [("id",), ("currency",), ("rate",)]
         holder.execute("DROP TABLE orders")
+
+
+def test_dba420_columns_a_unique_index_covers_already_succeed(session: Any, tmp_path: Path) -> None:
+    (tmp_path / "0001_create.sql").write_text(
+        "CREATE TABLE users (id bigint NOT NULL, email text, handle text);\n"
+        "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (id);\n"
+    )
+    sql = "ALTER TABLE users ADD CONSTRAINT users_id_email_key UNIQUE (email, id);"
+    (tmp_path / "0002_key.sql").write_text(sql + "\n")
+    result = lint_paths([str(tmp_path)], select=["DBA420"], cwd=str(tmp_path))
+    assert list(result.findings) == []
+    session.execute("ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY (id)")
+    session.execute(sql)
+
+
+ORDERS = "CREATE TABLE orders (id bigint, total numeric); INSERT INTO orders VALUES (1, 2);"
+
+
+@pytest.mark.parametrize(
+    ("separate", "combined", "error"),
+    [
+        # Type changes run before added columns: the column is not there yet.
+        (
+            "ALTER TABLE orders ADD COLUMN c integer;\n"
+            "ALTER TABLE orders ALTER COLUMN c TYPE bigint;",
+            "ALTER TABLE orders ADD COLUMN c integer, ALTER COLUMN c TYPE bigint",
+            psycopg.errors.UndefinedColumn,
+        ),
+        # RENAME stands alone.
+        (
+            "ALTER TABLE orders ADD COLUMN c integer;\n"
+            "ALTER TABLE orders RENAME COLUMN total TO amount;",
+            "ALTER TABLE orders ADD COLUMN c integer, RENAME COLUMN total TO amount",
+            psycopg.errors.SyntaxError,
+        ),
+    ],
+)
+def test_dba421_is_silent_where_one_statement_fails(
+    pg_server: Server, separate: str, combined: str, error: type[Exception]
+) -> None:
+    assert lint_sql(separate, select=["DBA421"]) == []
+    with pg_server.connect() as session:
+        with pytest.raises(error), session.transaction():
+            session.execute(ORDERS)
+            session.execute(combined)
+        try:
+            with session.transaction():
+                session.execute(ORDERS)
+                session.execute(separate)
+                raise _Undo
+        except _Undo:
+            pass
+
+
+class _Undo(Exception):
+    """Roll back what a probe did."""
+
+
+def test_dba421_is_silent_for_djangos_add_field(pg_server: Server) -> None:
+    # The default fills the existing rows, then it is dropped: as one statement, the DROP
+    # DEFAULT runs before the column is added.
+    separate = "ALTER TABLE orders ADD COLUMN c integer DEFAULT 5;\n"
+    separate += "ALTER TABLE orders ALTER COLUMN c DROP DEFAULT;"
+    combined = "ALTER TABLE orders ADD COLUMN c integer DEFAULT 5, ALTER COLUMN c DROP DEFAULT"
+    assert lint_sql(separate, select=["DBA421"]) == []
+    with pg_server.connect() as session:
+        try:
+            with session.transaction():
+                session.execute(ORDERS)
+                session.execute(separate)
+                assert session.execute("SELECT c FROM orders").fetchone() == (5,)
+                raise _Undo
+        except _Undo:
+            pass
+        with pytest.raises(psycopg.errors.UndefinedColumn), session.transaction():
+            session.execute(ORDERS)
+            session.execute(combined)

@@ -30,12 +30,14 @@ class UniqueConstraintOnExistingData(StatementRule):
     fails on any table with two rows). A PRIMARY KEY is a unique constraint too and fails the
     same way, so it is flagged alike. Off by default: the migration may know its data.
 
-    Not flagged: a key with a column added in this migration without a default (it is NULL in
-    every row, and NULLs never collide unless the index says `NULLS NOT DISTINCT`) or filled
-    by a sequence, an identity or a volatile default (`gen_random_uuid()`), as long as nothing
-    wrote to the table since the column was added; and `ADD CONSTRAINT ... UNIQUE USING INDEX`
-    / `PRIMARY KEY USING INDEX`, whose unique index exists already (its build is where
-    duplicates fail, and that statement is the one flagged).
+    Not flagged: a key over columns a unique index or constraint (or the primary key) already
+    covers, in part or whole, as when a migration swaps a primary key for a unique constraint
+    on the same columns; a key with a column added in this migration without a default (it is
+    NULL in every row, and NULLs never collide unless the index says `NULLS NOT DISTINCT`) or
+    filled by a sequence, an identity or a volatile default (`gen_random_uuid()`), as long as
+    nothing wrote to the table since the column was added; and `ADD CONSTRAINT ... UNIQUE
+    USING INDEX` / `PRIMARY KEY USING INDEX`, whose unique index exists already (its build is
+    where duplicates fail, and that statement is the one flagged).
 
     ## Why is this bad?
     PostgreSQL checks every existing row while it builds the unique index: one pair of
@@ -80,7 +82,7 @@ class UniqueConstraintOnExistingData(StatementRule):
     def check(
         self, event: ir.CreateIndex | ir.AddConstraint | ir.AddColumn, ctx: RuleContext
     ) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
+        if ctx.is_new_table(event.table) or _created_by_this_statement(event, ctx):
             return
         if isinstance(event, ir.AddColumn):
             yield from _new_column_key(event, ctx)
@@ -102,6 +104,9 @@ class UniqueConstraintOnExistingData(StatementRule):
             # not a duplicate: DBA507's and PostgreSQL's NOT NULL check's business)
             null_distinct = not primary
             name = quote_ident(ctx.constraint_name(event.table, constraint))
+        nulls_equal = isinstance(event, ir.CreateIndex) and event.nulls_not_distinct
+        if _unique_already(event.table, keys, nulls_equal, ctx):
+            return
         contents = [_contents(event, key, ctx) for key in keys]
         if not contents or any(c == _DISTINCT for c in contents):
             return
@@ -151,6 +156,39 @@ def _report(
         )
         hint = f"check first that {query} returns no rows, and deduplicate if it does"
     return ctx.report(span or event.span, message, hint=hint)
+
+
+def _created_by_this_statement(event: ir.Event, ctx: RuleContext) -> bool:
+    """Whether an earlier event of this statement created the table (`CREATE SCHEMA s CREATE
+    TABLE t ... CREATE UNIQUE INDEX ... ON t`)."""
+    key = ctx.schema.resolve(event.table)  # type: ignore[attr-defined]
+    for earlier in ctx.statement.events:
+        if earlier is event:
+            return False
+        if isinstance(earlier, ir.CreateTable) and ctx.schema.resolve(earlier.table) == key:
+            return True
+    return False
+
+
+def _unique_already(
+    table_name: QName, keys: list[str | None], nulls_equal: bool, ctx: RuleContext
+) -> bool:
+    """Whether a valid unique index (or primary key) over some of the key's columns exists
+    already: then no two rows can hold the same key. (For `NULLS NOT DISTINCT`, only one that
+    says so too: NULLs it lets through would be duplicates.)"""
+    table = ctx.table(table_name)
+    if table is None or None in keys:
+        return False
+    wanted = set(keys)
+    return any(
+        index.unique
+        and index.predicate is None
+        and index.columns
+        and None not in index.columns
+        and set(index.columns) <= wanted
+        and (index.nulls_not_distinct or not nulls_equal)
+        for index in table.live_indexes()
+    )
 
 
 def _contents(event: ir.Event, column: str | None, ctx: RuleContext) -> str:

@@ -56,10 +56,10 @@ class RepeatedTableAlteration(StatementRule):
     - `VALIDATE CONSTRAINT`, which belongs in a transaction of its own (DBA410);
     - `SET NOT NULL` beside a `DROP CONSTRAINT` (the last steps of DBA408's recipe: the
       validated CHECK must still exist while NOT NULL is checked);
-    - both statements touching the same column (PostgreSQL runs an ALTER TABLE's subcommands
-      in passes, type changes before added columns, so `ADD COLUMN c` then `ALTER COLUMN c
-      TYPE ...` fails as one statement, and a DEFAULT set on a column added by the same
-      statement fills the existing rows);
+    - both statements touching the same column: PostgreSQL runs an ALTER TABLE's subcommands
+      in passes, not in the order written, so `ADD COLUMN c` then `ALTER COLUMN c TYPE ...`,
+      or Django's `ADD COLUMN c ... DEFAULT 5` then `ALTER COLUMN c DROP DEFAULT`, fail as one
+      statement (the column is not there yet);
     - a statement that does not take ACCESS EXCLUSIVE (a `NOT VALID` foreign key, `SET
       (fillfactor = ...)`): combined, it would hold the stronger lock.
 
@@ -153,16 +153,16 @@ def _first_combinable(
     """The earliest ALTER TABLE on `table` before `statement` that it could join, through
     statements that neither could depend on."""
     block = ctx.transactions[statement.index] if ctx.transactions else -1
-    first: ir.Statement | None = None
+    group = [statement]  # (every statement of the group must go with every other one)
     for earlier in reversed(ctx.statements[: statement.index]):
         if ctx.transactions and ctx.transactions[earlier.index] != block:
             break
         if all(isinstance(e, _NEUTRAL) for e in earlier.events) and earlier.events:
             continue
-        if _altered(earlier, ctx) != table or not _compatible(earlier, statement):
+        if _altered(earlier, ctx) != table or not all(_compatible(earlier, g) for g in group):
             break
-        first = earlier
-    return first
+        group.append(earlier)
+    return group[-1] if len(group) > 1 else None
 
 
 def _compatible(earlier: ir.Statement, later: ir.Statement) -> bool:
