@@ -46,7 +46,42 @@ class KeyColumn(NamedTuple):  # (a named tuple: cheaper to make than a frozen da
 
 
 def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
-    """Every key column `event` declares, re-types or constrains, when its type is known."""
+    """Every key column `event` declares, re-types or constrains, when its type is known; not
+    one whose type this migration wrote and a later statement of it changes again (a column
+    is judged by its type at the end of the migration: that statement is judged instead)."""
+    for key in _key_columns(event, ctx):
+        typed_here = key.declared or key.span != key.made
+        # (the later type change sees a key constraint, not an identity: that one stays here)
+        constrained = "primary-key" in key.kinds or "foreign-key" in key.kinds
+        if not (typed_here and constrained and _retyped_later(ctx, key)):
+            yield key
+
+
+def _retyped_later(ctx: RuleContext, key: KeyColumn) -> bool:
+    """Whether a later statement of the file changes the column's type (before the table or
+    the column goes away or changes its name: then it is another column)."""
+    table = ctx.schema.resolve(key.table)
+    for statement in ctx.statements[ctx.statement.index + 1 :]:
+        for event in statement.events:
+            if isinstance(event, ir.DropObjects):
+                if any(ctx.schema.resolve(name) == table for name in event.names):
+                    return False
+                continue
+            named = getattr(event, "table", None)
+            if not isinstance(named, QName) or ctx.schema.resolve(named) != table:
+                continue
+            if isinstance(event, ir.AlterColumnType) and event.column == key.column:
+                return True
+            if isinstance(event, ir.CreateTable | ir.CreateTableAs | ir.RenameTable):
+                return False
+            if isinstance(event, ir.DropColumn) and event.column == key.column:
+                return False
+            if isinstance(event, ir.RenameColumn) and key.column in (event.old, event.new):
+                return False
+    return False
+
+
+def _key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
     if isinstance(event, (ir.CreateTable, ir.AddColumn)):
         columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
         table_level = event.constraints if isinstance(event, ir.CreateTable) else ()

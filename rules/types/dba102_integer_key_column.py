@@ -77,7 +77,8 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     reported once, at the type in the CREATE TABLE (or the ADD COLUMN or ALTER COLUMN ... TYPE
     that gave it that type), naming the statement that made it a key; a `-- noqa` there
     suppresses it. A column typed by an earlier migration is reported where this one makes it a
-    key.
+    key. A key column whose type a later statement of the migration changes again (`ALTER
+    COLUMN id TYPE bigint`) is judged by that statement, its type at the end of the migration.
 
     ## Known limits
     A key added later (ADD PRIMARY KEY / FOREIGN KEY, `ALTER COLUMN ... ADD GENERATED ... AS
