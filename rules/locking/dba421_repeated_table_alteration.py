@@ -106,7 +106,7 @@ class RepeatedTableAlteration(StatementRule):
         if first is None:
             return
         line = ctx.line_of(first.span.start)
-        name = str(event.table)  # type: ignore[attr-defined]
+        name = str(_table_of(event) or table)
         where = ", in the same transaction" if ctx.in_transaction else ""
         yield ctx.report(
             statement.span,
@@ -138,7 +138,10 @@ def _altered(statement: ir.Statement, ctx: RuleContext) -> QName | None:
             event.objtype != "table" or event.action in _ALONE
         ):
             return None
-        name = ctx.schema.resolve(event.table)  # type: ignore[attr-defined]
+        written = _table_of(event)
+        if written is None:
+            return None
+        name = ctx.schema.resolve(written)
         if table is not None and name != table:
             return None
         table = name
@@ -179,8 +182,15 @@ def _columns(statement: ir.Statement) -> set[str]:
     for event in statement.events:
         if isinstance(event, ir.AddColumn):
             found.add(event.column.name)
-        elif isinstance(event, _ON_A_COLUMN) or (
-            isinstance(event, ir.AlterTableAction) and event.column is not None
-        ):
+        elif isinstance(event, ir.AlterTableAction):
+            if event.column is not None:
+                found.add(event.column)
+        elif isinstance(event, _ON_A_COLUMN):
             found.add(event.column)
     return found
+
+
+def _table_of(event: ir.Event) -> QName | None:
+    """The table a subcommand names, as written."""
+    table = getattr(event, "table", None)
+    return table if isinstance(table, QName) else None
