@@ -43,6 +43,10 @@ from dbarch_lint.rules.locking.dba418_backfill_in_ddl_transaction import (
 from dbarch_lint.rules.locking.dba419_multiple_tables_locked_exclusively import (
     MultipleTablesLockedExclusively,
 )
+from dbarch_lint.rules.locking.dba420_unique_constraint_on_existing_data import (
+    UniqueConstraintOnExistingData,
+)
+from dbarch_lint.rules.locking.dba421_repeated_table_alteration import RepeatedTableAlteration
 
 RULES = (
     NonConcurrentIndexCreation,
@@ -64,4 +68,6 @@ RULES = (
     EnumValueAddedInTransaction,
     BackfillInDdlTransaction,
     MultipleTablesLockedExclusively,
+    UniqueConstraintOnExistingData,
+    RepeatedTableAlteration,
 )

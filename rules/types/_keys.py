@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from dbarch_lint.catalog import Origin
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span, TypeRef
-from dbarch_lint.rule import RuleContext
+from dbarch_lint.rule import RelatedSpan, Report, RuleContext
 
 KEY_EVENTS: tuple[type[ir.Event], ...] = (
     ir.CreateTable,
@@ -26,8 +27,11 @@ class KeyColumn(NamedTuple):  # (a named tuple: cheaper to make than a frozen da
 
     `kinds` holds the key kinds that apply (`primary-key`, `foreign-key`, `identity`);
     `pk_width` is the number of columns of its primary key (0 when not part of one);
-    `span` is where to report: the type when the event writes one, else the constraint;
-    `declared` is False when the event only adds a constraint to a column that already exists.
+    `span` is where to report: the type; `origin` is the earlier statement of this migration
+    that wrote it (None: this statement) when the event only makes an existing column a key;
+    a column typed by an earlier migration is reported at the constraint (`origin` None).
+    `declared` is False when the event only adds a constraint to a column that already exists;
+    `made` is then where it does so (the constraint, the GENERATED clause).
     """
 
     table: QName
@@ -37,10 +41,47 @@ class KeyColumn(NamedTuple):  # (a named tuple: cheaper to make than a frozen da
     pk_width: int
     span: Span
     declared: bool
+    origin: Origin | None = None
+    made: Span | None = None
 
 
 def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
-    """Every key column `event` declares, re-types or constrains, when its type is known."""
+    """Every key column `event` declares, re-types or constrains, when its type is known; not
+    one whose type this migration wrote and a later statement of it changes again (a column
+    is judged by its type at the end of the migration: that statement is judged instead)."""
+    for key in _key_columns(event, ctx):
+        typed_here = key.declared or key.span != key.made
+        # (the later type change sees a key constraint, not an identity: that one stays here)
+        constrained = "primary-key" in key.kinds or "foreign-key" in key.kinds
+        if not (typed_here and constrained and _retyped_later(ctx, key)):
+            yield key
+
+
+def _retyped_later(ctx: RuleContext, key: KeyColumn) -> bool:
+    """Whether a later statement of the file changes the column's type (before the table or
+    the column goes away or changes its name: then it is another column)."""
+    table = ctx.schema.resolve(key.table)
+    for statement in ctx.statements[ctx.statement.index + 1 :]:
+        for event in statement.events:
+            if isinstance(event, ir.DropObjects):
+                if any(ctx.schema.resolve(name) == table for name in event.names):
+                    return False
+                continue
+            named = getattr(event, "table", None)
+            if not isinstance(named, QName) or ctx.schema.resolve(named) != table:
+                continue
+            if isinstance(event, ir.AlterColumnType) and event.column == key.column:
+                return True
+            if isinstance(event, ir.CreateTable | ir.CreateTableAs | ir.RenameTable):
+                return False
+            if isinstance(event, ir.DropColumn) and event.column == key.column:
+                return False
+            if isinstance(event, ir.RenameColumn) and key.column in (event.old, event.new):
+                return False
+    return False
+
+
+def _key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
     if isinstance(event, (ir.CreateTable, ir.AddColumn)):
         columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
         table_level = event.constraints if isinstance(event, ir.CreateTable) else ()
@@ -67,17 +108,21 @@ def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
         for column in _constrained_columns(event, ctx):
             if _was_key(event.table, column, constraint.kind, ctx):
                 continue  # re-created (e.g. to change ON DELETE): the type was chosen back then
-            type_ = _current_type(event, column, ctx)
-            if type_ is not None:
-                key = _key(event.table, column, type_, [constraint], False, constraint.span)
+            typed = _current_type(event, column, ctx)
+            if typed is not None:
+                type_, span, origin = _type_place(typed, constraint.span, ctx)
+                key = _key(event.table, column, type_, [constraint], False, span)
                 if key is not None:
-                    yield key
+                    yield key._replace(origin=origin, made=constraint.span)
     elif isinstance(event, ir.AlterTableAction) and event.action == "AddIdentity" and event.column:
-        type_ = _current_type(event, event.column, ctx)
-        if type_ is not None:
-            span = text_span(event.span, ctx, _ADD_GENERATED)
+        typed = _current_type(event, event.column, ctx)
+        if typed is not None:
+            made = text_span(event.span, ctx, _ADD_GENERATED)
+            type_, span, origin = _type_place(typed, made, ctx)
             identity = frozenset({"identity"})
-            yield KeyColumn(event.table, event.column, type_, identity, 0, span, False)
+            yield KeyColumn(
+                event.table, event.column, type_, identity, 0, span, False, origin, made
+            )
 
 
 def _key(
@@ -116,9 +161,50 @@ def _was_key(table_name: QName, column: str, kind: str, ctx: RuleContext) -> boo
     )
 
 
-def _current_type(event: ir.Event, column: str, ctx: RuleContext) -> TypeRef | None:
-    """The column's type just before `event`: earlier sub-commands of the same ALTER TABLE
-    first (`ADD COLUMN id int, ADD PRIMARY KEY (id)`), then the replayed schema."""
+def _type_place(
+    typed: tuple[TypeRef, Origin | None, bool], made: Span, ctx: RuleContext
+) -> tuple[TypeRef, Span, Origin | None]:
+    """Where to report a key made of an existing column: at its type when this migration wrote
+    it (this statement: origin None), else at what made it a key (`made`)."""
+    type_, origin, here = typed
+    if here:
+        return type_, type_.span, None
+    if origin is not None and origin.file_index == ctx.file_index and origin.path == ctx.path:
+        return type_, type_.span, origin
+    return type_, made, None
+
+
+def report(ctx: RuleContext, key: KeyColumn, message: str, hint: str) -> Report:
+    """A report at the key's type (in an earlier statement of this migration, when that wrote
+    it), naming what made the column a key."""
+    if key.origin is None or key.made is None:
+        return ctx.report(key.span, message, hint=hint)
+    made = Origin(ctx.file_index, ctx.statement.index, ctx.path, key.made)
+    related = (RelatedSpan(made, f"made a key here (line {ctx.line_of(key.made.start)})"),)
+    return Report(key.span, message, hint, related, key.origin)
+
+
+def had_key(ctx: RuleContext, key: KeyColumn) -> bool:
+    """Whether this migration already made the column a key (of any kind) after writing its
+    type: it was reported at the type then, and a report there is made once."""
+    table = ctx.table(key.table)
+    if table is None or key.origin is None:
+        return False
+    return any(
+        c.kind in KEY_KINDS
+        and key.column in c.columns
+        and c.origin is not None
+        and c.origin.file_index == ctx.file_index
+        for c in table.constraints
+    )
+
+
+def _current_type(
+    event: ir.Event, column: str, ctx: RuleContext
+) -> tuple[TypeRef, Origin | None, bool] | None:
+    """The column's type just before `event`, with the statement that wrote it and whether
+    that is this one: earlier sub-commands of the same ALTER TABLE first (`ADD COLUMN id int,
+    ADD PRIMARY KEY (id)`), then the replayed schema."""
     found: TypeRef | None = None
     table_name = getattr(event, "table", None)
     for earlier in ctx.statement.events if ctx.statement is not None else ():
@@ -131,10 +217,12 @@ def _current_type(event: ir.Event, column: str, ctx: RuleContext) -> TypeRef | N
         elif isinstance(earlier, ir.AlterColumnType) and earlier.column == column:
             found = earlier.type
     if found is not None:
-        return found
+        return found, None, True
     table = ctx.table(table_name) if table_name is not None else None
     known = table.columns.get(column) if table is not None else None
-    return known.type if known is not None else None
+    if known is None or known.type is None:
+        return None
+    return known.type, known.type_origin, False
 
 
 def text_span(span: Span, ctx: RuleContext, pattern: re.Pattern[bytes]) -> Span:

@@ -8,7 +8,7 @@ from typing import Any
 
 from dbarch_lint.model.ir import QName, TypeRef, quote_ident
 from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._keys import KEY_EVENTS, KeyColumn, key_columns
+from dbarch_lint.rules.types._keys import KEY_EVENTS, KeyColumn, had_key, key_columns, report
 
 # builtin name -> (the integer type it is, its largest value)
 NARROW_TYPES = {
@@ -71,6 +71,15 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     - `scope` (`"keys"` or `"all"`, default `"keys"`): `"all"` flags every integer and smallint
       column, key or not.
 
+    The finding points at the column's type. A column that a later statement of the same
+    migration makes a key (pg_dump writes `CREATE TABLE t (id integer NOT NULL, ...)`, then
+    `ALTER TABLE ONLY t ADD CONSTRAINT t_pkey PRIMARY KEY (id)` and the foreign keys) is
+    reported once, at the type in the CREATE TABLE (or the ADD COLUMN or ALTER COLUMN ... TYPE
+    that gave it that type), naming the statement that made it a key; a `-- noqa` there
+    suppresses it. A column typed by an earlier migration is reported where this one makes it a
+    key. A key column whose type a later statement of the migration changes again (`ALTER
+    COLUMN id TYPE bigint`) is judged by that statement, its type at the end of the migration.
+
     ## Known limits
     A key added later (ADD PRIMARY KEY / FOREIGN KEY, `ALTER COLUMN ... ADD GENERATED ... AS
     IDENTITY`) is flagged only when the replay knows the column's type, and only the first time
@@ -97,6 +106,8 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
         for key in keys.values():
             if scope_all and not key.declared and ctx.is_new_column(key.table, key.column):
                 continue  # already flagged where this file declared it
+            if had_key(ctx, key):
+                continue  # already flagged at its type, when this migration first made it a key
             yield _report(ctx, key.table, key.column, key.type, key)
         if scope_all:
             for table, column, type_, _ in narrow:
@@ -125,10 +136,12 @@ def _report(
     message = f"{what} is {written}{'[]' if type_.array else ''}, which runs out at {limit}"
     if builtin in SERIALS:
         hint = f"declare it `{name} bigint GENERATED ALWAYS AS IDENTITY`"
-    elif key is not None and not key.declared:
+    elif key is not None and not key.declared and key.span == key.made:
         hint = f"widen it first: `ALTER TABLE {table} ALTER COLUMN {name} TYPE bigint`"
     else:
         hint = f"declare it `{name} bigint`"
     if "foreign-key" in kinds and builtin not in SERIALS:
         hint += " (a bigint foreign key may reference an integer key)"
-    return ctx.report(key.span if key is not None else type_.span, message, hint=hint)
+    if key is None:
+        return ctx.report(type_.span, message, hint=hint)
+    return report(ctx, key, message, hint)

@@ -7,7 +7,7 @@ from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._keys import KEY_EVENTS, key_columns
+from dbarch_lint.rules.types._keys import KEY_EVENTS, key_columns, report
 
 
 class UuidPrimaryKey(StatementRule):
@@ -18,6 +18,10 @@ class UuidPrimaryKey(StatementRule):
     or ADD COLUMN, named by a table-level `PRIMARY KEY (id)`, made the key by
     ALTER TABLE ... ADD PRIMARY KEY when the replay knows the column is `uuid`, or retyped to
     `uuid` while it is the key. Off by default: it enforces a house default, not a defect.
+    The finding points at the column's type: for a key added by a later statement of the same
+    migration (pg_dump's `ALTER TABLE ONLY ... ADD CONSTRAINT ... PRIMARY KEY`), at the type in
+    the CREATE TABLE, ADD COLUMN or ALTER COLUMN ... TYPE that wrote it, naming the statement
+    that made it the key.
 
     ## Why is this bad?
     The house default key is `bigint GENERATED ALWAYS AS IDENTITY`. A `uuid` is twice as wide
@@ -57,10 +61,11 @@ class UuidPrimaryKey(StatementRule):
             if key.type.builtin != "uuid" or key.type.array or key.pk_width != 1:
                 continue
             name = quote_ident(key.column)
-            yield ctx.report(
-                key.span,
+            yield report(
+                ctx,
+                key,
                 f"Primary key {key.table}.{name} is uuid: 16 bytes in every index and "
                 "referencing row, and random UUIDs scatter inserts across the key index",
-                hint=f"use `{name} bigint GENERATED ALWAYS AS IDENTITY PRIMARY "
+                f"use `{name} bigint GENERATED ALWAYS AS IDENTITY PRIMARY "
                 "KEY` unless the id must come from outside the database",
             )

@@ -31,6 +31,14 @@ class Column(msgspec.Struct):
     type: TypeRef | None
     not_null: bool
     origin: Origin | None
+    # Where `type` was written, when not in the statement at `origin` (an ALTER COLUMN ... TYPE;
+    # the parent's CREATE TABLE of an inherited column): type findings point at the type.
+    typed: Origin | None = None
+
+    @property
+    def type_origin(self) -> Origin | None:
+        """The statement that wrote the column's type (`type.span` is in its file)."""
+        return self.typed or self.origin
 
 
 class ConstraintInfo(msgspec.Struct):

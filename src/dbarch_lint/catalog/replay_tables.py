@@ -57,7 +57,9 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
             table.complete = False
         else:
             for column in parent.columns.values():
-                schema.add_column(table, Column(column.name, column.type, column.not_null, origin))
+                inherited = Column(column.name, column.type, column.not_null, origin)
+                inherited.typed = column.type_origin
+                schema.add_column(table, inherited)
     if event.partition_of is not None:
         table.partition_of = schema.resolve(event.partition_of)
     schema.add_table(table)
@@ -173,6 +175,7 @@ def _alter_column_type(schema: SchemaState, event: ir.AlterColumnType, origin: O
     column = schema.writable_column(table, event.column)
     if column is not None:
         column.type = event.type
+        column.typed = origin
 
 
 def _set_or_drop_not_null(
