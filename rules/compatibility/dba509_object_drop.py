@@ -49,7 +49,22 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
     `trigger`, `constraint`, `default` (default: all). An object the same migration creates
     again under the same name (a view redefined, a foreign key re-added with other actions) is
     replaced, not dropped, and one created earlier in the same migration is new: neither is
-    flagged.
+    flagged. New, and so not flagged, are also (renames made in the migration keep an object's
+    age):
+
+    - a constraint (CHECK, UNIQUE, FOREIGN KEY, EXCLUDE, ...) the migration added, named or
+      under the name PostgreSQL gave it;
+    - a default the migration set on a column that had none before it (Django's AddField writes
+      `ADD COLUMN c integer DEFAULT 0 NOT NULL` then `ALTER COLUMN c DROP DEFAULT`; a
+      one-off `SET DEFAULT` then `DROP DEFAULT`). A default the column had before the
+      migration is flagged even if the migration changed it first: running code relied on
+      one. Where the replay does not know the column, only a `SET DEFAULT` earlier in the
+      migration makes the default new;
+    - `DROP DEFAULT` on a column the replay knows has none (it changes nothing);
+    - the last step of DBA408's recipe: a `CHECK` of nothing but `col IS NOT NULL` tests dropped
+      when those columns are NOT NULL (set in an earlier migration, earlier in this one, or in
+      the same statement), wherever the check was added: it enforced nothing that NOT NULL
+      does not.
 
     ## Why is this bad?
     Running code may still call the function, read the view, rely on the default to fill a
@@ -95,7 +110,7 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
                 )
             return
         kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
-        if kind not in kinds or ctx.is_new_table(event.table) or _restored(ctx, event):
+        if kind not in kinds or _unchanged(ctx, event) or _restored(ctx, event):
             return
         if isinstance(event, ir.DropConstraint):
             what = f"constraint {quote_ident(event.name)} of {event.table}"
@@ -108,6 +123,47 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
             f"Dropping {what} changes what running code relies on: {why}",
             hint="drop it once no running code relies on it",
         )
+
+
+def _unchanged(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
+    """Whether the drop takes away nothing running code relied on: a constraint or default the
+    migration made itself (running code never saw it), a default the column does not have, or
+    a `CHECK (col IS NOT NULL)` on a column that is NOT NULL by then (DBA408's last step)."""
+    if isinstance(event, ir.DropDefault):
+        column = event.column
+        return ctx.has_default(event.table, column) is False or ctx.is_new_default(
+            event.table, column
+        )
+    return ctx.is_new_constraint(event.table, event.name) or _not_null_only(ctx, event)
+
+
+def _not_null_only(ctx: RuleContext, event: ir.DropConstraint) -> bool:
+    """Whether the dropped constraint is a CHECK of nothing but `col IS NOT NULL` tests on
+    columns that are NOT NULL once the statement is done."""
+    table = ctx.table(event.table)
+    info = table.constraint(event.name) if table is not None else None
+    if table is None or info is None or info.kind != "check":
+        return False
+    if not info.constraint.not_null_only:
+        return False
+    not_null = _not_null_here(ctx, event.table)
+    for name in info.constraint.not_null_columns:
+        column = table.columns.get(name)
+        if not not_null.get(name, column is not None and column.not_null):
+            return False
+    return True
+
+
+def _not_null_here(ctx: RuleContext, table: ir.QName) -> dict[str, bool]:
+    """The columns of the table that this file's statements up to this one (this one's
+    included: an ALTER TABLE drops first) set NOT NULL (True) or drop it from (False), the last
+    word for each: the replay does not keep NOT NULL for a column it never saw defined."""
+    changes: dict[str, bool] = {}
+    for statement in ctx.statements[: ctx.statement.index + 1]:
+        for e in statement.events:
+            if isinstance(e, ir.SetNotNull | ir.DropNotNull) and e.table.name == table.name:
+                changes[e.column] = isinstance(e, ir.SetNotNull)
+    return changes
 
 
 def _recreated(ctx: RuleContext, kind: str, name: str) -> bool:

@@ -174,14 +174,56 @@ class RuleContext(msgspec.Struct):
             return found[0]
         return tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
 
-    def is_new_object(self, kind: str, name: QName) -> bool:
+    def is_new_object(self, kind: str, name: QName, table: QName | None = None) -> bool:
         """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
-        `DropObjects`) was created earlier in this migration."""
+        `DropObjects`), or a constraint of `table`, was created earlier in this migration
+        (renames made since keep its age: it is found under its new name)."""
+        if kind in ("constraint", "table constraint") and table is not None:
+            return self.is_new_constraint(table, name.name)
         if kind == "index":
             index = self.schema.index(name)
             origin = index.origin if index is not None else None
         else:
             origin = self.schema.object_origin(kind, name)
+        return self._in_this_migration(origin)
+
+    def is_new_constraint(self, table: QName, name: str) -> bool:
+        """Whether the constraint of that name on the table was added earlier in this migration
+        (with its table, or by ADD CONSTRAINT)."""
+        if self.is_new_table(table):
+            return True
+        known = self.schema.table(table)
+        info = known.constraint(name) if known is not None else None
+        return info is not None and self._in_this_migration(info.origin)
+
+    def has_default(self, table: QName, column: str) -> bool | None:
+        """Whether the column has a default just before this statement (None: the replay does
+        not know the column)."""
+        known = self.schema.table(table)
+        if known is None:
+            return None
+        if column in known.defaults:
+            return True
+        return False if column in known.columns else None
+
+    def is_new_default(self, table: QName, column: str) -> bool:
+        """Whether the column's default was set earlier in this migration on a column that had
+        none before it (Django's AddField sets one and drops it): no running code relies on it.
+        A default that was there before the migration and only changed in it is not new."""
+        if self.is_new_table(table) or self.is_new_column(table, column):
+            return True
+        known = self.schema.table(table)
+        return known is not None and self._in_this_migration(known.defaults.get(column))
+
+    def is_new_enum_value(self, type_name: QName, value: str) -> bool:
+        """Whether the enum label was added earlier in this migration (with its type, or by
+        `ADD VALUE`; a `RENAME VALUE` since keeps its age)."""
+        if self.is_new_object("type", type_name):
+            return True
+        added = self.schema.enum_values.get(type_name.name, {}).get(value)
+        return self._in_this_migration(added)
+
+    def _in_this_migration(self, origin: Origin | None) -> bool:
         return origin is not None and origin.file_index == self.file_index
 
     def index_table(self, name: QName) -> QName | None:

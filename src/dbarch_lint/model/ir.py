@@ -164,6 +164,9 @@ class Constraint(Record, frozen=True):
     has_expression: bool = False
     null_default: bool = False  # a DEFAULT that is the NULL constant (`DEFAULT NULL`)
     calls: tuple[str, ...] = ()  # the functions a DEFAULT calls (last name part, lower case)
+    # A CHECK that is nothing but `col IS NOT NULL` tests (alone or AND-ed): it enforces no
+    # more than NOT NULL on `not_null_columns` does.
+    not_null_only: bool = False
 
 
 class ColumnDef(Record, frozen=True):

@@ -1,0 +1,144 @@
+"""What the compatibility rules (DBA5xx) claim about PostgreSQL, observed on a real server: the
+drops they leave alone change nothing running code sees, the ones they flag do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from dbarch_lint import lint_sql
+from tests.postgres import Server
+
+
+class _Undo(Exception):
+    """Roll back what a probe did."""
+
+
+@contextmanager
+def _rolled_back(server: Server) -> Iterator[Any]:
+    """A session whose work is rolled back at the end."""
+    with server.connect() as session:
+        try:
+            with session.transaction():
+                yield session
+                raise _Undo
+        except _Undo:
+            pass
+
+
+def _refuses(session: Any, sql: str, error: type[Exception]) -> bool:
+    """Whether `sql` fails with `error` (in a savepoint, so the probe leaves nothing behind)."""
+    try:
+        with session.transaction():
+            session.execute(sql)
+            raise _Undo
+    except error:
+        return True
+    except _Undo:
+        return False
+
+
+ORDERS = (
+    "CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz, total numeric);"
+    "INSERT INTO orders VALUES (1, now(), 10);"
+)
+
+
+def test_dba509_dropping_a_not_null_check_of_a_not_null_column_keeps_out_the_same_rows(
+    pg_server: Server,
+) -> None:
+    # DBA408's recipe, then its last step: NULL is refused before and after the drop.
+    recipe = (
+        "ALTER TABLE orders ADD CONSTRAINT orders_placed_at_not_null "
+        "CHECK (placed_at IS NOT NULL) NOT VALID;"
+        "ALTER TABLE orders VALIDATE CONSTRAINT orders_placed_at_not_null;"
+        "ALTER TABLE orders ALTER COLUMN placed_at SET NOT NULL;"
+    )
+    null_row = "INSERT INTO orders VALUES (2, NULL, 1);"
+    with _rolled_back(pg_server) as session:
+        session.execute(ORDERS + recipe)
+        assert _refuses(session, null_row, psycopg.errors.NotNullViolation)
+        session.execute("ALTER TABLE orders DROP CONSTRAINT orders_placed_at_not_null;")
+        assert _refuses(session, null_row, psycopg.errors.NotNullViolation)
+
+
+def test_dba509_a_check_that_enforces_more_than_not_null_lets_rows_in_once_dropped(
+    pg_server: Server,
+) -> None:
+    negative = "INSERT INTO orders VALUES (2, now(), -1);"
+    with _rolled_back(pg_server) as session:
+        session.execute(
+            ORDERS + "ALTER TABLE orders ADD CONSTRAINT orders_total_check "
+            "CHECK (total IS NOT NULL AND total >= 0);"
+            "ALTER TABLE orders ALTER COLUMN total SET NOT NULL;"
+        )
+        assert _refuses(session, negative, psycopg.errors.CheckViolation)
+        session.execute("ALTER TABLE orders DROP CONSTRAINT orders_total_check;")
+        assert not _refuses(session, negative, psycopg.errors.CheckViolation)
+
+
+def test_dba509_set_not_null_and_the_checks_drop_in_one_statement_end_not_null(
+    pg_server: Server,
+) -> None:
+    statement = (
+        "ALTER TABLE orders ALTER COLUMN placed_at SET NOT NULL, "
+        "DROP CONSTRAINT orders_placed_at_not_null;"
+    )
+    with _rolled_back(pg_server) as session:
+        session.execute(
+            ORDERS + "ALTER TABLE orders ADD CONSTRAINT orders_placed_at_not_null "
+            "CHECK (placed_at IS NOT NULL);"
+        )
+        session.execute(statement)
+        row = session.execute(
+            "SELECT attnotnull FROM pg_attribute "
+            "WHERE attrelid = 'orders'::regclass AND attname = 'placed_at'"
+        ).fetchone()
+        assert row == (True,)
+        assert _refuses(
+            session, "INSERT INTO orders VALUES (2, NULL, 1);", psycopg.errors.NotNullViolation
+        )
+
+
+def _default_of(session: Any, column: str) -> Any:
+    """What an INSERT that leaves `column` out stores in it."""
+    session.execute("INSERT INTO orders (id) VALUES (99);")
+    value = session.execute(f"SELECT {column} FROM orders WHERE id = 99").fetchone()[0]
+    session.execute("DELETE FROM orders WHERE id = 99;")
+    return value
+
+
+def test_dba509_a_default_set_and_dropped_in_the_migration_leaves_inserts_as_they_were(
+    pg_server: Server,
+) -> None:
+    migration = (
+        "ALTER TABLE orders ALTER COLUMN total SET DEFAULT 0;"
+        "UPDATE orders SET total = 0 WHERE total IS NULL;"
+        "ALTER TABLE orders ALTER COLUMN total DROP DEFAULT;"
+    )
+    assert lint_sql(migration, select=["DBA509"]) == []
+    with _rolled_back(pg_server) as session:
+        session.execute(ORDERS)
+        before = _default_of(session, "total")
+        session.execute(migration)
+        assert _default_of(session, "total") == before is None
+        # ... and a DROP DEFAULT on a column without one changes nothing at all
+        session.execute("ALTER TABLE orders ALTER COLUMN total DROP DEFAULT;")
+        assert _default_of(session, "total") is None
+
+
+def test_dba509_a_default_from_before_the_migration_changed_then_dropped_is_gone(
+    pg_server: Server,
+) -> None:
+    migration = (
+        "ALTER TABLE orders ALTER COLUMN total SET DEFAULT 1;"
+        "ALTER TABLE orders ALTER COLUMN total DROP DEFAULT;"
+    )
+    with _rolled_back(pg_server) as session:
+        session.execute(ORDERS + "ALTER TABLE orders ALTER COLUMN total SET DEFAULT 0;")
+        assert _default_of(session, "total") == 0
+        session.execute(migration)
+        assert _default_of(session, "total") is None
