@@ -142,3 +142,17 @@ def test_dba509_a_default_from_before_the_migration_changed_then_dropped_is_gone
         assert _default_of(session, "total") == 0
         session.execute(migration)
         assert _default_of(session, "total") is None
+
+
+def test_dba510_a_label_added_in_the_migration_can_be_renamed_in_it_and_stays_the_same_label(
+    pg_server: Server,
+) -> None:
+    migration = "ALTER TYPE mood ADD VALUE 'meh';ALTER TYPE mood RENAME VALUE 'meh' TO 'so-so';"
+    assert lint_sql(migration, select=["DBA510"]) == []
+    label = "SELECT oid FROM pg_enum WHERE enumtypid = 'mood'::regtype AND enumlabel = %s"
+    with _rolled_back(pg_server) as session:
+        session.execute("CREATE TYPE mood AS ENUM ('happy', 'sad');")
+        session.execute("ALTER TYPE mood ADD VALUE 'meh';")
+        added = session.execute(label, ("meh",)).fetchone()
+        session.execute("ALTER TYPE mood RENAME VALUE 'meh' TO 'so-so';")
+        assert session.execute(label, ("so-so",)).fetchone() == added is not None

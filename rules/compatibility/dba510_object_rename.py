@@ -30,7 +30,10 @@ class ObjectRename(StatementRule):
     ## What it does
     Flags `ALTER ... RENAME TO` of constraints, indexes, views, materialized views, functions,
     procedures, types, domains, schemas and sequences, and `ALTER TYPE ... RENAME VALUE`
-    (renames of tables and columns are DBA503 and DBA502).
+    (renames of tables and columns are DBA503 and DBA502). Silent for what the same migration
+    created earlier (nobody uses its name yet): an object, a constraint (also of an existing
+    table), an enum label (with its type or by `ADD VALUE`). A rename keeps an object's age: one
+    created in the migration and renamed is still new, an old one renamed is still old.
 
     ## Why is this bad?
     Running code names these objects: it calls the function, reads the view, uses the enum
@@ -60,8 +63,8 @@ class ObjectRename(StatementRule):
 
     def check(self, event: ir.RenameObject | ir.AlterEnum, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.AlterEnum):
-            if event.old_value is None:
-                return  # ADD VALUE
+            if event.old_value is None or ctx.is_new_enum_value(event.name, event.old_value):
+                return  # ADD VALUE, or a label added earlier in this migration
             yield ctx.report(
                 event.span,
                 f"Renaming value {event.old_value!r} of type {event.name} to {event.new_value!r} "
@@ -73,7 +76,7 @@ class ObjectRename(StatementRule):
             return
         if event.table is not None and ctx.is_new_table(event.table):
             return
-        if ctx.is_new_object(event.kind, event.name):
+        if ctx.is_new_object(event.kind, event.name, event.table):
             return
         kind = "constraint" if event.kind == "table constraint" else event.kind
         yield ctx.report(
