@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+import pytest
 
 from dbarch_lint import lint_sql
 from tests.postgres import Server
@@ -156,3 +157,47 @@ def test_dba510_a_label_added_in_the_migration_can_be_renamed_in_it_and_stays_th
         added = session.execute(label, ("meh",)).fetchone()
         session.execute("ALTER TYPE mood RENAME VALUE 'meh' TO 'so-so';")
         assert session.execute(label, ("so-so",)).fetchone() == added is not None
+
+
+@pytest.mark.parametrize(
+    "shim",
+    [
+        "CREATE VIEW customer AS SELECT * FROM customers;",
+        "CREATE OR REPLACE VIEW public.customer (id, name) AS "
+        "SELECT id, name FROM public.customers;",
+    ],
+)
+def test_dba503_a_view_under_the_old_name_keeps_old_readers_and_writers_working(
+    pg_server: Server, shim: str
+) -> None:
+    migration = f"BEGIN;\nALTER TABLE customer RENAME TO customers;\n{shim}\nCOMMIT;\n"
+    assert lint_sql(migration, select=["DBA503"]) == []
+    # What the application version still running sends, naming the old table.
+    old_code = [
+        "INSERT INTO customer (id, name) VALUES (2, 'bo')",
+        "UPDATE customer SET name = 'al' WHERE id = 1",
+        "DELETE FROM customer WHERE id = 2",
+    ]
+    with _rolled_back(pg_server) as session:
+        session.execute(
+            "CREATE TABLE customer (id bigint PRIMARY KEY, name text);"
+            "INSERT INTO customer VALUES (1, 'ann');"
+        )
+        session.execute("ALTER TABLE customer RENAME TO customers;")
+        session.execute(shim)
+        session.execute(old_code[0])
+        assert session.execute("SELECT id, name FROM customer ORDER BY id").fetchall() == [
+            (1, "ann"),
+            (2, "bo"),
+        ]
+        session.execute(old_code[1])
+        session.execute(old_code[2])
+        # ... and the writes went to the renamed table
+        assert session.execute("SELECT id, name FROM customers").fetchall() == [(1, "al")]
+
+
+def test_dba503_without_the_view_old_code_fails(pg_server: Server) -> None:
+    with _rolled_back(pg_server) as session:
+        session.execute("CREATE TABLE customer (id bigint PRIMARY KEY, name text);")
+        session.execute("ALTER TABLE customer RENAME TO customers;")
+        assert _refuses(session, "SELECT * FROM customer", psycopg.errors.UndefinedTable)

@@ -15,12 +15,15 @@ from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import (
     AddColumn,
     AlterColumnType,
+    AlterEnum,
     Constraint,
     CreateTable,
     CreateTableAs,
     DropConstraint,
     Event,
     QName,
+    RenameColumn,
+    RenameObject,
     RenameTable,
     Span,
     Statement,
@@ -223,6 +226,14 @@ class RuleContext(msgspec.Struct):
         added = self.schema.enum_values.get(type_name.name, {}).get(value)
         return self._in_this_migration(added)
 
+    def is_renamed_here(self, kind: str, name: str, table: QName | None = None) -> bool:
+        """Whether an earlier statement of this migration gave the name to what has it (a
+        table, column, constraint, view, ..., `enum value` of type `table`): running code never
+        used that name, so a rename away from it breaks nothing (the first rename did).
+        Columns, constraints and enum values go by the table's or type's name."""
+        key = (_RENAME_KINDS.get(kind, kind), f"{table.name}.{name}" if table else name)
+        return any(at < self.statement.index for at in _renamed_to(self.statements).get(key, ()))
+
     def _in_this_migration(self, origin: Origin | None) -> bool:
         return origin is not None and origin.file_index == self.file_index
 
@@ -352,6 +363,32 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+_RENAME_KINDS = {"table constraint": "constraint", "foreign table": "table"}
+
+
+@per_event  # (once per file)
+def _renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[int]]:
+    """Per kind and new name (`table.name` for columns, constraints and enum values), the
+    statements of a file that rename something to that name."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, RenameTable):
+                key = ("table", event.new)
+            elif isinstance(event, RenameColumn):
+                key = ("column", f"{event.table.name}.{event.new}")
+            elif isinstance(event, RenameObject):
+                kind = _RENAME_KINDS.get(event.kind, event.kind)
+                table = event.table
+                key = (kind, f"{table.name}.{event.new}" if table else event.new)
+            elif isinstance(event, AlterEnum) and event.old_value is not None:
+                key = ("enum value", f"{event.name.name}.{event.new_value}")
+            else:
+                continue
+            found.setdefault(key, []).append(statement.index)
+    return found
 
 
 @per_event  # (every type rule asks)

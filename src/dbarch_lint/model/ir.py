@@ -240,10 +240,11 @@ class CreateTableAs(Event, frozen=True):
 
 
 class CreateView(Event, frozen=True):
-    """CREATE [OR REPLACE] VIEW."""
+    """CREATE [OR REPLACE] VIEW. `reads`: the relations its query names (None: not known)."""
 
     view: QName
     replace: bool
+    reads: tuple[QName, ...] | None = None
 
 
 class AddColumn(Event, frozen=True):

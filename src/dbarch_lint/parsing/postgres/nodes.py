@@ -109,6 +109,23 @@ def column_refs(node: Any) -> list[str]:
     return found
 
 
+def relations_named(node: Any) -> tuple[QName, ...]:
+    """Every relation a query names (its RangeVars: FROM items, joins, subqueries), in no
+    particular order."""
+    found: dict[QName, None] = {}
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            relation = item.get("RangeVar")
+            if relation is not None:
+                found[range_var(relation)] = None
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, (dict, list)))
+    return tuple(found)
+
+
 def function_calls(node: Any) -> list[str]:
     """The functions an expression calls, by their last name part, lower-cased, in order."""
     found: list[str] = []

@@ -18,6 +18,7 @@ from dbarch_lint.parsing.postgres.nodes import (
     object_name,
     qname,
     range_var,
+    relations_named,
     strings,
 )
 
@@ -247,7 +248,10 @@ def view_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE VIEW."""
     return [
         ir.CreateView(
-            loc(node["view"], where.base, span), range_var(node["view"]), bool(node.get("replace"))
+            loc(node["view"], where.base, span),
+            range_var(node["view"]),
+            bool(node.get("replace")),
+            relations_named(node.get("query")),
         )
     ]
 
