@@ -32,7 +32,9 @@ class ObjectRename(StatementRule):
     procedures, types, domains, schemas and sequences, and `ALTER TYPE ... RENAME VALUE`
     (renames of tables and columns are DBA503 and DBA502). Silent for what the same migration
     created earlier (nobody uses its name yet): an object, a constraint (also of an existing
-    table), an enum label (with its type or by `ADD VALUE`). A rename keeps an object's age: one
+    table), an enum label (with its type or by `ADD VALUE`; but the labels of a type created
+    in place of one the migration renamed away or dropped, the usual way to rebuild an enum,
+    are the ones running code uses: flagged). A rename keeps an object's age: one
     created in the migration and renamed is still new, an old one renamed is still old; but
     renaming it again from a name the same migration gave it is silent (running code never used
     that name: the first rename is the one reported).

@@ -20,6 +20,7 @@ from dbarch_lint.model.ir import (
     CreateTable,
     CreateTableAs,
     DropConstraint,
+    DropObjects,
     Event,
     QName,
     RenameColumn,
@@ -221,10 +222,21 @@ class RuleContext(msgspec.Struct):
     def is_new_enum_value(self, type_name: QName, value: str) -> bool:
         """Whether the enum label was added earlier in this migration (with its type, or by
         `ADD VALUE`; a `RENAME VALUE` since keeps its age)."""
-        if self.is_new_object("type", type_name):
-            return True
         added = self.schema.enum_values.get(type_name.name, {}).get(value)
-        return self._in_this_migration(added)
+        if not self.is_new_object("type", type_name):
+            return self._in_this_migration(added)
+        created = self.schema.object_origin("type", type_name)
+        if created is None or created.path != self.path or added != created:
+            return True  # (or added by ADD VALUE after the CREATE)
+        # A type created in place of one this file renamed away or dropped (rename the old
+        # enum, create the new one, move the column over) has labels running code uses.
+        return not any(
+            isinstance(event, RenameObject | DropObjects)
+            and event.kind == "type"
+            and type_name.name in _type_names(event)
+            for statement in self.statements[: created.stmt_index]
+            for event in statement.events
+        )
 
     def is_renamed_here(self, kind: str, name: str, table: QName | None = None) -> bool:
         """Whether an earlier statement of this migration gave the name to what has it (a
@@ -363,6 +375,13 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+def _type_names(event: RenameObject | DropObjects) -> tuple[str, ...]:
+    """The unqualified names of the objects a rename or drop is of."""
+    if isinstance(event, RenameObject):
+        return (event.name.name,)
+    return tuple(name.name for name in event.names)
 
 
 _RENAME_KINDS = {"table constraint": "constraint", "foreign table": "table"}
