@@ -66,6 +66,11 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
       the same statement), wherever the check was added: it enforced nothing that NOT NULL
       does not.
 
+    What the migration created in place of an object it dropped first (`DROP` without `IF
+    EXISTS`, create again, drop; a default the column had before the migration, dropped, set
+    again and dropped) is not new: the last drop is where the old object goes, and it is
+    flagged.
+
     ## Why is this bad?
     Running code may still call the function, read the view, rely on the default to fill a
     column it does not insert, or on the constraint to keep bad data out. Like a column, an
@@ -101,7 +106,9 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
             if kind not in kinds:
                 return
             for name in event.names:
-                if ctx.is_new_object(event.kind, name) or _recreated(ctx, event.kind, name.name):
+                key = (event.kind, name.name)
+                new = ctx.is_new_object(event.kind, name) and not _stands_in(ctx, key)
+                if new or _recreated(ctx, event.kind, name.name):
                     continue
                 yield ctx.report(
                     event.span,
@@ -131,10 +138,22 @@ def _unchanged(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> b
     a `CHECK (col IS NOT NULL)` on a column that is NOT NULL by then (DBA408's last step)."""
     if isinstance(event, ir.DropDefault):
         column = event.column
-        return ctx.has_default(event.table, column) is False or ctx.is_new_default(
-            event.table, column
-        )
-    return ctx.is_new_constraint(event.table, event.name) or _not_null_only(ctx, event)
+        if ctx.has_default(event.table, column) is False:
+            return True
+        return ctx.is_new_default(event.table, column)
+    if ctx.is_new_table(event.table):
+        return True  # (so is all it holds)
+    key = ("constraint", f"{event.table.name}.{event.name}")
+    new = ctx.is_new_constraint(event.table, event.name) and not _stands_in(ctx, key)
+    return new or _not_null_only(ctx, event)
+
+
+def _stands_in(ctx: RuleContext, key: tuple[str, str]) -> bool:
+    """Whether what the migration created under this key stands in for an object from before
+    it: the file dropped one of that key (a plain DROP, which fails unless there is one) before
+    it first created one. That drop was a replace, so this drop is where the old object goes."""
+    dropped, created = _first_drop_and_creation(ctx.statements).get(key, (-1, -1))
+    return 0 <= dropped < ctx.statement.index and (created < 0 or dropped < created)
 
 
 def _not_null_only(ctx: RuleContext, event: ir.DropConstraint) -> bool:
@@ -182,6 +201,35 @@ def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bo
         return _creations(ctx.statements).get(key, -1) >= ctx.statement.index
     key = ("default", f"{event.table.name}.{event.column}")
     return _creations(ctx.statements).get(key, -1) > ctx.statement.index
+
+
+@per_event  # (once per file)
+def _first_drop_and_creation(
+    statements: tuple[ir.Statement, ...],
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """The first statement of the file that drops, and the first that creates, each object by
+    kind and name (-1: none; constraints and defaults by `table.name`)."""
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for statement in statements:
+        index = statement.index
+        for event in statement.events:
+            created = _created(event)
+            for key in _dropped(event):
+                dropped, at = found.get(key, (-1, -1))
+                found[key] = (index if dropped < 0 else dropped, at)
+            if created is not None:
+                dropped, at = found.get(created, (-1, -1))
+                found[created] = (dropped, index if at < 0 else at)
+    return found
+
+
+def _dropped(event: ir.Event) -> tuple[tuple[str, str], ...]:
+    """What a plain DROP drops (`IF EXISTS` proves nothing was there)."""
+    if isinstance(event, ir.DropObjects) and not event.if_exists:
+        return tuple((event.kind, name.name) for name in event.names)
+    if isinstance(event, ir.DropConstraint) and not event.if_exists:
+        return (("constraint", f"{event.table.name}.{event.name}"),)
+    return ()
 
 
 @per_event  # (once per file: the rule asks at every drop)

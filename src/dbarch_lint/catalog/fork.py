@@ -86,6 +86,7 @@ class CopyOnWrite(SchemaState):
             mine.constraints = list(table.constraints)
             mine.indexes = list(table.indexes)
             mine.defaults = dict(table.defaults)
+            mine.dropped_defaults = dict(table.dropped_defaults)
             own.tables[id(table)] = own.tables[id(mine)] = mine
             if self.tables.get(table.name) is table:
                 self.tables[table.name] = mine

@@ -147,6 +147,7 @@ def _define_column(
         known.not_null = known.not_null or not_null
     else:
         schema.add_column(table, Column(definition.name, definition.type, not_null, origin))
+        table.dropped_defaults.pop(definition.name, None)
         if _has_default(definition):
             table.defaults[definition.name] = origin
         else:
@@ -174,6 +175,7 @@ def _drop_column(schema: SchemaState, event: ir.DropColumn, origin: Origin) -> N
     table = _table_or_placeholder(schema, event.table)
     table.columns.pop(event.column, None)
     table.defaults.pop(event.column, None)
+    table.dropped_defaults.pop(event.column, None)
     for constraint in table.live_constraints():
         if event.column in constraint.columns:
             schema.writable_constraint(table, constraint).dropped = origin
@@ -200,13 +202,19 @@ def _set_or_drop_not_null(
 
 def _set_default(schema: SchemaState, event: ir.SetDefault, origin: Origin) -> None:
     table = _table_or_placeholder(schema, event.table)
-    # (A default set over another keeps the age of the first: what running code relied on.)
-    table.defaults.setdefault(event.column, origin)
+    if event.column in table.defaults:  # (a default set over another keeps the first's age)
+        return
+    dropped = table.dropped_defaults.pop(event.column, None)
+    if dropped is not None and dropped[0].file_index == origin.file_index:
+        table.defaults[event.column] = dropped[1]  # (dropped and set again: a replace)
+    else:
+        table.defaults[event.column] = origin
 
 
 def _drop_default(schema: SchemaState, event: ir.DropDefault, origin: Origin) -> None:
     table = _table_or_placeholder(schema, event.table)
-    table.defaults.pop(event.column, None)
+    if event.column in table.defaults:
+        table.dropped_defaults[event.column] = (origin, table.defaults.pop(event.column))
 
 
 def _set_not_null(schema: SchemaState, table: Table, names: list[str]) -> None:
@@ -226,6 +234,8 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
         table.columns[new] = column
     if old in table.defaults:
         table.defaults[new] = table.defaults.pop(old)
+    if old in table.dropped_defaults:
+        table.dropped_defaults[new] = table.dropped_defaults.pop(old)
     # (Only the constraints and indexes that name the column change.)
     for info in table.constraints:
         if old in info.columns:
