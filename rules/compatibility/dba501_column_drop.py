@@ -14,7 +14,10 @@ class ColumnDrop(StatementRule):
 
     ## What it does
     Flags `ALTER TABLE ... DROP COLUMN` on a table that was not created earlier in the same
-    migration, unless the column itself was added earlier in that migration.
+    migration, unless the column itself was added earlier in that migration. Renames made in
+    the migration keep a table's and a column's age: a table created in it and renamed, or a
+    column added in it and renamed, is still new; an existing table renamed in it is still
+    existing under its new name.
 
     ## Why is this bad?
     The application version still running reads and writes the column: from the moment the

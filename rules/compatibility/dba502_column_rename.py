@@ -14,7 +14,11 @@ class ColumnRename(StatementRule):
 
     ## What it does
     Flags `ALTER TABLE ... RENAME COLUMN` on a table that was not created earlier in the same
-    migration, unless the column itself was added earlier in that migration.
+    migration, unless the column itself was added earlier in that migration. Renames made in
+    the migration keep a table's and a column's age: a column added in it and renamed, or a
+    table created in it and renamed, is still new; an existing table renamed in it is still
+    existing under its new name. Renaming a column again from a name the same migration gave
+    it is silent: running code never used that name (the first rename is the one reported).
 
     ## Why is this bad?
     The rename is instant, but every query of the application version still running names the
@@ -49,6 +53,8 @@ class ColumnRename(StatementRule):
     def check(self, event: ir.RenameColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table) or ctx.is_new_column(event.table, event.old):
             return
+        if ctx.is_renamed_here("column", event.old, event.table):
+            return  # (the rename that gave the name was the break)
         table = ctx.table(event.table)
         column = table.columns.get(event.old) if table else None
         name, old, new = str(event.table), quote_ident(event.old), quote_ident(event.new)

@@ -49,6 +49,26 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
     `trigger`, `constraint`, `default` (default: all). An object the same migration creates
     again under the same name (a view redefined, a foreign key re-added with other actions) is
     replaced, not dropped, and one created earlier in the same migration is new: neither is
+    flagged. New, and so not flagged, are also (renames made in the migration keep an object's
+    age):
+
+    - a constraint (CHECK, UNIQUE, FOREIGN KEY, EXCLUDE, ...) the migration added, named or
+      under the name PostgreSQL gave it;
+    - a default the migration set on a column that had none before it (Django's AddField writes
+      `ADD COLUMN c integer DEFAULT 0 NOT NULL` then `ALTER COLUMN c DROP DEFAULT`; a
+      one-off `SET DEFAULT` then `DROP DEFAULT`). A default the column had before the
+      migration is flagged even if the migration changed it first: running code relied on
+      one. Where the replay does not know the column, only a `SET DEFAULT` earlier in the
+      migration makes the default new;
+    - `DROP DEFAULT` on a column the replay knows has none (it changes nothing);
+    - the last step of DBA408's recipe: a `CHECK` of nothing but `col IS NOT NULL` tests dropped
+      when those columns are NOT NULL (set in an earlier migration, earlier in this one, or in
+      the same statement), wherever the check was added: it enforced nothing that NOT NULL
+      does not.
+
+    What the migration created in place of an object it dropped first (`DROP` without `IF
+    EXISTS`, create again, drop; a default the column had before the migration, dropped, set
+    again and dropped) is not new: the last drop is where the old object goes, and it is
     flagged.
 
     ## Why is this bad?
@@ -86,7 +106,9 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
             if kind not in kinds:
                 return
             for name in event.names:
-                if ctx.is_new_object(event.kind, name) or _recreated(ctx, event.kind, name.name):
+                key = (event.kind, name.name)
+                new = ctx.is_new_object(event.kind, name) and not _stands_in(ctx, key)
+                if new or _recreated(ctx, event.kind, name.name):
                     continue
                 yield ctx.report(
                     event.span,
@@ -95,7 +117,7 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
                 )
             return
         kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
-        if kind not in kinds or ctx.is_new_table(event.table) or _restored(ctx, event):
+        if kind not in kinds or _unchanged(ctx, event) or _restored(ctx, event):
             return
         if isinstance(event, ir.DropConstraint):
             what = f"constraint {quote_ident(event.name)} of {event.table}"
@@ -108,6 +130,59 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
             f"Dropping {what} changes what running code relies on: {why}",
             hint="drop it once no running code relies on it",
         )
+
+
+def _unchanged(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
+    """Whether the drop takes away nothing running code relied on: a constraint or default the
+    migration made itself (running code never saw it), a default the column does not have, or
+    a `CHECK (col IS NOT NULL)` on a column that is NOT NULL by then (DBA408's last step)."""
+    if isinstance(event, ir.DropDefault):
+        column = event.column
+        if ctx.has_default(event.table, column) is False:
+            return True
+        return ctx.is_new_default(event.table, column)
+    if ctx.is_new_table(event.table):
+        return True  # (so is all it holds)
+    key = ("constraint", f"{event.table.name}.{event.name}")
+    new = ctx.is_new_constraint(event.table, event.name) and not _stands_in(ctx, key)
+    return new or _not_null_only(ctx, event)
+
+
+def _stands_in(ctx: RuleContext, key: tuple[str, str]) -> bool:
+    """Whether what the migration created under this key stands in for an object from before
+    it: the file dropped one of that key (a plain DROP, which fails unless there is one) before
+    it first created one. That drop was a replace, so this drop is where the old object goes."""
+    dropped, created = _first_drop_and_creation(ctx.statements).get(key, (-1, -1))
+    return 0 <= dropped < ctx.statement.index and (created < 0 or dropped < created)
+
+
+def _not_null_only(ctx: RuleContext, event: ir.DropConstraint) -> bool:
+    """Whether the dropped constraint is a CHECK of nothing but `col IS NOT NULL` tests on
+    columns that are NOT NULL once the statement is done."""
+    table = ctx.table(event.table)
+    info = table.constraint(event.name) if table is not None else None
+    if table is None or info is None or info.kind != "check":
+        return False
+    if not info.constraint.not_null_only:
+        return False
+    not_null = _not_null_here(ctx, event.table)
+    for name in info.constraint.not_null_columns:
+        column = table.columns.get(name)
+        if not not_null.get(name, column is not None and column.not_null):
+            return False
+    return True
+
+
+def _not_null_here(ctx: RuleContext, table: ir.QName) -> dict[str, bool]:
+    """The columns of the table that this file's statements up to this one (this one's
+    included: an ALTER TABLE drops first) set NOT NULL (True) or drop it from (False), the last
+    word for each: the replay does not keep NOT NULL for a column it never saw defined."""
+    changes: dict[str, bool] = {}
+    for statement in ctx.statements[: ctx.statement.index + 1]:
+        for e in statement.events:
+            if isinstance(e, ir.SetNotNull | ir.DropNotNull) and e.table.name == table.name:
+                changes[e.column] = isinstance(e, ir.SetNotNull)
+    return changes
 
 
 def _recreated(ctx: RuleContext, kind: str, name: str) -> bool:
@@ -126,6 +201,35 @@ def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bo
         return _creations(ctx.statements).get(key, -1) >= ctx.statement.index
     key = ("default", f"{event.table.name}.{event.column}")
     return _creations(ctx.statements).get(key, -1) > ctx.statement.index
+
+
+@per_event  # (once per file)
+def _first_drop_and_creation(
+    statements: tuple[ir.Statement, ...],
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """The first statement of the file that drops, and the first that creates, each object by
+    kind and name (-1: none; constraints and defaults by `table.name`)."""
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for statement in statements:
+        index = statement.index
+        for event in statement.events:
+            created = _created(event)
+            for key in _dropped(event):
+                dropped, at = found.get(key, (-1, -1))
+                found[key] = (index if dropped < 0 else dropped, at)
+            if created is not None:
+                dropped, at = found.get(created, (-1, -1))
+                found[created] = (dropped, index if at < 0 else at)
+    return found
+
+
+def _dropped(event: ir.Event) -> tuple[tuple[str, str], ...]:
+    """What a plain DROP drops (`IF EXISTS` proves nothing was there)."""
+    if isinstance(event, ir.DropObjects) and not event.if_exists:
+        return tuple((event.kind, name.name) for name in event.names)
+    if isinstance(event, ir.DropConstraint) and not event.if_exists:
+        return (("constraint", f"{event.table.name}.{event.name}"),)
+    return ()
 
 
 @per_event  # (once per file: the rule asks at every drop)

@@ -30,7 +30,14 @@ class ObjectRename(StatementRule):
     ## What it does
     Flags `ALTER ... RENAME TO` of constraints, indexes, views, materialized views, functions,
     procedures, types, domains, schemas and sequences, and `ALTER TYPE ... RENAME VALUE`
-    (renames of tables and columns are DBA503 and DBA502).
+    (renames of tables and columns are DBA503 and DBA502). Silent for what the same migration
+    created earlier (nobody uses its name yet): an object, a constraint (also of an existing
+    table), an enum label (with its type or by `ADD VALUE`; but the labels of a type created
+    in place of one the migration renamed away or dropped, the usual way to rebuild an enum,
+    are the ones running code uses: flagged). A rename keeps an object's age: one
+    created in the migration and renamed is still new, an old one renamed is still old; but
+    renaming it again from a name the same migration gave it is silent (running code never used
+    that name: the first rename is the one reported).
 
     ## Why is this bad?
     Running code names these objects: it calls the function, reads the view, uses the enum
@@ -60,8 +67,10 @@ class ObjectRename(StatementRule):
 
     def check(self, event: ir.RenameObject | ir.AlterEnum, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.AlterEnum):
-            if event.old_value is None:
-                return  # ADD VALUE
+            if event.old_value is None or ctx.is_new_enum_value(event.name, event.old_value):
+                return  # ADD VALUE, or a label added earlier in this migration
+            if ctx.is_renamed_here("enum value", event.old_value, event.name):
+                return
             yield ctx.report(
                 event.span,
                 f"Renaming value {event.old_value!r} of type {event.name} to {event.new_value!r} "
@@ -73,8 +82,10 @@ class ObjectRename(StatementRule):
             return
         if event.table is not None and ctx.is_new_table(event.table):
             return
-        if ctx.is_new_object(event.kind, event.name):
+        if ctx.is_new_object(event.kind, event.name, event.table):
             return
+        if ctx.is_renamed_here(event.kind, event.name.name, event.table):
+            return  # (the rename that gave the name was the break)
         kind = "constraint" if event.kind == "table constraint" else event.kind
         yield ctx.report(
             event.span,

@@ -41,6 +41,9 @@ class SetNotNullWithScan(StatementRule):
     ALTER TABLE orders DROP CONSTRAINT orders_placed_at_not_null;
     ```
 
+    The last step is not a DBA509 (object-drop) finding: once the column is NOT NULL, the check
+    keeps out nothing that NOT NULL does not.
+
     ## References
     - PostgreSQL 12 release notes: "Allow ALTER TABLE ... SET NOT NULL to avoid unnecessary
       table scans"

@@ -54,6 +54,7 @@ class CopyOnWrite(SchemaState):
         self.types = dict(parent.types)
         self.domain_checks = dict(parent.domain_checks)
         self.objects = dict(parent.objects)
+        self.enum_values = {name: dict(values) for name, values in parent.enum_values.items()}
         self.function_security = dict(parent.function_security)
         self.referrers = {name: dict(tables) for name, tables in parent.referrers.items()}
         self._own = _Own()
@@ -84,6 +85,8 @@ class CopyOnWrite(SchemaState):
             mine.columns = dict(table.columns)
             mine.constraints = list(table.constraints)
             mine.indexes = list(table.indexes)
+            mine.defaults = dict(table.defaults)
+            mine.dropped_defaults = dict(table.dropped_defaults)
             own.tables[id(table)] = own.tables[id(mine)] = mine
             if self.tables.get(table.name) is table:
                 self.tables[table.name] = mine

@@ -91,6 +91,13 @@ class Table(msgspec.Struct):
     access_method: str | None = None  # None: the default (default_table_access_method)
     dropped: Origin | None = None
     created_by: ir.CreateTable | ir.CreateTableAs | None = None  # the event that created it
+    # The columns that have a default now, each with where that default was first set in an
+    # unbroken run of defaults (a SET DEFAULT over one keeps its age; None: set before the
+    # replay knew the column). A known column absent from it has none.
+    defaults: dict[str, Origin | None] = field(default_factory=dict)
+    # Per column, its last dropped default: where it was dropped, and that default's age. A
+    # default set again in the same file takes the age back (drop, set, drop: the old one goes).
+    dropped_defaults: dict[str, tuple[Origin, Origin | None]] = field(default_factory=dict)
 
     def live_constraints(self) -> list[ConstraintInfo]:
         """Constraints not dropped (so far)."""

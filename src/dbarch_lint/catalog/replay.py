@@ -20,6 +20,7 @@ from dbarch_lint.catalog.records import Origin
 from dbarch_lint.catalog.replay_tables import TABLE_HANDLERS, drop_index, drop_table, rename_index
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
+from dbarch_lint.model.ir import QName
 
 # PostgreSQL runs an ALTER TABLE's drops before its other sub-commands (its AT_PASS_DROP), so
 # `DROP CONSTRAINT t_pkey, ADD PRIMARY KEY ...` names the new key t_pkey again.
@@ -61,11 +62,18 @@ def _drop(schema: SchemaState, event: ir.DropObjects, origin: Origin) -> None:
                 schema.indexes.pop(key, None)
         elif event.kind in ("type", "domain"):
             schema.types.pop(schema.resolve(name), None)
+            schema.enum_values.pop(name.name, None)
         else:
             schema.relations.pop(schema.resolve(name), None)
 
 
 def _rename_object(schema: SchemaState, event: ir.RenameObject, origin: Origin) -> None:
+    # An object keeps its age under its new name (one created in this migration is still new).
+    created = schema.objects.pop((event.kind, event.name.name), None)
+    if created is not None:
+        schema.objects[(event.kind, event.new)] = created
+    if event.kind in ("type", "domain"):
+        _rename_type(schema, event)
     if event.kind == "index":
         index = schema.index(event.name)
         if index is not None:
@@ -91,6 +99,20 @@ def _rename_object(schema: SchemaState, event: ir.RenameObject, origin: Origin) 
             schema.function_security[event.new] = security
 
 
+def _rename_type(schema: SchemaState, event: ir.RenameObject) -> None:
+    old = schema.visible(schema.types, event.name)
+    if old is not None:
+        new = QName(old.schema, event.new)
+        schema.types[new] = schema.types.pop(old)
+        if old in schema.domain_checks:
+            schema.domain_checks[new] = schema.domain_checks.pop(old)
+        if schema.relations.pop(old, None) is not None:
+            schema.relations[new] = "type"
+    values = schema.enum_values.pop(event.name.name, None)
+    if values is not None:
+        schema.enum_values[event.new] = values
+
+
 def _create_object(schema: SchemaState, event: ir.CreateObject, origin: Origin) -> None:
     schema.objects.setdefault((event.kind, event.name.name), origin)
     name = schema.resolve(event.name)
@@ -112,6 +134,17 @@ def _create_view(schema: SchemaState, event: ir.CreateView, origin: Origin) -> N
 def _create_enum(schema: SchemaState, event: ir.CreateEnum, origin: Origin) -> None:
     schema.types[schema.resolve(event.name)] = "enum"
     schema.objects.setdefault(("type", event.name.name), origin)
+    values = schema.enum_values.setdefault(event.name.name, {})
+    for value in event.values:
+        values.setdefault(value, origin)
+
+
+def _alter_enum(schema: SchemaState, event: ir.AlterEnum, origin: Origin) -> None:
+    values = schema.enum_values.setdefault(event.name.name, {})
+    if event.old_value is None:  # ADD VALUE (IF NOT EXISTS keeps one it has)
+        values.setdefault(event.new_value, origin)
+    elif event.old_value in values:  # RENAME VALUE: the label keeps its age
+        values[event.new_value] = values.pop(event.old_value)
 
 
 def _alter_domain(schema: SchemaState, event: ir.AlterDomain, origin: Origin) -> None:
@@ -151,6 +184,7 @@ HANDLERS: dict[type[ir.Event], Callable[[SchemaState, Any, Origin], None]] = {
     ir.CreateObject: _create_object,
     ir.CreateView: _create_view,
     ir.CreateEnum: _create_enum,
+    ir.AlterEnum: _alter_enum,
     ir.AlterDomain: _alter_domain,
     ir.CreateFunction: _create_function,
     ir.AlterFunction: _alter_function,

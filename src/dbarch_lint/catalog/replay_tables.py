@@ -60,6 +60,8 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
                 inherited = Column(column.name, column.type, column.not_null, origin)
                 inherited.typed = column.type_origin
                 schema.add_column(table, inherited)
+                if column.name in parent.defaults:  # (inherited with the column)
+                    table.defaults[column.name] = origin
     if event.partition_of is not None:
         table.partition_of = schema.resolve(event.partition_of)
     schema.add_table(table)
@@ -148,9 +150,22 @@ def _define_column(
         known.not_null = known.not_null or not_null
     else:
         schema.add_column(table, Column(definition.name, definition.type, not_null, origin))
+        table.dropped_defaults.pop(definition.name, None)
+        if _has_default(definition):
+            table.defaults[definition.name] = origin
+        else:
+            table.defaults.pop(definition.name, None)
     for constraint in definition.constraints:
         if constraint.kind in ("primary-key", "unique", "check", "foreign-key", "exclude"):
             _add_constraint(schema, table, constraint, origin)
+
+
+def _has_default(definition: ir.ColumnDef) -> bool:
+    """Whether a column definition gives the column a default (a serial type's included)."""
+    if any(c.kind == "default" and not c.null_default for c in definition.constraints):
+        return True
+    builtin = definition.type.builtin if definition.type is not None else None
+    return builtin is not None and builtin.startswith(("serial", "bigserial", "smallserial"))
 
 
 def _add_column(schema: SchemaState, event: ir.AddColumn, origin: Origin) -> None:
@@ -162,6 +177,8 @@ def _add_column(schema: SchemaState, event: ir.AddColumn, origin: Origin) -> Non
 def _drop_column(schema: SchemaState, event: ir.DropColumn, origin: Origin) -> None:
     table = _table_or_placeholder(schema, event.table)
     table.columns.pop(event.column, None)
+    table.defaults.pop(event.column, None)
+    table.dropped_defaults.pop(event.column, None)
     for constraint in table.live_constraints():
         if event.column in constraint.columns:
             schema.writable_constraint(table, constraint).dropped = origin
@@ -187,6 +204,23 @@ def _set_or_drop_not_null(
         column.not_null = isinstance(event, ir.SetNotNull)
 
 
+def _set_default(schema: SchemaState, event: ir.SetDefault, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    if event.column in table.defaults:  # (a default set over another keeps the first's age)
+        return
+    dropped = table.dropped_defaults.pop(event.column, None)
+    if dropped is not None and dropped[0].file_index == origin.file_index:
+        table.defaults[event.column] = dropped[1]  # (dropped and set again: a replace)
+    else:
+        table.defaults[event.column] = origin
+
+
+def _drop_default(schema: SchemaState, event: ir.DropDefault, origin: Origin) -> None:
+    table = _table_or_placeholder(schema, event.table)
+    if event.column in table.defaults:
+        table.dropped_defaults[event.column] = (origin, table.defaults.pop(event.column))
+
+
 def _set_not_null(schema: SchemaState, table: Table, names: list[str]) -> None:
     for name in names:
         column = schema.writable_column(table, name)
@@ -202,6 +236,10 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
         del table.columns[old]
         column.name = new
         table.columns[new] = column
+    if old in table.defaults:
+        table.defaults[new] = table.defaults.pop(old)
+    if old in table.dropped_defaults:
+        table.dropped_defaults[new] = table.dropped_defaults.pop(old)
     # (Only the constraints and indexes that name the column change.)
     for info in table.constraints:
         if old in info.columns:
@@ -392,6 +430,8 @@ TABLE_HANDLERS: dict[type[ir.Event], Callable[[SchemaState, Any, Origin], None]]
     ir.SetNotNull: _set_or_drop_not_null,
     ir.DropNotNull: _set_or_drop_not_null,
     ir.RenameColumn: _rename_column,
+    ir.SetDefault: _set_default,
+    ir.DropDefault: _drop_default,
     ir.AddConstraint: _add_table_constraint,
     ir.DropConstraint: _drop_constraint,
     ir.ValidateConstraint: _validate_constraint,

@@ -37,6 +37,8 @@ class SchemaState:
         # Views, functions, types, sequences, triggers ...: where each was created, by kind and
         # unqualified name (what the compatibility rules ask: "created in this migration?").
         self.objects: dict[tuple[str, str], Origin] = {}
+        # Enum types by unqualified name: the labels the replay saw added, with where.
+        self.enum_values: dict[str, dict[str, Origin]] = {}
         # Functions and procedures by unqualified name: SECURITY DEFINER, and the search_path
         # they set (None: none), as their last CREATE or ALTER left them.
         self.function_security: dict[str, tuple[bool, tuple[str, ...] | None]] = {}

@@ -15,12 +15,16 @@ from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import (
     AddColumn,
     AlterColumnType,
+    AlterEnum,
     Constraint,
     CreateTable,
     CreateTableAs,
     DropConstraint,
+    DropObjects,
     Event,
     QName,
+    RenameColumn,
+    RenameObject,
     RenameTable,
     Span,
     Statement,
@@ -189,14 +193,75 @@ class RuleContext(msgspec.Struct):
             return found[0]
         return tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
 
-    def is_new_object(self, kind: str, name: QName) -> bool:
+    def is_new_object(self, kind: str, name: QName, table: QName | None = None) -> bool:
         """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
-        `DropObjects`) was created earlier in this migration."""
+        `DropObjects`), or a constraint of `table`, was created earlier in this migration
+        (renames made since keep its age: it is found under its new name)."""
+        if kind in ("constraint", "table constraint") and table is not None:
+            return self.is_new_constraint(table, name.name)
         if kind == "index":
             index = self.schema.index(name)
             origin = index.origin if index is not None else None
         else:
             origin = self.schema.object_origin(kind, name)
+        return self._in_this_migration(origin)
+
+    def is_new_constraint(self, table: QName, name: str) -> bool:
+        """Whether the constraint of that name on the table was added earlier in this migration
+        (with its table, or by ADD CONSTRAINT)."""
+        if self.is_new_table(table):
+            return True
+        known = self.schema.table(table)
+        info = known.constraint(name) if known is not None else None
+        return info is not None and self._in_this_migration(info.origin)
+
+    def has_default(self, table: QName, column: str) -> bool | None:
+        """Whether the column has a default just before this statement (None: the replay does
+        not know the column)."""
+        known = self.schema.table(table)
+        if known is None:
+            return None
+        if column in known.defaults:
+            return True
+        return False if column in known.columns else None
+
+    def is_new_default(self, table: QName, column: str) -> bool:
+        """Whether the column's default was set earlier in this migration on a column that had
+        none before it (Django's AddField sets one and drops it): no running code relies on it.
+        A default that was there before the migration and only changed in it is not new."""
+        if self.is_new_table(table) or self.is_new_column(table, column):
+            return True
+        known = self.schema.table(table)
+        return known is not None and self._in_this_migration(known.defaults.get(column))
+
+    def is_new_enum_value(self, type_name: QName, value: str) -> bool:
+        """Whether the enum label was added earlier in this migration (with its type, or by
+        `ADD VALUE`; a `RENAME VALUE` since keeps its age)."""
+        added = self.schema.enum_values.get(type_name.name, {}).get(value)
+        if not self.is_new_object("type", type_name):
+            return self._in_this_migration(added)
+        created = self.schema.object_origin("type", type_name)
+        if created is None or created.path != self.path or added != created:
+            return True  # (or added by ADD VALUE after the CREATE)
+        # A type created in place of one this file renamed away or dropped (rename the old
+        # enum, create the new one, move the column over) has labels running code uses.
+        return not any(
+            isinstance(event, RenameObject | DropObjects)
+            and event.kind == "type"
+            and type_name.name in _type_names(event)
+            for statement in self.statements[: created.stmt_index]
+            for event in statement.events
+        )
+
+    def is_renamed_here(self, kind: str, name: str, table: QName | None = None) -> bool:
+        """Whether an earlier statement of this migration gave the name to what has it (a
+        table, column, constraint, view, ..., `enum value` of type `table`): running code never
+        used that name, so a rename away from it breaks nothing (the first rename did).
+        Columns, constraints and enum values go by the table's or type's name."""
+        key = (_RENAME_KINDS.get(kind, kind), f"{table.name}.{name}" if table else name)
+        return any(at < self.statement.index for at in _renamed_to(self.statements).get(key, ()))
+
+    def _in_this_migration(self, origin: Origin | None) -> bool:
         return origin is not None and origin.file_index == self.file_index
 
     def index_table(self, name: QName) -> QName | None:
@@ -314,6 +379,39 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+def _type_names(event: RenameObject | DropObjects) -> tuple[str, ...]:
+    """The unqualified names of the objects a rename or drop is of."""
+    if isinstance(event, RenameObject):
+        return (event.name.name,)
+    return tuple(name.name for name in event.names)
+
+
+_RENAME_KINDS = {"table constraint": "constraint", "foreign table": "table"}
+
+
+@per_event  # (once per file)
+def _renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[int]]:
+    """Per kind and new name (`table.name` for columns, constraints and enum values), the
+    statements of a file that rename something to that name."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, RenameTable):
+                key = ("table", event.new)
+            elif isinstance(event, RenameColumn):
+                key = ("column", f"{event.table.name}.{event.new}")
+            elif isinstance(event, RenameObject):
+                kind = _RENAME_KINDS.get(event.kind, event.kind)
+                table = event.table
+                key = (kind, f"{table.name}.{event.new}" if table else event.new)
+            elif isinstance(event, AlterEnum) and event.old_value is not None:
+                key = ("enum value", f"{event.name.name}.{event.new_value}")
+            else:
+                continue
+            found.setdefault(key, []).append(statement.index)
+    return found
 
 
 @per_event  # (every type rule asks)

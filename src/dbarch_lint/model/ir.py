@@ -166,6 +166,9 @@ class Constraint(Record, frozen=True):
     # The functions a DEFAULT calls (last name part, lower case); MySQL's AUTO_INCREMENT is a
     # DEFAULT calling `auto_increment`.
     calls: tuple[str, ...] = ()
+    # A CHECK that is nothing but `col IS NOT NULL` tests (alone or AND-ed): it enforces no
+    # more than NOT NULL on `not_null_columns` does.
+    not_null_only: bool = False
 
 
 class ColumnDef(Record, frozen=True):
@@ -243,10 +246,11 @@ class CreateTableAs(Event, frozen=True):
 
 
 class CreateView(Event, frozen=True):
-    """CREATE [OR REPLACE] VIEW."""
+    """CREATE [OR REPLACE] VIEW. `reads`: the relations its query names (None: not known)."""
 
     view: QName
     replace: bool
+    reads: tuple[QName, ...] | None = None
 
 
 class AddColumn(Event, frozen=True):

@@ -77,7 +77,7 @@ def decode_node(kind: str, body: msgspec.Raw) -> Node:
     """The statement node in libpg_query's JSON `body`, decoded only as far as its lowering reads.
 
     Speed: decoding is much of the cost of parsing. A kind without a lowering needs no node, and
-    a few kinds read only some top-level keys (`READS`): a view's query is never decoded.
+    a few kinds read only some top-level keys (`READS`).
     """
     if kind not in LOWERINGS:
         return {}
@@ -168,7 +168,7 @@ LOWERINGS: dict[str, Lowering] = {
 # decoded); keep in step with them. An INSERT's query is looked at only for its VALUES clause.
 _DATA_CHANGE_KEYS = {"relation": _NODE, "selectStmt": _CLAUSES}
 READS: dict[str, dict[str, msgspec.json.Decoder[Any]]] = {
-    "ViewStmt": dict.fromkeys(("view", "replace"), _NODE),
+    "ViewStmt": {**dict.fromkeys(("view", "replace"), _NODE), "query": _RAW},
     "CreateTableAsStmt": {
         **dict.fromkeys(("into", "objtype", "if_not_exists"), _NODE),
         "query": _RAW,

@@ -305,6 +305,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         expr is not None,  # has_expression
         kind == "default" and _is_null(expr),  # null_default
         tuple(function_calls(expr)) if kind == "default" and expr else (),  # calls
+        kind == "check" and not_null_tests(expr) is not None,  # not_null_only
     )
 
 

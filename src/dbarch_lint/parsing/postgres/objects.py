@@ -313,7 +313,10 @@ def view_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """CREATE VIEW."""
     return [
         ir.CreateView(
-            loc(node["view"], where.base, span), range_var(node["view"]), bool(node.get("replace"))
+            loc(node["view"], where.base, span),
+            range_var(node["view"]),
+            bool(node.get("replace")),
+            relations_read([node.get("query")]),
         )
     ]
 
