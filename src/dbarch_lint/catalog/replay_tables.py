@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from dbarch_lint.catalog.naming import INDEX_BACKED, named_columns
 from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
 from dbarch_lint.catalog.state import SchemaState
@@ -242,9 +244,15 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
         table.dropped_defaults[new] = table.dropped_defaults.pop(old)
     # (Only the constraints and indexes that name the column change.)
     for info in table.constraints:
-        if old in info.columns:
+        constraint = info.constraint
+        if old in info.columns or old in constraint.check_columns:
             info = schema.writable_constraint(table, info)
             info.columns = [new if c == old else c for c in info.columns]
+            info.constraint = msgspec.structs.replace(
+                constraint,
+                check_columns=_renamed(constraint.check_columns, old, new),
+                not_null_columns=_renamed(constraint.not_null_columns, old, new),
+            )
     for index in table.indexes:
         if old in index.columns or old in index.include or old in index.mentions:
             index = schema.writable_index(table, index)
@@ -257,6 +265,10 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
             if _refers_to(info, table.name) and old in info.ref_columns:
                 info = schema.writable_constraint(other, info)
                 info.ref_columns = [new if c == old else c for c in info.ref_columns]
+
+
+def _renamed(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    return tuple(new if name == old else name for name in names)
 
 
 # --- constraints -------------------------------------------------------------------------
