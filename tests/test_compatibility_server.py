@@ -131,6 +131,26 @@ def test_dba509_a_default_set_and_dropped_in_the_migration_leaves_inserts_as_the
         assert _default_of(session, "total") is None
 
 
+def test_dba507_djangos_addfield_leaves_a_required_column_that_old_inserts_fail_on(
+    pg_server: Server,
+) -> None:
+    migration = (
+        "ALTER TABLE orders ADD COLUMN priority integer DEFAULT 0 NOT NULL;\n"
+        "ALTER TABLE orders ALTER COLUMN priority DROP DEFAULT;\n"
+    )
+    findings = lint_sql(migration, select=["DBA507", "DBA509"])
+    assert [(f.code, f.location.line) for f in findings] == [("DBA507", 2)]
+    with _rolled_back(pg_server) as session:
+        session.execute(ORDERS)
+        session.execute(migration)
+        # the existing row got the default; the running code's insert, which does not name
+        # the column, now fails
+        assert session.execute("SELECT priority FROM orders").fetchall() == [(0,)]
+        assert _refuses(
+            session, "INSERT INTO orders (id) VALUES (2);", psycopg.errors.NotNullViolation
+        )
+
+
 def test_dba509_a_default_from_before_the_migration_changed_then_dropped_is_gone(
     pg_server: Server,
 ) -> None:

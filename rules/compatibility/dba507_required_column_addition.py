@@ -16,6 +16,10 @@ class RequiredColumnAddition(StatementRule):
     Flags `ALTER TABLE ... ADD COLUMN ... NOT NULL` (or `PRIMARY KEY`, which implies it)
     without a non-null `DEFAULT` on a table that was not created earlier in the same migration.
     Identity, generated and serial columns get their values from elsewhere and are not flagged.
+    Also `ALTER COLUMN ... DROP DEFAULT` of a NOT NULL column that the same migration added to
+    an existing table with a default (Django's `AddField` adds the column with a default for
+    the existing rows and drops the default in the next statement): the result is the same
+    required column without a default.
 
     ## Why is this bad?
     The existing rows would get NULL in the new column, so on any table with rows the statement
@@ -33,11 +37,15 @@ class RequiredColumnAddition(StatementRule):
     ## Example
     ```sql
     ALTER TABLE orders ADD COLUMN currency text NOT NULL;
+    -- or, as Django writes it:
+    ALTER TABLE orders ADD COLUMN currency text DEFAULT 'EUR' NOT NULL;
+    ALTER TABLE orders ALTER COLUMN currency DROP DEFAULT;
     ```
 
     ## Use instead
     ```sql
     ALTER TABLE orders ADD COLUMN currency text NOT NULL DEFAULT 'EUR';
+    -- drop the default in a later release, once every writer sets the column
     ```
 
     ## References
@@ -54,9 +62,12 @@ class RequiredColumnAddition(StatementRule):
     family = "compatibility"
     dialects = frozenset({"postgres", "mysql"})
     severity = Severity.ERROR
-    targets = (ir.AddColumn,)
+    targets = (ir.AddColumn, ir.DropDefault)
 
-    def check(self, event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
+    def check(self, event: ir.AddColumn | ir.DropDefault, ctx: RuleContext) -> Iterator[Report]:
+        if isinstance(event, ir.DropDefault):
+            yield from _default_dropped(event, ctx)
+            return
         column = event.column
         kinds = {c.kind for c in column.constraints}
         if not kinds & {"not-null", "primary-key"} or kinds & {"identity", "generated"}:
@@ -91,3 +102,23 @@ class RequiredColumnAddition(StatementRule):
                 "(see DBA408 for doing that without a long lock)"
             ),
         )
+
+
+def _default_dropped(event: ir.DropDefault, ctx: RuleContext) -> Iterator[Report]:
+    """DROP DEFAULT of a NOT NULL column this migration added, with that default, to an
+    existing table: a required column without a default, in two steps."""
+    table = ctx.table(event.table)
+    column = table.columns.get(event.column) if table is not None else None
+    if column is None or not column.not_null or not ctx.has_default(event.table, event.column):
+        return
+    if ctx.is_new_table(event.table) or not ctx.is_new_column(event.table, event.column):
+        return
+    name = quote_ident(event.column)
+    yield ctx.report(
+        event.span,
+        f"Dropping the default of NOT NULL column {name}, which this migration added to "
+        f"{event.table}: the running application's inserts, which do not name {name}, fail",
+        hint=(
+            "keep the default until every writer sets the column, and drop it in a later migration"
+        ),
+    )
