@@ -19,7 +19,8 @@ from typing import Any, Literal, NamedTuple
 import msgspec
 from pglast import parser as pg
 
-from dbarch_lint.model.ir import Diagnostic, Span, Within
+from dbarch_lint.model.ir import Alternative, Diagnostic, Guard, Span, Within
+from dbarch_lint.parsing.postgres.guards import guards, negated
 from dbarch_lint.parsing.postgres.nodes import Node
 
 Nested = Literal["do", "function"]  # where a body's statements are (ir.Within but "")
@@ -83,6 +84,7 @@ class Piece(NamedTuple):
 
     sql: str
     mapping: Mapping
+    branch: tuple[Alternative, ...] = ()  # (conditional numbers local to the body)
 
 
 class Body(NamedTuple):
@@ -217,39 +219,118 @@ def _token_at(source: str, wanted: str) -> int | None:
     return starts[0] if len(starts) == 1 else None
 
 
-def _sql_statements(tree: Any) -> list[tuple[int, bool, str]]:
-    """(line, dynamic, text) of each SQL statement and `EXECUTE` in a PL/pgSQL tree, in order."""
-    found: list[tuple[int, bool, str]] = []
-    stack: list[Any] = [tree]
+_Found = tuple[int, bool, str, tuple[Alternative, ...]]  # line, dynamic, text, branch
+
+
+def _sql_statements(tree: Any) -> list[_Found]:
+    """(line, dynamic, text, branch) of each SQL statement and `EXECUTE` in a PL/pgSQL tree, in
+    order. The branch is the alternatives of `IF`, `CASE` and protected blocks it sits in
+    (conditional numbers local to the tree, in the order the walk meets them)."""
+    found: list[_Found] = []
+    counter = 0
+    stack: list[tuple[Any, tuple[Alternative, ...]]] = [(tree, ())]
     while stack:  # (a loop, not recursion: a body may nest deeply)
-        item = stack.pop()
+        item, branch = stack.pop()
         if isinstance(item, list):
-            stack.extend(reversed(item))
+            stack.extend((value, branch) for value in reversed(item))
         elif isinstance(item, dict):
             for key, value in reversed(item.items()):
                 if key == "PLpgSQL_stmt_execsql":
                     query = value.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
                     if isinstance(query, str):
-                        found.append((value.get("lineno", 0), False, query))
+                        found.append((value.get("lineno", 0), False, query, branch))
                 elif key == "PLpgSQL_stmt_dynexecute":
                     query = value.get("query", {}).get("PLpgSQL_expr", {}).get("query")
                     if isinstance(query, str):
-                        found.append((value.get("lineno", 0), True, query))
+                        found.append((value.get("lineno", 0), True, query, branch))
+                elif key in _CONDITIONALS and isinstance(value, dict):
+                    alternatives = _CONDITIONALS[key](value)
+                    if alternatives is None:
+                        stack.append((value, branch))
+                        continue
+                    assumes = tuple(a[1] for a in alternatives)
+                    exact = tuple(a[2] for a in alternatives)
+                    swallows = _swallowed(value) if key == "PLpgSQL_stmt_block" else ()
+                    for index, (statements, _, _) in reversed(list(enumerate(alternatives))):
+                        alternative = Alternative(
+                            counter, index, assumes, swallows if index == 0 else (), exact
+                        )
+                        stack.append((statements, (*branch, alternative)))
+                    counter += 1
                 elif key != "datums" and isinstance(value, (dict, list)):
-                    stack.append(value)
+                    stack.append((value, branch))
     found.sort(key=lambda item: item[0])  # stable: statements of one line keep their order
     return found
 
 
-def _locate(
-    found: list[tuple[int, bool, str]], body: bytes, mapping: Mapping, within: Nested
-) -> list[Piece]:
+# (statements, guards, whether the guards are all of its condition) of each alternative
+_Alternatives = list[tuple[Any, tuple[Guard, ...], bool]]
+
+
+def _if(node: dict[str, Any]) -> _Alternatives:
+    """An IF's alternatives: THEN, each ELSIF, and ELSE (empty without one)."""
+    alternatives: _Alternatives = []
+    before: list[tuple[Guard, ...]] = []  # what holds once the earlier conditions were false
+    conditions = [(node.get("cond"), node.get("then_body") or [])]
+    for elsif in node.get("elsif_list") or ():
+        inner = elsif.get("PLpgSQL_if_elsif", {})
+        conditions.append((inner.get("cond"), inner.get("stmts") or []))
+    captured = True  # (the earlier conditions' falsity is all in `before`)
+    for condition, statements in conditions:
+        query = (condition or {}).get("PLpgSQL_expr", {}).get("query")
+        found = guards(query) if isinstance(query, str) else None
+        held = tuple(g for part in before for g in part) + (found or ())
+        alternatives.append((statements, held, captured and found is not None))
+        before.append(negated(found))
+        captured = captured and bool(before[-1])
+    else_held = tuple(g for part in before for g in part)
+    alternatives.append((node.get("else_body") or [], else_held, captured))
+    return alternatives
+
+
+def _case(node: dict[str, Any]) -> _Alternatives:
+    """A CASE's alternatives: each WHEN, and ELSE (without one, CASE raises: no alternative)."""
+    alternatives: _Alternatives = [
+        (when.get("PLpgSQL_case_when", {}).get("stmts") or [], (), False)
+        for when in node.get("case_when_list") or ()
+    ]
+    if node.get("have_else"):
+        alternatives.append((node.get("else_stmts") or [], (), False))
+    return alternatives
+
+
+def _block(node: dict[str, Any]) -> _Alternatives | None:
+    """A block with EXCEPTION handlers: its body runs to the end, or fails and is rolled back
+    and a handler runs (None: a block without handlers is no conditional)."""
+    handlers = node.get("exceptions", {}).get("PLpgSQL_exception_block", {}).get("exc_list")
+    if not handlers:
+        return None
+    actions = [h.get("PLpgSQL_exception", {}).get("action") or [] for h in handlers]
+    return [(node.get("body") or [], (), False), (actions, (), False)]
+
+
+def _swallowed(node: dict[str, Any]) -> tuple[str, ...]:
+    """The condition names a block's handlers catch."""
+    handlers = node.get("exceptions", {}).get("PLpgSQL_exception_block", {}).get("exc_list")
+    names = []
+    for handler in handlers or ():
+        for condition in handler.get("PLpgSQL_exception", {}).get("conditions") or ():
+            name = condition.get("PLpgSQL_condition", {}).get("condname")
+            if isinstance(name, str):
+                names.append(name.lower())
+    return tuple(names)
+
+
+_CONDITIONALS = {"PLpgSQL_stmt_if": _if, "PLpgSQL_stmt_case": _case, "PLpgSQL_stmt_block": _block}
+
+
+def _locate(found: list[_Found], body: bytes, mapping: Mapping, within: Nested) -> list[Piece]:
     """Each statement's piece, found in the body from the start of its line on."""
     line_starts = [0]  # (PL/pgSQL numbers lines at LF only, not at CR: pl_scanner.c)
     line_starts.extend(m.end() for m in re.finditer(rb"\n", body))
     pieces: list[Piece] = []
     done = 0  # where the previous statement ended
-    for line, dynamic, query in found:
+    for line, dynamic, query, branch in found:
         if within == "function" and not dynamic and not _FUNCTION_STATEMENT.match(query):
             continue
         line_start = line_starts[min(max(line, 1), len(line_starts)) - 1]
@@ -269,12 +350,13 @@ def _locate(
             if within == "function" and not _FUNCTION_STATEMENT.match(sql):
                 continue
             inner = Mapping(tuple((v, at + q) for v, q in points))
-            pieces.append(Piece(sql, inner.then(mapping)))
+            pieces.append(Piece(sql, inner.then(mapping), branch))
         elif at == -1:  # not written as PL/pgSQL reports it (SELECT INTO): the line, then
-            pieces.append(Piece(query, Mapping(((0, mapping.to_outer(line_start)),), False)))
+            line_at = Mapping(((0, mapping.to_outer(line_start)),), False)
+            pieces.append(Piece(query, line_at, branch))
         else:
             done = at + len(wanted)
-            pieces.append(Piece(query, mapping.sub(at)))
+            pieces.append(Piece(query, mapping.sub(at), branch))
     return pieces
 
 

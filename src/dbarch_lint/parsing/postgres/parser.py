@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, TypeVar
 import msgspec
 from pglast import parser as pg
 
-from dbarch_lint.model.ir import Comment, Diagnostic, ParsedFile, Span, Statement, Within
+from dbarch_lint.model.ir import (
+    Alternative,
+    Comment,
+    Diagnostic,
+    ParsedFile,
+    Span,
+    Statement,
+    Within,
+)
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
 from dbarch_lint.parsing.postgres.lower import decode_node, lower_statement
@@ -80,6 +88,7 @@ class _Lowered(msgspec.Struct):
     """What lowering a file gathers (`first`: the index of the first of `statements`)."""
 
     first: int = 0
+    conditionals: int = 0  # conditionals numbered so far (their numbers are unique in a file)
     statements: list[Statement] = msgspec.field(default_factory=list)
     bodies: list[Statement] = msgspec.field(default_factory=list)
     diagnostics: list[Diagnostic] = msgspec.field(default_factory=list)
@@ -124,12 +133,14 @@ def _lower_all(
     within: Within = "",
     holder: int = -1,
     depth: int = 0,
+    branch: tuple[Alternative, ...] = (),
 ) -> None:
     """Lower `raws`, parsed from `data[base:limit]`, into `out` (offsets into `data`).
 
     Statements of DO blocks and function bodies are lowered after the statement that holds
     them; `within` says where the statements of `raws` are, and `holder` is the index of the
-    statement that holds a function body's statements.
+    statement that holds a function body's statements; `branch` the conditional alternatives
+    they sit in.
     """
     in_function = within == "function"
     kept = out.bodies if in_function else out.statements
@@ -153,13 +164,13 @@ def _lower_all(
         if problem is not None and not in_function:
             out.diagnostics.append(Diagnostic("DBA002", problem, span))
         index = holder if in_function else out.first + len(kept)
-        kept.append(Statement(index, span, node_kind, events, within))
+        kept.append(Statement(index, span, node_kind, events, within, branch))
         if node_kind not in _BODY_KINDS:
             continue
         if depth < _MAX_NESTING:
             if node_kind == "DoStmt":
                 node = _NODE.decode(body)
-            _lower_body(out, data, node_kind, node, base, span, within, index, depth)
+            _lower_body(out, data, node_kind, node, base, span, within, index, depth, branch)
         elif node_kind == "DoStmt" and not in_function:
             message = (
                 f"This DO block is nested in {depth} others (through EXECUTEd strings); it was "
@@ -179,8 +190,10 @@ def _lower_body(
     within: Within,
     index: int,
     depth: int,
+    branch: tuple[Alternative, ...] = (),
 ) -> None:
-    """Lower the statements of a DO block or function body (offsets into `data`)."""
+    """Lower the statements of a DO block or function body (offsets into `data`); `branch` is
+    where the statement that holds it sits."""
     from dbarch_lint.parsing.postgres.bodies import body_of  # (on first use: most files have none)
 
     body = body_of(kind, node, data, base, span, within)
@@ -188,8 +201,15 @@ def _lower_body(
         return
     if body.problem is not None:
         out.diagnostics.append(body.problem)
+    first = out.conditionals  # (the body's conditionals, numbered from here on in the file)
+    out.conditionals += 1 + max(
+        (a.conditional for piece in body.pieces for a in piece.branch), default=-1
+    )
     for piece in body.pieces:
         mapping = piece.mapping
+        inside = branch + tuple(
+            msgspec.structs.replace(a, conditional=first + a.conditional) for a in piece.branch
+        )
         try:
             raws = _parse_json(piece.sql)
         except pg.ParseError:
@@ -203,12 +223,13 @@ def _lower_body(
         if mapping.verbatim:
             start = mapping.points[0][1]
             limit = start + len(piece.sql.encode("utf-8"))
-            _lower_all(out, data, raws, start, limit, body.within, index, depth + 1)
+            _lower_all(out, data, raws, start, limit, body.within, index, depth + 1, inside)
             continue
         # Not written as it reads (doubled quotes): lower it on its own, then map it back.
-        inner = _Lowered(out.first + len(out.statements))
+        inner = _Lowered(out.first + len(out.statements), out.conditionals)
         own = piece.sql.encode("utf-8")
-        _lower_all(inner, own, raws, 0, len(own), body.within, index, depth + 1)
+        _lower_all(inner, own, raws, 0, len(own), body.within, index, depth + 1, inside)
+        out.conditionals = inner.conditionals
         out.statements.extend(_mapped(s, mapping) for s in inner.statements)
         out.bodies.extend(_mapped(s, mapping) for s in inner.bodies)
         out.diagnostics.extend(_mapped(d, mapping) for d in inner.diagnostics)
