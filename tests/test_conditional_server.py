@@ -52,6 +52,12 @@ FAILURES = [
         "duplicate_object",
         "DuplicateObject",
     ),
+    (
+        "ALTER TABLE cd_posts ADD CONSTRAINT cd_posts_id_check FOREIGN KEY (id) "
+        "REFERENCES cd_posts (id)",
+        "duplicate_object",
+        "DuplicateObject",
+    ),
     ("CREATE TYPE cd_mood AS ENUM ('meh')", "duplicate_object", "DuplicateObject"),
     ("ALTER TABLE cd_posts DROP CONSTRAINT cd_nope", "undefined_object", "UndefinedObject"),
 ]

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from dbarch_lint.catalog.records import Column, Table
+from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Table
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import Guard, QName
@@ -148,7 +148,9 @@ def _duplicate_constraint(state: SchemaState, event: ir.AddConstraint) -> bool |
     table = state.table(event.table)
     if name is None or table is None:
         return None if name is not None else False
-    return True if table.constraint(name) is not None else None
+    if table.constraint(name) is not None:
+        return True
+    return False if table.complete else None
 
 
 def _undefined_constraint(state: SchemaState, event: ir.DropConstraint) -> bool | None:
@@ -210,12 +212,8 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
         if len(present) == len(versions) and all(v is present[0] for v in present):
             tables[key] = present[0]
             continue
-        claimed = [
-            c.columns.get(key, set())
-            for v, c in zip(versions, claims, strict=True)
-            if v is not None
-        ]
-        merged = _agreed(present, claimed)
+        mine = [(v, c) for v, c in zip(versions, claims, strict=True) if v is not None]
+        merged = _agreed([v for v, _ in mine], [c.about(key) for _, c in mine])
         merged.complete = merged.complete and len(present) == len(versions)
         tables[key] = merged
         base.relations[key] = "table"
@@ -229,9 +227,12 @@ class Claims:
         self.relations: set[QName] = set()
         self.types: set[QName] = set()
         self.columns: dict[QName, set[str]] = {}
+        self.constraints: set[str] = set()  # (by name, on whichever table)
         for guard in guards:
             if not guard.exists:
                 continue
+            if guard.kind == "constraint" and guard.member is not None:
+                self.constraints.add(guard.member)
             if guard.kind == "column" and guard.member is not None:
                 table = state.table(guard.name)
                 key = table.name if table is not None else state.resolve(guard.name)
@@ -242,6 +243,11 @@ class Claims:
                 )
             elif guard.kind == "type":
                 self.types.add(state.visible(state.types, guard.name) or state.resolve(guard.name))
+
+    def about(self, table: QName) -> set[str]:
+        """The columns, constraints and indexes claimed of `table`, by name."""
+        relations = {name.name for name in self.relations if name.schema == table.schema}
+        return self.columns.get(table, set()) | self.constraints | relations
 
 
 def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str) -> dict[Any, Any]:
@@ -282,8 +288,7 @@ def _agreed(tables: list[Table], claimed: list[set[str]]) -> Table:
     """What several versions of a table agree on: the columns all have or claim (a type they
     disagree on, or a column only claimed, unknown), the constraints and indexes all have by
     name; complete if all are and they have the same columns."""
-    first, others = tables[0], tables[1:]
-    merged = copy.copy(first)
+    merged = copy.copy(tables[0])
     columns: dict[str, Column] = {}
     for name in dict.fromkeys(n for t in tables for n in t.columns):
         theirs = [t.columns.get(name) for t in tables]
@@ -301,12 +306,23 @@ def _agreed(tables: list[Table], claimed: list[set[str]]) -> Table:
     merged.complete = all(t.complete for t in tables) and all(
         set(t.columns) == set(columns) for t in tables
     )
-    names = [{c.name for c in o.live_constraints()} for o in others]
-    merged.constraints = [
-        c for c in first.constraints if c.dropped is None and all(c.name in n for n in names)
-    ]
-    index_names = [{i.name for i in o.live_indexes()} for o in others]
-    merged.indexes = [
-        i for i in first.indexes if i.dropped is None and all(i.name in n for n in index_names)
-    ]
+    merged.constraints = _by_name([t.live_constraints() for t in tables], claimed)
+    merged.indexes = _by_name([t.live_indexes() for t in tables], claimed)
     return merged
+
+
+_Named = TypeVar("_Named", ConstraintInfo, Index)
+
+
+def _by_name(versions: list[list[_Named]], claimed: list[set[str]]) -> list[_Named]:
+    """The items every version has, or claims, by name (the first version's that has it)."""
+    names = [
+        {item.name for item in items} | claim
+        for items, claim in zip(versions, claimed, strict=True)
+    ]
+    kept: dict[str, _Named] = {}
+    for items in versions:
+        for item in items:
+            if item.name not in kept and all(item.name in n for n in names):
+                kept[item.name] = item
+    return list(kept.values())

@@ -3,10 +3,12 @@
 Re-runnable migrations test the catalog before they change it: `IF NOT EXISTS (SELECT 1 FROM
 information_schema.columns WHERE table_name = 't' AND column_name = 'c') THEN ALTER TABLE t ADD
 COLUMN c ...`. A condition that is a conjunction of such tests (`EXISTS` / `NOT EXISTS` over
-`information_schema.columns | tables | table_constraints`, `pg_indexes`, `pg_constraint`,
-`pg_class`, `pg_type`, `pg_attribute`; `to_regclass('t') IS [NOT] NULL`) becomes `Guard`s; the
-replay then knows which branch runs when its schema can tell. Anything else in a condition (an
-`OR`, a test of another column of the catalog) makes it unknown: no guard, both branches run.
+`information_schema.columns | tables | table_constraints | constraint_column_usage |
+key_column_usage`, `pg_tables`, `pg_indexes`, `pg_constraint`, `pg_class`, `pg_type`,
+`pg_attribute`, a schema test being a literal or `current_schema()`; `to_regclass('t') IS [NOT]
+NULL`) becomes `Guard`s; the replay then knows which branch runs when its schema can tell.
+Anything else in a condition (an `OR`, a test of another column of the catalog) makes it
+unknown: no guard, both branches run.
 """
 
 from __future__ import annotations
@@ -21,17 +23,28 @@ _REGCLASS = re.compile(
     r"^(?:pg_catalog\.)?to_regclass\s*\(\s*'([^']*)'(?:::\w+)?\s*\)\s*IS\s+(NOT\s+)?NULL$", re.I
 )
 _FROM = re.compile(
-    r"^SELECT\s+.+?\s+FROM\s+((?:information_schema|pg_catalog)\s*\.\s*)?(\w+)(?:\s+(?:AS\s+)?(\w+))?"
+    r"^SELECT\s+(?:.+?\s+)?FROM\s+((?:information_schema|pg_catalog)\s*\.\s*)?(\w+)(?:\s+(?:AS\s+)?(\w+))?"
     r"\s+WHERE\s+(.+)$",
     re.I | re.S,
 )
 _TEST = re.compile(
     r"^(?:\w+\.)?(\w+)\s*(=|!=|<>)\s*'((?:[^']|'')*)'(?:::(?:regclass|name|text))?$", re.I | re.S
 )
+_INFORMATION_SCHEMA = frozenset(
+    ("columns", "tables", "table_constraints", "constraint_column_usage", "key_column_usage")
+)
+_CURRENT_SCHEMA = re.compile(
+    r"^(?:\w+\.)?(?:table_schema|schemaname|constraint_schema)\s*=\s*"
+    r"(?:pg_catalog\.)?current_schema(?:\s*\(\s*\))?$",
+    re.I,
+)
 _CATALOGS: dict[str, str] = {
     "columns": "column",
     "tables": "table",
+    "pg_tables": "table",
     "table_constraints": "constraint",
+    "constraint_column_usage": "constraint",
+    "key_column_usage": "constraint",
     "pg_indexes": "index",
     "pg_constraint": "constraint",
     "pg_class": "relation",
@@ -130,14 +143,14 @@ def _atom(atom: str) -> Guard | None:
     schema_part, catalog, _alias, where = query.groups()
     catalog = catalog.lower()
     informational = bool(schema_part) and "information" in schema_part.lower()
-    if catalog not in _CATALOGS or informational != (
-        catalog in ("columns", "tables", "table_constraints")
-    ):
+    if catalog not in _CATALOGS or informational != (catalog in _INFORMATION_SCHEMA):
         return None
     kind = _CATALOGS[catalog]
     roles: dict[str, str] = {}
     data_type: tuple[str, bool] | None = None
     for test in _conjuncts(where):
+        if _CURRENT_SCHEMA.match(test):
+            continue  # (the schema a name resolves to: the replay's search_path does the same)
         matched = _TEST.match(test)
         if matched is None:
             return None
