@@ -184,3 +184,54 @@ def test_information_schema_spells_types_as_guards_read_them(
                 raise _Undo
         except _Undo:
             pass
+
+
+@pytest.mark.parametrize("argument", ["orders", "Orders", "order items", "select", "user", 'a"b'])
+def test_format_quotes_identifiers_as_the_linter_reads_them(
+    pg_server: Server, argument: str
+) -> None:
+    from dbarch_lint.parsing.postgres.bodies import _quoted
+
+    expected = _quoted(argument.encode(), b"I")
+    assert expected is not None
+    with pg_server.connect() as session:
+        row = session.execute("SELECT format('%%I', %s::text)", (argument,)).fetchone()
+    assert row == (expected.decode(),)
+
+
+def test_a_called_procedure_runs_its_ddl_in_the_migration_transaction(pg_server: Server) -> None:
+    # The linter: the procedure's body is linted at the CALL, as a DO block's would be.
+    procedure = (
+        "CREATE PROCEDURE cd_build() LANGUAGE plpgsql AS $$ BEGIN "
+        "EXECUTE format('CREATE INDEX %I ON %I (subject)', 'cd_posts_subject2_idx', 'cd_posts'); "
+        "END $$;\n"
+    )
+    history = "CREATE TABLE cd_posts (id bigint PRIMARY KEY, subject text);\n"
+    assert [f.code for f in _lint(history, procedure + "CALL cd_build();")] == ["DBA401"]
+    assert _lint(history, procedure) == []  # (not called: it runs later)
+    with pg_server.connect() as session:
+        try:
+            with session.transaction():
+                session.execute(SETUP + procedure)
+                session.execute("CALL cd_build()")
+                held = session.execute(
+                    "SELECT mode FROM pg_locks WHERE relation = 'cd_posts'::regclass "
+                    "AND pid = pg_backend_pid() AND mode = 'ShareLock'"
+                ).fetchall()
+                assert held == [("ShareLock",)]  # (held until the migration commits)
+                raise _Undo
+        except _Undo:
+            pass
+
+
+def _lint(history: str, migration: str) -> list[Any]:
+    """DBA401 in `migration`, run after `history` (so its tables are not new)."""
+    import tempfile
+    from pathlib import Path
+
+    from dbarch_lint import lint_paths
+
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "001_history.sql").write_text(history)
+        Path(folder, "002_migration.sql").write_text(migration)
+        return list(lint_paths([folder], select=["DBA401"], cache=False).findings)

@@ -17,6 +17,7 @@ import re
 from typing import Any, Literal, NamedTuple
 
 import msgspec
+from pglast import keywords
 from pglast import parser as pg
 
 from dbarch_lint.model.ir import Alternative, Diagnostic, Guard, Span, Within
@@ -95,6 +96,7 @@ class Body(NamedTuple):
     within: Nested
     pieces: list[Piece]
     problem: Diagnostic | None = None
+    notes: tuple[Diagnostic, ...] = ()  # (what else the statements of a DO block hide)
 
 
 # Speed: most function bodies hold no statement the body rules look at (they read and write
@@ -114,12 +116,19 @@ _DECODE = msgspec.json.Decoder()
 
 
 def body_of(
-    kind: str, node: Node, text: bytes, base: int, statement: Span, within: Within
+    kind: str,
+    node: Node,
+    text: bytes,
+    base: int,
+    statement: Span,
+    within: Within,
+    runs_now: bool = False,
 ) -> Body | None:
     """The pieces of a DO block's or a CREATE FUNCTION/PROCEDURE's body (None: nothing to read).
 
     `node` is the statement's node, whose locations are relative to `base` in `text`;
     `statement` its span in `text`; `within` where the statement itself sits ("" at top level).
+    With `runs_now`, a function's body is read as a DO block's: it is called in the migration.
     """
     options = node.get("args" if kind == "DoStmt" else "options") or ()
     language = "plpgsql" if kind == "DoStmt" else None
@@ -140,6 +149,8 @@ def body_of(
     if source is None or location is None or location < 0 or words is None:
         return None
     nested: Nested = "function" if kind != "DoStmt" or within == "function" else "do"
+    if runs_now:
+        nested = "do"
     lowered = source.lower()
     if nested == "function" and not (
         any(word in lowered for word in words) and _WHOLE_WORDS.search(lowered)
@@ -174,7 +185,9 @@ def body_of(
                 return None
             message = "The DO block's body is nested too deeply to analyse; it was not checked"
             return Body(nested, [], Diagnostic("DBA002", message, Span.at(statement.start, "word")))
-        pieces = _locate(found, body, mapping, nested)
+        notes: list[Diagnostic] = []
+        pieces = _locate(found, body, mapping, nested, notes)
+        return Body(nested, pieces, notes=tuple(notes))
     return Body(nested, pieces)
 
 
@@ -324,8 +337,12 @@ def _swallowed(node: dict[str, Any]) -> tuple[str, ...]:
 _CONDITIONALS = {"PLpgSQL_stmt_if": _if, "PLpgSQL_stmt_case": _case, "PLpgSQL_stmt_block": _block}
 
 
-def _locate(found: list[_Found], body: bytes, mapping: Mapping, within: Nested) -> list[Piece]:
-    """Each statement's piece, found in the body from the start of its line on."""
+def _locate(
+    found: list[_Found], body: bytes, mapping: Mapping, within: Nested, notes: list[Diagnostic]
+) -> list[Piece]:
+    """Each statement's piece, found in the body from the start of its line on (an `EXECUTE`
+    of SQL built at run time that changes the schema, in a body that runs now: DBA002 in
+    `notes`)."""
     line_starts = [0]  # (PL/pgSQL numbers lines at LF only, not at CR: pl_scanner.c)
     line_starts.extend(m.end() for m in re.finditer(rb"\n", body))
     pieces: list[Piece] = []
@@ -342,8 +359,11 @@ def _locate(found: list[_Found], body: bytes, mapping: Mapping, within: Nested) 
             if at == -1:
                 continue
             done = at + len(wanted)
-            literal = _literals(wanted)
+            literal = _literals(wanted) or _formatted(wanted)
             if literal is None:
+                if within == "do" and _BUILDS_DDL.search(wanted):
+                    place = mapping.to_outer(max(body.rfind(b"EXECUTE", 0, at), 0))
+                    notes.append(_dynamic_ddl(place))
                 continue
             value, points = literal
             sql = value.decode("utf-8", errors="replace")
@@ -358,6 +378,116 @@ def _locate(found: list[_Found], body: bytes, mapping: Mapping, within: Nested) 
             done = at + len(wanted)
             pieces.append(Piece(query, mapping.sub(at), branch))
     return pieces
+
+
+# SQL built at run time whose literal parts change the schema (`EXECUTE 'ALTER TABLE ' || t`).
+_BUILDS_DDL = re.compile(
+    rb"'\s*(?:CREATE|ALTER|DROP|TRUNCATE|REINDEX|CLUSTER|VACUUM|GRANT|REVOKE|COMMENT)\b", re.I
+)
+
+
+def _dynamic_ddl(place: int) -> Diagnostic:
+    return Diagnostic(
+        "DBA002",
+        "EXECUTE runs SQL built at run time that changes the schema; it was not checked",
+        Span.at(place, "word"),
+        "write the statement out, or EXECUTE a literal (or format() of literals) so that it "
+        "can be linted; check it by hand",
+    )
+
+
+_FORMAT = re.compile(rb"\s*(?:pg_catalog\s*\.\s*)?format\s*\(\s*", re.I)
+_SPEC = re.compile(rb"%(?:(\d+)\$)?(-?\d*)([sIL%])")
+
+
+def _formatted(expression: bytes) -> tuple[bytes, list[tuple[int, int]]] | None:
+    """The value of `format('<literal>', '<literal>', ...)` with its mapping (a `%I`/`%L`/`%s`
+    of an argument maps to where that argument is written), None for anything else."""
+    opened = _FORMAT.match(expression)
+    if opened is None:
+        return None
+    args: list[tuple[bytes, list[tuple[int, int]]]] = []
+    at = opened.end()
+    while True:
+        literal = _literal(expression, at)
+        if literal is None:
+            return None
+        args.append((literal[0], literal[1]))
+        at = _SPACE.match(expression, literal[2]).end()  # type: ignore[union-attr]
+        if expression.startswith(b")", at):
+            break
+        if not expression.startswith(b",", at):
+            return None
+        at = _SPACE.match(expression, at + 1).end()  # type: ignore[union-attr]
+    if _SPACE.match(expression, at + 1).end() != len(expression):  # type: ignore[union-attr]
+        return None
+    (template, template_points), values = args[0], args[1:]
+    where = Mapping(tuple(template_points))
+    out = b""
+    points: list[tuple[int, int]] = []
+    position = 0
+    next_arg = 0
+    for spec in _SPEC.finditer(template):
+        _copy(template, position, spec.start(), where, out, points)
+        out += template[position : spec.start()]
+        position = spec.end()
+        if spec.group(3) == b"%":
+            points.append((len(out), where.to_outer(spec.start())))
+            out += b"%"
+            continue
+        if spec.group(2):
+            return None  # (a width: not worth guessing)
+        index = int(spec.group(1)) - 1 if spec.group(1) else next_arg
+        next_arg = index + 1
+        if not 0 <= index < len(values):
+            return None
+        value, value_points = values[index]
+        text = _quoted(value, spec.group(3))
+        if text is None:
+            return None
+        points.append((len(out), value_points[0][1] if text == value else spec.start()))
+        if text != value:  # (quoted: the text is not the argument's; point at the %I)
+            points[-1] = (len(out), where.to_outer(spec.start()))
+        out += text
+    _copy(template, position, len(template), where, out, points)
+    out += template[position:]
+    return out, points
+
+
+def _copy(
+    template: bytes,
+    start: int,
+    end: int,
+    where: Mapping,
+    out: bytes,
+    points: list[tuple[int, int]],
+) -> None:
+    """The mapping points of `template[start:end]` copied to the end of `out`."""
+    if start >= end:
+        return
+    points.append((len(out), where.to_outer(start)))
+    for inner, outer in where.points:
+        if start < inner < end:
+            points.append((len(out) + inner - start, outer))
+
+
+_PLAIN_IDENT = re.compile(rb"[a-z_][a-z0-9_$]*")
+# quote_ident quotes every keyword but the unreserved ones (ruleutils.c).
+_QUOTED_KEYWORDS = (
+    keywords.RESERVED_KEYWORDS | keywords.COL_NAME_KEYWORDS | (keywords.TYPE_FUNC_NAME_KEYWORDS)
+)
+
+
+def _quoted(value: bytes, how: bytes) -> bytes | None:
+    """An argument as format() writes it: %I quotes an identifier when it must, %L quotes a
+    literal, %s is the text."""
+    if how == b"s":
+        return value
+    if how == b"L":
+        return b"'" + value.replace(b"'", b"''") + b"'"
+    if _PLAIN_IDENT.fullmatch(value) and value.decode() not in _QUOTED_KEYWORDS:
+        return value
+    return b'"' + value.replace(b'"', b'""') + b'"'
 
 
 def _literal_mapping(text: bytes, at: int, value: bytes) -> Mapping | None:

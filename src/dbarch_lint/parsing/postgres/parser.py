@@ -89,6 +89,9 @@ class _Lowered(msgspec.Struct):
 
     first: int = 0
     conditionals: int = 0  # conditionals numbered so far (their numbers are unique in a file)
+    # Functions and procedures the file creates, by name, until one is called (CALL f(), or
+    # SELECT f()): then its body runs now, and is lowered at the call as a DO block's is.
+    functions: dict[str, tuple[Node, int, Span, int]] = msgspec.field(default_factory=dict)
     statements: list[Statement] = msgspec.field(default_factory=list)
     bodies: list[Statement] = msgspec.field(default_factory=list)
     diagnostics: list[Diagnostic] = msgspec.field(default_factory=list)
@@ -165,8 +168,31 @@ def _lower_all(
             out.diagnostics.append(Diagnostic("DBA002", problem, span))
         index = holder if in_function else out.first + len(kept)
         kept.append(Statement(index, span, node_kind, events, within, branch))
+        if out.functions and node_kind in _CALLS and not in_function:
+            called = out.functions.pop(_called(_NODE.decode(body)) or "", None)
+            if called is not None and depth < _MAX_NESTING:
+                function, function_base, function_span, holder_index = called
+                out.bodies = [b for b in out.bodies if b.index != holder_index]
+                _lower_body(
+                    out,
+                    data,
+                    "CreateFunctionStmt",
+                    function,
+                    function_base,
+                    function_span,
+                    "do",
+                    index,
+                    depth,
+                    branch,
+                    runs_now=True,
+                )
+            continue
         if node_kind not in _BODY_KINDS:
             continue
+        if node_kind == "CreateFunctionStmt" and not in_function:
+            name = _function_name(node)
+            if name is not None:
+                out.functions[name] = (node, base, span, index)
         if depth < _MAX_NESTING:
             if node_kind == "DoStmt":
                 node = _NODE.decode(body)
@@ -191,16 +217,18 @@ def _lower_body(
     index: int,
     depth: int,
     branch: tuple[Alternative, ...] = (),
+    runs_now: bool = False,
 ) -> None:
     """Lower the statements of a DO block or function body (offsets into `data`); `branch` is
-    where the statement that holds it sits."""
+    where the statement that holds it sits; `runs_now`: a function's body, called here."""
     from dbarch_lint.parsing.postgres.bodies import body_of  # (on first use: most files have none)
 
-    body = body_of(kind, node, data, base, span, within)
+    body = body_of(kind, node, data, base, span, within, runs_now)
     if body is None:
         return
     if body.problem is not None:
         out.diagnostics.append(body.problem)
+    out.diagnostics.extend(body.notes)
     first = out.conditionals  # (the body's conditionals, numbered from here on in the file)
     out.conditionals += 1 + max(
         (a.conditional for piece in body.pieces for a in piece.branch), default=-1
@@ -233,6 +261,34 @@ def _lower_body(
         out.statements.extend(_mapped(s, mapping) for s in inner.statements)
         out.bodies.extend(_mapped(s, mapping) for s in inner.bodies)
         out.diagnostics.extend(_mapped(d, mapping) for d in inner.diagnostics)
+
+
+_CALLS = frozenset(("CallStmt", "SelectStmt"))
+
+
+def _called(node: Node) -> str | None:
+    """The function a `CALL f(...)` or a `SELECT f(...)` with nothing else calls."""
+    call = node.get("funccall")
+    if call is None:
+        targets: list[Node] = node.get("targetList") or []
+        if len(targets) != 1 or node.get("fromClause"):
+            return None
+        call = targets[0].get("ResTarget", {}).get("val", {}).get("FuncCall")
+    else:
+        call = call.get("FuncCall", call)
+    names = (call or {}).get("funcname") or ()
+    return _last_name(names)
+
+
+def _function_name(node: Node) -> str | None:
+    return _last_name(node.get("funcname") or ())
+
+
+def _last_name(names: object) -> str | None:
+    if not isinstance(names, list) or not names:
+        return None
+    name = names[-1].get("String", {}).get("sval") if isinstance(names[-1], dict) else None
+    return name if isinstance(name, str) else None
 
 
 _R = TypeVar("_R")
