@@ -13,6 +13,7 @@ is DBA001 (PostgreSQL refuses the whole block), one too deep to read DBA002.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from typing import Any, Literal, NamedTuple
 
@@ -245,6 +246,7 @@ def _sql_statements(tree: Any) -> list[_Found]:
     while stack:  # (a loop, not recursion: a body may nest deeply)
         item, branch = stack.pop()
         if isinstance(item, list):
+            _note_found(item)
             stack.extend((value, branch) for value in reversed(item))
         elif isinstance(item, dict):
             for key, value in reversed(item.items()):
@@ -291,6 +293,9 @@ def _if(node: dict[str, Any]) -> _Alternatives:
     captured = True  # (the earlier conditions' falsity is all in `before`)
     for condition, statements in conditions:
         query = (condition or {}).get("PLpgSQL_expr", {}).get("query")
+        if isinstance(query, str) and _FOUND.match(query) and _PERFORMED in node:
+            negation = "NOT " if query.strip().upper().startswith("NOT") else ""
+            query = f"{negation}EXISTS ({node[_PERFORMED]})"  # (FOUND: the PERFORM found a row)
         found = guards(query) if isinstance(query, str) else None
         held = tuple(g for part in before for g in part) + (found or ())
         alternatives.append((statements, held, captured and found is not None))
@@ -299,6 +304,24 @@ def _if(node: dict[str, Any]) -> _Alternatives:
     else_held = tuple(g for part in before for g in part)
     alternatives.append((node.get("else_body") or [], else_held, captured))
     return alternatives
+
+
+_FOUND = re.compile(r"^\s*(?:NOT\s+)?FOUND\s*$", re.I)
+_PERFORMED = "dbarch_performed"  # (the query of the PERFORM just before an IF)
+
+
+def _note_found(statements: list[Any]) -> None:
+    """Give each IF that follows a PERFORM the PERFORM's query (`PERFORM 1 FROM pg_indexes
+    WHERE ...; IF NOT FOUND THEN ...`: FOUND says whether it found a row)."""
+    for before, after in itertools.pairwise(statements):
+        if not (isinstance(before, dict) and isinstance(after, dict)):
+            continue
+        perform = before.get("PLpgSQL_stmt_perform")
+        branch = after.get("PLpgSQL_stmt_if")
+        if isinstance(perform, dict) and isinstance(branch, dict):
+            query = perform.get("expr", {}).get("PLpgSQL_expr", {}).get("query")
+            if isinstance(query, str):
+                branch[_PERFORMED] = query
 
 
 def _case(node: dict[str, Any]) -> _Alternatives:

@@ -6,7 +6,8 @@ COLUMN c ...`. A condition that is a conjunction of such tests (`EXISTS` / `NOT 
 `information_schema.columns | tables | table_constraints | constraint_column_usage |
 key_column_usage`, `pg_tables`, `pg_indexes`, `pg_constraint`, `pg_class`, `pg_type`,
 `pg_attribute`, a schema test being a literal or `current_schema()`; `to_regclass('t') IS [NOT]
-NULL`) becomes `Guard`s; the replay then knows which branch runs when its schema can tell.
+NULL`; `IF [NOT] FOUND` right after a `PERFORM` of such a query) becomes `Guard`s; the replay
+then knows which branch runs when its schema can tell.
 Anything else in a condition (an `OR`, a test of another column of the catalog) makes it
 unknown: no guard, both branches run.
 """
