@@ -235,3 +235,33 @@ def _lint(history: str, migration: str) -> list[Any]:
         Path(folder, "001_history.sql").write_text(history)
         Path(folder, "002_migration.sql").write_text(migration)
         return list(lint_paths([folder], select=["DBA401"], cache=False).findings)
+
+
+def test_constraint_column_usage_names_a_foreign_keys_referenced_table(pg_server: Server) -> None:
+    # So a guard on it says nothing of the constraint's own table: the replay looks for the
+    # constraint on every table.
+    sql = (
+        "CREATE TABLE cd_parent (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE cd_child (id bigint PRIMARY KEY, parent_id bigint, "
+        "CONSTRAINT cd_child_parent_fk FOREIGN KEY (parent_id) REFERENCES cd_parent (id));\n"
+    )
+    guard = (
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.constraint_column_usage "
+        "WHERE table_name = 'cd_parent' AND constraint_name = 'cd_child_parent_fk') THEN "
+        "ALTER TABLE cd_child ADD CONSTRAINT cd_child_parent_fk FOREIGN KEY (parent_id) "
+        "REFERENCES cd_parent (id); END IF; END $$;"
+    )
+    assert lint_sql(sql + guard, select=["DBA803"]) == []
+    with pg_server.connect() as session:
+        try:
+            with session.transaction():
+                session.execute(sql)
+                row = session.execute(
+                    "SELECT table_name FROM information_schema.constraint_column_usage "
+                    "WHERE constraint_name = 'cd_child_parent_fk'"
+                ).fetchone()
+                assert row == ("cd_parent",)
+                session.execute(guard)  # (the guard is false: no duplicate)
+                raise _Undo
+        except _Undo:
+            pass

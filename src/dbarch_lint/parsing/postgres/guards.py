@@ -184,6 +184,8 @@ def _atom(atom: str) -> Guard | None:
             guard = Guard("column", guard.name, member, guard.exists, data_type[0], data_type[1])
         return guard
     if kind == "constraint":
+        if catalog == "constraint_column_usage":
+            table_name = None  # (a foreign key's row there names the referenced table)
         return Guard("constraint", QName(schema, table_name or ""), member, exists.group(1) is None)
     if kind == "index":
         return Guard("index", QName(schema, member or ""), exists=exists.group(1) is None)
