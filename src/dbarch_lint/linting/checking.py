@@ -106,7 +106,8 @@ def _check_file(
             root = schema.fork()
         into = conditionals.at(position, root)
         if into is None:
-            continue  # (an alternative that cannot run: the replay knows its guard is false)
+            ctx.skipped.add(statement.index)  # (an alternative that cannot run: its guard is
+            continue  # false, or its failure is swallowed; it takes no lock either)
         ctx.schema = into
         _check(ctx, statement, dispatch, reports, crashes, file.index)
         if bodies is not None and statement.index in bodies:

@@ -101,6 +101,9 @@ class RuleContext(msgspec.Struct):
     # Statements the runner refuses to run with the rest of the file, with why (Flyway's mixing).
     refused: dict[int, str] = msgspec.field(default_factory=dict)
     dialect: str = "postgres"  # the file's SQL dialect (hints are written in it)
+    # Statements (by index) the replay knows do not run: in a branch whose catalog guard is
+    # false, or a protected block whose failure its handler swallows (conditional DDL).
+    skipped: set[int] = msgspec.field(default_factory=set)
 
     @property
     def in_transaction(self) -> bool:
@@ -125,7 +128,12 @@ class RuleContext(msgspec.Struct):
         """The statements of the transaction this statement runs in, from the first up to this
         one (just this one outside a transaction block: it commits on its own)."""
         start, index = self._transaction_start, self.statement.index
-        return self.statements[start : index + 1] if start >= 0 else (self.statement,)
+        if start < 0:
+            return (self.statement,)
+        found = self.statements[start : index + 1]
+        if self.skipped:
+            found = tuple(s for s in found if s.index not in self.skipped)
+        return found
 
     def locks_held(self) -> list[tuple[QName, str, Statement]]:
         """The table locks that block reads or writes (`locks.blocking_locks`) which earlier
@@ -135,7 +143,11 @@ class RuleContext(msgspec.Struct):
             return []
         taken = _file_locks(self.statements)
         first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
-        return [item for item in taken[first:] if item[2].index < index]
+        return [
+            item
+            for item in taken[first:]
+            if item[2].index < index and item[2].index not in self.skipped
+        ]
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
