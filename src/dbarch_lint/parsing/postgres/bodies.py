@@ -178,11 +178,11 @@ def body_of(
             tree = _DECODE.decode(pg.parse_plpgsql_json(definition))
             found = _sql_statements(tree)
         except pg.ParseError as error:
-            if nested == "function":
+            if nested == "function" or runs_now:
                 return None  # (not a body we can read: say nothing rather than guess)
             return Body(nested, [], _rejected(error, source, mapping, statement))
         except (msgspec.DecodeError, RecursionError, ValueError):
-            if nested == "function":
+            if nested == "function" or runs_now:
                 return None
             message = "The DO block's body is nested too deeply to analyse; it was not checked"
             return Body(nested, [], Diagnostic("DBA002", message, Span.at(statement.start, "word")))
@@ -405,7 +405,7 @@ def _locate(
 
 # SQL built at run time whose literal parts change the schema (`EXECUTE 'ALTER TABLE ' || t`).
 _BUILDS_DDL = re.compile(
-    rb"'\s*(?:CREATE|ALTER|DROP|TRUNCATE|REINDEX|CLUSTER|VACUUM|GRANT|REVOKE|COMMENT)\b", re.I
+    rb"'\s*(?:CREATE|ALTER|DROP|TRUNCATE|REINDEX|CLUSTER|REFRESH|LOCK)\b", re.I
 )
 
 
