@@ -104,10 +104,37 @@ def test_bodies_that_cannot_be_read_say_nothing() -> None:
         "CREATE TABLE q (id serial); END $$;",
         "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS E'BEGIN CREATE TABLE z "
         "(id serial);\\n END';",  # an escape string with escapes: not mapped
-        "DO $$ BEGIN EXECUTE 'CREATE INDEX ' || quote_ident('i') || ' ON t (a)'; END $$;",
         "DO $$ BEGIN EXECUTE 'CREATE TABL'; END $$;",  # an EXECUTEd fragment
+        "CREATE FUNCTION f(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+        "EXECUTE 'CREATE INDEX ON ' || t || ' (a)'; END $$;",  # (runs later: not now)
     ):
         assert found(sql) == [], sql
+
+
+def test_sql_built_at_run_time_that_changes_the_schema_is_dba002_at_the_execute() -> None:
+    for sql in (
+        "DO $$ BEGIN EXECUTE 'CREATE INDEX ' || quote_ident('i') || ' ON t (a)'; END $$;",
+        "DO $$ DECLARE t text := 'x'; BEGIN EXECUTE format('ALTER TABLE %I ADD b int', t); END $$;",
+    ):
+        assert found(sql, ["DBA002"]) == [("DBA002", 1, column(sql, "EXECUTE"))], sql
+    # Reading data, or granting, that way is no schema change (RULES.md: DBA002).
+    for sql in (
+        "DO $$ DECLARE t text := 'x'; BEGIN EXECUTE 'SELECT count(*) FROM ' || t; END $$;",
+        "DO $$ DECLARE t text := 'x'; BEGIN EXECUTE 'GRANT SELECT ON ' || t || ' TO r'; END $$;",
+    ):
+        assert found(sql, ["DBA002"]) == [], sql
+    # A function the migration calls whose body PL/pgSQL refuses: PostgreSQL refused its
+    # CREATE already; nothing more is said at the call.
+    sql = (
+        "CREATE FUNCTION f(VARIADIC a int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+        "CREATE INDEX i ON t (a); END $$;\nSELECT f(1);"
+    )
+    assert found(sql, ["DBA001"]) == []
+
+
+def test_format_of_literals_is_linted_at_the_literals() -> None:
+    sql = "DO $$\nBEGIN\n  EXECUTE format('CREATE INDEX %I ON %I (%s)', 'i', 'T', 'a');\nEND $$;"
+    assert found(sql) == [("DBA401", 3, column(sql, "CREATE"))]
 
 
 def test_dml_and_transaction_control_in_a_do_block() -> None:

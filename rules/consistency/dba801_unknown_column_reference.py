@@ -47,6 +47,13 @@ class UnknownColumnReference(StatementRule):
     IF EXISTS) and RENAME COLUMN, and the referenced columns of a foreign key when the referenced
     table is known.
 
+    Conditional DDL (RULES.md) is read as PostgreSQL runs it: a statement in a PL/pgSQL branch
+    guarded by "column c exists" (`IF EXISTS (SELECT ... FROM information_schema.columns ...)`)
+    is not flagged when the replay says c is not there (the branch does not run), nor one in a
+    block whose `EXCEPTION WHEN undefined_column` handler swallows that failure; a column only
+    some branches add is unknown afterwards, so a table whose branches disagree is no longer
+    fully known.
+
     ## Why is this bad?
     PostgreSQL rejects the statement (`column "..." does not exist`), so the migration fails when
     it is deployed, often half-applied. It is usually a typo or a column renamed or dropped by an

@@ -25,6 +25,12 @@ class DuplicateDefinition(StatementRule):
     constraints create an index, and indexes share one namespace per schema with tables, views,
     sequences and other indexes.
 
+    Conditional DDL (RULES.md) is read as PostgreSQL runs it: an `ADD COLUMN` in a PL/pgSQL
+    branch guarded by "column c does not exist" is a no-op when the replay already has c (the
+    branch does not run), and so is a statement in a block whose `EXCEPTION WHEN
+    duplicate_column | duplicate_table | duplicate_object` handler swallows that failure. A
+    handler for another condition protects nothing: the duplicate is reported.
+
     ## Why is this bad?
     PostgreSQL rejects the statement (`column ... specified more than once`, `constraint ...
     already exists`, `relation ... already exists`): the migration fails when it is deployed. The

@@ -71,6 +71,12 @@ class UnrecognizedStatement(EngineRule):
     statement nested too deeply to analyse). It is never silently treated as clean.
     Queries, SET, COMMENT, GRANT/REVOKE and similar statements are understood and not reported.
 
+    In PL/pgSQL that runs now (a DO block, or a function or procedure the migration creates and
+    then calls), `EXECUTE` of a string literal, of literals joined by `||` or of `format()` with
+    literal arguments is linted at the literal's place; an `EXECUTE` of SQL built at run time
+    (from a variable, `quote_ident(...)`, ...) whose literal parts change the schema is this
+    finding, at the `EXECUTE`.
+
     ## Why is this bad?
     No rule checked this statement: a lock or a breaking change in it would go unnoticed.
 

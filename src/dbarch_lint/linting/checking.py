@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from dbarch_lint.catalog import Origin, Schema
+from dbarch_lint.catalog.conditionals import Conditionals
 from dbarch_lint.linting.context import (
     DOWN,
     REPEATABLE,
@@ -94,26 +95,36 @@ def _check_file(
     ctx = _context(file, schema, settings)
     reports, crashes = checked.reports[file.index], checked.crashes
     bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
+    conditionals = Conditionals(statements)
+    root = schema  # (a down migration's statements: a fork, thrown away with the file)
     for position, statement in enumerate(statements):
+        feeds = replays(file, statement)
+        if not feeds and root is schema and position + 1 < len(statements):
+            # A down migration is never replayed, but its statements see each other: replay
+            # them into a fork that is thrown away with the file. (Nothing sees the last one.)
+            conditionals.close()
+            root = schema.fork()
+        into = conditionals.at(position, root)
+        if into is None:
+            ctx.skipped.add(statement.index)  # (an alternative that cannot run: its guard is
+            continue  # false, or its failure is swallowed; it takes no lock either)
+        ctx.schema = into
         _check(ctx, statement, dispatch, reports, crashes, file.index)
         ctx.record_locks()
         if bodies is not None and statement.index in bodies:
             # The statements of its function's body, seeing the schema it sees.
             for inner in bodies[statement.index]:
                 _check(ctx, inner, in_bodies, reports, crashes, file.index)
-        if replays(file, statement):
-            schema.apply(
+        if feeds:
+            into.apply(
                 statement, Origin(file.index, statement.index, file.input.path, statement.span)
             )
         elif position + 1 < len(statements):
-            # A down migration is never replayed, but its statements see each other: replay
-            # them into a fork that is thrown away with the file. (Nothing sees the last one.)
-            if ctx.schema is schema:
-                ctx.schema = schema.fork()
-            ctx.schema.apply(
+            into.apply(
                 statement,
                 Origin(file.down_from, statement.index, file.input.path, statement.span),
             )
+    conditionals.close()
 
 
 def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleContext:

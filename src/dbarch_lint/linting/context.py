@@ -107,6 +107,9 @@ class RuleContext(msgspec.Struct):
     dialect: str = "postgres"  # the file's SQL dialect (hints are written in it)
     # The blocking table locks the file's statements took so far (`record_locks`), in order.
     taken: list[tuple[QName, str, Statement]] = msgspec.field(default_factory=list)
+    # Statements (by index) the replay knows do not run: in a branch whose catalog guard is
+    # false, or a protected block whose failure its handler swallows (conditional DDL).
+    skipped: set[int] = msgspec.field(default_factory=set)
 
     @property
     def in_transaction(self) -> bool:
@@ -131,17 +134,30 @@ class RuleContext(msgspec.Struct):
         """The statements of the transaction this statement runs in, from the first up to this
         one (just this one outside a transaction block: it commits on its own)."""
         start, index = self._transaction_start, self.statement.index
-        return self.statements[start : index + 1] if start >= 0 else (self.statement,)
+        if start < 0:
+            return (self.statement,)
+        found = self.statements[start : index + 1]
+        if self.skipped:
+            found = tuple(s for s in found if s.index not in self.skipped)
+        return found
 
     def locks_held(self) -> list[tuple[QName, str, Statement]]:
         """The table locks that block reads or writes (`locks.blocking_locks`) which earlier
-        statements of this transaction took: they are held until it ends."""
-        start, index = self._transaction_start, self.statement.index
+        statements of this transaction took: they are held until it ends. Not those of a
+        statement the replay knows does not run, nor of one in another alternative of a
+        conditional this statement is in (only one of them runs)."""
+        start, statement = self._transaction_start, self.statement
         if start < 0:
             return []
         taken = self.taken
         first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
-        return [item for item in taken[first:] if item[2].index < index]
+        return [
+            item
+            for item in taken[first:]
+            if item[2].index < statement.index
+            and item[2].index not in self.skipped
+            and not _alternatives(item[2], statement)
+        ]
 
     def locks_of(self, event: Event) -> list[tuple[QName, str]]:
         """The tables (new or existing) `event` of this statement locks in a mode that blocks
@@ -439,3 +455,13 @@ def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
 def _written_at(column: TypedColumn) -> int:
     """Where the column's type is written (columns of several types come back in this order)."""
     return column[2].span.start
+
+
+def _alternatives(one: Statement, other: Statement) -> bool:
+    """Whether two statements sit in different alternatives of the same conditional (one
+    `IF` branch each, or a protected block's body and its handler): never both run."""
+    return any(
+        mine.conditional == theirs.conditional and mine.index != theirs.index
+        for mine in one.branch
+        for theirs in other.branch
+    )

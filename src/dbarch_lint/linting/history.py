@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import msgspec
 
 from dbarch_lint.catalog import Origin, Schema
+from dbarch_lint.catalog.conditionals import Conditionals
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.model.ir import ParsedFile, Statement
 from dbarch_lint.model.source import SourceFile
@@ -70,7 +71,12 @@ def replays(file: HistoryFile, statement: Statement) -> bool:
 
 def replay_file(schema: Schema, file: HistoryFile) -> None:
     """Apply the statements of a file that feed the replay to the schema."""
-    for statement in file.parsed.statements:
+    statements = file.parsed.statements
+    conditionals = Conditionals(statements)
+    for position, statement in enumerate(statements):
         if replays(file, statement):
-            origin = Origin(file.index, statement.index, file.input.path, statement.span)
-            schema.apply(statement, origin)
+            into = conditionals.at(position, schema)
+            if into is not None:
+                origin = Origin(file.index, statement.index, file.input.path, statement.span)
+                into.apply(statement, origin)
+    conditionals.close()

@@ -646,13 +646,53 @@ class Diagnostic(Record, frozen=True):
 Within = Literal["", "do", "function"]
 
 
+class Guard(Record, frozen=True):
+    """A fact about the catalog that one alternative of a conditional assumes (its condition).
+
+    `kind`: `column` (`name` is the table, `member` the column), `table`, `relation` (any
+    relation: `to_regclass`, `pg_class`), `index`, `constraint` (`name` is the table, or has no
+    schema and an empty name when the guard does not say; `member` the constraint) or `type`.
+    `data_type` narrows a column guard to the column having (`type_equal`) or not having that
+    type (information_schema's `data_type` or `udt_name` spelling).
+    """
+
+    kind: str
+    name: QName
+    member: str | None = None
+    exists: bool = True
+    data_type: str | None = None
+    type_equal: bool = True
+
+
+class Alternative(Record, frozen=True):
+    """One alternative of a conditional a statement is in: an `IF`/`ELSIF`/`ELSE` or `CASE`
+    branch, or a PL/pgSQL block with an `EXCEPTION` handler (alternative 0: its body, 1: its
+    handlers).
+
+    `conditional` identifies the conditional within its file; `index` is this alternative's.
+    `assumes` holds, for every alternative of the conditional (so its length is their number,
+    an `IF` without `ELSE` counting its empty one), the guards known to hold in it; `exact`,
+    for each, whether those guards are all there is to its condition (all true: it is the one
+    that runs). `swallows` (alternative 0 of a protected block) names the conditions its
+    handlers catch.
+    """
+
+    conditional: int
+    index: int
+    assumes: tuple[tuple[Guard, ...], ...]
+    swallows: tuple[str, ...] = ()
+    exact: tuple[bool, ...] = ()
+
+
 class Statement(Record, frozen=True):
     """One statement of a file: its span, parser node kind and lowered events.
 
     `within` says where it is written: at the top level (""), inside a `DO` block (it runs now,
     with the block), or inside a function or procedure body (it runs whenever the function is
-    called: never replayed). `index` is the statement's position in `ParsedFile.statements`; a
-    function-body statement has the index of the statement that holds its function.
+    called: never replayed). `branch` is the conditional alternatives it sits in, outermost
+    first (none: it runs whenever its file does). `index` is the statement's position in
+    `ParsedFile.statements`; a function-body statement has the index of the statement that
+    holds its function.
     """
 
     index: int
@@ -660,6 +700,7 @@ class Statement(Record, frozen=True):
     kind: str
     events: tuple[AnyEvent, ...]
     within: Within = ""
+    branch: tuple[Alternative, ...] = ()
 
 
 class Comment(Record, frozen=True):

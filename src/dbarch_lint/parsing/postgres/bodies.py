@@ -13,13 +13,16 @@ is DBA001 (PostgreSQL refuses the whole block), one too deep to read DBA002.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from typing import Any, Literal, NamedTuple
 
 import msgspec
+from pglast import keywords
 from pglast import parser as pg
 
-from dbarch_lint.model.ir import Diagnostic, Span, Within
+from dbarch_lint.model.ir import Alternative, Diagnostic, Guard, Span, Within
+from dbarch_lint.parsing.postgres.guards import guards, negated
 from dbarch_lint.parsing.postgres.nodes import Node
 
 Nested = Literal["do", "function"]  # where a body's statements are (ir.Within but "")
@@ -83,6 +86,7 @@ class Piece(NamedTuple):
 
     sql: str
     mapping: Mapping
+    branch: tuple[Alternative, ...] = ()  # (conditional numbers local to the body)
 
 
 class Body(NamedTuple):
@@ -93,6 +97,7 @@ class Body(NamedTuple):
     within: Nested
     pieces: list[Piece]
     problem: Diagnostic | None = None
+    notes: tuple[Diagnostic, ...] = ()  # (what else the statements of a DO block hide)
 
 
 # Speed: most function bodies hold no statement the body rules look at (they read and write
@@ -112,12 +117,19 @@ _DECODE = msgspec.json.Decoder()
 
 
 def body_of(
-    kind: str, node: Node, text: bytes, base: int, statement: Span, within: Within
+    kind: str,
+    node: Node,
+    text: bytes,
+    base: int,
+    statement: Span,
+    within: Within,
+    runs_now: bool = False,
 ) -> Body | None:
     """The pieces of a DO block's or a CREATE FUNCTION/PROCEDURE's body (None: nothing to read).
 
     `node` is the statement's node, whose locations are relative to `base` in `text`;
     `statement` its span in `text`; `within` where the statement itself sits ("" at top level).
+    With `runs_now`, a function's body is read as a DO block's: it is called in the migration.
     """
     options = node.get("args" if kind == "DoStmt" else "options") or ()
     language = "plpgsql" if kind == "DoStmt" else None
@@ -138,6 +150,8 @@ def body_of(
     if source is None or location is None or location < 0 or words is None:
         return None
     nested: Nested = "function" if kind != "DoStmt" or within == "function" else "do"
+    if runs_now:
+        nested = "do"
     lowered = source.lower()
     if nested == "function" and not (
         any(word in lowered for word in words) and _WHOLE_WORDS.search(lowered)
@@ -164,15 +178,17 @@ def body_of(
             tree = _DECODE.decode(pg.parse_plpgsql_json(definition))
             found = _sql_statements(tree)
         except pg.ParseError as error:
-            if nested == "function":
+            if nested == "function" or runs_now:
                 return None  # (not a body we can read: say nothing rather than guess)
             return Body(nested, [], _rejected(error, source, mapping, statement))
         except (msgspec.DecodeError, RecursionError, ValueError):
-            if nested == "function":
+            if nested == "function" or runs_now:
                 return None
             message = "The DO block's body is nested too deeply to analyse; it was not checked"
             return Body(nested, [], Diagnostic("DBA002", message, Span.at(statement.start, "word")))
-        pieces = _locate(found, body, mapping, nested)
+        notes: list[Diagnostic] = []
+        pieces = _locate(found, body, mapping, nested, notes)
+        return Body(nested, pieces, notes=tuple(notes))
     return Body(nested, pieces)
 
 
@@ -217,39 +233,144 @@ def _token_at(source: str, wanted: str) -> int | None:
     return starts[0] if len(starts) == 1 else None
 
 
-def _sql_statements(tree: Any) -> list[tuple[int, bool, str]]:
-    """(line, dynamic, text) of each SQL statement and `EXECUTE` in a PL/pgSQL tree, in order."""
-    found: list[tuple[int, bool, str]] = []
-    stack: list[Any] = [tree]
+_Found = tuple[int, bool, str, tuple[Alternative, ...]]  # line, dynamic, text, branch
+
+
+def _sql_statements(tree: Any) -> list[_Found]:
+    """(line, dynamic, text, branch) of each SQL statement and `EXECUTE` in a PL/pgSQL tree, in
+    order. The branch is the alternatives of `IF`, `CASE` and protected blocks it sits in
+    (conditional numbers local to the tree, in the order the walk meets them)."""
+    found: list[_Found] = []
+    counter = 0
+    stack: list[tuple[Any, tuple[Alternative, ...]]] = [(tree, ())]
     while stack:  # (a loop, not recursion: a body may nest deeply)
-        item = stack.pop()
+        item, branch = stack.pop()
         if isinstance(item, list):
-            stack.extend(reversed(item))
+            _note_found(item)
+            stack.extend((value, branch) for value in reversed(item))
         elif isinstance(item, dict):
             for key, value in reversed(item.items()):
                 if key == "PLpgSQL_stmt_execsql":
                     query = value.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
                     if isinstance(query, str):
-                        found.append((value.get("lineno", 0), False, query))
+                        found.append((value.get("lineno", 0), False, query, branch))
                 elif key == "PLpgSQL_stmt_dynexecute":
                     query = value.get("query", {}).get("PLpgSQL_expr", {}).get("query")
                     if isinstance(query, str):
-                        found.append((value.get("lineno", 0), True, query))
+                        found.append((value.get("lineno", 0), True, query, branch))
+                elif key in _CONDITIONALS and isinstance(value, dict):
+                    alternatives = _CONDITIONALS[key](value)
+                    if alternatives is None:
+                        stack.append((value, branch))
+                        continue
+                    assumes = tuple(a[1] for a in alternatives)
+                    exact = tuple(a[2] for a in alternatives)
+                    swallows = _swallowed(value) if key == "PLpgSQL_stmt_block" else ()
+                    for index, (statements, _, _) in reversed(list(enumerate(alternatives))):
+                        alternative = Alternative(
+                            counter, index, assumes, swallows if index == 0 else (), exact
+                        )
+                        stack.append((statements, (*branch, alternative)))
+                    counter += 1
                 elif key != "datums" and isinstance(value, (dict, list)):
-                    stack.append(value)
+                    stack.append((value, branch))
     found.sort(key=lambda item: item[0])  # stable: statements of one line keep their order
     return found
 
 
+# (statements, guards, whether the guards are all of its condition) of each alternative
+_Alternatives = list[tuple[Any, tuple[Guard, ...], bool]]
+
+
+def _if(node: dict[str, Any]) -> _Alternatives:
+    """An IF's alternatives: THEN, each ELSIF, and ELSE (empty without one)."""
+    alternatives: _Alternatives = []
+    before: list[tuple[Guard, ...]] = []  # what holds once the earlier conditions were false
+    conditions = [(node.get("cond"), node.get("then_body") or [])]
+    for elsif in node.get("elsif_list") or ():
+        inner = elsif.get("PLpgSQL_if_elsif", {})
+        conditions.append((inner.get("cond"), inner.get("stmts") or []))
+    captured = True  # (the earlier conditions' falsity is all in `before`)
+    for condition, statements in conditions:
+        query = (condition or {}).get("PLpgSQL_expr", {}).get("query")
+        if isinstance(query, str) and _FOUND.match(query) and _PERFORMED in node:
+            negation = "NOT " if query.strip().upper().startswith("NOT") else ""
+            query = f"{negation}EXISTS ({node[_PERFORMED]})"  # (FOUND: the PERFORM found a row)
+        found = guards(query) if isinstance(query, str) else None
+        held = tuple(g for part in before for g in part) + (found or ())
+        alternatives.append((statements, held, captured and found is not None))
+        before.append(negated(found))
+        captured = captured and bool(before[-1])
+    else_held = tuple(g for part in before for g in part)
+    alternatives.append((node.get("else_body") or [], else_held, captured))
+    return alternatives
+
+
+_FOUND = re.compile(r"^\s*(?:NOT\s+)?FOUND\s*$", re.I)
+_PERFORMED = "dbarch_performed"  # (the query of the PERFORM just before an IF)
+
+
+def _note_found(statements: list[Any]) -> None:
+    """Give each IF that follows a PERFORM the PERFORM's query (`PERFORM 1 FROM pg_indexes
+    WHERE ...; IF NOT FOUND THEN ...`: FOUND says whether it found a row)."""
+    for before, after in itertools.pairwise(statements):
+        if not (isinstance(before, dict) and isinstance(after, dict)):
+            continue
+        perform = before.get("PLpgSQL_stmt_perform")
+        branch = after.get("PLpgSQL_stmt_if")
+        if isinstance(perform, dict) and isinstance(branch, dict):
+            query = perform.get("expr", {}).get("PLpgSQL_expr", {}).get("query")
+            if isinstance(query, str):
+                branch[_PERFORMED] = query
+
+
+def _case(node: dict[str, Any]) -> _Alternatives:
+    """A CASE's alternatives: each WHEN, and ELSE (without one, CASE raises: no alternative)."""
+    alternatives: _Alternatives = [
+        (when.get("PLpgSQL_case_when", {}).get("stmts") or [], (), False)
+        for when in node.get("case_when_list") or ()
+    ]
+    if node.get("have_else"):
+        alternatives.append((node.get("else_stmts") or [], (), False))
+    return alternatives
+
+
+def _block(node: dict[str, Any]) -> _Alternatives | None:
+    """A block with EXCEPTION handlers: its body runs to the end, or fails and is rolled back
+    and a handler runs (None: a block without handlers is no conditional)."""
+    handlers = node.get("exceptions", {}).get("PLpgSQL_exception_block", {}).get("exc_list")
+    if not handlers:
+        return None
+    actions = [h.get("PLpgSQL_exception", {}).get("action") or [] for h in handlers]
+    return [(node.get("body") or [], (), False), (actions, (), False)]
+
+
+def _swallowed(node: dict[str, Any]) -> tuple[str, ...]:
+    """The condition names a block's handlers catch."""
+    handlers = node.get("exceptions", {}).get("PLpgSQL_exception_block", {}).get("exc_list")
+    names = []
+    for handler in handlers or ():
+        for condition in handler.get("PLpgSQL_exception", {}).get("conditions") or ():
+            name = condition.get("PLpgSQL_condition", {}).get("condname")
+            if isinstance(name, str):
+                names.append(name.lower())
+    return tuple(names)
+
+
+_CONDITIONALS = {"PLpgSQL_stmt_if": _if, "PLpgSQL_stmt_case": _case, "PLpgSQL_stmt_block": _block}
+
+
 def _locate(
-    found: list[tuple[int, bool, str]], body: bytes, mapping: Mapping, within: Nested
+    found: list[_Found], body: bytes, mapping: Mapping, within: Nested, notes: list[Diagnostic]
 ) -> list[Piece]:
-    """Each statement's piece, found in the body from the start of its line on."""
+    """Each statement's piece, found in the body from the start of its line on (an `EXECUTE`
+    of SQL built at run time that changes the schema, in a body that runs now: DBA002 in
+    `notes`)."""
     line_starts = [0]  # (PL/pgSQL numbers lines at LF only, not at CR: pl_scanner.c)
     line_starts.extend(m.end() for m in re.finditer(rb"\n", body))
     pieces: list[Piece] = []
     done = 0  # where the previous statement ended
-    for line, dynamic, query in found:
+    for line, dynamic, query, branch in found:
         if within == "function" and not dynamic and not _FUNCTION_STATEMENT.match(query):
             continue
         line_start = line_starts[min(max(line, 1), len(line_starts)) - 1]
@@ -261,21 +382,135 @@ def _locate(
             if at == -1:
                 continue
             done = at + len(wanted)
-            literal = _literals(wanted)
+            literal = _literals(wanted) or _formatted(wanted)
             if literal is None:
+                if within == "do" and _BUILDS_DDL.search(wanted):
+                    place = mapping.to_outer(max(body.rfind(b"EXECUTE", 0, at), 0))
+                    notes.append(_dynamic_ddl(place))
                 continue
             value, points = literal
             sql = value.decode("utf-8", errors="replace")
             if within == "function" and not _FUNCTION_STATEMENT.match(sql):
                 continue
             inner = Mapping(tuple((v, at + q) for v, q in points))
-            pieces.append(Piece(sql, inner.then(mapping)))
+            pieces.append(Piece(sql, inner.then(mapping), branch))
         elif at == -1:  # not written as PL/pgSQL reports it (SELECT INTO): the line, then
-            pieces.append(Piece(query, Mapping(((0, mapping.to_outer(line_start)),), False)))
+            line_at = Mapping(((0, mapping.to_outer(line_start)),), False)
+            pieces.append(Piece(query, line_at, branch))
         else:
             done = at + len(wanted)
-            pieces.append(Piece(query, mapping.sub(at)))
+            pieces.append(Piece(query, mapping.sub(at), branch))
     return pieces
+
+
+# SQL built at run time whose literal parts change the schema (`EXECUTE 'ALTER TABLE ' || t`).
+_BUILDS_DDL = re.compile(
+    rb"'\s*(?:CREATE|ALTER|DROP|TRUNCATE|REINDEX|CLUSTER|REFRESH|LOCK)\b", re.I
+)
+
+
+def _dynamic_ddl(place: int) -> Diagnostic:
+    return Diagnostic(
+        "DBA002",
+        "EXECUTE runs SQL built at run time that changes the schema; it was not checked",
+        Span.at(place, "word"),
+        "write the statement out, or EXECUTE a literal (or format() of literals) so that it "
+        "can be linted; check it by hand",
+    )
+
+
+_FORMAT = re.compile(rb"\s*(?:pg_catalog\s*\.\s*)?format\s*\(\s*", re.I)
+_SPEC = re.compile(rb"%(?:(\d+)\$)?(-?\d*)([sIL%])")
+
+
+def _formatted(expression: bytes) -> tuple[bytes, list[tuple[int, int]]] | None:
+    """The value of `format('<literal>', '<literal>', ...)` with its mapping (a `%I`/`%L`/`%s`
+    of an argument maps to where that argument is written), None for anything else."""
+    opened = _FORMAT.match(expression)
+    if opened is None:
+        return None
+    args: list[tuple[bytes, list[tuple[int, int]]]] = []
+    at = opened.end()
+    while True:
+        literal = _literal(expression, at)
+        if literal is None:
+            return None
+        args.append((literal[0], literal[1]))
+        at = _SPACE.match(expression, literal[2]).end()  # type: ignore[union-attr]
+        if expression.startswith(b")", at):
+            break
+        if not expression.startswith(b",", at):
+            return None
+        at = _SPACE.match(expression, at + 1).end()  # type: ignore[union-attr]
+    if _SPACE.match(expression, at + 1).end() != len(expression):  # type: ignore[union-attr]
+        return None
+    (template, template_points), values = args[0], args[1:]
+    where = Mapping(tuple(template_points))
+    out = b""
+    points: list[tuple[int, int]] = []
+    position = 0
+    next_arg = 0
+    for spec in _SPEC.finditer(template):
+        _copy(template, position, spec.start(), where, out, points)
+        out += template[position : spec.start()]
+        position = spec.end()
+        if spec.group(3) == b"%":
+            points.append((len(out), where.to_outer(spec.start())))
+            out += b"%"
+            continue
+        if spec.group(2):
+            return None  # (a width: not worth guessing)
+        index = int(spec.group(1)) - 1 if spec.group(1) else next_arg
+        next_arg = index + 1
+        if not 0 <= index < len(values):
+            return None
+        value, value_points = values[index]
+        text = _quoted(value, spec.group(3))
+        if text is None:
+            return None
+        points.append((len(out), value_points[0][1] if text == value else spec.start()))
+        if text != value:  # (quoted: the text is not the argument's; point at the %I)
+            points[-1] = (len(out), where.to_outer(spec.start()))
+        out += text
+    _copy(template, position, len(template), where, out, points)
+    out += template[position:]
+    return out, points
+
+
+def _copy(
+    template: bytes,
+    start: int,
+    end: int,
+    where: Mapping,
+    out: bytes,
+    points: list[tuple[int, int]],
+) -> None:
+    """The mapping points of `template[start:end]` copied to the end of `out`."""
+    if start >= end:
+        return
+    points.append((len(out), where.to_outer(start)))
+    for inner, outer in where.points:
+        if start < inner < end:
+            points.append((len(out) + inner - start, outer))
+
+
+_PLAIN_IDENT = re.compile(rb"[a-z_][a-z0-9_$]*")
+# quote_ident quotes every keyword but the unreserved ones (ruleutils.c).
+_QUOTED_KEYWORDS = (
+    keywords.RESERVED_KEYWORDS | keywords.COL_NAME_KEYWORDS | (keywords.TYPE_FUNC_NAME_KEYWORDS)
+)
+
+
+def _quoted(value: bytes, how: bytes) -> bytes | None:
+    """An argument as format() writes it: %I quotes an identifier when it must, %L quotes a
+    literal, %s is the text."""
+    if how == b"s":
+        return value
+    if how == b"L":
+        return b"'" + value.replace(b"'", b"''") + b"'"
+    if _PLAIN_IDENT.fullmatch(value) and value.decode() not in _QUOTED_KEYWORDS:
+        return value
+    return b'"' + value.replace(b'"', b'""') + b'"'
 
 
 def _literal_mapping(text: bytes, at: int, value: bytes) -> Mapping | None:

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, TypeVar
 import msgspec
 from pglast import parser as pg
 
-from dbarch_lint.model.ir import Comment, Diagnostic, ParsedFile, Span, Statement, Within
+from dbarch_lint.model.ir import (
+    Alternative,
+    Comment,
+    Diagnostic,
+    ParsedFile,
+    Span,
+    Statement,
+    Within,
+)
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
 from dbarch_lint.parsing.postgres.lower import decode_node, lower_statement
@@ -80,6 +88,10 @@ class _Lowered(msgspec.Struct):
     """What lowering a file gathers (`first`: the index of the first of `statements`)."""
 
     first: int = 0
+    conditionals: int = 0  # conditionals numbered so far (their numbers are unique in a file)
+    # Functions and procedures the file creates, by name, until one is called (CALL f(), or
+    # SELECT f()): then its body runs now, and is lowered at the call as a DO block's is.
+    functions: dict[str, tuple[Node, int, Span, int]] = msgspec.field(default_factory=dict)
     statements: list[Statement] = msgspec.field(default_factory=list)
     bodies: list[Statement] = msgspec.field(default_factory=list)
     diagnostics: list[Diagnostic] = msgspec.field(default_factory=list)
@@ -124,12 +136,14 @@ def _lower_all(
     within: Within = "",
     holder: int = -1,
     depth: int = 0,
+    branch: tuple[Alternative, ...] = (),
 ) -> None:
     """Lower `raws`, parsed from `data[base:limit]`, into `out` (offsets into `data`).
 
     Statements of DO blocks and function bodies are lowered after the statement that holds
     them; `within` says where the statements of `raws` are, and `holder` is the index of the
-    statement that holds a function body's statements.
+    statement that holds a function body's statements; `branch` the conditional alternatives
+    they sit in.
     """
     in_function = within == "function"
     kept = out.bodies if in_function else out.statements
@@ -153,13 +167,36 @@ def _lower_all(
         if problem is not None and not in_function:
             out.diagnostics.append(Diagnostic("DBA002", problem, span))
         index = holder if in_function else out.first + len(kept)
-        kept.append(Statement(index, span, node_kind, events, within))
+        kept.append(Statement(index, span, node_kind, events, within, branch))
+        if out.functions and node_kind in _CALLS and not in_function:
+            called = out.functions.pop(_called(_NODE.decode(body)) or "", None)
+            if called is not None and depth < _MAX_NESTING:
+                function, function_base, function_span, holder_index = called
+                out.bodies = [b for b in out.bodies if b.index != holder_index]
+                _lower_body(
+                    out,
+                    data,
+                    "CreateFunctionStmt",
+                    function,
+                    function_base,
+                    function_span,
+                    "do",
+                    index,
+                    depth,
+                    branch,
+                    runs_now=True,
+                )
+            continue
         if node_kind not in _BODY_KINDS:
             continue
+        if node_kind == "CreateFunctionStmt" and not in_function:
+            name = _function_name(node)
+            if name is not None:
+                out.functions[name] = (node, base, span, index)
         if depth < _MAX_NESTING:
             if node_kind == "DoStmt":
                 node = _NODE.decode(body)
-            _lower_body(out, data, node_kind, node, base, span, within, index, depth)
+            _lower_body(out, data, node_kind, node, base, span, within, index, depth, branch)
         elif node_kind == "DoStmt" and not in_function:
             message = (
                 f"This DO block is nested in {depth} others (through EXECUTEd strings); it was "
@@ -179,17 +216,28 @@ def _lower_body(
     within: Within,
     index: int,
     depth: int,
+    branch: tuple[Alternative, ...] = (),
+    runs_now: bool = False,
 ) -> None:
-    """Lower the statements of a DO block or function body (offsets into `data`)."""
+    """Lower the statements of a DO block or function body (offsets into `data`); `branch` is
+    where the statement that holds it sits; `runs_now`: a function's body, called here."""
     from dbarch_lint.parsing.postgres.bodies import body_of  # (on first use: most files have none)
 
-    body = body_of(kind, node, data, base, span, within)
+    body = body_of(kind, node, data, base, span, within, runs_now)
     if body is None:
         return
     if body.problem is not None:
         out.diagnostics.append(body.problem)
+    out.diagnostics.extend(body.notes)
+    first = out.conditionals  # (the body's conditionals, numbered from here on in the file)
+    out.conditionals += 1 + max(
+        (a.conditional for piece in body.pieces for a in piece.branch), default=-1
+    )
     for piece in body.pieces:
         mapping = piece.mapping
+        inside = branch + tuple(
+            msgspec.structs.replace(a, conditional=first + a.conditional) for a in piece.branch
+        )
         try:
             raws = _parse_json(piece.sql)
         except pg.ParseError:
@@ -203,15 +251,44 @@ def _lower_body(
         if mapping.verbatim:
             start = mapping.points[0][1]
             limit = start + len(piece.sql.encode("utf-8"))
-            _lower_all(out, data, raws, start, limit, body.within, index, depth + 1)
+            _lower_all(out, data, raws, start, limit, body.within, index, depth + 1, inside)
             continue
         # Not written as it reads (doubled quotes): lower it on its own, then map it back.
-        inner = _Lowered(out.first + len(out.statements))
+        inner = _Lowered(out.first + len(out.statements), out.conditionals)
         own = piece.sql.encode("utf-8")
-        _lower_all(inner, own, raws, 0, len(own), body.within, index, depth + 1)
+        _lower_all(inner, own, raws, 0, len(own), body.within, index, depth + 1, inside)
+        out.conditionals = inner.conditionals
         out.statements.extend(_mapped(s, mapping) for s in inner.statements)
         out.bodies.extend(_mapped(s, mapping) for s in inner.bodies)
         out.diagnostics.extend(_mapped(d, mapping) for d in inner.diagnostics)
+
+
+_CALLS = frozenset(("CallStmt", "SelectStmt"))
+
+
+def _called(node: Node) -> str | None:
+    """The function a `CALL f(...)` or a `SELECT f(...)` with nothing else calls."""
+    call = node.get("funccall")
+    if call is None:
+        targets: list[Node] = node.get("targetList") or []
+        if len(targets) != 1 or node.get("fromClause"):
+            return None
+        call = targets[0].get("ResTarget", {}).get("val", {}).get("FuncCall")
+    else:
+        call = call.get("FuncCall", call)
+    names = (call or {}).get("funcname") or ()
+    return _last_name(names)
+
+
+def _function_name(node: Node) -> str | None:
+    return _last_name(node.get("funcname") or ())
+
+
+def _last_name(names: object) -> str | None:
+    if not isinstance(names, list) or not names:
+        return None
+    name = names[-1].get("String", {}).get("sval") if isinstance(names[-1], dict) else None
+    return name if isinstance(name, str) else None
 
 
 _R = TypeVar("_R")
