@@ -20,10 +20,12 @@ class _Undo(Exception):
 
 @contextmanager
 def _rolled_back(server: Server) -> Iterator[Any]:
-    """A session whose work is rolled back at the end."""
+    """A session whose work is rolled back at the end, in a schema of its own (other tests'
+    tables of the same names are left alone)."""
     with server.connect() as session:
         try:
             with session.transaction():
+                session.execute("CREATE SCHEMA probe; SET LOCAL search_path = probe")
                 yield session
                 raise _Undo
         except _Undo:
@@ -180,17 +182,23 @@ def test_dba510_a_label_added_in_the_migration_can_be_renamed_in_it_and_stays_th
 
 
 @pytest.mark.parametrize(
-    "shim",
+    ("rename", "shim"),
     [
-        "CREATE VIEW customer AS SELECT * FROM customers;",
-        "CREATE OR REPLACE VIEW public.customer (id, name) AS "
-        "SELECT id, name FROM public.customers;",
+        (
+            "ALTER TABLE customer RENAME TO customers;",
+            "CREATE VIEW customer AS SELECT * FROM customers;",
+        ),
+        (
+            "ALTER TABLE probe.customer RENAME TO customers;",
+            "CREATE OR REPLACE VIEW probe.customer (id, name) AS "
+            "SELECT id, name FROM probe.customers;",
+        ),
     ],
 )
 def test_dba503_a_view_under_the_old_name_keeps_old_readers_and_writers_working(
-    pg_server: Server, shim: str
+    pg_server: Server, rename: str, shim: str
 ) -> None:
-    migration = f"BEGIN;\nALTER TABLE customer RENAME TO customers;\n{shim}\nCOMMIT;\n"
+    migration = f"BEGIN;\n{rename}\n{shim}\nCOMMIT;\n"
     assert lint_sql(migration, select=["DBA503"]) == []
     # What the application version still running sends, naming the old table.
     old_code = [
@@ -203,7 +211,7 @@ def test_dba503_a_view_under_the_old_name_keeps_old_readers_and_writers_working(
             "CREATE TABLE customer (id bigint PRIMARY KEY, name text);"
             "INSERT INTO customer VALUES (1, 'ann');"
         )
-        session.execute("ALTER TABLE customer RENAME TO customers;")
+        session.execute(rename)
         session.execute(shim)
         session.execute(old_code[0])
         assert session.execute("SELECT id, name FROM customer ORDER BY id").fetchall() == [

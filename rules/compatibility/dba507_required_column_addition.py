@@ -37,9 +37,6 @@ class RequiredColumnAddition(StatementRule):
     ## Example
     ```sql
     ALTER TABLE orders ADD COLUMN currency text NOT NULL;
-    -- or, as Django writes it:
-    ALTER TABLE orders ADD COLUMN currency text DEFAULT 'EUR' NOT NULL;
-    ALTER TABLE orders ALTER COLUMN currency DROP DEFAULT;
     ```
 
     ## Use instead
