@@ -81,7 +81,8 @@ def parse_mysql(source: SourceFile) -> ParsedFile:
 
 
 _PREPARE = re.compile(r"PREPARE\s+(`[^`]+`|\S+)\s+FROM\s+(.*)", re.I | re.S)
-_NAME = re.compile(r"\s*(`[^`]+`|[^\s(;]+)")
+_PART = r"(?:`[^`]+`|[^\s(;.`]+)"
+_NAME = re.compile(rf"\s*({_PART}(?:\s*\.\s*{_PART})*)")
 
 
 def _name(text: str) -> str:
@@ -92,7 +93,7 @@ def _word_after(raw: str, at: int) -> str:
     """The name written after the first `at` characters (a procedure's or a prepared
     statement's: `db`.`name` is name)."""
     match = _NAME.match(raw, at)
-    return _name(match.group(1).split(".")[-1]) if match else ""
+    return _name(re.findall(_PART, match.group(1))[-1]) if match else ""
 
 
 class _Session:
