@@ -209,9 +209,10 @@ def body_statements(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
             if kind == TokenType.END:
                 if word(i + 1) in _BLOCK_ENDS:
                     depth = max(0, depth - 1)
-                    i += 2
-                else:
                     i += 1
+                i += 1
+                if i < n and tokens[i].token_type != TokenType.SEMICOLON:
+                    i += 1  # END [IF | LOOP | ...] label
                 continue
             if upper == "UNTIL":  # REPEAT ... UNTIL cond END REPEAT
                 while i < n and tokens[i].token_type != TokenType.END:

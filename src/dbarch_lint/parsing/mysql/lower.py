@@ -303,7 +303,13 @@ class _Lowering(Nodes):
         ):
             table = _qname_text(words[5].split("(")[0])
             name = words[3].strip("`").lower()
-            return [ir.CreateIndex(self.span, name, table, (), method=upper[1].lower())], None
+            opening = self.text.find("(")
+            closing = self.text.find(")", opening)
+            listed = self.text[opening + 1 : closing] if 0 <= opening < closing else ""
+            keys = tuple(
+                ir.IndexElem(c.strip().strip("`").lower()) for c in listed.split(",") if c.strip()
+            )
+            return [ir.CreateIndex(self.span, name, table, keys, method=upper[1].lower())], None
         if upper[:2] == ["ALTER", "TABLE"] and upper[3:] in (
             ["DISABLE", "KEYS"],
             ["ENABLE", "KEYS"],

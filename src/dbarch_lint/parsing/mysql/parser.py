@@ -332,6 +332,49 @@ _NOT_COLUMNS = (
 )
 
 
+def _unnamed_index(tree: exp.Expr) -> bool:
+    """`CREATE INDEX ON t (c)`: sqlglot reads it, MySQL 8.0 rejects it (15.1.15 "CREATE INDEX
+    Statement": `CREATE [UNIQUE | FULLTEXT | SPATIAL] INDEX index_name ...`)."""
+    if not isinstance(tree, exp.Create) or str(tree.args.get("kind") or "").upper() != "INDEX":
+        return False
+    return isinstance(tree.this, exp.Index) and tree.this.this is None
+
+
+def _trailing_into(group: list[Token]) -> list[Token] | None:
+    """A `SELECT ... FROM ... INTO var` (valid MySQL 8.0, which sqlglot cannot read) with its
+    INTO moved before FROM, and one with several targets (`INTO @a, @b`) without its INTO;
+    None when the statement is not one."""
+    if group[0].token_type != TokenType.SELECT:
+        return None
+    depth = 0
+    start = None
+    end = len(group)
+    for i, token in enumerate(group):
+        kind = token.token_type
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if depth or i == 0:
+            continue
+        if start is None and kind == TokenType.INTO:
+            start = i
+        elif start is not None and kind not in (
+            TokenType.VAR,
+            TokenType.PARAMETER,
+            TokenType.COMMA,
+            TokenType.IDENTIFIER,
+        ):
+            end = i
+            break
+    if start is None:
+        return None
+    if any(t.token_type == TokenType.COMMA for t in group[start:end]):
+        # (sqlglot reads one target only: the values go to variables, which is all that matters)
+        return [*group[:start], *group[end:]]
+    from_ = next((i for i, t in enumerate(group) if t.token_type == TokenType.FROM), None)
+    if from_ is None or from_ > start:
+        return None
+    return [*group[:from_], *group[start:end], *group[from_:start], *group[end:]]
+
+
 def _synthetic(at: Token, like: Token) -> Token:
     """A copy of the token `like` (an ADD) placed at token `at`."""
     return Token(like.token_type, like.text, at.line, at.col, at.start, at.end, [])
@@ -388,8 +431,25 @@ def _statement(
     events: list[AnyEvent] = []
     kinds: list[str] = []
     try:
-        trees: list[exp.Expr] = [tree for tree in parser.parse(group, text) if tree is not None]
+        try:
+            trees: list[exp.Expr] = [t for t in parser.parse(group, text) if t is not None]
+        except ParseError:
+            moved = _trailing_into(group)
+            if moved is None:
+                raise
+            trees = [t for t in parser.parse(moved, text) if t is not None]
         for tree in trees:
+            if _unnamed_index(tree):
+                at = next((t for t in group if t.token_type == TokenType.ON), group[0])
+                diagnostics.append(
+                    Diagnostic(
+                        "DBA001",
+                        'Syntax error at or near "ON" (MySQL\'s CREATE INDEX needs an index name)',
+                        Span.at(source.char_to_byte(offset + at.start), "word"),
+                        "name the index: `CREATE INDEX name ON table (columns)`",
+                    )
+                )
+                return Statement(index, span, "Unparsed", ()), []
             lowered, problem = lower(
                 tree, source, span, text[start - offset : end - offset], offset
             )
