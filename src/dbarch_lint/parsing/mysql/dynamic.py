@@ -261,7 +261,8 @@ def _statement_end(tokens: list[Token], start: int) -> int:
     depth = 0
     for i in range(start, len(tokens)):
         kind = tokens[i].token_type
-        if kind in (TokenType.BEGIN, TokenType.CASE):
+        closes_case = kind == TokenType.CASE and i > 0 and tokens[i - 1].token_type == TokenType.END
+        if kind in (TokenType.BEGIN, TokenType.CASE) and not closes_case:
             depth += 1
         elif kind == TokenType.END and (
             i + 1 >= len(tokens) or tokens[i + 1].text.upper() not in _BLOCK_ENDS - {"CASE"}
@@ -316,7 +317,8 @@ def split(tokens: list[Token]) -> list[list[Token]]:
         if not routine and len(group) <= 12 and kind != TokenType.SEMICOLON:
             routine = routine_head(group) is not None
         if routine:
-            if kind in (TokenType.BEGIN, TokenType.CASE):
+            closes_case = kind == TokenType.CASE and tokens[i - 1].token_type == TokenType.END
+            if kind in (TokenType.BEGIN, TokenType.CASE) and not closes_case:
                 depth += 1
             elif kind == TokenType.END and (
                 i + 1 >= len(tokens) or tokens[i + 1].text.upper() not in _BLOCK_ENDS - {"CASE"}
