@@ -13,6 +13,7 @@ statements it runs (the control flow of `IF`, loops and handlers left out).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import NamedTuple
 
 from sqlglot import exp
@@ -24,10 +25,14 @@ _ESCAPES = {"\\\\": "  ", "''": " '", '""': ' "'}
 
 class Text(NamedTuple):
     """A string's text (escapes turned into text of the same length, so each character sits
-    where it is written) and where it starts, in the text the tokens were read from."""
+    where it is written) and where it starts in the file. Text built with variables' values
+    (`CONCAT('ALTER TABLE ', @t, ' ADD c INT')`) has `pieces`: (where a piece starts in `sql`,
+    where it is written in the file, whether it is written there as is): a variable's value is
+    placed at the variable's name."""
 
     start: int
     sql: str
+    pieces: tuple[tuple[int, int, bool], ...] | None = None
 
 
 class Choice(NamedTuple):
@@ -66,6 +71,23 @@ class Strings:
         self.text, self.offset = text, offset
         self.tokens = [t for t in tokens if t.token_type == TokenType.STRING]
         self.used: set[int] = set()
+        self.variables = [
+            (b.text.lower(), a.start)
+            for a, b in pairwise(tokens)
+            if a.token_type == TokenType.PARAMETER
+        ]
+
+    def variable(self, name: str, after: int, before: int) -> int | None:
+        """Where a reference to user variable `name` is written between two places in the file
+        (the last one there: a condition before a CONCAT may name it too)."""
+        found = [
+            i
+            for i, (seen, start) in enumerate(self.variables)
+            if seen == name and after < self.offset + start < before
+        ]
+        if not found:
+            return None
+        return self.offset + self.variables.pop(found[-1])[1]
 
     def place(self, literal: exp.Literal) -> Text | None:
         """Where `literal` is written (the first unused string token with its value)."""
@@ -101,8 +123,8 @@ def choice(value: exp.Expression, strings: Strings, variables: dict[str, Choice]
     if isinstance(value, exp.Literal) and value.is_string:
         place = strings.place(value)
         return Choice((place,), False, "" if place else "a string the tool cannot place")
-    if isinstance(value, (exp.Concat, exp.ConcatWs)) and not isinstance(value, exp.ConcatWs):
-        return _concat(value, strings)
+    if isinstance(value, exp.Concat):
+        return _concat(value, strings, variables)
     if isinstance(value, exp.Parameter) and value.name.lower() in variables:
         return variables[value.name.lower()]
     return Choice((None,), False, _shown(value))
@@ -122,27 +144,53 @@ def _alternatives(
     return Choice(tuple(texts), True, why)
 
 
-def _concat(value: exp.Expression, strings: Strings) -> Choice:
-    """`CONCAT` of string literals: one text from the first to the last, the quotes and commas
-    between them blanked (positions are kept)."""
+def _concat(value: exp.Expression, strings: Strings, variables: dict[str, Choice]) -> Choice:
+    """`CONCAT` of string literals and variables that hold one known string: one text. Literals
+    only: from the first to the last, the quotes and commas between them blanked (positions are
+    kept); with variables, pieces (a variable's value is placed at its name)."""
     parts = list(value.expressions)
-    if not parts or not all(isinstance(p, exp.Literal) and p.is_string for p in parts):
-        culprit = next(p for p in parts if not (isinstance(p, exp.Literal) and p.is_string))
-        return Choice((None,), False, _shown(culprit))
-    places = [strings.place(p) for p in parts]
-    if any(p is None for p in places):
-        return Choice((None,), False, "a string the tool cannot place")
-    sql = []
-    end = places[0].start if places[0] else 0
-    for place in places:
-        assert place is not None
-        gap = strings.text[end - strings.offset : place.start - strings.offset]
-        sql.append("".join(c if c == "\n" else " " for c in gap))
-        sql.append(place.sql)
-        end = place.start + len(place.sql)
-    first = places[0]
-    assert first is not None
-    return Choice((Text(first.start, "".join(sql)),), False)
+    places: list[Text | None] = []
+    for part in parts:
+        if isinstance(part, exp.Literal) and part.is_string:
+            place = strings.place(part)
+            if place is None:
+                return Choice((None,), False, "a string the tool cannot place")
+            places.append(place)
+        else:
+            places.append(None)
+    found: list[tuple[Text, bool]] = []  # (text, written there as is)
+    for i, part in enumerate(parts):
+        place = places[i]
+        if place is not None:
+            found.append((place, True))
+            continue
+        held = variables.get(part.name.lower()) if isinstance(part, exp.Parameter) else None
+        if held is None or held.conditional or len(held.texts) != 1 or held.texts[0] is None:
+            return Choice((None,), False, _shown(part))
+        after = max((p.start for p in places[:i] if p is not None), default=-1)
+        before = min((p.start for p in places[i + 1 :] if p is not None), default=1 << 62)
+        at = strings.variable(part.name.lower(), after, before)
+        if at is None:
+            return Choice((None,), False, _shown(part))
+        found.append((Text(at, held.texts[0].sql), False))
+    if not found:
+        return Choice((None,), False, _shown(value))
+    if all(exact for _, exact in found):
+        sql = []
+        end = found[0][0].start
+        for place, _ in found:
+            gap = strings.text[end - strings.offset : place.start - strings.offset]
+            sql.append("".join(c if c == "\n" else " " for c in gap))
+            sql.append(place.sql)
+            end = place.start + len(place.sql)
+        return Choice((Text(found[0][0].start, "".join(sql)),), False)
+    pieces = []
+    length = 0
+    for place, exact in found:
+        pieces.append((length, place.start, exact))
+        length += len(place.sql)
+    built = "".join(place.sql for place, _ in found)
+    return Choice((Text(found[0][0].start, built, tuple(pieces)),), False)
 
 
 def _shown(value: exp.Expression) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import msgspec
 from sqlglot import exp
@@ -229,13 +231,39 @@ class _Session:
         conditional = held.conditional or len(held.texts) > 1
         for text in held.texts:
             if text is not None:
-                self.inner(text.sql, text.start, conditional)
+                self.run(text, conditional)
 
     def unchecked(self, statement: Statement, what: str) -> None:
         message = f"{what}; it was not checked"
         self.diagnostics.append(
             Diagnostic("DBA002", message, Span.at(statement.span.start, "word"))
         )
+
+    def run(self, text: Text, conditional: bool) -> None:
+        """The statements of a prepared statement's text, after the statement that runs them.
+        Text built with variables' values is read on its own, and what is found in it placed
+        back in the file: a literal's part where it is written, a variable's at its name."""
+        if text.pieces is None:
+            self.inner(text.sql, text.start, conditional)
+            return
+        built = SourceFile(self.source.path, text.sql)
+        source, diagnostics = self.source, self.diagnostics
+        before = len(self.statements)
+        self.source, self.diagnostics = built, []
+        try:
+            self.inner(text.sql, 0, conditional)
+        finally:
+            found, self.source, self.diagnostics = self.diagnostics, source, diagnostics
+        pieces = text.pieces
+
+        def place(byte: int) -> int:
+            char = len(built.data[:byte].decode("utf-8", "ignore"))
+            start, written, exact = next(p for p in reversed(pieces) if p[0] <= char)
+            return source.char_to_byte(written + (char - start if exact else 0))
+
+        for i in range(before, len(self.statements)):
+            self.statements[i] = _placed(self.statements[i], place)
+        self.diagnostics += [_placed(d, place) for d in found]
 
     def inner(self, sql: str, start: int, conditional: bool) -> None:
         """The statements of SQL text that runs now (a prepared statement's text, at `start` in
@@ -267,6 +295,26 @@ class _Session:
         text, at, body = procedure
         for tokens, conditional in body_statements(body):
             self.nested(text, at, tokens, conditional)
+
+
+_S = TypeVar("_S")
+
+
+def _placed(item: _S, place: Callable[[int], int]) -> _S:
+    """`item` (an event, statement or diagnostic) with each span's offsets moved by `place`."""
+    if isinstance(item, Span):
+        start, end = place(item.start), place(item.end)
+        return Span(start, max(start, end), item.extent)  # type: ignore[return-value]
+    if isinstance(item, tuple):
+        return tuple(_placed(i, place) for i in item)  # type: ignore[return-value]
+    if isinstance(item, msgspec.Struct):
+        changes = {}
+        for field in msgspec.structs.fields(item):
+            value = getattr(item, field.name)
+            if isinstance(value, (Span, tuple, msgspec.Struct)):
+                changes[field.name] = _placed(value, place)
+        return msgspec.structs.replace(item, **changes) if changes else item
+    return item
 
 
 def _maybe(event: AnyEvent) -> AnyEvent:
@@ -338,6 +386,31 @@ def _unnamed_index(tree: exp.Expr) -> bool:
     if not isinstance(tree, exp.Create) or str(tree.args.get("kind") or "").upper() != "INDEX":
         return False
     return isinstance(tree.this, exp.Index) and tree.this.this is None
+
+
+_FLOATS = (TokenType.FLOAT, TokenType.DOUBLE, TokenType.DECIMAL)
+
+
+def _unsigned_floats(group: list[Token]) -> list[Token] | None:
+    """`FLOAT UNSIGNED`, `DOUBLE(8, 2) UNSIGNED`, `DECIMAL UNSIGNED` (valid MySQL 8.0, deprecated
+    since 8.0.17 for these types: 13.1.1 "Numeric Data Type Syntax"; sqlglot refuses them)
+    without the UNSIGNED; None when there is none."""
+    out: list[Token] = []
+    last_type = -9
+    for token in group:
+        if token.token_type in _FLOATS or token.text.upper() == "REAL":
+            last_type = len(out)
+        elif token.text.upper() == "UNSIGNED" and last_type >= 0:
+            between = out[last_type + 1 :]
+            if not between or (
+                between[0].token_type == TokenType.L_PAREN
+                and between[-1].token_type == TokenType.R_PAREN
+                and all(t.token_type != TokenType.R_PAREN for t in between[:-1])
+            ):
+                last_type = -9
+                continue
+        out.append(token)
+    return out if len(out) < len(group) else None
 
 
 def _trailing_into(group: list[Token]) -> list[Token] | None:
@@ -434,7 +507,7 @@ def _statement(
         try:
             trees: list[exp.Expr] = [t for t in parser.parse(group, text) if t is not None]
         except ParseError:
-            moved = _trailing_into(group)
+            moved = _trailing_into(group) or _unsigned_floats(group)
             if moved is None:
                 raise
             trees = [t for t in parser.parse(moved, text) if t is not None]
