@@ -227,3 +227,17 @@ def test_set_statements_lower_to_the_session_variables_they_assign() -> None:
         ("sql_mode", ("STRICT_ALL_TABLES",)),
         ("unique_checks", ("OFF",)),
     ]
+
+
+def test_messages_never_show_parser_internals() -> None:
+    sql = (
+        "CREATE TABLE (a INT);\nALTER TABLE t ADD COLUMN c INT NOT NULL DEFAULT;\n"
+        "PREPARE createIndexIfNotExists FROM @nowhere;\nEXECUTE createIndexIfNotExists;\n"
+        "ALTER EVENT e DISABLE;\nCREATE PROCEDURE p() BEGIN SELECT 1; END;\n"
+        "CALL missing();\nCREATE INDEX ON t (a);\n"
+    )
+    messages = [f.message for f in lint_sql(sql, dialect="mysql")]
+    assert len(messages) == 6
+    for message in messages:
+        for internal in ("<class", "<Token", "Command", "END AS", "CREATEINDEXIFNOTEXISTS"):
+            assert internal not in message, message

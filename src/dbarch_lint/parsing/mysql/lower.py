@@ -70,12 +70,13 @@ def lower(
         return list(_session_settings(tree, span)), None
     if isinstance(tree, _UNDERSTOOD):
         return [], None
-    return [], f"{_what(tree)} is not modelled for MySQL; it was not checked"
+    return [], f"{_what(text)} is not modelled for MySQL; it was not checked"
 
 
-def _what(tree: exp.Expr) -> str:
-    first = tree.sql(dialect="mysql").split(None, 2)[:2]
-    return " ".join(first).upper() or type(tree).__name__
+def _what(text: str) -> str:
+    """The statement's first two words as written (never sqlglot's rewriting of it, nor its
+    class names)."""
+    return " ".join(text.split(None, 2)[:2]).upper() or "This statement"
 
 
 class _Lowering(Nodes):
@@ -108,7 +109,8 @@ class _Lowering(Nodes):
             return [ir.CreateView(self.at(tree.this), self.qname(tree.this), replace)], None
         if kind in ("DATABASE", "SCHEMA"):
             return [ir.Utility(self.span, "CreateDatabase")], None
-        return [], f"CREATE {kind or _what(tree)} is not modelled for MySQL; it was not checked"
+        what = f"CREATE {kind}" if kind else _what(self.text)
+        return [], f"{what} is not modelled for MySQL; it was not checked"
 
     def create_table(self, tree: exp.Create) -> list[AnyEvent]:
         target = tree.this
