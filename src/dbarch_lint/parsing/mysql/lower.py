@@ -31,8 +31,19 @@ _UNDERSTOOD = (
     exp.Show,
     exp.Describe,
     exp.Union,
+    exp.Analyze,  # (ANALYZE TABLE: reads index statistics, a brief read lock)
 )
-_UNDERSTOOD_COMMANDS = ("SET", "SHOW", "USE", "LOCK", "UNLOCK", "START", "BEGIN", "ANALYZE")
+_UNDERSTOOD_COMMANDS = (
+    "SET",
+    "SHOW",
+    "USE",
+    "LOCK",
+    "UNLOCK",
+    "START",
+    "BEGIN",
+    "ANALYZE",
+    "REPLACE",  # (REPLACE INTO: DML, an INSERT that deletes the row it would duplicate)
+)
 _ROUTINES = ("PROCEDURE", "FUNCTION", "TRIGGER", "EVENT")
 _ONLINE_OPTIONS = {exp.AlgorithmProperty: "algorithm", exp.LockProperty: "lock"}
 _ADDED_CONSTRAINTS = {"primary-key": "add-primary-key", "foreign-key": "add-foreign-key"}

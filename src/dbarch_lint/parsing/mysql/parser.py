@@ -131,7 +131,7 @@ class _Session:
         elif first == "CALL":
             self.call(_word_after(raw, len("CALL")), offset, group)
         else:
-            group = _parenthesised_columns(group)
+            group = _index_type(_parenthesised_columns(group))
             statement, trees = _statement(
                 self.source,
                 self.parser,
@@ -388,6 +388,42 @@ def _unnamed_index(tree: exp.Expr) -> bool:
     return isinstance(tree.this, exp.Index) and tree.this.this is None
 
 
+def _index_type(group: list[Token]) -> list[Token]:
+    """`CREATE INDEX i [USING BTREE] ON t (a) [USING BTREE]` (valid MySQL 8.0, 15.1.15 "CREATE
+    INDEX Statement"; sqlglot reads neither) without the USING clause (InnoDB indexes are
+    B-trees whatever it says)."""
+    if group[0].token_type != TokenType.CREATE or not any(
+        t.token_type == TokenType.INDEX for t in group[:4]
+    ):
+        return group
+    out: list[Token] = []
+    i = 0
+    while i < len(group):
+        if (
+            group[i].token_type == TokenType.USING
+            and i + 1 < len(group)
+            and group[i + 1].text.upper() in ("BTREE", "HASH")
+        ):
+            i += 2
+            continue
+        out.append(group[i])
+        i += 1
+    return out
+
+
+def _enforcement(group: list[Token]) -> list[Token] | None:
+    """A CHECK constraint with `[NOT] ENFORCED` (valid MySQL 8.0.16+, 15.1.20.6 "CHECK
+    Constraints"; sqlglot refuses it) without those words; None when there are none."""
+    out: list[Token] = []
+    for token in group:
+        if token.text.upper() == "ENFORCED":
+            if out and out[-1].token_type == TokenType.NOT:
+                out.pop()
+            continue
+        out.append(token)
+    return out if len(out) < len(group) else None
+
+
 _FLOATS = (TokenType.FLOAT, TokenType.DOUBLE, TokenType.DECIMAL)
 
 
@@ -507,8 +543,10 @@ def _statement(
         try:
             trees: list[exp.Expr] = [t for t in parser.parse(group, text) if t is not None]
         except ParseError:
-            moved = _trailing_into(group) or _unsigned_floats(group)
-            if moved is None:
+            moved = group
+            for rewrite in (_trailing_into, _unsigned_floats, _enforcement):
+                moved = rewrite(moved) or moved
+            if moved is group:
                 raise
             trees = [t for t in parser.parse(moved, text) if t is not None]
         for tree in trees:
