@@ -149,3 +149,27 @@ def test_dba804_replacing_the_primary_key_runs(pg_server: Server, sql: str) -> N
     assert lint_sql(CUSTOMERS + sql, select=["DBA804"]) == []
     with pg_server.connect() as session:
         _accepted(session, CUSTOMERS, sql)
+
+
+def test_dba507_add_column_if_not_exists_of_a_column_the_table_has_changes_nothing(
+    pg_server: Server,
+) -> None:
+    """PostgreSQL skips it with a NOTICE (the rows keep their NULLs, the column stays
+    nullable): DBA507 is silent for it, and still flags it when the table lacks the column."""
+    added = "ALTER TABLE payments ADD COLUMN note text;\n"
+    sql = "ALTER TABLE payments ADD COLUMN IF NOT EXISTS note text NOT NULL;"
+    assert lint_sql(added + sql, select=["DBA507"]) == []
+    assert [f.code for f in lint_sql(sql, select=["DBA507"])] == ["DBA507"]
+    with pg_server.connect() as session:
+        try:
+            with session.transaction():
+                session.execute(PAYMENTS + added + "INSERT INTO payments (id) VALUES (1);")
+                session.execute(sql)
+                row = session.execute(
+                    "SELECT is_nullable FROM information_schema.columns "
+                    "WHERE table_name = 'payments' AND column_name = 'note'"
+                ).fetchone()
+                assert row == ("YES",)
+                raise _Undo
+        except _Undo:
+            pass

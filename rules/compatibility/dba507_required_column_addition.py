@@ -16,10 +16,14 @@ class RequiredColumnAddition(StatementRule):
     Flags `ALTER TABLE ... ADD COLUMN ... NOT NULL` (or `PRIMARY KEY`, which implies it)
     without a non-null `DEFAULT` on a table that was not created earlier in the same migration.
     Identity, generated and serial columns get their values from elsewhere and are not flagged.
-    Also `ALTER COLUMN ... DROP DEFAULT` of a NOT NULL column that the same migration added to
-    an existing table with a default (Django's `AddField` adds the column with a default for
-    the existing rows and drops the default in the next statement): the result is the same
-    required column without a default.
+    Nor is `ADD COLUMN IF NOT EXISTS` of a column the replayed table already has (PostgreSQL
+    skips it with a notice), or MySQL DDL run from a string under a "column does not exist yet"
+    guard for such a column: nothing is added.
+
+    Also flags `ALTER COLUMN ... DROP DEFAULT` of a NOT NULL column that the same migration
+    added to an existing table with a default (Django's `AddField` adds the column with a
+    default for the existing rows and drops the default in the next statement): the result is
+    the same required column without a default.
 
     ## Why is this bad?
     The existing rows would get NULL in the new column, so on any table with rows the statement
@@ -75,6 +79,9 @@ class RequiredColumnAddition(StatementRule):
             return
         if ctx.is_new_table(event.table):
             return
+        table = ctx.table(event.table)
+        if event.if_not_exists and table is not None and column.name in table.columns:
+            return  # (a no-op: IF NOT EXISTS, or MySQL DDL guarded by "column does not exist")
         name = quote_ident(column.name)
         if ctx.dialect == "mysql":
             yield ctx.report(

@@ -77,6 +77,15 @@ class UnrecognizedStatement(EngineRule):
     (from a variable, `quote_ident(...)`, ...) whose literal parts change the schema is this
     finding, at the `EXECUTE`.
 
+    In MySQL, SQL run from a string is checked where the string is written: `PREPARE p FROM
+    @s` (or from a literal) followed by `EXECUTE p`, where `@s` was set from string literals
+    (`SET @s = IF(cond, '<DDL>', 'SELECT 1')`, `SELECT ... INTO @s`, `CASE`, `CONCAT` of
+    literals and of variables holding one known string); the branches are conditional DDL. A
+    procedure created in the file is checked as its body at its first `CALL`. Reported here
+    instead: an `EXECUTE` of SQL built from something the tool cannot read (a column, a variable
+    with several possible values, a statement prepared in another file), and a `CALL` of a
+    procedure the file does not create. A `PREPARE` never executed runs nothing.
+
     ## Why is this bad?
     No rule checked this statement: a lock or a breaking change in it would go unnoticed.
 

@@ -31,8 +31,20 @@ _UNDERSTOOD = (
     exp.Show,
     exp.Describe,
     exp.Union,
+    exp.Analyze,  # (ANALYZE TABLE: reads index statistics, a brief read lock)
 )
-_UNDERSTOOD_COMMANDS = ("SET", "SHOW", "USE", "LOCK", "UNLOCK", "START", "BEGIN", "ANALYZE")
+_UNDERSTOOD_COMMANDS = (
+    "SET",
+    "SHOW",
+    "USE",
+    "LOCK",
+    "UNLOCK",
+    "START",
+    "BEGIN",
+    "ANALYZE",
+    "REPLACE",  # (REPLACE INTO: DML, an INSERT that deletes the row it would duplicate)
+)
+_ROUTINES = ("PROCEDURE", "FUNCTION", "TRIGGER", "EVENT")
 _ONLINE_OPTIONS = {exp.AlgorithmProperty: "algorithm", exp.LockProperty: "lock"}
 _ADDED_CONSTRAINTS = {"primary-key": "add-primary-key", "foreign-key": "add-foreign-key"}
 # SET scopes that do not change the session's own value (`SET GLOBAL`, `SET PERSIST ...`).
@@ -69,12 +81,13 @@ def lower(
         return list(_session_settings(tree, span)), None
     if isinstance(tree, _UNDERSTOOD):
         return [], None
-    return [], f"{_what(tree)} is not modelled for MySQL; it was not checked"
+    return [], f"{_what(text)} is not modelled for MySQL; it was not checked"
 
 
-def _what(tree: exp.Expr) -> str:
-    first = tree.sql(dialect="mysql").split(None, 2)[:2]
-    return " ".join(first).upper() or type(tree).__name__
+def _what(text: str) -> str:
+    """The statement's first two words as written (never sqlglot's rewriting of it, nor its
+    class names)."""
+    return " ".join(text.split(None, 2)[:2]).upper() or "This statement"
 
 
 class _Lowering(Nodes):
@@ -107,7 +120,8 @@ class _Lowering(Nodes):
             return [ir.CreateView(self.at(tree.this), self.qname(tree.this), replace)], None
         if kind in ("DATABASE", "SCHEMA"):
             return [ir.Utility(self.span, "CreateDatabase")], None
-        return [], f"CREATE {kind or _what(tree)} is not modelled for MySQL; it was not checked"
+        what = f"CREATE {kind}" if kind else _what(self.text)
+        return [], f"{what} is not modelled for MySQL; it was not checked"
 
     def create_table(self, tree: exp.Create) -> list[AnyEvent]:
         target = tree.this
@@ -282,6 +296,8 @@ class _Lowering(Nodes):
             return [event], None
         if kind in ("DATABASE", "SCHEMA"):
             return [ir.DropObjects(at, "schema", names, if_exists=exists)], None
+        if kind in _ROUTINES:  # (what they run is checked where it runs: at a CALL, an EXECUTE)
+            return [], None
         return [], f"DROP {kind} is not modelled for MySQL; it was not checked"
 
     def command(self, tree: exp.Command) -> tuple[list[AnyEvent], str | None]:
@@ -300,7 +316,13 @@ class _Lowering(Nodes):
         ):
             table = _qname_text(words[5].split("(")[0])
             name = words[3].strip("`").lower()
-            return [ir.CreateIndex(self.span, name, table, (), method=upper[1].lower())], None
+            opening = self.text.find("(")
+            closing = self.text.find(")", opening)
+            listed = self.text[opening + 1 : closing] if 0 <= opening < closing else ""
+            keys = tuple(
+                ir.IndexElem(c.strip().strip("`").lower()) for c in listed.split(",") if c.strip()
+            )
+            return [ir.CreateIndex(self.span, name, table, keys, method=upper[1].lower())], None
         if upper[:2] == ["ALTER", "TABLE"] and upper[3:] in (
             ["DISABLE", "KEYS"],
             ["ENABLE", "KEYS"],

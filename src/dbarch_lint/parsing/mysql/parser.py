@@ -12,15 +12,38 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
+import msgspec
+from sqlglot import exp
 from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.parser import Parser
 from sqlglot.tokenizer_core import Token, TokenType
 
-from dbarch_lint.model.ir import AnyEvent, Comment, Diagnostic, ParsedFile, Span, Statement
+from dbarch_lint.model import ir
+from dbarch_lint.model.ir import (
+    AnyEvent,
+    Comment,
+    Diagnostic,
+    ParsedFile,
+    QName,
+    Span,
+    Statement,
+)
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
+from dbarch_lint.parsing.mysql.dynamic import (
+    Choice,
+    Strings,
+    Text,
+    body_statements,
+    choice,
+    routine_head,
+    split,
+    unescaped,
+)
 from dbarch_lint.parsing.mysql.lower import lower
 
 _DIALECT = MySQL()
@@ -38,26 +61,432 @@ _NEWEST_8_0 = 80099
 
 def parse_mysql(source: SourceFile) -> ParsedFile:
     """Parse one MySQL file into statements, diagnostics and suppression comments."""
-    statements: list[Statement] = []
     diagnostics: list[Diagnostic] = []
     read: list[tuple[int, int]] = []  # every token's start and end in the file
-    parser = _DIALECT.parser()
     code = _executed(source.text)
+    session = _Session(source, diagnostics)
     for offset, text, whole in _pieces(code):
         tokens, complete = _tokens(text)
         if complete:
-            groups = [tokens] if whole and tokens else _statements(tokens)
+            groups = [tokens] if whole and tokens else split(tokens)
         else:
             # The statements before the one it could not read are still checked.
-            groups = [] if whole else _statements(tokens)
+            groups = [] if whole else split(tokens)
             if groups and tokens[-1].token_type != TokenType.SEMICOLON:
                 groups.pop()  # (the unreadable statement's first tokens)
             diagnostics.append(_unreadable(source, text, offset, tokens))
         read += [(offset + t.start, offset + t.end + 1) for t in tokens]
         for group in groups:
-            where = (text, offset, len(statements))
-            statements.append(_statement(source, parser, where, group, diagnostics))
+            session.add(text, offset, group)
+    statements = session.statements
     return ParsedFile(tuple(statements), tuple(diagnostics), _comments(source, code, read))
+
+
+_PREPARE = re.compile(r"PREPARE\s+(`[^`]+`|\S+)\s+FROM\s+(.*)", re.I | re.S)
+_PART = r"(?:`[^`]+`|[^\s(;.`]+)"
+_NAME = re.compile(rf"\s*({_PART}(?:\s*\.\s*{_PART})*)")
+
+
+def _name(text: str) -> str:
+    return text.strip().strip("`").lower()
+
+
+def _word_after(raw: str, at: int) -> str:
+    """The name written after the first `at` characters (a procedure's or a prepared
+    statement's: `db`.`name` is name)."""
+    match = _NAME.match(raw, at)
+    return _name(re.findall(_PART, match.group(1))[-1]) if match else ""
+
+
+class _Session:
+    """One file's statements, and what those so far left for the later ones: user variables
+    that hold SQL text, prepared statements, and the procedures it creates (MySQL 8.0 Reference
+    Manual, 15.5 "Prepared Statements" and 15.6 "Compound Statement Syntax")."""
+
+    def __init__(self, source: SourceFile, diagnostics: list[Diagnostic]) -> None:
+        self.source, self.diagnostics = source, diagnostics
+        self.parser = _DIALECT.parser()
+        self.statements: list[Statement] = []
+        self.variables: dict[str, Choice] = {}
+        self.prepared: dict[str, Choice] = {}
+        self.procedures: dict[str, tuple[str, int, list[Token]]] = {}
+        self.called: set[str] = set()
+
+    def add(self, text: str, offset: int, group: list[Token]) -> None:
+        """Append the statement a group of tokens is (and what it runs, when it runs SQL held
+        in a string or a procedure)."""
+        first = group[0].text.upper()
+        second = group[1].text.upper() if len(group) > 1 else ""
+        raw = text[group[0].start : group[-1].end + 1]
+        if (head := routine_head(group)) is not None:
+            self.routine(text, offset, group, head)
+        elif first == "PREPARE":
+            self.prepare(text, offset, group, raw)
+        elif first == "EXECUTE":
+            self.execute(_word_after(raw, len("EXECUTE")), offset, group)
+        elif first == "DO":  # (evaluates expressions: `DO 0`, `DO SLEEP(1)`)
+            self.plain(group, offset, "Do")
+        elif first in ("DEALLOCATE", "DROP") and second == "PREPARE":
+            self.plain(group, offset, "DeallocatePrepare")
+        elif first == "CALL":
+            self.call(_word_after(raw, len("CALL")), offset, group)
+        else:
+            group = _index_type(_parenthesised_columns(group))
+            statement, trees = _statement(
+                self.source,
+                self.parser,
+                (text, offset, len(self.statements)),
+                group,
+                self.diagnostics,
+            )
+            self.statements.append(statement)
+            for tree in trees:
+                self.assignments(tree, Strings(text, offset, group))
+
+    def plain(self, group: list[Token], offset: int, kind: str) -> Statement:
+        """A statement understood with no events of its own."""
+        start, end = offset + group[0].start, offset + group[-1].end + 1
+        span = Span(self.source.char_to_byte(start), self.source.char_to_byte(end))
+        statement = Statement(len(self.statements), span, kind, ())
+        self.statements.append(statement)
+        return statement
+
+    def routine(
+        self, text: str, offset: int, group: list[Token], head: tuple[str, str, int]
+    ) -> None:
+        """CREATE PROCEDURE / FUNCTION / TRIGGER / EVENT: what a procedure's body runs is
+        checked where it is CALLed (MySQL 8.0 Reference Manual, 15.1.17 "CREATE PROCEDURE and
+        CREATE FUNCTION Statements", 15.1.22 "CREATE TRIGGER Statement")."""
+        kind, name, at = head
+        if kind == "PROCEDURE":
+            body = next((i for i, t in enumerate(group) if t.token_type == TokenType.BEGIN), 0)
+            self.procedures[name] = (text, offset, group[body:] if body else group[at + 1 :])
+        table = None
+        on = next((i for i in range(at + 1, len(group)) if group[i].token_type == TokenType.ON), 0)
+        if kind == "TRIGGER" and on and on + 1 < len(group):
+            words = [t.text for t in group[on + 1 : on + 4]]
+            table = (
+                QName(words[0].lower(), words[2].lower())
+                if words[1:2] == ["."]
+                else (QName(None, words[0].lower()))
+            )
+        statement = self.plain(group, offset, "Create" + kind.title())
+        token = group[at]
+        span = Span(
+            self.source.char_to_byte(offset + token.start),
+            self.source.char_to_byte(offset + token.end + 1),
+        )
+        event = ir.CreateObject(span, kind.lower(), QName(None, name), table)
+        self.statements[-1] = msgspec.structs.replace(statement, events=(event,))
+
+    def assignments(self, tree: exp.Expr, strings: Strings) -> None:
+        """The user variables a SET or SELECT ... INTO assigns, with what they may hold."""
+        if isinstance(tree, exp.Set):
+            for item in tree.expressions:
+                assignment = item.this if isinstance(item, exp.SetItem) else None
+                if isinstance(assignment, (exp.EQ, exp.PropertyEQ)) and isinstance(
+                    assignment.this, exp.Parameter
+                ):
+                    name = assignment.this.name.lower()
+                    self.variables[name] = choice(assignment.expression, strings, self.variables)
+        elif isinstance(tree, exp.Select) and isinstance(tree.args.get("into"), exp.Into):
+            target = tree.args["into"].this
+            target = target.this if isinstance(target, exp.Table) else target
+            if isinstance(target, exp.Parameter) and len(tree.expressions) == 1:
+                found = choice(tree.expressions[0], strings, self.variables)
+                if tree.args.get("from_") is not None:  # (no row: the variable keeps its value)
+                    found = found._replace(conditional=True)
+                self.variables[target.name.lower()] = found
+
+    def prepare(self, text: str, offset: int, group: list[Token], raw: str) -> None:
+        match = _PREPARE.match(raw)
+        self.plain(group, offset, "Prepare")
+        if match is None:
+            return
+        name, source = _name(match.group(1)), match.group(2).strip()
+        if source.startswith("@"):
+            variable = _name(source[1:])
+            self.prepared[name] = self.variables.get(
+                variable, Choice((None,), False, f"@{variable}, which this file does not set")
+            )
+            return
+        start = group[0].start + match.start(2)
+        tokens, _ = _tokens(text[start : group[-1].end + 1])
+        literal = next((t for t in tokens if t.token_type == TokenType.STRING), None)
+        if literal is None or text[start + literal.start] not in "'\"":
+            self.prepared[name] = Choice((None,), False, source[:40])
+            return
+        at = start + literal.start
+        inner = text[at + 1 : start + literal.end]
+        self.prepared[name] = Choice((Text(offset + at + 1, unescaped(inner, text[at])),), False)
+
+    def execute(self, name: str, offset: int, group: list[Token]) -> None:
+        statement = self.plain(group, offset, "Execute")
+        held = self.prepared.get(name)
+        if held is None:
+            self.unchecked(statement, f"EXECUTE {name} runs a statement prepared outside this file")
+            return
+        if any(text is None for text in held.texts):
+            self.unchecked(statement, f"EXECUTE {name} runs SQL built from {held.why}")
+        conditional = held.conditional or len(held.texts) > 1
+        for text in held.texts:
+            if text is not None:
+                self.run(text, conditional)
+
+    def unchecked(self, statement: Statement, what: str) -> None:
+        message = f"{what}; it was not checked"
+        self.diagnostics.append(
+            Diagnostic("DBA002", message, Span.at(statement.span.start, "word"))
+        )
+
+    def run(self, text: Text, conditional: bool) -> None:
+        """The statements of a prepared statement's text, after the statement that runs them.
+        Text built with variables' values is read on its own, and what is found in it placed
+        back in the file: a literal's part where it is written, a variable's at its name."""
+        if text.pieces is None:
+            self.inner(text.sql, text.start, conditional)
+            return
+        built = SourceFile(self.source.path, text.sql)
+        source, diagnostics = self.source, self.diagnostics
+        before = len(self.statements)
+        self.source, self.diagnostics = built, []
+        try:
+            self.inner(text.sql, 0, conditional)
+        finally:
+            found, self.source, self.diagnostics = self.diagnostics, source, diagnostics
+        pieces = text.pieces
+
+        def place(byte: int) -> int:
+            char = len(built.data[:byte].decode("utf-8", "ignore"))
+            start, written, exact = next(p for p in reversed(pieces) if p[0] <= char)
+            return source.char_to_byte(written + (char - start if exact else 0))
+
+        for i in range(before, len(self.statements)):
+            self.statements[i] = _placed(self.statements[i], place)
+        self.diagnostics += [_placed(d, place) for d in found]
+
+    def inner(self, sql: str, start: int, conditional: bool) -> None:
+        """The statements of SQL text that runs now (a prepared statement's text, at `start` in
+        the file), after the statement that runs them."""
+        tokens, complete = _tokens(sql)
+        if not complete:
+            self.diagnostics.append(_unreadable(self.source, sql, start, tokens))
+            return
+        for group in split(tokens):
+            self.nested(sql, start, group, conditional)
+
+    def nested(self, text: str, offset: int, group: list[Token], conditional: bool) -> None:
+        before = len(self.statements)
+        self.add(text, offset, group)
+        for i in range(before, len(self.statements)):
+            statement = self.statements[i]
+            events = tuple(_maybe(e) for e in statement.events) if conditional else statement.events
+            self.statements[i] = msgspec.structs.replace(statement, events=events, within="do")
+
+    def call(self, name: str, offset: int, group: list[Token]) -> None:
+        statement = self.plain(group, offset, "Call")
+        procedure = self.procedures.get(name)
+        if procedure is None:
+            self.unchecked(statement, f"CALL {name} runs a procedure this file does not create")
+            return
+        if name in self.called:  # (its statements were checked at its first CALL)
+            return
+        self.called.add(name)
+        text, at, body = procedure
+        for tokens, conditional in body_statements(body):
+            self.nested(text, at, tokens, conditional)
+
+
+_S = TypeVar("_S")
+
+
+def _placed(item: _S, place: Callable[[int], int]) -> _S:
+    """`item` (an event, statement or diagnostic) with each span's offsets moved by `place`."""
+    if isinstance(item, Span):
+        start, end = place(item.start), place(item.end)
+        return Span(start, max(start, end), item.extent)  # type: ignore[return-value]
+    if isinstance(item, tuple):
+        return tuple(_placed(i, place) for i in item)  # type: ignore[return-value]
+    if isinstance(item, msgspec.Struct):
+        changes = {}
+        for field in msgspec.structs.fields(item):
+            value = getattr(item, field.name)
+            if isinstance(value, (Span, tuple, msgspec.Struct)):
+                changes[field.name] = _placed(value, place)
+        return msgspec.structs.replace(item, **changes) if changes else item
+    return item
+
+
+def _maybe(event: AnyEvent) -> AnyEvent:
+    """An event of DDL that may not run (a branch of a condition): it creates what does not
+    exist yet and drops what exists, as `IF [NOT] EXISTS` would."""
+    fields = msgspec.structs.fields(event)
+    names = {f.name for f in fields}
+    if "if_not_exists" in names:
+        return msgspec.structs.replace(event, if_not_exists=True)
+    if "if_exists" in names:
+        return msgspec.structs.replace(event, if_exists=True)
+    return event
+
+
+def _parenthesised_columns(group: list[Token]) -> list[Token]:
+    """`ALTER TABLE t ADD [COLUMN] (a INT, b INT)` (valid MySQL, which sqlglot cannot read) as
+    the tokens of `ADD a INT, ADD b INT`: each column's tokens keep their places."""
+    if len(group) < 5 or group[0].token_type != TokenType.ALTER:
+        return group
+    out: list[Token] = []
+    i = 0
+    changed = False
+    while i < len(group):
+        token = group[i]
+        out.append(token)
+        i += 1
+        if token.text.upper() != "ADD":
+            continue
+        if i < len(group) and group[i].text.upper() == "COLUMN":
+            out.append(group[i])
+            i += 1
+        if i + 1 >= len(group) or group[i].token_type != TokenType.L_PAREN:
+            continue
+        if group[i + 1].text.upper() in _NOT_COLUMNS:
+            continue  # ADD (INDEX ...)? not a column list
+        depth, j = 1, i + 1
+        items: list[Token] = []
+        while j < len(group):
+            kind = group[j].token_type
+            depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+            if depth == 0:
+                break
+            items.append(group[j])
+            if kind == TokenType.COMMA and depth == 1:
+                items.append(_synthetic(group[j], token))
+            j += 1
+        out += items
+        i = j + 1
+        changed = True
+    return out if changed else group
+
+
+_NOT_COLUMNS = (
+    "INDEX",
+    "KEY",
+    "PRIMARY",
+    "UNIQUE",
+    "FOREIGN",
+    "CONSTRAINT",
+    "CHECK",
+    "FULLTEXT",
+    "SPATIAL",
+)
+
+
+def _unnamed_index(tree: exp.Expr) -> bool:
+    """`CREATE INDEX ON t (c)`: sqlglot reads it, MySQL 8.0 rejects it (15.1.15 "CREATE INDEX
+    Statement": `CREATE [UNIQUE | FULLTEXT | SPATIAL] INDEX index_name ...`)."""
+    if not isinstance(tree, exp.Create) or str(tree.args.get("kind") or "").upper() != "INDEX":
+        return False
+    return isinstance(tree.this, exp.Index) and tree.this.this is None
+
+
+def _index_type(group: list[Token]) -> list[Token]:
+    """`CREATE INDEX i [USING BTREE] ON t (a) [USING BTREE]` (valid MySQL 8.0, 15.1.15 "CREATE
+    INDEX Statement"; sqlglot reads neither) without the USING clause (InnoDB indexes are
+    B-trees whatever it says)."""
+    if group[0].token_type != TokenType.CREATE or not any(
+        t.token_type == TokenType.INDEX for t in group[:4]
+    ):
+        return group
+    out: list[Token] = []
+    i = 0
+    while i < len(group):
+        if (
+            group[i].token_type == TokenType.USING
+            and i + 1 < len(group)
+            and group[i + 1].text.upper() in ("BTREE", "HASH")
+        ):
+            i += 2
+            continue
+        out.append(group[i])
+        i += 1
+    return out
+
+
+def _enforcement(group: list[Token]) -> list[Token] | None:
+    """A CHECK constraint with `[NOT] ENFORCED` (valid MySQL 8.0.16+, 15.1.20.6 "CHECK
+    Constraints"; sqlglot refuses it) without those words; None when there are none."""
+    out: list[Token] = []
+    for token in group:
+        if token.text.upper() == "ENFORCED":
+            if out and out[-1].token_type == TokenType.NOT:
+                out.pop()
+            continue
+        out.append(token)
+    return out if len(out) < len(group) else None
+
+
+_FLOATS = (TokenType.FLOAT, TokenType.DOUBLE, TokenType.DECIMAL)
+
+
+def _unsigned_floats(group: list[Token]) -> list[Token] | None:
+    """`FLOAT UNSIGNED`, `DOUBLE(8, 2) UNSIGNED`, `DECIMAL UNSIGNED` (valid MySQL 8.0, deprecated
+    since 8.0.17 for these types: 13.1.1 "Numeric Data Type Syntax"; sqlglot refuses them)
+    without the UNSIGNED; None when there is none."""
+    out: list[Token] = []
+    last_type = -9
+    for token in group:
+        if token.token_type in _FLOATS or token.text.upper() == "REAL":
+            last_type = len(out)
+        elif token.text.upper() == "UNSIGNED" and last_type >= 0:
+            between = out[last_type + 1 :]
+            if not between or (
+                between[0].token_type == TokenType.L_PAREN
+                and between[-1].token_type == TokenType.R_PAREN
+                and all(t.token_type != TokenType.R_PAREN for t in between[:-1])
+            ):
+                last_type = -9
+                continue
+        out.append(token)
+    return out if len(out) < len(group) else None
+
+
+def _trailing_into(group: list[Token]) -> list[Token] | None:
+    """A `SELECT ... FROM ... INTO var` (valid MySQL 8.0, which sqlglot cannot read) with its
+    INTO moved before FROM, and one with several targets (`INTO @a, @b`) without its INTO;
+    None when the statement is not one."""
+    if group[0].token_type != TokenType.SELECT:
+        return None
+    depth = 0
+    start = None
+    end = len(group)
+    for i, token in enumerate(group):
+        kind = token.token_type
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if depth or i == 0:
+            continue
+        if start is None and kind == TokenType.INTO:
+            start = i
+        elif start is not None and kind not in (
+            TokenType.VAR,
+            TokenType.PARAMETER,
+            TokenType.COMMA,
+            TokenType.IDENTIFIER,
+        ):
+            end = i
+            break
+    if start is None:
+        return None
+    if any(t.token_type == TokenType.COMMA for t in group[start:end]):
+        # (sqlglot reads one target only: the values go to variables, which is all that matters)
+        return [*group[:start], *group[end:]]
+    from_ = next((i for i, t in enumerate(group) if t.token_type == TokenType.FROM), None)
+    if from_ is None or from_ > start:
+        return None
+    return [*group[:from_], *group[start:end], *group[from_:start], *group[end:]]
+
+
+def _synthetic(at: Token, like: Token) -> Token:
+    """A copy of the token `like` (an ADD) placed at token `at`."""
+    return Token(like.token_type, like.text, at.line, at.col, at.start, at.end, [])
 
 
 def _tokens(text: str) -> tuple[list[Token], bool]:
@@ -102,17 +531,36 @@ def _statement(
     where: tuple[str, int, int],
     group: list[Token],
     diagnostics: list[Diagnostic],
-) -> Statement:
-    """One statement from its tokens (`where`: the text they were read from, its offset in the
-    file, and the statement's index)."""
+) -> tuple[Statement, list[exp.Expr]]:
+    """One statement from its tokens, and its trees (`where`: the text they were read from, its
+    offset in the file, and the statement's index)."""
     text, offset, index = where
     start, end = offset + group[0].start, offset + group[-1].end + 1
     span = Span(source.char_to_byte(start), source.char_to_byte(end))
     events: list[AnyEvent] = []
     kinds: list[str] = []
     try:
-        trees = [tree for tree in parser.parse(group, text) if tree is not None]
+        try:
+            trees: list[exp.Expr] = [t for t in parser.parse(group, text) if t is not None]
+        except ParseError:
+            moved = group
+            for rewrite in (_trailing_into, _unsigned_floats, _enforcement):
+                moved = rewrite(moved) or moved
+            if moved is group:
+                raise
+            trees = [t for t in parser.parse(moved, text) if t is not None]
         for tree in trees:
+            if _unnamed_index(tree):
+                at = next((t for t in group if t.token_type == TokenType.ON), group[0])
+                diagnostics.append(
+                    Diagnostic(
+                        "DBA001",
+                        'Syntax error at or near "ON" (MySQL\'s CREATE INDEX needs an index name)',
+                        Span.at(source.char_to_byte(offset + at.start), "word"),
+                        "name the index: `CREATE INDEX name ON table (columns)`",
+                    )
+                )
+                return Statement(index, span, "Unparsed", ()), []
             lowered, problem = lower(
                 tree, source, span, text[start - offset : end - offset], offset
             )
@@ -122,12 +570,12 @@ def _statement(
                 diagnostics.append(Diagnostic("DBA002", problem, Span.at(span.start, "word")))
     except ParseError as error:
         diagnostics.append(_syntax_error(source, error, group, offset))
-        return Statement(index, span, "Unparsed", ())
+        return Statement(index, span, "Unparsed", ()), []
     except RecursionError:
         message = "Statement is nested too deeply to analyse; it was not checked"
         diagnostics.append(Diagnostic("DBA002", message, Span.at(span.start, "word")))
-        return Statement(index, span, "Unparsed", ())
-    return Statement(index, span, "+".join(kinds) or "Empty", tuple(events))
+        return Statement(index, span, "Unparsed", ()), []
+    return Statement(index, span, "+".join(kinds) or "Empty", tuple(events)), trees
 
 
 def _pieces(text: str) -> list[tuple[int, str, bool]]:
@@ -155,17 +603,6 @@ def _pieces(text: str) -> list[tuple[int, str, bool]]:
     return pieces
 
 
-def _statements(tokens: list[Token]) -> list[list[Token]]:
-    """The tokens of each statement (semicolons left out, empty statements dropped)."""
-    groups: list[list[Token]] = [[]]
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            groups.append([])
-        else:
-            groups[-1].append(token)
-    return [group for group in groups if group]
-
-
 def _syntax_error(
     source: SourceFile, error: ParseError, group: list[Token], offset: int
 ) -> Diagnostic:
@@ -176,7 +613,7 @@ def _syntax_error(
         (t for t in group if t.line == line and t.col == column),
         next((t for t in group if t.line == line), group[0]),
     )
-    description = str(detail.get("description") or "Invalid syntax")
+    description = _plain(str(detail.get("description") or "Invalid syntax"))
     near = source.text[offset + at.start : offset + at.end + 1]
     return Diagnostic(
         "DBA001",
@@ -185,6 +622,18 @@ def _syntax_error(
         "check the statement against MySQL 8.0's grammar, or set the file's dialect "
         "(--dialect, per-file-dialect) if it is not MySQL",
     )
+
+
+_TOKEN = re.compile(r"<Token token_type: [\w.]+, text: (.*?), line: \d+.*?>")
+_CLASS = re.compile(r"\s*(?:for|of)?\s*<class '[\w.]+'>")
+
+
+def _plain(description: str) -> str:
+    """sqlglot's error description without its internals (token and class reprs)."""
+    description = _TOKEN.sub(lambda m: f'"{m.group(1)}"', description)
+    if "<class" in description:
+        description = "a required part is missing"
+    return _CLASS.sub("", description)
 
 
 def _unreadable(source: SourceFile, text: str, offset: int, read: list[Token]) -> Diagnostic:
