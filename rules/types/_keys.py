@@ -58,27 +58,8 @@ def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
 
 
 def _retyped_later(ctx: RuleContext, key: KeyColumn) -> bool:
-    """Whether a later statement of the file changes the column's type (before the table or
-    the column goes away or changes its name: then it is another column)."""
-    table = ctx.schema.resolve(key.table)
-    for statement in ctx.statements[ctx.statement.index + 1 :]:
-        for event in statement.events:
-            if isinstance(event, ir.DropObjects):
-                if any(ctx.schema.resolve(name) == table for name in event.names):
-                    return False
-                continue
-            named = getattr(event, "table", None)
-            if not isinstance(named, QName) or ctx.schema.resolve(named) != table:
-                continue
-            if isinstance(event, ir.AlterColumnType) and event.column == key.column:
-                return True
-            if isinstance(event, ir.CreateTable | ir.CreateTableAs | ir.RenameTable):
-                return False
-            if isinstance(event, ir.DropColumn) and event.column == key.column:
-                return False
-            if isinstance(event, ir.RenameColumn) and key.column in (event.old, event.new):
-                return False
-    return False
+    """Whether a later statement of the file changes the column's type (to another type)."""
+    return ctx.retyped_later(ctx.statement.events[-1], key.table, key.column, key.type)
 
 
 def _key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
