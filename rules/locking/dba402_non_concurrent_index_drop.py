@@ -17,7 +17,8 @@ class NonConcurrentIndexDrop(StatementRule):
     Flags `DROP INDEX` without `CONCURRENTLY` unless the replay knows the index belongs to a
     table created earlier in the same migration (an index the replay never saw belongs to an
     existing table). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts it: one index, no
-    `CASCADE`, outside a transaction block.
+    `CASCADE`, outside a transaction block. The finding names the table the index is on when
+    the replay knows it, and says that it does not know the table otherwise.
 
     ## Why is this bad?
     `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running
@@ -60,7 +61,11 @@ class NonConcurrentIndexDrop(StatementRule):
             table = ctx.table(index.table) if index is not None else None
             if table is not None and table.temporary:
                 continue
-            on = f" on {ctx.schema.shown(index.table)}" if index is not None else ""
+            on = (
+                f"on {ctx.schema.shown(index.table)}"
+                if index is not None
+                else "on its table (which table is not known from the migrations)"
+            )
             fix = None
             if table is not None and table.partitioned:
                 hint = (
@@ -75,8 +80,8 @@ class NonConcurrentIndexDrop(StatementRule):
                 fix = _rewrite(event, ctx)
             yield ctx.report(
                 event.span,
-                f"Dropping index {name}{on} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
-                "on the table, blocking reads and writes while it waits for running queries",
+                f"Dropping index {name} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock {on}, "
+                "blocking reads and writes while it waits for running queries",
                 hint=hint,
                 fix=fix,
             )
