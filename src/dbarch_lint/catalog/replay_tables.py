@@ -365,6 +365,7 @@ def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) ->
         include=list(event.include),
         nulls_not_distinct=event.nulls_not_distinct,
         invented=not event.name,
+        span=event.span if event.span != origin.span else None,
         mentions={
             *(c for e in event.elems for c in e.expression_columns),
             *event.include,
