@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.locking._sql import index_word_end
+from dbarch_lint.rules.locking._sql import alone, index_word_end
 
 
 class NonConcurrentIndexDrop(StatementRule):
@@ -19,6 +19,12 @@ class NonConcurrentIndexDrop(StatementRule):
     existing table). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts it: one index, no
     `CASCADE`, outside a transaction block. The finding names the table the index is on when
     the replay knows it, and says that it does not know the table otherwise.
+
+    Where the runner runs such a statement only from a migration file of its own
+    (golang-migrate, dbmate, Diesel, Flyway), the hint says how: alone in its own file, with
+    the runner's way to turn its transaction off (`-- migrate:up transaction:false`,
+    `run_in_transaction = false` in `metadata.toml`; golang-migrate sends a file as one
+    multi-statement string, so only a file holding nothing else runs it).
 
     ## Why is this bad?
     `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running
@@ -76,7 +82,7 @@ class NonConcurrentIndexDrop(StatementRule):
                 hint = (
                     "drop it concurrently (outside a transaction block): "
                     f"`{_drop(name, event.if_exists)}`"
-                )
+                ) + alone(ctx)
                 fix = _rewrite(event, ctx)
             yield ctx.report(
                 event.span,
