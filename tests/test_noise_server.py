@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
-from dbarch_lint import lint_sql
+from dbarch_lint import lint_paths, lint_sql
 from tests.postgres import Server
 
 HISTORY = "CREATE TABLE invoices (id bigint);\n"
@@ -36,3 +38,80 @@ def test_dba504_if_exists_makes_a_drop_of_a_misspelt_table_do_nothing(pg_server:
             assert row == (True,)
             session.execute("DROP TABLE invoices")
     assert any("does not exist, skipping" in n for n in notices)
+
+
+ORDERS = (
+    "CREATE TABLE orders (id bigint PRIMARY KEY, note text, qty int NOT NULL,"
+    " CONSTRAINT orders_qty_check CHECK (qty > 0));\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "error", "codes"),
+    [
+        ("ALTER TABLE orders DROP COLUMN notes;", psycopg.errors.UndefinedColumn, ["DBA501"]),
+        (
+            "ALTER TABLE orders RENAME COLUMN notes TO remarks;",
+            psycopg.errors.UndefinedColumn,
+            ["DBA502"],
+        ),
+        (
+            "ALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",
+            psycopg.errors.UndefinedColumn,
+            ["DBA407"],
+        ),
+        (
+            "ALTER TABLE orders ALTER COLUMN notes SET NOT NULL;",
+            psycopg.errors.UndefinedColumn,
+            ["DBA408"],
+        ),
+        (
+            "ALTER TABLE orders ALTER COLUMN notes DROP NOT NULL;",
+            psycopg.errors.UndefinedColumn,
+            ["DBA508"],
+        ),
+        (
+            "ALTER TABLE orders DROP CONSTRAINT orders_quantity_check;",
+            psycopg.errors.UndefinedObject,
+            ["DBA509"],
+        ),
+    ],
+)
+def test_a_statement_on_what_the_table_does_not_have_fails_so_no_compatibility_finding(
+    pg_server: Server, sql: str, error: type[Exception], codes: list[str], tmp_path: Path
+) -> None:
+    """The replay knows the table and it has no such column or constraint: PostgreSQL refuses
+    the statement, so a finding about running code that still uses it would contradict that."""
+    (tmp_path / "0001_create.sql").write_text(ORDERS, encoding="utf-8")
+    (tmp_path / "0002_change.sql").write_text(sql, encoding="utf-8")
+    found = lint_paths([str(tmp_path)], cwd=str(tmp_path), select=[*codes, "DBA801"])
+    codes_found = [f.code for f in found.findings]
+    assert codes_found == (["DBA801"] if codes != ["DBA509"] else []), codes_found
+    with pg_server.connect() as session, pytest.raises(error), session.transaction():
+        session.execute(ORDERS)
+        session.execute(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE orders DROP COLUMN IF EXISTS notes;",
+        "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_quantity_check;",
+    ],
+)
+def test_if_exists_of_what_the_table_does_not_have_does_nothing(
+    pg_server: Server, sql: str
+) -> None:
+    with pg_server.connect() as session, session.transaction():
+        session.execute(ORDERS)
+        before = session.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass"
+            " UNION ALL SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass"
+        ).fetchall()
+        session.execute(sql)
+        after = session.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass"
+            " UNION ALL SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass"
+        ).fetchall()
+        session.execute("DROP TABLE orders")
+    assert before == after

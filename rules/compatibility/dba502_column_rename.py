@@ -16,6 +16,10 @@ class ColumnRename(StatementRule):
     Flags `ALTER TABLE ... RENAME COLUMN` on a table that was not created earlier in the same
     migration, unless the column itself was added earlier in that migration.
 
+    Not flagged when the replay knows the table's whole definition and it has no such column:
+    the statement then fails (DBA801 says so) or, with `IF EXISTS`, does nothing, and two
+    findings on one statement must not contradict each other.
+
     ## Why is this bad?
     The rename is instant, but every query of the application version still running names the
     old column: from the moment the migration commits until the new code is deployed everywhere,
@@ -49,6 +53,8 @@ class ColumnRename(StatementRule):
     def check(self, event: ir.RenameColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table) or ctx.is_new_column(event.table, event.old):
             return
+        if ctx.column_absent(event.table, event.old):
+            return  # (no such column: the rename fails, DBA801 says so)
         table = ctx.table(event.table)
         column = table.columns.get(event.old) if table else None
         name, old, new = str(event.table), quote_ident(event.old), quote_ident(event.new)

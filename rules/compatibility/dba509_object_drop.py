@@ -51,6 +51,9 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
     replaced, not dropped, and one created earlier in the same migration is new: neither is
     flagged.
 
+    Not flagged when the replay knows the table's whole definition and it has no constraint
+    (or column) of that name: the drop then fails or, with `IF EXISTS`, does nothing.
+
     ## Why is this bad?
     Running code may still call the function, read the view, rely on the default to fill a
     column it does not insert, or on the constraint to keep bad data out. Like a column, an
@@ -97,6 +100,12 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
         kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
         if kind not in kinds or ctx.is_new_table(event.table) or _restored(ctx, event):
             return
+        if (
+            ctx.constraint_absent(event.table, event.name)
+            if isinstance(event, ir.DropConstraint)
+            else ctx.column_absent(event.table, event.column)
+        ):
+            return  # (nothing of that name: the drop fails, or with IF EXISTS does nothing)
         if isinstance(event, ir.DropConstraint):
             what = f"constraint {quote_ident(event.name)} of {event.table}"
             why = "the data it kept out can now come in"

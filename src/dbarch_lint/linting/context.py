@@ -14,6 +14,7 @@ from dbarch_lint.catalog import Origin, Schema, Table, locks
 from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import (
     AddColumn,
+    AddConstraint,
     AlterColumnType,
     Constraint,
     CreateIndex,
@@ -34,6 +35,9 @@ from dbarch_lint.model.source import line_starts
 
 _E = TypeVar("_E")
 _R = TypeVar("_R")
+
+# Columns every table has without declaring them.
+_SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"})
 
 # The events that give columns their types (`RuleContext.columns_of_type` looks into them).
 COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
@@ -238,6 +242,39 @@ class RuleContext(msgspec.Struct):
             ):
                 return False
         return False
+
+    def column_absent(self, table: QName, column: str) -> bool:
+        """Whether the replay knows the table's whole definition (created in the history) and
+        it has no such column, nor does this statement add one of that name: a statement on
+        the column fails (or, with IF EXISTS, does nothing), so nothing running reads it."""
+        known = self.schema.table(table)
+        if known is None or not known.complete or known.origin is None:
+            return False
+        if column in known.columns or column in _SYSTEM_COLUMNS:
+            return False
+        return not any(
+            getattr(event, "table", None) == table
+            and (
+                (isinstance(event, AddColumn) and event.column.name == column)
+                or (isinstance(event, RenameColumn) and event.new == column)
+            )
+            for event in self.statement.events
+        )
+
+    def constraint_absent(self, table: QName, name: str) -> bool:
+        """Whether the replay knows the table's whole definition and it has no live constraint
+        of that name (nor does this statement add one): dropping it fails, or does nothing."""
+        known = self.schema.table(table)
+        if known is None or not known.complete or known.origin is None:
+            return False
+        if name.endswith("_not_null"):
+            return False  # (PostgreSQL 18 names NOT NULL constraints: the replay does not)
+        if any(c.name == name for c in known.live_constraints()):
+            return False
+        return not any(
+            getattr(event, "table", None) == table and isinstance(event, AddConstraint)
+            for event in self.statement.events
+        )
 
     def changes_nothing(self, event: Event) -> bool:
         """Whether the replay knows that `event` changes nothing: `CREATE TABLE`, `ADD COLUMN`
