@@ -10,11 +10,11 @@ import pytest
 from dbarch_lint import lint_paths, lint_sql
 from tests.postgres import Server
 
-HISTORY = "CREATE TABLE invoices (id bigint);\n"
+HISTORY = "CREATE TABLE noise_invoices (id bigint);\n"
 
 
 def test_dba504_a_drop_of_a_misspelt_table_fails(pg_server: Server) -> None:
-    sql = "DROP TABLE invoice;"
+    sql = "DROP TABLE noise_invoice;"
     [finding] = lint_sql(HISTORY + sql, select=["DBA504"])
     assert "if no such table exists, the drop fails" in finding.message
     refused = pytest.raises(psycopg.errors.UndefinedTable, match="does not exist")
@@ -24,7 +24,7 @@ def test_dba504_a_drop_of_a_misspelt_table_fails(pg_server: Server) -> None:
 
 
 def test_dba504_if_exists_makes_a_drop_of_a_misspelt_table_do_nothing(pg_server: Server) -> None:
-    sql = "DROP TABLE IF EXISTS invoice;"
+    sql = "DROP TABLE IF EXISTS noise_invoice;"
     [finding] = lint_sql(HISTORY + sql, select=["DBA504"])
     assert "IF EXISTS makes it do nothing" in finding.message
     notices: list[str] = []
@@ -34,44 +34,44 @@ def test_dba504_if_exists_makes_a_drop_of_a_misspelt_table_do_nothing(pg_server:
         with session.transaction():
             session.execute(HISTORY)
             session.execute(sql)  # (no error)
-            row = session.execute("SELECT to_regclass('invoices') IS NOT NULL").fetchone()
+            row = session.execute("SELECT to_regclass('noise_invoices') IS NOT NULL").fetchone()
             assert row == (True,)
-            session.execute("DROP TABLE invoices")
+            session.execute("DROP TABLE noise_invoices")
     assert any("does not exist, skipping" in n for n in notices)
 
 
 ORDERS = (
-    "CREATE TABLE orders (id bigint PRIMARY KEY, note text, qty int NOT NULL,"
-    " CONSTRAINT orders_qty_check CHECK (qty > 0));\n"
+    "CREATE TABLE noise_orders (id bigint PRIMARY KEY, note text, qty int NOT NULL,"
+    " CONSTRAINT noise_orders_qty_check CHECK (qty > 0));\n"
 )
 
 
 @pytest.mark.parametrize(
     ("sql", "error", "codes"),
     [
-        ("ALTER TABLE orders DROP COLUMN notes;", psycopg.errors.UndefinedColumn, ["DBA501"]),
+        ("ALTER TABLE noise_orders DROP COLUMN notes;", psycopg.errors.UndefinedColumn, ["DBA501"]),
         (
-            "ALTER TABLE orders RENAME COLUMN notes TO remarks;",
+            "ALTER TABLE noise_orders RENAME COLUMN notes TO remarks;",
             psycopg.errors.UndefinedColumn,
             ["DBA502"],
         ),
         (
-            "ALTER TABLE orders ALTER COLUMN quantity TYPE bigint;",
+            "ALTER TABLE noise_orders ALTER COLUMN quantity TYPE bigint;",
             psycopg.errors.UndefinedColumn,
             ["DBA407"],
         ),
         (
-            "ALTER TABLE orders ALTER COLUMN notes SET NOT NULL;",
+            "ALTER TABLE noise_orders ALTER COLUMN notes SET NOT NULL;",
             psycopg.errors.UndefinedColumn,
             ["DBA408"],
         ),
         (
-            "ALTER TABLE orders ALTER COLUMN notes DROP NOT NULL;",
+            "ALTER TABLE noise_orders ALTER COLUMN notes DROP NOT NULL;",
             psycopg.errors.UndefinedColumn,
             ["DBA508"],
         ),
         (
-            "ALTER TABLE orders DROP CONSTRAINT orders_quantity_check;",
+            "ALTER TABLE noise_orders DROP CONSTRAINT noise_orders_quantity_check;",
             psycopg.errors.UndefinedObject,
             ["DBA509"],
         ),
@@ -92,11 +92,17 @@ def test_a_statement_on_what_the_table_does_not_have_fails_so_no_compatibility_f
         session.execute(sql)
 
 
+COUNTS = (
+    "SELECT count(*) FROM pg_attribute WHERE attrelid = 'noise_orders'::regclass UNION ALL"
+    " SELECT count(*) FROM pg_constraint WHERE conrelid = 'noise_orders'::regclass"
+)
+
+
 @pytest.mark.parametrize(
     "sql",
     [
-        "ALTER TABLE orders DROP COLUMN IF EXISTS notes;",
-        "ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_quantity_check;",
+        "ALTER TABLE noise_orders DROP COLUMN IF EXISTS notes;",
+        "ALTER TABLE noise_orders DROP CONSTRAINT IF EXISTS noise_orders_quantity_check;",
     ],
 )
 def test_if_exists_of_what_the_table_does_not_have_does_nothing(
@@ -104,14 +110,24 @@ def test_if_exists_of_what_the_table_does_not_have_does_nothing(
 ) -> None:
     with pg_server.connect() as session, session.transaction():
         session.execute(ORDERS)
-        before = session.execute(
-            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass"
-            " UNION ALL SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass"
-        ).fetchall()
+        before = session.execute(COUNTS).fetchall()
         session.execute(sql)
-        after = session.execute(
-            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass"
-            " UNION ALL SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass"
-        ).fetchall()
-        session.execute("DROP TABLE orders")
+        after = session.execute(COUNTS).fetchall()
+        session.execute("DROP TABLE noise_orders")
     assert before == after
+
+
+def test_dba504_says_nothing_of_a_misspelt_name_after_a_statement_nobody_could_read(
+    tmp_path: Path,
+) -> None:
+    """A history holding a statement that does not parse may have created the table there."""
+    (tmp_path / "0001_create.sql").write_text("CREATE TABLE invoices (id bigint);")
+    (tmp_path / "0002_mysql.sql").write_text("CREATE TABLE `lines` (`id` bigint);")
+    (tmp_path / "0003_drop.sql").write_text("DROP TABLE lines;")
+    found = lint_paths([str(tmp_path)], cwd=str(tmp_path), select=["DBA504"]).findings
+    assert [f.message for f in found] == [
+        "Dropping table lines breaks the code that still uses it and loses its rows"
+    ]
+    (tmp_path / "0002_mysql.sql").unlink()
+    found = lint_paths([str(tmp_path)], cwd=str(tmp_path), select=["DBA504"]).findings
+    assert ["misspelt" in f.message for f in found] == [True]

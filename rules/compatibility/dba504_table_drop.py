@@ -7,6 +7,20 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
+# The tables migration runners keep their own bookkeeping in: no migration creates them.
+RUNNER_TABLES = frozenset(
+    (
+        "schema_migrations",
+        "__diesel_schema_migrations",
+        "flyway_schema_history",
+        "goose_db_version",
+        "alembic_version",
+        "django_migrations",
+        "ar_internal_metadata",
+        "_prisma_migrations",
+    )
+)
+
 
 class TableDrop(StatementRule):
     """An existing table is dropped.
@@ -53,7 +67,12 @@ class TableDrop(StatementRule):
                 continue
             message = f"Dropping table {name} breaks the code that still uses it and loses its rows"
             hint = "drop it in a migration of its own once no running code uses it"
-            if table is None and not ctx.statement.within and _knows_tables(ctx):
+            if (
+                table is None
+                and not ctx.statement.within
+                and name.name not in RUNNER_TABLES
+                and _knows_tables(ctx)
+            ):
                 never = f"; the migrations before it never created {name} (a misspelt name?)"
                 if event.if_exists:
                     message += never + ": if the name is wrong, IF EXISTS makes it do nothing"
@@ -64,5 +83,8 @@ class TableDrop(StatementRule):
 
 
 def _knows_tables(ctx: RuleContext) -> bool:
-    """Whether the replay knows tables the migrations created (a history, not a lone file)."""
-    return any(table.origin is not None for table in ctx.schema.tables.values())
+    """Whether the replay knows tables the migrations created (a history, not a lone file), and
+    read every statement of it (one it could not read may have created the table)."""
+    return ctx.schema.unread == 0 and any(
+        table.origin is not None for table in ctx.schema.tables.values()
+    )

@@ -176,7 +176,7 @@ def _definition(
 ) -> ir.ColumnDef | None:
     """The column's definition in this event, or in the CREATE TABLE the replay knows."""
     resolve = ctx.schema.resolve
-    made = (event.column,) if isinstance(event, ir.AddColumn) else ()
+    made: tuple[ir.ColumnDef, ...] = (event.column,) if isinstance(event, ir.AddColumn) else ()
     if isinstance(event, ir.CreateTable):
         made = event.columns
     if isinstance(event, ir.CreateTable | ir.AddColumn) and resolve(event.table) == resolve(table):

@@ -28,7 +28,7 @@ from dbarch_lint.linting.context import (
     SchemaContext,
     Settings,
 )
-from dbarch_lint.linting.history import HistoryFile, replay_file, replays
+from dbarch_lint.linting.history import HistoryFile, note_unread, replay_file, replays
 from dbarch_lint.linting.rule_base import (
     CONVENTION_FAMILIES,
     FUNCTION_BODY_FAMILIES,
@@ -129,6 +129,8 @@ def _check_file(
                 statement,
                 Origin(file.down_from, statement.index, file.input.path, statement.span),
             )
+    if ctx.schema is schema:
+        note_unread(schema, file)
 
 
 def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleContext:

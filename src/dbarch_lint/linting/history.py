@@ -74,3 +74,10 @@ def replay_file(schema: Schema, file: HistoryFile) -> None:
         if replays(file, statement):
             origin = Origin(file.index, statement.index, file.input.path, statement.span)
             schema.apply(statement, origin)
+    note_unread(schema, file)
+
+
+def note_unread(schema: Schema, file: HistoryFile) -> None:
+    """Count a file holding a statement nobody could read (what it did is unknown)."""
+    if any(d.code == "DBA001" for d in file.parsed.diagnostics):
+        schema.unread += 1
