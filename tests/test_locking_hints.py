@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dbarch_lint import lint_paths, lint_sql
 
 
@@ -79,3 +81,43 @@ def test_dba418_in_a_down_migration_points_at_the_lock_in_that_file(tmp_path: Pa
     [related] = finding.related
     location = related.location
     assert (location.path, location.line, location.column) == ("2024-01-02-000000_b/down.sql", 2, 1)
+
+
+ALONE = {
+    "golang-migrate": "put it alone in a migration file of its own (golang-migrate sends",
+    "dbmate": "with `-- migrate:up transaction:false`",
+    "diesel": "with `run_in_transaction = false` in its `metadata.toml`",
+    "flyway": "put it in a migration of its own (Flyway runs",
+}
+
+
+@pytest.mark.parametrize("runner", sorted(ALONE))
+@pytest.mark.parametrize(
+    ("code", "sql"),
+    [
+        ("DBA401", 'CREATE INDEX orders_a_idx ON app."Orders" (a);'),
+        ("DBA402", "DROP INDEX app.orders_a_idx;"),
+        ("DBA403", "REINDEX TABLE orders;"),
+    ],
+)
+def test_concurrently_hints_say_how_the_runner_runs_it_alone(
+    runner: str, code: str, sql: str
+) -> None:
+    """A runner that runs CONCURRENTLY only from a file of its own: the hint says how."""
+    history = "UPDATE orders SET a = 1 WHERE false;\n"
+    [finding] = lint_sql(history + sql, select=[code], runner=runner)
+    assert ALONE[runner] in (finding.hint or "")
+    assert f"; with {runner}, " in (finding.hint or "")
+
+
+@pytest.mark.parametrize("runner", ["plain", "sqitch"])
+def test_other_runners_get_the_plain_concurrently_hint(runner: str) -> None:
+    [finding] = lint_sql("CREATE INDEX orders_a_idx ON orders (a);", select=["DBA401"])
+    assert "; with" not in (finding.hint or "")
+    [finding] = lint_sql("SELECT 1;\nDROP INDEX orders_a_idx;", select=["DBA402"], runner=runner)
+    assert "; with" not in (finding.hint or "")
+
+
+def test_a_statement_already_alone_outside_a_transaction_gets_no_runner_advice() -> None:
+    [finding] = lint_sql("DROP INDEX orders_a_idx;", select=["DBA402"], runner="golang-migrate")
+    assert "; with" not in (finding.hint or "")

@@ -111,7 +111,7 @@ def test_prefix_keys_and_hints_in_mysql() -> None:
         "RENAME TABLE legacy TO modern;\n"
     )
     found = lint_sql(sql, dialect="mysql", select=["DBA302", "DBA503"])
-    assert [(f.location.line, f.code) for f in found] == [(1, "DBA302"), (4, "DBA503")]
+    assert [(f.location.line, f.code) for f in found] == [(3, "DBA302"), (4, "DBA503")]
     assert found[0].hint == "drop it: `DROP INDEX t_a10 ON t;`"
     assert (found[1].hint or "").startswith("right after the rename, keep the old name")
 

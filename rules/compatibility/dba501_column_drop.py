@@ -19,6 +19,10 @@ class ColumnDrop(StatementRule):
     column added in it and renamed, is still new; an existing table renamed in it is still
     existing under its new name.
 
+    Not flagged when the replay knows the table's whole definition and it has no such column:
+    the statement then fails (DBA801 says so) or, with `IF EXISTS`, does nothing, and two
+    findings on one statement must not contradict each other.
+
     ## Why is this bad?
     The application version still running reads and writes the column: from the moment the
     migration commits until new code is deployed everywhere, those queries fail with
@@ -51,6 +55,8 @@ class ColumnDrop(StatementRule):
     def check(self, event: ir.DropColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table) or ctx.is_new_column(event.table, event.column):
             return
+        if ctx.column_absent(event.table, event.column):
+            return  # (no such column: the drop fails, or with IF EXISTS does nothing)
         name = quote_ident(event.column)
         yield ctx.report(
             event.span,

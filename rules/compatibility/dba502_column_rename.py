@@ -20,6 +20,10 @@ class ColumnRename(StatementRule):
     existing under its new name. Renaming a column again from a name the same migration gave
     it is silent: running code never used that name (the first rename is the one reported).
 
+    Not flagged when the replay knows the table's whole definition and it has no such column:
+    the statement then fails (DBA801 says so) or, with `IF EXISTS`, does nothing, and two
+    findings on one statement must not contradict each other.
+
     ## Why is this bad?
     The rename is instant, but every query of the application version still running names the
     old column: from the moment the migration commits until the new code is deployed everywhere,
@@ -55,6 +59,8 @@ class ColumnRename(StatementRule):
             return
         if ctx.is_renamed_here("column", event.old, event.table):
             return  # (the rename that gave the name was the break)
+        if ctx.column_absent(event.table, event.old):
+            return  # (no such column: the rename fails, DBA801 says so)
         table = ctx.table(event.table)
         column = table.columns.get(event.old) if table else None
         name, old, new = str(event.table), quote_ident(event.old), quote_ident(event.new)

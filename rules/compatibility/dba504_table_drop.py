@@ -7,13 +7,30 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
+# The tables migration runners keep their own bookkeeping in: no migration creates them.
+RUNNER_TABLES = frozenset(
+    (
+        "schema_migrations",
+        "__diesel_schema_migrations",
+        "flyway_schema_history",
+        "goose_db_version",
+        "alembic_version",
+        "django_migrations",
+        "ar_internal_metadata",
+        "_prisma_migrations",
+    )
+)
+
 
 class TableDrop(StatementRule):
     """An existing table is dropped.
 
     ## What it does
     Flags `DROP TABLE` of a table that was not created earlier in the same migration (one
-    finding per table).
+    finding per table). When the replay knows the history's tables but never saw this one, and
+    no guard (a DO block's condition) protects the statement, the message adds that the name may
+    be misspelt: without `IF EXISTS` the drop then fails, with `IF EXISTS` it does nothing (a
+    down migration dropping a misspelt table can do nothing for years unnoticed).
 
     ## Why is this bad?
     Code still running queries the table and fails, and its rows are gone: no deploy of older
@@ -48,8 +65,26 @@ class TableDrop(StatementRule):
             table = ctx.table(name)
             if ctx.is_new_table(name) or (table is not None and table.temporary):
                 continue
-            yield ctx.report(
-                event.span,
-                f"Dropping table {name} breaks the code that still uses it and loses its rows",
-                hint="drop it in a migration of its own once no running code uses it",
-            )
+            message = f"Dropping table {name} breaks the code that still uses it and loses its rows"
+            hint = "drop it in a migration of its own once no running code uses it"
+            if (
+                table is None
+                and not ctx.statement.within
+                and name.name not in RUNNER_TABLES
+                and _knows_tables(ctx)
+            ):
+                never = f"; the migrations before it never created {name} (a misspelt name?)"
+                if event.if_exists:
+                    message += never + ": if the name is wrong, IF EXISTS makes it do nothing"
+                else:
+                    message += never + ": if no such table exists, the drop fails"
+                hint = f"check the name; {hint}"
+            yield ctx.report(event.span, message, hint=hint)
+
+
+def _knows_tables(ctx: RuleContext) -> bool:
+    """Whether the replay knows tables the migrations created (a history, not a lone file), and
+    read every statement of it (one it could not read may have created the table)."""
+    return ctx.schema.unread == 0 and any(
+        table.origin is not None for table in ctx.schema.tables.values()
+    )

@@ -16,6 +16,10 @@ class NotNullDrop(StatementRule):
     Flags `ALTER TABLE ... ALTER COLUMN ... DROP NOT NULL` on a table that was not created
     earlier in the same migration.
 
+    Not flagged when the replay knows the table's whole definition and it has no such column:
+    the statement then fails (DBA801 says so) or, with `IF EXISTS`, does nothing, and two
+    findings on one statement must not contradict each other.
+
     ## Why is this bad?
     Code written when the column could not be NULL does not expect NULLs: once new code (or a
     backfill) writes them, old readers, reports and consumers that never check for NULL break.
@@ -44,8 +48,8 @@ class NotNullDrop(StatementRule):
     targets = (ir.DropNotNull,)
 
     def check(self, event: ir.DropNotNull, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
-            return
+        if ctx.is_new_table(event.table) or ctx.column_absent(event.table, event.column):
+            return  # (no such column: the statement fails, DBA801 says so)
         column = quote_ident(event.column)
         yield ctx.report(
             event.span,

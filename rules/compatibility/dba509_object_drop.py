@@ -71,6 +71,9 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
     again and dropped) is not new: the last drop is where the old object goes, and it is
     flagged.
 
+    Not flagged when the replay knows the table's whole definition and it has no constraint
+    (or column) of that name: the drop then fails or, with `IF EXISTS`, does nothing.
+
     ## Why is this bad?
     Running code may still call the function, read the view, rely on the default to fill a
     column it does not insert, or on the constraint to keep bad data out. Like a column, an
@@ -119,6 +122,12 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
         kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
         if kind not in kinds or _unchanged(ctx, event) or _restored(ctx, event):
             return
+        if (
+            ctx.constraint_absent(event.table, event.name)
+            if isinstance(event, ir.DropConstraint)
+            else ctx.column_absent(event.table, event.column)
+        ):
+            return  # (nothing of that name: the drop fails, or with IF EXISTS does nothing)
         if isinstance(event, ir.DropConstraint):
             what = f"constraint {quote_ident(event.name)} of {event.table}"
             why = "the data it kept out can now come in"

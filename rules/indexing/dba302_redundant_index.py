@@ -25,7 +25,9 @@ class RedundantIndex(SchemaRule):
     redundant only to a unique index on exactly the same keys, and `INCLUDE` columns must be
     covered. An index backing a PRIMARY KEY or UNIQUE constraint is never reported (it cannot be
     dropped on its own), but it can make another index redundant. Of two exact duplicates, the
-    later one is reported. The finding points at the redundant index and names the covering one.
+    later one is reported. The finding names both and points at the later of the two: the
+    statement that made an index redundant (the redundant index's creation when it came last,
+    else the covering index's), in MySQL at the index's own `KEY` line of a CREATE TABLE.
 
     ## Why is this bad?
     Every index is written on each insert, on each update of its keys (and blocks HOT updates),
@@ -77,10 +79,16 @@ class RedundantIndex(SchemaRule):
 
 
 def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Report:
+    """At the later of the two: the statement that made an index redundant."""
     assert index.origin is not None
     name = ctx.schema.shown(QName(table.schema, index.name))
+    here, there = _where(index), _where(cover)
+    if _place(there) > _place(here):
+        at, related = there, RelatedSpan(here, f"the redundant index {quote_ident(index.name)}")
+    else:
+        at, related = here, RelatedSpan(there, f"the covering index {quote_ident(cover.name)}")
     return ctx.report(
-        index.origin,
+        at,
         f"Index {quote_ident(index.name)} on {ctx.schema.shown(table)} ({_keys(index)}) is "
         f"redundant: it {_relation(index, cover)} {_describe(cover)} ({_keys(cover)})",
         hint=(
@@ -88,15 +96,22 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
             if ctx.dialect(index.origin) == "mysql"
             else f"drop it: `DROP INDEX CONCURRENTLY {name};`"
         ),
-        related=[RelatedSpan(_where(cover), f"the covering index {quote_ident(cover.name)}")],
+        related=[related],
     )
 
 
+def _place(origin: Origin) -> tuple[int, int, int]:
+    return origin.file_index, origin.stmt_index, origin.span.start
+
+
 def _where(index: Index) -> Origin:
-    """Where an index was created: its constraint's clause, or its CREATE INDEX."""
+    """Where an index was created: its constraint's clause, its line of a CREATE TABLE (MySQL's
+    `KEY`), or its CREATE INDEX."""
     assert index.origin is not None
     if index.constraint is not None and index.constraint.origin == index.origin:
         return msgspec.structs.replace(index.origin, span=index.constraint.constraint.span)
+    if index.span is not None:
+        return msgspec.structs.replace(index.origin, span=index.span)
     return index.origin
 
 

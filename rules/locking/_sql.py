@@ -7,7 +7,7 @@ import re
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
 from dbarch_lint.model.source import extent_end
-from dbarch_lint.rule import RuleContext
+from dbarch_lint.rule import CONCURRENT_ALONE, RuleContext
 
 _NAMED = re.compile(r'(?is)^CONSTRAINT\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s+')
 _INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
@@ -57,3 +57,15 @@ def foreign_table(ctx: RuleContext, table: QName) -> bool:
     known = ctx.table(table)
     created = known.created_by if known is not None else None
     return isinstance(created, ir.CreateTable) and created.foreign
+
+
+def alone(ctx: RuleContext) -> str:
+    """What the hint adds where the runner runs a CONCURRENTLY statement only from a migration
+    file of its own ("" where it does not, or the statement is already alone outside a
+    transaction)."""
+    how = CONCURRENT_ALONE.get(ctx.runner)
+    if how is None:
+        return ""
+    if sum(not s.within for s in ctx.statements) <= 1 and not ctx.in_transaction:
+        return ""
+    return f"; with {ctx.runner}, {how}"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.locking._sql import index_word_end
+from dbarch_lint.rules.locking._sql import alone, index_word_end
 
 
 class NonConcurrentIndexCreation(StatementRule):
@@ -18,6 +18,12 @@ class NonConcurrentIndexCreation(StatementRule):
     not supported, the hint gives the per-partition procedure instead. `CREATE INDEX ... ON ONLY`
     a partitioned table builds nothing and is not flagged. `--fix` adds `CONCURRENTLY` where the
     statement runs outside a transaction block.
+
+    Where the runner runs such a statement only from a migration file of its own
+    (golang-migrate, dbmate, Diesel, Flyway), the hint says how: alone in its own file, with
+    the runner's way to turn its transaction off (`-- migrate:up transaction:false`,
+    `run_in_transaction = false` in `metadata.toml`; golang-migrate sends a file as one
+    multi-statement string, so only a file holding nothing else runs it).
 
     ## Why is this bad?
     A plain `CREATE INDEX` holds a SHARE lock on the table for the whole build: every INSERT,
@@ -76,7 +82,8 @@ class NonConcurrentIndexCreation(StatementRule):
             event.span,
             f"Building an index on {shown} without CONCURRENTLY holds a SHARE lock on the table, "
             "blocking writes (INSERT, UPDATE, DELETE) for the whole build",
-            hint=f"build it concurrently (outside a transaction block): `{_concurrent(ctx)};`",
+            hint=f"build it concurrently (outside a transaction block): `{_concurrent(ctx)};`"
+            + alone(ctx),
             # (inside a transaction block CONCURRENTLY fails: no automatic rewrite there)
             fix=None if ctx.in_transaction else _rewrite(ctx),
         )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.locking._sql import index_word_end
+from dbarch_lint.rules.locking._sql import alone, index_word_end
 
 
 class NonConcurrentIndexDrop(StatementRule):
@@ -17,7 +17,14 @@ class NonConcurrentIndexDrop(StatementRule):
     Flags `DROP INDEX` without `CONCURRENTLY` unless the replay knows the index belongs to a
     table created earlier in the same migration (an index the replay never saw belongs to an
     existing table). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts it: one index, no
-    `CASCADE`, outside a transaction block.
+    `CASCADE`, outside a transaction block. The finding names the table the index is on when
+    the replay knows it, and says that it does not know the table otherwise.
+
+    Where the runner runs such a statement only from a migration file of its own
+    (golang-migrate, dbmate, Diesel, Flyway), the hint says how: alone in its own file, with
+    the runner's way to turn its transaction off (`-- migrate:up transaction:false`,
+    `run_in_transaction = false` in `metadata.toml`; golang-migrate sends a file as one
+    multi-statement string, so only a file holding nothing else runs it).
 
     ## Why is this bad?
     `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running
@@ -60,7 +67,11 @@ class NonConcurrentIndexDrop(StatementRule):
             table = ctx.table(index.table) if index is not None else None
             if table is not None and table.temporary:
                 continue
-            on = f" on {ctx.schema.shown(index.table)}" if index is not None else ""
+            on = (
+                f"on {ctx.schema.shown(index.table)}"
+                if index is not None
+                else "on its table (which table is not known from the migrations)"
+            )
             fix = None
             if table is not None and table.partitioned:
                 hint = (
@@ -71,12 +82,12 @@ class NonConcurrentIndexDrop(StatementRule):
                 hint = (
                     "drop it concurrently (outside a transaction block): "
                     f"`{_drop(name, event.if_exists)}`"
-                )
+                ) + alone(ctx)
                 fix = _rewrite(event, ctx)
             yield ctx.report(
                 event.span,
-                f"Dropping index {name}{on} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
-                "on the table, blocking reads and writes while it waits for running queries",
+                f"Dropping index {name} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock {on}, "
+                "blocking reads and writes while it waits for running queries",
                 hint=hint,
                 fix=fix,
             )

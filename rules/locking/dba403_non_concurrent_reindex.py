@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules.locking._sql import alone
 
 # A TOAST table (or its index) named after an OID below the first user OID is a catalog's.
 _CATALOG_TOAST = re.compile(r"pg_toast_(\d+)(?:_index)?")
@@ -24,6 +25,12 @@ class NonConcurrentReindex(StatementRule):
     and a `REINDEX` of a table or index in `pg_catalog` (or of a catalog's TOAST table) are not
     flagged: system catalogs cannot be reindexed concurrently (PostgreSQL refuses it), so there is
     nothing to ask for.
+
+    Where the runner runs such a statement only from a migration file of its own
+    (golang-migrate, dbmate, Diesel, Flyway), the hint says how: alone in its own file, with
+    the runner's way to turn its transaction off (`-- migrate:up transaction:false`,
+    `run_in_transaction = false` in `metadata.toml`; golang-migrate sends a file as one
+    multi-statement string, so only a file holding nothing else runs it).
 
     ## Why is this bad?
     A plain REINDEX holds a SHARE lock on the table (no writes) and an ACCESS EXCLUSIVE lock on
@@ -68,7 +75,7 @@ class NonConcurrentReindex(StatementRule):
             hint = "PostgreSQL before 12 has no REINDEX CONCURRENTLY: build a new index "
             hint += "concurrently, then drop the old one (or REINDEX at a quiet time)"
         else:
-            hint = "`REINDEX ... CONCURRENTLY` (outside a transaction block)"
+            hint = "`REINDEX ... CONCURRENTLY` (outside a transaction block)" + alone(ctx)
         yield ctx.report(
             event.span,
             f"REINDEX of {what} without CONCURRENTLY holds a SHARE lock on each table and an "

@@ -45,6 +45,10 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
     re-checked, one using two changed columns is re-checked once, and a foreign table has no
     rows here to check.
 
+    Not flagged when the replay knows the table's whole definition and it has no such column:
+    the statement then fails (DBA801 says so) or, with `IF EXISTS`, does nothing, and two
+    findings on one statement must not contradict each other.
+
     ## Why is this bad?
     A type change that is not binary coercible rewrites every row and rebuilds every index of
     the table under an ACCESS EXCLUSIVE lock: no reads and no writes for the whole rewrite. Even
@@ -82,8 +86,8 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
     targets = (ir.AlterColumnType,)
 
     def check(self, event: ir.AlterColumnType, ctx: RuleContext) -> Iterator[Report]:
-        if ctx.is_new_table(event.table):
-            return
+        if ctx.is_new_table(event.table) or ctx.column_absent(event.table, event.column):
+            return  # (no such column: the statement fails, DBA801 says so)
         table = ctx.table(event.table)
         column = table.columns.get(event.column) if table is not None else None
         old = column.type if column is not None else None

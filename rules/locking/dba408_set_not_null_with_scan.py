@@ -21,6 +21,10 @@ class SetNotNullWithScan(StatementRule):
     `CHECK (col IS NOT NULL)` (alone or AND-ed with other conditions) exists for that column
     before the statement, and when the column is known to be NOT NULL already.
 
+    Not flagged when the replay knows the table's whole definition and it has no such column:
+    the statement then fails (DBA801 says so) or, with `IF EXISTS`, does nothing, and two
+    findings on one statement must not contradict each other.
+
     ## Why is this bad?
     PostgreSQL reads every row to prove there is no NULL, while holding an ACCESS EXCLUSIVE
     lock: no reads and no writes for the whole scan. From version 12 on it skips the scan when a
@@ -59,6 +63,8 @@ class SetNotNullWithScan(StatementRule):
 
     def check(self, event: ir.SetNotNull | ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.SetNotNull):
+            if ctx.column_absent(event.table, event.column):
+                return  # (no such column: the statement fails, DBA801 says so)
             yield from _scan(event.table, event.column, "SET NOT NULL", event.span, ctx)
         elif event.constraint.kind == "not-null" and not event.constraint.not_valid:
             for column in event.constraint.columns:

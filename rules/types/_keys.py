@@ -43,6 +43,9 @@ class KeyColumn(NamedTuple):  # (a named tuple: cheaper to make than a frozen da
     declared: bool
     origin: Origin | None = None
     made: Span | None = None
+    # What each foreign key on it references: (table, column; None: the table's primary key
+    # column at the same position, `position`).
+    references: tuple[tuple[QName, str | None, int], ...] = ()
 
 
 def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
@@ -58,27 +61,8 @@ def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
 
 
 def _retyped_later(ctx: RuleContext, key: KeyColumn) -> bool:
-    """Whether a later statement of the file changes the column's type (before the table or
-    the column goes away or changes its name: then it is another column)."""
-    table = ctx.schema.resolve(key.table)
-    for statement in ctx.statements[ctx.statement.index + 1 :]:
-        for event in statement.events:
-            if isinstance(event, ir.DropObjects):
-                if any(ctx.schema.resolve(name) == table for name in event.names):
-                    return False
-                continue
-            named = getattr(event, "table", None)
-            if not isinstance(named, QName) or ctx.schema.resolve(named) != table:
-                continue
-            if isinstance(event, ir.AlterColumnType) and event.column == key.column:
-                return True
-            if isinstance(event, ir.CreateTable | ir.CreateTableAs | ir.RenameTable):
-                return False
-            if isinstance(event, ir.DropColumn) and event.column == key.column:
-                return False
-            if isinstance(event, ir.RenameColumn) and key.column in (event.old, event.new):
-                return False
-    return False
+    """Whether a later statement of the file changes the column's type (to another type)."""
+    return ctx.retyped_later(ctx.statement.events[-1], key.table, key.column, key.type)
 
 
 def _key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
@@ -113,7 +97,10 @@ def _key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
                 type_, span, origin = _type_place(typed, constraint.span, ctx)
                 key = _key(event.table, column, type_, [constraint], False, span)
                 if key is not None:
-                    yield key._replace(origin=origin, made=constraint.span)
+                    width = (
+                        len(_constrained_columns(event, ctx)) if "primary-key" in key.kinds else 0
+                    )
+                    yield key._replace(origin=origin, made=constraint.span, pk_width=width)
     elif isinstance(event, ir.AlterTableAction) and event.action == "AddIdentity" and event.column:
         typed = _current_type(event, event.column, ctx)
         if typed is not None:
@@ -138,7 +125,143 @@ def _key(
         return None
     pk = next((c for c in constraints if c.kind == "primary-key"), None)
     width = 0 if pk is None else 1 if pk.column_level else len(pk.columns)
-    return KeyColumn(table, column, type_, kinds, width, span or type_.span, declared)
+    references = tuple(
+        (c.ref_table, _referenced(c, column), _position(c, column))
+        for c in constraints
+        if c.kind == "foreign-key" and c.ref_table is not None
+    )
+    return KeyColumn(
+        table, column, type_, kinds, width, span or type_.span, declared, references=references
+    )
+
+
+def _position(constraint: ir.Constraint, column: str) -> int:
+    return constraint.columns.index(column) if column in constraint.columns else 0
+
+
+def _referenced(constraint: ir.Constraint, column: str) -> str | None:
+    """The column a foreign key's `column` references (None: the primary key's)."""
+    at = _position(constraint, column)
+    return constraint.ref_columns[at] if at < len(constraint.ref_columns) else None
+
+
+SEQUENCE_TYPES = frozenset(("serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"))
+
+
+def can_run_out(ctx: RuleContext, key: KeyColumn, event: ir.Event) -> bool:
+    """Whether the key is one whose values can run out (RULES.md, DBA102): a single-column
+    primary key, an identity or sequence-fed column, or a foreign key to such a key (or to a
+    key the replay does not know). A column of a composite primary key that no sequence feeds
+    (a slot or revision number beside the real key) cannot."""
+    if "identity" in key.kinds or _fed(ctx, event, key.table, key.column, key.type):
+        return True
+    if "primary-key" in key.kinds and (key.pk_width == 1 or _partitioned(ctx, event, key.table)):
+        return True  # (a partitioned table's key must hold the partition key: id plus a day)
+    return any(
+        _referenced_runs_out(ctx, event, table, column, at, 0)
+        for table, column, at in key.references
+    ) or ("primary-key" not in key.kinds and not key.references)
+
+
+def _partitioned(ctx: RuleContext, event: ir.Event, table_name: QName) -> bool:
+    """Whether the table is partitioned or a partition (as this event or the replay knows)."""
+    if isinstance(event, ir.CreateTable) and event.table == table_name:
+        return event.partitioned or event.partition_of is not None
+    table = ctx.table(table_name)
+    return table is not None and (table.partitioned or table.partition_of is not None)
+
+
+def _definition(
+    ctx: RuleContext, event: ir.Event, table: QName, column: str
+) -> ir.ColumnDef | None:
+    """The column's definition in this event, or in the CREATE TABLE the replay knows."""
+    resolve = ctx.schema.resolve
+    made: tuple[ir.ColumnDef, ...] = (event.column,) if isinstance(event, ir.AddColumn) else ()
+    if isinstance(event, ir.CreateTable):
+        made = event.columns
+    if isinstance(event, ir.CreateTable | ir.AddColumn) and resolve(event.table) == resolve(table):
+        found = next((c for c in made if c.name == column), None)
+        if found is not None:
+            return found
+    known = ctx.table(table)
+    created = known.created_by if known is not None else None
+    if isinstance(created, ir.CreateTable):
+        return next((c for c in created.columns if c.name == column), None)
+    return None
+
+
+def _fed(
+    ctx: RuleContext, event: ir.Event, table: QName, column: str, type_: TypeRef | None
+) -> bool:
+    """Whether a sequence feeds the column (serial, identity, a `nextval()` default)."""
+    if type_ is not None and (type_.builtin or "") in SEQUENCE_TYPES:
+        return True
+    definition = _definition(ctx, event, table, column)
+    if definition is None:
+        return False
+    return any(
+        c.kind == "identity" or (c.kind == "default" and "nextval" in c.calls)
+        for c in definition.constraints
+    )
+
+
+def _referenced_runs_out(
+    ctx: RuleContext, event: ir.Event, table_name: QName, column: str | None, at: int, depth: int
+) -> bool:
+    """Whether the referenced column is a key that can run out (unknown: it may)."""
+    table = ctx.table(table_name)
+    if isinstance(event, ir.CreateTable) and (
+        ctx.schema.resolve(event.table) == ctx.schema.resolve(table_name)
+    ):
+        return _self_referenced_runs_out(ctx, event, column, at)
+    if table is None or depth > 3:
+        return True
+    pk = table.primary_key()
+    if column is None:
+        if pk is None or at >= len(pk.columns):
+            return True
+        column = pk.columns[at]
+    known = table.columns.get(column)
+    if known is None or pk is None or column not in pk.columns or len(pk.columns) == 1:
+        return True
+    if _fed(ctx, event, table.name, column, known.type):
+        return True
+    return any(
+        _referenced_runs_out(
+            ctx,
+            event,
+            c.ref_table,
+            _ref_of(c.ref_columns, c.columns, column),
+            c.columns.index(column),
+            depth + 1,
+        )
+        for c in table.live_constraints()
+        if c.kind == "foreign-key" and column in c.columns and c.ref_table is not None
+    )
+
+
+def _ref_of(ref_columns: list[str], columns: list[str], column: str) -> str | None:
+    at = columns.index(column)
+    return ref_columns[at] if at < len(ref_columns) else None
+
+
+def _self_referenced_runs_out(
+    ctx: RuleContext, event: ir.CreateTable, column: str | None, at: int
+) -> bool:
+    """A foreign key to the table the same CREATE TABLE makes."""
+    pks = [c for d in event.columns for c in d.constraints if c.kind == "primary-key"]
+    pks += [c for c in event.constraints if c.kind == "primary-key"]
+    if not pks:
+        return True
+    pk_columns = pks[0].columns
+    if column is None:
+        if at >= len(pk_columns):
+            return True
+        column = pk_columns[at]
+    if len(pk_columns) <= 1 or column not in pk_columns:
+        return True
+    definition = next((d for d in event.columns if d.name == column), None)
+    return _fed(ctx, event, event.table, column, definition.type if definition else None)
 
 
 def _constrained_columns(event: ir.AddConstraint, ctx: RuleContext) -> tuple[str, ...]:

@@ -16,6 +16,12 @@ class SerialColumn(StatementRule):
     Flags `serial`, `bigserial`, `smallserial` and `serial2/4/8` columns in CREATE TABLE,
     ADD COLUMN and ALTER COLUMN TYPE.
 
+    A column is judged once per migration, by its type at the end of it: one that a later
+    statement of the migration changes to another type is judged there (a `varchar` changed
+    to `text` later in the same file is fine), and a statement the replay knows changes
+    nothing (`ADD COLUMN IF NOT EXISTS` of a column it has, a type set to the type it has,
+    `CREATE TABLE IF NOT EXISTS` of a table it has) is not judged again.
+
     ## Why is this bad?
     `serial` is not a type but a shorthand for an integer column, a separately owned sequence and
     a `nextval()` default. The sequence has its own permissions and ownership, is not copied by

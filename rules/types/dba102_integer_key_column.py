@@ -8,7 +8,14 @@ from typing import Any
 
 from dbarch_lint.model.ir import QName, TypeRef, quote_ident
 from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.types._keys import KEY_EVENTS, KeyColumn, had_key, key_columns, report
+from dbarch_lint.rules.types._keys import (
+    KEY_EVENTS,
+    KeyColumn,
+    can_run_out,
+    had_key,
+    key_columns,
+    report,
+)
 
 # builtin name -> (the integer type it is, its largest value)
 NARROW_TYPES = {
@@ -44,6 +51,12 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     (column and table constraints), ADD COLUMN, ALTER TABLE ... ADD PRIMARY KEY / FOREIGN KEY on a
     column whose type the replayed schema knows, and ALTER COLUMN ... TYPE on a known key column.
     A `serial` column that is not a key is left to DBA101 (unless `scope = "all"`).
+
+    Only keys that can run out are flagged: a single-column primary key, an identity or
+    sequence-fed column (`serial`, a `nextval()` default), or a foreign key to such a key (or to
+    a table the replay does not know). A column of a composite primary key that no sequence
+    feeds (a slot or revision number beside the real key) is not flagged, nor is a foreign key
+    to one; a partitioned table's composite key (the real key plus the partition key) is.
 
     ## Why is this bad?
     A 32-bit key runs out at 2,147,483,647 (a smallint at 32,767); busy tables get there, and
@@ -104,6 +117,8 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
         scope_all = self.options.scope == "all"
         keys = {(k.table, k.column): k for k in key_columns(event, ctx) if _narrow(k.type)}
         for key in keys.values():
+            if not can_run_out(ctx, key, event):
+                continue  # (a slot or revision number beside the real key)
             if scope_all and not key.declared and ctx.is_new_column(key.table, key.column):
                 continue  # already flagged where this file declared it
             if had_key(ctx, key):

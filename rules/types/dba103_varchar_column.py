@@ -16,6 +16,12 @@ class VarcharColumn(StatementRule):
     Flags `varchar(n)` and `character varying(n)` columns (also `pg_catalog.varchar(n)` and
     arrays of them) in CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE.
 
+    A column is judged once per migration, by its type at the end of it: one that a later
+    statement of the migration changes to another type is judged there (a `varchar` changed
+    to `text` later in the same file is fine), and a statement the replay knows changes
+    nothing (`ADD COLUMN IF NOT EXISTS` of a column it has, a type set to the type it has,
+    `CREATE TABLE IF NOT EXISTS` of a table it has) is not judged again.
+
     ## Why is this bad?
     In PostgreSQL `varchar(n)` is stored exactly like `text` and is no faster; the only thing the
     `(n)` adds is a limit that is hard to change. Shrinking it is an `ALTER COLUMN ... TYPE` that

@@ -16,6 +16,12 @@ class CharColumn(StatementRule):
     Flags `char`, `char(n)`, `character(n)` and `bpchar` columns (and arrays of them) in
     CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE.
 
+    A column is judged once per migration, by its type at the end of it: one that a later
+    statement of the migration changes to another type is judged there (a `varchar` changed
+    to `text` later in the same file is fine), and a statement the replay knows changes
+    nothing (`ADD COLUMN IF NOT EXISTS` of a column it has, a type set to the type it has,
+    `CREATE TABLE IF NOT EXISTS` of a table it has) is not judged again.
+
     ## Why is this bad?
     `char(n)` pads every value with spaces to `n` characters and stores the padding. The
     padding is then insignificant in some places (comparing two `char` values; a cast to `text`

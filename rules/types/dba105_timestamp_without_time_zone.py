@@ -17,6 +17,12 @@ class TimestampWithoutTimeZone(StatementRule):
     `time with time zone` (`timetz`) columns (and arrays of them), in CREATE TABLE, ADD COLUMN
     and ALTER COLUMN TYPE. `timestamptz` / `timestamp with time zone` is what it asks for.
 
+    A column is judged once per migration, by its type at the end of it: one that a later
+    statement of the migration changes to another type is judged there (a `varchar` changed
+    to `text` later in the same file is fine), and a statement the replay knows changes
+    nothing (`ADD COLUMN IF NOT EXISTS` of a column it has, a type set to the type it has,
+    `CREATE TABLE IF NOT EXISTS` of a table it has) is not judged again.
+
     ## Why is this bad?
     A `timestamp` stores a wall-clock reading with no time zone: the same value means different
     instants to clients in different zones, `now()` is silently converted to the session's zone

@@ -50,6 +50,12 @@ class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
     `taxes`). `unit_price` and `tax_total` match; `priceless` does not. A float column whose name
     does not look like money is left alone.
 
+    A column is judged once per migration, by its type at the end of it: one that a later
+    statement of the migration changes to another type is judged there (a `varchar` changed
+    to `text` later in the same file is fine), and a statement the replay knows changes
+    nothing (`ADD COLUMN IF NOT EXISTS` of a column it has, a type set to the type it has,
+    `CREATE TABLE IF NOT EXISTS` of a table it has) is not judged again.
+
     ## Why is this bad?
     Binary floating point cannot represent most decimal fractions: 0.10 is stored as
     0.1000000000000000055..., sums drift by fractions of a cent, and equality tests and rounding

@@ -27,7 +27,7 @@ from dbarch_lint.linting.context import (
 from dbarch_lint.linting.rule_base import EngineRule, Rule, SchemaRule, StatementRule
 from dbarch_lint.model.findings import Applicability, FixAvailability, Severity
 from dbarch_lint.plugins.markers import hookimpl
-from dbarch_lint.runners import TURN_OFF, named
+from dbarch_lint.runners import CONCURRENT_ALONE, TURN_OFF, named
 from dbarch_lint.runners.out_of_order import APPLIES, REFUSES, SKIPS, UNKNOWN
 from dbarch_lint.runners.transactions import (
     CLOSING,
@@ -42,6 +42,7 @@ __all__ = [
     "APPLIES",
     "CLOSING",
     "COLUMN_TYPE_EVENTS",
+    "CONCURRENT_ALONE",
     "DOWN",
     "EXPLICIT",
     "IMPLICIT",

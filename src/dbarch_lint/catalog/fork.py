@@ -49,6 +49,7 @@ class CopyOnWrite(SchemaState):
         self.search_path = parent.search_path
         self.default_access_method = parent.default_access_method
         self.tables = dict(parent.tables)
+        self.unread = parent.unread
         self.relations = dict(parent.relations)
         self.indexes = dict(parent.indexes)
         self.types = dict(parent.types)

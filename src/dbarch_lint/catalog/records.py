@@ -73,6 +73,9 @@ class Index(msgspec.Struct):
     nulls_not_distinct: bool = False
     mentions: set[str] = field(default_factory=set)  # columns of expressions, INCLUDE and WHERE
     invented: bool = False  # the name is the one the replay invented (none was written)
+    # Where it is written inside its statement, when that is not the whole statement (a MySQL
+    # `KEY` line of a CREATE TABLE).
+    span: Span | None = None
 
 
 class Table(msgspec.Struct):

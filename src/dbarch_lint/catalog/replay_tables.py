@@ -191,10 +191,22 @@ def _drop_column(schema: SchemaState, event: ir.DropColumn, origin: Origin) -> N
 
 def _alter_column_type(schema: SchemaState, event: ir.AlterColumnType, origin: Origin) -> None:
     table = _table_or_placeholder(schema, event.table)
+    known = table.columns.get(event.column)
+    if known is not None and known.type is not None and _same_type(known.type, event.type):
+        return  # (a type set to the type it has changes nothing: it was written back then)
     column = schema.writable_column(table, event.column)
     if column is not None:
         column.type = event.type
         column.typed = origin
+
+
+def _same_type(old: ir.TypeRef, new: ir.TypeRef) -> bool:
+    return (old.builtin or old.names, old.mods, old.array, old.pct_type) == (
+        new.builtin or new.names,
+        new.mods,
+        new.array,
+        new.pct_type,
+    )
 
 
 def _set_or_drop_not_null(
@@ -403,6 +415,7 @@ def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) ->
         include=list(event.include),
         nulls_not_distinct=event.nulls_not_distinct,
         invented=not event.name,
+        span=event.span if event.span != origin.span else None,
         mentions={
             *(c for e in event.elems for c in e.expression_columns),
             *event.include,

@@ -30,6 +30,9 @@ class SchemaState:
             None  # SET default_table_access_method (None: heap)
         )
         self.tables: dict[QName, Table] = {}  # live, by resolved name
+        # How many files of the history held a statement nobody could read (DBA001): what
+        # they created is unknown, so "never created" is not known either.
+        self.unread = 0
         self.relations: dict[QName, str] = {}  # live relation names -> kind (index, view, ...)
         self.indexes: dict[QName, Index] = {}  # live, by resolved name
         self.types: dict[QName, str] = {}

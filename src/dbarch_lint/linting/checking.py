@@ -29,9 +29,22 @@ from dbarch_lint.linting.context import (
     SchemaContext,
     Settings,
 )
-from dbarch_lint.linting.history import HistoryFile, replay_file, replays
-from dbarch_lint.linting.rule_base import FUNCTION_BODY_FAMILIES, Rule, SchemaRule, StatementRule
-from dbarch_lint.model.ir import Span, Statement
+from dbarch_lint.linting.history import HistoryFile, note_unread, replay_file, replays
+from dbarch_lint.linting.rule_base import (
+    CONVENTION_FAMILIES,
+    FUNCTION_BODY_FAMILIES,
+    Rule,
+    SchemaRule,
+    StatementRule,
+)
+from dbarch_lint.model.ir import (
+    AddColumn,
+    AlterColumnType,
+    CreateIndex,
+    CreateTable,
+    Span,
+    Statement,
+)
 from dbarch_lint.runners import FileRun
 from dbarch_lint.runners.naming import is_repeatable, migration_set
 from dbarch_lint.runners.transactions import resolve
@@ -39,6 +52,8 @@ from dbarch_lint.runners.transactions import resolve
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
 _Dispatch = dict[type, list[tuple[StatementRule, _Check]]]  # event type -> rules
 _PLAIN = FileRun("plain")
+# The events that may change nothing (`RuleContext.changes_nothing`).
+_MAYBE_NOTHING = frozenset((CreateTable, AddColumn, CreateIndex, AlterColumnType))
 
 # A rule that raised: (file index, or -1 for a schema rule; the rule; the statement it was
 # checking; the exception).
@@ -125,6 +140,8 @@ def _check_file(
                 Origin(file.down_from, statement.index, file.input.path, statement.span),
             )
     conditionals.close()
+    if not file.input.down:  # (a down migration feeds nothing)
+        note_unread(schema, file)
 
 
 def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleContext:
@@ -178,7 +195,10 @@ def _check(
     """Run the rules that target its events on one statement."""
     ctx.statement = statement
     for event in statement.events:
-        for rule, check in dispatch.get(type(event), ()):
+        rules = dispatch.get(type(event), ())
+        if rules and type(event) in _MAYBE_NOTHING and ctx.changes_nothing(event):
+            rules = [r for r in rules if r[0].family not in CONVENTION_FAMILIES]
+        for rule, check in rules:
             try:
                 # (a plain loop: most checks report nothing, this is the hot path)
                 for report in check(event, ctx):

@@ -14,11 +14,14 @@ from dbarch_lint.catalog import Origin, Schema, Table, locks
 from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import (
     AddColumn,
+    AddConstraint,
     AlterColumnType,
     AlterEnum,
     Constraint,
+    CreateIndex,
     CreateTable,
     CreateTableAs,
+    DropColumn,
     DropConstraint,
     DropObjects,
     Event,
@@ -34,6 +37,9 @@ from dbarch_lint.model.source import line_starts
 
 _E = TypeVar("_E")
 _R = TypeVar("_R")
+
+# Columns every table has without declaring them.
+_SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"})
 
 # The events that give columns their types (`RuleContext.columns_of_type` looks into them).
 COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
@@ -201,13 +207,118 @@ class RuleContext(msgspec.Struct):
         `serial`, ...), in the order it writes them; arrays of those types included."""
         by_type = _columns_by_type(event)
         if len(builtins) == 1:
-            return by_type.get(builtins[0], ())
+            return self._final(event, by_type.get(builtins[0], ()))
         if by_type.keys().isdisjoint(builtins):  # (most events)
             return ()
         found = [by_type[builtin] for builtin in builtins if builtin in by_type]
         if len(found) == 1:
-            return found[0]
-        return tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
+            return self._final(event, found[0])
+        typed = tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
+        return self._final(event, typed)
+
+    def _final(self, event: Event, typed: tuple[TypedColumn, ...]) -> tuple[TypedColumn, ...]:
+        """The columns whose type `event` writes for good: not those a later statement of the
+        migration (or a later part of this one) gives another type (a column is judged by its
+        state at the end of the migration, where that type is written)."""
+        if not typed:
+            return typed
+        return tuple(c for c in typed if not self.retyped_later(event, c[0], c[1], c[2]))
+
+    def retyped_later(self, event: Event, table: QName, column: str, type_: TypeRef) -> bool:
+        """Whether, after `event` of this statement, the migration changes the column's type
+        from `type_` to another one (before the table or the column goes away or changes its
+        name: then it is another object). Restating the type it has changes nothing."""
+        statement = self.statement
+        if statement is None:
+            return False
+        events = statement.events
+        at = next((i for i, e in enumerate(events) if e is event), len(events))
+        later = itertools.chain(
+            events[at + 1 :], *(s.events for s in self.statements[statement.index + 1 :])
+        )
+        resolve = self.schema.resolve
+        target = resolve(table)
+        current = type_
+        for later_event in later:
+            if isinstance(later_event, DropObjects):
+                if later_event.kind == "table" and any(
+                    resolve(name) == target for name in later_event.names
+                ):
+                    return False
+                continue
+            named = getattr(later_event, "table", None)
+            if not isinstance(named, QName) or resolve(named) != target:
+                continue
+            if isinstance(later_event, AlterColumnType) and later_event.column == column:
+                if not same_type(current, later_event.type):
+                    return True
+                current = later_event.type
+            elif isinstance(later_event, CreateTable) and later_event.if_not_exists:
+                continue  # (the table exists: it does nothing)
+            elif isinstance(later_event, CreateTable | CreateTableAs | RenameTable) or (
+                _names_column(later_event, column)
+            ):
+                return False
+        return False
+
+    def column_absent(self, table: QName, column: str) -> bool:
+        """Whether the replay knows the table's whole definition (created in the history) and
+        it has no such column, nor does this statement add one of that name: a statement on
+        the column fails (or, with IF EXISTS, does nothing), so nothing running reads it."""
+        known = self.schema.table(table)
+        if known is None or not known.complete or known.origin is None:
+            return False
+        if column in known.columns or column in _SYSTEM_COLUMNS:
+            return False
+        return not any(
+            getattr(event, "table", None) == table
+            and (
+                (isinstance(event, AddColumn) and event.column.name == column)
+                or (isinstance(event, RenameColumn) and event.new == column)
+            )
+            for event in self.statement.events
+        )
+
+    def constraint_absent(self, table: QName, name: str) -> bool:
+        """Whether the replay knows the table's whole definition and it has no live constraint
+        of that name (nor does this statement add one): dropping it fails, or does nothing."""
+        known = self.schema.table(table)
+        if known is None or not known.complete or known.origin is None:
+            return False
+        if name.endswith("_not_null"):
+            return False  # (PostgreSQL 18 names NOT NULL constraints: the replay does not)
+        if any(c.name == name for c in known.live_constraints()):
+            return False
+        return not any(
+            getattr(event, "table", None) == table and isinstance(event, AddConstraint)
+            for event in self.statement.events
+        )
+
+    def changes_nothing(self, event: Event) -> bool:
+        """Whether the replay knows that `event` changes nothing: `CREATE TABLE`, `ADD COLUMN`
+        or `CREATE INDEX ... IF NOT EXISTS` of one it has, a type set to the type the column
+        has (as ORMs and re-runnable migrations restate them). Convention rules do not judge
+        such a statement again."""
+        if isinstance(event, CreateTable | AddColumn | CreateIndex) and not event.if_not_exists:
+            return False
+        if isinstance(event, CreateTable):
+            return self.schema.table(event.table) is not None
+        if isinstance(event, AddColumn):
+            table = self.schema.table(event.table)
+            return table is not None and event.column.name in table.columns
+        if isinstance(event, CreateIndex):
+            if event.name is None:
+                return False
+            table = self.schema.table(event.table)
+            schema = table.name.schema if table is not None else event.table.schema
+            return self.schema.index(QName(schema, event.name)) is not None
+        if isinstance(event, AlterColumnType):
+            table = self.schema.table(event.table)
+            known = table.columns.get(event.column) if table is not None else None
+            return (
+                known is not None and known.type is not None and same_type(known.type, event.type)
+            )
+        return False
 
     def is_new_object(self, kind: str, name: QName, table: QName | None = None) -> bool:
         """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
@@ -450,6 +561,23 @@ def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
         if builtin is not None:
             by_type[builtin] = (*by_type.get(builtin, ()), (table, name, type_, builtin))
     return by_type
+
+
+def _names_column(event: Event, column: str) -> bool:
+    """Whether `event` drops the column or renames it (from or to that name)."""
+    if isinstance(event, DropColumn):
+        return event.column == column
+    return isinstance(event, RenameColumn) and column in (event.old, event.new)
+
+
+def same_type(old: TypeRef, new: TypeRef) -> bool:
+    """Whether two written types are the same type (`int4` and `pg_catalog.int4`)."""
+    return (old.builtin or old.names, old.mods, old.array, old.pct_type) == (
+        new.builtin or new.names,
+        new.mods,
+        new.array,
+        new.pct_type,
+    )
 
 
 def _written_at(column: TypedColumn) -> int:

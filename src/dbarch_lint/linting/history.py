@@ -80,3 +80,10 @@ def replay_file(schema: Schema, file: HistoryFile) -> None:
                 origin = Origin(file.index, statement.index, file.input.path, statement.span)
                 into.apply(statement, origin)
     conditionals.close()
+    note_unread(schema, file)
+
+
+def note_unread(schema: Schema, file: HistoryFile) -> None:
+    """Count a file holding a statement nobody could read (what it did is unknown)."""
+    if any(d.code == "DBA001" for d in file.parsed.diagnostics):
+        schema.unread += 1

@@ -42,6 +42,9 @@ REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead
 # run later, outside the migration): types, naming and keys, security, consistency. Locking,
 # compatibility and transaction rules do not (DO blocks run now: every rule checks them).
 FUNCTION_BODY_FAMILIES = frozenset(("types", "constraints", "security", "consistency"))
+# The convention rules' families (DBA1xx, DBA2xx): they judge an object once per migration, so
+# a statement that the replay knows changes nothing is not theirs to judge again.
+CONVENTION_FAMILIES = frozenset(("types", "constraints"))
 
 
 @dataclass(frozen=True)

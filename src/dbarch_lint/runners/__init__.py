@@ -71,6 +71,19 @@ TURN_OFF = {
     "diesel": "`run_in_transaction = false` in the migration's `metadata.toml`",
 }
 
+# How a runner can run a statement that cannot run inside a transaction block (CONCURRENTLY):
+# only from a migration file of its own (the DBA401-403 hints say so).
+CONCURRENT_ALONE = {
+    "golang-migrate": "put it alone in a migration file of its own (golang-migrate sends a "
+    "file as one multi-statement string, one implicit transaction), or turn on "
+    "`x-multi-statement`",
+    "dbmate": "put it alone in a migration file of its own, with `-- migrate:up transaction:false`",
+    "diesel": "put it alone in a migration of its own, with `run_in_transaction = false` in "
+    "its `metadata.toml`",
+    "flyway": "put it in a migration of its own (Flyway runs a migration of such statements "
+    "alone outside a transaction; mixed with others it refuses it unless `mixed` is on)",
+}
+
 
 def named(runner: str) -> str:
     """How messages name a runner: by its name, or "the runner" for `plain` (and `auto`)."""
