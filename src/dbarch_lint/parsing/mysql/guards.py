@@ -173,7 +173,8 @@ class Reader:
                 return None
             guard = Guard("index", QName(None, member.lower()))
         else:
-            guard = Guard("constraint", table_qname, member.lower())
+            name = "PRIMARY" if member.upper() == "PRIMARY" else member.lower()  # (MySQL's name)
+            guard = Guard("constraint", table_qname, name)
         return Test((guard,), exact)
 
     def text(self, value: exp.Expression | None) -> str | None:
