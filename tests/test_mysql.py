@@ -241,3 +241,14 @@ def test_messages_never_show_parser_internals() -> None:
     for message in messages:
         for internal in ("<class", "<Token", "Command", "END AS", "CREATEINDEXIFNOTEXISTS"):
             assert internal not in message, message
+
+
+def test_hints_for_every_dialect_rules_are_mysql_sql() -> None:
+    """DBA102's and DBA802's hints name MySQL's MODIFY (MySQL has no ALTER COLUMN ... TYPE)."""
+    folder = Path(__file__).parent / "fixtures" / "mysql" / "wording"
+    result = lint_paths([str(folder)], dialect="mysql", select=["DBA102", "DBA802"])
+    hints = {f.code: f.hint or "" for f in result.findings if "t2.n" in f.message}
+    hints |= {f.code: f.hint or "" for f in result.findings if f.code == "DBA802"}
+    assert "ALTER TABLE t2 MODIFY n BIGINT ..." in hints["DBA102"]
+    assert "ALTER TABLE orders MODIFY region_id bigint ...;" in hints["DBA802"]
+    assert not any("ALTER COLUMN" in f.hint for f in result.findings if f.hint)

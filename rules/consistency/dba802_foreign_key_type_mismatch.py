@@ -166,8 +166,15 @@ def _check(
             span, hint = mine.span, f"declare `{name} {wanted}`"
         else:
             span = constraint.span
-            alter = f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {wanted};"
-            hint = f"make the types equal first, e.g. `{alter}`"
+            alter = (
+                f"ALTER TABLE {table} MODIFY {name} {wanted} ...;` (restating the rest of the "
+                "column"
+                if ctx.dialect == "mysql"
+                else f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {wanted};"
+            )
+            hint = f"make the types equal first, e.g. `{alter}" + (
+                ")" if ctx.dialect == "mysql" else "`"
+            )
         yield ctx.report(
             span,
             f"Foreign key column {name} of {table} is {_text(mine)} but references "

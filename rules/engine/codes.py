@@ -80,8 +80,13 @@ class UnrecognizedStatement(EngineRule):
     In MySQL, SQL run from a string is checked where the string is written: `PREPARE p FROM
     @s` (or from a literal) followed by `EXECUTE p`, where `@s` was set from string literals
     (`SET @s = IF(cond, '<DDL>', 'SELECT 1')`, `SELECT ... INTO @s`, `CASE`, `CONCAT` of
-    literals and of variables holding one known string); the branches are conditional DDL. A
-    procedure created in the file is checked as its body at its first `CALL`. Reported here
+    literals and of variables holding one known string); the branches are alternatives of
+    conditional DDL, as the `IF`/`ELSEIF`/`ELSE` and `CASE` of a procedure created in the file,
+    which is checked as its body at its first `CALL`: each alternative is checked against the
+    schema before the condition, one whose `information_schema` count or `EXISTS` guard
+    (`COLUMNS`, `TABLES`, `STATISTICS`, `TABLE_CONSTRAINTS`, `KEY_COLUMN_USAGE`, directly or
+    through a variable) the replay contradicts is not checked, and afterwards the replay keeps
+    what the alternatives that may have run agree on. Reported here
     instead: an `EXECUTE` of SQL built from something the tool cannot read (a column, a variable
     with several possible values, a statement prepared in another file), and a `CALL` of a
     procedure the file does not create. A `PREPARE` never executed runs nothing.

@@ -37,8 +37,11 @@ class MysqlTableCopyingAlter(StatementRule):
       two; a SET of up to 8, 16, 24, 32, 64 members 1, 2, 3, 4, 8 bytes), which MySQL does
       instantly: inserting a member elsewhere, reordering or removing members, or crossing a
       storage size copies. A new ENUM or SET list for a column whose old type the replay does
-      not know is reported as not proven to only append members. (The same statement may also
-      change the column's nullability or default: in place, not a copy.)
+      not know is reported as not proven to only append members, and any other redefinition of
+      such a column as not proven to keep its type (the replay may not know the old type
+      because the table was made before the history starts, or because alternatives of a
+      conditional disagree on it). (The same statement may also change the column's
+      nullability or default: in place, not a copy.)
     - dropping the primary key without adding another in the same statement;
     - converting the table's character set (`CONVERT TO CHARACTER SET`);
     - adding a `STORED` generated column (`ADD COLUMN ... AS (...) STORED`); a `VIRTUAL` one
@@ -112,6 +115,7 @@ class MysqlTableCopyingAlter(StatementRule):
             return
         kinds = {kind for kind, _, _ in event.operations}
         what, hint = None, _COPY_HINT
+        unproven = None
         stored = [column for kind, column, _ in event.operations if kind == "add-stored-column"]
         if "convert-charset" in kinds:
             what = "converts its character set"
@@ -144,7 +148,16 @@ class MysqlTableCopyingAlter(StatementRule):
                         "know its type)"
                     )
                     break
-                if old is None or _changes_type(old, new):
+                if old is None:
+                    unproven = (
+                        f"This ALTER TABLE redefines column {column} as {_shown(new)}, which "
+                        "could not be proven to keep its type (the replay does not know its old "
+                        f"type): if it changes it, MySQL 8.0 does that only by copying "
+                        f"{event.table} (ALGORITHM=COPY), blocking writes (INSERT, UPDATE, "
+                        "DELETE) for the whole copy"
+                    )
+                    break
+                if _changes_type(old, new):
                     what = f"changes the type of column {column} to {_shown(new)}"
                     if old is not None and old.names == new.names and new.name in _MEMBER_TYPES:
                         what = (
@@ -153,6 +166,9 @@ class MysqlTableCopyingAlter(StatementRule):
                             "same storage size"
                         )
                     break
+        if unproven is not None:
+            yield ctx.report(event.span, unproven, hint=hint)
+            return
         if what is None:
             return
         yield ctx.report(

@@ -152,7 +152,13 @@ def _report(
     if builtin in SERIALS:
         hint = f"declare it `{name} bigint GENERATED ALWAYS AS IDENTITY`"
     elif key is not None and not key.declared and key.span == key.made:
-        hint = f"widen it first: `ALTER TABLE {table} ALTER COLUMN {name} TYPE bigint`"
+        alter = (
+            f"MODIFY {name} BIGINT ...` (MODIFY restates the whole column: keep its NOT NULL, "
+            "DEFAULT and AUTO_INCREMENT)"
+            if ctx.dialect == "mysql"
+            else f"ALTER COLUMN {name} TYPE bigint`"
+        )
+        hint = f"widen it first: `ALTER TABLE {table} {alter}"
     else:
         hint = f"declare it `{name} bigint`"
     if "foreign-key" in kinds and builtin not in SERIALS:

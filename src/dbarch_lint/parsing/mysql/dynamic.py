@@ -19,6 +19,9 @@ from typing import NamedTuple
 from sqlglot import exp
 from sqlglot.tokenizer_core import Token, TokenType
 
+from dbarch_lint.model.ir import Guard
+from dbarch_lint.parsing.mysql.guards import Reader, Test, negated
+
 # The comment and blank of MySQL's escapes, as text of the same length (positions are kept).
 _ESCAPES = {"\\\\": "  ", "''": " '", '""': ' "'}
 
@@ -37,11 +40,21 @@ class Text(NamedTuple):
 
 class Choice(NamedTuple):
     """What a user variable or a prepared statement holds: each alternative (None: built from
-    something the tool cannot read, `why` says what), and whether a condition chooses."""
+    something the tool cannot read, `why` says what), and whether a condition chooses.
+    `assumes` holds, for each alternative, the catalog guards known to hold when it is the one
+    chosen, and `exact` whether they are all of its condition (empty: no guards known)."""
 
     texts: tuple[Text | None, ...]
     conditional: bool
     why: str = ""
+    assumes: tuple[tuple[Guard, ...], ...] = ()
+    exact: tuple[bool, ...] = ()
+
+    def guards(self, index: int) -> tuple[tuple[Guard, ...], bool]:
+        """The guards of alternative `index`, and whether they are all of its condition."""
+        if index < len(self.assumes):
+            return self.assumes[index], self.exact[index]
+        return (), not self.conditional and len(self.texts) == 1
 
 
 def unescaped(raw: str, quote: str) -> str:
@@ -102,8 +115,15 @@ class Strings:
         return None
 
 
-def choice(value: exp.Expression, strings: Strings, variables: dict[str, Choice]) -> Choice:
-    """What an expression assigned to a variable may hold."""
+def choice(
+    value: exp.Expression,
+    strings: Strings,
+    variables: dict[str, Choice],
+    reader: Reader | None = None,
+    outer: exp.Select | None = None,
+) -> Choice:
+    """What an expression assigned to a variable may hold (`reader` reads the conditions that
+    choose, `outer`: the query a bare `COUNT(*)` in them counts the rows of)."""
     while isinstance(value, (exp.Subquery, exp.Paren)):
         value = value.this
     if (
@@ -115,11 +135,20 @@ def choice(value: exp.Expression, strings: Strings, variables: dict[str, Choice]
     if isinstance(value, exp.Alias):
         value = value.this
     if isinstance(value, exp.If):
-        branches = [value.args.get("true"), value.args.get("false")]
-        return _alternatives(branches, strings, variables)
+        test = reader.test(value.this, outer) if reader is not None else None
+        branches = [(value.args.get("true"), test), (value.args.get("false"), negated(test))]
+        return _alternatives(branches, strings, variables, reader, outer)
     if isinstance(value, exp.Case):
-        branches = [i.args.get("true") for i in value.args.get("ifs") or ()]
-        return _alternatives([*branches, value.args.get("default")], strings, variables)
+        cases: list[tuple[exp.Expression | None, Test | None]] = []
+        before: list[Test | None] = []  # (what holds once the earlier conditions were false)
+        for item in value.args.get("ifs") or ():
+            test = None
+            if reader is not None and value.this is None:  # (CASE WHEN cond, not CASE x WHEN)
+                test = reader.test(item.this, outer)
+            cases.append((item.args.get("true"), _all_of([*before, test])))
+            before.append(negated(test))
+        cases.append((value.args.get("default"), _all_of(before)))
+        return _alternatives(cases, strings, variables, reader, outer)
     if isinstance(value, exp.Literal) and value.is_string:
         place = strings.place(value)
         return Choice((place,), False, "" if place else "a string the tool cannot place")
@@ -130,18 +159,35 @@ def choice(value: exp.Expression, strings: Strings, variables: dict[str, Choice]
     return Choice((None,), False, _shown(value))
 
 
+def _all_of(tests: list[Test | None]) -> Test | None:
+    """The conjunction of tests (an unknown one leaves the guards of the others, inexact)."""
+    guards = tuple(g for t in tests if t is not None for g in t.guards)
+    exact = all(t is not None and t.exact for t in tests)
+    return Test(guards, exact) if guards or exact else None
+
+
 def _alternatives(
-    branches: list[exp.Expression | None], strings: Strings, variables: dict[str, Choice]
+    branches: list[tuple[exp.Expression | None, Test | None]],
+    strings: Strings,
+    variables: dict[str, Choice],
+    reader: Reader | None,
+    outer: exp.Select | None,
 ) -> Choice:
     texts: list[Text | None] = []
+    assumes: list[tuple[Guard, ...]] = []
+    exact: list[bool] = []
     why = ""
-    for branch in branches:
+    for branch, test in branches:
         if branch is None:  # (a CASE without ELSE: NULL, preparing it fails)
             continue
-        found = choice(branch, strings, variables)
-        texts += found.texts
+        found = choice(branch, strings, variables, reader, outer)
+        for index, text in enumerate(found.texts):
+            guards, complete = found.guards(index)
+            texts.append(text)
+            assumes.append((test.guards if test else ()) + guards)
+            exact.append(test is not None and test.exact and complete)
         why = why or found.why
-    return Choice(tuple(texts), True, why)
+    return Choice(tuple(texts), True, why, tuple(assumes), tuple(exact))
 
 
 def _concat(value: exp.Expression, strings: Strings, variables: dict[str, Choice]) -> Choice:
@@ -213,18 +259,40 @@ _CONTROL = {
     "RETURN",
     "GET",
 }
-# Words that open a header ending at THEN / DO (the statements after it are conditional).
-_HEADERS = {"IF", "ELSEIF", "WHILE", "CASE", "WHEN"}
 _BLOCK_ENDS = {"IF", "LOOP", "WHILE", "REPEAT", "CASE"}
 
 
-def body_statements(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
+class Conditional(NamedTuple):
+    """A conditional of a procedure body: `kind` (`if`, `case`: its alternatives chosen by
+    `conditions`, the header tokens of each, None for `ELSE`; `loop`, `handler`: its body runs
+    or not, alternatives 0 and 1)."""
+
+    kind: str
+    conditions: list[list[Token] | None]
+
+
+class Body(NamedTuple):
+    """The plain statements of a procedure body, each with its path through the body's
+    conditionals ((conditional, alternative), outermost first), and those conditionals."""
+
+    statements: list[tuple[list[Token], tuple[tuple[int, int], ...]]]
+    conditionals: list[Conditional]
+
+
+def body_statements(tokens: list[Token]) -> Body:
     """The plain statements of a procedure body (its tokens from the outer BEGIN on), each with
-    whether it runs only under a condition (in an IF/CASE branch, a loop or a handler)."""
-    found: list[tuple[list[Token], bool]] = []
+    the alternatives of the body's conditionals (IF/ELSEIF/ELSE, CASE, a loop, a handler) it
+    runs in."""
+    body = Body([], [])
+    _walk(tokens, body, [])
+    return body
+
+
+def _walk(tokens: list[Token], body: Body, frames: list[list[int]]) -> None:
+    """The statements of `tokens` into `body`; `frames`: the open conditionals, each
+    [its number, the current alternative]."""
     current: list[Token] = []
-    depth = 0  # conditional nesting: IF, CASE, WHILE, LOOP, REPEAT, handlers
-    header = False
+    header: list[Token] | None = None
     i = 0
     n = len(tokens)
 
@@ -234,29 +302,50 @@ def body_statements(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
     def flush() -> None:
         nonlocal current
         if current and word_of(current[0]) not in _CONTROL:
-            found.append((current, depth > 0))
+            body.statements.append((current, tuple((f[0], f[1]) for f in frames)))
         current = []
+
+    def open_frame(kind: str, conditions: list[list[Token] | None]) -> None:
+        body.conditionals.append(Conditional(kind, conditions))
+        frames.append([len(body.conditionals) - 1, 0])
+
+    def top() -> Conditional | None:
+        return body.conditionals[frames[-1][0]] if frames else None
 
     while i < n:
         token = tokens[i]
         upper = token.text.upper()
         kind = token.token_type
-        if not current and not header:
-            if kind == TokenType.BEGIN or upper in ("LOOP", "REPEAT"):
-                depth += upper != "BEGIN"
+        if not current and header is None:
+            if kind == TokenType.BEGIN:
                 i += 1
                 continue
-            if upper in _HEADERS:
-                header = True
-                depth += upper in ("IF", "WHILE", "CASE")
+            if upper in ("LOOP", "REPEAT"):
+                open_frame("loop", [None, None])
+                i += 1
+                continue
+            if upper in ("IF", "WHILE", "CASE"):
+                open_frame({"IF": "if", "WHILE": "loop", "CASE": "case"}[upper], [])
+                header = []
+                i += 1
+                continue
+            if upper in ("ELSEIF", "WHEN") and top() is not None:
+                header = []
                 i += 1
                 continue
             if upper == "ELSE":
+                if (frame := top()) is not None and frame.kind in ("if", "case"):
+                    frame.conditions.append(None)
+                    frames[-1][1] = len(frame.conditions) - 1
                 i += 1
                 continue
             if kind == TokenType.END:
-                if word(i + 1) in _BLOCK_ENDS:
-                    depth = max(0, depth - 1)
+                if word(i + 1) in _BLOCK_ENDS and frames:
+                    frame = body.conditionals[frames.pop()[0]]
+                    if frame.kind == "if" and (not frame.conditions or frame.conditions[-1]):
+                        frame.conditions.append(None)  # (the empty ELSE of an IF without one)
+                    elif frame.kind == "loop" and len(frame.conditions) < 2:
+                        frame.conditions[:] = [None, None]
                     i += 1
                 i += 1
                 if i < n and tokens[i].token_type != TokenType.SEMICOLON:
@@ -278,16 +367,27 @@ def body_statements(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
                     if tokens[i].token_type in (TokenType.SET, TokenType.SELECT, TokenType.UPDATE):
                         break
                     i += 1
-                depth += 1
                 handler_end = _statement_end(tokens, i)
-                inner = body_statements(tokens[i:handler_end])
-                found += [(s, True) for s, _ in inner]
-                depth -= 1
+                open_frame("handler", [None, None])
+                _walk(tokens[i:handler_end], body, frames)
+                frames.pop()
                 i = handler_end + 1
                 continue
-        if header:
+        if header is not None:
             if upper in ("THEN", "DO"):
-                header = False
+                frame = top()
+                if frame is not None and frame.kind == "loop":
+                    frame.conditions[:] = [None, None]
+                elif frame is not None:
+                    if frame.kind == "case" and header and header[0].text.upper() == "WHEN":
+                        header = header[1:]  # (CASE WHEN cond: its first condition)
+                    elif frame.kind == "case" and not frame.conditions and header:
+                        header = None  # (CASE x WHEN v: a value, not a condition)
+                    frame.conditions.append(header)
+                    frames[-1][1] = len(frame.conditions) - 1
+                header = None
+            else:
+                header.append(token)
             i += 1
             continue
         if kind == TokenType.SEMICOLON:
@@ -296,7 +396,6 @@ def body_statements(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
             current.append(token)
         i += 1
     flush()
-    return found
 
 
 def word_of(token: Token) -> str:

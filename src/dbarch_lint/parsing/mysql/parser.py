@@ -24,9 +24,11 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import (
+    Alternative,
     AnyEvent,
     Comment,
     Diagnostic,
+    Guard,
     ParsedFile,
     QName,
     Span,
@@ -35,6 +37,7 @@ from dbarch_lint.model.ir import (
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
 from dbarch_lint.parsing.mysql.dynamic import (
+    Body,
     Choice,
     Strings,
     Text,
@@ -44,6 +47,7 @@ from dbarch_lint.parsing.mysql.dynamic import (
     split,
     unescaped,
 )
+from dbarch_lint.parsing.mysql.guards import Reader, Test, negated
 from dbarch_lint.parsing.mysql.lower import lower
 
 _DIALECT = MySQL()
@@ -111,6 +115,18 @@ class _Session:
         self.prepared: dict[str, Choice] = {}
         self.procedures: dict[str, tuple[str, int, list[Token]]] = {}
         self.called: set[str] = set()
+        self.counts: dict[str, Test] = {}  # variables holding a catalog count
+        self.branch: tuple[Alternative, ...] = ()  # the alternatives the statements are in
+        self.conditionals = 0  # (numbers the file's conditionals)
+
+    def reader(self) -> Reader:
+        """Reads conditions with what the variables hold now."""
+        values = {
+            name: held.texts[0].sql
+            for name, held in self.variables.items()
+            if len(held.texts) == 1 and held.texts[0] is not None and not held.conditional
+        }
+        return Reader(self.counts, values)
 
     def add(self, text: str, offset: int, group: list[Token]) -> None:
         """Append the statement a group of tokens is (and what it runs, when it runs SQL held
@@ -139,7 +155,7 @@ class _Session:
                 group,
                 self.diagnostics,
             )
-            self.statements.append(statement)
+            self.statements.append(msgspec.structs.replace(statement, branch=self.branch))
             for tree in trees:
                 self.assignments(tree, Strings(text, offset, group))
 
@@ -147,7 +163,7 @@ class _Session:
         """A statement understood with no events of its own."""
         start, end = offset + group[0].start, offset + group[-1].end + 1
         span = Span(self.source.char_to_byte(start), self.source.char_to_byte(end))
-        statement = Statement(len(self.statements), span, kind, ())
+        statement = Statement(len(self.statements), span, kind, (), branch=self.branch)
         self.statements.append(statement)
         return statement
 
@@ -180,23 +196,40 @@ class _Session:
         self.statements[-1] = msgspec.structs.replace(statement, events=(event,))
 
     def assignments(self, tree: exp.Expr, strings: Strings) -> None:
-        """The user variables a SET or SELECT ... INTO assigns, with what they may hold."""
+        """The user variables (and a procedure's local ones) a SET or SELECT ... INTO assigns,
+        with what they may hold: SQL text, or a count of catalog rows (a guard)."""
+        reader = self.reader()
         if isinstance(tree, exp.Set):
             for item in tree.expressions:
                 assignment = item.this if isinstance(item, exp.SetItem) else None
                 if isinstance(assignment, (exp.EQ, exp.PropertyEQ)) and isinstance(
-                    assignment.this, exp.Parameter
+                    assignment.this, (exp.Parameter, exp.Column, exp.Var)
                 ):
                     name = assignment.this.name.lower()
-                    self.variables[name] = choice(assignment.expression, strings, self.variables)
+                    self.assign(name, reader.count(_bare(assignment.expression), None))
+                    if isinstance(assignment.this, exp.Parameter):
+                        self.variables[name] = choice(
+                            assignment.expression, strings, self.variables, reader
+                        )
         elif isinstance(tree, exp.Select) and isinstance(tree.args.get("into"), exp.Into):
             target = tree.args["into"].this
             target = target.this if isinstance(target, exp.Table) else target
+            if isinstance(target, (exp.Parameter, exp.Column, exp.Var, exp.Identifier)):
+                name = target.name.lower()
+                expression = tree.expressions[0] if len(tree.expressions) == 1 else None
+                self.assign(name, reader.count(_bare(expression), tree) if expression else None)
             if isinstance(target, exp.Parameter) and len(tree.expressions) == 1:
-                found = choice(tree.expressions[0], strings, self.variables)
-                if tree.args.get("from_") is not None:  # (no row: the variable keeps its value)
+                found = choice(tree.expressions[0], strings, self.variables, reader, tree)
+                if tree.args.get("from_") is not None and not tree.expressions[0].find(exp.Count):
+                    # (no row: the variable keeps its value; an aggregate always gives one)
                     found = found._replace(conditional=True)
                 self.variables[target.name.lower()] = found
+
+    def assign(self, name: str, count: Test | None) -> None:
+        if count is None:
+            self.counts.pop(name, None)
+        else:
+            self.counts[name] = count
 
     def prepare(self, text: str, offset: int, group: list[Token], raw: str) -> None:
         match = _PREPARE.match(raw)
@@ -228,10 +261,23 @@ class _Session:
             return
         if any(text is None for text in held.texts):
             self.unchecked(statement, f"EXECUTE {name} runs SQL built from {held.why}")
-        conditional = held.conditional or len(held.texts) > 1
-        for text in held.texts:
+        if not held.conditional and len(held.texts) == 1:
+            if held.texts[0] is not None:
+                self.run(held.texts[0], self.branch)
+            return
+        # The alternatives of the condition that chose the text (an unreadable one, or the
+        # value a variable kept, runs nothing the tool knows: an empty alternative).
+        guards = [held.guards(i) for i in range(len(held.texts))]
+        if held.conditional and len(held.texts) == 1:
+            guards.append(((), False))
+        conditional = self.conditionals
+        self.conditionals += 1
+        assumes = tuple(g for g, _ in guards)
+        exact = tuple(e for _, e in guards)
+        for index, text in enumerate(held.texts):
             if text is not None:
-                self.run(text, conditional)
+                alternative = Alternative(conditional, index, assumes, exact=exact)
+                self.run(text, (*self.branch, alternative))
 
     def unchecked(self, statement: Statement, what: str) -> None:
         message = f"{what}; it was not checked"
@@ -239,19 +285,19 @@ class _Session:
             Diagnostic("DBA002", message, Span.at(statement.span.start, "word"))
         )
 
-    def run(self, text: Text, conditional: bool) -> None:
+    def run(self, text: Text, branch: tuple[Alternative, ...]) -> None:
         """The statements of a prepared statement's text, after the statement that runs them.
         Text built with variables' values is read on its own, and what is found in it placed
         back in the file: a literal's part where it is written, a variable's at its name."""
         if text.pieces is None:
-            self.inner(text.sql, text.start, conditional)
+            self.inner(text.sql, text.start, branch)
             return
         built = SourceFile(self.source.path, text.sql)
         source, diagnostics = self.source, self.diagnostics
         before = len(self.statements)
         self.source, self.diagnostics = built, []
         try:
-            self.inner(text.sql, 0, conditional)
+            self.inner(text.sql, 0, branch)
         finally:
             found, self.source, self.diagnostics = self.diagnostics, source, diagnostics
         pieces = text.pieces
@@ -265,7 +311,7 @@ class _Session:
             self.statements[i] = _placed(self.statements[i], place)
         self.diagnostics += [_placed(d, place) for d in found]
 
-    def inner(self, sql: str, start: int, conditional: bool) -> None:
+    def inner(self, sql: str, start: int, branch: tuple[Alternative, ...]) -> None:
         """The statements of SQL text that runs now (a prepared statement's text, at `start` in
         the file), after the statement that runs them."""
         tokens, complete = _tokens(sql)
@@ -273,15 +319,21 @@ class _Session:
             self.diagnostics.append(_unreadable(self.source, sql, start, tokens))
             return
         for group in split(tokens):
-            self.nested(sql, start, group, conditional)
+            self.nested(sql, start, group, branch)
 
-    def nested(self, text: str, offset: int, group: list[Token], conditional: bool) -> None:
+    def nested(
+        self, text: str, offset: int, group: list[Token], branch: tuple[Alternative, ...]
+    ) -> None:
+        """A statement SQL text or a procedure body runs now, in the alternatives `branch`."""
         before = len(self.statements)
-        self.add(text, offset, group)
+        outer, self.branch = self.branch, branch
+        try:
+            self.add(text, offset, group)
+        finally:
+            self.branch = outer
         for i in range(before, len(self.statements)):
-            statement = self.statements[i]
-            events = tuple(_maybe(e) for e in statement.events) if conditional else statement.events
-            self.statements[i] = msgspec.structs.replace(statement, events=events, within="do")
+            if self.statements[i].within != "do":
+                self.statements[i] = msgspec.structs.replace(self.statements[i], within="do")
 
     def call(self, name: str, offset: int, group: list[Token]) -> None:
         statement = self.plain(group, offset, "Call")
@@ -292,9 +344,55 @@ class _Session:
         if name in self.called:  # (its statements were checked at its first CALL)
             return
         self.called.add(name)
-        text, at, body = procedure
-        for tokens, conditional in body_statements(body):
-            self.nested(text, at, tokens, conditional)
+        text, at, tokens = procedure
+        body = body_statements(tokens)
+        first = self.conditionals
+        self.conditionals += len(body.conditionals)
+        made: dict[int, tuple[tuple[tuple[Guard, ...], ...], tuple[bool, ...]]] = {}
+        for group, path in body.statements:
+            branch = list(self.branch)
+            for conditional, index in path:
+                if conditional not in made:  # (read when the replay reaches it: a count
+                    made[conditional] = self.alternatives(text, body, conditional)  # before)
+                assumes, exact = made[conditional]
+                branch.append(Alternative(first + conditional, index, assumes, exact=exact))
+            self.nested(text, at, group, tuple(branch))
+
+    def alternatives(
+        self, text: str, body: Body, conditional: int
+    ) -> tuple[tuple[tuple[Guard, ...], ...], tuple[bool, ...]]:
+        """The guards of each alternative of a procedure body's conditional, and whether they
+        are all of its condition."""
+        found = body.conditionals[conditional]
+        if found.kind not in ("if", "case"):
+            return ((), ()), (False, False)
+        reader = self.reader()
+        assumes: list[tuple[Guard, ...]] = []
+        exact: list[bool] = []
+        before: list[Test | None] = []
+        for condition in found.conditions:
+            test = None
+            if condition:
+                try:
+                    sql = text[condition[0].start : condition[-1].end + 1]
+                    test = reader.test(self.parser.parse(_tokens(sql)[0], sql)[0])
+                except (ParseError, IndexError, RecursionError):
+                    test = None
+            elif condition is not None:
+                test = None
+            tests = [*before, test] if condition is not None else before
+            assumes.append(tuple(g for t in tests if t is not None for g in t.guards))
+            exact.append(all(t is not None and t.exact for t in tests))
+            if condition is not None:
+                before.append(negated(test))
+        return tuple(assumes), tuple(exact)
+
+
+def _bare(value: exp.Expression | None) -> exp.Expression | None:
+    """An assigned value without its parentheses (a count query's `(SELECT COUNT(*) ...)`)."""
+    while isinstance(value, (exp.Paren, exp.Subquery)):
+        value = value.this
+    return value
 
 
 _S = TypeVar("_S")
@@ -315,18 +413,6 @@ def _placed(item: _S, place: Callable[[int], int]) -> _S:
                 changes[field.name] = _placed(value, place)
         return msgspec.structs.replace(item, **changes) if changes else item
     return item
-
-
-def _maybe(event: AnyEvent) -> AnyEvent:
-    """An event of DDL that may not run (a branch of a condition): it creates what does not
-    exist yet and drops what exists, as `IF [NOT] EXISTS` would."""
-    fields = msgspec.structs.fields(event)
-    names = {f.name for f in fields}
-    if "if_not_exists" in names:
-        return msgspec.structs.replace(event, if_not_exists=True)
-    if "if_exists" in names:
-        return msgspec.structs.replace(event, if_exists=True)
-    return event
 
 
 def _parenthesised_columns(group: list[Token]) -> list[Token]:
