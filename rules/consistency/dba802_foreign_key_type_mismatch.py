@@ -190,8 +190,19 @@ def _pk(ctx: RuleContext, ref: QName) -> list[str]:
 
 
 def _declared_here(ctx: RuleContext, type_: TypeRef) -> bool:
-    statement = ctx.statement.span
-    return statement.start <= type_.span.start < statement.end
+    """Whether this statement writes the type (not a column declared before it: in an earlier
+    file its offsets say nothing about this one)."""
+    return any(written is type_ for written in _types_written(ctx.statement.events))
+
+
+def _types_written(events: tuple[ir.AnyEvent, ...]) -> Iterator[TypeRef | None]:
+    for event in events:
+        if isinstance(event, ir.CreateTable):
+            yield from (column.type for column in event.columns)
+        elif isinstance(event, ir.AddColumn):
+            yield event.column.type
+        elif isinstance(event, ir.AlterColumnType):
+            yield event.type
 
 
 def _canonical(type_: TypeRef) -> tuple[str, tuple[int | str, ...], bool] | None:

@@ -19,7 +19,8 @@ class TableWithoutPrimaryKey(SchemaRule):
     migration, as `pg_dump` does) counts. `CREATE TABLE ... AS` tables are flagged too, unless a
     key is added later. Partitions (the partitioned parent carries the key), temporary tables and
     foreign tables (which cannot have one) are exempt; views are not tables. The finding points at
-    the CREATE TABLE.
+    the CREATE TABLE. A table whose key conditional DDL may have added (a `DO` block or a MySQL
+    procedure adds it in one branch only) is not flagged: whether it has one is not known.
 
     ## Why is this bad?
     Without a primary key, rows cannot be addressed reliably: duplicates creep in and cannot be
@@ -60,8 +61,8 @@ class TableWithoutPrimaryKey(SchemaRule):
             created = table.created_by
             if table.origin is None or created is None or not _needs_key(table, created):
                 continue
-            if table.primary_key() is not None:
-                continue
+            if table.primary_key() is not None or not table.constraints_known:
+                continue  # (or conditional DDL may have added one)
             yield ctx.report(
                 table.origin,
                 f"Table {ctx.schema.shown(table.name)} has no primary key at the end of the "

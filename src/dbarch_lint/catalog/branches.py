@@ -307,6 +307,10 @@ def _agreed(tables: list[Table], claimed: list[set[str]]) -> Table:
         set(t.columns) == set(columns) for t in tables
     )
     merged.constraints = _by_name([t.live_constraints() for t in tables], claimed)
+    kept = {c.name for c in merged.constraints}
+    merged.constraints_known = all(
+        t.constraints_known and {c.name for c in t.live_constraints()} <= kept for t in tables
+    )
     merged.indexes = _by_name([t.live_indexes() for t in tables], claimed)
     return merged
 

@@ -101,6 +101,9 @@ class Table(msgspec.Struct):
     # Per column, its last dropped default: where it was dropped, and that default's age. A
     # default set again in the same file takes the age back (drop, set, drop: the old one goes).
     dropped_defaults: dict[str, tuple[Origin, Origin | None]] = field(default_factory=dict)
+    # False once alternatives of conditional DDL disagreed on its constraints (one branch adds
+    # the primary key, another not): which ones it has is not known.
+    constraints_known: bool = True
 
     def live_constraints(self) -> list[ConstraintInfo]:
         """Constraints not dropped (so far)."""
