@@ -30,6 +30,7 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
     consequence: ClassVar[str]  # what goes wrong without it
     hint: ClassVar[str]  # how to set it
     targets = LOCKING_EVENTS
+    sees_skipped = True  # (a skipped IF NOT EXISTS still locks its table)
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
         if self.options.set_by_runner:

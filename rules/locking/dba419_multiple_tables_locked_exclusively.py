@@ -55,6 +55,7 @@ class MultipleTablesLockedExclusively(StatementRule):
     severity = Severity.WARNING
     default_enabled = False
     targets = LOCKING_EVENTS
+    sees_skipped = True  # (a skipped IF NOT EXISTS still locks its table)
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
         held = _exclusive([(table, mode) for table, mode, _ in ctx.locks_held()], ctx, [])

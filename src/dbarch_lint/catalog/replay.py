@@ -17,7 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from dbarch_lint.catalog.records import Origin
-from dbarch_lint.catalog.replay_tables import TABLE_HANDLERS, drop_index, drop_table, rename_index
+from dbarch_lint.catalog.replay_tables import (
+    TABLE_HANDLERS,
+    drop_index,
+    drop_table,
+    rename_index,
+    skipped,
+)
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName
@@ -36,6 +42,12 @@ def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
         handler = HANDLERS.get(type(event))
         if handler is not None:
             handler(schema, event, origin)
+
+
+def skips(schema: SchemaState, event: ir.Event) -> bool:
+    """Whether `event` is an `IF NOT EXISTS` of what the schema has: the replay skips it, as
+    the server does (with a notice)."""
+    return skipped(schema, event)
 
 
 # --- any kind of object ------------------------------------------------------------------

@@ -83,6 +83,9 @@ class Settings(msgspec.Struct):
 
     pg_version: int = 16
     dialect: str = "postgres"
+    # A `CREATE TABLE IF NOT EXISTS` of a table the replay had not seen: `existing` (it may
+    # hold rows) or `new` (the config says the history always starts from an empty database).
+    if_not_exists: str = "existing"
 
 
 class RuleContext(msgspec.Struct):
@@ -147,7 +150,21 @@ class RuleContext(msgspec.Struct):
         """The tables (new or existing) `event` of this statement locks in a mode that blocks
         reads or writes (`locks.blocking_locks`, with what the schema just before it knows:
         the table of a dropped index, the other end of a dropped foreign key)."""
-        return locks.blocking_locks(event, self.index_table, self.schema)
+        found = locks.blocking_locks(event, self.index_table, self.schema)
+        if found and self.skipped(event):
+            # Skipped by the server: only the lock on its own table was taken before that (a
+            # CREATE TABLE takes none; an ADD COLUMN's REFERENCES locks nothing more).
+            if isinstance(event, CreateTable):
+                return []
+            own = self.schema.table(getattr(event, "table", QName(None, "")))
+            return [(t, m) for t, m in found if own is not None and self.schema.table(t) is own]
+        return found
+
+    def skipped(self, event: Event) -> bool:
+        """Whether the server skips `event` with a notice: an `IF NOT EXISTS` of a table,
+        column or index name the replay has just before this statement. Rules do not see such
+        an event (it defines nothing), except those about the table lock it still takes."""
+        return self.schema.skips(event)
 
     def record_locks(self) -> None:
         """Remember the locks this statement takes (the engine calls it once the rules have
@@ -169,7 +186,32 @@ class RuleContext(msgspec.Struct):
             index = self.statement.index
             changes = _created_tables(self.statements).get(name.name, ())
             return next((created for at, created in reversed(changes) if at < index), False)
-        return table.origin.file_index == self.file_index
+        return table.origin.file_index == self.file_index and not self.may_have_existed(table)
+
+    def may_have_existed(self, table: Table) -> bool:
+        """Whether a table this migration created may have existed with rows before it: made by
+        `CREATE TABLE IF NOT EXISTS` when the replay had no such table (histories retrofitted
+        onto running installs write it so), unless the config says the history starts from an
+        empty database (`if-not-exists = "new"`) or this file dropped the name before."""
+        created, origin = table.created_by, table.origin
+        if not (isinstance(created, CreateTable) and created.if_not_exists) or origin is None:
+            return False
+        if self.settings.if_not_exists == "new" or origin.file_index != self.file_index:
+            return False
+        drops = _dropped_tables(self.statements).get(table.name.name, ())
+        return not any(at < origin.stmt_index for at in drops)
+
+    def _restated(self, table: Table | None, origin: Origin | None) -> bool:
+        """Whether `origin` is the `CREATE TABLE IF NOT EXISTS` of a table that may have
+        existed (`may_have_existed`): what it defines may have been there before."""
+        return (
+            table is not None
+            and origin is not None
+            and table.origin is not None
+            and (origin.file_index, origin.stmt_index)
+            == (table.origin.file_index, table.origin.stmt_index)
+            and self.may_have_existed(table)
+        )
 
     def is_new_column(self, table: QName, column: str) -> bool:
         """Whether the column of a known table was added earlier in this migration (with its
@@ -177,6 +219,8 @@ class RuleContext(msgspec.Struct):
         known = self.schema.table(table)
         added = known.columns.get(column) if known is not None else None
         origin = added.origin if added is not None else None
+        if self._restated(known, origin):
+            return False
         return origin is not None and origin.file_index == self.file_index
 
     def columns_of_type(self, event: Event, *builtins: str) -> tuple[TypedColumn, ...]:
@@ -202,6 +246,8 @@ class RuleContext(msgspec.Struct):
         if kind == "index":
             index = self.schema.index(name)
             origin = index.origin if index is not None else None
+            if index is not None and self._restated(self.schema.table(index.table), origin):
+                return False
         else:
             origin = self.schema.object_origin(kind, name)
         return self._in_this_migration(origin)
@@ -213,6 +259,8 @@ class RuleContext(msgspec.Struct):
             return True
         known = self.schema.table(table)
         info = known.constraint(name) if known is not None else None
+        if info is not None and self._restated(known, info.origin):
+            return False
         return info is not None and self._in_this_migration(info.origin)
 
     def has_default(self, table: QName, column: str) -> bool | None:
@@ -232,7 +280,8 @@ class RuleContext(msgspec.Struct):
         if self.is_new_table(table) or self.is_new_column(table, column):
             return True
         known = self.schema.table(table)
-        return known is not None and self._in_this_migration(known.defaults.get(column))
+        origin = known.defaults.get(column) if known is not None else None
+        return not self._restated(known, origin) and self._in_this_migration(origin)
 
     def is_new_enum_value(self, type_name: QName, value: str) -> bool:
         """Whether the enum label was added earlier in this migration (with its type, or by
@@ -379,6 +428,18 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+@per_event  # (once per file)
+def _dropped_tables(statements: tuple[Statement, ...]) -> dict[str, list[int]]:
+    """Per unqualified table name, the statements of a file that drop a table of that name."""
+    drops: dict[str, list[int]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, DropObjects) and event.kind in ("table", "foreign table"):
+                for name in event.names:
+                    drops.setdefault(name.name, []).append(statement.index)
+    return drops
 
 
 def _type_names(event: RenameObject | DropObjects) -> tuple[str, ...]:

@@ -416,7 +416,11 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         severity=cfg.severities(config, rules),
         rule_options=cfg.rule_options(config, rules),
         per_file_ignores=_ignored_codes(run),
-        settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
+        settings=Settings(
+            pg_version=config.pg_version,
+            dialect=config.dialect,
+            if_not_exists=config.if_not_exists,
+        ),
         plugin_prefixes=prefixes,
         external=tuple(code.upper() for code in config.external),
         jobs=config.jobs or os.cpu_count() or 1,
