@@ -5,8 +5,11 @@ build; a lock on a table the transaction drops is held on a table nobody can use
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+import psycopg
 import pytest
 
 from dbarch_lint import lint_sql
@@ -121,18 +124,26 @@ def test_create_index_if_not_exists_skips_by_name_after_locking_the_table(
 def test_a_lock_on_a_table_the_transaction_drops_ends_with_the_table(
     pg_server: Server, drop: str
 ) -> None:
-    # Whoever waited for the lock finds no table when it is released: the wait was for nothing
-    # the migration could have shortened, since the drop takes ACCESS EXCLUSIVE anyway.
+    # Whoever waits for the lock finds no table once it is released: the index dropped first
+    # (DBA402) and the rows read under the lock (DBA418) kept no reader of the table waiting
+    # for anything it could still use.
     session, _ = _session(pg_server)
-    with session, pg_server.connect() as observer:
-        pid = session.info.backend_pid
-        try:
-            with session.transaction():
-                session.execute("DROP INDEX accounts_n_idx")
-                assert "AccessExclusiveLock" in _modes(observer, pid)
-                session.execute(drop)
-                gone = observer.execute("SELECT to_regclass('accounts')").fetchone()[0]
-                assert gone is not None  # (not committed yet: the others still see it)
-                raise _Undo
-        except _Undo:
-            pass
+    with session, pg_server.connect() as reader:
+        failed: list[BaseException] = []
+
+        def read() -> None:
+            try:
+                reader.execute("SELECT count(*) FROM accounts")
+            except psycopg.Error as error:
+                failed.append(error)
+
+        with session.transaction():
+            session.execute("DROP INDEX accounts_n_idx")
+            thread = threading.Thread(target=read)
+            thread.start()
+            time.sleep(0.3)
+            assert thread.is_alive()  # (queued behind the ACCESS EXCLUSIVE lock)
+            session.execute("SELECT count(*) FROM accounts")
+            session.execute(drop)
+        thread.join(10)
+        assert failed and isinstance(failed[0], psycopg.errors.UndefinedTable)

@@ -16,8 +16,10 @@ class NonConcurrentIndexDrop(StatementRule):
     ## What it does
     Flags `DROP INDEX` without `CONCURRENTLY` unless the replay knows the index belongs to a
     table created earlier in the same migration (an index the replay never saw belongs to an
-    existing table). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts it: one index, no
-    `CASCADE`, outside a transaction block.
+    existing table), or to a table that the same transaction drops, before or after it, under
+    its name or a new one (dropping the index first protects nothing: whoever waits for the lock
+    finds no table once it is released). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts
+    it: one index, no `CASCADE`, outside a transaction block.
 
     ## Why is this bad?
     `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running
@@ -55,8 +57,10 @@ class NonConcurrentIndexDrop(StatementRule):
             return
         for name in event.names:
             index = ctx.schema.index(name)
-            if index is not None and ctx.is_new_table(index.table):
-                continue
+            if index is not None and (
+                ctx.is_new_table(index.table) or ctx.dies_in_transaction(index.table)
+            ):
+                continue  # (nobody reads it yet, or its table is dropped with it)
             table = ctx.table(index.table) if index is not None else None
             if table is not None and table.temporary:
                 continue

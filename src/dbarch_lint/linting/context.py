@@ -213,6 +213,30 @@ class RuleContext(msgspec.Struct):
             and self.may_have_existed(table)
         )
 
+    def dies_in_transaction(self, name: QName, since: int | None = None) -> bool:
+        """Whether the table `name` means at statement `since` (default: this one) is dropped
+        by a statement of the transaction this statement runs in, before or after it (renames
+        followed; outside a transaction block, by this statement itself). A lock on it blocks no
+        one who matters: whoever waits for it finds no table once it is released."""
+        start = self._transaction_start
+        index = self.statement.index
+        first = index if since is None or start < 0 else max(since, start)
+        last = index if start < 0 else len(self.statements) - 1
+        current = name
+        for statement in self.statements[first : last + 1]:
+            if start >= 0 and self.transactions[statement.index] != start:
+                break
+            for event in statement.events:
+                if isinstance(event, RenameTable) and _same_table(event.table, current):
+                    current = QName(current.schema or event.table.schema, event.new)
+                elif (
+                    isinstance(event, DropObjects)
+                    and event.kind in ("table", "foreign table")
+                    and any(_same_table(current, gone) for gone in event.names)
+                ):
+                    return True
+        return False
+
     def is_new_column(self, table: QName, column: str) -> bool:
         """Whether the column of a known table was added earlier in this migration (with its
         table, or by ADD COLUMN): nobody reads it yet."""
@@ -428,6 +452,11 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+def _same_table(a: QName, b: QName) -> bool:
+    """Whether two names, as written, name the same table (one may leave the schema out)."""
+    return a.name == b.name and (a.schema == b.schema or None in (a.schema, b.schema))
 
 
 @per_event  # (once per file)
