@@ -218,7 +218,7 @@ def _check_schema(
     dropped."""
     targets = frozenset(f.index for f in files if f.target)
     dialects = {f.index: f.input.dialect for f in files if f.input.dialect != "postgres"}
-    migrations = tuple(_migration(file) for file in files)
+    migrations = tuple(_migration(file) for file in files if not file.input.snapshot)
     for rule in rules:
         if isinstance(rule, SchemaRule):
             ctx = SchemaContext(schema, settings, dialects, migrations)

@@ -74,3 +74,8 @@ def replay_file(schema: Schema, file: HistoryFile) -> None:
         if replays(file, statement):
             origin = Origin(file.index, statement.index, file.input.path, statement.span)
             schema.apply(statement, origin)
+    if file.input.snapshot:
+        # The history runs in sessions of its own: a dump's `SET search_path` (pg_dump empties
+        # it) does not carry over.
+        schema.search_path = ("public",)
+        schema.default_access_method = None

@@ -18,6 +18,7 @@ from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.model.findings import Finding, LintResult
+from dbarch_lint.orchestration.snapshot import read_snapshot, snapshot_path
 from dbarch_lint.runners.naming import is_down, order_plain
 
 if TYPE_CHECKING:
@@ -170,6 +171,19 @@ class Run:
             self._inputs = [self.files[path] for path in ordered]
         return self._inputs
 
+    def snapshot_inputs(self) -> list[discovery.Input]:
+        """The `schema-snapshot`, as the input every history replays first (none: empty); what
+        in it does not parse is added to the run's errors."""
+        path = snapshot_path(self.config, self.cwd, project_root(self.config, self.cwd))
+        if path is None:
+            return []
+        shown = discovery.display_path(path, self.cwd)
+        item, problems = read_snapshot(
+            path, shown, self.config, self.dialect_of(shown), self.parsers()
+        )
+        self.errors.extend(problem for problem in problems if problem not in self.errors)
+        return [item]
+
     def consulted(self) -> dict[str, str]:
         """The files other than migrations that runners read to decide (present or not), by
         absolute path, with a hash of their content ("-" for none)."""
@@ -255,6 +269,15 @@ def prepare(
         history.difference_update(left_out)
         target_paths.difference_update(left_out)
     dropped = set(left_out)
+    snapshot = snapshot_path(config, cwd, root)
+    if snapshot is not None:  # (never linted, nor replayed as a migration: it comes first)
+        real = os.path.realpath(snapshot)
+        found = {
+            v for k, v in shown.items() if k != discovery.STDIN and os.path.realpath(k) == real
+        }
+        dropped |= found
+        history.difference_update(found)
+        target_paths.difference_update(found)
     by_shown = {v: k for k, v in shown.items() if v not in dropped}
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     run.down_left_out = left_out
@@ -434,7 +457,16 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     if config.baseline is not None and config.write_baseline is None:
         # (a run that writes a baseline reports every finding: it may be renewing that one)
         recorded = baseline.load(config.baseline)
-    result = _lint_histories(run, rules, run_config)
+    first: list[discovery.Input] = []
+    snapshot = snapshot_path(config, run.cwd, project_root(config, run.cwd))
+    if snapshot is not None:
+        shown = discovery.display_path(snapshot, run.cwd)
+        item, problems = read_snapshot(
+            snapshot, shown, config, run.dialect_of(shown), run.parsers()
+        )
+        run.errors.extend(problem for problem in problems if problem not in run.errors)
+        first.append(item)
+    result = _lint_histories(run, rules, run_config, first)
     findings = list(result.findings)
     run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
     if config.write_baseline is not None:
@@ -456,16 +488,22 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     )
 
 
-def _lint_histories(run: Run, rules: Sequence[type[Rule]], run_config: RunConfig) -> LintResult:
-    """Lint each history of the run on its own (one, unless inferred), and put the results
-    together; a history with no target is not linted."""
+def _lint_histories(
+    run: Run,
+    rules: Sequence[type[Rule]],
+    run_config: RunConfig,
+    first: list[discovery.Input],
+) -> LintResult:
+    """Lint each history of the run on its own (one, unless inferred), each after `first` (the
+    schema snapshot, if any), and put the results together; a history with no target is not
+    linted."""
     from dbarch_lint.linting.engine import lint
 
     inputs = run.inputs
     if run.replays is None:
-        return lint(inputs, run.targets, rules, run_config)
+        return lint([*first, *inputs], run.targets, rules, run_config)
     results = [
-        lint(inputs[start:end], targets, rules, run_config)
+        lint([*first, *inputs[start:end]], targets, rules, run_config)
         for replay, (start, end) in zip(run.replays, run.bounds, strict=True)
         if (targets := run.targets & replay.reported)
     ]
@@ -474,9 +512,8 @@ def _lint_histories(run: Run, rules: Sequence[type[Rule]], run_config: RunConfig
     if not results:
         return lint([], run.targets, rules, run_config)
     findings = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
-    first = results[0]
     return msgspec.structs.replace(
-        first,
+        results[0],
         findings=tuple(findings),
         files=sum(r.files for r in results),
         statements=sum(r.statements for r in results),
