@@ -45,6 +45,9 @@ class SchemaState:
         # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
         # superset: renames and drops leave names behind, so the replay checks each).
         self.referrers: dict[QName, dict[QName, None]] = {}
+        # The unqualified names of every object the replay has had, made or named (dropped ones
+        # too): a `DROP ... IF EXISTS` of a name not among them drops what the history never had.
+        self.seen: set[str] = set()
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -145,6 +148,7 @@ class SchemaState:
         """Make `table` live under its name."""
         self.tables[table.name] = table
         self.relations[table.name] = "table"
+        self.seen.add(table.name.name)
 
     def add_column(self, table: Table, column: Column) -> None:
         """Add `column` to `table` (a writable table)."""
@@ -162,6 +166,7 @@ class SchemaState:
         key = QName(table.name.schema, index.name)
         self.indexes[key] = index
         self.relations[key] = "index"
+        self.seen.add(index.name)
 
     def writable_table(self, table: Table) -> Table:
         """The version of live `table` this state may change."""

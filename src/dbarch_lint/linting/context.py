@@ -86,6 +86,9 @@ class Settings(msgspec.Struct):
     # A `CREATE TABLE IF NOT EXISTS` of a table the replay had not seen: `existing` (it may
     # hold rows) or `new` (the config says the history always starts from an empty database).
     if_not_exists: str = "existing"
+    # Whether the replay starts where production's schema does (a schema snapshot, or whole
+    # histories from their first file): what it never saw, production does not have.
+    complete_history: bool = False
 
 
 class RuleContext(msgspec.Struct):

@@ -74,6 +74,10 @@ class Run:
     replays: list[Replay] | None = None
     context: list[str] = field(default_factory=list)  # which histories were inferred (`-v`)
     bounds: list[tuple[int, int]] = field(default_factory=list)  # each replay's slice of inputs
+    # Whether the replay starts where production's schema does: a schema snapshot, or whole
+    # histories (`migrations`, folders and globs, named files in their inferred histories);
+    # not files named alone (without context, or in no history). DBA805 needs it.
+    complete: bool = True
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -290,6 +294,11 @@ def prepare(
         run.replays = [replay for replay in kept if replay.paths]
     elif paths and not migrations and infer and not config.context:
         run.context = ["context: off (--no-context, context = false): named files are linted alone"]
+    if paths and not migrations:
+        given = set(paths)
+        alone = located is None or bool(located.alone)
+        if alone and any(f in given or f == discovery.STDIN for f in files):
+            run.complete = config.schema_snapshot is not None
     return run
 
 
@@ -443,6 +452,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
             pg_version=config.pg_version,
             dialect=config.dialect,
             if_not_exists=config.if_not_exists,
+            complete_history=run.complete,
         ),
         plugin_prefixes=prefixes,
         external=tuple(code.upper() for code in config.external),
