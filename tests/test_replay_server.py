@@ -147,3 +147,28 @@ def test_a_lock_on_a_table_the_transaction_drops_ends_with_the_table(
             session.execute(drop)
         thread.join(10)
         assert failed and isinstance(failed[0], psycopg.errors.UndefinedTable)
+
+
+def test_a_waiter_on_a_table_swapped_for_a_new_one_runs_on_the_new_one(
+    pg_server: Server,
+) -> None:
+    # Renamed away and replaced in the same transaction: the queries that waited for the lock
+    # find the new table under the name, so the lock held them up (DBA418 still counts it).
+    session, _ = _session(pg_server)
+    with session, pg_server.connect() as reader:
+        counted: list[int] = []
+
+        def read() -> None:
+            counted.append(reader.execute("SELECT count(*) FROM accounts").fetchone()[0])
+
+        with session.transaction():
+            session.execute("ALTER TABLE accounts ADD COLUMN swapped boolean")
+            thread = threading.Thread(target=read)
+            thread.start()
+            time.sleep(0.3)
+            assert thread.is_alive()
+            session.execute("ALTER TABLE accounts RENAME TO accounts_old")
+            session.execute("CREATE TABLE accounts (id integer PRIMARY KEY)")
+            session.execute("DROP TABLE accounts_old")
+        thread.join(10)
+        assert counted == [0]  # (the new, empty table)

@@ -25,7 +25,8 @@ class BackfillInDdlTransaction(StatementRule):
     explicit `BEGIN`, or a runner that wraps the file) after a statement of the same
     transaction took an ACCESS EXCLUSIVE lock on a table that was not created earlier in the
     same migration and is not dropped in that transaction, before or after the data change,
-    under its name or one a rename gave it (`ALTER TABLE`, `DROP TABLE`,
+    under its name or one a rename gave it (a table swapped for a new one of the same name
+    still counts: the waiting queries run on the new one) (`ALTER TABLE`, `DROP TABLE`,
     `TRUNCATE`, the drop of a foreign key, which locks the referenced table too, ...). Names the
     lock it prolongs; one finding per statement.
 

@@ -66,6 +66,7 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
         unlogged=event.unlogged,
         access_method=event.access_method or schema.default_access_method,
         created_by=event,
+        maybe_existing=event.if_not_exists and name.name not in schema.seen,
     )
     parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
     for parent_name in parents:

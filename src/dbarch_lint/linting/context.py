@@ -193,14 +193,17 @@ class RuleContext(msgspec.Struct):
 
     def may_have_existed(self, table: Table) -> bool:
         """Whether a table this migration created may have existed with rows before it: made by
-        `CREATE TABLE IF NOT EXISTS` when the replay had no such table (histories retrofitted
-        onto running installs write it so), unless the config says the history starts from an
-        empty database (`if-not-exists = "new"`) or this file dropped the name before."""
-        created, origin = table.created_by, table.origin
-        if not (isinstance(created, CreateTable) and created.if_not_exists) or origin is None:
+        `CREATE TABLE IF NOT EXISTS` of a name the replay had never had (histories retrofitted
+        onto running installs write it so; one the history made and dropped is gone), unless
+        the config says the history starts from an empty database (`if-not-exists = "new"`) or
+        this file dropped the name before."""
+        origin = table.origin
+        if not table.maybe_existing or origin is None:
             return False
         if self.settings.if_not_exists == "new" or origin.file_index != self.file_index:
             return False
+        if origin.path != self.path:
+            return False  # (a down migration: what its up migration made counts as new)
         drops = _dropped_tables(self.statements).get(table.name.name, ())
         return not any(at < origin.stmt_index for at in drops)
 
@@ -219,26 +222,34 @@ class RuleContext(msgspec.Struct):
     def dies_in_transaction(self, name: QName, since: int | None = None) -> bool:
         """Whether the table `name` means at statement `since` (default: this one) is dropped
         by a statement of the transaction this statement runs in, before or after it (renames
-        followed; outside a transaction block, by this statement itself). A lock on it blocks no
-        one who matters: whoever waits for it finds no table once it is released."""
+        followed; outside a transaction block, by this statement itself), and no table takes
+        its name again in that transaction. A lock on it blocks no one who matters: whoever
+        waits for it finds no table once it is released. (A table swapped for a new one of the
+        same name is no such table: the waiting queries run on the new one.)"""
         start = self._transaction_start
         index = self.statement.index
         first = index if since is None or start < 0 else max(since, start)
         last = index if start < 0 else len(self.statements) - 1
-        current = name
+        current, dropped = name, False
         for statement in self.statements[first : last + 1]:
             if start >= 0 and self.transactions[statement.index] != start:
                 break
             for event in statement.events:
-                if isinstance(event, RenameTable) and _same_table(event.table, current):
-                    current = QName(current.schema or event.table.schema, event.new)
+                if isinstance(event, RenameTable):
+                    if _same_table(event.table, current):
+                        current = QName(current.schema or event.table.schema, event.new)
+                    elif event.new == name.name:
+                        return False  # (another table takes the name)
+                elif isinstance(event, CreateTable | CreateTableAs):
+                    if _same_table(event.table, name) and statement.index > first:
+                        return False  # (a new table of the name: a swap)
                 elif (
                     isinstance(event, DropObjects)
                     and event.kind in ("table", "foreign table")
                     and any(_same_table(current, gone) for gone in event.names)
                 ):
-                    return True
-        return False
+                    dropped = True
+        return dropped
 
     def is_new_column(self, table: QName, column: str) -> bool:
         """Whether the column of a known table was added earlier in this migration (with its
