@@ -36,10 +36,12 @@ class DropOfUnknownObject(StatementRule):
     script made re-runnable, is not flagged). Only where the history is complete, so that what
     the replay never saw does not exist: the run starts from a `schema-snapshot`, or replays
     whole histories from their first file (`migrations`, a folder or glob, or files named one
-    by one in the history they belong to). Files named alone (`--no-context`, or in no history
-    the linter can find) are not judged. Names are compared without their schema, so an object
-    of the same name in any schema counts. Functions, procedures, triggers, extensions and
-    schemas are not judged: they often come from outside the migrations.
+    by one in the history they belong to), and no earlier statement changed a table the replay
+    never saw made (which shows that the history, or the snapshot, does not hold everything).
+    Files named alone (`--no-context`, or in no history the linter can find) are not judged.
+    Names are compared without their schema, so an object of the same name in any schema
+    counts. Functions, procedures, triggers, extensions and schemas are not judged: they often
+    come from outside the migrations.
 
     ## Why is this bad?
     `IF EXISTS` turns a misspelt name into a notice: the statement succeeds and drops nothing,
@@ -80,6 +82,8 @@ class DropOfUnknownObject(StatementRule):
     def check(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
         if not event.if_exists or event.kind not in _KINDS or not ctx.settings.complete_history:
             return
+        if ctx.schema.met_unknown:
+            return  # (it changed a table it never saw made: it does not start from empty)
         seen = ctx.schema.seen
         for name in event.names:
             if name.name in seen or _made_later(ctx, name.name):

@@ -24,6 +24,7 @@ def _table_or_placeholder(schema: SchemaState, name: QName) -> Table:
     if table is None:
         table = Table(schema.resolve(name), None, complete=False)
         schema.add_table(table)
+        schema.met_unknown = True
         return table
     return schema.writable_table(table)
 

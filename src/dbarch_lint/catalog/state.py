@@ -48,6 +48,9 @@ class SchemaState:
         # The unqualified names of every object the replay has had, made or named (dropped ones
         # too): a `DROP ... IF EXISTS` of a name not among them drops what the history never had.
         self.seen: set[str] = set()
+        # Whether the replay met a table it had not seen made (a placeholder): the history does
+        # not start from an empty database, nor from a snapshot that holds all it uses.
+        self.met_unknown = False
 
     # --- lookups -------------------------------------------------------------------------
 
