@@ -44,6 +44,10 @@ def test_pyproject_without_our_table_is_skipped(tmp_path: Path) -> None:
         ("select = 3\n", "must be a list of strings"),
         ("this is not toml", "invalid TOML"),
         ('encoding = "utf-9"\n', "not an encoding"),
+        ('if-not-exists = "nwe"\n', 'did you mean "new"'),
+        ("if-not-exists = true\n", "must be a string"),
+        ("schema-snapshot = 3\n", "must be a string"),
+        ('schema-snaphot = "db/s.sql"\n', 'did you mean "schema-snapshot"'),
     ],
 )
 def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:

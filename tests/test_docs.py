@@ -14,8 +14,9 @@ from tests.conftest import ROOT
 
 RULES = PluginHost(autoload=False).rules()
 NOT_FROM_SQL = {"DBA000", "DBA004"}  # a crashing rule, an undecodable file: not SQL examples
-# Examples that need a git history (--diff-base): tests/test_out_of_order.py runs them there.
-NOT_ONE_FILE = {"DBA605"}
+# Examples that need a git history (--diff-base): tests/test_out_of_order.py runs them there;
+# or a complete history (a folder, not one text alone): tests/test_drop_of_unknown.py.
+NOT_ONE_FILE = {"DBA605", "DBA805"}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)

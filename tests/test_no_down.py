@@ -94,7 +94,8 @@ def test_a_dbmate_down_section_is_not_reported_on(
     (tmp_path / "db" / "20200101000000_t.sql").write_text(DBMATE)
     _, document, _ = report("db")
     lines = {(f["code"], f["line"]) for f in document["findings"]}  # type: ignore[union-attr]
-    assert {("DBA003", 5), ("DBA504", 6), ("DBA413", 6)} <= lines
+    # (no DBA413: a lock only on the table the statement drops blocks no one who matters)
+    assert {("DBA003", 5), ("DBA504", 6)} <= lines
     assert document["summary"]["statements"] == 3  # type: ignore[index]
     _, document, _ = report("--no-down", "db")
     assert document["findings"] == []

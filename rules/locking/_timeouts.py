@@ -30,6 +30,7 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
     consequence: ClassVar[str]  # what goes wrong without it
     hint: ClassVar[str]  # how to set it
     targets = LOCKING_EVENTS
+    sees_skipped = True  # (a skipped IF NOT EXISTS still locks its table)
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
         if self.options.set_by_runner:
@@ -69,7 +70,11 @@ def first_unguarded_lock(
     if reported is not None and reported[0] is ctx:
         return None  # reported once per file
     locked = next(
-        ((table, mode) for table, mode in ctx.locks_of(event) if not ctx.is_new_table(table)),
+        (
+            (table, mode)
+            for table, mode in ctx.locks_of(event)
+            if not ctx.is_new_table(table) and not ctx.dies_in_transaction(table)
+        ),
         None,
     )
     if locked is None or _timeout_set(ctx, parameter):

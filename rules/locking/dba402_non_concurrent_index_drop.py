@@ -16,9 +16,12 @@ class NonConcurrentIndexDrop(StatementRule):
     ## What it does
     Flags `DROP INDEX` without `CONCURRENTLY` unless the replay knows the index belongs to a
     table created earlier in the same migration (an index the replay never saw belongs to an
-    existing table). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts it: one index, no
-    `CASCADE`, outside a transaction block. The finding names the table the index is on when
-    the replay knows it, and says that it does not know the table otherwise.
+    existing table), or to a table that the same transaction drops, before or after it, under
+    its name or a new one (dropping the index first protects nothing: whoever waits for the lock
+    finds no table once it is released). `--fix` adds `CONCURRENTLY` where PostgreSQL accepts
+    it: one index, no `CASCADE`, outside a transaction block.
+    The finding names the table the index is on when the replay knows it, and says that it
+    does not know the table otherwise.
 
     Where the runner runs such a statement only from a migration file of its own
     (golang-migrate, dbmate, Diesel, Flyway), the hint says how: alone in its own file, with
@@ -62,8 +65,10 @@ class NonConcurrentIndexDrop(StatementRule):
             return
         for name in event.names:
             index = ctx.schema.index(name)
-            if index is not None and ctx.is_new_table(index.table):
-                continue
+            if index is not None and (
+                ctx.is_new_table(index.table) or ctx.dies_in_transaction(index.table)
+            ):
+                continue  # (nobody reads it yet, or its table is dropped with it)
             table = ctx.table(index.table) if index is not None else None
             if table is not None and table.temporary:
                 continue

@@ -28,7 +28,11 @@ class MissingLockTimeout(MissingTimeout[MissingLockTimeoutOptions]):
     ends with its transaction, by an explicit `COMMIT` or `ROLLBACK` or at the end of the
     transaction the runner wraps the file in, so the first blocking lock after that end is
     flagged. Dropping a foreign key (or a column or table that has one) locks the referenced
-    table too. Reported once per file. Option `set-by-runner = true` silences it where the
+    table too. A lock only on a table that the same transaction drops (a `DROP TABLE` itself, or
+    changes to a table dropped later in the same transaction block) is not counted: the table's
+    readers have nothing left to wait for. `ADD COLUMN IF NOT EXISTS` of a column the table has
+    is counted: the server takes the lock before it finds the column there. Reported once per
+    file. Option `set-by-runner = true` silences it where the
     runner or the role sets the timeout.
 
     `--fix` adds `SET lock_timeout = '2s';` before the file's first statement (option

@@ -24,7 +24,9 @@ class BackfillInDdlTransaction(StatementRule):
     earlier in the same migration, `REFRESH MATERIALIZED VIEW`) inside a transaction block (an
     explicit `BEGIN`, or a runner that wraps the file) after a statement of the same
     transaction took an ACCESS EXCLUSIVE lock on a table that was not created earlier in the
-    same migration and is not dropped in that transaction (`ALTER TABLE`, `DROP TABLE`,
+    same migration and is not dropped in that transaction, before or after the data change,
+    under its name or one a rename gave it (a table swapped for a new one of the same name
+    still counts: the waiting queries run on the new one) (`ALTER TABLE`, `DROP TABLE`,
     `TRUNCATE`, the drop of a foreign key, which locks the referenced table too, ...). Names the
     lock it prolongs; one finding per statement.
 
@@ -74,12 +76,10 @@ class BackfillInDdlTransaction(StatementRule):
         if what is None:
             return
         statement_kind, duration = what
-        held = ctx.locks_held()
-        dropped = _dropped_tables(ctx) if held else []
-        for table, mode, statement in held:
+        for table, mode, statement in ctx.locks_held():
             if mode != ACCESS_EXCLUSIVE or ctx.is_new_table(table):
                 continue
-            if any(_same(table, gone) for gone in dropped):
+            if ctx.dies_in_transaction(table, statement.index):
                 continue  # (a lock on a table the transaction drops blocks no one who matters)
             line = ctx.line_of(statement.span.start)
             yield ctx.report(
@@ -135,19 +135,3 @@ def _reads_data(reads: tuple[ir.QName, ...], ctx: RuleContext) -> bool:
         and not ctx.is_new_table(name)
         for name in reads
     )
-
-
-def _dropped_tables(ctx: RuleContext) -> list[ir.QName]:
-    """The tables a statement of this transaction dropped, up to this one."""
-    return [
-        name
-        for statement in ctx.transaction()
-        for event in statement.events
-        if isinstance(event, ir.DropObjects) and event.kind in ("table", "foreign table")
-        for name in event.names
-    ]
-
-
-def _same(a: ir.QName, b: ir.QName) -> bool:
-    """Whether two names, as written, name the same table (one may leave the schema out)."""
-    return a.name == b.name and (a.schema == b.schema or None in (a.schema, b.schema))

@@ -16,8 +16,10 @@ class MultipleTablesLockedExclusively(StatementRule):
     Flags the statement that takes an ACCESS EXCLUSIVE lock on a second (third, ...) table
     that was not created earlier in the same migration, while the same transaction already
     holds one on another such table. A statement outside a transaction block is a transaction
-    of its own (`DROP TABLE a, b` locks both). Dropping a foreign key (`DROP CONSTRAINT`, or
-    `DROP COLUMN` of one of its columns, or `DROP TABLE` of the table that holds it) takes
+    of its own (`TRUNCATE a, b` locks both). A table the same transaction drops does not
+    count (`DROP TABLE a, b`; a lock on it blocks no one who matters). Dropping a foreign key
+    (`DROP CONSTRAINT`, or `DROP COLUMN` of one of its columns, or `DROP TABLE` of the table
+    that holds it) takes
     ACCESS EXCLUSIVE on the referenced table as well, and a CASCADE drop of a key on the
     tables whose foreign keys it takes away: those count. Off by default.
 
@@ -55,9 +57,18 @@ class MultipleTablesLockedExclusively(StatementRule):
     severity = Severity.WARNING
     default_enabled = False
     targets = LOCKING_EVENTS
+    sees_skipped = True  # (a skipped IF NOT EXISTS still locks its table)
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
-        held = _exclusive([(table, mode) for table, mode, _ in ctx.locks_held()], ctx, [])
+        held = _exclusive(
+            [
+                (table, mode)
+                for table, mode, statement in ctx.locks_held()
+                if not ctx.dies_in_transaction(table, statement.index)
+            ],
+            ctx,
+            [],
+        )
         for earlier in ctx.statement.events:  # this statement's own earlier events
             if earlier is event:
                 break
@@ -83,6 +94,11 @@ def _exclusive(
     found: list[ir.QName] = []
     for table, mode in locks:
         fresh = table not in held and table not in found
-        if mode == ACCESS_EXCLUSIVE and fresh and not ctx.is_new_table(table):
+        if (
+            mode == ACCESS_EXCLUSIVE
+            and fresh
+            and not ctx.is_new_table(table)
+            and not ctx.dies_in_transaction(table)
+        ):
             found.append(table)
     return found

@@ -127,6 +127,12 @@ def _fail(message: str) -> None:
     help="Hide the findings recorded in this baseline file.",
 )
 @click.option(
+    "--schema-snapshot",
+    type=click.Path(dir_okay=False),
+    help="A schema dump (pg_dump --schema-only, mysqldump --no-data) replayed first as the "
+    "state production is in; never linted.",
+)
+@click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False),
     help="Record this run's findings in a baseline file (the run then exits 0).",
@@ -187,6 +193,7 @@ def check(
     no_down: bool | None,
     baseline: str | None,
     write_baseline: str | None,
+    schema_snapshot: str | None,
     fix: bool | None,
     diff: bool | None,
     force_exclude: bool | None,
@@ -218,6 +225,7 @@ def check(
         "check-down": False if no_down else None,
         "baseline": baseline,
         "write-baseline": write_baseline,
+        "schema-snapshot": schema_snapshot,
         "fix": fix,
         "diff": diff,
         "force-exclude": force_exclude,
@@ -340,15 +348,27 @@ def explain(rule: str, quiet: bool, verbose: bool) -> None:
 @click.argument("paths", nargs=-1)
 @click.option("--format", "format_", type=click.Choice(["json", "mermaid"]), default="json")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option(
+    "--schema-snapshot",
+    type=click.Path(dir_okay=False),
+    help="A schema dump replayed first (as for check).",
+)
 @_common
 def schema(
-    paths: tuple[str, ...], format_: str, config_path: str | None, quiet: bool, verbose: bool
+    paths: tuple[str, ...],
+    format_: str,
+    config_path: str | None,
+    schema_snapshot: str | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Print the schema after replaying the migrations (mermaid: an ER diagram)."""
     from dbarch_lint.orchestration import commands
 
     try:
         config = commands.load_config(config_path)
+        if schema_snapshot is not None:
+            cfg.apply(config, "schema-snapshot", schema_snapshot)
         answer = commands.schema(paths, config, _say, mermaid=format_ == "mermaid", verbose=verbose)
     except DbarchLintError as error:
         _fail(str(error))

@@ -58,6 +58,8 @@ class CopyOnWrite(SchemaState):
         self.enum_values = {name: dict(values) for name, values in parent.enum_values.items()}
         self.function_security = dict(parent.function_security)
         self.referrers = {name: dict(tables) for name, tables in parent.referrers.items()}
+        self.seen = set(parent.seen)
+        self.met_unknown = parent.met_unknown
         self._own = _Own()
 
     # An object the fork creates is its own from the start: it is never copied.

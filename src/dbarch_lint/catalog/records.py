@@ -94,6 +94,9 @@ class Table(msgspec.Struct):
     access_method: str | None = None  # None: the default (default_table_access_method)
     dropped: Origin | None = None
     created_by: ir.CreateTable | ir.CreateTableAs | None = None  # the event that created it
+    # Made by `CREATE TABLE IF NOT EXISTS` of a name the replay had never had: the table may
+    # have been there already, with rows (a history retrofitted onto running installs).
+    maybe_existing: bool = False
     # The columns that have a default now, each with where that default was first set in an
     # unbroken run of defaults (a SET DEFAULT over one keeps its age; None: set before the
     # replay knew the column). A known column absent from it has none.

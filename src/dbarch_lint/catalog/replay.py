@@ -17,10 +17,16 @@ from collections.abc import Callable
 from typing import Any
 
 from dbarch_lint.catalog.records import Origin
-from dbarch_lint.catalog.replay_tables import TABLE_HANDLERS, drop_index, drop_table, rename_index
+from dbarch_lint.catalog.replay_tables import (
+    TABLE_HANDLERS,
+    drop_index,
+    drop_table,
+    rename_index,
+    skipped,
+)
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import QName
+from dbarch_lint.model.ir import SERIAL_BASE_TYPES, QName
 
 # PostgreSQL runs an ALTER TABLE's drops before its other sub-commands (its AT_PASS_DROP), so
 # `DROP CONSTRAINT t_pkey, ADD PRIMARY KEY ...` names the new key t_pkey again.
@@ -36,6 +42,45 @@ def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
         handler = HANDLERS.get(type(event))
         if handler is not None:
             handler(schema, event, origin)
+        if not isinstance(event, ir.DropObjects):
+            _remember(schema.seen, event)
+
+
+def _remember(seen: set[str], value: object) -> None:
+    """Add the names an event makes or names (tables it alters, types it uses, the sequence a
+    serial or identity column owns, ...) to `seen`."""
+    for field in getattr(value, "__struct_fields__", ()):
+        item = getattr(value, field)
+        if isinstance(item, QName):
+            seen.add(item.name)
+        elif isinstance(item, str):
+            if field in ("name", "new", "using_index"):
+                seen.add(item)
+        elif isinstance(item, ir.TypeRef):
+            if item.names:
+                seen.add(item.names[-1])
+        elif isinstance(item, tuple):
+            for member in item:
+                if isinstance(member, QName):
+                    seen.add(member.name)
+                elif hasattr(member, "__struct_fields__"):
+                    _remember(seen, member)
+        elif hasattr(item, "__struct_fields__") and not isinstance(item, ir.Span):
+            _remember(seen, item)
+    table = getattr(value, "table", None)
+    if isinstance(value, ir.CreateTable | ir.AddColumn) and isinstance(table, QName):
+        columns = value.columns if isinstance(value, ir.CreateTable) else (value.column,)
+        for column in columns:
+            builtin = column.type.builtin if column.type is not None else None
+            owns = builtin in SERIAL_BASE_TYPES or column.get("identity") is not None
+            if owns:
+                seen.add(f"{table.name}_{column.name}_seq")
+
+
+def skips(schema: SchemaState, event: ir.Event) -> bool:
+    """Whether `event` is an `IF NOT EXISTS` of what the schema has: the replay skips it, as
+    the server does (with a notice)."""
+    return skipped(schema, event)
 
 
 # --- any kind of object ------------------------------------------------------------------

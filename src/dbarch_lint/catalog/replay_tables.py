@@ -26,8 +26,26 @@ def _table_or_placeholder(schema: SchemaState, name: QName) -> Table:
     if table is None:
         table = Table(schema.resolve(name), None, complete=False)
         schema.add_table(table)
+        schema.met_unknown = True
         return table
     return schema.writable_table(table)
+
+
+def skipped(schema: SchemaState, event: ir.Event) -> bool:
+    """Whether an `IF NOT EXISTS` event does nothing, as PostgreSQL (and MySQL) would skip it
+    with a notice: `CREATE TABLE` of a relation name the replay has, `ADD COLUMN` of a column the
+    table has, `CREATE INDEX` of a relation name the replay has (by name only: a different
+    definition under that name is skipped too)."""
+    if isinstance(event, ir.CreateTable):
+        return event.if_not_exists and schema.resolve(event.table) in schema.relations
+    if isinstance(event, ir.AddColumn):
+        table = schema.table(event.table)
+        return event.if_not_exists and table is not None and event.column.name in table.columns
+    if isinstance(event, ir.CreateIndex) and event.if_not_exists and event.name:
+        table = schema.table(event.table)
+        namespace = table.name.schema if table is not None else schema.resolve(event.table).schema
+        return QName(namespace, event.name) in schema.relations
+    return False
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -35,9 +53,9 @@ def _table_or_placeholder(schema: SchemaState, name: QName) -> Table:
 
 def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) -> None:
     name = schema.resolve(event.table)
-    if name in schema.tables and (event.if_not_exists or schema.tables[name].origin is not None):
-        if event.if_not_exists:
-            return
+    if skipped(schema, event):
+        return
+    if name in schema.tables and schema.tables[name].origin is not None:
         # PostgreSQL would refuse to create it again, so the replay missed a drop (a CASCADE,
         # a partition dropped with its parent, a DO block): the new definition wins.
         drop_table(schema, schema.writable_table(schema.tables[name]), origin)
@@ -51,6 +69,7 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
         unlogged=event.unlogged,
         access_method=event.access_method or schema.default_access_method,
         created_by=event,
+        maybe_existing=event.if_not_exists and name.name not in schema.seen,
     )
     parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
     for parent_name in parents:
@@ -172,7 +191,7 @@ def _has_default(definition: ir.ColumnDef) -> bool:
 
 def _add_column(schema: SchemaState, event: ir.AddColumn, origin: Origin) -> None:
     table = _table_or_placeholder(schema, event.table)
-    if not (event.if_not_exists and event.column.name in table.columns):
+    if not skipped(schema, event):
         _define_column(schema, table, event.column, origin)
 
 
@@ -396,8 +415,7 @@ def _refers_to(info: ConstraintInfo, table: QName) -> bool:
 
 def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) -> None:
     table = _table_or_placeholder(schema, event.table)
-    namespace = table.name.schema
-    if event.name and event.if_not_exists and QName(namespace, event.name) in schema.relations:
+    if skipped(schema, event):
         return
     name = event.name
     if not name:

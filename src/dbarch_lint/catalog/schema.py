@@ -27,6 +27,11 @@ class Schema(SchemaState):
         """Replay one statement."""
         replay.apply(self, statement, origin)
 
+    def skips(self, event: ir.Event) -> bool:
+        """Whether the replay would skip `event` here: an `IF NOT EXISTS` of a table, column or
+        index (by name) the schema has, which the server skips with a notice."""
+        return replay.skips(self, event)
+
     def fork(self) -> Schema:
         """A copy to replay into without changing this schema (a down migration).
 

@@ -48,6 +48,12 @@ class SchemaState:
         # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
         # superset: renames and drops leave names behind, so the replay checks each).
         self.referrers: dict[QName, dict[QName, None]] = {}
+        # The unqualified names of every object the replay has had, made or named (dropped ones
+        # too): a `DROP ... IF EXISTS` of a name not among them drops what the history never had.
+        self.seen: set[str] = set()
+        # Whether the replay met a table it had not seen made (a placeholder): the history does
+        # not start from an empty database, nor from a snapshot that holds all it uses.
+        self.met_unknown = False
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -148,6 +154,7 @@ class SchemaState:
         """Make `table` live under its name."""
         self.tables[table.name] = table
         self.relations[table.name] = "table"
+        self.seen.add(table.name.name)
 
     def add_column(self, table: Table, column: Column) -> None:
         """Add `column` to `table` (a writable table)."""
@@ -165,6 +172,7 @@ class SchemaState:
         key = QName(table.name.schema, index.name)
         self.indexes[key] = index
         self.relations[key] = "index"
+        self.seen.add(index.name)
 
     def writable_table(self, table: Table) -> Table:
         """The version of live `table` this state may change."""

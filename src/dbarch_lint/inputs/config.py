@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 FAIL_ON = ("error", "warning", "info", "never")
 PG_VERSIONS = range(10, 19)
+IF_NOT_EXISTS = ("existing", "new")
 
 
 @dataclass(slots=True)
@@ -66,6 +67,12 @@ class Config:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     per_file_dialect: dict[str, str] = field(default_factory=dict)  # pattern -> dialect
     encoding: str = "utf-8"
+    # A schema dump (pg_dump / mysqldump) replayed first, never linted: the state production is
+    # in before the history (relative to the config file's directory).
+    schema_snapshot: str | None = None
+    # A `CREATE TABLE IF NOT EXISTS` of a table the replay had not seen: an existing table that
+    # may hold rows (`existing`), or a new one (`new`: the history always starts empty).
+    if_not_exists: str = "existing"
     plugins: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
@@ -163,7 +170,7 @@ def load(path: str | None) -> Config:
     config.root = os.path.dirname(os.path.abspath(path))
     for key, value in table.items():
         apply(config, key, value, where=path)
-    for name in ("baseline", "write_baseline"):
+    for name in ("baseline", "write_baseline", "schema_snapshot"):
         value = getattr(config, name)
         if value is not None:
             setattr(config, name, os.path.join(config.root, value))
@@ -177,7 +184,12 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
         raise UsageError(f"{where}: unknown setting {key!r}{suggest(key, _FILE_KEYS)}")
     value = _check_type(key, value, spec.type, where)
     # (`dialect` and `per-file-dialect` name the parsers plugins provide: checked by the run)
-    choices = {"format": None, "fail-on": FAIL_ON, "runner": RUNNERS}.get(key)
+    choices = {
+        "format": None,
+        "fail-on": FAIL_ON,
+        "runner": RUNNERS,
+        "if-not-exists": IF_NOT_EXISTS,
+    }.get(key)
     if choices and value not in choices:
         allowed = ", ".join(choices)
         raise UsageError(

@@ -42,6 +42,7 @@ class Input(msgspec.Struct):
     run: FileRun | None = None  # how its runner runs it (decided once the run's files are read)
     dialect: str = "postgres"  # the SQL dialect it is written in (`dialect`, `per-file-dialect`)
     new_since_base: bool | None = None  # not on the `--diff-base` base (None: no --diff-base)
+    snapshot: bool = False  # the `schema-snapshot`: replayed first, never linted
 
 
 def display_path(path: str, cwd: str, here: str | None = None) -> str:

@@ -37,14 +37,7 @@ from dbarch_lint.linting.rule_base import (
     SchemaRule,
     StatementRule,
 )
-from dbarch_lint.model.ir import (
-    AddColumn,
-    AlterColumnType,
-    CreateIndex,
-    CreateTable,
-    Span,
-    Statement,
-)
+from dbarch_lint.model.ir import AlterColumnType, CreateTable, Span, Statement
 from dbarch_lint.runners import FileRun
 from dbarch_lint.runners.naming import is_repeatable, migration_set
 from dbarch_lint.runners.transactions import resolve
@@ -53,8 +46,6 @@ _Check = Callable[[Any, RuleContext], Iterable[Report]]
 _Dispatch = dict[type, list[tuple[StatementRule, _Check]]]  # event type -> rules
 _PLAIN = FileRun("plain")
 # The events that may change nothing (`RuleContext.changes_nothing`).
-_MAYBE_NOTHING = frozenset((CreateTable, AddColumn, CreateIndex, AlterColumnType))
-
 # A rule that raised: (file index, or -1 for a schema rule; the rule; the statement it was
 # checking; the exception).
 Crash = tuple[int, Rule, Statement, Exception]
@@ -196,7 +187,12 @@ def _check(
     ctx.statement = statement
     for event in statement.events:
         rules = dispatch.get(type(event), ())
-        if rules and type(event) in _MAYBE_NOTHING and ctx.changes_nothing(event):
+        if rules and ctx.server_skips(event):
+            # (an IF NOT EXISTS of what the replay has: nothing but its table lock is real)
+            rules = [
+                (r, c) for r, c in rules if r.sees_skipped and not isinstance(event, CreateTable)
+            ]
+        elif rules and type(event) is AlterColumnType and ctx.restates_type(event):
             rules = [r for r in rules if r[0].family not in CONVENTION_FAMILIES]
         for rule, check in rules:
             try:
@@ -243,7 +239,7 @@ def _check_schema(
     dropped."""
     targets = frozenset(f.index for f in files if f.target)
     dialects = {f.index: f.input.dialect for f in files if f.input.dialect != "postgres"}
-    migrations = tuple(_migration(file) for file in files)
+    migrations = tuple(_migration(file) for file in files if not file.input.snapshot)
     for rule in rules:
         if isinstance(rule, SchemaRule):
             ctx = SchemaContext(schema, settings, dialects, migrations)

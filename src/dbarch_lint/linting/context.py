@@ -18,7 +18,6 @@ from dbarch_lint.model.ir import (
     AlterColumnType,
     AlterEnum,
     Constraint,
-    CreateIndex,
     CreateTable,
     CreateTableAs,
     DropColumn,
@@ -89,6 +88,12 @@ class Settings(msgspec.Struct):
 
     pg_version: int = 16
     dialect: str = "postgres"
+    # A `CREATE TABLE IF NOT EXISTS` of a table the replay had not seen: `existing` (it may
+    # hold rows) or `new` (the config says the history always starts from an empty database).
+    if_not_exists: str = "existing"
+    # Whether the replay starts where production's schema does (a schema snapshot, or whole
+    # histories from their first file): what it never saw, production does not have.
+    complete_history: bool = False
 
 
 class RuleContext(msgspec.Struct):
@@ -169,7 +174,21 @@ class RuleContext(msgspec.Struct):
         """The tables (new or existing) `event` of this statement locks in a mode that blocks
         reads or writes (`locks.blocking_locks`, with what the schema just before it knows:
         the table of a dropped index, the other end of a dropped foreign key)."""
-        return locks.blocking_locks(event, self.index_table, self.schema)
+        found = locks.blocking_locks(event, self.index_table, self.schema)
+        if found and self.server_skips(event):
+            # Skipped by the server: only the lock on its own table was taken before that (a
+            # CREATE TABLE takes none; an ADD COLUMN's REFERENCES locks nothing more).
+            if isinstance(event, CreateTable):
+                return []
+            own = self.schema.table(getattr(event, "table", QName(None, "")))
+            return [(t, m) for t, m in found if own is not None and self.schema.table(t) is own]
+        return found
+
+    def server_skips(self, event: Event) -> bool:
+        """Whether the server skips `event` with a notice: an `IF NOT EXISTS` of a table,
+        column or index name the replay has just before this statement. Rules do not see such
+        an event (it defines nothing), except those about the table lock it still takes."""
+        return self.schema.skips(event)
 
     def record_locks(self) -> None:
         """Remember the locks this statement takes (the engine calls it once the rules have
@@ -191,7 +210,67 @@ class RuleContext(msgspec.Struct):
             index = self.statement.index
             changes = _created_tables(self.statements).get(name.name, ())
             return next((created for at, created in reversed(changes) if at < index), False)
-        return table.origin.file_index == self.file_index
+        return table.origin.file_index == self.file_index and not self.may_have_existed(table)
+
+    def may_have_existed(self, table: Table) -> bool:
+        """Whether a table this migration created may have existed with rows before it: made by
+        `CREATE TABLE IF NOT EXISTS` of a name the replay had never had (histories retrofitted
+        onto running installs write it so; one the history made and dropped is gone), unless
+        the config says the history starts from an empty database (`if-not-exists = "new"`) or
+        this file dropped the name before."""
+        origin = table.origin
+        if not table.maybe_existing or origin is None:
+            return False
+        if self.settings.if_not_exists == "new" or origin.file_index != self.file_index:
+            return False
+        if origin.path != self.path:
+            return False  # (a down migration: what its up migration made counts as new)
+        drops = _dropped_tables(self.statements).get(table.name.name, ())
+        return not any(at < origin.stmt_index for at in drops)
+
+    def _restated(self, table: Table | None, origin: Origin | None) -> bool:
+        """Whether `origin` is the `CREATE TABLE IF NOT EXISTS` of a table that may have
+        existed (`may_have_existed`): what it defines may have been there before."""
+        return (
+            table is not None
+            and origin is not None
+            and table.origin is not None
+            and (origin.file_index, origin.stmt_index)
+            == (table.origin.file_index, table.origin.stmt_index)
+            and self.may_have_existed(table)
+        )
+
+    def dies_in_transaction(self, name: QName, since: int | None = None) -> bool:
+        """Whether the table `name` means at statement `since` (default: this one) is dropped
+        by a statement of the transaction this statement runs in, before or after it (renames
+        followed; outside a transaction block, by this statement itself), and no table takes
+        its name again in that transaction. A lock on it blocks no one who matters: whoever
+        waits for it finds no table once it is released. (A table swapped for a new one of the
+        same name is no such table: the waiting queries run on the new one.)"""
+        start = self._transaction_start
+        index = self.statement.index
+        first = index if since is None or start < 0 else max(since, start)
+        last = index if start < 0 else len(self.statements) - 1
+        current, dropped = name, False
+        for statement in self.statements[first : last + 1]:
+            if start >= 0 and self.transactions[statement.index] != start:
+                break
+            for event in statement.events:
+                if isinstance(event, RenameTable):
+                    if _same_table(event.table, current):
+                        current = QName(current.schema or event.table.schema, event.new)
+                    elif event.new == name.name:
+                        return False  # (another table takes the name)
+                elif isinstance(event, CreateTable | CreateTableAs):
+                    if _same_table(event.table, name) and statement.index > first:
+                        return False  # (a new table of the name: a swap)
+                elif (
+                    isinstance(event, DropObjects)
+                    and event.kind in ("table", "foreign table")
+                    and any(_same_table(current, gone) for gone in event.names)
+                ):
+                    dropped = True
+        return dropped
 
     def is_new_column(self, table: QName, column: str) -> bool:
         """Whether the column of a known table was added earlier in this migration (with its
@@ -199,6 +278,8 @@ class RuleContext(msgspec.Struct):
         known = self.schema.table(table)
         added = known.columns.get(column) if known is not None else None
         origin = added.origin if added is not None else None
+        if self._restated(known, origin):
+            return False
         return origin is not None and origin.file_index == self.file_index
 
     def columns_of_type(self, event: Event, *builtins: str) -> tuple[TypedColumn, ...]:
@@ -294,31 +375,14 @@ class RuleContext(msgspec.Struct):
             for event in self.statement.events
         )
 
-    def changes_nothing(self, event: Event) -> bool:
-        """Whether the replay knows that `event` changes nothing: `CREATE TABLE`, `ADD COLUMN`
-        or `CREATE INDEX ... IF NOT EXISTS` of one it has, a type set to the type the column
-        has (as ORMs and re-runnable migrations restate them). Convention rules do not judge
-        such a statement again."""
-        if isinstance(event, CreateTable | AddColumn | CreateIndex) and not event.if_not_exists:
+    def restates_type(self, event: Event) -> bool:
+        """Whether `event` sets a column's type to the type the replay knows it has (as ORMs
+        and re-runnable migrations restate them): convention rules do not judge it again."""
+        if not isinstance(event, AlterColumnType):
             return False
-        if isinstance(event, CreateTable):
-            return self.schema.table(event.table) is not None
-        if isinstance(event, AddColumn):
-            table = self.schema.table(event.table)
-            return table is not None and event.column.name in table.columns
-        if isinstance(event, CreateIndex):
-            if event.name is None:
-                return False
-            table = self.schema.table(event.table)
-            schema = table.name.schema if table is not None else event.table.schema
-            return self.schema.index(QName(schema, event.name)) is not None
-        if isinstance(event, AlterColumnType):
-            table = self.schema.table(event.table)
-            known = table.columns.get(event.column) if table is not None else None
-            return (
-                known is not None and known.type is not None and same_type(known.type, event.type)
-            )
-        return False
+        table = self.schema.table(event.table)
+        known = table.columns.get(event.column) if table is not None else None
+        return known is not None and known.type is not None and same_type(known.type, event.type)
 
     def is_new_object(self, kind: str, name: QName, table: QName | None = None) -> bool:
         """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
@@ -329,6 +393,8 @@ class RuleContext(msgspec.Struct):
         if kind == "index":
             index = self.schema.index(name)
             origin = index.origin if index is not None else None
+            if index is not None and self._restated(self.schema.table(index.table), origin):
+                return False
         else:
             origin = self.schema.object_origin(kind, name)
         return self._in_this_migration(origin)
@@ -340,6 +406,8 @@ class RuleContext(msgspec.Struct):
             return True
         known = self.schema.table(table)
         info = known.constraint(name) if known is not None else None
+        if info is not None and self._restated(known, info.origin):
+            return False
         return info is not None and self._in_this_migration(info.origin)
 
     def has_default(self, table: QName, column: str) -> bool | None:
@@ -359,7 +427,8 @@ class RuleContext(msgspec.Struct):
         if self.is_new_table(table) or self.is_new_column(table, column):
             return True
         known = self.schema.table(table)
-        return known is not None and self._in_this_migration(known.defaults.get(column))
+        origin = known.defaults.get(column) if known is not None else None
+        return not self._restated(known, origin) and self._in_this_migration(origin)
 
     def is_new_enum_value(self, type_name: QName, value: str) -> bool:
         """Whether the enum label was added earlier in this migration (with its type, or by
@@ -506,6 +575,23 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+def _same_table(a: QName, b: QName) -> bool:
+    """Whether two names, as written, name the same table (one may leave the schema out)."""
+    return a.name == b.name and (a.schema == b.schema or None in (a.schema, b.schema))
+
+
+@per_event  # (once per file)
+def _dropped_tables(statements: tuple[Statement, ...]) -> dict[str, list[int]]:
+    """Per unqualified table name, the statements of a file that drop a table of that name."""
+    drops: dict[str, list[int]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, DropObjects) and event.kind in ("table", "foreign table"):
+                for name in event.names:
+                    drops.setdefault(name.name, []).append(statement.index)
+    return drops
 
 
 def _type_names(event: RenameObject | DropObjects) -> tuple[str, ...]:

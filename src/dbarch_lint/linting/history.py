@@ -81,6 +81,11 @@ def replay_file(schema: Schema, file: HistoryFile) -> None:
                 into.apply(statement, origin)
     conditionals.close()
     note_unread(schema, file)
+    if file.input.snapshot:
+        # The history runs in sessions of its own: a dump's `SET search_path` (pg_dump empties
+        # it) does not carry over.
+        schema.search_path = ("public",)
+        schema.default_access_method = None
 
 
 def note_unread(schema: Schema, file: HistoryFile) -> None:

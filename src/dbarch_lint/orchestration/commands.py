@@ -303,6 +303,7 @@ def schema(
     # (named files are not put in their histories: the schema is what the files given build)
     run = prepare(list(paths), config, infer=False)
     inputs = run.inputs  # (runner plugins decide the order: their errors are errors here)
+    inputs = [*run.snapshot_inputs(), *inputs]
     if verbose:
         describe(run, say)
     for message in run.errors:

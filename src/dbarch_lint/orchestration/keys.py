@@ -39,8 +39,17 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         repr((run.down_left_out, run.not_sql)),
         # (a baseline hides findings: its content is an input; "-" if absent, a usage error)
         file_digest(run.config.baseline) or "-" if run.config.baseline else "",
+        # (the schema snapshot is replayed first: its content is an input too)
+        _snapshot_digest(run),
     ]
     return digest("\n".join(parts).encode("utf-8"))
+
+
+def _snapshot_digest(run: Run) -> str:
+    snapshot = run.config.schema_snapshot
+    if snapshot is None:
+        return ""
+    return file_digest(os.path.join(run.cwd, snapshot)) or "-"
 
 
 def _known_content(fs_path: str, index: FileIndex) -> str | None:

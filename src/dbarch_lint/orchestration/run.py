@@ -18,6 +18,7 @@ from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.model.findings import Finding, LintResult
+from dbarch_lint.orchestration.snapshot import read_snapshot, snapshot_path
 from dbarch_lint.runners.naming import is_down, order_plain
 
 if TYPE_CHECKING:
@@ -73,6 +74,10 @@ class Run:
     replays: list[Replay] | None = None
     context: list[str] = field(default_factory=list)  # which histories were inferred (`-v`)
     bounds: list[tuple[int, int]] = field(default_factory=list)  # each replay's slice of inputs
+    # Whether the replay starts where production's schema does: a schema snapshot, or whole
+    # histories (`migrations`, folders and globs, named files in their inferred histories);
+    # not files named alone (without context, or in no history). DBA805 needs it.
+    complete: bool = True
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -170,6 +175,19 @@ class Run:
             self._inputs = [self.files[path] for path in ordered]
         return self._inputs
 
+    def snapshot_inputs(self) -> list[discovery.Input]:
+        """The `schema-snapshot`, as the input every history replays first (none: empty); what
+        in it does not parse is added to the run's errors."""
+        path = snapshot_path(self.config, self.cwd, project_root(self.config, self.cwd))
+        if path is None:
+            return []
+        shown = discovery.display_path(path, self.cwd)
+        item, problems = read_snapshot(
+            path, shown, self.config, self.dialect_of(shown), self.parsers()
+        )
+        self.errors.extend(problem for problem in problems if problem not in self.errors)
+        return [item]
+
     def consulted(self) -> dict[str, str]:
         """The files other than migrations that runners read to decide (present or not), by
         absolute path, with a hash of their content ("-" for none)."""
@@ -255,6 +273,15 @@ def prepare(
         history.difference_update(left_out)
         target_paths.difference_update(left_out)
     dropped = set(left_out)
+    snapshot = snapshot_path(config, cwd, root)
+    if snapshot is not None:  # (never linted, nor replayed as a migration: it comes first)
+        real = os.path.realpath(snapshot)
+        found = {
+            v for k, v in shown.items() if k != discovery.STDIN and os.path.realpath(k) == real
+        }
+        dropped |= found
+        history.difference_update(found)
+        target_paths.difference_update(found)
     by_shown = {v: k for k, v in shown.items() if v not in dropped}
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     run.down_left_out = left_out
@@ -267,6 +294,11 @@ def prepare(
         run.replays = [replay for replay in kept if replay.paths]
     elif paths and not migrations and infer and not config.context:
         run.context = ["context: off (--no-context, context = false): named files are linted alone"]
+    if paths and not migrations:
+        given = set(paths)
+        alone = located is None or bool(located.alone)
+        if alone and any(f in given or f == discovery.STDIN for f in files):
+            run.complete = config.schema_snapshot is not None
     return run
 
 
@@ -416,7 +448,12 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         severity=cfg.severities(config, rules),
         rule_options=cfg.rule_options(config, rules),
         per_file_ignores=_ignored_codes(run),
-        settings=Settings(pg_version=config.pg_version, dialect=config.dialect),
+        settings=Settings(
+            pg_version=config.pg_version,
+            dialect=config.dialect,
+            if_not_exists=config.if_not_exists,
+            complete_history=run.complete,
+        ),
         plugin_prefixes=prefixes,
         external=tuple(code.upper() for code in config.external),
         jobs=config.jobs or os.cpu_count() or 1,
@@ -430,7 +467,16 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     if config.baseline is not None and config.write_baseline is None:
         # (a run that writes a baseline reports every finding: it may be renewing that one)
         recorded = baseline.load(config.baseline)
-    result = _lint_histories(run, rules, run_config)
+    first: list[discovery.Input] = []
+    snapshot = snapshot_path(config, run.cwd, project_root(config, run.cwd))
+    if snapshot is not None:
+        shown = discovery.display_path(snapshot, run.cwd)
+        item, problems = read_snapshot(
+            snapshot, shown, config, run.dialect_of(shown), run.parsers()
+        )
+        run.errors.extend(problem for problem in problems if problem not in run.errors)
+        first.append(item)
+    result = _lint_histories(run, rules, run_config, first)
     findings = list(result.findings)
     run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
     if config.write_baseline is not None:
@@ -452,16 +498,22 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     )
 
 
-def _lint_histories(run: Run, rules: Sequence[type[Rule]], run_config: RunConfig) -> LintResult:
-    """Lint each history of the run on its own (one, unless inferred), and put the results
-    together; a history with no target is not linted."""
+def _lint_histories(
+    run: Run,
+    rules: Sequence[type[Rule]],
+    run_config: RunConfig,
+    first: list[discovery.Input],
+) -> LintResult:
+    """Lint each history of the run on its own (one, unless inferred), each after `first` (the
+    schema snapshot, if any), and put the results together; a history with no target is not
+    linted."""
     from dbarch_lint.linting.engine import lint
 
     inputs = run.inputs
     if run.replays is None:
-        return lint(inputs, run.targets, rules, run_config)
+        return lint([*first, *inputs], run.targets, rules, run_config)
     results = [
-        lint(inputs[start:end], targets, rules, run_config)
+        lint([*first, *inputs[start:end]], targets, rules, run_config)
         for replay, (start, end) in zip(run.replays, run.bounds, strict=True)
         if (targets := run.targets & replay.reported)
     ]
@@ -470,9 +522,8 @@ def _lint_histories(run: Run, rules: Sequence[type[Rule]], run_config: RunConfig
     if not results:
         return lint([], run.targets, rules, run_config)
     findings = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
-    first = results[0]
     return msgspec.structs.replace(
-        first,
+        results[0],
         findings=tuple(findings),
         files=sum(r.files for r in results),
         statements=sum(r.statements for r in results),
