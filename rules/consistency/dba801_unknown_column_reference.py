@@ -52,7 +52,9 @@ class UnknownColumnReference(StatementRule):
     is not flagged when the replay says c is not there (the branch does not run), nor one in a
     block whose `EXCEPTION WHEN undefined_column` handler swallows that failure; a column only
     some branches add is unknown afterwards, so a table whose branches disagree is no longer
-    fully known.
+    fully known. Nor is a table made by `CREATE TABLE IF NOT EXISTS` of a name the history
+    never had: on an install older than the history it was there already, perhaps with more
+    columns (unless the config says `if-not-exists = "new"`).
 
     ## Why is this bad?
     PostgreSQL rejects the statement (`column "..." does not exist`), so the migration fails when

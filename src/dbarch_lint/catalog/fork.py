@@ -60,6 +60,7 @@ class CopyOnWrite(SchemaState):
         self.referrers = {name: dict(tables) for name, tables in parent.referrers.items()}
         self.seen = set(parent.seen)
         self.met_unknown = parent.met_unknown
+        self.empty_start = parent.empty_start
         self._own = _Own()
 
     # An object the fork creates is its own from the start: it is never copied.

@@ -59,7 +59,11 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
         # PostgreSQL would refuse to create it again, so the replay missed a drop (a CASCADE,
         # a partition dropped with its parent, a DO block): the new definition wins.
         drop_table(schema, schema.writable_table(schema.tables[name]), origin)
-    complete = not event.like and not event.of_type
+    # A table an IF NOT EXISTS may have found already there (made before the history, on an
+    # older install) may hold columns and constraints the replay never saw.
+    maybe_existing = event.if_not_exists and name.name not in schema.seen
+    maybe_existing = maybe_existing and not schema.empty_start
+    complete = not event.like and not event.of_type and not maybe_existing
     table = Table(
         name,
         origin,
@@ -69,7 +73,7 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
         unlogged=event.unlogged,
         access_method=event.access_method or schema.default_access_method,
         created_by=event,
-        maybe_existing=event.if_not_exists and name.name not in schema.seen,
+        maybe_existing=maybe_existing,
     )
     parents = ((event.partition_of,) if event.partition_of else ()) + event.inherits
     for parent_name in parents:

@@ -51,6 +51,9 @@ class SchemaState:
         # The unqualified names of every object the replay has had, made or named (dropped ones
         # too): a `DROP ... IF EXISTS` of a name not among them drops what the history never had.
         self.seen: set[str] = set()
+        # The history starts from an empty database (`if-not-exists = "new"`): a `CREATE TABLE
+        # IF NOT EXISTS` of a name never seen made the table, with nothing else in it.
+        self.empty_start = False
         # Whether the replay met a table it had not seen made (a placeholder): the history does
         # not start from an empty database, nor from a snapshot that holds all it uses.
         self.met_unknown = False

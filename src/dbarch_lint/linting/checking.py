@@ -71,6 +71,7 @@ def check(
     `rules` check the targets among them; then, if `schema_rules` (the files end the history),
     run the schema rules on the schema the replay left."""
     schema = Schema()
+    schema.empty_start = settings.if_not_exists == "new"
     for file in files[:start]:
         replay_file(schema, file)
     checked = Checked(defaultdict(list), [])

@@ -110,10 +110,16 @@ def _before_down_section(
 
 
 def replay(
-    inputs: Sequence[Input], parsers: Mapping[str, Parser], cache: Cache | None = None
+    inputs: Sequence[Input],
+    parsers: Mapping[str, Parser],
+    cache: Cache | None = None,
+    *,
+    empty_start: bool = False,
 ) -> Schema:
-    """The schema after replaying `inputs` (down migrations and sections excluded)."""
+    """The schema after replaying `inputs` (down migrations and sections excluded);
+    `empty_start`: the history starts from an empty database (`if-not-exists = "new"`)."""
     schema = Schema()
+    schema.empty_start = empty_start
     parsed_files = iter_parsed(inputs, cache, parsers)
     for index, (item, parsed) in enumerate(zip(inputs, parsed_files, strict=True)):
         replay_file(schema, history_file(index, item, parsed, target=False))

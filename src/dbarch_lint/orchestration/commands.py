@@ -308,7 +308,7 @@ def schema(
         describe(run, say)
     for message in run.errors:
         say(f"dbarch-lint: error: {message}")
-    replayed = replay(inputs, run.parsers())
+    replayed = replay(inputs, run.parsers(), empty_start=config.if_not_exists == "new")
     output = schema_mermaid(replayed) if mermaid else schema_json(replayed)
     return Answer(output, EXIT_ERROR if run.errors else EXIT_OK)
 
