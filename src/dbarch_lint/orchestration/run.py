@@ -73,6 +73,9 @@ class Run:
     replays: list[Replay] | None = None
     context: list[str] = field(default_factory=list)  # which histories were inferred (`-v`)
     bounds: list[tuple[int, int]] = field(default_factory=list)  # each replay's slice of inputs
+    # An editor's unsaved buffers (shown path -> text): each replaces its file's content at its
+    # place in its history, read as `--stdin-filename` reads stdin (the language server).
+    unsaved: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -86,12 +89,13 @@ class Run:
         item = self._read.get(path)
         if item is None:
             fs_path = self.paths[path]
-            is_stdin = fs_path == discovery.STDIN
+            buffer = self.unsaved.get(path)
+            is_stdin = fs_path == discovery.STDIN or buffer is not None
             item = self._read[path] = discovery.read(
                 path,
                 None if is_stdin else fs_path,
                 self.config.encoding,
-                self.stdin if is_stdin else None,
+                buffer if buffer is not None else self.stdin if is_stdin else None,
                 self.confinement,
             )
             item.dialect = self.dialect_of(path)
