@@ -26,6 +26,7 @@ from dbarch_lint.server import convert
 from dbarch_lint.server.project import ConfigError, Linted, Project
 
 R = TypeVar("R")
+Answer = tuple[tuple[Finding, ...], str]  # a file's findings, and the text they are placed in
 SQL_SUFFIX = ".sql"
 FIX_ALL = f"{lsp.CodeActionKind.SourceFixAll.value}.dbarch-lint"
 
@@ -37,8 +38,11 @@ class DbarchLintServer(LanguageServer):
         super().__init__("dbarch-lint", __version__)
         self.project: Project | None = None
         self.linted: dict[str, Linted] = {}  # absolute path -> the last lint of its history
-        self.known: dict[str, list[lsp.Diagnostic]] = {}  # what the last lint found, by file
-        self.published: dict[str, list[lsp.Diagnostic]] = {}
+        # What the last lint found in each file, and what was last published for it: the
+        # findings with the text their positions are in (the same, the same diagnostics).
+        self.known: dict[str, Answer] = {}
+        self.published: dict[str, Answer] = {}
+        self.diagnostics: dict[tuple[int, str], list[lsp.Diagnostic]] = {}  # (lint, path)
         self.fixed: dict[tuple[int, str], str | None] = {}  # (lint, path) -> `--fix`'s text
 
     # Diagnostics
@@ -50,32 +54,47 @@ class DbarchLintServer(LanguageServer):
             return
         before = self.linted.get(path)
         linted = project.lint(path)
-        texts = self._lines(linted)
-        new: dict[str, list[lsp.Diagnostic]] = {}
-        for file, findings in linted.findings.items():
-            lines = texts.get(linted.shown(file) or "", convert.Lines("", self._units))
-            new[file] = [convert.diagnostic(f, lines, texts, self._uri_of) for f in findings]
+        self.diagnostics.clear()
+        self.fixed.clear()
+        sources = linted.result.sources
+        new = {
+            file: (tuple(findings), sources.get(linted.shown(file) or "", ""))
+            for file, findings in linted.findings.items()
+        }
         gone = set(before.findings) - set(new) if before is not None else set()
         for file in gone:  # (deleted, renamed, or now in another history)
             self.linted.pop(file, None)
             self.known.pop(file, None)
-            if not os.path.exists(file) and self.published.get(file):
-                self._publish(file, [])
-        for file, diagnostics in new.items():
+            if not os.path.exists(file) and self.published.get(file, ((), ""))[0]:
+                self._publish(file, [], ((), ""))
+        for file, answer in new.items():
             self.linted[file] = linted
             previous = self.known.get(file)
-            self.known[file] = diagnostics
-            changed = previous is not None and previous != diagnostics
+            self.known[file] = answer
+            changed = previous is not None and previous != answer
             shown_before = self.published.get(file)
             if (
                 (file == path and always)
                 or changed
-                or (shown_before is not None and shown_before != diagnostics)
+                or (shown_before is not None and shown_before != answer)
             ):
-                self._publish(file, diagnostics)
+                self._publish(file, self.diagnostics_of(linted, file), answer)
 
-    def _publish(self, path: str, diagnostics: list[lsp.Diagnostic]) -> None:
-        self.published[path] = diagnostics
+    def diagnostics_of(self, linted: Linted, path: str) -> list[lsp.Diagnostic]:
+        """A file's findings as diagnostics (made when first asked for)."""
+        key = (id(linted), path)
+        found = self.diagnostics.get(key)
+        if found is None:
+            lines = self.lines_of(linted, path)
+            texts = self._lines(linted, linted.findings.get(path, []))
+            found = self.diagnostics[key] = [
+                convert.diagnostic(f, lines, texts, self._uri_of)
+                for f in linted.findings.get(path, [])
+            ]
+        return found
+
+    def _publish(self, path: str, diagnostics: list[lsp.Diagnostic], answer: Answer) -> None:
+        self.published[path] = answer
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=convert.path_to_uri(path), diagnostics=diagnostics)
         )
@@ -83,10 +102,11 @@ class DbarchLintServer(LanguageServer):
     def _units(self, text: str) -> int:
         return int(self.workspace.position_codec.client_num_units(text))
 
-    def _lines(self, linted: Linted) -> dict[str, convert.Lines]:
-        return {
-            path: convert.Lines(text, self._units) for path, text in linted.result.sources.items()
-        }
+    def _lines(self, linted: Linted, findings: list[Finding]) -> dict[str, convert.Lines]:
+        """The texts the related locations of `findings` are in, by shown path."""
+        sources = linted.result.sources
+        wanted = {r.location.path for f in findings for r in f.related}
+        return {p: convert.Lines(sources[p], self._units) for p in wanted if p in sources}
 
     def _uri_of(self, shown: str) -> str:
         root = self.project.root if self.project is not None else os.getcwd()
@@ -234,8 +254,8 @@ def _deleted(ls: DbarchLintServer, path: str) -> None:
         ls.guarded(lambda: ls.relint(others[0], always=False))
     ls.linted.pop(path, None)
     ls.known.pop(path, None)
-    if ls.published.get(path):
-        ls._publish(path, [])
+    if ls.published.get(path, ((), ""))[0]:
+        ls._publish(path, [], ((), ""))
 
 
 # Code actions and hover
@@ -248,7 +268,7 @@ def _findings_at(
     linted = ls.linted.get(path) if path is not None else None
     if path is None or linted is None:
         return []
-    diagnostics = ls.known.get(path, [])
+    diagnostics = ls.diagnostics_of(linted, path)
     findings = linted.findings.get(path, [])
     return [
         (finding, diagnostic, linted)
@@ -307,7 +327,6 @@ def _fix_all(ls: DbarchLintServer, uri: str) -> lsp.CodeAction | None:
         return None
     key = (id(linted), path)
     if key not in ls.fixed:
-        ls.fixed.clear()  # (only the latest lint's answers are worth keeping)
         ls.fixed[key] = ls.project.fixed_text(linted, path)
     text = ls.fixed[key]
     if text is None:

@@ -61,13 +61,17 @@ class Linted:
     run: Run
     result: LintResult
     findings: dict[str, list[Finding]] = field(default_factory=dict)
+    _shown: dict[str, str] = field(default_factory=dict)
 
     def shown(self, path: str) -> str | None:
         """A file's shown path in the run (None: not in it)."""
-        for shown, fs_path in self.run.paths.items():
-            if os.path.normpath(os.path.join(self.run.cwd, fs_path)) == path:
-                return shown
-        return None
+        if not self._shown:
+            cwd = self.run.cwd
+            self._shown = {
+                os.path.normpath(os.path.join(cwd, fs_path)): shown
+                for shown, fs_path in self.run.paths.items()
+            }
+        return self._shown.get(path)
 
 
 class Project:
