@@ -177,6 +177,13 @@ async def test_session_equals_check_after_each_step(session: Session) -> None:
     await session.check(first, second, third)
     assert any(d.code == "DBA408" for d in session.client.diagnostics[session.uri(third)])
 
+    # The edited file is answered at once (before its whole history is linted again).
+    session.edit(third, FILES["0003_more.sql"] + "CREATE INDEX i ON t (flag);\n")
+    await session.client.wait_for_notification("textDocument/publishDiagnostics")
+    answer = published(session.client.diagnostics[session.uri(third)])
+    assert answer == expected(session.root, third, session.unsaved)
+    assert any(row[0] == "DBA401" for row in answer)
+
     # An unsaved edit of an earlier file changes a later file's findings: published too.
     session.edit(first, FILES["0001_create.sql"].replace("name text)", "name text NOT NULL)"))
     await session.check(first)

@@ -9,6 +9,7 @@ deleted; a rename is a deletion and a creation) and config changes lint again. A
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import os
@@ -28,6 +29,9 @@ from dbarch_lint.server.project import ConfigError, Linted, Project
 R = TypeVar("R")
 Answer = tuple[tuple[Finding, ...], str]  # a file's findings, and the text they are placed in
 SQL_SUFFIX = ".sql"
+# How long the editor is idle before the whole history is linted again (the edited file is
+# answered at once).
+WHOLE_HISTORY_DELAY = 0.3
 FIX_ALL = f"{lsp.CodeActionKind.SourceFixAll.value}.dbarch-lint"
 
 
@@ -37,25 +41,62 @@ class DbarchLintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("dbarch-lint", __version__)
         self.project: Project | None = None
-        self.linted: dict[str, Linted] = {}  # absolute path -> the last lint of its history
+        self.linted: dict[str, Linted] = {}  # absolute path -> the latest lint that answered it
         # What the last lint found in each file, and what was last published for it: the
         # findings with the text their positions are in (the same, the same diagnostics).
         self.known: dict[str, Answer] = {}
         self.published: dict[str, Answer] = {}
         self.diagnostics: dict[tuple[int, str], list[lsp.Diagnostic]] = {}  # (lint, path)
+        self.full: dict[str, Linted] = {}  # absolute path -> the last lint of its whole history
+        self.pending: set[str] = set()  # files edited since their history was last linted
+        self.timer: asyncio.TimerHandle | None = None
         self.fixed: dict[tuple[int, str], str | None] = {}  # (lint, path) -> `--fix`'s text
 
     # Diagnostics
 
     def relint(self, path: str, *, always: bool = True) -> None:
-        """Lint the history of `path` and publish what changed (for `path` itself, always)."""
+        """Answer for `path` at once (a lint of it in its history, as `check FILE`), then lint
+        its whole history a moment later (`flush`), for the other files whose findings an edit
+        changed: typing on, the editor gets each answer without waiting for that."""
         project = self.project
         if project is None or project.config is None:
             return
-        before = self.linted.get(path)
+        linted = project.lint(path, alone=True)
+        self._forget_answers()
+        self.linted[path] = linted
+        findings = linted.findings.get(path, [])
+        answer = (tuple(findings), linted.result.sources.get(linted.shown(path) or "", ""))
+        self.known[path] = answer
+        if always or self.published.get(path, answer) != answer:
+            self._publish(path, self.diagnostics_of(linted, path), answer)
+        self.pending.add(path)
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.get_running_loop().call_later(
+            WHOLE_HISTORY_DELAY, lambda: self.guarded(self.flush)
+        )
+
+    def flush(self) -> None:
+        """Lint the whole history of every file edited since the last time (requests and file
+        events call this first: their answers need the state to be current)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        while self.pending:
+            path = self.pending.pop()
+            self.relint_history(path)
+            done = self.full.get(path)
+            if done is not None:
+                self.pending.difference_update(done.findings)
+
+    def relint_history(self, path: str) -> None:
+        """Lint the whole history of `path`, every file a target, and publish what changed."""
+        project = self.project
+        if project is None or project.config is None:
+            return
+        before = self.full.get(path)
         linted = project.lint(path)
-        self.diagnostics.clear()
-        self.fixed.clear()
+        self._forget_answers()
         sources = linted.result.sources
         new = {
             file: (tuple(findings), sources.get(linted.shown(file) or "", ""))
@@ -63,22 +104,27 @@ class DbarchLintServer(LanguageServer):
         }
         gone = set(before.findings) - set(new) if before is not None else set()
         for file in gone:  # (deleted, renamed, or now in another history)
-            self.linted.pop(file, None)
-            self.known.pop(file, None)
+            self.forget(file)
             if not os.path.exists(file) and self.published.get(file, ((), ""))[0]:
                 self._publish(file, [], ((), ""))
         for file, answer in new.items():
-            self.linted[file] = linted
+            self.linted[file] = self.full[file] = linted
             previous = self.known.get(file)
             self.known[file] = answer
             changed = previous is not None and previous != answer
             shown_before = self.published.get(file)
-            if (
-                (file == path and always)
-                or changed
-                or (shown_before is not None and shown_before != answer)
-            ):
+            if changed or (shown_before is not None and shown_before != answer):
                 self._publish(file, self.diagnostics_of(linted, file), answer)
+
+    def forget(self, path: str) -> None:
+        """Drop what is known of a file (deleted, or in another history now)."""
+        self.linted.pop(path, None)
+        self.full.pop(path, None)
+        self.known.pop(path, None)
+
+    def _forget_answers(self) -> None:
+        self.diagnostics.clear()
+        self.fixed.clear()
 
     def diagnostics_of(self, linted: Linted, path: str) -> list[lsp.Diagnostic]:
         """A file's findings as diagnostics (made when first asked for)."""
@@ -228,14 +274,9 @@ def did_change_watched_files(ls: DbarchLintServer, params: lsp.DidChangeWatchedF
         return
     paths = [(convert.uri_to_path(c.uri), c.type) for c in params.changes]
     if any(p is not None and project.is_config(p) for p, _ in paths):
-        ls.load_config()
-        again = sorted({file for file in ls.linted if os.path.exists(file)} | set(project.unsaved))
-        ls.linted.clear()
-        ls.known.clear()
-        for file in again:
-            if file not in ls.linted:
-                ls.guarded(functools.partial(ls.relint, file))
+        _config_changed(ls, project)
         return
+    ls.guarded(ls.flush)  # (what was pending is linted first: the last answers are current)
     for path, kind in paths:
         if path is None or not path.endswith(SQL_SUFFIX):
             continue
@@ -246,14 +287,29 @@ def did_change_watched_files(ls: DbarchLintServer, params: lsp.DidChangeWatchedF
             ls.guarded(functools.partial(ls.relint, path, always=created))
 
 
+def _config_changed(ls: DbarchLintServer, project: Project) -> None:
+    """A config file changed: read it again, and answer every file shown or open again."""
+    if ls.timer is not None:
+        ls.timer.cancel()
+    ls.pending.clear()
+    ls.load_config()
+    shown = {file for file in ls.published if os.path.exists(file)}
+    ls.linted.clear()
+    ls.full.clear()
+    ls.known.clear()
+    for file in sorted(project.unsaved):
+        ls.guarded(functools.partial(ls.relint, file))
+    ls.pending.update(shown)
+    ls.guarded(ls.flush)
+
+
 def _deleted(ls: DbarchLintServer, path: str) -> None:
     """A file gone: lint its history again from another of its files (which clears it)."""
-    linted = ls.linted.get(path)
+    linted = ls.full.get(path)
     others = [f for f in linted.findings if f != path and os.path.exists(f)] if linted else []
     if others:
-        ls.guarded(lambda: ls.relint(others[0], always=False))
-    ls.linted.pop(path, None)
-    ls.known.pop(path, None)
+        ls.guarded(functools.partial(ls.relint_history, others[0]))
+    ls.forget(path)
     if ls.published.get(path, ((), ""))[0]:
         ls._publish(path, [], ((), ""))
 
@@ -286,6 +342,7 @@ def code_action(ls: DbarchLintServer, params: lsp.CodeActionParams) -> list[lsp.
 
 
 def _code_actions(ls: DbarchLintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    ls.flush()  # (the answers of the whole history, if an edit left them pending)
     uri = params.text_document.uri
     only = params.context.only
     actions: list[lsp.CodeAction] = []
@@ -345,6 +402,7 @@ def hover(ls: DbarchLintServer, params: lsp.HoverParams) -> lsp.Hover | None:
 
 
 def _hover(ls: DbarchLintServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    ls.flush()  # (the answers of the whole history, if an edit left them pending)
     found = _findings_at(
         ls, params.text_document.uri, lambda r: convert.contains(r, params.position)
     )

@@ -139,10 +139,11 @@ class Project:
                 return sorted(item.named)
         return [path]
 
-    def lint(self, path: str) -> Linted:
-        """Lint the history of `path` (absolute), every file of it a target."""
+    def lint(self, path: str, *, alone: bool = False) -> Linted:
+        """Lint the history of `path` (absolute), every file of it a target; `alone`: only
+        `path` a target (exactly `check FILE`)."""
         config = self._config()
-        named = [self._shown(p) for p in self.history_of(path)]
+        named = [self._shown(path)] if alone else [self._shown(p) for p in self.history_of(path)]
         run = prepare(named, config, cwd=self.root)
         run.unsaved = {
             shown: text
