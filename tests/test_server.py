@@ -333,3 +333,14 @@ async def test_config_above_the_project_is_not_trusted(tmp_path: Path) -> None:
     assert "outside the project folder" in client.messages[0].message
     assert session.uri(sql) not in client.diagnostics
     await client.shutdown_session()
+
+
+def test_a_broken_message_is_a_line_not_a_traceback() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        SERVER, input=b"Content-Length: 5\r\n\r\n{bad}", capture_output=True, timeout=60
+    )
+    assert done.returncode == 0
+    assert b"Traceback" not in done.stderr
+    assert b"dbarch-lint server: ERROR" in done.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -423,7 +424,26 @@ def _hover(ls: DbarchLintServer, params: lsp.HoverParams) -> lsp.Hover | None:
     )
 
 
+class _NoTraceback(logging.Formatter):
+    """Log lines for the editor's log (stderr): what went wrong, never a traceback."""
+
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+    def formatStack(self, stack_info: str) -> str:
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        error = record.exc_info[1] if record.exc_info else None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        line = super().format(record)
+        return visible(f"{line}: {type(error).__name__}: {error}" if error else line)
+
+
 def serve(**_: Any) -> None:
     """Serve over stdin and stdout until the client says exit."""
     gc.enable()  # (a long-lived process: the command line's short-run setting does not fit)
+    handler = logging.StreamHandler()
+    handler.setFormatter(_NoTraceback("dbarch-lint server: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     server.start_io()

@@ -38,8 +38,16 @@ class _Parses(Cache):
             super().__init__(disk.folder)
         self._disk = disk
         self._memory: dict[str, ParsedFile] = {}
+        self._used: set[str] = set()  # (since the last `prune`)
+
+    def prune(self) -> None:
+        """Forget the parses not asked for since the last time (an edited buffer's earlier
+        texts): memory stays the size of the history."""
+        self._memory = {key: self._memory[key] for key in self._used if key in self._memory}
+        self._used = set()
 
     def get_parsed(self, content: str) -> ParsedFile | None:
+        self._used.add(content)
         found = self._memory.get(content)
         if found is None and self._disk is not None:
             found = self._disk.get_parsed(content)
@@ -48,6 +56,7 @@ class _Parses(Cache):
         return found
 
     def put_parsed(self, content: str, encoded: bytes) -> None:
+        self._used.add(content)
         self._memory[content] = msgspec.msgpack.decode(encoded, type=ParsedFile)
         if self._disk is not None:
             self._disk.put_parsed(content, encoded)
@@ -151,6 +160,8 @@ class Project:
             if (shown := self._shown(file)) in run.paths
         }
         result = execute(run, self._cache)
+        if not alone and self._cache is not None:
+            self._cache.prune()
         linted = Linted(run, result)
         for shown in run.targets:
             linted.findings[os.path.join(self.root, shown)] = []
