@@ -344,3 +344,52 @@ def test_a_broken_message_is_a_line_not_a_traceback() -> None:
     assert done.returncode == 0
     assert b"Traceback" not in done.stderr
     assert b"dbarch-lint server: ERROR" in done.stderr
+
+
+def _copy_history(source: Path, target: Path, count: int | None = None) -> Path:
+    entries = sorted(p for p in source.iterdir() if not p.name.startswith("."))[:count]
+    target.mkdir(parents=True)
+    for entry in entries:
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy(entry, target / entry.name)
+    return target
+
+
+@pytest.mark.parametrize("history", ["example", "lemmy"])
+def test_whole_history_lint_equals_check_file_by_file(
+    history: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's lint of a whole history (every file a target) gives each file what
+    `check FILE` gives it."""
+    from dbarch_lint.server.project import Project
+    from tests.conftest import ROOT, shared_path
+
+    root = tmp_path / "project"
+    if history == "example":
+        folder = _copy_history(ROOT / "docs" / "examples", root / "db" / "migrations")
+    else:
+        folder = _copy_history(shared_path("corpus", "lemmy"), root / "migrations", 40)
+    monkeypatch.chdir(root)
+    project = Project(str(root))
+    project.load_config()
+    files = sorted(str(p) for p in folder.rglob("*.sql"))
+    linted = project.lint(files[0])
+    assert sorted(linted.findings) == files
+    for file in files:
+        alone = project.lint(file, alone=True).findings[file]
+        by_check = lint_paths([file], cwd=str(root), cache=False).findings
+        assert linted.findings[file] == list(by_check) == alone, file
+
+
+def test_positions_are_utf16_on_lines_as_findings_count_them() -> None:
+    from dbarch_lint.server.convert import Lines
+
+    lines = Lines("a🎉b\r\nxé\rz\n")
+    assert lines.position(1, 3) == lsp.Position(line=0, character=3)  # (🎉: two units)
+    assert lines.position(2, 3) == lsp.Position(line=1, character=2)
+    assert lines.position(3, 1) == lsp.Position(line=2, character=0)  # (after a lone CR)
+    assert lines.position(9, 1) == lsp.Position(line=3, character=0)  # (past the end)
+    utf8 = Lines("🎉x", lambda text: len(text.encode("utf-8")))
+    assert utf8.position(1, 2) == lsp.Position(line=0, character=4)
