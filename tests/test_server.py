@@ -393,3 +393,27 @@ def test_positions_are_utf16_on_lines_as_findings_count_them() -> None:
     assert lines.position(9, 1) == lsp.Position(line=3, character=0)  # (past the end)
     utf8 = Lines("🎉x", lambda text: len(text.encode("utf-8")))
     assert utf8.position(1, 2) == lsp.Position(line=0, character=4)
+
+
+@pytest.mark.asyncio
+async def test_a_linked_workspace_folder(tmp_path: Path) -> None:
+    """The editor names the workspace through a link and a file by its real path: the file is
+    linted in the project, and answered under the name the editor used."""
+    real = tmp_path / "real"
+    (real / "db").mkdir(parents=True)
+    (real / "db" / "0001_a.sql").write_text("CREATE TABLE t (a int);\n", encoding="utf-8")
+    sql = real / "db" / "0002_b.sql"
+    sql.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    client = await ClientServerConfig(SERVER).start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(
+        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=link.as_uri())
+    )
+    session = Session(client, real)
+    session.open(sql)
+    await session.check(sql)
+    assert list(client.diagnostics) == [sql.as_uri()]
+    assert any(d.code == "DBA401" for d in client.diagnostics[sql.as_uri()])
+    await client.shutdown_session()

@@ -51,6 +51,7 @@ class DbarchLintServer(LanguageServer):
         self.full: dict[str, Linted] = {}  # absolute path -> the last lint of its whole history
         self.pending: set[str] = set()  # files edited since their history was last linted
         self.timer: asyncio.TimerHandle | None = None
+        self.uris: dict[str, str] = {}  # path -> the editor's URI, where they differ
         self.fixed: dict[tuple[int, str], str | None] = {}  # (lint, path) -> `--fix`'s text
 
     # Diagnostics
@@ -143,7 +144,7 @@ class DbarchLintServer(LanguageServer):
     def _publish(self, path: str, diagnostics: list[lsp.Diagnostic], answer: Answer) -> None:
         self.published[path] = answer
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=convert.path_to_uri(path), diagnostics=diagnostics)
+            lsp.PublishDiagnosticsParams(uri=self.uri_of_path(path), diagnostics=diagnostics)
         )
 
     def _units(self, text: str) -> int:
@@ -157,7 +158,11 @@ class DbarchLintServer(LanguageServer):
 
     def _uri_of(self, shown: str) -> str:
         root = self.project.root if self.project is not None else os.getcwd()
-        return convert.path_to_uri(os.path.join(root, shown))
+        return self.uri_of_path(os.path.normpath(os.path.join(root, shown)))
+
+    def uri_of_path(self, path: str) -> str:
+        """The URI the editor knows a file by."""
+        return self.uris.get(path) or convert.path_to_uri(path)
 
     def lines_of(self, linted: Linted, path: str) -> convert.Lines:
         shown = linted.shown(path) or ""
@@ -190,6 +195,11 @@ class DbarchLintServer(LanguageServer):
             project.load_config()
         except ConfigError as error:
             self.linted.clear()
+            self.full.clear()
+            self.known.clear()
+            for path, (findings, _) in list(self.published.items()):
+                if findings:  # (not answers of this config: none until it is fixed)
+                    self._publish(path, [], ((), ""))
             self.say(str(error))
             return
         for warning in project.warnings:
@@ -200,8 +210,19 @@ server = DbarchLintServer()
 
 
 def _sql_path(uri: str) -> str | None:
-    path = convert.uri_to_path(uri)
+    path = _path(uri)
     return path if path is not None and path.endswith(SQL_SUFFIX) else None
+
+
+def _path(uri: str) -> str | None:
+    path = convert.uri_to_path(uri)
+    project = server.project
+    if path is None or project is None:
+        return path
+    local = project.local(path)
+    if local != path:  # (answers go to the name the editor uses)
+        server.uris[local] = uri
+    return local
 
 
 @server.feature(lsp.INITIALIZE)
@@ -273,7 +294,7 @@ def did_change_watched_files(ls: DbarchLintServer, params: lsp.DidChangeWatchedF
     project = ls.project
     if project is None:
         return
-    paths = [(convert.uri_to_path(c.uri), c.type) for c in params.changes]
+    paths = [(_path(c.uri), c.type) for c in params.changes]
     if any(p is not None and project.is_config(p) for p, _ in paths):
         _config_changed(ls, project)
         return

@@ -87,7 +87,8 @@ class Project:
     """The folder the server was pointed at: the config found for it, the open buffers."""
 
     def __init__(self, root: str) -> None:
-        self.root = os.path.realpath(root)
+        self.root = os.path.abspath(root)
+        self._real_root = os.path.realpath(root)
         self.config: cfg.Config | None = None
         self.unsaved: dict[str, str] = {}  # absolute path -> the editor's text
         self._cache: _Parses | None = None
@@ -98,7 +99,7 @@ class Project:
         project is not trusted (raises `ConfigError`, as does a config that is wrong)."""
         self.config = None
         found = cfg.find_config(self.root)
-        if found is not None and not _inside(found, self.root):
+        if found is not None and not _inside(found, self._real_root):
             raise ConfigError(
                 f"the nearest config, {found}, is outside the project folder {self.root}: "
                 "the language server does not trust it; open the folder that holds it, or "
@@ -117,6 +118,17 @@ class Project:
         self.warnings = []
         disk = Cache.open(project_root(config, self.root), self.warnings.append)
         self._cache = _Parses(disk) if config.cache else None
+
+    def local(self, path: str) -> str:
+        """`path` (absolute) named under the project folder as the server names it, when an
+        editor names it through another path to the same folder (a linked folder)."""
+        if path.startswith(os.path.join(self.root, "")):
+            return path
+        folder, name = os.path.split(path)
+        real = os.path.realpath(folder)
+        if real == self._real_root or real.startswith(os.path.join(self._real_root, "")):
+            return os.path.join(self.root + real[len(self._real_root) :], name)
+        return path
 
     def is_config(self, path: str) -> bool:
         return os.path.basename(path) in CONFIG_NAMES
