@@ -417,3 +417,29 @@ async def test_a_linked_workspace_folder(tmp_path: Path) -> None:
     assert list(client.diagnostics) == [sql.as_uri()]
     assert any(d.code == "DBA401" for d in client.diagnostics[sql.as_uri()])
     await client.shutdown_session()
+
+
+def test_files_read_again_only_when_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server keeps the files it read; one written since (same size even) is read again."""
+    from dbarch_lint.server.project import Project
+
+    folder = tmp_path / "db"
+    folder.mkdir()
+    first = folder / "0001_a.sql"
+    first.write_text("CREATE TABLE t (a int);\n", encoding="utf-8")
+    second = folder / "0002_b.sql"
+    second.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    project = Project(str(tmp_path))
+    project.load_config()
+    linted = project.lint(str(second))
+    assert any(f.code == "DBA401" for f in linted.findings[str(second)])
+    second.write_text("CREATE INDEX j ON t (a);\n", encoding="utf-8")  # (same size)
+    again = project.lint(str(second), alone=True)
+    hints = [f.hint or "" for f in again.findings[str(second)] if f.code == "DBA401"]
+    assert hints and all("CONCURRENTLY j ON t" in hint for hint in hints)
+    assert again.findings[str(second)] == list(
+        lint_paths([str(second)], cwd=str(tmp_path), cache=False).findings
+    )

@@ -93,6 +93,7 @@ class Project:
         self.unsaved: dict[str, str] = {}  # absolute path -> the editor's text
         self._cache: _Parses | None = None
         self.warnings: list[str] = []
+        self._files: dict[str, discovery.Input] = {}  # the files read, by shown path
 
     def load_config(self) -> None:
         """Find and load the config as `check` does from the project folder; one above the
@@ -116,6 +117,7 @@ class Project:
         config.write_baseline = None
         self.config = config
         self.warnings = []
+        self._files = {}
         disk = Cache.open(project_root(config, self.root), self.warnings.append)
         self._cache = _Parses(disk) if config.cache else None
 
@@ -171,7 +173,9 @@ class Project:
             for file, text in self.unsaved.items()
             if (shown := self._shown(file)) in run.paths
         }
+        run.reuse(self._files)
         result = execute(run, self._cache)
+        self._files.update(run.files)
         if not alone and self._cache is not None:
             self._cache.prune()
         linted = Linted(run, result)
