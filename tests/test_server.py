@@ -443,3 +443,34 @@ def test_files_read_again_only_when_changed(
     assert again.findings[str(second)] == list(
         lint_paths([str(second)], cwd=str(tmp_path), cache=False).findings
     )
+
+
+def test_the_server_writes_only_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings that write (`write-baseline`, `output-file`, `sarif-file`, `fix`) are for
+    `check`: the server lints, and offers fixes, without writing anything but its cache."""
+    from dbarch_lint.server.project import Project
+
+    (tmp_path / "dbarch-lint.toml").write_text(
+        'write-baseline = "b.json"\noutput-file = "out.txt"\nsarif-file = "s.sarif"\nfix = true\n',
+        encoding="utf-8",
+    )
+    folder = tmp_path / "db"
+    folder.mkdir()
+    (folder / "0001_a.sql").write_text("CREATE TABLE t (a int);\n", encoding="utf-8")
+    sql = folder / "0002_b.sql"
+    sql.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    monkeypatch.chdir(tmp_path)
+    project = Project(str(tmp_path))
+    project.load_config()
+    project.unsaved[str(sql)] = "CREATE INDEX k ON t (a);\n"
+    linted = project.lint(str(sql))
+    assert project.fixed_text(linted, str(sql)) is not None
+    after = {
+        p: p.read_bytes()
+        for p in tmp_path.rglob("*")
+        if p.is_file() and ".dbarch-lint-cache" not in p.parts
+    }
+    assert after == before
