@@ -62,7 +62,8 @@ def run() -> NoReturn:
         code = 1
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:  # (None: the process started without it)
-            with contextlib.suppress(OSError):  # (our own output was checked when written)
+            # (our own output was checked when written; the server's transport closes stdout)
+            with contextlib.suppress(OSError, ValueError):
                 stream.flush()
     os._exit(code or 0)
 
@@ -375,3 +376,12 @@ def schema(
         return
     _output(answer.output)
     sys.exit(answer.exit_code)
+
+
+@main.command()
+@_common
+def server(quiet: bool, verbose: bool) -> None:
+    """Run the Language Server over stdin and stdout (diagnostics, code actions, hover)."""
+    from dbarch_lint.server.app import serve
+
+    serve()

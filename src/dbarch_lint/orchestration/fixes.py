@@ -183,6 +183,7 @@ def _with_texts(run: Run, texts: dict[str, str]) -> Run:
         read,
         replays=run.replays,
         context=run.context,
+        unsaved=run.unsaved,
     )
 
 

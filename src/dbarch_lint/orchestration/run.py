@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from dbarch_lint.caching.files import file_digest
+from dbarch_lint.caching.files import file_digest, file_stat
 from dbarch_lint.caching.store import Cache
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery, histories
@@ -78,6 +78,9 @@ class Run:
     # histories (`migrations`, folders and globs, named files in their inferred histories);
     # not files named alone (without context, or in no history). DBA805 needs it.
     complete: bool = True
+    # An editor's unsaved buffers (shown path -> text): each replaces its file's content at its
+    # place in its history, read as `--stdin-filename` reads stdin (the language server).
+    unsaved: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -91,18 +94,37 @@ class Run:
         item = self._read.get(path)
         if item is None:
             fs_path = self.paths[path]
-            is_stdin = fs_path == discovery.STDIN
+            buffer = self.unsaved.get(path)
+            is_stdin = fs_path == discovery.STDIN or buffer is not None
             item = self._read[path] = discovery.read(
                 path,
                 None if is_stdin else fs_path,
                 self.config.encoding,
-                self.stdin if is_stdin else None,
+                buffer if buffer is not None else self.stdin if is_stdin else None,
                 self.confinement,
             )
             item.dialect = self.dialect_of(path)
             if self.added is not None:
                 item.new_since_base = path in self.added
         return item
+
+    def reuse(self, known: Mapping[str, discovery.Input]) -> None:
+        """Take the files an earlier run read (by shown path) that are unchanged, the same file
+        with the same size, mtime and ctime (the report cache's test, `keys.py`), instead of
+        reading and hashing them again: for a long-lived process (the language server)."""
+        for path, fs_path in self.paths.items():
+            item = known.get(path)
+            if item is None or item.stat is None or path in self._read or path in self.unsaved:
+                continue
+            try:
+                unchanged = fs_path != discovery.STDIN and file_stat(os.stat(fs_path)) == item.stat
+            except OSError:
+                continue
+            if unchanged:
+                copy = msgspec.structs.replace(item, run=None, dialect=self.dialect_of(path))
+                if self.added is not None:
+                    copy.new_since_base = path in self.added
+                self._read[path] = copy
 
     @property
     def confinement(self) -> discovery.Confinement | None:
