@@ -14,34 +14,23 @@ from dbarch_lint import lint_sql
 from tests.postgres import Server
 
 
-class _Undo(Exception):
-    """Roll back what a probe did."""
-
-
 @contextmanager
 def _rolled_back(server: Server) -> Iterator[Any]:
     """A session whose work is rolled back at the end, in a schema of its own (other tests'
     tables of the same names are left alone)."""
-    with server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute("CREATE SCHEMA probe; SET LOCAL search_path = probe")
-                yield session
-                raise _Undo
-        except _Undo:
-            pass
+    with server.connect() as session, session.transaction(force_rollback=True):
+        session.execute("CREATE SCHEMA probe; SET LOCAL search_path = probe")
+        yield session
 
 
 def _refuses(session: Any, sql: str, error: type[Exception]) -> bool:
     """Whether `sql` fails with `error` (in a savepoint, so the probe leaves nothing behind)."""
     try:
-        with session.transaction():
+        with session.transaction(force_rollback=True):
             session.execute(sql)
-            raise _Undo
     except error:
         return True
-    except _Undo:
-        return False
+    return False
 
 
 ORDERS = (

@@ -27,17 +27,9 @@ SETUP = (
 )
 
 
-class _Undo(Exception):
-    """Roll back what a probe did."""
-
-
 def _in_rolled_back(session: Any, sql: str) -> None:
-    try:
-        with session.transaction():
-            session.execute(sql)
-            raise _Undo
-    except _Undo:
-        pass
+    with session.transaction(force_rollback=True):
+        session.execute(sql)
 
 
 # (statement, the condition the replay predicts it raises on SETUP's schema, its exception)
@@ -87,18 +79,13 @@ def test_a_protected_body_that_fails_is_rolled_back(pg_server: Server) -> None:
         "ALTER TABLE cd_posts ADD COLUMN subject text; "
         "EXCEPTION WHEN duplicate_column THEN NULL; END $$;"
     )
-    with pg_server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute(SETUP + block)
-                found = session.execute(
-                    "SELECT count(*) FROM information_schema.columns "
-                    "WHERE table_name = 'cd_posts' AND column_name = 'extra'"
-                ).fetchone()
-                assert found == (0,)  # (the whole body, its first statement too)
-                raise _Undo
-        except _Undo:
-            pass
+    with pg_server.connect() as session, session.transaction(force_rollback=True):
+        session.execute(SETUP + block)
+        found = session.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'cd_posts' AND column_name = 'extra'"
+        ).fetchone()
+        assert found == (0,)  # (the whole body, its first statement too)
 
 
 GUARDED = """
@@ -118,18 +105,13 @@ def test_a_type_guard_runs_the_conversion_once(pg_server: Server) -> None:
     history = "CREATE TABLE cd_posts (id bigint PRIMARY KEY, subject text, props json);\n"
     found = lint_sql(history + "COMMIT;\n" + GUARDED + GUARDED, select=["DBA407"])
     assert [f.code for f in found] == []  # (a table made in the same file: nothing to block)
-    with pg_server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute(SETUP)
-                before = _relfilenode(session)
-                session.execute(GUARDED)
-                middle = _relfilenode(session)
-                session.execute(GUARDED)
-                after = _relfilenode(session)
-                raise _Undo
-        except _Undo:
-            pass
+    with pg_server.connect() as session, session.transaction(force_rollback=True):
+        session.execute(SETUP)
+        before = _relfilenode(session)
+        session.execute(GUARDED)
+        middle = _relfilenode(session)
+        session.execute(GUARDED)
+        after = _relfilenode(session)
     assert before != middle  # (json to jsonb rewrote the table)
     assert middle == after  # (the guard was false: no second rewrite)
 
@@ -171,19 +153,14 @@ def test_information_schema_spells_types_as_guards_read_them(
     )
     # The replay: the guard is false (the type is that one), so no duplicate column.
     assert lint_sql(sql + guard, select=["DBA803"]) == []
-    with pg_server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute(sql)
-                row = session.execute(
-                    "SELECT data_type FROM information_schema.columns "
-                    "WHERE table_name = 'cd_types' AND column_name = 'c'"
-                ).fetchone()
-                assert row == (data_type,)
-                session.execute(guard)  # (runs: the branch did not)
-                raise _Undo
-        except _Undo:
-            pass
+    with pg_server.connect() as session, session.transaction(force_rollback=True):
+        session.execute(sql)
+        row = session.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'cd_types' AND column_name = 'c'"
+        ).fetchone()
+        assert row == (data_type,)
+        session.execute(guard)  # (runs: the branch did not)
 
 
 @pytest.mark.parametrize("argument", ["orders", "Orders", "order items", "select", "user", 'a"b'])
@@ -209,19 +186,14 @@ def test_a_called_procedure_runs_its_ddl_in_the_migration_transaction(pg_server:
     history = "CREATE TABLE cd_posts (id bigint PRIMARY KEY, subject text);\n"
     assert [f.code for f in _lint(history, procedure + "CALL cd_build();")] == ["DBA401"]
     assert _lint(history, procedure) == []  # (not called: it runs later)
-    with pg_server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute(SETUP + procedure)
-                session.execute("CALL cd_build()")
-                held = session.execute(
-                    "SELECT mode FROM pg_locks WHERE relation = 'cd_posts'::regclass "
-                    "AND pid = pg_backend_pid() AND mode = 'ShareLock'"
-                ).fetchall()
-                assert held == [("ShareLock",)]  # (held until the migration commits)
-                raise _Undo
-        except _Undo:
-            pass
+    with pg_server.connect() as session, session.transaction(force_rollback=True):
+        session.execute(SETUP + procedure)
+        session.execute("CALL cd_build()")
+        held = session.execute(
+            "SELECT mode FROM pg_locks WHERE relation = 'cd_posts'::regclass "
+            "AND pid = pg_backend_pid() AND mode = 'ShareLock'"
+        ).fetchall()
+        assert held == [("ShareLock",)]  # (held until the migration commits)
 
 
 def _lint(history: str, migration: str) -> list[Any]:
@@ -252,16 +224,11 @@ def test_constraint_column_usage_names_a_foreign_keys_referenced_table(pg_server
         "REFERENCES cd_parent (id); END IF; END $$;"
     )
     assert lint_sql(sql + guard, select=["DBA803"]) == []
-    with pg_server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute(sql)
-                row = session.execute(
-                    "SELECT table_name FROM information_schema.constraint_column_usage "
-                    "WHERE constraint_name = 'cd_child_parent_fk'"
-                ).fetchone()
-                assert row == ("cd_parent",)
-                session.execute(guard)  # (the guard is false: no duplicate)
-                raise _Undo
-        except _Undo:
-            pass
+    with pg_server.connect() as session, session.transaction(force_rollback=True):
+        session.execute(sql)
+        row = session.execute(
+            "SELECT table_name FROM information_schema.constraint_column_usage "
+            "WHERE constraint_name = 'cd_child_parent_fk'"
+        ).fetchone()
+        assert row == ("cd_parent",)
+        session.execute(guard)  # (the guard is false: no duplicate)

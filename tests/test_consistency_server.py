@@ -21,17 +21,9 @@ def _refused(session: Any, setup: str, sql: str, error: type[Exception], match: 
 
 def _accepted(session: Any, setup: str, sql: str) -> None:
     """`sql` runs after `setup` (both rolled back)."""
-    try:
-        with session.transaction():
-            session.execute(setup)
-            session.execute(sql)
-            raise _Undo
-    except _Undo:
-        pass
-
-
-class _Undo(Exception):
-    """Roll back what a probe did."""
+    with session.transaction(force_rollback=True):
+        session.execute(setup)
+        session.execute(sql)
 
 
 PAYMENTS = "CREATE TABLE payments (id bigint PRIMARY KEY, amount numeric, fee numeric);\n"
@@ -160,16 +152,11 @@ def test_dba507_add_column_if_not_exists_of_a_column_the_table_has_changes_nothi
     sql = "ALTER TABLE payments ADD COLUMN IF NOT EXISTS note text NOT NULL;"
     assert lint_sql(added + sql, select=["DBA507"]) == []
     assert [f.code for f in lint_sql(sql, select=["DBA507"])] == ["DBA507"]
-    with pg_server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute(PAYMENTS + added + "INSERT INTO payments (id) VALUES (1);")
-                session.execute(sql)
-                row = session.execute(
-                    "SELECT is_nullable FROM information_schema.columns "
-                    "WHERE table_name = 'payments' AND column_name = 'note'"
-                ).fetchone()
-                assert row == ("YES",)
-                raise _Undo
-        except _Undo:
-            pass
+    with pg_server.connect() as session, session.transaction(force_rollback=True):
+        session.execute(PAYMENTS + added + "INSERT INTO payments (id) VALUES (1);")
+        session.execute(sql)
+        row = session.execute(
+            "SELECT is_nullable FROM information_schema.columns "
+            "WHERE table_name = 'payments' AND column_name = 'note'"
+        ).fetchone()
+        assert row == ("YES",)

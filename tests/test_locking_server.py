@@ -80,17 +80,11 @@ def _blocked(observer: Any, sql: str) -> bool:
     """Whether `sql` has to wait for a lock (it gives up after 200 ms)."""
     observer.execute("SET lock_timeout = '200ms'")
     try:
-        with observer.transaction():
+        with observer.transaction(force_rollback=True):
             observer.execute(sql)
-            raise _Undo
     except psycopg.errors.LockNotAvailable:
         return True
-    except _Undo:
-        return False
-
-
-class _Undo(Exception):
-    """Roll back what a probe did."""
+    return False
 
 
 @pytest.fixture
@@ -107,13 +101,9 @@ def sessions(pg_server: Server) -> Iterator[tuple[Any, Any, Any]]:
 @contextmanager
 def _in_transaction(session: Any, sql: str) -> Iterator[None]:
     """Run `sql` in a transaction kept open (and rolled back) around the block."""
-    try:
-        with session.transaction():
-            session.execute(sql)
-            yield
-            raise _Undo
-    except _Undo:
-        pass
+    with session.transaction(force_rollback=True):
+        session.execute(sql)
+        yield
 
 
 def _holds_share_update_exclusive(observer: Any, table: str) -> bool:

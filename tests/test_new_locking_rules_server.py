@@ -189,17 +189,9 @@ def test_dba421_is_silent_where_one_statement_fails(
         with pytest.raises(error), session.transaction():
             session.execute(ORDERS)
             session.execute(combined)
-        try:
-            with session.transaction():
-                session.execute(ORDERS)
-                session.execute(separate)
-                raise _Undo
-        except _Undo:
-            pass
-
-
-class _Undo(Exception):
-    """Roll back what a probe did."""
+        with session.transaction(force_rollback=True):
+            session.execute(ORDERS)
+            session.execute(separate)
 
 
 def test_dba421_is_silent_for_djangos_add_field(pg_server: Server) -> None:
@@ -210,14 +202,10 @@ def test_dba421_is_silent_for_djangos_add_field(pg_server: Server) -> None:
     combined = "ALTER TABLE orders ADD COLUMN c integer DEFAULT 5, ALTER COLUMN c DROP DEFAULT"
     assert lint_sql(separate, select=["DBA421"]) == []
     with pg_server.connect() as session:
-        try:
-            with session.transaction():
-                session.execute(ORDERS)
-                session.execute(separate)
-                assert session.execute("SELECT c FROM orders").fetchone() == (5,)
-                raise _Undo
-        except _Undo:
-            pass
+        with session.transaction(force_rollback=True):
+            session.execute(ORDERS)
+            session.execute(separate)
+            assert session.execute("SELECT c FROM orders").fetchone() == (5,)
         with pytest.raises(psycopg.errors.UndefinedColumn), session.transaction():
             session.execute(ORDERS)
             session.execute(combined)

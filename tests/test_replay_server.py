@@ -23,10 +23,6 @@ CREATE INDEX accounts_n_idx ON accounts (n);
 """
 
 
-class _Undo(Exception):
-    """Roll back what a probe did."""
-
-
 def _session(pg_server: Server) -> tuple[Any, list[str]]:
     session = pg_server.connect()
     notices: list[str] = []
@@ -77,18 +73,14 @@ def test_add_column_if_not_exists_of_a_column_keeps_its_type_but_locks_the_table
     session, notices = _session(pg_server)
     with session, pg_server.connect() as observer:
         pid = session.info.backend_pid
-        try:
-            with session.transaction():
-                session.execute(
-                    "ALTER TABLE accounts ADD COLUMN IF NOT EXISTS n varchar(20) "
-                    "NOT NULL DEFAULT clock_timestamp()::text"
-                )
-                assert any("already exists, skipping" in n for n in notices)
-                assert _type(session, "n") == "integer"
-                assert "AccessExclusiveLock" in _modes(observer, pid)
-                raise _Undo
-        except _Undo:
-            pass
+        with session.transaction(force_rollback=True):
+            session.execute(
+                "ALTER TABLE accounts ADD COLUMN IF NOT EXISTS n varchar(20) "
+                "NOT NULL DEFAULT clock_timestamp()::text"
+            )
+            assert any("already exists, skipping" in n for n in notices)
+            assert _type(session, "n") == "integer"
+            assert "AccessExclusiveLock" in _modes(observer, pid)
     # So the linter sees no volatile default (DBA405) and keeps the type the table has.
     sql = (
         "CREATE TABLE IF NOT EXISTS accounts (id integer PRIMARY KEY, n integer);\n"
@@ -106,18 +98,14 @@ def test_create_index_if_not_exists_skips_by_name_after_locking_the_table(
     session, notices = _session(pg_server)
     with session, pg_server.connect() as observer:
         pid = session.info.backend_pid
-        try:
-            with session.transaction():
-                session.execute("CREATE INDEX IF NOT EXISTS accounts_n_idx ON accounts (email)")
-                assert any("already exists, skipping" in n for n in notices)
-                definition = session.execute(
-                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'accounts_n_idx'"
-                ).fetchone()[0]
-                assert definition.endswith("(n)")  # (the other definition was not built)
-                assert "ShareLock" in _modes(observer, pid)
-                raise _Undo
-        except _Undo:
-            pass
+        with session.transaction(force_rollback=True):
+            session.execute("CREATE INDEX IF NOT EXISTS accounts_n_idx ON accounts (email)")
+            assert any("already exists, skipping" in n for n in notices)
+            definition = session.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'accounts_n_idx'"
+            ).fetchone()[0]
+            assert definition.endswith("(n)")  # (the other definition was not built)
+            assert "ShareLock" in _modes(observer, pid)
 
 
 @pytest.mark.parametrize("drop", ["DROP TABLE accounts", "DROP TABLE IF EXISTS accounts CASCADE"])
