@@ -27,7 +27,8 @@ class RedundantIndex(SchemaRule):
     dropped on its own), but it can make another index redundant. Of two exact duplicates, the
     later one is reported. The finding names both and points at the later of the two: the
     statement that made an index redundant (the redundant index's creation when it came last,
-    else the covering index's), in MySQL at the index's own `KEY` line of a CREATE TABLE.
+    else the covering index's); two indexes of one MySQL CREATE TABLE at the redundant index's
+    own `KEY` line.
 
     ## Why is this bad?
     Every index is written on each insert, on each update of its keys (and blocks HOT updates),
@@ -100,8 +101,9 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
     )
 
 
-def _place(origin: Origin) -> tuple[int, int, int]:
-    return origin.file_index, origin.stmt_index, origin.span.start
+def _place(origin: Origin) -> tuple[int, int]:
+    """The statement (two indexes of one CREATE TABLE: the redundant one's own line)."""
+    return origin.file_index, origin.stmt_index
 
 
 def _where(index: Index) -> Origin:
