@@ -19,6 +19,7 @@ from dbarch_lint.linting.rule_base import Rule
 from dbarch_lint.model.findings import Edit, Finding, Fix, Location, Related
 from dbarch_lint.model.ir import Diagnostic, Span, Statement
 from dbarch_lint.model.source import LINE_BREAK, SourceFile, extent_end
+from dbarch_lint.runners import sequelize
 
 # Findings before selection: (file index, or -1 for a schema rule's crash; its rank in the
 # file's list; the finding).
@@ -117,7 +118,10 @@ def _report_finding(
         report.message,
         report.hint,
         rule.url(),
-        _fix(source, report.fix, rule) if report.fix is not None else None,
+        # (a fix rewrites SQL: never offered in a Sequelize migration's JavaScript)
+        _fix(source, report.fix, rule)
+        if report.fix is not None and not sequelize.is_script(source.path)
+        else None,
         related,
     )
 
