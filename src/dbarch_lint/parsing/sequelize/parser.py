@@ -51,6 +51,17 @@ def _parser(typescript: bool) -> Parser:
 
 def parse_sequelize(source: SourceFile) -> ParsedFile:
     """Parse one migration file into statements, diagnostics and suppression comments."""
+    return _walk(source).result()
+
+
+def sql_sent(source: SourceFile) -> list[str]:
+    """The query strings the `up` of a migration sends, as this tool lowers them (the tests
+    compare them with what Sequelize logs)."""
+    walker = _walk(source)
+    return walker.sent[: walker.up_sent]
+
+
+def _walk(source: SourceFile) -> _Walker:
     path = source.path.lower()
     data = source.data
     tree = _parser(path.endswith((".ts", ".cts", ".mts"))).parse(data)
@@ -59,8 +70,11 @@ def parse_sequelize(source: SourceFile) -> ParsedFile:
         bad = _first_error(root)
         what = "missing " + bad.type if bad.is_missing else "unexpected text"
         message = f"JavaScript syntax error ({what}): Sequelize could not load this migration"
-        return ParsedFile((), (Diagnostic("DBA001", message, Span.at(bad.start_byte, "word")),), ())
+        walker = _Walker(source, Scope(data, set(), {}))
+        walker.diagnostics.append(Diagnostic("DBA001", message, Span.at(bad.start_byte, "word")))
+        return walker
     walker = _Walker(source, _scope(root, data))
+    walker.comments = _comments(root, data)
     found = _migration_functions(root, data)
     if "up" not in found:
         walker.unknown(root, "no `up` function found: this file is not linted")
@@ -73,9 +87,10 @@ def parse_sequelize(source: SourceFile) -> ParsedFile:
             continue
         if name == "down":
             walker.down_start = function.start_byte
+            walker.up_sent = len(walker.sent)
         walker.transaction = None
         walker.function(function)
-    return walker.result(_comments(root, data))
+    return walker
 
 
 def _first_error(node: Node) -> Node:
@@ -217,6 +232,9 @@ class _Walker:
     qi: str = "queryInterface"
     transaction: str | None = None  # the name of the open transaction, if one is
     down_start: int | None = None
+    comments: tuple[Comment, ...] = ()
+    sent: list[str] = field(default_factory=list)  # each query string, in order
+    up_sent: int | None = None  # how many of them `up` sends (None: all)
 
     def unknown(self, node: Node, why: str) -> None:
         self.diagnostics.append(
@@ -229,9 +247,12 @@ class _Walker:
             )
         )
 
-    def result(self, comments: tuple[Comment, ...]) -> ParsedFile:
+    def result(self) -> ParsedFile:
         return ParsedFile(
-            tuple(self.statements), tuple(self.diagnostics), comments, down_offset=self.down_start
+            tuple(self.statements),
+            tuple(self.diagnostics),
+            self.comments,
+            down_offset=self.down_start,
         )
 
     def function(self, function: Node) -> None:
@@ -387,6 +408,7 @@ class _Walker:
         if outside:  # (DBA606: Sequelize sends it on a connection of its own)
             self.synthetic(node, "commit", statement="SequelizeDetached")
         for sql in queries:
+            self.sent.append(sql.text)
             parsed = parse_postgres(SourceFile(self.source.path, sql.text))
             several = sum(not s.within for s in parsed.statements) > 1
             implicit = several and self.transaction is None
