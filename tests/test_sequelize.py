@@ -158,6 +158,7 @@ def test_transactions_as_sequelize_runs_them(tmp_path: Path) -> None:
         "      await queryInterface.addColumn('t', 'b', Sequelize.TEXT);\n"
         "      await queryInterface.addColumn('t', 'c', { type: Sequelize.TEXT, transaction: t }"
         ");\n"
+        "      queryInterface.addColumn('t', 'e', Sequelize.TEXT, { transaction: t });\n"
         "    });\n"
         "    await queryInterface.addIndex('t', ['d'], { concurrently: true });"
     )
@@ -176,6 +177,7 @@ def test_transactions_as_sequelize_runs_them(tmp_path: Path) -> None:
         "migrations/2-m.js:4:13 DBA404",
         "migrations/2-m.js:5:13 DBA606",
         "migrations/2-m.js:6:13 DBA606",
+        "migrations/2-m.js:7:7 DBA606",
     ]
 
 

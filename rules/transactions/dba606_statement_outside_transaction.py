@@ -19,7 +19,8 @@ class StatementOutsideTransaction(StatementRule):
     the transaction in its options (`{ transaction: t }`): Sequelize sends it on another
     connection, outside the transaction. A `transaction` written inside an attribute definition
     (`{ type: Sequelize.STRING, transaction: t }`) instead of the call's options is ignored by
-    Sequelize: that call is flagged too.
+    Sequelize: that call is flagged too, and so is a call inside the transaction that is not
+    awaited (nor returned): it may run after the transaction has ended.
 
     ## Why is this bad?
     The statement commits on its own, at once. If a later statement of the migration fails,
@@ -42,7 +43,8 @@ class StatementOutsideTransaction(StatementRule):
     ```
 
     ## Known limits
-    Only Sequelize migrations; a call that is not awaited is not detected yet.
+    Only Sequelize migrations. A promise kept in a variable and awaited later counts as not
+    awaited.
 
     ## References
     - Sequelize, Transactions: https://sequelize.org/docs/v6/other-topics/transactions/
@@ -63,7 +65,8 @@ class StatementOutsideTransaction(StatementRule):
         yield ctx.report(
             event.span,
             "This call runs outside the migration's transaction (no `{ transaction }` in its "
-            "options): it commits on its own, and a later failure leaves the migration half "
-            "applied",
-            hint="pass the transaction in the call's options: `{ transaction: t }`",
+            "options, or not awaited): it commits on its own, and a later failure leaves the "
+            "migration half applied",
+            hint="pass the transaction in the call's options (`{ transaction: t }`) and await "
+            "the call",
         )

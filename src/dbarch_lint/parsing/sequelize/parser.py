@@ -404,14 +404,16 @@ class _Walker:
     def emit(self, node: Node, queries: list[Sql], in_transaction: bool) -> None:
         """The statements of `queries` (each a string Sequelize sends), mapped to `node`."""
         whole = Span(node.start_byte, _call_head_end(node))
-        outside = self.transaction is not None and not in_transaction
+        # A call not awaited may run after the transaction ends, on a connection of its own.
+        awaited = node.parent is None or node.parent.type != "expression_statement"
+        outside = self.transaction is not None and not (in_transaction and awaited)
         if outside:  # (DBA606: Sequelize sends it on a connection of its own)
             self.synthetic(node, "commit", statement="SequelizeDetached")
         for sql in queries:
             self.sent.append(sql.text)
             parsed = parse_postgres(SourceFile(self.source.path, sql.text))
             several = sum(not s.within for s in parsed.statements) > 1
-            implicit = several and self.transaction is None
+            implicit = several and (self.transaction is None or outside)
             if implicit:
                 self.synthetic(node, "begin")
             first = len(self.statements)
