@@ -267,3 +267,31 @@ def test_parse_time_of_a_migration() -> None:
     for _ in range(20):
         parse(text)
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+def test_hints_speak_sequelize_and_raw_sql_keeps_sql(tmp_path: Path) -> None:
+    up = (
+        "    await queryInterface.createTable('t', { id: { type: Sequelize.INTEGER, primaryKey: "
+        "true, autoIncrement: true }, name: Sequelize.STRING });\n"
+        "    await queryInterface.sequelize.query('CREATE INDEX t_name ON t (name)');"
+    )
+    for name, text in {
+        "migrations/0-t.js": migration(
+            "    await queryInterface.createTable("
+            "'u', { id: { type: Sequelize.BIGINT, primaryKey: true } });"
+        ),
+        "migrations/1-m.js": migration(up),
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        config = cfg.Config()
+        config.select = ["DBA101", "DBA103"]
+        run = lint_run.prepare(["."], config, cwd=str(tmp_path), autoload_plugins=False)
+        hints = {f.code: f.hint for f in lint_run.execute(run).findings}
+    finally:
+        os.chdir(here)
+    assert "autoIncrementIdentity: true" in (hints["DBA101"] or "")
+    assert "Sequelize.TEXT" in (hints["DBA103"] or "")

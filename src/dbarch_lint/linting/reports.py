@@ -110,18 +110,22 @@ def _report_finding(
         if report.related
         else ()
     )
+    script = sequelize.is_script(source.path)
+    hint = (
+        sequelize.hint(rule.code, report.message, report.hint, _in_raw_sql(source, report.span))
+        if script
+        else report.hint
+    )
     return Finding(
         rule.code,
         rule.name,
         report.severity or rule.severity,
         location(source, report.span),
         report.message,
-        report.hint,
+        hint,
         rule.url(),
         # (a fix rewrites SQL: never offered in a Sequelize migration's JavaScript)
-        _fix(source, report.fix, rule)
-        if report.fix is not None and not sequelize.is_script(source.path)
-        else None,
+        _fix(source, report.fix, rule) if report.fix is not None and not script else None,
         related,
     )
 
@@ -159,3 +163,10 @@ def _crash_finding(
     )
     hint = "a bug in dbarch-lint or in the plugin that provides the rule: please report it"
     return engine_finding(by_code["DBA000"], location(file.source, statement.span), message, hint)
+
+
+def _in_raw_sql(source: SourceFile, span: Span) -> bool:
+    """Whether a finding in a Sequelize migration is in SQL it writes out
+    (`sequelize.query('...')`): its hint stays SQL."""
+    data = source.data
+    return data.rfind(b".query(", 0, span.start) > data.rfind(b";", 0, span.start)

@@ -419,8 +419,10 @@ class _Walker:
             first = len(self.statements)
             for statement in parsed.statements:
                 mapped = _remap(statement, sql, whole)
+                # (raw SQL: the statement where it is written; generated: the call)
+                span = mapped.span if sql.verbatim is not None else whole
                 self.statements.append(
-                    msgspec.structs.replace(mapped, index=first + statement.index, span=whole)
+                    msgspec.structs.replace(mapped, index=first + statement.index, span=span)
                 )
             for diagnostic in parsed.diagnostics:
                 self.diagnostics.append(_remap(diagnostic, sql, whole))
