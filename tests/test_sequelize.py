@@ -295,3 +295,25 @@ def test_hints_speak_sequelize_and_raw_sql_keeps_sql(tmp_path: Path) -> None:
         os.chdir(here)
     assert "autoIncrementIdentity: true" in (hints["DBA101"] or "")
     assert "Sequelize.TEXT" in (hints["DBA103"] or "")
+
+
+def test_the_sequelize_example_reports_what_its_readme_lists() -> None:
+    root = Path(__file__).parent.parent
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        run = lint_run.prepare(
+            ["docs/examples/sequelize/"], cfg.Config(), cwd=str(root), autoload_plugins=False
+        )
+        result = lint_run.execute(run)
+    finally:
+        os.chdir(here)
+    found = [(f.location.path.rsplit("/", 1)[1], f.location.line, f.code) for f in result.findings]
+    readme = (root / "docs/examples/sequelize/README.md").read_text()
+    listed = []
+    for row in readme.splitlines():
+        cells = [c.strip() for c in row.split("|")]
+        if len(cells) > 4 and cells[1].startswith("`2024"):
+            for code in cells[4].split(", "):
+                listed.append((cells[1].strip("`"), int(cells[2]), code.split()[0]))
+    assert sorted(found) == sorted(listed)
