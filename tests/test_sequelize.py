@@ -317,3 +317,22 @@ def test_the_sequelize_example_reports_what_its_readme_lists() -> None:
             for code in cells[4].split(", "):
                 listed.append((cells[1].strip("`"), int(cells[2]), code.split()[0]))
     assert sorted(found) == sorted(listed)
+
+
+def test_umzug_context_and_a_rollback_in_catch() -> None:
+    text = (
+        "export const up = async ({ context: qi }) => {\n"
+        "  const t = await qi.sequelize.transaction();\n"
+        "  try {\n"
+        "    await qi.addColumn('t', 'c', { type: DataTypes.TEXT }, { transaction: t });\n"
+        "    await t.commit();\n"
+        "  } catch (error) {\n"
+        "    await t.rollback();\n"
+        "    throw error;\n"
+        "  }\n"
+        "};\n"
+    )
+    parsed = parse(text)
+    assert not parsed.diagnostics
+    kinds = [e.kind for s in parsed.statements for e in s.events if hasattr(e, "kind")]
+    assert kinds[0] == "begin" and kinds[-1] == "commit" and "rollback" not in kinds

@@ -196,9 +196,28 @@ def _parameters(function: Node, data: bytes) -> list[str]:
         return [_text(data, single)] if single is not None else []
     names = []
     for child in parameters.named_children:
-        pattern = child.child_by_field_name("pattern") if child.type != "identifier" else child
+        direct = child.type in ("identifier", "object_pattern")
+        pattern = child if direct else child.child_by_field_name("pattern")
+        if pattern is not None and pattern.type == "object_pattern":
+            # umzug 3: `async up({ context: queryInterface })`
+            names.append(_context_name(pattern, data))
+            continue
         names.append(_text(data, pattern) if pattern is not None else "")
     return names
+
+
+def _context_name(pattern: Node, data: bytes) -> str:
+    for pair in pattern.named_children:
+        key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+        if (
+            pair.type == "pair_pattern"
+            and key is not None
+            and value is not None
+            and _text(data, key) == "context"
+            and value.type == "identifier"
+        ):
+            return _text(data, value)
+    return ""
 
 
 def _comments(root: Node, data: bytes) -> tuple[Comment, ...]:
@@ -317,7 +336,8 @@ class _Walker:
         if owner == "sequelize" and method == "transaction":
             return self.transaction_call(node, args, context)
         if owner == "tx":
-            if method in ("commit", "rollback"):
+            # (a rollback in a `catch`, or under a condition, is not the migration's way)
+            if method in ("commit", "rollback") and not context:
                 self.synthetic(node, "commit" if method == "commit" else "rollback")
                 self.transaction = None
             return True
