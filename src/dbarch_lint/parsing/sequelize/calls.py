@@ -282,13 +282,7 @@ def references_sql(references: Value, attribute: Attribute) -> str:
         )
     else:
         raise Unstatic(node, _why(model, "the referenced table", "a table name"))
-    key = (
-        references.get(
-            "key",
-        )
-        if "key" in references.items
-        else "id"
-    )
+    key = references.get("key") if "key" in references.items else "id"
     if not isinstance(key, str):
         raise Unstatic(node, _why(key, "the referenced column", "a string"))
     text = f"REFERENCES {target} ({quote(key)})"
