@@ -336,3 +336,23 @@ def test_umzug_context_and_a_rollback_in_catch() -> None:
     assert not parsed.diagnostics
     kinds = [e.kind for s in parsed.statements for e in s.events if hasattr(e, "kind")]
     assert kinds[0] == "begin" and kinds[-1] == "commit" and "rollback" not in kinds
+
+
+def test_common_shapes_parse_without_dba002() -> None:
+    promise_all = (
+        "module.exports = {\n"
+        "  up: (queryInterface, Sequelize) => Promise.all([\n"
+        "    queryInterface.addColumn('users', 'x', Sequelize.DataTypes.STRING),\n"
+        "    queryInterface.addColumn('users', 'y', { type: Sequelize.ENUM, values: ['a'] }),\n"
+        "  ]),\n"
+        "};\n"
+    )
+    typed = (
+        "import { DataTypes } from 'sequelize';\n"
+        "export const up: Migration = async ({ context: queryInterface }) => {\n"
+        "  return queryInterface.sequelize.query(`UPDATE users SET id = 1`);\n"
+        "};\n"
+    )
+    assert not parse(promise_all).diagnostics
+    assert not parse(typed, "migrations/1-m.ts").diagnostics
+    assert [s.kind for s in parse(typed, "migrations/1-m.ts").statements] == ["UpdateStmt"]

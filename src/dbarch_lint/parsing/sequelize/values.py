@@ -214,7 +214,11 @@ class Scope:
         if target is None or prop is None:
             return Unknown(node)
         name = self.text(prop)
-        if target.type == "identifier" and self.text(target) in self.namespaces:
+        if _is_namespace(target, self) or (  # (`Sequelize.DataTypes.STRING`)
+            target.type == "member_expression"
+            and self.text(target).rpartition(".")[2] == "DataTypes"
+            and _is_namespace(target.child_by_field_name("object"), self)
+        ):
             if name in TYPE_NAMES:
                 return DataType(name, node=node)
             if name in HELPERS:
@@ -243,6 +247,10 @@ class Scope:
         if isinstance(callee, Helper) and callee.name.startswith("Deferrable."):
             return Helper(callee.name, args)
         return Unknown(node, f"`{self.text(function)}(...)` is computed when the migration runs")
+
+
+def _is_namespace(node: Node | None, scope: Scope) -> bool:
+    return node is not None and node.type == "identifier" and scope.text(node) in scope.namespaces
 
 
 def _number(text: str) -> int | float:
