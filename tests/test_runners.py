@@ -393,7 +393,9 @@ def test_runner_from_the_command_line_and_the_config(project: Path) -> None:
     assert check("migrations", "--select", "DBA404", "--runner", "diesel")[0] == 1
 
 
-RUNNER_CHOICES = "auto, plain, flyway, golang-migrate, dbmate, diesel, sqitch, alembic, django"
+RUNNER_CHOICES = (
+    "auto, plain, flyway, golang-migrate, dbmate, diesel, sqitch, alembic, django, sequelize"
+)
 
 
 @pytest.mark.parametrize(

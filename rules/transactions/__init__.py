@@ -9,6 +9,9 @@ from dbarch_lint.rules.transactions.dba603_missing_statement_timeout import (
 )
 from dbarch_lint.rules.transactions.dba604_non_idempotent_ddl import NonIdempotentDdl
 from dbarch_lint.rules.transactions.dba605_out_of_order_migration import OutOfOrderMigration
+from dbarch_lint.rules.transactions.dba606_statement_outside_transaction import (
+    StatementOutsideTransaction,
+)
 
 RULES = (
     NestedTransaction,
@@ -16,4 +19,5 @@ RULES = (
     MissingStatementTimeout,
     NonIdempotentDdl,
     OutOfOrderMigration,
+    StatementOutsideTransaction,
 )

@@ -9,6 +9,8 @@
   find new, the others being on the base). Without
   `select`, a fixture named after a code (`DBA101.sql`, `DBA101_something/`) selects that code
   only.
+- In a JavaScript or TypeScript migration (Sequelize), the same comments are written `//
+  expect: DBA101` and `// dbarch-lint-test: ...`.
 - A folder is a multi-file scenario, replayed in its runner's order (`runner=auto` detects the
   layout: `up.sql`/`down.sql` folders are Diesel's, `V1__x.sql` Flyway's, ...; see
   docs/runners.md).
@@ -27,15 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbarch_lint.inputs import config as cfg
+from dbarch_lint.inputs import discovery
 from dbarch_lint.model.findings import Finding, FixAvailability, LintResult
 from dbarch_lint.model.source import LINE_BREAK
 from dbarch_lint.orchestration import fixes
 from dbarch_lint.orchestration import run as lint_run
 
 _EXPECT = re.compile(
-    r"--\s*expect:\s*(?:(?P<col>\d+)\s+)?(?P<code>[A-Z]{2,5}\d{3})(?:\s+\"(?P<msg>[^\"]*)\")?"
+    r"(?:--|//)\s*expect:\s*(?:(?P<col>\d+)\s+)?(?P<code>[A-Z]{2,5}\d{3})(?:\s+\"(?P<msg>[^\"]*)\")?"
 )
-_DIRECTIVE = re.compile(r"--\s*dbarch-lint-test:\s*(?P<settings>.*)$")
+_DIRECTIVE = re.compile(r"(?:--|//)\s*dbarch-lint-test:\s*(?P<settings>.*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,7 @@ def expectations(path: str, text: str) -> list[Expectation]:
     pending: list[re.Match[str]] = []
     for number, line in enumerate(LINE_BREAK.split(text), start=1):  # (as findings count)
         matches = list(_EXPECT.finditer(line))
-        own_line = line.lstrip().startswith("--")
+        own_line = line.lstrip().startswith(("--", "//"))
         if own_line and matches:
             pending.extend(matches)
             continue
@@ -134,7 +137,11 @@ def _scalar(value: str) -> object:
 
 def _texts(fixture: Path) -> dict[str, str]:
     """The text of each file of a fixture, by its path relative to the fixture's folder."""
-    files = sorted(fixture.rglob("*.sql")) if fixture.is_dir() else [fixture]
+    files = (
+        sorted(f for f in fixture.rglob("*") if f.is_file() and discovery.is_migration(str(f)))
+        if fixture.is_dir()
+        else [fixture]
+    )
     return {f.relative_to(fixture.parent).as_posix(): f.read_text(encoding="utf-8") for f in files}
 
 

@@ -12,7 +12,7 @@ import msgspec
 from dbarch_lint.caching.files import Stat, digest, file_stat, read_regular
 from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.model.ir import Diagnostic, Span
-from dbarch_lint.runners import FileRun
+from dbarch_lint.runners import FileRun, sequelize
 from dbarch_lint.runners.naming import is_down
 
 STDIN = "-"
@@ -120,11 +120,36 @@ def expand(
 
 
 def _sql_only(files: list[str], not_sql: list[str] | None) -> list[str]:
-    """The `*.sql` files of `files`; the others go into `not_sql`."""
-    sql = [file for file in files if file.lower().endswith(".sql")]
+    """The migrations of `files` (`*.sql`, and Sequelize's JavaScript or TypeScript in a
+    migrations folder); the others go into `not_sql`."""
+    sql = [file for file in files if is_migration(file)]
     if not_sql is not None:
-        not_sql.extend(file for file in files if not file.lower().endswith(".sql"))
+        not_sql.extend(file for file in files if not is_migration(file))
     return sql
+
+
+def is_migration(path: str) -> bool:
+    """Whether a file is a migration to lint: `*.sql`, or a JavaScript or TypeScript file in
+    a Sequelize migrations folder (`migrations/`, or a `.sequelizerc`'s `migrations-path`)."""
+    if path.lower().endswith(".sql"):
+        return True
+    return sequelize.is_script(path) and sequelize.is_migration(path, _configured(path))
+
+
+def _configured(path: str) -> tuple[str, ...]:
+    """The migrations folders the `.sequelizerc` files above a script configure."""
+    folder = os.path.dirname(os.path.abspath(path))
+    found = []
+    while True:
+        rc = os.path.join(folder, ".sequelizerc")
+        if os.path.isfile(rc):
+            configured, _ = sequelize.configured_folder(rc)
+            if configured is not None:
+                found.append(configured)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return tuple(found)
+        folder = parent
 
 
 def found_below(
@@ -210,7 +235,11 @@ class _Finder:
                         and not self.is_excluded(entry.path, folder=True)
                     ):
                         pending.append(entry.path)
-                elif entry.name.lower().endswith(".sql") and not self.is_excluded(entry.path):
+                elif (entry.name.lower().endswith(".sql") and not self.is_excluded(entry.path)) or (
+                    sequelize.is_script(entry.name)
+                    and is_migration(entry.path)
+                    and not self.is_excluded(entry.path)
+                ):
                     found.append(entry.path)
         return found
 
@@ -350,7 +379,10 @@ def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:
         )
 
     try:
-        listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "*.sql")
+        patterns = ["*.sql", *(f"*{extension}" for extension in sequelize.EXTENSIONS)]
+        listed = git(
+            "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *patterns
+        )
         unlisted = _UNLISTED.findall(listed.stderr.decode(errors="replace"))
         # (git names them from the top of the work tree)
         top = git("rev-parse", "--show-toplevel").stdout.decode().strip() if unlisted else cwd
@@ -359,7 +391,9 @@ def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:
     files = sorted(
         os.path.join(cwd, p)
         for p in listed.stdout.decode().split("\0")
-        if p and os.path.lexists(os.path.join(cwd, p))  # (not deleted since the last commit)
+        if p
+        and os.path.lexists(os.path.join(cwd, p))  # (not deleted since the last commit)
+        and (p.lower().endswith(".sql") or is_migration(os.path.join(cwd, p)))
     )
     return files, [(os.path.normpath(os.path.join(top, f)), why) for f, why in unlisted]
 

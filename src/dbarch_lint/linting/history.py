@@ -56,6 +56,8 @@ def history_file(index: int, item: Input, parsed: ParsedFile, target: bool) -> H
     # (the regex scans slowly: most files do not have the marker at all)
     match = _MIGRATE_DOWN.search(source.data) if b"migrate:down" in source.data.lower() else None
     down_offset = match.start() if match else len(source.data) + 1
+    if parsed.down_offset is not None:  # (a Sequelize migration's `down`)
+        down_offset = parsed.down_offset
     return HistoryFile(index, item, source, parsed, target, index, down_offset)
 
 

@@ -19,6 +19,7 @@ from dbarch_lint.linting.rule_base import Rule
 from dbarch_lint.model.findings import Edit, Finding, Fix, Location, Related
 from dbarch_lint.model.ir import Diagnostic, Span, Statement
 from dbarch_lint.model.source import LINE_BREAK, SourceFile, extent_end
+from dbarch_lint.runners import sequelize
 
 # Findings before selection: (file index, or -1 for a schema rule's crash; its rank in the
 # file's list; the finding).
@@ -109,15 +110,22 @@ def _report_finding(
         if report.related
         else ()
     )
+    script = sequelize.is_script(source.path)
+    hint = (
+        sequelize.hint(rule.code, report.message, report.hint, _in_raw_sql(source, report.span))
+        if script
+        else report.hint
+    )
     return Finding(
         rule.code,
         rule.name,
         report.severity or rule.severity,
         location(source, report.span),
         report.message,
-        report.hint,
+        hint,
         rule.url(),
-        _fix(source, report.fix, rule) if report.fix is not None else None,
+        # (a fix rewrites SQL: never offered in a Sequelize migration's JavaScript)
+        _fix(source, report.fix, rule) if report.fix is not None and not script else None,
         related,
     )
 
@@ -155,3 +163,10 @@ def _crash_finding(
     )
     hint = "a bug in dbarch-lint or in the plugin that provides the rule: please report it"
     return engine_finding(by_code["DBA000"], location(file.source, statement.span), message, hint)
+
+
+def _in_raw_sql(source: SourceFile, span: Span) -> bool:
+    """Whether a finding in a Sequelize migration is in SQL it writes out
+    (`sequelize.query('...')`): its hint stays SQL."""
+    data = source.data
+    return data.rfind(b".query(", 0, span.start) > data.rfind(b";", 0, span.start)

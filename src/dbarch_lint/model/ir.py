@@ -716,10 +716,12 @@ class ParsedFile(Record, frozen=True):
 
     `statements` are what runs when the migration runs, in order: each top-level statement,
     followed by the statements of its DO block (if it is one). `bodies` are the statements of
-    function and procedure bodies, in order.
+    function and procedure bodies, in order. `down_offset`: where a down migration written in
+    the same file starts (a Sequelize migration's `down`), when the parser finds one.
     """
 
     statements: tuple[Statement, ...]
     diagnostics: tuple[Diagnostic, ...]
     comments: tuple[Comment, ...]
     bodies: tuple[Statement, ...] = ()
+    down_offset: int | None = None

@@ -19,6 +19,7 @@ from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.model.findings import Finding, LintResult
 from dbarch_lint.orchestration.snapshot import read_snapshot, snapshot_path
+from dbarch_lint.runners import sequelize
 from dbarch_lint.runners.naming import is_down, order_plain
 
 if TYPE_CHECKING:
@@ -321,6 +322,14 @@ def prepare(
         alone = located is None or bool(located.alone)
         if alone and any(f in given or f == discovery.STDIN for f in files):
             run.complete = config.schema_snapshot is not None
+    if run.replays is None:  # (each Sequelize migrations folder replays on its own)
+        rest, *folders = _sequelize_apart([run.history | run.targets])
+        if folders:
+            run.replays = [
+                Replay(frozenset(group[0]), frozenset(group[0] & run.targets))
+                for group in [rest, *folders]
+                if group[0]
+            ]
     return run
 
 
@@ -370,7 +379,13 @@ def _replays(
     rest = frozenset(shown[f] for f in files) - grouped
     if rest:
         replays.append(Replay(rest, rest))
-    return replays, context
+    apart = []
+    for replay in replays:  # (each Sequelize migrations folder replays on its own)
+        kept, *folders = _sequelize_apart([set(replay.paths)])
+        for group in [kept[0], *(folder[0] for folder in folders)]:
+            if group:
+                apart.append(Replay(frozenset(group), replay.reported & group))
+    return apart, context
 
 
 def _relative(folder: str, here: str) -> str:
@@ -402,6 +417,22 @@ def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[st
     if sorted(ordered) != paths:
         raise PluginError(f"the {runner} runner's order is not the files it was given")
     return list(ordered)
+
+
+def _sequelize_apart(groups: list[set[str]]) -> list[list[set[str]]]:
+    """The replays of a run over folders: each Sequelize migrations folder on its own (a
+    history of its own, INTERFACE.md), the rest together as found."""
+    folders: dict[str, set[str]] = {}
+    rest: list[set[str]] = []
+    for group in groups:
+        kept = set()
+        for path in group:
+            if sequelize.is_script(path):
+                folders.setdefault(path.rpartition("/")[0], set()).add(path)
+            else:
+                kept.add(path)
+        rest.append(kept)
+    return [rest, *([folders[f]] for f in sorted(folders))] if folders else [groups]
 
 
 def _ordering_runner(runner: str, items: list[discovery.Input]) -> str:

@@ -18,7 +18,18 @@ def parse_mysql(source: SourceFile) -> ParsedFile:
     return parse(source)
 
 
-PARSERS: Mapping[str, Parser] = {"postgres": parse_postgres, "mysql": parse_mysql}
+def parse_sequelize(source: SourceFile) -> ParsedFile:
+    """Sequelize migrations (JavaScript, TypeScript), through tree-sitter (loaded only for them)."""
+    from dbarch_lint.parsing.sequelize.parser import parse_sequelize as parse
+
+    return parse(source)
+
+
+PARSERS: Mapping[str, Parser] = {
+    "postgres": parse_postgres,
+    "mysql": parse_mysql,
+    "sequelize": parse_sequelize,
+}
 
 
 @hookimpl

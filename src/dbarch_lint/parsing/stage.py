@@ -14,6 +14,7 @@ from dbarch_lint.caching.store import Cache, encode_parsed
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.model.ir import ParsedFile
 from dbarch_lint.model.source import SourceFile
+from dbarch_lint.runners import sequelize
 
 # A parser: a file's text to its statements, IR events, diagnostics and comments.
 Parser = Callable[[SourceFile], ParsedFile]
@@ -27,10 +28,13 @@ def iter_parsed(
         if item.text is None:
             yield ParsedFile((), (item.problem,) if item.problem else (), ())
             continue
-        parser = parsers[item.dialect]
+        dialect = item.dialect
+        if dialect == "postgres" and "sequelize" in parsers and sequelize.is_script(item.path):
+            dialect = "sequelize"  # (Sequelize on PostgreSQL: its rules, its JavaScript)
+        parser = parsers[dialect]
         cached = cache if cache is not None and parser.__module__.startswith(_OURS) else None
         # (the same bytes parse differently in another dialect)
-        key = item.digest if item.dialect == "postgres" else f"{item.digest}-{item.dialect}"
+        key = item.digest if dialect == "postgres" else f"{item.digest}-{dialect}"
         parsed = cached.get_parsed(key) if cached is not None else None
         if parsed is None:
             parsed = parser(SourceFile(item.path, item.text))

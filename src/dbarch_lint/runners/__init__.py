@@ -24,6 +24,7 @@ RUNNERS = (
     "sqitch",
     "alembic",
     "django",
+    "sequelize",
 )
 
 # `[tool.dbarch-lint.runners.<runner>]` options, with the runner's own documented default.

@@ -17,6 +17,7 @@ from dbarch_lint.runners import (
     diesel,
     flyway,
     golang_migrate,
+    sequelize,
     sqitch,
 )
 
@@ -40,6 +41,8 @@ def dbarch_lint_order_migrations(paths: Sequence[str], runner: str, cwd: str) ->
         return diesel.order(paths)
     if runner == "sqitch":
         return sqitch.order(paths, cwd)
+    if runner == "sequelize":
+        return sequelize.order(paths)
     if runner in RUNNERS:  # plain, alembic, django (and auto, which the caller resolves first)
         return order_plain(paths)
     return None
@@ -77,6 +80,8 @@ def dbarch_lint_migration_transactions(
 def detect(item: Input, name: str, plans: sqitch.Plans) -> str:
     """The runner a file's layout suggests (`plain` when none does). Cheap: names first; a
     `sqitch.plan` is looked for only above a `deploy/`, `revert/` or `verify/` folder."""
+    if sequelize.is_script(name):
+        return "sequelize"
     if diesel.matches(name):
         return "diesel"
     if golang_migrate.matches(name):
@@ -102,4 +107,6 @@ def _run(
     if runner == "sqitch":
         consulted = plans.candidates(item.path)
         return FileRun("sqitch", NONE, consulted=consulted, problem=plans.problem(item.path))
+    if runner == "sequelize":
+        return FileRun("sequelize", NONE, why="Sequelize: no transaction unless it opens one")
     return FileRun(runner, NONE)

@@ -18,6 +18,8 @@ Sources (the runner's documentation, each behaviour at its documented default):
   run_pending_migrations`, diesel_migrations).
 - sqitch deploys the changes after the last deployed one in `sqitch.plan` order (`sqitch
   deploy`): a change inserted above it is never deployed.
+- umzug (sequelize-cli) runs every migration its `SequelizeMeta` table does not list, in
+  file-name order (`Umzug.pending`), older ones included.
 - alembic and Django order by their revision graph, not by file names: no verdict.
 """
 
@@ -51,6 +53,7 @@ _FIXED: dict[str, str | None] = {
     "golang-migrate": SKIPS,
     "diesel": APPLIES,
     "sqitch": SKIPS,
+    "sequelize": APPLIES,
     "alembic": None,
     "django": None,
 }

@@ -1,0 +1,1 @@
+"""Sequelize migrations (JavaScript and TypeScript, through tree-sitter) lowered to the IR."""
