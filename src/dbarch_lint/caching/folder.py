@@ -36,7 +36,7 @@ _MAC_SIZE = 32
 _KEY_SIZE = 32
 # Our entries: content and run hashes, the file index; temporary files end in `.<pid>.tmp`.
 ENTRY = re.compile(r"(?:[0-9a-f]{32}|files)(?:\.\d+\.tmp)?")
-_FOLDER = re.compile(r"parsed|reports|[0-9a-f]{32}")
+_FOLDER = re.compile(r"parsed|reports|prefixes|[0-9a-f]{32}")
 _STALE_TEMP_NS = 3600 * 10**9  # a temporary file this old belongs to a run that died
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)

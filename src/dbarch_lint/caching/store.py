@@ -1,9 +1,11 @@
 """The on-disk cache in `.dbarch-lint-cache/` (INTERFACE.md, "Cache").
 
-Two kinds of entry, both found by a hash of what they depend on, so a stale entry is never read:
+Three kinds of entry, each found by a hash of what they depend on, so a stale entry is never read:
 
 - a parsed file (its `ParsedFile`, as msgpack) under the hash of the file's bytes, in a folder
   named after the code that parsed it;
+- a prefix snapshot: the schema replayed up to a history's first target, pickled, under a hash
+  of every earlier file, the settings, the code and the configuration (`linting/prefix.py`);
 - a report (the rendered output, as it was printed, and beside it the exit code of a whole run)
   under the hash of everything the run depends on: every input (path, role, content), the
   configuration, the presentation options, the working directory, the tool's code and the
@@ -31,6 +33,7 @@ from dbarch_lint.model.version import __version__
 
 T = TypeVar("T")
 MAX_REPORTS = 32  # the most recent run reports kept (one per distinct run)
+MAX_PREFIXES = 8  # the most recent prefix snapshots kept (`linting/prefix.py`)
 _ENCODER = msgspec.msgpack.Encoder()
 
 
@@ -181,6 +184,15 @@ class Cache:
         """Store a run's report, keeping the `MAX_REPORTS` most recent."""
         self.folder.write(f"reports/{key}", _ENCODER.encode(report))
         self.folder.prune("reports", MAX_REPORTS)
+
+    def get_prefix(self, key: str) -> bytes | None:
+        """A prefix snapshot's bytes (`linting/prefix.py`), once their MAC verified."""
+        return self.folder.read(f"prefixes/{key}")
+
+    def put_prefix(self, key: str, data: bytes) -> None:
+        """Store a prefix snapshot, keeping the `MAX_PREFIXES` most recent."""
+        self.folder.write(f"prefixes/{key}", data)
+        self.folder.prune("prefixes", MAX_PREFIXES)
 
     def get_file_index(self) -> FileIndex:
         """The hashes of files read by earlier runs (read once per run)."""

@@ -66,14 +66,23 @@ def check(
     rules: Sequence[Rule],
     settings: Settings,
     schema_rules: bool,
+    *,
+    replayed: Schema | None = None,
+    keep: Callable[[Schema], None] | None = None,
 ) -> Checked:
-    """Replay the files before `start` quietly, then the others while the statement rules among
-    `rules` check the targets among them; then, if `schema_rules` (the files end the history),
-    run the schema rules on the schema the replay left."""
-    schema = Schema()
-    schema.empty_start = settings.if_not_exists == "new"
-    for file in files[:start]:
-        replay_file(schema, file)
+    """Replay the files before `start` quietly (or take `replayed`, their replay, from a
+    prefix snapshot; `keep` sees the schema they leave before anything changes it), then the
+    others while the statement rules among `rules` check the targets among them; then, if
+    `schema_rules` (the files end the history), run the schema rules on the schema the replay
+    left."""
+    schema = replayed
+    if schema is None:
+        schema = Schema()
+        schema.empty_start = settings.if_not_exists == "new"
+        for file in files[:start]:
+            replay_file(schema, file)
+        if keep is not None:
+            keep(schema)
     checked = Checked(defaultdict(list), [])
     by_dialect: dict[str, tuple[_Dispatch, _Dispatch]] = {}
     for file in files[start:]:

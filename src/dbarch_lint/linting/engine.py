@@ -50,6 +50,9 @@ class RunConfig(msgspec.Struct):
     cache: Cache | None = None
     parsers: Mapping[str, Parser] = msgspec.field(default_factory=lambda: dict(PARSERS))
     check_down: bool = True  # report in down sections (down files are left out of the run)
+    # What a prefix snapshot's key holds besides the files: the code, the installed packages
+    # and the configuration ("": no snapshot is kept; `prefix.py`)
+    prefix_salt: str = ""
 
 
 def lint(
@@ -67,6 +70,7 @@ def lint(
         run.settings,
         run.cache,
         run.parsers,
+        run.prefix_salt,
     )
     linted, found = shards.lint_in_shards(work, run.jobs)
     sources = {

@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 import msgspec
 
 from dbarch_lint.caching.store import Cache
+from dbarch_lint.catalog import Schema
 from dbarch_lint.inputs.discovery import Input
-from dbarch_lint.linting import checking, reports, workers
+from dbarch_lint.linting import checking, prefix, reports, workers
 from dbarch_lint.linting.context import Settings
 from dbarch_lint.linting.history import history
 from dbarch_lint.linting.reports import Unselected
@@ -41,6 +42,8 @@ class Work(msgspec.Struct):
     settings: Settings
     cache: Cache | None
     parsers: Mapping[str, Parser]  # by dialect
+    # What a prefix snapshot's key holds besides the files (`prefix.py`; "": none is kept).
+    prefix_salt: str = ""
 
 
 class Target(msgspec.Struct, array_like=True, gc=False):
@@ -66,7 +69,12 @@ def lint_in_shards(work: Work, jobs: int) -> tuple[list[Target], dict[int, list[
     """Check the history in at most `jobs` processes. Returns the target files, in replay
     order, and by file index (-1: a schema rule that crashed) the findings before selection,
     in the order suppressions see them (`reports.findings`)."""
-    bounds = divide([_work_estimate(item.text or "") for item in work.inputs], jobs)
+    weights = [_work_estimate(item.text or "") for item in work.inputs]
+    targeted = sum(
+        w for w, item in zip(weights, work.inputs, strict=True) if item.path in work.targets
+    )
+    # (few targets at the end of a long history: replaying the rest costs less than a worker)
+    bounds = divide(weights, jobs if targeted >= MIN_SHARD_WORK else 1)
     outcomes = workers.run_shards(
         len(bounds),
         functools.partial(_lint_shard, work, bounds),
@@ -113,6 +121,8 @@ def _lint_shard(
     """Parse this shard's files and hand them to later shards; take in the earlier shards'
     files and replay them; then lint this shard's files."""
     start, end = bounds[number]
+    if len(bounds) == 1 and work.cache is not None and work.prefix_salt:
+        return _lint_after_prefix(work, work.cache)
     own = list(iter_parsed(work.inputs[start:end], work.cache, work.parsers))
     if number + 1 < len(bounds):
         exchange.publish(msgspec.msgpack.encode(own))
@@ -133,3 +143,43 @@ def _lint_shard(
     ends_history = end == len(work.inputs)
     checked = checking.check(files, start, work.rules, work.settings, ends_history)
     return _Outcome(targets, reports.findings(files, files[start:], checked, work.by_code))
+
+
+def _lint_after_prefix(work: Work, cache: Cache) -> _Outcome:
+    """Lint the whole history in this process, the files before the first target taken from
+    their prefix snapshot when the cache holds it (else replayed, and the snapshot stored)."""
+    inputs = work.inputs
+    first = prefix.first_target(inputs, work.targets)
+    name = prefix.key(work.prefix_salt, work.settings, inputs[:first], work.parsers)
+    found = prefix.load(cache, name, first) if name is not None and first else None
+    if found is not None:
+        earlier = prefix.light(found.heads)
+    else:
+        earlier = list(iter_parsed(inputs[:first], cache, work.parsers))
+    own = list(iter_parsed(inputs[first:], cache, work.parsers))
+    files = history(inputs, work.targets, [*earlier, *own])
+    targets = [
+        Target(
+            file.index,
+            file.parsed.comments,
+            [s.span for s in file.parsed.statements if not s.within],
+            file.down_offset,
+        )
+        for file in files[first:]
+        if file.target
+    ]
+
+    def keep(schema: Schema) -> None:
+        if name is not None and first:
+            prefix.save(cache, name, schema, earlier)
+
+    checked = checking.check(
+        files,
+        first,
+        work.rules,
+        work.settings,
+        True,
+        replayed=found.schema if found is not None else None,
+        keep=keep,
+    )
+    return _Outcome(targets, reports.findings(files, files[first:], checked, work.by_code))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.model.errors import UsageError
 from dbarch_lint.model.findings import LintResult, Severity
-from dbarch_lint.orchestration import fixes, keys
+from dbarch_lint.orchestration import keys
 from dbarch_lint.orchestration.run import (
     Run,
     consulted_unchanged,
@@ -26,6 +26,7 @@ from dbarch_lint.orchestration.run import (
 
 if TYPE_CHECKING:
     from dbarch_lint.caching.store import Cache
+    from dbarch_lint.orchestration import fixes
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 Say = Callable[[str], None]
@@ -128,6 +129,8 @@ def _check_sarif_file(config: cfg.Config) -> None:
 
 def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answer:
     """`--diff`: the fixes as a unified diff (exit 1 if there are any)."""
+    from dbarch_lint.orchestration import fixes  # (only --fix and --diff load it)
+
     outcome = _planned(run, paths, cache, say)
     code = EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts))
     return Answer(fixes.unified_diff(run, outcome.texts), code)
@@ -135,6 +138,8 @@ def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answ
 
 def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintResult:
     """`--fix`: write the fixes; what is left is reported."""
+    from dbarch_lint.orchestration import fixes
+
     outcome = fixes.save(run, _planned(run, paths, cache, say))
     if outcome.texts:
         fixed = sum(outcome.fixed.values())
@@ -165,6 +170,8 @@ def _warn_if_applied(run: Run, edited: list[str], say: Say) -> None:
 
 
 def _planned(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> fixes.Outcome:
+    from dbarch_lint.orchestration import fixes
+
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
         say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from dbarch_lint.caching.files import file_digest, file_stat
-from dbarch_lint.caching.store import Cache
+from dbarch_lint.caching.files import digest, file_digest, file_stat
+from dbarch_lint.caching.store import Cache, environment_fingerprint
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery, histories
 from dbarch_lint.inputs.patterns import PathPatterns
@@ -513,6 +513,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         cache=cache,
         parsers=run.parsers(),
         check_down=config.check_down,
+        prefix_salt=_prefix_salt(run, cache),
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")
@@ -549,6 +550,22 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         len(run.down_left_out),
         len(run.not_sql),
     )
+
+
+def _prefix_salt(run: Run, cache: Cache | None) -> str:
+    """What a prefix snapshot's key holds besides the files (`linting/prefix.py`): the code,
+    the installed packages and plugins, the configuration, as the report's key does."""
+    if cache is None:
+        return ""
+    settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
+    plugins = run.config.plugins if run.autoload_plugins else ["-"]
+    parts = [
+        "prefix salt 1",
+        cache.code,
+        environment_fingerprint(plugins),
+        repr(sorted(settings.items())),
+    ]
+    return digest("\n".join(parts).encode("utf-8"))
 
 
 def _lint_histories(

@@ -32,7 +32,7 @@ def iter_parsed(
         if dialect == "postgres" and "sequelize" in parsers and sequelize.is_script(item.path):
             dialect = "sequelize"  # (Sequelize on PostgreSQL: its rules, its JavaScript)
         parser = parsers[dialect]
-        cached = cache if cache is not None and parser.__module__.startswith(_OURS) else None
+        cached = cache if cache is not None and is_ours(parser) else None
         # (the same bytes parse differently in another dialect)
         key = item.digest if dialect == "postgres" else f"{item.digest}-{dialect}"
         parsed = cached.get_parsed(key) if cached is not None else None
@@ -44,3 +44,8 @@ def iter_parsed(
 
 
 _OURS = "dbarch_lint."
+
+
+def is_ours(parser: Parser) -> bool:
+    """Whether a parser is one of this tool's (the cache's key covers its code)."""
+    return parser.__module__.startswith(_OURS)

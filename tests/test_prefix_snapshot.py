@@ -1,0 +1,147 @@
+"""The prefix snapshot: the schema replayed up to the first target, from the cache
+(`linting/prefix.py`). Every answer equals the uncached run's; only this user's entries load."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dbarch_lint.caching.folder import CACHE_DIR
+from dbarch_lint.cli import main
+from dbarch_lint.linting import prefix
+
+FILES = {
+    "0001_customers.sql": (
+        "CREATE TABLE customers (id bigint GENERATED ALWAYS AS IDENTITY, email text, "
+        "CONSTRAINT customers_pkey PRIMARY KEY (id));\n"
+    ),
+    "0002_orders.sql": (
+        "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY, customer_id bigint NOT "
+        "NULL, CONSTRAINT orders_pkey PRIMARY KEY (id), CONSTRAINT orders_customer_id_fkey "
+        "FOREIGN KEY (customer_id) REFERENCES customers (id));\n"
+    ),
+    "0003_index.sql": "CREATE INDEX orders_customer_id_idx ON orders (customer_id);\n",
+    "0004_more.sql": (
+        "ALTER TABLE customers ADD COLUMN name text NOT NULL DEFAULT 'x';\n"
+        "ALTER TABLE orders ALTER COLUMN customer_id TYPE int;\n"
+        "CREATE INDEX customers_email_idx ON customers (email);\n"
+    ),
+}
+EDITS = {
+    "0001_customers.sql": "CREATE TABLE audit (id int);\n",
+    "0002_orders.sql": "ALTER TABLE customers ADD CONSTRAINT email_key UNIQUE (email);\n",
+    "0004_more.sql": "ALTER TABLE orders ADD COLUMN total int;\n",
+}
+
+
+@pytest.fixture
+def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each lookup of a snapshot found one."""
+    found: list[bool] = []
+    original = prefix.load
+
+    def spy(*args: object) -> prefix.Snapshot | None:
+        result = original(*args)  # type: ignore[arg-type]
+        found.append(result is not None)
+        return result
+
+    monkeypatch.setattr(prefix, "load", spy)
+    return found
+
+
+def check(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["check", "--format", "json", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout
+
+
+def same_as_uncached(*args: str) -> tuple[int, str]:
+    cached = check(*args)
+    assert cached == check("--no-cache", *args)
+    return cached
+
+
+def test_a_snapshot_answers_as_the_replay(history: Path, loads: list[bool]) -> None:
+    first = same_as_uncached("0004_more.sql")
+    assert '"code"' in first[1]  # (findings that depend on the earlier files)
+    assert os.listdir(history / CACHE_DIR / "prefixes")
+    with (history / "0004_more.sql").open("a") as handle:
+        handle.write("ALTER TABLE orders ADD COLUMN paid bool NOT NULL DEFAULT false;\n")
+    same_as_uncached("0004_more.sql")
+    assert loads == [False, True]
+
+
+@pytest.mark.parametrize("edited", list(EDITS))
+@pytest.mark.parametrize("target", ["0003_index.sql", "0004_more.sql", "."])
+def test_edits_anywhere_give_the_uncached_answer(
+    history: Path, edited: str, target: str, loads: list[bool]
+) -> None:
+    same_as_uncached(target)
+    for n in range(2):  # (the snapshot of the run before, then one of its own)
+        with (history / edited).open("a") as handle:
+            handle.write(EDITS[edited].replace("audit", f"audit{n}").replace("total", f"t{n}"))
+        same_as_uncached(target)
+    before_edit = edited < target or target == "."
+    if target != "." and not before_edit:  # (unchanged earlier files: the snapshot loads)
+        assert loads[-1]
+
+
+@pytest.mark.parametrize(
+    "setting", ['if-not-exists = "new"', "pg-version = 10", 'ignore = ["DBA301"]']
+)
+def test_a_config_change_is_another_snapshot(history: Path, setting: str) -> None:
+    same_as_uncached("0004_more.sql")
+    (history / "dbarch-lint.toml").write_text(f"[tool.dbarch-lint]\n{setting}\n")
+    same_as_uncached("0004_more.sql")
+    with (history / "0004_more.sql").open("a") as handle:
+        handle.write("SELECT 1;\n")
+    same_as_uncached("0004_more.sql")
+
+
+def test_a_tampered_snapshot_is_not_loaded(history: Path, loads: list[bool]) -> None:
+    same_as_uncached("0004_more.sql")
+    folder = history / CACHE_DIR / "prefixes"
+    [entry] = folder.iterdir()
+    data = bytearray(entry.read_bytes())
+    data[-5] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    assert check("0004_more.sql") == check("--no-cache", "0004_more.sql")
+    assert loads[-1] is False
+
+
+def test_a_foreign_snapshot_is_never_unpickled(
+    history: Path, tmp_path_factory: pytest.TempPathFactory, loads: list[bool]
+) -> None:
+    same_as_uncached("0004_more.sql")
+    folder = history / CACHE_DIR / "prefixes"
+    [entry] = folder.iterdir()
+    planted = history.parent / "planted"
+    # A pickle that would create a file when loaded, under another user's MAC (garbage here).
+    payload = b"cos\nsystem\n(S'touch " + str(planted).encode() + b"'\ntR."
+    entry.write_bytes(os.urandom(32) + payload)
+    assert check("0004_more.sql") == check("--no-cache", "0004_more.sql")
+    assert not planted.exists()
+    assert loads[-1] is False
+
+
+def test_another_users_key_makes_it_a_miss(
+    history: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    loads: list[bool],
+) -> None:
+    same_as_uncached("0004_more.sql")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("other-user")))
+    assert check("0004_more.sql") == check("--no-cache", "0004_more.sql")
+    assert loads[-1] is False
