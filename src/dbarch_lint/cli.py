@@ -104,7 +104,7 @@ def _fail(message: str) -> None:
 @click.option(
     "--runner",
     help="How migrations are ordered and run: auto (default), plain, flyway, golang-migrate, "
-    "dbmate, diesel, sqitch, alembic, django.",
+    "dbmate, diesel, sqitch, alembic, django, prisma.",
 )
 @click.option(
     "--assume-in-transaction/--no-assume-in-transaction",

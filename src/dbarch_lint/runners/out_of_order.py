@@ -18,6 +18,8 @@ Sources (the runner's documentation, each behaviour at its documented default):
   run_pending_migrations`, diesel_migrations).
 - sqitch deploys the changes after the last deployed one in `sqitch.plan` order (`sqitch
   deploy`): a change inserted above it is never deployed.
+- Prisma records every migration it applied in `_prisma_migrations`; `migrate deploy` applies
+  every one not recorded, in folder-name order, older ones included.
 - alembic and Django order by their revision graph, not by file names: no verdict.
 """
 
@@ -51,6 +53,7 @@ _FIXED: dict[str, str | None] = {
     "golang-migrate": SKIPS,
     "diesel": APPLIES,
     "sqitch": SKIPS,
+    "prisma": APPLIES,
     "alembic": None,
     "django": None,
 }
