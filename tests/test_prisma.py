@@ -212,3 +212,19 @@ def test_prisma_parse_version() -> None:
     assert prisma.parse_version("^6.19.0") == (6, 19, 0)
     assert prisma.parse_version(">=7.3 <8") == (7, 3, 0)
     assert prisma.parse_version("latest") is None
+
+
+def test_findings_in_a_multi_clause_alter_table_point_at_their_clause() -> None:
+    from dbarch_lint import lint_sql
+
+    sql = (
+        'ALTER TABLE "public"."board" DROP CONSTRAINT board_pkey,\n'
+        "DROP COLUMN owner,\n"
+        "  ALTER COLUMN n DROP NOT NULL,\n"
+        "ADD COLUMN id integer NOT NULL;\n"
+    )
+    found = {
+        f.code: (f.location.line, f.location.column)
+        for f in lint_sql(sql, select=["DBA501", "DBA507", "DBA508", "DBA509"])
+    }
+    assert found == {"DBA509": (1, 30), "DBA501": (2, 1), "DBA508": (3, 3), "DBA507": (4, 12)}
