@@ -228,3 +228,19 @@ def test_findings_in_a_multi_clause_alter_table_point_at_their_clause() -> None:
         for f in lint_sql(sql, select=["DBA501", "DBA507", "DBA508", "DBA509"])
     }
     assert found == {"DBA509": (1, 30), "DBA501": (2, 1), "DBA508": (3, 3), "DBA507": (4, 12)}
+
+
+@pytest.mark.parametrize(("version", "fixed"), [("7.3.0", False), ("7.4.0", True)])
+def test_fix_adds_concurrently_only_where_prisma_runs_it_alone(
+    tmp_path: Path, version: str, fixed: bool
+) -> None:
+    project(tmp_path, {"package.json": json.dumps({"devDependencies": {"prisma": version}})})
+    target = tmp_path / "prisma/migrations/20240102000000_name/migration.sql"
+    result = CliRunner().invoke(
+        main, ["check", "--no-cache", "--select", "DBA401,DBA404", "--fix", str(target)]
+    )
+    text = target.read_text()
+    assert ('CREATE INDEX CONCURRENTLY "User_name_idx"' in text) is fixed, result.output
+    assert "DBA404" not in result.output
+    if not fixed:
+        assert "prisma migrate dev --create-only" in result.output

@@ -81,9 +81,10 @@ CONCURRENT_ALONE = {
     "dbmate": "put it alone in a migration file of its own, with `-- migrate:up transaction:false`",
     "diesel": "put it alone in a migration of its own, with `run_in_transaction = false` in "
     "its `metadata.toml`",
-    "prisma": "put it alone in a migration of its own (`prisma migrate dev --create-only`, then "
-    "make its migration.sql hold only this statement): Prisma 7.3 and earlier send a file as "
-    "one query, one implicit transaction",
+    "prisma": "put it alone in a migration of its own (`prisma migrate dev --create-only` makes "
+    "an empty one; its migration.sql then holds only this statement): Prisma 7.3 and earlier "
+    "send a file as one query, one implicit transaction (7.4 and later send each statement "
+    "alone)",
     "flyway": "put it in a migration of its own (Flyway runs a migration of such statements "
     "alone outside a transaction; mixed with others it refuses it unless `mixed` is on)",
 }
