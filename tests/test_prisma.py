@@ -244,3 +244,32 @@ def test_fix_adds_concurrently_only_where_prisma_runs_it_alone(
     assert "DBA404" not in result.output
     if not fixed:
         assert "prisma migrate dev --create-only" in result.output
+
+
+def test_the_prisma_preset_turns_off_what_prisma_decides(tmp_path: Path) -> None:
+    project(tmp_path, {"dbarch-lint.toml": 'preset = "prisma"\n'})
+    config = str(tmp_path / "dbarch-lint.toml")
+    args = ["check", "--no-cache", "--format", "json", "--config", config, str(tmp_path)]
+    with_preset = {f["code"] for f in json.loads(CliRunner().invoke(main, args).output)["findings"]}
+    assert {"DBA101", "DBA208"}.isdisjoint(with_preset) and "DBA102" in with_preset
+    again = CliRunner().invoke(main, [*args, "--extend-select", "DBA208"]).output
+    assert "DBA208" in {f["code"] for f in json.loads(again)["findings"]}
+    (tmp_path / "dbarch-lint.toml").write_text('preset = "prisam"\n')
+    wrong = CliRunner().invoke(main, args)
+    assert wrong.exit_code == 2 and 'did you mean "prisma"' in wrong.output
+
+
+def test_statistics_count_each_rules_findings_and_the_fixable(tmp_path: Path) -> None:
+    project(tmp_path)
+    args = ["check", "--no-cache", "--statistics", "--select", "DBA208,DBA401", str(tmp_path)]
+    text = CliRunner().invoke(main, args).output
+    tail = text[text.index("Statistics") :].splitlines()
+    assert tail == [
+        "Statistics (findings per rule):",
+        "  3  DBA208  non-snake-case-identifier",
+        "  1  DBA401  non-concurrent-index-creation (1 fixable with --fix)",
+        "  4  in all (1 fixable with --fix)",
+    ]
+    machine = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert json.loads(machine.stdout)["summary"]["findings"] == 4
+    assert "  4  in all (1 fixable with --fix)" in machine.stderr

@@ -59,6 +59,7 @@ class Config:
     check_down: bool = True  # lint down migrations (files and dbmate's `migrate:down` sections)
     baseline: str | None = None  # findings recorded there are hidden
     write_baseline: str | None = None  # record this run's findings there
+    statistics: bool = False  # after the report, counts per rule and how many are fixable
     fix: bool = False  # apply the safe rewrites (`fixes`)
     diff: bool = False  # show them as a diff instead
     migrations: list[str] = field(default_factory=list)
