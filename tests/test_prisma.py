@@ -273,3 +273,56 @@ def test_statistics_count_each_rules_findings_and_the_fixable(tmp_path: Path) ->
     machine = CliRunner().invoke(main, [*args, "--format", "json"])
     assert json.loads(machine.stdout)["summary"]["findings"] == 4
     assert "  4  in all (1 fixable with --fix)" in machine.stderr
+
+
+POST = (
+    'CREATE TABLE "Post" ("id" SERIAL NOT NULL, "title" VARCHAR(191) NOT NULL, '
+    '"code" CHAR(4), "createdAt" TIMESTAMP(3) NOT NULL, "price" DOUBLE PRECISION, '
+    '"fee" MONEY, "authorId" INTEGER NOT NULL, "meta" JSON, '
+    'CONSTRAINT "Post_pkey" PRIMARY KEY ("id"));\n'
+    'CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");\n'
+    'CREATE INDEX "Post_authorId_title_idx" ON "Post"("authorId", "title");\n'
+    'ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") '
+    'REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;\n'
+    'CREATE TABLE "Tag" ("id" BIGSERIAL NOT NULL, "postId" INTEGER NOT NULL, '
+    'CONSTRAINT "Tag_pkey" PRIMARY KEY ("id"), CONSTRAINT "Tag_postId_fkey" FOREIGN KEY '
+    '("postId") REFERENCES "Post"("id") ON DELETE CASCADE);\n'
+)
+SCHEMA_PRISMA = {
+    ("DBA101", "Post"): "`BigInt @id @default(autoincrement())`",
+    ("DBA102", "Post"): "`BigInt @id @default(autoincrement())`",
+    ("DBA102", "authorId"): "`BigInt` for the relation's scalar field",
+    ("DBA103", "title"): "`String` without `@db.VarChar(191)`",
+    ("DBA104", "code"): "`String` without `@db.Char(n)`",
+    ("DBA105", "createdAt"): "`DateTime @db.Timestamptz(3)`",
+    ("DBA106", "price"): "`Decimal @db.Decimal(12, 2)`",
+    ("DBA107", "fee"): "`Decimal @db.Decimal(12, 2)`",
+    ("DBA108", "meta"): "`Json` without `@db.Json`",
+    ("DBA208", '"Post" is'): '`@@map("post")`',
+    ("DBA208", '"createdAt" is'): '`@map("created_at")`',
+    ("DBA208", '"Post_authorId_fkey" is'): '`map: "post_author_id_fkey"`',
+    ("DBA301", "Tag_postId_fkey"): "add `@@index([postId])` to the model",
+    ("DBA302", "Post_authorId_idx"): "remove the `@@index([authorId])`",
+}
+
+
+@pytest.mark.parametrize("runner", ["auto", "plain"])
+def test_hints_add_the_schema_prisma_change_where_the_runner_is_prisma(
+    tmp_path: Path, runner: str
+) -> None:
+    project(tmp_path, {"prisma/migrations/20240103000000_post/migration.sql": POST})
+    select = ",".join(sorted({code for code, _ in SCHEMA_PRISMA}))
+    args = ["check", "--no-cache", "--format", "json", "--runner", runner, "--select", select]
+    findings = json.loads(CliRunner().invoke(main, [*args, str(tmp_path)]).output)["findings"]
+    for (code, where), change in SCHEMA_PRISMA.items():
+        [finding] = [
+            f
+            for f in findings
+            if f["code"] == code and where in f["message"] and "20240103" in f["path"]
+        ][:1]
+        hint = finding["hint"]
+        if runner == "auto":
+            assert change in hint
+            assert hint.index("; in schema.prisma, ") > 10  # (after the SQL hint, which stays)
+        else:
+            assert "schema.prisma" not in hint

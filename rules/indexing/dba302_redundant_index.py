@@ -8,7 +8,7 @@ import msgspec
 
 from dbarch_lint.catalog import Index, Origin
 from dbarch_lint.model.ir import QName, quote_ident
-from dbarch_lint.rule import RelatedSpan, Report, SchemaContext, SchemaRule, Severity
+from dbarch_lint.rule import RelatedSpan, Report, SchemaContext, SchemaRule, Severity, prisma_hint
 
 # Methods whose multicolumn indexes serve a search on their leading columns as well as a
 # single-column index would. Others (gist, hash, spgist, ...) are compared for exact duplicates.
@@ -95,7 +95,8 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
             f"drop it: `DROP INDEX {name} ON {ctx.schema.shown(table)};`"
             if ctx.dialect(index.origin) == "mysql"
             else f"drop it: `DROP INDEX CONCURRENTLY {name};`"
-        ),
+        )
+        + prisma_hint(ctx.runner(index.origin), "redundant-index", columns=_fields(index)),
         related=[related],
     )
 
@@ -192,3 +193,9 @@ def _describe(index: Index) -> str:
     if index.constraint is not None:
         return f"the unique constraint {name}"
     return f"{'unique ' if index.unique else ''}index {name}"
+
+
+def _fields(index: Index) -> str:
+    """The index's columns as a schema.prisma `@@index` lists them (its field names, as far as
+    the columns are not `@map`ped)."""
+    return ", ".join(c if c is not None else "..." for c in index.columns)
