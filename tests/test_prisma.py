@@ -87,36 +87,44 @@ def package_lock(version: str) -> str:
         (
             {"package-lock.json": package_lock("7.3.0")},
             BATCH,
-            "Prisma 7.3.0, from package-lock.json",
+            "Prisma 7.3.0, from ../../package-lock.json",
         ),
         (
             {"package-lock.json": package_lock("7.4.1")},
             NONE,
-            "Prisma 7.4.1, from package-lock.json",
+            "Prisma 7.4.1, from ../../package-lock.json",
         ),
         (
             {"pnpm-lock.yaml": PNPM},
             BATCH,
-            "Prisma 6.19.0, from pnpm-lock.yaml",
+            "Prisma 6.19.0, from ../../pnpm-lock.yaml",
         ),
         (
             {"yarn.lock": YARN},
             NONE,
-            "Prisma 7.6.0, from yarn.lock",
+            "Prisma 7.6.0, from ../../yarn.lock",
         ),
         (
             {"package.json": '{"dependencies": {"prisma": "^5.22.0"}}'},
             BATCH,
-            "Prisma 5.22.0, from package.json",
+            "Prisma 5.22.0, from ../../package.json",
         ),
-        # the lockfile beats the package.json beside it; the nearest folder first
+        # the nearest package.json naming prisma; a lockfile above beats it (a monorepo's)
+        (
+            {
+                "prisma/package.json": '{"devDependencies": {"prisma": "^7.0.0"}}',
+                "package-lock.json": package_lock("7.3.2"),
+            },
+            BATCH,
+            "Prisma 7.3.2, from ../../package-lock.json",
+        ),
         (
             {
                 "package.json": '{"devDependencies": {"prisma": "^7.0.0"}}',
                 "prisma/package.json": "{}",
             },
             BATCH,
-            "Prisma 7.0.0, from package.json",
+            "Prisma 7.0.0, from ../../package.json",
         ),
         ({}, NONE, "no Prisma version found"),
     ],
@@ -177,7 +185,7 @@ def test_verbose_names_the_runner_version_and_source(tmp_path: Path) -> None:
     assert "runner: auto (ordered as prisma; 3 files in replay order)" in result.output
     assert (
         "prisma: one multi-statement string (an implicit transaction when it holds several) "
-        "(provider postgresql; Prisma 7.3.1, from package.json: the whole file as one query)"
+        "(provider postgresql; Prisma 7.3.1, from ../../package.json: the whole file as one query)"
     ) in result.output
 
 

@@ -13,9 +13,9 @@ How a file is sent depends on the database and on the Prisma version:
 - MySQL (and the others): DDL commits itself; no transaction. `NONE`.
 
 The version comes from `prisma-version` in the config, else the nearest lockfile
-(package-lock.json, pnpm-lock.yaml, yarn.lock) or package.json (the `prisma` dependency's lower
-bound) at or above the folder holding `migration_lock.toml`; none found: the newest behaviour,
-and `-v` says so.
+(package-lock.json, pnpm-lock.yaml, yarn.lock) at or above the folder holding
+`migration_lock.toml`, up to the repository's root, else the nearest package.json (the `prisma`
+dependency's lower bound); none found: the newest behaviour, and `-v` says so.
 """
 
 from __future__ import annotations
@@ -143,24 +143,33 @@ class Locks:
 
 
 def _version_near(folder: str) -> tuple[tuple[int, int, int] | None, str, tuple[str, ...]]:
-    """The Prisma version the nearest lockfile or package.json names, at or above `folder`."""
+    """The Prisma version installed, as the nearest lockfile at or above `folder` says (a
+    monorepo keeps one at its root); else the lower bound of the nearest package.json's range."""
     consulted: list[str] = []
+    declared: tuple[tuple[int, int, int], str] | None = None
     directory = folder
     while True:
         for name in LOCKFILES:
             path = os.path.join(directory, name)
+            if name == "package.json" and declared is not None:
+                continue
             consulted.append(path)
             try:
                 text = read_regular(path)[1].decode("utf-8", errors="replace")
             except OSError:
                 continue
             version = _from_file(name, text)
-            if version is not None:
-                return version, f"from {name}", tuple(consulted)
+            if version is not None and name == "package.json":
+                declared = version, os.path.relpath(path, folder)
+            elif version is not None:
+                return version, f"from {os.path.relpath(path, folder)}", tuple(consulted)
         parent = os.path.dirname(directory)
         if parent == directory or os.path.exists(os.path.join(directory, ".git")):
-            return None, _NONE_FOUND, tuple(consulted)
+            break
         directory = parent
+    if declared is not None:
+        return declared[0], f"from {declared[1]}", tuple(consulted)
+    return None, _NONE_FOUND, tuple(consulted)
 
 
 _NONE_FOUND = (
