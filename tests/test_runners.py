@@ -19,7 +19,7 @@ from dbarch_lint.model.errors import PluginError
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.orchestration import run as lint_run
 from dbarch_lint.parsing.postgres.parser import parse_postgres
-from dbarch_lint.runners import sqitch, transactions
+from dbarch_lint.runners import RUNNERS, sqitch, transactions
 
 INDEX = "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n"
 
@@ -393,9 +393,7 @@ def test_runner_from_the_command_line_and_the_config(project: Path) -> None:
     assert check("migrations", "--select", "DBA404", "--runner", "diesel")[0] == 1
 
 
-RUNNER_CHOICES = (
-    "auto, plain, flyway, golang-migrate, dbmate, diesel, sqitch, alembic, django, sequelize"
-)
+RUNNER_CHOICES = ", ".join(RUNNERS)  # (every runner, in the order the config lists them)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule, per_event
@@ -66,6 +67,13 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
       the same statement), wherever the check was added: it enforced nothing that NOT NULL
       does not.
 
+    Not flagged either, as the drop that matters is flagged on its own: a constraint or default
+    whose table, or every column it is on, the same migration drops too (in the same statement
+    or later: Prisma drops a foreign key before the column or table it is on; DBA501 or DBA504
+    says it), and a serial column's sequence (`<table>_<column>_seq`) dropped after the
+    migration dropped that column's default or the column (Prisma's way to drop
+    `autoincrement()`).
+
     What the migration created in place of an object it dropped first (`DROP` without `IF
     EXISTS`, create again, drop; a default the column had before the migration, dropped, set
     again and dropped) is not new: the last drop is where the old object goes, and it is
@@ -111,7 +119,7 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
             for name in event.names:
                 key = (event.kind, name.name)
                 new = ctx.is_new_object(event.kind, name) and not _stands_in(ctx, key)
-                if new or _recreated(ctx, event.kind, name.name):
+                if new or _recreated(ctx, event.kind, name.name) or _user_gone(ctx, event, name):
                     continue
                 yield ctx.report(
                     event.span,
@@ -122,6 +130,8 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
         kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
         if kind not in kinds or _unchanged(ctx, event) or _restored(ctx, event):
             return
+        if _goes_with_its_columns(ctx, event):
+            return  # (the column or table drop is the finding)
         if (
             ctx.constraint_absent(event.table, event.name)
             if isinstance(event, ir.DropConstraint)
@@ -155,6 +165,47 @@ def _unchanged(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> b
     key = ("constraint", f"{event.table.name}.{event.name}")
     new = ctx.is_new_constraint(event.table, event.name) and not _stands_in(ctx, key)
     return new or _not_null_only(ctx, event)
+
+
+def _goes_with_its_columns(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
+    """Whether the migration drops, in this statement or later, the table or every column the
+    constraint (or default) is on: Prisma drops a foreign key before its column or table."""
+    if isinstance(event, ir.DropDefault):
+        columns: tuple[str, ...] = (event.column,)
+    else:
+        table = ctx.table(event.table)
+        info = table.constraint(event.name) if table is not None else None
+        columns = (info.constraint.columns or info.constraint.check_columns) if info else ()
+        if not columns:
+            return False
+    gone: set[str] = set()
+    for statement in ctx.statements[ctx.statement.index :]:
+        for e in statement.events:
+            if isinstance(e, ir.DropObjects) and e.kind == "table":
+                if any(_same(name, event.table) for name in e.names):
+                    return True
+            elif isinstance(e, ir.DropColumn) and _same(e.table, event.table):
+                gone.add(e.column)
+    return gone.issuperset(columns)
+
+
+def _same(one: ir.QName, other: ir.QName) -> bool:
+    return one.name == other.name and (not one.schema or not other.schema or one == other)
+
+
+def _user_gone(ctx: RuleContext, event: ir.DropObjects, name: ir.QName) -> bool:
+    """Whether a sequence is a serial column's (`<table>_<column>_seq`) whose default or column
+    the migration dropped before: nothing uses it any more (Prisma drops `autoincrement()`
+    so: `DROP DEFAULT`, then `DROP SEQUENCE`)."""
+    if event.kind != "sequence":
+        return False
+    for statement in ctx.statements[: ctx.statement.index]:
+        for e in statement.events:
+            if isinstance(e, ir.DropDefault | ir.DropColumn) and (
+                make_object_name(e.table.name, e.column, "seq") == name.name
+            ):
+                return True
+    return False
 
 
 def _stands_in(ctx: RuleContext, key: tuple[str, str]) -> bool:

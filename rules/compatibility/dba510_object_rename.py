@@ -37,7 +37,10 @@ class ObjectRename(StatementRule):
     are the ones running code uses: flagged). A rename keeps an object's age: one
     created in the migration and renamed is still new, an old one renamed is still old; but
     renaming it again from a name the same migration gave it is silent (running code never used
-    that name: the first rename is the one reported).
+    that name: the first rename is the one reported). Silent too for a swap: an object renamed
+    away so that a later statement of the migration can rename another object of its kind to
+    its name (Prisma rebuilds an enum so: `ALTER TYPE "Status" RENAME TO "Status_old"`, then
+    `ALTER TYPE "Status_new" RENAME TO "Status"`); the name running code uses stays.
 
     ## Why is this bad?
     Running code names these objects: it calls the function, reads the view, uses the enum
@@ -86,6 +89,8 @@ class ObjectRename(StatementRule):
             return
         if ctx.is_renamed_here(event.kind, event.name.name, event.table):
             return  # (the rename that gave the name was the break)
+        if _name_given_back(ctx, event):
+            return  # a swap: the old name stays, on the object that replaces it
         kind = "constraint" if event.kind == "table constraint" else event.kind
         yield ctx.report(
             event.span,
@@ -94,3 +99,20 @@ class ObjectRename(StatementRule):
             hint="expand/contract: create the new name beside the old one, switch the code, "
             "then drop the old one",
         )
+
+
+def _name_given_back(ctx: RuleContext, event: ir.RenameObject) -> bool:
+    """Whether a later statement of the migration renames another object of the kind to the
+    name this one gives up (Prisma changes an enum so: the new type is renamed to the old
+    type's name once the old one is out of the way)."""
+    for statement in ctx.statements[ctx.statement.index + 1 :]:
+        for e in statement.events:
+            if (
+                isinstance(e, ir.RenameObject)
+                and e.kind == event.kind
+                and e.new == event.name.name
+                and e.table == event.table
+                and (e.name.schema or "public") == (event.name.schema or "public")
+            ):
+                return True
+    return False

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+    prisma_name_kind,
+)
 from dbarch_lint.rules.constraints._events import NAMING_EVENTS, declared_names, statement_range
 from dbarch_lint.rules.constraints._names import find_name, needs_quoting, snake_case
 
@@ -70,5 +77,6 @@ class NonSnakeCaseIdentifier(StatementRule):
                 span,
                 f"The {declared.kind} name {quote_ident(name)} is not lower snake_case: it must be "
                 "written double-quoted, exactly as declared, wherever it is used",
-                hint=f"name it {quote_ident(better)}",
+                hint=f"name it {quote_ident(better)}"
+                + prisma_hint(ctx.runner, prisma_name_kind(declared.kind), name=better),
             )

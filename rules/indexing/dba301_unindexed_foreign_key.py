@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.catalog import ConstraintInfo, Index, Schema, Table
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, SchemaContext, SchemaRule, Severity
+from dbarch_lint.rule import Report, SchemaContext, SchemaRule, Severity, prisma_hint
 
 
 class UnindexedForeignKey(SchemaRule):
@@ -124,6 +124,6 @@ def _report(ctx: SchemaContext, table: Table, fk: ConstraintInfo) -> Report:
         fk.origin,
         f"Foreign key {quote_ident(fk.name)} on {table_name} ({columns}) has no index leading "
         f"with its columns: each delete or key update{parent} scans {table_name}",
-        hint=hint,
+        hint=hint + prisma_hint(ctx.runner(fk.origin), "fk-index", columns=", ".join(fk.columns)),
         span=fk.constraint.span,
     )

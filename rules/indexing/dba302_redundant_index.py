@@ -8,7 +8,7 @@ import msgspec
 
 from dbarch_lint.catalog import Index, Origin
 from dbarch_lint.model.ir import QName, quote_ident
-from dbarch_lint.rule import RelatedSpan, Report, SchemaContext, SchemaRule, Severity
+from dbarch_lint.rule import RelatedSpan, Report, SchemaContext, SchemaRule, Severity, prisma_hint
 
 # Methods whose multicolumn indexes serve a search on their leading columns as well as a
 # single-column index would. Others (gist, hash, spgist, ...) are compared for exact duplicates.
@@ -23,12 +23,14 @@ class RedundantIndex(SchemaRule):
     keys of another live index on the same table with the same method and the same predicate,
     when the other index also has every other property the first one offers: a unique index is
     redundant only to a unique index on exactly the same keys, and `INCLUDE` columns must be
-    covered. An index backing a PRIMARY KEY or UNIQUE constraint is never reported (it cannot be
-    dropped on its own), but it can make another index redundant. Of two exact duplicates, the
-    later one is reported. The finding names both and points at the later of the two: the
-    statement that made an index redundant (the redundant index's creation when it came last,
-    else the covering index's); two indexes of one MySQL CREATE TABLE at the redundant index's
-    own `KEY` line.
+    covered. An index backing a PRIMARY KEY or UNIQUE constraint is not reported (it cannot be
+    dropped on its own), but it can make another index redundant; except a UNIQUE constraint on
+    exactly the primary key's columns, which the key already enforces (Prisma writes one for an
+    `@id @unique` field): its hint drops the constraint. Of two exact duplicates, the later one
+    is reported. The finding names both and points at the later of the two: the statement that
+    made an index redundant (the redundant index's creation when it came last, else the
+    covering index's); two indexes of one MySQL CREATE TABLE at the redundant index's own line
+    (its `KEY`, `UNIQUE INDEX` or `PRIMARY KEY`).
 
     ## Why is this bad?
     Every index is written on each insert, on each update of its keys (and blocks HOT updates),
@@ -84,6 +86,7 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
     assert index.origin is not None
     name = ctx.schema.shown(QName(table.schema, index.name))
     here, there = _where(index), _where(cover)
+    mysql = ctx.dialect(index.origin) == "mysql"
     if _place(there) > _place(here):
         at, related = there, RelatedSpan(here, f"the redundant index {quote_ident(index.name)}")
     else:
@@ -94,9 +97,13 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
         f"redundant: it {_relation(index, cover)} {_describe(cover)} ({_keys(cover)})",
         hint=(
             f"drop it: `DROP INDEX {name} ON {ctx.schema.shown(table)};`"
-            if ctx.dialect(index.origin) == "mysql"
+            if mysql
+            else f"drop it: `ALTER TABLE {ctx.schema.shown(table)} DROP CONSTRAINT "
+            f"{quote_ident(index.name)};`"
+            if index.constraint is not None
             else f"drop it: `DROP INDEX CONCURRENTLY {name};`"
-        ),
+        )
+        + prisma_hint(ctx.runner(index.origin), "redundant-index", columns=_fields(index)),
         related=[related],
     )
 
@@ -125,8 +132,10 @@ def _comparable(index: Index) -> bool:
 
 def _redundant(index: Index, other: Index) -> bool:
     """Whether `other` makes `index` unnecessary."""
-    if other is index or other.name == index.name or index.constraint is not None:
+    if other is index or other.name == index.name:
         return False  # (two live indexes of one name: the replay missed a drop)
+    if index.constraint is not None and not _unique_as_primary_key(index, other):
+        return False
     if (index.method, index.predicate) != (other.method, other.predicate):
         return False
     width = len(index.columns)
@@ -145,6 +154,18 @@ def _redundant(index: Index, other: Index) -> bool:
     if _same_keys(index, other) and _redundant_reversed(index, other):
         return _keep_first(other, index)
     return True
+
+
+def _unique_as_primary_key(index: Index, other: Index) -> bool:
+    """Whether `index` backs a UNIQUE constraint on exactly the primary key's columns (Prisma
+    writes one for an `@id @unique` field on MySQL): the key already enforces it."""
+    return (
+        index.constraint is not None
+        and index.constraint.kind == "unique"
+        and other.constraint is not None
+        and other.constraint.kind == "primary-key"
+        and index.columns == other.columns
+    )
 
 
 def _redundant_reversed(index: Index, other: Index) -> bool:
@@ -194,3 +215,9 @@ def _describe(index: Index) -> str:
     if index.constraint is not None:
         return f"the unique constraint {name}"
     return f"{'unique ' if index.unique else ''}index {name}"
+
+
+def _fields(index: Index) -> str:
+    """The index's columns as a schema.prisma `@@index` lists them (its field names, as far as
+    the columns are not `@map`ped)."""
+    return ", ".join(c if c is not None else "..." for c in index.columns)

@@ -68,4 +68,6 @@ def alone(ctx: RuleContext) -> str:
         return ""
     if sum(not s.within for s in ctx.statements) <= 1 and not ctx.in_transaction:
         return ""
+    if ctx.runner == "prisma" and not ctx.in_transaction:  # (7.4 and later: each alone)
+        return ""
     return f"; with {ctx.runner}, {how}"

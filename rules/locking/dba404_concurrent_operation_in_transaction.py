@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import (
+    CONCURRENT_ALONE,
     IMPLICIT,
     RUNNER,
     TURN_OFF,
@@ -131,6 +132,7 @@ class ConcurrentOperationInTransaction(StatementRule):
             hint = "move it to a migration file of its own, alone" + (
                 " (or turn on x-multi-statement)" if ctx.runner == "golang-migrate" else ""
             )
+            hint = CONCURRENT_ALONE["prisma"] if ctx.runner == "prisma" else hint
         else:
             why = ""
             hint = (

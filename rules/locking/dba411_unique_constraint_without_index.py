@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.model.ir import SERIAL_BASE_TYPES, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._not_null import CHECK_PROOF_VERSION, proven_not_null
 
@@ -15,14 +15,16 @@ class UniqueConstraintWithoutIndex(StatementRule):
     """A PRIMARY KEY or UNIQUE constraint is added to an existing table under a long lock.
 
     ## What it does
-    Flags `ALTER TABLE ... ADD PRIMARY KEY` and `... ADD UNIQUE` without `USING INDEX`, and
-    `ADD COLUMN ... UNIQUE` / `PRIMARY KEY`, on a table that was not created earlier in the
-    same migration. Also `ADD CONSTRAINT ... PRIMARY KEY USING INDEX i` when a key column is not
-    known to be NOT NULL: silent when every column of the index is NOT NULL already or, on
-    PostgreSQL 12+, a validated `CHECK (col IS NOT NULL)` (alone or AND-ed) exists for it before
-    the statement (the proof DBA408 accepts); a column the same `ALTER TABLE` sets NOT NULL is
-    DBA408's scan. Where the replay does not know the table, the index or a key column, the
-    finding says that it could not be proven.
+    Flags `ALTER TABLE ... ADD PRIMARY KEY` and `... ADD UNIQUE` without `USING INDEX`, and `ADD
+    COLUMN ... UNIQUE` / `PRIMARY KEY`, on a table that was not created earlier in the same
+    migration; not a key on a column the same statement adds without a value for the rows already
+    there (`ADD COLUMN id integer NOT NULL, ADD PRIMARY KEY (id)`: it fails on a table with rows,
+    which DBA507 says, and builds nothing on an empty one). Also `ADD CONSTRAINT ... PRIMARY KEY
+    USING INDEX i` when a key column is not known to be NOT NULL: silent when every column of the
+    index is NOT NULL already or, on PostgreSQL 12+, a validated `CHECK (col IS NOT NULL)` (alone or
+    AND-ed) exists for it before the statement (the proof DBA408 accepts); a column the same `ALTER
+    TABLE` sets NOT NULL is DBA408's scan. Where the replay does not know the table, the index or a
+    key column, the finding says that it could not be proven.
 
     ## Why is this bad?
     The constraint builds its unique index while holding an ACCESS EXCLUSIVE lock on the table:
@@ -64,14 +66,44 @@ class UniqueConstraintWithoutIndex(StatementRule):
             return
         if isinstance(event, ir.AddConstraint):
             constraint = event.constraint
+            if _fails_on_rows(event.table, constraint, ctx):
+                return
             if constraint.kind in ("primary-key", "unique") and not constraint.using_index:
                 yield _report(event.table, constraint, None, ctx)
             elif constraint.kind == "primary-key" and constraint.using_index:
                 yield from _using_index(event.table, constraint, constraint.using_index, ctx)
             return
         for constraint in event.column.constraints:
+            if _fails_on_rows(event.table, constraint, ctx):
+                continue
             if constraint.kind in ("primary-key", "unique"):
                 yield _report(event.table, constraint, event.column.name, ctx)
+
+
+def _fails_on_rows(table: ir.QName, constraint: ir.Constraint, ctx: RuleContext) -> bool:
+    """Whether the key is on a column this same statement adds without a value for the rows
+    already there (no default, identity, generation or sequence), that the key or the column
+    requires: the statement fails on any table with rows (DBA507 says so) and builds nothing on
+    an empty one (Prisma's `ADD COLUMN "id" INTEGER NOT NULL, ADD CONSTRAINT ... PRIMARY KEY`)."""
+    added = {
+        e.column.name: e.column
+        for e in ctx.statement.events
+        if isinstance(e, ir.AddColumn) and e.table == table
+    }
+    for name in constraint.columns:
+        column = added.get(name)
+        if column is None:
+            continue
+        kinds = {c.kind for c in column.constraints}
+        if kinds & {"identity", "generated"} or any(
+            c.kind == "default" and not c.null_default for c in column.constraints
+        ):
+            continue
+        if column.type is not None and column.type.names[-1:] in [(n,) for n in SERIAL_BASE_TYPES]:
+            continue
+        if constraint.kind == "primary-key" or kinds & {"not-null", "primary-key"}:
+            return True
+    return False
 
 
 def _report(

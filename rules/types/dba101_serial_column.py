@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 
 
 class SerialColumn(StatementRule):
@@ -63,5 +70,6 @@ class SerialColumn(StatementRule):
                 type_.span,
                 f"Column {table}.{column} is declared {type_.name}, which creates a separately "
                 f"owned {base} sequence",
-                hint=f"use `{column} bigint GENERATED ALWAYS AS IDENTITY`",
+                hint=f"use `{column} bigint GENERATED ALWAYS AS IDENTITY`"
+                + prisma_hint(ctx.runner, "key"),
             )

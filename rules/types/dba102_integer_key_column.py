@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbarch_lint.model.ir import QName, TypeRef, quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 from dbarch_lint.rules.types._keys import (
     KEY_EVENTS,
     KeyColumn,
@@ -163,6 +170,7 @@ def _report(
         hint = f"declare it `{name} bigint`"
     if "foreign-key" in kinds and builtin not in SERIALS:
         hint += " (a bigint foreign key may reference an integer key)"
+    hint += prisma_hint(ctx.runner, "foreign-key" if "foreign-key" in kinds else "key")
     if key is None:
         return ctx.report(type_.span, message, hint=hint)
     return report(ctx, key, message, hint)

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 
 
 class VarcharColumn(StatementRule):
@@ -70,5 +77,6 @@ class VarcharColumn(StatementRule):
                 type_.span,
                 f"Column {table}.{name} is varchar({limit}){array}: the length limit is hard to "
                 "change, and no faster than text",
-                hint=f"declare it `{name} text{array}`{'' if array else check}",
+                hint=f"declare it `{name} text{array}`{'' if array else check}"
+                + prisma_hint(ctx.runner, "varchar", n=str(limit)),
             )

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 
 
 class CharColumn(StatementRule):
@@ -67,5 +74,5 @@ class CharColumn(StatementRule):
                 f"Column {table}.{name} is {type_}: char(n) pads values with spaces and "
                 "compares them inconsistently",
                 hint=f"declare it `{name} text{array}` (add a CHECK constraint if "
-                "the length is a rule)",
+                "the length is a rule)" + prisma_hint(ctx.runner, "char"),
             )

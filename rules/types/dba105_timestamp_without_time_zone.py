@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 
 
 class TimestampWithoutTimeZone(StatementRule):
@@ -65,7 +72,8 @@ class TimestampWithoutTimeZone(StatementRule):
                     f"Column {table}.{name} is timestamp{precision}{array} without time zone: "
                     "its values are wall-clock readings that mean different instants in different "
                     "time zones",
-                    hint=f"declare it `{name} timestamptz{precision}{array}`",
+                    hint=f"declare it `{name} timestamptz{precision}{array}`"
+                    + prisma_hint(ctx.runner, "timestamp"),
                 )
             else:
                 yield ctx.report(

@@ -9,7 +9,14 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 
 MONEY_NAMES = (
     "price", "cost", "amount", "total", "subtotal", "balance", "fee", "tax", "salary", "payment",
@@ -109,7 +116,8 @@ class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
                 f"Column {table}.{name} looks like money ({matched!r}) but is "
                 f"{float_name}{array}: floating point cannot represent decimal amounts exactly",
                 hint=f"declare it `{name} numeric(12,2){array}` (pick the precision "
-                "and scale the amounts need), or store integer cents in bigint",
+                "and scale the amounts need), or store integer cents in bigint"
+                + prisma_hint(ctx.runner, "money"),
             )
 
 

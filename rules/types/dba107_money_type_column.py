@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 
 
 class MoneyTypeColumn(StatementRule):
@@ -65,5 +72,6 @@ class MoneyTypeColumn(StatementRule):
                 f"Column {table}.{name} is money{array}: its scale and text format depend on "
                 "the server's lc_monetary locale",
                 hint=f"declare it `{name} numeric(12,2){array}` (pick the precision "
-                "and scale), with the currency in its own column",
+                "and scale), with the currency in its own column"
+                + prisma_hint(ctx.runner, "money"),
             )

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Report,
+    RuleContext,
+    Severity,
+    StatementRule,
+    prisma_hint,
+)
 
 
 class JsonColumn(StatementRule):
@@ -59,5 +66,5 @@ class JsonColumn(StatementRule):
                 f"Column {table}.{name} is json{array}: it is re-parsed on every access, has no "
                 "equality operator and cannot be GIN-indexed",
                 hint=f"declare it `{name} jsonb{array}` (keep json only to preserve "
-                "the exact text)",
+                "the exact text)" + prisma_hint(ctx.runner, "json"),
             )

@@ -104,7 +104,7 @@ def _fail(message: str) -> None:
 @click.option(
     "--runner",
     help="How migrations are ordered and run: auto (default), plain, flyway, golang-migrate, "
-    "dbmate, diesel, sqitch, alembic, django.",
+    "dbmate, diesel, sqitch, alembic, django, prisma.",
 )
 @click.option(
     "--assume-in-transaction/--no-assume-in-transaction",
@@ -170,6 +170,12 @@ def _fail(message: str) -> None:
     is_flag=True,
     help="Lint files named one by one alone, not after their inferred migration history.",
 )
+@click.option(
+    "--statistics",
+    is_flag=True,
+    default=None,
+    help="After the report, count the findings of each rule and how many are fixable.",
+)
 @click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
 @_common
@@ -201,6 +207,7 @@ def check(
     allow_empty: bool | None,
     follow_outside_links: bool | None,
     no_context: bool,
+    statistics: bool | None,
     jobs: int | None,
     no_cache: bool,
     quiet: bool,
@@ -232,6 +239,7 @@ def check(
         "force-exclude": force_exclude,
         "allow-empty": allow_empty,
         "follow-outside-links": follow_outside_links,
+        "statistics": statistics,
         "jobs": jobs,
         "cache": False if no_cache else None,
         "context": False if no_context else None,

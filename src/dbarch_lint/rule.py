@@ -29,6 +29,7 @@ from dbarch_lint.model.findings import Applicability, FixAvailability, Severity
 from dbarch_lint.plugins.markers import hookimpl
 from dbarch_lint.runners import CONCURRENT_ALONE, TURN_OFF, named
 from dbarch_lint.runners.out_of_order import APPLIES, REFUSES, SKIPS, UNKNOWN
+from dbarch_lint.runners.prisma_hints import prisma_hint, prisma_name_kind
 from dbarch_lint.runners.transactions import (
     CLOSING,
     EXPLICIT,
@@ -72,4 +73,6 @@ __all__ = [
     "hookimpl",
     "named",
     "per_event",
+    "prisma_hint",
+    "prisma_name_kind",
 ]

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 FAIL_ON = ("error", "warning", "info", "never")
 PG_VERSIONS = range(10, 19)
 IF_NOT_EXISTS = ("existing", "new")
+# `preset`: the rules a framework's conventions turn off (a decision the team made once, which
+# would otherwise be reported on every object). Prisma names every constraint itself, quotes
+# PascalCase names by default and has no identity columns (`@default(autoincrement())` is
+# serial).
+PRESETS: dict[str, tuple[str, ...]] = {"prisma": ("DBA101", "DBA208")}
 
 
 @dataclass(slots=True)
@@ -54,6 +59,7 @@ class Config:
     check_down: bool = True  # lint down migrations (files and dbmate's `migrate:down` sections)
     baseline: str | None = None  # findings recorded there are hidden
     write_baseline: str | None = None  # record this run's findings there
+    statistics: bool = False  # after the report, counts per rule and how many are fixable
     fix: bool = False  # apply the safe rewrites (`fixes`)
     diff: bool = False  # show them as a diff instead
     migrations: list[str] = field(default_factory=list)
@@ -73,6 +79,11 @@ class Config:
     # A `CREATE TABLE IF NOT EXISTS` of a table the replay had not seen: an existing table that
     # may hold rows (`existing`), or a new one (`new`: the history always starts empty).
     if_not_exists: str = "existing"
+    # The Prisma version the project uses (e.g. "7.3"): decides how Prisma sends a migration
+    # to PostgreSQL; None: from the lockfile or package.json.
+    prisma_version: str | None = None
+    # A named bundle of selections for a framework's conventions (`PRESETS`).
+    preset: str | None = None
     plugins: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
@@ -189,6 +200,7 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
         "fail-on": FAIL_ON,
         "runner": RUNNERS,
         "if-not-exists": IF_NOT_EXISTS,
+        "preset": tuple(PRESETS),
     }.get(key)
     if choices and value not in choices:
         allowed = ", ".join(choices)
@@ -203,6 +215,8 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
         raise UsageError(f"{where}: pg-version = {value} is not supported (use 10 to 18)")
     if key == "runners":
         _check_runner_options(value, where)
+    if key == "prisma-version" and not re.fullmatch(r"\d+(\.\d+){0,2}", value):
+        raise UsageError(f'{where}: prisma-version = {value!r} is not a version such as "7.3"')
     if key == "severity":
         for code, level in value.items():
             if level not in ("error", "warning", "info"):
@@ -301,11 +315,13 @@ def resolve_tokens(tokens: Sequence[str], rules: Sequence[type[Rule]], what: str
 
 
 def enabled_codes(config: Config, rules: Sequence[type[Rule]]) -> frozenset[str]:
-    """Which rules run: `select` replaces the defaults, `extend-select` adds, `ignore` wins."""
+    """Which rules run: `select` replaces the defaults (less what the `preset` turns off),
+    `extend-select` adds, `ignore` wins."""
     if config.select is not None:
         enabled = resolve_tokens(config.select, rules, "select")
     else:
         enabled = {r.code for r in rules if r.default_enabled}
+        enabled -= set(PRESETS.get(config.preset or "", ()))
     enabled |= resolve_tokens(config.extend_select, rules, "extend-select")
     enabled -= resolve_tokens(config.ignore, rules, "ignore")
     enabled.add("DBA000")  # cannot be ignored

@@ -526,6 +526,10 @@ class SchemaContext(msgspec.Struct):
         """The SQL dialect of the file at `origin` (hints are written in it)."""
         return self.dialects.get(origin.file_index, "postgres")
 
+    def runner(self, origin: Origin) -> str:
+        """The runner that runs the file at `origin` ("" when the history does not say)."""
+        return next((m.runner for m in self.migrations if m.index == origin.file_index), "")
+
     def report(
         self,
         origin: Origin,

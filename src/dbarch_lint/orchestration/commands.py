@@ -71,6 +71,8 @@ def check(
     # The report cache answers a run that changed nothing (-v wants to see the run itself,
     # --write-baseline, --fix and --diff want their files written or shown).
     answerable = not (verbose or config.fix or config.diff) and config.write_baseline is None
+    # (statistics beside a machine-readable report go to stderr: the run says them)
+    answerable = answerable and not (config.statistics and config.format != "text")
     shown = (presentation.color, presentation.quiet)
     run_key = keys.report_key(run, cache, shown) if cache and answerable else None
     cached = cache.get_report(run_key) if cache and run_key else None
@@ -91,6 +93,17 @@ def check(
         say(f"dbarch-lint: error: {message}")
     options = ReporterOptions(presentation.color, config.show_source, presentation.quiet)
     report = reporters[config.format]().render(result, options)
+    if config.statistics:
+        from dbarch_lint.reporting.statistics import statistics
+
+        counts = statistics(result.findings)
+        if config.format == "text":  # (ending as the report does)
+            ends = report.endswith("\n")
+            report = (report.rstrip("\n") + "\n" if report else "") + counts
+            report = report if ends else report.rstrip("\n")
+        else:
+            for line in counts.splitlines():
+                say(line)
     # The second report comes from the same result: one run, so the annotations and the
     # code-scanning alerts cannot disagree.
     sarif = reporters["sarif"]().render(result, options) if config.sarif_file else None

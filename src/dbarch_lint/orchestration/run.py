@@ -138,13 +138,19 @@ class Run:
 
     def dialect_of(self, path: str) -> str:
         """The dialect a file (by shown path) is written in: the first `per-file-dialect`
-        pattern that matches it, else `dialect`."""
+        pattern that matches it, else `dialect` (or what its runner says, `_decide_runs`)."""
+        return self.dialect_pattern(path) or self.config.dialect
+
+    def dialect_pattern(self, path: str) -> str | None:
+        """The dialect the first `per-file-dialect` pattern matching a file names, if any."""
         if self._dialects is None:
             root = project_root(self.config, self.cwd)
             self._dialects = _per_file(self.config.per_file_dialect, root, "per-file-dialect")
+        if not self._dialects:
+            return None
         absolute = os.path.normpath(os.path.join(self.cwd, path))
         found = (dialect for pattern, dialect in self._dialects if pattern.matches(absolute))
-        return next(found, self.config.dialect)
+        return next(found, None)
 
     @property
     def host(self) -> PluginHost:
@@ -452,8 +458,11 @@ def _decide_runs(run: Run) -> None:
 
     items = list(run.files.values())
     config = run.config
+    options = config.runners
+    if config.prisma_version is not None:  # (the Prisma runner's, from a top-level key)
+        options = {**options, "prisma": {"version": config.prisma_version}}
     found = run.host.pm.hook.dbarch_lint_migration_transactions(
-        inputs=items, runner=config.runner, options=config.runners, cwd=run.cwd
+        inputs=items, runner=config.runner, options=options, cwd=run.cwd
     )
     runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
     if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
@@ -469,6 +478,10 @@ def _decide_runs(run: Run) -> None:
             mode = TRANSACTION if override else NONE
             file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
         item.run = file_run
+        if file_run.dialect is not None and run.dialect_pattern(item.path) is None:
+            # The runner's own configuration names the database (Prisma's provider), unless a
+            # per-file-dialect pattern says otherwise.
+            item.dialect = file_run.dialect
 
 
 def _side_file_digest(path: str) -> str:

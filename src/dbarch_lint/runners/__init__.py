@@ -25,6 +25,7 @@ RUNNERS = (
     "alembic",
     "django",
     "sequelize",
+    "prisma",
 )
 
 # `[tool.dbarch-lint.runners.<runner>]` options, with the runner's own documented default.
@@ -81,6 +82,10 @@ CONCURRENT_ALONE = {
     "dbmate": "put it alone in a migration file of its own, with `-- migrate:up transaction:false`",
     "diesel": "put it alone in a migration of its own, with `run_in_transaction = false` in "
     "its `metadata.toml`",
+    "prisma": "put it alone in a migration of its own (`prisma migrate dev --create-only` makes "
+    "an empty one; its migration.sql then holds only this statement): Prisma 7.3 and earlier "
+    "send a file as one query, one implicit transaction (7.4 and later send each statement "
+    "alone)",
     "flyway": "put it in a migration of its own (Flyway runs a migration of such statements "
     "alone outside a transaction; mixed with others it refuses it unless `mixed` is on)",
 }
@@ -102,7 +107,8 @@ class FileRun(msgspec.Struct, frozen=True):
     `problem` is a problem with those files, reported on this file as DBA004.
     `out_of_order` says what the runner does with the file if it sorts before the newest
     migration already applied (`out_of_order.py`: applies, refuses, skips, unknown; None when
-    its order is not the files').
+    its order is not the files'). `dialect`: the dialect the runner's own configuration
+    names (Prisma's `provider`), used unless `per-file-dialect` names one.
     """
 
     runner: str
@@ -112,3 +118,4 @@ class FileRun(msgspec.Struct, frozen=True):
     consulted: tuple[str, ...] = ()
     problem: str | None = None
     out_of_order: str | None = "unknown"
+    dialect: str | None = None

@@ -17,6 +17,7 @@ from dbarch_lint.runners import (
     diesel,
     flyway,
     golang_migrate,
+    prisma,
     sequelize,
     sqitch,
 )
@@ -43,6 +44,8 @@ def dbarch_lint_order_migrations(paths: Sequence[str], runner: str, cwd: str) ->
         return sqitch.order(paths, cwd)
     if runner == "sequelize":
         return sequelize.order(paths)
+    if runner == "prisma":
+        return prisma.order(paths)
     if runner in RUNNERS:  # plain, alembic, django (and auto, which the caller resolves first)
         return order_plain(paths)
     return None
@@ -53,17 +56,26 @@ def dbarch_lint_migration_transactions(
     inputs: Sequence[Input], runner: str, options: Mapping[str, Mapping[str, Any]], cwd: str
 ) -> list[FileRun] | None:
     """How the built-in runners run each file; `auto` detects each file's runner from its
-    layout (its name, a `sqitch.plan` above it, dbmate's `-- migrate:up` marker)."""
+    layout (its name, a `sqitch.plan` above it, dbmate's `-- migrate:up` marker, Prisma's
+    `migration_lock.toml` beside the migration folders)."""
     if runner not in RUNNERS:
         return None
     plans = sqitch.Plans(cwd)
+    locks = prisma.Locks(cwd, options.get("prisma", {}).get("version"))
     folders: dict[str, FileRun] = {}  # Diesel: a migration folder's up.sql and down.sql
     runs = []
     for item in inputs:
         name = item.path.rsplit("/", 1)[-1]
-        chosen = detect(item, name, plans) if runner == "auto" else runner
         where = item.fs_path or os.path.join(cwd, item.path)
-        if chosen == "diesel":
+        lock = locks.lock(where) if prisma.matches(name) else None
+        chosen = (
+            (detect(item, name, plans) if lock is None else "prisma")
+            if runner == "auto"
+            else runner
+        )
+        if chosen == "prisma":
+            found = prisma.run(lock, locks.candidate(where))
+        elif chosen == "diesel":
             folder = os.path.dirname(where)
             if folder not in folders:
                 folders[folder] = diesel.run(where)
@@ -73,6 +85,9 @@ def dbarch_lint_migration_transactions(
         if chosen == "plain" and runner == "auto" and (plan := plans.candidates(item.path)):
             # (a sqitch.plan added there later would make it a sqitch script)
             found = msgspec.structs.replace(found, consulted=plan)
+        elif chosen == "plain" and prisma.matches(name):
+            # (a migration_lock.toml added there later would make it a Prisma migration)
+            found = msgspec.structs.replace(found, consulted=(locks.candidate(where),))
         runs.append(found)
     return runs
 

@@ -20,6 +20,8 @@ Sources (the runner's documentation, each behaviour at its documented default):
   deploy`): a change inserted above it is never deployed.
 - umzug (sequelize-cli) runs every migration its `SequelizeMeta` table does not list, in
   file-name order (`Umzug.pending`), older ones included.
+- Prisma records every migration it applied in `_prisma_migrations`; `migrate deploy` applies
+  every one not recorded, in folder-name order, older ones included.
 - alembic and Django order by their revision graph, not by file names: no verdict.
 """
 
@@ -54,6 +56,7 @@ _FIXED: dict[str, str | None] = {
     "diesel": APPLIES,
     "sqitch": SKIPS,
     "sequelize": APPLIES,
+    "prisma": APPLIES,
     "alembic": None,
     "django": None,
 }

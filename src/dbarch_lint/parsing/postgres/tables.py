@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
+from dbarch_lint.model.source import extent_end
 from dbarch_lint.parsing.postgres.nodes import (
     Node,
     Where,
@@ -81,8 +83,13 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     objtype = object_kind(node.get("objtype", "OBJECT_TABLE"))
     on_table = objtype in ("table", "foreign table")
     events: list[ir.AnyEvent] = []
-    for item in node.get("cmds", []):
+    commands = node.get("cmds", [])
+    # (each sub-command's own place: libpg_query gives them none)
+    starts = _command_starts(node["relation"], len(commands), where) if len(commands) > 1 else []
+    for number, item in enumerate(commands):
         cmd = item["AlterTableCmd"]
+        if starts:
+            span = Span(starts[number], starts[number], "clause")
         subtype = cmd.get("subtype", "").removeprefix("AT_")
         column = cmd.get("name")
         if not on_table:
@@ -146,6 +153,33 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
                 )
             )
     return events
+
+
+_SPACE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _command_starts(relation: Node, count: int, where: Where) -> list[int]:
+    """Where each of an ALTER TABLE's `count` comma-separated sub-commands begins in the file
+    (none when the text does not show them all)."""
+    data, end = where.data, where.end
+    location = relation.get("location", -1)
+    if location is None or location < 0:
+        return []
+    position = extent_end(data, where.base + location, "word")
+    position = _SPACE.match(data, position).end()  # type: ignore[union-attr]
+    if data[position : position + 1] == b"*":  # (`ALTER TABLE name *`: its children too)
+        position = _SPACE.match(data, position + 1).end()  # type: ignore[union-attr]
+    starts = []
+    for _ in range(count):
+        if position >= end:
+            return []
+        starts.append(position)
+        after = extent_end(data, position, "clause")
+        position = _SPACE.match(data, after).end()  # type: ignore[union-attr]
+        if data[position : position + 1] != b",":
+            break
+        position = _SPACE.match(data, position + 1).end()  # type: ignore[union-attr]
+    return starts if len(starts) == count else []
 
 
 def index_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
