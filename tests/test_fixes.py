@@ -217,9 +217,21 @@ def test_an_unsafe_fix_is_shown_and_not_applied(
     (tmp_path / "m.sql").write_text(sql)
     code, out, err = invoke("check", "--fix", "--select", "ACME002", "m.sql")
     assert (tmp_path / "m.sql").read_text() == sql
-    assert "drop (unsafe: --fix does not apply it)" in out
-    assert "fixed" not in err and "fixable" not in err
+    assert "drop (unsafe: --fix does not apply it, --fix --unsafe-fixes does)" in out
+    assert "[*] 0 fixable with --fix (1 more with --fix --unsafe-fixes)." in out
+    assert "fixed" not in err and "1 more fixable with --unsafe-fixes" in err
     assert code == 1
+    code, out, err = invoke("check", "--diff", "--unsafe-fixes", "--select", "ACME002", "m.sql")
+    assert code == 1 and "more fixable" not in err
+    assert out.splitlines()[:3] == [
+        "# unsafe fix: m.sql:1: ACME002 drop",
+        "--- a/m.sql",
+        "+++ b/m.sql",
+    ]
+    assert (tmp_path / "m.sql").read_text() == sql
+    code, out, err = invoke("check", "--fix", "--unsafe-fixes", "--select", "ACME002", "m.sql")
+    assert (tmp_path / "m.sql").read_text() == "CREATE TABLE -- scratch (id text);\n", (out, err)
+    assert "fixed 1 finding in 1 file" in err
     rules = json.loads(invoke("rules", "--format", "json")[1])
     unsafe = next(r for r in rules if r["code"] == "ACME002")
     assert (unsafe["fix_availability"], unsafe["fix_applicability"]) == ("sometimes", "unsafe")

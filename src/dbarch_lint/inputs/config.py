@@ -56,6 +56,7 @@ class Config:
     write_baseline: str | None = None  # record this run's findings there
     fix: bool = False  # apply the safe rewrites (`fixes`)
     diff: bool = False  # show them as a diff instead
+    unsafe_fixes: bool = False  # `fix` and `diff` take the unsafe rewrites too
     migrations: list[str] = field(default_factory=list)
     # Files named one by one replay their inferred history (when `migrations` is not set).
     context: bool = True

@@ -130,7 +130,7 @@ def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answ
     """`--diff`: the fixes as a unified diff (exit 1 if there are any)."""
     outcome = _planned(run, paths, cache, say)
     code = EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts))
-    return Answer(fixes.unified_diff(run, outcome.texts), code)
+    return Answer(fixes.unified_diff(run, outcome.texts, outcome.unsafe), code)
 
 
 def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintResult:
@@ -168,12 +168,16 @@ def _planned(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> f
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
         say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")
-    left = sum(1 for f in outcome.result.findings if f.fix is not None and f.fix.safe)
+    unsafe = run.config.unsafe_fixes
+    left = sum(1 for f in outcome.result.findings if f.fix is not None and (f.fix.safe or unsafe))
     if left and not outcome.texts and not outcome.refused:
         say(
             f"dbarch-lint: {left} fixable, but --fix edits only the files named one by one or "
             "changed since --diff-base (not yet applied)"
         )
+    hidden = sum(1 for f in outcome.result.findings if f.fix is not None and not f.fix.safe)
+    if hidden and not unsafe:
+        say(f"dbarch-lint: {hidden} more fixable with --unsafe-fixes (they may change behaviour)")
     return outcome
 
 

@@ -1,5 +1,6 @@
 """`--fix` and `--diff`: apply, or show, the safe rewrites rules attach to their findings (an
-unsafe one, which may change what the migration does, is only reported).
+unsafe one, which may change what the migration does, only with `--unsafe-fixes`: `--diff`
+marks it).
 
 Only files not yet applied are edited: with `--diff-base`, the files changed since the ref;
 else the files named one by one on the command line (a migration that already ran changes its
@@ -39,6 +40,8 @@ class Outcome:
     texts: dict[str, str] = field(default_factory=dict)  # shown path -> fixed text
     refused: dict[str, list[str]] = field(default_factory=dict)
     fixed: dict[str, int] = field(default_factory=dict)  # shown path -> findings its text fixes
+    # shown path -> the unsafe fixes its text applies ("line N: description"), for `--diff`
+    unsafe: dict[str, list[str]] = field(default_factory=dict)
 
 
 def editable(run: Run, named: Sequence[str]) -> set[str]:
@@ -54,7 +57,8 @@ def editable(run: Run, named: Sequence[str]) -> set[str]:
 def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     """Lint, rewrite the editable files, lint again to keep only fixes that bring nothing new."""
     result = execute(run, cache)
-    rewritten = _rewritten(result.findings, editable(run, named), run)
+    unsafe: dict[str, list[str]] = {}
+    rewritten = _rewritten(result.findings, editable(run, named), run, unsafe)
     if not rewritten:
         return Outcome(result)
     texts = {path: text for path, (text, _) in rewritten.items()}
@@ -64,10 +68,11 @@ def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     }
     kept = {path: text for path, text in texts.items() if path not in refused}
     fixed = {path: rewritten[path][1] for path in kept}
+    unsafe = {path: marks for path, marks in unsafe.items() if path in kept}
     if not refused:
-        return Outcome(after, kept, {}, fixed)
+        return Outcome(after, kept, {}, fixed, unsafe)
     final = execute(_with_texts(run, kept)) if kept else result
-    return Outcome(final, kept, refused, fixed)
+    return Outcome(final, kept, refused, fixed, unsafe)
 
 
 def save(run: Run, outcome: Outcome) -> Outcome:
@@ -79,7 +84,9 @@ def save(run: Run, outcome: Outcome) -> Outcome:
     saved = {path: text for path, text in outcome.texts.items() if path not in unsaved}
     result = execute(_with_texts(run, saved))
     result = msgspec.structs.replace(result, errors=(*result.errors, *unsaved.values()))
-    return Outcome(result, saved, outcome.refused, {path: outcome.fixed[path] for path in saved})
+    fixed = {path: outcome.fixed[path] for path in saved}
+    unsafe = {path: marks for path, marks in outcome.unsafe.items() if path in saved}
+    return Outcome(result, saved, outcome.refused, fixed, unsafe)
 
 
 def _save(run: Run, path: str, text: str) -> str | None:
@@ -100,10 +107,15 @@ def _save(run: Run, path: str, text: str) -> str | None:
     return None
 
 
-def unified_diff(run: Run, texts: dict[str, str]) -> str:
-    """The fixes as a unified diff, file by file."""
+def unified_diff(
+    run: Run, texts: dict[str, str], unsafe: dict[str, list[str]] | None = None
+) -> str:
+    """The fixes as a unified diff, file by file; each file's unsafe fixes (`unsafe`) marked
+    above it on lines `# unsafe fix: ...` (text before a file's `---` is ignored by patch and
+    git apply)."""
     out: list[str] = []
     for path in sorted(texts):
+        out.extend(f"# unsafe fix: {path}:{mark}\n" for mark in (unsafe or {}).get(path, ()))
         before = run.file(path).text or ""
         out.extend(
             difflib.unified_diff(
@@ -117,27 +129,45 @@ def unified_diff(run: Run, texts: dict[str, str]) -> str:
 
 
 def _rewritten(
-    findings: Iterable[Finding], paths: set[str], run: Run
+    findings: Iterable[Finding], paths: set[str], run: Run, unsafe: dict[str, list[str]]
 ) -> dict[str, tuple[str, int]]:
-    """Each editable file that its findings' safe fixes change: its new text, and how many
-    findings they fix."""
-    by_path: dict[str, list[tuple[Edit, ...]]] = {}
+    """Each editable file that its findings' fixes change (the safe ones; the unsafe ones too
+    with `--unsafe-fixes`, each recorded in `unsafe`): its new text, and how many findings
+    they fix."""
+    by_path: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.fix is not None and finding.fix.safe and finding.path in paths:
-            by_path.setdefault(finding.path, []).append(finding.fix.edits)
+        fix = finding.fix
+        if fix is not None and (fix.safe or run.config.unsafe_fixes) and finding.path in paths:
+            by_path.setdefault(finding.path, []).append(finding)
     rewritten: dict[str, tuple[str, int]] = {}
-    for path, fixes in by_path.items():
+    for path, found in by_path.items():
         text = run.file(path).text
         if text is None:
             continue
-        new, applied = _apply(text, fixes)
+        taken: list[int] = []
+        new, applied = _apply(text, [f.fix.edits for f in found if f.fix is not None], taken)
         if new != text:
             rewritten[path] = (new, applied)
+            marks = [_mark(found[i]) for i in taken if not _safe(found[i])]
+            if marks:
+                unsafe[path] = marks
     return rewritten
 
 
-def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
-    """`text` with each fix whose edits overlap no fix taken before it; and how many."""
+def _safe(finding: Finding) -> bool:
+    return finding.fix is None or finding.fix.safe
+
+
+def _mark(finding: Finding) -> str:
+    description = finding.fix.description if finding.fix is not None else ""
+    return f"{finding.location.line}: {finding.code} {description}"
+
+
+def _apply(
+    text: str, fixes: list[tuple[Edit, ...]], taken_out: list[int] | None = None
+) -> tuple[str, int]:
+    """`text` with each fix whose edits overlap no fix taken before it; and how many (their
+    indexes appended to `taken_out`)."""
     # (lines end where findings count them: not at "\f" or U+2028)
     starts = [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
@@ -146,12 +176,14 @@ def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
 
     taken: list[tuple[int, int, str]] = []
     applied = 0
-    for fix in fixes:
+    for index, fix in enumerate(fixes):
         ranges = [(offset(e.line, e.column), offset(e.end_line, e.end_column), e.text) for e in fix]
         if any(_overlaps(r, t) for r in ranges for t in taken):
             continue
         taken.extend(ranges)
         applied += 1
+        if taken_out is not None:
+            taken_out.append(index)
     for start, end, new in sorted(taken, key=lambda r: (r[0], r[1]), reverse=True):
         text = text[:start] + new + text[end:]
     return text, applied
