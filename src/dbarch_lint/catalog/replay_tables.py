@@ -423,7 +423,8 @@ def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) ->
         return
     name = event.name
     if not name:
-        name = schema.invented_index_name(table.name, [e.name_part for e in event.elems])
+        keys = [*(e.name_part for e in event.elems), *event.include]
+        name = schema.invented_index_name(table.name, keys)
     index = Index(
         name=name,
         table=table.name,
