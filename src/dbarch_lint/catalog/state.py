@@ -151,7 +151,11 @@ class SchemaState:
         relations = _Without(self.relation_names(known.name.schema), freed)
         names: dict[int, str] = {}
         phase = {"check": 0, "primary-key": 1, "unique": 2, "exclude": 2, "foreign-key": 3}
-        unnamed = [i for i, c in enumerate(constraints) if not (c.name or c.using_index)]
+        unnamed = [
+            i
+            for i, c in enumerate(constraints)
+            if not (c.name or c.using_index) and c.kind in phase  # (not NOT NULL, DEFAULT)
+        ]
         for i in sorted(unnamed, key=lambda i: phase.get(constraints[i].kind, 4)):
             constraint = constraints[i]
             name = naming.invented_constraint_name(
