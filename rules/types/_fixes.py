@@ -95,3 +95,20 @@ def _declared(event: ir.Event) -> tuple[ir.Constraint, ...]:
     if isinstance(event, ir.AddConstraint):
         return (event.constraint,)
     return ()
+
+
+IDENTITY = "bigint GENERATED ALWAYS AS IDENTITY"
+
+
+def is_foreign_key(event: ir.Event, column: str) -> bool:
+    """Whether `event` (CREATE TABLE, ADD COLUMN) makes `column` (part of) a foreign key."""
+    if isinstance(event, ir.CreateTable):
+        constraints = [
+            *(c for d in event.columns if d.name == column for c in d.constraints),
+            *(c for c in event.constraints if column in c.columns),
+        ]
+    elif isinstance(event, ir.AddColumn) and event.column.name == column:
+        constraints = list(event.column.constraints)
+    else:
+        return False
+    return any(c.kind == "foreign-key" for c in constraints)

@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbarch_lint.model.ir import QName, TypeRef, quote_ident
-from dbarch_lint.rule import COLUMN_TYPE_EVENTS, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import (
+    COLUMN_TYPE_EVENTS,
+    Applicability,
+    FixAvailability,
+    Report,
+    Rewrite,
+    RuleContext,
+    Severity,
+    StatementRule,
+)
+from dbarch_lint.rules.types._fixes import IDENTITY, retype
 from dbarch_lint.rules.types._keys import (
     KEY_EVENTS,
     KeyColumn,
@@ -93,6 +103,13 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     key. A key column whose type a later statement of the migration changes again (`ALTER
     COLUMN id TYPE bigint`) is judged by that statement, its type at the end of the migration.
 
+    ## Fix
+    `--fix --unsafe-fixes` widens a key column declared in a table the same migration creates
+    (it holds no rows yet): a `serial` key becomes `bigint GENERATED ALWAYS AS IDENTITY`, any
+    other key (an identity, a foreign key, a key the application fills) `bigint`, never an
+    identity. Unsafe: an identity column generated always refuses explicit values, and the
+    application reads 64-bit values. A key made by a later statement has no fix.
+
     ## Known limits
     A key added later (ADD PRIMARY KEY / FOREIGN KEY, `ALTER COLUMN ... ADD GENERATED ... AS
     IDENTITY`) is flagged only when the replay knows the column's type, and only the first time
@@ -108,6 +125,8 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     family = "types"
     severity = Severity.WARNING
     targets = KEY_EVENTS
+    fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
+    fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         types_columns = isinstance(event, COLUMN_TYPE_EVENTS)
@@ -123,11 +142,21 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
                 continue  # already flagged where this file declared it
             if had_key(ctx, key):
                 continue  # already flagged at its type, when this migration first made it a key
-            yield _report(ctx, key.table, key.column, key.type, key)
+            yield _report(ctx, key.table, key.column, key.type, key, _fix(event, ctx, key))
         if scope_all:
             for table, column, type_, _ in narrow:
                 if (table, column) not in keys:
                     yield _report(ctx, table, column, type_, None)
+
+
+def _fix(event: Any, ctx: RuleContext, key: KeyColumn) -> Rewrite | None:
+    """`bigint`, or for a serial that is not a foreign key `bigint GENERATED ALWAYS AS
+    IDENTITY`, at the type the event declares (never where a later statement made it a key)."""
+    if not key.declared or key.origin is not None or key.span != key.type.span:
+        return None
+    serial = (key.type.builtin or "") in SERIALS and "foreign-key" not in key.kinds
+    text = IDENTITY if serial else "bigint"
+    return retype(event, ctx, key.type, text, f"Declare it {text}")
 
 
 def _narrow(type_: TypeRef) -> bool:
@@ -140,6 +169,7 @@ def _report(
     column: str,
     type_: TypeRef,
     key: KeyColumn | None,
+    fix: Rewrite | None = None,
 ) -> Report:
     builtin = type_.builtin or ""
     kinds = key.kinds if key is not None else frozenset()
@@ -165,4 +195,6 @@ def _report(
         hint += " (a bigint foreign key may reference an integer key)"
     if key is None:
         return ctx.report(type_.span, message, hint=hint)
+    if fix is not None:  # (only at a type this statement declares: `report` would put it there)
+        return ctx.report(key.span, message, hint=hint, fix=fix)
     return report(ctx, key, message, hint)
