@@ -24,7 +24,8 @@ class NonConcurrentPartitionDetach(StatementRule):
     `--fix` adds `CONCURRENTLY` where it is known to work: PostgreSQL 14 or later, the file runs
     outside a transaction block, the detach is the statement's only subcommand, and the replayed
     schema shows the parent partitioned, created in the history, with no DEFAULT partition. A
-    safe fix: the partition ends up detached the same way.
+    safe fix: the partition ends up detached the same way, with one more CHECK constraint that
+    PostgreSQL adds in place of the partition constraint (`<partition>_<column>_check`).
 
     ## Why is this bad?
     A plain detach takes an ACCESS EXCLUSIVE lock on the parent and on the partition: while it

@@ -112,3 +112,32 @@ def is_foreign_key(event: ir.Event, column: str) -> bool:
     else:
         return False
     return any(c.kind == "foreign-key" for c in constraints)
+
+
+def referenced_later(ctx: RuleContext, table: QName) -> bool:
+    """Whether this or a later statement of the migration adds a foreign key to `table` by
+    ALTER TABLE: its column was typed apart from the key, and a type fix would leave the two
+    ends of the foreign key different (DBA802)."""
+    target = ctx.schema.resolve(table)
+    return any(
+        isinstance(event, ir.AddConstraint)
+        and event.constraint.kind == "foreign-key"
+        and event.constraint.ref_table is not None
+        and ctx.schema.resolve(event.constraint.ref_table) == target
+        for statement in ctx.statements[ctx.statement.index :]
+        for event in statement.events
+    )
+
+
+def made_foreign_key_later(ctx: RuleContext, table: QName, column: str) -> bool:
+    """Whether this or a later statement of the migration makes `column` of `table` a foreign
+    key by ALTER TABLE (to a key whose type a fix here does not see)."""
+    target = ctx.schema.resolve(table)
+    return any(
+        isinstance(event, ir.AddConstraint)
+        and event.constraint.kind == "foreign-key"
+        and column in event.constraint.columns
+        and ctx.schema.resolve(event.table) == target
+        for statement in ctx.statements[ctx.statement.index :]
+        for event in statement.events
+    )

@@ -15,7 +15,7 @@ from dbarch_lint.rule import (
     Severity,
     StatementRule,
 )
-from dbarch_lint.rules.types._fixes import IDENTITY, is_foreign_key, retype
+from dbarch_lint.rules.types._fixes import IDENTITY, is_foreign_key, referenced_later, retype
 
 
 class SerialColumn(StatementRule):
@@ -76,7 +76,7 @@ class SerialColumn(StatementRule):
                 continue
             base = SERIAL_BASE_TYPES[builtin]
             fix = None
-            if not is_foreign_key(event, column):
+            if not (is_foreign_key(event, column) or referenced_later(ctx, table)):
                 fix = retype(event, ctx, type_, IDENTITY, f"Declare it {IDENTITY}")
             yield ctx.report(
                 type_.span,

@@ -17,7 +17,12 @@ from dbarch_lint.rule import (
     Severity,
     StatementRule,
 )
-from dbarch_lint.rules.types._fixes import IDENTITY, retype
+from dbarch_lint.rules.types._fixes import (
+    IDENTITY,
+    made_foreign_key_later,
+    referenced_later,
+    retype,
+)
 from dbarch_lint.rules.types._keys import (
     KEY_EVENTS,
     KeyColumn,
@@ -154,9 +159,32 @@ def _fix(event: Any, ctx: RuleContext, key: KeyColumn) -> Rewrite | None:
     IDENTITY`, at the type the event declares (never where a later statement made it a key)."""
     if not key.declared or key.origin is not None or key.span != key.type.span:
         return None
+    keyed = "primary-key" in key.kinds or "identity" in key.kinds
+    if (
+        not _references_widen(ctx, key)
+        or (keyed and referenced_later(ctx, key.table))
+        or made_foreign_key_later(ctx, key.table, key.column)
+    ):
+        return None  # (the two ends of a foreign key would differ: DBA802)
     serial = (key.type.builtin or "") in SERIALS and "foreign-key" not in key.kinds
     text = IDENTITY if serial else "bigint"
     return retype(event, ctx, key.type, text, f"Declare it {text}")
+
+
+def _references_widen(ctx: RuleContext, key: KeyColumn) -> bool:
+    """Whether every key a foreign key `key` references is bigint, or unknown, or declared in
+    this migration where its own fix widens it."""
+    for table, column, _ in key.references:
+        known = ctx.table(table)
+        if known is None or (ctx.is_new_table(table) and not referenced_later(ctx, table)):
+            continue
+        referenced = known.columns.get(column) if column else None
+        if column is None:
+            primary = known.primary_key()
+            referenced = known.columns.get(primary.columns[0]) if primary else None
+        if referenced is not None and referenced.type is not None and _narrow(referenced.type):
+            return False
+    return True
 
 
 def _narrow(type_: TypeRef) -> bool:

@@ -15,6 +15,7 @@ from dbarch_lint.rule import (
     Severity,
     StatementRule,
 )
+from dbarch_lint.rules.constraints._names import snake_case
 from dbarch_lint.rules.types._fixes import check_name, retype
 
 
@@ -27,9 +28,9 @@ class VarcharColumn(StatementRule):
 
     `--fix --unsafe-fixes` declares it `text` with the same limit as a named CHECK
     (`CONSTRAINT <table>_<column>_check CHECK (char_length(<column>) <= n)`, the name
-    PostgreSQL would give it) where the table is created in the same migration (it holds no
-    rows yet; not for arrays): unsafe, since varchar(n) silently cuts trailing spaces past the
-    limit where the CHECK rejects the value.
+    PostgreSQL would give it, in snake_case) where the table is created in the same migration
+    (it holds no rows yet; not for arrays): unsafe, since varchar(n) silently cuts trailing
+    spaces past the limit where the CHECK rejects the value.
 
     A column is judged once per migration, by its type at the end of it: one that a later
     statement of the migration changes to another type is judged there (a `varchar` changed
@@ -85,7 +86,7 @@ class VarcharColumn(StatementRule):
             check = f" with `CHECK (char_length({name}) <= {limit})` if the limit is real"
             fix = None
             if not array:
-                constraint = quote_ident(check_name(ctx, table, column, type_.span.start))
+                constraint = snake_case(check_name(ctx, table, column, type_.span.start))
                 text = f"text CONSTRAINT {constraint} CHECK (char_length({name}) <= {limit})"
                 fix = retype(event, ctx, type_, text, "Declare it text with a CHECK of its limit")
             yield ctx.report(
