@@ -165,6 +165,17 @@ SCENARIOS: list[tuple[str, str, str, Promise]] = [
         None,
     ),
     (
+        "DBA409 NOT VALID, then valid in the migration after",
+        "CREATE TABLE customers (id bigint CONSTRAINT customers_pkey PRIMARY KEY);\n"
+        "CREATE TABLE orders (total int, customer_id bigint);\n"
+        "INSERT INTO customers VALUES (1);\n"
+        "INSERT INTO orders VALUES (1, 1), (2, NULL);\n",
+        "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id)"
+        " REFERENCES customers (id);\n",
+        None,
+    ),
+    (
         "type fixes on a new table",
         "",
         "CREATE TABLE t (\n"
@@ -211,7 +222,8 @@ ORDER BY 1, 2, 3
 
 
 def _fixed(tmp_path: Path, history: str, migration: str) -> str:
-    """The migration after `--fix --unsafe-fixes`, with the history before it as context."""
+    """The migration after `--fix --unsafe-fixes`, with the history before it as context (and
+    the migrations its fixes add after it)."""
     folder = tmp_path / "migrations"
     folder.mkdir()
     (folder / "001_history.sql").write_text(history or "SELECT 1;\n")
@@ -222,7 +234,8 @@ def _fixed(tmp_path: Path, history: str, migration: str) -> str:
         run = lint_run.prepare(["migrations/002_change.sql"], config, autoload_plugins=False)
         outcome = fixes.plan(run, ["migrations/002_change.sql"], cache=None)
     assert not outcome.refused
-    return outcome.texts.get("migrations/002_change.sql", migration)
+    added = "".join(text for _, (text, _) in sorted(outcome.created.items()))
+    return outcome.texts.get("migrations/002_change.sql", migration) + added
 
 
 def _apply(connection: Any, schema: str, *texts: str) -> list[tuple[str, str, str]]:

@@ -130,7 +130,7 @@ def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answ
     """`--diff`: the fixes as a unified diff (exit 1 if there are any)."""
     outcome = _planned(run, paths, cache, say)
     code = EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts))
-    return Answer(fixes.unified_diff(run, outcome.texts, outcome.unsafe), code)
+    return Answer(fixes.unified_diff(run, outcome.texts, outcome.unsafe, outcome.created), code)
 
 
 def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintResult:
@@ -141,6 +141,8 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintR
         files = "file" if len(outcome.texts) == 1 else "files"
         noun = "finding" if fixed == 1 else "findings"
         say(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}")
+        for added in sorted(outcome.created):
+            say(f"dbarch-lint: added {added} (it runs right after the migration it validates)")
         if run.config.diff_base is None:
             _warn_if_applied(run, list(outcome.texts), say)
     return outcome.result
