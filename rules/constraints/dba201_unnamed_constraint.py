@@ -130,6 +130,10 @@ def _invented_names(event: Any, ctx: RuleContext) -> dict[int, str]:
     ]
     same.sort(key=lambda c: c.span.start)
     freed = {e.name for e in ctx.statement.events if isinstance(e, ir.DropConstraint)}
+    dropped = {e.column for e in ctx.statement.events if isinstance(e, ir.DropColumn)}
+    known = ctx.table(table)
+    if dropped and known is not None:  # (a dropped column takes its constraints with it)
+        freed |= {c.name for c in known.live_constraints() if dropped & set(c.columns)}
     names = ctx.schema.invented_constraint_names(table, same, freed)
     return {id(c): name for c, name in zip(same, names, strict=True)}
 

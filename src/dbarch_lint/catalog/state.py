@@ -161,7 +161,7 @@ class SchemaState:
             name = naming.invented_constraint_name(
                 known.name.name,
                 constraint.kind,
-                naming.named_columns(constraint),
+                _named_after(constraint),
                 taken,
                 naming.either(relations, taken),
             )
@@ -239,6 +239,14 @@ class _RelationNames:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and QName(self.schema, name) in self.relations
+
+
+def _named_after(constraint: ir.Constraint) -> list[str]:
+    """The columns PostgreSQL names an unnamed constraint after: a CHECK's, those its expression
+    uses (`AddRelationNewConstraints`), even written on another column."""
+    if constraint.kind == "check" and (constraint.check_columns or constraint.has_expression):
+        return list(dict.fromkeys(constraint.check_columns))
+    return naming.named_columns(constraint)
 
 
 class _Without:
