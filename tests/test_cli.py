@@ -191,6 +191,12 @@ def test_version_and_rules_and_explain(project: Path) -> None:
         "url",
     }
     assert (dba101["fixable"], dba101["fix_availability"], dba101["fix_applicability"]) == (
+        True,
+        "sometimes",
+        "unsafe",
+    )
+    dba104 = next(r for r in rules if r["code"] == "DBA104")
+    assert (dba104["fixable"], dba104["fix_availability"], dba104["fix_applicability"]) == (
         False,
         "never",
         None,

@@ -217,9 +217,21 @@ def test_an_unsafe_fix_is_shown_and_not_applied(
     (tmp_path / "m.sql").write_text(sql)
     code, out, err = invoke("check", "--fix", "--select", "ACME002", "m.sql")
     assert (tmp_path / "m.sql").read_text() == sql
-    assert "drop (unsafe: --fix does not apply it)" in out
-    assert "fixed" not in err and "fixable" not in err
+    assert "drop (unsafe: --fix does not apply it, --fix --unsafe-fixes does)" in out
+    assert "[*] 0 fixable with --fix (1 more with --fix --unsafe-fixes)." in out
+    assert "fixed" not in err and "1 more fixable with --unsafe-fixes" in err
     assert code == 1
+    code, out, err = invoke("check", "--diff", "--unsafe-fixes", "--select", "ACME002", "m.sql")
+    assert code == 1 and "more fixable" not in err
+    assert out.splitlines()[:3] == [
+        "# unsafe fix: m.sql:1: ACME002 drop",
+        "--- a/m.sql",
+        "+++ b/m.sql",
+    ]
+    assert (tmp_path / "m.sql").read_text() == sql
+    code, out, err = invoke("check", "--fix", "--unsafe-fixes", "--select", "ACME002", "m.sql")
+    assert (tmp_path / "m.sql").read_text() == "CREATE TABLE -- scratch (id text);\n", (out, err)
+    assert "fixed 1 finding in 1 file" in err
     rules = json.loads(invoke("rules", "--format", "json")[1])
     unsafe = next(r for r in rules if r["code"] == "ACME002")
     assert (unsafe["fix_availability"], unsafe["fix_applicability"]) == ("sometimes", "unsafe")
@@ -310,3 +322,131 @@ def test_fix_warns_only_about_committed_files_in_git(project: Path) -> None:
     assert "fixed 3 findings" in err
     assert "already been applied must not be edited" in err
     assert "(migrations/001_orders.sql is committed)" in err
+
+
+ADD_CHECK = "ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);\n"
+VALIDATE = "ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;\n"
+
+
+@pytest.mark.parametrize(
+    ("runner", "files", "fixed", "added"),
+    [
+        (
+            "flyway",
+            {"V1__orders.sql": "CREATE TABLE orders (total int);\n", "V2__check.sql": ADD_CHECK},
+            "V2__check.sql",
+            {"V2.1__validate_orders_total_check.sql": VALIDATE},
+        ),
+        (
+            "golang-migrate",
+            {
+                "000001_orders.up.sql": "CREATE TABLE orders (total int);\n",
+                "000002_check.up.sql": ADD_CHECK,
+                "000004_later.up.sql": "SELECT 1;\n",
+            },
+            "000002_check.up.sql",
+            {
+                "000003_validate_orders_total_check.up.sql": VALIDATE,
+                "000003_validate_orders_total_check.down.sql": (
+                    "-- Nothing to undo: validating changes no schema.\n"
+                ),
+            },
+        ),
+        (
+            "dbmate",
+            {
+                "20240101000000_orders.sql": "-- migrate:up\nCREATE TABLE orders (total int);\n",
+                "20240102000000_check.sql": "-- migrate:up\n" + ADD_CHECK,
+            },
+            "20240102000000_check.sql",
+            {
+                "20240102000001_validate_orders_total_check.sql": (
+                    f"-- migrate:up\n{VALIDATE}\n-- migrate:down\n"
+                )
+            },
+        ),
+        (
+            "diesel",
+            {
+                "2024-01-01-000000_orders/up.sql": "CREATE TABLE orders (total int);\n",
+                "2024-01-02-000000_check/up.sql": ADD_CHECK,
+            },
+            "2024-01-02-000000_check/up.sql",
+            {
+                "2024-01-02-000001_validate_orders_total_check/up.sql": VALIDATE,
+                "2024-01-02-000001_validate_orders_total_check/down.sql": (
+                    "-- Nothing to undo: validating changes no schema.\n"
+                ),
+            },
+        ),
+    ],
+)
+def test_not_valid_then_validate_in_a_migration_right_after(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    runner: str,
+    files: dict[str, str],
+    fixed: str,
+    added: dict[str, str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "migrations"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    (folder / fixed).chmod(0o640)
+    target = f"migrations/{fixed}"
+    code, out, err = invoke("check", "--runner", runner, "--select", "DBA409", "--diff", target)
+    assert code == 1 and "+++ b/migrations/" + next(iter(added)) in out, (out, err)
+    assert not any((folder / name).exists() for name in added)
+    code, out, err = invoke("check", "--runner", runner, "--select", "DBA409", "--fix", target)
+    assert code == 0, (out, err)
+    assert (
+        (folder / fixed)
+        .read_text()
+        .endswith("CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\n")
+    )
+    for name, text in added.items():
+        assert (folder / name).read_text() == text
+        assert (folder / name).stat().st_mode & 0o777 == 0o640
+        assert f"added migrations/{name}" in err
+    assert not list(tmp_path.rglob(".dbarch-lint-*.tmp"))
+
+
+def test_no_validate_where_the_runner_leaves_no_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "5_check.up.sql").write_text(ADD_CHECK)
+    (tmp_path / "6_next.up.sql").write_text("SELECT 1;\n")
+    code, out, _ = invoke(
+        "check", "--runner", "golang-migrate", "--select", "DBA409", "--diff", "5_check.up.sql"
+    )
+    assert (code, out) == (0, "")
+
+
+def test_a_plain_folder_validate_is_unsafe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "002_check.sql").write_text(ADD_CHECK)
+    _, _, err = invoke("check", "--select", "DBA409", "--fix", "002_check.sql")
+    assert (tmp_path / "002_check.sql").read_text() == ADD_CHECK
+    assert "1 more fixable with --unsafe-fixes" in err
+    code, out, err = invoke(
+        "check", "--select", "DBA409", "--diff", "--unsafe-fixes", "002_check.sql"
+    )
+    assert code == 1 and out.startswith("# unsafe fix: 002_check.sql:1: DBA409 Add it NOT VALID")
+    assert "+++ b/002_check_validate_orders_total_check.sql" in out
+
+
+def test_a_new_migration_never_replaces_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "V2__check.sql").write_text(ADD_CHECK)
+    # (there, but not linted: a name the history does not show)
+    (tmp_path / "V2.1__validate_orders_total_check.sql").mkdir()
+    code, _, err = invoke(
+        "check", "--runner", "flyway", "--select", "DBA409", "--fix", "V2__check.sql"
+    )
+    assert code == 2 and "cannot add V2.1__validate_orders_total_check.sql" in err
+    assert (tmp_path / "V2__check.sql").read_text() == ADD_CHECK

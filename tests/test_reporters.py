@@ -423,8 +423,9 @@ def test_text_summary() -> None:
     assert render("text", EMPTY, ReporterOptions(quiet=True)) == ""
     broken = msgspec.structs.replace(EMPTY, errors=("unknown rule DBA999",))
     assert render("text", broken) == "No findings: 2 files, 1 statement.\n"  # errors: not a pass
-    last = render("text").splitlines()[-1]
+    *_, last, fixable = render("text").splitlines()
     assert last == "Found 9 findings (2 errors, 4 warnings, 3 info) in 3 files, 7 statements."
+    assert fixable == "[*] 1 fixable with --fix."
 
 
 def test_text_frame_without_source_is_skipped() -> None:

@@ -3,8 +3,8 @@ them.
 
 - Every fixture under tests/fixtures/<family>/ (a `.sql` file, or a folder replayed in order)
   produces exactly its expected findings (`dbarch_lint.testing.run_fixture`).
-- Beside a fixture file `X.sql`, `X.fixed.sql` holds its text after `--fix`; every rule that
-  makes fixes has one for its `<CODE>.sql`. After changing a fix, rewrite them with
+- Beside a fixture file `X.sql`, `X.fixed.sql` holds its text after `--fix --unsafe-fixes`;
+  every rule that makes fixes has one for its `<CODE>.sql`. After changing a fix, rewrite them with
   `DBARCH_UPDATE_FIXED=1 pytest tests/test_rules.py` and read the diff.
 - A rule's file, class, code, name and family agree: `rules/<family>/dba401_<name>.py` holds
   `class <Name>` (the name in CamelCase) with code DBA401, the digit after DBA naming the family

@@ -43,8 +43,9 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     ALTER TABLE ADD COLUMN and ALTER TABLE ADD. `NOT NULL` and `DEFAULT` are not constraints for
     this rule. `ADD PRIMARY KEY USING INDEX` / `ADD UNIQUE USING INDEX` without a name take the
     index's name, which you chose, and are not flagged; neither are temporary tables. `--fix`
-    writes `CONSTRAINT <name>` with the name PostgreSQL would invent, so the database ends up the
-    same (a name two constraints would share is left to you: the relint refuses it).
+    writes `CONSTRAINT <name>` with the name PostgreSQL would invent, numbered as PostgreSQL
+    numbers it when the name is taken (`orders_check1`), so the database ends up the same; a
+    safe fix.
 
     ## Why is this bad?
     PostgreSQL invents a name (`orders_customer_id_fkey`, `orders_check1`, ...) from the table,
@@ -90,6 +91,7 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.CreateTable) and event.temporary:
             return
+        invented_names = _invented_names(event, ctx)
         for table, constraint in declared_constraints(event):
             if constraint.name or constraint.using_index:
                 continue  # USING INDEX without a name takes the index's name
@@ -98,7 +100,10 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
             kind = constraint.kind
             columns = check_columns(constraint) if kind == "check" else constraint.columns
             listed = f" ({', '.join(quote_ident(c) for c in columns)})" if columns else ""
-            invented = quote_ident(default_constraint_name(table.name, constraint))
+            invented = quote_ident(
+                invented_names.get(id(constraint))
+                or default_constraint_name(table.name, constraint)
+            )
             column_fk = kind == "foreign-key" and constraint.column_level
             written = "REFERENCES" if column_fk else KIND_WORDS[kind]
             yield ctx.report(
@@ -108,6 +113,29 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
                 hint=f"name it: `CONSTRAINT {invented} {written} ...`",
                 fix=_rewrite(ctx, constraint.span.start, invented),
             )
+
+
+def _invented_names(event: Any, ctx: RuleContext) -> dict[int, str]:
+    """The name PostgreSQL gives each unnamed constraint of `event` (by `id`), numbered past
+    the names the table has and those the statement gives before it (`orders_check1`)."""
+    mine = declared_constraints(event)
+    if not mine:
+        return {}
+    table = mine[0][0]
+    same = [
+        constraint
+        for other in ctx.statement.events
+        for named, constraint in declared_constraints(other)
+        if named == table
+    ]
+    same.sort(key=lambda c: c.span.start)
+    freed = {e.name for e in ctx.statement.events if isinstance(e, ir.DropConstraint)}
+    dropped = {e.column for e in ctx.statement.events if isinstance(e, ir.DropColumn)}
+    known = ctx.table(table)
+    if dropped and known is not None:  # (a dropped column takes its constraints with it)
+        freed |= {c.name for c in known.live_constraints() if dropped & set(c.columns)}
+    names = ctx.schema.invented_constraint_names(table, same, freed)
+    return {id(c): name for c, name in zip(same, names, strict=True)}
 
 
 def _rewrite(ctx: RuleContext, at: int, name: str) -> Rewrite | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import Span, quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._names import identifiers
 
 
@@ -16,7 +16,10 @@ class UnnamedIndex(StatementRule):
 
     ## What it does
     Flags `CREATE INDEX ON ...` (and `CREATE UNIQUE INDEX ON ...`) statements that leave the
-    index name to PostgreSQL.
+    index name to PostgreSQL. `--fix` writes the name PostgreSQL would invent
+    (`<table>_<columns>_idx`, an expression key named after its function or `expr`, cut to 63
+    bytes as PostgreSQL cuts it, numbered when the replayed schema shows the name taken), so the
+    database ends up the same; a safe fix.
 
     ## Why is this bad?
     PostgreSQL invents a name from the table and columns and numbers it on a clash
@@ -48,6 +51,8 @@ class UnnamedIndex(StatementRule):
     family = "constraints"
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
+    # (not in a function body, nor where the `ON` is not found)
+    fix_availability = FixAvailability.SOMETIMES
     targets = (ir.CreateIndex,)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
@@ -60,11 +65,18 @@ class UnnamedIndex(StatementRule):
         such_as = f", such as {quote_ident(name)}"
         create = "CREATE UNIQUE INDEX" if event.unique else "CREATE INDEX"
         create += " CONCURRENTLY" if event.concurrent else ""
+        on = _on_keyword(ctx, event.span)
+        fix = None
+        if on is not event.span and not ctx.statement.within:
+            fix = Rewrite(
+                f"Name it {quote_ident(name)}", ((on.start, on.start, f"{quote_ident(name)} "),)
+            )
         yield ctx.report(
-            _on_keyword(ctx, event.span),
+            on,
             f"{'Unique index' if event.unique else 'Index'} on {event.table} ({columns}) has no "
             f"name: PostgreSQL will invent one{such_as}",
             hint=f"name it: `{create} {quote_ident(name)} ON {event.table} ...`",
+            fix=fix,
         )
 
 
@@ -74,7 +86,7 @@ def _invented_name(event: ir.CreateIndex, ctx: RuleContext) -> str:
     # `_idx` for unique indexes too: `_key` is only for the index behind a UNIQUE constraint.
     return ctx.schema.invented_index_name(
         table.name if table is not None else ctx.schema.resolve(event.table),
-        [e.name_part for e in event.elems],
+        [*(e.name_part for e in event.elems), *event.include],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
@@ -10,12 +11,18 @@ from dbarch_lint.rule import (
     IMPLICIT,
     RUNNER,
     TURN_OFF,
+    FixAvailability,
     Report,
+    Rewrite,
     RuleContext,
     Severity,
     StatementRule,
     named,
 )
+
+# dbmate's markers (pkg/dbmate/migration.go), at the start of a line
+_DBMATE_UP = re.compile(rb"(?m)^--[ \t]*migrate:up\b([^\r\n]*)")
+_DBMATE_DOWN = re.compile(rb"(?m)^--[ \t]*migrate:down\b")
 
 _UTILITIES = {
     "CreatedbStmt": "CREATE DATABASE",
@@ -52,6 +59,12 @@ class ConcurrentOperationInTransaction(StatementRule):
     Flyway refuses a migration for: one Flyway runs outside a transaction, in a file whose
     other statements it runs inside one.
 
+    `--fix` turns the runner's transaction off where the runner has a switch for one migration
+    and the statement is alone in it (dbmate: `-- migrate:up transaction:false`, when the up
+    section holds only this statement); a safe fix. Flyway's script configuration and Diesel's
+    `metadata.toml` are other files, which `--fix` does not write yet; golang-migrate and
+    Sqitch have no such switch, and a `BEGIN` in the file is yours to remove.
+
     ## Why is this bad?
     PostgreSQL refuses them (`cannot run inside a transaction block`, or `cannot be executed
     from a function` in a DO block): the migration fails when it is deployed, often after the
@@ -79,6 +92,7 @@ class ConcurrentOperationInTransaction(StatementRule):
     family = "locking"
     dialects = frozenset({"postgres"})
     severity = Severity.ERROR
+    fix_availability = FixAvailability.SOMETIMES  # (dbmate: the statement alone in its section)
     targets = (
         ir.CreateIndex,
         ir.DropObjects,
@@ -144,7 +158,24 @@ class ConcurrentOperationInTransaction(StatementRule):
             f"{what} cannot run inside a transaction block{why}: PostgreSQL refuses it and the "
             "migration fails",
             hint=hint,
+            fix=_dbmate_fix(ctx) if kind == RUNNER and ctx.runner == "dbmate" else None,
         )
+
+
+def _dbmate_fix(ctx: RuleContext) -> Rewrite | None:
+    """`transaction:false` on the `-- migrate:up` line, when the up section holds only this
+    statement (dbmate sends a section in one call: several statements would still form
+    PostgreSQL's implicit transaction block)."""
+    up = _DBMATE_UP.search(ctx.text)
+    if up is None or b"transaction:" in up.group(1):
+        return None
+    down = _DBMATE_DOWN.search(ctx.text, up.end())
+    end = down.start() if down is not None else len(ctx.text)
+    section = [s for s in ctx.statements if not s.within and up.end() <= s.span.start < end]
+    if section != [ctx.statement]:
+        return None
+    at = up.start(1)
+    return Rewrite("Run this migration outside a transaction", ((at, at, " transaction:false"),))
 
 
 def _non_transactional(event: _Event) -> str | None:

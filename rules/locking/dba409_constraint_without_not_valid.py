@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.model.source import extent_end
+from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import check_clause, constraint_body, foreign_table
 
 
@@ -24,6 +26,16 @@ class ConstraintWithoutNotValid(StatementRule):
     `VALIDATE CONSTRAINT`. PRIMARY KEY, UNIQUE and EXCLUDE have no `NOT VALID` form: see DBA411
     and DBA412. A foreign table (`ALTER FOREIGN TABLE`, or one made by `CREATE FOREIGN TABLE`)
     is never scanned: its constraints are not checked by PostgreSQL.
+
+    `--fix` adds `NOT VALID` to an `ADD CONSTRAINT` and writes its `VALIDATE CONSTRAINT` in a
+    new migration that runs right after the file, named as the runner names migrations (Flyway
+    `V<version>.1__validate_<name>.sql`, golang-migrate `<version + 1>_validate_<name>.up.sql`
+    and `.down.sql`, dbmate `<version + 1>_validate_<name>.sql`, Diesel
+    `<version + 1 second>_validate_<name>/up.sql` and `down.sql`); never over an existing file,
+    and not where the runner's naming leaves no place right after (golang-migrate versions 5
+    and 6) or a new migration needs more than a file (Sqitch's plan). A safe fix: the table
+    ends up with the same valid constraint. In a plain folder, where only the file name's sort
+    order says what runs next (`<file>_validate_<name>.sql`), it is unsafe.
 
     ## Why is this bad?
     Adding the constraint checks every existing row while holding the lock the ADD takes: ACCESS
@@ -55,6 +67,8 @@ class ConstraintWithoutNotValid(StatementRule):
     family = "locking"
     dialects = frozenset({"postgres"})
     severity = Severity.ERROR
+    # (ADD CONSTRAINT, where the runner can run a new migration right after the file)
+    fix_availability = FixAvailability.SOMETIMES
     targets = (ir.AddConstraint, ir.AddColumn)
 
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
@@ -89,7 +103,32 @@ class ConstraintWithoutNotValid(StatementRule):
                 f"`ALTER TABLE {table} ADD CONSTRAINT {name} {body} NOT VALID;`, then in a "
                 f"separate transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`"
             ),
+            fix=_not_valid(ctx, constraint, table, name),
         )
+
+
+def _not_valid(
+    ctx: RuleContext, constraint: ir.Constraint, table: str, name: str
+) -> Rewrite | None:
+    """NOT VALID after the constraint, and its VALIDATE in a migration right after the file
+    (which `--fix` names as the runner names files; unsafe where the runner is plain: nothing
+    tells it to run that file next)."""
+    if ctx.statement.within:
+        return None
+    span = constraint.span
+    end = span.end if span.extent == "exact" else extent_end(ctx.text, span.start, "clause")
+    slug = "validate_" + (re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "constraint")
+    validate = f"ALTER TABLE {table} VALIDATE CONSTRAINT {name};\n"
+    return Rewrite(
+        f"Add it NOT VALID, and validate it in a new migration right after ({slug})",
+        ((end, end, " NOT VALID"),),
+        follow_up=(slug, validate),
+        unsafe=ctx.runner not in _NAMED_RUNNERS,
+    )
+
+
+# The runners whose order a new file's name decides (`--fix` names the VALIDATE's migration).
+_NAMED_RUNNERS = frozenset(("flyway", "golang-migrate", "dbmate", "diesel"))
 
 
 def _column_reference(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:

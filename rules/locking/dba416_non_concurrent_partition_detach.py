@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.model.source import extent_end
+from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
+
+_DETACH = re.compile(rb"(?is)\bDETACH\s+PARTITION\s+")
 
 
 class NonConcurrentPartitionDetach(StatementRule):
@@ -16,6 +20,12 @@ class NonConcurrentPartitionDetach(StatementRule):
     which completes an interrupted concurrent detach), unless the parent was created earlier
     in the same migration. `CONCURRENTLY` exists from PostgreSQL 14 on; for an older target
     the statement is still flagged and the message says there is no concurrent form.
+
+    `--fix` adds `CONCURRENTLY` where it is known to work: PostgreSQL 14 or later, the file runs
+    outside a transaction block, the detach is the statement's only subcommand, and the replayed
+    schema shows the parent partitioned, created in the history, with no DEFAULT partition. A
+    safe fix: the partition ends up detached the same way, with one more CHECK constraint that
+    PostgreSQL adds in place of the partition constraint (`<partition>_<column>_check`).
 
     ## Why is this bad?
     A plain detach takes an ACCESS EXCLUSIVE lock on the parent and on the partition: while it
@@ -45,6 +55,8 @@ class NonConcurrentPartitionDetach(StatementRule):
     family = "locking"
     dialects = frozenset({"postgres"})
     severity = Severity.ERROR
+    # (outside a transaction block, a parent known to have no DEFAULT partition)
+    fix_availability = FixAvailability.SOMETIMES
     targets = (ir.AlterTableAction,)
 
     def check(self, event: ir.AlterTableAction, ctx: RuleContext) -> Iterator[Report]:
@@ -69,4 +81,25 @@ class NonConcurrentPartitionDetach(StatementRule):
                 "outside a transaction block (PostgreSQL refuses it when the parent has a "
                 "DEFAULT partition)"
             )
-        yield ctx.report(event.span, message, hint=hint)
+        fix = _fix(event, ctx) if ctx.settings.pg_version >= 14 else None
+        yield ctx.report(event.span, message, hint=hint, fix=fix)
+
+
+def _fix(event: ir.AlterTableAction, ctx: RuleContext) -> Rewrite | None:
+    """CONCURRENTLY after the partition's name, where PostgreSQL runs it."""
+    if ctx.in_transaction or ctx.statement.within or len(ctx.statement.events) != 1:
+        return None
+    parent = ctx.table(event.table)
+    if parent is None or not parent.partitioned or parent.origin is None:
+        return None
+    if any(
+        table.partition_of == parent.name and table.default_partition
+        for table in ctx.schema.tables.values()
+    ):
+        return None
+    span = ctx.statement.span
+    match = _DETACH.search(ctx.text, span.start, span.end)
+    if match is None:
+        return None
+    at = extent_end(ctx.text, match.end(), "word")
+    return Rewrite("Detach it concurrently", ((at, at, " CONCURRENTLY"),))

@@ -8,12 +8,15 @@ from typing import Any
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
+    Applicability,
+    FixAvailability,
     Report,
     RuleContext,
     Severity,
     StatementRule,
     prisma_hint,
 )
+from dbarch_lint.rules.types._fixes import IDENTITY, is_foreign_key, referenced_later, retype
 
 
 class SerialColumn(StatementRule):
@@ -22,6 +25,11 @@ class SerialColumn(StatementRule):
     ## What it does
     Flags `serial`, `bigserial`, `smallserial` and `serial2/4/8` columns in CREATE TABLE,
     ADD COLUMN and ALTER COLUMN TYPE.
+
+    `--fix --unsafe-fixes` declares it `bigint GENERATED ALWAYS AS IDENTITY` where the table is
+    created in the same migration (it holds no rows yet; not a column that is also a foreign
+    key): unsafe, since an identity column generated always refuses the explicit values a
+    serial column accepts (`OVERRIDING SYSTEM VALUE` is needed), and a smaller serial widens.
 
     A column is judged once per migration, by its type at the end of it: one that a later
     statement of the migration changes to another type is judged there (a `varchar` changed
@@ -60,16 +68,22 @@ class SerialColumn(StatementRule):
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = COLUMN_TYPE_EVENTS
+    fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
+    fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for table, column, type_, builtin in ctx.columns_of_type(event, *SERIAL_BASE_TYPES):
             if type_.array:
                 continue
             base = SERIAL_BASE_TYPES[builtin]
+            fix = None
+            if not (is_foreign_key(event, column) or referenced_later(ctx, table)):
+                fix = retype(event, ctx, type_, IDENTITY, f"Declare it {IDENTITY}")
             yield ctx.report(
                 type_.span,
                 f"Column {table}.{column} is declared {type_.name}, which creates a separately "
                 f"owned {base} sequence",
                 hint=f"use `{column} bigint GENERATED ALWAYS AS IDENTITY`"
                 + prisma_hint(ctx.runner, "key"),
+                fix=fix,
             )

@@ -9,11 +9,20 @@ from typing import Any
 from dbarch_lint.model.ir import QName, TypeRef, quote_ident
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
+    Applicability,
+    FixAvailability,
     Report,
+    Rewrite,
     RuleContext,
     Severity,
     StatementRule,
     prisma_hint,
+)
+from dbarch_lint.rules.types._fixes import (
+    IDENTITY,
+    made_foreign_key_later,
+    referenced_later,
+    retype,
 )
 from dbarch_lint.rules.types._keys import (
     KEY_EVENTS,
@@ -100,6 +109,13 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     key. A key column whose type a later statement of the migration changes again (`ALTER
     COLUMN id TYPE bigint`) is judged by that statement, its type at the end of the migration.
 
+    ## Fix
+    `--fix --unsafe-fixes` widens a key column declared in a table the same migration creates
+    (it holds no rows yet): a `serial` key becomes `bigint GENERATED ALWAYS AS IDENTITY`, any
+    other key (an identity, a foreign key, a key the application fills) `bigint`, never an
+    identity. Unsafe: an identity column generated always refuses explicit values, and the
+    application reads 64-bit values. A key made by a later statement has no fix.
+
     ## Known limits
     A key added later (ADD PRIMARY KEY / FOREIGN KEY, `ALTER COLUMN ... ADD GENERATED ... AS
     IDENTITY`) is flagged only when the replay knows the column's type, and only the first time
@@ -115,6 +131,8 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     family = "types"
     severity = Severity.WARNING
     targets = KEY_EVENTS
+    fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
+    fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         types_columns = isinstance(event, COLUMN_TYPE_EVENTS)
@@ -130,11 +148,44 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
                 continue  # already flagged where this file declared it
             if had_key(ctx, key):
                 continue  # already flagged at its type, when this migration first made it a key
-            yield _report(ctx, key.table, key.column, key.type, key)
+            yield _report(ctx, key.table, key.column, key.type, key, _fix(event, ctx, key))
         if scope_all:
             for table, column, type_, _ in narrow:
                 if (table, column) not in keys:
                     yield _report(ctx, table, column, type_, None)
+
+
+def _fix(event: Any, ctx: RuleContext, key: KeyColumn) -> Rewrite | None:
+    """`bigint`, or for a serial that is not a foreign key `bigint GENERATED ALWAYS AS
+    IDENTITY`, at the type the event declares (never where a later statement made it a key)."""
+    if not key.declared or key.origin is not None or key.span != key.type.span:
+        return None
+    keyed = "primary-key" in key.kinds or "identity" in key.kinds
+    if (
+        not _references_widen(ctx, key)
+        or (keyed and referenced_later(ctx, key.table))
+        or made_foreign_key_later(ctx, key.table, key.column)
+    ):
+        return None  # (the two ends of a foreign key would differ: DBA802)
+    serial = (key.type.builtin or "") in SERIALS and "foreign-key" not in key.kinds
+    text = IDENTITY if serial else "bigint"
+    return retype(event, ctx, key.type, text, f"Declare it {text}")
+
+
+def _references_widen(ctx: RuleContext, key: KeyColumn) -> bool:
+    """Whether every key a foreign key `key` references is bigint, or unknown, or declared in
+    this migration where its own fix widens it."""
+    for table, column, _ in key.references:
+        known = ctx.table(table)
+        if known is None or (ctx.is_new_table(table) and not referenced_later(ctx, table)):
+            continue
+        referenced = known.columns.get(column) if column else None
+        if column is None:
+            primary = known.primary_key()
+            referenced = known.columns.get(primary.columns[0]) if primary else None
+        if referenced is not None and referenced.type is not None and _narrow(referenced.type):
+            return False
+    return True
 
 
 def _narrow(type_: TypeRef) -> bool:
@@ -147,6 +198,7 @@ def _report(
     column: str,
     type_: TypeRef,
     key: KeyColumn | None,
+    fix: Rewrite | None = None,
 ) -> Report:
     builtin = type_.builtin or ""
     kinds = key.kinds if key is not None else frozenset()
@@ -173,4 +225,6 @@ def _report(
     hint += prisma_hint(ctx.runner, "foreign-key" if "foreign-key" in kinds else "key")
     if key is None:
         return ctx.report(type_.span, message, hint=hint)
+    if fix is not None:  # (only at a type this statement declares: `report` would put it there)
+        return ctx.report(key.span, message, hint=hint, fix=fix)
     return report(ctx, key, message, hint)

@@ -8,12 +8,16 @@ from typing import Any
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
+    Applicability,
+    FixAvailability,
     Report,
     RuleContext,
     Severity,
     StatementRule,
     prisma_hint,
 )
+from dbarch_lint.rules.constraints._names import snake_case
+from dbarch_lint.rules.types._fixes import check_name, retype
 
 
 class VarcharColumn(StatementRule):
@@ -22,6 +26,12 @@ class VarcharColumn(StatementRule):
     ## What it does
     Flags `varchar(n)` and `character varying(n)` columns (also `pg_catalog.varchar(n)` and
     arrays of them) in CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE.
+
+    `--fix --unsafe-fixes` declares it `text` with the same limit as a named CHECK
+    (`CONSTRAINT <table>_<column>_check CHECK (char_length(<column>) <= n)`, the name
+    PostgreSQL would give it, in snake_case) where the table is created in the same migration
+    (it holds no rows yet; not for arrays): unsafe, since varchar(n) silently cuts trailing
+    spaces past the limit where the CHECK rejects the value.
 
     A column is judged once per migration, by its type at the end of it: one that a later
     statement of the migration changes to another type is judged there (a `varchar` changed
@@ -64,6 +74,8 @@ class VarcharColumn(StatementRule):
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = COLUMN_TYPE_EVENTS
+    fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
+    fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for table, column, type_, _ in ctx.columns_of_type(event, "varchar"):
@@ -73,10 +85,16 @@ class VarcharColumn(StatementRule):
             name = quote_ident(column)
             array = "[]" if type_.array else ""
             check = f" with `CHECK (char_length({name}) <= {limit})` if the limit is real"
+            fix = None
+            if not array:
+                constraint = snake_case(check_name(ctx, table, column, type_.span.start))
+                text = f"text CONSTRAINT {constraint} CHECK (char_length({name}) <= {limit})"
+                fix = retype(event, ctx, type_, text, "Declare it text with a CHECK of its limit")
             yield ctx.report(
                 type_.span,
                 f"Column {table}.{name} is varchar({limit}){array}: the length limit is hard to "
                 "change, and no faster than text",
                 hint=f"declare it `{name} text{array}`{'' if array else check}"
                 + prisma_hint(ctx.runner, "varchar", n=str(limit)),
+                fix=fix,
             )

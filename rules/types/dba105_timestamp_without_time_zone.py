@@ -8,12 +8,15 @@ from typing import Any
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
+    Applicability,
+    FixAvailability,
     Report,
     RuleContext,
     Severity,
     StatementRule,
     prisma_hint,
 )
+from dbarch_lint.rules.types._fixes import retype
 
 
 class TimestampWithoutTimeZone(StatementRule):
@@ -23,6 +26,10 @@ class TimestampWithoutTimeZone(StatementRule):
     Flags `timestamp`, `timestamp(p)` and `timestamp without time zone` columns, and
     `time with time zone` (`timetz`) columns (and arrays of them), in CREATE TABLE, ADD COLUMN
     and ALTER COLUMN TYPE. `timestamptz` / `timestamp with time zone` is what it asks for.
+
+    `--fix --unsafe-fixes` declares a `timestamp` column `timestamptz` where the table is
+    created in the same migration (it holds no rows yet): unsafe, since a value written without
+    a zone is then read in the session's time zone, and values print with their offset.
 
     A column is judged once per migration, by its type at the end of it: one that a later
     statement of the migration changes to another type is judged there (a `varchar` changed
@@ -60,6 +67,8 @@ class TimestampWithoutTimeZone(StatementRule):
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = COLUMN_TYPE_EVENTS
+    fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
+    fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for table, column, type_, builtin in ctx.columns_of_type(event, "timestamp", "timetz"):
@@ -74,6 +83,13 @@ class TimestampWithoutTimeZone(StatementRule):
                     "time zones",
                     hint=f"declare it `{name} timestamptz{precision}{array}`"
                     + prisma_hint(ctx.runner, "timestamp"),
+                    fix=retype(
+                        event,
+                        ctx,
+                        type_,
+                        f"timestamptz{precision}{array}",
+                        f"Declare it timestamptz{precision}{array}",
+                    ),
                 )
             else:
                 yield ctx.report(

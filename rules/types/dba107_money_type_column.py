@@ -8,12 +8,15 @@ from typing import Any
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
+    Applicability,
+    FixAvailability,
     Report,
     RuleContext,
     Severity,
     StatementRule,
     prisma_hint,
 )
+from dbarch_lint.rules.types._fixes import retype
 
 
 class MoneyTypeColumn(StatementRule):
@@ -22,6 +25,10 @@ class MoneyTypeColumn(StatementRule):
     ## What it does
     Flags `money` columns (and arrays of them) in CREATE TABLE, ADD COLUMN and
     ALTER COLUMN TYPE.
+
+    `--fix --unsafe-fixes` declares it `numeric(19,4)` where the table is created in the same
+    migration (it holds no rows yet): unsafe, since the values' text changes (no currency
+    symbol, no thousands separators, four fraction digits).
 
     A column is judged once per migration, by its type at the end of it: one that a later
     statement of the migration changes to another type is judged there (a `varchar` changed
@@ -62,6 +69,8 @@ class MoneyTypeColumn(StatementRule):
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = COLUMN_TYPE_EVENTS
+    fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
+    fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for table, column, type_, _ in ctx.columns_of_type(event, "money"):
@@ -74,4 +83,7 @@ class MoneyTypeColumn(StatementRule):
                 hint=f"declare it `{name} numeric(12,2){array}` (pick the precision "
                 "and scale), with the currency in its own column"
                 + prisma_hint(ctx.runner, "money"),
+                fix=retype(
+                    event, ctx, type_, f"numeric(19,4){array}", f"Declare it numeric(19,4){array}"
+                ),
             )

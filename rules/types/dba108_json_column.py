@@ -8,12 +8,15 @@ from typing import Any
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
+    Applicability,
+    FixAvailability,
     Report,
     RuleContext,
     Severity,
     StatementRule,
     prisma_hint,
 )
+from dbarch_lint.rules.types._fixes import retype
 
 
 class JsonColumn(StatementRule):
@@ -22,6 +25,10 @@ class JsonColumn(StatementRule):
     ## What it does
     Flags `json` columns (and arrays of them) in CREATE TABLE, ADD COLUMN and
     ALTER COLUMN TYPE.
+
+    `--fix --unsafe-fixes` declares it `jsonb` where the table is created in the same
+    migration (it holds no rows yet): unsafe, since jsonb drops duplicate keys, reorders keys
+    and whitespace, so what reads the column back may see other text.
 
     A column is judged once per migration, by its type at the end of it: one that a later
     statement of the migration changes to another type is judged there (a `varchar` changed
@@ -56,6 +63,8 @@ class JsonColumn(StatementRule):
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
     targets = COLUMN_TYPE_EVENTS
+    fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
+    fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         for table, column, type_, _ in ctx.columns_of_type(event, "json"):
@@ -67,4 +76,5 @@ class JsonColumn(StatementRule):
                 "equality operator and cannot be GIN-indexed",
                 hint=f"declare it `{name} jsonb{array}` (keep json only to preserve "
                 "the exact text)" + prisma_hint(ctx.runner, "json"),
+                fix=retype(event, ctx, type_, f"jsonb{array}", f"Declare it jsonb{array}"),
             )

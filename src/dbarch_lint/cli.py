@@ -148,6 +148,12 @@ def _fail(message: str) -> None:
 )
 @click.option("--diff", is_flag=True, default=None, help="Show those rewrites as a diff instead.")
 @click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    default=None,
+    help="With --fix or --diff, also the rewrites that may change what a migration does.",
+)
+@click.option(
     "--force-exclude",
     is_flag=True,
     default=None,
@@ -203,6 +209,7 @@ def check(
     schema_snapshot: str | None,
     fix: bool | None,
     diff: bool | None,
+    unsafe_fixes: bool | None,
     force_exclude: bool | None,
     allow_empty: bool | None,
     follow_outside_links: bool | None,
@@ -236,6 +243,7 @@ def check(
         "schema-snapshot": schema_snapshot,
         "fix": fix,
         "diff": diff,
+        "unsafe-fixes": unsafe_fixes,
         "force-exclude": force_exclude,
         "allow-empty": allow_empty,
         "follow-outside-links": follow_outside_links,

@@ -206,14 +206,17 @@ def _unexpected_fixes(result: LintResult) -> list[str]:
 
 
 def fixed_fixture(fixture: Path) -> str:
-    """A fixture file's text after `--fix` with the fixture's configuration: its findings'
-    safe fixes applied (each that overlaps none applied before it, as one run of `--fix`
-    does). Raises `ValueError` where `--fix` would refuse them, as bringing another finding."""
+    """A fixture file's text after `--fix --unsafe-fixes` with the fixture's configuration:
+    its findings' fixes applied, safe and unsafe (each that overlaps none applied before it, as
+    one run of `--fix` does). Raises `ValueError` where `--fix` would refuse them, as bringing
+    another finding."""
     texts = _texts(fixture)
     previous = os.getcwd()
     os.chdir(fixture.parent)
     try:
-        outcome = fixes.plan(_prepare(fixture, texts), [fixture.name], cache=None)
+        run = _prepare(fixture, texts)
+        run.config.unsafe_fixes = True
+        outcome = fixes.plan(run, [fixture.name], cache=None)
     finally:
         os.chdir(previous)
     if outcome.refused:

@@ -134,6 +134,25 @@ def write_whole(path: str, data: bytes) -> None:
     _replace(target, data, original, lambda: None)
 
 
+def create_new(path: str, data: bytes, like: str) -> None:
+    """Create the file at `path` (a migration a fix adds), never over an existing one: written
+    whole to a synced temporary file beside it with the mode (and owner and group, where
+    allowed) of the file `like`, then linked to its name, which fails if the name is taken.
+    Raises `FileExistsError` or another `OSError`; either way nothing is left at `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=".dbarch-lint-", suffix=".tmp", dir=folder)
+    try:
+        with open(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            _copy_permissions(os.stat(like), descriptor)
+            os.fsync(descriptor)
+        os.link(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
 def _replace(
     target: str, data: bytes, original: os.stat_result | None, check: Callable[[], None]
 ) -> None:

@@ -42,6 +42,21 @@ def choose_name(name1: str, name2: str | None, label: str, taken: Container[str]
     return name
 
 
+def index_column_names(keys: Sequence[str]) -> list[str]:
+    """PostgreSQL's `ChooseIndexColumnNames`: each key's name (`IndexElem.name_part`, the
+    INCLUDE columns after the keys), numbered when an earlier key took it (`(a, a)`: `a`, `a1`)."""
+    names: list[str] = []
+    for key in keys:
+        name, counter = key, 0
+        while name in names:
+            counter += 1
+            suffix = str(counter).encode()
+            cut = key.encode()[: MAX_IDENTIFIER_BYTES - len(suffix)].decode(errors="ignore")
+            name = cut + suffix.decode()
+        names.append(name)
+    return names
+
+
 def named_columns(constraint: ir.Constraint) -> list[str]:
     """The columns PostgreSQL names an unnamed constraint after (a table CHECK: those it uses)."""
     if constraint.kind == "check" and not constraint.column_level:
@@ -72,6 +87,11 @@ def invented_constraint_name(
         detail, label = "_".join(columns) or None, label or "excl"
     taken = _Either(constraints, relations) if kind in INDEX_BACKED else constraints
     return choose_name(table, detail, label, taken)
+
+
+def either(*spaces: Container[str]) -> Container[str]:
+    """The names taken in any of several namespaces."""
+    return _Either(*spaces)
 
 
 class _Either:

@@ -89,6 +89,7 @@ class Table(msgspec.Struct):
     indexes: list[Index] = field(default_factory=list)
     partition_of: QName | None = None
     partitioned: bool = False
+    default_partition: bool = False  # its parent's DEFAULT partition
     temporary: bool = False
     unlogged: bool = False
     access_method: str | None = None  # None: the default (default_table_access_method)

@@ -89,6 +89,7 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
                     table.defaults[column.name] = origin
     if event.partition_of is not None:
         table.partition_of = schema.resolve(event.partition_of)
+        table.default_partition = event.default_partition
     schema.add_table(table)
     for definition in event.columns:
         _define_column(schema, table, definition, origin)
@@ -147,6 +148,7 @@ def _table_action(schema: SchemaState, event: ir.AlterTableAction, origin: Origi
         if child is not None and child is not parent:
             child = schema.writable_table(child)
             child.partition_of = parent.name if parent else schema.resolve(event.table)
+            child.default_partition = event.default_partition
     elif event.action in ("SetLogged", "SetUnLogged", "SetAccessMethod"):
         table = schema.table(event.table)
         if table is not None:
@@ -423,7 +425,8 @@ def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) ->
         return
     name = event.name
     if not name:
-        name = schema.invented_index_name(table.name, [e.name_part for e in event.elems])
+        keys = [*(e.name_part for e in event.elems), *event.include]
+        name = schema.invented_index_name(table.name, keys)
     index = Index(
         name=name,
         table=table.name,

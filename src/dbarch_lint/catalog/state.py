@@ -137,10 +137,43 @@ class SchemaState:
             table.name.name, kind, columns, constraints, relations
         )
 
+    def invented_constraint_names(
+        self, table: QName, constraints: Sequence[ir.Constraint], freed: Container[str] = ()
+    ) -> list[str]:
+        """The names one statement's constraints on `table` get, in their order: their own, or
+        PostgreSQL's invention, which avoids the names given before it in the statement too.
+        PostgreSQL names the CHECK constraints first, then the primary key, the other
+        index-backed ones and the foreign keys (`transformCreateStmt`, ALTER TABLE's passes),
+        each group in the order written."""
+        known = self.table(table) or Table(self.resolve(table), None, complete=False)
+        given = {c.name or c.using_index or "" for c in constraints} - {""}
+        taken = {c.name for c in known.live_constraints() if c.name not in freed} | given
+        relations = _Without(self.relation_names(known.name.schema), freed)
+        names: dict[int, str] = {}
+        phase = {"check": 0, "primary-key": 1, "unique": 2, "exclude": 2, "foreign-key": 3}
+        unnamed = [
+            i
+            for i, c in enumerate(constraints)
+            if not (c.name or c.using_index) and c.kind in phase  # (not NOT NULL, DEFAULT)
+        ]
+        for i in sorted(unnamed, key=lambda i: phase.get(constraints[i].kind, 4)):
+            constraint = constraints[i]
+            name = naming.invented_constraint_name(
+                known.name.name,
+                constraint.kind,
+                _named_after(constraint),
+                taken,
+                naming.either(relations, taken),
+            )
+            taken.add(name)
+            names[i] = name
+        return [names.get(i) or c.name or c.using_index or "" for i, c in enumerate(constraints)]
+
     def invented_index_name(self, table: QName, keys: Sequence[str]) -> str:
         """The name PostgreSQL gives an unnamed index on `table` (a resolved name):
-        `<table>_<keys>_idx`, numbered on a clash (`keys`: `IndexElem.name_part`s)."""
-        parts = list(keys) or ["expr"]
+        `<table>_<keys>_idx`, numbered on a clash (`keys`: `IndexElem.name_part`s, then the
+        INCLUDE columns)."""
+        parts = naming.index_column_names(keys) or ["expr"]
         return naming.choose_name(
             table.name, "_".join(parts), "idx", self.relation_names(table.schema)
         )
@@ -206,6 +239,14 @@ class _RelationNames:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and QName(self.schema, name) in self.relations
+
+
+def _named_after(constraint: ir.Constraint) -> list[str]:
+    """The columns PostgreSQL names an unnamed constraint after: a CHECK's, those its expression
+    uses (`AddRelationNewConstraints`), even written on another column."""
+    if constraint.kind == "check" and (constraint.check_columns or constraint.has_expression):
+        return list(dict.fromkeys(constraint.check_columns))
+    return naming.named_columns(constraint)
 
 
 class _Without:

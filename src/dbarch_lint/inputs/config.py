@@ -62,6 +62,7 @@ class Config:
     statistics: bool = False  # after the report, counts per rule and how many are fixable
     fix: bool = False  # apply the safe rewrites (`fixes`)
     diff: bool = False  # show them as a diff instead
+    unsafe_fixes: bool = False  # `fix` and `diff` take the unsafe rewrites too
     migrations: list[str] = field(default_factory=list)
     # Files named one by one replay their inferred history (when `migrations` is not set).
     context: bool = True

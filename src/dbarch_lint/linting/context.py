@@ -61,10 +61,17 @@ class Rewrite(msgspec.Struct, frozen=True):
     (start, end) byte range with its text. A safe one (the rule's `fix_applicability`) must not
     change what the migration means beyond the finding; none may bring another finding (`--fix`
     checks by linting again). A line break in the text is written as the file writes most of
-    its own (LF, CRLF or a lone CR)."""
+    its own (LF, CRLF or a lone CR).
+
+    `follow_up`: (slug, SQL) of a migration the fix adds right after the file (a VALIDATE that
+    must run in a transaction of its own); `--fix` names it as the runner names files, and
+    leaves the whole fix out where the runner has no place for it. `unsafe`: this fix is unsafe
+    even if the rule's others are not (where the runner cannot be told the new file's order)."""
 
     description: str
     edits: tuple[tuple[int, int, str], ...]
+    follow_up: tuple[str, str] | None = None
+    unsafe: bool = False
 
 
 class Report(msgspec.Struct, frozen=True):

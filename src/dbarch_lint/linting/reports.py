@@ -16,7 +16,15 @@ from dbarch_lint.linting.checking import SCHEMA_WIDE, Checked
 from dbarch_lint.linting.context import Report, Rewrite
 from dbarch_lint.linting.history import HistoryFile
 from dbarch_lint.linting.rule_base import Rule
-from dbarch_lint.model.findings import Edit, Finding, Fix, Location, Related
+from dbarch_lint.model.findings import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    FollowUp,
+    Location,
+    Related,
+)
 from dbarch_lint.model.ir import Diagnostic, Span, Statement
 from dbarch_lint.model.source import LINE_BREAK, SourceFile, extent_end
 from dbarch_lint.runners import sequelize
@@ -137,7 +145,9 @@ def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:
         Edit(*source.line_column(start), *source.line_column(end), _line_breaks(text, source))
         for start, end, text in rewrite.edits
     )
-    return Fix(rewrite.description, edits, rule.fix_applicability)
+    applicability = Applicability.UNSAFE if rewrite.unsafe else rule.fix_applicability
+    follow_up = FollowUp(*rewrite.follow_up) if rewrite.follow_up is not None else None
+    return Fix(rewrite.description, edits, applicability, follow_up)
 
 
 def _line_breaks(text: str, source: SourceFile) -> str:

@@ -69,12 +69,22 @@ class FixAvailability(enum.Enum):
     NEVER = "never"
 
 
+class FollowUp(msgspec.Struct, frozen=True):
+    """A migration a fix adds right after the file (`--fix` names it as the file's runner
+    names migrations): `slug` for its name (`validate_orders_total_check`), `sql` its text."""
+
+    slug: str
+    sql: str
+
+
 class Fix(msgspec.Struct, frozen=True):
-    """An automatic rewrite (`--fix` applies the safe ones)."""
+    """An automatic rewrite (`--fix` applies the safe ones), and the migration it adds after
+    the file, if any (`--fix` applies the fix only where the runner can place it)."""
 
     description: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
+    follow_up: FollowUp | None = None
 
     @property
     def safe(self) -> bool:

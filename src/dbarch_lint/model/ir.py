@@ -228,6 +228,7 @@ class CreateTable(Event, frozen=True):
     if_not_exists: bool = False
     foreign: bool = False
     of_type: bool = False
+    default_partition: bool = False  # PARTITION OF ... DEFAULT
     access_method: str | None = None  # USING method (None: default_table_access_method)
 
 
@@ -349,6 +350,7 @@ class AlterTableAction(Event, frozen=True):
     partition: QName | None = None
     identity: Literal["always", "by-default"] | None = None
     concurrent: bool = False  # DETACH PARTITION ... CONCURRENTLY
+    default_partition: bool = False  # ATTACH PARTITION ... DEFAULT
 
 
 class RenameColumn(Event, frozen=True):
@@ -534,7 +536,7 @@ class Maintenance(Event, frozen=True):
     `kind` is `vacuum`, `cluster`, `reindex` or `refresh`; `tables` the relations named (none:
     every table the command may reach); `target` what a REINDEX names (`table`, `index`,
     `schema`, `database`, `system`); `options` the lower-case options given (`full`,
-    `concurrently`, ...).
+    `concurrently`, ..., `no data` for REFRESH ... WITH NO DATA).
     """
 
     kind: str

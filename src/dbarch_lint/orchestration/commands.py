@@ -146,7 +146,7 @@ def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answ
 
     outcome = _planned(run, paths, cache, say)
     code = EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts))
-    return Answer(fixes.unified_diff(run, outcome.texts), code)
+    return Answer(fixes.unified_diff(run, outcome.texts, outcome.unsafe, outcome.created), code)
 
 
 def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintResult:
@@ -159,6 +159,8 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintR
         files = "file" if len(outcome.texts) == 1 else "files"
         noun = "finding" if fixed == 1 else "findings"
         say(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}")
+        for added in sorted(outcome.created):
+            say(f"dbarch-lint: added {added} (it runs right after the migration it validates)")
         if run.config.diff_base is None:
             _warn_if_applied(run, list(outcome.texts), say)
     return outcome.result
@@ -188,12 +190,16 @@ def _planned(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> f
     outcome = fixes.plan(run, paths, cache)
     for path, codes in outcome.refused.items():
         say(f"dbarch-lint: warning: not fixing {path}: its fixes would bring {', '.join(codes)}")
-    left = sum(1 for f in outcome.result.findings if f.fix is not None and f.fix.safe)
+    unsafe = run.config.unsafe_fixes
+    left = sum(1 for f in outcome.result.findings if f.fix is not None and (f.fix.safe or unsafe))
     if left and not outcome.texts and not outcome.refused:
         say(
             f"dbarch-lint: {left} fixable, but --fix edits only the files named one by one or "
             "changed since --diff-base (not yet applied)"
         )
+    hidden = sum(1 for f in outcome.result.findings if f.fix is not None and not f.fix.safe)
+    if hidden and not unsafe:
+        say(f"dbarch-lint: {hidden} more fixable with --unsafe-fixes (they may change behaviour)")
     return outcome
 
 

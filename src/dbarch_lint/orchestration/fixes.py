@@ -1,5 +1,6 @@
 """`--fix` and `--diff`: apply, or show, the safe rewrites rules attach to their findings (an
-unsafe one, which may change what the migration does, is only reported).
+unsafe one, which may change what the migration does, only with `--unsafe-fixes`: `--diff`
+marks it).
 
 Only files not yet applied are edited: with `--diff-base`, the files changed since the ref;
 else the files named one by one on the command line (a migration that already ran changes its
@@ -8,12 +9,16 @@ overlaps an earlier one in the same file waits for the next run. A file's rewrit
 if linting the whole history again with them brings no finding the file did not have (no fix
 may introduce another finding); otherwise the file is left as it is and the reason is told.
 A file is replaced whole (never truncated and written in place) and only if nothing changed it
-since it was linted.
+since it was linted. A fix may add a migration right after the file (a VALIDATE that must run in
+a transaction of its own), named as the file's runner names migrations (`runners/follow_up.py`):
+it is created before the file is rewritten, never over an existing file, and the fix is left
+out where the runner has no place for it.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import difflib
 import os
 from collections import Counter
@@ -22,12 +27,13 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from dbarch_lint.caching.files import FileChangedError, digest, replace_unchanged
+from dbarch_lint.caching.files import FileChangedError, create_new, digest, replace_unchanged
 from dbarch_lint.caching.store import Cache
 from dbarch_lint.inputs import discovery
 from dbarch_lint.model.findings import Edit, Finding, LintResult
 from dbarch_lint.model.source import LINE_BREAK
 from dbarch_lint.orchestration.run import Run, execute
+from dbarch_lint.runners.follow_up import follow_up
 
 
 @dataclass(slots=True)
@@ -39,6 +45,10 @@ class Outcome:
     texts: dict[str, str] = field(default_factory=dict)  # shown path -> fixed text
     refused: dict[str, list[str]] = field(default_factory=dict)
     fixed: dict[str, int] = field(default_factory=dict)  # shown path -> findings its text fixes
+    # shown path -> the unsafe fixes its text applies ("line N: description"), for `--diff`
+    unsafe: dict[str, list[str]] = field(default_factory=dict)
+    # shown path of a migration the fixes add -> (its text, the file whose fix adds it)
+    created: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def editable(run: Run, named: Sequence[str]) -> set[str]:
@@ -54,39 +64,88 @@ def editable(run: Run, named: Sequence[str]) -> set[str]:
 def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     """Lint, rewrite the editable files, lint again to keep only fixes that bring nothing new."""
     result = execute(run, cache)
-    rewritten = _rewritten(result.findings, editable(run, named), run)
+    unsafe: dict[str, list[str]] = {}
+    created: dict[str, tuple[str, str]] = {}
+    rewritten = _rewritten(result.findings, editable(run, named), run, unsafe, created)
     if not rewritten:
         return Outcome(result)
     texts = {path: text for path, (text, _) in rewritten.items()}
-    after = execute(_with_texts(run, texts))
+    after = execute(_with_texts(run, texts, created))
     refused = {
-        path: codes for path in texts if (codes := _introduced(result, after.findings, path))
+        path: codes
+        for path in texts
+        if (codes := _introduced(result, after.findings, path, _added_by(created, path)))
     }
     kept = {path: text for path, text in texts.items() if path not in refused}
     fixed = {path: rewritten[path][1] for path in kept}
+    unsafe = {path: marks for path, marks in unsafe.items() if path in kept}
+    created = {new: made for new, made in created.items() if made[1] in kept}
     if not refused:
-        return Outcome(after, kept, {}, fixed)
-    final = execute(_with_texts(run, kept)) if kept else result
-    return Outcome(final, kept, refused, fixed)
+        return Outcome(after, kept, {}, fixed, unsafe, created)
+    final = execute(_with_texts(run, kept, created)) if kept else result
+    return Outcome(final, kept, refused, fixed, unsafe, created)
+
+
+def _added_by(created: dict[str, tuple[str, str]], path: str) -> list[str]:
+    return [new for new, (_, origin) in created.items() if origin == path]
 
 
 def save(run: Run, outcome: Outcome) -> Outcome:
     """Write the fixed files. One that changed since it was linted, or cannot be written, is
     left as it was and reported as it was linted, with the reason among the run's errors."""
-    unsaved = {path: why for path, text in outcome.texts.items() if (why := _save(run, path, text))}
+    unsaved = {
+        path: why
+        for path, text in outcome.texts.items()
+        if (why := _save(run, path, text, _added_by(outcome.created, path), outcome))
+    }
     if not unsaved:
         return outcome
     saved = {path: text for path, text in outcome.texts.items() if path not in unsaved}
-    result = execute(_with_texts(run, saved))
+    created = {new: made for new, made in outcome.created.items() if made[1] in saved}
+    result = execute(_with_texts(run, saved, created))
     result = msgspec.structs.replace(result, errors=(*result.errors, *unsaved.values()))
-    return Outcome(result, saved, outcome.refused, {path: outcome.fixed[path] for path in saved})
+    fixed = {path: outcome.fixed[path] for path in saved}
+    unsafe = {path: marks for path, marks in outcome.unsafe.items() if path in saved}
+    return Outcome(result, saved, outcome.refused, fixed, unsafe, created)
 
 
-def _save(run: Run, path: str, text: str) -> str | None:
-    """Write one fixed file (in its encoding, keeping a byte-order mark it had); None when it
-    is written, else why not."""
+def _save(run: Run, path: str, text: str, new: list[str], outcome: Outcome) -> str | None:
+    """Write one fixed file (in its encoding, keeping a byte-order mark it had), after the
+    migrations its fixes add (`new`); None when it is written, else why not (then neither is
+    left)."""
     item = run.file(path)
     fs_path = run.paths[path]
+    made: list[str] = []
+    for added in new:
+        where = os.path.join(run.cwd, added)
+        try:
+            if not os.path.isdir(os.path.dirname(where)):  # (a Diesel migration is a folder)
+                os.mkdir(os.path.dirname(where))
+                made.append(os.path.dirname(where))
+            create_new(where, outcome.created[added][0].encode(run.config.encoding), fs_path)
+        except OSError as error:
+            _remove(made)
+            return f"cannot add {added} for the fixes of {path}: {error.strerror or error}"
+        made.append(where)
+    why = _replace_file(run, path, text, item, fs_path)
+    if why is not None:
+        _remove(made)
+    return why
+
+
+def _remove(made: list[str]) -> None:
+    """Remove what this run made (files, then their new folders), newest first."""
+    for where in reversed(made):
+        with contextlib.suppress(OSError):
+            if os.path.isdir(where):
+                os.rmdir(where)
+            else:
+                os.unlink(where)
+
+
+def _replace_file(
+    run: Run, path: str, text: str, item: discovery.Input, fs_path: str
+) -> str | None:
     data = text.encode(run.config.encoding)
     try:
         with open(fs_path, "rb") as handle:
@@ -100,10 +159,18 @@ def _save(run: Run, path: str, text: str) -> str | None:
     return None
 
 
-def unified_diff(run: Run, texts: dict[str, str]) -> str:
-    """The fixes as a unified diff, file by file."""
+def unified_diff(
+    run: Run,
+    texts: dict[str, str],
+    unsafe: dict[str, list[str]] | None = None,
+    created: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """The fixes as a unified diff, file by file; each file's unsafe fixes (`unsafe`) marked
+    above it on lines `# unsafe fix: ...` (text before a file's `---` is ignored by patch and
+    git apply)."""
     out: list[str] = []
     for path in sorted(texts):
+        out.extend(f"# unsafe fix: {path}:{mark}\n" for mark in (unsafe or {}).get(path, ()))
         before = run.file(path).text or ""
         out.extend(
             difflib.unified_diff(
@@ -113,31 +180,72 @@ def unified_diff(run: Run, texts: dict[str, str]) -> str:
                 f"b/{path}",
             )
         )
+    for path in sorted(created or {}):
+        lines = (created or {})[path][0].splitlines(keepends=True)
+        out.extend(difflib.unified_diff([], lines, "/dev/null", f"b/{path}"))
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
 def _rewritten(
-    findings: Iterable[Finding], paths: set[str], run: Run
+    findings: Iterable[Finding],
+    paths: set[str],
+    run: Run,
+    unsafe: dict[str, list[str]],
+    created: dict[str, tuple[str, str]],
 ) -> dict[str, tuple[str, int]]:
-    """Each editable file that its findings' safe fixes change: its new text, and how many
-    findings they fix."""
-    by_path: dict[str, list[tuple[Edit, ...]]] = {}
+    """Each editable file that its findings' fixes change (the safe ones; the unsafe ones too
+    with `--unsafe-fixes`, each recorded in `unsafe`): its new text, and how many findings
+    they fix."""
+    by_path: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.fix is not None and finding.fix.safe and finding.path in paths:
-            by_path.setdefault(finding.path, []).append(finding.fix.edits)
+        fix = finding.fix
+        if fix is not None and (fix.safe or run.config.unsafe_fixes) and finding.path in paths:
+            by_path.setdefault(finding.path, []).append(finding)
     rewritten: dict[str, tuple[str, int]] = {}
-    for path, fixes in by_path.items():
+    for path, found in by_path.items():
         text = run.file(path).text
         if text is None:
             continue
-        new, applied = _apply(text, fixes)
+        found = [f for f in found if _placed(run, path, f, created)]
+        taken: list[int] = []
+        new, applied = _apply(text, [f.fix.edits for f in found if f.fix is not None], taken)
         if new != text:
             rewritten[path] = (new, applied)
+            marks = [_mark(found[i]) for i in taken if not _safe(found[i])]
+            if marks:
+                unsafe[path] = marks
     return rewritten
 
 
-def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
-    """`text` with each fix whose edits overlap no fix taken before it; and how many."""
+def _placed(run: Run, path: str, finding: Finding, created: dict[str, tuple[str, str]]) -> bool:
+    """Whether a finding's fix can be applied: it adds no migration, or its runner names one
+    right after the file (recorded in `created`)."""
+    wanted = finding.fix.follow_up if finding.fix is not None else None
+    if wanted is None:
+        return True
+    item = run.file(path)
+    runner = item.run.runner if item.run is not None else "plain"
+    files = follow_up(runner, path, {*run.paths, *created}, wanted.slug, wanted.sql)
+    if files is None:
+        return False
+    created.update({new: (text, path) for new, text in files.items()})
+    return True
+
+
+def _safe(finding: Finding) -> bool:
+    return finding.fix is None or finding.fix.safe
+
+
+def _mark(finding: Finding) -> str:
+    description = finding.fix.description if finding.fix is not None else ""
+    return f"{finding.location.line}: {finding.code} {description}"
+
+
+def _apply(
+    text: str, fixes: list[tuple[Edit, ...]], taken_out: list[int] | None = None
+) -> tuple[str, int]:
+    """`text` with each fix whose edits overlap no fix taken before it; and how many (their
+    indexes appended to `taken_out`)."""
     # (lines end where findings count them: not at "\f" or U+2028)
     starts = [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
@@ -146,12 +254,14 @@ def _apply(text: str, fixes: list[tuple[Edit, ...]]) -> tuple[str, int]:
 
     taken: list[tuple[int, int, str]] = []
     applied = 0
-    for fix in fixes:
+    for index, fix in enumerate(fixes):
         ranges = [(offset(e.line, e.column), offset(e.end_line, e.end_column), e.text) for e in fix]
         if any(_overlaps(r, t) for r in ranges for t in taken):
             continue
         taken.extend(ranges)
         applied += 1
+        if taken_out is not None:
+            taken_out.append(index)
     for start, end, new in sorted(taken, key=lambda r: (r[0], r[1]), reverse=True):
         text = text[:start] + new + text[end:]
     return text, applied
@@ -162,19 +272,33 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     return (a[0] < b[1] and b[0] < a[1]) or a[0] == b[0]
 
 
-def _with_texts(run: Run, texts: dict[str, str]) -> Run:
-    """The same run, reading `texts` for those files."""
+def _with_texts(
+    run: Run, texts: dict[str, str], created: dict[str, tuple[str, str]] | None = None
+) -> Run:
+    """The same run, reading `texts` for those files, with the migrations fixes add (each in
+    the history and the targets where the file whose fix adds it is)."""
     read = dict(run._read)
     for path, text in texts.items():
         item = run.file(path)
         read[path] = msgspec.structs.replace(
             item, text=text, digest=digest(text.encode("utf-8")), stat=None
         )
+    paths, history, targets = dict(run.paths), set(run.history), set(run.targets)
+    for new, (text, origin) in (created or {}).items():
+        if origin not in texts:
+            continue
+        paths[new] = os.path.join(run.cwd, new)
+        history |= {new} if origin in run.history else set()
+        targets |= {new} if origin in run.targets else set()
+        dialect = run.file(origin).dialect
+        read[new] = discovery.Input(
+            new, paths[new], text, digest=digest(text.encode("utf-8")), dialect=dialect
+        )
     return Run(
         run.config,
-        run.paths,
-        run.history,
-        run.targets,
+        paths,
+        history,
+        targets,
         list(run.errors),
         run.cwd,
         run.autoload_plugins,
@@ -187,8 +311,11 @@ def _with_texts(run: Run, texts: dict[str, str]) -> Run:
     )
 
 
-def _introduced(before: LintResult, after: Iterable[Finding], path: str) -> list[str]:
-    """The codes a file has more findings of after its fixes."""
+def _introduced(
+    before: LintResult, after: Iterable[Finding], path: str, added: Sequence[str] = ()
+) -> list[str]:
+    """The codes a file (with the migrations its fixes add) has more findings of after its
+    fixes."""
     old = Counter(f.code for f in before.findings if f.path == path)
-    new = Counter(f.code for f in after if f.path == path)
+    new = Counter(f.code for f in after if f.path == path or f.path in added)
     return sorted(code for code, count in new.items() if count > old[code])

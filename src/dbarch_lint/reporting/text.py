@@ -49,6 +49,8 @@ class TextReporter(Reporter):
                 out.append("")
         if not options.quiet:
             out.append(paint(_summary(result), "1"))
+            if fixable := _fixable(result):
+                out.append(fixable)
         return "".join(f"{line}\n" for line in out)
 
 
@@ -68,7 +70,11 @@ def _notes(finding: Finding, paint: _Paint) -> list[str]:
     if finding.hint:
         notes.append(_note("hint", finding.hint, paint))
     if finding.fix is not None:
-        applied = "apply with --fix" if finding.fix.safe else "unsafe: --fix does not apply it"
+        applied = (
+            "apply with --fix"
+            if finding.fix.safe
+            else "unsafe: --fix does not apply it, --fix --unsafe-fixes does"
+        )
         notes.append(_note("fix", f"{finding.fix.description} ({applied})", paint))
     for related in finding.related:
         loc = related.location
@@ -175,6 +181,18 @@ def _summary(result: LintResult) -> str:
         f"{result.count(Severity.INFO)} info"
     )
     return f"Found {_plural(len(result.findings), 'finding')} ({counts}) in {where}."
+
+
+def _fixable(result: LintResult) -> str:
+    """How many findings `--fix` fixes, and how many more `--unsafe-fixes` adds (ruff's line)."""
+    safe = sum(1 for f in result.findings if f.fix is not None and f.fix.safe)
+    unsafe = sum(1 for f in result.findings if f.fix is not None and not f.fix.safe)
+    if not safe and not unsafe:
+        return ""
+    line = f"[*] {safe} fixable with --fix"
+    if unsafe:
+        line += f" ({unsafe} more with --fix --unsafe-fixes)"
+    return line + "."
 
 
 def _plural(count: int, noun: str) -> str:

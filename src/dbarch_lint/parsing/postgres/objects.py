@@ -460,7 +460,8 @@ def reindex_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
 
 def refresh_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     """REFRESH MATERIALIZED VIEW [CONCURRENTLY] name."""
-    options = ("concurrently",) if node.get("concurrent") else ()
+    options: tuple[str, ...] = ("concurrently",) if node.get("concurrent") else ()
+    options += ("no data",) if node.get("skipData") else ()
     return [ir.Maintenance(span, "refresh", (range_var(node["relation"]),), options=options)]
 
 

@@ -64,6 +64,7 @@ def create_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
             unlogged=relation.get("relpersistence") == "u",
             if_not_exists=bool(node.get("if_not_exists")),
             of_type="ofTypename" in node,
+            default_partition=bool((node.get("partbound") or {}).get("is_default")),
             access_method=node.get("accessMethod"),
         )
     ]
@@ -150,6 +151,7 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
                     range_var(partition) if partition else None,
                     identity_kind(subtype, definition),
                     bool(partition_cmd.get("concurrent")),
+                    bool((partition_cmd.get("bound") or {}).get("is_default")),
                 )
             )
     return events
