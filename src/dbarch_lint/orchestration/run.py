@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from dbarch_lint.caching.files import digest, file_digest, file_stat
-from dbarch_lint.caching.store import Cache, environment_fingerprint
+from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery, histories
 from dbarch_lint.inputs.patterns import PathPatterns
@@ -82,6 +83,10 @@ class Run:
     # An editor's unsaved buffers (shown path -> text): each replaces its file's content at its
     # place in its history, read as `--stdin-filename` reads stdin (the language server).
     unsaved: dict[str, str] = field(default_factory=dict)
+    # The cache's hashes of files by their stat: an earlier file (not a target) whose stat it
+    # knows is not read unless its text is needed (`discovery.known`). None: every file is read.
+    known: FileIndex | None = None
+    _unmarked: set[str] = field(default_factory=set)  # known to hold no dbmate marker
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -97,17 +102,62 @@ class Run:
             fs_path = self.paths[path]
             buffer = self.unsaved.get(path)
             is_stdin = fs_path == discovery.STDIN or buffer is not None
-            item = self._read[path] = discovery.read(
-                path,
-                None if is_stdin else fs_path,
-                self.config.encoding,
-                buffer if buffer is not None else self.stdin if is_stdin else None,
-                self.confinement,
-            )
+            item = None if is_stdin else self._known(path, fs_path)
+            if item is None:
+                item = discovery.read(
+                    path,
+                    None if is_stdin else fs_path,
+                    self.config.encoding,
+                    buffer if buffer is not None else self.stdin if is_stdin else None,
+                    self.confinement,
+                )
+            self._read[path] = item
             item.dialect = self.dialect_of(path)
             if self.added is not None:
                 item.new_since_base = path in self.added
         return item
+
+    def _known(self, path: str, fs_path: str) -> discovery.Input | None:
+        """An earlier file the cache's index knows unchanged (the same file with the same size,
+        mtime and ctime, as the report cache's key trusts), not read; None: read it."""
+        if self.known is None or path in self.targets:
+            return None
+        confinement = self.confinement
+        if confinement is not None and confinement.escape(fs_path) is not None:
+            return None  # (read, to be reported)
+        try:
+            stat = file_stat(os.stat(fs_path))
+        except OSError:
+            return None
+        content = self.known.known(stat)
+        if content is None:
+            return None
+        if self.known.marked(stat) is False and self._utf8():
+            self._unmarked.add(path)
+        return discovery.known(path, fs_path, content, stat)
+
+    def _utf8(self) -> bool:
+        return codecs.lookup(self.config.encoding).name == "utf-8"
+
+    def needs_text(self, item: discovery.Input, hook: Any) -> bool:
+        """Whether the runner plugins (`hook`) must see a file not read yet to say how it
+        runs: for the built-in runners, a name only dbmate's marker can place, unless the
+        cache's index knows its text holds no marker."""
+        if not item.unread:
+            return False
+        if any(impl.plugin_name != _BUILTIN_RUNNERS for impl in hook.get_hookimpls()):
+            return True  # (a plugin's runner may read any file's text)
+        from dbarch_lint.runners.builtin import needs_text
+
+        runner = self.config.runner
+        unmarked = runner == "auto" and item.path in self._unmarked
+        return needs_text(item.path, runner) and not unmarked
+
+    def read_unread(self, items: Sequence[discovery.Input]) -> None:
+        """Read the files among `items` known by their stat only (in place)."""
+        for item in items:
+            if item.unread:
+                discovery.read_into(item, self.config.encoding, self.confinement)
 
     def reuse(self, known: Mapping[str, discovery.Input]) -> None:
         """Take the files an earlier run read (by shown path) that are unchanged, the same file
@@ -452,9 +502,9 @@ def _decide_runs(run: Run) -> None:
 
     items = list(run.files.values())
     config = run.config
-    found = run.host.pm.hook.dbarch_lint_migration_transactions(
-        inputs=items, runner=config.runner, options=config.runners, cwd=run.cwd
-    )
+    hook = run.host.pm.hook.dbarch_lint_migration_transactions
+    run.read_unread([item for item in items if run.needs_text(item, hook)])
+    found = hook(inputs=items, runner=config.runner, options=config.runners, cwd=run.cwd)
     runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
     if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
         raise PluginError(f"the {config.runner} runner did not say how it runs each file")
@@ -469,6 +519,10 @@ def _decide_runs(run: Run) -> None:
             mode = TRANSACTION if override else NONE
             file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
         item.run = file_run
+
+
+_BUILTIN_RUNNERS = "dbarch_lint.runners.builtin"  # (its name as a plugin: `plugins/host.py`)
+MARKER = "migrate:up"  # (dbmate's, without which a file is no dbmate migration: `dbmate.matches`)
 
 
 def _side_file_digest(path: str) -> str:
@@ -514,6 +568,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         parsers=run.parsers(),
         check_down=config.check_down,
         prefix_salt=_prefix_salt(run, cache),
+        read=run.read_unread,
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")
