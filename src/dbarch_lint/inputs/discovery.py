@@ -360,13 +360,14 @@ class Confinement:
         self._here = os.getcwd()
         self._real_folders: dict[str, str] = {}
 
-    def escape(self, path: str) -> str | None:
+    def escape(self, path: str, link: bool = True) -> str | None:
         """Where `path` really is, when a symbolic link on its way takes it out of the project
-        (None: it stays inside, or involves no link: a file named outside is linted)."""
+        (None: it stays inside, or involves no link: a file named outside is linted). `link`
+        False: the caller knows the file itself is no link (only its folders may be)."""
         absolute = _absolute(path, self._here)
         folder, name = os.path.split(absolute)
         real = os.path.join(self._real_folder(folder), name)
-        if os.path.islink(real):
+        if link and os.path.islink(real):
             real = os.path.realpath(real)
         return None if real == absolute or real.startswith(self._inside) else real
 

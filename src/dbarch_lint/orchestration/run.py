@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat as kinds
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -122,13 +123,16 @@ class Run:
         mtime and ctime, as the report cache's key trusts), not read; None: read it."""
         if self.known is None or path in self.targets:
             return None
-        confinement = self.confinement
-        if confinement is not None and confinement.escape(fs_path) is not None:
-            return None  # (read, to be reported)
         try:
-            stat = file_stat(os.stat(fs_path))
+            found = os.lstat(fs_path)
         except OSError:
             return None
+        if not kinds.S_ISREG(found.st_mode):  # (a link, or no regular file: read, to tell)
+            return None
+        confinement = self.confinement
+        if confinement is not None and confinement.escape(fs_path, link=False) is not None:
+            return None  # (read, to be reported)
+        stat = file_stat(found)
         content = self.known.known(stat)
         if content is None:
             return None
@@ -139,19 +143,18 @@ class Run:
     def _utf8(self) -> bool:
         return codecs.lookup(self.config.encoding).name == "utf-8"
 
-    def needs_text(self, item: discovery.Input, hook: Any) -> bool:
-        """Whether the runner plugins (`hook`) must see a file not read yet to say how it
-        runs: for the built-in runners, a name only dbmate's marker can place, unless the
-        cache's index knows its text holds no marker."""
-        if not item.unread:
-            return False
+    def text_needed(self, items: list[discovery.Input], hook: Any) -> list[discovery.Input]:
+        """The files not read yet that the runner plugins (`hook`) must see to say how they
+        run: for the built-in runners, those whose name only dbmate's marker can place, unless
+        the cache's index knows their text holds no marker."""
+        unread = [item for item in items if item.unread]
         if any(impl.plugin_name != _BUILTIN_RUNNERS for impl in hook.get_hookimpls()):
-            return True  # (a plugin's runner may read any file's text)
+            return unread  # (a plugin's runner may read any file's text)
         from dbarch_lint.runners.builtin import needs_text
 
         runner = self.config.runner
-        unmarked = runner == "auto" and item.path in self._unmarked
-        return needs_text(item.path, runner) and not unmarked
+        unmarked = self._unmarked if runner == "auto" else set()
+        return [i for i in unread if i.path not in unmarked and needs_text(i.path, runner)]
 
     def read_unread(self, items: Sequence[discovery.Input]) -> None:
         """Read the files among `items` known by their stat only (in place)."""
@@ -503,7 +506,7 @@ def _decide_runs(run: Run) -> None:
     items = list(run.files.values())
     config = run.config
     hook = run.host.pm.hook.dbarch_lint_migration_transactions
-    run.read_unread([item for item in items if run.needs_text(item, hook)])
+    run.read_unread(run.text_needed(items, hook))
     found = hook(inputs=items, runner=config.runner, options=config.runners, cwd=run.cwd)
     runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
     if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
