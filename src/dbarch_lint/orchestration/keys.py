@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from collections.abc import Sequence
 
 from dbarch_lint.caching.files import digest, file_digest, file_stat
@@ -19,7 +20,7 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     index = cache.get_file_index()
     files = []
     for path, fs_path in sorted(run.paths.items()):
-        content = _known_content(fs_path, index)
+        content = _known_content(run, fs_path, index)
         if content is None:  # (new, or touched: read it)
             item = run.file(path)
             content = item.digest + (f" {item.problem.message}" if item.problem else "")
@@ -53,13 +54,16 @@ def _snapshot_digest(run: Run) -> str:
     return file_digest(os.path.join(run.cwd, snapshot)) or "-"
 
 
-def _known_content(fs_path: str, index: FileIndex) -> str | None:
+def _known_content(run: Run, fs_path: str, index: FileIndex) -> str | None:
     if fs_path == discovery.STDIN:
         return None
+    found = run.lstat(fs_path)
     try:
-        return index.known(file_stat(os.stat(fs_path)))
+        if found is None or stat.S_ISLNK(found.st_mode):
+            found = os.stat(fs_path)  # (where the link leads)
     except OSError:
         return None
+    return index.known(file_stat(found))
 
 
 def remember_files(run: Run, cache: Cache) -> None:

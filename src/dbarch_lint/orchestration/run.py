@@ -88,6 +88,7 @@ class Run:
     # knows is not read unless its text is needed (`discovery.known`). None: every file is read.
     known: FileIndex | None = None
     _unmarked: set[str] = field(default_factory=set)  # known to hold no dbmate marker
+    _lstats: dict[str, os.stat_result | None] = field(default_factory=dict)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -123,12 +124,9 @@ class Run:
         mtime and ctime, as the report cache's key trusts), not read; None: read it."""
         if self.known is None or path in self.targets:
             return None
-        try:
-            found = os.lstat(fs_path)
-        except OSError:
-            return None
-        if not kinds.S_ISREG(found.st_mode):  # (a link, or no regular file: read, to tell)
-            return None
+        found = self.lstat(fs_path)
+        if found is None or not kinds.S_ISREG(found.st_mode):  # (a link, or no regular file:
+            return None  # read, to tell)
         confinement = self.confinement
         if confinement is not None and confinement.escape(fs_path, link=False) is not None:
             return None  # (read, to be reported)
@@ -139,6 +137,16 @@ class Run:
         if self.known.marked(stat) is False and self._utf8():
             self._unmarked.add(path)
         return discovery.known(path, fs_path, content, stat)
+
+    def lstat(self, fs_path: str) -> os.stat_result | None:
+        """A file's `os.lstat` (None: there is none), taken once per run: the report cache's
+        key and `known` both ask."""
+        if fs_path not in self._lstats:
+            try:
+                self._lstats[fs_path] = os.lstat(fs_path)
+            except OSError:
+                self._lstats[fs_path] = None
+        return self._lstats[fs_path]
 
     def _utf8(self) -> bool:
         return codecs.lookup(self.config.encoding).name == "utf-8"
