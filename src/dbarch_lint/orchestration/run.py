@@ -216,6 +216,11 @@ class Run:
             self._host = PluginHost(self.config.plugins, autoload=self.autoload_plugins)
         return self._host
 
+    def use_host(self, host: PluginHost) -> None:
+        """Use plugins loaded before, for the same config (a long-lived process: the language
+        server lints with the same plugins again and again)."""
+        self._host = host
+
     def parsers(self) -> dict[str, Parser]:
         """The parser of every dialect the plugins provide; a configured dialect that none
         provides is a usage error."""
