@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from dbarch_lint.caching.folder import CACHE_DIR
 from dbarch_lint.cli import main
+from dbarch_lint.inputs import discovery
 from dbarch_lint.linting import prefix
 
 FILES = {
@@ -145,3 +146,89 @@ def test_another_users_key_makes_it_a_miss(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("other-user")))
     assert check("0004_more.sql") == check("--no-cache", "0004_more.sql")
     assert loads[-1] is False
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files each run reads, by shown path."""
+    names: list[str] = []
+    original = discovery.read
+
+    def spy(path: str, *args: object) -> discovery.Input:
+        names.append(path)
+        return original(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery, "read", spy)
+    return names
+
+
+def test_earlier_files_known_by_their_stat_are_not_read(
+    history: Path, reads: list[str], loads: list[bool]
+) -> None:
+    same_as_uncached("0004_more.sql")
+    with (history / "0004_more.sql").open("a") as handle:
+        handle.write("ALTER TABLE orders ADD COLUMN paid bool NOT NULL DEFAULT false;\n")
+    reads.clear()
+    check("0004_more.sql")
+    assert reads == ["0004_more.sql"] and loads[-1]  # (the snapshot covers the others)
+    assert check("--no-cache", "0004_more.sql") == check("0004_more.sql")
+
+
+def test_an_earlier_file_copied_over_with_its_size_and_mtime_is_seen(
+    history: Path, reads: list[str], loads: list[bool]
+) -> None:
+    same_as_uncached("0004_more.sql")
+    earlier = history / "0002_orders.sql"
+    stat = earlier.stat()
+    # (as `cp -p` over it: the same size and mtime, another content; only the ctime tells)
+    earlier.write_text(FILES["0002_orders.sql"].replace("bigint NOT NULL", "integer NULL   "))
+    os.utime(earlier, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert earlier.stat().st_size == stat.st_size
+    with (history / "0004_more.sql").open("a") as handle:
+        handle.write("SELECT 1;\n")
+    reads.clear()
+    same_as_uncached("0004_more.sql")
+    assert "0002_orders.sql" in reads and loads[-1] is False
+
+
+def test_a_miss_reads_the_earlier_files_and_keys_them_as_read(
+    history: Path, reads: list[str], loads: list[bool]
+) -> None:
+    same_as_uncached("0004_more.sql")
+    for entry in (history / CACHE_DIR / "prefixes").iterdir():
+        entry.unlink()  # (the parses and the file index stay)
+    with (history / "0004_more.sql").open("a") as handle:
+        handle.write("SELECT 1;\n")
+    same_as_uncached("0004_more.sql")
+    assert loads[-1] is False
+    with (history / "0004_more.sql").open("a") as handle:
+        handle.write("SELECT 2;\n")
+    reads.clear()
+    same_as_uncached("0004_more.sql")
+    assert loads[-1] is True and reads[0] == "0004_more.sql"
+
+
+def test_an_earlier_file_a_finding_points_into_is_read_for_its_place(
+    history: Path, reads: list[str], loads: list[bool]
+) -> None:
+    (history / "0003_index.sql").write_text(
+        "-- an index\n\n" + FILES["0003_index.sql"]  # (on line 3: its place must be right)
+    )
+    redundant = "CREATE INDEX orders_customer_id_idx2 ON orders (customer_id);\n"
+    same_as_uncached("0004_more.sql")
+    with (history / "0004_more.sql").open("a") as handle:
+        handle.write(redundant)
+    reads.clear()
+    _code, out = same_as_uncached("0004_more.sql")
+    assert '"0003_index.sql"' in out and loads[-1] is True
+    assert reads[:2] == ["0004_more.sql", "0003_index.sql"]
+
+
+def test_runner_detection_reads_only_the_files_it_needs() -> None:
+    from dbarch_lint.runners.builtin import needs_text
+
+    assert needs_text("db/20240101120000_add.sql", "auto")  # (dbmate's marker decides)
+    assert not needs_text("migrations/2024-01-01-000000_add/up.sql", "auto")  # (Diesel)
+    assert not needs_text("V1__init.sql", "auto") and not needs_text("1_init.up.sql", "auto")
+    assert not needs_text("schema.sql", "auto")
+    assert needs_text("V1__init.sql", "dbmate") and not needs_text("x.sql", "flyway")

@@ -21,6 +21,10 @@ import contextlib
 import os
 import re
 import stat
+
+# `hmac.compare_digest` (a comparison in constant time) is this function, or OpenSSL's, which
+# `hmac` loads first through `hashlib`: milliseconds of every warm run's start-up.
+from _operator import _compare_digest
 from collections.abc import Callable
 
 from dbarch_lint.caching.files import keyed_digest, read_regular
@@ -150,9 +154,7 @@ class Folder:
         data = _read_regular(base, descriptor) if descriptor is not None else None
         if data is None or len(data) < _MAC_SIZE:
             return None
-        import hmac  # (only a run with cache entries to check needs it)
-
-        if not hmac.compare_digest(data[:_MAC_SIZE], self._mac(name, data[_MAC_SIZE:])):
+        if not _compare_digest(data[:_MAC_SIZE], self._mac(name, data[_MAC_SIZE:])):
             return None
         return data[_MAC_SIZE:]
 

@@ -42,11 +42,21 @@ class FileIndex(msgspec.Struct):
     the report cache need not read every file: `device:inode` -> [size, mtime, ctime, hash]."""
 
     files: dict[str, tuple[int, int, int, str]] = msgspec.field(default_factory=dict)
+    # Whether a file's text holds dbmate's `migrate:up` marker (by `device:inode`, beside its
+    # entry in `files`; recorded from UTF-8 text only): without it, runner detection needs
+    # nothing else of a file than its name.
+    markers: dict[str, bool] = msgspec.field(default_factory=dict)
 
     def known(self, stat: Stat) -> str | None:
         """The hash of an unchanged file, if it was hashed before."""
         entry = self.files.get(f"{stat[0]}:{stat[1]}")
         return entry[3] if entry is not None and entry[:3] == stat[2:] else None
+
+    def marked(self, stat: Stat) -> bool | None:
+        """Whether an unchanged file holds dbmate's marker (None: not known)."""
+        if self.known(stat) is None:
+            return None
+        return self.markers.get(f"{stat[0]}:{stat[1]}")
 
 
 class CachedReport(msgspec.Struct, frozen=True):
@@ -204,12 +214,22 @@ class Cache:
                 self._index = FileIndex()
         return self._index
 
-    def put_file_index(self, index: FileIndex, read: dict[str, tuple[int, int, int, str]]) -> None:
-        """Record the hashes of files just read (keeping earlier ones, within reason)."""
-        if all(index.files.get(key) == value for key, value in read.items()):
+    def put_file_index(
+        self,
+        index: FileIndex,
+        read: dict[str, tuple[int, int, int, str]],
+        markers: dict[str, bool] | None = None,
+    ) -> None:
+        """Record the hashes of files just read, and what `markers` says of them (keeping
+        earlier ones, within reason)."""
+        markers = markers or {}
+        if all(index.files.get(key) == value for key, value in read.items()) and all(
+            index.markers.get(key) == value for key, value in markers.items()
+        ):
             return
-        keep = index.files if len(index.files) < 4 * len(read) + 1000 else {}
-        self._index = FileIndex({**keep, **read})
+        big = len(index.files) >= 4 * len(read) + 1000
+        keep, kept_markers = ({}, {}) if big else (index.files, index.markers)
+        self._index = FileIndex({**keep, **read}, {**kept_markers, **markers})
         self.folder.write("files", _ENCODER.encode(self._index))
 
 

@@ -43,6 +43,9 @@ class Input(msgspec.Struct):
     dialect: str = "postgres"  # the SQL dialect it is written in (`dialect`, `per-file-dialect`)
     new_since_base: bool | None = None  # not on the `--diff-base` base (None: no --diff-base)
     snapshot: bool = False  # the `schema-snapshot`: replayed first, never linted
+    # Not read yet: an earlier file known unchanged by its stat (the cache's `FileIndex`), with
+    # its `digest` and `stat` from there; `text` comes when something needs it (`read_into`).
+    unread: bool = False
 
 
 def display_path(path: str, cwd: str, here: str | None = None) -> str:
@@ -291,6 +294,22 @@ def read(
     return item
 
 
+def known(path: str, fs_path: str, digest: str, stat: Stat) -> Input:
+    """A file known unchanged by its stat, not read: its content hash is the one recorded when
+    it was last read (and decoded), and it is read when something needs its text."""
+    return Input(path, fs_path, down=is_down(path), digest=digest, stat=stat, unread=True)
+
+
+def read_into(item: Input, encoding: str, confinement: Confinement | None = None) -> None:
+    """Read a file `known` unchanged, in place (what else the run decided of it stays)."""
+    if not item.unread:
+        return
+    found = read(item.path, item.fs_path, encoding, None, confinement)
+    item.unread = False
+    item.text, item.problem, item.position_text = found.text, found.problem, found.position_text
+    item.digest, item.stat = found.digest, found.stat
+
+
 def _not_decodable(item: Input, data: bytes, encoding: str, error: UnicodeError) -> None:
     """DBA004 at the first byte that cannot be decoded (where the codec says which)."""
     start = error.start if isinstance(error, UnicodeDecodeError) else 0
@@ -341,13 +360,14 @@ class Confinement:
         self._here = os.getcwd()
         self._real_folders: dict[str, str] = {}
 
-    def escape(self, path: str) -> str | None:
+    def escape(self, path: str, link: bool = True) -> str | None:
         """Where `path` really is, when a symbolic link on its way takes it out of the project
-        (None: it stays inside, or involves no link: a file named outside is linted)."""
+        (None: it stays inside, or involves no link: a file named outside is linted). `link`
+        False: the caller knows the file itself is no link (only its folders may be)."""
         absolute = _absolute(path, self._here)
         folder, name = os.path.split(absolute)
         real = os.path.join(self._real_folder(folder), name)
-        if os.path.islink(real):
+        if link and os.path.islink(real):
             real = os.path.realpath(real)
         return None if real == absolute or real.startswith(self._inside) else real
 

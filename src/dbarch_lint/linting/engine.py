@@ -14,7 +14,7 @@ behind this door, in the order a file goes through them:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -53,6 +53,9 @@ class RunConfig(msgspec.Struct):
     # What a prefix snapshot's key holds besides the files: the code, the installed packages
     # and the configuration ("": no snapshot is kept; `prefix.py`)
     prefix_salt: str = ""
+    # Reads, in place, the inputs known by their stat only (`Input.unread`) when their text is
+    # needed: a prefix snapshot, when found, spares reading the files it covers.
+    read: Callable[[Sequence[Input]], None] | None = None
 
 
 def lint(
@@ -71,6 +74,7 @@ def lint(
         run.cache,
         run.parsers,
         run.prefix_salt,
+        run.read,
     )
     linted, found = shards.lint_in_shards(work, run.jobs)
     sources = {

@@ -65,9 +65,10 @@ def key(
 
 def _identity(item: Input) -> tuple[object, ...]:
     # Everything of an input the replay and the rules may read, but its text (its digest) and
-    # its stat (a touched file is the same file).
-    same = msgspec.structs.replace(item, text=None, position_text="", stat=None)
-    return (item.text is None, same)
+    # its stat (a touched file is the same file). A file known by its stat and not read
+    # (`unread`) was read and decoded when its hash was recorded: keyed as read.
+    same = msgspec.structs.replace(item, text=None, position_text="", stat=None, unread=False)
+    return (item.text is None and not item.unread, same)
 
 
 def load(cache: Cache, name: str, count: int) -> Snapshot | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 
@@ -21,11 +21,12 @@ from dbarch_lint.catalog import Schema
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.linting import checking, prefix, reports, workers
 from dbarch_lint.linting.context import Settings
-from dbarch_lint.linting.history import history
+from dbarch_lint.linting.history import HistoryFile, history, position_text
 from dbarch_lint.linting.reports import Unselected
 from dbarch_lint.linting.rule_base import Rule
 from dbarch_lint.model.findings import Finding
 from dbarch_lint.model.ir import Comment, ParsedFile, Span
+from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.stage import Parser, iter_parsed
 
 MIN_SHARD_WORK = 600_000  # below this much work, a worker process costs more than it saves
@@ -44,6 +45,13 @@ class Work(msgspec.Struct):
     parsers: Mapping[str, Parser]  # by dialect
     # What a prefix snapshot's key holds besides the files (`prefix.py`; "": none is kept).
     prefix_salt: str = ""
+    # Reads the inputs known by their stat only (`Input.unread`), in place (`engine.RunConfig`).
+    read: Callable[[Sequence[Input]], None] | None = None
+
+    def read_unread(self, inputs: Sequence[Input]) -> None:
+        """Make sure every input of `inputs` has been read (its text is needed)."""
+        if self.read is not None and any(item.unread for item in inputs):
+            self.read(inputs)
 
 
 class Target(msgspec.Struct, array_like=True, gc=False):
@@ -69,10 +77,14 @@ def lint_in_shards(work: Work, jobs: int) -> tuple[list[Target], dict[int, list[
     """Check the history in at most `jobs` processes. Returns the target files, in replay
     order, and by file index (-1: a schema rule that crashed) the findings before selection,
     in the order suppressions see them (`reports.findings`)."""
-    weights = [_work_estimate(item.text or "") for item in work.inputs]
     targeted = sum(
-        w for w, item in zip(weights, work.inputs, strict=True) if item.path in work.targets
+        _work_estimate(item.text or "") for item in work.inputs if item.path in work.targets
     )
+    if targeted >= MIN_SHARD_WORK or work.cache is None or not work.prefix_salt:
+        # (shards, or no prefix snapshot: every file is parsed; else `_lint_after_prefix`
+        # reads what its snapshot, if found, does not cover)
+        work.read_unread(work.inputs)
+    weights = [_work_estimate(item.text or "") for item in work.inputs]
     # (few targets at the end of a long history: replaying the rest costs less than a worker)
     bounds = divide(weights, jobs if targeted >= MIN_SHARD_WORK else 1)
     outcomes = workers.run_shards(
@@ -150,11 +162,16 @@ def _lint_after_prefix(work: Work, cache: Cache) -> _Outcome:
     their prefix snapshot when the cache holds it (else replayed, and the snapshot stored)."""
     inputs = work.inputs
     first = prefix.first_target(inputs, work.targets)
+    work.read_unread(inputs[first:])
     name = prefix.key(work.prefix_salt, work.settings, inputs[:first], work.parsers)
     found = prefix.load(cache, name, first) if name is not None and first else None
     if found is not None:
         earlier = prefix.light(found.heads)
     else:
+        if any(item.unread for item in inputs[:first]):
+            # (read now, they are keyed as read: what a snapshot holds was replayed from them)
+            work.read_unread(inputs[:first])
+            name = prefix.key(work.prefix_salt, work.settings, inputs[:first], work.parsers)
         earlier = list(iter_parsed(inputs[:first], cache, work.parsers))
     own = list(iter_parsed(inputs[first:], cache, work.parsers))
     files = history(inputs, work.targets, [*earlier, *own])
@@ -182,4 +199,22 @@ def _lint_after_prefix(work: Work, cache: Cache) -> _Outcome:
         replayed=found.schema if found is not None else None,
         keep=keep,
     )
+    _read_cited(work, files[:first], checked)
     return _Outcome(targets, reports.findings(files, files[first:], checked, work.by_code))
+
+
+def _read_cited(work: Work, earlier: Sequence[HistoryFile], checked: checking.Checked) -> None:
+    """Read the earlier files not read (a prefix snapshot covered them) that a finding points
+    into: its place, or a related one (the covering index, where a table was created)."""
+    cited = {
+        origin.file_index
+        for found in checked.reports.values()
+        for _rule, report in found
+        for origin in (report.origin, *(r.origin for r in report.related))
+        if origin is not None and origin.file_index < len(earlier)
+    }
+    unread = [earlier[index] for index in sorted(cited) if earlier[index].input.unread]
+    if unread:
+        work.read_unread([file.input for file in unread])
+        for file in unread:
+            file.source = SourceFile(file.input.path, position_text(file.input))

@@ -76,6 +76,9 @@ def check(
     shown = (presentation.color, presentation.quiet)
     run_key = keys.report_key(run, cache, shown) if cache and answerable else None
     cached = cache.get_report(run_key) if cache and run_key else None
+    if cache is not None and answerable:
+        # (earlier files its index knows unchanged are read only if their text is needed)
+        run.known = cache.get_file_index()
     # (The key holds the settings, `sarif-file` included: an entry of a run that asked for
     # SARIF holds it.)
     if cache and cached is not None and consulted_unchanged(cached.consulted):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import os
+import stat
 from collections.abc import Sequence
 
 from dbarch_lint.caching.files import digest, file_digest, file_stat
 from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.inputs import discovery
-from dbarch_lint.orchestration.run import Run, dataclass_dict
+from dbarch_lint.orchestration.run import MARKER, Run, dataclass_dict
 
 
 def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
@@ -18,7 +20,7 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     index = cache.get_file_index()
     files = []
     for path, fs_path in sorted(run.paths.items()):
-        content = _known_content(fs_path, index)
+        content = _known_content(run, fs_path, index)
         if content is None:  # (new, or touched: read it)
             item = run.file(path)
             content = item.digest + (f" {item.problem.message}" if item.problem else "")
@@ -52,21 +54,34 @@ def _snapshot_digest(run: Run) -> str:
     return file_digest(os.path.join(run.cwd, snapshot)) or "-"
 
 
-def _known_content(fs_path: str, index: FileIndex) -> str | None:
+def _known_content(run: Run, fs_path: str, index: FileIndex) -> str | None:
     if fs_path == discovery.STDIN:
         return None
+    found = run.lstat(fs_path)
     try:
-        return index.known(file_stat(os.stat(fs_path)))
+        if found is None or stat.S_ISLNK(found.st_mode):
+            found = os.stat(fs_path)  # (where the link leads)
     except OSError:
         return None
+    return index.known(file_stat(found))
 
 
 def remember_files(run: Run, cache: Cache) -> None:
-    """Record the hashes of the files this run read, for `report_key` in later runs."""
-    read = {
-        f"{item.stat[0]}:{item.stat[1]}": (*item.stat[2:], item.digest)
-        for item in run._read.values()
-        if item.stat is not None and item.text is not None
-    }
+    """Record the hashes of the files this run read (and of those it knew unchanged by their
+    stat, so they stay known), for `report_key` and `Run.known` in later runs; with UTF-8
+    text, whether each holds dbmate's marker."""
+    index = cache.get_file_index()
+    utf8 = codecs.lookup(run.config.encoding).name == "utf-8"
+    read: dict[str, tuple[int, int, int, str]] = {}
+    markers: dict[str, bool] = {}
+    for item in run._read.values():
+        if item.stat is None or (item.text is None and not item.unread):
+            continue
+        key = f"{item.stat[0]}:{item.stat[1]}"
+        read[key] = (*item.stat[2:], item.digest)
+        if item.text is not None and utf8:
+            markers[key] = MARKER in item.text
+        elif item.unread and key in index.markers:
+            markers[key] = index.markers[key]
     if read:
-        cache.put_file_index(cache.get_file_index(), read)
+        cache.put_file_index(index, read, markers)

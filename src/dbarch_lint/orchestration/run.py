@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import stat as kinds
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from dbarch_lint.caching.files import digest, file_digest, file_stat
-from dbarch_lint.caching.store import Cache, environment_fingerprint
+from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery, histories
 from dbarch_lint.inputs.patterns import PathPatterns
@@ -82,6 +84,11 @@ class Run:
     # An editor's unsaved buffers (shown path -> text): each replaces its file's content at its
     # place in its history, read as `--stdin-filename` reads stdin (the language server).
     unsaved: dict[str, str] = field(default_factory=dict)
+    # The cache's hashes of files by their stat: an earlier file (not a target) whose stat it
+    # knows is not read unless its text is needed (`discovery.known`). None: every file is read.
+    known: FileIndex | None = None
+    _unmarked: set[str] = field(default_factory=set)  # known to hold no dbmate marker
+    _lstats: dict[str, os.stat_result | None] = field(default_factory=dict)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -97,17 +104,71 @@ class Run:
             fs_path = self.paths[path]
             buffer = self.unsaved.get(path)
             is_stdin = fs_path == discovery.STDIN or buffer is not None
-            item = self._read[path] = discovery.read(
-                path,
-                None if is_stdin else fs_path,
-                self.config.encoding,
-                buffer if buffer is not None else self.stdin if is_stdin else None,
-                self.confinement,
-            )
+            item = None if is_stdin else self._known(path, fs_path)
+            if item is None:
+                item = discovery.read(
+                    path,
+                    None if is_stdin else fs_path,
+                    self.config.encoding,
+                    buffer if buffer is not None else self.stdin if is_stdin else None,
+                    self.confinement,
+                )
+            self._read[path] = item
             item.dialect = self.dialect_of(path)
             if self.added is not None:
                 item.new_since_base = path in self.added
         return item
+
+    def _known(self, path: str, fs_path: str) -> discovery.Input | None:
+        """An earlier file the cache's index knows unchanged (the same file with the same size,
+        mtime and ctime, as the report cache's key trusts), not read; None: read it."""
+        if self.known is None or path in self.targets:
+            return None
+        found = self.lstat(fs_path)
+        if found is None or not kinds.S_ISREG(found.st_mode):  # (a link, or no regular file:
+            return None  # read, to tell)
+        confinement = self.confinement
+        if confinement is not None and confinement.escape(fs_path, link=False) is not None:
+            return None  # (read, to be reported)
+        stat = file_stat(found)
+        content = self.known.known(stat)
+        if content is None:
+            return None
+        if self.known.marked(stat) is False and self._utf8():
+            self._unmarked.add(path)
+        return discovery.known(path, fs_path, content, stat)
+
+    def lstat(self, fs_path: str) -> os.stat_result | None:
+        """A file's `os.lstat` (None: there is none), taken once per run: the report cache's
+        key and `known` both ask."""
+        if fs_path not in self._lstats:
+            try:
+                self._lstats[fs_path] = os.lstat(fs_path)
+            except OSError:
+                self._lstats[fs_path] = None
+        return self._lstats[fs_path]
+
+    def _utf8(self) -> bool:
+        return codecs.lookup(self.config.encoding).name == "utf-8"
+
+    def text_needed(self, items: list[discovery.Input], hook: Any) -> list[discovery.Input]:
+        """The files not read yet that the runner plugins (`hook`) must see to say how they
+        run: for the built-in runners, those whose name only dbmate's marker can place, unless
+        the cache's index knows their text holds no marker."""
+        unread = [item for item in items if item.unread]
+        if any(impl.plugin_name != _BUILTIN_RUNNERS for impl in hook.get_hookimpls()):
+            return unread  # (a plugin's runner may read any file's text)
+        from dbarch_lint.runners.builtin import needs_text
+
+        runner = self.config.runner
+        unmarked = self._unmarked if runner == "auto" else set()
+        return [i for i in unread if i.path not in unmarked and needs_text(i.path, runner)]
+
+    def read_unread(self, items: Sequence[discovery.Input]) -> None:
+        """Read the files among `items` known by their stat only (in place)."""
+        for item in items:
+            if item.unread:
+                discovery.read_into(item, self.config.encoding, self.confinement)
 
     def reuse(self, known: Mapping[str, discovery.Input]) -> None:
         """Take the files an earlier run read (by shown path) that are unchanged, the same file
@@ -160,6 +221,11 @@ class Run:
 
             self._host = PluginHost(self.config.plugins, autoload=self.autoload_plugins)
         return self._host
+
+    def use_host(self, host: PluginHost) -> None:
+        """Use plugins loaded before, for the same config (a long-lived process: the language
+        server lints with the same plugins again and again)."""
+        self._host = host
 
     def parsers(self) -> dict[str, Parser]:
         """The parser of every dialect the plugins provide; a configured dialect that none
@@ -461,9 +527,9 @@ def _decide_runs(run: Run) -> None:
     options = config.runners
     if config.prisma_version is not None:  # (the Prisma runner's, from a top-level key)
         options = {**options, "prisma": {"version": config.prisma_version}}
-    found = run.host.pm.hook.dbarch_lint_migration_transactions(
-        inputs=items, runner=config.runner, options=options, cwd=run.cwd
-    )
+    hook = run.host.pm.hook.dbarch_lint_migration_transactions
+    run.read_unread(run.text_needed(items, hook))
+    found = hook(inputs=items, runner=config.runner, options=options, cwd=run.cwd)
     runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
     if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
         raise PluginError(f"the {config.runner} runner did not say how it runs each file")
@@ -482,6 +548,10 @@ def _decide_runs(run: Run) -> None:
             # The runner's own configuration names the database (Prisma's provider), unless a
             # per-file-dialect pattern says otherwise.
             item.dialect = file_run.dialect
+
+
+_BUILTIN_RUNNERS = "dbarch_lint.runners.builtin"  # (its name as a plugin: `plugins/host.py`)
+MARKER = "migrate:up"  # (dbmate's, without which a file is no dbmate migration: `dbmate.matches`)
 
 
 def _side_file_digest(path: str) -> str:
@@ -527,6 +597,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         parsers=run.parsers(),
         check_down=config.check_down,
         prefix_salt=_prefix_salt(run, cache),
+        read=run.read_unread,
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")

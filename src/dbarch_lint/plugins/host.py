@@ -6,7 +6,8 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any, cast
 
 import pluggy
@@ -77,12 +78,11 @@ class PluginHost:
             self._rules = tuple(found[code] for code in sorted(found))
         return self._rules
 
-    def reporters(self) -> dict[str, type[Reporter]]:
-        """Every output format by name."""
-        merged: dict[str, type[Reporter]] = {}
-        for mapping in reversed(self.pm.hook.dbarch_lint_reporters()):
-            merged.update(mapping)
-        return merged
+    def reporters(self) -> Mapping[str, type[Reporter]]:
+        """Every output format by name (a later plugin's wins; the built-in ones are imported
+        when looked up)."""
+        found = self.pm.hook.dbarch_lint_reporters()  # (the last registered first)
+        return ChainMap(*(cast(MutableMapping[str, type[Reporter]], m) for m in found))
 
     def parsers(self) -> dict[str, Parser]:
         """Every dialect's parser by name."""

@@ -92,6 +92,23 @@ def dbarch_lint_migration_transactions(
     return runs
 
 
+def needs_text(path: str, runner: str) -> bool:
+    """Whether the built-in runners read a file's text to say how it runs (`runner` as
+    configured): dbmate's, and with `auto` a file whose name only dbmate's marker can place."""
+    if runner == "dbmate":
+        return True
+    if runner != "auto":
+        return False
+    name = path.rsplit("/", 1)[-1]
+    named_by_layout = (
+        sequelize.is_script(name)
+        or diesel.matches(name)
+        or golang_migrate.matches(name)
+        or flyway.matches(name)
+    )
+    return not named_by_layout and dbmate.named(name)
+
+
 def detect(item: Input, name: str, plans: sqitch.Plans) -> str:
     """The runner a file's layout suggests (`plain` when none does). Cheap: names first; a
     `sqitch.plan` is looked for only above a `deploy/`, `revert/` or `verify/` folder."""

@@ -27,6 +27,11 @@ def matches(name: str, text: str | None) -> bool:
     )
 
 
+def named(name: str) -> bool:
+    """Whether a file's name is a dbmate migration's (its text then decides: `matches`)."""
+    return _NAME.fullmatch(name) is not None
+
+
 def order(paths: Sequence[str]) -> list[str]:
     """By file name (as strings, as dbmate sorts them), then the rest."""
     return order_by(paths, _key)

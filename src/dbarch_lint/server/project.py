@@ -22,6 +22,7 @@ from dbarch_lint.model.findings import Finding, LintResult
 from dbarch_lint.model.ir import ParsedFile
 from dbarch_lint.orchestration import fixes
 from dbarch_lint.orchestration.run import Run, execute, prepare, project_root
+from dbarch_lint.plugins.host import PluginHost
 
 CONFIG_NAMES = ("dbarch-lint.toml", "pyproject.toml")
 
@@ -94,6 +95,7 @@ class Project:
         self._cache: _Parses | None = None
         self.warnings: list[str] = []
         self._files: dict[str, discovery.Input] = {}  # the files read, by shown path
+        self._host: tuple[cfg.Config, PluginHost] | None = None  # (with the config it is of)
 
     def load_config(self) -> None:
         """Find and load the config as `check` does from the project folder; one above the
@@ -174,6 +176,10 @@ class Project:
             if (shown := self._shown(file)) in run.paths
         }
         run.reuse(self._files)
+        # (the plugins of the config, loaded once: every lint of the session asks for them)
+        if self._host is None or self._host[0] is not config:
+            self._host = (config, run.host)
+        run.use_host(self._host[1])
         result = execute(run, self._cache)
         self._files.update(run.files)
         if not alone and self._cache is not None:

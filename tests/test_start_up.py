@@ -1,0 +1,78 @@
+"""What `check` imports: only what its run needs (issue #17: a pre-commit hook or an editor
+lints one file, and start-up is most of that time)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Never for a PostgreSQL file: the MySQL parser, the JavaScript one (Sequelize), the language
+# server, OpenSSL (`hashlib`), the formats not asked for.
+NOT_NEEDED = (
+    "sqlglot",
+    "tree_sitter",
+    "pygls",
+    "lsprotocol",
+    "jsonschema",
+    "hashlib",
+    "hmac",
+    "dbarch_lint.server",
+    "dbarch_lint.parsing.mysql",
+    "dbarch_lint.parsing.sequelize",
+    "dbarch_lint.reporting.sarif",
+    "dbarch_lint.reporting.gitlab",
+    "dbarch_lint.orchestration.fixes",
+)
+
+
+# The command line as `dbarch-lint` runs it, then the modules it imported (`run` leaves the
+# process without a word, so the command line is called as click calls it).
+SCRIPT = """
+import sys
+from dbarch_lint.cli import main
+try:
+    main(args=sys.argv[1:])
+except SystemExit:
+    pass
+print("\\n".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _imported(folder: Path, *args: str) -> set[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DBARCH")}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, "check", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    return set(done.stderr.split())
+
+
+def _unneeded(modules: set[str]) -> set[str]:
+    return {m for m in modules if any(m == n or m.startswith(n + ".") for n in NOT_NEEDED)}
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_check_of_a_postgres_file_imports_only_what_it_needs(tmp_path: Path, cached: bool) -> None:
+    (tmp_path / "0001_init.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);\n")
+    (tmp_path / "0002_more.sql").write_text("ALTER TABLE t ADD COLUMN name text;\n")
+    cache = [] if cached else ["--no-cache"]
+    for _ in range(2 if cached else 1):  # (the second run: a cache with entries to check)
+        with (tmp_path / "0002_more.sql").open("a") as handle:
+            handle.write("SELECT 1;\n")
+        modules = _imported(tmp_path, *cache, "--format", "json", "0002_more.sql")
+        assert "dbarch_lint.reporting.json_report" in modules  # (the test sees imports)
+        assert _unneeded(modules) == set()
+
+
+def test_the_formats_asked_for_are_imported(tmp_path: Path) -> None:
+    (tmp_path / "0001_init.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);\n")
+    modules = _imported(tmp_path, "--no-cache", "--sarif-file", "out.sarif", "0001_init.sql")
+    assert {"dbarch_lint.reporting.text", "dbarch_lint.reporting.sarif"} <= modules
