@@ -474,3 +474,30 @@ def test_the_server_writes_only_in_the_cache(
         if p.is_file() and ".dbarch-lint-cache" not in p.parts
     }
     assert after == before
+
+
+def test_a_cache_folder_it_cannot_use_leaves_the_server_linting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache folder that is not to be trusted (here a link elsewhere) is not used: the
+    server lints without it, as `check` does, and says why."""
+    from dbarch_lint.server.project import Project
+
+    folder = tmp_path / "db"
+    folder.mkdir()
+    (folder / "0001_a.sql").write_text("CREATE TABLE t (a int);\n", encoding="utf-8")
+    second = folder / "0002_b.sql"
+    second.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / ".dbarch-lint-cache").symlink_to(elsewhere)
+    monkeypatch.chdir(tmp_path)
+    project = Project(str(tmp_path))
+    project.load_config()
+    assert project.warnings
+    for alone in (True, False):
+        linted = project.lint(str(second), alone=alone)
+        assert linted.findings[str(second)] == list(
+            lint_paths([str(second)], cwd=str(tmp_path), cache=False).findings
+        )
+    assert not any(elsewhere.iterdir())

@@ -34,9 +34,8 @@ class ConfigError(Exception):
 class _Parses(Cache):
     """The project's cache with the parses of this session kept in memory."""
 
-    def __init__(self, disk: Cache | None) -> None:
-        if disk is not None:
-            super().__init__(disk.folder)
+    def __init__(self, disk: Cache) -> None:
+        super().__init__(disk.folder)
         self._disk = disk
         self._memory: dict[str, ParsedFile] = {}
         self._used: set[str] = set()  # (since the last `prune`)
@@ -50,7 +49,7 @@ class _Parses(Cache):
     def get_parsed(self, content: str) -> ParsedFile | None:
         self._used.add(content)
         found = self._memory.get(content)
-        if found is None and self._disk is not None:
+        if found is None:
             found = self._disk.get_parsed(content)
             if found is not None:
                 self._memory[content] = found
@@ -59,8 +58,7 @@ class _Parses(Cache):
     def put_parsed(self, content: str, encoded: bytes) -> None:
         self._used.add(content)
         self._memory[content] = msgspec.msgpack.decode(encoded, type=ParsedFile)
-        if self._disk is not None:
-            self._disk.put_parsed(content, encoded)
+        self._disk.put_parsed(content, encoded)
 
 
 @dataclass(slots=True)
@@ -121,7 +119,8 @@ class Project:
         self.warnings = []
         self._files = {}
         disk = Cache.open(project_root(config, self.root), self.warnings.append)
-        self._cache = _Parses(disk) if config.cache else None
+        # (no cache folder to trust: lint without one, as `check` does)
+        self._cache = _Parses(disk) if config.cache and disk is not None else None
 
     def local(self, path: str) -> str:
         """`path` (absolute) named under the project folder as the server names it, when an
