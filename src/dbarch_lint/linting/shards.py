@@ -142,19 +142,24 @@ def _lint_shard(
         p for data in exchange.gather() for p in msgspec.msgpack.decode(data, type=list[ParsedFile])
     ]
     files = history(work.inputs[:end], work.targets, [*earlier, *own])
-    targets = [
+    targets = _targets(files[start:])
+    ends_history = end == len(work.inputs)
+    checked = checking.check(files, start, work.rules, work.settings, ends_history)
+    return _Outcome(targets, reports.findings(files, files[start:], checked, work.by_code))
+
+
+def _targets(files: list[HistoryFile]) -> list[Target]:
+    """What selection needs of the target files among `files`."""
+    return [
         Target(
             file.index,
             file.parsed.comments,
             [s.span for s in file.parsed.statements if not s.within],
             file.down_offset,
         )
-        for file in files[start:]
+        for file in files
         if file.target
     ]
-    ends_history = end == len(work.inputs)
-    checked = checking.check(files, start, work.rules, work.settings, ends_history)
-    return _Outcome(targets, reports.findings(files, files[start:], checked, work.by_code))
 
 
 def _lint_after_prefix(work: Work, cache: Cache) -> _Outcome:
@@ -175,16 +180,7 @@ def _lint_after_prefix(work: Work, cache: Cache) -> _Outcome:
         earlier = list(iter_parsed(inputs[:first], cache, work.parsers))
     own = list(iter_parsed(inputs[first:], cache, work.parsers))
     files = history(inputs, work.targets, [*earlier, *own])
-    targets = [
-        Target(
-            file.index,
-            file.parsed.comments,
-            [s.span for s in file.parsed.statements if not s.within],
-            file.down_offset,
-        )
-        for file in files[first:]
-        if file.target
-    ]
+    targets = _targets(files[first:])
 
     def keep(schema: Schema) -> None:
         if name is not None and first:
