@@ -60,14 +60,16 @@ def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     if not rewritten:
         return Outcome(result)
     texts = {path: text for path, (text, _) in rewritten.items()}
-    after = execute(_with_texts(run, texts))
+    # (with the cache: the files before the first fixed one are not parsed or replayed again,
+    # their prefix snapshot answers; the fixed texts' parses are keyed by their bytes)
+    after = execute(_with_texts(run, texts), cache)
     old, new = _codes(result.findings, texts), _codes(after.findings, texts)
     refused = {path: codes for path in texts if (codes := _introduced(old[path], new[path]))}
     kept = {path: text for path, text in texts.items() if path not in refused}
     fixed = {path: rewritten[path][1] for path in kept}
     if not refused:
         return Outcome(after, kept, {}, fixed)
-    final = execute(_with_texts(run, kept)) if kept else result
+    final = execute(_with_texts(run, kept), cache) if kept else result
     return Outcome(final, kept, refused, fixed)
 
 
@@ -201,7 +203,7 @@ def _with_texts(run: Run, texts: dict[str, str]) -> Run:
     for path, text in texts.items():
         item = run.file(path)
         read[path] = msgspec.structs.replace(
-            item, text=text, digest=digest(text.encode("utf-8")), stat=None
+            item, text=text, digest=digest(text.encode(run.config.encoding)), stat=None
         )
     return Run(
         run.config,
