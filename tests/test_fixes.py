@@ -450,3 +450,29 @@ def test_a_new_migration_never_replaces_a_file(
     )
     assert code == 2 and "cannot add V2.1__validate_orders_total_check.sql" in err
     assert (tmp_path / "V2__check.sql").read_text() == ADD_CHECK
+
+
+def test_edits_are_taken_in_order_whatever_their_place() -> None:
+    text = "0123456789\n"
+    late = (Edit(1, 8, 1, 9, "H"),)  # 7 -> H
+    early = (Edit(1, 2, 1, 3, "B"),)  # 1 -> B
+    inside_late = (Edit(1, 8, 1, 8, "x"),)  # an insertion where `late` starts: overlaps
+    around_early = (Edit(1, 1, 1, 4, "Z"),)  # 012: overlaps `early`
+    at_end_of_early = (Edit(1, 3, 1, 3, "+"),)  # an insertion where `early` ends: free
+    both = (Edit(1, 10, 1, 10, "<"), Edit(1, 5, 1, 6, "F"))  # edits out of order: both taken
+    fixes = [late, early, inside_late, around_early, at_end_of_early, both]
+    assert _apply(text, fixes) == ("0B+23F56H8<9\n", 4)
+
+
+def test_a_fix_whose_own_edits_overlap_is_not_applied() -> None:
+    text = "abcdef\n"
+    own_overlap = (Edit(1, 1, 1, 3, "X"), Edit(1, 2, 1, 4, "Y"))
+    assert _apply(text, [own_overlap, (Edit(1, 6, 1, 7, "F"),)]) == ("abcdeF\n", 1)
+
+
+def test_many_edits_in_one_file() -> None:
+    lines = [f"CREATE TABLE t{n} (id bigint);\n" for n in range(20000)]
+    fixes = [(Edit(n + 1, 14, n + 1, 14, "x"),) for n in reversed(range(20000))]
+    fixed, applied = _apply("".join(lines), fixes)
+    assert applied == 20000
+    assert fixed == "".join(line.replace("TABLE t", "TABLE xt") for line in lines)

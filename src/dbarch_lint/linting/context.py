@@ -321,11 +321,13 @@ class RuleContext(msgspec.Struct):
             return False
         events = statement.events
         at = next((i for i, e in enumerate(events) if e is event), len(events))
-        later = itertools.chain(
-            events[at + 1 :], *(s.events for s in self.statements[statement.index + 1 :])
-        )
         resolve = self.schema.resolve
         target = resolve(table)
+        # (only events that name a table of the same unqualified name can matter: the file's
+        # are indexed once, so a file of many tables is not walked once a column)
+        naming = _table_events(self.statements).get(target.name, ())
+        after = bisect.bisect_right(naming, statement.index, key=lambda entry: entry[0])
+        later = itertools.chain(events[at + 1 :], (e for _, e in naming[after:]))
         current = type_
         for later_event in later:
             if isinstance(later_event, DropObjects):
@@ -586,6 +588,25 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+@per_event  # (once per file)
+def _table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int, Event]]]:
+    """Per unqualified table name, the events of a file that name a table of that name (as
+    the table they act on, or among the tables they drop), with their statement's position,
+    in order."""
+    found: dict[str, list[tuple[int, Event]]] = {}
+    for position, statement in enumerate(statements):
+        for event in statement.events:
+            if isinstance(event, DropObjects):
+                if event.kind == "table":
+                    for name in dict.fromkeys(n.name for n in event.names):
+                        found.setdefault(name, []).append((position, event))
+                continue
+            named = getattr(event, "table", None)
+            if isinstance(named, QName):
+                found.setdefault(named.name, []).append((position, event))
+    return found
 
 
 def _same_table(a: QName, b: QName) -> bool:

@@ -17,9 +17,11 @@ out where the runner has no place for it.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import difflib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -70,11 +72,14 @@ def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     if not rewritten:
         return Outcome(result)
     texts = {path: text for path, (text, _) in rewritten.items()}
-    after = execute(_with_texts(run, texts, created))
+    # (with the cache: the files before the first fixed one are not parsed or replayed again,
+    # their prefix snapshot answers; the fixed texts' parses are keyed by their bytes)
+    after = execute(_with_texts(run, texts, created), cache)
+    old, new = _codes(result.findings, texts), _codes(after.findings, [*texts, *created])
     refused = {
         path: codes
         for path in texts
-        if (codes := _introduced(result, after.findings, path, _added_by(created, path)))
+        if (codes := _introduced(old[path], _with_added(new, path, created)))
     }
     kept = {path: text for path, text in texts.items() if path not in refused}
     fixed = {path: rewritten[path][1] for path in kept}
@@ -82,12 +87,22 @@ def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     created = {new: made for new, made in created.items() if made[1] in kept}
     if not refused:
         return Outcome(after, kept, {}, fixed, unsafe, created)
-    final = execute(_with_texts(run, kept, created)) if kept else result
+    final = execute(_with_texts(run, kept, created), cache) if kept else result
     return Outcome(final, kept, refused, fixed, unsafe, created)
 
 
 def _added_by(created: dict[str, tuple[str, str]], path: str) -> list[str]:
     return [new for new, (_, origin) in created.items() if origin == path]
+
+
+def _with_added(
+    counts: dict[str, Counter[str]], path: str, created: dict[str, tuple[str, str]]
+) -> Counter[str]:
+    """A file's finding counts with those of the migrations its fixes add."""
+    total = Counter(counts[path])
+    for new in _added_by(created, path):
+        total.update(counts[new])
+    return total
 
 
 def save(run: Run, outcome: Outcome) -> Outcome:
@@ -244,32 +259,63 @@ def _mark(finding: Finding) -> str:
 def _apply(
     text: str, fixes: list[tuple[Edit, ...]], taken_out: list[int] | None = None
 ) -> tuple[str, int]:
-    """`text` with each fix whose edits overlap no fix taken before it; and how many (their
-    indexes appended to `taken_out`)."""
+    """`text` with each fix whose edits overlap no fix taken before it (nor one another); and
+    how many (their indexes appended to `taken_out`). Linear in the text, N log N in the edits:
+    the taken ranges are kept sorted (they do not overlap, so their ends are sorted too and a new
+    range need only be compared with its two neighbours) and the new text is built in one pass."""
     # (lines end where findings count them: not at "\f" or U+2028)
     starts = [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+    size = len(text)
 
     def offset(line: int, column: int) -> int:
-        return min(starts[min(line, len(starts)) - 1] + column - 1, len(text))
+        return min(starts[min(line, len(starts)) - 1] + column - 1, size)
 
-    taken: list[tuple[int, int, str]] = []
+    taken_starts: list[int] = []
+    taken: list[tuple[int, int, str]] = []  # sorted by start, as taken_starts
     applied = 0
     for index, fix in enumerate(fixes):
-        ranges = [(offset(e.line, e.column), offset(e.end_line, e.end_column), e.text) for e in fix]
-        if any(_overlaps(r, t) for r in ranges for t in taken):
+        ranges = sorted(
+            (offset(e.line, e.column), offset(e.end_line, e.end_column), e.text) for e in fix
+        )
+        if _overlapping(ranges) or any(_clashes(r, taken_starts, taken) for r in ranges):
             continue
-        taken.extend(ranges)
+        for r in ranges:
+            at = bisect.bisect_left(taken_starts, r[0])
+            taken_starts.insert(at, r[0])
+            taken.insert(at, r)
         applied += 1
         if taken_out is not None:
             taken_out.append(index)
-    for start, end, new in sorted(taken, key=lambda r: (r[0], r[1]), reverse=True):
-        text = text[:start] + new + text[end:]
-    return text, applied
+    out: list[str] = []
+    done = 0
+    for start, end, new in taken:
+        out.append(text[done:start])
+        out.append(new)
+        done = max(done, end)
+    out.append(text[done:])
+    return "".join(out), applied
 
 
 def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     # (two insertions at the same place overlap too: their order would be a guess)
     return (a[0] < b[1] and b[0] < a[1]) or a[0] == b[0]
+
+
+def _overlapping(ranges: list[tuple[int, int, str]]) -> bool:
+    """Whether any of a fix's own ranges (sorted) overlap one another."""
+    return any(_overlaps(a, b) for a, b in itertools.pairwise(ranges))
+
+
+def _clashes(
+    new: tuple[int, int, str], starts: list[int], taken: list[tuple[int, int, str]]
+) -> bool:
+    """Whether `new` overlaps a taken range. Taken ranges do not overlap one another, so, in
+    order of start, their ends are in order too: only the last one starting before `new` and
+    the first one starting at or after it can overlap it."""
+    at = bisect.bisect_left(starts, new[0])
+    return (at > 0 and _overlaps(new, taken[at - 1])) or (
+        at < len(taken) and _overlaps(new, taken[at])
+    )
 
 
 def _with_texts(
@@ -281,7 +327,7 @@ def _with_texts(
     for path, text in texts.items():
         item = run.file(path)
         read[path] = msgspec.structs.replace(
-            item, text=text, digest=digest(text.encode("utf-8")), stat=None
+            item, text=text, digest=digest(text.encode(run.config.encoding)), stat=None
         )
     paths, history, targets = dict(run.paths), set(run.history), set(run.targets)
     for new, (text, origin) in (created or {}).items():
@@ -292,7 +338,11 @@ def _with_texts(
         targets |= {new} if origin in run.targets else set()
         dialect = run.file(origin).dialect
         read[new] = discovery.Input(
-            new, paths[new], text, digest=digest(text.encode("utf-8")), dialect=dialect
+            new,
+            paths[new],
+            text,
+            digest=digest(text.encode(run.config.encoding)),
+            dialect=dialect,
         )
     return Run(
         run.config,
@@ -311,11 +361,15 @@ def _with_texts(
     )
 
 
-def _introduced(
-    before: LintResult, after: Iterable[Finding], path: str, added: Sequence[str] = ()
-) -> list[str]:
-    """The codes a file (with the migrations its fixes add) has more findings of after its
-    fixes."""
-    old = Counter(f.code for f in before.findings if f.path == path)
-    new = Counter(f.code for f in after if f.path == path or f.path in added)
+def _codes(findings: Iterable[Finding], paths: Iterable[str]) -> dict[str, Counter[str]]:
+    """How many findings of each code each of `paths` has (one pass over the findings)."""
+    counts: dict[str, Counter[str]] = {path: Counter() for path in paths}
+    for finding in findings:
+        if finding.path in counts:
+            counts[finding.path][finding.code] += 1
+    return counts
+
+
+def _introduced(old: Counter[str], new: Counter[str]) -> list[str]:
+    """The codes a file has more findings of after its fixes."""
     return sorted(code for code, count in new.items() if count > old[code])
