@@ -82,8 +82,7 @@ def _retyped_later(ctx: RuleContext, table: QName, type_: TypeRef) -> bool:
         isinstance(e, ir.AlterColumnType)
         and e.column == column
         and ctx.schema.resolve(e.table) == target
-        for s in ctx.statements[statement.index + 1 :]
-        for e in s.events
+        for e in ctx.later_events(target)
     )
 
 

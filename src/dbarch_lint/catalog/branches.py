@@ -250,10 +250,20 @@ class Claims:
         return self.columns.get(table, set()) | self.constraints | relations
 
 
+_ABSENT = object()
+
+
 def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str) -> dict[Any, Any]:
     """The entries every map has (or its end claims), with the first map's value that has it."""
     agreed: dict[Any, Any] = {}
+    first, others = maps[0], maps[1:]
+    same = set(first)  # (most entries: the same object in every map)
+    for other in others:
+        same = {key for key in same if other.get(key, _ABSENT) is first[key]}
     for key in dict.fromkeys(k for m in maps for k in m):
+        if key in same:
+            agreed[key] = first[key]
+            continue
         found = None
         for mapping, claim in zip(maps, claims, strict=True):
             if key in mapping:

@@ -13,8 +13,12 @@ likely meant (a table created twice: the replay missed a drop, and the new defin
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable
 from typing import Any
+
+import msgspec
 
 from dbarch_lint.catalog.records import Origin
 from dbarch_lint.catalog.replay_tables import (
@@ -46,10 +50,46 @@ def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
             _remember(schema.seen, event)
 
 
-def _remember(seen: set[str], value: object) -> None:
+_NAMING_STRINGS = ("name", "new", "using_index")
+_UNIONS = (typing.Union, types.UnionType)
+_NAMELESS = (bool, int, float, ir.Span, type(None))
+
+
+_VISITED: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_to_visit(kind: type) -> tuple[str, ...]:
+    """The fields of a struct type that may hold a name (not flags, numbers or spans; of the
+    plain strings, only a name it makes): `_remember` looks only at those."""
+    known = _VISITED.get(kind)
+    if known is not None:
+        return known
+    found = []
+    for info in msgspec.structs.fields(kind):
+        args = typing.get_args(info.type) if typing.get_origin(info.type) in _UNIONS else ()
+        kinds = args or (info.type,)
+        if all(k in _NAMELESS or _plain(k) for k in kinds):
+            continue
+        if all(k in (str, type(None)) for k in kinds) and info.name not in _NAMING_STRINGS:
+            continue
+        found.append(info.name)
+    _VISITED[kind] = tuple(found)
+    return _VISITED[kind]
+
+
+def _plain(kind: Any) -> bool:
+    """Whether values of a field type hold no name `_remember` takes: a Literal (a keyword), or
+    a tuple of strings or numbers (column names: not relations, types or sequences)."""
+    origin = typing.get_origin(kind)
+    if origin is typing.Literal:
+        return True
+    return origin is tuple and all(a in (str, int, Ellipsis) for a in typing.get_args(kind))
+
+
+def _remember(seen: set[str], value: Any) -> None:
     """Add the names an event makes or names (tables it alters, types it uses, the sequence a
     serial or identity column owns, ...) to `seen`."""
-    for field in getattr(value, "__struct_fields__", ()):
+    for field in _fields_to_visit(type(value)):
         item = getattr(value, field)
         if isinstance(item, QName):
             seen.add(item.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 import msgspec
@@ -323,11 +323,7 @@ class RuleContext(msgspec.Struct):
         at = next((i for i, e in enumerate(events) if e is event), len(events))
         resolve = self.schema.resolve
         target = resolve(table)
-        # (only events that name a table of the same unqualified name can matter: the file's
-        # are indexed once, so a file of many tables is not walked once a column)
-        naming = _table_events(self.statements).get(target.name, ())
-        after = bisect.bisect_right(naming, statement.index, key=lambda entry: entry[0])
-        later = itertools.chain(events[at + 1 :], (e for _, e in naming[after:]))
+        later = itertools.chain(events[at + 1 :], self.later_events(target))
         current = type_
         for later_event in later:
             if isinstance(later_event, DropObjects):
@@ -350,6 +346,14 @@ class RuleContext(msgspec.Struct):
             ):
                 return False
         return False
+
+    def later_events(self, table: QName) -> Iterator[Event]:
+        """The events of this file's later statements that name a table of `table`'s
+        unqualified name (as the table they act on, or among those they drop): the file's are
+        indexed once, so a file of many tables is not walked once a column."""
+        naming = _table_events(self.statements).get(table.name, ())
+        after = bisect.bisect_right(naming, self.statement.index, key=lambda entry: entry[0])
+        return (event for _, event in naming[after:])
 
     def column_absent(self, table: QName, column: str) -> bool:
         """Whether the replay knows the table's whole definition (created in the history) and

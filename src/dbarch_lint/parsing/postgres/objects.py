@@ -4,6 +4,7 @@ commands, and the objects that hold no table data (`created`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -241,7 +242,20 @@ QUERY_CLAUSES = (
 )
 _RANGE_VAR = b'"RangeVar"'
 _WITH_QUERY = b'"CommonTableExpr"'
-_DECODE = msgspec.json.Decoder()
+_STRING = rb'"((?:[^"\\]|\\.)*)"'
+_RANGE_VAR_TEXT = re.compile(
+    rb'"RangeVar":\{(?:"catalogname":' + _STRING.replace(b"(", b"(?:", 1) + rb",)?"
+    rb'(?:"schemaname":' + _STRING + rb",)?"
+    rb'"relname":' + _STRING
+)
+_CONTAINERS = (dict, list)
+_CTE_NAME = re.compile(rb'"ctename":' + _STRING)
+_STRINGS = msgspec.json.Decoder(str)
+
+
+def _json_string(body: bytes) -> str:
+    """A JSON string's text from what is between its quotes."""
+    return _STRINGS.decode(b'"' + body + b'"')
 
 
 def select_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
@@ -270,25 +284,29 @@ def relations_read(clauses: list[Any]) -> tuple[QName, ...]:
     stack: list[Any] = []
     for clause in clauses:
         if isinstance(clause, msgspec.Raw):
+            # (read from the JSON text: libpg_query writes a RangeVar's fields in one order,
+            # without spaces; decoding and walking a big query cost far more)
             raw = bytes(clause)
             if _RANGE_VAR not in raw and _WITH_QUERY not in raw:
                 continue  # (most queries of a migration: `SELECT set_config(...)`)
-            try:
-                clause = _DECODE.decode(clause)
-            except (msgspec.DecodeError, RecursionError):
-                continue  # (too deep to read: unknown, so not counted)
-        stack.append(clause)
-    while stack:  # (a loop, not recursion: a query may nest deeply)
+            for match in _RANGE_VAR_TEXT.finditer(raw):
+                schema = _json_string(match[1]) if match[1] is not None else None
+                found[QName(schema, _json_string(match[2]))] = None
+            ctes.update(_json_string(m[1]) for m in _CTE_NAME.finditer(raw))
+            continue
+        if type(clause) in _CONTAINERS:
+            stack.append(clause)
+    while stack:  # (a loop, not recursion: a query may nest deeply; only containers go on it)
         item = stack.pop()
-        if isinstance(item, dict):
-            if "RangeVar" in item:
-                found[range_var(item["RangeVar"])] = None
+        if type(item) is dict:
+            relation = item.get("RangeVar")
+            if relation is not None:
+                found[range_var(relation)] = None
             cte = item.get("CommonTableExpr")
-            if isinstance(cte, dict):
+            if type(cte) is dict:
                 ctes.add(cte.get("ctename", ""))
-            stack.extend(reversed(item.values()))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
+            item = item.values()
+        stack.extend([value for value in reversed(item) if type(value) in _CONTAINERS])
     return tuple(name for name in found if name.schema is not None or name.name not in ctes)
 
 
