@@ -42,7 +42,8 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
         article = "an" if mode.startswith("ACCESS") else "a"
         yield ctx.report(
             ctx.statement.span,
-            f"This statement takes {article} {mode} lock on {table} with no {self.parameter} "
+            f"This statement takes {article} {mode} lock on {ctx.shown(table)} with no "
+            f"{self.parameter} "
             f"set: {self.consequence}",
             hint=self.hint,
             fix=self.rewrite(ctx),

@@ -81,18 +81,18 @@ class BackfillInDdlTransaction(StatementRule):
                 continue
             if ctx.dies_in_transaction(table, statement.index):
                 continue  # (a lock on a table the transaction drops blocks no one who matters)
-            line = ctx.line_of(statement.span.start)
+            line, shown = ctx.line_of(statement.span.start), ctx.shown(table)
             yield ctx.report(
                 event.span,
                 f"This {statement_kind} runs in the transaction that took an ACCESS EXCLUSIVE "
-                f"lock on {table} (line {line}): reads and writes of {table} stay blocked for "
+                f"lock on {shown} (line {line}): reads and writes of {shown} stay blocked for "
                 f"the whole {duration}",
                 hint="COMMIT after the schema change, then change or read the data in batches, "
                 "each in a short transaction of its own",
                 related=[
                     RelatedSpan(
                         Origin(ctx.file_index, statement.index, ctx.path, statement.span),
-                        f"takes the ACCESS EXCLUSIVE lock on {table}",
+                        f"takes the ACCESS EXCLUSIVE lock on {shown}",
                     )
                 ],
             )

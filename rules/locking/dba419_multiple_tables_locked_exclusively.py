@@ -75,10 +75,11 @@ class MultipleTablesLockedExclusively(StatementRule):
             held.extend(_exclusive(ctx.locks_of(earlier), ctx, held))
         for table in _exclusive(ctx.locks_of(event), ctx, held):
             if held:
-                others = ", ".join(str(t) for t in held)
+                others = ", ".join(ctx.shown(t) for t in held)
                 yield ctx.report(
                     event.span,
-                    f"This takes an ACCESS EXCLUSIVE lock on {table} while the transaction "
+                    f"This takes an ACCESS EXCLUSIVE lock on {ctx.shown(table)} while the "
+                    "transaction "
                     f"already holds one on {others}: all of them stay blocked for reads and "
                     "writes until it ends, and it can deadlock with application transactions",
                     hint="lock one existing table per transaction: COMMIT between the changes",

@@ -347,6 +347,12 @@ class RuleContext(msgspec.Struct):
                 return False
         return False
 
+    def shown(self, table: QName) -> str:
+        """A table's name as messages show it (the catalog's way: quoted where needed,
+        schema-qualified only where the unqualified name would find another table), whether
+        the statement wrote it qualified or the replay resolved it (a dropped index's table)."""
+        return self.schema.shown(self.schema.resolve(table))
+
     def later_events(self, table: QName) -> Iterator[Event]:
         """The events of this file's later statements that name a table of `table`'s
         unqualified name (as the table they act on, or among those they drop): the file's are
