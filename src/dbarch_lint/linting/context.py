@@ -496,7 +496,7 @@ class RuleContext(msgspec.Struct):
 
     def line_of(self, offset: int) -> int:
         """The 1-based line of a byte offset in the file (for a message that names a line)."""
-        return bisect.bisect_right(line_starts(self.text), offset)
+        return bisect.bisect_right(_line_starts(self.text), offset)
 
     def report(
         self,
@@ -598,6 +598,11 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
             elif isinstance(event, RenameTable):
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
+
+
+@functools.lru_cache(maxsize=4)  # (a file's, once: a bytes object keeps its hash)
+def _line_starts(text: bytes) -> list[int]:
+    return line_starts(text)
 
 
 @per_event  # (once per file)
