@@ -7,7 +7,7 @@ from __future__ import annotations
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, TypeRef
 from dbarch_lint.model.source import extent_end
-from dbarch_lint.rule import Rewrite, RuleContext
+from dbarch_lint.rule import Rewrite, RuleContext, per_event
 
 
 def on_new_table(event: ir.Event, ctx: RuleContext) -> bool:
@@ -119,12 +119,9 @@ def referenced_later(ctx: RuleContext, table: QName) -> bool:
     ends of the foreign key different (DBA802)."""
     target = ctx.schema.resolve(table)
     return any(
-        isinstance(event, ir.AddConstraint)
-        and event.constraint.kind == "foreign-key"
-        and event.constraint.ref_table is not None
+        event.constraint.ref_table is not None
         and ctx.schema.resolve(event.constraint.ref_table) == target
-        for statement in ctx.statements[ctx.statement.index :]
-        for event in statement.events
+        for event in _foreign_keys_from(ctx)
     )
 
 
@@ -133,10 +130,24 @@ def made_foreign_key_later(ctx: RuleContext, table: QName, column: str) -> bool:
     key by ALTER TABLE (to a key whose type a fix here does not see)."""
     target = ctx.schema.resolve(table)
     return any(
-        isinstance(event, ir.AddConstraint)
-        and event.constraint.kind == "foreign-key"
-        and column in event.constraint.columns
-        and ctx.schema.resolve(event.table) == target
-        for statement in ctx.statements[ctx.statement.index :]
+        column in event.constraint.columns and ctx.schema.resolve(event.table) == target
+        for event in _foreign_keys_from(ctx)
+    )
+
+
+def _foreign_keys_from(ctx: RuleContext) -> list[ir.AddConstraint]:
+    """The foreign keys ALTER TABLE adds in this and the later statements of the file."""
+    added = _foreign_keys_added(ctx.statements)
+    return [event for at, event in added if at >= ctx.statement.index]
+
+
+@per_event  # (once per file)
+def _foreign_keys_added(
+    statements: tuple[ir.Statement, ...],
+) -> tuple[tuple[int, ir.AddConstraint], ...]:
+    return tuple(
+        (at, event)
+        for at, statement in enumerate(statements)
         for event in statement.events
+        if isinstance(event, ir.AddConstraint) and event.constraint.kind == "foreign-key"
     )
