@@ -236,6 +236,30 @@ def test_sequelizerc_migrations_path(tmp_path: Path) -> None:
     assert sequelize.configured_folder(str(tmp_path / ".sequelizerc"))[1] is not None
 
 
+def test_a_computed_sequelizerc_path_is_said_not_silently_assumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tool cannot run the JavaScript of a `.sequelizerc`: when its `migrations-path` is
+    computed, the run says that it assumes `migrations/` (the migrations it names would
+    otherwise go unlinted without a word)."""
+    from click.testing import CliRunner
+
+    from dbarch_lint.cli import main
+
+    (tmp_path / ".sequelizerc").write_text(
+        "module.exports = { 'migrations-path': process.env.MIGRATIONS_DIR };\n"
+    )
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "1-a.js").write_text(migration(""))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert "warning: .sequelizerc: its `migrations-path` is computed" in result.stderr
+    assert "`migrations/` is assumed" in result.stderr
+    (tmp_path / ".sequelizerc").write_text("module.exports = {};\n")
+    quiet = CliRunner().invoke(main, ["check", "--no-cache", "."])
+    assert "sequelizerc" not in quiet.stderr
+
+
 def test_order_is_by_file_name() -> None:
     assert sequelize.order(["m/b/2-x.js", "m/a/10-y.js", "m/1-z.js"]) == [
         "m/1-z.js",

@@ -67,6 +67,8 @@ def check(
     _check_sarif_file(config)
     run = prepare(list(paths), config, stdin=stdin, stdin_filename=stdin_filename)
     warn = _prefixed(say, "warning")
+    for message in run.warnings:
+        warn(message)
     cache = Cache.open(project_root(config, run.cwd), warn) if config.cache else None
     # The report cache answers a run that changed nothing (-v wants to see the run itself,
     # --write-baseline, --fix and --diff want their files written or shown).

@@ -70,6 +70,8 @@ class Run:
     # they never feed the replay anyway; the summary says how many.
     down_left_out: list[str] = field(default_factory=list)
     not_sql: list[str] = field(default_factory=list)  # files named that are not SQL: skipped
+    # What the run could not read of the project's set-up and assumed instead (one line each).
+    warnings: list[str] = field(default_factory=list)
     # With `--diff-base`, the files (shown paths) its merge base does not hold: new migrations.
     added: set[str] | None = None
     # The histories that replay each on its own (shown paths), when files named one by one were
@@ -382,6 +384,7 @@ def prepare(
     run.down_left_out = left_out
     run.added = added
     run.not_sql = [discovery.display_path(file, cwd, here) for file in not_sql]
+    run.warnings = _sequelizerc_warnings((root, cwd), cwd, here)
     if located is not None:
         replays, run.context = _replays(located, shown, files, cwd, here)
         # (down migrations `check-down = false` left out are in no replay)
@@ -552,6 +555,21 @@ def _decide_runs(run: Run) -> None:
 
 _BUILTIN_RUNNERS = "dbarch_lint.runners.builtin"  # (its name as a plugin: `plugins/host.py`)
 MARKER = "migrate:up"  # (dbmate's, without which a file is no dbmate migration: `dbmate.matches`)
+
+
+def _sequelizerc_warnings(folders: Sequence[str], cwd: str, here: str) -> list[str]:
+    """A `.sequelizerc` (in the project's folder or the working directory) whose
+    `migrations-path` the tool cannot read: it says that `migrations/` is assumed, or the
+    migrations it names would go unlinted without a word."""
+    found = []
+    for folder in dict.fromkeys(folders):
+        rc = os.path.join(folder, ".sequelizerc")
+        if not os.path.isfile(rc):
+            continue
+        _, why = sequelize.configured_folder(rc)
+        if why is not None:
+            found.append(why.replace(rc, discovery.display_path(rc, cwd, here)))
+    return found
 
 
 def _side_file_digest(path: str) -> str:
