@@ -287,6 +287,16 @@ async def test_hover_and_code_actions(session: Session) -> None:
     assert "CONCURRENTLY" in changes[0].new_text and "lock_timeout" in changes[0].new_text
 
 
+async def _started(root_uri: str) -> LanguageClient:
+    """A server started and initialized for the workspace at `root_uri` (a plain client)."""
+    client = await ClientServerConfig(SERVER).start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(
+        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=root_uri)
+    )
+    return client
+
+
 @pytest.mark.asyncio
 async def test_bad_config_is_a_message(tmp_path: Path) -> None:
     root = tmp_path / "project"
@@ -294,11 +304,7 @@ async def test_bad_config_is_a_message(tmp_path: Path) -> None:
     (root / "dbarch-lint.toml").write_text("select = 3\nnot-a-setting = 1\n", encoding="utf-8")
     sql = root / "db" / "0001_a.sql"
     sql.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
-    client = await ClientServerConfig(SERVER).start()
-    assert isinstance(client, LanguageClient)
-    await client.initialize_session(
-        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=root.as_uri())
-    )
+    client = await _started(root.as_uri())
     session = Session(client, root)
     session.open(sql)
     await session.settle()
@@ -321,11 +327,7 @@ async def test_config_above_the_project_is_not_trusted(tmp_path: Path) -> None:
     root.mkdir()
     sql = root / "0001_a.sql"
     sql.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
-    client = await ClientServerConfig(SERVER).start()
-    assert isinstance(client, LanguageClient)
-    await client.initialize_session(
-        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=root.as_uri())
-    )
+    client = await _started(root.as_uri())
     session = Session(client, root)
     session.open(sql)
     await session.settle()
@@ -406,11 +408,7 @@ async def test_a_linked_workspace_folder(tmp_path: Path) -> None:
     sql.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
     link = tmp_path / "link"
     link.symlink_to(real)
-    client = await ClientServerConfig(SERVER).start()
-    assert isinstance(client, LanguageClient)
-    await client.initialize_session(
-        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=link.as_uri())
-    )
+    client = await _started(link.as_uri())
     session = Session(client, real)
     session.open(sql)
     await session.check(sql)
