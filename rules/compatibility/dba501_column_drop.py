@@ -60,8 +60,8 @@ class ColumnDrop(StatementRule):
         name = quote_ident(event.column)
         yield ctx.report(
             event.span,
-            f"Dropping column {name} of {event.table} breaks the running application, which "
-            f"still reads and writes {name}, and loses its data",
+            f"Dropping column {name} of {ctx.shown(event.table)} breaks the running application, "
+            f"which still reads and writes {name}, and loses its data",
             hint=(
                 f"first deploy code that no longer uses {name}; drop it in a later migration "
                 "(and suppress this finding there)"

@@ -63,7 +63,7 @@ class ColumnRename(StatementRule):
             return  # (no such column: the rename fails, DBA801 says so)
         table = ctx.table(event.table)
         column = table.columns.get(event.old) if table else None
-        name, old, new = str(event.table), quote_ident(event.old), quote_ident(event.new)
+        name, old, new = ctx.shown(event.table), quote_ident(event.old), quote_ident(event.new)
         type_ = str(column.type) if column is not None and column.type is not None else "<type>"
         yield ctx.report(
             event.span,

@@ -65,7 +65,10 @@ class TableDrop(StatementRule):
             table = ctx.table(name)
             if ctx.is_new_table(name) or (table is not None and table.temporary):
                 continue
-            message = f"Dropping table {name} breaks the code that still uses it and loses its rows"
+            message = (
+                f"Dropping table {ctx.shown(name)} breaks the code that still uses it and loses "
+                "its rows"
+            )
             hint = "drop it in a migration of its own once no running code uses it"
             if (
                 table is None
@@ -73,7 +76,9 @@ class TableDrop(StatementRule):
                 and name.name not in RUNNER_TABLES
                 and _knows_tables(ctx)
             ):
-                never = f"; the migrations before it never created {name} (a misspelt name?)"
+                never = (
+                    f"; the migrations before it never created {ctx.shown(name)} (a misspelt name?)"
+                )
                 if event.if_exists:
                     message += never + ": if the name is wrong, IF EXISTS makes it do nothing"
                 else:

@@ -62,6 +62,6 @@ class Truncate(StatementRule):
             )
             yield ctx.report(
                 event.span,
-                f"TRUNCATE empties {name}: every row is lost, {how}",
+                f"TRUNCATE empties {ctx.shown(name)}: every row is lost, {how}",
                 hint="delete what is no longer needed in batches, from a job",
             )

@@ -86,10 +86,10 @@ class RequiredColumnAddition(StatementRule):
         if ctx.dialect == "mysql":
             yield ctx.report(
                 event.span,
-                f"Adding NOT NULL column {column.name} to {event.table} without a default: MySQL "
-                "fills the existing rows with the type's implicit default, but under strict SQL "
-                "mode (the default) the running application's INSERTs that omit the column fail; "
-                "without strict mode they silently store the implicit default",
+                f"Adding NOT NULL column {column.name} to {ctx.shown(event.table)} without a "
+                "default: MySQL fills the existing rows with the type's implicit default, but "
+                "under strict SQL mode (the default) the running application's INSERTs that omit "
+                "the column fail; without strict mode they silently store the implicit default",
                 hint=(
                     f"add {column.name} with a DEFAULT the running code can live with (`NOT NULL "
                     "DEFAULT ...`), or nullable: backfill it, then make it NOT NULL once every "
@@ -99,8 +99,8 @@ class RequiredColumnAddition(StatementRule):
             return
         yield ctx.report(
             event.span,
-            f"Adding NOT NULL column {name} to {event.table} without a default fails on any "
-            "table with rows, and the running application's inserts fail without it",
+            f"Adding NOT NULL column {name} to {ctx.shown(event.table)} without a default fails on "
+            "any table with rows, and the running application's inserts fail without it",
             hint=(
                 f"add {name} with a DEFAULT, or nullable: backfill it, then set NOT NULL "
                 "(see DBA408 for doing that without a long lock)"
@@ -121,7 +121,8 @@ def _default_dropped(event: ir.DropDefault, ctx: RuleContext) -> Iterator[Report
     yield ctx.report(
         event.span,
         f"Dropping the default of NOT NULL column {name}, which this migration added to "
-        f"{event.table}: the running application's inserts, which do not name {name}, fail",
+        f"{ctx.shown(event.table)}: the running application's inserts, which do not name {name}, "
+        "fail",
         hint=(
             "keep the default until every writer sets the column, and drop it in a later migration"
         ),

@@ -53,7 +53,7 @@ class NotNullDrop(StatementRule):
         column = quote_ident(event.column)
         yield ctx.report(
             event.span,
-            f"Column {column} of {event.table} may now hold NULL: readers that never expected "
-            "one can break",
+            f"Column {column} of {ctx.shown(event.table)} may now hold NULL: readers that never "
+            "expected one can break",
             hint=f"make every reader handle NULL in {column} before this migration runs",
         )

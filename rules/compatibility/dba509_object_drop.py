@@ -123,7 +123,8 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
                     continue
                 yield ctx.report(
                     event.span,
-                    f"Dropping {event.kind} {name} breaks the running code that still uses it",
+                    f"Dropping {event.kind} {ctx.shown(name)} breaks the running code that still "
+                    "uses it",
                     hint="drop it in a later migration, once no running code uses it",
                 )
             return
@@ -139,10 +140,10 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
         ):
             return  # (nothing of that name: the drop fails, or with IF EXISTS does nothing)
         if isinstance(event, ir.DropConstraint):
-            what = f"constraint {quote_ident(event.name)} of {event.table}"
+            what = f"constraint {quote_ident(event.name)} of {ctx.shown(event.table)}"
             why = "the data it kept out can now come in"
         else:
-            what = f"the default of {event.table}.{quote_ident(event.column)}"
+            what = f"the default of {ctx.shown(event.table)}.{quote_ident(event.column)}"
             why = "inserts that leave the column out get NULL instead"
         yield ctx.report(
             event.span,

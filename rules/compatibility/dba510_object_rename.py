@@ -76,8 +76,8 @@ class ObjectRename(StatementRule):
                 return
             yield ctx.report(
                 event.span,
-                f"Renaming value {event.old_value!r} of type {event.name} to {event.new_value!r} "
-                "breaks the running code that still uses the old label",
+                f"Renaming value {event.old_value!r} of type {ctx.shown(event.name)} to "
+                f"{event.new_value!r} breaks the running code that still uses the old label",
                 hint="add the new value, switch the code and the data, then stop using the old",
             )
             return
@@ -94,8 +94,8 @@ class ObjectRename(StatementRule):
         kind = "constraint" if event.kind == "table constraint" else event.kind
         yield ctx.report(
             event.span,
-            f"Renaming {kind} {event.name} to {quote_ident(event.new)} breaks the running code "
-            "that still uses the old name",
+            f"Renaming {kind} {ctx.shown(event.name)} to {quote_ident(event.new)} breaks the "
+            "running code that still uses the old name",
             hint="expand/contract: create the new name beside the old one, switch the code, "
             "then drop the old one",
         )

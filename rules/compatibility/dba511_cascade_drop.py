@@ -53,7 +53,7 @@ class CascadeDrop(StatementRule):
             return
         if isinstance(event, ir.Truncate):
             what = "TRUNCATE ... CASCADE also empties every table that references "
-            what += ", ".join(str(t) for t in event.tables)
+            what += ", ".join(ctx.shown(t) for t in event.tables)
         else:
             what = "DROP ... CASCADE also drops every object that depends on what it drops"
         yield ctx.report(

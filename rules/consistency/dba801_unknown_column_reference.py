@@ -184,7 +184,7 @@ def _constraint(
                 yield ctx.report(
                     constraint.span,
                     f"Foreign key references column {quote_ident(name)}, which table "
-                    f"{constraint.ref_table} does not have",
+                    f"{ctx.shown(constraint.ref_table)} does not have",
                     hint=suggestion(name, referenced),
                 )
 
@@ -241,7 +241,7 @@ def _missing(names: Iterable[str], columns: list[str], table: QName) -> Iterator
 def _unknown(ctx: RuleContext, table: QName, name: str, columns: list[str], span: Span) -> Report:
     return ctx.report(
         span,
-        f"Column {quote_ident(name)} does not exist in table {table}",
+        f"Column {quote_ident(name)} does not exist in table {ctx.shown(table)}",
         hint=suggestion(name, columns),
     )
 

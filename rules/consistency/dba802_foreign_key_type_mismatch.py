@@ -167,18 +167,18 @@ def _check(
         else:
             span = constraint.span
             alter = (
-                f"ALTER TABLE {table} MODIFY {name} {wanted} ...;` (restating the rest of the "
-                "column"
+                f"ALTER TABLE {ctx.shown(table)} MODIFY {name} {wanted} ...;` (restating the rest "
+                "of the column"
                 if ctx.dialect == "mysql"
-                else f"ALTER TABLE {table} ALTER COLUMN {name} TYPE {wanted};"
+                else f"ALTER TABLE {ctx.shown(table)} ALTER COLUMN {name} TYPE {wanted};"
             )
             hint = f"make the types equal first, e.g. `{alter}" + (
                 ")" if ctx.dialect == "mysql" else "`"
             )
         yield ctx.report(
             span,
-            f"Foreign key column {name} of {table} is {_text(mine)} but references "
-            f"{ref}.{quote_ident(ref_column)}, which is {_text(theirs)}",
+            f"Foreign key column {name} of {ctx.shown(table)} is {_text(mine)} but references "
+            f"{ctx.shown(ref)}.{quote_ident(ref_column)}, which is {_text(theirs)}",
             hint=hint,
         )
 

@@ -98,7 +98,7 @@ def _create_table(ctx: RuleContext, event: ir.CreateTable) -> Iterator[Report]:
         if column.name in declared:
             yield ctx.report(
                 column.span,
-                f"Column {_named(column.name)} is declared twice in table {event.table}",
+                f"Column {_named(column.name)} is declared twice in table {ctx.shown(event.table)}",
                 hint="remove or rename one of the two definitions",
             )
         declared.add(column.name)
@@ -133,7 +133,7 @@ def _add_column(ctx: RuleContext, event: ir.AddColumn) -> Iterator[Report]:
     if exists or again:
         yield ctx.report(
             event.column.span,
-            f"Column {_named(event.column.name)} already exists in table {event.table}",
+            f"Column {_named(event.column.name)} already exists in table {ctx.shown(event.table)}",
             hint="use another name, or `ADD COLUMN IF NOT EXISTS` if re-running is intended",
         )
 
@@ -216,7 +216,7 @@ def _constraint_taken(ctx: RuleContext, constraint: ir.Constraint, table: QName)
     name = _named(constraint.name or "")
     return ctx.report(
         constraint.span,
-        f"Constraint name {name} is already used on table {table}",
+        f"Constraint name {name} is already used on table {ctx.shown(table)}",
         hint="give each constraint of a table its own name, e.g. `<table>_<columns>_<kind>`",
     )
 

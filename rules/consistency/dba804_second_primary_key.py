@@ -95,8 +95,8 @@ def _adds_key(event: ir.Event) -> bool:
 def _second(ctx: RuleContext, key: ir.Constraint, table: QName, why: str) -> Report:
     return ctx.report(
         key.span,
-        f"Second PRIMARY KEY on table {table}, which {why}: PostgreSQL refuses it (multiple "
-        "primary keys are not allowed)",
+        f"Second PRIMARY KEY on table {ctx.shown(table)}, which {why}: PostgreSQL refuses it "
+        "(multiple primary keys are not allowed)",
         hint="drop the old key in the same statement (`DROP CONSTRAINT ..., ADD PRIMARY KEY "
         "...`), or make this one a UNIQUE constraint",
     )

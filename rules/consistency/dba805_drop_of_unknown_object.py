@@ -91,8 +91,8 @@ class DropOfUnknownObject(StatementRule):
             kind = event.kind
             yield ctx.report(
                 event.span,
-                f"No {kind} {name} exists in the replayed history: DROP {kind.upper()} IF EXISTS "
-                f"{name} drops nothing (is the name misspelt?)",
+                f"No {kind} {ctx.shown(name)} exists in the replayed history: DROP {kind.upper()} "
+                f"IF EXISTS {ctx.shown(name)} drops nothing (is the name misspelt?)",
                 hint="compare the name with the schema (`dbarch-lint schema`); if the object "
                 "never existed, remove the statement",
             )

@@ -108,7 +108,7 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
             written = "REFERENCES" if column_fk else KIND_WORDS[kind]
             yield ctx.report(
                 constraint.span,
-                f"{KIND_WORDS[kind]} constraint on {table}{listed} has no name: "
+                f"{KIND_WORDS[kind]} constraint on {ctx.shown(table)}{listed} has no name: "
                 f"PostgreSQL will invent one, such as {invented}",
                 hint=f"name it: `CONSTRAINT {invented} {written} ...`",
                 fix=_rewrite(ctx, constraint.span.start, invented),

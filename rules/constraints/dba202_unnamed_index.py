@@ -73,9 +73,9 @@ class UnnamedIndex(StatementRule):
             )
         yield ctx.report(
             on,
-            f"{'Unique index' if event.unique else 'Index'} on {event.table} ({columns}) has no "
-            f"name: PostgreSQL will invent one{such_as}",
-            hint=f"name it: `{create} {quote_ident(name)} ON {event.table} ...`",
+            f"{'Unique index' if event.unique else 'Index'} on {ctx.shown(event.table)} "
+            f"({columns}) has no name: PostgreSQL will invent one{such_as}",
+            hint=f"name it: `{create} {quote_ident(name)} ON {ctx.shown(event.table)} ...`",
             fix=fix,
         )
 

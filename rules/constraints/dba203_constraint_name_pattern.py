@@ -133,8 +133,9 @@ class ConstraintNamePattern(StatementRule[ConstraintNamePatternOptions]):
         expected = f" (expected {quote_ident(expansion.example)})" if expansion.example else ""
         return ctx.report(
             span,
-            f"{KIND_WORDS[constraint.kind]} constraint {quote_ident(named.name)} on {named.table} "
-            f"does not match the `{option}` naming pattern `{pattern}`{expected}",
+            f"{KIND_WORDS[constraint.kind]} constraint {quote_ident(named.name)} on "
+            f"{ctx.shown(named.table)} does not match the `{option}` naming pattern "
+            f"`{pattern}`{expected}",
             hint=advice(expansion, pattern, named.renamed),
         )
 

@@ -86,7 +86,7 @@ class IndexNamePattern(StatementRule[IndexNamePatternOptions]):
             if event.name:
                 keys = [e.column for e in event.elems]
                 yield from self._judge(
-                    event.name, event.table, str(event.table), keys, event.unique, event, ctx
+                    event.name, event.table, ctx.shown(event.table), keys, event.unique, event, ctx
                 )
         elif isinstance(event, ir.RenameObject) and event.kind == "index":
             index = ctx.schema.index(event.name)

@@ -61,13 +61,13 @@ class ForeignKeyWithoutOnDelete(StatementRule):
             if constraint.kind != "foreign-key" or constraint.on_delete is not None:
                 continue
             columns = ", ".join(quote_ident(c) for c in constraint.columns)
-            parent = f" to {constraint.ref_table}" if constraint.ref_table else ""
+            parent = f" to {ctx.shown(constraint.ref_table)}" if constraint.ref_table else ""
             name = f" {quote_ident(constraint.name)}" if constraint.name else ""
             yield ctx.report(
                 constraint.span,
-                f"Foreign key{name} on {table} ({columns}){parent} has no ON DELETE action: "
-                "deleting a referenced row fails (implicit NO ACTION), whether or not that was "
-                "intended",
+                f"Foreign key{name} on {ctx.shown(table)} ({columns}){parent} has no ON DELETE "
+                "action: deleting a referenced row fails (implicit NO ACTION), whether or not that "
+                "was intended",
                 hint="write the action you mean: `ON DELETE RESTRICT`, `ON DELETE CASCADE`, "
                 "`ON DELETE SET NULL`, or `ON DELETE NO ACTION` to keep the default",
             )

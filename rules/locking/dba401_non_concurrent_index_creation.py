@@ -61,7 +61,7 @@ class NonConcurrentIndexCreation(StatementRule):
         table = ctx.table(event.table)
         if table is not None and table.temporary:
             return  # only this session sees it
-        shown = str(event.table)
+        shown = ctx.shown(event.table)
         if table is not None and table.partitioned:
             if event.only:
                 return  # ON ONLY a partitioned table: an empty, invalid index, built later

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import QName
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import alone, index_word_end
 
@@ -73,7 +72,7 @@ class NonConcurrentIndexDrop(StatementRule):
             if table is not None and table.temporary:
                 continue
             on = (
-                f"on {ctx.schema.shown(index.table)}"
+                f"on {ctx.shown(index.table)}"
                 if index is not None
                 else "on its table (which table is not known from the migrations)"
             )
@@ -86,13 +85,13 @@ class NonConcurrentIndexDrop(StatementRule):
             else:
                 hint = (
                     "drop it concurrently (outside a transaction block): "
-                    f"`{_drop(name, event.if_exists)}`"
+                    f"`{_drop(ctx.shown(name), event.if_exists)}`"
                 ) + alone(ctx)
                 fix = _rewrite(event, ctx)
             yield ctx.report(
                 event.span,
-                f"Dropping index {name} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock {on}, "
-                "blocking reads and writes while it waits for running queries",
+                f"Dropping index {ctx.shown(name)} without CONCURRENTLY takes an ACCESS EXCLUSIVE "
+                f"lock {on}, blocking reads and writes while it waits for running queries",
                 hint=hint,
                 fix=fix,
             )
@@ -109,5 +108,5 @@ def _rewrite(event: ir.DropObjects, ctx: RuleContext) -> Rewrite | None:
     return Rewrite("Drop the index concurrently", ((at, at, " CONCURRENTLY"),))
 
 
-def _drop(name: QName, if_exists: bool) -> str:
+def _drop(name: str, if_exists: bool) -> str:
     return f"DROP INDEX CONCURRENTLY {'IF EXISTS ' if if_exists else ''}{name};"

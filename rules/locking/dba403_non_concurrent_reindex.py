@@ -70,7 +70,11 @@ class NonConcurrentReindex(StatementRule):
             tables = (index.table,) if index is not None else ()
         if tables and all(ctx.is_new_table(t) for t in tables):
             return
-        what = f"{event.target} {event.tables[0]}" if event.tables else f"the {event.target}"
+        what = (
+            f"{event.target} {ctx.shown(event.tables[0])}"
+            if event.tables
+            else f"the {event.target}"
+        )
         if ctx.settings.pg_version < 12:
             hint = "PostgreSQL before 12 has no REINDEX CONCURRENTLY: build a new index "
             hint += "concurrently, then drop the old one (or REINDEX at a quiet time)"

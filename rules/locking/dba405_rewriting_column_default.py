@@ -71,7 +71,7 @@ class RewritingColumnDefault(StatementRule[RewritingColumnDefaultOptions]):
         if why is None or ctx.is_new_table(event.table):
             return
         reason, proven = why
-        name, table = quote_ident(column.name), str(event.table)
+        name, table = quote_ident(column.name), ctx.shown(event.table)
         lead = f"Adding column {name} to {table} {reason}"
         if proven:
             message = (

@@ -57,8 +57,9 @@ class StoredGeneratedColumnAddition(StatementRule):
         )
         yield ctx.report(
             stored[0].span,
-            f"Adding stored generated column {column} to {event.table} rewrites the whole table "
-            "under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole rewrite",
+            f"Adding stored generated column {column} to {ctx.shown(event.table)} rewrites the "
+            "whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes for the whole "
+            "rewrite",
             hint=(
                 f"add {column} as a plain column, keep it current with a trigger and fill old "
                 f"rows in batches{newer}"

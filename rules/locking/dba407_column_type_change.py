@@ -110,16 +110,16 @@ class ColumnTypeChange(StatementRule[ColumnTypeChangeOptions]):
         name = quote_ident(event.column)
         if old is None:
             what = (
-                f"Changing the type of {name} of {event.table} to {event.type} may rewrite the "
-                "table and rebuild its indexes under an ACCESS EXCLUSIVE lock, blocking reads "
-                "and writes for the whole rewrite: its old type is not known from the "
-                "migrations, so the change could not be proven safe"
+                f"Changing the type of {name} of {ctx.shown(event.table)} to {event.type} may "
+                "rewrite the table and rebuild its indexes under an ACCESS EXCLUSIVE lock, "
+                "blocking reads and writes for the whole rewrite: its old type is not known from "
+                "the migrations, so the change could not be proven safe"
             )
         else:
             what = (
-                f"Changing the type of {name} of {event.table} from {old} to {event.type} "
-                "rewrites the table and rebuilds its indexes under an ACCESS EXCLUSIVE lock, "
-                "blocking reads and writes for the whole rewrite"
+                f"Changing the type of {name} of {ctx.shown(event.table)} from {old} to "
+                f"{event.type} rewrites the table and rebuilds its indexes under an ACCESS "
+                "EXCLUSIVE lock, blocking reads and writes for the whole rewrite"
             )
             if {old.builtin, event.type.builtin} == {"timestamp", "timestamptz"}:
                 what += (
@@ -179,7 +179,7 @@ def _no_rewrite(
     `checks` under its ACCESS EXCLUSIVE lock (nothing to report when there are none)."""
     if not indexes and not checks:
         return
-    table, name = str(event.table), quote_ident(event.column)
+    table, name = ctx.shown(event.table), quote_ident(event.column)
     work: list[str] = []
     hints: list[str] = []
     lasts: list[str] = []

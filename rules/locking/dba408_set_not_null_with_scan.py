@@ -81,7 +81,7 @@ def _scan(
     version = ctx.settings.pg_version
     if proven_not_null(ctx.table(table_name), column_name, version):
         return
-    name, shown = quote_ident(column_name), str(table_name)
+    name, shown = quote_ident(column_name), ctx.shown(table_name)
     check = quote_ident(make_object_name(table_name.name, column_name, "not_null"))
     if version >= 18:
         steps = (

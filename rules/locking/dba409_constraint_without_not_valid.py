@@ -81,7 +81,7 @@ class ConstraintWithoutNotValid(StatementRule):
         constraint = event.constraint
         if constraint.kind not in ("check", "foreign-key") or constraint.not_valid:
             return
-        table = str(event.table)
+        table = ctx.shown(event.table)
         name = quote_ident(ctx.constraint_name(event.table, constraint))
         body = constraint_body(ctx, constraint.span)
         if constraint.kind == "check":
@@ -93,7 +93,8 @@ class ConstraintWithoutNotValid(StatementRule):
         else:
             what = (
                 f"Adding FOREIGN KEY {name} to {table} without NOT VALID scans the whole table "
-                f"under a SHARE ROW EXCLUSIVE lock on {table} and {constraint.ref_table}, "
+                f"under a SHARE ROW EXCLUSIVE lock on {table} and "
+                f"{_referenced(ctx, constraint)}, "
                 "blocking writes to both for the whole scan"
             )
         yield ctx.report(
@@ -137,16 +138,16 @@ def _column_reference(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]
     references = [c for c in constraints if c.kind == "foreign-key"]
     if not defaults or not references:
         return
-    column, table = quote_ident(event.column.name), str(event.table)
+    column, table = quote_ident(event.column.name), ctx.shown(event.table)
     reference = references[0]
     name = quote_ident(ctx.constraint_name(event.table, reference))
-    target = str(reference.ref_table)
+    target = _referenced(ctx, reference)
     if reference.ref_columns:
         target += f" ({', '.join(quote_ident(c) for c in reference.ref_columns)})"
     yield ctx.report(
         reference.span,
-        f"Adding column {column} to {table} with REFERENCES and a DEFAULT checks every row "
-        f"against {reference.ref_table} under a SHARE ROW EXCLUSIVE lock on both tables, "
+        f"Adding column {column} to {table} with REFERENCES and a DEFAULT checks every row against "
+        f"{_referenced(ctx, reference)} under a SHARE ROW EXCLUSIVE lock on both tables, "
         "blocking writes for the whole scan",
         hint=(
             f"add {column} without REFERENCES, then `ALTER TABLE {table} ADD CONSTRAINT {name} "
@@ -159,7 +160,7 @@ def _column_reference(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]
 def _column_checks(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
     """A CHECK on a new column is checked on every row (even all-NULL ones) under ACCESS
     EXCLUSIVE, and a column constraint cannot be NOT VALID."""
-    column, table = quote_ident(event.column.name), str(event.table)
+    column, table = quote_ident(event.column.name), ctx.shown(event.table)
     taken: set[str] = set()
     for check in event.column.constraints:
         if check.kind != "check" or check.not_valid:
@@ -182,3 +183,9 @@ def _column_checks(event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
                 f"{table} VALIDATE CONSTRAINT {name};`"
             ),
         )
+
+
+def _referenced(ctx: RuleContext, constraint: ir.Constraint) -> str:
+    """The table a foreign key references, as messages show it."""
+    ref = constraint.ref_table
+    return ctx.shown(ref) if ref is not None else "the referenced table"

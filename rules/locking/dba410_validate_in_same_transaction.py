@@ -62,10 +62,11 @@ class ValidateInSameTransaction(StatementRule):
             return
         if added.kind == "foreign-key":
             lock = (
-                f"SHARE ROW EXCLUSIVE lock on {event.table} and {added.ref_table}, blocking writes"
+                f"SHARE ROW EXCLUSIVE lock on {ctx.shown(event.table)} and "
+                f"{_referenced(ctx, added)}, blocking writes"
             )
         else:
-            lock = f"ACCESS EXCLUSIVE lock on {event.table}, blocking reads and writes"
+            lock = f"ACCESS EXCLUSIVE lock on {ctx.shown(event.table)}, blocking reads and writes"
         name = quote_ident(event.name)
         yield ctx.report(
             event.span,
@@ -91,3 +92,9 @@ def _added_in_this_transaction(
             ):
                 return earlier.constraint
     return None
+
+
+def _referenced(ctx: RuleContext, constraint: ir.Constraint) -> str:
+    """The table a foreign key references, as messages show it."""
+    ref = constraint.ref_table
+    return ctx.shown(ref) if ref is not None else "the referenced table"

@@ -110,7 +110,7 @@ def _report(
     table_name: ir.QName, constraint: ir.Constraint, new_column: str | None, ctx: RuleContext
 ) -> Report:
     """`new_column`: the column an ADD COLUMN declares the constraint on."""
-    table = str(table_name)
+    table = ctx.shown(table_name)
     name = quote_ident(ctx.constraint_name(table_name, constraint))
     kind = "PRIMARY KEY" if constraint.kind == "primary-key" else "UNIQUE"
     columns = ", ".join(quote_ident(c) for c in constraint.columns)
@@ -152,7 +152,7 @@ def _using_index(
     indexes = table.live_indexes() if table is not None else []
     index = next((i for i in indexes if i.name == index_name), None)
     shown, name, index_shown = (
-        str(table_name),
+        ctx.shown(table_name),
         quote_ident(ctx.constraint_name(table_name, constraint)),
         quote_ident(index_name),
     )

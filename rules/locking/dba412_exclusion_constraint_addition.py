@@ -55,8 +55,8 @@ class ExclusionConstraintAddition(StatementRule):
         name = quote_ident(ctx.constraint_name(event.table, event.constraint))
         yield ctx.report(
             event.constraint.span,
-            f"Adding EXCLUDE constraint {name} to {event.table} builds its index and checks "
-            "every row under an ACCESS EXCLUSIVE lock, blocking reads and writes until done",
+            f"Adding EXCLUDE constraint {name} to {ctx.shown(event.table)} builds its index and "
+            "checks every row under an ACCESS EXCLUSIVE lock, blocking reads and writes until done",
             hint=(
                 "there is no online form: declare it when the table is created, or add it in a "
                 "maintenance window"

@@ -67,12 +67,12 @@ class BlockingTableRewrite(StatementRule):
                 return
             if _unchanged(event, ctx):
                 return
-            what = f"ALTER TABLE {event.table} {why}"
+            what = f"ALTER TABLE {ctx.shown(event.table)} {why}"
         elif event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options):
             if event.tables and all(ctx.is_new_table(t) for t in event.tables):
                 return
             command = "CLUSTER" if event.kind == "cluster" else "VACUUM FULL"
-            shown = ", ".join(str(t) for t in event.tables) or "every table"
+            shown = ", ".join(ctx.shown(t) for t in event.tables) or "every table"
             what = f"{command} rewrites {shown}"
         else:
             return

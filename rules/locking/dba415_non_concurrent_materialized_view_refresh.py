@@ -59,10 +59,11 @@ class NonConcurrentMaterializedViewRefresh(StatementRule):
             return
         yield ctx.report(
             event.span,
-            f"Refreshing materialized view {view} without CONCURRENTLY holds an ACCESS EXCLUSIVE "
-            "lock on it, blocking its reads for the whole refresh",
+            f"Refreshing materialized view {ctx.shown(view)} without CONCURRENTLY holds an ACCESS "
+            "EXCLUSIVE lock on it, blocking its reads for the whole refresh",
             hint=(
-                f"`REFRESH MATERIALIZED VIEW CONCURRENTLY {view};` (the view needs a unique index)"
+                f"`REFRESH MATERIALIZED VIEW CONCURRENTLY {ctx.shown(view)};` (the view needs a "
+                "unique index)"
             ),
             fix=_fix(event, ctx, view),
         )

@@ -65,9 +65,9 @@ class NonConcurrentPartitionDetach(StatementRule):
         if ctx.is_new_table(event.table):
             return
         message = (
-            f"DETACH PARTITION {event.partition} takes an ACCESS EXCLUSIVE lock on {event.table}"
-            f" and {event.partition}, blocking reads and writes of the whole partitioned table "
-            "while it waits for the lock and while it holds it"
+            f"DETACH PARTITION {ctx.shown(event.partition)} takes an ACCESS EXCLUSIVE lock on "
+            f"{ctx.shown(event.table)} and {ctx.shown(event.partition)}, blocking reads and writes "
+            "of the whole partitioned table while it waits for the lock and while it holds it"
         )
         if ctx.settings.pg_version < 14:
             message += " (PostgreSQL before 14 has no concurrent form)"
@@ -77,9 +77,9 @@ class NonConcurrentPartitionDetach(StatementRule):
             )
         else:
             hint = (
-                f"`ALTER TABLE {event.table} DETACH PARTITION {event.partition} CONCURRENTLY;` "
-                "outside a transaction block (PostgreSQL refuses it when the parent has a "
-                "DEFAULT partition)"
+                f"`ALTER TABLE {ctx.shown(event.table)} DETACH PARTITION "
+                f"{ctx.shown(event.partition)} CONCURRENTLY;` outside a transaction block "
+                "(PostgreSQL refuses it when the parent has a DEFAULT partition)"
             )
         fix = _fix(event, ctx) if ctx.settings.pg_version >= 14 else None
         yield ctx.report(event.span, message, hint=hint, fix=fix)

@@ -70,8 +70,8 @@ class EnumValueAddedInTransaction(StatementRule):
                 return  # allowed before 12 (from 12 on its new values are unusable too)
             yield ctx.report(
                 event.span,
-                f"ALTER TYPE {event.name} ADD VALUE {label} cannot run inside a transaction "
-                "block before PostgreSQL 12: the migration fails",
+                f"ALTER TYPE {ctx.shown(event.name)} ADD VALUE {label} cannot run inside a "
+                "transaction block before PostgreSQL 12: the migration fails",
                 hint="run it in a migration of its own, outside a transaction block",
             )
             return
@@ -81,14 +81,14 @@ class EnumValueAddedInTransaction(StatementRule):
         line = ctx.line_of(use.span.start)
         yield ctx.report(
             event.span,
-            f"The new value {label} of {event.name} is used on line {line} before the "
+            f"The new value {label} of {ctx.shown(event.name)} is used on line {line} before the "
             "transaction that added it commits: PostgreSQL refuses it (unsafe use of new value) "
             "and the migration fails",
             hint="COMMIT after `ADD VALUE`, and use the value in a later transaction",
             related=[
                 RelatedSpan(
                     Origin(ctx.file_index, use.index, ctx.path, use.span),
-                    f"uses {label} or casts to {event.name}",
+                    f"uses {label} or casts to {ctx.shown(event.name)}",
                 )
             ],
         )

@@ -135,7 +135,7 @@ def _report(
     one_value: bool,
     span: ir.Span | None = None,
 ) -> Report:
-    table = str(event.table)  # type: ignore[attr-defined]
+    table = ctx.shown(event.table)  # type: ignore[attr-defined]
     columns = ", ".join("(expression)" if k is None else quote_ident(k) for k in keys)
     if one_value:
         message = (

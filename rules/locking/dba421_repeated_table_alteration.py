@@ -106,7 +106,7 @@ class RepeatedTableAlteration(StatementRule):
         if first is None:
             return
         line = ctx.line_of(first.span.start)
-        name = str(_table_of(event) or table)
+        name = ctx.shown(_table_of(event) or table)
         where = ", in the same transaction" if ctx.in_transaction else ""
         yield ctx.report(
             statement.span,

@@ -150,11 +150,11 @@ class MysqlTableCopyingAlter(StatementRule):
                     break
                 if old is None:
                     unproven = (
-                        f"This ALTER TABLE redefines column {column} as {_shown(new)}, which "
-                        "could not be proven to keep its type (the replay does not know its old "
-                        f"type): if it changes it, MySQL 8.0 does that only by copying "
-                        f"{event.table} (ALGORITHM=COPY), blocking writes (INSERT, UPDATE, "
-                        "DELETE) for the whole copy"
+                        f"This ALTER TABLE redefines column {column} as {_shown(new)}, which could "
+                        "not be proven to keep its type (the replay does not know its old type): "
+                        "if it changes it, MySQL 8.0 does that only by copying "
+                        f"{ctx.shown(event.table)} (ALGORITHM=COPY), blocking writes (INSERT, "
+                        "UPDATE, DELETE) for the whole copy"
                     )
                     break
                 if _changes_type(old, new):
@@ -162,8 +162,8 @@ class MysqlTableCopyingAlter(StatementRule):
                     if old is not None and old.names == new.names and new.name in _MEMBER_TYPES:
                         what = (
                             f"changes the {new.name.upper()} list of column {column} to "
-                            f"{_shown(new)}, not only appending members at its end within the "
-                            "same storage size"
+                            f"{_shown(new)}, not only appending members at its end within the same "
+                            "storage size"
                         )
                     break
         if unproven is not None:
@@ -173,8 +173,9 @@ class MysqlTableCopyingAlter(StatementRule):
             return
         yield ctx.report(
             event.span,
-            f"This ALTER TABLE {what}: MySQL 8.0 does that only by copying {event.table} "
-            "(ALGORITHM=COPY), blocking writes (INSERT, UPDATE, DELETE) for the whole copy",
+            f"This ALTER TABLE {what}: MySQL 8.0 does that only by copying "
+            f"{ctx.shown(event.table)} (ALGORITHM=COPY), blocking writes (INSERT, UPDATE, DELETE) "
+            "for the whole copy",
             hint=hint,
         )
 

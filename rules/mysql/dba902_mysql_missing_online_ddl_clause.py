@@ -64,7 +64,7 @@ class MysqlMissingOnlineDdlClause(StatementRule):
         )
         yield ctx.report(
             event.span,
-            f"This ALTER TABLE of {event.table} "
+            f"This ALTER TABLE of {ctx.shown(event.table)} "
             + (f"names only {named}" if named else "names no ALGORITHM or LOCK")
             + ": if MySQL cannot make the change online it blocks writes instead of failing",
             hint="append `, ALGORITHM=INPLACE, LOCK=NONE` (or `, ALGORITHM=INSTANT`)",

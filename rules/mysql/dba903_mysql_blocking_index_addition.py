@@ -62,8 +62,9 @@ class MysqlBlockingIndexAddition(StatementRule):
             return  # (an index declared in the CREATE TABLE)
         yield ctx.report(
             event.span,
-            f"Adding a {kind} index to {event.table} blocks writes (INSERT, UPDATE, DELETE) for "
-            f"the whole build: MySQL permits no concurrent DML while it builds a {kind} index",
+            f"Adding a {kind} index to {ctx.shown(event.table)} blocks writes (INSERT, UPDATE, "
+            "DELETE) for the whole build: MySQL permits no concurrent DML while it builds a "
+            f"{kind} index",
             hint=(
                 "build it with an online schema change tool (gh-ost, pt-online-schema-change) "
                 "or in a maintenance window"

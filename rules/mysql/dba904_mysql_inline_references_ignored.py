@@ -64,18 +64,19 @@ class MysqlInlineReferencesIgnored(StatementRule):
 
     def check(self, event: ir.InlineReference, ctx: RuleContext) -> Iterator[Report]:
         columns = f" ({', '.join(event.ref_columns)})" if event.ref_columns else ""
-        clause = f"FOREIGN KEY ({event.column}) REFERENCES {event.ref_table}{columns}"
+        clause = f"FOREIGN KEY ({event.column}) REFERENCES {ctx.shown(event.ref_table)}{columns}"
         created = any(
             isinstance(e, ir.CreateTable) and e.table == event.table for e in ctx.statement.events
         )
         where = (
             f"add `{clause}` to the table's definitions (after the columns)"
             if created
-            else f"add it at table level: `ALTER TABLE {event.table} ADD {clause}`"
+            else f"add it at table level: `ALTER TABLE {ctx.shown(event.table)} ADD {clause}`"
         )
         yield ctx.report(
             event.span,
-            f"Column {event.column} of {event.table} declares REFERENCES {event.ref_table} "
-            "inline: MySQL 8.0 parses and ignores that, so no foreign key is created",
+            f"Column {event.column} of {ctx.shown(event.table)} declares REFERENCES "
+            f"{ctx.shown(event.ref_table)} inline: MySQL 8.0 parses and ignores that, so no "
+            "foreign key is created",
             hint=f"{where}, with the ON DELETE action you mean",
         )

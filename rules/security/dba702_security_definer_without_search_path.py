@@ -79,8 +79,8 @@ class SecurityDefinerWithoutSearchPath(StatementRule):
         kind = "Procedure" if event.procedure else "Function"
         yield ctx.report(
             event.span,
-            f"{kind} {event.name} is SECURITY DEFINER {problem}: objects planted in a writable "
-            "schema on the caller's search path run with its owner's privileges",
+            f"{kind} {ctx.shown(event.name)} is SECURITY DEFINER {problem}: objects planted in a "
+            "writable schema on the caller's search path run with its owner's privileges",
             hint="add `SET search_path = pg_catalog, pg_temp` and qualify the names it uses",
         )
 

@@ -81,8 +81,8 @@ class SerialColumn(StatementRule):
                 fix = retype(event, ctx, type_, IDENTITY, f"Declare it {IDENTITY}")
             yield ctx.report(
                 type_.span,
-                f"Column {table}.{column} is declared {type_.name}, which creates a separately "
-                f"owned {base} sequence",
+                f"Column {ctx.shown(table)}.{column} is declared {type_.name}, which creates a "
+                f"separately owned {base} sequence",
                 hint=f"use `{column} bigint GENERATED ALWAYS AS IDENTITY`"
                 + prisma_hint(ctx.runner, "key"),
                 fix=fix,

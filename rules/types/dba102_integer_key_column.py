@@ -206,7 +206,7 @@ def _report(
     written = f"{type_.name} ({base})" if builtin in SERIALS else base
     roles = ", ".join(ROLE_WORDS[k] for k in ROLE_WORDS if k in kinds)
     name = quote_ident(column)
-    what = f"Column {table}.{name}" + (f" ({roles})" if roles else "")
+    what = f"Column {ctx.shown(table)}.{name}" + (f" ({roles})" if roles else "")
     message = f"{what} is {written}{'[]' if type_.array else ''}, which runs out at {limit}"
     if builtin in SERIALS:
         hint = f"declare it `{name} bigint GENERATED ALWAYS AS IDENTITY`"
@@ -217,7 +217,7 @@ def _report(
             if ctx.dialect == "mysql"
             else f"ALTER COLUMN {name} TYPE bigint`"
         )
-        hint = f"widen it first: `ALTER TABLE {table} {alter}"
+        hint = f"widen it first: `ALTER TABLE {ctx.shown(table)} {alter}"
     else:
         hint = f"declare it `{name} bigint`"
     if "foreign-key" in kinds and builtin not in SERIALS:

@@ -92,8 +92,8 @@ class VarcharColumn(StatementRule):
                 fix = retype(event, ctx, type_, text, "Declare it text with a CHECK of its limit")
             yield ctx.report(
                 type_.span,
-                f"Column {table}.{name} is varchar({limit}){array}: the length limit is hard to "
-                "change, and no faster than text",
+                f"Column {ctx.shown(table)}.{name} is varchar({limit}){array}: the length limit is "
+                "hard to change, and no faster than text",
                 hint=f"declare it `{name} text{array}`{'' if array else check}"
                 + prisma_hint(ctx.runner, "varchar", n=str(limit)),
                 fix=fix,

@@ -71,7 +71,7 @@ class CharColumn(StatementRule):
             name = quote_ident(column)
             yield ctx.report(
                 type_.span,
-                f"Column {table}.{name} is {type_}: char(n) pads values with spaces and "
+                f"Column {ctx.shown(table)}.{name} is {type_}: char(n) pads values with spaces and "
                 "compares them inconsistently",
                 hint=f"declare it `{name} text{array}` (add a CHECK constraint if "
                 "the length is a rule)" + prisma_hint(ctx.runner, "char"),

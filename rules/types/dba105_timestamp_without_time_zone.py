@@ -78,9 +78,9 @@ class TimestampWithoutTimeZone(StatementRule):
             if builtin == "timestamp":
                 yield ctx.report(
                     type_.span,
-                    f"Column {table}.{name} is timestamp{precision}{array} without time zone: "
-                    "its values are wall-clock readings that mean different instants in different "
-                    "time zones",
+                    f"Column {ctx.shown(table)}.{name} is timestamp{precision}{array} without time "
+                    "zone: its values are wall-clock readings that mean different instants in "
+                    "different time zones",
                     hint=f"declare it `{name} timestamptz{precision}{array}`"
                     + prisma_hint(ctx.runner, "timestamp"),
                     fix=retype(
@@ -94,8 +94,8 @@ class TimestampWithoutTimeZone(StatementRule):
             else:
                 yield ctx.report(
                     type_.span,
-                    f"Column {table}.{name} is time{precision} with time zone{array}: a time "
-                    "of day cannot follow daylight-saving rules",
+                    f"Column {ctx.shown(table)}.{name} is time{precision} with time zone{array}: a "
+                    "time of day cannot follow daylight-saving rules",
                     hint=f"declare it `{name} timestamptz{array}`, or "
                     f"`{name} time{precision}{array}` for a local time of day",
                 )

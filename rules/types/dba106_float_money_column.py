@@ -113,7 +113,7 @@ class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
             name = quote_ident(column)
             yield ctx.report(
                 type_.span,
-                f"Column {table}.{name} looks like money ({matched!r}) but is "
+                f"Column {ctx.shown(table)}.{name} looks like money ({matched!r}) but is "
                 f"{float_name}{array}: floating point cannot represent decimal amounts exactly",
                 hint=f"declare it `{name} numeric(12,2){array}` (pick the precision "
                 "and scale the amounts need), or store integer cents in bigint"

@@ -78,8 +78,8 @@ class MoneyTypeColumn(StatementRule):
             name = quote_ident(column)
             yield ctx.report(
                 type_.span,
-                f"Column {table}.{name} is money{array}: its scale and text format depend on "
-                "the server's lc_monetary locale",
+                f"Column {ctx.shown(table)}.{name} is money{array}: its scale and text format "
+                "depend on the server's lc_monetary locale",
                 hint=f"declare it `{name} numeric(12,2){array}` (pick the precision "
                 "and scale), with the currency in its own column"
                 + prisma_hint(ctx.runner, "money"),

@@ -72,8 +72,8 @@ class JsonColumn(StatementRule):
             name = quote_ident(column)
             yield ctx.report(
                 type_.span,
-                f"Column {table}.{name} is json{array}: it is re-parsed on every access, has no "
-                "equality operator and cannot be GIN-indexed",
+                f"Column {ctx.shown(table)}.{name} is json{array}: it is re-parsed on every "
+                "access, has no equality operator and cannot be GIN-indexed",
                 hint=f"declare it `{name} jsonb{array}` (keep json only to preserve "
                 "the exact text)" + prisma_hint(ctx.runner, "json"),
                 fix=retype(event, ctx, type_, f"jsonb{array}", f"Declare it jsonb{array}"),

@@ -64,7 +64,7 @@ class UuidPrimaryKey(StatementRule):
             yield report(
                 ctx,
                 key,
-                f"Primary key {key.table}.{name} is uuid: 16 bytes in every index and "
+                f"Primary key {ctx.shown(key.table)}.{name} is uuid: 16 bytes in every index and "
                 "referencing row, and random UUIDs scatter inserts across the key index",
                 f"use `{name} bigint GENERATED ALWAYS AS IDENTITY PRIMARY "
                 "KEY` unless the id must come from outside the database",

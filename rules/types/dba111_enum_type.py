@@ -59,8 +59,8 @@ class EnumType(StatementRule):
         values += ", ..." if len(event.values) > 3 else ""
         yield ctx.report(
             _name_span(event.span, ctx),
-            f"Enum type {event.name} ({values or 'no values'}): enum values cannot be removed or "
-            "reordered without rewriting every column that uses it",
+            f"Enum type {ctx.shown(event.name)} ({values or 'no values'}): enum values cannot be "
+            "removed or reordered without rewriting every column that uses it",
             hint="use a text column with a named CHECK constraint (`CHECK (col IN (...))`), or a "
             "lookup table with a foreign key",
         )

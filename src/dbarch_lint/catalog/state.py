@@ -102,12 +102,15 @@ class SchemaState:
         return self.domain_checks.get(name, 0) > 0 if name is not None else None
 
     def shown(self, name: QName) -> str:
-        """A table name as a statement must write it under the current search_path: quoted where
-        needed, schema-qualified only when the unqualified name would find another table."""
-        table = self.table(QName(None, name.name))
-        if table is not None and table.name == name:
+        """A relation's name (table, index, view, sequence, ...; also a type's) as a statement
+        must write it under the current search_path: quoted where needed, schema-qualified only
+        when the unqualified name would find another relation or be created elsewhere. The
+        same whether it was written `public.board`, `"public"."board"` or `board`."""
+        if name.schema is None:
             return quote_ident(name.name)
-        if name.schema is None or (table is None and self.resolve(QName(None, name.name)) == name):
+        bare = QName(None, name.name)
+        found = self.visible(self.tables, bare) or self.visible(self.relations, bare)
+        if found == name or (found is None and self.resolve(bare) == name):
             return quote_ident(name.name)
         return str(name)
 

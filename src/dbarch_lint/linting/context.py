@@ -347,11 +347,12 @@ class RuleContext(msgspec.Struct):
                 return False
         return False
 
-    def shown(self, table: QName) -> str:
-        """A table's name as messages show it (the catalog's way: quoted where needed,
-        schema-qualified only where the unqualified name would find another table), whether
-        the statement wrote it qualified or the replay resolved it (a dropped index's table)."""
-        return self.schema.shown(self.schema.resolve(table))
+    def shown(self, name: QName) -> str:
+        """A relation's name (table, index, view, sequence, ...) as messages and hints show it
+        (the schema rules' way, `Schema.shown`: quoted where needed, schema-qualified only where
+        the unqualified name would find another one), whether the statement wrote it qualified
+        or not, or the replay resolved it (a dropped index's table)."""
+        return self.schema.shown(name)
 
     def later_events(self, table: QName) -> Iterator[Event]:
         """The events of this file's later statements that name a table of `table`'s
