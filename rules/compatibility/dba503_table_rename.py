@@ -60,7 +60,7 @@ class TableRename(StatementRule):
     def check(self, event: ir.RenameTable, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table) or ctx.is_renamed_here("table", event.table.name):
             return  # (a name given in this migration: the rename that gave it was the break)
-        old, new = ctx.shown(event.table), str(QName(event.table.schema, event.new))
+        old, new = ctx.shown(event.table), ctx.shown(QName(event.table.schema, event.new))
         # (MySQL commits each DDL statement: the view comes right after instead)
         when = "right after the rename" if ctx.dialect == "mysql" else "in the same transaction"
         shim = _shim(ctx, event)

@@ -188,7 +188,7 @@ def _relation(ctx: RuleContext, name: QName, events: Iterable[ir.Event]) -> str 
                 return None  # PostgreSQL names expression indexes after the expression
             if index.invented and len(index.name.encode()) >= MAX_IDENTIFIER_BYTES:
                 return None  # an invented name PostgreSQL truncated: not compared
-            return f"an index on {index.table.name}"
+            return f"an index on {ctx.shown(index.table)}"
     return f"a {kind}"
 
 
