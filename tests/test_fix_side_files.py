@@ -1,11 +1,14 @@
-"""`--fix` for DBA404 where the runner's switch is a side file: Flyway's script configuration
-(`<file>.sql.conf`, `executeInTransaction=false`) and Diesel's `metadata.toml`
-(`run_in_transaction = false`).
+"""`--fix` where it writes more than the migration: the runner's side file for DBA404
+(Flyway's `<file>.sql.conf` with `executeInTransaction=false`, Diesel's `metadata.toml` with
+`run_in_transaction = false`), and under Prisma 7.3 and earlier a CONCURRENTLY statement moved
+to a migration of its own right after the file (DBA401, DBA402, DBA416).
 
-Each fixture folder under `tests/fixtures/` holding `<side file>.fixed` is a case: its
-migrations are fixed (`--fix --unsafe-fixes`, every migration named), each side file must then
-read exactly as its `.fixed` says, fixing again must change nothing, and the history linted
-again has no DBA404 and no finding it did not have before.
+Each fixture folder under `tests/fixtures/` holding a `<file>.fixed` is a case: its migrations
+are fixed (`--fix --unsafe-fixes`, with the rule the folder is named after, every migration
+named); each `<file>` must then read exactly as its `.fixed` says (a side file, a migration
+added, or the migration itself) and every other file be as it was; fixing again changes
+nothing; and the history linted again has none of the rule's findings and no finding it did not
+have before.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from dbarch_lint.inputs import discovery
 from dbarch_lint.runners import planned
 from dbarch_lint.runners.switches import transaction_off
+from tests.postgres import Server
 from tests.test_cli import invoke
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -51,38 +56,54 @@ def _codes(folder: Path, *options: str) -> Counter[str]:
     return Counter(f["code"] for f in json.loads(out)["findings"])
 
 
-@pytest.mark.parametrize("fixture", CASES, ids=lambda p: p.name)
-def test_the_side_file_is_written_as_expected(
-    fixture: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _copy(fixture: Path, tmp_path: Path) -> tuple[Path, dict[Path, bytes]]:
+    """The fixture in `tmp_path` without its `.fixed` files (and the folders only they were
+    in); and what each names (the file in the copy -> its expected bytes)."""
     folder = tmp_path / fixture.name
     shutil.copytree(fixture, folder)
-    expected = {p: p.read_bytes() for p in folder.rglob(f"*{SIDE}")}
-    for p in expected:
-        p.unlink()
+    expected = {}
+    for fixed in sorted(folder.rglob(f"*{SIDE}")):
+        expected[fixed.with_name(fixed.name.removesuffix(SIDE))] = fixed.read_bytes()
+        fixed.unlink()
+        if not any(fixed.parent.iterdir()):
+            fixed.parent.rmdir()
+    return folder, expected
+
+
+def _code(fixture: Path) -> str:
+    return fixture.name.split("_", 1)[0]
+
+
+@pytest.mark.parametrize("fixture", CASES, ids=lambda p: p.name)
+def test_the_files_are_written_as_expected(
+    fixture: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, expected = _copy(fixture, tmp_path)
     monkeypatch.chdir(folder)
+    code = _code(fixture)
     before = _codes(folder)
-    assert before["DBA404"] > 0
-    migrations = {p: (folder / p).read_bytes() for p in _migrations(folder)}
-    code, out, err = invoke(
-        "check", "--no-cache", "--select", "DBA404", "--fix", "--unsafe-fixes", *migrations
+    assert before[code] > 0
+    existed = _snapshot(folder)
+    migrations = _migrations(folder)
+    status, out, err = invoke(
+        "check", "--no-cache", "--select", code, "--fix", "--unsafe-fixes", *migrations
     )
-    assert code == 0 and "dbarch-lint: fixed" in err, (out, err)
-    for fixed, text in expected.items():
-        side = fixed.with_name(fixed.name.removesuffix(SIDE))
-        assert side.read_bytes() == text, side
-        shown = str(side.relative_to(folder))
-        assert f"{'changed' if (fixture / shown).exists() else 'added'} {shown}" in err
-    # the migrations themselves are not touched
-    assert {p: (folder / p).read_bytes() for p in migrations} == migrations
-    assert not list(folder.rglob(".dbarch-lint-*.tmp"))
+    assert status == 0 and "dbarch-lint: fixed" in err, (out, err)
+    for path, text in expected.items():
+        assert path.read_bytes() == text, path
+        shown = str(path.relative_to(folder))
+        if shown not in existed:
+            assert f"added {shown}" in err
+    # every other file is as it was, and no temporary file is left
+    others = {p: t for p, t in _snapshot(folder).items() if folder / p not in expected}
+    assert others == {p: t for p, t in existed.items() if folder / p not in expected}
     # fixing again changes nothing
     done = _snapshot(folder)
-    invoke("check", "--no-cache", "--select", "DBA404", "--fix", "--unsafe-fixes", *migrations)
+    invoke("check", "--no-cache", "--select", code, "--fix", "--unsafe-fixes", *_migrations(folder))
     assert _snapshot(folder) == done
-    # linted again: no DBA404, nothing new
+    # linted again: none of the rule's findings, nothing new
     after = _codes(folder)
-    assert after["DBA404"] == 0
+    assert after[code] == 0
     assert not after - before
 
 
@@ -90,17 +111,21 @@ def test_the_side_file_is_written_as_expected(
 def test_diff_shows_the_side_file_and_writes_nothing(
     fixture: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / fixture.name
-    shutil.copytree(fixture, folder)
-    for p in folder.rglob(f"*{SIDE}"):
-        p.unlink()
+    folder, expected = _copy(fixture, tmp_path)
     monkeypatch.chdir(folder)
     files = _snapshot(folder)
-    code, out, _ = invoke("check", "--no-cache", "--diff", "--unsafe-fixes", *_migrations(folder))
+    code, out, _ = invoke(
+        "check",
+        "--no-cache",
+        "--select",
+        _code(fixture),
+        "--diff",
+        "--unsafe-fixes",
+        *_migrations(folder),
+    )
     assert code == 1
-    for fixed in fixture.rglob(f"*{SIDE}"):
-        shown = str(fixed.relative_to(fixture)).removesuffix(SIDE)
-        assert f"+++ b/{shown}\n" in out
+    for path in expected:
+        assert f"+++ b/{path.relative_to(folder)}\n" in out
     assert _snapshot(folder) == files
 
 
@@ -117,7 +142,15 @@ def test_a_flyway_file_with_other_statements_gets_an_unsafe_fix(
     assert out.startswith("# unsafe fix: V2__mixed.sql:2: DBA404 Run this migration outside")
 
 
-@pytest.mark.parametrize("case", ["DBA404_diesel_several", "DBA404_flyway_begin"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "DBA404_diesel_several",
+        "DBA404_flyway_begin",
+        "DBA401_prisma_used_later",
+        "DBA401_prisma_no_place",
+    ],
+)
 def test_no_side_file_where_it_would_not_help(
     case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,7 +161,7 @@ def test_no_side_file_where_it_would_not_help(
         "check",
         "--no-cache",
         "--select",
-        "DBA404",
+        _code(Path(case)),
         "--diff",
         "--unsafe-fixes",
         *_migrations(tmp_path / "m"),
@@ -247,3 +280,107 @@ def test_diesel_metadata(tmp_path: Path, before: str | None, after: str | None) 
 def test_no_side_file_for_other_runners(tmp_path: Path) -> None:
     for runner in ("golang-migrate", "sqitch", "plain", "dbmate", "prisma"):
         assert transaction_off(runner, str(tmp_path / "1_x.up.sql")) is None
+
+
+@pytest.mark.parametrize(
+    ("others", "added", "expected"),
+    [
+        ([], [], "m/20240102000001_create_x/migration.sql"),
+        (["m/20240103000000_next/migration.sql"], [], "m/20240102000001_create_x/migration.sql"),
+        # a second moved statement: a timestamp of its own, after the first
+        (
+            ["m/20240102000001_create_a/migration.sql"],
+            ["m/20240102000001_create_a/migration.sql"],
+            "m/20240102000002_create_x/migration.sql",
+        ),
+        # Prisma orders by folder name: a later migration a second after still sorts after
+        # this name, unless its name sorts first
+        (["m/20240102000001_next/migration.sql"], [], "m/20240102000001_create_x/migration.sql"),
+        (["m/20240102000001_a/migration.sql"], [], None),
+        (["m/20240102000000_next/migration.sql"], [], None),
+        # another folder's migrations do not count
+        (
+            ["other/20240102000001_next/migration.sql"],
+            [],
+            "m/20240102000001_create_x/migration.sql",
+        ),
+    ],
+)
+def test_prisma_places_the_moved_statement_right_after(
+    others: list[str], added: list[str], expected: str | None
+) -> None:
+    from dbarch_lint.runners.follow_up import follow_up
+
+    path = "m/20240102000000_index/migration.sql"
+    files = follow_up("prisma", path, [path, *others], "create_x", "SQL;\n", added)
+    assert (next(iter(files)) if files else None) == expected
+    if files:
+        assert files[expected or ""] == "SQL;\n"
+
+
+def test_prisma_timestamps_roll_over_as_dates() -> None:
+    from dbarch_lint.runners.follow_up import follow_up
+
+    path = "m/20231231235959_index/migration.sql"
+    files = follow_up("prisma", path, [path], "drop_y", "SQL;\n")
+    assert files == {"m/20240101000000_drop_y/migration.sql": "SQL;\n"}
+    assert follow_up("prisma", "m/2024_bad/migration.sql", [], "x", "SQL;\n") is None
+
+
+IN_PLACE = {
+    "DBA401_prisma_moved": (" INDEX ", " INDEX CONCURRENTLY "),
+    "DBA402_prisma_moved": (" INDEX ", " INDEX CONCURRENTLY "),
+    "DBA416_prisma_moved": ('"events_2023";', '"events_2023" CONCURRENTLY;'),
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(IN_PLACE))
+def test_the_moved_statements_run_where_in_place_they_fail(
+    pg_server: Server, fixture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prisma 7.3 and earlier send each migration as one simple-protocol query (psycopg's
+    `execute` of a string without parameters: `tests/test_prisma_server.py`). CONCURRENTLY in
+    place fails with 25001 in a file of several statements; the fixed history, each migration
+    sent whole in folder order, runs, and leaves the indexes built (valid) or dropped, the
+    partition detached."""
+    folder, _ = _copy(FIXTURES / "locking" / fixture, tmp_path)
+    monkeypatch.chdir(folder)
+    code = _code(Path(fixture))
+    original = {p: (folder / p).read_text() for p in _migrations(folder)}
+    invoke("check", "--no-cache", "--select", code, "--fix", "--unsafe-fixes", *original)
+    fixed = {p: (folder / p).read_text() for p in _migrations(folder)}
+    assert len(fixed) > len(original)
+    schema = f"fixfiles_{code.lower()}"
+    with pg_server.connect() as session:
+        session.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        session.execute(f"SET search_path = {schema}")
+        try:
+            # in place: the statement with CONCURRENTLY, among the file's others, in one query
+            session.execute(original["20240101000000_init/migration.sql"])
+            [index] = [t for p, t in original.items() if p.startswith("20240102000000_")]
+            with pytest.raises(psycopg.errors.ActiveSqlTransaction) as failed:
+                session.execute(index.replace(*IN_PLACE[fixture], 1))
+            assert failed.value.sqlstate == "25001"
+            session.execute(f"DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}")
+            for path in sorted(fixed):  # (Prisma's order: by folder name)
+                session.execute(fixed[path])
+            partitions = session.execute(
+                "SELECT count(*) FROM pg_inherits WHERE inhparent = to_regclass(%s || '.events')",
+                (schema,),
+            ).fetchone()[0]
+            rows = session.execute(
+                "SELECT c.relname, i.indisvalid FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON "
+                "n.oid = c.relnamespace WHERE n.nspname = %s ORDER BY 1",
+                (schema,),
+            ).fetchall()
+        finally:
+            session.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    built = {name for name, valid in rows if valid}
+    assert all(valid for _, valid in rows)
+    if code == "DBA401":
+        assert {"orders_note_idx", "orders_id_note_key"} <= built
+    elif code == "DBA402":
+        assert "orders_tag_idx" not in built and "orders_pkey" in built
+    else:
+        assert partitions == 0  # (detached)

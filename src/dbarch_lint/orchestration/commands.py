@@ -166,7 +166,8 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintR
         noun = "finding" if fixed == 1 else "findings"
         say(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}")
         for added in sorted(outcome.created):
-            say(f"dbarch-lint: added {added} (it runs right after the migration it validates)")
+            origin = outcome.created[added][1]
+            say(f"dbarch-lint: added {added} (it runs right after {origin})")
         for shown, (side, origin) in sorted(outcome.sides.items()):
             done = "added" if side.before is None else "changed"
             say(f"dbarch-lint: {done} {shown} (it turns the runner's transaction off for {origin})")

@@ -358,7 +358,8 @@ def _placed(
     wanted = fix.follow_up if fix is not None else None
     if wanted is None:
         return True
-    files = follow_up(runner, path, {*run.paths, *created}, wanted.slug, wanted.sql)
+    mine = _added_by(created, path)
+    files = follow_up(runner, path, {*run.paths, *created}, wanted.slug, wanted.sql, mine)
     if files is None:
         return False
     created.update({new: (text, path) for new, text in files.items()})
