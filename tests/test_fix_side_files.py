@@ -384,3 +384,20 @@ def test_the_moved_statements_run_where_in_place_they_fail(
         assert "orders_tag_idx" not in built and "orders_pkey" in built
     else:
         assert partitions == 0  # (detached)
+
+
+def test_no_side_file_when_the_run_assumes_the_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FIXTURES / "locking" / "DBA404_flyway_conf_new", tmp_path / "m")
+    monkeypatch.chdir(tmp_path / "m")
+    code, out, _ = invoke(
+        "check",
+        "--no-cache",
+        "--select",
+        "DBA404",
+        "--assume-in-transaction",
+        "--diff",
+        "V2__reindex.sql",
+    )
+    assert (code, out) == (0, "")

@@ -348,6 +348,8 @@ def _placed(
     item = run.file(path)
     runner = item.run.runner if item.run is not None else "plain"
     if fix is not None and fix.transaction_off:
+        if run.config.assume_in_transaction is not None:
+            return False  # (the run says how files run: a side file would change nothing)
         side = transaction_off(runner, os.path.abspath(run.paths[path]))
         if side is None:
             return False
