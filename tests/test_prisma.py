@@ -203,17 +203,22 @@ def test_the_hints_say_how_under_prisma_before_7_4(tmp_path: Path) -> None:
     )
     [finding] = json.loads(result.output)["findings"]
     assert "prisma migrate dev --create-only" in finding["hint"]
-    assert finding["fix"] is None  # (CONCURRENTLY would fail in this file)
+    # (CONCURRENTLY would fail in this file: the fix takes the statement out of it, to a
+    # migration of its own, `tests/test_fix_side_files.py`)
+    assert [e["text"] for e in finding["fix"]["edits"]] == [""]
+    assert "in a migration of its own" in finding["fix"]["description"]
 
 
 def test_a_changed_lock_file_invalidates_the_cached_report(tmp_path: Path) -> None:
     project(tmp_path, {"package.json": '{"devDependencies": {"prisma": "7.3.0"}}'})
     args = ["check", "--format", "json", "--select", "DBA401", str(tmp_path)]
     first = CliRunner().invoke(main, args)
-    assert json.loads(first.output)["findings"][0]["fix"] is None
+    edits = json.loads(first.output)["findings"][0]["fix"]["edits"]
+    assert [e["text"] for e in edits] == [""]  # (moved out of the file)
     (tmp_path / "package.json").write_text('{"devDependencies": {"prisma": "7.4.0"}}')
     second = CliRunner().invoke(main, args)
-    assert json.loads(second.output)["findings"][0]["fix"] is not None
+    edits = json.loads(second.output)["findings"][0]["fix"]["edits"]
+    assert [e["text"] for e in edits] == [" CONCURRENTLY"]  # (in place)
 
 
 def test_prisma_parse_version() -> None:

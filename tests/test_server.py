@@ -499,3 +499,28 @@ def test_a_cache_folder_it_cannot_use_leaves_the_server_linting(
             lint_paths([str(second)], cwd=str(tmp_path), cache=False).findings
         )
     assert not any(elsewhere.iterdir())
+
+
+@pytest.mark.asyncio
+async def test_no_quick_fix_for_a_fix_that_writes_another_file(session: Session) -> None:
+    """DBA404's fix under Flyway is the migration's `.sql.conf`: no edit of the file itself
+    does it, so the editor offers no quick fix (`--fix` writes it)."""
+    folder = session.root / "db" / "flyway"
+    folder.mkdir(parents=True)
+    (folder / "V1__orders.sql").write_text("CREATE TABLE orders (id bigint PRIMARY KEY);\n")
+    second = folder / "V2__reindex.sql"
+    second.write_text("REINDEX INDEX CONCURRENTLY orders_pkey;\n")
+    session.open(second)
+    await session.settle()
+    diagnostic = next(
+        d for d in session.client.diagnostics[session.uri(second)] if d.code == "DBA404"
+    )
+    actions = await session.client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=session.uri(second)),
+            range=diagnostic.range,
+            context=lsp.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    quick = [a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.kind == "quickfix"]
+    assert not [a for a in quick if "DBA404" in a.title]

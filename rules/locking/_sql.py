@@ -7,7 +7,7 @@ import re
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
 from dbarch_lint.model.source import extent_end
-from dbarch_lint.rule import CONCURRENT_ALONE, RuleContext
+from dbarch_lint.rule import CONCURRENT_ALONE, IMPLICIT, Rewrite, RuleContext
 
 _NAMED = re.compile(r'(?is)^CONSTRAINT\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s+')
 _INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
@@ -71,3 +71,57 @@ def alone(ctx: RuleContext) -> str:
     if ctx.runner == "prisma" and not ctx.in_transaction:  # (7.4 and later: each alone)
         return ""
     return f"; with {ctx.runner}, {how}"
+
+
+# After a statement: its semicolon and the blanks after it, with its line break when nothing
+# else (a comment) is left on the line.
+_STATEMENT_END = re.compile(rb"[ \t]*;?[ \t]*(?:\r\n|\n|\r|\Z)?")
+_SLUG_OUT = re.compile(r"[^a-z0-9]+")
+# Later statements that would run before a moved one and change what it acts on.
+_TABLE_CHANGES = (ir.RenameTable, ir.DropColumn, ir.RenameColumn, ir.AlterColumnType)
+
+
+def moved_concurrently(
+    ctx: RuleContext,
+    at: int,
+    description: str,
+    slug: str,
+    objects: tuple[str, ...],
+    table: QName | None,
+) -> Rewrite | None:
+    """Under Prisma 7.3 and earlier, which sends a file of several statements as one query
+    (PostgreSQL's implicit transaction block, where CONCURRENTLY fails with 25001): the
+    statement, with CONCURRENTLY inserted at byte `at`, moved out of the file into a migration
+    of its own right after it (`--fix` names it `<timestamp>_<slug>/migration.sql`). None where
+    the block is not that one (a BEGIN of the file's), or a later statement of the file acts on
+    what it does (`objects`: the index or partition names, by their text; `table`: dropped,
+    renamed or its columns changed), since those would then run before it. An unsafe fix: the
+    statement no longer commits or rolls back with the rest of the file."""
+    statement = ctx.statement
+    if ctx.runner != "prisma" or ctx.transaction_kind != IMPLICIT or statement.within:
+        return None
+    if any(isinstance(e, ir.Transaction) for s in ctx.statements for e in s.events):
+        return None
+    names = [re.compile(rb"(?i)\b" + re.escape(n.encode()) + rb"\b") for n in objects if n]
+    for later in ctx.statements:
+        if later.index <= statement.index:
+            continue
+        if any(n.search(ctx.text, later.span.start, later.span.end) for n in names):
+            return None
+        if table is not None and any(_changes(e, table) for e in later.events):
+            return None
+    span = statement.span
+    end = _STATEMENT_END.match(ctx.text, span.end)
+    stop = end.end() if end is not None else span.end
+    fixed = ctx.text[span.start : at] + b" CONCURRENTLY" + ctx.text[at : span.end]
+    sql = fixed.decode("utf-8", errors="replace").rstrip().rstrip(";").rstrip() + ";\n"
+    name = _SLUG_OUT.sub("_", slug.lower()).strip("_")[:60].rstrip("_") or "concurrently"
+    return Rewrite(description, ((span.start, stop, ""),), follow_up=(name, sql), unsafe=True)
+
+
+def _changes(event: ir.AnyEvent, table: QName) -> bool:
+    if isinstance(event, ir.DropObjects):
+        return event.kind == "table" and any(n.name == table.name for n in event.names)
+    if isinstance(event, _TABLE_CHANGES):
+        return event.table.name == table.name
+    return False

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.locking._sql import alone, index_word_end
+from dbarch_lint.rules.locking._sql import alone, index_word_end, moved_concurrently
 
 
 class NonConcurrentIndexCreation(StatementRule):
@@ -24,6 +24,18 @@ class NonConcurrentIndexCreation(StatementRule):
     the runner's way to turn its transaction off (`-- migrate:up transaction:false`,
     `run_in_transaction = false` in `metadata.toml`; golang-migrate sends a file as one
     multi-statement string, so only a file holding nothing else runs it).
+
+    Under Prisma 7.3 and earlier on PostgreSQL, which sends a migration of several statements
+    as one query (one implicit transaction, where CONCURRENTLY fails with SQLSTATE 25001),
+    `--unsafe-fixes` moves the statement, with `CONCURRENTLY`, out of the file into a migration
+    of its own right after it (`<timestamp>_<name>/migration.sql`, a second after the file's
+    timestamp and sorting before the next migration; no fix where no such name is free, where
+    the file has its own `BEGIN`, or where a later statement of the file uses the same object,
+    which would then run first). Unsafe: the statement no longer commits or rolls back with the
+    rest of the file (a failure leaves the first migration applied, and a failed concurrent
+    build an invalid index), and the statements after it in the file now run before it. Where
+    the statement is the file's only one, or under Prisma 7.4 and later (each statement sent
+    alone), `CONCURRENTLY` goes in place.
 
     ## Why is this bad?
     A plain `CREATE INDEX` holds a SHARE lock on the table for the whole build: every INSERT,
@@ -84,8 +96,9 @@ class NonConcurrentIndexCreation(StatementRule):
             "blocking writes (INSERT, UPDATE, DELETE) for the whole build",
             hint=f"build it concurrently (outside a transaction block): `{_concurrent(ctx)};`"
             + alone(ctx),
-            # (inside a transaction block CONCURRENTLY fails: no automatic rewrite there)
-            fix=None if ctx.in_transaction else _rewrite(ctx),
+            # (inside a transaction block CONCURRENTLY fails: no automatic rewrite there, but
+            # Prisma's one-query file: moved to a migration of its own)
+            fix=_moved(event, ctx) if ctx.in_transaction else _rewrite(ctx),
         )
 
 
@@ -96,6 +109,21 @@ def _concurrent(ctx: RuleContext) -> str:
         return ctx.text[span.start : span.end].decode("utf-8", errors="replace")
     fixed = ctx.text[span.start : at] + b" CONCURRENTLY" + ctx.text[at : span.end]
     return fixed.decode("utf-8", errors="replace")
+
+
+def _moved(event: ir.CreateIndex, ctx: RuleContext) -> Rewrite | None:
+    at = index_word_end(ctx)
+    if at is None:
+        return None
+    slug = f"create_{event.name}" if event.name else f"create_index_on_{event.table.name}"
+    return moved_concurrently(
+        ctx,
+        at,
+        "Build the index concurrently, in a migration of its own right after this one",
+        slug,
+        (event.name or "",),
+        event.table,
+    )
 
 
 def _rewrite(ctx: RuleContext) -> Rewrite | None:

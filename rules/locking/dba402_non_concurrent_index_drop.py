@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
-from dbarch_lint.rules.locking._sql import alone, index_word_end
+from dbarch_lint.rules.locking._sql import alone, index_word_end, moved_concurrently
 
 
 class NonConcurrentIndexDrop(StatementRule):
@@ -27,6 +27,18 @@ class NonConcurrentIndexDrop(StatementRule):
     the runner's way to turn its transaction off (`-- migrate:up transaction:false`,
     `run_in_transaction = false` in `metadata.toml`; golang-migrate sends a file as one
     multi-statement string, so only a file holding nothing else runs it).
+
+    Under Prisma 7.3 and earlier on PostgreSQL, which sends a migration of several statements
+    as one query (one implicit transaction, where CONCURRENTLY fails with SQLSTATE 25001),
+    `--unsafe-fixes` moves the statement, with `CONCURRENTLY`, out of the file into a migration
+    of its own right after it (`<timestamp>_<name>/migration.sql`, a second after the file's
+    timestamp and sorting before the next migration; no fix where no such name is free, where
+    the file has its own `BEGIN`, or where a later statement of the file uses the same object,
+    which would then run first). Unsafe: the statement no longer commits or rolls back with the
+    rest of the file (a failure leaves the first migration applied, and a failed concurrent
+    build an invalid index), and the statements after it in the file now run before it. Where
+    the statement is the file's only one, or under Prisma 7.4 and later (each statement sent
+    alone), `CONCURRENTLY` goes in place.
 
     ## Why is this bad?
     `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: it waits for every running
@@ -100,11 +112,21 @@ class NonConcurrentIndexDrop(StatementRule):
 def _rewrite(event: ir.DropObjects, ctx: RuleContext) -> Rewrite | None:
     """CONCURRENTLY after INDEX, where PostgreSQL accepts it: one index, no CASCADE, outside a
     transaction block."""
-    if len(event.names) != 1 or event.cascade or ctx.in_transaction or ctx.statement.within:
+    if len(event.names) != 1 or event.cascade or ctx.statement.within:
         return None
     at = index_word_end(ctx)
     if at is None:
         return None
+    if ctx.in_transaction:  # (Prisma's one-query file: moved to a migration of its own)
+        name = event.names[0]
+        return moved_concurrently(
+            ctx,
+            at,
+            "Drop the index concurrently, in a migration of its own right after this one",
+            f"drop_{name.name}",
+            (name.name,),
+            None,
+        )
     return Rewrite("Drop the index concurrently", ((at, at, " CONCURRENTLY"),))
 
 

@@ -59,11 +59,24 @@ class ConcurrentOperationInTransaction(StatementRule):
     Flyway refuses a migration for: one Flyway runs outside a transaction, in a file whose
     other statements it runs inside one.
 
-    `--fix` turns the runner's transaction off where the runner has a switch for one migration
-    and the statement is alone in it (dbmate: `-- migrate:up transaction:false`, when the up
-    section holds only this statement); a safe fix. Flyway's script configuration and Diesel's
-    `metadata.toml` are other files, which `--fix` does not write yet; golang-migrate and
-    Sqitch have no such switch, and a `BEGIN` in the file is yours to remove.
+    `--fix` turns the runner's transaction off where the runner has a switch for one migration:
+    - dbmate: `-- migrate:up transaction:false`, when the up section holds only this statement
+      (dbmate sends a section in one call: with others it would still be an implicit block);
+      a safe fix.
+    - Flyway: `executeInTransaction=false` in the migration's script configuration,
+      `<file>.sql.conf` beside it (Flyway 6.1 and later), written if there is none, else its
+      `executeInTransaction` line changed or the line added, every other line kept. Safe when
+      the statement is the file's only one; unsafe beside others (`--unsafe-fixes`), which then
+      each commit on their own: a failure midway leaves the migration half applied.
+    - Diesel: `run_in_transaction = false` in the migration folder's `metadata.toml` (written
+      if there is none, else the top-level key's line changed or added, every other line kept),
+      when `up.sql` (or `down.sql`) holds only this statement: Diesel sends a file in one
+      `batch_execute`, so with others it would still run in an implicit block. The setting
+      covers the folder's `up.sql` and `down.sql` both; a `down.sql` of several statements
+      still runs them in one implicit block. A safe fix.
+
+    None in a file with its own `BEGIN`/`COMMIT` (yours to remove); golang-migrate and Sqitch
+    have no such switch.
 
     ## Why is this bad?
     PostgreSQL refuses them (`cannot run inside a transaction block`, or `cannot be executed
@@ -111,6 +124,7 @@ class ConcurrentOperationInTransaction(StatementRule):
                     refusal,
                     hint="move it to a migration of its own (Flyway runs that one outside a "
                     "transaction), or enable Flyway's `mixed` (and `runners.flyway.mixed`)",
+                    fix=_side_file_fix(ctx),
                 )
             return
         in_block = ctx.statement.within == "do"
@@ -158,8 +172,46 @@ class ConcurrentOperationInTransaction(StatementRule):
             f"{what} cannot run inside a transaction block{why}: PostgreSQL refuses it and the "
             "migration fails",
             hint=hint,
-            fix=_dbmate_fix(ctx) if kind == RUNNER and ctx.runner == "dbmate" else None,
+            fix=_runner_fix(ctx) if kind == RUNNER else None,
         )
+
+
+def _runner_fix(ctx: RuleContext) -> Rewrite | None:
+    if ctx.runner == "dbmate":
+        return _dbmate_fix(ctx)
+    if ctx.runner in ("flyway", "diesel"):
+        return _side_file_fix(ctx)
+    return None
+
+
+def _side_file_fix(ctx: RuleContext) -> Rewrite | None:
+    """Flyway's `executeInTransaction=false` in the migration's `.sql.conf`, or Diesel's
+    `run_in_transaction = false` in its folder's `metadata.toml` (`--fix` writes the file).
+    Not in a file with its own BEGIN/COMMIT (the statement would still run in that block).
+    Diesel sends the file in one `batch_execute`: only a file holding this statement alone
+    runs it outside a block. Flyway then runs every statement on its own: with others in the
+    file they no longer roll back together, so there the fix is unsafe."""
+    if ctx.runner not in ("flyway", "diesel"):
+        return None
+    top = [s for s in ctx.statements if not s.within]
+    if any(isinstance(e, ir.Transaction) for s in ctx.statements for e in s.events):
+        return None
+    alone = top == [ctx.statement]
+    if ctx.runner == "diesel":
+        if not alone:
+            return None
+        return Rewrite(
+            "Run this migration outside a transaction (`run_in_transaction = false` in its "
+            "metadata.toml)",
+            (),
+            transaction_off=True,
+        )
+    return Rewrite(
+        "Run this migration outside a transaction (`executeInTransaction=false` in its .sql.conf)",
+        (),
+        unsafe=not alone,
+        transaction_off=True,
+    )
 
 
 def _dbmate_fix(ctx: RuleContext) -> Rewrite | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.model.source import extent_end
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rules.locking._sql import moved_concurrently
 
 _DETACH = re.compile(rb"(?is)\bDETACH\s+PARTITION\s+")
 
@@ -26,6 +27,18 @@ class NonConcurrentPartitionDetach(StatementRule):
     schema shows the parent partitioned, created in the history, with no DEFAULT partition. A
     safe fix: the partition ends up detached the same way, with one more CHECK constraint that
     PostgreSQL adds in place of the partition constraint (`<partition>_<column>_check`).
+
+    Under Prisma 7.3 and earlier on PostgreSQL, which sends a migration of several statements
+    as one query (one implicit transaction, where CONCURRENTLY fails with SQLSTATE 25001),
+    `--unsafe-fixes` moves the statement, with `CONCURRENTLY`, out of the file into a migration
+    of its own right after it (`<timestamp>_<name>/migration.sql`, a second after the file's
+    timestamp and sorting before the next migration; no fix where no such name is free, where
+    the file has its own `BEGIN`, or where a later statement of the file uses the same object,
+    which would then run first). Unsafe: the statement no longer commits or rolls back with the
+    rest of the file (a failure leaves the first migration applied, and a failed concurrent
+    build an invalid index), and the statements after it in the file now run before it. Where
+    the statement is the file's only one, or under Prisma 7.4 and later (each statement sent
+    alone), `CONCURRENTLY` goes in place.
 
     ## Why is this bad?
     A plain detach takes an ACCESS EXCLUSIVE lock on the parent and on the partition: while it
@@ -87,7 +100,7 @@ class NonConcurrentPartitionDetach(StatementRule):
 
 def _fix(event: ir.AlterTableAction, ctx: RuleContext) -> Rewrite | None:
     """CONCURRENTLY after the partition's name, where PostgreSQL runs it."""
-    if ctx.in_transaction or ctx.statement.within or len(ctx.statement.events) != 1:
+    if ctx.statement.within or len(ctx.statement.events) != 1:
         return None
     parent = ctx.table(event.table)
     if parent is None or not parent.partitioned or parent.origin is None:
@@ -102,4 +115,14 @@ def _fix(event: ir.AlterTableAction, ctx: RuleContext) -> Rewrite | None:
     if match is None:
         return None
     at = extent_end(ctx.text, match.end(), "word")
+    if ctx.in_transaction:  # (Prisma's one-query file: moved to a migration of its own)
+        partition = event.partition.name if event.partition is not None else ""
+        return moved_concurrently(
+            ctx,
+            at,
+            "Detach it concurrently, in a migration of its own right after this one",
+            f"detach_{partition}",
+            (partition,),
+            event.table,
+        )
     return Rewrite("Detach it concurrently", ((at, at, " CONCURRENTLY"),))

@@ -66,12 +66,16 @@ class Rewrite(msgspec.Struct, frozen=True):
     `follow_up`: (slug, SQL) of a migration the fix adds right after the file (a VALIDATE that
     must run in a transaction of its own); `--fix` names it as the runner names files, and
     leaves the whole fix out where the runner has no place for it. `unsafe`: this fix is unsafe
-    even if the rule's others are not (where the runner cannot be told the new file's order)."""
+    even if the rule's others are not (where the runner cannot be told the new file's order).
+    `transaction_off`: the fix (also) turns the runner's transaction off for this migration in
+    the runner's side file (`runners/switches.py`); `--fix` writes it, and leaves the whole fix
+    out where the runner has none."""
 
     description: str
     edits: tuple[tuple[int, int, str], ...]
     follow_up: tuple[str, str] | None = None
     unsafe: bool = False
+    transaction_off: bool = False
 
 
 class Report(msgspec.Struct, frozen=True):

@@ -147,7 +147,7 @@ def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:
     )
     applicability = Applicability.UNSAFE if rewrite.unsafe else rule.fix_applicability
     follow_up = FollowUp(*rewrite.follow_up) if rewrite.follow_up is not None else None
-    return Fix(rewrite.description, edits, applicability, follow_up)
+    return Fix(rewrite.description, edits, applicability, follow_up, rewrite.transaction_off)
 
 
 def _line_breaks(text: str, source: SourceFile) -> str:

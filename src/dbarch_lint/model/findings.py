@@ -79,12 +79,15 @@ class FollowUp(msgspec.Struct, frozen=True):
 
 class Fix(msgspec.Struct, frozen=True):
     """An automatic rewrite (`--fix` applies the safe ones), and the migration it adds after
-    the file, if any (`--fix` applies the fix only where the runner can place it)."""
+    the file, if any (`--fix` applies the fix only where the runner can place it).
+    `transaction_off`: the fix turns the runner's transaction off for the file in the runner's
+    side file (Flyway's `<file>.sql.conf`, Diesel's `metadata.toml`), which `--fix` writes."""
 
     description: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
     follow_up: FollowUp | None = None
+    transaction_off: bool = False
 
     @property
     def safe(self) -> bool:

@@ -151,7 +151,8 @@ def _diff(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> Answ
 
     outcome = _planned(run, paths, cache, say)
     code = EXIT_ERROR if outcome.result.errors else int(bool(outcome.texts))
-    return Answer(fixes.unified_diff(run, outcome.texts, outcome.unsafe, outcome.created), code)
+    diff = fixes.unified_diff(run, outcome.texts, outcome.unsafe, outcome.created, outcome.sides)
+    return Answer(diff, code)
 
 
 def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintResult:
@@ -165,9 +166,15 @@ def _fix(run: Run, paths: Sequence[str], cache: Cache | None, say: Say) -> LintR
         noun = "finding" if fixed == 1 else "findings"
         say(f"dbarch-lint: fixed {fixed} {noun} in {len(outcome.texts)} {files}")
         for added in sorted(outcome.created):
-            say(f"dbarch-lint: added {added} (it runs right after the migration it validates)")
-        if run.config.diff_base is None:
-            _warn_if_applied(run, list(outcome.texts), say)
+            origin = outcome.created[added][1]
+            say(f"dbarch-lint: added {added} (it runs right after {origin})")
+        for shown, (side, origin) in sorted(outcome.sides.items()):
+            done = "added" if side.before is None else "changed"
+            say(f"dbarch-lint: {done} {shown} (it turns the runner's transaction off for {origin})")
+        # (a side file alone, Flyway's `.sql.conf`, is no part of the migration's checksum)
+        edited = [path for path, text in outcome.texts.items() if text != run.file(path).text]
+        if run.config.diff_base is None and edited:
+            _warn_if_applied(run, edited, say)
     return outcome.result
 
 

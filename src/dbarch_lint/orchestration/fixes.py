@@ -12,7 +12,11 @@ A file is replaced whole (never truncated and written in place) and only if noth
 since it was linted. A fix may add a migration right after the file (a VALIDATE that must run in
 a transaction of its own), named as the file's runner names migrations (`runners/follow_up.py`):
 it is created before the file is rewritten, never over an existing file, and the fix is left
-out where the runner has no place for it.
+out where the runner has no place for it. A fix may also write the runner's side file for the
+migration (DBA404: Flyway's `<file>.sql.conf`, Diesel's `metadata.toml`, `runners/switches.py`):
+linting again reads it as planned (`Run.planned`), the findings of every file it governs are
+compared, and it is written with the file (a new one with the file's mode, a changed one only
+if it is still as it was read).
 """
 
 from __future__ import annotations
@@ -29,13 +33,21 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from dbarch_lint.caching.files import FileChangedError, create_new, digest, replace_unchanged
+from dbarch_lint.caching.files import (
+    FileChangedError,
+    create_new,
+    digest,
+    file_digest,
+    replace_unchanged,
+    write_whole,
+)
 from dbarch_lint.caching.store import Cache
 from dbarch_lint.inputs import discovery
 from dbarch_lint.model.findings import Edit, Finding, LintResult
 from dbarch_lint.model.source import LINE_BREAK
 from dbarch_lint.orchestration.run import Run, execute
 from dbarch_lint.runners.follow_up import follow_up
+from dbarch_lint.runners.switches import SideFile, transaction_off
 
 
 @dataclass(slots=True)
@@ -51,6 +63,8 @@ class Outcome:
     unsafe: dict[str, list[str]] = field(default_factory=dict)
     # shown path of a migration the fixes add -> (its text, the file whose fix adds it)
     created: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # shown path of a runner's side file the fixes write -> (it, the file whose fix writes it)
+    sides: dict[str, tuple[SideFile, str]] = field(default_factory=dict)
 
 
 def editable(run: Run, named: Sequence[str]) -> set[str]:
@@ -68,27 +82,53 @@ def plan(run: Run, named: Sequence[str], cache: Cache | None) -> Outcome:
     result = execute(run, cache)
     unsafe: dict[str, list[str]] = {}
     created: dict[str, tuple[str, str]] = {}
-    rewritten = _rewritten(result.findings, editable(run, named), run, unsafe, created)
+    sides: dict[str, tuple[SideFile, str]] = {}
+    rewritten = _rewritten(result.findings, editable(run, named), run, unsafe, created, sides)
     if not rewritten:
         return Outcome(result)
     texts = {path: text for path, (text, _) in rewritten.items()}
     # (with the cache: the files before the first fixed one are not parsed or replayed again,
     # their prefix snapshot answers; the fixed texts' parses are keyed by their bytes)
-    after = execute(_with_texts(run, texts, created), cache)
-    old, new = _codes(result.findings, texts), _codes(after.findings, [*texts, *created])
+    after = execute(_with_texts(run, texts, created, sides), cache)
+    governed = _governed(run, sides)
+    others = [p for paths in governed.values() for p in paths]
+    old = _codes(result.findings, [*texts, *others])
+    new = _codes(after.findings, [*texts, *created, *others])
     refused = {
         path: codes
         for path in texts
-        if (codes := _introduced(old[path], _with_added(new, path, created)))
+        if (
+            codes := _introduced(
+                _with_added(old, path, {}, governed.get(path, ())),
+                _with_added(new, path, created, governed.get(path, ())),
+            )
+        )
     }
     kept = {path: text for path, text in texts.items() if path not in refused}
     fixed = {path: rewritten[path][1] for path in kept}
     unsafe = {path: marks for path, marks in unsafe.items() if path in kept}
     created = {new: made for new, made in created.items() if made[1] in kept}
+    sides = {shown: side for shown, side in sides.items() if side[1] in kept}
     if not refused:
-        return Outcome(after, kept, {}, fixed, unsafe, created)
-    final = execute(_with_texts(run, kept, created), cache) if kept else result
-    return Outcome(final, kept, refused, fixed, unsafe, created)
+        return Outcome(after, kept, {}, fixed, unsafe, created, sides)
+    final = execute(_with_texts(run, kept, created, sides), cache) if kept else result
+    return Outcome(final, kept, refused, fixed, unsafe, created, sides)
+
+
+def _governed(run: Run, sides: dict[str, tuple[SideFile, str]]) -> dict[str, list[str]]:
+    """For each file whose fixes write a side file, the other files that side file governs
+    (Diesel's `metadata.toml` covers the folder's `down.sql` too): their findings count as the
+    file's when its fixes are judged."""
+    wheres: dict[str, str] = {side.where: origin for side, origin in sides.values()}
+    if not wheres:
+        return {}
+    governed: dict[str, list[str]] = {}
+    for item in run.inputs:
+        for consulted in item.run.consulted if item.run is not None else ():
+            origin = wheres.get(os.path.abspath(consulted))
+            if origin is not None and origin != item.path:
+                governed.setdefault(origin, []).append(item.path)
+    return governed
 
 
 def _added_by(created: dict[str, tuple[str, str]], path: str) -> list[str]:
@@ -96,11 +136,15 @@ def _added_by(created: dict[str, tuple[str, str]], path: str) -> list[str]:
 
 
 def _with_added(
-    counts: dict[str, Counter[str]], path: str, created: dict[str, tuple[str, str]]
+    counts: dict[str, Counter[str]],
+    path: str,
+    created: dict[str, tuple[str, str]],
+    governed: Iterable[str] = (),
 ) -> Counter[str]:
-    """A file's finding counts with those of the migrations its fixes add."""
+    """A file's finding counts with those of the migrations its fixes add, and of the files
+    the side files it writes govern (`governed`)."""
     total = Counter(counts[path])
-    for new in _added_by(created, path):
+    for new in [*_added_by(created, path), *governed]:
         total.update(counts[new])
     return total
 
@@ -117,11 +161,12 @@ def save(run: Run, outcome: Outcome) -> Outcome:
         return outcome
     saved = {path: text for path, text in outcome.texts.items() if path not in unsaved}
     created = {new: made for new, made in outcome.created.items() if made[1] in saved}
-    result = execute(_with_texts(run, saved, created))
+    sides = {shown: side for shown, side in outcome.sides.items() if side[1] in saved}
+    result = execute(_with_texts(run, saved, created, sides))
     result = msgspec.structs.replace(result, errors=(*result.errors, *unsaved.values()))
     fixed = {path: outcome.fixed[path] for path in saved}
     unsafe = {path: marks for path, marks in outcome.unsafe.items() if path in saved}
-    return Outcome(result, saved, outcome.refused, fixed, unsafe, created)
+    return Outcome(result, saved, outcome.refused, fixed, unsafe, created, sides)
 
 
 def _save(run: Run, path: str, text: str, new: list[str], outcome: Outcome) -> str | None:
@@ -142,10 +187,55 @@ def _save(run: Run, path: str, text: str, new: list[str], outcome: Outcome) -> s
             _remove(made)
             return f"cannot add {added} for the fixes of {path}: {error.strerror or error}"
         made.append(where)
-    why = _replace_file(run, path, text, item, fs_path)
+    written: list[SideFile] = []
+    for shown, (side, origin) in outcome.sides.items():
+        if origin != path:
+            continue
+        why = _write_side(run, shown, side, fs_path, path)
+        if why is not None:
+            _restore(written)
+            _remove(made)
+            return why
+        written.append(side)
+    if text == item.text:  # (only its side files change: it must still be the file linted)
+        unchanged = file_digest(fs_path) == item.digest
+        why = None if unchanged else _changed(path)
+    else:
+        why = _replace_file(run, path, text, item, fs_path)
     if why is not None:
+        _restore(written)
         _remove(made)
     return why
+
+
+def _changed(path: str) -> str:
+    return f"not fixing {path}: it changed since it was linted; run dbarch-lint again"
+
+
+def _write_side(run: Run, shown: str, side: SideFile, like: str, path: str) -> str | None:
+    """Write a runner's side file: a new one (never over a file that appeared since) with the
+    mode of the migration it governs, else over the one read if it is still that one."""
+    data = side.text.encode("utf-8")
+    try:
+        if side.before is None:
+            create_new(side.where, data, like)
+        else:
+            replace_unchanged(side.where, data, None, digest(side.before))
+    except (FileChangedError, FileExistsError):
+        return f"not fixing {path}: {shown} changed since it was read; run dbarch-lint again"
+    except OSError as error:
+        return f"cannot write {shown} for the fixes of {path}: {error.strerror or error}"
+    return None
+
+
+def _restore(written: list[SideFile]) -> None:
+    """Put back the side files this run wrote (removing those it added), newest first."""
+    for side in reversed(written):
+        with contextlib.suppress(OSError):
+            if side.before is None:
+                os.unlink(side.where)
+            else:
+                write_whole(side.where, side.before)
 
 
 def _remove(made: list[str]) -> None:
@@ -168,7 +258,7 @@ def _replace_file(
                 data = codecs.BOM_UTF8 + data  # (`utf-8-sig` writes it back; `utf-8` does not)
         replace_unchanged(fs_path, data, item.stat, item.digest)
     except FileChangedError:
-        return f"not fixing {path}: it changed since it was linted; run dbarch-lint again"
+        return _changed(path)
     except OSError as error:
         return f"cannot write the fixes to {path}: {error.strerror or error}; it is left as it was"
     return None
@@ -179,6 +269,7 @@ def unified_diff(
     texts: dict[str, str],
     unsafe: dict[str, list[str]] | None = None,
     created: dict[str, tuple[str, str]] | None = None,
+    sides: dict[str, tuple[SideFile, str]] | None = None,
 ) -> str:
     """The fixes as a unified diff, file by file; each file's unsafe fixes (`unsafe`) marked
     above it on lines `# unsafe fix: ...` (text before a file's `---` is ignored by patch and
@@ -198,6 +289,16 @@ def unified_diff(
     for path in sorted(created or {}):
         lines = (created or {})[path][0].splitlines(keepends=True)
         out.extend(difflib.unified_diff([], lines, "/dev/null", f"b/{path}"))
+    for shown, (side, _) in sorted((sides or {}).items()):
+        old = side.before.decode("utf-8") if side.before is not None else ""
+        out.extend(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                side.text.splitlines(keepends=True),
+                "/dev/null" if side.before is None else f"a/{shown}",
+                f"b/{shown}",
+            )
+        )
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
 
 
@@ -207,6 +308,7 @@ def _rewritten(
     run: Run,
     unsafe: dict[str, list[str]],
     created: dict[str, tuple[str, str]],
+    sides: dict[str, tuple[SideFile, str]],
 ) -> dict[str, tuple[str, int]]:
     """Each editable file that its findings' fixes change (the safe ones; the unsafe ones too
     with `--unsafe-fixes`, each recorded in `unsafe`): its new text, and how many findings
@@ -221,10 +323,10 @@ def _rewritten(
         text = run.file(path).text
         if text is None:
             continue
-        found = [f for f in found if _placed(run, path, f, created)]
+        found = [f for f in found if _placed(run, path, f, created, sides)]
         taken: list[int] = []
         new, applied = _apply(text, [f.fix.edits for f in found if f.fix is not None], taken)
-        if new != text:
+        if new != text or any(origin == path for _, origin in sides.values()):
             rewritten[path] = (new, applied)
             marks = [_mark(found[i]) for i in taken if not _safe(found[i])]
             if marks:
@@ -232,15 +334,34 @@ def _rewritten(
     return rewritten
 
 
-def _placed(run: Run, path: str, finding: Finding, created: dict[str, tuple[str, str]]) -> bool:
+def _placed(
+    run: Run,
+    path: str,
+    finding: Finding,
+    created: dict[str, tuple[str, str]],
+    sides: dict[str, tuple[SideFile, str]],
+) -> bool:
     """Whether a finding's fix can be applied: it adds no migration, or its runner names one
-    right after the file (recorded in `created`)."""
-    wanted = finding.fix.follow_up if finding.fix is not None else None
-    if wanted is None:
-        return True
+    right after the file (recorded in `created`); it writes no side file, or the runner has
+    one for the file (recorded in `sides`)."""
+    fix = finding.fix
     item = run.file(path)
     runner = item.run.runner if item.run is not None else "plain"
-    files = follow_up(runner, path, {*run.paths, *created}, wanted.slug, wanted.sql)
+    if fix is not None and fix.transaction_off:
+        if run.config.assume_in_transaction is not None:
+            return False  # (the run says how files run: a side file would change nothing)
+        side = transaction_off(runner, os.path.abspath(run.paths[path]))
+        if side is None:
+            return False
+        shown = discovery.display_path(side.where, run.cwd)
+        if shown in sides:  # (another finding's fix writes it: the same text, or no fix)
+            return sides[shown][0].text == side.text
+        sides[shown] = (side, path)
+    wanted = fix.follow_up if fix is not None else None
+    if wanted is None:
+        return True
+    mine = _added_by(created, path)
+    files = follow_up(runner, path, {*run.paths, *created}, wanted.slug, wanted.sql, mine)
     if files is None:
         return False
     created.update({new: (text, path) for new, text in files.items()})
@@ -319,11 +440,22 @@ def _clashes(
 
 
 def _with_texts(
-    run: Run, texts: dict[str, str], created: dict[str, tuple[str, str]] | None = None
+    run: Run,
+    texts: dict[str, str],
+    created: dict[str, tuple[str, str]] | None = None,
+    sides: dict[str, tuple[SideFile, str]] | None = None,
 ) -> Run:
     """The same run, reading `texts` for those files, with the migrations fixes add (each in
-    the history and the targets where the file whose fix adds it is)."""
+    the history and the targets where the file whose fix adds it is), and the side files they
+    write as the runners' planned reading (`Run.planned`)."""
+    planned = {
+        side.where: side.text.encode("utf-8")
+        for side, origin in (sides or {}).values()
+        if origin in texts
+    }
     read = dict(run._read)
+    if planned:  # (the runners decide again: on copies, the run's own files keep their runs)
+        read = {path: msgspec.structs.replace(item) for path, item in read.items()}
     for path, text in texts.items():
         item = run.file(path)
         read[path] = msgspec.structs.replace(
@@ -358,6 +490,7 @@ def _with_texts(
         replays=run.replays,
         context=run.context,
         unsaved=run.unsaved,
+        planned=planned,
     )
 
 

@@ -86,6 +86,9 @@ class Run:
     # An editor's unsaved buffers (shown path -> text): each replaces its file's content at its
     # place in its history, read as `--stdin-filename` reads stdin (the language server).
     unsaved: dict[str, str] = field(default_factory=dict)
+    # The side files `--fix` plans (absolute path -> content: a Flyway `.sql.conf`, a Diesel
+    # `metadata.toml`), which the runners read instead of the disk (`runners/planned.py`).
+    planned: dict[str, bytes] = field(default_factory=dict)
     # The cache's hashes of files by their stat: an earlier file (not a target) whose stat it
     # knows is not read unless its text is needed (`discovery.known`). None: every file is read.
     known: FileIndex | None = None
@@ -292,7 +295,8 @@ class Run:
         for item in self.inputs:
             for path in item.run.consulted if item.run else ():
                 if path not in found:
-                    found[path] = _side_file_digest(path)
+                    plan = self.planned.get(path)
+                    found[path] = _side_file_digest(path) if plan is None else digest(plan)
         return found
 
 
@@ -522,7 +526,7 @@ def _ordering_runner(runner: str, items: list[discovery.Input]) -> str:
 def _decide_runs(run: Run) -> None:
     """Ask the runner plugins how each file is run; `assume-in-transaction` overrides the
     transaction mode they chose."""
-    from dbarch_lint.runners import MODES, NONE, RUNNERS, TRANSACTION, FileRun
+    from dbarch_lint.runners import MODES, NONE, RUNNERS, TRANSACTION, FileRun, planned
     from dbarch_lint.runners.out_of_order import out_of_order
 
     items = list(run.files.values())
@@ -532,7 +536,8 @@ def _decide_runs(run: Run) -> None:
         options = {**options, "prisma": {"version": config.prisma_version}}
     hook = run.host.pm.hook.dbarch_lint_migration_transactions
     run.read_unread(run.text_needed(items, hook))
-    found = hook(inputs=items, runner=config.runner, options=options, cwd=run.cwd)
+    with planned.presented(run.planned):
+        found = hook(inputs=items, runner=config.runner, options=options, cwd=run.cwd)
     runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
     if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
         raise PluginError(f"the {config.runner} runner did not say how it runs each file")

@@ -8,8 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from dbarch_lint.caching.files import read_regular
-from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
+from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun, planned
 from dbarch_lint.runners.naming import order_by
 
 NAMES = ("up.sql", "down.sql")
@@ -39,7 +38,7 @@ def run(where: str) -> FileRun:
     metadata = os.path.join(os.path.dirname(where), "metadata.toml")
     consulted = (metadata,)
     try:
-        data = read_regular(metadata)[1]
+        data = planned.read(metadata)
     except FileNotFoundError:
         return FileRun("diesel", BATCH_TRANSACTION, why="no metadata.toml", consulted=consulted)
     except OSError as error:

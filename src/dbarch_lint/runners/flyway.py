@@ -10,9 +10,8 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 
-from dbarch_lint.caching.files import read_regular
 from dbarch_lint.model import ir
-from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun
+from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun, planned
 from dbarch_lint.runners.naming import FLYWAY_UNDO, FLYWAY_VERSIONED, order_by
 from dbarch_lint.runners.naming import flyway_version as version
 
@@ -47,7 +46,7 @@ def run(where: str, options: Mapping[str, bool]) -> FileRun:
     conf = where + ".conf"
     name = os.path.basename(conf)
     try:
-        data = read_regular(conf)[1]
+        data: bytes | None = planned.read(conf)
     except FileNotFoundError:
         data = None
     except OSError as error:

@@ -1,5 +1,7 @@
 """The migration a fix adds right after a file (a `VALIDATE CONSTRAINT` that must run in a
-transaction of its own), named as the file's runner names migrations so that it runs next.
+transaction of its own; under Prisma 7.3 and earlier, a CONCURRENTLY statement moved out of a
+file Prisma sends as one query), named as the file's runner names migrations so that it runs
+next.
 
 `follow_up` answers with the new files (shown paths, beside the file) and their text, or None
 where the runner's naming leaves no place right after (golang-migrate versions 5 and 6), or a new
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from dbarch_lint.runners.naming import FLYWAY_VERSIONED, flyway_version
 
@@ -17,17 +20,25 @@ _GOLANG = re.compile(r"(\d+)_(.*)\.up\.sql")
 _DBMATE = re.compile(r"(\d+)_(.*)\.sql")
 _DIESEL_FOLDER = re.compile(r"(\d{14}|\d{4}-\d{2}-\d{2}-\d{6})_(.*)")
 _DIESEL_DASHED = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{6})")
+_PRISMA_FOLDER = re.compile(r"(\d{14})_(.*)")
+_PRISMA_TRIES = 60  # (seconds after the file's timestamp tried for a free place)
 
 # The runners whose files a fix may add: their order is the files' names.
-NAMED_RUNNERS = ("flyway", "golang-migrate", "dbmate", "diesel", "plain")
+NAMED_RUNNERS = ("flyway", "golang-migrate", "dbmate", "diesel", "plain", "prisma")
 
 
 def follow_up(
-    runner: str, path: str, others: Collection[str], slug: str, sql: str
+    runner: str,
+    path: str,
+    others: Collection[str],
+    slug: str,
+    sql: str,
+    added: Collection[str] = (),
 ) -> dict[str, str] | None:
     """The files of a migration running `sql` right after `path` (shown paths), named with
     `slug` (lower snake_case); `others`: the shown paths of the history, which it must not take
-    and must sort before."""
+    and must sort before; `added`: those among them that fixes of this run add right after
+    the file (Prisma: a new one goes after them, keeping the moved statements' order)."""
     folder, _, name = path.rpartition("/")
     prefix = f"{folder}/" if folder else ""
     taken = set(others)
@@ -39,6 +50,8 @@ def follow_up(
         files = _dbmate(prefix, name, others, slug, sql)
     elif runner == "diesel":
         files = _diesel(folder, name, others, slug, sql)
+    elif runner == "prisma":
+        files = _prisma(folder, name, others, slug, sql, added)
     elif runner == "plain":
         stem = name.removesuffix(".sql")
         files = {f"{prefix}{stem}_{slug}.sql": sql} if name.endswith(".sql") else None
@@ -131,3 +144,38 @@ def _diesel(
 def _version(pattern: re.Pattern[str], path: str) -> int | None:
     match = pattern.fullmatch(path.rsplit("/", 1)[-1])
     return int(match[1]) if match is not None else None
+
+
+def _prisma(
+    folder: str, name: str, others: Collection[str], slug: str, sql: str, added: Collection[str]
+) -> dict[str, str] | None:
+    """`<timestamp>_<slug>/migration.sql` beside the file's folder: the first timestamp a
+    second or more after the file's (as `prisma migrate dev` writes them, `YYYYMMDDHHMMSS`)
+    whose folder sorts before every later migration's (Prisma applies folders in name order)."""
+    parent, _, directory = folder.rpartition("/")
+    match = _PRISMA_FOLDER.fullmatch(directory)
+    if name != "migration.sql" or match is None:
+        return None
+    try:
+        stamp = datetime.strptime(match[1], "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+    def folders(paths: Collection[str]) -> set[str]:
+        return {
+            p.rpartition("/")[0].rpartition("/")[2]
+            for p in paths
+            if p.endswith("/migration.sql") and p.rpartition("/")[0].rpartition("/")[0] == parent
+        }
+
+    moved = {f for f in folders(added) if f > directory}
+    later = sorted(f for f in folders(others) - moved if f > directory)
+    after = max(moved, default=directory)  # (the statements moved before this one run first)
+    prefix = f"{parent}/" if parent else ""
+    for step in range(1, _PRISMA_TRIES + 1):
+        new = f"{(stamp + timedelta(seconds=step)).strftime('%Y%m%d%H%M%S')}_{slug}"
+        if later and new >= later[0]:
+            return None  # (no place between the file and the next migration)
+        if new[:14] > after[:14]:  # (a timestamp of its own, after those moved before it)
+            return {f"{prefix}{new}/migration.sql": sql}
+    return None

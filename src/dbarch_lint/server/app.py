@@ -372,7 +372,9 @@ def _code_actions(ls: DbarchLintServer, params: lsp.CodeActionParams) -> list[ls
     if only is None or lsp.CodeActionKind.QuickFix in only:
         for finding, diagnostic, linted in found:
             fix = finding.fix
-            if fix is None:
+            # (a fix that also writes another file, a migration it adds or the runner's side
+            # file, is `--fix`'s: this file's edits alone would remove a statement or do nothing)
+            if fix is None or fix.follow_up is not None or fix.transaction_off:
                 continue
             path = _sql_path(uri) or ""
             lines = ls.lines_of(linted, path)
