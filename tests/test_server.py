@@ -9,6 +9,7 @@ import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -465,7 +466,7 @@ def test_the_server_writes_only_in_the_cache(
     project.load_config()
     project.unsaved[str(sql)] = "CREATE INDEX k ON t (a);\n"
     linted = project.lint(str(sql))
-    assert project.fixed_text(linted, str(sql)) is not None
+    assert project.fixed(linted, str(sql)) is not None
     after = {
         p: p.read_bytes()
         for p in tmp_path.rglob("*")
@@ -524,3 +525,55 @@ async def test_no_quick_fix_for_a_fix_that_writes_another_file(session: Session)
     )
     quick = [a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.kind == "quickfix"]
     assert not [a for a in quick if "DBA404" in a.title]
+
+
+async def _fix_all_of(root: Path, sql: Path, capabilities: lsp.ClientCapabilities) -> list[Any]:
+    """The fix-all actions the server offers for `sql` to a client with `capabilities`."""
+    client = await ClientServerConfig(SERVER).start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(
+        lsp.InitializeParams(capabilities=capabilities, root_uri=root.as_uri())
+    )
+    session = Session(client, root)
+    session.open(sql)
+    await session.settle()
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=session.uri(sql)),
+            range=lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0)),
+            context=lsp.CodeActionContext(diagnostics=[], only=[lsp.CodeActionKind.SourceFixAll]),
+        )
+    )
+    await client.shutdown_session()
+    return [a for a in actions or [] if isinstance(a, lsp.CodeAction)]
+
+
+@pytest.mark.asyncio
+async def test_fix_all_writes_the_side_file_fix_adds(tmp_path: Path) -> None:
+    # Flyway runs V2 in a transaction: `--fix` turns it off in V2__reindex.sql.conf; the
+    # editor's fix-all does the same, creating the file, where the client can create files.
+    root = tmp_path / "project"
+    (root / "db").mkdir(parents=True)
+    (root / "db" / "V1__orders.sql").write_text(
+        "CREATE TABLE orders (id bigint PRIMARY KEY);\n", encoding="utf-8"
+    )
+    sql = root / "db" / "V2__reindex.sql"
+    sql.write_text("REINDEX INDEX CONCURRENTLY orders_pkey;\n", encoding="utf-8")
+
+    creating = lsp.ClientCapabilities(
+        workspace=lsp.WorkspaceClientCapabilities(
+            workspace_edit=lsp.WorkspaceEditClientCapabilities(
+                document_changes=True, resource_operations=[lsp.ResourceOperationKind.Create]
+            )
+        )
+    )
+    (action,) = await _fix_all_of(root, sql, creating)
+    assert action.edit is not None and action.edit.document_changes is not None
+    create, write = action.edit.document_changes
+    conf = (root / "db" / "V2__reindex.sql.conf").as_uri()
+    assert isinstance(create, lsp.CreateFile) and create.uri == conf
+    assert isinstance(write, lsp.TextDocumentEdit) and write.text_document.uri == conf
+    assert [e.new_text for e in write.edits] == ["executeInTransaction=false\n"]
+
+    # A client that cannot create files is offered no fix-all (the SQL alone would not do).
+    assert await _fix_all_of(root, sql, lsp.ClientCapabilities()) == []

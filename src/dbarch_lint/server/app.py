@@ -25,7 +25,7 @@ from dbarch_lint.model.findings import Finding
 from dbarch_lint.model.version import __version__
 from dbarch_lint.reporting import visible
 from dbarch_lint.server import convert
-from dbarch_lint.server.project import ConfigError, Linted, Project
+from dbarch_lint.server.project import ConfigError, Fixed, Linted, Project
 
 R = TypeVar("R")
 Answer = tuple[tuple[Finding, ...], str]  # a file's findings, and the text they are placed in
@@ -52,7 +52,7 @@ class DbarchLintServer(LanguageServer):
         self.pending: set[str] = set()  # files edited since their history was last linted
         self.timer: asyncio.TimerHandle | None = None
         self.uris: dict[str, str] = {}  # path -> the editor's URI, where they differ
-        self.fixed: dict[tuple[int, str], str | None] = {}  # (lint, path) -> `--fix`'s text
+        self.fixed: dict[tuple[int, str], Fixed | None] = {}  # (lint, path) -> `--fix`'s
 
     # Diagnostics
 
@@ -147,14 +147,14 @@ class DbarchLintServer(LanguageServer):
             lsp.PublishDiagnosticsParams(uri=self.uri_of_path(path), diagnostics=diagnostics)
         )
 
-    def _units(self, text: str) -> int:
+    def units(self, text: str) -> int:
         return int(self.workspace.position_codec.client_num_units(text))
 
     def _lines(self, linted: Linted, findings: list[Finding]) -> dict[str, convert.Lines]:
         """The texts the related locations of `findings` are in, by shown path."""
         sources = linted.result.sources
         wanted = {r.location.path for f in findings for r in f.related}
-        return {p: convert.Lines(sources[p], self._units) for p in wanted if p in sources}
+        return {p: convert.Lines(sources[p], self.units) for p in wanted if p in sources}
 
     def _uri_of(self, shown: str) -> str:
         root = self.project.root if self.project is not None else os.getcwd()
@@ -166,7 +166,7 @@ class DbarchLintServer(LanguageServer):
 
     def lines_of(self, linted: Linted, path: str) -> convert.Lines:
         shown = linted.shown(path) or ""
-        return convert.Lines(linted.result.sources.get(shown, ""), self._units)
+        return convert.Lines(linted.result.sources.get(shown, ""), self.units)
 
     # Messages
 
@@ -399,7 +399,9 @@ def _code_actions(ls: DbarchLintServer, params: lsp.CodeActionParams) -> list[ls
 
 
 def _fix_all(ls: DbarchLintServer, uri: str) -> lsp.CodeAction | None:
-    """The file as `--fix` would leave it (its safe fixes that bring no new finding)."""
+    """The file as `--fix` would leave it (its safe fixes that bring no new finding), with the
+    files those fixes add or change (a client that cannot create files gets no such action:
+    this file's edits alone would leave a constraint never validated)."""
     path = _sql_path(uri)
     linted = ls.linted.get(path) if path is not None else None
     if path is None or linted is None or ls.project is None:
@@ -408,16 +410,44 @@ def _fix_all(ls: DbarchLintServer, uri: str) -> lsp.CodeAction | None:
         return None
     key = (id(linted), path)
     if key not in ls.fixed:
-        ls.fixed[key] = ls.project.fixed_text(linted, path)
-    text = ls.fixed[key]
-    if text is None:
+        ls.fixed[key] = ls.project.fixed(linted, path)
+    fixed = ls.fixed[key]
+    if fixed is None:
         return None
-    edit = convert.whole(ls.lines_of(linted, path), text)
+    title = "dbarch-lint: apply every safe fix (as --fix does)"
+    edit = None if fixed.text is None else convert.whole(ls.lines_of(linted, path), fixed.text)
+    if not fixed.others:
+        assert edit is not None
+        return lsp.CodeAction(
+            title=title, kind=FIX_ALL, edit=lsp.WorkspaceEdit(changes={uri: [edit]})
+        )
+    if not _creates_files(ls):
+        return None
+    changes: list[lsp.TextDocumentEdit | lsp.CreateFile] = []
+    if edit is not None:
+        changes.append(_document_edit(uri, edit))
+    for where, (before, text) in sorted(fixed.others.items()):
+        other = ls.uri_of_path(where)
+        if before is None:
+            changes.append(lsp.CreateFile(uri=other))
+            before = ""
+        changes.append(_document_edit(other, convert.whole(convert.Lines(before, ls.units), text)))
     return lsp.CodeAction(
-        title="dbarch-lint: apply every safe fix (as --fix does)",
-        kind=FIX_ALL,
-        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+        title=title, kind=FIX_ALL, edit=lsp.WorkspaceEdit(document_changes=changes)
     )
+
+
+def _creates_files(ls: DbarchLintServer) -> bool:
+    """Whether the client applies workspace edits that create files."""
+    workspace = ls.client_capabilities.workspace
+    edits = workspace.workspace_edit if workspace else None
+    operations = (edits.resource_operations or []) if edits else []
+    return bool(edits and edits.document_changes and lsp.ResourceOperationKind.Create in operations)
+
+
+def _document_edit(uri: str, edit: lsp.TextEdit) -> lsp.TextDocumentEdit:
+    document = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None)
+    return lsp.TextDocumentEdit(text_document=document, edits=[edit])
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)

@@ -27,6 +27,16 @@ from dbarch_lint.plugins.host import PluginHost
 CONFIG_NAMES = ("dbarch-lint.toml", "pyproject.toml")
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """What `--fix` writes for one file: its new text (None: unchanged) and the other files its
+    fixes add or change (a migration placed after it, the runner's side file): absolute path ->
+    (the text it holds now, None if new; its new text)."""
+
+    text: str | None
+    others: dict[str, tuple[str | None, str]]
+
+
 class ConfigError(Exception):
     """The project's config cannot be used (the message says why and what to do)."""
 
@@ -191,13 +201,26 @@ class Project:
             linted.findings.setdefault(where, []).append(finding)
         return linted
 
-    def fixed_text(self, linted: Linted, path: str) -> str | None:
-        """The text `--fix` would leave in `path` (None: it would change nothing)."""
+    def fixed(self, linted: Linted, path: str) -> Fixed | None:
+        """What `--fix` would write for `path`: its text and the files its fixes add or change
+        (None: it would change nothing)."""
         shown = linted.shown(path)
         if shown is None:
             return None
         outcome = fixes.plan(linted.run, [os.path.join(self.root, shown)], self._cache)
-        return outcome.texts.get(shown)
+        others: dict[str, tuple[str | None, str]] = {
+            os.path.join(self.root, added): (None, text)
+            for added, (text, origin) in outcome.created.items()
+            if origin == shown
+        }
+        for side, origin in outcome.sides.values():
+            if origin == shown:
+                before = None if side.before is None else side.before.decode("utf-8", "replace")
+                others[side.where] = (before, side.text)
+        text = outcome.texts.get(shown)
+        if text == linted.run.file(shown).text:
+            text = None  # (only its side file changes)
+        return Fixed(text, others) if text is not None or others else None
 
     def _config(self) -> cfg.Config:
         if self.config is None:
