@@ -574,3 +574,16 @@ def test_a_plugin_runner_comes_first(project: Path, monkeypatch: pytest.MonkeyPa
     config = cfg.Config(plugins=["acme_runner"], runner="sqitch")
     with pytest.raises(PluginError, match="did not say how it runs each file"):
         assert lint_run.prepare(["flat"], config, cwd=str(project), autoload_plugins=False).inputs
+
+
+def test_a_flyway_conf_setting_twice_takes_the_last(project: Path) -> None:
+    # Java's Properties.load keeps a key's last value; Flyway reads the file with it.
+    write(project, {"db/V1__mixed.sql": "SELECT 1;\n" + INDEX})
+    conf = "executeInTransaction=true\nexecuteInTransaction=false\n"
+    write(project, {"db/V1__mixed.sql.conf": conf})
+    assert check("db", "--select", "DBA404", "--no-cache")[0] == 0
+    write(
+        project,
+        {"db/V1__mixed.sql.conf": "executeInTransaction=false\nexecuteInTransaction: true\n"},
+    )
+    assert check("db", "--select", "DBA404", "--no-cache")[0] == 1

@@ -70,7 +70,9 @@ def run(where: str, options: Mapping[str, bool]) -> FileRun:
 
 
 def _execute_in_transaction(data: bytes) -> tuple[bool | None, str | None]:
-    """The `executeInTransaction` of a script configuration (a properties file), or a problem."""
+    """The `executeInTransaction` of a script configuration (a properties file), or a problem.
+    A key set twice takes its last value, as Java's `Properties.load` does."""
+    found: tuple[bool | None, str | None] = (None, None)
     for raw in data.decode("utf-8", "replace").splitlines():
         line = raw.strip()
         if not line or line[0] in "#!":
@@ -79,12 +81,13 @@ def _execute_in_transaction(data: bytes) -> tuple[bool | None, str | None]:
         if match and match[1] == "executeInTransaction":
             value = match[2].strip()
             if value.lower() not in ("true", "false"):
-                return None, (
+                found = None, (
                     f"executeInTransaction = {value!r} is not true or false: Flyway refuses "
                     "the migration"
                 )
-            return value.lower() == "true", None
-    return None, None
+            else:
+                found = value.lower() == "true", None
+    return found
 
 
 _PROPERTY = re.compile(r"([^=:\s]+)\s*[=:\s]\s*(.*)")  # key=value, key: value or key value
