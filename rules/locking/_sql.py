@@ -76,6 +76,7 @@ def alone(ctx: RuleContext) -> str:
 # After a statement: its semicolon and the blanks after it, with its line break when nothing
 # else (a comment) is left on the line.
 _STATEMENT_END = re.compile(rb"[ \t]*;?[ \t]*(?:\r\n|\n|\r|\Z)?")
+_BLANK_BEFORE = re.compile(rb"(?:\r\n|\n|\r)([ \t]*(?:\r\n|\n|\r))\Z")
 _SLUG_OUT = re.compile(r"[^a-z0-9]+")
 # Later statements that would run before a moved one and change what it acts on.
 _TABLE_CHANGES = (ir.RenameTable, ir.DropColumn, ir.RenameColumn, ir.AlterColumnType)
@@ -113,10 +114,32 @@ def moved_concurrently(
     span = statement.span
     end = _STATEMENT_END.match(ctx.text, span.end)
     stop = end.end() if end is not None else span.end
-    fixed = ctx.text[span.start : at] + b" CONCURRENTLY" + ctx.text[at : span.end]
+    start = _header_start(ctx.text, span.start)
+    fixed = ctx.text[start:at] + b" CONCURRENTLY" + ctx.text[at : span.end]
     sql = fixed.decode("utf-8", errors="replace").rstrip().rstrip(";").rstrip() + ";\n"
     name = _SLUG_OUT.sub("_", slug.lower()).strip("_")[:60].rstrip("_") or "concurrently"
-    return Rewrite(description, ((span.start, stop, ""),), follow_up=(name, sql), unsafe=True)
+    # (a blank line before it goes too where it leaves the file's end or a blank line after)
+    before = _BLANK_BEFORE.search(ctx.text[max(0, start - 80) : start])
+    cut = (
+        start - len(before[1])
+        if before and ctx.text[stop : stop + 1] in (b"", b"\n", b"\r")
+        else start
+    )
+    return Rewrite(description, ((cut, stop, ""),), follow_up=(name, sql), unsafe=True)
+
+
+def _header_start(text: bytes, start: int) -> int:
+    """Where the statement at `start` begins with the comment lines right above it (Prisma's
+    `-- CreateIndex`; no blank line between), when it begins its line: they move with it."""
+    line = text.rfind(b"\n", 0, start) + 1
+    if text[line:start].strip():
+        return start
+    while line > 0:
+        above = text.rfind(b"\n", 0, line - 1) + 1
+        if not text[above : line - 1].lstrip().startswith(b"--"):
+            break
+        line = above
+    return line
 
 
 def _changes(event: ir.AnyEvent, table: QName) -> bool:

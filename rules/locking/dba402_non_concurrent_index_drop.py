@@ -30,8 +30,9 @@ class NonConcurrentIndexDrop(StatementRule):
 
     Under Prisma 7.3 and earlier on PostgreSQL, which sends a migration of several statements
     as one query (one implicit transaction, where CONCURRENTLY fails with SQLSTATE 25001),
-    `--unsafe-fixes` moves the statement, with `CONCURRENTLY`, out of the file into a migration
-    of its own right after it (`<timestamp>_<name>/migration.sql`, a second after the file's
+    `--unsafe-fixes` moves the statement, with `CONCURRENTLY` and the comment lines right above
+    it (Prisma's `-- CreateIndex`), out of the file into a migration of its own right after
+    it (`<timestamp>_<name>/migration.sql`, a second after the file's
     timestamp and sorting before the next migration; no fix where no such name is free, where
     the file has its own `BEGIN`, or where a later statement of the file uses the same object,
     which would then run first). Unsafe: the statement no longer commits or rolls back with the
