@@ -81,10 +81,8 @@ def _execute_in_transaction(data: bytes) -> tuple[bool | None, str | None]:
         if match and match[1] == "executeInTransaction":
             value = match[2].strip()
             if value.lower() not in ("true", "false"):
-                found = None, (
-                    f"executeInTransaction = {value!r} is not true or false: Flyway refuses "
-                    "the migration"
-                )
+                problem = f"executeInTransaction = {value!r} is not true or false: Flyway refuses"
+                found = None, problem + " the migration"
             else:
                 found = value.lower() == "true", None
     return found
