@@ -201,6 +201,9 @@ class RuleContext(msgspec.Struct):
         """Remember the locks this statement takes (the engine calls it once the rules have
         checked the statement, before the replay moves past it: `locks_held` reads them)."""
         statement = self.statement
+        read = _locks_read_later(self.transactions)
+        if statement.index >= len(read) or not read[statement.index]:
+            return  # (no later statement runs in a transaction block this one is in)
         for event in statement.events:
             self.taken.extend((table, mode, statement) for table, mode in self.locks_of(event))
 
@@ -320,6 +323,10 @@ class RuleContext(msgspec.Struct):
         if statement is None:
             return False
         events = statement.events
+        if (table.name, column) not in _retyped_columns(self.statements) and not any(
+            type(e) is AlterColumnType for e in events
+        ):
+            return False  # (no statement of the file changes a column of that name's type)
         at = next((i for i, e in enumerate(events) if e is event), len(events))
         resolve = self.schema.resolve
         target = resolve(table)
@@ -622,6 +629,31 @@ def _table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int
             if isinstance(named, QName):
                 found.setdefault(named.name, []).append((position, event))
     return found
+
+
+@per_event  # (once per file)
+def _locks_read_later(transactions: tuple[int, ...]) -> list[bool]:
+    """Per statement, whether a later statement of the file runs in a transaction block that
+    began at or before it (`RuleContext.locks_held` of that statement may read its locks)."""
+    read: list[bool] = [False] * len(transactions)
+    earliest = len(transactions)  # (the earliest block start of the statements after this one)
+    for index in range(len(transactions) - 1, -1, -1):
+        read[index] = earliest <= index
+        if transactions[index] >= 0:
+            earliest = min(earliest, transactions[index])
+    return read
+
+
+@per_event  # (once per file)
+def _retyped_columns(statements: tuple[Statement, ...]) -> frozenset[tuple[str, str]]:
+    """(unqualified table name, column) of every column type change of a file: a column none
+    of them names is retyped by no later statement (`RuleContext.retyped_later`)."""
+    return frozenset(
+        (event.table.name, event.column)
+        for statement in statements
+        for event in statement.events
+        if type(event) is AlterColumnType
+    )
 
 
 def _same_table(a: QName, b: QName) -> bool:
