@@ -13,7 +13,7 @@ rules stay silent rather than guess.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Table
@@ -205,11 +205,15 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
     base.indexes = _agreed_keys([end.indexes for end in ends], claims, "indexes")
     tables: dict[QName, Table] = {}
     rest = ends[1:]
-    for key in _keys_in_order([end.tables for end in ends]):
+    for key in dict.fromkeys(k for end in ends for k in end.tables):
         shared = first.tables.get(key)
-        if shared is not None and all(end.tables.get(key, _ABSENT) is shared for end in rest):
-            tables[key] = shared  # (most tables: the same object at every end)
-            continue
+        if shared is not None:
+            for end in rest:  # (a plain loop: most tables are the same object at every end)
+                if end.tables.get(key) is not shared:
+                    break
+            else:
+                tables[key] = shared
+                continue
         versions = [end.tables.get(key) for end in ends]
         if any(v is None and key not in c.relations for v, c in zip(versions, claims, strict=True)):
             continue  # (made or dropped by some alternatives only: unknown)
@@ -262,29 +266,34 @@ def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str
     """The entries every map has (or its end claims), with the first map's value that has it."""
     agreed: dict[Any, Any] = {}
     first, others = maps[0], maps[1:]
-    for key in _keys_in_order(maps):
-        value = first.get(key, _ABSENT)
-        if value is not _ABSENT and all(other.get(key, _ABSENT) is value for other in others):
-            agreed[key] = value  # (most entries: the same object in every map)
-            continue
-        found = None
-        for mapping, claim in zip(maps, claims, strict=True):
-            if key in mapping:
-                found = found or (mapping[key],)
-            elif not _claimed(claim, name, key):
+    for key, value in first.items():
+        for other in others:  # (a plain loop: most entries are the same object in every map)
+            if other.get(key, _ABSENT) is not value:
+                _agree_on(agreed, key, maps, claims, name)
                 break
         else:
-            if found is not None:
-                agreed[key] = found[0]
+            agreed[key] = value
+    for key in dict.fromkeys(k for m in others for k in m if k not in first):
+        _agree_on(agreed, key, maps, claims, name)
     return agreed
 
 
-def _keys_in_order(maps: Sequence[dict[Any, Any]]) -> Iterator[Any]:
-    """Every key of the maps once, in the order of the first map that has it."""
-    first = maps[0]
-    yield from first
-    if len(maps) > 1:
-        yield from dict.fromkeys(k for m in maps[1:] for k in m if k not in first)
+def _agree_on(
+    agreed: dict[Any, Any],
+    key: Any,
+    maps: list[dict[Any, Any]],
+    claims: Sequence[Claims],
+    name: str,
+) -> None:
+    """Put the first value of `key` into `agreed` if every map has it or its end claims it."""
+    found = None
+    for mapping, claim in zip(maps, claims, strict=True):
+        if key in mapping:
+            found = found or (mapping[key],)
+        elif not _claimed(claim, name, key):
+            return
+    if found is not None:
+        agreed[key] = found[0]
 
 
 def _claimed(claim: Claims, name: str, key: Any) -> bool:

@@ -261,6 +261,16 @@ class RuleContext(msgspec.Struct):
         index = self.statement.index
         first = index if since is None or start < 0 else max(since, start)
         last = index if start < 0 else len(self.statements) - 1
+        answers = _dies_answers(self.statements)  # (rules ask it of every lock they weigh)
+        key = (name, first, last, start)
+        known = answers.get(key)
+        if known is None:
+            known = answers[key] = self._dies_between(name, first, last, start)
+        return known
+
+    def _dies_between(self, name: QName, first: int, last: int, start: int) -> bool:
+        """`dies_in_transaction` of the statements `first` to `last` of the block begun at
+        `start` (-1: none)."""
         current, dropped = name, False
         for statement in self.statements[first : last + 1]:
             if start >= 0 and self.transactions[statement.index] != start:
@@ -629,6 +639,13 @@ def _table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int
             if isinstance(named, QName):
                 found.setdefault(named.name, []).append((position, event))
     return found
+
+
+@per_event  # (once per file)
+def _dies_answers(statements: tuple[Statement, ...]) -> dict[tuple[QName, int, int, int], bool]:
+    """A file's answers of `RuleContext.dies_in_transaction`, by (name, first statement, last
+    statement, start of the transaction block)."""
+    return {}
 
 
 @per_event  # (once per file)
