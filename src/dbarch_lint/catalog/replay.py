@@ -91,7 +91,10 @@ def _remember(seen: set[str], value: Any) -> None:
     serial or identity column owns, ...) to `seen`."""
     # (every event of the replay comes here: the usual kinds are told apart by `type() is`,
     # much cheaper than a chain of isinstance calls; anything else goes the general way)
-    for field in _fields_to_visit(type(value)):
+    fields = _VISITED.get(type(value))
+    if fields is None:
+        fields = _fields_to_visit(type(value))
+    for field in fields:
         item = getattr(value, field)
         kind = type(item)
         if item is None or kind is ir.Span:

@@ -6,7 +6,7 @@ import bisect
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -169,12 +169,13 @@ class RuleContext(msgspec.Struct):
             return []
         taken = self.taken
         first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
+        skipped, branch = self.skipped, statement.branch
         return [
             item
             for item in taken[first:]
             if item[2].index < statement.index
-            and item[2].index not in self.skipped
-            and not _alternatives(item[2], statement)
+            and item[2].index not in skipped
+            and not (branch and item[2].branch and _alternatives(item[2], statement))
         ]
 
     def locks_of(self, event: Event) -> list[tuple[QName, str]]:
@@ -588,19 +589,23 @@ def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:
     result once. Only for a function of the (immutable) event alone, with a result nobody
     changes: return a tuple, not a generator.
     """
-    latest: list[tuple[_E, _R]] = []
+    # (the latest event and its result, one tuple in the closure: cheap, and replaced at once)
+    latest: tuple[Any, Any] = (_NOTHING, None)
 
     @functools.wraps(compute)
     def remembered(event: _E) -> _R:
-        if latest:
-            seen, result = latest[0]
-            if seen is event:
-                return result
+        nonlocal latest
+        known = latest
+        if known[0] is event:
+            return known[1]  # type: ignore[no-any-return]
         result = compute(event)
-        latest[:] = [(event, result)]
+        latest = (event, result)
         return result
 
     return remembered
+
+
+_NOTHING = object()
 
 
 @per_event  # (once per file)
