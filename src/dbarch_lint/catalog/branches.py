@@ -205,7 +205,10 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
     base.indexes = _agreed_keys([end.indexes for end in ends], claims, "indexes")
     tables: dict[QName, Table] = {}
     rest = ends[1:]
-    for key in dict.fromkeys(k for end in ends for k in end.tables):
+    keys = dict.fromkeys(first.tables)
+    for end in rest:
+        keys.update(dict.fromkeys(end.tables))
+    for key in keys:
         shared = first.tables.get(key)
         if shared is not None:
             for end in rest:  # (a plain loop: most tables are the same object at every end)
@@ -273,8 +276,12 @@ def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str
                 break
         else:
             agreed[key] = value
-    for key in dict.fromkeys(k for m in others for k in m if k not in first):
-        _agree_on(agreed, key, maps, claims, name)
+    extra: dict[Any, None] = {}
+    for other in others:
+        extra.update(dict.fromkeys(other))
+    for key in extra:
+        if key not in first:
+            _agree_on(agreed, key, maps, claims, name)
     return agreed
 
 

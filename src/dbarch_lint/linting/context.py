@@ -196,6 +196,8 @@ class RuleContext(msgspec.Struct):
         """Whether the server skips `event` with a notice: an `IF NOT EXISTS` of a table,
         column or index name the replay has just before this statement. Rules do not see such
         an event (it defines nothing), except those about the table lock it still takes."""
+        if not getattr(event, "if_not_exists", False):
+            return False  # (asked of every event a rule sees: most have no IF NOT EXISTS)
         return self.schema.skips(event)
 
     def record_locks(self) -> None:
@@ -206,7 +208,9 @@ class RuleContext(msgspec.Struct):
         if statement.index >= len(read) or not read[statement.index]:
             return  # (no later statement runs in a transaction block this one is in)
         for event in statement.events:
-            self.taken.extend((table, mode, statement) for table, mode in self.locks_of(event))
+            found = self.locks_of(event)
+            if found:
+                self.taken.extend([(table, mode, statement) for table, mode in found])
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
@@ -333,9 +337,11 @@ class RuleContext(msgspec.Struct):
         statement = self.statement
         if statement is None:
             return False
-        events = statement.events
-        if (table.name, column) not in _retyped_columns(self.statements) and not any(
-            type(e) is AlterColumnType for e in events
+        events, statements = statement.events, self.statements
+        if (
+            (table.name, column) not in _retyped_columns(statements)
+            and statement.index < len(statements)
+            and statements[statement.index] is statement  # (not a function body's statement)
         ):
             return False  # (no statement of the file changes a column of that name's type)
         at = next((i for i, e in enumerate(events) if e is event), len(events))
