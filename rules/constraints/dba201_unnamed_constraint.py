@@ -91,12 +91,14 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if isinstance(event, ir.CreateTable) and event.temporary:
             return
-        invented_names = _invented_names(event, ctx)
+        invented_names: dict[int, str] | None = None  # (made for the first unnamed one)
         for table, constraint in declared_constraints(event):
             if constraint.name or constraint.using_index:
                 continue  # USING INDEX without a name takes the index's name
             if constraint.kind not in self.options.kinds:
                 continue
+            if invented_names is None:
+                invented_names = _invented_names(event, ctx)
             kind = constraint.kind
             columns = check_columns(constraint) if kind == "check" else constraint.columns
             listed = f" ({', '.join(quote_ident(c) for c in columns)})" if columns else ""

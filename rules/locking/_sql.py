@@ -66,7 +66,7 @@ def alone(ctx: RuleContext) -> str:
     how = CONCURRENT_ALONE.get(ctx.runner)
     if how is None:
         return ""
-    if sum(not s.within for s in ctx.statements) <= 1 and not ctx.in_transaction:
+    if not ctx.in_transaction and sum(not s.within for s in ctx.statements) <= 1:
         return ""
     if ctx.runner == "prisma" and not ctx.in_transaction:  # (7.4 and later: each alone)
         return ""

@@ -77,12 +77,25 @@ def _retyped_later(ctx: RuleContext, table: QName, type_: TypeRef) -> bool:
         ),
         None,
     )
+    if (table.name, column) not in _retyped_columns(ctx.statements):
+        return False  # (no statement of the file changes a column of that name's type)
     target = ctx.schema.resolve(table)
     return any(
         isinstance(e, ir.AlterColumnType)
         and e.column == column
         and ctx.schema.resolve(e.table) == target
         for e in ctx.later_events(target)
+    )
+
+
+@per_event  # (once per file)
+def _retyped_columns(statements: tuple[ir.Statement, ...]) -> frozenset[tuple[str, str]]:
+    """(unqualified table name, column) of every column type change of a file."""
+    return frozenset(
+        (event.table.name, event.column)
+        for statement in statements
+        for event in statement.events
+        if isinstance(event, ir.AlterColumnType)
     )
 
 

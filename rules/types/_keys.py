@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import NamedTuple
 
 from dbarch_lint.catalog import Origin
@@ -48,11 +48,16 @@ class KeyColumn(NamedTuple):  # (a named tuple: cheaper to make than a frozen da
     references: tuple[tuple[QName, str | None, int], ...] = ()
 
 
-def key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
+def key_columns(
+    event: ir.Event, ctx: RuleContext, types: Container[str] | None = None
+) -> Iterator[KeyColumn]:
     """Every key column `event` declares, re-types or constrains, when its type is known; not
     one whose type this migration wrote and a later statement of it changes again (a column
-    is judged by its type at the end of the migration: that statement is judged instead)."""
-    for key in _key_columns(event, ctx):
+    is judged by its type at the end of the migration: that statement is judged instead).
+    `types`: only those of these built-in types (as `TypeRef.builtin` names them)."""
+    for key in _key_columns(event, ctx, types):
+        if types is not None and (key.type.builtin or "") not in types:
+            continue
         typed_here = key.declared or key.span != key.made
         # (the later type change sees a key constraint, not an identity: that one stays here)
         constrained = "primary-key" in key.kinds or "foreign-key" in key.kinds
@@ -65,13 +70,17 @@ def _retyped_later(ctx: RuleContext, key: KeyColumn) -> bool:
     return ctx.retyped_later(ctx.statement.events[-1], key.table, key.column, key.type)
 
 
-def _key_columns(event: ir.Event, ctx: RuleContext) -> Iterator[KeyColumn]:
+def _key_columns(
+    event: ir.Event, ctx: RuleContext, types: Container[str] | None
+) -> Iterator[KeyColumn]:
     if isinstance(event, (ir.CreateTable, ir.AddColumn)):
         columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
         table_level = event.constraints if isinstance(event, ir.CreateTable) else ()
         for definition in columns:
             if definition.type is None:
                 continue
+            if types is not None and (definition.type.builtin or "") not in types:
+                continue  # (a column of a type the caller does not ask about)
             constraints = [*definition.constraints]
             constraints += [c for c in table_level if definition.name in c.columns]
             if not constraints:

@@ -140,7 +140,7 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
         if types_columns and not narrow:
             return  # (the key columns of these events are typed here too: none is narrow)
         scope_all = self.options.scope == "all"
-        keys = {(k.table, k.column): k for k in key_columns(event, ctx) if _narrow(k.type)}
+        keys = {(k.table, k.column): k for k in key_columns(event, ctx, NARROW_TYPES)}
         for key in keys.values():
             if not can_run_out(ctx, key, event):
                 continue  # (a slot or revision number beside the real key)

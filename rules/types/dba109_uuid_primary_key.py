@@ -9,6 +9,8 @@ from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.types._keys import KEY_EVENTS, key_columns, report
 
+_UUID = frozenset({"uuid"})
+
 
 class UuidPrimaryKey(StatementRule):
     """A primary key that is a single `uuid` column.
@@ -57,8 +59,8 @@ class UuidPrimaryKey(StatementRule):
     targets = KEY_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for key in key_columns(event, ctx):
-            if key.type.builtin != "uuid" or key.type.array or key.pk_width != 1:
+        for key in key_columns(event, ctx, _UUID):
+            if key.type.array or key.pk_width != 1:
                 continue
             name = quote_ident(key.column)
             yield report(

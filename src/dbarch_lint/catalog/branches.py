@@ -204,7 +204,19 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
         setattr(base, name, _agreed_keys(maps, claims, name))
     base.indexes = _agreed_keys([end.indexes for end in ends], claims, "indexes")
     tables: dict[QName, Table] = {}
-    for key in dict.fromkeys(k for end in ends for k in end.tables):
+    rest = ends[1:]
+    keys = dict.fromkeys(first.tables)
+    for end in rest:
+        keys.update(dict.fromkeys(end.tables))
+    for key in keys:
+        shared = first.tables.get(key)
+        if shared is not None:
+            for end in rest:  # (a plain loop: most tables are the same object at every end)
+                if end.tables.get(key) is not shared:
+                    break
+            else:
+                tables[key] = shared
+                continue
         versions = [end.tables.get(key) for end in ends]
         if any(v is None and key not in c.relations for v, c in zip(versions, claims, strict=True)):
             continue  # (made or dropped by some alternatives only: unknown)
@@ -257,23 +269,38 @@ def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str
     """The entries every map has (or its end claims), with the first map's value that has it."""
     agreed: dict[Any, Any] = {}
     first, others = maps[0], maps[1:]
-    same = set(first)  # (most entries: the same object in every map)
-    for other in others:
-        same = {key for key in same if other.get(key, _ABSENT) is first[key]}
-    for key in dict.fromkeys(k for m in maps for k in m):
-        if key in same:
-            agreed[key] = first[key]
-            continue
-        found = None
-        for mapping, claim in zip(maps, claims, strict=True):
-            if key in mapping:
-                found = found or (mapping[key],)
-            elif not _claimed(claim, name, key):
+    for key, value in first.items():
+        for other in others:  # (a plain loop: most entries are the same object in every map)
+            if other.get(key, _ABSENT) is not value:
+                _agree_on(agreed, key, maps, claims, name)
                 break
         else:
-            if found is not None:
-                agreed[key] = found[0]
+            agreed[key] = value
+    extra: dict[Any, None] = {}
+    for other in others:
+        extra.update(dict.fromkeys(other))
+    for key in extra:
+        if key not in first:
+            _agree_on(agreed, key, maps, claims, name)
     return agreed
+
+
+def _agree_on(
+    agreed: dict[Any, Any],
+    key: Any,
+    maps: list[dict[Any, Any]],
+    claims: Sequence[Claims],
+    name: str,
+) -> None:
+    """Put the first value of `key` into `agreed` if every map has it or its end claims it."""
+    found = None
+    for mapping, claim in zip(maps, claims, strict=True):
+        if key in mapping:
+            found = found or (mapping[key],)
+        elif not _claimed(claim, name, key):
+            return
+    if found is not None:
+        agreed[key] = found[0]
 
 
 def _claimed(claim: Claims, name: str, key: Any) -> bool:

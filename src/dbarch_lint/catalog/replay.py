@@ -89,32 +89,62 @@ def _plain(kind: Any) -> bool:
 def _remember(seen: set[str], value: Any) -> None:
     """Add the names an event makes or names (tables it alters, types it uses, the sequence a
     serial or identity column owns, ...) to `seen`."""
-    for field in _fields_to_visit(type(value)):
+    # (every event of the replay comes here: the usual kinds are told apart by `type() is`,
+    # much cheaper than a chain of isinstance calls; anything else goes the general way)
+    fields = _VISITED.get(type(value))
+    if fields is None:
+        fields = _fields_to_visit(type(value))
+    for field in fields:
         item = getattr(value, field)
-        if isinstance(item, QName):
+        kind = type(item)
+        if item is None or kind is ir.Span:
+            continue
+        if kind is QName:
             seen.add(item.name)
-        elif isinstance(item, str):
-            if field in ("name", "new", "using_index"):
+        elif kind is str:
+            if field in _NAMING_STRINGS:
                 seen.add(item)
-        elif isinstance(item, ir.TypeRef):
+        elif kind is ir.TypeRef:
             if item.names:
                 seen.add(item.names[-1])
-        elif isinstance(item, tuple):
+        elif kind is tuple:
             for member in item:
-                if isinstance(member, QName):
+                if type(member) is QName:
                     seen.add(member.name)
                 elif hasattr(member, "__struct_fields__"):
                     _remember(seen, member)
-        elif hasattr(item, "__struct_fields__") and not isinstance(item, ir.Span):
-            _remember(seen, item)
-    table = getattr(value, "table", None)
-    if isinstance(value, ir.CreateTable | ir.AddColumn) and isinstance(table, QName):
-        columns = value.columns if isinstance(value, ir.CreateTable) else (value.column,)
-        for column in columns:
-            builtin = column.type.builtin if column.type is not None else None
-            owns = builtin in SERIAL_BASE_TYPES or column.get("identity") is not None
-            if owns:
-                seen.add(f"{table.name}_{column.name}_seq")
+        else:
+            _remember_other(seen, field, item)
+    kind = type(value)
+    if kind is ir.CreateTable or kind is ir.AddColumn:
+        table = value.table
+        if isinstance(table, QName):
+            columns = value.columns if kind is ir.CreateTable else (value.column,)
+            for column in columns:
+                builtin = column.type.builtin if column.type is not None else None
+                owns = builtin in SERIAL_BASE_TYPES or column.get("identity") is not None
+                if owns:
+                    seen.add(f"{table.name}_{column.name}_seq")
+
+
+def _remember_other(seen: set[str], field: str, item: Any) -> None:
+    """`_remember` of a field's value of an unusual type (a subclass, a struct)."""
+    if isinstance(item, QName):
+        seen.add(item.name)
+    elif isinstance(item, str):
+        if field in _NAMING_STRINGS:
+            seen.add(item)
+    elif isinstance(item, ir.TypeRef):
+        if item.names:
+            seen.add(item.names[-1])
+    elif isinstance(item, tuple):
+        for member in item:
+            if isinstance(member, QName):
+                seen.add(member.name)
+            elif hasattr(member, "__struct_fields__"):
+                _remember(seen, member)
+    elif hasattr(item, "__struct_fields__") and not isinstance(item, ir.Span):
+        _remember(seen, item)
 
 
 def skips(schema: SchemaState, event: ir.Event) -> bool:

@@ -36,6 +36,8 @@ def skipped(schema: SchemaState, event: ir.Event) -> bool:
     with a notice: `CREATE TABLE` of a relation name the replay has, `ADD COLUMN` of a column the
     table has, `CREATE INDEX` of a relation name the replay has (by name only: a different
     definition under that name is skipped too)."""
+    if not getattr(event, "if_not_exists", False):
+        return False  # (most events: this is asked of every event a rule sees)
     if isinstance(event, ir.CreateTable):
         return event.if_not_exists and schema.resolve(event.table) in schema.relations
     if isinstance(event, ir.AddColumn):

@@ -64,8 +64,10 @@ class SchemaState:
         """The schema-qualified name a CREATE of `name` makes."""
         if name.schema is not None:
             return name
-        schema = next((s for s in self.search_path if s not in ("$user", "pg_temp")), "public")
-        return QName(schema, name.name)
+        for schema in self.search_path:  # (a plain loop: asked of nearly every name)
+            if schema != "$user" and schema != "pg_temp":
+                return QName(schema, name.name)
+        return QName("public", name.name)
 
     def visible(self, known: Container[QName], name: QName) -> QName | None:
         """The name in `known` that `name` refers to (following search_path), if any."""

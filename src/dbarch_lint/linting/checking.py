@@ -120,7 +120,8 @@ def _check_file(
             # them into a fork that is thrown away with the file. (Nothing sees the last one.)
             conditionals.close()
             root = schema.fork()
-        into = conditionals.at(position, root)
+        # (most statements: outside any conditional, straight into `root`)
+        into = conditionals.at(position, root) if statement.branch or conditionals.frames else root
         if into is None:
             ctx.skipped.add(statement.index)  # (an alternative that cannot run: its guard is
             continue  # false, or its failure is swallowed; it takes no lock either)

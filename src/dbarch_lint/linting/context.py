@@ -6,7 +6,7 @@ import bisect
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -173,12 +173,13 @@ class RuleContext(msgspec.Struct):
             return []
         taken = self.taken
         first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
+        skipped, branch = self.skipped, statement.branch
         return [
             item
             for item in taken[first:]
             if item[2].index < statement.index
-            and item[2].index not in self.skipped
-            and not _alternatives(item[2], statement)
+            and item[2].index not in skipped
+            and not (branch and item[2].branch and _alternatives(item[2], statement))
         ]
 
     def locks_of(self, event: Event) -> list[tuple[QName, str]]:
@@ -199,14 +200,21 @@ class RuleContext(msgspec.Struct):
         """Whether the server skips `event` with a notice: an `IF NOT EXISTS` of a table,
         column or index name the replay has just before this statement. Rules do not see such
         an event (it defines nothing), except those about the table lock it still takes."""
+        if not getattr(event, "if_not_exists", False):
+            return False  # (asked of every event a rule sees: most have no IF NOT EXISTS)
         return self.schema.skips(event)
 
     def record_locks(self) -> None:
         """Remember the locks this statement takes (the engine calls it once the rules have
         checked the statement, before the replay moves past it: `locks_held` reads them)."""
         statement = self.statement
+        read = _locks_read_later(self.transactions)
+        if statement.index >= len(read) or not read[statement.index]:
+            return  # (no later statement runs in a transaction block this one is in)
         for event in statement.events:
-            self.taken.extend((table, mode, statement) for table, mode in self.locks_of(event))
+            found = self.locks_of(event)
+            if found:
+                self.taken.extend([(table, mode, statement) for table, mode in found])
 
     def is_new_table(self, name: QName) -> bool:
         """Whether the table was created earlier in this migration (nobody reads it yet).
@@ -262,6 +270,16 @@ class RuleContext(msgspec.Struct):
         index = self.statement.index
         first = index if since is None or start < 0 else max(since, start)
         last = index if start < 0 else len(self.statements) - 1
+        answers = _dies_answers(self.statements)  # (rules ask it of every lock they weigh)
+        key = (name, first, last, start)
+        known = answers.get(key)
+        if known is None:
+            known = answers[key] = self._dies_between(name, first, last, start)
+        return known
+
+    def _dies_between(self, name: QName, first: int, last: int, start: int) -> bool:
+        """`dies_in_transaction` of the statements `first` to `last` of the block begun at
+        `start` (-1: none)."""
         current, dropped = name, False
         for statement in self.statements[first : last + 1]:
             if start >= 0 and self.transactions[statement.index] != start:
@@ -323,7 +341,13 @@ class RuleContext(msgspec.Struct):
         statement = self.statement
         if statement is None:
             return False
-        events = statement.events
+        events, statements = statement.events, self.statements
+        if (
+            (table.name, column) not in _retyped_columns(statements)
+            and statement.index < len(statements)
+            and statements[statement.index] is statement  # (not a function body's statement)
+        ):
+            return False  # (no statement of the file changes a column of that name's type)
         at = next((i for i, e in enumerate(events) if e is event), len(events))
         resolve = self.schema.resolve
         target = resolve(table)
@@ -576,19 +600,23 @@ def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:
     result once. Only for a function of the (immutable) event alone, with a result nobody
     changes: return a tuple, not a generator.
     """
-    latest: list[tuple[_E, _R]] = []
+    # (the latest event and its result, one tuple in the closure: cheap, and replaced at once)
+    latest: tuple[Any, Any] = (_NOTHING, None)
 
     @functools.wraps(compute)
     def remembered(event: _E) -> _R:
-        if latest:
-            seen, result = latest[0]
-            if seen is event:
-                return result
+        nonlocal latest
+        known = latest
+        if known[0] is event:
+            return known[1]  # type: ignore[no-any-return]
         result = compute(event)
-        latest[:] = [(event, result)]
+        latest = (event, result)
         return result
 
     return remembered
+
+
+_NOTHING = object()
 
 
 @per_event  # (once per file)
@@ -627,6 +655,38 @@ def _table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int
             if isinstance(named, QName):
                 found.setdefault(named.name, []).append((position, event))
     return found
+
+
+@per_event  # (once per file)
+def _dies_answers(statements: tuple[Statement, ...]) -> dict[tuple[QName, int, int, int], bool]:
+    """A file's answers of `RuleContext.dies_in_transaction`, by (name, first statement, last
+    statement, start of the transaction block)."""
+    return {}
+
+
+@per_event  # (once per file)
+def _locks_read_later(transactions: tuple[int, ...]) -> list[bool]:
+    """Per statement, whether a later statement of the file runs in a transaction block that
+    began at or before it (`RuleContext.locks_held` of that statement may read its locks)."""
+    read: list[bool] = [False] * len(transactions)
+    earliest = len(transactions)  # (the earliest block start of the statements after this one)
+    for index in range(len(transactions) - 1, -1, -1):
+        read[index] = earliest <= index
+        if transactions[index] >= 0:
+            earliest = min(earliest, transactions[index])
+    return read
+
+
+@per_event  # (once per file)
+def _retyped_columns(statements: tuple[Statement, ...]) -> frozenset[tuple[str, str]]:
+    """(unqualified table name, column) of every column type change of a file: a column none
+    of them names is retyped by no later statement (`RuleContext.retyped_later`)."""
+    return frozenset(
+        (event.table.name, event.column)
+        for statement in statements
+        for event in statement.events
+        if type(event) is AlterColumnType
+    )
 
 
 def _same_table(a: QName, b: QName) -> bool:
