@@ -85,8 +85,16 @@ class Linted:
 
     def shown(self, path: str) -> str | None:
         """A file's shown path in the run (None: not in it)."""
+        cwd = self.run.cwd
+        inside = os.path.join(cwd, "")
+        if not self._shown and path.startswith(inside):
+            # (the path as the run names a file below its folder: asked for one file after
+            # each edit, it spares mapping every file of the history)
+            shown = path[len(inside) :].replace(os.sep, "/")
+            fs_path = self.run.paths.get(shown)
+            if fs_path is not None and os.path.normpath(os.path.join(cwd, fs_path)) == path:
+                return shown
         if not self._shown:
-            cwd = self.run.cwd
             self._shown = {
                 os.path.normpath(os.path.join(cwd, fs_path)): shown
                 for shown, fs_path in self.run.paths.items()
