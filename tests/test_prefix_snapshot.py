@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from dbarch_lint.caching.folder import CACHE_DIR
 from dbarch_lint.cli import main
 from dbarch_lint.inputs import discovery
 from dbarch_lint.linting import prefix
+from dbarch_lint.server.project import Project
 
 FILES = {
     "0001_customers.sql": (
@@ -232,3 +235,47 @@ def test_runner_detection_reads_only_the_files_it_needs() -> None:
     assert not needs_text("V1__init.sql", "auto") and not needs_text("1_init.up.sql", "auto")
     assert not needs_text("schema.sql", "auto")
     assert needs_text("V1__init.sql", "dbmate") and not needs_text("x.sql", "flyway")
+
+
+# Edits of the last file that change what the earlier files made (renames, drops, a type, a
+# conditional), then the original text again.
+SERVER_EDITS = (
+    "ALTER TABLE customers RENAME TO clients;\n"
+    "ALTER TABLE clients RENAME COLUMN email TO mail;\n"
+    "ALTER TABLE orders DROP CONSTRAINT orders_customer_id_fkey;\n"
+    "DROP INDEX orders_customer_id_idx;\n",
+    "ALTER TABLE orders ALTER COLUMN customer_id TYPE bigint;\n"
+    "ALTER TABLE customers ADD CONSTRAINT customers_email_key UNIQUE (email);\n"
+    "DROP TABLE customers CASCADE;\n",
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'o_idx') THEN\n"
+    "CREATE INDEX o_idx ON orders (id); ALTER TABLE orders DROP COLUMN customer_id;\n"
+    "END IF; END $$;\n",
+    FILES["0004_more.sql"],
+)
+
+
+def test_the_language_server_forks_the_snapshot_it_keeps(history: Path, loads: list[bool]) -> None:
+    """The server keeps the snapshot it loaded and lints into a fork of it: every answer
+    equals `check`'s, and the kept schema never changes."""
+    project = Project(str(history))
+    project.load_config()
+    target = str(history / "0004_more.sql")
+    cache = project._cache  # (the server's cache, and the snapshot it keeps loaded)
+    assert cache is not None
+    kept: list[bytes] = []
+    for text in (FILES["0004_more.sql"], *SERVER_EDITS):
+        Path(target).write_text(text)
+        project.unsaved[target] = text
+        linted = project.lint(target, alone=True)
+        found = [
+            (f.code, f.location.line, f.location.column, f.message) for f in linted.findings[target]
+        ]
+        _, out = check("--no-cache", "0004_more.sql")
+        expected = [
+            (f["code"], f["line"], f["column"], f["message"]) for f in json.loads(out)["findings"]
+        ]
+        assert found == expected
+        if cache._prefix is not None:
+            kept.append(pickle.dumps(cache._prefix[1]))
+    assert loads == [False, True, True, True, True]  # (a miss, then the one loaded, kept)
+    assert len(kept) == 4 and len(set(kept)) == 1

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 # Never for a PostgreSQL file: the MySQL parser, the JavaScript one (Sequelize), the language
-# server, OpenSSL (`hashlib`), the formats not asked for.
+# server, OpenSSL (`hashlib`), the formats not asked for; the standard library's JSON (baselines,
+# Prisma's lock files) and temporary files (`--fix`), with `shutil` and the compressors.
 NOT_NEEDED = (
     "sqlglot",
     "tree_sitter",
@@ -20,6 +21,11 @@ NOT_NEEDED = (
     "jsonschema",
     "hashlib",
     "hmac",
+    "json",
+    "tempfile",
+    "shutil",
+    "bz2",
+    "lzma",
     "dbarch_lint.server",
     "dbarch_lint.parsing.mysql",
     "dbarch_lint.parsing.sequelize",

@@ -10,7 +10,6 @@ import contextlib
 import errno
 import os
 import stat as kinds
-import tempfile
 from collections.abc import Callable
 
 try:  # CPython's BLAKE2 on its own: `hashlib` would first load OpenSSL (milliseconds of start-up)
@@ -139,6 +138,8 @@ def create_new(path: str, data: bytes, like: str) -> None:
     whole to a synced temporary file beside it with the mode (and owner and group, where
     allowed) of the file `like`, then linked to its name, which fails if the name is taken.
     Raises `FileExistsError` or another `OSError`; either way nothing is left at `path`."""
+    import tempfile  # (start-up time: shutil, random and compressors; only `--fix` writes)
+
     folder = os.path.dirname(os.path.abspath(path))
     descriptor, temporary = tempfile.mkstemp(prefix=".dbarch-lint-", suffix=".tmp", dir=folder)
     try:
@@ -158,6 +159,8 @@ def _replace(
 ) -> None:
     """Put `data` at `target` through a synced temporary file beside it, renamed over it once
     `check` passes (it raises if not); on any error the target is as it was."""
+    import tempfile  # (start-up time, as above)
+
     # (a unique new file, 0600, beside the target: `os.replace` cannot cross file systems)
     descriptor, temporary = tempfile.mkstemp(
         prefix=".dbarch-lint-", suffix=".tmp", dir=os.path.dirname(target)

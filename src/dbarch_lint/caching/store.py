@@ -204,6 +204,16 @@ class Cache:
         self.folder.write(f"prefixes/{key}", data)
         self.folder.prune("prefixes", MAX_PREFIXES)
 
+    def loaded_prefix(self, key: str) -> object | None:
+        """A prefix snapshot kept loaded under `key` by a long-lived process (the language
+        server); a run of the command line keeps none."""
+        return None
+
+    def keep_loaded_prefix(self, key: str, snapshot: object) -> bool:
+        """Keep a loaded prefix snapshot for later runs of this process; whether it is kept
+        (then it must never change: a run replays into a fork of it)."""
+        return False
+
     def get_file_index(self) -> FileIndex:
         """The hashes of files read by earlier runs (read once per run)."""
         if self._index is None:

@@ -10,7 +10,6 @@ added to a file is reported.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 from dbarch_lint.caching.files import read_regular, write_whole
@@ -36,6 +35,8 @@ def write(path: str, findings: Sequence[Finding], sources: Mapping[str, str]) ->
         if finding.code != "DBA000"
     ]
     document = {"format": FORMAT, "version": VERSION, "findings": entries}
+    import json  # (start-up time: only a run with a baseline needs it)
+
     try:
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         write_whole(path, text.encode("utf-8"))
@@ -46,6 +47,8 @@ def write(path: str, findings: Sequence[Finding], sources: Mapping[str, str]) ->
 
 def load(path: str) -> set[str]:
     """The fingerprints a baseline file records."""
+    import json  # (start-up time, as above)
+
     try:
         document = json.loads(read_regular(path)[1])
     except FileNotFoundError:

@@ -73,7 +73,19 @@ def _identity(item: Input) -> tuple[object, ...]:
 
 def load(cache: Cache, name: str, count: int) -> Snapshot | None:
     """The snapshot stored under `name`, if this user's key wrote it and it covers `count`
-    files."""
+    files. Its schema is the run's to replay into: when the cache keeps the loaded snapshot for
+    later runs (the language server), a fork of it (the kept one never changes)."""
+    found = cache.loaded_prefix(name)
+    if not isinstance(found, Snapshot) or len(found.heads) != count:
+        found = _unpickled(cache, name, count)
+        if found is None:
+            return None
+        if not cache.keep_loaded_prefix(name, found):
+            return found
+    return Snapshot(found.schema.fork(), found.heads)
+
+
+def _unpickled(cache: Cache, name: str, count: int) -> Snapshot | None:
     data = cache.get_prefix(name)
     if data is None:
         return None

@@ -20,7 +20,6 @@ dependency's lower bound); none found: the newest behaviour, and `-v` says so.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -185,6 +184,8 @@ def _from_file(name: str, text: str) -> tuple[int, int, int] | None:
     if name == "yarn.lock":
         found = _YARN.search(text)
         return parse_version(found[1]) if found else None
+    import json  # (start-up time: only a Prisma history with a lock file needs it)
+
     try:
         data = json.loads(text)
     except ValueError:

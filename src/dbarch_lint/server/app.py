@@ -63,6 +63,22 @@ class DbarchLintServer(LanguageServer):
         project = self.project
         if project is None or project.config is None:
             return
+        # No collection while the editor waits (the heap holds the whole history's lint, a
+        # collection of it costs more than the answer): the garbage of this lint, mostly
+        # freed as it goes, is collected after it.
+        gc.disable()
+        try:
+            self._answer(project, path, always)
+        finally:
+            gc.enable()
+        self.pending.add(path)
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = asyncio.get_running_loop().call_later(
+            WHOLE_HISTORY_DELAY, lambda: self.guarded(self.flush)
+        )
+
+    def _answer(self, project: Project, path: str, always: bool) -> None:
         linted = project.lint(path, alone=True)
         self._forget_answers()
         self.linted[path] = linted
@@ -71,12 +87,6 @@ class DbarchLintServer(LanguageServer):
         self.known[path] = answer
         if always or self.published.get(path, answer) != answer:
             self._publish(path, self.diagnostics_of(linted, path), answer)
-        self.pending.add(path)
-        if self.timer is not None:
-            self.timer.cancel()
-        self.timer = asyncio.get_running_loop().call_later(
-            WHOLE_HISTORY_DELAY, lambda: self.guarded(self.flush)
-        )
 
     def flush(self) -> None:
         """Lint the whole history of every file edited since the last time (requests and file

@@ -5,7 +5,9 @@ Every answer equals `dbarch-lint check FILE` run in the project folder for each 
 history (INTERFACE.md: a file named alone is linted in its inferred history; an unsaved buffer
 replaces its file's content, as `--stdin-filename` does). One lint covers the whole history,
 every file a target, so a later file whose findings an edit changed is answered too. Parses
-stay in memory by content hash (and in the project's cache, as `check` keeps them).
+stay in memory by content hash (and in the project's cache, as `check` keeps them), and so does
+the prefix snapshot loaded last (`linting/prefix.py`): each lint of the same file, nothing before
+it changed, replays into a fork of it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class _Parses(Cache):
         self._disk = disk
         self._memory: dict[str, ParsedFile] = {}
         self._used: set[str] = set()  # (since the last `prune`)
+        # The prefix snapshot loaded last, by its key: the next lint of the same file, with
+        # nothing before it changed, forks it instead of reading and unpickling it again.
+        self._prefix: tuple[str, object] | None = None
 
     def prune(self) -> None:
         """Forget the parses not asked for since the last time (an edited buffer's earlier
@@ -64,6 +69,13 @@ class _Parses(Cache):
             if found is not None:
                 self._memory[content] = found
         return found
+
+    def loaded_prefix(self, key: str) -> object | None:
+        return self._prefix[1] if self._prefix is not None and self._prefix[0] == key else None
+
+    def keep_loaded_prefix(self, key: str, snapshot: object) -> bool:
+        self._prefix = (key, snapshot)
+        return True
 
     def put_parsed(self, content: str, encoded: bytes) -> None:
         self._used.add(content)
@@ -83,8 +95,16 @@ class Linted:
 
     def shown(self, path: str) -> str | None:
         """A file's shown path in the run (None: not in it)."""
+        cwd = self.run.cwd
+        inside = os.path.join(cwd, "")
+        if not self._shown and path.startswith(inside):
+            # (the path as the run names a file below its folder: asked for one file after
+            # each edit, it spares mapping every file of the history)
+            shown = path[len(inside) :].replace(os.sep, "/")
+            fs_path = self.run.paths.get(shown)
+            if fs_path is not None and os.path.normpath(os.path.join(cwd, fs_path)) == path:
+                return shown
         if not self._shown:
-            cwd = self.run.cwd
             self._shown = {
                 os.path.normpath(os.path.join(cwd, fs_path)): shown
                 for shown, fs_path in self.run.paths.items()
