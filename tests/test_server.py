@@ -4,6 +4,7 @@ gives for the same files (unsaved text written to a copy for the comparison)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -577,3 +578,81 @@ async def test_fix_all_writes_the_side_file_fix_adds(tmp_path: Path) -> None:
 
     # A client that cannot create files is offered no fix-all (the SQL alone would not do).
     assert await _fix_all_of(root, sql, lsp.ClientCapabilities()) == []
+
+
+def _history(root: Path, count: int) -> Path:
+    """A history of `count` migrations in `root`/db (each adds a table); the last."""
+    folder = root / "db"
+    folder.mkdir(parents=True)
+    for number in range(1, count + 1):
+        (folder / f"{number:04d}_t{number}.sql").write_text(
+            f"CREATE TABLE t{number} (id bigint PRIMARY KEY, a int);\n"
+            f"CREATE INDEX t{number}_a ON t{number} (a);\n",
+            encoding="utf-8",
+        )
+    return folder / f"{count:04d}_t{count}.sql"
+
+
+def test_an_edit_stops_the_lint_of_the_whole_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole history is linted when the editor is idle; an edit arriving meanwhile stops
+    that lint between two files (its answer comes first), and it starts again later."""
+    import asyncio
+
+    from dbarch_lint.linting.checking import Interrupted
+    from dbarch_lint.server.app import DbarchLintServer
+    from dbarch_lint.server.project import Project
+
+    last = _history(tmp_path, 40)
+    monkeypatch.chdir(tmp_path)
+    project = Project(str(tmp_path))
+    project.load_config()
+    polls = 0
+
+    def edited_at_file_five() -> bool:
+        nonlocal polls
+        polls += 1
+        return polls > 5
+
+    with pytest.raises(Interrupted):
+        project.lint(str(last), interrupted=edited_at_file_five)
+    assert polls == 6  # (polled before each file: the lint stopped at the sixth)
+    # Nothing of the stopped lint stays behind: the next lint is the whole answer.
+    whole = project.lint(str(last))
+    fresh = Project(str(tmp_path))
+    fresh.load_config()
+    assert whole.findings == fresh.lint(str(last)).findings
+    assert sum(map(len, whole.findings.values())) == 40  # (each file's unnamed primary key)
+
+    async def edit_during_flush() -> DbarchLintServer:
+        ls = DbarchLintServer()
+        ls.project = project
+        ls.pending.add(str(last))
+        ls.edits.set()  # (what the reader thread does when a didChange arrives)
+        ls.edits.clear = lambda: None  # type: ignore[method-assign]  # (it arrives mid-lint)
+        ls.flush(interruptible=True)
+        return ls
+
+    ls = asyncio.run(edit_during_flush())
+    assert ls.pending == {str(last)} and ls.timer is not None  # (again, once idle)
+    assert str(last) not in ls.full
+
+
+def test_document_events_are_told_from_other_messages() -> None:
+    import io
+    import threading
+
+    from dbarch_lint.server.app import _Watched
+
+    def body(method: str) -> bytes:
+        return json.dumps({"jsonrpc": "2.0", "method": method, "params": {}}).encode()
+
+    messages = [body("textDocument/hover"), body("$/cancelRequest"), body("textDocument/didChange")]
+    edits = threading.Event()
+    stream = _Watched(io.BytesIO(b"".join(messages)), edits)
+    assert stream.read(len(messages[0])) == messages[0] and not edits.is_set()
+    stream.read(len(messages[1]))
+    assert not edits.is_set()
+    stream.read(len(messages[2]))
+    assert edits.is_set()

@@ -52,6 +52,10 @@ Crash = tuple[int, Rule, Statement, Exception]
 SCHEMA_WIDE = -1  # the file index of a schema rule's crash: it concerns no one file
 
 
+class Interrupted(Exception):
+    """A lint stopped because its `interrupted` said so (nothing of it is reported)."""
+
+
 class Checked(msgspec.Struct):
     """What the rules made of some target files."""
 
@@ -69,12 +73,13 @@ def check(
     *,
     replayed: Schema | None = None,
     keep: Callable[[Schema], None] | None = None,
+    interrupted: Callable[[], bool] | None = None,
 ) -> Checked:
     """Replay the files before `start` quietly (or take `replayed`, their replay, from a
     prefix snapshot; `keep` sees the schema they leave before anything changes it), then the
     others while the statement rules among `rules` check the targets among them; then, if
     `schema_rules` (the files end the history), run the schema rules on the schema the replay
-    left."""
+    left. `interrupted`, polled before each file is checked, stops it with `Interrupted`."""
     schema = replayed
     if schema is None:
         schema = Schema()
@@ -86,6 +91,8 @@ def check(
     checked = Checked(defaultdict(list), [])
     by_dialect: dict[str, tuple[_Dispatch, _Dispatch]] = {}
     for file in files[start:]:
+        if interrupted is not None and interrupted():
+            raise Interrupted
         if not file.target:
             replay_file(schema, file)
             continue

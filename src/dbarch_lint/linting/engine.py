@@ -56,6 +56,8 @@ class RunConfig(msgspec.Struct):
     # Reads, in place, the inputs known by their stat only (`Input.unread`) when their text is
     # needed: a prefix snapshot, when found, spares reading the files it covers.
     read: Callable[[Sequence[Input]], None] | None = None
+    # Polled between files: True stops the lint (`checking.Interrupted`).
+    interrupted: Callable[[], bool] | None = None
 
 
 def lint(
@@ -75,6 +77,7 @@ def lint(
         run.parsers,
         run.prefix_salt,
         run.read,
+        run.interrupted,
     )
     linted, found = shards.lint_in_shards(work, run.jobs)
     sources = {

@@ -47,6 +47,7 @@ class Work(msgspec.Struct):
     prefix_salt: str = ""
     # Reads the inputs known by their stat only (`Input.unread`), in place (`engine.RunConfig`).
     read: Callable[[Sequence[Input]], None] | None = None
+    interrupted: Callable[[], bool] | None = None  # polled between files (`engine.RunConfig`)
 
     def read_unread(self, inputs: Sequence[Input]) -> None:
         """Make sure every input of `inputs` has been read (its text is needed)."""
@@ -144,7 +145,9 @@ def _lint_shard(
     files = history(work.inputs[:end], work.targets, [*earlier, *own])
     targets = _targets(files[start:])
     ends_history = end == len(work.inputs)
-    checked = checking.check(files, start, work.rules, work.settings, ends_history)
+    checked = checking.check(
+        files, start, work.rules, work.settings, ends_history, interrupted=work.interrupted
+    )
     return _Outcome(targets, reports.findings(files, files[start:], checked, work.by_code))
 
 
@@ -194,6 +197,7 @@ def _lint_after_prefix(work: Work, cache: Cache) -> _Outcome:
         True,
         replayed=found.schema if found is not None else None,
         keep=keep,
+        interrupted=work.interrupted,
     )
     _read_cited(work, files[:first], checked)
     return _Outcome(targets, reports.findings(files, files[first:], checked, work.by_code))

@@ -6,7 +6,7 @@ import codecs
 import os
 import re
 import stat as kinds
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -89,6 +89,9 @@ class Run:
     # The side files `--fix` plans (absolute path -> content: a Flyway `.sql.conf`, a Diesel
     # `metadata.toml`), which the runners read instead of the disk (`runners/planned.py`).
     planned: dict[str, bytes] = field(default_factory=dict)
+    # Polled between the files of the lint: True stops it (`checking.Interrupted`); a language
+    # server's lint of a whole history gives way to the next edit.
+    interrupted: Callable[[], bool] | None = None
     # The cache's hashes of files by their stat: an earlier file (not a target) whose stat it
     # knows is not read unless its text is needed (`discovery.known`). None: every file is read.
     known: FileIndex | None = None
@@ -621,6 +624,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
         check_down=config.check_down,
         prefix_salt=_prefix_salt(run, cache),
         read=run.read_unread,
+        interrupted=run.interrupted,
     )
     for codes in config.per_file_ignores.values():
         cfg.resolve_tokens(codes, rules, "per-file-ignores")

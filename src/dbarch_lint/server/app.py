@@ -14,12 +14,15 @@ import functools
 import gc
 import logging
 import os
+import sys
+import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
+from dbarch_lint.linting.checking import Interrupted
 from dbarch_lint.model.errors import DbarchLintError
 from dbarch_lint.model.findings import Finding
 from dbarch_lint.model.version import __version__
@@ -53,6 +56,7 @@ class DbarchLintServer(LanguageServer):
         self.timer: asyncio.TimerHandle | None = None
         self.uris: dict[str, str] = {}  # path -> the editor's URI, where they differ
         self.fixed: dict[tuple[int, str], Fixed | None] = {}  # (lint, path) -> `--fix`'s
+        self.edits = threading.Event()  # set when the client sends a document event
 
     # Diagnostics
 
@@ -72,10 +76,15 @@ class DbarchLintServer(LanguageServer):
         finally:
             gc.enable()
         self.pending.add(path)
+        self._flush_later()
+
+    def _flush_later(self) -> None:
+        """Lint the pending histories once the editor has been idle a moment; an edit that
+        arrives meanwhile stops that lint (it starts again after the edit's answer)."""
         if self.timer is not None:
             self.timer.cancel()
         self.timer = asyncio.get_running_loop().call_later(
-            WHOLE_HISTORY_DELAY, lambda: self.guarded(self.flush)
+            WHOLE_HISTORY_DELAY, lambda: self.guarded(lambda: self.flush(interruptible=True))
         )
 
     def _answer(self, project: Project, path: str, always: bool) -> None:
@@ -88,26 +97,35 @@ class DbarchLintServer(LanguageServer):
         if always or self.published.get(path, answer) != answer:
             self._publish(path, self.diagnostics_of(linted, path), answer)
 
-    def flush(self) -> None:
+    def flush(self, *, interruptible: bool = False) -> None:
         """Lint the whole history of every file edited since the last time (requests and file
-        events call this first: their answers need the state to be current)."""
+        events call this first: their answers need the state to be current). `interruptible`:
+        a document event the client sends meanwhile stops it, to be answered first."""
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        self.edits.clear()
+        interrupted = self.edits.is_set if interruptible else None
         while self.pending:
             path = self.pending.pop()
-            self.relint_history(path)
+            try:
+                self.relint_history(path, interrupted)
+            except Interrupted:
+                self.pending.add(path)
+                self._flush_later()
+                return
             done = self.full.get(path)
             if done is not None:
                 self.pending.difference_update(done.findings)
 
-    def relint_history(self, path: str) -> None:
-        """Lint the whole history of `path`, every file a target, and publish what changed."""
+    def relint_history(self, path: str, interrupted: Callable[[], bool] | None = None) -> None:
+        """Lint the whole history of `path`, every file a target, and publish what changed
+        (`interrupted`, polled between files, stops it with `Interrupted`)."""
         project = self.project
         if project is None or project.config is None:
             return
         before = self.full.get(path)
-        linted = project.lint(path)
+        linted = project.lint(path, interrupted=interrupted)
         self._forget_answers()
         sources = linted.result.sources
         new = {
@@ -509,4 +527,24 @@ def serve(**_: Any) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(_NoTraceback("dbarch-lint server: %(levelname)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
-    server.start_io()
+    # (pygls reads with `readline` and `read` only: what `_Watched` offers)
+    server.start_io(stdin=cast(BinaryIO, _Watched(sys.stdin.buffer, server.edits)))
+
+
+class _Watched:
+    """The client's stream, read by pygls in its reader thread (a lint may be running on the
+    event loop meanwhile): `edits` is set when a document event (`textDocument/did...`)
+    arrives, so that a lint of a whole history gives way to it."""
+
+    def __init__(self, stream: BinaryIO, edits: threading.Event) -> None:
+        self.stream = stream
+        self.edits = edits
+
+    def readline(self) -> bytes:
+        return self.stream.readline()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        if b'"textDocument/did' in data:
+            self.edits.set()
+        return data

@@ -13,6 +13,7 @@ it changed, replays into a fork of it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
@@ -193,9 +194,12 @@ class Project:
                 return sorted(item.named)
         return [path]
 
-    def lint(self, path: str, *, alone: bool = False) -> Linted:
+    def lint(
+        self, path: str, *, alone: bool = False, interrupted: Callable[[], bool] | None = None
+    ) -> Linted:
         """Lint the history of `path` (absolute), every file of it a target; `alone`: only
-        `path` a target (exactly `check FILE`)."""
+        `path` a target (exactly `check FILE`). `interrupted`: polled between files, True
+        stops the lint (`checking.Interrupted`)."""
         config = self._config()
         named = [self._shown(path)] if alone else [self._shown(p) for p in self.history_of(path)]
         run = prepare(named, config, cwd=self.root)
@@ -205,6 +209,7 @@ class Project:
             if (shown := self._shown(file)) in run.paths
         }
         run.reuse(self._files)
+        run.interrupted = interrupted
         # (the plugins of the config, loaded once: every lint of the session asks for them)
         if self._host is None or self._host[0] is not config:
             self._host = (config, run.host)
