@@ -56,7 +56,7 @@ class DbarchLintServer(LanguageServer):
         self.timer: asyncio.TimerHandle | None = None
         self.uris: dict[str, str] = {}  # path -> the editor's URI, where they differ
         self.fixed: dict[tuple[int, str], Fixed | None] = {}  # (lint, path) -> `--fix`'s
-        self.edits = threading.Event()  # set when the client sends a document event
+        self.arrived = threading.Event()  # set when a message of the client arrives
 
     # Diagnostics
 
@@ -100,12 +100,12 @@ class DbarchLintServer(LanguageServer):
     def flush(self, *, interruptible: bool = False) -> None:
         """Lint the whole history of every file edited since the last time (requests and file
         events call this first: their answers need the state to be current). `interruptible`:
-        a document event the client sends meanwhile stops it, to be answered first."""
+        a message the client sends meanwhile stops it, to be answered first."""
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        self.edits.clear()
-        interrupted = self.edits.is_set if interruptible else None
+        self.arrived.clear()
+        interrupted = self.arrived.is_set if interruptible else None
         while self.pending:
             path = self.pending.pop()
             try:
@@ -528,23 +528,25 @@ def serve(**_: Any) -> None:
     handler.setFormatter(_NoTraceback("dbarch-lint server: %(levelname)s: %(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     # (pygls reads with `readline` and `read` only: what `_Watched` offers)
-    server.start_io(stdin=cast(BinaryIO, _Watched(sys.stdin.buffer, server.edits)))
+    server.start_io(stdin=cast(BinaryIO, _Watched(sys.stdin.buffer, server.arrived)))
 
 
 class _Watched:
-    """The client's stream, read by pygls in its reader thread (a lint may be running on the
-    event loop meanwhile): `edits` is set when a document event (`textDocument/did...`)
-    arrives, so that a lint of a whole history gives way to it."""
+    """The client's stream, read by pygls in its reader thread: `arrived` is set when a message
+    starts (its header). While a lint runs on the event loop, the thread reads the next
+    message's first header line and waits for the loop: that is all there is to know then, so
+    any message stops a lint of a whole history (an edit is answered at once; a request that
+    needs the whole history lints it first, as before)."""
 
-    def __init__(self, stream: BinaryIO, edits: threading.Event) -> None:
+    def __init__(self, stream: BinaryIO, arrived: threading.Event) -> None:
         self.stream = stream
-        self.edits = edits
+        self.arrived = arrived
 
     def readline(self) -> bytes:
-        return self.stream.readline()
+        line = self.stream.readline()
+        if line.startswith(b"Content-Length"):
+            self.arrived.set()
+        return line
 
     def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        if b'"textDocument/did' in data:
-            self.edits.set()
-        return data
+        return self.stream.read(size)
