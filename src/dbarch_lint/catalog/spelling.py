@@ -3,8 +3,10 @@ statement's spelling (`Statement.spellings`), which `SchemaState.shown` and its 
 
 The catalog's names stay folded, so lookups ignore case as MySQL does for columns and indexes
 everywhere and for tables where `lower_case_table_names` is 1 or 2 (MySQL 8.0 Reference Manual,
-11.2.3 "Identifier Case Sensitivity"); only the display keeps the case, the first CREATE's (or
-the last RENAME's), which the server finds under any setting.
+11.2.3 "Identifier Case Sensitivity",
+https://dev.mysql.com/doc/refman/8.0/en/identifier-case-sensitivity.html); only the display
+keeps the case, the first CREATE's (or the last RENAME's), which the server finds under any
+setting.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ MySQL folds no identifier when it parses one; how it compares them is the server
 https://dev.mysql.com/doc/refman/8.0/en/identifier-case-sensitivity.html): table names are
 case-sensitive where `lower_case_table_names=0` (the default on Linux and other Unix), stored in
 lower case with 1 (Windows) and kept as written but compared in lower case with 2 (macOS);
-column, index and constraint names are case-insensitive everywhere. So the catalog compares
+column and index names are case-insensitive on every platform. So the catalog compares
 MySQL names folded (a history written on macOS or Windows may spell one table two ways), and
 shows each as the history first wrote it: that spelling works on every server.
 """
