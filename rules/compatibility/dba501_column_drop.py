@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 
@@ -57,7 +56,7 @@ class ColumnDrop(StatementRule):
             return
         if ctx.column_absent(event.table, event.column):
             return  # (no such column: the drop fails, or with IF EXISTS does nothing)
-        name = quote_ident(event.column)
+        name = ctx.shown_column(event.table, event.column)
         yield ctx.report(
             event.span,
             f"Dropping column {name} of {ctx.shown(event.table)} breaks the running application, "

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 
@@ -63,7 +62,11 @@ class ColumnRename(StatementRule):
             return  # (no such column: the rename fails, DBA801 says so)
         table = ctx.table(event.table)
         column = table.columns.get(event.old) if table else None
-        name, old, new = ctx.shown(event.table), quote_ident(event.old), quote_ident(event.new)
+        name = ctx.shown(event.table)
+        old, new = (
+            ctx.shown_column(event.table, event.old),
+            ctx.shown_column(event.table, event.new),
+        )
         type_ = str(column.type) if column is not None and column.type is not None else "<type>"
         yield ctx.report(
             event.span,

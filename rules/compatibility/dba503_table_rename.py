@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import QName, quote_ident
+from dbarch_lint.model.ir import QName
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 
@@ -61,6 +61,7 @@ class TableRename(StatementRule):
         if ctx.is_new_table(event.table) or ctx.is_renamed_here("table", event.table.name):
             return  # (a name given in this migration: the rename that gave it was the break)
         old, new = ctx.shown(event.table), ctx.shown(QName(event.table.schema, event.new))
+        renamed = ctx.shown(QName(None, event.new))
         # (MySQL commits each DDL statement: the view comes right after instead)
         when = "right after the rename" if ctx.dialect == "mysql" else "in the same transaction"
         shim = _shim(ctx, event)
@@ -70,7 +71,7 @@ class TableRename(StatementRule):
             line = ctx.line_of(shim.span.start)
             yield ctx.report(
                 event.span,
-                f"Renaming table {old} to {quote_ident(event.new)} breaks the running "
+                f"Renaming table {old} to {renamed} breaks the running "
                 f"application until the view {old} is created on line {line}: a COMMIT comes "
                 "in between",
                 hint="create the view in the same transaction as the rename",
@@ -78,7 +79,7 @@ class TableRename(StatementRule):
             return
         yield ctx.report(
             event.span,
-            f"Renaming table {old} to {quote_ident(event.new)} breaks the running application, "
+            f"Renaming table {old} to {renamed} breaks the running application, "
             f"which still queries {old}",
             hint=(
                 f"{when}, keep the old name as a view until no code uses it: "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import SERIAL_BASE_TYPES, quote_ident
+from dbarch_lint.model.ir import SERIAL_BASE_TYPES
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 
@@ -82,16 +82,16 @@ class RequiredColumnAddition(StatementRule):
         table = ctx.table(event.table)
         if event.if_not_exists and table is not None and column.name in table.columns:
             return  # (a no-op: IF NOT EXISTS, or MySQL DDL guarded by "column does not exist")
-        name = quote_ident(column.name)
+        name = ctx.shown_column(event.table, column.name)
         if ctx.dialect == "mysql":
             yield ctx.report(
                 event.span,
-                f"Adding NOT NULL column {column.name} to {ctx.shown(event.table)} without a "
+                f"Adding NOT NULL column {name} to {ctx.shown(event.table)} without a "
                 "default: MySQL fills the existing rows with the type's implicit default, but "
                 "under strict SQL mode (the default) the running application's INSERTs that omit "
                 "the column fail; without strict mode they silently store the implicit default",
                 hint=(
-                    f"add {column.name} with a DEFAULT the running code can live with (`NOT NULL "
+                    f"add {name} with a DEFAULT the running code can live with (`NOT NULL "
                     "DEFAULT ...`), or nullable: backfill it, then make it NOT NULL once every "
                     "writer sets it"
                 ),
@@ -117,7 +117,7 @@ def _default_dropped(event: ir.DropDefault, ctx: RuleContext) -> Iterator[Report
         return
     if ctx.is_new_table(event.table) or not ctx.is_new_column(event.table, event.column):
         return
-    name = quote_ident(event.column)
+    name = ctx.shown_column(event.table, event.column)
     yield ctx.report(
         event.span,
         f"Dropping the default of NOT NULL column {name}, which this migration added to "

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule, per_event
 from dbarch_lint.rules.constraints._names import default_constraint_name
 
@@ -140,10 +139,12 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
         ):
             return  # (nothing of that name: the drop fails, or with IF EXISTS does nothing)
         if isinstance(event, ir.DropConstraint):
-            what = f"constraint {quote_ident(event.name)} of {ctx.shown(event.table)}"
+            named = ctx.shown_constraint(event.table, event.name)
+            what = f"constraint {named} of {ctx.shown(event.table)}"
             why = "the data it kept out can now come in"
         else:
-            what = f"the default of {ctx.shown(event.table)}.{quote_ident(event.column)}"
+            column = ctx.shown_column(event.table, event.column)
+            what = f"the default of {ctx.shown(event.table)}.{column}"
             why = "inserts that leave the column out get NULL instead"
         yield ctx.report(
             event.span,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.model.ir import QName
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 # Renames of tables and columns are DBA503 and DBA502.
@@ -94,7 +94,8 @@ class ObjectRename(StatementRule):
         kind = "constraint" if event.kind == "table constraint" else event.kind
         yield ctx.report(
             event.span,
-            f"Renaming {kind} {ctx.shown(event.name)} to {quote_ident(event.new)} breaks the "
+            f"Renaming {kind} {ctx.shown(event.name)} to {ctx.shown(QName(None, event.new))} "
+            "breaks the "
             "running code that still uses the old name",
             hint="expand/contract: create the new name beside the old one, switch the code, "
             "then drop the old one",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import DISPLAY_TYPE_NAMES, SERIAL_BASE_TYPES, QName, TypeRef, quote_ident
+from dbarch_lint.model.ir import DISPLAY_TYPE_NAMES, SERIAL_BASE_TYPES, QName, TypeRef
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.consistency._model import column_types, create_table_columns
 
@@ -161,7 +161,7 @@ def _check(
         mine, theirs = local.get(column), referenced.get(ref_column)
         if mine is None or theirs is None or _same(mine, theirs):
             continue
-        name, wanted = quote_ident(column), _display(theirs)
+        name, wanted = ctx.shown_column(table, column), _display(theirs)
         if _declared_here(ctx, mine):
             span, hint = mine.span, f"declare `{name} {wanted}`"
         else:
@@ -178,7 +178,7 @@ def _check(
         yield ctx.report(
             span,
             f"Foreign key column {name} of {ctx.shown(table)} is {_text(mine)} but references "
-            f"{ctx.shown(ref)}.{quote_ident(ref_column)}, which is {_text(theirs)}",
+            f"{ctx.shown(ref)}.{ctx.shown_column(ref, ref_column)}, which is {_text(theirs)}",
             hint=hint,
         )
 

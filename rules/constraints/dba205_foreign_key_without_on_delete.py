@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._events import CONSTRAINT_EVENTS, declared_constraints
 
@@ -60,9 +59,9 @@ class ForeignKeyWithoutOnDelete(StatementRule):
         for table, constraint in declared_constraints(event):
             if constraint.kind != "foreign-key" or constraint.on_delete is not None:
                 continue
-            columns = ", ".join(quote_ident(c) for c in constraint.columns)
+            columns = ", ".join(ctx.shown_column(table, c) for c in constraint.columns)
             parent = f" to {ctx.shown(constraint.ref_table)}" if constraint.ref_table else ""
-            name = f" {quote_ident(constraint.name)}" if constraint.name else ""
+            name = f" {ctx.shown_constraint(table, constraint.name)}" if constraint.name else ""
             yield ctx.report(
                 constraint.span,
                 f"Foreign key{name} on {ctx.shown(table)} ({columns}){parent} has no ON DELETE "

@@ -91,15 +91,16 @@ def _hint(schema: Schema, table: Table) -> str:
         )
     index = _promotable_index(table)
     if index is not None and index.constraint is None:
+        shown_index = schema.shown_index(table.name, index.name)
         return (
-            f"promote the unique index {quote_ident(index.name)}: `ALTER TABLE {name} "
-            f"ADD CONSTRAINT {pkey} PRIMARY KEY USING INDEX {quote_ident(index.name)};`"
+            f"promote the unique index {shown_index}: `ALTER TABLE {name} "
+            f"ADD CONSTRAINT {pkey} PRIMARY KEY USING INDEX {shown_index};`"
         )
     key = ["id"] if "id" in table.columns else None
     if index is not None and key is None:  # behind a UNIQUE constraint, which keeps its index
         key = [c for c in index.columns if c is not None]
     if key is not None:
-        listed = ", ".join(quote_ident(c) for c in key)
+        listed = ", ".join(schema.shown_column(table.name, c) for c in key)
         return f"add one: `ALTER TABLE {name} ADD CONSTRAINT {pkey} PRIMARY KEY ({listed});`"
     if not table.complete:  # columns not known (CREATE TABLE AS)
         return f"add one: `ALTER TABLE {name} ADD CONSTRAINT {pkey} PRIMARY KEY (<key columns>);`"

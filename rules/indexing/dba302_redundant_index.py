@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import msgspec
 
-from dbarch_lint.catalog import Index, Origin
-from dbarch_lint.model.ir import QName, quote_ident
+from dbarch_lint.catalog import Index, Origin, Schema
+from dbarch_lint.model.ir import QName
 from dbarch_lint.rule import RelatedSpan, Report, SchemaContext, SchemaRule, Severity, prisma_hint
 
 # Methods whose multicolumn indexes serve a search on their leading columns as well as a
@@ -86,20 +86,24 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
     assert index.origin is not None
     name = ctx.schema.shown(QName(table.schema, index.name))
     here, there = _where(index), _where(cover)
+    schema, own = ctx.schema, ctx.schema.shown_index(table, index.name)
     mysql = ctx.dialect(index.origin) == "mysql"
     if _place(there) > _place(here):
-        at, related = there, RelatedSpan(here, f"the redundant index {quote_ident(index.name)}")
+        at, related = there, RelatedSpan(here, f"the redundant index {own}")
     else:
-        at, related = here, RelatedSpan(there, f"the covering index {quote_ident(cover.name)}")
+        at, related = (
+            here,
+            RelatedSpan(there, f"the covering index {schema.shown_index(table, cover.name)}"),
+        )
     return ctx.report(
         at,
-        f"Index {quote_ident(index.name)} on {ctx.schema.shown(table)} ({_keys(index)}) is "
-        f"redundant: it {_relation(index, cover)} {_describe(cover)} ({_keys(cover)})",
+        f"Index {own} on {ctx.schema.shown(table)} ({_keys(schema, table, index)}) is "
+        f"redundant: it {_relation(index, cover)} {_describe(schema, table, cover)} "
+        f"({_keys(schema, table, cover)})",
         hint=(
-            f"drop it: `DROP INDEX {name} ON {ctx.schema.shown(table)};`"
+            f"drop it: `DROP INDEX {own} ON {ctx.schema.shown(table)};`"
             if mysql
-            else f"drop it: `ALTER TABLE {ctx.schema.shown(table)} DROP CONSTRAINT "
-            f"{quote_ident(index.name)};`"
+            else f"drop it: `ALTER TABLE {ctx.schema.shown(table)} DROP CONSTRAINT {own};`"
             if index.constraint is not None
             else f"drop it: `DROP INDEX CONCURRENTLY {name};`"
         )
@@ -201,15 +205,17 @@ def _options(index: Index, width: int) -> list[str | None]:
     return [index.key_options[i] if i < len(index.key_options) else None for i in range(width)]
 
 
-def _keys(index: Index) -> str:
-    keys = ", ".join(quote_ident(c or "?") for c in index.columns)
+def _keys(schema: Schema, table: QName, index: Index) -> str:
+    keys = ", ".join(schema.shown_column(table, c or "?") for c in index.columns)
     return keys + (
-        f") INCLUDE ({', '.join(quote_ident(c) for c in index.include)}" if index.include else ""
+        f") INCLUDE ({', '.join(schema.shown_column(table, c) for c in index.include)}"
+        if index.include
+        else ""
     )
 
 
-def _describe(index: Index) -> str:
-    name = quote_ident(index.name)
+def _describe(schema: Schema, table: QName, index: Index) -> str:
+    name = schema.shown_index(table, index.name)
     if index.constraint is not None and index.constraint.kind == "primary-key":
         return f"the primary key {name}"
     if index.constraint is not None:

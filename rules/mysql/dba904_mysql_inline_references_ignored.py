@@ -63,8 +63,10 @@ class MysqlInlineReferencesIgnored(StatementRule):
     targets = (ir.InlineReference,)
 
     def check(self, event: ir.InlineReference, ctx: RuleContext) -> Iterator[Report]:
-        columns = f" ({', '.join(event.ref_columns)})" if event.ref_columns else ""
-        clause = f"FOREIGN KEY ({event.column}) REFERENCES {ctx.shown(event.ref_table)}{columns}"
+        referenced = (ctx.shown_column(event.ref_table, c) for c in event.ref_columns)
+        columns = f" ({', '.join(referenced)})" if event.ref_columns else ""
+        column = ctx.shown_column(event.table, event.column)
+        clause = f"FOREIGN KEY ({column}) REFERENCES {ctx.shown(event.ref_table)}{columns}"
         created = any(
             isinstance(e, ir.CreateTable) and e.table == event.table for e in ctx.statement.events
         )
@@ -75,7 +77,7 @@ class MysqlInlineReferencesIgnored(StatementRule):
         )
         yield ctx.report(
             event.span,
-            f"Column {event.column} of {ctx.shown(event.table)} declares REFERENCES "
+            f"Column {column} of {ctx.shown(event.table)} declares REFERENCES "
             f"{ctx.shown(event.ref_table)} inline: MySQL 8.0 parses and ignores that, so no "
             "foreign key is created",
             hint=f"{where}, with the ON DELETE action you mean",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dbarch_lint.model.ir import QName, TypeRef, quote_ident
+from dbarch_lint.model.ir import QName, TypeRef
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
     Applicability,
@@ -205,7 +205,7 @@ def _report(
     base, limit = NARROW_TYPES[builtin]
     written = f"{type_.name} ({base})" if builtin in SERIALS else base
     roles = ", ".join(ROLE_WORDS[k] for k in ROLE_WORDS if k in kinds)
-    name = quote_ident(column)
+    name = ctx.shown_column(table, column)
     what = f"Column {ctx.shown(table)}.{name}" + (f" ({roles})" if roles else "")
     message = f"{what} is {written}{'[]' if type_.array else ''}, which runs out at {limit}"
     if builtin in SERIALS:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
     Report,
@@ -110,7 +109,7 @@ class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
             if matched is None:
                 continue
             array = "[]" if type_.array else ""
-            name = quote_ident(column)
+            name = ctx.shown_column(table, column)
             yield ctx.report(
                 type_.span,
                 f"Column {ctx.shown(table)}.{name} looks like money ({matched!r}) but is "

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.types._keys import KEY_EVENTS, key_columns, report
 
@@ -62,7 +61,7 @@ class UuidPrimaryKey(StatementRule):
         for key in key_columns(event, ctx, _UUID):
             if key.type.array or key.pk_width != 1:
                 continue
-            name = quote_ident(key.column)
+            name = ctx.shown_column(key.table, key.column)
             yield report(
                 ctx,
                 key,

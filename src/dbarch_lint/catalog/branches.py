@@ -193,6 +193,8 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
     base.search_path = first.search_path
     base.default_access_method = first.default_access_method
     base.referrers = first.referrers
+    for end in ends:  # (the spellings of what either alternative made or renamed)
+        base.spelt = {**end.spelt, **base.spelt}
     if len(ends) == 1:
         if first is not base:
             base.tables, base.indexes = first.tables, first.indexes

@@ -59,6 +59,7 @@ class CopyOnWrite(SchemaState):
         self.function_security = dict(parent.function_security)
         self.referrers = {name: dict(tables) for name, tables in parent.referrers.items()}
         self.seen = set(parent.seen)
+        self.spelt = dict(parent.spelt)
         self.met_unknown = parent.met_unknown
         self.empty_start = parent.empty_start
         self._own = _Own()

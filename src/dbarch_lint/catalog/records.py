@@ -34,6 +34,7 @@ class Column(msgspec.Struct):
     # Where `type` was written, when not in the statement at `origin` (an ALTER COLUMN ... TYPE;
     # the parent's CREATE TABLE of an inherited column): type findings point at the type.
     typed: Origin | None = None
+    spelt: str | None = None  # MySQL: the name as the history wrote it (see `SchemaState.spelt`)
 
     @property
     def type_origin(self) -> Origin | None:
@@ -53,6 +54,7 @@ class ConstraintInfo(msgspec.Struct):
     ref_table: QName | None = None  # resolved
     ref_columns: list[str] = field(default_factory=list)
     dropped: Origin | None = None
+    spelt: str | None = None  # MySQL: the name as the history wrote it (see `SchemaState.spelt`)
 
 
 class Index(msgspec.Struct):

@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from dbarch_lint.catalog import spelling
 from dbarch_lint.catalog.records import Origin
 from dbarch_lint.catalog.replay_tables import (
     TABLE_HANDLERS,
@@ -48,6 +49,8 @@ def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
             handler(schema, event, origin)
         if not isinstance(event, ir.DropObjects):
             _remember(schema.seen, event)
+    if statement.spellings:
+        spelling.record(schema, statement, origin)
 
 
 _NAMING_STRINGS = ("name", "new", "using_index")

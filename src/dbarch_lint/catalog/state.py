@@ -13,12 +13,16 @@ place; a fork (`fork.py`) overrides them to change copies of its own instead. `S
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 
 from dbarch_lint.catalog import naming
 from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, quote_ident
+from dbarch_lint.model.mysql_names import quote_mysql_ident
+
+# A MySQL statement's identifiers, folded, with their spelling there (`Statement.spellings`).
+Spellings = Mapping[str, str]
 
 
 class SchemaState:
@@ -57,6 +61,15 @@ class SchemaState:
         # Whether the replay met a table it had not seen made (a placeholder): the history does
         # not start from an empty database, nor from a snapshot that holds all it uses.
         self.met_unknown = False
+        # MySQL's tables and indexes by resolved name (dropped ones too): the name as the
+        # history first wrote it (the CREATE's spelling; a RENAME's new one after it). The
+        # keys, like every name of the catalog, are folded: MySQL compares column and index
+        # names without case everywhere, and table names too on macOS and Windows
+        # (`lower_case_table_names`, MySQL 8.0 Reference Manual, 11.2.3 "Identifier Case
+        # Sensitivity"), but on Linux a table is found only as spelt, so messages show that.
+        # Columns and constraints keep theirs in their records (`spelt`). Holding a spelling
+        # is what marks a name as MySQL's: it is shown with MySQL's quoting.
+        self.spelt: dict[QName, QName] = {}
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -103,18 +116,61 @@ class SchemaState:
         name = self.visible(self.types, QName(names[-2] if len(names) > 1 else None, names[-1]))
         return self.domain_checks.get(name, 0) > 0 if name is not None else None
 
-    def shown(self, name: QName) -> str:
+    def shown(self, name: QName, written: Spellings | None = None) -> str:
         """A relation's name (table, index, view, sequence, ...; also a type's) as a statement
         must write it under the current search_path: quoted where needed, schema-qualified only
         when the unqualified name would find another relation or be created elsewhere. The
-        same whether it was written `public.board`, `"public"."board"` or `board`."""
-        if name.schema is None:
-            return quote_ident(name.name)
+        same whether it was written `public.board`, `"public"."board"` or `board`.
+
+        A MySQL name is shown as the history first wrote it, with MySQL's quoting (backquotes
+        where needed; see `spelt`); `written`: the spellings of the statement that names it,
+        a MySQL statement's, for a name the replay never saw made."""
         bare = QName(None, name.name)
         found = self.visible(self.tables, bare) or self.visible(self.relations, bare)
-        if found == name or (found is None and self.resolve(bare) == name):
-            return quote_ident(name.name)
-        return str(name)
+        key = found or self.resolve(bare) if name.schema is None else name
+        spelt = self.spelt.get(key)
+        if spelt is None and written is not None:
+            spelt = QName(
+                name.schema and written.get(name.schema, name.schema),
+                written.get(name.name, name.name),
+            )
+        quote = quote_ident if spelt is None else quote_mysql_ident
+        shown = spelt or name
+        if name.schema is None or found == name or (found is None and self.resolve(bare) == name):
+            return quote(shown.name)
+        return f"{quote(shown.schema or name.schema)}.{quote(shown.name)}"
+
+    def shown_column(self, table: QName, column: str, written: Spellings | None = None) -> str:
+        """A column's name as a statement must write it (a MySQL one as the history first
+        wrote it, with MySQL's quoting; `written` as for `shown`)."""
+        known = self.table(table)
+        found = known.columns.get(column) if known is not None else None
+        return self._shown_part(table, column, found.spelt if found else None, written)
+
+    def shown_constraint(self, table: QName, name: str, written: Spellings | None = None) -> str:
+        """A constraint's name as a statement must write it (as `shown_column`)."""
+        known = self.table(table)
+        found = known.constraint(name) if known is not None else None
+        return self._shown_part(table, name, found.spelt if found else None, written)
+
+    def shown_index(self, table: QName, name: str, written: Spellings | None = None) -> str:
+        """An index's name, unqualified, as a statement must write it (as `shown_column`)."""
+        known = self.table(table)
+        schema = known.name.schema if known is not None else self.resolve(table).schema
+        spelt = self.spelt.get(QName(schema, name))
+        return self._shown_part(table, name, spelt.name if spelt else None, written)
+
+    def _shown_part(
+        self, table: QName, name: str, spelt: str | None, written: Spellings | None
+    ) -> str:
+        if spelt is None and written is not None:
+            spelt = written.get(name, name)
+        if spelt is not None:
+            return quote_mysql_ident(spelt)
+        known = self.table(table)
+        if self.spelt.get(known.name if known is not None else self.resolve(table)):
+            return quote_mysql_ident(name)  # (a MySQL table's, whose spelling is not known)
+        return quote_ident(name)
 
     # --- the names PostgreSQL invents ----------------------------------------------------
 

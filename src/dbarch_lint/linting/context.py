@@ -379,8 +379,31 @@ class RuleContext(msgspec.Struct):
         """A relation's name (table, index, view, sequence, ...) as messages and hints show it
         (the schema rules' way, `Schema.shown`: quoted where needed, schema-qualified only where
         the unqualified name would find another one), whether the statement wrote it qualified
-        or not, or the replay resolved it (a dropped index's table)."""
-        return self.schema.shown(name)
+        or not, or the replay resolved it (a dropped index's table).
+
+        A MySQL name is shown as the history first wrote it (the CREATE's spelling, a RENAME's
+        after it; this statement's for a name the replay has not seen made), with MySQL's
+        quoting: on Linux a MySQL table is found only as spelt (MySQL 8.0 Reference Manual,
+        11.2.3 "Identifier Case Sensitivity")."""
+        return self.schema.shown(name, self._written())
+
+    def shown_column(self, table: QName, column: str) -> str:
+        """A column's name as messages and hints show it (as `shown`: a MySQL one as written)."""
+        return self.schema.shown_column(table, column, self._written())
+
+    def shown_constraint(self, table: QName, name: str) -> str:
+        """A constraint's name as messages and hints show it (as `shown_column`)."""
+        return self.schema.shown_constraint(table, name, self._written())
+
+    def shown_index(self, table: QName, name: str) -> str:
+        """An index's name, unqualified, as messages and hints show it (as `shown_column`)."""
+        return self.schema.shown_index(table, name, self._written())
+
+    def _written(self) -> dict[str, str] | None:
+        """The current statement's spellings, in a MySQL file (None elsewhere)."""
+        if self.dialect != "mysql" or self.statement is None:
+            return None
+        return dict(self.statement.spellings)
 
     def later_events(self, table: QName) -> Iterator[Event]:
         """The events of this file's later statements that name a table of `table`'s

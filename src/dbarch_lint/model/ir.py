@@ -695,6 +695,9 @@ class Statement(Record, frozen=True):
     first (none: it runs whenever its file does). `index` is the statement's position in
     `ParsedFile.statements`; a function-body statement has the index of the statement that
     holds its function.
+
+    `spellings` (MySQL only) pairs each identifier's folded form, which the events carry, with
+    the statement's spelling of it: messages show a MySQL name as the history wrote it.
     """
 
     index: int
@@ -703,6 +706,7 @@ class Statement(Record, frozen=True):
     events: tuple[AnyEvent, ...]
     within: Within = ""
     branch: tuple[Alternative, ...] = ()
+    spellings: tuple[tuple[str, str], ...] = ()
 
 
 class Comment(Record, frozen=True):

@@ -1,8 +1,12 @@
 """Lowering the parts of sqlglot's MySQL trees that statements share: names and positions,
 columns and their types, constraints, keys and indexes (see `mysql_lower` for the statements).
 
-Identifiers fold to lower case (MySQL compares column names without case, and most servers
-table names too). Types take PostgreSQL's internal names where the type is the same (`INT` is
+Identifiers fold to lower case (MySQL compares column and index names without case, and
+table names too where `lower_case_table_names` is 1 or 2: MySQL 8.0 Reference Manual, 11.2.3
+"Identifier Case Sensitivity"); each statement keeps their spellings (`Statement.spellings`),
+which messages show, since on Linux a table is found only as spelt.
+
+Types take PostgreSQL's internal names where the type is the same (`INT` is
 `int4`, `DOUBLE` is `float8`), else MySQL's name in lower case (`int unsigned`, `datetime`). A
 primary key is named `PRIMARY`, as MySQL names it.
 """

@@ -10,6 +10,7 @@ hold. sqlglot is imported only here: a PostgreSQL run never loads it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable
@@ -661,7 +662,28 @@ def _statement(
         message = "Statement is nested too deeply to analyse; it was not checked"
         diagnostics.append(Diagnostic("DBA002", message, Span.at(span.start, "word")))
         return Statement(index, span, "Unparsed", ()), []
-    return Statement(index, span, "+".join(kinds) or "Empty", tuple(events)), trees
+    spelt = _spellings(trees, group) if events else ()
+    return Statement(index, span, "+".join(kinds) or "Empty", tuple(events), spellings=spelt), trees
+
+
+def _spellings(trees: list[exp.Expr], group: list[Token]) -> tuple[tuple[str, str], ...]:
+    """Each identifier of a statement, folded (as its events name it), with its first spelling
+    in the statement: the trees' identifiers, then the identifier tokens (for the parts lowered
+    from the text)."""
+    found: dict[str, str] = {}
+    tokens = list(group)
+    for tree in trees:
+        for ident in tree.find_all(exp.Identifier):
+            if ident.name:
+                found.setdefault(ident.name.lower(), ident.name)
+        if isinstance(tree, exp.Command) and isinstance(tree.expression, exp.Literal):
+            # (a statement sqlglot keeps as text, `RENAME TABLE a TO B`: its words)
+            with contextlib.suppress(TokenError):
+                tokens += MySQL().tokenize(tree.expression.name)
+    for token in tokens:
+        if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER) and token.text:
+            found.setdefault(token.text.lower(), token.text)
+    return tuple(found.items())
 
 
 def _pieces(text: str) -> list[tuple[int, str, bool]]:
