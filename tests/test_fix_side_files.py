@@ -18,12 +18,15 @@ import os
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
+from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery
-from dbarch_lint.runners import planned
+from dbarch_lint.orchestration import run as lint_run
+from dbarch_lint.runners import BATCH_TRANSACTION, FLYWAY, FLYWAY_MIXED, TRANSACTION, planned
 from dbarch_lint.runners.switches import transaction_off
 from tests.postgres import Server
 from tests.test_cli import invoke
@@ -401,3 +404,57 @@ def test_no_side_file_when_the_run_assumes_the_transaction(
         "V2__reindex.sql",
     )
     assert (code, out) == (0, "")
+
+
+IN_TRANSACTION = (TRANSACTION, BATCH_TRANSACTION, FLYWAY, FLYWAY_MIXED)
+
+
+@pytest.mark.parametrize("fixture", ["DBA404_flyway_conf_new", "DBA404_diesel_metadata_new"])
+def test_the_side_file_lets_the_statement_run(
+    pg_server: Server, fixture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each migration sent as the tool's runner model says its runner sends it (inside a
+    transaction block the runner opens, or not): before the fix the concurrent statement fails
+    with 25001 inside the runner's transaction; with the side file the fix writes, the runner
+    sends it outside one, and the history runs, leaving the index valid."""
+    folder, _ = _copy(FIXTURES / "locking" / fixture, tmp_path)
+    monkeypatch.chdir(folder)
+
+    def sent() -> list[tuple[str, bool]]:
+        run = lint_run.prepare(["."], cfg.Config(), autoload_plugins=False)
+        ups = [i for i in run.inputs if not discovery.is_down(i.path)]
+        return [(i.text or "", i.run is not None and i.run.mode in IN_TRANSACTION) for i in ups]
+
+    def apply(session: psycopg.Connection[Any], files: list[tuple[str, bool]]) -> None:
+        for text, wrapped in files:
+            if wrapped:
+                with session.transaction():
+                    session.execute(text)
+            else:
+                session.execute(text)
+
+    before = sent()
+    assert before[-1][1]  # (the concurrent statement's file, in the runner's transaction)
+    invoke("check", "--no-cache", "--select", "DBA404", "--fix", *_migrations(folder))
+    after = sent()
+    assert [text for text, _ in after] == [text for text, _ in before]  # (the SQL is unchanged)
+    assert not after[-1][1]
+    schema = f"sidefile_{fixture.split('_')[1]}"
+    with pg_server.connect() as session:
+        session.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        session.execute(f"SET search_path = {schema}")
+        try:
+            with pytest.raises(psycopg.errors.ActiveSqlTransaction):
+                apply(session, before)
+            session.execute(f"DROP SCHEMA {schema} CASCADE; CREATE SCHEMA {schema}")
+            apply(session, after)
+            valid = session.execute(
+                "SELECT bool_and(i.indisvalid), count(*) FROM pg_index i JOIN pg_class c ON "
+                "c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s",
+                (schema,),
+            ).fetchone()
+        finally:
+            session.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    # (the primary key, rebuilt by Flyway's REINDEX; and Diesel's new index)
+    assert valid == (True, 1 if "flyway" in fixture else 2)
