@@ -151,6 +151,7 @@ def test_a_flyway_file_with_other_statements_gets_an_unsafe_fix(
         "DBA404_diesel_several",
         "DBA404_flyway_begin",
         "DBA401_prisma_used_later",
+        "DBA401_prisma_referenced_later",
         "DBA401_prisma_no_place",
     ],
 )

@@ -104,12 +104,16 @@ def moved_concurrently(
     if any(isinstance(e, ir.Transaction) for s in ctx.statements for e in s.events):
         return None
     names = [re.compile(rb"(?i)\b" + re.escape(n.encode()) + rb"\b") for n in objects if n]
+    # (a foreign key added later may need the unique index to reference its columns)
+    unique = any(isinstance(e, ir.CreateIndex) and e.unique for e in statement.events)
     for later in ctx.statements:
         if later.index <= statement.index:
             continue
         if any(n.search(ctx.text, later.span.start, later.span.end) for n in names):
             return None
         if table is not None and any(_changes(e, table) for e in later.events):
+            return None
+        if unique and table is not None and any(_references(e, table) for e in later.events):
             return None
     span = statement.span
     end = _STATEMENT_END.match(ctx.text, span.end)
@@ -140,6 +144,19 @@ def _header_start(text: bytes, start: int) -> int:
             break
         line = above
     return line
+
+
+def _references(event: ir.AnyEvent, table: QName) -> bool:
+    """Whether `event` adds a foreign key referencing `table`."""
+    if isinstance(event, ir.AddConstraint):
+        constraints: tuple[ir.Constraint, ...] = (event.constraint,)
+    elif isinstance(event, ir.CreateTable):
+        constraints = (*event.constraints, *(c for col in event.columns for c in col.constraints))
+    elif isinstance(event, ir.AddColumn):
+        constraints = event.column.constraints
+    else:
+        return False
+    return any(c.ref_table is not None and c.ref_table.name == table.name for c in constraints)
 
 
 def _changes(event: ir.AnyEvent, table: QName) -> bool:

@@ -32,7 +32,8 @@ class NonConcurrentIndexCreation(StatementRule):
     it (`<timestamp>_<name>/migration.sql`, a second after the file's
     timestamp and sorting before the next migration; no fix where no such name is free, where
     the file has its own `BEGIN`, or where a later statement of the file uses the same object,
-    which would then run first). Unsafe: the statement no longer commits or rolls back with the
+    which would then run first, or, for a unique index, adds a foreign key referencing its
+    table, which may need the index). Unsafe: the statement no longer commits or rolls back with the
     rest of the file (a failure leaves the first migration applied, and a failed concurrent
     build an invalid index), and the statements after it in the file now run before it. Where
     the statement is the file's only one, or under Prisma 7.4 and later (each statement sent
