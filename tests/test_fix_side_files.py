@@ -459,3 +459,25 @@ def test_the_side_file_lets_the_statement_run(
             session.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     # (the primary key, rebuilt by Flyway's REINDEX; and Diesel's new index)
     assert valid == (True, 1 if "flyway" in fixture else 2)
+
+
+def test_a_foreign_key_needs_the_unique_index_it_references(pg_server: Server) -> None:
+    """Why a unique index stays where a later foreign key of the file references its table:
+    built after it (moved to the next migration), the foreign key fails with 42830."""
+    with pg_server.connect() as session:
+        session.execute("DROP SCHEMA IF EXISTS fk_unique CASCADE; CREATE SCHEMA fk_unique")
+        session.execute("SET search_path = fk_unique")
+        try:
+            session.execute('CREATE TABLE "orders" ("id" bigint PRIMARY KEY, "note" text)')
+            session.execute('CREATE TABLE "notes" ("order_id" bigint, "note" text)')
+            add = (
+                'ALTER TABLE "notes" ADD CONSTRAINT "notes_order_fkey" FOREIGN KEY '
+                '("order_id", "note") REFERENCES "orders"("id", "note")'
+            )
+            with pytest.raises(psycopg.errors.InvalidForeignKey) as failed:
+                session.execute(add)
+            assert failed.value.sqlstate == "42830"
+            session.execute('CREATE UNIQUE INDEX "orders_id_note_key" ON "orders"("id", "note")')
+            session.execute(add)
+        finally:
+            session.execute("DROP SCHEMA IF EXISTS fk_unique CASCADE")
