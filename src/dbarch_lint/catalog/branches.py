@@ -193,13 +193,12 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
     base.search_path = first.search_path
     base.default_access_method = first.default_access_method
     base.referrers = first.referrers
-    # What any alternative named or met stays known (each end's set holds the base's): a name
+    # What any alternative named or met stays known: a name
     # made only inside a branch is no misspelling (DBA805) and may exist (IF NOT EXISTS), and
     # a table met unseen in one shows the history does not start from an empty database.
-    if first is not base:
-        base.seen = first.seen
-    for end in ends[1:]:
-        base.seen = base.seen | end.seen
+    for end in ends:
+        if end is not base:  # (a fork of it: its set holds the names it added)
+            base.seen.update(end.seen)
     base.met_unknown = any(end.met_unknown for end in ends)
     if len(ends) == 1:
         if first is not base:

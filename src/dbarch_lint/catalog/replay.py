@@ -249,13 +249,13 @@ def _create_view(schema: SchemaState, event: ir.CreateView, origin: Origin) -> N
 def _create_enum(schema: SchemaState, event: ir.CreateEnum, origin: Origin) -> None:
     schema.types[schema.resolve(event.name)] = "enum"
     schema.objects.setdefault(("type", event.name.name), origin)
-    values = schema.enum_values.setdefault(event.name.name, {})
+    values = schema.enum_labels(event.name.name)
     for value in event.values:
         values.setdefault(value, origin)
 
 
 def _alter_enum(schema: SchemaState, event: ir.AlterEnum, origin: Origin) -> None:
-    values = schema.enum_values.setdefault(event.name.name, {})
+    values = schema.enum_labels(event.name.name)
     if event.old_value is None:  # ADD VALUE (IF NOT EXISTS keeps one it has)
         values.setdefault(event.new_value, origin)
     elif event.old_value in values:  # RENAME VALUE: the label keeps its age

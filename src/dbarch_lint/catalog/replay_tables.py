@@ -130,12 +130,12 @@ def _rename_table(schema: SchemaState, event: ir.RenameTable, origin: Origin) ->
     schema.relations[table.name] = "table"
     for info in table.constraints:
         if info.ref_table is not None:
-            schema.referrers.setdefault(info.ref_table, {})[table.name] = None
+            schema.add_referrer(info.ref_table, table.name)
     for other in _referencing(schema, old):
         for info in other.constraints:
             if _refers_to(info, old):
                 schema.writable_constraint(other, info).ref_table = table.name
-        schema.referrers.setdefault(table.name, {})[other.name] = None
+        schema.add_referrer(table.name, other.name)
     for index in table.indexes:
         schema.writable_index(table, index).table = table.name
 

@@ -205,7 +205,15 @@ class SchemaState:
         """Add `info` to `table` (a writable table)."""
         table.constraints.append(info)
         if info.ref_table is not None:
-            self.referrers.setdefault(info.ref_table, {})[table.name] = None
+            self.add_referrer(info.ref_table, table.name)
+
+    def add_referrer(self, referenced: QName, table: QName) -> None:
+        """Note that `table` may hold a foreign key to `referenced`."""
+        self.referrers.setdefault(referenced, {})[table] = None
+
+    def enum_labels(self, name: str) -> dict[str, Origin]:
+        """The labels of enum type `name` (unqualified), to change."""
+        return self.enum_values.setdefault(name, {})
 
     def add_index(self, table: Table, index: Index) -> None:
         """Add `index` to `table` (a writable table) and make it live under its name."""
