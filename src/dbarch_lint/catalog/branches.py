@@ -274,8 +274,12 @@ _ABSENT = object()
 
 def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str) -> dict[Any, Any]:
     """The entries every map has (or its end claims), with the first map's value that has it."""
-    agreed: dict[Any, Any] = {}
     first, others = maps[0], maps[1:]
+    if all(other.keys() == first.keys() for other in others):
+        # (the usual case, compared in C: every map has every key, so each gets the first
+        # map's value, whatever the others hold)
+        return dict(first)
+    agreed: dict[Any, Any] = {}
     for key, value in first.items():
         for other in others:  # (a plain loop: most entries are the same object in every map)
             if other.get(key, _ABSENT) is not value:
