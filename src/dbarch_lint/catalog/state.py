@@ -81,9 +81,16 @@ class SchemaState:
 
     def table(self, name: QName) -> Table | None:
         """The live table `name` refers to (following search_path), if the replay knows it."""
-        found = self.visible(self.tables, name)
+        # (`visible` and a lookup in one: asked of nearly every statement's tables)
+        tables = self.tables
+        if name.schema is not None:
+            return tables.get(name)
+        for schema in self.search_path:
+            table = tables.get(QName(schema, name.name))
+            if table is not None:
+                return table
         # (else where a CREATE of the name would have put it: a search_path of only pg_temp)
-        return self.tables.get(found or self.resolve(name))
+        return tables.get(self.resolve(name))
 
     def object_origin(self, kind: str, name: QName) -> Origin | None:
         """Where a live view, function, type, sequence, trigger ... of that name was created."""
