@@ -68,10 +68,8 @@ def _state(schema: Schema) -> str:
     indexes = sorted(schema.indexes.items(), key=lambda item: str(item[0]))
     seen = sorted(name for name in _names(schema) if name in schema.seen)
     labels = {name: list(values) for name, values in schema.enum_values.items()}
-    return repr(
-        (schema.search_path, tables, indexes, schema.relations, schema.types)
-        + (schema.referrers, labels, seen)
-    )
+    state = (schema.search_path, tables, indexes, schema.relations, schema.types)
+    return repr((*state, schema.referrers, labels, seen))
 
 
 def _names(schema: Schema) -> set[str]:
