@@ -121,8 +121,13 @@ def _remember(seen: set[str], value: Any) -> None:
         if isinstance(table, QName):
             columns = value.columns if kind is ir.CreateTable else (value.column,)
             for column in columns:
-                builtin = column.type.builtin if column.type is not None else None
-                owns = builtin in SERIAL_BASE_TYPES or column.get("identity") is not None
+                type_ = column.type
+                owns = type_ is not None and type_.builtin in SERIAL_BASE_TYPES
+                if not owns:
+                    for constraint in column.constraints:  # (`column.get`, without a generator)
+                        if constraint.kind == "identity":
+                            owns = True
+                            break
                 if owns:
                     seen.add(f"{table.name}_{column.name}_seq")
 
