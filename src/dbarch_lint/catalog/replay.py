@@ -109,10 +109,19 @@ def _remember(seen: set[str], value: Any) -> None:
                 seen.add(item.names[-1])
         elif kind is tuple:
             for member in item:
-                if type(member) is QName:
+                member_kind = type(member)
+                if member_kind is QName:
                     seen.add(member.name)
+                elif member_kind is ir.ColumnDef:
+                    _remember_column(seen, member)
+                elif member_kind is ir.Constraint:
+                    _remember_constraint(seen, member)
                 elif hasattr(member, "__struct_fields__"):
                     _remember(seen, member)
+        elif kind is ir.ColumnDef:
+            _remember_column(seen, item)
+        elif kind is ir.Constraint:
+            _remember_constraint(seen, item)
         else:
             _remember_other(seen, field, item)
     kind = type(value)
@@ -130,6 +139,36 @@ def _remember(seen: set[str], value: Any) -> None:
                             break
                 if owns:
                     seen.add(f"{table.name}_{column.name}_seq")
+
+
+# The fields `_remember` visits of the two records most events hold many of, written out: a
+# call per column and per constraint is much of its cost (tests/test_replay_names.py keeps
+# these in step with `_fields_to_visit`).
+COLUMN_FIELDS = ("name", "type", "constraints")
+CONSTRAINT_FIELDS = ("name", "ref_table", "using_index")
+
+
+def _remember_column(seen: set[str], column: ir.ColumnDef) -> None:
+    """`_remember` of a ColumnDef."""
+    seen.add(column.name)
+    type_ = column.type
+    if type_ is not None and type_.names:
+        seen.add(type_.names[-1])
+    for constraint in column.constraints:
+        if type(constraint) is ir.Constraint:
+            _remember_constraint(seen, constraint)
+        else:
+            _remember(seen, constraint)
+
+
+def _remember_constraint(seen: set[str], constraint: ir.Constraint) -> None:
+    """`_remember` of a Constraint."""
+    if constraint.name is not None:
+        seen.add(constraint.name)
+    if constraint.ref_table is not None:
+        seen.add(constraint.ref_table.name)
+    if constraint.using_index is not None:
+        seen.add(constraint.using_index)
 
 
 def _remember_other(seen: set[str], field: str, item: Any) -> None:
