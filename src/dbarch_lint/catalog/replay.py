@@ -116,8 +116,8 @@ def _remember(seen: set[str], value: Any) -> None:
                     _remember_column(seen, member)
                 elif member_kind is ir.Constraint:
                     _remember_constraint(seen, member)
-                elif hasattr(member, "__struct_fields__"):
-                    _remember(seen, member)
+                elif hasattr(member, "__struct_fields__") and _VISITED.get(member_kind) != ():
+                    _remember(seen, member)  # (not a record with no field to visit: IndexElem)
         elif kind is ir.ColumnDef:
             _remember_column(seen, item)
         elif kind is ir.Constraint:
