@@ -22,6 +22,7 @@ CREATE TABLE events_2024 (id bigint, at timestamptz);
 CREATE TABLE app.things (id bigint PRIMARY KEY);
 CREATE INDEX things_id_idx ON app.things (id);
 CREATE TABLE tags (id bigint CONSTRAINT tags_pk PRIMARY KEY, name text UNIQUE, note text);
+CREATE TYPE mood AS ENUM ('happy');
 """
 
 DOWN = """
@@ -39,6 +40,9 @@ DROP INDEX app.things_id_idx;
 DROP SCHEMA app CASCADE;
 CREATE TABLE posts (id int);
 CREATE INDEX ON posts (id);
+ALTER TABLE posts ADD CONSTRAINT posts_tag_fk FOREIGN KEY (id) REFERENCES tags;
+ALTER TYPE mood ADD VALUE 'sad';
+CREATE TYPE colour AS ENUM ('red');
 DROP TABLE members;
 ALTER TABLE tags DROP CONSTRAINT tags_pk;
 ALTER TABLE tags RENAME CONSTRAINT tags_name_key TO tags_name_unique;
@@ -62,7 +66,20 @@ def _replay(schema: Schema, sql: str, file_index: int) -> None:
 def _state(schema: Schema) -> str:
     tables = sorted(schema.tables.items(), key=lambda item: str(item[0]))
     indexes = sorted(schema.indexes.items(), key=lambda item: str(item[0]))
-    return repr((schema.search_path, tables, indexes, schema.relations, schema.types))
+    seen = sorted(name for name in _names(schema) if name in schema.seen)
+    labels = {name: list(values) for name, values in schema.enum_values.items()}
+    state = (schema.search_path, tables, indexes, schema.relations, schema.types)
+    return repr((*state, schema.referrers, labels, seen))
+
+
+def _names(schema: Schema) -> set[str]:
+    """Every name `schema.seen` may hold (a fork's holds its own over its parent's)."""
+    seen: object = schema.seen
+    names: set[str] = set()
+    while isinstance(seen, set):
+        names |= seen
+        seen = getattr(seen, "parent", None)
+    return names | {"posts_tag_fk", "colour", "nothing"}
 
 
 def test_a_fork_never_changes_the_schema_it_came_from() -> None:

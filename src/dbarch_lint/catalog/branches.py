@@ -195,6 +195,13 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
     base.referrers = first.referrers
     for end in ends:  # (the spellings of what either alternative made or renamed)
         base.spelt = {**end.spelt, **base.spelt}
+    # What any alternative named or met stays known: a name
+    # made only inside a branch is no misspelling (DBA805) and may exist (IF NOT EXISTS), and
+    # a table met unseen in one shows the history does not start from an empty database.
+    for end in ends:
+        if end is not base:  # (a fork of it: its set holds the names it added)
+            base.seen.update(end.seen)
+    base.met_unknown = any(end.met_unknown for end in ends)
     if len(ends) == 1:
         if first is not base:
             base.tables, base.indexes = first.tables, first.indexes
@@ -269,8 +276,12 @@ _ABSENT = object()
 
 def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str) -> dict[Any, Any]:
     """The entries every map has (or its end claims), with the first map's value that has it."""
-    agreed: dict[Any, Any] = {}
     first, others = maps[0], maps[1:]
+    if all(other.keys() == first.keys() for other in others):
+        # (the usual case, compared in C: every map has every key, so each gets the first
+        # map's value, whatever the others hold)
+        return dict(first)
+    agreed: dict[Any, Any] = {}
     for key, value in first.items():
         for other in others:  # (a plain loop: most entries are the same object in every map)
             if other.get(key, _ABSENT) is not value:

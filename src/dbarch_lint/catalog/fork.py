@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import field
 
-from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Table
+from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model.ir import QName
 
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 
 
 class _Own(msgspec.Struct):
@@ -55,14 +56,31 @@ class CopyOnWrite(SchemaState):
         self.types = dict(parent.types)
         self.domain_checks = dict(parent.domain_checks)
         self.objects = dict(parent.objects)
-        self.enum_values = {name: dict(values) for name, values in parent.enum_values.items()}
+        # (the inner dicts and the names seen are shared too, until the fork adds to them)
+        self.enum_values = dict(parent.enum_values)
         self.function_security = dict(parent.function_security)
-        self.referrers = {name: dict(tables) for name, tables in parent.referrers.items()}
-        self.seen = set(parent.seen)
+        self.referrers = dict(parent.referrers)
+        self.seen = Names(parent.seen)
         self.spelt = dict(parent.spelt)
         self.met_unknown = parent.met_unknown
         self.empty_start = parent.empty_start
         self._own = _Own()
+        # (the inner dicts of referrers and enum_values the fork made, by id: its to change)
+        self._own_dicts: dict[int, dict[Any, Any]] = {}
+
+    def add_referrer(self, referenced: QName, table: QName) -> None:
+        self._writable(self.referrers, referenced)[table] = None
+
+    def enum_labels(self, name: str) -> dict[str, Origin]:
+        return self._writable(self.enum_values, name)
+
+    def _writable(self, mapping: dict[_K, dict[Any, Any]], key: _K) -> dict[Any, Any]:
+        """The inner dict of `mapping` at `key` this fork may change (a copy of the shared one)."""
+        inner = mapping.get(key)
+        if inner is None or id(inner) not in self._own_dicts:
+            inner = mapping[key] = dict(inner or ())
+            self._own_dicts[id(inner)] = inner
+        return inner
 
     # An object the fork creates is its own from the start: it is never copied.
 
@@ -153,6 +171,20 @@ class CopyOnWrite(SchemaState):
             if any(held is item for held in items(table)):
                 return table
         return None
+
+
+class Names(set[str]):
+    """A fork's names seen: those it adds are its own (the set's members); `in` also asks its
+    parent's, which must not change while the fork is in use."""
+
+    __slots__ = ("parent",)
+
+    def __init__(self, parent: set[str]) -> None:
+        super().__init__()
+        self.parent = parent
+
+    def __contains__(self, name: object) -> bool:
+        return set.__contains__(self, name) or name in self.parent
 
 
 def _replace(items: list[_T], old: _T, new: _T) -> None:

@@ -112,10 +112,19 @@ def _remember(seen: set[str], value: Any) -> None:
                 seen.add(item.names[-1])
         elif kind is tuple:
             for member in item:
-                if type(member) is QName:
+                member_kind = type(member)
+                if member_kind is QName:
                     seen.add(member.name)
-                elif hasattr(member, "__struct_fields__"):
-                    _remember(seen, member)
+                elif member_kind is ir.ColumnDef:
+                    _remember_column(seen, member)
+                elif member_kind is ir.Constraint:
+                    _remember_constraint(seen, member)
+                elif hasattr(member, "__struct_fields__") and _VISITED.get(member_kind) != ():
+                    _remember(seen, member)  # (not a record with no field to visit: IndexElem)
+        elif kind is ir.ColumnDef:
+            _remember_column(seen, item)
+        elif kind is ir.Constraint:
+            _remember_constraint(seen, item)
         else:
             _remember_other(seen, field, item)
     kind = type(value)
@@ -124,10 +133,45 @@ def _remember(seen: set[str], value: Any) -> None:
         if isinstance(table, QName):
             columns = value.columns if kind is ir.CreateTable else (value.column,)
             for column in columns:
-                builtin = column.type.builtin if column.type is not None else None
-                owns = builtin in SERIAL_BASE_TYPES or column.get("identity") is not None
+                type_ = column.type
+                owns = type_ is not None and type_.builtin in SERIAL_BASE_TYPES
+                if not owns:
+                    for constraint in column.constraints:  # (`column.get`, without a generator)
+                        if constraint.kind == "identity":
+                            owns = True
+                            break
                 if owns:
                     seen.add(f"{table.name}_{column.name}_seq")
+
+
+# The fields `_remember` visits of the two records most events hold many of, written out: a
+# call per column and per constraint is much of its cost (tests/test_replay_names.py keeps
+# these in step with `_fields_to_visit`).
+COLUMN_FIELDS = ("name", "type", "constraints")
+CONSTRAINT_FIELDS = ("name", "ref_table", "using_index")
+
+
+def _remember_column(seen: set[str], column: ir.ColumnDef) -> None:
+    """`_remember` of a ColumnDef."""
+    seen.add(column.name)
+    type_ = column.type
+    if type_ is not None and type_.names:
+        seen.add(type_.names[-1])
+    for constraint in column.constraints:
+        if type(constraint) is ir.Constraint:
+            _remember_constraint(seen, constraint)
+        else:
+            _remember(seen, constraint)
+
+
+def _remember_constraint(seen: set[str], constraint: ir.Constraint) -> None:
+    """`_remember` of a Constraint."""
+    if constraint.name is not None:
+        seen.add(constraint.name)
+    if constraint.ref_table is not None:
+        seen.add(constraint.ref_table.name)
+    if constraint.using_index is not None:
+        seen.add(constraint.using_index)
 
 
 def _remember_other(seen: set[str], field: str, item: Any) -> None:
@@ -252,13 +296,13 @@ def _create_view(schema: SchemaState, event: ir.CreateView, origin: Origin) -> N
 def _create_enum(schema: SchemaState, event: ir.CreateEnum, origin: Origin) -> None:
     schema.types[schema.resolve(event.name)] = "enum"
     schema.objects.setdefault(("type", event.name.name), origin)
-    values = schema.enum_values.setdefault(event.name.name, {})
+    values = schema.enum_labels(event.name.name)
     for value in event.values:
         values.setdefault(value, origin)
 
 
 def _alter_enum(schema: SchemaState, event: ir.AlterEnum, origin: Origin) -> None:
-    values = schema.enum_values.setdefault(event.name.name, {})
+    values = schema.enum_labels(event.name.name)
     if event.old_value is None:  # ADD VALUE (IF NOT EXISTS keeps one it has)
         values.setdefault(event.new_value, origin)
     elif event.old_value in values:  # RENAME VALUE: the label keeps its age

@@ -130,12 +130,12 @@ def _rename_table(schema: SchemaState, event: ir.RenameTable, origin: Origin) ->
     schema.relations[table.name] = "table"
     for info in table.constraints:
         if info.ref_table is not None:
-            schema.referrers.setdefault(info.ref_table, {})[table.name] = None
+            schema.add_referrer(info.ref_table, table.name)
     for other in _referencing(schema, old):
         for info in other.constraints:
             if _refers_to(info, old):
                 schema.writable_constraint(other, info).ref_table = table.name
-        schema.referrers.setdefault(table.name, {})[other.name] = None
+        schema.add_referrer(table.name, other.name)
     for index in table.indexes:
         schema.writable_index(table, index).table = table.name
 
@@ -169,10 +169,16 @@ def _define_column(
 ) -> None:
     """Add a column as `definition` says (with its column constraints) to writable `table`."""
     known = table.columns.get(definition.name)
-    serial = definition.type is not None and definition.type.builtin in SERIAL_BASE_TYPES
-    not_null = serial or any(
-        c.kind in ("not-null", "primary-key", "identity") for c in definition.constraints
-    )
+    type_ = definition.type
+    builtin = type_.builtin if type_ is not None else None
+    not_null = builtin in SERIAL_BASE_TYPES
+    has_default = builtin is not None and builtin.startswith(_SERIALS)
+    for c in definition.constraints:  # (a plain loop: once per column of the history)
+        kind = c.kind
+        if kind == "not-null" or kind == "primary-key" or kind == "identity":
+            not_null = True
+        elif kind == "default" and not c.null_default:
+            has_default = True
     if known is not None and definition.type is None:  # partition column WITH OPTIONS
         known = schema.writable_column(table, definition.name)
         assert known is not None
@@ -180,7 +186,7 @@ def _define_column(
     else:
         schema.add_column(table, Column(definition.name, definition.type, not_null, origin))
         table.dropped_defaults.pop(definition.name, None)
-        if _has_default(definition):
+        if has_default:
             table.defaults[definition.name] = origin
         else:
             table.defaults.pop(definition.name, None)
@@ -189,12 +195,8 @@ def _define_column(
             _add_constraint(schema, table, constraint, origin)
 
 
-def _has_default(definition: ir.ColumnDef) -> bool:
-    """Whether a column definition gives the column a default (a serial type's included)."""
-    if any(c.kind == "default" and not c.null_default for c in definition.constraints):
-        return True
-    builtin = definition.type.builtin if definition.type is not None else None
-    return builtin is not None and builtin.startswith(("serial", "bigserial", "smallserial"))
+# (a column of a serial type has a default: its sequence's nextval)
+_SERIALS = ("serial", "bigserial", "smallserial")
 
 
 def _add_column(schema: SchemaState, event: ir.AddColumn, origin: Origin) -> None:

@@ -94,9 +94,16 @@ class SchemaState:
 
     def table(self, name: QName) -> Table | None:
         """The live table `name` refers to (following search_path), if the replay knows it."""
-        found = self.visible(self.tables, name)
+        # (`visible` and a lookup in one: asked of nearly every statement's tables)
+        tables = self.tables
+        if name.schema is not None:
+            return tables.get(name)
+        for schema in self.search_path:
+            table = tables.get(QName(schema, name.name))
+            if table is not None:
+                return table
         # (else where a CREATE of the name would have put it: a search_path of only pg_temp)
-        return self.tables.get(found or self.resolve(name))
+        return tables.get(self.resolve(name))
 
     def object_origin(self, kind: str, name: QName) -> Origin | None:
         """Where a live view, function, type, sequence, trigger ... of that name was created."""
@@ -261,7 +268,15 @@ class SchemaState:
         """Add `info` to `table` (a writable table)."""
         table.constraints.append(info)
         if info.ref_table is not None:
-            self.referrers.setdefault(info.ref_table, {})[table.name] = None
+            self.add_referrer(info.ref_table, table.name)
+
+    def add_referrer(self, referenced: QName, table: QName) -> None:
+        """Note that `table` may hold a foreign key to `referenced`."""
+        self.referrers.setdefault(referenced, {})[table] = None
+
+    def enum_labels(self, name: str) -> dict[str, Origin]:
+        """The labels of enum type `name` (unqualified), to change."""
+        return self.enum_values.setdefault(name, {})
 
     def add_index(self, table: Table, index: Index) -> None:
         """Add `index` to `table` (a writable table) and make it live under its name."""

@@ -599,7 +599,12 @@ class SchemaContext(msgspec.Struct):
 
     def runner(self, origin: Origin) -> str:
         """The runner that runs the file at `origin` ("" when the history does not say)."""
-        return next((m.runner for m in self.migrations if m.index == origin.file_index), "")
+        migrations, index = self.migrations, origin.file_index
+        # (they come in replay order, by index: found by bisection, else looked for one by one)
+        at = bisect.bisect_left(migrations, index, key=_file_index)
+        if at < len(migrations) and migrations[at].index == index:
+            return migrations[at].runner
+        return next((m.runner for m in migrations if m.index == index), "")
 
     def report(
         self,
@@ -613,6 +618,10 @@ class SchemaContext(msgspec.Struct):
         """A report in the statement at `origin` (at `span`, default the statement itself);
         `severity`: this finding's, when it is not the rule's."""
         return Report(span or origin.span, message, hint, tuple(related), origin, None, severity)
+
+
+def _file_index(migration: MigrationFile) -> int:
+    return migration.index
 
 
 def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:

@@ -78,14 +78,25 @@ def lint_in_shards(work: Work, jobs: int) -> tuple[list[Target], dict[int, list[
     """Check the history in at most `jobs` processes. Returns the target files, in replay
     order, and by file index (-1: a schema rule that crashed) the findings before selection,
     in the order suppressions see them (`reports.findings`)."""
-    targeted = sum(
-        _work_estimate(item.text or "") for item in work.inputs if item.path in work.targets
+    # (each file's text read once: a target's estimate, known from its text, is kept)
+    known = {
+        index: _work_estimate(item.text)
+        for index, item in enumerate(work.inputs)
+        if item.path in work.targets and item.text is not None
+    }
+    targeted = sum(known.values()) + sum(
+        _work_estimate("")
+        for item in work.inputs
+        if item.path in work.targets and item.text is None
     )
     if targeted >= MIN_SHARD_WORK or work.cache is None or not work.prefix_salt:
         # (shards, or no prefix snapshot: every file is parsed; else `_lint_after_prefix`
         # reads what its snapshot, if found, does not cover)
         work.read_unread(work.inputs)
-    weights = [_work_estimate(item.text or "") for item in work.inputs]
+    weights = [
+        known[index] if index in known else _work_estimate(item.text or "")
+        for index, item in enumerate(work.inputs)
+    ]
     # (few targets at the end of a long history: replaying the rest costs less than a worker)
     bounds = divide(weights, jobs if targeted >= MIN_SHARD_WORK else 1)
     outcomes = workers.run_shards(

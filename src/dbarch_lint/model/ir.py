@@ -42,8 +42,10 @@ class Span(Record, frozen=True):
         return cls(start, start, extent)
 
 
-class QName(Record, frozen=True):
-    """A possibly schema-qualified object name (already case-folded by the parser)."""
+class QName(Record, frozen=True, cache_hash=True):
+    """A possibly schema-qualified object name (already case-folded by the parser).
+
+    Its hash is kept (`cache_hash`): the catalog looks tables and relations up by QName."""
 
     schema: str | None
     name: str

@@ -66,12 +66,15 @@ def portable(text: str) -> str:
 
 
 def to_json(document: Any) -> str:
-    """Indented JSON (2 spaces, UTF-8 kept), ending in a newline: what every JSON format prints."""
+    """Indented JSON (2 spaces, UTF-8 kept), ending in a newline: what every JSON format prints.
+    `document` may hold structs (encoded as their fields)."""
     try:
         encoded = msgspec.json.encode(document)
     except UnicodeEncodeError:  # a lone surrogate somewhere: a file name that is not UTF-8
-        encoded = msgspec.json.encode(_portable_strings(document))
-    return msgspec.json.format(encoded, indent=2).decode().translate(_JSON_ESCAPES) + "\n"
+        encoded = msgspec.json.encode(_portable_strings(msgspec.to_builtins(document)))
+    text = msgspec.json.format(encoded, indent=2).decode()
+    # (every character escaped is outside ASCII: most reports need no pass over their text)
+    return (text if text.isascii() else text.translate(_JSON_ESCAPES)) + "\n"
 
 
 def _portable_strings(value: Any) -> Any:

@@ -130,8 +130,7 @@ class JsonReporter(Reporter):
                 ),
             ),
         )
-        # (as plain values: `to_json` writes a file name that is not UTF-8 from those)
-        return to_json(msgspec.to_builtins(report))
+        return to_json(report)
 
 
 def report_schema() -> dict[str, Any]:

@@ -5,7 +5,7 @@ commands, and the objects that hold no table data (`created`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -250,12 +250,27 @@ _RANGE_VAR_TEXT = re.compile(
 )
 _CONTAINERS = (dict, list)
 _CTE_NAME = re.compile(rb'"ctename":' + _STRING)
+_RANGE_VAR_OPEN = b'"RangeVar":{'
+_CTE_OPEN = b'"ctename":'
 _STRINGS = msgspec.json.Decoder(str)
 
 
 def _json_string(body: bytes) -> str:
     """A JSON string's text from what is between its quotes."""
     return _STRINGS.decode(b'"' + body + b'"')
+
+
+def _matches(pattern: re.Pattern[bytes], opening: bytes, raw: bytes) -> Iterator[re.Match[bytes]]:
+    """What `pattern.finditer(raw)` gives, for a pattern that starts with `opening`."""
+    position = raw.find(opening)
+    while position >= 0:
+        match = pattern.match(raw, position)
+        if match is not None:
+            yield match
+            position = match.end()
+        else:
+            position += 1
+        position = raw.find(opening, position)
 
 
 def select_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
@@ -289,10 +304,13 @@ def relations_read(clauses: list[Any]) -> tuple[QName, ...]:
             raw = bytes(clause)
             if _RANGE_VAR not in raw and _WITH_QUERY not in raw:
                 continue  # (most queries of a migration: `SELECT set_config(...)`)
-            for match in _RANGE_VAR_TEXT.finditer(raw):
+            # (each match is looked for where bytes.find, much faster than a regex's search,
+            # finds its opening)
+            for match in _matches(_RANGE_VAR_TEXT, _RANGE_VAR_OPEN, raw):
                 schema = _json_string(match[1]) if match[1] is not None else None
                 found[QName(schema, _json_string(match[2]))] = None
-            ctes.update(_json_string(m[1]) for m in _CTE_NAME.finditer(raw))
+            if _WITH_QUERY in raw:
+                ctes.update(_json_string(m[1]) for m in _matches(_CTE_NAME, _CTE_OPEN, raw))
             continue
         if type(clause) in _CONTAINERS:
             stack.append(clause)
