@@ -12,7 +12,8 @@ import pytest
 
 # Never for a PostgreSQL file: the MySQL parser, the JavaScript one (Sequelize), the language
 # server, OpenSSL (`hashlib`), the formats not asked for; the standard library's JSON (baselines,
-# Prisma's lock files) and temporary files (`--fix`), with `shutil` and the compressors.
+# Prisma's lock files) and temporary files (`--fix`), with `shutil` and the compressors; the
+# pure-Python pickler.
 NOT_NEEDED = (
     "sqlglot",
     "tree_sitter",
@@ -26,6 +27,7 @@ NOT_NEEDED = (
     "shutil",
     "bz2",
     "lzma",
+    "pickle",  # (the prefix snapshot is loaded and stored with `_pickle`, the C pickler)
     "dbarch_lint.server",
     "dbarch_lint.parsing.mysql",
     "dbarch_lint.parsing.sequelize",
