@@ -28,6 +28,7 @@ NOT_NEEDED = (
     "bz2",
     "lzma",
     "pickle",  # (the prefix snapshot is loaded and stored with `_pickle`, the C pickler)
+    "difflib",  # ("did you mean" suggestions: only a finding or a mistake needs them)
     "dbarch_lint.server",
     "dbarch_lint.parsing.mysql",
     "dbarch_lint.parsing.sequelize",
