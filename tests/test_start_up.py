@@ -12,7 +12,8 @@ import pytest
 
 # Never for a PostgreSQL file: the MySQL parser, the JavaScript one (Sequelize), the language
 # server, OpenSSL (`hashlib`), the formats not asked for; the standard library's JSON (baselines,
-# Prisma's lock files) and temporary files (`--fix`), with `shutil` and the compressors.
+# Prisma's lock files) and temporary files (`--fix`), with `shutil` and the compressors; the
+# pure-Python pickler.
 NOT_NEEDED = (
     "sqlglot",
     "tree_sitter",
@@ -26,6 +27,8 @@ NOT_NEEDED = (
     "shutil",
     "bz2",
     "lzma",
+    "pickle",  # (the prefix snapshot is loaded and stored with `_pickle`, the C pickler)
+    "difflib",  # ("did you mean" suggestions: only a finding or a mistake needs them)
     "dbarch_lint.server",
     "dbarch_lint.parsing.mysql",
     "dbarch_lint.parsing.sequelize",
@@ -82,3 +85,12 @@ def test_the_formats_asked_for_are_imported(tmp_path: Path) -> None:
     (tmp_path / "0001_init.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);\n")
     modules = _imported(tmp_path, "--no-cache", "--sarif-file", "out.sarif", "0001_init.sql")
     assert {"dbarch_lint.reporting.text", "dbarch_lint.reporting.sarif"} <= modules
+
+
+def test_the_ir_annotations_are_evaluated_at_import() -> None:
+    """The decoder of cached parses resolves the IR's field types: strings (postponed
+    annotations) would cost a `compile` each on every run that reads a parse from the cache."""
+    from dbarch_lint.model import ir
+
+    assert not isinstance(ir.Span.__annotations__["start"], str)
+    assert not isinstance(ir.ParsedFile.__annotations__["statements"], str)

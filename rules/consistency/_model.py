@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES, Table
@@ -111,5 +110,7 @@ def locate(ctx: RuleContext, name: str, start: int | None = None) -> Span:
 
 def suggestion(name: str, columns: list[str]) -> str | None:
     """A hint naming the closest existing column, if one is close."""
+    import difflib  # (only a finding needs it: not imported by every run that loads the rules)
+
     close = difflib.get_close_matches(name, columns, n=1)
     return f"did you mean {quote_ident(close[0])}?" if close else None

@@ -15,8 +15,9 @@ import msgspec
 
 from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES
 from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.model.regex import lazy
 
-_PIECE = re.compile(r"\{([^{}]*)\}|\*")
+_PIECE = lazy(r"\{([^{}]*)\}|\*")
 
 
 def validate(option: str, pattern: str, allowed: Sequence[str]) -> None:

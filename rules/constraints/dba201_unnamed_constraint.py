@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.constraints._events import (
     CONSTRAINT_EVENTS,
@@ -18,7 +18,7 @@ from dbarch_lint.rules.constraints._events import (
 )
 from dbarch_lint.rules.constraints._names import check_columns, default_constraint_name
 
-_KEYWORD = re.compile(rb"(?i)(PRIMARY|UNIQUE|CHECK|REFERENCES|FOREIGN|EXCLUDE)\b")
+_KEYWORD = lazy(rb"(?i)(PRIMARY|UNIQUE|CHECK|REFERENCES|FOREIGN|EXCLUDE)\b")
 
 
 @dataclass(frozen=True)

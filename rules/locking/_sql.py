@@ -6,11 +6,12 @@ import re
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import extent_end
 from dbarch_lint.rule import CONCURRENT_ALONE, IMPLICIT, Rewrite, RuleContext
 
-_NAMED = re.compile(r'(?is)^CONSTRAINT\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s+')
-_INDEX_WORD = re.compile(rb"(?i)\bINDEX\b")
+_NAMED = lazy(r'(?is)^CONSTRAINT\s+(?:"(?:[^"]|"")*"|[^\s(]+)\s+')
+_INDEX_WORD = lazy(rb"(?i)\bINDEX\b")
 
 
 def clause(ctx: RuleContext, span: Span) -> str:
@@ -31,7 +32,7 @@ def constraint_body(ctx: RuleContext, span: Span) -> str:
     return _NAMED.sub("", clause(ctx, span), count=1)
 
 
-_CHECK_OPEN = re.compile(rb"(?i)\bCHECK\s*\(")
+_CHECK_OPEN = lazy(rb"(?i)\bCHECK\s*\(")
 
 
 def check_clause(ctx: RuleContext, span: Span) -> str:
@@ -75,9 +76,9 @@ def alone(ctx: RuleContext) -> str:
 
 # After a statement: its semicolon and the blanks after it, with its line break when nothing
 # else (a comment) is left on the line.
-_STATEMENT_END = re.compile(rb"[ \t]*;?[ \t]*(?:\r\n|\n|\r|\Z)?")
-_BLANK_BEFORE = re.compile(rb"(?:\r\n|\n|\r)([ \t]*(?:\r\n|\n|\r))\Z")
-_SLUG_OUT = re.compile(r"[^a-z0-9]+")
+_STATEMENT_END = lazy(rb"[ \t]*;?[ \t]*(?:\r\n|\n|\r|\Z)?")
+_BLANK_BEFORE = lazy(rb"(?:\r\n|\n|\r)([ \t]*(?:\r\n|\n|\r))\Z")
+_SLUG_OUT = lazy(r"[^a-z0-9]+")
 # Later statements that would run before a moved one and change what it acts on.
 _TABLE_CHANGES = (ir.RenameTable, ir.DropColumn, ir.RenameColumn, ir.AlterColumnType)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import alone
 
 # A TOAST table (or its index) named after an OID below the first user OID is a catalog's.
-_CATALOG_TOAST = re.compile(r"pg_toast_(\d+)(?:_index)?")
+_CATALOG_TOAST = lazy(r"pg_toast_(\d+)(?:_index)?")
 _FIRST_USER_OID = 16384
 
 

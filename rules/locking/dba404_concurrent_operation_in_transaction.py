@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import (
     CONCURRENT_ALONE,
     IMPLICIT,
@@ -21,8 +21,8 @@ from dbarch_lint.rule import (
 )
 
 # dbmate's markers (pkg/dbmate/migration.go), at the start of a line
-_DBMATE_UP = re.compile(rb"(?m)^--[ \t]*migrate:up\b([^\r\n]*)")
-_DBMATE_DOWN = re.compile(rb"(?m)^--[ \t]*migrate:down\b")
+_DBMATE_UP = lazy(rb"(?m)^--[ \t]*migrate:up\b([^\r\n]*)")
+_DBMATE_DOWN = lazy(rb"(?m)^--[ \t]*migrate:down\b")
 
 _UTILITIES = {
     "CreatedbStmt": "CREATE DATABASE",

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dbarch_lint.catalog.volatility import function_volatility
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES, quote_ident
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import clause
 
-_DEFAULT_WORD = re.compile(r"(?i)^DEFAULT\s+")
+_DEFAULT_WORD = lazy(r"(?i)^DEFAULT\s+")
 
 
 @dataclass(frozen=True)

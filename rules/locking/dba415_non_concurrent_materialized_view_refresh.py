@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 
-_REFRESH = re.compile(rb"(?is)REFRESH\s+MATERIALIZED\s+VIEW\b")
+_REFRESH = lazy(rb"(?is)REFRESH\s+MATERIALIZED\s+VIEW\b")
 
 
 class NonConcurrentMaterializedViewRefresh(StatementRule):

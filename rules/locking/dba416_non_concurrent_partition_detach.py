@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import extent_end
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.locking._sql import moved_concurrently
 
-_DETACH = re.compile(rb"(?is)\bDETACH\s+PARTITION\s+")
+_DETACH = lazy(rb"(?is)\bDETACH\s+PARTITION\s+")
 
 
 class NonConcurrentPartitionDetach(StatementRule):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
 _B64 = r"[A-Za-z0-9+/]+={0,2}"
-_VERIFIER = re.compile(rf"md5[0-9a-f]{{32}}|SCRAM-SHA-256\$\d+:{_B64}\${_B64}:{_B64}")
+_VERIFIER = lazy(rf"md5[0-9a-f]{{32}}|SCRAM-SHA-256\$\d+:{_B64}\${_B64}:{_B64}")
 
 
 class PlaintextPassword(StatementRule):

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from dbarch_lint.catalog import Origin
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span, TypeRef
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import RelatedSpan, Report, RuleContext
 
 KEY_EVENTS: tuple[type[ir.Event], ...] = (
@@ -19,7 +20,7 @@ KEY_EVENTS: tuple[type[ir.Event], ...] = (
     ir.AlterTableAction,  # ALTER COLUMN ... ADD GENERATED ... AS IDENTITY
 )
 KEY_KINDS = ("primary-key", "foreign-key", "identity")
-_ADD_GENERATED = re.compile(rb"(?i)\bGENERATED\s+(ALWAYS|BY\s+DEFAULT)\b")
+_ADD_GENERATED = lazy(rb"(?i)\bGENERATED\s+(ALWAYS|BY\s+DEFAULT)\b")
 
 
 class KeyColumn(NamedTuple):  # (a named tuple: cheaper to make than a frozen dataclass)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
     Report,
@@ -23,7 +24,7 @@ MONEY_NAMES = (
 )  # fmt: skip
 FLOAT_TYPES = {"float4": "real", "float8": "double precision"}
 # Word boundaries: underscores and other separators, and camelCase humps (`unitPrice`).
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_WORD = lazy(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 
 
 def words(name: str) -> list[str]:

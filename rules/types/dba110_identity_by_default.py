@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span, quote_ident
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules.types._keys import text_span
 
-_BY_DEFAULT = re.compile(rb"(?i)\bGENERATED\s+BY\s+DEFAULT\b")
+_BY_DEFAULT = lazy(rb"(?i)\bGENERATED\s+BY\s+DEFAULT\b")
 
 
 class IdentityByDefault(StatementRule):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 
-_TYPE_KEYWORD = re.compile(rb"(?i)\bTYPE\s+")
+_TYPE_KEYWORD = lazy(rb"(?i)\bTYPE\s+")
 
 
 class EnumType(StatementRule):

@@ -12,6 +12,7 @@ import msgspec
 from dbarch_lint.caching.files import Stat, digest, file_stat, read_regular
 from dbarch_lint.inputs.patterns import PathPatterns
 from dbarch_lint.model.ir import Diagnostic, Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.runners import FileRun, sequelize
 from dbarch_lint.runners.naming import is_down
 
@@ -419,4 +420,4 @@ def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:
 
 
 # git's warning for a folder it cannot open (dir.c), in the C locale.
-_UNLISTED = re.compile(r"^warning: could not open directory '(.*)': (.*)$", re.M)
+_UNLISTED = lazy(r"^warning: could not open directory '(.*)': (.*)$", re.M)

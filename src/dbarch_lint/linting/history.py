@@ -17,10 +17,11 @@ from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.catalog.conditionals import Conditionals
 from dbarch_lint.inputs.discovery import Input
 from dbarch_lint.model.ir import ParsedFile, Statement
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.runners.naming import reverts
 
-_MIGRATE_DOWN = re.compile(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
+_MIGRATE_DOWN = lazy(rb"^[ \t]*--[ \t]*migrate:down\b", re.M | re.I)
 
 
 class HistoryFile(msgspec.Struct):

@@ -173,7 +173,9 @@ def _parse_doc(docstring: str) -> RuleDoc:
     text = inspect.cleandoc(docstring)
     summary, _, rest = text.partition("\n")
     sections: dict[str, str] = {}
-    for chunk in re.split(r"^## ", rest, flags=re.M)[1:]:
+    # (`re.split(r"^## ", rest, flags=re.M)`, by `str.split`: every rule's documentation is
+    # read on every run, for the result's rule metadata)
+    for chunk in ("\n" + rest).split("\n## ")[1:]:
         title, _, body = chunk.partition("\n")
         sections[title.strip()] = body.strip()
     return RuleDoc(summary=summary.strip(), sections=sections, markdown=text)

@@ -23,6 +23,7 @@ from dbarch_lint.linting.reports import engine_finding, location
 from dbarch_lint.linting.rule_base import Rule
 from dbarch_lint.model.findings import Finding, Severity
 from dbarch_lint.model.ir import Comment, Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SourceFile
 
 
@@ -140,11 +141,9 @@ def _suppressed(finding: Finding, suppressions: list[Suppression], vocabulary: V
 
 
 # Suppression comments: which lines each covers, and which of its tokens were used.
-_NOQA = re.compile(r"\bnoqa\s*:\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I)
-_FILE = re.compile(
-    r"\bdbarch-lint\s*:\s*file-noqa\s*[:=]\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I
-)
-_RANGE = re.compile(
+_NOQA = lazy(r"\bnoqa\s*:\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I)
+_FILE = lazy(r"\bdbarch-lint\s*:\s*file-noqa\s*[:=]\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I)
+_RANGE = lazy(
     r"\bdbarch-lint\s*:\s*(?P<verb>disable|enable)\s*=\s*(?P<codes>[\w\-]+(?:[\s,]+[\w\-]+)*)", re.I
 )
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from dbarch_lint.model.regex import lazy
+
 LINE_BREAK = re.compile(r"\r\n?|\n")
-_LINE_BREAK = re.compile(rb"\r\n?|\n")
+_LINE_BREAK = lazy(rb"\r\n?|\n")
 
 
 def line_starts(data: bytes) -> list[int]:
@@ -97,7 +99,7 @@ class SourceFile:
 # prefixes), dollar-quoted bodies and parameters (group `skip`: never identifiers), quoted and
 # bare identifiers, numbers, or any other single byte. Literals come before bare words so that a
 # prefix letter is not taken for an identifier. Unterminated ones run to the end.
-SQL_TOKEN = re.compile(
+SQL_TOKEN = lazy(
     rb"""(?P<skip>\s+|--[^\n\r]*|/\*.*?(?:\*/|\Z)"""
     rb"""|(?:[eE]'(?:[^'\\]|''|\\.)*'?)|(?:(?:[bBxXnN]|[uU]&)?'(?:[^']|'')*'?)"""
     rb"""|\$(?P<tag>(?:[A-Za-z_\x80-\xff][\w\x80-\xff]*)?)\$.*?(?:\$(?P=tag)\$|\Z)|\$\d+)"""
@@ -115,10 +117,10 @@ _TYPE_STOP_WORDS = frozenset(
 # A run of plain text: no bracket, comma or semicolon, and nothing that may start a literal, a
 # quoted identifier, a dollar quote or a comment. Its tokens are whitespace, bare words, numbers
 # and single bytes, none of which runs past it.
-_PLAIN = re.compile(rb"[^()\[\],;'\"$\-/]*")
-_BARE_WORD = re.compile(rb"[A-Za-z_\x80-\xff][\w$\x80-\xff]*")
+_PLAIN = lazy(rb"[^()\[\],;'\"$\-/]*")
+_BARE_WORD = lazy(rb"[A-Za-z_\x80-\xff][\w$\x80-\xff]*")
 # A standard string or a quoted identifier, from its opening quote (as SQL_TOKEN reads them).
-_QUOTED = {ord("'"): re.compile(rb"'(?:[^']|'')*'?"), ord('"'): re.compile(rb'"(?:[^"]|"")*"?')}
+_QUOTED = {ord("'"): lazy(rb"'(?:[^']|'')*'?"), ord('"'): lazy(rb'"(?:[^"]|"")*"?')}
 
 
 def extent_end(data: bytes, start: int, extent: str) -> int:

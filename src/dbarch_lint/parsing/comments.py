@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterable
 
 from dbarch_lint.model.ir import Comment, Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SourceFile
 
-_SUPPRESSION_HINT = re.compile(r"noqa|dbarch-lint", re.I)
+_SUPPRESSION_HINT = lazy(r"noqa|dbarch-lint", re.I)
 
 
 def may_hold_suppressions(source: SourceFile) -> bool:

@@ -11,19 +11,21 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from dbarch_lint.model.regex import lazy
+
 # Where something starts that the lexer must look at. Speed: an `E'` string is found by its quote
 # (a `[eE]'` alternative would try a match at every letter e); the dollar-quote tag classes are
 # written as negated ASCII sets ([A-Za-z_] or non-ASCII, then also digits): a literal
 # `\x80-\U0010ffff` range costs milliseconds to compile.
-_INTERESTING = re.compile(
+_INTERESTING = lazy(
     r"""--|/\*|'|"|\$"""
     r"""(?:[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f][^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*)?\$"""
     r"""|\\|;"""
 )
-_STD_STRING_END = re.compile(r"[^']*(?:''[^']*)*'")
-_ESC_STRING_END = re.compile(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*'", re.S)
-_COPY_FROM_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
-_QUERY_SENDING_META = re.compile(r"\\(g|gset|gexec|gx|gdesc|crosstabview|watch|;)\b|\\g")
+_STD_STRING_END = lazy(r"[^']*(?:''[^']*)*'")
+_ESC_STRING_END = lazy(r"[^'\\]*(?:(?:''|\\.)[^'\\]*)*'", re.S)
+_COPY_FROM_STDIN = lazy(r"\s*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
+_QUERY_SENDING_META = lazy(r"\\(g|gset|gexec|gx|gdesc|crosstabview|watch|;)\b|\\g")
 
 
 class Lexed(NamedTuple):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, ClassVar
 
 import msgspec
@@ -36,16 +37,27 @@ _DEL_C1 = range(0x7F, 0xA0)
 _UNICODE = (range(0x2028, 0x202F), range(0x2066, 0x206A))
 # No UTF-8 output can carry a lone surrogate. os.fsdecode turns each byte 0xNN of a file name
 # that is not UTF-8 into U+DCNN: it is shown as the byte it was. (Others come only from odd
-# encodings: utf-7 decodes "+2D8-" to U+D83F.)
-_UNENCODABLE = {
-    **{code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)},
-    **{code: f"\\x{code - 0xDC00:02x}" for code in range(0xDC80, 0xDD00)},
-}
-_INVISIBLE = {
-    **{code: f"\\x{code:02x}" for codes in (*_C0, _DEL_C1) for code in codes},
-    **{code: f"\\u{code:04x}" for codes in _UNICODE for code in codes},
-    **_UNENCODABLE,
-}
+# encodings: utf-7 decodes "+2D8-" to U+D83F.) The two tables (thousands of entries) are made on
+# first use: a run that prints nothing to a terminal and no odd file name needs neither.
+
+
+@cache
+def _unencodable() -> dict[int, str]:
+    return {
+        **{code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)},
+        **{code: f"\\x{code - 0xDC00:02x}" for code in range(0xDC80, 0xDD00)},
+    }
+
+
+@cache
+def _invisible() -> dict[int, str]:
+    return {
+        **{code: f"\\x{code:02x}" for codes in (*_C0, _DEL_C1) for code in codes},
+        **{code: f"\\u{code:04x}" for codes in _UNICODE for code in codes},
+        **_unencodable(),
+    }
+
+
 # JSON escapes C0 controls itself; the others can only occur inside its strings, where a \u
 # escape stands for the same character: the document means the same, and shows safely.
 _JSON_ESCAPES = {code: f"\\u{code:04x}" for codes in (_DEL_C1, *_UNICODE) for code in codes}
@@ -56,13 +68,13 @@ def visible(text: str) -> str:
     undecodable bytes of a file name written as `\\x1b`, `\\u2028`, `\\xff` (tabs stay). What
     `text`, `gcc` and `github` print of the input (paths, messages quoting identifiers, hints,
     source lines)."""
-    return text.translate(_INVISIBLE)
+    return text.translate(_invisible())
 
 
 def portable(text: str) -> str:
     """`text` with the undecodable bytes of a file name (and other lone surrogates) written as
     `visible` shows them, `\\xff`: what a UTF-8 file, a JSON report or a baseline, can carry."""
-    return text.translate(_UNENCODABLE)
+    return text.translate(_unencodable())
 
 
 def to_json(document: Any) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun
 from dbarch_lint.runners.naming import order_by
 
-_NAME = re.compile(r"\d+.*\.sql")  # pkg/dbmate/db.go: ^(\d+).*\.sql$
+_NAME = lazy(r"\d+.*\.sql")  # pkg/dbmate/db.go: ^(\d+).*\.sql$
 # pkg/dbmate/migration.go: (?m)^--\s*migrate:up(\s*$|\s+\S+)
-_UP = re.compile(r"^--\s*migrate:up(?:[ \t]*$|\s+\S+)", re.M)
-_DOWN = re.compile(r"^--\s*migrate:down(?:[ \t]*$|\s+\S+)", re.M)
+_UP = lazy(r"^--\s*migrate:up(?:[ \t]*$|\s+\S+)", re.M)
+_DOWN = lazy(r"^--\s*migrate:down(?:[ \t]*$|\s+\S+)", re.M)
 
 
 def matches(name: str, text: str | None) -> bool:
@@ -64,4 +65,4 @@ def _transaction(marker: re.Pattern[str], text: str) -> bool:
     return options.get("transaction") != "false"
 
 
-_DIRECTIVE = re.compile(r"^--\s*migrate:(?:up|down)")
+_DIRECTIVE = lazy(r"^--\s*migrate:(?:up|down)")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from dbarch_lint.model import ir
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun, planned
 from dbarch_lint.runners.naming import FLYWAY_UNDO, FLYWAY_VERSIONED, order_by
 from dbarch_lint.runners.naming import flyway_version as version
@@ -88,7 +89,7 @@ def _execute_in_transaction(data: bytes) -> tuple[bool | None, str | None]:
     return found
 
 
-_PROPERTY = re.compile(r"([^=:\s]+)\s*[=:\s]\s*(.*)")  # key=value, key: value or key value
+_PROPERTY = lazy(r"([^=:\s]+)\s*[=:\s]\s*(.*)")  # key=value, key: value or key value
 
 
 # Statements Flyway runs outside a transaction (PostgreSQLParser.detectCanExecuteInTransaction).
@@ -101,7 +102,7 @@ _OUTSIDE_KINDS = {
     "DropSubscriptionStmt": "DROP SUBSCRIPTION",
     "AlterSystemStmt": "ALTER SYSTEM",
 }
-_DISCARD_ALL = re.compile(rb"\s*discard\s+all\b", re.I)
+_DISCARD_ALL = lazy(rb"\s*discard\s+all\b", re.I)
 
 
 def non_transactional(statement: ir.Statement, text: bytes, pg_version: int) -> str | None:

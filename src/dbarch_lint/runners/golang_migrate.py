@@ -4,13 +4,13 @@ transaction when it holds several statements; `x-multi-statement` sends them one
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.runners import BATCH, NONE, FileRun
 from dbarch_lint.runners.naming import order_by
 
-_NAME = re.compile(r"(\d+)_.*\.(up|down)\.sql")  # source/parse.go: ^([0-9]+)_(.*)\.(down|up)\.
+_NAME = lazy(r"(\d+)_.*\.(up|down)\.sql")  # source/parse.go: ^([0-9]+)_(.*)\.(down|up)\.
 
 
 def matches(name: str) -> bool:

@@ -7,13 +7,15 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dbarch_lint.model.regex import lazy
+
 _DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
 
 
 _DOWN_FILE_TAIL = len("/down.sql\n")  # the most characters a match spans (`$` may precede a \n)
 
 
-_DIESEL_VERSION = re.compile(r"(?:^|(?<=/))(\d{4})-(\d{2})-(\d{2})-(\d{6})(?:-(\d+))?(?=_)")
+_DIESEL_VERSION = lazy(r"(?:^|(?<=/))(\d{4})-(\d{2})-(\d{2})-(\d{6})(?:-(\d+))?(?=_)")
 
 
 def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
@@ -32,7 +34,7 @@ def _version_number(version: re.Match[str]) -> str:
     return "".join(filter(None, version.groups()))
 
 
-_NUMBERS = re.compile(r"(\d+)")
+_NUMBERS = lazy(r"(\d+)")
 
 
 def is_down(path: str) -> bool:
@@ -121,11 +123,11 @@ FLYWAY_VERSIONED = re.compile(r"V(\d+(?:[._]\d+)*)__(.+)\.sql")
 FLYWAY_UNDO = re.compile(r"U(\d+(?:[._]\d+)*)__(.+)\.sql")
 
 
-_FLYWAY_VERSION_PARTS = re.compile(r"[._]")
+_FLYWAY_VERSION_PARTS = lazy(r"[._]")
 
 
 # The last `revert/` folder above a script (sqitch change names may contain `/`).
-_REVERT_SCRIPT = re.compile(r"(^|/)revert/((?:(?!revert/).)*\.sql)$", re.I | re.S)
+_REVERT_SCRIPT = lazy(r"(^|/)revert/((?:(?!revert/).)*\.sql)$", re.I | re.S)
 
 
 def is_repeatable(path: str) -> bool:
@@ -138,7 +140,7 @@ def is_repeatable(path: str) -> bool:
     return "verify/" in unix and _VERIFY_SCRIPT.search(unix) is not None
 
 
-_VERIFY_SCRIPT = re.compile(r"(^|/)verify/((?:(?!verify/).)*\.sql)$", re.I | re.S)
+_VERIFY_SCRIPT = lazy(r"(^|/)verify/((?:(?!verify/).)*\.sql)$", re.I | re.S)
 
 
 def migration_set(path: str) -> str:

@@ -21,11 +21,11 @@ dependency's lower bound); none found: the newest behaviour, and `-v` says so.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dbarch_lint.caching.files import read_regular
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.runners import BATCH, NONE, FileRun
 from dbarch_lint.runners.naming import order_by
 
@@ -39,10 +39,10 @@ SPLITS = (7, 4)
 PROVIDERS = {"postgresql": "postgres", "postgres": "postgres", "cockroachdb": "postgres"}
 PROVIDERS |= {"mysql": "mysql"}
 
-_PROVIDER = re.compile(r'(?m)^\s*provider\s*=\s*"([^"]*)"')
-_VERSION = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
-_PNPM = re.compile(r"""(?m)^\s*['"]?/?prisma@(\d+\.\d+\.\d+)""")
-_YARN = re.compile(r"""(?m)^"?prisma@[^\n]*:\n\s+version:?\s+"?(\d+\.\d+\.\d+)""")
+_PROVIDER = lazy(r'(?m)^\s*provider\s*=\s*"([^"]*)"')
+_VERSION = lazy(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+_PNPM = lazy(r"""(?m)^\s*['"]?/?prisma@(\d+\.\d+\.\d+)""")
+_YARN = lazy(r"""(?m)^"?prisma@[^\n]*:\n\s+version:?\s+"?(\d+\.\d+\.\d+)""")
 
 
 def matches(path: str) -> bool:

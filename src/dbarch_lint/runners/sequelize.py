@@ -10,8 +10,9 @@ its own, with no transaction around them (`docs/sequelize.md`).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
+
+from dbarch_lint.model.regex import lazy
 
 EXTENSIONS = (".js", ".cjs", ".mjs", ".ts", ".cts", ".mts")
 FOLDER = "migrations"
@@ -39,10 +40,10 @@ def order(paths: Sequence[str]) -> list[str]:
     return sorted(paths, key=lambda p: (os.path.basename(p), p))
 
 
-_PATH = re.compile(
+_PATH = lazy(
     r"""['"]?migrations-path['"]?\s*:\s*(?:path\.(?:resolve|join)\s*\(([^)]*)\)|(['"][^'"]*['"]))"""
 )
-_STRING = re.compile(r"""'([^']*)'|"([^"]*)"|(__dirname)""")
+_STRING = lazy(r"""'([^']*)'|"([^"]*)"|(__dirname)""")
 
 
 def configured_folder(rc_path: str) -> tuple[str | None, str | None]:
@@ -72,7 +73,7 @@ def configured_folder(rc_path: str) -> tuple[str | None, str | None]:
 
 # --- hints in Sequelize's terms -------------------------------------------------------------
 
-_NAMED = re.compile(r"CONSTRAINT (\S+)")
+_NAMED = lazy(r"CONSTRAINT (\S+)")
 _TIMEOUT = "`await queryInterface.sequelize.query(\"SET lock_timeout = '2s'\")` first in `up`"
 _OUTSIDE = "outside `sequelize.transaction(...)` (Sequelize runs a call without `{ transaction }` "
 

@@ -6,15 +6,15 @@ templates write BEGIN/COMMIT)."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 
 from dbarch_lint.caching.files import read_regular
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.runners.naming import natural_key, order_by
 
 SCRIPT_DIRS = ("deploy", "revert", "verify")
-_CHANGE = re.compile(r"[+-]?\s*([^\s\[#@:\\]+)")  # a change line's name (App::Sqitch::Plan)
-_TAG = re.compile(r"@([^\s\[#@:\\/]+)")
+_CHANGE = lazy(r"[+-]?\s*([^\s\[#@:\\]+)")  # a change line's name (App::Sqitch::Plan)
+_TAG = lazy(r"@([^\s\[#@:\\/]+)")
 
 
 class Plans:

@@ -5,7 +5,6 @@ The statement lowerings (`pg_tables`, `pg_lower`) are built from these.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -13,6 +12,7 @@ import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import extent_end
 
 Node = dict[str, Any]
@@ -47,7 +47,7 @@ class Where(msgspec.Struct, gc=False):
         return _ON_DELETE.search(data, start, end) is not None
 
 
-_ON_DELETE = re.compile(rb"(?i)\bON\s+DELETE\b")
+_ON_DELETE = lazy(rb"(?i)\bON\s+DELETE\b")
 
 _FK_ACTIONS = {
     "a": "no action",

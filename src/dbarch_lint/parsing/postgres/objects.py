@@ -12,6 +12,7 @@ import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.parsing.postgres.nodes import (
     Node,
     Where,
@@ -243,13 +244,13 @@ QUERY_CLAUSES = (
 _RANGE_VAR = b'"RangeVar"'
 _WITH_QUERY = b'"CommonTableExpr"'
 _STRING = rb'"((?:[^"\\]|\\.)*)"'
-_RANGE_VAR_TEXT = re.compile(
+_RANGE_VAR_TEXT = lazy(
     rb'"RangeVar":\{(?:"catalogname":' + _STRING.replace(b"(", b"(?:", 1) + rb",)?"
     rb'(?:"schemaname":' + _STRING + rb",)?"
     rb'"relname":' + _STRING
 )
 _CONTAINERS = (dict, list)
-_CTE_NAME = re.compile(rb'"ctename":' + _STRING)
+_CTE_NAME = lazy(rb'"ctename":' + _STRING)
 _RANGE_VAR_OPEN = b'"RangeVar":{'
 _CTE_OPEN = b'"ctename":'
 _STRINGS = msgspec.json.Decoder(str)

@@ -22,6 +22,7 @@ from dbarch_lint.model.ir import (
     Statement,
     Within,
 )
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
 from dbarch_lint.parsing.postgres.lower import decode_node, lower_statement
@@ -326,16 +327,16 @@ def _trim_end(data: bytes, start: int, end: int) -> int:
 
 _HINTS = (
     (
-        re.compile(r"\bUNIQUE\s*\([^)]*\)\s*WHERE\b", re.I | re.S),
+        lazy(r"\bUNIQUE\s*\([^)]*\)\s*WHERE\b", re.I | re.S),
         "a partial unique constraint cannot be declared inside CREATE TABLE: "
         "use CREATE UNIQUE INDEX name ON table (columns) WHERE ...",
     ),
     (
-        re.compile(r"\bCREATE\s+INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+ON\b", re.I),
+        lazy(r"\bCREATE\s+INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+ON\b", re.I),
         "IF NOT EXISTS needs an index name",
     ),
     (
-        re.compile(r"\bAUTO_INCREMENT\b|`", re.I),
+        lazy(r"\bAUTO_INCREMENT\b|`", re.I),
         "this looks like MySQL: set --dialect mysql, or use GENERATED ALWAYS AS IDENTITY and "
         "double quotes for identifiers",
     ),

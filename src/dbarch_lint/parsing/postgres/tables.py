@@ -9,6 +9,7 @@ import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import extent_end
 from dbarch_lint.parsing.postgres.nodes import (
     Node,
@@ -157,7 +158,7 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
     return events
 
 
-_SPACE = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+_SPACE = lazy(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
 
 def _command_starts(relation: Node, count: int, where: Where) -> list[int]:
