@@ -12,8 +12,7 @@ import pytest
 
 # Never for a PostgreSQL file: the MySQL parser, the JavaScript one (Sequelize), the language
 # server, OpenSSL (`hashlib`), the formats not asked for; the standard library's JSON (baselines,
-# Prisma's lock files) and temporary files (`--fix`), with `shutil` and the compressors; the
-# pure-Python pickler.
+# Prisma's lock files) and temporary files (`--fix`), with `shutil` and the compressors.
 NOT_NEEDED = (
     "sqlglot",
     "tree_sitter",
@@ -27,7 +26,6 @@ NOT_NEEDED = (
     "shutil",
     "bz2",
     "lzma",
-    "pickle",  # (the prefix snapshot is loaded and stored with `_pickle`, the C pickler)
     "difflib",  # ("did you mean" suggestions: only a finding or a mistake needs them)
     "dbarch_lint.server",
     "dbarch_lint.parsing.mysql",

@@ -16,9 +16,7 @@ salt does not cover a third-party parser's code (as for cached parses, `parsing/
 
 from __future__ import annotations
 
-# The C pickler alone: `pickle` is a module more (its pure-Python pickler, `struct`) to import on
-# every run that loads a snapshot, for the same two functions.
-import _pickle
+import pickle
 from collections.abc import Mapping, Sequence
 
 import msgspec
@@ -35,7 +33,6 @@ from dbarch_lint.parsing.stage import Parser, is_ours
 # its first statement is (the schema rules' `migrations` point there), none for an empty file.
 Head = tuple[int, Span] | None
 _ENCODER = msgspec.msgpack.Encoder()
-_PROTOCOL = 5  # (`pickle.HIGHEST_PROTOCOL` since Python 3.8)
 
 
 class Snapshot(msgspec.Struct):
@@ -93,7 +90,7 @@ def _unpickled(cache: Cache, name: str, count: int) -> Snapshot | None:
     if data is None:
         return None
     try:
-        found = _pickle.loads(data)  # (the cache verified its MAC: this user wrote it)
+        found = pickle.loads(data)  # (the cache verified its MAC: this user wrote it)
     except Exception:  # (another Python's pickle, a class that changed: a miss)
         return None
     if not isinstance(found, Snapshot) or len(found.heads) != count:
@@ -107,7 +104,7 @@ def save(cache: Cache, name: str, schema: Schema, parsed: Sequence[ParsedFile]) 
         (p.statements[0].index, p.statements[0].span) if p.statements else None for p in parsed
     ]
     try:
-        data = _pickle.dumps(Snapshot(schema, heads), protocol=_PROTOCOL)
+        data = pickle.dumps(Snapshot(schema, heads), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # (a plugin's object in the schema that cannot be pickled: not stored)
         return
     cache.put_prefix(name, data)
