@@ -44,3 +44,24 @@ def test_a_lint_leaves_a_paused_collector_paused(collector_seen: list[bool]) -> 
     lint_sql("CREATE TABLE t (id int PRIMARY KEY);")
     assert collector_seen == [False]
     assert not gc.isenabled()
+
+
+def test_a_lint_leaves_nothing_frozen(collector_seen: list[bool]) -> None:
+    # (what it left alive goes to the oldest generation by way of gc.freeze and gc.unfreeze)
+    gc.enable()
+    lint_sql("CREATE TABLE t (id int PRIMARY KEY);")
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_lint_leaves_the_programs_frozen_objects_frozen(collector_seen: list[bool]) -> None:
+    gc.enable()
+    mine = [object()]  # (tracked: frozen with the rest)
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        lint_sql("CREATE TABLE t (id int PRIMARY KEY);")
+        assert gc.get_freeze_count() > 0
+        assert not any(item is mine for item in gc.get_objects())  # (still frozen)
+    finally:
+        gc.unfreeze()
+    assert any(item is mine for item in gc.get_objects())

@@ -113,7 +113,12 @@ def _no_cyclic_collection() -> Iterator[None]:
     with none at all): what a lint builds is freed by reference counting as it goes, and a
     collection would only rescan the parses and the replayed schema, over and over. The
     collector is as it was afterwards, and collects then what cycles a lint left (the language
-    server, the Python API)."""
+    server, the Python API).
+
+    What the lint left alive (the findings, what the rules' memos still hold of the schema)
+    goes to the oldest generation, where a collection of the young ones would have moved it
+    after going through all of it once: a full collection, when one comes, collects the cycles
+    among it. (Not when the program keeps frozen objects: `gc.unfreeze` would thaw those too.)"""
     if not gc.isenabled():
         yield
         return
@@ -121,6 +126,9 @@ def _no_cyclic_collection() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()  # (everything tracked, out of the generations ...
+            gc.unfreeze()  # ... and back, into the oldest: no object is looked at)
         gc.enable()
 
 
