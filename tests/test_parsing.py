@@ -191,3 +191,16 @@ def test_pglast_enums_and_ast_load_only_when_used() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "False", "SelectStmt", "SORTBY_ASC"]
+
+
+def test_line_columns_is_line_column_twice() -> None:
+    # (`location` and fixes ask for a range's two ends at once: the same places, any line
+    # breaks, any text, offsets clamped into the file)
+    texts = ["a\nbc\r\ndé\rf\n\nggg€h\n", "x" * 9, "", "\n\n\n", "éé\né\r\n€\n€€", "one\ntwo\r\n3"]
+    for text in texts:
+        source = SourceFile("p.sql", text)
+        size = len(source.data)
+        for start in range(-2, size + 3):
+            for end in range(start, size + 4):
+                both = (*source.line_column(start), *source.line_column(end))
+                assert source.line_columns(start, end) == both, (text, start, end)

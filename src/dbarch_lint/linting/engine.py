@@ -14,7 +14,9 @@ behind this door, in the order a file goes through them:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import msgspec
@@ -79,7 +81,8 @@ def lint(
         run.read,
         run.interrupted,
     )
-    linted, found = shards.lint_in_shards(work, run.jobs)
+    with _no_cyclic_collection():
+        linted, found = shards.lint_in_shards(work, run.jobs)
     sources = {
         t.index: SourceFile(inputs[t.index].path, position_text(inputs[t.index])) for t in linted
     }
@@ -102,6 +105,31 @@ def lint(
         tool_version=__version__,
         sources={source.path: source.text for source in sources.values()},
     )
+
+
+@contextmanager
+def _no_cyclic_collection() -> Iterator[None]:
+    """No cyclic garbage collection while the shards are linted (as the command line runs
+    with none at all): what a lint builds is freed by reference counting as it goes, and a
+    collection would only rescan the parses and the replayed schema, over and over. The
+    collector is as it was afterwards, and collects then what cycles a lint left (the language
+    server, the Python API).
+
+    What the lint left alive (the findings, what the rules' memos still hold of the schema)
+    goes to the oldest generation, where a collection of the young ones would have moved it
+    after going through all of it once: a full collection, when one comes, collects the cycles
+    among it. (Not when the program keeps frozen objects: `gc.unfreeze` would thaw those too.)"""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()  # (everything tracked, out of the generations ...
+            gc.unfreeze()  # ... and back, into the oldest: no object is looked at)
+        gc.enable()
 
 
 def _statements(target: shards.Target, check_down: bool) -> int:

@@ -52,11 +52,15 @@ def findings(
             if file.input.run is not None and file.input.run.problem is not None:
                 problem = Diagnostic("DBA004", file.input.run.problem, Span(0, 0))
                 found.append((file.index, 0, _diagnostic_finding(file, problem, by_code)))
+    urls: dict[type[Rule], str | None] = {}  # (asked once per rule, not once per finding)
     for index, file_reports in checked.reports.items():
         file = files[index]
+        script = sequelize.is_script(file.source.path)
         for rule, report in file_reports:
             rank = 1 if report.origin is None else 2
-            found.append((index, rank, _report_finding(files, file, rule, report)))
+            kind = type(rule)
+            url = urls[kind] if kind in urls else urls.setdefault(kind, rule.url())
+            found.append((index, rank, _report_finding(files, file, rule, report, url, script)))
     for index, rule, statement, error in checked.crashes:
         if index == SCHEMA_WIDE:
             location = Location("<schema>", 1, 1, 1, 1)
@@ -70,14 +74,14 @@ def findings(
 def location(source: SourceFile, span: Span) -> Location:
     """Where a span is, in lines and columns (a span that only marks a start gets its extent,
     at least one character)."""
-    start = source.line_column(span.start)
-    end_offset = (
-        span.end if span.extent == "exact" else extent_end(source.data, span.start, span.extent)
-    )
-    end = source.line_column(max(end_offset, span.start))
-    if end == start and span.extent != "exact":
-        end = source.line_column(min(span.start + 1, len(source.data)))
-    return Location(source.path, *start, *end)
+    start = span.start
+    if span.extent == "exact":
+        return Location(source.path, *source.line_columns(start, max(span.end, start)))
+    end = max(extent_end(source.data, start, span.extent), start)
+    line, column, end_line, end_column = source.line_columns(start, end)
+    if end_line == line and end_column == column:
+        end_line, end_column = source.line_column(min(start + 1, len(source.data)))
+    return Location(source.path, line, column, end_line, end_column)
 
 
 def engine_finding(
@@ -107,8 +111,15 @@ def _source_of(files: list[HistoryFile], file: HistoryFile, origin: Origin) -> S
 
 
 def _report_finding(
-    files: list[HistoryFile], file: HistoryFile, rule: Rule, report: Report
+    files: list[HistoryFile],
+    file: HistoryFile,
+    rule: Rule,
+    report: Report,
+    url: str | None,
+    script: bool,
 ) -> Finding:
+    """A rule's report as a finding (`url`: the rule's; `script`: whether `file` is a
+    Sequelize migration, as the report's own file is unless its origin is elsewhere)."""
     source = _source_of(files, file, report.origin) if report.origin else file.source
     related = (
         tuple(
@@ -118,7 +129,8 @@ def _report_finding(
         if report.related
         else ()
     )
-    script = sequelize.is_script(source.path)
+    if source is not file.source:
+        script = sequelize.is_script(source.path)
     hint = (
         sequelize.hint(rule.code, report.message, report.hint, _in_raw_sql(source, report.span))
         if script
@@ -131,7 +143,7 @@ def _report_finding(
         location(source, report.span),
         report.message,
         hint,
-        rule.url(),
+        url,
         # (a fix rewrites SQL: never offered in a Sequelize migration's JavaScript)
         _fix(source, report.fix, rule) if report.fix is not None and not script else None,
         related,
@@ -142,7 +154,14 @@ def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:
     """A rule's rewrite with positions as findings give them (lines and columns), its line
     breaks the file's own, as safe as the rule says its fixes are."""
     edits = tuple(
-        Edit(*source.line_column(start), *source.line_column(end), _line_breaks(text, source))
+        Edit(
+            *(
+                source.line_columns(start, end)
+                if start <= end
+                else (*source.line_column(start), *source.line_column(end))
+            ),
+            _line_breaks(text, source),
+        )
         for start, end, text in rewrite.edits
     )
     applicability = Applicability.UNSAFE if rewrite.unsafe else rule.fix_applicability

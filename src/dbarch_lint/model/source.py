@@ -84,6 +84,32 @@ class SourceFile:
             column = len(self._data[start:offset].decode("utf-8", errors="ignore"))
         return index + 1, column + 1
 
+    def line_columns(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """`line_column` of two offsets at once, `start` <= `end` (cheaper when both are on one
+        line, as most findings' are: one bisection)."""
+        size = len(self._data)
+        start = max(0, min(start, size))
+        end = max(0, min(end, size))
+        line_starts = self._line_starts
+        if line_starts is None:
+            line_starts = self._lines()
+        index = bisect.bisect_right(line_starts, start) - 1
+        line_start = line_starts[index]
+        if index + 1 < len(line_starts) and end >= line_starts[index + 1]:
+            end_index = bisect.bisect_right(line_starts, end, index + 1) - 1
+        else:
+            end_index = index
+        end_start = line_starts[end_index]
+        if self._ascii:
+            return index + 1, start - line_start + 1, end_index + 1, end - end_start + 1
+        data = self._data
+        return (
+            index + 1,
+            len(data[line_start:start].decode("utf-8", errors="ignore")) + 1,
+            end_index + 1,
+            len(data[end_start:end].decode("utf-8", errors="ignore")) + 1,
+        )
+
     def line_of(self, offset: int) -> int:
         """The 1-based line number of a byte offset."""
         return bisect.bisect_right(self._lines(), offset)

@@ -81,18 +81,19 @@ def decode_node(kind: str, body: msgspec.Raw) -> Node:
     """
     if kind not in LOWERINGS:
         return {}
-    reads = READS.get(kind)
-    if reads is None:
+    if kind not in READS:
         node: Node = _NODE.decode(body)
         return node
+    read = (_READS.get(kind) or _reads_decoder(kind)).decode(body)
     return {
-        key: reads[key].decode(value) for key, value in _KEYS.decode(body).items() if key in reads
+        key: value
+        for key in read.__struct_fields__
+        if (value := getattr(read, key)) is not msgspec.UNSET
     }
 
 
 _NODE = msgspec.json.Decoder()
 _RAW = msgspec.json.Decoder(msgspec.Raw)
-_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 # A node's clauses by name, none of them decoded: `{"SelectStmt": {"valuesLists": <raw>, ...}}`.
 _CLAUSES = msgspec.json.Decoder(dict[str, dict[str, msgspec.Raw]])
 
@@ -182,6 +183,17 @@ READS: dict[str, dict[str, msgspec.json.Decoder[Any]]] = {
     "CreateFunctionStmt": dict.fromkeys(("funcname", "is_procedure", "replace", "options"), _NODE),
 }
 
+
+def _reads_decoder(kind: str) -> msgspec.json.Decoder[Any]:
+    """One decoder for the keys of a `kind` node that `READS` names, each as its decoder would
+    decode it (unset when absent), in one pass: the others are skipped once, not first cut out
+    as raw JSON and the read ones then gone through again. (Made on first use: start-up.)"""
+    fields = [(key, decoder.type, msgspec.UNSET) for key, decoder in READS[kind].items()]
+    made = _READS[kind] = msgspec.json.Decoder(msgspec.defstruct(f"_{kind}Reads", fields))
+    return made
+
+
+_READS: dict[str, msgspec.json.Decoder[Any]] = {}
 
 # Statements the rules need no facts from: queries and session commands, comments, roles and
 # privileges, maintenance commands (the locking rules look at their raw node), and DDL on
