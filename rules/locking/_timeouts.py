@@ -54,22 +54,17 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
         return None
 
 
-# The file being linted (its context, made anew for each file of each run) and, per timeout
-# setting, the event that was reported for it: reported once per file. Whether a table is new
-# can only be asked while the schema stands just before that event, so the answer is kept as
-# the engine moves through the file: the rules that ask see every locking event, in order.
-_reported: dict[str, tuple[RuleContext, ir.Event]] = {}
-
-
 def first_unguarded_lock(
     event: ir.Event, ctx: RuleContext, parameter: str
 ) -> tuple[ir.QName, str] | None:
     """The existing table and lock mode, when `event` is the first in its file to take a lock
     that blocks reads or writes on an existing table while no non-zero `parameter` (a timeout
     setting) is in force."""
-    reported = _reported.get(parameter)
-    if reported is not None and reported[0] is ctx:
-        return None  # reported once per file
+    # (reported once per file; whether a table is new can only be asked while the schema stands
+    # just before the event, so the answer is noted as the engine moves through the file)
+    mark = f"unguarded-lock:{parameter}"
+    if mark in ctx.notes:
+        return None
     locked = next(
         (
             (table, mode)
@@ -80,7 +75,7 @@ def first_unguarded_lock(
     )
     if locked is None or _timeout_set(ctx, parameter):
         return None
-    _reported[parameter] = (ctx, event)
+    ctx.notes[mark] = event
     return locked
 
 

@@ -132,6 +132,9 @@ class RuleContext(msgspec.Struct):
     # Statements (by index) the replay knows do not run: in a branch whose catalog guard is
     # false, or a protected block whose failure its handler swallows (conditional DDL).
     skipped: set[int] = msgspec.field(default_factory=set)
+    # What rules note about this file as they go through it (a rule's own state, by a key of
+    # its own: the context is made anew for each file, so nothing outlives the file).
+    notes: dict[str, Any] = msgspec.field(default_factory=dict)
 
     @property
     def in_transaction(self) -> bool:
