@@ -28,16 +28,16 @@ class NonConcurrentIndexCreation(StatementRule):
     Under Prisma 7.3 and earlier on PostgreSQL, which sends a migration of several statements
     as one query (one implicit transaction, where CONCURRENTLY fails with SQLSTATE 25001),
     `--unsafe-fixes` moves the statement, with `CONCURRENTLY` and the comment lines right above
-    it (Prisma's `-- CreateIndex`), out of the file into a migration of its own right after
-    it (`<timestamp>_<name>/migration.sql`, a second after the file's
-    timestamp and sorting before the next migration; no fix where no such name is free, where
-    the file has its own `BEGIN`, or where a later statement of the file uses the same object,
-    which would then run first, or, for a unique index, adds a foreign key referencing its
-    table, which may need the index). Unsafe: the statement no longer commits or rolls back with the
-    rest of the file (a failure leaves the first migration applied, and a failed concurrent
-    build an invalid index), and the statements after it in the file now run before it. Where
-    the statement is the file's only one, or under Prisma 7.4 and later (each statement sent
-    alone), `CONCURRENTLY` goes in place.
+    it (Prisma's `-- CreateIndex`), out of the file into a migration of its own right after it
+    (`<timestamp>_<name>/migration.sql`, a second after the file's timestamp and sorting before
+    the next migration; no fix where no such name is free, where the file has its own `BEGIN`,
+    where a later statement of the file uses the same object, which would then run first, or,
+    for a unique index, where a later statement adds a foreign key referencing its table, which
+    may need the index). Unsafe: the statement no longer commits or rolls back with the rest of
+    the file (a failure leaves the first migration applied, and a failed concurrent build an
+    invalid index), and the statements after it in the file now run before it. Where the
+    statement is the file's only one, or under Prisma 7.4 and later (each statement sent alone),
+    `CONCURRENTLY` goes in place.
 
     ## Why is this bad?
     A plain `CREATE INDEX` holds a SHARE lock on the table for the whole build: every INSERT,

@@ -28,18 +28,13 @@ class NonConcurrentPartitionDetach(StatementRule):
     safe fix: the partition ends up detached the same way, with one more CHECK constraint that
     PostgreSQL adds in place of the partition constraint (`<partition>_<column>_check`).
 
-    Under Prisma 7.3 and earlier on PostgreSQL, which sends a migration of several statements
-    as one query (one implicit transaction, where CONCURRENTLY fails with SQLSTATE 25001),
-    `--unsafe-fixes` moves the statement, with `CONCURRENTLY` and the comment lines right above
-    it (Prisma's `-- CreateIndex`), out of the file into a migration of its own right after
-    it (`<timestamp>_<name>/migration.sql`, a second after the file's
-    timestamp and sorting before the next migration; no fix where no such name is free, where
-    the file has its own `BEGIN`, or where a later statement of the file uses the same object,
-    which would then run first). Unsafe: the statement no longer commits or rolls back with the
-    rest of the file (a failure leaves the first migration applied, and a failed concurrent
-    build an invalid index), and the statements after it in the file now run before it. Where
-    the statement is the file's only one, or under Prisma 7.4 and later (each statement sent
-    alone), `CONCURRENTLY` goes in place.
+    Under Prisma 7.3 and earlier on PostgreSQL (a migration of several statements sent as one
+    query: one implicit transaction, where CONCURRENTLY fails with SQLSTATE 25001),
+    `--unsafe-fixes` moves the statement, with `CONCURRENTLY`, into a migration of its own right
+    after the file, as DBA401's fix does (with the same exceptions, and unsafe for
+    the same reasons: it no longer commits or rolls back with the file, and the file's later
+    statements now run before it). Where the statement is the file's only one, or under Prisma
+    7.4 and later (each statement sent alone), `CONCURRENTLY` goes in place.
 
     ## Why is this bad?
     A plain detach takes an ACCESS EXCLUSIVE lock on the parent and on the partition: while it
