@@ -1,0 +1,436 @@
+"""What a rule asks about what the migration did before and after its statement: is a table,
+column, constraint, default or enum value new in it, is a name one it gave, what later
+statements do to a column (`RuleContext`'s history questions, a mixin of
+`linting/context.py`)."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from dbarch_lint.catalog import Origin, Schema, Table
+from dbarch_lint.linting.memo import per_event
+from dbarch_lint.model.ir import (
+    AddColumn,
+    AddConstraint,
+    AlterColumnType,
+    AlterEnum,
+    CreateTable,
+    CreateTableAs,
+    DropColumn,
+    DropObjects,
+    Event,
+    QName,
+    RenameColumn,
+    RenameObject,
+    RenameTable,
+    Statement,
+    TypeRef,
+)
+
+if TYPE_CHECKING:
+    from dbarch_lint.linting.context import Settings
+
+# Columns every table has without declaring them.
+_SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"})
+
+# The events that give columns their types (`RuleContext.columns_of_type` looks into them).
+COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
+
+
+# A column an event declares or changes the type of: (table, column, type, the built-in type it
+# is, as `TypeRef.builtin` names it). A plain tuple: type rules make and read them on a hot path.
+TypedColumn = tuple[QName, str, TypeRef, str]
+
+
+class MigrationQuestions:
+    """What this migration did before this statement, and does after it."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # (`RuleContext`'s fields, which these read)
+        path: str
+        file_index: int
+        schema: Schema
+        settings: Settings
+        statement: Statement
+        statements: tuple[Statement, ...]
+
+    def is_new_table(self, name: QName) -> bool:
+        """Whether the table was created earlier in this migration (nobody reads it yet).
+
+        A table the replay never saw is an existing table; one this file created and dropped
+        again is new (a lock taken on it before the drop was taken on a new table).
+        """
+        table = self.schema.table(name)
+        # Unknown, or known only from an index on it (a materialized view): perhaps created
+        # (and dropped again) earlier in this file.
+        if table is None or table.origin is None:
+            index = self.statement.index
+            changes = _created_tables(self.statements).get(name.name, ())
+            return next((created for at, created in reversed(changes) if at < index), False)
+        return table.origin.file_index == self.file_index and not self.may_have_existed(table)
+
+    def may_have_existed(self, table: Table) -> bool:
+        """Whether a table this migration created may have existed with rows before it: made by
+        `CREATE TABLE IF NOT EXISTS` of a name the replay had never had (histories retrofitted
+        onto running installs write it so; one the history made and dropped is gone), unless
+        the config says the history starts from an empty database (`if-not-exists = "new"`) or
+        this file dropped the name before."""
+        origin = table.origin
+        if not table.maybe_existing or origin is None:
+            return False
+        if self.settings.if_not_exists == "new" or origin.file_index != self.file_index:
+            return False
+        if origin.path != self.path:
+            return False  # (a down migration: what its up migration made counts as new)
+        drops = _dropped_tables(self.statements).get(table.name.name, ())
+        return not any(at < origin.stmt_index for at in drops)
+
+    def _restated(self, table: Table | None, origin: Origin | None) -> bool:
+        """Whether `origin` is the `CREATE TABLE IF NOT EXISTS` of a table that may have
+        existed (`may_have_existed`): what it defines may have been there before."""
+        return (
+            table is not None
+            and origin is not None
+            and table.origin is not None
+            and (origin.file_index, origin.stmt_index)
+            == (table.origin.file_index, table.origin.stmt_index)
+            and self.may_have_existed(table)
+        )
+
+    def is_new_column(self, table: QName, column: str) -> bool:
+        """Whether the column of a known table was added earlier in this migration (with its
+        table, or by ADD COLUMN): nobody reads it yet."""
+        known = self.schema.table(table)
+        added = known.columns.get(column) if known is not None else None
+        origin = added.origin if added is not None else None
+        if self._restated(known, origin):
+            return False
+        return origin is not None and origin.file_index == self.file_index
+
+    def columns_of_type(self, event: Event, *builtins: str) -> tuple[TypedColumn, ...]:
+        """The columns `event` (one of `COLUMN_TYPE_EVENTS`) declares or changes to one of the
+        built-in types named (as `TypeRef.builtin` names them: `varchar`, `bpchar`, `int4`,
+        `serial`, ...), in the order it writes them; arrays of those types included."""
+        by_type = _columns_by_type(event)
+        if len(builtins) == 1:
+            return self._final(event, by_type.get(builtins[0], ()))
+        if by_type.keys().isdisjoint(builtins):  # (most events)
+            return ()
+        found = [by_type[builtin] for builtin in builtins if builtin in by_type]
+        if len(found) == 1:
+            return self._final(event, found[0])
+        typed = tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
+        return self._final(event, typed)
+
+    def _final(self, event: Event, typed: tuple[TypedColumn, ...]) -> tuple[TypedColumn, ...]:
+        """The columns whose type `event` writes for good: not those a later statement of the
+        migration (or a later part of this one) gives another type (a column is judged by its
+        state at the end of the migration, where that type is written)."""
+        if not typed:
+            return typed
+        return tuple(c for c in typed if not self.retyped_later(event, c[0], c[1], c[2]))
+
+    def retyped_later(self, event: Event, table: QName, column: str, type_: TypeRef) -> bool:
+        """Whether, after `event` of this statement, the migration changes the column's type
+        from `type_` to another one (before the table or the column goes away or changes its
+        name: then it is another object). Restating the type it has changes nothing."""
+        statement = self.statement
+        if statement is None:
+            return False
+        events, statements = statement.events, self.statements
+        if (
+            (table.name, column) not in _retyped_columns(statements)
+            and statement.index < len(statements)
+            and statements[statement.index] is statement  # (not a function body's statement)
+        ):
+            return False  # (no statement of the file changes a column of that name's type)
+        at = next((i for i, e in enumerate(events) if e is event), len(events))
+        resolve = self.schema.resolve
+        target = resolve(table)
+        later = itertools.chain(events[at + 1 :], self.later_events(target))
+        current = type_
+        for later_event in later:
+            if isinstance(later_event, DropObjects):
+                if later_event.kind == "table" and any(
+                    resolve(name) == target for name in later_event.names
+                ):
+                    return False
+                continue
+            named = getattr(later_event, "table", None)
+            if not isinstance(named, QName) or resolve(named) != target:
+                continue
+            if isinstance(later_event, AlterColumnType) and later_event.column == column:
+                if not same_type(current, later_event.type):
+                    return True
+                current = later_event.type
+            elif isinstance(later_event, CreateTable) and later_event.if_not_exists:
+                continue  # (the table exists: it does nothing)
+            elif isinstance(later_event, CreateTable | CreateTableAs | RenameTable) or (
+                _names_column(later_event, column)
+            ):
+                return False
+        return False
+
+    def later_events(self, table: QName) -> Iterator[Event]:
+        """The events of this file's later statements that name a table of `table`'s
+        unqualified name (as the table they act on, or among those they drop): the file's are
+        indexed once, so a file of many tables is not walked once a column."""
+        naming = _table_events(self.statements).get(table.name, ())
+        after = bisect.bisect_right(naming, self.statement.index, key=lambda entry: entry[0])
+        return (event for _, event in naming[after:])
+
+    def column_absent(self, table: QName, column: str) -> bool:
+        """Whether the replay knows the table's whole definition (created in the history) and
+        it has no such column, nor does this statement add one of that name: a statement on
+        the column fails (or, with IF EXISTS, does nothing), so nothing running reads it."""
+        known = self.schema.table(table)
+        if known is None or not known.complete or known.origin is None:
+            return False
+        if column in known.columns or column in _SYSTEM_COLUMNS:
+            return False
+        return not any(
+            getattr(event, "table", None) == table
+            and (
+                (isinstance(event, AddColumn) and event.column.name == column)
+                or (isinstance(event, RenameColumn) and event.new == column)
+            )
+            for event in self.statement.events
+        )
+
+    def constraint_absent(self, table: QName, name: str) -> bool:
+        """Whether the replay knows the table's whole definition and it has no live constraint
+        of that name (nor does this statement add one): dropping it fails, or does nothing."""
+        known = self.schema.table(table)
+        if known is None or not known.complete or known.origin is None:
+            return False
+        if name.endswith("_not_null"):
+            return False  # (PostgreSQL 18 names NOT NULL constraints: the replay does not)
+        if any(c.name == name for c in known.live_constraints()):
+            return False
+        return not any(
+            getattr(event, "table", None) == table and isinstance(event, AddConstraint)
+            for event in self.statement.events
+        )
+
+    def restates_type(self, event: Event) -> bool:
+        """Whether `event` sets a column's type to the type the replay knows it has (as ORMs
+        and re-runnable migrations restate them): convention rules do not judge it again."""
+        if not isinstance(event, AlterColumnType):
+            return False
+        table = self.schema.table(event.table)
+        known = table.columns.get(event.column) if table is not None else None
+        return known is not None and known.type is not None and same_type(known.type, event.type)
+
+    def is_new_object(self, kind: str, name: QName, table: QName | None = None) -> bool:
+        """Whether an index, view, function, type, sequence, trigger ... (`kind` as in
+        `DropObjects`), or a constraint of `table`, was created earlier in this migration
+        (renames made since keep its age: it is found under its new name)."""
+        if kind in ("constraint", "table constraint") and table is not None:
+            return self.is_new_constraint(table, name.name)
+        if kind == "index":
+            index = self.schema.index(name)
+            origin = index.origin if index is not None else None
+            if index is not None and self._restated(self.schema.table(index.table), origin):
+                return False
+        else:
+            origin = self.schema.object_origin(kind, name)
+        return self._in_this_migration(origin)
+
+    def is_new_constraint(self, table: QName, name: str) -> bool:
+        """Whether the constraint of that name on the table was added earlier in this migration
+        (with its table, or by ADD CONSTRAINT)."""
+        if self.is_new_table(table):
+            return True
+        known = self.schema.table(table)
+        info = known.constraint(name) if known is not None else None
+        if info is not None and self._restated(known, info.origin):
+            return False
+        return info is not None and self._in_this_migration(info.origin)
+
+    def has_default(self, table: QName, column: str) -> bool | None:
+        """Whether the column has a default just before this statement (None: the replay does
+        not know the column)."""
+        known = self.schema.table(table)
+        if known is None:
+            return None
+        if column in known.defaults:
+            return True
+        return False if column in known.columns else None
+
+    def is_new_default(self, table: QName, column: str) -> bool:
+        """Whether the column's default was set earlier in this migration on a column that had
+        none before it (Django's AddField sets one and drops it): no running code relies on it.
+        A default that was there before the migration and only changed in it is not new."""
+        if self.is_new_table(table) or self.is_new_column(table, column):
+            return True
+        known = self.schema.table(table)
+        origin = known.defaults.get(column) if known is not None else None
+        return not self._restated(known, origin) and self._in_this_migration(origin)
+
+    def is_new_enum_value(self, type_name: QName, value: str) -> bool:
+        """Whether the enum label was added earlier in this migration (with its type, or by
+        `ADD VALUE`; a `RENAME VALUE` since keeps its age)."""
+        added = self.schema.enum_values.get(type_name.name, {}).get(value)
+        if not self.is_new_object("type", type_name):
+            return self._in_this_migration(added)
+        created = self.schema.object_origin("type", type_name)
+        if created is None or created.path != self.path or added != created:
+            return True  # (or added by ADD VALUE after the CREATE)
+        # A type created in place of one this file renamed away or dropped (rename the old
+        # enum, create the new one, move the column over) has labels running code uses.
+        return not any(
+            isinstance(event, RenameObject | DropObjects)
+            and event.kind == "type"
+            and type_name.name in _type_names(event)
+            for statement in self.statements[: created.stmt_index]
+            for event in statement.events
+        )
+
+    def is_renamed_here(self, kind: str, name: str, table: QName | None = None) -> bool:
+        """Whether an earlier statement of this migration gave the name to what has it (a
+        table, column, constraint, view, ..., `enum value` of type `table`): running code never
+        used that name, so a rename away from it breaks nothing (the first rename did).
+        Columns, constraints and enum values go by the table's or type's name."""
+        key = (_RENAME_KINDS.get(kind, kind), f"{table.name}.{name}" if table else name)
+        return any(at < self.statement.index for at in _renamed_to(self.statements).get(key, ()))
+
+    def _in_this_migration(self, origin: Origin | None) -> bool:
+        return origin is not None and origin.file_index == self.file_index
+
+
+@per_event  # (once per file)
+def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int, bool]]]:
+    """Per unqualified table name, the statements of a file that create a table of that name
+    (True) or rename one away (False), in order."""
+    changes: dict[str, list[tuple[int, bool]]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, CreateTable | CreateTableAs):
+                changes.setdefault(event.table.name, []).append((statement.index, True))
+            elif isinstance(event, RenameTable):
+                changes.setdefault(event.table.name, []).append((statement.index, False))
+    return changes
+
+
+@per_event  # (once per file)
+def _table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int, Event]]]:
+    """Per unqualified table name, the events of a file that name a table of that name (as
+    the table they act on, or among the tables they drop), with their statement's position,
+    in order."""
+    found: dict[str, list[tuple[int, Event]]] = {}
+    for position, statement in enumerate(statements):
+        for event in statement.events:
+            if isinstance(event, DropObjects):
+                if event.kind == "table":
+                    for name in dict.fromkeys(n.name for n in event.names):
+                        found.setdefault(name, []).append((position, event))
+                continue
+            named = getattr(event, "table", None)
+            if isinstance(named, QName):
+                found.setdefault(named.name, []).append((position, event))
+    return found
+
+
+@per_event  # (once per file)
+def _retyped_columns(statements: tuple[Statement, ...]) -> frozenset[tuple[str, str]]:
+    """(unqualified table name, column) of every column type change of a file: a column none
+    of them names is retyped by no later statement (`RuleContext.retyped_later`)."""
+    return frozenset(
+        (event.table.name, event.column)
+        for statement in statements
+        for event in statement.events
+        if type(event) is AlterColumnType
+    )
+
+
+@per_event  # (once per file)
+def _dropped_tables(statements: tuple[Statement, ...]) -> dict[str, list[int]]:
+    """Per unqualified table name, the statements of a file that drop a table of that name."""
+    drops: dict[str, list[int]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, DropObjects) and event.kind in ("table", "foreign table"):
+                for name in event.names:
+                    drops.setdefault(name.name, []).append(statement.index)
+    return drops
+
+
+def _type_names(event: RenameObject | DropObjects) -> tuple[str, ...]:
+    """The unqualified names of the objects a rename or drop is of."""
+    if isinstance(event, RenameObject):
+        return (event.name.name,)
+    return tuple(name.name for name in event.names)
+
+
+_RENAME_KINDS = {"table constraint": "constraint", "foreign table": "table"}
+
+
+@per_event  # (once per file)
+def _renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[int]]:
+    """Per kind and new name (`table.name` for columns, constraints and enum values), the
+    statements of a file that rename something to that name."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for statement in statements:
+        for event in statement.events:
+            if isinstance(event, RenameTable):
+                key = ("table", event.new)
+            elif isinstance(event, RenameColumn):
+                key = ("column", f"{event.table.name}.{event.new}")
+            elif isinstance(event, RenameObject):
+                kind = _RENAME_KINDS.get(event.kind, event.kind)
+                table = event.table
+                key = (kind, f"{table.name}.{event.new}" if table else event.new)
+            elif isinstance(event, AlterEnum) and event.old_value is not None:
+                key = ("enum value", f"{event.name.name}.{event.new_value}")
+            else:
+                continue
+            found.setdefault(key, []).append(statement.index)
+    return found
+
+
+@per_event  # (every type rule asks)
+def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
+    """The columns of a built-in type an event declares or changes, by that type (a type rule
+    looks up its types rather than going through every column), each type's in the order
+    written."""
+    if isinstance(event, CreateTable):
+        typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
+    elif isinstance(event, AddColumn):
+        column = event.column
+        typed = [(event.table, column.name, column.type)] if column.type is not None else []
+    elif isinstance(event, AlterColumnType):
+        typed = [(event.table, event.column, event.type)]
+    else:
+        return {}
+    by_type: dict[str, tuple[TypedColumn, ...]] = {}
+    for table, name, type_ in typed:
+        builtin = type_.builtin
+        if builtin is not None:
+            by_type[builtin] = (*by_type.get(builtin, ()), (table, name, type_, builtin))
+    return by_type
+
+
+def _names_column(event: Event, column: str) -> bool:
+    """Whether `event` drops the column or renames it (from or to that name)."""
+    if isinstance(event, DropColumn):
+        return event.column == column
+    return isinstance(event, RenameColumn) and column in (event.old, event.new)
+
+
+def same_type(old: TypeRef, new: TypeRef) -> bool:
+    """Whether two written types are the same type (`int4` and `pg_catalog.int4`)."""
+    return (old.builtin or old.names, old.mods, old.array, old.pct_type) == (
+        new.builtin or new.names,
+        new.mods,
+        new.array,
+        new.pct_type,
+    )
+
+
+def _written_at(column: TypedColumn) -> int:
+    """Where the column's type is written (columns of several types come back in this order)."""
+    return column[2].span.start

@@ -1,0 +1,196 @@
+"""What a rule asks about the transaction its statement runs in and the table locks held
+there: `RuleContext`'s transaction and lock questions (a mixin of `linting/context.py`)."""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING
+
+from dbarch_lint.catalog import Schema, locks
+from dbarch_lint.linting.memo import per_event
+from dbarch_lint.model.ir import (
+    CreateTable,
+    CreateTableAs,
+    DropObjects,
+    Event,
+    QName,
+    RenameTable,
+    Statement,
+)
+
+
+class TransactionQuestions:
+    """The transaction block a statement runs in, and the locks held in it."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # (`RuleContext`'s fields and core methods, which these read)
+        schema: Schema
+        statement: Statement
+        statements: tuple[Statement, ...]
+        transactions: tuple[int, ...]
+        transaction_kinds: tuple[str, ...]
+        taken: list[tuple[QName, str, Statement]]
+        skipped: set[int]
+
+        def index_table(self, name: QName) -> QName | None: ...
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
+        return self._transaction_start >= 0
+
+    @property
+    def transaction_kind(self) -> str:
+        """How the transaction block this statement runs in began: `"runner"` (the runner wraps
+        the file in a transaction), `"begin"` (a BEGIN of this file), `"implicit"` (PostgreSQL's
+        implicit block around a multi-statement string), `"do"` (the transaction of a DO block
+        run outside any block), or `""` (outside any block)."""
+        return self.transaction_kinds[self.statement.index] if self.transaction_kinds else ""
+
+    @property
+    def _transaction_start(self) -> int:
+        """The index of the statement this statement's transaction block began at, -1 outside
+        one."""
+        return self.transactions[self.statement.index] if self.transactions else -1
+
+    def transaction(self) -> tuple[Statement, ...]:
+        """The statements of the transaction this statement runs in, from the first up to this
+        one (just this one outside a transaction block: it commits on its own)."""
+        start, index = self._transaction_start, self.statement.index
+        if start < 0:
+            return (self.statement,)
+        found = self.statements[start : index + 1]
+        if self.skipped:
+            found = tuple(s for s in found if s.index not in self.skipped)
+        return found
+
+    def locks_held(self) -> list[tuple[QName, str, Statement]]:
+        """The table locks that block reads or writes (`locks.blocking_locks`) which earlier
+        statements of this transaction took: they are held until it ends. Not those of a
+        statement the replay knows does not run, nor of one in another alternative of a
+        conditional this statement is in (only one of them runs)."""
+        start, statement = self._transaction_start, self.statement
+        if start < 0:
+            return []
+        taken = self.taken
+        first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
+        skipped, branch = self.skipped, statement.branch
+        return [
+            item
+            for item in taken[first:]
+            if item[2].index < statement.index
+            and item[2].index not in skipped
+            and not (branch and item[2].branch and _alternatives(item[2], statement))
+        ]
+
+    def locks_of(self, event: Event) -> list[tuple[QName, str]]:
+        """The tables (new or existing) `event` of this statement locks in a mode that blocks
+        reads or writes (`locks.blocking_locks`, with what the schema just before it knows:
+        the table of a dropped index, the other end of a dropped foreign key)."""
+        found = locks.blocking_locks(event, self.index_table, self.schema)
+        if found and self.server_skips(event):
+            # Skipped by the server: only the lock on its own table was taken before that (a
+            # CREATE TABLE takes none; an ADD COLUMN's REFERENCES locks nothing more).
+            if isinstance(event, CreateTable):
+                return []
+            own = self.schema.table(getattr(event, "table", QName(None, "")))
+            return [(t, m) for t, m in found if own is not None and self.schema.table(t) is own]
+        return found
+
+    def server_skips(self, event: Event) -> bool:
+        """Whether the server skips `event` with a notice: an `IF NOT EXISTS` of a table,
+        column or index name the replay has just before this statement. Rules do not see such
+        an event (it defines nothing), except those about the table lock it still takes."""
+        if not getattr(event, "if_not_exists", False):
+            return False  # (asked of every event a rule sees: most have no IF NOT EXISTS)
+        return self.schema.skips(event)
+
+    def record_locks(self) -> None:
+        """Remember the locks this statement takes (the engine calls it once the rules have
+        checked the statement, before the replay moves past it: `locks_held` reads them)."""
+        statement = self.statement
+        read = _locks_read_later(self.transactions)
+        if statement.index >= len(read) or not read[statement.index]:
+            return  # (no later statement runs in a transaction block this one is in)
+        for event in statement.events:
+            found = self.locks_of(event)
+            if found:
+                self.taken.extend([(table, mode, statement) for table, mode in found])
+
+    def dies_in_transaction(self, name: QName, since: int | None = None) -> bool:
+        """Whether the table `name` means at statement `since` (default: this one) is dropped
+        by a statement of the transaction this statement runs in, before or after it (renames
+        followed; outside a transaction block, by this statement itself), and no table takes
+        its name again in that transaction. A lock on it blocks no one who matters: whoever
+        waits for it finds no table once it is released. (A table swapped for a new one of the
+        same name is no such table: the waiting queries run on the new one.)"""
+        start = self._transaction_start
+        index = self.statement.index
+        first = index if since is None or start < 0 else max(since, start)
+        last = index if start < 0 else len(self.statements) - 1
+        answers = _dies_answers(self.statements)  # (rules ask it of every lock they weigh)
+        key = (name, first, last, start)
+        known = answers.get(key)
+        if known is None:
+            known = answers[key] = self._dies_between(name, first, last, start)
+        return known
+
+    def _dies_between(self, name: QName, first: int, last: int, start: int) -> bool:
+        """`dies_in_transaction` of the statements `first` to `last` of the block begun at
+        `start` (-1: none)."""
+        current, dropped = name, False
+        for statement in self.statements[first : last + 1]:
+            if start >= 0 and self.transactions[statement.index] != start:
+                break
+            for event in statement.events:
+                if isinstance(event, RenameTable):
+                    if _same_table(event.table, current):
+                        current = QName(current.schema or event.table.schema, event.new)
+                    elif event.new == name.name:
+                        return False  # (another table takes the name)
+                elif isinstance(event, CreateTable | CreateTableAs):
+                    if _same_table(event.table, name) and statement.index > first:
+                        return False  # (a new table of the name: a swap)
+                elif (
+                    isinstance(event, DropObjects)
+                    and event.kind in ("table", "foreign table")
+                    and any(_same_table(current, gone) for gone in event.names)
+                ):
+                    dropped = True
+        return dropped
+
+
+@per_event  # (once per file)
+def _dies_answers(statements: tuple[Statement, ...]) -> dict[tuple[QName, int, int, int], bool]:
+    """A file's answers of `RuleContext.dies_in_transaction`, by (name, first statement, last
+    statement, start of the transaction block)."""
+    return {}
+
+
+@per_event  # (once per file)
+def _locks_read_later(transactions: tuple[int, ...]) -> list[bool]:
+    """Per statement, whether a later statement of the file runs in a transaction block that
+    began at or before it (`RuleContext.locks_held` of that statement may read its locks)."""
+    read: list[bool] = [False] * len(transactions)
+    earliest = len(transactions)  # (the earliest block start of the statements after this one)
+    for index in range(len(transactions) - 1, -1, -1):
+        read[index] = earliest <= index
+        if transactions[index] >= 0:
+            earliest = min(earliest, transactions[index])
+    return read
+
+
+def _same_table(a: QName, b: QName) -> bool:
+    """Whether two names, as written, name the same table (one may leave the schema out)."""
+    return a.name == b.name and (a.schema == b.schema or None in (a.schema, b.schema))
+
+
+def _alternatives(one: Statement, other: Statement) -> bool:
+    """Whether two statements sit in different alternatives of the same conditional (one
+    `IF` branch each, or a protected block's body and its handler): never both run."""
+    return any(
+        mine.conditional == theirs.conditional and mine.index != theirs.index
+        for mine in one.branch
+        for theirs in other.branch
+    )
