@@ -34,6 +34,9 @@ PARTS = (
     ("rules", "/rules/"),  # (top-level `rules/` in an editable install)
     ("replay (schema)", "dbarch_lint/catalog/"),
     ("rule context", "dbarch_lint/linting/context.py"),
+    ("rule context", "dbarch_lint/linting/transaction_questions.py"),
+    ("rule context", "dbarch_lint/linting/migration_questions.py"),
+    ("rule context", "dbarch_lint/linting/memo.py"),
     ("positions", "dbarch_lint/model/source.py"),
     ("reporting", "dbarch_lint/reporting/"),
     ("engine", "dbarch_lint/"),
