@@ -289,12 +289,17 @@ async def test_hover_and_code_actions(session: Session) -> None:
     assert "CONCURRENTLY" in changes[0].new_text and "lock_timeout" in changes[0].new_text
 
 
-async def _started(root_uri: str) -> LanguageClient:
-    """A server started and initialized for the workspace at `root_uri` (a plain client)."""
+async def _started(
+    root_uri: str, capabilities: lsp.ClientCapabilities | None = None
+) -> LanguageClient:
+    """A server started and initialized for the workspace at `root_uri` (a plain client, or
+    one with `capabilities`)."""
     client = await ClientServerConfig(SERVER).start()
     assert isinstance(client, LanguageClient)
     await client.initialize_session(
-        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=root_uri)
+        lsp.InitializeParams(
+            capabilities=capabilities or lsp.ClientCapabilities(), root_uri=root_uri
+        )
     )
     return client
 
@@ -530,11 +535,7 @@ async def test_no_quick_fix_for_a_fix_that_writes_another_file(session: Session)
 
 async def _fix_all_of(root: Path, sql: Path, capabilities: lsp.ClientCapabilities) -> list[Any]:
     """The fix-all actions the server offers for `sql` to a client with `capabilities`."""
-    client = await ClientServerConfig(SERVER).start()
-    assert isinstance(client, LanguageClient)
-    await client.initialize_session(
-        lsp.InitializeParams(capabilities=capabilities, root_uri=root.as_uri())
-    )
+    client = await _started(root.as_uri(), capabilities)
     session = Session(client, root)
     session.open(sql)
     await session.settle()
