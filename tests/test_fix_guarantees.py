@@ -176,6 +176,16 @@ SCENARIOS: list[tuple[str, str, str, Promise]] = [
         None,
     ),
     (
+        "names PostgreSQL reserves stay quoted in the SQL fixes write",
+        'CREATE TABLE "user" (id bigint CONSTRAINT user_pkey PRIMARY KEY, "order" int);\n'
+        'CREATE TABLE "group" ("user" bigint, "time" timestamptz);\n',
+        'ALTER TABLE "user" ADD CONSTRAINT user_order_check CHECK ("order" >= 0);\n'
+        'ALTER TABLE "group" ADD CONSTRAINT group_user_fkey FOREIGN KEY ("user")'
+        ' REFERENCES "user" (id);\n'
+        'CREATE INDEX group_time_idx ON "group" ("time");\n',
+        None,
+    ),
+    (
         "type fixes on a new table",
         "",
         "CREATE TABLE t (\n"

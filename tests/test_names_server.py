@@ -4,7 +4,10 @@ running the same migration on a real server and reading its catalog."""
 
 from __future__ import annotations
 
+import pglast.keywords
+
 from dbarch_lint.catalog import Origin, Schema
+from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.postgres.parser import parse_postgres
 from tests.postgres import Server
@@ -87,3 +90,48 @@ def test_invented_names_match_postgresql(pg_server: Server) -> None:
     ours_constraints, ours_indexes = _ours()
     assert ours_constraints == constraints
     assert ours_indexes == indexes
+
+
+def test_names_are_quoted_as_postgresql_quotes_them(pg_server: Server) -> None:
+    keywords = (
+        pglast.keywords.RESERVED_KEYWORDS
+        | pglast.keywords.COL_NAME_KEYWORDS
+        | pglast.keywords.TYPE_FUNC_NAME_KEYWORDS
+        | pglast.keywords.UNRESERVED_KEYWORDS
+    )
+    words = [
+        *sorted(keywords),
+        "orders",
+        "Orders",
+        "a b",
+        'say "hi"',
+        "_x$1",
+        "1st",
+        "\u00e9t\u00e9",
+    ]
+    with pg_server.connect() as session:
+        theirs = [
+            session.execute("SELECT quote_ident(%s)", (word,)).fetchone()[0] for word in words
+        ]
+    ours = [quote_ident(word) for word in words]
+    # pglast's keywords are PostgreSQL 17's: words it made keywords after 15 (json_table,
+    # merge_action, ...) are quoted here and not by this server: harmless, the quoted form
+    # names the same object on every version
+    newer = {word for word, mine, its in zip(words, ours, theirs, strict=True) if mine != its}
+    assert all(quote_ident(word) == f'"{word}"' for word in newer)
+    assert newer <= {
+        "json",
+        "json_array",
+        "json_arrayagg",
+        "json_exists",
+        "json_object",
+        "json_objectagg",
+        "json_query",
+        "json_scalar",
+        "json_serialize",
+        "json_table",
+        "json_value",
+        "merge_action",
+        "system_user",
+        "xmltext",
+    }

@@ -10,6 +10,7 @@ the file's text. This module imports nothing of ours.
 # took two thirds of that decoder's 3 ms on every run that reads a parse from the cache.)
 
 import re
+from functools import cache
 from typing import Literal
 
 import msgspec
@@ -60,14 +61,28 @@ class QName(Record, frozen=True, cache_hash=True):
         )
 
 
-_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_$]*")
+_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")  # (as PostgreSQL: `$` is quoted)
 
 
 def quote_ident(name: str) -> str:
-    """Render an identifier the way a user would have to write it."""
-    if _PLAIN_IDENTIFIER.fullmatch(name):
+    """Render an identifier the way a user would have to write it: quoted unless it is plain
+    and not a keyword PostgreSQL reserves in some position (as PostgreSQL's own `quote_ident`
+    decides: `user`, `order` and `json` are quoted, `name` is not), so that SQL a hint or a
+    fix writes with it runs."""
+    if _PLAIN_IDENTIFIER.fullmatch(name) and name not in _keywords():
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+@cache
+def _keywords() -> frozenset[str]:
+    """PostgreSQL's keywords that cannot stand as a bare name everywhere (all but the
+    unreserved ones), from the parser's own list."""
+    from pglast import keywords
+
+    return frozenset(
+        keywords.RESERVED_KEYWORDS | keywords.COL_NAME_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS
+    )
 
 
 class TypeRef(Record, frozen=True):

@@ -18,10 +18,9 @@ import re
 from typing import Any, Literal, NamedTuple
 
 import msgspec
-from pglast import keywords
 from pglast import parser as pg
 
-from dbarch_lint.model.ir import Alternative, Diagnostic, Guard, Span, Within
+from dbarch_lint.model.ir import Alternative, Diagnostic, Guard, Span, Within, quote_ident
 from dbarch_lint.parsing.postgres.guards import guards, negated
 from dbarch_lint.parsing.postgres.nodes import Node
 
@@ -494,13 +493,6 @@ def _copy(
             points.append((len(out) + inner - start, outer))
 
 
-_PLAIN_IDENT = re.compile(rb"[a-z_][a-z0-9_$]*")
-# quote_ident quotes every keyword but the unreserved ones (ruleutils.c).
-_QUOTED_KEYWORDS = (
-    keywords.RESERVED_KEYWORDS | keywords.COL_NAME_KEYWORDS | (keywords.TYPE_FUNC_NAME_KEYWORDS)
-)
-
-
 def _quoted(value: bytes, how: bytes) -> bytes | None:
     """An argument as format() writes it: %I quotes an identifier when it must, %L quotes a
     literal, %s is the text."""
@@ -508,9 +500,7 @@ def _quoted(value: bytes, how: bytes) -> bytes | None:
         return value
     if how == b"L":
         return b"'" + value.replace(b"'", b"''") + b"'"
-    if _PLAIN_IDENT.fullmatch(value) and value.decode() not in _QUOTED_KEYWORDS:
-        return value
-    return b'"' + value.replace(b'"', b'""') + b'"'
+    return quote_ident(value.decode()).encode()
 
 
 def _literal_mapping(text: bytes, at: int, value: bytes) -> Mapping | None:
