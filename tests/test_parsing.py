@@ -204,3 +204,24 @@ def test_line_columns_is_line_column_twice() -> None:
             for end in range(start, size + 4):
                 both = (*source.line_column(start), *source.line_column(end))
                 assert source.line_columns(start, end) == both, (text, start, end)
+
+
+def test_statement_spans_skip_leading_whitespace_and_comments() -> None:
+    # (the spans start at the statement's first token whatever libpg_query's offset points at:
+    # only a statement that starts with whitespace or a comment is searched for them)
+    sql = "  /* a */ -- b\nCREATE TABLE t (a int);\n\t\nSELECT 1;DROP TABLE t"
+    parsed = parse_postgres(SourceFile("x.sql", sql))
+    data = sql.encode()
+    starts = [data[s.span.start : s.span.end] for s in parsed.statements]
+    assert starts == [b"CREATE TABLE t (a int)", b"SELECT 1", b"DROP TABLE t"]
+
+
+def test_quote_ident_remembers_its_answers() -> None:
+    from dbarch_lint.model import ir
+
+    names = ["users", "Users", 'a"b', "_x$1", "1a", "", "naïve"]
+    first = [ir.quote_ident(name) for name in names]
+    assert first == ["users", '"Users"', '"a""b"', "_x$1", '"1a"', '""', '"naïve"']
+    assert [ir.quote_ident(name) for name in names] == first
+    ir._SHOWN.clear()
+    assert [ir.quote_ident(name) for name in names] == first

@@ -65,9 +65,19 @@ _PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_$]*")
 
 def quote_ident(name: str) -> str:
     """Render an identifier the way a user would have to write it."""
-    if _PLAIN_IDENTIFIER.fullmatch(name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
+    # Speed: names are shown over and over (every message names its table and columns), and a
+    # regex call costs several thousand instructions, a dictionary lookup a hundred.
+    shown = _SHOWN.get(name)
+    if shown is None:
+        if len(_SHOWN) >= _SHOWN_MAX:  # (a long-lived server sees ever new names)
+            _SHOWN.clear()
+        plain = _PLAIN_IDENTIFIER.fullmatch(name)
+        shown = _SHOWN[name] = name if plain else '"' + name.replace('"', '""') + '"'
+    return shown
+
+
+_SHOWN: dict[str, str] = {}  # quote_ident's answers
+_SHOWN_MAX = 100_000
 
 
 class TypeRef(Record, frozen=True):
