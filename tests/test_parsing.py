@@ -225,3 +225,44 @@ def test_quote_ident_remembers_its_answers() -> None:
     assert [ir.quote_ident(name) for name in names] == first
     ir._SHOWN.clear()
     assert [ir.quote_ident(name) for name in names] == first
+
+
+def test_line_starts_at_every_line_break() -> None:
+    import re
+
+    from dbarch_lint.model.source import line_starts
+
+    texts = [b"", b"\n", b"\n\n", b"a", b"a\n", b"a\nb", b"ab\n\ncd\n", b"a\x0bb\x0c\x1c\n\x85c"]
+    texts += [b"a\r\nb\rc\n", b"\r", b"\r\n", b"x\r\r\n"]
+    for data in texts:
+        expected = [0, *(m.end() for m in re.finditer(rb"\r\n?|\n", data))]
+        assert line_starts(data) == expected, data
+
+
+def test_positions_counted_or_looked_up_are_the_same() -> None:
+    # (a file's first positions are counted, later ones looked up in its line starts: in any
+    # order, the same answers as the line starts give)
+    import bisect
+    import random
+
+    from dbarch_lint.model.source import line_starts
+
+    rng = random.Random(7)
+    texts = ["a\nbc\n\ndé\nf€g\n" * 40, "x" * 300, "one\r\ntwo\rthree\n" * 20, "\n" * 50, ""]
+    for text in texts:
+        source = SourceFile("x.sql", text)
+        data = text.encode()
+        starts = line_starts(data)
+        offsets = [rng.randrange(-2, len(data) + 3) for _ in range(200)]
+        offsets[:50] = sorted(offsets[:50])
+        for offset in offsets:
+            clamped = max(0, min(offset, len(data)))
+            index = bisect.bisect_right(starts, clamped) - 1
+            column = len(data[starts[index] : clamped].decode(errors="ignore")) + 1
+            assert source.line_column(offset) == (index + 1, column)
+            assert source.line_of(offset) == bisect.bisect_right(starts, offset)
+            end = min(len(data), clamped + rng.randrange(0, 30))
+            assert source.line_columns(offset, end) == (
+                *source.line_column(offset),
+                *source.line_column(end),
+            )

@@ -26,9 +26,12 @@ def line_starts(data: bytes) -> list[int]:
     """The byte offset where each line of `data` starts."""
     if b"\r" in data:
         return [0, *(match.end() for match in _LINE_BREAK.finditer(data))]
-    # (most files: splitting at LF, with no Python code run per line, is many times faster)
-    lengths = map((1).__add__, map(len, data.split(b"\n")[:-1]))
-    return list(itertools.accumulate(lengths, initial=0))
+    # (most files: splitting at LF, with no Python code run per line, is many times faster;
+    # bytes split into lines only at LF and CR, and keep them: no `+ 1` per line either)
+    starts = list(itertools.accumulate(map(len, data.splitlines(True)), initial=0))
+    if data[-1:] not in (b"\n", b""):
+        starts.pop()  # (the end of the last line, which no line break ends, starts none)
+    return starts
 
 
 class Position(msgspec.Struct, frozen=True, gc=False):
