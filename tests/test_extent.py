@@ -127,3 +127,19 @@ def test_the_shortcut_agrees_with_the_tokens_on_any_text(fragments: list[bytes])
         for extent in ("type", "clause"):
             fast = _plain_extent_end(data, start, extent == "type")
             assert fast is None or fast == _token_extent_end(data, start, extent), (data, start)
+
+
+def test_ends_asked_again_are_the_same() -> None:
+    # (extent_end keeps the ends of the text last asked about: asked again, or about another
+    # text with the same bytes, or about another text in between, the answers do not change)
+    first = [extent_end(text, 0, extent) for text in SNIPPETS for extent in ("type", "clause")]
+    again = [extent_end(text, 0, extent) for text in SNIPPETS for extent in ("type", "clause")]
+    copies = [
+        extent_end(bytes(bytearray(text)), 0, extent)
+        for text in SNIPPETS
+        for extent in ("type", "clause")
+    ]
+    assert first == again == copies
+    text = b"int not null, text default 1"
+    assert [extent_end(text, 0, "type"), extent_end(text, 14, "type")] == [3, 18]
+    assert [extent_end(text, 0, "clause"), extent_end(text, 0, "type")] == [12, 3]

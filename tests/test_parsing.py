@@ -204,3 +204,65 @@ def test_line_columns_is_line_column_twice() -> None:
             for end in range(start, size + 4):
                 both = (*source.line_column(start), *source.line_column(end))
                 assert source.line_columns(start, end) == both, (text, start, end)
+
+
+def test_statement_spans_skip_leading_whitespace_and_comments() -> None:
+    # (the spans start at the statement's first token whatever libpg_query's offset points at:
+    # only a statement that starts with whitespace or a comment is searched for them)
+    sql = "  /* a */ -- b\nCREATE TABLE t (a int);\n\t\nSELECT 1;DROP TABLE t"
+    parsed = parse_postgres(SourceFile("x.sql", sql))
+    data = sql.encode()
+    starts = [data[s.span.start : s.span.end] for s in parsed.statements]
+    assert starts == [b"CREATE TABLE t (a int)", b"SELECT 1", b"DROP TABLE t"]
+
+
+def test_quote_ident_remembers_its_answers() -> None:
+    from dbarch_lint.model import ir
+
+    names = ["users", "Users", 'a"b', "_x$1", "1a", "", "naïve"]
+    first = [ir.quote_ident(name) for name in names]
+    assert first == ["users", '"Users"', '"a""b"', "_x$1", '"1a"', '""', '"naïve"']
+    assert [ir.quote_ident(name) for name in names] == first
+    ir._SHOWN.clear()
+    assert [ir.quote_ident(name) for name in names] == first
+
+
+def test_line_starts_at_every_line_break() -> None:
+    import re
+
+    from dbarch_lint.model.source import line_starts
+
+    texts = [b"", b"\n", b"\n\n", b"a", b"a\n", b"a\nb", b"ab\n\ncd\n", b"a\x0bb\x0c\x1c\n\x85c"]
+    texts += [b"a\r\nb\rc\n", b"\r", b"\r\n", b"x\r\r\n"]
+    for data in texts:
+        expected = [0, *(m.end() for m in re.finditer(rb"\r\n?|\n", data))]
+        assert line_starts(data) == expected, data
+
+
+def test_positions_counted_or_looked_up_are_the_same() -> None:
+    # (a file's first positions are counted, later ones looked up in its line starts: in any
+    # order, the same answers as the line starts give)
+    import bisect
+    import random
+
+    from dbarch_lint.model.source import line_starts
+
+    rng = random.Random(7)
+    texts = ["a\nbc\n\ndé\nf€g\n" * 40, "x" * 300, "one\r\ntwo\rthree\n" * 20, "\n" * 50, ""]
+    for text in texts:
+        source = SourceFile("x.sql", text)
+        data = text.encode()
+        starts = line_starts(data)
+        offsets = [rng.randrange(-2, len(data) + 3) for _ in range(200)]
+        offsets[:50] = sorted(offsets[:50])
+        for offset in offsets:
+            clamped = max(0, min(offset, len(data)))
+            index = bisect.bisect_right(starts, clamped) - 1
+            column = len(data[starts[index] : clamped].decode(errors="ignore")) + 1
+            assert source.line_column(offset) == (index + 1, column)
+            assert source.line_of(offset) == bisect.bisect_right(starts, offset)
+            end = min(len(data), clamped + rng.randrange(0, 30))
+            assert source.line_columns(offset, end) == (
+                *source.line_column(offset),
+                *source.line_column(end),
+            )

@@ -69,9 +69,19 @@ def quote_ident(name: str) -> str:
     and not a keyword PostgreSQL reserves in some position (as PostgreSQL's own `quote_ident`
     decides: `user`, `order` and `json` are quoted, `name` is not), so that SQL a hint or a
     fix writes with it runs."""
-    if _PLAIN_IDENTIFIER.fullmatch(name) and name not in _keywords():
-        return name
-    return '"' + name.replace('"', '""') + '"'
+    # Speed: names are shown over and over (every message names its table and columns), and a
+    # regex call costs several thousand instructions, a dictionary lookup a hundred.
+    shown = _SHOWN.get(name)
+    if shown is None:
+        if len(_SHOWN) >= _SHOWN_MAX:  # (a long-lived server sees ever new names)
+            _SHOWN.clear()
+        plain = _PLAIN_IDENTIFIER.fullmatch(name) and name not in _keywords()
+        shown = _SHOWN[name] = name if plain else '"' + name.replace('"', '""') + '"'
+    return shown
+
+
+_SHOWN: dict[str, str] = {}  # quote_ident's answers
+_SHOWN_MAX = 100_000
 
 
 @cache

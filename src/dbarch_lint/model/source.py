@@ -26,9 +26,12 @@ def line_starts(data: bytes) -> list[int]:
     """The byte offset where each line of `data` starts."""
     if b"\r" in data:
         return [0, *(match.end() for match in _LINE_BREAK.finditer(data))]
-    # (most files: splitting at LF, with no Python code run per line, is many times faster)
-    lengths = map((1).__add__, map(len, data.split(b"\n")[:-1]))
-    return list(itertools.accumulate(lengths, initial=0))
+    # (most files: splitting at LF, with no Python code run per line, is many times faster;
+    # bytes split into lines only at LF and CR, and keep them: no `+ 1` per line either)
+    starts = list(itertools.accumulate(map(len, data.splitlines(True)), initial=0))
+    if data[-1:] not in (b"\n", b""):
+        starts.pop()  # (the end of the last line, which no line break ends, starts none)
+    return starts
 
 
 class Position(msgspec.Struct, frozen=True, gc=False):
@@ -140,10 +143,10 @@ _TYPE_STOP_WORDS = frozenset(
 )
 
 
-# A run of plain text: no bracket, comma or semicolon, and nothing that may start a literal, a
-# quoted identifier, a dollar quote or a comment. Its tokens are whitespace, bare words, numbers
-# and single bytes, none of which runs past it.
-_PLAIN = lazy(rb"[^()\[\],;'\"$\-/]*")
+# What ends a run of plain text: a bracket, comma or semicolon, or anything that may start a
+# literal, a quoted identifier, a dollar quote or a comment. A run's tokens are whitespace, bare
+# words, numbers and single bytes, none of which runs past it.
+_NOT_PLAIN = lazy(rb"[()\[\],;'\"$\-/]")
 _BARE_WORD = lazy(rb"[A-Za-z_\x80-\xff][\w$\x80-\xff]*")
 # A standard string or a quoted identifier, from its opening quote (as SQL_TOKEN reads them).
 _QUOTED = {ord("'"): lazy(rb"'(?:[^']|'')*'?"), ord('"'): lazy(rb'"(?:[^"]|"")*"?')}
@@ -155,56 +158,87 @@ def extent_end(data: bytes, start: int, extent: str) -> int:
     `word`: one name, possibly qualified and quoted; `type`: a type expression; `clause`: up to
     the next comma or closing parenthesis at the same nesting depth (or the statement's end).
     """
+    # Speed: a third of the ends asked for in a run were asked for before (several findings on
+    # one clause), and a long clause is read a run at a time in Python: the ends are kept for
+    # the text last asked about (one text: findings come file by file). (Threads each see the
+    # answers of their own text: the pair is replaced whole, never changed for another text.)
+    global _ENDS
+    memo = _ENDS
+    if memo[0] is not data:
+        memo = _ENDS = (data, {})
+    key = (start, extent)
+    end = memo[1].get(key)
+    if end is not None:
+        return end
     if extent in ("type", "clause"):
         # Most types and clauses are plain text, read a run at a time; anything else is read a
         # token at a time.
         end = _plain_extent_end(data, start, extent == "type")
-        if end is not None:
-            return end
-    return _token_extent_end(data, start, extent)
+    if end is None:
+        end = _token_extent_end(data, start, extent)
+    memo[1][key] = end
+    return end
+
+
+_ENDS: tuple[bytes, dict[tuple[int, str], int]] = (b"", {})  # extent_end's answers, for a text
 
 
 def _plain_extent_end(data: bytes, start: int, is_type: bool) -> int | None:
     """`extent_end` of a type or clause that is plain text up to its end; None if it is not."""
     depth = 0
-    end = position = start
-    size = len(data)
+    end = position = start  # (`end`: past the last byte of the construct read so far)
     while True:
-        plain = _PLAIN.match(data, position)  # (always matches, maybe empty)
-        stop = plain.end() if plain else position
-        if is_type and depth == 0:
-            for word in _BARE_WORD.finditer(data, position, stop):
-                token = word.group().lower()
-                if token not in _TYPE_STOP_WORDS:
-                    continue
-                if word.end() == stop and data[stop : stop + 1] == b"$":
-                    return None  # the word goes on (`not$1` is one word): read it token by token
-                before = data[position : word.start()].rstrip()  # (whitespace is not a token)
-                word_start_end = position + len(before) if before else end
-                if word_start_end > start and not _continues_type(data, start, word.start(), token):
-                    return word_start_end
-        text = data[position:stop].rstrip()
-        if text:
-            end = position + len(text)
-        if stop >= size:
-            return end
-        byte = data[stop]
-        if byte in b"([":
-            depth += 1
-        elif byte in b")]":
-            if depth == 0:
-                return end
-            depth -= 1
-        elif byte in b",;":
-            if depth == 0:
-                return end
-        elif byte in _QUOTED and data[stop - 1 : stop] not in (b"e", b"E"):
-            # One token (not an E'' string: its backslashes escape), as in a CHECK or a name.
-            end = position = _QUOTED[byte].match(data, stop).end()  # type: ignore[union-attr]
+        for special in _NOT_PLAIN.finditer(data, position):
+            stop = special.start()
+            if is_type and depth == 0 and stop > position:
+                found = _type_stop(data, start, position, stop, end)
+                if found:
+                    return found if found > 0 else None
+            byte = data[stop]
+            if byte in b"([":
+                depth += 1
+            elif byte in b")]":
+                if depth == 0:
+                    text = data[position:stop].rstrip()
+                    return position + len(text) if text else end
+                depth -= 1
+            elif byte in b",;":
+                if depth == 0:
+                    text = data[position:stop].rstrip()
+                    return position + len(text) if text else end
+            elif byte in _QUOTED and data[stop - 1 : stop] not in (b"e", b"E"):
+                # One token (not an E'' string: its backslashes escape), as in a CHECK or a name;
+                # the search goes on after it.
+                end = position = _QUOTED[byte].match(data, stop).end()  # type: ignore[union-attr]
+                break
+            else:
+                return None
+            end = position = stop + 1
+        else:  # (plain to the end of the text)
+            stop = len(data)
+            if is_type and depth == 0 and stop > position:
+                found = _type_stop(data, start, position, stop, end)
+                if found:
+                    return found if found > 0 else None
+            text = data[position:stop].rstrip()
+            return position + len(text) if text else end
+
+
+def _type_stop(data: bytes, start: int, position: int, stop: int, end: int) -> int:
+    """Where a type ends at a word of the plain run `data[position:stop]` that cannot be part of
+    it (`NOT`, `DEFAULT` ...); 0 if it goes on past the run, -1 if the run must be read token by
+    token (`end`: where the type read so far ends)."""
+    for word in _BARE_WORD.finditer(data, position, stop):
+        token = word.group().lower()
+        if token not in _TYPE_STOP_WORDS:
             continue
-        else:
-            return None
-        end = position = stop + 1
+        if word.end() == stop and data[stop : stop + 1] == b"$":
+            return -1  # the word goes on (`not$1` is one word): read it token by token
+        before = data[position : word.start()].rstrip()  # (whitespace is not a token)
+        word_start_end = position + len(before) if before else end
+        if word_start_end > start and not _continues_type(data, start, word.start(), token):
+            return word_start_end
+    return 0
 
 
 def _token_extent_end(data: bytes, start: int, extent: str) -> int:

@@ -48,6 +48,9 @@ class _ParseResult(msgspec.Struct):
 _JSON = msgspec.json.Decoder(_ParseResult)
 _NODE = msgspec.json.Decoder()
 _LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n\r]*|/\*.*?\*/)*", re.S)
+# The bytes `_LEADING_NOISE` can begin with (whitespace as bytes' `\s` has it, comments): a
+# statement that starts with none of them has no leading noise.
+_NOISE_STARTS = frozenset((b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"-", b"/"))
 
 
 def parse_postgres(source: SourceFile) -> ParsedFile:
@@ -157,7 +160,8 @@ def _lower_all(
         length = raw.stmt_len
         end = start + length if length else limit
         where = Where(base, data, end)
-        start = _LEADING_NOISE.match(data, start, end).end()  # type: ignore[union-attr]
+        if data[start : start + 1] in _NOISE_STARTS:  # (libpg_query's start is mostly a token's)
+            start = _LEADING_NOISE.match(data, start, end).end()  # type: ignore[union-attr]
         end = _trim_end(data, start, end)
         span = Span(start, end)
         node = decode_node(node_kind, body)
