@@ -219,9 +219,9 @@ def test_statement_spans_skip_leading_whitespace_and_comments() -> None:
 def test_quote_ident_remembers_its_answers() -> None:
     from dbarch_lint.model import ir
 
-    names = ["users", "Users", 'a"b', "_x$1", "1a", "", "naïve"]
+    names = ["users", "Users", 'a"b', "_x$1", "1a", "", "naïve", "user"]
     first = [ir.quote_ident(name) for name in names]
-    assert first == ["users", '"Users"', '"a""b"', "_x$1", '"1a"', '""', '"naïve"']
+    assert first == ["users", '"Users"', '"a""b"', '"_x$1"', '"1a"', '""', '"naïve"', '"user"']
     assert [ir.quote_ident(name) for name in names] == first
     ir._SHOWN.clear()
     assert [ir.quote_ident(name) for name in names] == first
