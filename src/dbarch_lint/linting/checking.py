@@ -157,7 +157,9 @@ def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleConte
     """What the statement rules see of a file (reused for each of its statements): its text,
     its statements and the transaction each runs in, as its runner runs it."""
     statements = file.parsed.statements
-    ctx = RuleContext(file.input.path, file.down_from, schema, settings, file.source.data)
+    ctx = RuleContext(
+        file.input.path, file.down_from, schema, settings, file.source.data, source=file.source
+    )
     ctx.statements = statements
     how = file.input.run or _PLAIN
     model = resolve(
