@@ -146,6 +146,8 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
         after it; this statement's for a name the replay has not seen made), with MySQL's
         quoting: on Linux a MySQL table is found only as spelt (MySQL 8.0 Reference Manual,
         11.2.3 "Identifier Case Sensitivity")."""
+        if self.dialect != "mysql":  # (no spellings to hand over: most files, most messages)
+            return self.schema.shown(name)
         return self.schema.shown(name, self._written())
 
     def shown_column(self, table: QName, column: str) -> str:
