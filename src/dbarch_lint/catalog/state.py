@@ -188,6 +188,8 @@ class SchemaState:
             spelt = written.get(name, name)
         if spelt is not None:
             return quote_mysql_ident(spelt)
+        if not self.spelt:  # (no MySQL name in the replay: most histories)
+            return quote_ident(name)
         known = self.table(table)
         if self.spelt.get(known.name if known is not None else self.resolve(table)):
             return quote_mysql_ident(name)  # (a MySQL table's, whose spelling is not known)
