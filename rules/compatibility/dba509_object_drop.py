@@ -184,10 +184,10 @@ def _goes_with_its_columns(ctx: RuleContext, event: ir.DropConstraint | ir.DropD
     gone: set[str] = set()
     for statement in ctx.statements[ctx.statement.index :]:
         for e in statement.events:
-            if isinstance(e, ir.DropObjects) and e.kind == "table":
+            if type(e) is ir.DropObjects and e.kind == "table":
                 if any(_same(name, event.table) for name in e.names):
                     return True
-            elif isinstance(e, ir.DropColumn) and _same(e.table, event.table):
+            elif type(e) is ir.DropColumn and _same(e.table, event.table):
                 gone.add(e.column)
     return gone.issuperset(columns)
 
@@ -204,7 +204,7 @@ def _user_gone(ctx: RuleContext, event: ir.DropObjects, name: ir.QName) -> bool:
         return False
     for statement in ctx.statements[: ctx.statement.index]:
         for e in statement.events:
-            if isinstance(e, ir.DropDefault | ir.DropColumn) and (
+            if (type(e) is ir.DropDefault or type(e) is ir.DropColumn) and (
                 make_object_name(e.table.name, e.column, "seq") == name.name
             ):
                 return True
@@ -243,8 +243,10 @@ def _not_null_here(ctx: RuleContext, table: ir.QName) -> dict[str, bool]:
     changes: dict[str, bool] = {}
     for statement in ctx.statements[: ctx.statement.index + 1]:
         for e in statement.events:
-            if isinstance(e, ir.SetNotNull | ir.DropNotNull) and e.table.name == table.name:
-                changes[e.column] = isinstance(e, ir.SetNotNull)
+            if (
+                type(e) is ir.SetNotNull or type(e) is ir.DropNotNull
+            ) and e.table.name == table.name:
+                changes[e.column] = type(e) is ir.SetNotNull
     return changes
 
 
@@ -288,9 +290,9 @@ def _first_drop_and_creation(
 
 def _dropped(event: ir.Event) -> tuple[tuple[str, str], ...]:
     """What a plain DROP drops (`IF EXISTS` proves nothing was there)."""
-    if isinstance(event, ir.DropObjects) and not event.if_exists:
+    if type(event) is ir.DropObjects and not event.if_exists:
         return tuple((event.kind, name.name) for name in event.names)
-    if isinstance(event, ir.DropConstraint) and not event.if_exists:
+    if type(event) is ir.DropConstraint and not event.if_exists:
         return (("constraint", f"{event.table.name}.{event.name}"),)
     return ()
 

@@ -109,7 +109,7 @@ def _name_given_back(ctx: RuleContext, event: ir.RenameObject) -> bool:
     for statement in ctx.statements[ctx.statement.index + 1 :]:
         for e in statement.events:
             if (
-                isinstance(e, ir.RenameObject)
+                type(e) is ir.RenameObject
                 and e.kind == event.kind
                 and e.new == event.name.name
                 and e.table == event.table

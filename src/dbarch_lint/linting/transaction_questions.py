@@ -156,16 +156,16 @@ class TransactionQuestions:
             if start >= 0 and self.transactions[statement.index] != start:
                 break
             for event in statement.events:
-                if isinstance(event, RenameTable):
+                if type(event) is RenameTable:
                     if _same_table(event.table, current):
                         current = QName(current.schema or event.table.schema, event.new)
                     elif event.new == name.name:
                         return False  # (another table takes the name)
-                elif isinstance(event, CreateTable | CreateTableAs):
+                elif type(event) is CreateTable or type(event) is CreateTableAs:
                     if _same_table(event.table, name) and statement.index > first:
                         return False  # (a new table of the name: a swap)
                 elif (
-                    isinstance(event, DropObjects)
+                    type(event) is DropObjects
                     and event.kind in ("table", "foreign table")
                     and any(_same_table(current, gone) for gone in event.names)
                 ):
