@@ -158,7 +158,7 @@ def _unchanged(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> b
     """Whether the drop takes away nothing running code relied on: a constraint or default the
     migration made itself (running code never saw it), a default the column does not have, or
     a `CHECK (col IS NOT NULL)` on a column that is NOT NULL by then (DBA408's last step)."""
-    if isinstance(event, ir.DropDefault):
+    if not isinstance(event, ir.DropConstraint):  # (a DROP DEFAULT)
         column = event.column
         if ctx.has_default(event.table, column) is False:
             return True

@@ -116,7 +116,7 @@ def _timeout_set(ctx: RuleContext, parameter: str) -> bool:
             pending = local = None
             block, rolled_back = start, False
         for event in statement.events:
-            if isinstance(event, ir.SetParameter) and event.name in (parameter, "all"):
+            if type(event) is ir.SetParameter and event.name in (parameter, "all"):
                 value = event.value or ()
                 on = event.name == parameter and bool(value) and not _zero(value)
                 if event.local:
@@ -126,7 +126,7 @@ def _timeout_set(ctx: RuleContext, parameter: str) -> bool:
                     pending, local = on, None
                 else:
                     session = on
-            elif isinstance(event, ir.Transaction) and event.kind == "rollback":
+            elif type(event) is ir.Transaction and event.kind == "rollback":
                 rolled_back = True
     current = transactions[index] if transactions else -1
     if current != block:

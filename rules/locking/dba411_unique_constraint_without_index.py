@@ -64,7 +64,7 @@ class UniqueConstraintWithoutIndex(StatementRule):
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table):
             return
-        if isinstance(event, ir.AddConstraint):
+        if not isinstance(event, ir.AddColumn):  # (an ADD CONSTRAINT)
             constraint = event.constraint
             if _fails_on_rows(event.table, constraint, ctx):
                 return

@@ -180,7 +180,7 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
     def constraint_name(self, table: QName, constraint: Constraint) -> str:
         """The name a constraint this statement adds gets: its own, or the one PostgreSQL
         invents once the statement's drops are done (an ALTER TABLE drops before it adds)."""
-        freed = {e.name for e in self.statement.events if isinstance(e, DropConstraint)}
+        freed = {e.name for e in self.statement.events if type(e) is DropConstraint}
         return self.schema.constraint_name(table, constraint, freed)
 
     def line_of(self, offset: int) -> int:
