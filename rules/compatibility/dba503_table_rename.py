@@ -97,9 +97,9 @@ def _shim(ctx: RuleContext, event: ir.RenameTable) -> ir.Statement | None:
     names = {event.new}
     for statement in ctx.statements[ctx.statement.index + 1 :]:
         for later in statement.events:
-            if isinstance(later, ir.RenameTable) and later.table.name in names:
+            if type(later) is ir.RenameTable and later.table.name in names:
                 names.add(later.new)
-            elif isinstance(later, ir.CreateView) and ctx.schema.resolve(later.view) == old:
+            elif type(later) is ir.CreateView and ctx.schema.resolve(later.view) == old:
                 reads = later.reads
                 if reads is None or any(
                     r.name in names and r.schema in (None, old.schema) for r in reads

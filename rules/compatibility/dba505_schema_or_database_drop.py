@@ -41,7 +41,7 @@ class SchemaOrDatabaseDrop(StatementRule):
     targets = (ir.DropObjects, ir.Utility)
 
     def check(self, event: ir.DropObjects | ir.Utility, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.Utility):
+        if not isinstance(event, ir.DropObjects):  # (a DROP DATABASE)
             if event.kind == "DropdbStmt":
                 yield ctx.report(
                     event.span,

@@ -66,7 +66,7 @@ class RequiredColumnAddition(StatementRule):
     targets = (ir.AddColumn, ir.DropDefault)
 
     def check(self, event: ir.AddColumn | ir.DropDefault, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.DropDefault):
+        if not isinstance(event, ir.AddColumn):  # (a DROP DEFAULT)
             yield from _default_dropped(event, ctx)
             return
         column = event.column

@@ -69,7 +69,7 @@ class ObjectRename(StatementRule):
     targets = (ir.RenameObject, ir.AlterEnum)
 
     def check(self, event: ir.RenameObject | ir.AlterEnum, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.AlterEnum):
+        if not isinstance(event, ir.RenameObject):  # (an ALTER TYPE ... RENAME VALUE)
             if event.old_value is None or ctx.is_new_enum_value(event.name, event.old_value):
                 return  # ADD VALUE, or a label added earlier in this migration
             if ctx.is_renamed_here("enum value", event.old_value, event.name):
@@ -109,7 +109,7 @@ def _name_given_back(ctx: RuleContext, event: ir.RenameObject) -> bool:
     for statement in ctx.statements[ctx.statement.index + 1 :]:
         for e in statement.events:
             if (
-                isinstance(e, ir.RenameObject)
+                type(e) is ir.RenameObject
                 and e.kind == event.kind
                 and e.new == event.name.name
                 and e.table == event.table

@@ -37,11 +37,11 @@ def column_types(ctx: RuleContext, table: Table, name: QName) -> dict[str, TypeR
         columns.update({c.name: c.type for c in ancestor.columns.values()})
     columns.update({c.name: c.type for c in table.columns.values()})
     for event in statement_events(ctx, name):
-        if isinstance(event, ir.AddColumn):
+        if type(event) is ir.AddColumn:
             columns.setdefault(event.column.name, event.column.type)
-        elif isinstance(event, ir.AlterColumnType) and event.column in columns:
+        elif type(event) is ir.AlterColumnType and event.column in columns:
             columns[event.column] = event.type
-        elif isinstance(event, ir.RenameColumn) and event.old in columns:
+        elif type(event) is ir.RenameColumn and event.old in columns:
             columns.setdefault(event.new, columns[event.old])
     return columns
 

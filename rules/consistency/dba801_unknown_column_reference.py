@@ -101,7 +101,7 @@ class UnknownColumnReference(StatementRule):
     )
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.CreateTable):
+        if type(event) is ir.CreateTable:
             yield from self._create_table(event, ctx)
             return
         table = known_table(ctx, event.table)
@@ -109,7 +109,7 @@ class UnknownColumnReference(StatementRule):
             return
         # The table's own columns settle most references; the whole statement's view of them
         # (`column_types`) is built only when needed.
-        if isinstance(event, ir.AddColumn):
+        if type(event) is ir.AddColumn:
             if event.if_not_exists and event.column.name in table.columns:
                 return
             own = table.columns.keys() | {event.column.name}
@@ -119,12 +119,12 @@ class UnknownColumnReference(StatementRule):
             columns = list(column_types(ctx, table, event.table))
             for constraint in constraints:
                 yield from _constraint(ctx, event.table, columns, constraint)
-        elif isinstance(event, ir.AddConstraint):
+        elif type(event) is ir.AddConstraint:
             if _plainly_known(ctx, event.table, table.columns, event.constraint):
                 return
             columns = list(column_types(ctx, table, event.table))
             yield from _constraint(ctx, event.table, columns, event.constraint)
-        elif isinstance(event, ir.CreateIndex):
+        elif type(event) is ir.CreateIndex:
             skipped = event.if_not_exists and QName(table.name.schema, event.name or "") in (
                 ctx.schema.relations
             )
@@ -248,11 +248,11 @@ def _unknown(ctx: RuleContext, table: QName, name: str, columns: list[str], span
 
 def _column_of(event: ir.Event) -> str | None:
     """The existing column an ALTER TABLE sub-command acts on."""
-    if isinstance(event, ir.DropColumn):
+    if type(event) is ir.DropColumn:
         return None if event.if_exists else event.column
-    if isinstance(event, ir.RenameColumn):
+    if type(event) is ir.RenameColumn:
         return event.old
-    if isinstance(event, ir.AlterTableAction):
+    if type(event) is ir.AlterTableAction:
         return event.column if event.action in COLUMN_ACTIONS and event.objtype == "table" else None
     if isinstance(event, COLUMN_EVENTS):
         return str(event.column)

@@ -89,7 +89,7 @@ class ForeignKeyTypeMismatch(StatementRule):
     targets = (ir.CreateTable, ir.AddColumn, ir.AddConstraint)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.CreateTable):
+        if type(event) is ir.CreateTable:
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return
             constraints = [
@@ -104,13 +104,13 @@ class ForeignKeyTypeMismatch(StatementRule):
                 yield from _check(ctx, event.table, local, constraint, own_pk)
             return
         added: tuple[ir.Constraint, ...] = (
-            event.column.constraints if isinstance(event, ir.AddColumn) else (event.constraint,)
+            event.column.constraints if type(event) is ir.AddColumn else (event.constraint,)
         )
         if not any(_is_foreign_key(c) for c in added):
             return  # (the columns are not worth looking up)
         table = ctx.table(event.table)
         local = column_types(ctx, table, event.table) if table is not None else {}
-        if isinstance(event, ir.AddColumn):
+        if type(event) is ir.AddColumn:
             local[event.column.name] = event.column.type
         for constraint in added:
             yield from _check(ctx, event.table, local, constraint, None)
@@ -197,11 +197,11 @@ def _declared_here(ctx: RuleContext, type_: TypeRef) -> bool:
 
 def _types_written(events: tuple[ir.AnyEvent, ...]) -> Iterator[TypeRef | None]:
     for event in events:
-        if isinstance(event, ir.CreateTable):
+        if type(event) is ir.CreateTable:
             yield from (column.type for column in event.columns)
-        elif isinstance(event, ir.AddColumn):
+        elif type(event) is ir.AddColumn:
             yield event.column.type
-        elif isinstance(event, ir.AlterColumnType):
+        elif type(event) is ir.AlterColumnType:
             yield event.type
 
 

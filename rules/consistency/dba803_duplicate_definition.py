@@ -68,15 +68,15 @@ class DuplicateDefinition(StatementRule):
     targets = (ir.CreateTable, ir.AddColumn, ir.AddConstraint, ir.CreateIndex)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.CreateTable):
+        if type(event) is ir.CreateTable:
             yield from _create_table(ctx, event)
-        elif isinstance(event, ir.AddColumn):
+        elif type(event) is ir.AddColumn:
             yield from _add_column(ctx, event)
             for constraint in event.column.constraints:
                 yield from _add_constraint(ctx, event, constraint)
-        elif isinstance(event, ir.AddConstraint):
+        elif type(event) is ir.AddConstraint:
             yield from _add_constraint(ctx, event, event.constraint)
-        elif isinstance(event, ir.CreateIndex) and event.name and not event.if_not_exists:
+        elif type(event) is ir.CreateIndex and event.name and not event.if_not_exists:
             schema = _schema_of(ctx, event.table)
             taken = _relation(ctx, QName(schema, event.name), ())
             if taken is not None:
@@ -127,9 +127,9 @@ def _add_column(ctx: RuleContext, event: ir.AddColumn) -> Iterator[Report]:
     table = ctx.table(event.table)
     events = statement_events(ctx, event.table)
     earlier = events[: next(i for i, e in enumerate(events) if e is event)]
-    dropped = any(isinstance(e, ir.DropColumn) and e.column == event.column.name for e in earlier)
+    dropped = any(type(e) is ir.DropColumn and e.column == event.column.name for e in earlier)
     exists = table is not None and event.column.name in table.columns and not dropped
-    again = any(isinstance(e, ir.AddColumn) and e.column.name == event.column.name for e in earlier)
+    again = any(type(e) is ir.AddColumn and e.column.name == event.column.name for e in earlier)
     if exists or again:
         yield ctx.report(
             event.column.span,
@@ -144,13 +144,13 @@ def _add_constraint(ctx: RuleContext, event: Any, constraint: ir.Constraint) -> 
         return
     events = statement_events(ctx, event.table)
     earlier = events[: next(i for i, e in enumerate(events) if e is event)]
-    if any(isinstance(e, ir.DropConstraint) and e.name == name for e in events):
+    if any(type(e) is ir.DropConstraint and e.name == name for e in events):
         return  # dropped and re-added in one ALTER TABLE
     table = ctx.table(event.table)
     existing = table.constraint(name) if table is not None else None
     if existing is not None and _drops_column(events, existing.columns):
         existing = None  # a DROP COLUMN in the same ALTER TABLE drops the constraint with it
-    again = any(isinstance(e, ir.AddConstraint) and e.constraint.name == name for e in earlier)
+    again = any(type(e) is ir.AddConstraint and e.constraint.name == name for e in earlier)
     if (existing is not None and _reliable(existing)) or again:
         yield _constraint_taken(ctx, constraint, event.table)
     elif constraint.kind in INDEX_CONSTRAINTS and name != constraint.using_index:
@@ -179,7 +179,7 @@ def _relation(ctx: RuleContext, name: QName, events: Iterable[ir.Event]) -> str 
             if table is None or table.origin is None:
                 return None  # on a relation the replay does not know (a materialized view ...)
             if index.constraint is not None and any(
-                isinstance(e, ir.DropConstraint) and e.name == index.constraint.name for e in events
+                type(e) is ir.DropConstraint and e.name == index.constraint.name for e in events
             ):
                 return None
             if _drops_column(events, [*index.columns, *index.mentions]):
@@ -193,7 +193,7 @@ def _relation(ctx: RuleContext, name: QName, events: Iterable[ir.Event]) -> str 
 
 
 def _drops_column(events: Iterable[ir.Event], columns: Iterable[str | None]) -> bool:
-    dropped = {e.column for e in events if isinstance(e, ir.DropColumn)}
+    dropped = {e.column for e in events if type(e) is ir.DropColumn}
     return not dropped.isdisjoint(columns)
 
 

@@ -50,7 +50,7 @@ class SecondPrimaryKey(StatementRule):
     targets = (ir.CreateTable, ir.AddConstraint, ir.AddColumn)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.CreateTable):
+        if type(event) is ir.CreateTable:
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return  # PostgreSQL skips the whole statement
             constraints = [c for col in event.columns for c in col.constraints]
@@ -59,7 +59,7 @@ class SecondPrimaryKey(StatementRule):
                 yield _second(ctx, second, event.table, "is declared with another one")
             return
         key: ir.Constraint | None
-        if isinstance(event, ir.AddColumn):
+        if type(event) is ir.AddColumn:
             table = ctx.table(event.table)
             if event.if_not_exists and table is not None and event.column.name in table.columns:
                 return  # PostgreSQL skips the column
@@ -77,9 +77,9 @@ class SecondPrimaryKey(StatementRule):
         existing = table.primary_key() if table is not None else None
         if existing is None:
             return
-        dropped_columns = {e.column for e in events if isinstance(e, ir.DropColumn)}
+        dropped_columns = {e.column for e in events if type(e) is ir.DropColumn}
         for other in events:
-            if isinstance(other, ir.DropConstraint) and other.name == existing.name:
+            if type(other) is ir.DropConstraint and other.name == existing.name:
                 return
         if not dropped_columns.isdisjoint(existing.columns):
             return  # dropping a key column drops the key
@@ -87,9 +87,9 @@ class SecondPrimaryKey(StatementRule):
 
 
 def _adds_key(event: ir.Event) -> bool:
-    if isinstance(event, ir.AddConstraint):
+    if type(event) is ir.AddConstraint:
         return event.constraint.kind == "primary-key"
-    return isinstance(event, ir.AddColumn) and event.column.get("primary-key") is not None
+    return type(event) is ir.AddColumn and event.column.get("primary-key") is not None
 
 
 def _second(ctx: RuleContext, key: ir.Constraint, table: QName, why: str) -> Report:

@@ -24,13 +24,13 @@ KIND_WORDS = {
 def declared_constraints(event: ir.Event) -> tuple[tuple[QName, ir.Constraint], ...]:
     """The PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY and EXCLUDE constraints an event declares."""
     found: list[ir.Constraint] = []
-    if isinstance(event, ir.CreateTable):
+    if type(event) is ir.CreateTable:
         for column in event.columns:
             found.extend(column.constraints)
         found.extend(event.constraints)
-    elif isinstance(event, ir.AddColumn):
+    elif type(event) is ir.AddColumn:
         found.extend(event.column.constraints)
-    elif isinstance(event, ir.AddConstraint):
+    elif type(event) is ir.AddConstraint:
         found.append(event.constraint)
     else:
         return ()
@@ -84,38 +84,38 @@ def declared_names(event: ir.Event) -> tuple[DeclaredName, ...]:
     """The names an event declares: tables, columns, constraints, indexes, views, types, ..."""
     found: list[DeclaredName] = []
     start = event.span.start
-    if isinstance(event, ir.CreateTable):
+    if type(event) is ir.CreateTable:
         found.append(DeclaredName("table", event.table.name, start))
         for column in event.columns:
             if column.type is not None:  # `col WITH OPTIONS` names an inherited column
                 found.append(DeclaredName("column", column.name, column.span.start))
-    elif isinstance(event, ir.CreateTableAs):
+    elif type(event) is ir.CreateTableAs:
         kind = "materialized view" if event.materialized else "table"
         found.append(DeclaredName(kind, event.table.name, start))
         found += [DeclaredName("column", name, start) for name in event.columns]
-    elif isinstance(event, ir.CreateView):
+    elif type(event) is ir.CreateView:
         found.append(DeclaredName("view", event.view.name, start))
-    elif isinstance(event, ir.AddColumn):
+    elif type(event) is ir.AddColumn:
         found.append(DeclaredName("column", event.column.name, event.column.span.start))
-    elif isinstance(event, ir.CreateIndex):
+    elif type(event) is ir.CreateIndex:
         if event.name:
             found.append(DeclaredName("index", event.name, start))
-    elif isinstance(event, (ir.RenameColumn, ir.RenameTable)):
-        kind = "column" if isinstance(event, ir.RenameColumn) else "table"
+    elif type(event) is ir.RenameColumn or type(event) is ir.RenameTable:
+        kind = "column" if type(event) is ir.RenameColumn else "table"
         found.append(DeclaredName(kind, event.new, start))
-    elif isinstance(event, ir.RenameObject):
+    elif type(event) is ir.RenameObject:
         if event.kind in _NAMED_OBJECTS:
             found.append(DeclaredName(event.kind, event.new, start))
-    elif isinstance(event, ir.CreateEnum):
+    elif type(event) is ir.CreateEnum:
         found.append(DeclaredName("type", event.name.name, start))
-    elif isinstance(event, ir.CreateObject):
+    elif type(event) is ir.CreateObject:
         if event.kind in _NAMED_OBJECTS:
             found.append(DeclaredName(event.kind, event.name.name, start))
-    elif isinstance(event, ir.CreateFunction):
+    elif type(event) is ir.CreateFunction:
         found.append(
             DeclaredName("procedure" if event.procedure else "function", event.name.name, start)
         )
-    if isinstance(event, CONSTRAINT_EVENTS):
+    if type(event) in CONSTRAINT_EVENTS:
         for _table, constraint in declared_constraints(event):
             if constraint.name:
                 found.append(DeclaredName("constraint", constraint.name, constraint.span.start))

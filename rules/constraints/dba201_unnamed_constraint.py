@@ -89,7 +89,7 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     targets = CONSTRAINT_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.CreateTable) and event.temporary:
+        if type(event) is ir.CreateTable and event.temporary:
             return
         invented_names: dict[int, str] | None = None  # (made for the first unnamed one)
         for table, constraint in declared_constraints(event):
@@ -131,8 +131,8 @@ def _invented_names(event: Any, ctx: RuleContext) -> dict[int, str]:
         if named == table
     ]
     same.sort(key=lambda c: c.span.start)
-    freed = {e.name for e in ctx.statement.events if isinstance(e, ir.DropConstraint)}
-    dropped = {e.column for e in ctx.statement.events if isinstance(e, ir.DropColumn)}
+    freed = {e.name for e in ctx.statement.events if type(e) is ir.DropConstraint}
+    dropped = {e.column for e in ctx.statement.events if type(e) is ir.DropColumn}
     known = ctx.table(table)
     if dropped and known is not None:  # (a dropped column takes its constraints with it)
         freed |= {c.name for c in known.live_constraints() if dropped & set(c.columns)}

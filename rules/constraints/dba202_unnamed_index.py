@@ -56,7 +56,7 @@ class UnnamedIndex(StatementRule):
     targets = (ir.CreateIndex,)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        assert isinstance(event, ir.CreateIndex)
+        assert type(event) is ir.CreateIndex
         if event.name:
             return
         keys = [e.column for e in event.elems]

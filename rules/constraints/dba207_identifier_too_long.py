@@ -65,7 +65,7 @@ class IdentifierTooLong(StatementRule):
         # The whole statement is read once, at its first event that declares a name (usually
         # its first event).
         if events[0] is not event:
-            first = next((e for e in events if isinstance(e, NAMING_EVENTS)), event)
+            first = next((e for e in events if type(e) in NAMING_EVENTS), event)
             if first is not event:
                 return
         if not _declares_long_name(events):
@@ -95,6 +95,9 @@ def _declares_long_name(events: Iterable[ir.Event]) -> bool:
     is nothing to look for in the text.)"""
     for event in events:
         for declared in declared_names(event):
-            if len(declared.name.encode()) >= MAX_IDENTIFIER_BYTES - 2:
+            name = declared.name
+            # (encoded only where it is not plain ASCII: there a character is a byte)
+            size = len(name) if name.isascii() else len(name.encode())
+            if size >= MAX_IDENTIFIER_BYTES - 2:
                 return True
     return False

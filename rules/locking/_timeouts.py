@@ -65,6 +65,23 @@ def first_unguarded_lock(
     mark = f"unguarded-lock:{parameter}"
     if mark in ctx.notes:
         return None
+    locked = _first_existing_lock(event, ctx)
+    if locked is None or _timeout_set(ctx, parameter):
+        return None
+    ctx.notes[mark] = event
+    return locked
+
+
+_FIRST_LOCK = "first-existing-lock"  # (the note of `_first_existing_lock`'s latest answer)
+
+
+def _first_existing_lock(event: ir.Event, ctx: RuleContext) -> tuple[ir.QName, str] | None:
+    """The first table and lock mode, of those `event` takes that block reads or writes, on
+    an existing table that outlives the transaction. (Every timeout rule asks it of each
+    locking event: the latest answer is noted, for that event of that statement.)"""
+    known = ctx.notes.get(_FIRST_LOCK)
+    if known is not None and known[0] is event and known[1] is ctx.statement:
+        return known[2]  # type: ignore[no-any-return]
     locked = next(
         (
             (table, mode)
@@ -73,9 +90,7 @@ def first_unguarded_lock(
         ),
         None,
     )
-    if locked is None or _timeout_set(ctx, parameter):
-        return None
-    ctx.notes[mark] = event
+    ctx.notes[_FIRST_LOCK] = (event, ctx.statement, locked)
     return locked
 
 
@@ -101,7 +116,7 @@ def _timeout_set(ctx: RuleContext, parameter: str) -> bool:
             pending = local = None
             block, rolled_back = start, False
         for event in statement.events:
-            if isinstance(event, ir.SetParameter) and event.name in (parameter, "all"):
+            if type(event) is ir.SetParameter and event.name in (parameter, "all"):
                 value = event.value or ()
                 on = event.name == parameter and bool(value) and not _zero(value)
                 if event.local:
@@ -111,7 +126,7 @@ def _timeout_set(ctx: RuleContext, parameter: str) -> bool:
                     pending, local = on, None
                 else:
                     session = on
-            elif isinstance(event, ir.Transaction) and event.kind == "rollback":
+            elif type(event) is ir.Transaction and event.kind == "rollback":
                 rolled_back = True
     current = transactions[index] if transactions else -1
     if current != block:

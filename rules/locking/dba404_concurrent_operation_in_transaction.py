@@ -194,7 +194,7 @@ def _side_file_fix(ctx: RuleContext) -> Rewrite | None:
     if ctx.runner not in ("flyway", "diesel"):
         return None
     top = [s for s in ctx.statements if not s.within]
-    if any(isinstance(e, ir.Transaction) for s in ctx.statements for e in s.events):
+    if any(type(e) is ir.Transaction for s in ctx.statements for e in s.events):
         return None
     alone = top == [ctx.statement]
     if ctx.runner == "diesel":
@@ -232,19 +232,21 @@ def _dbmate_fix(ctx: RuleContext) -> Rewrite | None:
 
 def _non_transactional(event: _Event) -> str | None:
     """How to name the statement, if it cannot run inside a transaction block."""
-    if isinstance(event, ir.AlterEnum):
+    if type(event) is ir.AlterEnum:
         return None  # (DBA417's, before PostgreSQL 12)
-    if isinstance(event, ir.AlterTableAction):
+    if type(event) is ir.AlterTableAction:
         concurrent = event.action == "DetachPartition" and event.concurrent
         return "DETACH PARTITION ... CONCURRENTLY" if concurrent else None
-    if isinstance(event, ir.CreateIndex):
+    if type(event) is ir.CreateIndex:
         return "CREATE INDEX CONCURRENTLY" if event.concurrent else None
-    if isinstance(event, ir.DropObjects):
+    if type(event) is ir.DropObjects:
         return "DROP INDEX CONCURRENTLY" if event.kind == "index" and event.concurrent else None
-    if isinstance(event, ir.Utility):
+    if type(event) is ir.Utility:
         if event.kind == "AlterDatabaseStmt":
             return "ALTER DATABASE ... SET TABLESPACE" if "tablespace" in event.options else None
         return _UTILITIES.get(event.kind)
+    if type(event) is not ir.Maintenance:
+        return None
     if event.kind == "vacuum":
         return "VACUUM"
     if event.kind == "cluster" and not event.tables:

@@ -161,9 +161,9 @@ def _checks(table: Table | None, event: ir.AlterColumnType, ctx: RuleContext) ->
     earlier = True
     for other in ctx.statement.events:
         earlier = earlier and other is not event
-        if isinstance(other, ir.DropConstraint) and other.table == event.table:
+        if type(other) is ir.DropConstraint and other.table == event.table:
             done.add(other.name)
-        elif earlier and isinstance(other, ir.AlterColumnType) and other.table == event.table:
+        elif earlier and type(other) is ir.AlterColumnType and other.table == event.table:
             done.update(rechecked(table, other.column))
     return [c for c in rechecked(table, event.column) if c not in done]
 
@@ -283,10 +283,10 @@ def _utc_set(ctx: RuleContext) -> bool:
     utc = local = False
     for statement in ctx.statements[: ctx.statement.index]:
         for event in statement.events:
-            if isinstance(event, ir.SetParameter) and event.name in ("timezone", "all"):
+            if type(event) is ir.SetParameter and event.name in ("timezone", "all"):
                 value = "".join(event.value or ()).strip().strip("'\"").lower()
                 utc, local = event.name == "timezone" and value in _UTC_NAMES, event.local
-            elif isinstance(event, ir.Transaction) and event.kind in CLOSING and local:
+            elif type(event) is ir.Transaction and event.kind in CLOSING and local:
                 utc = False
     return utc and (not local or ctx.in_transaction)
 

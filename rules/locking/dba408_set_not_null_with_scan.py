@@ -62,7 +62,7 @@ class SetNotNullWithScan(StatementRule):
     targets = (ir.SetNotNull, ir.AddConstraint)
 
     def check(self, event: ir.SetNotNull | ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.SetNotNull):
+        if not isinstance(event, ir.AddConstraint):  # (a SET NOT NULL)
             if ctx.column_absent(event.table, event.column):
                 return  # (no such column: the statement fails, DBA801 says so)
             yield from _scan(event.table, event.column, "SET NOT NULL", event.span, ctx)

@@ -74,7 +74,7 @@ class ConstraintWithoutNotValid(StatementRule):
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table) or foreign_table(ctx, event.table):
             return  # (a foreign table has no rows here to check)
-        if isinstance(event, ir.AddColumn):
+        if not isinstance(event, ir.AddConstraint):  # (an ADD COLUMN)
             yield from _column_reference(event, ctx)
             yield from _column_checks(event, ctx)
             return

@@ -64,7 +64,7 @@ class UniqueConstraintWithoutIndex(StatementRule):
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table):
             return
-        if isinstance(event, ir.AddConstraint):
+        if not isinstance(event, ir.AddColumn):  # (an ADD CONSTRAINT)
             constraint = event.constraint
             if _fails_on_rows(event.table, constraint, ctx):
                 return
@@ -88,7 +88,7 @@ def _fails_on_rows(table: ir.QName, constraint: ir.Constraint, ctx: RuleContext)
     added = {
         e.column.name: e.column
         for e in ctx.statement.events
-        if isinstance(e, ir.AddColumn) and e.table == table
+        if type(e) is ir.AddColumn and e.table == table
     }
     for name in constraint.columns:
         column = added.get(name)
@@ -178,9 +178,7 @@ def _using_index(
             unknown += " is" if len(missing) == 1 else " are"
     # (a SET NOT NULL of the same ALTER TABLE scans for both: DBA408 reports that scan)
     set_here = {
-        e.column
-        for e in ctx.statement.events
-        if isinstance(e, ir.SetNotNull) and e.table == table_name
+        e.column for e in ctx.statement.events if type(e) is ir.SetNotNull and e.table == table_name
     }
     nullable = [c for c in keys if c not in set_here and not proven_not_null(table, c, version)]
     if unknown is None and not nullable:

@@ -102,7 +102,7 @@ class BackfillInDdlTransaction(StatementRule):
 def _scan(event: ir.Event, ctx: RuleContext) -> tuple[str, str] | None:
     """What the statement is and what it spends its time on, when it changes or reads a table's
     rows (None: it does not)."""
-    if isinstance(event, ir.DataChange):
+    if type(event) is ir.DataChange:
         if event.kind in _CHANGES:
             return event.kind.upper(), "data change"
         if event.kind == "insert" and event.from_select:
@@ -110,18 +110,18 @@ def _scan(event: ir.Event, ctx: RuleContext) -> tuple[str, str] | None:
         if event.kind == "select" and _reads_data(event.reads, ctx):
             return ("COPY ... TO" if event.table is not None else "SELECT"), "scan"
         return None
-    if isinstance(event, ir.CreateTableAs):
+    if type(event) is ir.CreateTableAs:
         if not _reads_data(event.reads, ctx):
             return None
         if event.materialized:
             return "CREATE MATERIALIZED VIEW", "scan"
         first = ctx.text[ctx.statement.span.start : ctx.statement.span.start + 6].upper()
         return ("SELECT ... INTO" if first in (b"SELECT", b"WITH (") else "CREATE TABLE AS"), "scan"
-    if isinstance(event, ir.CreateIndex):
+    if type(event) is ir.CreateIndex:
         if event.concurrent or ctx.is_new_table(event.table):
             return None
         return "CREATE INDEX", "index build"
-    if isinstance(event, ir.Maintenance) and event.kind == "refresh":
+    if type(event) is ir.Maintenance and event.kind == "refresh":
         return "REFRESH MATERIALIZED VIEW", "refresh"
     return None
 

@@ -17,10 +17,10 @@ def on_new_table(event: ir.Event, ctx: RuleContext) -> bool:
     never in a function body."""
     if ctx.statement.within:
         return False
-    if isinstance(event, ir.CreateTable):
+    if type(event) is ir.CreateTable:
         inherited = event.partition_of is not None or event.like or event.of_type
         return not (event.if_not_exists or inherited) and ctx.table(event.table) is None
-    if isinstance(event, ir.AddColumn):
+    if type(event) is ir.AddColumn:
         return ctx.is_new_table(event.table)
     return False
 
@@ -39,7 +39,7 @@ def retype(
     if not on_new_table(event, ctx) or type_.span.start >= len(ctx.text):
         return None
     table = getattr(event, "table", None)
-    if isinstance(table, QName) and _retyped_later(ctx, table, type_):
+    if type(table) is QName and _retyped_later(ctx, table, type_):
         return None
     return Rewrite(description, ((type_.span.start, type_end(ctx, type_), text),))
 
@@ -68,9 +68,9 @@ def _retyped_later(ctx: RuleContext, table: QName, type_: TypeRef) -> bool:
             for e in statement.events
             for d in (
                 e.columns
-                if isinstance(e, ir.CreateTable)
+                if type(e) is ir.CreateTable
                 else (e.column,)
-                if isinstance(e, ir.AddColumn)
+                if type(e) is ir.AddColumn
                 else ()
             )
             if d.type is type_
@@ -81,7 +81,7 @@ def _retyped_later(ctx: RuleContext, table: QName, type_: TypeRef) -> bool:
         return False  # (no statement of the file changes a column of that name's type)
     target = ctx.schema.resolve(table)
     return any(
-        isinstance(e, ir.AlterColumnType)
+        type(e) is ir.AlterColumnType
         and e.column == column
         and ctx.schema.resolve(e.table) == target
         for e in ctx.later_events(target)
@@ -95,16 +95,16 @@ def _retyped_columns(statements: tuple[ir.Statement, ...]) -> frozenset[tuple[st
         (event.table.name, event.column)
         for statement in statements
         for event in statement.events
-        if isinstance(event, ir.AlterColumnType)
+        if type(event) is ir.AlterColumnType
     )
 
 
 def _declared(event: ir.Event) -> tuple[ir.Constraint, ...]:
-    if isinstance(event, ir.CreateTable):
+    if type(event) is ir.CreateTable:
         return (*(c for d in event.columns for c in d.constraints), *event.constraints)
-    if isinstance(event, ir.AddColumn):
+    if type(event) is ir.AddColumn:
         return event.column.constraints
-    if isinstance(event, ir.AddConstraint):
+    if type(event) is ir.AddConstraint:
         return (event.constraint,)
     return ()
 
@@ -114,12 +114,12 @@ IDENTITY = "bigint GENERATED ALWAYS AS IDENTITY"
 
 def is_foreign_key(event: ir.Event, column: str) -> bool:
     """Whether `event` (CREATE TABLE, ADD COLUMN) makes `column` (part of) a foreign key."""
-    if isinstance(event, ir.CreateTable):
+    if type(event) is ir.CreateTable:
         constraints = [
             *(c for d in event.columns if d.name == column for c in d.constraints),
             *(c for c in event.constraints if column in c.columns),
         ]
-    elif isinstance(event, ir.AddColumn) and event.column.name == column:
+    elif type(event) is ir.AddColumn and event.column.name == column:
         constraints = list(event.column.constraints)
     else:
         return False
@@ -162,5 +162,5 @@ def _foreign_keys_added(
         (at, event)
         for at, statement in enumerate(statements)
         for event in statement.events
-        if isinstance(event, ir.AddConstraint) and event.constraint.kind == "foreign-key"
+        if type(event) is ir.AddConstraint and event.constraint.kind == "foreign-key"
     )

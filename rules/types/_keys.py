@@ -74,22 +74,25 @@ def _retyped_later(ctx: RuleContext, key: KeyColumn) -> bool:
 def _key_columns(
     event: ir.Event, ctx: RuleContext, types: Container[str] | None
 ) -> Iterator[KeyColumn]:
-    if isinstance(event, (ir.CreateTable, ir.AddColumn)):
+    if type(event) is ir.CreateTable or type(event) is ir.AddColumn:
         columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
         table_level = event.constraints if isinstance(event, ir.CreateTable) else ()
+        # (only key constraints make a key: a column with none, NOT NULL or DEFAULT alone, is
+        # passed over without a look at what it has)
+        table_keys = [c for c in table_level if c.kind in KEY_KINDS]
         for definition in columns:
             if definition.type is None:
                 continue
             if types is not None and (definition.type.builtin or "") not in types:
                 continue  # (a column of a type the caller does not ask about)
-            constraints = [*definition.constraints]
-            constraints += [c for c in table_level if definition.name in c.columns]
+            constraints = [c for c in definition.constraints if c.kind in KEY_KINDS]
+            constraints += [c for c in table_keys if definition.name in c.columns]
             if not constraints:
-                continue  # (a key needs a constraint)
+                continue  # (a key needs a key constraint)
             key = _key(event.table, definition.name, definition.type, constraints, True)
             if key is not None:
                 yield key
-    elif isinstance(event, ir.AlterColumnType):
+    elif type(event) is ir.AlterColumnType:
         table = ctx.table(event.table)
         if table is not None:
             live = table.live_constraints()
@@ -97,7 +100,7 @@ def _key_columns(
             key = _key(event.table, event.column, event.type, constraints, True)
             if key is not None:
                 yield key
-    elif isinstance(event, ir.AddConstraint) and event.constraint.kind in KEY_KINDS:
+    elif type(event) is ir.AddConstraint and event.constraint.kind in KEY_KINDS:
         constraint = event.constraint
         for column in _constrained_columns(event, ctx):
             if _was_key(event.table, column, constraint.kind, ctx):
@@ -111,7 +114,7 @@ def _key_columns(
                         len(_constrained_columns(event, ctx)) if "primary-key" in key.kinds else 0
                     )
                     yield key._replace(origin=origin, made=constraint.span, pk_width=width)
-    elif isinstance(event, ir.AlterTableAction) and event.action == "AddIdentity" and event.column:
+    elif type(event) is ir.AlterTableAction and event.action == "AddIdentity" and event.column:
         typed = _current_type(event, event.column, ctx)
         if typed is not None:
             made = text_span(event.span, ctx, _ADD_GENERATED)
@@ -175,7 +178,7 @@ def can_run_out(ctx: RuleContext, key: KeyColumn, event: ir.Event) -> bool:
 
 def _partitioned(ctx: RuleContext, event: ir.Event, table_name: QName) -> bool:
     """Whether the table is partitioned or a partition (as this event or the replay knows)."""
-    if isinstance(event, ir.CreateTable) and event.table == table_name:
+    if type(event) is ir.CreateTable and event.table == table_name:
         return event.partitioned or event.partition_of is not None
     table = ctx.table(table_name)
     return table is not None and (table.partitioned or table.partition_of is not None)
@@ -186,16 +189,18 @@ def _definition(
 ) -> ir.ColumnDef | None:
     """The column's definition in this event, or in the CREATE TABLE the replay knows."""
     resolve = ctx.schema.resolve
-    made: tuple[ir.ColumnDef, ...] = (event.column,) if isinstance(event, ir.AddColumn) else ()
-    if isinstance(event, ir.CreateTable):
+    made: tuple[ir.ColumnDef, ...] = (event.column,) if type(event) is ir.AddColumn else ()
+    if type(event) is ir.CreateTable:
         made = event.columns
-    if isinstance(event, ir.CreateTable | ir.AddColumn) and resolve(event.table) == resolve(table):
+    if (type(event) is ir.CreateTable or type(event) is ir.AddColumn) and resolve(
+        event.table
+    ) == resolve(table):
         found = next((c for c in made if c.name == column), None)
         if found is not None:
             return found
     known = ctx.table(table)
     created = known.created_by if known is not None else None
-    if isinstance(created, ir.CreateTable):
+    if type(created) is ir.CreateTable:
         return next((c for c in created.columns if c.name == column), None)
     return None
 
@@ -220,7 +225,7 @@ def _referenced_runs_out(
 ) -> bool:
     """Whether the referenced column is a key that can run out (unknown: it may)."""
     table = ctx.table(table_name)
-    if isinstance(event, ir.CreateTable) and (
+    if type(event) is ir.CreateTable and (
         ctx.schema.resolve(event.table) == ctx.schema.resolve(table_name)
     ):
         return _self_referenced_runs_out(ctx, event, column, at)
@@ -345,9 +350,9 @@ def _current_type(
             break
         if getattr(earlier, "table", None) != table_name:
             continue
-        if isinstance(earlier, ir.AddColumn) and earlier.column.name == column:
+        if type(earlier) is ir.AddColumn and earlier.column.name == column:
             found = earlier.column.type
-        elif isinstance(earlier, ir.AlterColumnType) and earlier.column == column:
+        elif type(earlier) is ir.AlterColumnType and earlier.column == column:
             found = earlier.type
     if found is not None:
         return found, None, True

@@ -135,7 +135,7 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        types_columns = isinstance(event, COLUMN_TYPE_EVENTS)
+        types_columns = type(event) in COLUMN_TYPE_EVENTS
         narrow = ctx.columns_of_type(event, *NARROW_TYPES) if types_columns else ()
         if types_columns and not narrow:
             return  # (the key columns of these events are typed here too: none is narrow)

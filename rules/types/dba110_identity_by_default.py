@@ -51,12 +51,12 @@ class IdentityByDefault(StatementRule):
     targets = (ir.CreateTable, ir.AddColumn, ir.AlterTableAction)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if isinstance(event, ir.AlterTableAction):
+        if type(event) is ir.AlterTableAction:
             if event.column is not None and event.identity == "by-default":
                 span = text_span(event.span, ctx, _BY_DEFAULT)
                 yield _report(ctx, event.table, event.column, span)
             return
-        columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
+        columns = event.columns if type(event) is ir.CreateTable else (event.column,)
         for column in columns:
             identity = column.get("identity")
             if identity is not None and identity.identity == "by-default":

@@ -42,12 +42,12 @@ def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
     """Replay one statement into `schema`."""
     events = statement.events
     if len(events) > 1 and statement.kind == "AlterTableStmt":
-        events = tuple(sorted(events, key=lambda e: not isinstance(e, _DROPS)))
+        events = tuple(sorted(events, key=lambda e: type(e) not in _DROPS))
     for event in events:
         handler = HANDLERS.get(type(event))
         if handler is not None:
             handler(schema, event, origin)
-        if not isinstance(event, ir.DropObjects):
+        if type(event) is not ir.DropObjects:
             _remember(schema.seen, event)
     if statement.spellings:
         spelling.record(schema, statement, origin)

@@ -38,12 +38,12 @@ def skipped(schema: SchemaState, event: ir.Event) -> bool:
     definition under that name is skipped too)."""
     if not getattr(event, "if_not_exists", False):
         return False  # (most events: this is asked of every event a rule sees)
-    if isinstance(event, ir.CreateTable):
+    if type(event) is ir.CreateTable:
         return event.if_not_exists and schema.resolve(event.table) in schema.relations
-    if isinstance(event, ir.AddColumn):
+    if type(event) is ir.AddColumn:
         table = schema.table(event.table)
         return event.if_not_exists and table is not None and event.column.name in table.columns
-    if isinstance(event, ir.CreateIndex) and event.if_not_exists and event.name:
+    if type(event) is ir.CreateIndex and event.if_not_exists and event.name:
         table = schema.table(event.table)
         namespace = table.name.schema if table is not None else schema.resolve(event.table).schema
         return QName(namespace, event.name) in schema.relations

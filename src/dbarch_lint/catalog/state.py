@@ -132,10 +132,22 @@ class SchemaState:
         A MySQL name is shown as the history first wrote it, with MySQL's quoting (backquotes
         where needed; see `spelt`); `written`: the spellings of the statement that names it,
         a MySQL statement's, for a name the replay never saw made."""
-        bare = QName(None, name.name)
-        found = self.visible(self.tables, bare) or self.visible(self.relations, bare)
-        key = found or self.resolve(bare) if name.schema is None else name
-        spelt = self.spelt.get(key)
+        # (`visible` of the bare name in the tables, then in the relations, inlined: every
+        # message asks; and the MySQL spellings looked up only where the replay has some)
+        short, path = name.name, self.search_path
+        found: QName | None = None
+        for known in (self.tables, self.relations):
+            for schema in path:
+                qualified = QName(schema, short)
+                if qualified in known:
+                    found = qualified
+                    break
+            if found is not None:
+                break
+        spelt = None
+        if self.spelt:
+            key = found or self.resolve(QName(None, short)) if name.schema is None else name
+            spelt = self.spelt.get(key)
         if spelt is None and written is not None:
             spelt = QName(
                 name.schema and written.get(name.schema, name.schema),
@@ -143,7 +155,9 @@ class SchemaState:
             )
         quote = quote_ident if spelt is None else quote_mysql_ident
         shown = spelt or name
-        if name.schema is None or found == name or (found is None and self.resolve(bare) == name):
+        if name.schema is None or found == name:
+            return quote(shown.name)
+        if found is None and self.resolve(QName(None, short)) == name:
             return quote(shown.name)
         return f"{quote(shown.schema or name.schema)}.{quote(shown.name)}"
 
@@ -174,6 +188,8 @@ class SchemaState:
             spelt = written.get(name, name)
         if spelt is not None:
             return quote_mysql_ident(spelt)
+        if not self.spelt:  # (no MySQL name in the replay: most histories)
+            return quote_ident(name)
         known = self.table(table)
         if self.spelt.get(known.name if known is not None else self.resolve(table)):
             return quote_mysql_ident(name)  # (a MySQL table's, whose spelling is not known)

@@ -157,7 +157,9 @@ def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleConte
     """What the statement rules see of a file (reused for each of its statements): its text,
     its statements and the transaction each runs in, as its runner runs it."""
     statements = file.parsed.statements
-    ctx = RuleContext(file.input.path, file.down_from, schema, settings, file.source.data)
+    ctx = RuleContext(
+        file.input.path, file.down_from, schema, settings, file.source.data, source=file.source
+    )
     ctx.statements = statements
     how = file.input.run or _PLAIN
     model = resolve(
@@ -205,7 +207,8 @@ def _check(
     ctx.statement = statement
     for event in statement.events:
         rules = dispatch.get(type(event), ())
-        if rules and ctx.server_skips(event):
+        # (`server_skips` only where the event has an IF NOT EXISTS: most have none)
+        if rules and getattr(event, "if_not_exists", False) and ctx.server_skips(event):
             # (an IF NOT EXISTS of what the replay has: nothing but its table lock is real)
             rules = [
                 (r, c) for r, c in rules if r.sees_skipped and not isinstance(event, CreateTable)

@@ -20,7 +20,7 @@ from dbarch_lint.linting.migration_questions import (
 from dbarch_lint.linting.transaction_questions import TransactionQuestions
 from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import Constraint, DropConstraint, QName, Span, Statement
-from dbarch_lint.model.source import line_starts
+from dbarch_lint.model.source import SourceFile, line_starts
 
 __all__ = [
     "COLUMN_TYPE_EVENTS",
@@ -130,6 +130,11 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
     # What rules note about this file as they go through it (a rule's own state, by a key of
     # its own: the context is made anew for each file, so nothing outlives the file).
     notes: dict[str, Any] = msgspec.field(default_factory=dict)
+    # The file `text` encodes, when the engine has it: `line_of` uses its line index, the one
+    # the findings' positions are computed from (made once per file, not twice).
+    source: SourceFile | None = None
+    # `locks_of`'s latest answer: (event, statement, schema, the locks).
+    _locks_known: list[Any] = msgspec.field(default_factory=lambda: [None] * 4)
 
     def shown(self, name: QName) -> str:
         """A relation's name (table, index, view, sequence, ...) as messages and hints show it
@@ -141,6 +146,8 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
         after it; this statement's for a name the replay has not seen made), with MySQL's
         quoting: on Linux a MySQL table is found only as spelt (MySQL 8.0 Reference Manual,
         11.2.3 "Identifier Case Sensitivity")."""
+        if self.dialect != "mysql":  # (no spellings to hand over: most files, most messages)
+            return self.schema.shown(name)
         return self.schema.shown(name, self._written())
 
     def shown_column(self, table: QName, column: str) -> str:
@@ -173,11 +180,13 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
     def constraint_name(self, table: QName, constraint: Constraint) -> str:
         """The name a constraint this statement adds gets: its own, or the one PostgreSQL
         invents once the statement's drops are done (an ALTER TABLE drops before it adds)."""
-        freed = {e.name for e in self.statement.events if isinstance(e, DropConstraint)}
+        freed = {e.name for e in self.statement.events if type(e) is DropConstraint}
         return self.schema.constraint_name(table, constraint, freed)
 
     def line_of(self, offset: int) -> int:
         """The 1-based line of a byte offset in the file (for a message that names a line)."""
+        if self.source is not None:
+            return self.source.line_of(offset)
         return bisect.bisect_right(_line_starts(self.text), offset)
 
     def report(

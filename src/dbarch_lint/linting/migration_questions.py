@@ -154,22 +154,22 @@ class MigrationQuestions:
         later = itertools.chain(events[at + 1 :], self.later_events(target))
         current = type_
         for later_event in later:
-            if isinstance(later_event, DropObjects):
+            if type(later_event) is DropObjects:
                 if later_event.kind == "table" and any(
                     resolve(name) == target for name in later_event.names
                 ):
                     return False
                 continue
             named = getattr(later_event, "table", None)
-            if not isinstance(named, QName) or resolve(named) != target:
+            if type(named) is not QName or resolve(named) != target:
                 continue
-            if isinstance(later_event, AlterColumnType) and later_event.column == column:
+            if type(later_event) is AlterColumnType and later_event.column == column:
                 if not same_type(current, later_event.type):
                     return True
                 current = later_event.type
-            elif isinstance(later_event, CreateTable) and later_event.if_not_exists:
+            elif type(later_event) is CreateTable and later_event.if_not_exists:
                 continue  # (the table exists: it does nothing)
-            elif isinstance(later_event, CreateTable | CreateTableAs | RenameTable) or (
+            elif type(later_event) in (CreateTable, CreateTableAs, RenameTable) or (
                 _names_column(later_event, column)
             ):
                 return False
@@ -195,8 +195,8 @@ class MigrationQuestions:
         return not any(
             getattr(event, "table", None) == table
             and (
-                (isinstance(event, AddColumn) and event.column.name == column)
-                or (isinstance(event, RenameColumn) and event.new == column)
+                (type(event) is AddColumn and event.column.name == column)
+                or (type(event) is RenameColumn and event.new == column)
             )
             for event in self.statement.events
         )
@@ -212,14 +212,14 @@ class MigrationQuestions:
         if any(c.name == name for c in known.live_constraints()):
             return False
         return not any(
-            getattr(event, "table", None) == table and isinstance(event, AddConstraint)
+            getattr(event, "table", None) == table and type(event) is AddConstraint
             for event in self.statement.events
         )
 
     def restates_type(self, event: Event) -> bool:
         """Whether `event` sets a column's type to the type the replay knows it has (as ORMs
         and re-runnable migrations restate them): convention rules do not judge it again."""
-        if not isinstance(event, AlterColumnType):
+        if type(event) is not AlterColumnType:
             return False
         table = self.schema.table(event.table)
         known = table.columns.get(event.column) if table is not None else None
@@ -283,7 +283,7 @@ class MigrationQuestions:
         # A type created in place of one this file renamed away or dropped (rename the old
         # enum, create the new one, move the column over) has labels running code uses.
         return not any(
-            isinstance(event, RenameObject | DropObjects)
+            (type(event) is RenameObject or type(event) is DropObjects)
             and event.kind == "type"
             and type_name.name in _type_names(event)
             for statement in self.statements[: created.stmt_index]
@@ -309,9 +309,9 @@ def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[i
     changes: dict[str, list[tuple[int, bool]]] = {}
     for statement in statements:
         for event in statement.events:
-            if isinstance(event, CreateTable | CreateTableAs):
+            if type(event) is CreateTable or type(event) is CreateTableAs:
                 changes.setdefault(event.table.name, []).append((statement.index, True))
-            elif isinstance(event, RenameTable):
+            elif type(event) is RenameTable:
                 changes.setdefault(event.table.name, []).append((statement.index, False))
     return changes
 
@@ -324,13 +324,13 @@ def _table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int
     found: dict[str, list[tuple[int, Event]]] = {}
     for position, statement in enumerate(statements):
         for event in statement.events:
-            if isinstance(event, DropObjects):
+            if type(event) is DropObjects:
                 if event.kind == "table":
                     for name in dict.fromkeys(n.name for n in event.names):
                         found.setdefault(name, []).append((position, event))
                 continue
             named = getattr(event, "table", None)
-            if isinstance(named, QName):
+            if type(named) is QName:
                 found.setdefault(named.name, []).append((position, event))
     return found
 
@@ -353,7 +353,7 @@ def _dropped_tables(statements: tuple[Statement, ...]) -> dict[str, list[int]]:
     drops: dict[str, list[int]] = {}
     for statement in statements:
         for event in statement.events:
-            if isinstance(event, DropObjects) and event.kind in ("table", "foreign table"):
+            if type(event) is DropObjects and event.kind in ("table", "foreign table"):
                 for name in event.names:
                     drops.setdefault(name.name, []).append(statement.index)
     return drops
@@ -376,15 +376,15 @@ def _renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list
     found: dict[tuple[str, str], list[int]] = {}
     for statement in statements:
         for event in statement.events:
-            if isinstance(event, RenameTable):
+            if type(event) is RenameTable:
                 key = ("table", event.new)
-            elif isinstance(event, RenameColumn):
+            elif type(event) is RenameColumn:
                 key = ("column", f"{event.table.name}.{event.new}")
-            elif isinstance(event, RenameObject):
+            elif type(event) is RenameObject:
                 kind = _RENAME_KINDS.get(event.kind, event.kind)
                 table = event.table
                 key = (kind, f"{table.name}.{event.new}" if table else event.new)
-            elif isinstance(event, AlterEnum) and event.old_value is not None:
+            elif type(event) is AlterEnum and event.old_value is not None:
                 key = ("enum value", f"{event.name.name}.{event.new_value}")
             else:
                 continue
@@ -397,12 +397,12 @@ def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
     """The columns of a built-in type an event declares or changes, by that type (a type rule
     looks up its types rather than going through every column), each type's in the order
     written."""
-    if isinstance(event, CreateTable):
+    if type(event) is CreateTable:
         typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
-    elif isinstance(event, AddColumn):
+    elif type(event) is AddColumn:
         column = event.column
         typed = [(event.table, column.name, column.type)] if column.type is not None else []
-    elif isinstance(event, AlterColumnType):
+    elif type(event) is AlterColumnType:
         typed = [(event.table, event.column, event.type)]
     else:
         return {}

@@ -4,7 +4,7 @@ there: `RuleContext`'s transaction and lock questions (a mixin of `linting/conte
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dbarch_lint.catalog import Schema, locks
 from dbarch_lint.linting.memo import per_event
@@ -32,6 +32,7 @@ class TransactionQuestions:
         transaction_kinds: tuple[str, ...]
         taken: list[tuple[QName, str, Statement]]
         skipped: set[int]
+        _locks_known: list[Any]
 
         def index_table(self, name: QName) -> QName | None: ...
 
@@ -88,6 +89,17 @@ class TransactionQuestions:
         """The tables (new or existing) `event` of this statement locks in a mode that blocks
         reads or writes (`locks.blocking_locks`, with what the schema just before it knows:
         the table of a dropped index, the other end of a dropped foreign key)."""
+        # (asked of each locking event by the timeout rules, then by `record_locks`: the
+        # latest answer is kept, for that event of that statement on that schema)
+        known = self._locks_known
+        if known[0] is event and known[1] is self.statement and known[2] is self.schema:
+            return known[3]  # type: ignore[no-any-return]
+        found = self._locks_of(event)
+        known[:] = (event, self.statement, self.schema, found)
+        return found
+
+    def _locks_of(self, event: Event) -> list[tuple[QName, str]]:
+        """`locks_of`, computed."""
         found = locks.blocking_locks(event, self.index_table, self.schema)
         if found and self.server_skips(event):
             # Skipped by the server: only the lock on its own table was taken before that (a
@@ -144,16 +156,16 @@ class TransactionQuestions:
             if start >= 0 and self.transactions[statement.index] != start:
                 break
             for event in statement.events:
-                if isinstance(event, RenameTable):
+                if type(event) is RenameTable:
                     if _same_table(event.table, current):
                         current = QName(current.schema or event.table.schema, event.new)
                     elif event.new == name.name:
                         return False  # (another table takes the name)
-                elif isinstance(event, CreateTable | CreateTableAs):
+                elif type(event) is CreateTable or type(event) is CreateTableAs:
                     if _same_table(event.table, name) and statement.index > first:
                         return False  # (a new table of the name: a swap)
                 elif (
-                    isinstance(event, DropObjects)
+                    type(event) is DropObjects
                     and event.kind in ("table", "foreign table")
                     and any(_same_table(current, gone) for gone in event.names)
                 ):
