@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dbarch_lint.inputs.discovery import expand, read
+import pytest
+
+from dbarch_lint.inputs.discovery import display_path, display_paths, expand, read
 from dbarch_lint.runners.naming import is_down, order_plain, up_migration_path
 
 
@@ -72,3 +74,20 @@ def test_read_files_of_every_size_and_kind(tmp_path: Path) -> None:
         assert item.stat is not None and item.stat[2] == len(text)
     folder = read("d.sql", str(tmp_path), "utf-8")
     assert folder.problem is not None and folder.problem.message.startswith("Cannot read file:")
+
+
+def test_a_walk_of_the_working_directory_finds_plain_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "1.sql").write_text("")
+    (tmp_path / "2.SQL").write_text("")
+    assert sorted(expand(["."])[0]) == ["2.SQL", "a/1.sql"]
+    assert sorted(expand(["./a"])[0]) == ["./a/1.sql"]
+    assert expand(["./a", "a/1.sql", "a"])[0] == ["./a/1.sql"]  # (each file once)
+    here = str(tmp_path)
+    paths = ["a/1.sql", "./a/1.sql", "a//1.sql", "a/../2.SQL", str(tmp_path / "a"), "..", ".x"]
+    expected = [display_path(path, here, here) for path in paths]
+    assert display_paths(paths, here, here) == expected
+    assert expected[:4] == ["a/1.sql", "a/1.sql", "a/1.sql", "2.SQL"] and expected[-1] == ".x"

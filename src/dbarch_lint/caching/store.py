@@ -52,6 +52,14 @@ class FileIndex(msgspec.Struct):
         entry = self.files.get(f"{stat[0]}:{stat[1]}")
         return entry[3] if entry is not None and entry[:3] == stat[2:] else None
 
+    def entry(self, stat: Stat) -> tuple[str, bool | None] | None:
+        """`known` and `marked` in one look (None: the file is not known unchanged)."""
+        key = f"{stat[0]}:{stat[1]}"
+        entry = self.files.get(key)
+        if entry is None or entry[:3] != stat[2:]:
+            return None
+        return entry[3], self.markers.get(key)
+
     def marked(self, stat: Stat) -> bool | None:
         """Whether an unchanged file holds dbmate's marker (None: not known)."""
         if self.known(stat) is None:

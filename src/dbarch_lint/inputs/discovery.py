@@ -54,7 +54,7 @@ def display_path(path: str, cwd: str, here: str | None = None) -> str:
     working directory, if the caller has it: asking for it again costs a system call.)"""
     here = here or os.getcwd()
     if here == cwd and _plain_relative(path):  # a walk below the working directory
-        return path.replace(os.sep, "/")
+        return path if os.sep == "/" else path.replace(os.sep, "/")
     absolute = _absolute(path, here)
     inside = cwd.rstrip(os.sep) + os.sep
     # Inside `cwd`, without relpath's work (it adds up over thousands of files).
@@ -71,8 +71,23 @@ def display_path(path: str, cwd: str, here: str | None = None) -> str:
 
 def _plain_relative(path: str) -> bool:
     """Whether a path is relative and already normal (no `.`, `..` or empty parts)."""
+    if os.sep == "/" and not os.altsep:  # (one search: it is asked of every file)
+        return _NOT_PLAIN.search(path) is None
     parts = (path.replace(os.altsep, os.sep) if os.altsep else path).split(os.sep)
     return not os.path.isabs(path) and "" not in parts and "." not in parts and ".." not in parts
+
+
+# An empty, `.` or `..` part of a POSIX path (a leading `/` makes the first part empty).
+_NOT_PLAIN = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
+
+
+def display_paths(paths: Sequence[str], cwd: str, here: str) -> list[str]:
+    """`display_path` of each of `paths` (those found by a walk below the working directory
+    are shown as they are, without a call each)."""
+    if here == cwd and os.sep == "/" and not os.altsep:
+        search = _NOT_PLAIN.search
+        return [path if search(path) is None else display_path(path, cwd, here) for path in paths]
+    return [display_path(path, cwd, here) for path in paths]
 
 
 def _absolute(path: str, here: str) -> str:
@@ -97,6 +112,8 @@ def expand(
     glob, that is not `*.sql` is not linted: it goes into `not_sql` (the run says how many)."""
     finder = _Finder(excluded)
     files: list[str] = []
+    # (one folder walked, or one file, holds each file once: `_unique` is for the rest)
+    once = len(paths) == 1
     for path in paths:
         if path == STDIN:
             files.append(STDIN)
@@ -108,6 +125,7 @@ def expand(
             files.extend(_sql_only(named, not_sql))
             continue
         elif glob.has_magic(path):
+            once = False  # (a folder a glob matches, and a file in it)
             found = []
             for match in sorted(glob.glob(path, recursive=True)):
                 if os.path.isdir(match):
@@ -120,7 +138,7 @@ def expand(
         if not found and not allow_empty:
             finder.errors.append(f"{path}: {_NOTHING_TO_LINT}")
         files.extend(found)
-    return _unique(files), finder.errors
+    return (files if once else _unique(files)), finder.errors
 
 
 def _sql_only(files: list[str], not_sql: list[str] | None) -> list[str]:
@@ -223,6 +241,7 @@ class _Finder:
         entered), in no particular order (the runner orders them), at half its cost."""
         found: list[str] = []
         pending = [root]
+        excluded = self.excluded is not None
         while pending:
             folder = pending.pop()
             try:
@@ -231,28 +250,27 @@ class _Finder:
             except OSError as error:
                 self.unlisted(folder, error.strerror or str(error))
                 continue
+            # (the working directory's entries by their names: `./` would make every path
+            # found below it one that must be normalised to be shown)
+            here = folder == os.curdir
             for entry in entries:
-                if _is_folder(entry):
-                    if (
-                        entry.name not in _SKIP_DIRS
-                        and not entry.is_symlink()
-                        and not self.is_excluded(entry.path, folder=True)
-                    ):
-                        pending.append(entry.path)
-                elif (entry.name.lower().endswith(".sql") and not self.is_excluded(entry.path)) or (
-                    sequelize.is_script(entry.name)
-                    and is_migration(entry.path)
-                    and not self.is_excluded(entry.path)
+                name = entry.name
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:  # a symbolic link in a loop: read (and reported) if named as SQL
+                    is_folder = False
+                if is_folder:
+                    if name not in _SKIP_DIRS and not entry.is_symlink():
+                        path = name if here else entry.path
+                        if not (excluded and self.is_excluded(path, folder=True)):
+                            pending.append(path)
+                elif name.lower().endswith(".sql") or (
+                    sequelize.is_script(name) and is_migration(entry.path)
                 ):
-                    found.append(entry.path)
+                    path = name if here else entry.path
+                    if not (excluded and self.is_excluded(path)):
+                        found.append(path)
         return found
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:  # a symbolic link in a loop: read (and reported) if named as SQL
-        return False
 
 
 def read(
@@ -360,6 +378,7 @@ class Confinement:
         self._inside = os.path.join(os.path.realpath(root), "")
         self._here = os.getcwd()
         self._real_folders: dict[str, str] = {}
+        self._escaping: dict[str, bool] = {}  # folder as given (with its separator) -> verdict
 
     def escape(self, path: str, link: bool = True) -> str | None:
         """Where `path` really is, when a symbolic link on its way takes it out of the project
@@ -371,6 +390,20 @@ class Confinement:
         if link and os.path.islink(real):
             real = os.path.realpath(real)
         return None if real == absolute or real.startswith(self._inside) else real
+
+    def folder_escapes(self, path: str) -> bool:
+        """Whether a symbolic link among the folders on the way to `path` takes it out of the
+        project (`escape(path, link=False)`, decided once per folder: a history has thousands
+        of files in hundreds of folders)."""
+        folder, separator, name = path.rpartition(os.sep)
+        if os.altsep or name in ("", os.curdir, os.pardir):
+            return self.escape(path, link=False) is not None
+        key = folder + separator  # ("": the working directory; "/": the root)
+        verdict = self._escaping.get(key)
+        if verdict is None:
+            # (whether a name in the folder escapes does not depend on the name)
+            verdict = self._escaping[key] = self.escape(key + "x", link=False) is not None
+        return verdict
 
     def _real_folder(self, folder: str) -> str:
         """`os.path.realpath(folder)`, at the cost of one `lstat` per folder (speed: a

@@ -97,6 +97,7 @@ class Run:
     known: FileIndex | None = None
     _unmarked: set[str] = field(default_factory=set)  # known to hold no dbmate marker
     _lstats: dict[str, os.stat_result | None] = field(default_factory=dict)
+    _is_utf8: bool | None = None  # (the configured encoding is UTF-8: None, not asked yet)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -122,7 +123,9 @@ class Run:
                     self.confinement,
                 )
             self._read[path] = item
-            item.dialect = self.dialect_of(path)
+            dialects = self._dialects
+            # (no `per-file-dialect`: every file is in `dialect`, without a call each)
+            item.dialect = self.config.dialect if dialects == [] else self.dialect_of(path)
             if self.added is not None:
                 item.new_since_base = path in self.added
         return item
@@ -136,15 +139,15 @@ class Run:
         if found is None or not kinds.S_ISREG(found.st_mode):  # (a link, or no regular file:
             return None  # read, to tell)
         confinement = self.confinement
-        if confinement is not None and confinement.escape(fs_path, link=False) is not None:
+        if confinement is not None and confinement.folder_escapes(fs_path):
             return None  # (read, to be reported)
         stat = file_stat(found)
-        content = self.known.known(stat)
-        if content is None:
+        entry = self.known.entry(stat)
+        if entry is None:
             return None
-        if self.known.marked(stat) is False and self._utf8():
+        if entry[1] is False and self._utf8():
             self._unmarked.add(path)
-        return discovery.known(path, fs_path, content, stat)
+        return discovery.known(path, fs_path, entry[0], stat)
 
     def lstat(self, fs_path: str) -> os.stat_result | None:
         """A file's `os.lstat` (None: there is none), taken once per run: the report cache's
@@ -157,7 +160,9 @@ class Run:
         return self._lstats[fs_path]
 
     def _utf8(self) -> bool:
-        return codecs.lookup(self.config.encoding).name == "utf-8"
+        if self._is_utf8 is None:  # (asked of every file known unchanged)
+            self._is_utf8 = codecs.lookup(self.config.encoding).name == "utf-8"
+        return self._is_utf8
 
     def text_needed(self, items: list[discovery.Input], hook: Any) -> list[discovery.Input]:
         """The files not read yet that the runner plugins (`hook`) must see to say how they
@@ -355,7 +360,11 @@ def prepare(
             history_files += item.files
             errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
-    shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
+    every = [*history_files, *files]
+    if discovery.STDIN in files:
+        shown = {f: _shown(f, cwd, here, stdin_filename) for f in every}
+    else:
+        shown = dict(zip(every, discovery.display_paths(every, cwd, here), strict=True))
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
     added: set[str] | None = None  # (with --diff-base: the files the base does not hold)
@@ -471,7 +480,9 @@ def _replays(
 
 
 def _relative(folder: str, here: str) -> str:
-    """A folder by its path relative to `here` when inside it, else as it is."""
+    """A folder by its path relative to `here` when inside it (`.`: itself), else as it is."""
+    if folder == here:
+        return os.curdir
     inside = os.path.join(here, "")
     return folder[len(inside) :] if folder.startswith(inside) else folder
 
