@@ -237,16 +237,23 @@ class Cache:
         index: FileIndex,
         read: dict[str, tuple[int, int, int, str]],
         markers: dict[str, bool] | None = None,
+        unread: Iterable[Stat | None] = (),
     ) -> None:
         """Record the hashes of files just read, and what `markers` says of them (keeping
-        earlier ones, within reason)."""
+        earlier ones, within reason); `unread`: the stats of files known unchanged from
+        `index` (not read), which stay known."""
         markers = markers or {}
         if all(index.files.get(key) == value for key, value in read.items()) and all(
             index.markers.get(key) == value for key, value in markers.items()
         ):
             return
-        big = len(index.files) >= 4 * len(read) + 1000
-        keep, kept_markers = ({}, {}) if big else (index.files, index.markers)
+        stayed = [f"{stat[0]}:{stat[1]}" for stat in unread if stat is not None]
+        big = len(index.files) >= 4 * (len(read) + len(stayed)) + 1000
+        if big:  # (only this run's files: the entries of the unread ones as they are)
+            keep = {key: index.files[key] for key in stayed if key in index.files}
+            kept_markers = {key: index.markers[key] for key in stayed if key in index.markers}
+        else:
+            keep, kept_markers = index.files, index.markers
         self._index = FileIndex({**keep, **read}, {**kept_markers, **markers})
         self.folder.write("files", _ENCODER.encode(self._index))
 

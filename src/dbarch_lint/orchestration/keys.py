@@ -18,14 +18,31 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     by path, role and content; the configuration; the code; the installed packages)."""
     settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
     index = cache.get_file_index()
+    known = index.files
+    history, targets, added = run.history, run.targets, run.added
+    lstat = run.lstat
     files = []
+    # (one pass, without a call per file but its lstat: a history has thousands)
     for path, fs_path in sorted(run.paths.items()):
-        content = _known_content(run, fs_path, index)
+        content = None
+        if fs_path != discovery.STDIN:
+            found = lstat(fs_path)
+            if found is not None and not stat.S_ISLNK(found.st_mode):
+                entry = known.get(f"{found.st_dev}:{found.st_ino}")
+                if (
+                    entry is not None
+                    and entry[0] == found.st_size
+                    and entry[1] == found.st_mtime_ns
+                    and entry[2] == found.st_ctime_ns
+                ):
+                    content = entry[3]
+            else:
+                content = _linked_content(fs_path, index)
         if content is None:  # (new, or touched: read it)
             item = run.file(path)
             content = item.digest + (f" {item.problem.message}" if item.problem else "")
-        new = None if run.added is None else path in run.added  # (DBA605 compares them)
-        files.append((path, fs_path, path in run.history, path in run.targets, new, content))
+        new = None if added is None else path in added  # (DBA605 compares them)
+        files.append((path, fs_path, path in history, path in targets, new, content))
     parts = [
         "report 1",
         cache.code,
@@ -54,13 +71,10 @@ def _snapshot_digest(run: Run) -> str:
     return file_digest(os.path.join(run.cwd, snapshot)) or "-"
 
 
-def _known_content(run: Run, fs_path: str, index: FileIndex) -> str | None:
-    if fs_path == discovery.STDIN:
-        return None
-    found = run.lstat(fs_path)
+def _linked_content(fs_path: str, index: FileIndex) -> str | None:
+    """The hash the index knows of the file a link (or a path with no file) leads to."""
     try:
-        if found is None or stat.S_ISLNK(found.st_mode):
-            found = os.stat(fs_path)  # (where the link leads)
+        found = os.stat(fs_path)  # (where the link leads)
     except OSError:
         return None
     return index.known(file_stat(found))
@@ -74,14 +88,16 @@ def remember_files(run: Run, cache: Cache) -> None:
     utf8 = codecs.lookup(run.config.encoding).name == "utf-8"
     read: dict[str, tuple[int, int, int, str]] = {}
     markers: dict[str, bool] = {}
+    unread = []  # (as the index has them: they came from it, by the same stat)
     for item in run._read.values():
-        if item.stat is None or (item.text is None and not item.unread):
+        if item.unread:
+            unread.append(item.stat)
+            continue
+        if item.stat is None or item.text is None:
             continue
         key = f"{item.stat[0]}:{item.stat[1]}"
         read[key] = (*item.stat[2:], item.digest)
-        if item.text is not None and utf8:
+        if utf8:
             markers[key] = MARKER in item.text
-        elif item.unread and key in index.markers:
-            markers[key] = index.markers[key]
-    if read:
-        cache.put_file_index(index, read, markers)
+    if read or unread:
+        cache.put_file_index(index, read, markers, unread)

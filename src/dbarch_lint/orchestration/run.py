@@ -98,6 +98,9 @@ class Run:
     _unmarked: set[str] = field(default_factory=set)  # known to hold no dbmate marker
     _lstats: dict[str, os.stat_result | None] = field(default_factory=dict)
     _is_utf8: bool | None = None  # (the configured encoding is UTF-8: None, not asked yet)
+    # The side files the runners read from the disk (`metadata.toml`, ...) by the path they
+    # read them by, with the `digest` of what they read ("-": nothing could be).
+    _side_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -270,17 +273,18 @@ class Run:
                 replays = [[self.history, self.targets - self.history]]
             else:
                 replays = [[set(replay.paths)] for replay in self.replays]
+            every = self.files
             for groups in replays:
                 start = len(ordered)
                 for group in groups:
                     if group:
                         paths = sorted(group)
-                        files = [self.files[p] for p in paths]
+                        files = [every[p] for p in paths]
                         runner = _ordering_runner(self.config.runner, files)
                         ordered += _order(self.host, paths, runner, self.cwd)
                         self.ordered_by.append(runner)
                 self.bounds.append((start, len(ordered)))
-            self._inputs = [self.files[path] for path in ordered]
+            self._inputs = [every[path] for path in ordered]
         return self._inputs
 
     def snapshot_inputs(self) -> list[discovery.Input]:
@@ -304,7 +308,11 @@ class Run:
             for path in item.run.consulted if item.run else ():
                 if path not in found:
                     plan = self.planned.get(path)
-                    found[path] = _side_file_digest(path) if plan is None else digest(plan)
+                    if plan is not None:
+                        found[path] = digest(plan)
+                    else:  # (as the runners read it, when they read it from the disk)
+                        seen = self._side_files.get(path)
+                        found[path] = _side_file_digest(path) if seen is None else seen
         return found
 
 
@@ -550,21 +558,30 @@ def _decide_runs(run: Run) -> None:
         options = {**options, "prisma": {"version": config.prisma_version}}
     hook = run.host.pm.hook.dbarch_lint_migration_transactions
     run.read_unread(run.text_needed(items, hook))
-    with planned.presented(run.planned):
+    with planned.presented(run.planned, run._side_files):
         found = hook(inputs=items, runner=config.runner, options=options, cwd=run.cwd)
     runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
     if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
         raise PluginError(f"the {config.runner} runner did not say how it runs each file")
     override = config.assume_in_transaction
-    for item, file_run in zip(items, runs, strict=True):
-        # (a plugin's runner says it itself)
-        verdict = out_of_order(file_run.runner, config.runners)
-        if file_run.runner in RUNNERS and verdict != file_run.out_of_order:
-            file_run = msgspec.structs.replace(file_run, out_of_order=verdict)
-        if override is not None:
-            why = f"{'' if override else 'no-'}assume-in-transaction"
-            mode = TRANSACTION if override else NONE
-            file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
+    # A runner says the same of many files (a folder's, or every file's): each `FileRun` is
+    # completed once (they are frozen), by identity.
+    completed: dict[int, tuple[FileRun, FileRun]] = {}
+    for item, given in zip(items, runs, strict=True):
+        done = completed.get(id(given))
+        if done is not None and done[0] is given:
+            file_run = done[1]
+        else:
+            file_run = given
+            # (a plugin's runner says it itself)
+            verdict = out_of_order(file_run.runner, config.runners)
+            if file_run.runner in RUNNERS and verdict != file_run.out_of_order:
+                file_run = msgspec.structs.replace(file_run, out_of_order=verdict)
+            if override is not None:
+                why = f"{'' if override else 'no-'}assume-in-transaction"
+                mode = TRANSACTION if override else NONE
+                file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
+            completed[id(given)] = (given, file_run)
         item.run = file_run
         if file_run.dialect is not None and run.dialect_pattern(item.path) is None:
             # The runner's own configuration names the database (Prisma's provider), unless a

@@ -76,10 +76,10 @@ def dbarch_lint_migration_transactions(
         if chosen == "prisma":
             found = prisma.run(lock, locks.candidate(where))
         elif chosen == "diesel":
-            folder = os.path.dirname(where)
-            if folder not in folders:
-                folders[folder] = diesel.run(where)
-            found = folders[folder]
+            # (grouping only: `diesel.run` finds the folder itself)
+            folder = os.path.dirname(where) if os.altsep else where.rpartition(os.sep)[0]
+            known = folders.get(folder)
+            found = known if known is not None else folders.setdefault(folder, diesel.run(where))
         else:
             found = _run(chosen, item, where, options.get(chosen, {}), plans)
         if chosen == "plain" and runner == "auto" and (plan := plans.candidates(item.path)):
