@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dbarch_lint.inputs.discovery import display_path, display_paths, expand, read
+from dbarch_lint.inputs.discovery import Confinement, display_path, display_paths, expand, read
 from dbarch_lint.runners.naming import is_down, order_plain, up_migration_path
 
 
@@ -91,3 +91,37 @@ def test_a_walk_of_the_working_directory_finds_plain_paths(
     expected = [display_path(path, here, here) for path in paths]
     assert display_paths(paths, here, here) == expected
     assert expected[:4] == ["a/1.sql", "a/1.sql", "a/1.sql", "2.SQL"] and expected[-1] == ".x"
+
+
+def test_links_out_of_the_project_are_told_once_per_folder_as_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    project = tmp_path / "project"
+    (project / "db" / "sub").mkdir(parents=True)
+    (project / "out").symlink_to(outside)
+    (project / "db" / "in").symlink_to(project / "db" / "sub")
+    (project / "db" / "up").symlink_to("..")
+    monkeypatch.chdir(project)
+    paths = [
+        "a.sql",
+        "db/a.sql",
+        "db/sub/a.sql",
+        "db/in/a.sql",
+        "out/a.sql",
+        "out/deep/a.sql",
+        "db/up/out/a.sql",
+        "db/up/db/a.sql",
+        "./out/a.sql",
+        "db/../out/a.sql",
+        "../outside/a.sql",
+        str(outside / "a.sql"),
+        str(project / "out" / "deep" / "a.sql"),
+        str(project / "db" / "a.sql"),
+    ]
+    confinement = Confinement(str(project))
+    for path in paths * 2:  # (the second time from what it decided of each folder)
+        alone = Confinement(str(project)).escape(path, link=False) is not None
+        assert confinement.folder_escapes(path) == alone, path
+    assert confinement.folder_escapes("out/x.sql") and not confinement.folder_escapes("db/in/x")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat as kinds
 from collections.abc import Sequence
 
 import msgspec
@@ -264,8 +265,10 @@ class _Finder:
                         path = name if here else entry.path
                         if not (excluded and self.is_excluded(path, folder=True)):
                             pending.append(path)
-                elif name.lower().endswith(".sql") or (
-                    sequelize.is_script(name) and is_migration(entry.path)
+                elif (
+                    name.endswith(".sql")  # (most are: no lowercase copy of the name)
+                    or name.lower().endswith(".sql")
+                    or (sequelize.is_script(name) and is_migration(entry.path))
                 ):
                     path = name if here else entry.path
                     if not (excluded and self.is_excluded(path)):
@@ -402,7 +405,15 @@ class Confinement:
         verdict = self._escaping.get(key)
         if verdict is None:
             # (whether a name in the folder escapes does not depend on the name)
-            verdict = self._escaping[key] = self.escape(key + "x", link=False) is not None
+            if not folder or _plain_relative(folder):
+                here = self._here
+                absolute = os.path.join(here, folder) if folder else here
+                real = self._real_folder(absolute)
+                # (`escape`: the file's real path is not its path, nor inside the project)
+                verdict = real != absolute and not os.path.join(real, "").startswith(self._inside)
+            else:
+                verdict = self.escape(key + "x", link=False) is not None
+            self._escaping[key] = verdict
         return verdict
 
     def _real_folder(self, folder: str) -> str:
@@ -413,12 +424,21 @@ class Confinement:
             parent, name = os.path.split(folder)
             if not name:  # (the root)
                 real = folder
-            elif os.path.islink(folder):
+            elif _is_link(folder):
                 real = os.path.realpath(folder)
             else:
-                real = os.path.join(self._real_folder(parent), name)
+                above = self._real_folders.get(parent) or self._real_folder(parent)
+                real = above + name if above.endswith(os.sep) else above + os.sep + name
             self._real_folders[folder] = real
         return real
+
+
+def _is_link(path: str) -> bool:
+    """`os.path.islink`, without its layers (asked of every folder of a history)."""
+    try:
+        return kinds.S_ISLNK(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:

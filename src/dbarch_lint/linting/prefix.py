@@ -53,7 +53,7 @@ def key(
 ) -> str | None:
     """The cache key of the schema replayed from `prefix`; None when it must not be cached (a
     third-party parser reads one of its files)."""
-    if not salt or any(not is_ours(parsers[item.dialect]) for item in prefix):
+    if not salt or any(not is_ours(parsers[d]) for d in {item.dialect for item in prefix}):
         return None
     # Everything of an input the replay and the rules may read, but its text (its digest) and
     # its stat (a touched file is the same file); and whether it has no text. A file known by
