@@ -125,3 +125,14 @@ def test_links_out_of_the_project_are_told_once_per_folder_as_file_by_file(
         alone = Confinement(str(project)).escape(path, link=False) is not None
         assert confinement.folder_escapes(path) == alone, path
     assert confinement.folder_escapes("out/x.sql") and not confinement.folder_escapes("db/in/x")
+
+
+def test_names_are_told_without_searching_every_character() -> None:
+    from dbarch_lint.runners.naming import migration_set
+
+    assert up_migration_path("a/b/DOWN.sql") == "a/b/up.sql"
+    assert up_migration_path("a/1.down.sql\n") == "a/1.up.sql\n"  # (as `$` matches)
+    assert up_migration_path("revert/x.sql") == "deploy/x.sql"
+    assert is_down("a/revert/x.sql") and not is_down("a/revert.sql")
+    assert migration_set("p/deploy/a/b.sql") == "p" and migration_set("p/2024_x/up.sql") == "p"
+    assert migration_set("p/deployed/b.sql") == "p/deployed"

@@ -72,22 +72,29 @@ def display_path(path: str, cwd: str, here: str | None = None) -> str:
 
 def _plain_relative(path: str) -> bool:
     """Whether a path is relative and already normal (no `.`, `..` or empty parts)."""
-    if os.sep == "/" and not os.altsep:  # (one search: it is asked of every file)
-        return _NOT_PLAIN.search(path) is None
+    if os.sep == "/" and not os.altsep:  # (substring tests: it is asked of every file)
+        return _posix_plain(path)
     parts = (path.replace(os.altsep, os.sep) if os.altsep else path).split(os.sep)
     return not os.path.isabs(path) and "" not in parts and "." not in parts and ".." not in parts
 
 
-# An empty, `.` or `..` part of a POSIX path (a leading `/` makes the first part empty).
-_NOT_PLAIN = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
+def _posix_plain(path: str) -> bool:
+    # (an empty part, a `.` or a `..` is `//`, `/./` or `/../` between added slashes; a
+    # leading `/` makes an empty first part)
+    wrapped = f"/{path}/"
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
 
 
 def display_paths(paths: Sequence[str], cwd: str, here: str) -> list[str]:
     """`display_path` of each of `paths` (those found by a walk below the working directory
     are shown as they are, without a call each)."""
     if here == cwd and os.sep == "/" and not os.altsep:
-        search = _NOT_PLAIN.search
-        return [path if search(path) is None else display_path(path, cwd, here) for path in paths]
+        shown = []
+        for path in paths:
+            wrapped = f"/{path}/"
+            plain = "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
+            shown.append(path if plain else display_path(path, cwd, here))
+        return shown
     return [display_path(path, cwd, here) for path in paths]
 
 
