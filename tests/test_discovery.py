@@ -120,10 +120,13 @@ def test_links_out_of_the_project_are_told_once_per_folder_as_file_by_file(
         str(project / "out" / "deep" / "a.sql"),
         str(project / "db" / "a.sql"),
     ]
-    confinement = Confinement(str(project))
-    for path in paths * 2:  # (the second time from what it decided of each folder)
-        alone = Confinement(str(project)).escape(path, link=False) is not None
-        assert confinement.folder_escapes(path) == alone, path
+    walked: list[str] = []
+    expand(["."], entered=walked)  # (the folders a walk entered are no links: not asked again)
+    assert sorted(walked) == ["db", "db/sub"]
+    for confinement in (Confinement(str(project)), Confinement(str(project), walked)):
+        for path in paths * 2:  # (the second time from what it decided of each folder)
+            alone = Confinement(str(project)).escape(path, link=False) is not None
+            assert confinement.folder_escapes(path) == alone, path
     assert confinement.folder_escapes("out/x.sql") and not confinement.folder_escapes("db/in/x")
 
 

@@ -6,7 +6,7 @@ import glob
 import os
 import re
 import stat as kinds
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -112,13 +112,18 @@ def expand(
     force_exclude: bool = False,
     allow_empty: bool = False,
     not_sql: list[str] | None = None,
+    entered: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Files named by paths, directories (recursively, `*.sql`) and globs, without those
     `excluded` matches (files named one by one only with `force_exclude`); and what went wrong,
     each a usage error: a path that does not exist, a folder that cannot be listed, and unless
     `allow_empty` a folder or glob that gives no file to lint. A file named, or matched by a
-    glob, that is not `*.sql` is not linted: it goes into `not_sql` (the run says how many)."""
+    glob, that is not `*.sql` is not linted: it goes into `not_sql` (the run says how many).
+    `entered`: the folders the walks entered below the paths are added to it (none was a
+    symbolic link when listed: `Confinement` need not ask again)."""
     finder = _Finder(excluded)
+    if entered is not None:
+        finder.entered = entered
     files: list[str] = []
     # (one folder walked, or one file, holds each file once: `_unique` is for the rest)
     once = len(paths) == 1
@@ -226,6 +231,7 @@ class _Finder:
         self.excluded = excluded
         self.errors: list[str] = []
         self._here = os.getcwd()
+        self.entered: list[str] = []  # the folders walked below a root (none a link)
 
     def kept(self, files: list[str]) -> list[str]:
         """The files `excluded` does not match."""
@@ -250,6 +256,7 @@ class _Finder:
         found: list[str] = []
         pending = [root]
         excluded = self.excluded is not None
+        entered = self.entered
         while pending:
             folder = pending.pop()
             try:
@@ -272,6 +279,7 @@ class _Finder:
                         path = name if here else entry.path
                         if not (excluded and self.is_excluded(path, folder=True)):
                             pending.append(path)
+                            entered.append(path)
                 elif (
                     name.endswith(".sql")  # (most are: no lowercase copy of the name)
                     or name.lower().endswith(".sql")
@@ -384,10 +392,13 @@ class Confinement:
     `follow-outside-links` is set (a link planted in a repository could otherwise show any
     file the user can read, with `--show-source`)."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, walked: Iterable[str] = ()) -> None:
+        """`walked`: folders a walk of this run entered, which were no symbolic links when
+        their folder was listed (`expand`'s `entered`): their own lstat is not taken again."""
         self._inside = os.path.join(os.path.realpath(root), "")
         self._here = os.getcwd()
         self._real_folders: dict[str, str] = {}
+        self._walked = set(walked)
         self._escaping: dict[str, bool] = {}  # folder as given (with its separator) -> verdict
 
     def escape(self, path: str, link: bool = True) -> str | None:
@@ -415,7 +426,8 @@ class Confinement:
             if not folder or _plain_relative(folder):
                 here = self._here
                 absolute = os.path.join(here, folder) if folder else here
-                real = self._real_folder(absolute)
+                # (a folder walked was no link: its lstat is not taken again)
+                real = self._real_folder(absolute, folder in self._walked)
                 # (`escape`: the file's real path is not its path, nor inside the project)
                 verdict = real != absolute and not os.path.join(real, "").startswith(self._inside)
             else:
@@ -423,15 +435,16 @@ class Confinement:
             self._escaping[key] = verdict
         return verdict
 
-    def _real_folder(self, folder: str) -> str:
+    def _real_folder(self, folder: str, walked: bool = False) -> str:
         """`os.path.realpath(folder)`, at the cost of one `lstat` per folder (speed: a
-        history of thousands of files has hundreds of folders)."""
+        history of thousands of files has hundreds of folders); `walked`: it was no link when
+        this run's walk listed it (no lstat)."""
         real = self._real_folders.get(folder)
         if real is None:
             parent, name = os.path.split(folder)
             if not name:  # (the root)
                 real = folder
-            elif _is_link(folder):
+            elif not walked and _is_link(folder):
                 real = os.path.realpath(folder)
             else:
                 above = self._real_folders.get(parent) or self._real_folder(parent)

@@ -101,6 +101,8 @@ class Run:
     # The side files the runners read from the disk (`metadata.toml`, ...) by the path they
     # read them by, with the `digest` of what they read ("-": nothing could be).
     _side_files: dict[str, str] = field(default_factory=dict)
+    # The folders `prepare` walked, none a symbolic link when listed (`discovery.expand`).
+    walked: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
@@ -243,7 +245,8 @@ class Run:
         if self.config.follow_outside_links:
             return None
         if self._confinement is None:
-            self._confinement = discovery.Confinement(project_root(self.config, self.cwd))
+            root = project_root(self.config, self.cwd)
+            self._confinement = discovery.Confinement(root, self.walked)
         return self._confinement
 
     def dialect_of(self, path: str) -> str:
@@ -372,6 +375,7 @@ def prepare(
     excluded = PathPatterns(patterns, root, "exclude") if patterns else None
     migrations = [os.path.join(config.root, g) for g in config.migrations]
     not_sql: list[str] = []
+    walked: list[str] = []  # (the folders walked: `Confinement` knows them for no links)
     if paths:
         files, errors = discovery.expand(
             paths,
@@ -379,16 +383,21 @@ def prepare(
             force_exclude=config.force_exclude,
             allow_empty=config.allow_empty,
             not_sql=not_sql,
+            entered=walked,
         )
     elif migrations:
-        files, errors = discovery.expand(migrations, excluded, allow_empty=config.allow_empty)
+        files, errors = discovery.expand(
+            migrations, excluded, allow_empty=config.allow_empty, entered=walked
+        )
     else:
         files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
     history_files: list[str] = []
     here = os.getcwd()
     located: histories.Located | None = None
     if migrations and paths:
-        history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
+        history_files, more = discovery.expand(
+            migrations, excluded, allow_empty=True, entered=walked
+        )
         errors = list(dict.fromkeys([*errors, *more]))
     elif paths and config.context and infer:
         # (folders and globs alone: what they find is the history, as it always was)
@@ -401,7 +410,7 @@ def prepare(
             # (walked by a path relative to the working directory, the files' shown paths
             # come cheaply)
             where = _relative(item.folder, here)
-            item.files, more = discovery.expand([where], excluded, allow_empty=True)
+            item.files, more = discovery.expand([where], excluded, allow_empty=True, entered=walked)
             history_files += item.files
             errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
@@ -443,6 +452,7 @@ def prepare(
     by_shown = {v: k for k, v in shown.items() if v not in dropped}
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     run.down_left_out = left_out
+    run.walked = walked
     run.added = added
     run.not_sql = [discovery.display_path(file, cwd, here) for file in not_sql]
     run.warnings = _sequelizerc_warnings((root, cwd), cwd, here)

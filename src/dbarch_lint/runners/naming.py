@@ -45,7 +45,9 @@ def is_down(path: str) -> bool:
     unix = path.replace("\\", "/")
     # (a match ends in `down.sql`, or just before a final newline: most names end otherwise)
     tail = unix[-_DOWN_FILE_TAIL:].lower()
-    if "down.sql" in tail and _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL)):
+    if tail.endswith(("/down.sql", ".down.sql")) or (
+        "down.sql" in tail and _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL))
+    ):
         return True
     name = unix.rpartition("/")[2]
     if name.startswith("U") and FLYWAY_UNDO.fullmatch(name) is not None:
