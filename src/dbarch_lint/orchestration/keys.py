@@ -7,10 +7,14 @@ import os
 import stat
 from collections.abc import Sequence
 
+import msgspec
+
 from dbarch_lint.caching.files import digest, file_digest, file_stat
 from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.inputs import discovery
 from dbarch_lint.orchestration.run import MARKER, Run, dataclass_dict
+
+_ENCODER = msgspec.msgpack.Encoder()
 
 
 def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
@@ -19,11 +23,12 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
     index = cache.get_file_index()
     known = index.files
-    history, targets, added = run.history, run.targets, run.added
     lstat = run.lstat
-    files = []
+    paths = sorted(run.paths)
+    fs_paths = [run.paths[path] for path in paths]
+    contents: list[str] = []
     # (one pass, without a call per file but its lstat: a history has thousands)
-    for path, fs_path in sorted(run.paths.items()):
+    for path, fs_path in zip(paths, fs_paths, strict=True):
         content = None
         if fs_path != discovery.STDIN:
             found = lstat(fs_path)
@@ -41,18 +46,20 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         if content is None:  # (new, or touched: read it)
             item = run.file(path)
             content = item.digest + (f" {item.problem.message}" if item.problem else "")
-        new = None if added is None else path in added  # (DBA605 compares them)
-        files.append((path, fs_path, path in history, path in targets, new, content))
+        contents.append(content)
+    # Every file by path, where it is read, its content and its roles; the inferred histories,
+    # which replay each on its own. (Encoded whole: no object, and no repr, per file.)
+    added = None if run.added is None else sorted(run.added)  # (DBA605 compares them)
+    replays = sorted((sorted(r.paths), sorted(r.reported)) for r in run.replays or ())
+    roles = (sorted(run.history), sorted(run.targets), added)
+    files = _ENCODER.encode((paths, fs_paths, contents, roles, replays))
     parts = [
-        "report 1",
+        "report 2",
         cache.code,
         environment_fingerprint(run.config.plugins if run.autoload_plugins else ["-"]),
         repr(sorted(settings.items())),
         run.cwd,
         repr(list(presentation)),
-        repr(files),
-        # (the inferred histories, which replay each on its own)
-        repr(sorted((sorted(r.paths), sorted(r.reported)) for r in run.replays or ())),
         repr(run.errors),
         # (the summary counts the files left out: down migrations, files that are not SQL)
         repr((run.down_left_out, run.not_sql)),
@@ -61,7 +68,7 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         # (the schema snapshot is replayed first: its content is an input too)
         _snapshot_digest(run),
     ]
-    return digest("\n".join(parts).encode("utf-8"))
+    return digest("\n".join(parts).encode("utf-8") + b"\0" + files)
 
 
 def _snapshot_digest(run: Run) -> str:
