@@ -238,3 +238,22 @@ def test_the_report_key_holds_every_file_its_place_and_its_roles(
         assert keys.report_key(changed, cache, ()) != key
     (tmp_path / "1_a.sql").write_text("SELECT 2;\n")
     assert keys.report_key(prepare(["2_b.sql"], Config()), cache, ()) != key
+
+
+def test_the_code_fingerprint_marks_every_module_of_ours() -> None:
+    import importlib.util
+
+    expected = []
+    for package in ("dbarch_lint", "dbarch_lint.rules"):
+        spec = importlib.util.find_spec(package)
+        assert spec is not None
+        for location in spec.submodule_search_locations or []:
+            for directory, subdirs, names in os.walk(location):
+                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+                for name in sorted(names):
+                    if name.endswith(".py"):
+                        path = os.path.join(directory, name)
+                        stat = os.stat(path)
+                        expected.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    assert cache_module._own_module_marks() == expected
+    assert any(mark.split(":")[0].endswith("caching/store.py") for mark in expected)

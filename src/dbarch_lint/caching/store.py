@@ -95,7 +95,7 @@ def code_fingerprint() -> str:
     and of the libraries and Python that shape what it computes."""
     # The libraries' files change when they are reinstalled.
     parts = [__version__, sys.version, _module_mark("pglast"), _module_mark("msgspec")]
-    parts.extend(_file_mark(path) for path in _own_modules())
+    parts.extend(_own_module_marks())
     return digest("\n".join(parts).encode())
 
 
@@ -112,15 +112,37 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
     return digest("\n".join(parts).encode())
 
 
-def _own_modules() -> list[str]:
-    found = []
+def _own_module_marks() -> list[str]:
+    """`_file_mark` of every module of ours, folder by folder in name order (as `os.walk`
+    would list them, without its layers and joins: it is asked on every run)."""
+    found: list[str] = []
     for package in ("dbarch_lint", "dbarch_lint.rules"):
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
-            for directory, subdirs, names in os.walk(location):
-                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-                found += [os.path.join(directory, n) for n in sorted(names) if n.endswith(".py")]
+            _marks_below(location, found)
     return found
+
+
+def _marks_below(folder: str, found: list[str]) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            if entry.name != "__pycache__" and not entry.is_symlink():
+                subfolders.append(entry.path)
+        elif entry.name.endswith(".py"):
+            stat = entry.stat()
+            found.append(f"{entry.path}:{stat.st_size}:{stat.st_mtime_ns}")
+    for subfolder in subfolders:
+        _marks_below(subfolder, found)
 
 
 def _import_folders() -> list[str]:
