@@ -611,3 +611,14 @@ def test_the_side_files_consulted_are_hashed_as_the_runners_read_them(tmp_path: 
     # (what the runners read decided the run: a file changed since is stale for it)
     (tmp_path / "m/2024-01-02-000000_b/metadata.toml").write_text("run_in_transaction = true\n")
     assert run.consulted() == consulted
+
+
+def test_sequelize_folders_replay_apart_and_nothing_else_moves() -> None:
+    groups = [{"db/1.sql", "db/2.sql"}, {"x/up.sql"}]
+    assert lint_run._sequelize_apart(groups) == [groups]
+    mixed = [{"db/1.sql", "migrations/1-a.JS", "migrations/2-b.ts"}, {"x/up.sql"}]
+    assert lint_run._sequelize_apart(mixed) == [
+        [{"db/1.sql"}, {"x/up.sql"}],
+        [{"migrations/1-a.JS", "migrations/2-b.ts"}],
+    ]
+    assert lint_run._sequelize_apart([{"types.d.ts", "a.sql"}]) == [[{"types.d.ts", "a.sql"}]]

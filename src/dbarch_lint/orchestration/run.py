@@ -570,6 +570,10 @@ def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[st
 def _sequelize_apart(groups: list[set[str]]) -> list[list[set[str]]]:
     """The replays of a run over folders: each Sequelize migrations folder on its own (a
     history of its own, INTERFACE.md), the rest together as found."""
+    # (one look at all the names, lowercased once: most runs hold no script at all)
+    names = "\n".join(path for group in groups for path in group).lower() + "\n"
+    if not any(f"{extension}\n" in names for extension in sequelize.EXTENSIONS):
+        return [groups]
     folders: dict[str, set[str]] = {}
     rest: list[set[str]] = []
     for group in groups:
