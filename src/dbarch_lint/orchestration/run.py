@@ -110,7 +110,8 @@ class Run:
         if self._files is None:
             if self.known is not None:
                 self._know_earlier()
-            self._files = {path: self.file(path) for path in sorted(self.paths)}
+            read, file = self._read, self.file
+            self._files = {path: read.get(path) or file(path) for path in sorted(self.paths)}
         return self._files
 
     def _know_earlier(self) -> None:
