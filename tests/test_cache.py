@@ -208,3 +208,52 @@ def test_a_folder_made_by_a_concurrent_worker_is_used(
     cache.put_parsed("ab" * 16, b"parsed")
     assert raced
     assert cache.folder.read(f"parsed/{cache.code}/{'ab' * 16}") == b"parsed"
+
+
+def test_the_report_key_holds_every_file_its_place_and_its_roles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dbarch_lint.inputs.config import Config
+    from dbarch_lint.orchestration import keys
+    from dbarch_lint.orchestration.run import Replay, prepare
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("1_a.sql", "2_b.sql"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    cache = Cache.open(str(tmp_path), print)
+    assert cache is not None
+    run = prepare(["2_b.sql"], Config())
+    key = keys.report_key(run, cache, ())
+    assert keys.report_key(prepare(["2_b.sql"], Config()), cache, ()) == key
+    changes = [
+        lambda r: r.targets.add("1_a.sql"),
+        lambda r: r.history.discard("1_a.sql"),
+        lambda r: setattr(r, "added", {"2_b.sql"}),
+        lambda r: r.paths.update({"1_a.sql": "./1_a.sql"}),
+        lambda r: setattr(r, "replays", [Replay(frozenset(r.paths), frozenset())]),
+    ]
+    for change in changes:
+        changed = prepare(["2_b.sql"], Config())
+        change(changed)
+        assert keys.report_key(changed, cache, ()) != key
+    (tmp_path / "1_a.sql").write_text("SELECT 2;\n")
+    assert keys.report_key(prepare(["2_b.sql"], Config()), cache, ()) != key
+
+
+def test_the_code_fingerprint_marks_every_module_of_ours() -> None:
+    import importlib.util
+
+    expected = []
+    for package in ("dbarch_lint", "dbarch_lint.rules"):
+        spec = importlib.util.find_spec(package)
+        assert spec is not None
+        for location in spec.submodule_search_locations or []:
+            for directory, subdirs, names in os.walk(location):
+                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+                for name in sorted(names):
+                    if name.endswith(".py"):
+                        path = os.path.join(directory, name)
+                        stat = os.stat(path)
+                        expected.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    assert cache_module._own_module_marks() == expected
+    assert any(mark.split(":")[0].endswith("caching/store.py") for mark in expected)

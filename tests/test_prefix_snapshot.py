@@ -12,9 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from dbarch_lint.caching.folder import CACHE_DIR
+from dbarch_lint.caching.store import Cache
 from dbarch_lint.cli import main
 from dbarch_lint.inputs import discovery
+from dbarch_lint.inputs.config import find_config, load
 from dbarch_lint.linting import prefix
+from dbarch_lint.orchestration.run import prepare
 from dbarch_lint.server.project import Project
 
 FILES = {
@@ -175,6 +178,34 @@ def test_earlier_files_known_by_their_stat_are_not_read(
     check("0004_more.sql")
     assert reads == ["0004_more.sql"] and loads[-1]  # (the snapshot covers the others)
     assert check("--no-cache", "0004_more.sql") == check("0004_more.sql")
+
+
+def test_earlier_files_known_behind_a_link_out_of_the_project_are_read_to_be_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reads: list[str]
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name, text in FILES.items():
+        (outside / name).write_text(text)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "dbarch-lint.toml").write_text("")
+    (project / "db").symlink_to(outside)
+    monkeypatch.chdir(project)
+    check("--follow-outside-links", "db/0004_more.sql")  # (the file index knows them all now)
+    run = prepare(["db/0004_more.sql"], load(find_config(str(project))))
+    cache = Cache.open(str(project), print)
+    assert cache is not None and len(cache.get_file_index().files) == len(FILES)
+    run.known = cache.get_file_index()
+    assert not any(item.unread for item in run.files.values())  # (none trusted unread)
+    assert all(
+        item.problem and "outside the project" in item.problem.message
+        for item in run.files.values()
+    )
+    reads.clear()
+    _code, out = check("db/0004_more.sql")
+    assert sorted(reads) == sorted(f"db/{name}" for name in FILES)
+    assert "outside the project" in out and "customers" not in out
 
 
 def test_an_earlier_file_copied_over_with_its_size_and_mtime_is_seen(

@@ -587,3 +587,38 @@ def test_a_flyway_conf_setting_twice_takes_the_last(project: Path) -> None:
         {"db/V1__mixed.sql.conf": "executeInTransaction=false\nexecuteInTransaction: true\n"},
     )
     assert check("db", "--select", "DBA404", "--no-cache")[0] == 1
+
+
+def test_the_side_files_consulted_are_hashed_as_the_runners_read_them(tmp_path: Path) -> None:
+    from dbarch_lint.caching.files import digest, file_digest
+
+    write(
+        tmp_path,
+        {
+            "m/2024-01-01-000000_a/up.sql": "SELECT 1;\n",
+            "m/2024-01-01-000000_a/metadata.toml": "run_in_transaction = false\n",
+            "m/2024-01-02-000000_b/up.sql": "SELECT 2;\n",
+        },
+    )
+    run = prepared(tmp_path / "m")
+    assert len(run.inputs) == 2  # (the runners decide)
+    consulted = run.consulted()
+    first, second = (
+        str(tmp_path / f"m/2024-01-0{n}-000000_{x}/metadata.toml") for n, x in [(1, "a"), (2, "b")]
+    )
+    assert consulted == {first: digest(b"run_in_transaction = false\n"), second: "-"}
+    assert consulted == {path: file_digest(path) or "-" for path in consulted}
+    # (what the runners read decided the run: a file changed since is stale for it)
+    (tmp_path / "m/2024-01-02-000000_b/metadata.toml").write_text("run_in_transaction = true\n")
+    assert run.consulted() == consulted
+
+
+def test_sequelize_folders_replay_apart_and_nothing_else_moves() -> None:
+    groups = [{"db/1.sql", "db/2.sql"}, {"x/up.sql"}]
+    assert lint_run._sequelize_apart(groups) == [groups]
+    mixed = [{"db/1.sql", "migrations/1-a.JS", "migrations/2-b.ts"}, {"x/up.sql"}]
+    assert lint_run._sequelize_apart(mixed) == [
+        [{"db/1.sql"}, {"x/up.sql"}],
+        [{"migrations/1-a.JS", "migrations/2-b.ts"}],
+    ]
+    assert lint_run._sequelize_apart([{"types.d.ts", "a.sql"}]) == [[{"types.d.ts", "a.sql"}]]

@@ -52,6 +52,14 @@ class FileIndex(msgspec.Struct):
         entry = self.files.get(f"{stat[0]}:{stat[1]}")
         return entry[3] if entry is not None and entry[:3] == stat[2:] else None
 
+    def entry(self, stat: Stat) -> tuple[str, bool | None] | None:
+        """`known` and `marked` in one look (None: the file is not known unchanged)."""
+        key = f"{stat[0]}:{stat[1]}"
+        entry = self.files.get(key)
+        if entry is None or entry[:3] != stat[2:]:
+            return None
+        return entry[3], self.markers.get(key)
+
     def marked(self, stat: Stat) -> bool | None:
         """Whether an unchanged file holds dbmate's marker (None: not known)."""
         if self.known(stat) is None:
@@ -87,7 +95,7 @@ def code_fingerprint() -> str:
     and of the libraries and Python that shape what it computes."""
     # The libraries' files change when they are reinstalled.
     parts = [__version__, sys.version, _module_mark("pglast"), _module_mark("msgspec")]
-    parts.extend(_file_mark(path) for path in _own_modules())
+    parts.extend(_own_module_marks())
     return digest("\n".join(parts).encode())
 
 
@@ -104,15 +112,37 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
     return digest("\n".join(parts).encode())
 
 
-def _own_modules() -> list[str]:
-    found = []
+def _own_module_marks() -> list[str]:
+    """`_file_mark` of every module of ours, folder by folder in name order (as `os.walk`
+    would list them, without its layers and joins: it is asked on every run)."""
+    found: list[str] = []
     for package in ("dbarch_lint", "dbarch_lint.rules"):
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
-            for directory, subdirs, names in os.walk(location):
-                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-                found += [os.path.join(directory, n) for n in sorted(names) if n.endswith(".py")]
+            _marks_below(location, found)
     return found
+
+
+def _marks_below(folder: str, found: list[str]) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            if entry.name != "__pycache__" and not entry.is_symlink():
+                subfolders.append(entry.path)
+        elif entry.name.endswith(".py"):
+            stat = entry.stat()
+            found.append(f"{entry.path}:{stat.st_size}:{stat.st_mtime_ns}")
+    for subfolder in subfolders:
+        _marks_below(subfolder, found)
 
 
 def _import_folders() -> list[str]:
@@ -229,16 +259,23 @@ class Cache:
         index: FileIndex,
         read: dict[str, tuple[int, int, int, str]],
         markers: dict[str, bool] | None = None,
+        unread: Iterable[Stat | None] = (),
     ) -> None:
         """Record the hashes of files just read, and what `markers` says of them (keeping
-        earlier ones, within reason)."""
+        earlier ones, within reason); `unread`: the stats of files known unchanged from
+        `index` (not read), which stay known."""
         markers = markers or {}
         if all(index.files.get(key) == value for key, value in read.items()) and all(
             index.markers.get(key) == value for key, value in markers.items()
         ):
             return
-        big = len(index.files) >= 4 * len(read) + 1000
-        keep, kept_markers = ({}, {}) if big else (index.files, index.markers)
+        stayed = [f"{stat[0]}:{stat[1]}" for stat in unread if stat is not None]
+        big = len(index.files) >= 4 * (len(read) + len(stayed)) + 1000
+        if big:  # (only this run's files: the entries of the unread ones as they are)
+            keep = {key: index.files[key] for key in stayed if key in index.files}
+            kept_markers = {key: index.markers[key] for key in stayed if key in index.markers}
+        else:
+            keep, kept_markers = index.files, index.markers
         self._index = FileIndex({**keep, **read}, {**kept_markers, **markers})
         self.folder.write("files", _ENCODER.encode(self._index))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Sequence
+import stat as kinds
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -54,7 +55,7 @@ def display_path(path: str, cwd: str, here: str | None = None) -> str:
     working directory, if the caller has it: asking for it again costs a system call.)"""
     here = here or os.getcwd()
     if here == cwd and _plain_relative(path):  # a walk below the working directory
-        return path.replace(os.sep, "/")
+        return path if os.sep == "/" else path.replace(os.sep, "/")
     absolute = _absolute(path, here)
     inside = cwd.rstrip(os.sep) + os.sep
     # Inside `cwd`, without relpath's work (it adds up over thousands of files).
@@ -71,8 +72,30 @@ def display_path(path: str, cwd: str, here: str | None = None) -> str:
 
 def _plain_relative(path: str) -> bool:
     """Whether a path is relative and already normal (no `.`, `..` or empty parts)."""
+    if os.sep == "/" and not os.altsep:  # (substring tests: it is asked of every file)
+        return _posix_plain(path)
     parts = (path.replace(os.altsep, os.sep) if os.altsep else path).split(os.sep)
     return not os.path.isabs(path) and "" not in parts and "." not in parts and ".." not in parts
+
+
+def _posix_plain(path: str) -> bool:
+    # (an empty part, a `.` or a `..` is `//`, `/./` or `/../` between added slashes; a
+    # leading `/` makes an empty first part)
+    wrapped = f"/{path}/"
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
+
+
+def display_paths(paths: Sequence[str], cwd: str, here: str) -> list[str]:
+    """`display_path` of each of `paths` (those found by a walk below the working directory
+    are shown as they are, without a call each)."""
+    if here == cwd and os.sep == "/" and not os.altsep:
+        shown = []
+        for path in paths:
+            wrapped = f"/{path}/"
+            plain = "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
+            shown.append(path if plain else display_path(path, cwd, here))
+        return shown
+    return [display_path(path, cwd, here) for path in paths]
 
 
 def _absolute(path: str, here: str) -> str:
@@ -89,14 +112,21 @@ def expand(
     force_exclude: bool = False,
     allow_empty: bool = False,
     not_sql: list[str] | None = None,
+    entered: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Files named by paths, directories (recursively, `*.sql`) and globs, without those
     `excluded` matches (files named one by one only with `force_exclude`); and what went wrong,
     each a usage error: a path that does not exist, a folder that cannot be listed, and unless
     `allow_empty` a folder or glob that gives no file to lint. A file named, or matched by a
-    glob, that is not `*.sql` is not linted: it goes into `not_sql` (the run says how many)."""
+    glob, that is not `*.sql` is not linted: it goes into `not_sql` (the run says how many).
+    `entered`: the folders the walks entered below the paths are added to it (none was a
+    symbolic link when listed: `Confinement` need not ask again)."""
     finder = _Finder(excluded)
+    if entered is not None:
+        finder.entered = entered
     files: list[str] = []
+    # (one folder walked, or one file, holds each file once: `_unique` is for the rest)
+    once = len(paths) == 1
     for path in paths:
         if path == STDIN:
             files.append(STDIN)
@@ -108,6 +138,7 @@ def expand(
             files.extend(_sql_only(named, not_sql))
             continue
         elif glob.has_magic(path):
+            once = False  # (a folder a glob matches, and a file in it)
             found = []
             for match in sorted(glob.glob(path, recursive=True)):
                 if os.path.isdir(match):
@@ -120,7 +151,7 @@ def expand(
         if not found and not allow_empty:
             finder.errors.append(f"{path}: {_NOTHING_TO_LINT}")
         files.extend(found)
-    return _unique(files), finder.errors
+    return (files if once else _unique(files)), finder.errors
 
 
 def _sql_only(files: list[str], not_sql: list[str] | None) -> list[str]:
@@ -200,6 +231,7 @@ class _Finder:
         self.excluded = excluded
         self.errors: list[str] = []
         self._here = os.getcwd()
+        self.entered: list[str] = []  # the folders walked below a root (none a link)
 
     def kept(self, files: list[str]) -> list[str]:
         """The files `excluded` does not match."""
@@ -223,6 +255,8 @@ class _Finder:
         entered), in no particular order (the runner orders them), at half its cost."""
         found: list[str] = []
         pending = [root]
+        excluded = self.excluded is not None
+        entered = self.entered
         while pending:
             folder = pending.pop()
             try:
@@ -231,28 +265,30 @@ class _Finder:
             except OSError as error:
                 self.unlisted(folder, error.strerror or str(error))
                 continue
+            # (the working directory's entries by their names: `./` would make every path
+            # found below it one that must be normalised to be shown)
+            here = folder == os.curdir
             for entry in entries:
-                if _is_folder(entry):
-                    if (
-                        entry.name not in _SKIP_DIRS
-                        and not entry.is_symlink()
-                        and not self.is_excluded(entry.path, folder=True)
-                    ):
-                        pending.append(entry.path)
-                elif (entry.name.lower().endswith(".sql") and not self.is_excluded(entry.path)) or (
-                    sequelize.is_script(entry.name)
-                    and is_migration(entry.path)
-                    and not self.is_excluded(entry.path)
+                name = entry.name
+                try:
+                    is_folder = entry.is_dir()
+                except OSError:  # a symbolic link in a loop: read (and reported) if named as SQL
+                    is_folder = False
+                if is_folder:
+                    if name not in _SKIP_DIRS and not entry.is_symlink():
+                        path = name if here else entry.path
+                        if not (excluded and self.is_excluded(path, folder=True)):
+                            pending.append(path)
+                            entered.append(path)
+                elif (
+                    name.endswith(".sql")  # (most are: no lowercase copy of the name)
+                    or name.lower().endswith(".sql")
+                    or (sequelize.is_script(name) and is_migration(entry.path))
                 ):
-                    found.append(entry.path)
+                    path = name if here else entry.path
+                    if not (excluded and self.is_excluded(path)):
+                        found.append(path)
         return found
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:  # a symbolic link in a loop: read (and reported) if named as SQL
-        return False
 
 
 def read(
@@ -356,10 +392,14 @@ class Confinement:
     `follow-outside-links` is set (a link planted in a repository could otherwise show any
     file the user can read, with `--show-source`)."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, walked: Iterable[str] = ()) -> None:
+        """`walked`: folders a walk of this run entered, which were no symbolic links when
+        their folder was listed (`expand`'s `entered`): their own lstat is not taken again."""
         self._inside = os.path.join(os.path.realpath(root), "")
         self._here = os.getcwd()
         self._real_folders: dict[str, str] = {}
+        self._walked = set(walked)
+        self._escaping: dict[str, bool] = {}  # folder as given (with its separator) -> verdict
 
     def escape(self, path: str, link: bool = True) -> str | None:
         """Where `path` really is, when a symbolic link on its way takes it out of the project
@@ -372,20 +412,53 @@ class Confinement:
             real = os.path.realpath(real)
         return None if real == absolute or real.startswith(self._inside) else real
 
-    def _real_folder(self, folder: str) -> str:
+    def folder_escapes(self, path: str) -> bool:
+        """Whether a symbolic link among the folders on the way to `path` takes it out of the
+        project (`escape(path, link=False)`, decided once per folder: a history has thousands
+        of files in hundreds of folders)."""
+        folder, separator, name = path.rpartition(os.sep)
+        if os.altsep or name in ("", os.curdir, os.pardir):
+            return self.escape(path, link=False) is not None
+        key = folder + separator  # ("": the working directory; "/": the root)
+        verdict = self._escaping.get(key)
+        if verdict is None:
+            # (whether a name in the folder escapes does not depend on the name)
+            if not folder or _plain_relative(folder):
+                here = self._here
+                absolute = os.path.join(here, folder) if folder else here
+                # (a folder walked was no link: its lstat is not taken again)
+                real = self._real_folder(absolute, folder in self._walked)
+                # (`escape`: the file's real path is not its path, nor inside the project)
+                verdict = real != absolute and not os.path.join(real, "").startswith(self._inside)
+            else:
+                verdict = self.escape(key + "x", link=False) is not None
+            self._escaping[key] = verdict
+        return verdict
+
+    def _real_folder(self, folder: str, walked: bool = False) -> str:
         """`os.path.realpath(folder)`, at the cost of one `lstat` per folder (speed: a
-        history of thousands of files has hundreds of folders)."""
+        history of thousands of files has hundreds of folders); `walked`: it was no link when
+        this run's walk listed it (no lstat)."""
         real = self._real_folders.get(folder)
         if real is None:
             parent, name = os.path.split(folder)
             if not name:  # (the root)
                 real = folder
-            elif os.path.islink(folder):
+            elif not walked and _is_link(folder):
                 real = os.path.realpath(folder)
             else:
-                real = os.path.join(self._real_folder(parent), name)
+                above = self._real_folders.get(parent) or self._real_folder(parent)
+                real = above + name if above.endswith(os.sep) else above + os.sep + name
             self._real_folders[folder] = real
         return real
+
+
+def _is_link(path: str) -> bool:
+    """`os.path.islink`, without its layers (asked of every folder of a history)."""
+    try:
+        return kinds.S_ISLNK(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:

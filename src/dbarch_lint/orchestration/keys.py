@@ -7,10 +7,14 @@ import os
 import stat
 from collections.abc import Sequence
 
+import msgspec
+
 from dbarch_lint.caching.files import digest, file_digest, file_stat
 from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.inputs import discovery
 from dbarch_lint.orchestration.run import MARKER, Run, dataclass_dict
+
+_ENCODER = msgspec.msgpack.Encoder()
 
 
 def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
@@ -18,24 +22,44 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     by path, role and content; the configuration; the code; the installed packages)."""
     settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
     index = cache.get_file_index()
-    files = []
-    for path, fs_path in sorted(run.paths.items()):
-        content = _known_content(run, fs_path, index)
+    known = index.files
+    lstat = run.lstat
+    paths = sorted(run.paths)
+    fs_paths = [run.paths[path] for path in paths]
+    contents: list[str] = []
+    # (one pass, without a call per file but its lstat: a history has thousands)
+    for path, fs_path in zip(paths, fs_paths, strict=True):
+        content = None
+        if fs_path != discovery.STDIN:
+            found = lstat(fs_path)
+            if found is not None and not stat.S_ISLNK(found.st_mode):
+                entry = known.get(f"{found.st_dev}:{found.st_ino}")
+                if (
+                    entry is not None
+                    and entry[0] == found.st_size
+                    and entry[1] == found.st_mtime_ns
+                    and entry[2] == found.st_ctime_ns
+                ):
+                    content = entry[3]
+            else:
+                content = _linked_content(fs_path, index)
         if content is None:  # (new, or touched: read it)
             item = run.file(path)
             content = item.digest + (f" {item.problem.message}" if item.problem else "")
-        new = None if run.added is None else path in run.added  # (DBA605 compares them)
-        files.append((path, fs_path, path in run.history, path in run.targets, new, content))
+        contents.append(content)
+    # Every file by path, where it is read, its content and its roles; the inferred histories,
+    # which replay each on its own. (Encoded whole: no object, and no repr, per file.)
+    added = None if run.added is None else sorted(run.added)  # (DBA605 compares them)
+    replays = sorted((sorted(r.paths), sorted(r.reported)) for r in run.replays or ())
+    roles = (sorted(run.history), sorted(run.targets), added)
+    files = _ENCODER.encode((paths, fs_paths, contents, roles, replays))
     parts = [
-        "report 1",
+        "report 2",
         cache.code,
         environment_fingerprint(run.config.plugins if run.autoload_plugins else ["-"]),
         repr(sorted(settings.items())),
         run.cwd,
         repr(list(presentation)),
-        repr(files),
-        # (the inferred histories, which replay each on its own)
-        repr(sorted((sorted(r.paths), sorted(r.reported)) for r in run.replays or ())),
         repr(run.errors),
         # (the summary counts the files left out: down migrations, files that are not SQL)
         repr((run.down_left_out, run.not_sql)),
@@ -44,7 +68,7 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         # (the schema snapshot is replayed first: its content is an input too)
         _snapshot_digest(run),
     ]
-    return digest("\n".join(parts).encode("utf-8"))
+    return digest("\n".join(parts).encode("utf-8") + b"\0" + files)
 
 
 def _snapshot_digest(run: Run) -> str:
@@ -54,13 +78,10 @@ def _snapshot_digest(run: Run) -> str:
     return file_digest(os.path.join(run.cwd, snapshot)) or "-"
 
 
-def _known_content(run: Run, fs_path: str, index: FileIndex) -> str | None:
-    if fs_path == discovery.STDIN:
-        return None
-    found = run.lstat(fs_path)
+def _linked_content(fs_path: str, index: FileIndex) -> str | None:
+    """The hash the index knows of the file a link (or a path with no file) leads to."""
     try:
-        if found is None or stat.S_ISLNK(found.st_mode):
-            found = os.stat(fs_path)  # (where the link leads)
+        found = os.stat(fs_path)  # (where the link leads)
     except OSError:
         return None
     return index.known(file_stat(found))
@@ -74,14 +95,16 @@ def remember_files(run: Run, cache: Cache) -> None:
     utf8 = codecs.lookup(run.config.encoding).name == "utf-8"
     read: dict[str, tuple[int, int, int, str]] = {}
     markers: dict[str, bool] = {}
+    unread = []  # (as the index has them: they came from it, by the same stat)
     for item in run._read.values():
-        if item.stat is None or (item.text is None and not item.unread):
+        if item.unread:
+            unread.append(item.stat)
+            continue
+        if item.stat is None or item.text is None:
             continue
         key = f"{item.stat[0]}:{item.stat[1]}"
         read[key] = (*item.stat[2:], item.digest)
-        if item.text is not None and utf8:
+        if utf8:
             markers[key] = MARKER in item.text
-        elif item.unread and key in index.markers:
-            markers[key] = index.markers[key]
-    if read:
-        cache.put_file_index(index, read, markers)
+    if read or unread:
+        cache.put_file_index(index, read, markers, unread)

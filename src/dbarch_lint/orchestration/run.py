@@ -97,13 +97,55 @@ class Run:
     known: FileIndex | None = None
     _unmarked: set[str] = field(default_factory=set)  # known to hold no dbmate marker
     _lstats: dict[str, os.stat_result | None] = field(default_factory=dict)
+    _is_utf8: bool | None = None  # (the configured encoding is UTF-8: None, not asked yet)
+    # The side files the runners read from the disk (`metadata.toml`, ...) by the path they
+    # read them by, with the `digest` of what they read ("-": nothing could be).
+    _side_files: dict[str, str] = field(default_factory=dict)
+    # The folders `prepare` walked, none a symbolic link when listed (`discovery.expand`).
+    walked: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> dict[str, discovery.Input]:
         """Every file read (on first use: a run answered from the cache may not need them)."""
         if self._files is None:
-            self._files = {path: self.file(path) for path in sorted(self.paths)}
+            if self.known is not None:
+                self._know_earlier()
+            read, file = self._read, self.file
+            self._files = {path: read.get(path) or file(path) for path in sorted(self.paths)}
         return self._files
+
+    def _know_earlier(self) -> None:
+        """Take every earlier file the cache's index knows unchanged, as `_known` does, in one
+        pass without a call a file but its lstat (a history has thousands)."""
+        assert self.known is not None
+        files, markers = self.known.files, self.known.markers
+        read, targets, unsaved, lstats = self._read, self.targets, self.unsaved, self._lstats
+        confinement, utf8, unmarked = self.confinement, self._utf8(), self._unmarked
+        dialect = self.config.dialect if self._dialect_patterns() == [] else None
+        added = self.added
+        for path, fs_path in self.paths.items():
+            if path in read or path in targets or path in unsaved or fs_path == discovery.STDIN:
+                continue
+            found = lstats[fs_path] if fs_path in lstats else self.lstat(fs_path)
+            if found is None or not kinds.S_ISREG(found.st_mode):  # (a link, or no regular
+                continue  # file: read, to tell)
+            if confinement is not None and confinement.folder_escapes(fs_path):
+                continue  # (read, to be reported)
+            key = f"{found.st_dev}:{found.st_ino}"
+            entry = files.get(key)
+            if (
+                entry is None
+                or entry[0] != found.st_size
+                or entry[1] != found.st_mtime_ns
+                or entry[2] != found.st_ctime_ns
+            ):
+                continue
+            if utf8 and markers.get(key) is False:
+                unmarked.add(path)
+            item = read[path] = discovery.known(path, fs_path, entry[3], file_stat(found))
+            item.dialect = dialect or self.dialect_of(path)
+            if added is not None:
+                item.new_since_base = path in added
 
     def file(self, path: str) -> discovery.Input:
         """One file (by shown path), read on first use."""
@@ -136,15 +178,15 @@ class Run:
         if found is None or not kinds.S_ISREG(found.st_mode):  # (a link, or no regular file:
             return None  # read, to tell)
         confinement = self.confinement
-        if confinement is not None and confinement.escape(fs_path, link=False) is not None:
+        if confinement is not None and confinement.folder_escapes(fs_path):
             return None  # (read, to be reported)
         stat = file_stat(found)
-        content = self.known.known(stat)
-        if content is None:
+        entry = self.known.entry(stat)
+        if entry is None:
             return None
-        if self.known.marked(stat) is False and self._utf8():
+        if entry[1] is False and self._utf8():
             self._unmarked.add(path)
-        return discovery.known(path, fs_path, content, stat)
+        return discovery.known(path, fs_path, entry[0], stat)
 
     def lstat(self, fs_path: str) -> os.stat_result | None:
         """A file's `os.lstat` (None: there is none), taken once per run: the report cache's
@@ -157,7 +199,9 @@ class Run:
         return self._lstats[fs_path]
 
     def _utf8(self) -> bool:
-        return codecs.lookup(self.config.encoding).name == "utf-8"
+        if self._is_utf8 is None:  # (asked of every file known unchanged)
+            self._is_utf8 = codecs.lookup(self.config.encoding).name == "utf-8"
+        return self._is_utf8
 
     def text_needed(self, items: list[discovery.Input], hook: Any) -> list[discovery.Input]:
         """The files not read yet that the runner plugins (`hook`) must see to say how they
@@ -202,7 +246,8 @@ class Run:
         if self.config.follow_outside_links:
             return None
         if self._confinement is None:
-            self._confinement = discovery.Confinement(project_root(self.config, self.cwd))
+            root = project_root(self.config, self.cwd)
+            self._confinement = discovery.Confinement(root, self.walked)
         return self._confinement
 
     def dialect_of(self, path: str) -> str:
@@ -212,14 +257,18 @@ class Run:
 
     def dialect_pattern(self, path: str) -> str | None:
         """The dialect the first `per-file-dialect` pattern matching a file names, if any."""
+        patterns = self._dialect_patterns()
+        if not patterns:
+            return None
+        absolute = os.path.normpath(os.path.join(self.cwd, path))
+        found = (dialect for pattern, dialect in patterns if pattern.matches(absolute))
+        return next(found, None)
+
+    def _dialect_patterns(self) -> list[tuple[PathPatterns, str]]:
         if self._dialects is None:
             root = project_root(self.config, self.cwd)
             self._dialects = _per_file(self.config.per_file_dialect, root, "per-file-dialect")
-        if not self._dialects:
-            return None
-        absolute = os.path.normpath(os.path.join(self.cwd, path))
-        found = (dialect for pattern, dialect in self._dialects if pattern.matches(absolute))
-        return next(found, None)
+        return self._dialects
 
     @property
     def host(self) -> PluginHost:
@@ -265,17 +314,18 @@ class Run:
                 replays = [[self.history, self.targets - self.history]]
             else:
                 replays = [[set(replay.paths)] for replay in self.replays]
+            every = self.files
             for groups in replays:
                 start = len(ordered)
                 for group in groups:
                     if group:
                         paths = sorted(group)
-                        files = [self.files[p] for p in paths]
+                        files = [every[p] for p in paths]
                         runner = _ordering_runner(self.config.runner, files)
                         ordered += _order(self.host, paths, runner, self.cwd)
                         self.ordered_by.append(runner)
                 self.bounds.append((start, len(ordered)))
-            self._inputs = [self.files[path] for path in ordered]
+            self._inputs = [every[path] for path in ordered]
         return self._inputs
 
     def snapshot_inputs(self) -> list[discovery.Input]:
@@ -299,7 +349,11 @@ class Run:
             for path in item.run.consulted if item.run else ():
                 if path not in found:
                     plan = self.planned.get(path)
-                    found[path] = _side_file_digest(path) if plan is None else digest(plan)
+                    if plan is not None:
+                        found[path] = digest(plan)
+                    else:  # (as the runners read it, when they read it from the disk)
+                        seen = self._side_files.get(path)
+                        found[path] = _side_file_digest(path) if seen is None else seen
         return found
 
 
@@ -322,6 +376,7 @@ def prepare(
     excluded = PathPatterns(patterns, root, "exclude") if patterns else None
     migrations = [os.path.join(config.root, g) for g in config.migrations]
     not_sql: list[str] = []
+    walked: list[str] = []  # (the folders walked: `Confinement` knows them for no links)
     if paths:
         files, errors = discovery.expand(
             paths,
@@ -329,16 +384,21 @@ def prepare(
             force_exclude=config.force_exclude,
             allow_empty=config.allow_empty,
             not_sql=not_sql,
+            entered=walked,
         )
     elif migrations:
-        files, errors = discovery.expand(migrations, excluded, allow_empty=config.allow_empty)
+        files, errors = discovery.expand(
+            migrations, excluded, allow_empty=config.allow_empty, entered=walked
+        )
     else:
         files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
     history_files: list[str] = []
     here = os.getcwd()
     located: histories.Located | None = None
     if migrations and paths:
-        history_files, more = discovery.expand(migrations, excluded, allow_empty=True)
+        history_files, more = discovery.expand(
+            migrations, excluded, allow_empty=True, entered=walked
+        )
         errors = list(dict.fromkeys([*errors, *more]))
     elif paths and config.context and infer:
         # (folders and globs alone: what they find is the history, as it always was)
@@ -351,11 +411,15 @@ def prepare(
             # (walked by a path relative to the working directory, the files' shown paths
             # come cheaply)
             where = _relative(item.folder, here)
-            item.files, more = discovery.expand([where], excluded, allow_empty=True)
+            item.files, more = discovery.expand([where], excluded, allow_empty=True, entered=walked)
             history_files += item.files
             errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
-    shown = {f: _shown(f, cwd, here, stdin_filename) for f in [*history_files, *files]}
+    every = [*history_files, *files]
+    if discovery.STDIN in files:
+        shown = {f: _shown(f, cwd, here, stdin_filename) for f in every}
+    else:
+        shown = dict(zip(every, discovery.display_paths(every, cwd, here), strict=True))
     target_paths = {shown[f] for f in files}
     history = {shown[f] for f in history_files}
     added: set[str] | None = None  # (with --diff-base: the files the base does not hold)
@@ -389,6 +453,7 @@ def prepare(
     by_shown = {v: k for k, v in shown.items() if v not in dropped}
     run = Run(config, by_shown, history, target_paths, errors, cwd, autoload_plugins, stdin)
     run.down_left_out = left_out
+    run.walked = walked
     run.added = added
     run.not_sql = [discovery.display_path(file, cwd, here) for file in not_sql]
     run.warnings = _sequelizerc_warnings((root, cwd), cwd, here)
@@ -471,7 +536,9 @@ def _replays(
 
 
 def _relative(folder: str, here: str) -> str:
-    """A folder by its path relative to `here` when inside it, else as it is."""
+    """A folder by its path relative to `here` when inside it (`.`: itself), else as it is."""
+    if folder == here:
+        return os.curdir
     inside = os.path.join(here, "")
     return folder[len(inside) :] if folder.startswith(inside) else folder
 
@@ -504,6 +571,10 @@ def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[st
 def _sequelize_apart(groups: list[set[str]]) -> list[list[set[str]]]:
     """The replays of a run over folders: each Sequelize migrations folder on its own (a
     history of its own, INTERFACE.md), the rest together as found."""
+    # (one look at all the names, lowercased once: most runs hold no script at all)
+    names = "\n".join(path for group in groups for path in group).lower() + "\n"
+    if not any(f"{extension}\n" in names for extension in sequelize.EXTENSIONS):
+        return [groups]
     folders: dict[str, set[str]] = {}
     rest: list[set[str]] = []
     for group in groups:
@@ -539,21 +610,30 @@ def _decide_runs(run: Run) -> None:
         options = {**options, "prisma": {"version": config.prisma_version}}
     hook = run.host.pm.hook.dbarch_lint_migration_transactions
     run.read_unread(run.text_needed(items, hook))
-    with planned.presented(run.planned):
+    with planned.presented(run.planned, run._side_files):
         found = hook(inputs=items, runner=config.runner, options=options, cwd=run.cwd)
     runs = list(found) if found is not None else [FileRun(config.runner) for _ in items]
     if len(runs) != len(items) or any(r.mode not in MODES for r in runs):
         raise PluginError(f"the {config.runner} runner did not say how it runs each file")
     override = config.assume_in_transaction
-    for item, file_run in zip(items, runs, strict=True):
-        # (a plugin's runner says it itself)
-        verdict = out_of_order(file_run.runner, config.runners)
-        if file_run.runner in RUNNERS and verdict != file_run.out_of_order:
-            file_run = msgspec.structs.replace(file_run, out_of_order=verdict)
-        if override is not None:
-            why = f"{'' if override else 'no-'}assume-in-transaction"
-            mode = TRANSACTION if override else NONE
-            file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
+    # A runner says the same of many files (a folder's, or every file's): each `FileRun` is
+    # completed once (they are frozen), by identity.
+    completed: dict[int, tuple[FileRun, FileRun]] = {}
+    for item, given in zip(items, runs, strict=True):
+        done = completed.get(id(given))
+        if done is not None and done[0] is given:
+            file_run = done[1]
+        else:
+            file_run = given
+            # (a plugin's runner says it itself)
+            verdict = out_of_order(file_run.runner, config.runners)
+            if file_run.runner in RUNNERS and verdict != file_run.out_of_order:
+                file_run = msgspec.structs.replace(file_run, out_of_order=verdict)
+            if override is not None:
+                why = f"{'' if override else 'no-'}assume-in-transaction"
+                mode = TRANSACTION if override else NONE
+                file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
+            completed[id(given)] = (given, file_run)
         item.run = file_run
         if file_run.dialect is not None and run.dialect_pattern(item.path) is None:
             # The runner's own configuration names the database (Prisma's provider), unless a

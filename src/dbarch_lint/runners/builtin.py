@@ -63,23 +63,26 @@ def dbarch_lint_migration_transactions(
     plans = sqitch.Plans(cwd)
     locks = prisma.Locks(cwd, options.get("prisma", {}).get("version"))
     folders: dict[str, FileRun] = {}  # Diesel: a migration folder's up.sql and down.sql
+    named: dict[str, str | None] = {}  # a file name -> the runner its name alone says
     runs = []
     for item in inputs:
         name = item.path.rsplit("/", 1)[-1]
         where = item.fs_path or os.path.join(cwd, item.path)
-        lock = locks.lock(where) if prisma.matches(name) else None
-        chosen = (
-            (detect(item, name, plans) if lock is None else "prisma")
-            if runner == "auto"
-            else runner
-        )
+        lock = locks.lock(where) if name == prisma.NAME else None
+        if runner != "auto":
+            chosen = runner
+        elif lock is not None:
+            chosen = "prisma"
+        else:  # (`detect`, each name's part once: a Diesel history has two names)
+            by_name = named[name] if name in named else named.setdefault(name, _by_name(name))
+            chosen = by_name or _by_place_or_text(item, name, plans)
         if chosen == "prisma":
             found = prisma.run(lock, locks.candidate(where))
         elif chosen == "diesel":
-            folder = os.path.dirname(where)
-            if folder not in folders:
-                folders[folder] = diesel.run(where)
-            found = folders[folder]
+            # (grouping only: `diesel.run` finds the folder itself)
+            folder = os.path.dirname(where) if os.altsep else where.rpartition(os.sep)[0]
+            known = folders.get(folder)
+            found = known if known is not None else folders.setdefault(folder, diesel.run(where))
         else:
             found = _run(chosen, item, where, options.get(chosen, {}), plans)
         if chosen == "plain" and runner == "auto" and (plan := plans.candidates(item.path)):
@@ -112,6 +115,11 @@ def needs_text(path: str, runner: str) -> bool:
 def detect(item: Input, name: str, plans: sqitch.Plans) -> str:
     """The runner a file's layout suggests (`plain` when none does). Cheap: names first; a
     `sqitch.plan` is looked for only above a `deploy/`, `revert/` or `verify/` folder."""
+    return _by_name(name) or _by_place_or_text(item, name, plans)
+
+
+def _by_name(name: str) -> str | None:
+    """The runner a file's name alone says (None: its place or its text may)."""
     if sequelize.is_script(name):
         return "sequelize"
     if diesel.matches(name):
@@ -120,6 +128,11 @@ def detect(item: Input, name: str, plans: sqitch.Plans) -> str:
         return "golang-migrate"
     if flyway.matches(name):
         return "flyway"
+    return None
+
+
+def _by_place_or_text(item: Input, name: str, plans: sqitch.Plans) -> str:
+    """The runner a `sqitch.plan` above a file, or dbmate's marker in it, says (`plain`)."""
     if plans.locate(item.path) is not None:
         return "sqitch"
     if dbmate.matches(name, item.text):

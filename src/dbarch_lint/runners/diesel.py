@@ -22,20 +22,31 @@ def matches(name: str) -> bool:
 def order(paths: Sequence[str]) -> list[str]:
     """By version: the directory name up to its first `_`, without dashes, compared as a string
     (`migrations_internals::version_from_string`); `up.sql` before `down.sql`; then the rest."""
-    return order_by(paths, _key)
+    versions: dict[str, str] = {}  # (by folder: a migration's up.sql and down.sql share it)
+
+    def key(path: str) -> tuple[str, str, int] | None:
+        directory, _, name = path.rpartition("/")
+        if name not in NAMES:
+            return None
+        version = versions.get(directory)
+        if version is None:
+            version = versions[directory] = _version(directory)
+        return version, directory, 0 if name == "up.sql" else 1
+
+    return order_by(paths, key)
 
 
-def _key(path: str) -> tuple[str, str, int] | None:
-    directory, _, name = path.rpartition("/")
-    if name not in NAMES:
-        return None
-    version = directory.rsplit("/", 1)[-1].split("_", 1)[0].replace("-", "")
-    return version, directory, NAMES.index(name)
+def _version(directory: str) -> str:
+    return directory.rsplit("/", 1)[-1].split("_", 1)[0].replace("-", "")
 
 
 def run(where: str) -> FileRun:
     """How Diesel runs the migration file at `where`, from its directory's `metadata.toml`."""
-    metadata = os.path.join(os.path.dirname(where), "metadata.toml")
+    head, separator, _ = where.rpartition(os.sep)
+    if os.altsep or head.endswith(os.sep):  # (os.path's own rules, for its corner cases)
+        metadata = os.path.join(os.path.dirname(where), "metadata.toml")
+    else:  # (asked once per migration folder)
+        metadata = f"{head}{separator}metadata.toml"
     consulted = (metadata,)
     try:
         data = planned.read(metadata)

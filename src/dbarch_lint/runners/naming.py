@@ -43,7 +43,11 @@ def is_down(path: str) -> bool:
     # Speed: the search starts near the end, where any match is (a `^` match needs a path
     # shorter than that anyway); from the start it would try the pattern at every character.
     unix = path.replace("\\", "/")
-    if _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL)) is not None:
+    # (a match ends in `down.sql`, or just before a final newline: most names end otherwise)
+    tail = unix[-_DOWN_FILE_TAIL:].lower()
+    if tail.endswith(("/down.sql", ".down.sql")) or (
+        "down.sql" in tail and _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL))
+    ):
         return True
     name = unix.rpartition("/")[2]
     if name.startswith("U") and FLYWAY_UNDO.fullmatch(name) is not None:
@@ -105,6 +109,8 @@ def order_by(paths: Sequence[str], key: Callable[[str], tuple[Any, ...] | None])
 def up_migration_path(down: str) -> str:
     """The up migration a down migration reverts (`x/down.sql` -> `x/up.sql`, sqitch's
     `revert/x.sql` -> `deploy/x.sql`, Flyway's `U2__x.sql` -> `V2__x.sql`)."""
+    if down[-8:].lower() == "down.sql":  # (the regular expression's work, without a search)
+        return down[:-8] + "up.sql"
     if _DOWN_SUFFIX.search(down):
         return _DOWN_SUFFIX.sub("up.sql", down)
     folder, slash, name = down.rpartition("/")
@@ -149,7 +155,9 @@ def migration_set(path: str) -> str:
     (Diesel's `<version>_<name>/up.sql`, Prisma's `<timestamp>_<name>/migration.sql`); for a
     sqitch script, the folder that holds `deploy/` (its plan's)."""
     unix = path.replace("\\", "/")
-    script = _SQITCH_SCRIPT.search(unix)
+    # (a substring test first: a search tries the expression at every character of the path)
+    sqitch = "deploy/" in unix or "revert/" in unix or "verify/" in unix
+    script = _SQITCH_SCRIPT.search(unix) if sqitch else None
     if script is not None:
         return unix[: script.start()]
     folder = unix.rpartition("/")[0]
