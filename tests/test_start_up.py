@@ -92,3 +92,34 @@ def test_the_ir_annotations_are_evaluated_at_import() -> None:
 
     assert not isinstance(ir.Span.__annotations__["start"], str)
     assert not isinstance(ir.ParsedFile.__annotations__["statements"], str)
+
+
+# A dataclass's methods are compiled (`exec`) when its class is made: the classes every start
+# of `check` makes are msgspec Structs. Only rules' options stay dataclasses (plugins.md).
+DATACLASSES = """
+import dataclasses, sys
+from dbarch_lint.cli import main
+try:
+    main(args=sys.argv[1:])
+except SystemExit:
+    pass
+made = set()
+for name, module in list(sys.modules.items()):
+    if name.startswith("dbarch_lint") and not name.startswith("dbarch_lint.rules."):
+        for value in vars(module).values():
+            if isinstance(value, type) and dataclasses.is_dataclass(value):
+                made.add(f"{value.__module__}.{value.__qualname__}")
+print("\\n".join(sorted(made)), file=sys.stderr)
+"""
+
+
+def test_check_makes_no_dataclass_of_its_own(tmp_path: Path) -> None:
+    (tmp_path / "0001_init.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);\n")
+    done = subprocess.run(
+        [sys.executable, "-c", DATACLASSES, "check", "--format", "json", "0001_init.sql"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert set(done.stderr.split()) == {"dbarch_lint.linting.rule_base.NoOptions"}

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
+import msgspec
+
 from dbarch_lint.model.findings import Applicability, FixAvailability, RuleInfo, Severity
 from dbarch_lint.model.ir import Event
 
@@ -154,8 +156,9 @@ class SchemaRule(Rule[OptionsT]):
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class RuleDoc:
+# (A Struct, not a dataclass: a dataclass's methods are compiled when its class is made, on every
+# start of the command line.)
+class RuleDoc(msgspec.Struct, frozen=True):
     """A rule docstring split into its summary line and `## ` sections."""
 
     summary: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import sys
 from collections import ChainMap
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -102,7 +101,7 @@ def _validate_rule(rule: type[Rule], plugin: str) -> None:
         )
     if not NAME_PATTERN.match(getattr(rule, "name", "")):
         raise PluginError(f"plugin {plugin!r}: rule {code} name must be kebab-case")
-    if re.match(r"(ban|require)-", rule.name):
+    if rule.name.startswith(("ban-", "require-")):
         raise PluginError(f"plugin {plugin!r}: rule {code} name must name the flagged pattern")
 
 
