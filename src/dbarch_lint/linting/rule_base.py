@@ -95,6 +95,12 @@ class Rule(Generic[OptionsT]):
                 cls.options_type = arguments[0]
 
     @classmethod
+    def rule_class(cls) -> type[Rule]:
+        """The class that checks: the rule's own (a built-in rule is registered by its
+        manifest entry, and its module imported when asked: `dbarch_lint.rules`)."""
+        return cls
+
+    @classmethod
     def applies_to(cls, dialect: str) -> bool:
         """Whether the rule checks files of this SQL dialect."""
         return cls.dialects is None or dialect in cls.dialects

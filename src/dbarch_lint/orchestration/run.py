@@ -600,7 +600,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     from dbarch_lint.linting.context import Settings
     from dbarch_lint.linting.engine import RunConfig
 
-    rules = run.host.rules()
+    rules = run.host.rules(registered=True)  # (their modules imported as they check)
     config = run.config
     prefixes = tuple(
         sorted({re.sub(r"\d+$", "", r.code) for r in rules if not r.code.startswith("DBA")})
