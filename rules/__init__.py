@@ -82,6 +82,10 @@ class _Registered:
     loaded: ClassVar[type[Rule] | None] = None
     options_type: ClassVar[type[Any]]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Nothing to check: a class per manifest entry, made on every run, skips what
+        `Rule.__init_subclass__` and `Generic`'s check of a rule written by hand."""
+
     def __init__(self, options: Any = None) -> None:
         self.options = options  # (None: the rule's own default options)
         self._rule: Any = None

@@ -27,6 +27,7 @@ NOT_NEEDED = (
     "bz2",
     "lzma",
     "difflib",  # ("did you mean" suggestions: only a finding or a mistake needs them)
+    "pickle",  # (the prefix snapshots use the C module: `pickle` compiles regular expressions)
     "dbarch_lint.server",
     "dbarch_lint.parsing.mysql",
     "dbarch_lint.parsing.sequelize",

@@ -16,7 +16,8 @@ salt does not cover a third-party parser's code (as for cached parses, `parsing/
 
 from __future__ import annotations
 
-import pickle
+# (The C module: `pickle` compiles regular expressions when imported, on every start.)
+import _pickle as pickle
 from collections.abc import Mapping, Sequence
 
 import msgspec
@@ -104,7 +105,7 @@ def save(cache: Cache, name: str, schema: Schema, parsed: Sequence[ParsedFile]) 
         (p.statements[0].index, p.statements[0].span) if p.statements else None for p in parsed
     ]
     try:
-        data = pickle.dumps(Snapshot(schema, heads), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(Snapshot(schema, heads), protocol=-1)  # (the highest)
     except Exception:  # (a plugin's object in the schema that cannot be pickled: not stored)
         return
     cache.put_prefix(name, data)
