@@ -32,6 +32,7 @@ from dbarch_lint.plugins.host import PluginHost
 from dbarch_lint.rules import FAMILIES
 from dbarch_lint.testing import fixed_fixture, run_fixture
 from tests.conftest import ROOT
+from tests.rule_manifest import manifest_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXED = ".fixed.sql"
@@ -93,6 +94,31 @@ def test_a_family_registers_each_of_its_rule_modules_in_code_order(family: str) 
     if family != "engine":
         assert [r.__module__.rpartition(".")[2] for r in registered] == modules
     assert [r.code for r in registered] == sorted(r.code for r in registered)
+
+
+def test_the_manifest_is_what_the_rule_modules_say() -> None:
+    """The built-in rules are registered from `rules/manifest.py` (their modules imported as
+    they check): it must say what the modules say."""
+    manifest = ROOT / "rules" / "manifest.py"
+    text = manifest_text()
+    if os.environ.get("DBARCH_UPDATE_MANIFEST"):
+        manifest.write_text(text, encoding="utf-8")
+    assert manifest.read_text(encoding="utf-8") == text, (
+        "rules/manifest.py is stale: run with DBARCH_UPDATE_MANIFEST=1"
+    )
+
+
+def test_a_registered_rule_is_its_module_s_rule_once_loaded() -> None:
+    registered = PluginHost(autoload=False).rules(registered=True)
+    assert [r.code for r in registered] == [r.code for r in RULES]
+    for rule, own in zip(registered, RULES, strict=True):
+        assert rule.rule_class() is own and rule.info() == own.info()
+        assert (rule.severity, rule.default_enabled, rule.dialects) == (
+            own.severity,
+            own.default_enabled,
+            own.dialects,
+        )
+        assert getattr(rule, "targets", ()) == getattr(own, "targets", ())
 
 
 def test_the_context_finds_columns_by_builtin_type_and_new_columns() -> None:

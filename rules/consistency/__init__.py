@@ -1,15 +1,16 @@
 """DBA8xx: schema consistency (schema-aware)."""
 
-from dbarch_lint.rules.consistency.dba801_unknown_column_reference import UnknownColumnReference
-from dbarch_lint.rules.consistency.dba802_foreign_key_type_mismatch import ForeignKeyTypeMismatch
-from dbarch_lint.rules.consistency.dba803_duplicate_definition import DuplicateDefinition
-from dbarch_lint.rules.consistency.dba804_second_primary_key import SecondPrimaryKey
-from dbarch_lint.rules.consistency.dba805_drop_of_unknown_object import DropOfUnknownObject
+from dbarch_lint.rules import family
 
-RULES = (
-    UnknownColumnReference,
-    ForeignKeyTypeMismatch,
-    DuplicateDefinition,
-    SecondPrimaryKey,
-    DropOfUnknownObject,
+# The family's rules, in code order (module, class): imported when `RULES` is first read (a
+# run imports a rule's module only when the rule first checks something: `dbarch_lint.rules`).
+__getattr__ = family(
+    __name__,
+    (
+        ("dba801_unknown_column_reference", "UnknownColumnReference"),
+        ("dba802_foreign_key_type_mismatch", "ForeignKeyTypeMismatch"),
+        ("dba803_duplicate_definition", "DuplicateDefinition"),
+        ("dba804_second_primary_key", "SecondPrimaryKey"),
+        ("dba805_drop_of_unknown_object", "DropOfUnknownObject"),
+    ),
 )

@@ -1,25 +1,20 @@
 """DBA2xx: keys, constraints and naming."""
 
-from dbarch_lint.rules.constraints.dba201_unnamed_constraint import UnnamedConstraint
-from dbarch_lint.rules.constraints.dba202_unnamed_index import UnnamedIndex
-from dbarch_lint.rules.constraints.dba203_constraint_name_pattern import ConstraintNamePattern
-from dbarch_lint.rules.constraints.dba204_index_name_pattern import IndexNamePattern
-from dbarch_lint.rules.constraints.dba205_foreign_key_without_on_delete import (
-    ForeignKeyWithoutOnDelete,
-)
-from dbarch_lint.rules.constraints.dba206_table_without_primary_key import TableWithoutPrimaryKey
-from dbarch_lint.rules.constraints.dba207_identifier_too_long import IdentifierTooLong
-from dbarch_lint.rules.constraints.dba208_non_snake_case_identifier import NonSnakeCaseIdentifier
-from dbarch_lint.rules.constraints.dba209_missing_required_columns import MissingRequiredColumns
+from dbarch_lint.rules import family
 
-RULES = (
-    UnnamedConstraint,
-    UnnamedIndex,
-    ConstraintNamePattern,
-    IndexNamePattern,
-    ForeignKeyWithoutOnDelete,
-    TableWithoutPrimaryKey,
-    IdentifierTooLong,
-    NonSnakeCaseIdentifier,
-    MissingRequiredColumns,
+# The family's rules, in code order (module, class): imported when `RULES` is first read (a
+# run imports a rule's module only when the rule first checks something: `dbarch_lint.rules`).
+__getattr__ = family(
+    __name__,
+    (
+        ("dba201_unnamed_constraint", "UnnamedConstraint"),
+        ("dba202_unnamed_index", "UnnamedIndex"),
+        ("dba203_constraint_name_pattern", "ConstraintNamePattern"),
+        ("dba204_index_name_pattern", "IndexNamePattern"),
+        ("dba205_foreign_key_without_on_delete", "ForeignKeyWithoutOnDelete"),
+        ("dba206_table_without_primary_key", "TableWithoutPrimaryKey"),
+        ("dba207_identifier_too_long", "IdentifierTooLong"),
+        ("dba208_non_snake_case_identifier", "NonSnakeCaseIdentifier"),
+        ("dba209_missing_required_columns", "MissingRequiredColumns"),
+    ),
 )

@@ -1,19 +1,15 @@
 """DBA9xx: MySQL 8.0 online DDL (what InnoDB cannot change while the table takes writes)."""
 
-from dbarch_lint.rules.mysql.dba901_mysql_table_copying_alter import MysqlTableCopyingAlter
-from dbarch_lint.rules.mysql.dba902_mysql_missing_online_ddl_clause import (
-    MysqlMissingOnlineDdlClause,
-)
-from dbarch_lint.rules.mysql.dba903_mysql_blocking_index_addition import (
-    MysqlBlockingIndexAddition,
-)
-from dbarch_lint.rules.mysql.dba904_mysql_inline_references_ignored import (
-    MysqlInlineReferencesIgnored,
-)
+from dbarch_lint.rules import family
 
-RULES = (
-    MysqlTableCopyingAlter,
-    MysqlMissingOnlineDdlClause,
-    MysqlBlockingIndexAddition,
-    MysqlInlineReferencesIgnored,
+# The family's rules, in code order (module, class): imported when `RULES` is first read (a
+# run imports a rule's module only when the rule first checks something: `dbarch_lint.rules`).
+__getattr__ = family(
+    __name__,
+    (
+        ("dba901_mysql_table_copying_alter", "MysqlTableCopyingAlter"),
+        ("dba902_mysql_missing_online_ddl_clause", "MysqlMissingOnlineDdlClause"),
+        ("dba903_mysql_blocking_index_addition", "MysqlBlockingIndexAddition"),
+        ("dba904_mysql_inline_references_ignored", "MysqlInlineReferencesIgnored"),
+    ),
 )

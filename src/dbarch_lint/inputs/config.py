@@ -9,8 +9,10 @@ import dataclasses
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec import field
 
 from dbarch_lint.caching.files import read_regular
 from dbarch_lint.model.errors import UsageError
@@ -31,8 +33,9 @@ IF_NOT_EXISTS = ("existing", "new")
 PRESETS: dict[str, tuple[str, ...]] = {"prisma": ("DBA101", "DBA208")}
 
 
-@dataclass(slots=True)
-class Config:
+# (A Struct, not a dataclass: a dataclass's methods are compiled when its class is made, on
+# every start of the command line.)
+class Config(msgspec.Struct):
     """Every setting, with its default. Field names are the config keys with `_` for `-`.
 
     A `baseline` or `write-baseline` in a config file is relative to its directory.
@@ -94,10 +97,11 @@ class Config:
     root: str = "."  # globs in config are relative to this directory
 
 
+# Each key of the files: its field, and the field's annotation (as written).
 _FILE_KEYS = {
-    f.name.replace("_", "-"): f
-    for f in dataclasses.fields(Config)
-    if f.name not in ("path", "root")
+    name.replace("_", "-"): (name, Config.__annotations__[name])
+    for name in Config.__struct_fields__
+    if name not in ("path", "root")
 }
 
 
@@ -194,7 +198,8 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
     spec = _FILE_KEYS.get(key)
     if spec is None:
         raise UsageError(f"{where}: unknown setting {key!r}{suggest(key, _FILE_KEYS)}")
-    value = _check_type(key, value, spec.type, where)
+    name, annotation = spec
+    value = _check_type(key, value, annotation, where)
     # (`dialect` and `per-file-dialect` name the parsers plugins provide: checked by the run)
     choices = {
         "format": None,
@@ -225,7 +230,7 @@ def apply(config: Config, key: str, value: Any, where: str = "command line") -> 
                 raise UsageError(
                     f"{where}: severity of {code} = {level!r} is not error, warning or info{hint}"
                 )
-    setattr(config, spec.name, value)
+    setattr(config, name, value)
 
 
 def _check_encoding(name: str, where: str) -> None:

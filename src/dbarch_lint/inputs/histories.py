@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+
+import msgspec
+from msgspec import field
 
 from dbarch_lint.runners import flyway
 from dbarch_lint.runners.sqitch import Plans
@@ -21,8 +23,9 @@ from dbarch_lint.runners.sqitch import Plans
 _VERSIONED = re.compile(r"\d|[VU]\d+(?:[._]\d+)*__")
 
 
-@dataclass(slots=True)
-class History:
+# (Structs, not dataclasses: a dataclass's methods are compiled when its class is made, on every
+# start of the command line.)
+class History(msgspec.Struct):
     """A folder whose files replay as one history, and the files named in it."""
 
     folder: str  # absolute
@@ -31,8 +34,7 @@ class History:
     files: list[str] = field(default_factory=list)  # the files found in it (by the run)
 
 
-@dataclass(slots=True)
-class Located:
+class Located(msgspec.Struct):
     """Where the named files belong: inferred histories, and the named files in none, by folder
     (each such folder's named files replay together, alone)."""
 

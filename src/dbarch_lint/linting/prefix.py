@@ -16,8 +16,9 @@ salt does not cover a third-party parser's code (as for cached parses, `parsing/
 
 from __future__ import annotations
 
+# (The C module: `pickle` compiles regular expressions when imported, on every start.)
+import _pickle as pickle
 import operator
-import pickle
 from collections.abc import Mapping, Sequence
 
 import msgspec
@@ -101,7 +102,7 @@ def save(cache: Cache, name: str, schema: Schema, parsed: Sequence[ParsedFile]) 
         (p.statements[0].index, p.statements[0].span) if p.statements else None for p in parsed
     ]
     try:
-        data = pickle.dumps(Snapshot(schema, heads), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(Snapshot(schema, heads), protocol=-1)  # (the highest)
     except Exception:  # (a plugin's object in the schema that cannot be pickled: not stored)
         return
     cache.put_prefix(name, data)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
+import msgspec
+
 from dbarch_lint.model.findings import Applicability, FixAvailability, RuleInfo, Severity
 from dbarch_lint.model.ir import Event
 
@@ -93,6 +95,12 @@ class Rule(Generic[OptionsT]):
                 cls.options_type = arguments[0]
 
     @classmethod
+    def rule_class(cls) -> type[Rule]:
+        """The class that checks: the rule's own (a built-in rule is registered by its
+        manifest entry, and its module imported when asked: `dbarch_lint.rules`)."""
+        return cls
+
+    @classmethod
     def applies_to(cls, dialect: str) -> bool:
         """Whether the rule checks files of this SQL dialect."""
         return cls.dialects is None or dialect in cls.dialects
@@ -154,8 +162,9 @@ class SchemaRule(Rule[OptionsT]):
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class RuleDoc:
+# (A Struct, not a dataclass: a dataclass's methods are compiled when its class is made, on every
+# start of the command line.)
+class RuleDoc(msgspec.Struct, frozen=True):
     """A rule docstring split into its summary line and `## ` sections."""
 
     summary: str

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass, field
 
 import msgspec
 
@@ -44,20 +43,32 @@ class Position(msgspec.Struct, frozen=True, gc=False):
     column: int
 
 
-@dataclass(slots=True)
 class SourceFile:
-    """One input file's text with a byte-offset line index."""
+    """One input file's text with a byte-offset line index.
 
-    path: str  # as reported: relative POSIX path, or the stdin name
-    text: str
-    _data: bytes = field(init=False, repr=False)
-    _ascii: bool = field(init=False, repr=False)
-    # Built on the first position asked for: many files never need one.
-    _line_starts: list[int] | None = field(init=False, repr=False, default=None)
+    (A plain class, not a dataclass: a dataclass's methods are compiled when its class is made,
+    on every start of the command line.)"""
 
-    def __post_init__(self) -> None:
-        self._data = self.text.encode("utf-8")
-        self._ascii = len(self._data) == len(self.text)
+    __slots__ = ("_ascii", "_data", "_line_starts", "path", "text")
+    __match_args__ = ("path", "text")
+    __hash__ = None  # type: ignore[assignment]  # (mutable, compared by value)
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path  # as reported: relative POSIX path, or the stdin name
+        self.text = text
+        self._data = text.encode("utf-8")
+        self._ascii = len(self._data) == len(text)
+        # Built on the first position asked for: many files never need one.
+        self._line_starts: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return f"SourceFile(path={self.path!r}, text={self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, SourceFile)
+        return (self.path, self.text) == (other.path, other.text)
 
     @property
     def data(self) -> bytes:

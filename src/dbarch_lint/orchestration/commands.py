@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.model.errors import UsageError
@@ -32,8 +33,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 Say = Callable[[str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+# (Structs, not dataclasses: a dataclass's methods are compiled when its class is made, on every
+# start of the command line.)
+class Answer(msgspec.Struct, frozen=True):
     """A command's output (for stdout or the output file) and its exit code; for `check
     --sarif-file`, the same run's SARIF too."""
 
@@ -42,12 +44,14 @@ class Answer:
     sarif: str | bytes | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Presentation:
+class Presentation(msgspec.Struct, frozen=True):
     """How the text report is shown (part of the report cache's key)."""
 
     color: bool = False
     quiet: bool = False
+
+
+PLAIN = Presentation()  # (no colour, the summary shown)
 
 
 def check(
@@ -57,7 +61,7 @@ def check(
     *,
     stdin: bytes | None = None,
     stdin_filename: str | None = None,
-    presentation: Presentation = Presentation(),
+    presentation: Presentation = PLAIN,
     verbose: bool = False,
 ) -> Answer:
     """`dbarch-lint check`: lint, fix or show fixes; from the report cache when it can."""

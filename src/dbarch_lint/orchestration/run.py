@@ -7,10 +7,10 @@ import os
 import re
 import stat as kinds
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
+from msgspec import field
 
 from dbarch_lint.caching.files import digest, file_digest, file_stat
 from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
@@ -36,8 +36,9 @@ T = TypeVar("T")
 # needs none of them.
 
 
-@dataclass(frozen=True, slots=True)
-class Replay:
+# (Structs, not dataclasses: a dataclass's methods are compiled when its class is made, on every
+# start of the command line.)
+class Replay(msgspec.Struct, frozen=True):
     """One history that replays on its own (shown paths), and the files reported on in it: the
     named files it was inferred for (a history can hold a nested one: each file is reported on
     once, in its own)."""
@@ -46,8 +47,7 @@ class Replay:
     reported: frozenset[str]
 
 
-@dataclass(slots=True)
-class Run:
+class Run(msgspec.Struct):
     """A prepared run: the resolved config and the files read (by shown path); the plugins and
     the replay order come on first use, so a run answered from the cache never loads them."""
 
@@ -680,7 +680,7 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     from dbarch_lint.linting.context import Settings
     from dbarch_lint.linting.engine import RunConfig
 
-    rules = run.host.rules()
+    rules = run.host.rules(registered=True)  # (their modules imported as they check)
     config = run.config
     prefixes = tuple(
         sorted({re.sub(r"\d+$", "", r.code) for r in rules if not r.code.startswith("DBA")})
@@ -808,4 +808,4 @@ def _ignored_codes(run: Run) -> dict[str, tuple[str, ...]]:
 
 def dataclass_dict(config: cfg.Config) -> dict[str, Any]:
     """The config as a plain mapping (for plugins)."""
-    return {name: getattr(config, name) for name in config.__slots__}
+    return {name: getattr(config, name) for name in config.__struct_fields__}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import sys
 from collections import ChainMap
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -49,6 +48,7 @@ class PluginHost:
         except pluggy.PluginValidationError as error:
             raise PluginError(f"a plugin implements an unknown hook: {error}") from None
         self._rules: tuple[type[Rule], ...] | None = None
+        self._classes: tuple[type[Rule], ...] | None = None
 
     def _register(self, name: str, load: Any, what: str) -> None:
         if self.pm.has_plugin(name):
@@ -59,8 +59,10 @@ class PluginHost:
         except Exception as error:  # a broken plugin is a clear error, never a log line
             raise PluginError(f"could not load plugin {name!r} ({what}): {error}") from None
 
-    def rules(self) -> tuple[type[Rule], ...]:
-        """Every rule class, validated, sorted by code."""
+    def rules(self, registered: bool = False) -> tuple[type[Rule], ...]:
+        """Every rule class, validated, sorted by code: each rule's own class, or with
+        `registered`, as its plugin registered it (what a run takes: a built-in rule then
+        imports its module when it first checks something, `dbarch_lint.rules`)."""
         if self._rules is None:
             found: dict[str, type[Rule]] = {}
             names: dict[str, str] = {}
@@ -76,7 +78,11 @@ class PluginHost:
                     found[rule.code] = rule
                     names[rule.name] = rule.code
             self._rules = tuple(found[code] for code in sorted(found))
-        return self._rules
+        if registered:
+            return self._rules
+        if self._classes is None:
+            self._classes = tuple(rule.rule_class() for rule in self._rules)
+        return self._classes
 
     def reporters(self) -> Mapping[str, type[Reporter]]:
         """Every output format by name (a later plugin's wins; the built-in ones are imported
@@ -102,7 +108,7 @@ def _validate_rule(rule: type[Rule], plugin: str) -> None:
         )
     if not NAME_PATTERN.match(getattr(rule, "name", "")):
         raise PluginError(f"plugin {plugin!r}: rule {code} name must be kebab-case")
-    if re.match(r"(ban|require)-", rule.name):
+    if rule.name.startswith(("ban-", "require-")):
         raise PluginError(f"plugin {plugin!r}: rule {code} name must name the flagged pattern")
 
 
