@@ -185,6 +185,25 @@ def test_a_crashing_rule_is_dba000_for_that_rule_only(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_rule_whose_checking_instance_cannot_be_made_is_dba000_for_each_statement(
+    tmp_path: Path,
+) -> None:
+    stand_in = CRASHING.replace(
+        "    def check(self, event, ctx):",
+        "    def checking(self):\n        raise ValueError('no module')\n\n"
+        "    def check(self, event, ctx):",
+    )
+    write_module(tmp_path, "stand_in_plugin", stand_in)
+    (tmp_path / "dbarch-lint.toml").write_text(
+        'plugins = ["stand_in_plugin"]\nextend-select = ["BOOM"]\n'
+    )
+    (tmp_path / "m.sql").write_text("CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n")
+    result = run_cli(["check", "m.sql", "--format", "gcc"], tmp_path, tmp_path)
+    lines = result.stdout.splitlines()
+    assert sum("DBA000" in line and "BOOM001" in line for line in lines) == 2
+    assert "Traceback" not in result.stderr
+
+
 ORDERING = """
 from dbarch_lint import hookimpl
 

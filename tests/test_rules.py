@@ -121,6 +121,26 @@ def test_a_registered_rule_is_its_module_s_rule_once_loaded() -> None:
         assert getattr(rule, "targets", ()) == getattr(own, "targets", ())
 
 
+def test_the_engine_calls_a_registered_rule_s_own_check_bound_when_its_event_first_comes() -> None:
+    from dbarch_lint.linting.checking import _dispatch
+    from dbarch_lint.model.ir import CreateTable
+
+    registered = PluginHost(autoload=False).rules(registered=True)
+    instances = [rule() for rule in registered]
+    dispatch, _ = _dispatch(instances, "postgres")
+    assert dispatch == {}  # (nothing bound, no rule's module imported, before an event comes)
+    bound = dispatch[CreateTable]
+    expected = [
+        r
+        for r in instances
+        if CreateTable in getattr(r, "targets", ()) and r.applies_to("postgres")
+    ]
+    assert [rule for rule, _ in bound] == expected and bound
+    for rule, check in bound:
+        assert type(getattr(check, "__self__", None)) is rule.rule_class()
+    assert dispatch[CreateTable] is bound
+
+
 def test_the_context_finds_columns_by_builtin_type_and_new_columns() -> None:
     sql = "CREATE TABLE t (a timetz, b int, c timestamp(3)[], d pg_catalog.varchar(5), e json);\n"
     (create,) = parse_postgres(SourceFile("m.sql", sql)).statements[0].events

@@ -43,7 +43,6 @@ from dbarch_lint.runners.naming import is_repeatable, migration_set
 from dbarch_lint.runners.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
-_Dispatch = dict[type, list[tuple[StatementRule, _Check]]]  # event type -> rules
 _PLAIN = FileRun("plain")
 # The events that may change nothing (`RuleContext.changes_nothing`).
 # A rule that raised: (file index, or -1 for a schema rule; the rule; the statement it was
@@ -54,6 +53,30 @@ SCHEMA_WIDE = -1  # the file index of a schema rule's crash: it concerns no one 
 
 class Interrupted(Exception):
     """A lint stopped because its `interrupted` said so (nothing of it is reported)."""
+
+
+class _Dispatch(dict[type, tuple[tuple[StatementRule, _Check], ...]]):
+    """Event type -> the statement rules that target it, each with the `check` the engine
+    calls: that of the instance that checks (`Rule.checking`), bound when the first event of
+    the type comes (a built-in rule's module is imported then; a call each through its
+    registered stand-in would cost every event)."""
+
+    def __init__(self, rules: Sequence[StatementRule]) -> None:
+        super().__init__()
+        self._rules = rules
+
+    def __missing__(self, kind: type) -> tuple[tuple[StatementRule, _Check], ...]:
+        bound = tuple((rule, _bound_check(rule)) for rule in self._rules if kind in rule.targets)
+        self[kind] = bound
+        return bound
+
+
+def _bound_check(rule: StatementRule) -> _Check:
+    try:
+        checks: _Check = rule.checking().check
+    except Exception:  # (its module does not import: each check then raises, a crash each)
+        return rule.check
+    return checks
 
 
 class Checked(msgspec.Struct):
@@ -176,15 +199,11 @@ def _dispatch(rules: Sequence[Rule], dialect: str) -> tuple[_Dispatch, _Dispatch
     """Event type -> the statement rules for `dialect` that target it, each with its bound
     `check`; and the same for function bodies (they run later, outside the
     migration: only some families look at them)."""
-    dispatch: _Dispatch = defaultdict(list)
-    in_bodies: _Dispatch = defaultdict(list)
-    for rule in rules:
-        if isinstance(rule, StatementRule) and rule.applies_to(dialect):
-            for target in rule.targets:
-                dispatch[target].append((rule, rule.check))
-                if rule.family in FUNCTION_BODY_FAMILIES:
-                    in_bodies[target].append((rule, rule.check))
-    return dispatch, in_bodies
+    statement_rules = [
+        rule for rule in rules if isinstance(rule, StatementRule) and rule.applies_to(dialect)
+    ]
+    in_bodies = [rule for rule in statement_rules if rule.family in FUNCTION_BODY_FAMILIES]
+    return _Dispatch(statement_rules), _Dispatch(in_bodies)
 
 
 def _bodies(bodies: tuple[Statement, ...]) -> dict[int, list[Statement]]:
@@ -206,15 +225,15 @@ def _check(
     """Run the rules that target its events on one statement."""
     ctx.statement = statement
     for event in statement.events:
-        rules = dispatch.get(type(event), ())
+        rules = dispatch[type(event)]
         # (`server_skips` only where the event has an IF NOT EXISTS: most have none)
         if rules and getattr(event, "if_not_exists", False) and ctx.server_skips(event):
             # (an IF NOT EXISTS of what the replay has: nothing but its table lock is real)
-            rules = [
+            rules = tuple(
                 (r, c) for r, c in rules if r.sees_skipped and not isinstance(event, CreateTable)
-            ]
+            )
         elif rules and type(event) is AlterColumnType and ctx.restates_type(event):
-            rules = [r for r in rules if r[0].family not in CONVENTION_FAMILIES]
+            rules = tuple(r for r in rules if r[0].family not in CONVENTION_FAMILIES)
         for rule, check in rules:
             try:
                 # (a plain loop: most checks report nothing, this is the hot path)

@@ -23,7 +23,7 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
 
 import msgspec
 
@@ -99,6 +99,12 @@ class Rule(Generic[OptionsT]):
         """The class that checks: the rule's own (a built-in rule is registered by its
         manifest entry, and its module imported when asked: `dbarch_lint.rules`)."""
         return cls
+
+    def checking(self) -> Self:
+        """The instance whose `check` checks: this one (a built-in rule is registered by its
+        manifest entry, which gives its own rule's instance, its module imported when first
+        asked: `dbarch_lint.rules`). The engine calls that instance's `check` directly."""
+        return self
 
     @classmethod
     def applies_to(cls, dialect: str) -> bool:
