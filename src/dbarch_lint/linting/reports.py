@@ -172,7 +172,9 @@ def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:
 def _line_breaks(text: str, source: SourceFile) -> str:
     """`text` with each line break written as most of the file's are (LF, CRLF or a lone CR):
     a bare LF in a CRLF file would leave it with mixed line endings."""
-    if not LINE_BREAK.search(text) or "\r" not in source.text:
+    # (most edits have no line break: two short scans, cheaper than the regex; a file's whole
+    # text is scanned for a CR only when one has)
+    if ("\n" not in text and "\r" not in text) or "\r" not in source.text:
         return text
     counts = Counter(LINE_BREAK.findall(source.text))
     ending = max(("\n", "\r\n", "\r"), key=counts.__getitem__)  # (a tie, or none at all: LF)
