@@ -74,13 +74,16 @@ def findings(
 def location(source: SourceFile, span: Span) -> Location:
     """Where a span is, in lines and columns (a span that only marks a start gets its extent,
     at least one character)."""
-    start = span.start
+    start, end = span.start, span.end
     if span.extent == "exact":
-        return Location(source.path, *source.line_columns(start, max(span.end, start)))
-    end = max(extent_end(source.data, start, span.extent), start)
+        return Location(source.path, *source.line_columns(start, end if end > start else start))
+    end = extent_end(source.data, start, span.extent)
+    if end < start:
+        end = start
     line, column, end_line, end_column = source.line_columns(start, end)
     if end_line == line and end_column == column:
-        end_line, end_column = source.line_column(min(start + 1, len(source.data)))
+        size = len(source.data)
+        end_line, end_column = source.line_column(start + 1 if start < size else size)
     return Location(source.path, line, column, end_line, end_column)
 
 

@@ -139,7 +139,7 @@ class TransactionQuestions:
         same name is no such table: the waiting queries run on the new one.)"""
         start = self._transaction_start
         index = self.statement.index
-        first = index if since is None or start < 0 else max(since, start)
+        first = index if since is None or start < 0 else since if since > start else start
         last = index if start < 0 else len(self.statements) - 1
         answers = _dies_answers(self.statements)  # (rules ask it of every lock they weigh)
         key = (name, first, last, start)
@@ -188,8 +188,9 @@ def _locks_read_later(transactions: tuple[int, ...]) -> list[bool]:
     earliest = len(transactions)  # (the earliest block start of the statements after this one)
     for index in range(len(transactions) - 1, -1, -1):
         read[index] = earliest <= index
-        if transactions[index] >= 0:
-            earliest = min(earliest, transactions[index])
+        began = transactions[index]
+        if 0 <= began < earliest:  # (not `min`: a builtin call costs ~1,800 instructions)
+            earliest = began
     return read
 
 
