@@ -51,7 +51,7 @@ class CascadeDrop(StatementRule):
     ) -> Iterator[Report]:
         if not event.cascade:
             return
-        if isinstance(event, ir.Truncate):
+        if type(event) is ir.Truncate:
             what = "TRUNCATE ... CASCADE also empties every table that references "
             what += ", ".join(ctx.shown(t) for t in event.tables)
         else:

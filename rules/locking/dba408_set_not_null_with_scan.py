@@ -62,11 +62,15 @@ class SetNotNullWithScan(StatementRule):
     targets = (ir.SetNotNull, ir.AddConstraint)
 
     def check(self, event: ir.SetNotNull | ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, ir.AddConstraint):  # (a SET NOT NULL)
+        if type(event) is ir.SetNotNull:
             if ctx.column_absent(event.table, event.column):
                 return  # (no such column: the statement fails, DBA801 says so)
             yield from _scan(event.table, event.column, "SET NOT NULL", event.span, ctx)
-        elif event.constraint.kind == "not-null" and not event.constraint.not_valid:
+        elif (
+            type(event) is ir.AddConstraint
+            and event.constraint.kind == "not-null"
+            and not event.constraint.not_valid
+        ):
             for column in event.constraint.columns:
                 yield from _scan(
                     event.table, column, "ADD CONSTRAINT ... NOT NULL", event.span, ctx

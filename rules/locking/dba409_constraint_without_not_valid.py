@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import cast
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
@@ -74,10 +75,11 @@ class ConstraintWithoutNotValid(StatementRule):
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
         if ctx.is_new_table(event.table) or foreign_table(ctx, event.table):
             return  # (a foreign table has no rows here to check)
-        if not isinstance(event, ir.AddConstraint):  # (an ADD COLUMN)
+        if type(event) is ir.AddColumn:
             yield from _column_reference(event, ctx)
             yield from _column_checks(event, ctx)
             return
+        event = cast("ir.AddConstraint", event)  # (type(event) is, above: a miss is costly)
         constraint = event.constraint
         if constraint.kind not in ("check", "foreign-key") or constraint.not_valid:
             return
