@@ -7,6 +7,7 @@ from typing import cast
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 
 class SchemaOrDatabaseDrop(StatementRule):
@@ -42,6 +43,12 @@ class SchemaOrDatabaseDrop(StatementRule):
     targets = (ir.DropObjects, ir.Utility)
 
     def check(self, event: ir.DropObjects | ir.Utility, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
+        if event.kind != "schema" and event.kind != "DropdbStmt":
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: ir.DropObjects | ir.Utility, ctx: RuleContext) -> Iterator[Report]:
         if type(event) is ir.Utility:  # (a DROP DATABASE)
             if event.kind == "DropdbStmt":
                 yield ctx.report(

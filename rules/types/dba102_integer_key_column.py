@@ -16,8 +16,10 @@ from dbarch_lint.rule import (
     RuleContext,
     Severity,
     StatementRule,
+    TypedColumn,
     prisma_hint,
 )
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.types._fixes import (
     IDENTITY,
     made_foreign_key_later,
@@ -135,10 +137,16 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         types_columns = type(event) in COLUMN_TYPE_EVENTS
         narrow = ctx.columns_of_type(event, *NARROW_TYPES) if types_columns else ()
         if types_columns and not narrow:
-            return  # (the key columns of these events are typed here too: none is narrow)
+            return NOTHING  # (the key columns of these events are typed here too: none is narrow)
+        return self._reports(event, ctx, narrow)
+
+    def _reports(
+        self, event: Any, ctx: RuleContext, narrow: tuple[TypedColumn, ...]
+    ) -> Iterator[Report]:
         scope_all = self.options.scope == "all"
         keys = {(k.table, k.column): k for k in key_columns(event, ctx, NARROW_TYPES)}
         for key in keys.values():
