@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, TypeRef
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
@@ -28,6 +29,7 @@ from dbarch_lint.rules.types._fixes import (
 )
 from dbarch_lint.rules.types._keys import (
     KEY_EVENTS,
+    KEY_KINDS,
     KeyColumn,
     can_run_out,
     had_key,
@@ -138,7 +140,12 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         # (a plain function: most events it is called for it passes over at once)
-        types_columns = type(event) in COLUMN_TYPE_EVENTS
+        kind = type(event)
+        if kind is ir.AddConstraint and event.constraint.kind not in KEY_KINDS:
+            return NOTHING  # (a key only where it adds a key constraint)
+        if kind is ir.AlterTableAction and (event.action != "AddIdentity" or not event.column):
+            return NOTHING  # (only ADD GENERATED ... AS IDENTITY makes a key)
+        types_columns = kind in COLUMN_TYPE_EVENTS
         narrow = ctx.columns_of_type(event, *NARROW_TYPES) if types_columns else ()
         if types_columns and not narrow:
             return NOTHING  # (the key columns of these events are typed here too: none is narrow)
