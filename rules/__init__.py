@@ -123,7 +123,11 @@ class _Registered:
 
 class _RegisteredStatementRule(_Registered, StatementRule):
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        checks: Iterator[Report] = self.checking().check(event, ctx)
+        # (`checking` inlined: called for every event the rule targets)
+        rule = self._rule
+        if rule is None:
+            rule = self.checking()
+        checks: Iterator[Report] = rule.check(event, ctx)
         return checks
 
 

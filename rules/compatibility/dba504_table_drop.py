@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 # The tables migration runners keep their own bookkeeping in: no migration creates them.
 RUNNER_TABLES = frozenset(
@@ -59,8 +60,12 @@ class TableDrop(StatementRule):
     targets = (ir.DropObjects,)
 
     def check(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         if event.kind not in ("table", "foreign table"):
-            return
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
         for name in event.names:
             table = ctx.table(name)
             if ctx.is_new_table(name) or (table is not None and table.temporary):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 
 class SchemaOrDatabaseDrop(StatementRule):
@@ -41,7 +43,13 @@ class SchemaOrDatabaseDrop(StatementRule):
     targets = (ir.DropObjects, ir.Utility)
 
     def check(self, event: ir.DropObjects | ir.Utility, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, ir.DropObjects):  # (a DROP DATABASE)
+        # (a plain function: most events it is called for it passes over at once)
+        if event.kind != "schema" and event.kind != "DropdbStmt":
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: ir.DropObjects | ir.Utility, ctx: RuleContext) -> Iterator[Report]:
+        if type(event) is ir.Utility:  # (a DROP DATABASE)
             if event.kind == "DropdbStmt":
                 yield ctx.report(
                     event.span,
@@ -49,6 +57,7 @@ class SchemaOrDatabaseDrop(StatementRule):
                     hint="leave dropping databases to a person, with a backup at hand",
                 )
             return
+        event = cast("ir.DropObjects", event)  # (type(event) is, above: a miss is costly)
         if event.kind != "schema":
             return
         for name in event.names:

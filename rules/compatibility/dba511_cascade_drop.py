@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 
 class CascadeDrop(StatementRule):
@@ -49,9 +50,15 @@ class CascadeDrop(StatementRule):
         event: ir.DropObjects | ir.DropColumn | ir.DropConstraint | ir.Truncate,
         ctx: RuleContext,
     ) -> Iterator[Report]:
-        if not event.cascade:
-            return
-        if isinstance(event, ir.Truncate):
+        # (a plain function: most events it is called for it passes over at once)
+        return self._reports(event, ctx) if event.cascade else NOTHING
+
+    def _reports(
+        self,
+        event: ir.DropObjects | ir.DropColumn | ir.DropConstraint | ir.Truncate,
+        ctx: RuleContext,
+    ) -> Iterator[Report]:
+        if type(event) is ir.Truncate:
             what = "TRUNCATE ... CASCADE also empties every table that references "
             what += ", ".join(ctx.shown(t) for t in event.tables)
         else:

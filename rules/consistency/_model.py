@@ -57,7 +57,7 @@ def _ancestors(ctx: RuleContext, table: Table) -> list[Table]:
     while pending:
         current = pending.pop()
         created = current.created_by
-        names = list(created.inherits) if isinstance(created, ir.CreateTable) else []
+        names = list(created.inherits) if type(created) is ir.CreateTable else []
         names += [current.partition_of] if current.partition_of is not None else []
         for name in names:
             parent = ctx.table(name)

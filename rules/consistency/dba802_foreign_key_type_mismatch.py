@@ -8,6 +8,7 @@ from typing import Any
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import DISPLAY_TYPE_NAMES, SERIAL_BASE_TYPES, QName, TypeRef
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.consistency._model import column_types, create_table_columns
 
 # Spellings of the same built-in type, by catalog name; serial types count as their integer.
@@ -89,6 +90,14 @@ class ForeignKeyTypeMismatch(StatementRule):
     targets = (ir.CreateTable, ir.AddColumn, ir.AddConstraint)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most ADD COLUMN and ADD CONSTRAINT events add no foreign key)
+        if type(event) is not ir.CreateTable:
+            added = event.column.constraints if type(event) is ir.AddColumn else (event.constraint,)
+            if not any(_is_foreign_key(c) for c in added):
+                return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if type(event) is ir.CreateTable:
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return

@@ -8,6 +8,7 @@ from typing import Any
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.consistency._model import statement_events
 
 
@@ -50,6 +51,14 @@ class SecondPrimaryKey(StatementRule):
     targets = (ir.CreateTable, ir.AddConstraint, ir.AddColumn)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most ADD COLUMN and ADD CONSTRAINT events add no primary key)
+        if type(event) is ir.AddConstraint and event.constraint.kind != "primary-key":
+            return NOTHING
+        if type(event) is ir.AddColumn and event.column.get("primary-key") is None:
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         if type(event) is ir.CreateTable:
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return  # PostgreSQL skips the whole statement

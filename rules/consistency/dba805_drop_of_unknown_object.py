@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 # The kinds of object the replay follows by name from their creation (a function, a trigger or
 # an extension may come from outside the SQL the history holds: not judged).
@@ -80,8 +81,12 @@ class DropOfUnknownObject(StatementRule):
     targets = (ir.DropObjects,)
 
     def check(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         if not event.if_exists or event.kind not in _KINDS or not ctx.settings.complete_history:
-            return
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
         if ctx.schema.met_unknown:
             return  # (it changed a table it never saw made: it does not start from empty)
         seen = ctx.schema.seen

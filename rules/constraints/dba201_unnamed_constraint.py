@@ -10,6 +10,7 @@ from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.constraints._events import (
     CONSTRAINT_EVENTS,
     KIND_WORDS,
@@ -89,8 +90,16 @@ class UnnamedConstraint(StatementRule[UnnamedConstraintOptions]):
     targets = CONSTRAINT_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events declare no unnamed constraint it looks at)
         if type(event) is ir.CreateTable and event.temporary:
-            return
+            return NOTHING
+        kinds = self.options.kinds
+        for _table, constraint in declared_constraints(event):
+            if not (constraint.name or constraint.using_index) and constraint.kind in kinds:
+                return self._reports(event, ctx)
+        return NOTHING
+
+    def _reports(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         invented_names: dict[int, str] | None = None  # (made for the first unnamed one)
         for table, constraint in declared_constraints(event):
             if constraint.name or constraint.using_index:

@@ -8,6 +8,7 @@ from typing import Any
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import Span, quote_ident
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.constraints._names import identifiers
 
 
@@ -56,9 +57,11 @@ class UnnamedIndex(StatementRule):
     targets = (ir.CreateIndex,)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
+        return NOTHING if event.name else self._reports(event, ctx)
+
+    def _reports(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         assert type(event) is ir.CreateIndex
-        if event.name:
-            return
         keys = [e.column for e in event.elems]
         columns = ", ".join(quote_ident(c) if c else "(expression)" for c in keys)
         name = _invented_name(event, ctx)

@@ -9,6 +9,7 @@ from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.constraints._events import NAMING_EVENTS, declared_names, statement_range
 from dbarch_lint.rules.constraints._names import identifiers, truncated
 
@@ -60,6 +61,7 @@ class IdentifierTooLong(StatementRule):
     targets = NAMING_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         statement = ctx.statement
         events = statement.events if statement is not None else (event,)
         # The whole statement is read once, at its first event that declares a name (usually
@@ -67,9 +69,15 @@ class IdentifierTooLong(StatementRule):
         if events[0] is not event:
             first = next((e for e in events if type(e) in NAMING_EVENTS), event)
             if first is not event:
-                return
+                return NOTHING
         if not _declares_long_name(events):
-            return
+            return NOTHING
+        return self._reports(event, events, ctx)
+
+    def _reports(
+        self, event: Any, events: tuple[ir.Event, ...], ctx: RuleContext
+    ) -> Iterator[Report]:
+        statement = ctx.statement
         declared = {d.name for e in events for d in declared_names(e)}
         reported: set[str] = set()
         start, end = statement_range(statement, event.span)

@@ -14,6 +14,7 @@ from dbarch_lint.rule import (
     prisma_hint,
     prisma_name_kind,
 )
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.constraints._events import NAMING_EVENTS, declared_names, statement_range
 from dbarch_lint.rules.constraints._names import find_name, needs_quoting, snake_case
 
@@ -62,6 +63,14 @@ class NonSnakeCaseIdentifier(StatementRule):
     targets = NAMING_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events declare no name that needs quoting)
+        for declared in declared_names(event):
+            name = declared.name
+            if name and needs_quoting(name):
+                return self._reports(event, ctx)
+        return NOTHING
+
+    def _reports(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
         _start, end = statement_range(ctx.statement, event.span)
         seen: set[tuple[str, str]] = set()
         for declared in declared_names(event):

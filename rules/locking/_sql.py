@@ -57,7 +57,7 @@ def foreign_table(ctx: RuleContext, table: QName) -> bool:
         return True
     known = ctx.table(table)
     created = known.created_by if known is not None else None
-    return isinstance(created, ir.CreateTable) and created.foreign
+    return type(created) is ir.CreateTable and created.foreign
 
 
 def alone(ctx: RuleContext) -> str:

@@ -9,6 +9,7 @@ from typing import ClassVar, TypeVar
 from dbarch_lint.catalog.locks import LOCKING_EVENTS
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, Rewrite, RuleContext, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,15 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
     sees_skipped = True  # (a skipped IF NOT EXISTS still locks its table)
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: asked of every locking event, it nearly always has nothing)
         if self.options.set_by_runner:
-            return
+            return NOTHING
         locked = first_unguarded_lock(event, ctx, self.parameter)
         if locked is None:
-            return
+            return NOTHING
+        return self._report(locked, ctx)
+
+    def _report(self, locked: tuple[ir.QName, str], ctx: RuleContext) -> Iterator[Report]:
         table, mode = locked
         article = "an" if mode.startswith("ACCESS") else "a"
         yield ctx.report(
@@ -62,7 +67,9 @@ def first_unguarded_lock(
     setting) is in force."""
     # (reported once per file; whether a table is new can only be asked while the schema stands
     # just before the event, so the answer is noted as the engine moves through the file)
-    mark = f"unguarded-lock:{parameter}"
+    mark = _MARKS.get(parameter)
+    if mark is None:
+        mark = _MARKS[parameter] = f"unguarded-lock:{parameter}"
     if mark in ctx.notes:
         return None
     locked = _first_existing_lock(event, ctx)
@@ -72,6 +79,7 @@ def first_unguarded_lock(
     return locked
 
 
+_MARKS: dict[str, str] = {}  # (the note of each parameter's report, made once)
 _FIRST_LOCK = "first-existing-lock"  # (the note of `_first_existing_lock`'s latest answer)
 
 

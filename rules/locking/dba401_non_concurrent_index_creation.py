@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.locking._sql import alone, index_word_end, moved_concurrently
 
 
@@ -70,8 +71,12 @@ class NonConcurrentIndexCreation(StatementRule):
     targets = (ir.CreateIndex,)
 
     def check(self, event: ir.CreateIndex, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         if event.concurrent or ctx.is_new_table(event.table):
-            return
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: ir.CreateIndex, ctx: RuleContext) -> Iterator[Report]:
         table = ctx.table(event.table)
         if table is not None and table.temporary:
             return  # only this session sees it

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dbarch_lint.model import ir
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.locking._sql import alone, index_word_end, moved_concurrently
 
 
@@ -68,8 +69,12 @@ class NonConcurrentIndexDrop(StatementRule):
     targets = (ir.DropObjects,)
 
     def check(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         if event.kind != "index" or event.concurrent:
-            return
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
         for name in event.names:
             index = ctx.schema.index(name)
             if index is not None and (

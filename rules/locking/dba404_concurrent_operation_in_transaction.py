@@ -19,6 +19,7 @@ from dbarch_lint.rule import (
     StatementRule,
     named,
 )
+from dbarch_lint.rules._checks import NOTHING
 
 # dbmate's markers (pkg/dbmate/migration.go), at the start of a line
 _DBMATE_UP = lazy(rb"(?m)^--[ \t]*migrate:up\b([^\r\n]*)")
@@ -116,6 +117,16 @@ class ConcurrentOperationInTransaction(StatementRule):
     )
 
     def check(self, event: _Event, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once, as
+        # `_reports` would)
+        if ctx.refused.get(ctx.statement.index) is None and (
+            not (ctx.in_transaction or ctx.statement.within == "do")
+            or _non_transactional(event) is None
+        ):
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: _Event, ctx: RuleContext) -> Iterator[Report]:
         refusal = ctx.refused.get(ctx.statement.index)
         if refusal is not None:
             if event is next(e for e in ctx.statement.events if isinstance(e, self.targets)):

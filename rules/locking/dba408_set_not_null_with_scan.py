@@ -8,6 +8,7 @@ from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.locking._not_null import proven_not_null
 
 
@@ -62,11 +63,25 @@ class SetNotNullWithScan(StatementRule):
     targets = (ir.SetNotNull, ir.AddConstraint)
 
     def check(self, event: ir.SetNotNull | ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
-        if not isinstance(event, ir.AddConstraint):  # (a SET NOT NULL)
+        # (a plain function: most ADD CONSTRAINT events add no NOT NULL constraint to check)
+        if type(event) is ir.AddConstraint and (
+            event.constraint.kind != "not-null" or event.constraint.not_valid
+        ):
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(
+        self, event: ir.SetNotNull | ir.AddConstraint, ctx: RuleContext
+    ) -> Iterator[Report]:
+        if type(event) is ir.SetNotNull:
             if ctx.column_absent(event.table, event.column):
                 return  # (no such column: the statement fails, DBA801 says so)
             yield from _scan(event.table, event.column, "SET NOT NULL", event.span, ctx)
-        elif event.constraint.kind == "not-null" and not event.constraint.not_valid:
+        elif (
+            type(event) is ir.AddConstraint
+            and event.constraint.kind == "not-null"
+            and not event.constraint.not_valid
+        ):
             for column in event.constraint.columns:
                 yield from _scan(
                     event.table, column, "ADD CONSTRAINT ... NOT NULL", event.span, ctx

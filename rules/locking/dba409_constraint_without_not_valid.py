@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import cast
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.model.source import extent_end
 from dbarch_lint.rule import FixAvailability, Report, Rewrite, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.locking._sql import check_clause, constraint_body, foreign_table
 
 
@@ -72,12 +74,23 @@ class ConstraintWithoutNotValid(StatementRule):
     targets = (ir.AddConstraint, ir.AddColumn)
 
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most ADD CONSTRAINT events add no CHECK or FOREIGN KEY to validate)
+        if type(event) is ir.AddConstraint and (
+            event.constraint.kind not in ("check", "foreign-key") or event.constraint.not_valid
+        ):
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(
+        self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext
+    ) -> Iterator[Report]:
         if ctx.is_new_table(event.table) or foreign_table(ctx, event.table):
             return  # (a foreign table has no rows here to check)
-        if not isinstance(event, ir.AddConstraint):  # (an ADD COLUMN)
+        if type(event) is ir.AddColumn:
             yield from _column_reference(event, ctx)
             yield from _column_checks(event, ctx)
             return
+        event = cast("ir.AddConstraint", event)  # (type(event) is, above: a miss is costly)
         constraint = event.constraint
         if constraint.kind not in ("check", "foreign-key") or constraint.not_valid:
             return

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.locking._not_null import CHECK_PROOF_VERSION, proven_not_null
 
 
@@ -62,9 +64,21 @@ class UniqueConstraintWithoutIndex(StatementRule):
     targets = (ir.AddConstraint, ir.AddColumn)
 
     def check(self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events add no PRIMARY KEY or UNIQUE constraint)
+        if type(event) is ir.AddConstraint:
+            added: tuple[ir.Constraint, ...] = (event.constraint,)
+        else:
+            added = cast("ir.AddColumn", event).column.constraints
+        if not any(c.kind == "primary-key" or c.kind == "unique" for c in added):
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(
+        self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext
+    ) -> Iterator[Report]:
         if ctx.is_new_table(event.table):
             return
-        if not isinstance(event, ir.AddColumn):  # (an ADD CONSTRAINT)
+        if type(event) is ir.AddConstraint:
             constraint = event.constraint
             if _fails_on_rows(event.table, constraint, ctx):
                 return
@@ -73,6 +87,7 @@ class UniqueConstraintWithoutIndex(StatementRule):
             elif constraint.kind == "primary-key" and constraint.using_index:
                 yield from _using_index(event.table, constraint, constraint.using_index, ctx)
             return
+        event = cast("ir.AddColumn", event)  # (type(event) is, above: an isinstance miss is costly)
         for constraint in event.column.constraints:
             if _fails_on_rows(event.table, constraint, ctx):
                 continue

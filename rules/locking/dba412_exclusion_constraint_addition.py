@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 
 class ExclusionConstraintAddition(StatementRule):
@@ -50,8 +51,12 @@ class ExclusionConstraintAddition(StatementRule):
     targets = (ir.AddConstraint,)
 
     def check(self, event: ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         if event.constraint.kind != "exclude" or ctx.is_new_table(event.table):
-            return
+            return NOTHING
+        return self._reports(event, ctx)
+
+    def _reports(self, event: ir.AddConstraint, ctx: RuleContext) -> Iterator[Report]:
         name = quote_ident(ctx.constraint_name(event.table, event.constraint))
         yield ctx.report(
             event.constraint.span,

@@ -61,14 +61,16 @@ class BlockingTableRewrite(StatementRule):
     def check(
         self, event: ir.Maintenance | ir.AlterTableAction, ctx: RuleContext
     ) -> Iterator[Report]:
-        if isinstance(event, ir.AlterTableAction):
+        if type(event) is ir.AlterTableAction:
             why = _REWRITING_ACTIONS.get(event.action)
             if why is None or event.objtype != "table" or ctx.is_new_table(event.table):
                 return
             if _unchanged(event, ctx):
                 return
             what = f"ALTER TABLE {ctx.shown(event.table)} {why}"
-        elif event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options):
+        elif type(event) is ir.Maintenance and (
+            event.kind == "cluster" or (event.kind == "vacuum" and "full" in event.options)
+        ):
             if event.tables and all(ctx.is_new_table(t) for t in event.tables):
                 return
             command = "CLUSTER" if event.kind == "cluster" else "VACUUM FULL"

@@ -8,6 +8,7 @@ from dbarch_lint.catalog import Origin
 from dbarch_lint.catalog.locks import ACCESS_EXCLUSIVE
 from dbarch_lint.model import ir
 from dbarch_lint.rule import RelatedSpan, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 
 _CHANGES = frozenset({"update", "delete", "merge"})
 # Relations whose reads are catalog look-ups, not scans of the application's data.
@@ -72,9 +73,13 @@ class BackfillInDdlTransaction(StatementRule):
     targets = (ir.DataChange, ir.CreateTableAs, ir.CreateIndex, ir.Maintenance)
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
+        # (a plain function: most events it is called for it passes over at once)
         what = _scan(event, ctx)
-        if what is None:
-            return
+        return NOTHING if what is None else self._reports(event, ctx, what)
+
+    def _reports(
+        self, event: ir.Event, ctx: RuleContext, what: tuple[str, str]
+    ) -> Iterator[Report]:
         statement_kind, duration = what
         for table, mode, statement in ctx.locks_held():
             if mode != ACCESS_EXCLUSIVE or ctx.is_new_table(table):

@@ -54,7 +54,7 @@ class SecurityDefinerWithoutSearchPath(StatementRule):
     def check(
         self, event: ir.CreateFunction | ir.AlterFunction, ctx: RuleContext
     ) -> Iterator[Report]:
-        if isinstance(event, ir.CreateFunction):
+        if type(event) is ir.CreateFunction:
             if not event.security_definer:
                 return
             search_path = event.search_path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterator
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from dbarch_lint.catalog import Origin
 from dbarch_lint.model import ir
@@ -75,8 +75,10 @@ def _key_columns(
     event: ir.Event, ctx: RuleContext, types: Container[str] | None
 ) -> Iterator[KeyColumn]:
     if type(event) is ir.CreateTable or type(event) is ir.AddColumn:
-        columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
-        table_level = event.constraints if isinstance(event, ir.CreateTable) else ()
+        if type(event) is ir.CreateTable:
+            columns, table_level = event.columns, event.constraints
+        else:
+            columns, table_level = (cast("ir.AddColumn", event).column,), ()
         # (only key constraints make a key: a column with none, NOT NULL or DEFAULT alone, is
         # passed over without a look at what it has)
         table_keys = [c for c in table_level if c.kind in KEY_KINDS]

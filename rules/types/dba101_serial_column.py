@@ -14,8 +14,10 @@ from dbarch_lint.rule import (
     RuleContext,
     Severity,
     StatementRule,
+    TypedColumn,
     prisma_hint,
 )
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.types._fixes import IDENTITY, is_foreign_key, referenced_later, retype
 
 
@@ -72,7 +74,14 @@ class SerialColumn(StatementRule):
     fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, builtin in ctx.columns_of_type(event, *SERIAL_BASE_TYPES):
+        # (a plain function: most events it is called for it passes over at once)
+        typed = ctx.columns_of_type(event, *SERIAL_BASE_TYPES)
+        return self._reports(event, ctx, typed) if typed else NOTHING
+
+    def _reports(
+        self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]
+    ) -> Iterator[Report]:
+        for table, column, type_, builtin in typed:
             if type_.array:
                 continue
             base = SERIAL_BASE_TYPES[builtin]

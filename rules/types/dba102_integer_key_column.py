@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, TypeRef
 from dbarch_lint.rule import (
     COLUMN_TYPE_EVENTS,
@@ -16,8 +17,10 @@ from dbarch_lint.rule import (
     RuleContext,
     Severity,
     StatementRule,
+    TypedColumn,
     prisma_hint,
 )
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.types._fixes import (
     IDENTITY,
     made_foreign_key_later,
@@ -26,6 +29,7 @@ from dbarch_lint.rules.types._fixes import (
 )
 from dbarch_lint.rules.types._keys import (
     KEY_EVENTS,
+    KEY_KINDS,
     KeyColumn,
     can_run_out,
     had_key,
@@ -135,10 +139,21 @@ class IntegerKeyColumn(StatementRule[IntegerKeyColumnOptions]):
     fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        types_columns = type(event) in COLUMN_TYPE_EVENTS
+        # (a plain function: most events it is called for it passes over at once)
+        kind = type(event)
+        if kind is ir.AddConstraint and event.constraint.kind not in KEY_KINDS:
+            return NOTHING  # (a key only where it adds a key constraint)
+        if kind is ir.AlterTableAction and (event.action != "AddIdentity" or not event.column):
+            return NOTHING  # (only ADD GENERATED ... AS IDENTITY makes a key)
+        types_columns = kind in COLUMN_TYPE_EVENTS
         narrow = ctx.columns_of_type(event, *NARROW_TYPES) if types_columns else ()
         if types_columns and not narrow:
-            return  # (the key columns of these events are typed here too: none is narrow)
+            return NOTHING  # (the key columns of these events are typed here too: none is narrow)
+        return self._reports(event, ctx, narrow)
+
+    def _reports(
+        self, event: Any, ctx: RuleContext, narrow: tuple[TypedColumn, ...]
+    ) -> Iterator[Report]:
         scope_all = self.options.scope == "all"
         keys = {(k.table, k.column): k for k in key_columns(event, ctx, NARROW_TYPES)}
         for key in keys.values():

@@ -14,8 +14,10 @@ from dbarch_lint.rule import (
     RuleContext,
     Severity,
     StatementRule,
+    TypedColumn,
     prisma_hint,
 )
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.constraints._names import snake_case
 from dbarch_lint.rules.types._fixes import check_name, retype
 
@@ -78,7 +80,14 @@ class VarcharColumn(StatementRule):
     fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _ in ctx.columns_of_type(event, "varchar"):
+        # (a plain function: most events it is called for it passes over at once)
+        typed = ctx.columns_of_type(event, "varchar")
+        return self._reports(event, ctx, typed) if typed else NOTHING
+
+    def _reports(
+        self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]
+    ) -> Iterator[Report]:
+        for table, column, type_, _ in typed:
             if not type_.mods:
                 continue
             limit = type_.mods[0]

@@ -15,8 +15,10 @@ from dbarch_lint.rule import (
     RuleContext,
     Severity,
     StatementRule,
+    TypedColumn,
     prisma_hint,
 )
+from dbarch_lint.rules._checks import NOTHING
 
 MONEY_NAMES = (
     "price", "cost", "amount", "total", "subtotal", "balance", "fee", "tax", "salary", "payment",
@@ -102,7 +104,14 @@ class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
     targets = COLUMN_TYPE_EVENTS
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, builtin in ctx.columns_of_type(event, *FLOAT_TYPES):
+        # (a plain function: most events it is called for it passes over at once)
+        typed = ctx.columns_of_type(event, *FLOAT_TYPES)
+        return self._reports(event, ctx, typed) if typed else NOTHING
+
+    def _reports(
+        self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]
+    ) -> Iterator[Report]:
+        for table, column, type_, builtin in typed:
             float_name = FLOAT_TYPES[builtin]
             names = (*self.options.money_names, *self.options.extra_money_names)
             patterns = [_pattern_words(p) for p in names]

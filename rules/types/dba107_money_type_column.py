@@ -14,8 +14,10 @@ from dbarch_lint.rule import (
     RuleContext,
     Severity,
     StatementRule,
+    TypedColumn,
     prisma_hint,
 )
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.types._fixes import retype
 
 
@@ -73,7 +75,14 @@ class MoneyTypeColumn(StatementRule):
     fix_applicability = Applicability.UNSAFE
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        for table, column, type_, _ in ctx.columns_of_type(event, "money"):
+        # (a plain function: most events it is called for it passes over at once)
+        typed = ctx.columns_of_type(event, "money")
+        return self._reports(event, ctx, typed) if typed else NOTHING
+
+    def _reports(
+        self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]
+    ) -> Iterator[Report]:
+        for table, column, type_, _ in typed:
             array = "[]" if type_.array else ""
             name = quote_ident(column)
             yield ctx.report(
