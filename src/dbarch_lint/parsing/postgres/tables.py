@@ -205,7 +205,7 @@ def index_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
         options = _index_elem_options(elem)
         name = elem.get("name")
         if name:
-            elems.append(ir.IndexElem(name, options=options))
+            elems.append(ir.IndexElem(name, (), options))  # (positional: cheaper)
         else:
             expr = elem.get("expr")
             columns = tuple(dict.fromkeys(column_refs(expr)))
@@ -265,14 +265,14 @@ def drop_stmt(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
         parts = strings(objects[0]["List"].get("items"))
         table = qname(parts[:-1]) if len(parts) > 1 else None
     return [
-        ir.DropObjects(
+        ir.DropObjects(  # (positional, in field order: keyword arguments cost more)
             span,
             kind,
             names,
-            cascade=node.get("behavior") == "DROP_CASCADE",
-            concurrent=bool(node.get("concurrent")),
-            if_exists=bool(node.get("missing_ok")),
-            table=table,
+            node.get("behavior") == "DROP_CASCADE",  # cascade
+            bool(node.get("concurrent")),  # concurrent
+            bool(node.get("missing_ok")),  # if_exists
+            table,
         )
     ]
 
