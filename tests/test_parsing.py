@@ -293,3 +293,16 @@ def test_alter_table_sub_commands_start_where_the_clause_reading_puts_them(
     monkeypatch.setattr(tables, "_PLAIN_TO_COMMA", re.compile(rb"(?!)"))  # never matches
     assert fast == starts()
     assert len(fast[0]) == 6 and len({span.start for span in fast[0]}) == 6
+
+
+def test_column_refs_and_function_calls_in_order_past_constants_and_names() -> None:
+    from dbarch_lint.parsing.postgres.nodes import column_refs, function_calls
+
+    [raw] = msgspec.json.decode(
+        pg.parse_sql_json("SELECT coalesce(lower(a::text), upper('b'), t.c, now()::date)")
+    )["stmts"]
+    expr = raw["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    assert column_refs(expr) == ["a", "c"]
+    assert function_calls(expr) == ["now", "upper", "lower"]  # (the walk's order, as before)
+    constant = {"A_Const": {"sval": {"sval": "ColumnRef FuncCall"}, "location": 3}}
+    assert column_refs(constant) == [] and function_calls(constant) == []

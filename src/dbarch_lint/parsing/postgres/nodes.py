@@ -138,7 +138,11 @@ def function_calls(node: Any) -> list[str]:
                 names = strings(call.get("funcname"))
                 if names:
                     found.append(names[-1].lower())
-            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+            stack.extend(
+                v
+                for k, v in item.items()
+                if k not in _NO_COLUMN_REFS and isinstance(v, (dict, list))
+            )
         elif isinstance(item, list):
             stack.extend(v for v in item if isinstance(v, (dict, list)))
     return found
@@ -188,6 +192,10 @@ def _figure_colname(node: Node | None) -> tuple[str | None, int]:
     return None, 0
 
 
+# Nodes that hold no column reference and call nothing (constants, names): not walked.
+_NO_COLUMN_REFS = frozenset(("A_Const", "String", "funcname"))
+
+
 def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> None:
     # Speed: one list for all results and no calls for scalars (a recursive generator cost
     # a frame per leaf and per level).
@@ -197,7 +205,7 @@ def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> 
                 fields = strings(value.get("fields"))
                 if fields:
                     found.append(fields[-1])
-            elif isinstance(value, (dict, list)):
+            elif key not in _NO_COLUMN_REFS and isinstance(value, (dict, list)):
                 _collect_column_refs(value, found)
     else:
         for item in node:
