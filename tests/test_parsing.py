@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import msgspec
+import pytest
 from pglast import parser as pg
 
 from dbarch_lint import lint_paths, lint_sql
@@ -266,3 +268,41 @@ def test_positions_counted_or_looked_up_are_the_same() -> None:
                 *source.line_column(offset),
                 *source.line_column(end),
             )
+
+
+def test_alter_table_sub_commands_start_where_the_clause_reading_puts_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each sub-command's span starts where reading the one before it as a clause ends (after
+    # its comma, whitespace and comments); plain ones are found with one match, and must be
+    # found at the same places.
+    from dbarch_lint.parsing.postgres import tables
+
+    sql = (
+        "ALTER TABLE ONLY public.t\n    DROP COLUMN a,\n    DROP COLUMN b , -- gone\n"
+        "    ADD COLUMN c text DEFAULT 'x, y', /* note */ ADD COLUMN d numeric(10, 2),\n"
+        "    ALTER COLUMN e TYPE int USING e::int,ADD COLUMN f int;\n"
+        "ALTER TABLE u * DROP COLUMN a, DROP COLUMN b;\n"
+    )
+
+    def starts() -> list[list[Span]]:
+        parsed = parse_postgres(SourceFile("m.sql", sql))
+        return [[e.span for e in statement.events] for statement in parsed.statements]
+
+    fast = starts()
+    monkeypatch.setattr(tables, "_PLAIN_TO_COMMA", re.compile(rb"(?!)"))  # never matches
+    assert fast == starts()
+    assert len(fast[0]) == 6 and len({span.start for span in fast[0]}) == 6
+
+
+def test_column_refs_and_function_calls_in_order_past_constants_and_names() -> None:
+    from dbarch_lint.parsing.postgres.nodes import column_refs, function_calls
+
+    [raw] = msgspec.json.decode(
+        pg.parse_sql_json("SELECT coalesce(lower(a::text), upper('b'), t.c, now()::date)")
+    )["stmts"]
+    expr = raw["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    assert column_refs(expr) == ["a", "c"]
+    assert function_calls(expr) == ["now", "upper", "lower"]  # (the walk's order, as before)
+    constant = {"A_Const": {"sval": {"sval": "ColumnRef FuncCall"}, "location": 3}}
+    assert column_refs(constant) == [] and function_calls(constant) == []

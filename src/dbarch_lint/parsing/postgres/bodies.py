@@ -21,6 +21,7 @@ import msgspec
 from pglast import parser as pg
 
 from dbarch_lint.model.ir import Alternative, Diagnostic, Guard, Span, Within, quote_ident
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.parsing.postgres.guards import guards, negated
 from dbarch_lint.parsing.postgres.nodes import Node
 
@@ -107,11 +108,11 @@ _FUNCTION_WORDS = {
     "plpgsql": ("create", "alter", "grant", "execute"),
     "sql": ("create", "alter", "grant"),
 }
-_WHOLE_WORDS = re.compile(r"\b(?:create|alter|grant|execute)\b")
+_WHOLE_WORDS = lazy(r"\b(?:create|alter|grant|execute)\b")
 # The statements of a function body the rules look at (type, naming, security, consistency).
-_FUNCTION_STATEMENT = re.compile(r"\s*(?:create|alter|grant)\b", re.I)
-_DOLLAR_TAG = re.compile(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$")
-_SPACE = re.compile(rb"\s*")
+_FUNCTION_STATEMENT = lazy(r"\s*(?:create|alter|grant)\b", re.I)
+_DOLLAR_TAG = lazy(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$")
+_SPACE = lazy(rb"\s*")
 _DECODE = msgspec.json.Decoder()
 
 
@@ -192,7 +193,7 @@ def body_of(
 
 
 # What PostgreSQL quotes in a message: the text an error is at or near, or the name it refuses.
-_QUOTED_IN_MESSAGE = re.compile(r'"(.+)"')
+_QUOTED_IN_MESSAGE = lazy(r'"(.+)"')
 
 
 def _rejected(error: pg.ParseError, source: str, mapping: Mapping, statement: Span) -> Diagnostic:
@@ -305,7 +306,7 @@ def _if(node: dict[str, Any]) -> _Alternatives:
     return alternatives
 
 
-_FOUND = re.compile(r"^\s*(?:NOT\s+)?FOUND\s*$", re.I)
+_FOUND = lazy(r"^\s*(?:NOT\s+)?FOUND\s*$", re.I)
 _PERFORMED = "dbarch_performed"  # (the query of the PERFORM just before an IF)
 
 
@@ -403,9 +404,7 @@ def _locate(
 
 
 # SQL built at run time whose literal parts change the schema (`EXECUTE 'ALTER TABLE ' || t`).
-_BUILDS_DDL = re.compile(
-    rb"'\s*(?:CREATE|ALTER|DROP|TRUNCATE|REINDEX|CLUSTER|REFRESH|LOCK)\b", re.I
-)
+_BUILDS_DDL = lazy(rb"'\s*(?:CREATE|ALTER|DROP|TRUNCATE|REINDEX|CLUSTER|REFRESH|LOCK)\b", re.I)
 
 
 def _dynamic_ddl(place: int) -> Diagnostic:
@@ -418,8 +417,8 @@ def _dynamic_ddl(place: int) -> Diagnostic:
     )
 
 
-_FORMAT = re.compile(rb"\s*(?:pg_catalog\s*\.\s*)?format\s*\(\s*", re.I)
-_SPEC = re.compile(rb"%(?:(\d+)\$)?(-?\d*)([sIL%])")
+_FORMAT = lazy(rb"\s*(?:pg_catalog\s*\.\s*)?format\s*\(\s*", re.I)
+_SPEC = lazy(rb"%(?:(\d+)\$)?(-?\d*)([sIL%])")
 
 
 def _formatted(expression: bytes) -> tuple[bytes, list[tuple[int, int]]] | None:

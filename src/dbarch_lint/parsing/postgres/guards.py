@@ -17,24 +17,25 @@ from __future__ import annotations
 import re
 
 from dbarch_lint.model.ir import Guard, QName
+from dbarch_lint.model.regex import lazy
 
-_AND = re.compile(r"\s+AND\s+", re.I)
-_EXISTS = re.compile(r"^(NOT\s+)?EXISTS\s*\((.*)\)$", re.I | re.S)
-_REGCLASS = re.compile(
+_AND = lazy(r"\s+AND\s+", re.I)
+_EXISTS = lazy(r"^(NOT\s+)?EXISTS\s*\((.*)\)$", re.I | re.S)
+_REGCLASS = lazy(
     r"^(?:pg_catalog\.)?to_regclass\s*\(\s*'([^']*)'(?:::\w+)?\s*\)\s*IS\s+(NOT\s+)?NULL$", re.I
 )
-_FROM = re.compile(
+_FROM = lazy(
     r"^SELECT\s+(?:.+?\s+)?FROM\s+((?:information_schema|pg_catalog)\s*\.\s*)?(\w+)(?:\s+(?:AS\s+)?(\w+))?"
     r"\s+WHERE\s+(.+)$",
     re.I | re.S,
 )
-_TEST = re.compile(
+_TEST = lazy(
     r"^(?:\w+\.)?(\w+)\s*(=|!=|<>)\s*'((?:[^']|'')*)'(?:::(?:regclass|name|text))?$", re.I | re.S
 )
 _INFORMATION_SCHEMA = frozenset(
     ("columns", "tables", "table_constraints", "constraint_column_usage", "key_column_usage")
 )
-_CURRENT_SCHEMA = re.compile(
+_CURRENT_SCHEMA = lazy(
     r"^(?:\w+\.)?(?:table_schema|schemaname|constraint_schema)\s*=\s*"
     r"(?:pg_catalog\.)?current_schema(?:\s*\(\s*\))?$",
     re.I,

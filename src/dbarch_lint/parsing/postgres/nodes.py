@@ -77,6 +77,16 @@ def strings(items: list[Node] | None) -> tuple[str, ...]:
     """The `sval`s of a list of String nodes."""
     if not items:
         return ()
+    # Speed: most lists are one name or two (`pg_catalog.int4`), and a comprehension costs a
+    # frame of its own.
+    count = len(items)
+    if count == 1:
+        only = items[0]
+        return (only["String"]["sval"],) if "String" in only else ()
+    if count == 2:
+        first, second = items
+        if "String" in first and "String" in second:
+            return (first["String"]["sval"], second["String"]["sval"])
     return tuple([item["String"]["sval"] for item in items if "String" in item])
 
 
@@ -104,14 +114,21 @@ def loc(node: Node, base: int, default: Span, extent: ir.Extent = "word") -> Spa
 def column_refs(node: Any) -> list[str]:
     """Every column name referenced (by its last field) inside an expression, in order."""
     found: list[str] = []
-    if isinstance(node, (dict, list)):
+    # Speed: most expressions asked about (DEFAULTs) name no column, which their JSON text shows
+    # far faster than a walk in Python does (a key is always written as `"ColumnRef":`).
+    if isinstance(node, (dict, list)) and b'"ColumnRef"' in _encode(node):
         _collect_column_refs(node, found)
     return found
+
+
+_encode = msgspec.json.encode
 
 
 def function_calls(node: Any) -> list[str]:
     """The functions an expression calls, by their last name part, lower-cased, in order."""
     found: list[str] = []
+    if b'"FuncCall"' not in _encode(node):  # (as in column_refs: most DEFAULTs call none)
+        return found
     stack = [node]
     while stack:
         item = stack.pop()
@@ -121,7 +138,11 @@ def function_calls(node: Any) -> list[str]:
                 names = strings(call.get("funcname"))
                 if names:
                     found.append(names[-1].lower())
-            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+            stack.extend(
+                v
+                for k, v in item.items()
+                if k not in _NO_COLUMN_REFS and isinstance(v, (dict, list))
+            )
         elif isinstance(item, list):
             stack.extend(v for v in item if isinstance(v, (dict, list)))
     return found
@@ -171,6 +192,10 @@ def _figure_colname(node: Node | None) -> tuple[str | None, int]:
     return None, 0
 
 
+# Nodes that hold no column reference and call nothing (constants, names): not walked.
+_NO_COLUMN_REFS = frozenset(("A_Const", "String", "funcname"))
+
+
 def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> None:
     # Speed: one list for all results and no calls for scalars (a recursive generator cost
     # a frame per leaf and per level).
@@ -180,7 +205,7 @@ def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> 
                 fields = strings(value.get("fields"))
                 if fields:
                     found.append(fields[-1])
-            elif isinstance(value, (dict, list)):
+            elif key not in _NO_COLUMN_REFS and isinstance(value, (dict, list)):
                 _collect_column_refs(value, found)
     else:
         for item in node:
@@ -230,23 +255,29 @@ def normalized(node: Any) -> str:
 
 def type_ref(node: Node, base: int, default: Span) -> ir.TypeRef:
     """A TypeRef from a TypeName node."""
-    mods: list[int | str] = []
-    for mod in node.get("typmods") or ():
-        const = mod.get("A_Const")
-        if const is None:
-            mods.append("?")
-        elif "ival" in const:
-            mods.append(int(const["ival"].get("ival", 0)))
-        elif "sval" in const:
-            mods.append(str(const["sval"].get("sval", "")))
-        else:
-            mods.append(str(next(iter(const.values()))))
+    get = node.get
+    typmods = get("typmods")
+    mods: tuple[int | str, ...] = ()
+    if typmods:
+        listed: list[int | str] = []
+        for mod in typmods:
+            const = mod.get("A_Const")
+            if const is None:
+                listed.append("?")
+            elif "ival" in const:
+                listed.append(int(const["ival"].get("ival", 0)))
+            elif "sval" in const:
+                listed.append(str(const["sval"].get("sval", "")))
+            else:
+                listed.append(str(next(iter(const.values()))))
+        mods = tuple(listed)
+    location = get("location", -1)  # (as `loc`, without the call: one type per column)
+    if location is None or location < 0:
+        span = default
+    else:
+        span = Span(base + location, base + location, "type")
     return ir.TypeRef(
-        strings(node.get("names")),
-        tuple(mods),
-        bool(node.get("arrayBounds")),
-        loc(node, base, default, "type"),
-        bool(node.get("pct_type")),
+        strings(get("names")), mods, bool(get("arrayBounds")), span, bool(get("pct_type"))
     )
 
 
@@ -254,7 +285,11 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
     """A Constraint from a Constraint node (`column` set for a column constraint)."""
     get = node.get
     kind = _CONSTRAINT_KINDS.get(get("contype", ""), "check")
-    span = loc(node, where.base, default, "clause")
+    location = get("location", -1)  # (as `loc`, without the call)
+    if location is None or location < 0:
+        span = default
+    else:
+        span = Span(where.base + location, where.base + location, "clause")
     columns: tuple[str, ...]
     if column is not None:
         columns = (column,)
@@ -283,8 +318,12 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         identity = "always" if get("generated_when") == "a" else "by-default"
     elif kind == "generated":
         generated = "virtual" if get("generated_kind", "s") == "v" else "stored"
+    ref_columns = get("pk_attrs")
+    include = get("including")
+    is_default = kind == "default"
     # Positional, in field order: with this many fields, keyword arguments cost more than the
-    # rest of the function.
+    # rest of the function. (Calls made only where they can find something: most constraints
+    # are NOT NULL, DEFAULT or a key.)
     return ir.Constraint(
         kind,
         get("conname"),  # name
@@ -292,7 +331,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         span,
         column is not None,  # column_level
         range_var(node["pktable"]) if "pktable" in node else None,  # ref_table
-        strings(get("pk_attrs")),  # ref_columns
+        strings(ref_columns) if ref_columns else (),  # ref_columns
         on_delete,
         on_update,
         bool(get("skip_validation")),  # not_valid
@@ -301,10 +340,10 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         generated,
         check_columns,
         not_null_columns,
-        strings(get("including")),  # include
+        strings(include) if include else (),  # include
         expr is not None,  # has_expression
-        kind == "default" and _is_null(expr),  # null_default
-        tuple(function_calls(expr)) if kind == "default" and expr else (),  # calls
+        is_default and _is_null(expr),  # null_default
+        tuple(function_calls(expr)) if is_default and expr else (),  # calls
         kind == "check" and not_null_tests(expr) is not None,  # not_null_only
     )
 
@@ -329,29 +368,31 @@ def _exclusion_columns(exclusions: list[Node]) -> tuple[str, ...]:
     return tuple(mentioned + named)
 
 
-def _is_attribute(node: Node) -> bool:
-    """Whether a column's constraint node is an attribute of the one before it.
-
-    In a column definition, `DEFERRABLE`, `INITIALLY DEFERRED` and the like are separate nodes
-    (`CONSTR_ATTR_DEFERRABLE`, ...) that modify the previous constraint: no constraint of their
-    own (in a table constraint they are flags of its node).
-    """
-    return str(node.get("contype", "")).startswith("CONSTR_ATTR_")
-
-
 def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
     """A ColumnDef from a ColumnDef node."""
-    span = loc(node, where.base, default, "clause")
-    name = node.get("colname", "")
-    type_node = node.get("typeName")
-    constraints = tuple(
-        [
-            constraint(c["Constraint"], where, span, name)
-            for c in node.get("constraints") or ()
-            if "Constraint" in c and not _is_attribute(c["Constraint"])
-        ]
-    )
-    if node.get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
+    get = node.get
+    location = get("location", -1)  # (as `loc`, without the call)
+    if location is None or location < 0:
+        span = default
+    else:
+        span = Span(where.base + location, where.base + location, "clause")
+    name = get("colname", "")
+    type_node = get("typeName")
+    constraints: tuple[ir.Constraint, ...] = ()
+    listed = get("constraints")
+    if listed:
+        # In a column definition, `DEFERRABLE`, `INITIALLY DEFERRED` and the like are separate
+        # nodes (`CONSTR_ATTR_DEFERRABLE`, ...) that modify the previous constraint: no
+        # constraint of their own (in a table constraint they are flags of its node).
+        constraints = tuple(
+            [
+                constraint(c["Constraint"], where, span, name)
+                for c in listed
+                if "Constraint" in c
+                and not str(c["Constraint"].get("contype", "")).startswith("CONSTR_ATTR_")
+            ]
+        )
+    if get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
         constraints += (ir.Constraint("default", None, (name,), span, True, has_expression=True),)
     return ir.ColumnDef(
         name,

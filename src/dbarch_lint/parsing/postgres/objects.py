@@ -243,7 +243,9 @@ QUERY_CLAUSES = (
 )
 _RANGE_VAR = b'"RangeVar"'
 _WITH_QUERY = b'"CommonTableExpr"'
-_STRING = rb'"((?:[^"\\]|\\.)*)"'
+# (a JSON string: runs of plain bytes between escapes, which the regex engine reads far faster
+# than an alternative tried at each byte)
+_STRING = rb'"([^"\\]*(?:\\.[^"\\]*)*)"'
 _RANGE_VAR_TEXT = lazy(
     rb'"RangeVar":\{(?:"catalogname":' + _STRING.replace(b"(", b"(?:", 1) + rb",)?"
     rb'(?:"schemaname":' + _STRING + rb",)?"
@@ -258,6 +260,8 @@ _STRINGS = msgspec.json.Decoder(str)
 
 def _json_string(body: bytes) -> str:
     """A JSON string's text from what is between its quotes."""
+    if b"\\" not in body:  # (no escape: the UTF-8 bytes are the text)
+        return body.decode()
     return _STRINGS.decode(b'"' + body + b'"')
 
 
