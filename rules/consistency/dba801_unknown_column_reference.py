@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, TypeVar, cast
 
+from dbarch_lint.catalog import Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.consistency._model import (
     SYSTEM_COLUMNS,
     column_types,
@@ -103,64 +105,77 @@ class UnknownColumnReference(StatementRule):
     )
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if type(event) is ir.CreateTable:
-            yield from self._create_table(event, ctx)
-            return
+        # (a plain function: nearly every reference is to a column the table has)
+        kind = type(event)
+        if kind is ir.CreateTable:
+            return self._create_table(event, ctx)
         table = known_table(ctx, event.table)
         if table is None:
-            return
+            return NOTHING
         # The table's own columns settle most references; the whole statement's view of them
         # (`column_types`) is built only when needed.
-        if type(event) is ir.AddColumn:
+        if kind is ir.AddColumn:
             if event.if_not_exists and event.column.name in table.columns:
-                return
+                return NOTHING
             own = table.columns.keys() | {event.column.name}
-            constraints = event.column.constraints
-            if all(_plainly_known(ctx, event.table, own, c) for c in constraints):
-                return
-            columns = list(column_types(ctx, table, event.table))
-            for constraint in constraints:
-                yield from _constraint(ctx, event.table, columns, constraint)
-        elif type(event) is ir.AddConstraint:
+            if all(_plainly_known(ctx, event.table, own, c) for c in event.column.constraints):
+                return NOTHING
+            return self._constraints(event, ctx, table, event.column.constraints)
+        if kind is ir.AddConstraint:
             if _plainly_known(ctx, event.table, table.columns, event.constraint):
-                return
-            columns = list(column_types(ctx, table, event.table))
-            yield from _constraint(ctx, event.table, columns, event.constraint)
-        elif type(event) is ir.CreateIndex:
+                return NOTHING
+            return self._constraints(event, ctx, table, (event.constraint,))
+        if kind is ir.CreateIndex:
             skipped = event.if_not_exists and QName(table.name.schema, event.name or "") in (
                 ctx.schema.relations
             )
-            if not skipped:  # IF NOT EXISTS skips the statement only when the name is taken
-                names = [
-                    n
-                    for e in event.elems
-                    for n in ([e.column] if e.column else e.expression_columns)
-                ]
-                names += event.include
-                names += event.predicate_columns  # a partial index's WHERE
-                if all(name in table.columns for name in names):
-                    return
-                columns = list(column_types(ctx, table, event.table))
-                for name in _missing(names, columns, event.table):
-                    yield _unknown(
-                        ctx, event.table, name, columns, locate(ctx, name, _after_on(ctx))
-                    )
-        else:
-            column = _column_of(event)
-            if column is None or column in table.columns:
-                return
-            columns = list(column_types(ctx, table, event.table))
-            if column not in columns and column not in SYSTEM_COLUMNS:
-                yield _unknown(ctx, event.table, column, columns, locate(ctx, column))
+            if skipped:  # IF NOT EXISTS skips the statement only when the name is taken
+                return NOTHING
+            names = [
+                n for e in event.elems for n in ([e.column] if e.column else e.expression_columns)
+            ]
+            names += event.include
+            names += event.predicate_columns  # a partial index's WHERE
+            if all(name in table.columns for name in names):
+                return NOTHING
+            return self._index(event, ctx, table, names)
+        column = _column_of(event)
+        if column is None or column in table.columns:
+            return NOTHING
+        return self._column(event, ctx, table, column)
+
+    def _constraints(
+        self, event: Any, ctx: RuleContext, table: Table, constraints: Iterable[ir.Constraint]
+    ) -> Iterator[Report]:
+        columns = list(column_types(ctx, table, event.table))
+        for constraint in constraints:
+            yield from _constraint(ctx, event.table, columns, constraint)
+
+    def _index(
+        self, event: ir.CreateIndex, ctx: RuleContext, table: Table, names: list[str]
+    ) -> Iterator[Report]:
+        columns = list(column_types(ctx, table, event.table))
+        for name in _missing(names, columns, event.table):
+            yield _unknown(ctx, event.table, name, columns, locate(ctx, name, _after_on(ctx)))
+
+    def _column(self, event: Any, ctx: RuleContext, table: Table, column: str) -> Iterator[Report]:
+        columns = list(column_types(ctx, table, event.table))
+        if column not in columns and column not in SYSTEM_COLUMNS:
+            yield _unknown(ctx, event.table, column, columns, locate(ctx, column))
 
     def _create_table(self, event: ir.CreateTable, ctx: RuleContext) -> Iterator[Report]:
         if event.if_not_exists and ctx.table(event.table) is not None:
-            return  # PostgreSQL skips the whole statement
+            return NOTHING  # PostgreSQL skips the whole statement
         constraints = [c for column in event.columns for c in column.constraints]
         constraints += event.constraints
         declared = {column.name for column in event.columns}
         if all(_plainly_known(ctx, event.table, declared, c) for c in constraints):
-            return
+            return NOTHING
+        return self._table_constraints(event, ctx, constraints)
+
+    def _table_constraints(
+        self, event: ir.CreateTable, ctx: RuleContext, constraints: list[ir.Constraint]
+    ) -> Iterator[Report]:
         known = create_table_columns(ctx, event)
         if known is None:
             return
