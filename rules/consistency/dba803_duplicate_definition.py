@@ -9,6 +9,7 @@ from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES, ConstraintInfo
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.consistency._model import locate, statement_events
 
 TABLE_CONSTRAINTS = frozenset({"primary-key", "unique", "check", "foreign-key", "exclude"})
@@ -68,29 +69,66 @@ class DuplicateDefinition(StatementRule):
     targets = (ir.CreateTable, ir.AddColumn, ir.AddConstraint, ir.CreateIndex)
 
     def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        if type(event) is ir.CreateTable:
-            yield from _create_table(ctx, event)
-        elif type(event) is ir.AddColumn:
-            yield from _add_column(ctx, event)
-            for constraint in event.column.constraints:
-                yield from _add_constraint(ctx, event, constraint)
-        elif type(event) is ir.AddConstraint:
-            yield from _add_constraint(ctx, event, event.constraint)
-        elif type(event) is ir.CreateIndex and event.name and not event.if_not_exists:
+        # (a plain function: most columns, constraints and indexes it sees are new)
+        kind = type(event)
+        if kind is ir.CreateTable:
+            return _create_table(ctx, event)
+        if kind is ir.AddColumn:
+            if _new_column(ctx, event) and not _any_named(event.column.constraints):
+                return NOTHING
+            return self._add_column(event, ctx)
+        if kind is ir.AddConstraint:
+            if not _any_named((event.constraint,)):
+                return NOTHING
+            return _add_constraint(ctx, event, event.constraint)
+        if kind is ir.CreateIndex and event.name and not event.if_not_exists:
             schema = _schema_of(ctx, event.table)
             taken = _relation(ctx, QName(schema, event.name), ())
             if taken is not None:
-                yield ctx.report(
-                    locate(ctx, event.name),
-                    f"Index name {_named(event.name)} is already used by {taken} in schema "
-                    f"{quote_ident(schema)}",
-                    hint="choose another name, e.g. `<table>_<columns>_idx`",
+                return iter(
+                    (
+                        ctx.report(
+                            locate(ctx, event.name),
+                            f"Index name {_named(event.name)} is already used by {taken} in "
+                            f"schema {quote_ident(schema)}",
+                            hint="choose another name, e.g. `<table>_<columns>_idx`",
+                        ),
+                    )
                 )
+        return NOTHING
+
+    def _add_column(self, event: ir.AddColumn, ctx: RuleContext) -> Iterator[Report]:
+        yield from _add_column(ctx, event)
+        for constraint in event.column.constraints:
+            yield from _add_constraint(ctx, event, constraint)
+
+
+def _new_column(ctx: RuleContext, event: ir.AddColumn) -> bool:
+    """Whether `_add_column` has nothing to say, told cheaply: an IF NOT EXISTS, or the only
+    event of its statement adding a column its table does not have (None: not told)."""
+    if event.if_not_exists:
+        return True
+    if len(ctx.statement.events) != 1:
+        return False  # (an earlier event of the statement may add or drop it)
+    table = ctx.table(event.table)
+    return table is None or event.column.name not in table.columns
+
+
+def _any_named(constraints: Iterable[ir.Constraint]) -> bool:
+    """Whether any of them is a named constraint `_add_constraint` looks at."""
+    for constraint in constraints:
+        if constraint.name is not None and constraint.kind in TABLE_CONSTRAINTS:
+            return True
+    return False
 
 
 def _create_table(ctx: RuleContext, event: ir.CreateTable) -> Iterator[Report]:
     if event.if_not_exists and ctx.table(event.table) is not None:
-        return  # PostgreSQL skips the whole statement
+        return NOTHING  # PostgreSQL skips the whole statement
+    return _create_table_reports(ctx, event)
+
+
+def _create_table_reports(ctx: RuleContext, event: ir.CreateTable) -> Iterator[Report]:
     declared: set[str] = set()
     for column in event.columns:
         if column.type is None:  # `col WITH OPTIONS` of a partition: not a declaration
