@@ -9,7 +9,6 @@ from typing import Any, cast
 from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule, per_event
-from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.constraints._names import default_constraint_name
 
 KINDS = (
@@ -112,45 +111,37 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
     def check(
         self, event: ir.DropObjects | ir.DropConstraint | ir.DropDefault, ctx: RuleContext
     ) -> Iterator[Report]:
-        # (a plain function: most drops it is called for are of kinds it leaves alone, or of
-        # what this migration made)
         kinds = self.options.kinds
         if type(event) is ir.DropObjects:
-            if event.kind.replace(" ", "-") not in kinds:
-                return NOTHING
-            return self._objects(event, ctx)
+            kind = event.kind.replace(" ", "-")
+            if kind not in kinds:
+                return
+            for name in event.names:
+                key = (event.kind, name.name)
+                new = ctx.is_new_object(event.kind, name) and not _stands_in(ctx, key)
+                if new or _recreated(ctx, event.kind, name.name) or _user_gone(ctx, event, name):
+                    continue
+                yield ctx.report(
+                    event.span,
+                    f"Dropping {event.kind} {ctx.shown(name)} breaks the running code that still "
+                    "uses it",
+                    hint="drop it in a later migration, once no running code uses it",
+                )
+            return
         # (type(event) is, above: an isinstance that misses is costly; the tests below match
         # the common case, a DROP CONSTRAINT)
         event = cast("ir.DropConstraint | ir.DropDefault", event)
         kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
         if kind not in kinds or _unchanged(ctx, event) or _restored(ctx, event):
-            return NOTHING
+            return
         if _goes_with_its_columns(ctx, event):
-            return NOTHING  # (the column or table drop is the finding)
+            return  # (the column or table drop is the finding)
         if (
             ctx.constraint_absent(event.table, event.name)
             if isinstance(event, ir.DropConstraint)
             else ctx.column_absent(event.table, event.column)
         ):
-            return NOTHING  # (nothing of that name: the drop fails, or with IF EXISTS does nothing)
-        return self._constraint_or_default(event, ctx)
-
-    def _objects(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
-        for name in event.names:
-            key = (event.kind, name.name)
-            new = ctx.is_new_object(event.kind, name) and not _stands_in(ctx, key)
-            if new or _recreated(ctx, event.kind, name.name) or _user_gone(ctx, event, name):
-                continue
-            yield ctx.report(
-                event.span,
-                f"Dropping {event.kind} {ctx.shown(name)} breaks the running code that still "
-                "uses it",
-                hint="drop it in a later migration, once no running code uses it",
-            )
-
-    def _constraint_or_default(
-        self, event: ir.DropConstraint | ir.DropDefault, ctx: RuleContext
-    ) -> Iterator[Report]:
+            return  # (nothing of that name: the drop fails, or with IF EXISTS does nothing)
         if isinstance(event, ir.DropConstraint):
             named = ctx.shown_constraint(event.table, event.name)
             what = f"constraint {named} of {ctx.shown(event.table)}"
