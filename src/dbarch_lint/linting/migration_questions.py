@@ -71,7 +71,10 @@ class MigrationQuestions:
             index = self.statement.index
             changes = _created_tables(self.statements).get(name.name, ())
             return next((created for at, created in reversed(changes) if at < index), False)
-        return table.origin.file_index == self.file_index and not self.may_have_existed(table)
+        if table.origin.file_index != self.file_index:
+            return False
+        # (`may_have_existed` only of a table that may have: most are not, a call saved)
+        return not table.maybe_existing or not self.may_have_existed(table)
 
     def may_have_existed(self, table: Table) -> bool:
         """Whether a table this migration created may have existed with rows before it: made by
