@@ -10,9 +10,10 @@ import msgspec
 from dbarch_lint.catalog import MAX_IDENTIFIER_BYTES, make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import Span
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SQL_TOKEN
 
-SNAKE_CASE = re.compile(r"[a-z_][a-z0-9_$]*")
+SNAKE_CASE = lazy(r"[a-z_][a-z0-9_$]*")
 
 
 class Identifier(msgspec.Struct, frozen=True):

@@ -46,7 +46,7 @@ def check_clause(ctx: RuleContext, span: Span) -> str:
     return f"CHECK ({' '.join(inner.split())})"
 
 
-_ALTER_FOREIGN = re.compile(rb"(?is)\s*ALTER\s+FOREIGN\s+TABLE\b")
+_ALTER_FOREIGN = lazy(rb"(?is)\s*ALTER\s+FOREIGN\s+TABLE\b")
 
 
 def foreign_table(ctx: RuleContext, table: QName) -> bool:

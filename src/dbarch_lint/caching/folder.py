@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 
 # `hmac.compare_digest` (a comparison in constant time) is this function, or OpenSSL's, which
@@ -28,6 +27,7 @@ from _operator import _compare_digest
 from collections.abc import Callable
 
 from dbarch_lint.caching.files import keyed_digest, read_regular
+from dbarch_lint.model.regex import lazy
 
 CACHE_DIR = ".dbarch-lint-cache"
 MARKER = "CACHEDIR.TAG"  # (https://bford.info/cachedir/: backup tools skip the folder too)
@@ -39,8 +39,8 @@ _GITIGNORE = b"# Created by dbarch-lint.\n*\n"
 _MAC_SIZE = 32
 _KEY_SIZE = 32
 # Our entries: content and run hashes, the file index; temporary files end in `.<pid>.tmp`.
-ENTRY = re.compile(r"(?:[0-9a-f]{32}|files)(?:\.\d+\.tmp)?")
-_FOLDER = re.compile(r"parsed|reports|prefixes|[0-9a-f]{32}")
+ENTRY = lazy(r"(?:[0-9a-f]{32}|files)(?:\.\d+\.tmp)?")
+_FOLDER = lazy(r"parsed|reports|prefixes|[0-9a-f]{32}")
 _STALE_TEMP_NS = 3600 * 10**9  # a temporary file this old belongs to a run that died
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)

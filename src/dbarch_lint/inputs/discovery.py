@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import stat as kinds
@@ -48,6 +47,11 @@ class Input(msgspec.Struct):
     # Not read yet: an earlier file known unchanged by its stat (the cache's `FileIndex`), with
     # its `digest` and `stat` from there; `text` comes when something needs it (`read_into`).
     unread: bool = False
+
+
+def _has_magic(path: str) -> bool:
+    """`glob.has_magic`: whether a path holds a wildcard or a bracket."""
+    return "*" in path or "?" in path or "[" in path
 
 
 def display_path(path: str, cwd: str, here: str | None = None) -> str:
@@ -137,7 +141,9 @@ def expand(
             named = finder.kept([path]) if force_exclude else [path]
             files.extend(_sql_only(named, not_sql))
             continue
-        elif glob.has_magic(path):
+        elif _has_magic(path):
+            import glob  # (here: a glob that names no file as it is, rare; glob imports fnmatch)
+
             once = False  # (a folder a glob matches, and a file in it)
             found = []
             for match in sorted(glob.glob(path, recursive=True)):

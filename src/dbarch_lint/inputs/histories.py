@@ -9,18 +9,18 @@ Only names are looked at, never contents: the history's files are read once, by 
 from __future__ import annotations
 
 import os
-import re
 
 import msgspec
 from msgspec import field
 
+from dbarch_lint.model.regex import lazy
 from dbarch_lint.runners import flyway
 from dbarch_lint.runners.sqitch import Plans
 
 # A name that begins with a version: digits (golang-migrate, dbmate, Diesel, Prisma, Django,
 # most hand-rolled histories; a timestamp starts with them too) or Flyway's `V<version>__`
 # (`U` for its undo migrations).
-_VERSIONED = re.compile(r"\d|[VU]\d+(?:[._]\d+)*__")
+_VERSIONED = lazy(r"\d|[VU]\d+(?:[._]\d+)*__")
 
 
 # (Structs, not dataclasses: a dataclass's methods are compiled when its class is made, on every

@@ -13,12 +13,13 @@ shows each as the history first wrote it: that spelling works on every server.
 from __future__ import annotations
 
 import functools
-import re
+
+from dbarch_lint.model.regex import lazy
 
 # Unquoted identifiers use [0-9a-zA-Z$_] (11.2 "Schema Object Names"); one of digits only, or
 # digits then `e` (read as a number), must be quoted too.
-_PLAIN = re.compile(r"[A-Za-z0-9_$]+")
-_NUMBER = re.compile(r"[0-9]+([eE][0-9+-]*)?")
+_PLAIN = lazy(r"[A-Za-z0-9_$]+")
+_NUMBER = lazy(r"[0-9]+([eE][0-9+-]*)?")
 
 
 def quote_mysql_ident(name: str) -> str:

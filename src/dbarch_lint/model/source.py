@@ -17,7 +17,7 @@ import msgspec
 
 from dbarch_lint.model.regex import lazy
 
-LINE_BREAK = re.compile(r"\r\n?|\n")
+LINE_BREAK = lazy(r"\r\n?|\n")
 _LINE_BREAK = lazy(rb"\r\n?|\n")
 
 

@@ -17,7 +17,6 @@ from dbarch_lint.caching.store import Cache, FileIndex, environment_fingerprint
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery, histories
 from dbarch_lint.inputs.patterns import PathPatterns
-from dbarch_lint.linting import baseline
 from dbarch_lint.model.errors import PluginError, UsageError
 from dbarch_lint.model.findings import Finding, LintResult
 from dbarch_lint.orchestration.snapshot import read_snapshot, snapshot_path
@@ -711,6 +710,8 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     recorded = None
     if config.baseline is not None and config.write_baseline is None:
         # (a run that writes a baseline reports every finding: it may be renewing that one)
+        from dbarch_lint.linting import baseline  # (imported by the runs that use one)
+
         recorded = baseline.load(config.baseline)
     first: list[discovery.Input] = []
     snapshot = snapshot_path(config, run.cwd, project_root(config, run.cwd))
@@ -725,9 +726,13 @@ def execute(run: Run, cache: Cache | None = None) -> LintResult:
     findings = list(result.findings)
     run.host.pm.hook.dbarch_lint_modify_findings(findings=findings, config=dataclass_dict(config))
     if config.write_baseline is not None:
+        from dbarch_lint.linting import baseline
+
         baseline.write(config.write_baseline, findings, result.sources)
     hidden = 0
     if recorded is not None:
+        from dbarch_lint.linting import baseline
+
         findings, hidden = baseline.hide(findings, recorded, result.sources)
     return LintResult(
         tuple(findings),

@@ -13,10 +13,8 @@ from dbarch_lint.runners import (
     NONE,
     RUNNERS,
     FileRun,
-    dbmate,
     diesel,
     flyway,
-    golang_migrate,
     prisma,
     sequelize,
     sqitch,
@@ -27,6 +25,9 @@ if TYPE_CHECKING:
 
 from dbarch_lint.runners.naming import order_plain
 
+# (dbmate's and golang-migrate's modules are imported where a file may be theirs: a history of
+# another runner's names never asks them)
+
 
 @hookimpl(trylast=True)
 def dbarch_lint_order_migrations(paths: Sequence[str], runner: str, cwd: str) -> list[str] | None:
@@ -35,8 +36,12 @@ def dbarch_lint_order_migrations(paths: Sequence[str], runner: str, cwd: str) ->
     if runner == "flyway":
         return flyway.order(paths)
     if runner == "golang-migrate":
+        from dbarch_lint.runners import golang_migrate
+
         return golang_migrate.order(paths)
     if runner == "dbmate":
+        from dbarch_lint.runners import dbmate
+
         return dbmate.order(paths)
     if runner == "diesel":
         return diesel.order(paths)
@@ -103,13 +108,11 @@ def needs_text(path: str, runner: str) -> bool:
     if runner != "auto":
         return False
     name = path.rsplit("/", 1)[-1]
-    named_by_layout = (
-        sequelize.is_script(name)
-        or diesel.matches(name)
-        or golang_migrate.matches(name)
-        or flyway.matches(name)
-    )
-    return not named_by_layout and dbmate.named(name)
+    if sequelize.is_script(name) or diesel.matches(name):
+        return False
+    from dbarch_lint.runners import dbmate, golang_migrate
+
+    return not golang_migrate.matches(name) and not flyway.matches(name) and dbmate.named(name)
 
 
 def detect(item: Input, name: str, plans: sqitch.Plans) -> str:
@@ -124,6 +127,8 @@ def _by_name(name: str) -> str | None:
         return "sequelize"
     if diesel.matches(name):
         return "diesel"
+    from dbarch_lint.runners import golang_migrate
+
     if golang_migrate.matches(name):
         return "golang-migrate"
     if flyway.matches(name):
@@ -135,6 +140,8 @@ def _by_place_or_text(item: Input, name: str, plans: sqitch.Plans) -> str:
     """The runner a `sqitch.plan` above a file, or dbmate's marker in it, says (`plain`)."""
     if plans.locate(item.path) is not None:
         return "sqitch"
+    from dbarch_lint.runners import dbmate
+
     if dbmate.matches(name, item.text):
         return "dbmate"
     return "plain"
@@ -146,8 +153,12 @@ def _run(
     if runner == "flyway":
         return flyway.run(where, options)
     if runner == "golang-migrate":
+        from dbarch_lint.runners import golang_migrate
+
         return golang_migrate.run(options)
     if runner == "dbmate":
+        from dbarch_lint.runners import dbmate
+
         return dbmate.run(item.text)
     if runner == "sqitch":
         consulted = plans.candidates(item.path)

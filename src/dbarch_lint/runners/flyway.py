@@ -16,11 +16,13 @@ from dbarch_lint.runners import FLYWAY, FLYWAY_MIXED, NONE, TRANSACTION, FileRun
 from dbarch_lint.runners.naming import FLYWAY_UNDO, FLYWAY_VERSIONED, order_by
 from dbarch_lint.runners.naming import flyway_version as version
 
-_REPEATABLE = re.compile(r"R__(.+)\.sql")
+_REPEATABLE = lazy(r"R__(.+)\.sql")
 
 
 def matches(name: str) -> bool:
     """Whether a file name is a Flyway SQL migration (versioned, undo or repeatable)."""
+    if not name.startswith(("V", "U", "R")):  # (what each of the three begins with)
+        return False
     return any(p.fullmatch(name) for p in (FLYWAY_VERSIONED, FLYWAY_UNDO, _REPEATABLE))
 
 

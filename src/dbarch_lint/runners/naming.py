@@ -9,7 +9,7 @@ from typing import Any
 
 from dbarch_lint.model.regex import lazy
 
-_DOWN_FILE = re.compile(r"(^|/)down\.sql$|\.down\.sql$", re.I)
+_DOWN_FILE = lazy(r"(^|/)down\.sql$|\.down\.sql$", re.I)
 
 
 _DOWN_FILE_TAIL = len("/down.sql\n")  # the most characters a match spans (`$` may precede a \n)
@@ -119,14 +119,14 @@ def up_migration_path(down: str) -> str:
     return _REVERT_SCRIPT.sub(r"\1deploy/\2", down, count=1)
 
 
-_DOWN_SUFFIX = re.compile(r"down\.sql$", re.I)
+_DOWN_SUFFIX = lazy(r"down\.sql$", re.I)
 
 
 # Flyway's file names (its default prefixes `V` and `U`, separator `__`, suffix `.sql`).
-FLYWAY_VERSIONED = re.compile(r"V(\d+(?:[._]\d+)*)__(.+)\.sql")
+FLYWAY_VERSIONED = lazy(r"V(\d+(?:[._]\d+)*)__(.+)\.sql")
 
 
-FLYWAY_UNDO = re.compile(r"U(\d+(?:[._]\d+)*)__(.+)\.sql")
+FLYWAY_UNDO = lazy(r"U(\d+(?:[._]\d+)*)__(.+)\.sql")
 
 
 _FLYWAY_VERSION_PARTS = lazy(r"[._]")
@@ -166,4 +166,4 @@ def migration_set(path: str) -> str:
 
 
 # The last `deploy/`, `revert/` or `verify/` folder above a script.
-_SQITCH_SCRIPT = re.compile(r"(?:^|/)(?:deploy|revert|verify)/(?:(?!(?:deploy|revert|verify)/).)*$")
+_SQITCH_SCRIPT = lazy(r"(?:^|/)(?:deploy|revert|verify)/(?:(?!(?:deploy|revert|verify)/).)*$")

@@ -47,7 +47,7 @@ class _ParseResult(msgspec.Struct):
 
 _JSON = msgspec.json.Decoder(_ParseResult)
 _NODE = msgspec.json.Decoder()
-_LEADING_NOISE = re.compile(rb"(?:\s+|--[^\n\r]*|/\*.*?\*/)*", re.S)
+_LEADING_NOISE = lazy(rb"(?:\s+|--[^\n\r]*|/\*.*?\*/)*", re.S)
 # The bytes `_LEADING_NOISE` can begin with (whitespace as bytes' `\s` has it, comments): a
 # statement that starts with none of them has no leading noise.
 _NOISE_STARTS = frozenset((b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"-", b"/"))
