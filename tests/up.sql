@@ -1,2 +1,0 @@
-ALTER TABLE person ADD COLUMN bench_0 int NOT NULL;
-ALTER TABLE person ADD COLUMN bench_1 int NOT NULL;
