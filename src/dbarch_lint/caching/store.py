@@ -60,12 +60,6 @@ class FileIndex(msgspec.Struct):
             return None
         return entry[3], self.markers.get(key)
 
-    def marked(self, stat: Stat) -> bool | None:
-        """Whether an unchanged file holds dbmate's marker (None: not known)."""
-        if self.known(stat) is None:
-            return None
-        return self.markers.get(f"{stat[0]}:{stat[1]}")
-
 
 class CachedReport(msgspec.Struct, frozen=True):
     """What a run printed (UTF-8, written back as it is) and how it exited."""

@@ -107,44 +107,8 @@ class Run(msgspec.Struct):
     def files(self) -> dict[str, discovery.Input]:
         """Every file read (on first use: a run answered from the cache may not need them)."""
         if self._files is None:
-            if self.known is not None:
-                self._know_earlier()
-            read, file = self._read, self.file
-            self._files = {path: read.get(path) or file(path) for path in sorted(self.paths)}
+            self._files = {path: self.file(path) for path in sorted(self.paths)}
         return self._files
-
-    def _know_earlier(self) -> None:
-        """Take every earlier file the cache's index knows unchanged, as `_known` does, in one
-        pass without a call a file but its lstat (a history has thousands)."""
-        assert self.known is not None
-        files, markers = self.known.files, self.known.markers
-        read, targets, unsaved, lstats = self._read, self.targets, self.unsaved, self._lstats
-        confinement, utf8, unmarked = self.confinement, self._utf8(), self._unmarked
-        dialect = self.config.dialect if self._dialect_patterns() == [] else None
-        added = self.added
-        for path, fs_path in self.paths.items():
-            if path in read or path in targets or path in unsaved or fs_path == discovery.STDIN:
-                continue
-            found = lstats[fs_path] if fs_path in lstats else self.lstat(fs_path)
-            if found is None or not kinds.S_ISREG(found.st_mode):  # (a link, or no regular
-                continue  # file: read, to tell)
-            if confinement is not None and confinement.folder_escapes(fs_path):
-                continue  # (read, to be reported)
-            key = f"{found.st_dev}:{found.st_ino}"
-            entry = files.get(key)
-            if (
-                entry is None
-                or entry[0] != found.st_size
-                or entry[1] != found.st_mtime_ns
-                or entry[2] != found.st_ctime_ns
-            ):
-                continue
-            if utf8 and markers.get(key) is False:
-                unmarked.add(path)
-            item = read[path] = discovery.known(path, fs_path, entry[3], file_stat(found))
-            item.dialect = dialect or self.dialect_of(path)
-            if added is not None:
-                item.new_since_base = path in added
 
     def file(self, path: str) -> discovery.Input:
         """One file (by shown path), read on first use."""
