@@ -83,16 +83,6 @@ def snake_case(name: str) -> str:
     return words if not words[0].isdigit() else f"_{words}"
 
 
-_QUOTING: dict[str, bool] = {}
-
-
 def needs_quoting(name: str) -> bool:
     """Whether a (folded) name must be double-quoted wherever it is used."""
-    # (the answers kept: asked of every declared name, the same few names over and over, and
-    # a regular expression costs some twenty times a lookup)
-    known = _QUOTING.get(name)
-    if known is None:
-        if len(_QUOTING) >= 65536:  # (bounded: a server lives on)
-            _QUOTING.clear()
-        known = _QUOTING[name] = SNAKE_CASE.fullmatch(name) is None
-    return known
+    return SNAKE_CASE.fullmatch(name) is None
