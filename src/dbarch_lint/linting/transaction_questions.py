@@ -115,7 +115,7 @@ class TransactionQuestions:
         column or index name the replay has just before this statement. Rules do not see such
         an event (it defines nothing), except those about the table lock it still takes."""
         if not getattr(event, "if_not_exists", False):
-            return False  # (asked of every event a rule sees: most have no IF NOT EXISTS)
+            return False  # (rules may ask it of any event: most have no IF NOT EXISTS)
         return self.schema.skips(event)
 
     def record_locks(self) -> None:
