@@ -93,12 +93,7 @@ def display_paths(paths: Sequence[str], cwd: str, here: str) -> list[str]:
     """`display_path` of each of `paths` (those found by a walk below the working directory
     are shown as they are, without a call each)."""
     if here == cwd and os.sep == "/" and not os.altsep:
-        shown = []
-        for path in paths:
-            wrapped = f"/{path}/"
-            plain = "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
-            shown.append(path if plain else display_path(path, cwd, here))
-        return shown
+        return [path if _posix_plain(path) else display_path(path, cwd, here) for path in paths]
     return [display_path(path, cwd, here) for path in paths]
 
 
