@@ -71,7 +71,7 @@ class UnindexedForeignKey(SchemaRule):
                 continue
             indexes = _candidate_indexes(schema, table)
             for fk in table.live_constraints():
-                if fk.kind != "foreign-key" or fk.origin is None or not fk.columns:
+                if fk.kind != "foreign-key" or not ctx.reported(fk.origin) or not fk.columns:
                     continue
                 if any(_covers(index, fk.columns) for index in indexes):
                     continue

@@ -70,6 +70,8 @@ class RedundantIndex(SchemaRule):
             if table.origin is None:
                 continue  # never created in the replay (e.g. a materialized view): unknown history
             indexes = [i for i in table.live_indexes() if _comparable(i)]
+            if not any(ctx.reported(i.origin) for i in indexes):
+                continue  # (a report goes where one of the two indexes was made)
             covers = {id(i): [o for o in indexes if _redundant(i, o)] for i in indexes}
             for index in indexes:
                 # Name a cover that stays: covering is transitive, so one exists.
@@ -77,7 +79,7 @@ class RedundantIndex(SchemaRule):
                     (o for o in covers[id(index)] if not covers[id(o)]),
                     next(iter(covers[id(index)]), None),
                 )
-                if cover is not None:
+                if cover is not None and ctx.reported(_later(index, cover)):
                     yield _report(ctx, table.name, index, cover)
 
 
@@ -110,6 +112,12 @@ def _report(ctx: SchemaContext, table: QName, index: Index, cover: Index) -> Rep
         + prisma_hint(ctx.runner(index.origin), "redundant-index", columns=_fields(index)),
         related=[related],
     )
+
+
+def _later(index: Index, cover: Index) -> Origin:
+    """The origin of the later of the two statements (where the report goes)."""
+    assert index.origin is not None and cover.origin is not None
+    return cover.origin if _place(cover.origin) > _place(index.origin) else index.origin
 
 
 def _place(origin: Origin) -> tuple[int, int]:

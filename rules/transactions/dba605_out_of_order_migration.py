@@ -84,12 +84,16 @@ class OutOfOrderMigration(SchemaRule):
     severity = Severity.ERROR
 
     def check(self, ctx: SchemaContext) -> Iterator[Report]:
+        if not ctx.since_base:
+            return
         newest: dict[str, MigrationFile] = {}  # set -> the last migration the base holds
         for migration in ctx.migrations:
             if migration.kind == UP and migration.new_since_base is False:
                 newest[migration.folder] = migration
         for migration in ctx.migrations:
             if migration.kind != UP or not migration.new_since_base:
+                continue
+            if not ctx.reported(migration.origin):
                 continue
             applied = newest.get(migration.folder)
             if migration.out_of_order is None or applied is None or applied.index < migration.index:

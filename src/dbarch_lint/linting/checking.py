@@ -20,10 +20,6 @@ import msgspec
 from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.catalog.conditionals import Conditionals
 from dbarch_lint.linting.context import (
-    DOWN,
-    REPEATABLE,
-    UP,
-    MigrationFile,
     Report,
     RuleContext,
     SchemaContext,
@@ -39,7 +35,6 @@ from dbarch_lint.linting.rule_base import (
 )
 from dbarch_lint.model.ir import AlterColumnType, AnyEvent, CreateTable, Span, Statement
 from dbarch_lint.runners import FileRun
-from dbarch_lint.runners.naming import is_repeatable, migration_set
 from dbarch_lint.runners.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
@@ -250,30 +245,6 @@ def _check(
                 crashes.append((file_index, rule, statement, error))
 
 
-def _migration(file: HistoryFile) -> MigrationFile:
-    """A file of the history as its runner sees it (`SchemaContext.migrations`)."""
-    item = file.input
-    how = item.run or _PLAIN
-    kind = DOWN if item.down else REPEATABLE if is_repeatable(item.path) else UP
-    first = file.parsed.statements[0] if file.parsed.statements else None
-    origin = Origin(
-        file.index,
-        first.index if first else 0,
-        item.path,
-        first.span if first else Span(0, 0),
-    )
-    return MigrationFile(
-        file.index,
-        item.path,
-        how.runner,
-        kind,
-        migration_set(item.path),
-        item.new_since_base,
-        how.out_of_order,
-        origin,
-    )
-
-
 def _check_schema(
     schema: Schema,
     files: list[HistoryFile],
@@ -284,12 +255,11 @@ def _check_schema(
     """Run the schema rules on the replayed schema. They see objects from every file of the
     history, so what they report outside the targets (or in a dialect they do not check) is
     dropped."""
-    targets = frozenset(f.index for f in files if f.target)
     dialects = {f.index: f.input.dialect for f in files if f.input.dialect != "postgres"}
-    migrations = tuple(_migration(file) for file in files if not file.input.snapshot)
+    ctx = SchemaContext(schema, settings, dialects, files)
+    targets = ctx.targets
     for rule in rules:
         if isinstance(rule, SchemaRule):
-            ctx = SchemaContext(schema, settings, dialects, migrations)
             try:
                 for report in rule.check(ctx):
                     if report.origin is None or report.origin.file_index not in targets:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
 
 from dbarch_lint.catalog import Origin, Schema, Table
+from dbarch_lint.linting.history import HistoryFile
 from dbarch_lint.linting.memo import per_event
 from dbarch_lint.linting.migration_questions import (
     COLUMN_TYPE_EVENTS,
@@ -21,6 +22,8 @@ from dbarch_lint.linting.transaction_questions import TransactionQuestions
 from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import Constraint, DropConstraint, QName, Span, Statement
 from dbarch_lint.model.source import SourceFile, line_starts
+from dbarch_lint.runners import FileRun
+from dbarch_lint.runners.naming import is_repeatable, migration_set
 
 __all__ = [
     "COLUMN_TYPE_EVENTS",
@@ -205,6 +208,7 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
 UP = "up"
 DOWN = "down"
 REPEATABLE = "repeatable"  # run again rather than once by version (Flyway `R__`, sqitch verify)
+_PLAIN = FileRun("plain")  # (how a file no runner said anything of runs)
 
 
 class MigrationFile(msgspec.Struct, frozen=True):
@@ -224,13 +228,44 @@ class MigrationFile(msgspec.Struct, frozen=True):
     origin: Origin  # its first statement (its start when it has none): where reports about it go
 
 
-class SchemaContext(msgspec.Struct):
+class SchemaContext:
     """The context of a schema rule: the schema at the end of the replay, and the history."""
 
-    schema: Schema
-    settings: Settings
-    dialects: dict[int, str] = msgspec.field(default_factory=dict)  # file index -> if not postgres
-    migrations: tuple[MigrationFile, ...] = ()  # every file of the history, in replay order
+    __slots__ = ("_files", "_migrations", "dialects", "schema", "settings", "targets")
+
+    def __init__(
+        self,
+        schema: Schema,
+        settings: Settings,
+        dialects: dict[int, str],
+        files: Sequence[HistoryFile],
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.dialects = dialects  # file index -> its dialect, if not postgres
+        # The files reported on (by index): a report elsewhere is dropped, so a rule may skip
+        # what could only be reported there (`reported`).
+        self.targets = frozenset(f.index for f in files if f.target)
+        self._files = files
+        self._migrations: tuple[MigrationFile, ...] | None = None
+
+    @property
+    def migrations(self) -> tuple[MigrationFile, ...]:
+        """Every file of the history, in replay order (made when first asked: a history has
+        thousands, and most runs ask nothing of them)."""
+        if self._migrations is None:
+            self._migrations = tuple(_migration(f) for f in self._files if not f.input.snapshot)
+        return self._migrations
+
+    @property
+    def since_base(self) -> bool:
+        """Whether the run compares with a `--diff-base` (each `MigrationFile.new_since_base`
+        is then True or False, else None)."""
+        return any(f.input.new_since_base is not None for f in self._files)
+
+    def reported(self, origin: Origin | None) -> bool:
+        """Whether a report at `origin` would be kept (it is in a target file)."""
+        return origin is not None and origin.file_index in self.targets
 
     def dialect(self, origin: Origin) -> str:
         """The SQL dialect of the file at `origin` (hints are written in it)."""
@@ -238,12 +273,14 @@ class SchemaContext(msgspec.Struct):
 
     def runner(self, origin: Origin) -> str:
         """The runner that runs the file at `origin` ("" when the history does not say)."""
-        migrations, index = self.migrations, origin.file_index
-        # (they come in replay order, by index: found by bisection, else looked for one by one)
-        at = bisect.bisect_left(migrations, index, key=_file_index)
-        if at < len(migrations) and migrations[at].index == index:
-            return migrations[at].runner
-        return next((m.runner for m in migrations if m.index == index), "")
+        files, index = self._files, origin.file_index
+        # (in replay order, by index: found at its place, else looked for one by one)
+        file = files[index] if index < len(files) and files[index].index == index else None
+        if file is None:
+            file = next((f for f in files if f.index == index), None)
+        if file is None or file.input.snapshot:
+            return ""
+        return (file.input.run or _PLAIN).runner
 
     def report(
         self,
@@ -259,8 +296,28 @@ class SchemaContext(msgspec.Struct):
         return Report(span or origin.span, message, hint, tuple(related), origin, None, severity)
 
 
-def _file_index(migration: MigrationFile) -> int:
-    return migration.index
+def _migration(file: HistoryFile) -> MigrationFile:
+    """A file of the history as its runner sees it (`SchemaContext.migrations`)."""
+    item = file.input
+    how = item.run or _PLAIN
+    kind = DOWN if item.down else REPEATABLE if is_repeatable(item.path) else UP
+    first = file.parsed.statements[0] if file.parsed.statements else None
+    origin = Origin(
+        file.index,
+        first.index if first else 0,
+        item.path,
+        first.span if first else Span(0, 0),
+    )
+    return MigrationFile(
+        file.index,
+        item.path,
+        how.runner,
+        kind,
+        migration_set(item.path),
+        item.new_since_base,
+        how.out_of_order,
+        origin,
+    )
 
 
 @functools.lru_cache(maxsize=4)  # (a file's, once: a bytes object keeps its hash)
