@@ -36,6 +36,7 @@ PARTS = (
     ("rule context", "dbarch_lint/linting/context.py"),
     ("rule context", "dbarch_lint/linting/transaction_questions.py"),
     ("rule context", "dbarch_lint/linting/migration_questions.py"),
+    ("rule context", "dbarch_lint/linting/migration_index.py"),
     ("rule context", "dbarch_lint/linting/memo.py"),
     ("positions", "dbarch_lint/model/source.py"),
     ("reporting", "dbarch_lint/reporting/"),

@@ -1,7 +1,9 @@
-"""Rule documentation: every docstring has the sections, its examples behave, pages are fresh."""
+"""Rule documentation: every docstring has the sections, its examples behave, pages are fresh;
+and the architecture page keeps up with the tree."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -60,3 +62,56 @@ def test_rule_pages_are_fresh() -> None:
         check=False,
     )
     assert result.returncode == 0, "stale docs, run scripts/generate_docs.py:\n" + result.stdout
+
+
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+SRC = ROOT / "src" / "dbarch_lint"
+# The rooms whose every module the architecture page names (reporting/ is one module per output
+# format, parsing/'s dialects are named down to their main modules).
+NAMED_MODULE_BY_MODULE = (
+    "caching",
+    "catalog",
+    "inputs",
+    "linting",
+    "model",
+    "orchestration",
+    "plugins",
+    "runners",
+    "server",
+)
+
+
+def _named_in_architecture() -> set[str]:
+    return set(re.findall(r"`([\w./]+)`", ARCHITECTURE.read_text(encoding="utf-8")))
+
+
+def test_the_architecture_page_names_every_room_and_module() -> None:
+    """docs/architecture.md keeps up with the tree: each room of src/dbarch_lint (package or
+    top-level module) is in its table, and each module of the engine's rooms is named."""
+    named = _named_in_architecture()
+    rooms = [p for p in SRC.iterdir() if (p / "__init__.py").exists() or p.suffix == ".py"]
+    missing = [
+        f"{p.name}/" if p.is_dir() else p.name
+        for p in rooms
+        if p.name != "__init__.py" and f"{p.name}/" not in named and p.name not in named
+    ]
+    for room in NAMED_MODULE_BY_MODULE:
+        for module in sorted((SRC / room).glob("*.py")):
+            names = {module.name, module.stem, f"{room}/{module.name}"}
+            if module.name != "__init__.py" and not names & named:
+                missing.append(f"{room}/{module.name}")
+    assert not missing, f"docs/architecture.md does not name {sorted(missing)}"
+
+
+def test_the_modules_the_architecture_page_names_exist() -> None:
+    """Each `*.py` the page names is in the tree (a module moved or renamed is mended there)."""
+    known = {p.name for p in SRC.rglob("*.py")} | {p.name for p in (ROOT / "rules").rglob("*.py")}
+    paths = {p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")}
+    for folder in ("rules", "scripts", "tests", "benchmarks"):
+        paths |= {p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*.py")}
+    stale = sorted(
+        name
+        for name in _named_in_architecture()
+        if name.endswith(".py") and (name not in paths if "/" in name else name not in known)
+    )
+    assert not stale, f"docs/architecture.md names modules that do not exist: {stale}"

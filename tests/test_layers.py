@@ -1,6 +1,7 @@
 """The layers of DESIGN.md, enforced: the import-linter contracts in pyproject.toml (one-way
-layers, no cycles inside a package), and the built-in rules' own contract (they live outside
-src/, where import-linter cannot look)."""
+layers, no cycles inside a package), the built-in rules' own contract (they live outside src/,
+where import-linter cannot look), the leaves that import nothing of ours (which a layer list
+cannot say of two modules on one layer), and the engine's rooms kept small."""
 
 from __future__ import annotations
 
@@ -47,3 +48,45 @@ def test_a_rule_imports_only_the_authoring_surface_the_model_and_the_catalog(pat
     allowed = tuple(f"{prefix}." for prefix in RULE_IMPORTS)
     bad = sorted(m for m in _ours(path) if m not in RULE_IMPORTS and not m.startswith(allowed))
     assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+SRC = ROOT / "src" / "dbarch_lint"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module `path` imports, at its top or inside a function (`TYPE_CHECKING` included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+def test_the_leaves_import_nothing_of_ours() -> None:
+    """The hook markers import nothing of ours (every layer's built-in plugin may use them),
+    the cache's `files` module only the standard library (the rest of the cache is built on
+    it), and the model nothing of ours outside itself."""
+    markers = _imports(SRC / "plugins" / "markers.py")
+    assert {m for m in markers if m.split(".")[0] == "dbarch_lint"} == set()
+    files = {m.split(".")[0] for m in _imports(SRC / "caching" / "files.py")}
+    assert files <= set(sys.stdlib_module_names) | {"_blake2"}, files
+    for path in sorted((SRC / "model").glob("*.py")):
+        ours = {m for m in _imports(path) if m.split(".")[0] == "dbarch_lint"}
+        assert all(m.startswith("dbarch_lint.model") for m in ours), (path.name, ours)
+
+
+# The engine's rooms stay small enough to read: no module of linting/ or catalog/ over ~400
+# lines (issue #14; a module that grows past it is split where a natural cut exists).
+ENGINE_MODULE_LINES = 420
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*(SRC / "linting").glob("*.py"), *(SRC / "catalog").glob("*.py")]),
+    ids=lambda p: str(p.relative_to(SRC)),
+)
+def test_no_engine_module_is_over_about_400_lines(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").count("\n")
+    assert lines <= ENGINE_MODULE_LINES, f"{path.relative_to(ROOT)} has {lines} lines"

@@ -141,6 +141,40 @@ def test_plugin_that_fails_to_import_exits_2(tmp_path: Path) -> None:
     assert "no_such_plugin_module" in result.stderr and "Traceback" not in result.stderr
 
 
+NESTED_OPTIONS = """
+from dataclasses import dataclass
+from dbarch_lint.rule import Severity, StatementRule, hookimpl
+
+class Shout(StatementRule):
+    code = "SHOUT001"
+    name = "shouted-name"
+    family = "x"
+    severity = Severity.INFO
+
+    @dataclass
+    class Options:
+        loud: bool = True
+
+@hookimpl
+def dbarch_lint_rules():
+    return [Shout]
+"""
+
+
+def test_options_as_a_nested_class_are_a_clear_error(tmp_path: Path) -> None:
+    """Options are read one way, typed: the dataclass is the base's type argument
+    (`StatementRule[ShoutOptions]`, `self.options`). A rule still written the old way, with a
+    nested `Options` class, fails to load with one line saying how to write it, exit 2."""
+    write_module(tmp_path, "nested_options_plugin", NESTED_OPTIONS)
+    (tmp_path / "dbarch-lint.toml").write_text('plugins = ["nested_options_plugin"]\n')
+    (tmp_path / "m.sql").write_text("SELECT 1;\n")
+    result = run_cli(["check", "m.sql"], tmp_path, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "could not load plugin 'nested_options_plugin'" in result.stderr
+    assert "`StatementRule[ShoutOptions]`" in result.stderr
+    assert "not as a nested `Options` class" in result.stderr
+
+
 CRASHING = '''
 from dbarch_lint import hookimpl
 from dbarch_lint.model.findings import Severity

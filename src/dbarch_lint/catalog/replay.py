@@ -1,11 +1,12 @@
 """The replay: applying each IR event of a statement to the schema state.
 
-One handler per kind of event, found by the event's type (`HANDLERS`); an event no handler
-knows leaves the schema as it was. The handlers for tables, columns, constraints and indexes
-are in `replay_tables.py`; those for every other kind of object (and for drops and renames of
-any kind) are here. A handler adds a table, column, constraint or index only through the
-state's `add_*`, and changes one only once `writable_*` has given it the version it may change;
-so the same handler replays into the schema and into a copy-on-write fork of it (`fork.py`).
+One handler per kind of event, found by the event's type (`HANDLERS`); an event no handler knows
+leaves the schema as it was. The handlers for tables and columns are in `replay_tables.py`,
+those for constraints and indexes in `replay_keys.py`; those for every other kind of object (and
+for drops and renames of any kind) are here. A handler adds a table, column, constraint or index
+only through the state's `add_*`, and changes one only once `writable_*` has given it the
+version it may change; so the same handler replays into the schema and into a copy-on-write fork
+of it (`fork.py`).
 
 The replay never refuses a statement PostgreSQL would refuse: it keeps what the statement most
 likely meant (a table created twice: the replay missed a drop, and the new definition wins).
@@ -22,13 +23,8 @@ import msgspec
 
 from dbarch_lint.catalog import spelling
 from dbarch_lint.catalog.records import Origin
-from dbarch_lint.catalog.replay_tables import (
-    TABLE_HANDLERS,
-    drop_index,
-    drop_table,
-    rename_index,
-    skipped,
-)
+from dbarch_lint.catalog.replay_keys import KEY_HANDLERS, drop_index, rename_index, skipped
+from dbarch_lint.catalog.replay_tables import TABLE_HANDLERS, drop_table
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES, QName
@@ -341,6 +337,7 @@ def _set(schema: SchemaState, event: ir.SetParameter, origin: Origin) -> None:
 
 HANDLERS: dict[type[ir.Event], Callable[[SchemaState, Any, Origin], None]] = {
     **TABLE_HANDLERS,
+    **KEY_HANDLERS,
     ir.DropObjects: _drop,
     ir.RenameObject: _rename_object,
     ir.CreateObject: _create_object,

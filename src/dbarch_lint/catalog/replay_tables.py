@@ -1,8 +1,10 @@
-"""The replay of tables and what hangs off them: columns, constraints and indexes.
+"""The replay of tables and their columns.
 
-Each handler applies one kind of table event to the schema state (`replay.py` dispatches to
-them through `TABLE_HANDLERS`). A table the replay has not seen created becomes a placeholder
-with `complete = False` the first time an event changes it, so later statements still find its
+Each handler applies one kind of table or column event to the schema state (`replay.py`
+dispatches to them through `TABLE_HANDLERS`); constraints and indexes are replayed in
+`replay_keys.py`, which these call for the ones a table or column definition declares. A table
+the replay has not seen created becomes a placeholder with `complete = False` the first time an
+event changes it (`replay_keys.table_or_placeholder`), so later statements still find its
 columns, constraints and indexes.
 """
 
@@ -13,42 +15,18 @@ from typing import Any
 
 import msgspec
 
-from dbarch_lint.catalog.naming import INDEX_BACKED, named_columns
-from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
+from dbarch_lint.catalog.records import Column, Origin, Table
+from dbarch_lint.catalog.replay_keys import (
+    add_constraint,
+    drop_index,
+    referencing,
+    refers_to,
+    skipped,
+    table_or_placeholder,
+)
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES, QName
-
-
-def _table_or_placeholder(schema: SchemaState, name: QName) -> Table:
-    """The table `name` refers to, ready to change; a placeholder when the replay has none."""
-    table = schema.table(name)
-    if table is None:
-        table = Table(schema.resolve(name), None, complete=False)
-        schema.add_table(table)
-        schema.met_unknown = True
-        return table
-    return schema.writable_table(table)
-
-
-def skipped(schema: SchemaState, event: ir.Event) -> bool:
-    """Whether an `IF NOT EXISTS` event does nothing, as PostgreSQL (and MySQL) would skip it
-    with a notice: `CREATE TABLE` of a relation name the replay has, `ADD COLUMN` of a column the
-    table has, `CREATE INDEX` of a relation name the replay has (by name only: a different
-    definition under that name is skipped too)."""
-    if not getattr(event, "if_not_exists", False):
-        return False  # (most events: this is asked of every event a rule sees)
-    if type(event) is ir.CreateTable:
-        return event.if_not_exists and schema.resolve(event.table) in schema.relations
-    if type(event) is ir.AddColumn:
-        table = schema.table(event.table)
-        return event.if_not_exists and table is not None and event.column.name in table.columns
-    if type(event) is ir.CreateIndex and event.if_not_exists and event.name:
-        table = schema.table(event.table)
-        namespace = table.name.schema if table is not None else schema.resolve(event.table).schema
-        return QName(namespace, event.name) in schema.relations
-    return False
-
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -96,7 +74,7 @@ def _create_table(schema: SchemaState, event: ir.CreateTable, origin: Origin) ->
     for definition in event.columns:
         _define_column(schema, table, definition, origin)
     for constraint in event.constraints:
-        _add_constraint(schema, table, constraint, origin)
+        add_constraint(schema, table, constraint, origin)
 
 
 def _create_as(schema: SchemaState, event: ir.CreateTableAs, origin: Origin) -> None:
@@ -121,7 +99,7 @@ def drop_table(schema: SchemaState, table: Table, origin: Origin) -> None:
 
 
 def _rename_table(schema: SchemaState, event: ir.RenameTable, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     schema.tables.pop(table.name, None)
     schema.relations.pop(table.name, None)
     old = table.name
@@ -131,9 +109,9 @@ def _rename_table(schema: SchemaState, event: ir.RenameTable, origin: Origin) ->
     for info in table.constraints:
         if info.ref_table is not None:
             schema.add_referrer(info.ref_table, table.name)
-    for other in _referencing(schema, old):
+    for other in referencing(schema, old):
         for info in other.constraints:
-            if _refers_to(info, old):
+            if refers_to(info, old):
                 schema.writable_constraint(other, info).ref_table = table.name
         schema.add_referrer(table.name, other.name)
     for index in table.indexes:
@@ -192,7 +170,7 @@ def _define_column(
             table.defaults.pop(definition.name, None)
     for constraint in definition.constraints:
         if constraint.kind in ("primary-key", "unique", "check", "foreign-key", "exclude"):
-            _add_constraint(schema, table, constraint, origin)
+            add_constraint(schema, table, constraint, origin)
 
 
 # (a column of a serial type has a default: its sequence's nextval)
@@ -200,13 +178,13 @@ _SERIALS = ("serial", "bigserial", "smallserial")
 
 
 def _add_column(schema: SchemaState, event: ir.AddColumn, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     if not skipped(schema, event):
         _define_column(schema, table, event.column, origin)
 
 
 def _drop_column(schema: SchemaState, event: ir.DropColumn, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     table.columns.pop(event.column, None)
     table.defaults.pop(event.column, None)
     table.dropped_defaults.pop(event.column, None)
@@ -219,7 +197,7 @@ def _drop_column(schema: SchemaState, event: ir.DropColumn, origin: Origin) -> N
 
 
 def _alter_column_type(schema: SchemaState, event: ir.AlterColumnType, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     known = table.columns.get(event.column)
     if known is not None and known.type is not None and _same_type(known.type, event.type):
         return  # (a type set to the type it has changes nothing: it was written back then)
@@ -241,14 +219,14 @@ def _same_type(old: ir.TypeRef, new: ir.TypeRef) -> bool:
 def _set_or_drop_not_null(
     schema: SchemaState, event: ir.SetNotNull | ir.DropNotNull, origin: Origin
 ) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     column = schema.writable_column(table, event.column)
     if column is not None:
         column.not_null = isinstance(event, ir.SetNotNull)
 
 
 def _set_default(schema: SchemaState, event: ir.SetDefault, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     if event.column in table.defaults:  # (a default set over another keeps the first's age)
         return
     dropped = table.dropped_defaults.pop(event.column, None)
@@ -259,20 +237,13 @@ def _set_default(schema: SchemaState, event: ir.SetDefault, origin: Origin) -> N
 
 
 def _drop_default(schema: SchemaState, event: ir.DropDefault, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     if event.column in table.defaults:
         table.dropped_defaults[event.column] = (origin, table.defaults.pop(event.column))
 
 
-def _set_not_null(schema: SchemaState, table: Table, names: list[str]) -> None:
-    for name in names:
-        column = schema.writable_column(table, name)
-        if column is not None:
-            column.not_null = True
-
-
 def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
+    table = table_or_placeholder(schema, event.table)
     old, new = event.old, event.new
     column = schema.writable_column(table, old)
     if column is not None:
@@ -301,176 +272,15 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
             index.include = [new if c == old else c for c in index.include]
             if old in index.mentions:
                 index.mentions = (index.mentions - {old}) | {new}
-    for other in _referencing(schema, table.name, old):
+    for other in referencing(schema, table.name, old):
         for info in other.constraints:
-            if _refers_to(info, table.name) and old in info.ref_columns:
+            if refers_to(info, table.name) and old in info.ref_columns:
                 info = schema.writable_constraint(other, info)
                 info.ref_columns = [new if c == old else c for c in info.ref_columns]
 
 
 def _renamed(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if name == old else name for name in names)
-
-
-# --- constraints -------------------------------------------------------------------------
-
-
-def _add_constraint(
-    schema: SchemaState, table: Table, constraint: ir.Constraint, origin: Origin
-) -> None:
-    """Add `constraint` to writable `table`, and the index that backs it.
-
-    A second primary key is not added: PostgreSQL refuses it (the statement's drops, which
-    could free the key, are replayed first).
-    """
-    if constraint.kind == "primary-key" and table.primary_key() is not None:
-        return
-    columns = named_columns(constraint)
-    name = constraint.name or constraint.using_index
-    name = name or schema.invented_constraint_name(table, constraint.kind, columns)
-    ref_table = None
-    if constraint.ref_table is not None:
-        referenced = schema.table(constraint.ref_table)
-        ref_table = referenced.name if referenced else schema.resolve(constraint.ref_table)
-    info = ConstraintInfo(
-        name=name,
-        kind=constraint.kind,
-        columns=columns,
-        constraint=constraint,
-        origin=origin,
-        validated=not constraint.not_valid,
-        ref_table=ref_table,
-        ref_columns=list(constraint.ref_columns),
-    )
-    if constraint.kind == "foreign-key" and not info.ref_columns and ref_table is not None:
-        referenced = schema.tables.get(ref_table)
-        pk = referenced.primary_key() if referenced else None
-        info.ref_columns = list(pk.columns) if pk else []
-    schema.add_constraint(table, info)
-    if constraint.kind == "primary-key":
-        _set_not_null(schema, table, columns)
-    if constraint.kind in INDEX_BACKED:
-        if constraint.using_index:
-            index = schema.index(QName(table.name.schema, constraint.using_index))
-            if index is not None:
-                index = schema.writable_index(None, index)
-                rename_index(schema, index, name)
-                index.constraint = info
-                info.columns = [c for c in index.columns if c is not None]
-                if constraint.kind == "primary-key":
-                    _set_not_null(schema, table, info.columns)
-                return
-        index = Index(
-            name=name,
-            table=table.name,
-            columns=list(columns),
-            unique=constraint.kind != "exclude",
-            method="btree" if constraint.kind != "exclude" else "gist",
-            predicate=None,
-            predicate_not_null=None,
-            origin=origin,
-            constraint=info,
-            include=list(constraint.include),
-            mentions=set(constraint.include),
-            invented=constraint.name is None,
-        )
-        schema.add_index(table, index)
-
-
-def _add_table_constraint(schema: SchemaState, event: ir.AddConstraint, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
-    _add_constraint(schema, table, event.constraint, origin)
-
-
-def _drop_constraint(schema: SchemaState, event: ir.DropConstraint, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
-    dropped = table.constraint(event.name)
-    if dropped is not None:
-        dropped = schema.writable_constraint(table, dropped)
-        dropped.dropped = origin
-        for index in table.live_indexes():
-            if index.constraint is dropped:
-                drop_index(schema, schema.writable_index(table, index), origin)
-
-
-def _validate_constraint(schema: SchemaState, event: ir.ValidateConstraint, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
-    validated = table.constraint(event.name)
-    if validated is not None:
-        schema.writable_constraint(table, validated).validated = True
-
-
-def _referencing(schema: SchemaState, name: QName, column: str | None = None) -> list[Table]:
-    """The live tables with a constraint that references table `name` (and its `column`, if
-    given), ready to change."""
-    found: list[Table] = []
-    for referrer in schema.referrers.get(name, ()):
-        table = schema.tables.get(referrer)
-        if table is not None and any(
-            _refers_to(info, name) and (column is None or column in info.ref_columns)
-            for info in table.constraints
-        ):
-            found.append(table)
-    return [schema.writable_table(table) for table in found]
-
-
-def _refers_to(info: ConstraintInfo, table: QName) -> bool:
-    return (
-        info.ref_table is not None and info.ref_table.name == table.name and info.ref_table == table
-    )
-
-
-# --- indexes -----------------------------------------------------------------------------
-
-
-def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) -> None:
-    table = _table_or_placeholder(schema, event.table)
-    if skipped(schema, event):
-        return
-    name = event.name
-    if not name:
-        keys = [*(e.name_part for e in event.elems), *event.include]
-        name = schema.invented_index_name(table.name, keys)
-    index = Index(
-        name=name,
-        table=table.name,
-        columns=[e.column for e in event.elems],
-        unique=event.unique,
-        method=event.method,
-        predicate=event.predicate,
-        predicate_not_null=event.predicate_not_null,
-        origin=origin,
-        key_options=[e.options for e in event.elems],
-        include=list(event.include),
-        nulls_not_distinct=event.nulls_not_distinct,
-        invented=not event.name,
-        span=event.span if event.span != origin.span else None,
-        mentions={
-            *(c for e in event.elems for c in e.expression_columns),
-            *event.include,
-            *event.predicate_columns,
-        },
-    )
-    schema.add_index(table, index)
-
-
-def rename_index(schema: SchemaState, index: Index, new: str) -> None:
-    """Rename `index` (a writable index) and the relation name it lives under."""
-    old_key = QName(index.table.schema, index.name)
-    schema.indexes.pop(old_key, None)
-    schema.relations.pop(old_key, None)
-    index.name = new
-    key = QName(index.table.schema, new)
-    schema.indexes[key] = index
-    schema.relations[key] = "index"
-
-
-def drop_index(schema: SchemaState, index: Index, origin: Origin) -> None:
-    """Drop `index` (a writable index)."""
-    index.dropped = origin
-    key = QName(index.table.schema, index.name)
-    schema.indexes.pop(key, None)
-    schema.relations.pop(key, None)
 
 
 TABLE_HANDLERS: dict[type[ir.Event], Callable[[SchemaState, Any, Origin], None]] = {
@@ -486,8 +296,4 @@ TABLE_HANDLERS: dict[type[ir.Event], Callable[[SchemaState, Any, Origin], None]]
     ir.RenameColumn: _rename_column,
     ir.SetDefault: _set_default,
     ir.DropDefault: _drop_default,
-    ir.AddConstraint: _add_table_constraint,
-    ir.DropConstraint: _drop_constraint,
-    ir.ValidateConstraint: _validate_constraint,
-    ir.CreateIndex: _create_index,
 }

@@ -6,9 +6,9 @@ names. Its lookups answer what rules ask ("which table does this name mean", "wh
 PostgreSQL call this constraint", "how must a statement write this name").
 
 Its writes (`add_*`, `writable_*`) are the few every replay handler (`replay.py`,
-`replay_tables.py`) goes through to add or change an object. Here they change the objects in
-place; a fork (`fork.py`) overrides them to change copies of its own instead. `Schema`
-(`schema.py`) is the state that replays statements and forks.
+`replay_tables.py`, `replay_keys.py`) goes through to add or change an object. Here they change
+the objects in place; a fork (`fork.py`) overrides them to change copies of its own instead.
+`Schema` (`schema.py`) is the state that replays statements and forks.
 """
 
 from __future__ import annotations

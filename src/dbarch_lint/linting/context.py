@@ -12,12 +12,8 @@ import msgspec
 from dbarch_lint.catalog import Origin, Schema, Table
 from dbarch_lint.linting.history import HistoryFile
 from dbarch_lint.linting.memo import per_event
-from dbarch_lint.linting.migration_questions import (
-    COLUMN_TYPE_EVENTS,
-    MigrationQuestions,
-    TypedColumn,
-    same_type,
-)
+from dbarch_lint.linting.migration_index import COLUMN_TYPE_EVENTS, TypedColumn, same_type
+from dbarch_lint.linting.migration_questions import MigrationQuestions
 from dbarch_lint.linting.transaction_questions import TransactionQuestions
 from dbarch_lint.model.findings import Severity
 from dbarch_lint.model.ir import Constraint, DropConstraint, QName, Span, Statement

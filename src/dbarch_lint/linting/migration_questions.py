@@ -11,15 +11,26 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from dbarch_lint.catalog import Origin, Schema, Table
-from dbarch_lint.linting.memo import per_event
+from dbarch_lint.linting.migration_index import (
+    RENAME_KINDS,
+    TypedColumn,
+    columns_by_type,
+    created_tables,
+    dropped_tables,
+    names_column,
+    renamed_to,
+    retyped_columns,
+    same_type,
+    table_events,
+    type_names,
+    written_at,
+)
 from dbarch_lint.model.ir import (
     AddColumn,
     AddConstraint,
     AlterColumnType,
-    AlterEnum,
     CreateTable,
     CreateTableAs,
-    DropColumn,
     DropObjects,
     Event,
     QName,
@@ -35,14 +46,6 @@ if TYPE_CHECKING:
 
 # Columns every table has without declaring them.
 _SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"})
-
-# The events that give columns their types (`RuleContext.columns_of_type` looks into them).
-COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
-
-
-# A column an event declares or changes the type of: (table, column, type, the built-in type it
-# is, as `TypeRef.builtin` names it). A plain tuple: type rules make and read them on a hot path.
-TypedColumn = tuple[QName, str, TypeRef, str]
 
 
 class MigrationQuestions:
@@ -69,7 +72,7 @@ class MigrationQuestions:
         # (and dropped again) earlier in this file.
         if table is None or table.origin is None:
             index = self.statement.index
-            changes = _created_tables(self.statements).get(name.name, ())
+            changes = created_tables(self.statements).get(name.name, ())
             return next((created for at, created in reversed(changes) if at < index), False)
         if table.origin.file_index != self.file_index:
             return False
@@ -89,7 +92,7 @@ class MigrationQuestions:
             return False
         if origin.path != self.path:
             return False  # (a down migration: what its up migration made counts as new)
-        drops = _dropped_tables(self.statements).get(table.name.name, ())
+        drops = dropped_tables(self.statements).get(table.name.name, ())
         return not any(at < origin.stmt_index for at in drops)
 
     def _restated(self, table: Table | None, origin: Origin | None) -> bool:
@@ -118,7 +121,7 @@ class MigrationQuestions:
         """The columns `event` (one of `COLUMN_TYPE_EVENTS`) declares or changes to one of the
         built-in types named (as `TypeRef.builtin` names them: `varchar`, `bpchar`, `int4`,
         `serial`, ...), in the order it writes them; arrays of those types included."""
-        by_type = _columns_by_type(event)
+        by_type = columns_by_type(event)
         if len(builtins) == 1:
             return self._final(event, by_type.get(builtins[0], ()))
         if by_type.keys().isdisjoint(builtins):  # (most events)
@@ -126,7 +129,7 @@ class MigrationQuestions:
         found = [by_type[builtin] for builtin in builtins if builtin in by_type]
         if len(found) == 1:
             return self._final(event, found[0])
-        typed = tuple(sorted(itertools.chain.from_iterable(found), key=_written_at))
+        typed = tuple(sorted(itertools.chain.from_iterable(found), key=written_at))
         return self._final(event, typed)
 
     def _final(self, event: Event, typed: tuple[TypedColumn, ...]) -> tuple[TypedColumn, ...]:
@@ -146,7 +149,7 @@ class MigrationQuestions:
             return False
         events, statements = statement.events, self.statements
         if (
-            (table.name, column) not in _retyped_columns(statements)
+            (table.name, column) not in retyped_columns(statements)
             and statement.index < len(statements)
             and statements[statement.index] is statement  # (not a function body's statement)
         ):
@@ -173,7 +176,7 @@ class MigrationQuestions:
             elif type(later_event) is CreateTable and later_event.if_not_exists:
                 continue  # (the table exists: it does nothing)
             elif type(later_event) in (CreateTable, CreateTableAs, RenameTable) or (
-                _names_column(later_event, column)
+                names_column(later_event, column)
             ):
                 return False
         return False
@@ -182,7 +185,7 @@ class MigrationQuestions:
         """The events of this file's later statements that name a table of `table`'s
         unqualified name (as the table they act on, or among those they drop): the file's are
         indexed once, so a file of many tables is not walked once a column."""
-        naming = _table_events(self.statements).get(table.name, ())
+        naming = table_events(self.statements).get(table.name, ())
         after = bisect.bisect_right(naming, self.statement.index, key=lambda entry: entry[0])
         return (event for _, event in naming[after:])
 
@@ -288,7 +291,7 @@ class MigrationQuestions:
         return not any(
             (type(event) is RenameObject or type(event) is DropObjects)
             and event.kind == "type"
-            and type_name.name in _type_names(event)
+            and type_name.name in type_names(event)
             for statement in self.statements[: created.stmt_index]
             for event in statement.events
         )
@@ -298,142 +301,8 @@ class MigrationQuestions:
         table, column, constraint, view, ..., `enum value` of type `table`): running code never
         used that name, so a rename away from it breaks nothing (the first rename did).
         Columns, constraints and enum values go by the table's or type's name."""
-        key = (_RENAME_KINDS.get(kind, kind), f"{table.name}.{name}" if table else name)
-        return any(at < self.statement.index for at in _renamed_to(self.statements).get(key, ()))
+        key = (RENAME_KINDS.get(kind, kind), f"{table.name}.{name}" if table else name)
+        return any(at < self.statement.index for at in renamed_to(self.statements).get(key, ()))
 
     def _in_this_migration(self, origin: Origin | None) -> bool:
         return origin is not None and origin.file_index == self.file_index
-
-
-@per_event  # (once per file)
-def _created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int, bool]]]:
-    """Per unqualified table name, the statements of a file that create a table of that name
-    (True) or rename one away (False), in order."""
-    changes: dict[str, list[tuple[int, bool]]] = {}
-    for statement in statements:
-        for event in statement.events:
-            if type(event) is CreateTable or type(event) is CreateTableAs:
-                changes.setdefault(event.table.name, []).append((statement.index, True))
-            elif type(event) is RenameTable:
-                changes.setdefault(event.table.name, []).append((statement.index, False))
-    return changes
-
-
-@per_event  # (once per file)
-def _table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int, Event]]]:
-    """Per unqualified table name, the events of a file that name a table of that name (as
-    the table they act on, or among the tables they drop), with their statement's position,
-    in order."""
-    found: dict[str, list[tuple[int, Event]]] = {}
-    for position, statement in enumerate(statements):
-        for event in statement.events:
-            if type(event) is DropObjects:
-                if event.kind == "table":
-                    for name in dict.fromkeys(n.name for n in event.names):
-                        found.setdefault(name, []).append((position, event))
-                continue
-            named = getattr(event, "table", None)
-            if type(named) is QName:
-                found.setdefault(named.name, []).append((position, event))
-    return found
-
-
-@per_event  # (once per file)
-def _retyped_columns(statements: tuple[Statement, ...]) -> frozenset[tuple[str, str]]:
-    """(unqualified table name, column) of every column type change of a file: a column none
-    of them names is retyped by no later statement (`RuleContext.retyped_later`)."""
-    return frozenset(
-        (event.table.name, event.column)
-        for statement in statements
-        for event in statement.events
-        if type(event) is AlterColumnType
-    )
-
-
-@per_event  # (once per file)
-def _dropped_tables(statements: tuple[Statement, ...]) -> dict[str, list[int]]:
-    """Per unqualified table name, the statements of a file that drop a table of that name."""
-    drops: dict[str, list[int]] = {}
-    for statement in statements:
-        for event in statement.events:
-            if type(event) is DropObjects and event.kind in ("table", "foreign table"):
-                for name in event.names:
-                    drops.setdefault(name.name, []).append(statement.index)
-    return drops
-
-
-def _type_names(event: RenameObject | DropObjects) -> tuple[str, ...]:
-    """The unqualified names of the objects a rename or drop is of."""
-    if isinstance(event, RenameObject):
-        return (event.name.name,)
-    return tuple(name.name for name in event.names)
-
-
-_RENAME_KINDS = {"table constraint": "constraint", "foreign table": "table"}
-
-
-@per_event  # (once per file)
-def _renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[int]]:
-    """Per kind and new name (`table.name` for columns, constraints and enum values), the
-    statements of a file that rename something to that name."""
-    found: dict[tuple[str, str], list[int]] = {}
-    for statement in statements:
-        for event in statement.events:
-            if type(event) is RenameTable:
-                key = ("table", event.new)
-            elif type(event) is RenameColumn:
-                key = ("column", f"{event.table.name}.{event.new}")
-            elif type(event) is RenameObject:
-                kind = _RENAME_KINDS.get(event.kind, event.kind)
-                table = event.table
-                key = (kind, f"{table.name}.{event.new}" if table else event.new)
-            elif type(event) is AlterEnum and event.old_value is not None:
-                key = ("enum value", f"{event.name.name}.{event.new_value}")
-            else:
-                continue
-            found.setdefault(key, []).append(statement.index)
-    return found
-
-
-@per_event  # (every type rule asks)
-def _columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
-    """The columns of a built-in type an event declares or changes, by that type (a type rule
-    looks up its types rather than going through every column), each type's in the order
-    written."""
-    if type(event) is CreateTable:
-        typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
-    elif type(event) is AddColumn:
-        column = event.column
-        typed = [(event.table, column.name, column.type)] if column.type is not None else []
-    elif type(event) is AlterColumnType:
-        typed = [(event.table, event.column, event.type)]
-    else:
-        return {}
-    by_type: dict[str, tuple[TypedColumn, ...]] = {}
-    for table, name, type_ in typed:
-        builtin = type_.builtin
-        if builtin is not None:
-            by_type[builtin] = (*by_type.get(builtin, ()), (table, name, type_, builtin))
-    return by_type
-
-
-def _names_column(event: Event, column: str) -> bool:
-    """Whether `event` drops the column or renames it (from or to that name)."""
-    if isinstance(event, DropColumn):
-        return event.column == column
-    return isinstance(event, RenameColumn) and column in (event.old, event.new)
-
-
-def same_type(old: TypeRef, new: TypeRef) -> bool:
-    """Whether two written types are the same type (`int4` and `pg_catalog.int4`)."""
-    return (old.builtin or old.names, old.mods, old.array, old.pct_type) == (
-        new.builtin or new.names,
-        new.mods,
-        new.array,
-        new.pct_type,
-    )
-
-
-def _written_at(column: TypedColumn) -> int:
-    """Where the column's type is written (columns of several types come back in this order)."""
-    return column[2].span.start

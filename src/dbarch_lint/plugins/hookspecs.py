@@ -70,4 +70,6 @@ def dbarch_lint_migration_transactions(
 
 @hookspec
 def dbarch_lint_modify_findings(findings: list[Finding], config: Mapping[str, Any]) -> None:
-    """Filter or reorder `findings` in place before they are reported (baselines, routing)."""
+    """Filter or reorder `findings` in place before they are reported (a team's own baseline,
+    routing). The built-in `--baseline` is not a plugin of this hook: it needs the file texts and
+    every finding before any is hidden (docs/architecture.md, "Decisions")."""
