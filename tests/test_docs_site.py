@@ -106,6 +106,15 @@ def test_integrations_guide_has_no_placeholders() -> None:
     assert "10 error and 10 warning" in text
 
 
+def test_no_page_installs_from_a_package_index_or_leaves_a_placeholder() -> None:
+    """dbarch-lint installs from its repository (Integrations says how): no page tells users to
+    install a package of that name from an index, nor to fill in a `repo:` or `rev:`."""
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"pipx? install +dbarch-lint\b", text), page
+        assert not re.search(r"(repo|rev): *<", text), page
+
+
 def test_guide_problem_matchers_read_gcc_output(tmp_path: Path) -> None:
     shipped = json.loads((ROOT / "docs" / "dbarch-lint-problem-matcher.json").read_text())
     pattern = shipped["problemMatcher"][0]["pattern"][0]
