@@ -304,7 +304,7 @@ def test_assume_in_transaction_from_the_command_line_and_the_config(tmp_path: Pa
     assert result.exit_code == 2 and "must be true or false" in result.stderr
 
 
-@pytest.mark.parametrize("columns", [80, 120, 200])
+@pytest.mark.parametrize("columns", [40, 60, 72, 80, 120, 200])
 def test_rules_wrap_to_the_terminal(project: Path, columns: int) -> None:
     result = CliRunner().invoke(main, ["rules"], env={"COLUMNS": str(columns)})
     lines = result.stdout.splitlines()

@@ -158,17 +158,19 @@ def test_a_file_in_nested_histories_is_reported_once_in_its_own(
 
 
 @pytest.mark.parametrize(
-    ("layout", "named", "history"),
+    ("layout", "named", "history", "line"),
     [
         (  # Diesel: a folder per migration
             {"m/2020-01-01-000000_users/up.sql": USERS, "m/2020-01-02-000000_more/up.sql": MORE},
             "m/2020-01-02-000000_more/up.sql",
             "m/",
+            2,
         ),
         (  # Flyway
             {"sql/V1__users.sql": USERS, "sql/V2__more.sql": MORE},
             "sql/V2__more.sql",
             "sql/",
+            2,
         ),
         (  # golang-migrate
             {
@@ -178,6 +180,17 @@ def test_a_file_in_nested_histories_is_reported_once_in_its_own(
             },
             "migrate/2_more.up.sql",
             "migrate/",
+            2,
+        ),
+        (  # dbmate: up and down sections in one file
+            {
+                "db/migrations/20200101000000_users.sql": f"-- migrate:up\n{USERS}"
+                "-- migrate:down\nDROP TABLE users;\n",
+                "db/migrations/20200102000000_more.sql": f"-- migrate:up\n{MORE}-- migrate:down\n",
+            },
+            "db/migrations/20200102000000_more.sql",
+            "db/migrations/",
+            3,
         ),
         (  # Sqitch: the folder of the sqitch.plan
             {
@@ -188,6 +201,27 @@ def test_a_file_in_nested_histories_is_reported_once_in_its_own(
             },
             "db/deploy/more.sql",
             "db/",
+            2,
+        ),
+        (  # Django: `sqlmigrate` output saved under the migrations' numbered names
+            {
+                "shop/sql/0001_initial.sql": f"BEGIN;\n{USERS}COMMIT;\n",
+                "shop/sql/0002_more.sql": MORE,
+            },
+            "shop/sql/0002_more.sql",
+            "shop/sql/",
+            2,
+        ),
+        (  # Alembic: `alembic upgrade --sql` output saved per revision, numbered
+            {
+                "alembic/sql/001_users.sql": "BEGIN;\nCREATE TABLE alembic_version (version_num"
+                " varchar(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY"
+                f" (version_num));\n{USERS}COMMIT;\n",
+                "alembic/sql/002_more.sql": MORE,
+            },
+            "alembic/sql/002_more.sql",
+            "alembic/sql/",
+            2,
         ),
     ],
 )
@@ -197,6 +231,7 @@ def test_runner_layouts_are_histories(
     layout: dict[str, str],
     named: str,
     history: str,
+    line: int,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     for path, text in layout.items():
@@ -204,7 +239,8 @@ def test_runner_layouts_are_histories(
         (tmp_path / path).write_text(text)
     _, _, err = invoke("-v", named)
     assert f"context: history {history} " in err, err
-    assert (named, 2, "DBA302") in findings(named)
+    assert (named, line, "DBA302") in findings(named)
+    assert (named, line, "DBA302") not in findings("--no-context", named)
 
 
 def test_versioned_names() -> None:

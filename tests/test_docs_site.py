@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -15,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from dbarch_lint.linting.rule_base import DOCS_BASE
 from dbarch_lint.reporting.json_report import SCHEMA_ID
 from dbarch_lint.reporting.sarif import INFORMATION_URI
-from tests.conftest import ROOT
+from tests.conftest import ROOT, git
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 BASE: str = PYPROJECT["project"]["urls"]["Documentation"]
@@ -104,6 +106,15 @@ def test_integrations_guide_has_no_placeholders() -> None:
     assert "10 error and 10 warning" in text
 
 
+def test_no_page_installs_from_a_package_index_or_leaves_a_placeholder() -> None:
+    """dbarch-lint installs from its repository (Integrations says how): no page tells users to
+    install a package of that name from an index, nor to fill in a `repo:` or `rev:`."""
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"pipx? install +dbarch-lint\b", text), page
+        assert not re.search(r"(repo|rev): *<", text), page
+
+
 def test_guide_problem_matchers_read_gcc_output(tmp_path: Path) -> None:
     shipped = json.loads((ROOT / "docs" / "dbarch-lint-problem-matcher.json").read_text())
     pattern = shipped["problemMatcher"][0]["pattern"][0]
@@ -133,3 +144,65 @@ def test_readme_names_the_fixable_rules() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     paragraph = readme[readme.index("`--fix` applies the rewrites") :].split("\n\n")[0]
     assert set(re.findall(r"DBA\d{3}", paragraph)) == fixable
+
+
+def _guide_block(containing: str) -> str:
+    """The guide's ```sh block that holds `containing`, as a user would paste it."""
+    blocks = re.findall(r"```sh\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+    return next(block for block in blocks if containing in block)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is needed")
+def test_the_guides_install_and_pre_commit_commands_work_as_written(tmp_path: Path) -> None:
+    """The integrations guide's commands, run as written in a project beside a clone of
+    dbarch-lint: the three `pip install` forms (a path, a git URL, the clone's remote at its
+    commit) give the command, and its `.pre-commit-config.yaml` (the `repo:` form) makes
+    `git commit` of a migration with a mistake fail on that mistake."""
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q")
+    # (cloned through a URL, as from a host: pip takes `git+file://...@commit`, not a bare path)
+    git(project, "clone", "-q", ROOT.as_uri(), "dbarch-lint")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
+        + os.environ.get("PATH", ""),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    env.pop("VIRTUAL_ENV", None)
+
+    def sh(script: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+
+    for line in _guide_block("pip install ./dbarch-lint").splitlines():
+        if line.startswith("pip install"):  # (each form on its own, so none hides another)
+            done = sh(f"{line}\ndbarch-lint --version")
+            assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+            assert done.stdout.splitlines()[-1].startswith("dbarch-lint, version "), done.stdout
+    done = sh(_guide_block(".pre-commit-config.yaml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    assert config["repos"][0]["repo"] == ROOT.as_uri()
+    (project / "db").mkdir()
+    (project / "db" / "0001_users.sql").write_text("CREATE TABLE users (id serial PRIMARY KEY);\n")
+    (project / ".gitignore").write_text("dbarch-lint/\n")
+    done = sh("git add .gitignore .pre-commit-config.yaml db && git commit -q -m users")
+    assert done.returncode != 0, done.stdout + done.stderr  # (the hook refused the commit)
+    output = done.stdout + done.stderr
+    assert "db/0001_users.sql:1:" in output and "DBA101" in output, output

@@ -308,17 +308,26 @@ def rules(config: cfg.Config, as_json: bool, width: int | None = None) -> Answer
             continue
         # A summary narrower than this reads badly: it goes under the rule, indented, instead.
         indent = len(head) if width - len(head) >= 30 else 4
+        text_width = max(width - 1, indent + 20)  # (a full last column makes some wrap)
         text = textwrap.fill(
             i.summary,
-            width=max(width - 1, indent + 20),  # (a full last column makes some terminals wrap)
+            width=text_width,
             initial_indent=" " * indent,
             subsequent_indent=" " * indent,
             break_on_hyphens=False,
         )
         if indent == len(head):
             lines.append(f"{head}{text[indent:]}\n")
-        else:
+        elif len(head.rstrip()) < width:
             lines.append(f"{head.rstrip()}\n{text}\n")
+        else:  # (a terminal narrower than the columns: the rule's facts unpadded, wrapped too)
+            facts = " ".join([i.code, i.name, i.family, state.strip(), i.severity.value, fix])
+            lines.append(
+                textwrap.fill(
+                    facts.rstrip(), text_width, subsequent_indent="    ", break_on_hyphens=False
+                )
+            )
+            lines.append(f"\n{text}\n")
     return Answer("".join(lines), EXIT_OK)
 
 
