@@ -206,6 +206,7 @@ def test_a_runner_side_file_that_is_a_fifo_is_dba004(
         ("dbarch-lint.toml", []),
         ("pyproject.toml", []),
         ("other.toml", ["--config", "other.toml"]),
+        ("schema.sql", ["--schema-snapshot", "schema.sql"]),
     ],
 )
 def test_a_config_or_baseline_that_is_a_fifo_is_an_error(
