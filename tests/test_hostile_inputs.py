@@ -189,7 +189,16 @@ def _sqitch(project: Path) -> list[str]:
     return ["deploy/a.sql"]
 
 
-@pytest.mark.parametrize("layout", [_diesel, _flyway, _sqitch], ids=["diesel", "flyway", "sqitch"])
+def _prisma(project: Path) -> list[str]:
+    (project / "migrations" / "20240101000000_a").mkdir(parents=True)
+    (project / "migrations" / "20240101000000_a" / "migration.sql").write_text("SELECT 1;\n")
+    _fifo(project / "migrations" / "migration_lock.toml")
+    return ["migrations/20240101000000_a/migration.sql"]
+
+
+@pytest.mark.parametrize(
+    "layout", [_diesel, _flyway, _sqitch, _prisma], ids=["diesel", "flyway", "sqitch", "prisma"]
+)
 def test_a_runner_side_file_that_is_a_fifo_is_dba004(
     project: Path, layout: Callable[[Path], list[str]]
 ) -> None:
