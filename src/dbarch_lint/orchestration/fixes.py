@@ -38,6 +38,7 @@ from dbarch_lint.caching.files import (
     create_new,
     digest,
     file_digest,
+    read_regular,
     replace_unchanged,
     write_whole,
 )
@@ -254,9 +255,10 @@ def _replace_file(
 ) -> str | None:
     data = text.encode(run.config.encoding)
     try:
-        with open(fs_path, "rb") as handle:
-            if handle.read(3) == codecs.BOM_UTF8 and not data.startswith(codecs.BOM_UTF8):
-                data = codecs.BOM_UTF8 + data  # (`utf-8-sig` writes it back; `utf-8` does not)
+        # (read as every input is: a FIFO swapped in since it was linted must not block the run)
+        on_disk = read_regular(fs_path)[1]
+        if on_disk.startswith(codecs.BOM_UTF8) and not data.startswith(codecs.BOM_UTF8):
+            data = codecs.BOM_UTF8 + data  # (`utf-8-sig` writes it back; `utf-8` does not)
         replace_unchanged(fs_path, data, item.stat, item.digest)
     except FileChangedError:
         return _changed(path)
