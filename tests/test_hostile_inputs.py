@@ -229,6 +229,24 @@ def test_a_config_or_baseline_that_is_a_fifo_is_an_error(
     assert "FIFO (named pipe), not a regular file" in done.stderr
 
 
+def test_a_sequelizerc_that_is_a_fifo_is_not_opened(project: Path) -> None:
+    """Its `migrations-path` is read only from a regular file (a FIFO swapped in after the
+    look that finds it would block the open)."""
+    _fifo(project / ".sequelizerc")
+    code = "import sys; from dbarch_lint.runners import sequelize as s; print(s.configured_folder("
+    code += "sys.argv[1]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, ".sequelizerc"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    expected = "cannot read .sequelizerc: it is a FIFO (named pipe), not a regular file"
+    assert done.stdout.startswith(f"(None, '{expected}"), done.stderr
+
+
 # --- folders that cannot be listed ------------------------------------------------------------
 
 
