@@ -217,3 +217,48 @@ def test_the_key_is_the_users_alone(
     key.unlink()
     key.symlink_to(project / "0001_t.sql")
     assert "cache key" in check(".")[2]
+
+
+# The program as installed (`dbarch-lint`: `__main__.main`), each path it opens, lists or stats
+# under a cache folder written to a log as it goes (the program leaves with `os._exit`).
+WATCHED = """
+import os, sys
+log = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+def watch(event, args):
+    if event in ("open", "os.listdir", "os.scandir", "os.stat") and args:
+        if isinstance(args[0], (str, bytes)) and ".dbarch-lint-cache" in os.fsdecode(args[0]):
+            os.write(log, os.path.abspath(os.fsdecode(args[0])).encode() + b"\\n")
+sys.addaudithook(watch)
+sys.argv[1:2] = []
+from dbarch_lint.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["cache", "no-cache"])
+def test_only_the_projects_own_cache_is_consulted(tmp_path: Path, cache: bool) -> None:
+    """No cache folder but the project's is looked at, however trusted it would be (here: a
+    good cache of this very user, in the folder above): the earlier shortcut read its notes
+    from every ancestor's cache, even under --no-cache, and let them decide the run."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "home")}
+    parent = tmp_path / "parent"
+    (parent / "project").mkdir(parents=True)
+    (parent / "0001_t.sql").write_text(BAD)
+    (parent / "project" / "0001_t.sql").write_text(BAD)
+    lint = [sys.executable, "-m", "dbarch_lint", "check", "--format", "json", "0001_t.sql"]
+    subprocess.run(lint, cwd=parent, env=env, check=False, timeout=60)
+    assert (parent / CACHE_DIR / MARKER).is_file()  # (the folder above has a cache: a good one)
+    log = tmp_path / "touched"
+    command = [sys.executable, "-c", WATCHED, str(log), "check", "0001_t.sql"]
+    done = subprocess.run(
+        [*command, *([] if cache else ["--no-cache"])],
+        cwd=parent / "project",
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    caches = set(log.read_text().splitlines()) if log.exists() else set()
+    own = str(parent / "project" / CACHE_DIR)
+    assert caches and all(p.startswith(own) for p in caches) if cache else not caches, caches

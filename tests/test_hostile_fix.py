@@ -120,6 +120,33 @@ def test_kill_9_while_writing_leaves_the_file_whole(project: Path) -> None:
     assert (project / NAME).read_text() == FIXED
 
 
+SWAPPED = """
+import os, sys
+from dbarch_lint.orchestration import fixes
+
+plan = fixes.plan
+
+def plan_then_swap(*args):  # once the file is linted and fixed in memory: a FIFO in its place
+    outcome = plan(*args)
+    os.unlink(sys.argv[1])
+    os.mkfifo(sys.argv[1])
+    return outcome
+
+fixes.plan = plan_then_swap
+from dbarch_lint.cli import main
+main(sys.argv[2:])
+"""
+
+
+def test_a_file_swapped_for_a_fifo_after_it_was_linted_is_not_opened(project: Path) -> None:
+    path = project / NAME
+    command = [sys.executable, "-c", SWAPPED, str(path), *FIX]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert f"cannot write the fixes to {NAME}: it is a FIFO (named pipe)" in done.stderr
+    assert path.is_fifo() and os.listdir(project / "migrations") == ["001_orders.sql"]
+
+
 def write_keeping_mtime(path: Path, text: str) -> None:
     before = path.stat()
     path.write_text(text)

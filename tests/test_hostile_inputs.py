@@ -189,7 +189,16 @@ def _sqitch(project: Path) -> list[str]:
     return ["deploy/a.sql"]
 
 
-@pytest.mark.parametrize("layout", [_diesel, _flyway, _sqitch], ids=["diesel", "flyway", "sqitch"])
+def _prisma(project: Path) -> list[str]:
+    (project / "migrations" / "20240101000000_a").mkdir(parents=True)
+    (project / "migrations" / "20240101000000_a" / "migration.sql").write_text("SELECT 1;\n")
+    _fifo(project / "migrations" / "migration_lock.toml")
+    return ["migrations/20240101000000_a/migration.sql"]
+
+
+@pytest.mark.parametrize(
+    "layout", [_diesel, _flyway, _sqitch, _prisma], ids=["diesel", "flyway", "sqitch", "prisma"]
+)
 def test_a_runner_side_file_that_is_a_fifo_is_dba004(
     project: Path, layout: Callable[[Path], list[str]]
 ) -> None:
@@ -206,6 +215,7 @@ def test_a_runner_side_file_that_is_a_fifo_is_dba004(
         ("dbarch-lint.toml", []),
         ("pyproject.toml", []),
         ("other.toml", ["--config", "other.toml"]),
+        ("schema.sql", ["--schema-snapshot", "schema.sql"]),
     ],
 )
 def test_a_config_or_baseline_that_is_a_fifo_is_an_error(
@@ -217,6 +227,24 @@ def test_a_config_or_baseline_that_is_a_fifo_is_an_error(
     assert done.returncode == 2
     assert done.stderr.startswith("dbarch-lint: error: ") and name in done.stderr
     assert "FIFO (named pipe), not a regular file" in done.stderr
+
+
+def test_a_sequelizerc_that_is_a_fifo_is_not_opened(project: Path) -> None:
+    """Its `migrations-path` is read only from a regular file (a FIFO swapped in after the
+    look that finds it would block the open)."""
+    _fifo(project / ".sequelizerc")
+    code = "import sys; from dbarch_lint.runners import sequelize as s; print(s.configured_folder("
+    code += "sys.argv[1]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, ".sequelizerc"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    expected = "cannot read .sequelizerc: it is a FIFO (named pipe), not a regular file"
+    assert done.stdout.startswith(f"(None, '{expected}"), done.stderr
 
 
 # --- folders that cannot be listed ------------------------------------------------------------

@@ -143,6 +143,34 @@ def test_a_file_name_that_is_not_utf8_is_linted_and_shown_in_every_format(
     assert _check("--baseline", "baseline.json")[0] == 0
 
 
+@pytest.mark.parametrize("name", ["bad\x1b[31mname.sql", NOT_UTF8, "a\nb.sql"], ids=repr)
+def test_diff_shows_the_input_escaped_and_says_so(project: Path, name: str) -> None:
+    """`--diff` prints a migration's lines and name: they cannot recolour the terminal or forge
+    a line of the diff, a name that is not UTF-8 is no traceback, and a form feed is no line
+    break (the file is marked: patch refuses its escaped hunks rather than apply them)."""
+    (project / name).write_text('CREATE INDEX "i\x1b]0;owned\x07" ON t (x);\x0cDROP INDEX j;\n')
+    code, out, err = _check("--diff", name)
+    text = out.decode("utf-8")
+    assert code == 1 and not _raw_controls(text + err)
+    shown = visible(name)
+    assert text.splitlines()[:3] == [
+        f"# {shown}: some characters are shown escaped (\\x1b, \\xff)",
+        f"--- a/{shown}",
+        f"+++ b/{shown}",
+    ]
+    fixed = (
+        'CREATE INDEX CONCURRENTLY "i\\x1b]0;owned\\x07" ON t (x);\\x0cDROP INDEX CONCURRENTLY j;'
+    )
+    assert f"\n+{fixed}\n" in text
+
+
+def test_a_plain_diff_is_unmarked_and_keeps_its_line_breaks(project: Path) -> None:
+    (project / "m.sql").write_bytes(b"CREATE INDEX i ON t (x);\r\nDROP INDEX j;\r\n")
+    text = _check("--diff", "m.sql")[1].decode("utf-8")
+    assert text.startswith("--- a/m.sql\n+++ b/m.sql\n")
+    assert "+DROP INDEX CONCURRENTLY j;\r\n" in text
+
+
 def test_show_source_on_a_long_line_shows_a_window_that_says_what_was_cut() -> None:
     statement = "ALTER TABLE t DROP COLUMN c;"
     line = " ".join([statement] * 3500)  # one 100 KB line

@@ -72,12 +72,12 @@ def read_regular(
 
     Speed: system calls on a file descriptor, without the file objects of `open` (they cost
     more than the reading itself for thousands of small files)."""
-    _require_regular(os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
+    require_regular(os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
     flags = _FLAGS if follow_symlinks else _FLAGS | getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(path, flags, dir_fd=dir_fd)
     try:
         found = os.fstat(descriptor)
-        _require_regular(found)  # (it may have been replaced since the first look)
+        require_regular(found)  # (it may have been replaced since the first look)
         data = os.read(descriptor, found.st_size + 1)  # all of it, in one call
         if len(data) > found.st_size:  # it grew
             chunks = [data]
@@ -89,7 +89,9 @@ def read_regular(
     return found, data
 
 
-def _require_regular(found: os.stat_result) -> None:
+def require_regular(found: os.stat_result) -> None:
+    """Raise the `OSError` `read_regular` does (saying what it is) for a stat that is not a
+    regular file's."""
     if not kinds.S_ISREG(found.st_mode):
         kind = next((name for test, name in _KINDS if test(found.st_mode)), "of an unknown kind")
         raise OSError(errno.EINVAL, f"it is {kind}, not a regular file, so it is not read")

@@ -38,6 +38,7 @@ from dbarch_lint.caching.files import (
     create_new,
     digest,
     file_digest,
+    read_regular,
     replace_unchanged,
     write_whole,
 )
@@ -46,6 +47,7 @@ from dbarch_lint.inputs import discovery
 from dbarch_lint.model.findings import Edit, Finding, LintResult
 from dbarch_lint.model.source import LINE_BREAK
 from dbarch_lint.orchestration.run import Run, execute
+from dbarch_lint.reporting import visible
 from dbarch_lint.runners.follow_up import follow_up
 from dbarch_lint.runners.switches import SideFile, transaction_off
 
@@ -253,9 +255,10 @@ def _replace_file(
 ) -> str | None:
     data = text.encode(run.config.encoding)
     try:
-        with open(fs_path, "rb") as handle:
-            if handle.read(3) == codecs.BOM_UTF8 and not data.startswith(codecs.BOM_UTF8):
-                data = codecs.BOM_UTF8 + data  # (`utf-8-sig` writes it back; `utf-8` does not)
+        # (read as every input is: a FIFO swapped in since it was linted must not block the run)
+        on_disk = read_regular(fs_path)[1]
+        if on_disk.startswith(codecs.BOM_UTF8) and not data.startswith(codecs.BOM_UTF8):
+            data = codecs.BOM_UTF8 + data  # (`utf-8-sig` writes it back; `utf-8` does not)
         replace_unchanged(fs_path, data, item.stat, item.digest)
     except FileChangedError:
         return _changed(path)
@@ -273,33 +276,41 @@ def unified_diff(
 ) -> str:
     """The fixes as a unified diff, file by file; each file's unsafe fixes (`unsafe`) marked
     above it on lines `# unsafe fix: ...` (text before a file's `---` is ignored by patch and
-    git apply)."""
+    git apply). What comes from the input is shown as the text report shows it (`visible`):
+    a control character in a migration or its name cannot act on the terminal that shows the
+    diff, nor forge a line of it; a file that holds one is marked above its `---` (patch then
+    refuses its hunks rather than apply them escaped; `--fix` writes the text as it is)."""
     out: list[str] = []
-    for path in sorted(texts):
-        out.extend(f"# unsafe fix: {path}:{mark}\n" for mark in (unsafe or {}).get(path, ()))
-        before = run.file(path).text or ""
+    changes: list[tuple[str, str | None, str]] = [
+        (path, run.file(path).text or "", texts[path]) for path in sorted(texts)
+    ]
+    changes += [(path, None, (created or {})[path][0]) for path in sorted(created or {})]
+    for name, (side, _) in sorted((sides or {}).items()):
+        changes.append((name, None if side.before is None else side.before.decode(), side.text))
+    for path, before, after in changes:
         out.extend(
-            difflib.unified_diff(
-                before.splitlines(keepends=True),
-                texts[path].splitlines(keepends=True),
-                f"a/{path}",
-                f"b/{path}",
-            )
+            f"# unsafe fix: {visible(path)}:{mark}\n" for mark in (unsafe or {}).get(path, ())
         )
-    for path in sorted(created or {}):
-        lines = (created or {})[path][0].splitlines(keepends=True)
-        out.extend(difflib.unified_diff([], lines, "/dev/null", f"b/{path}"))
-    for shown, (side, _) in sorted((sides or {}).items()):
-        old = side.before.decode("utf-8") if side.before is not None else ""
-        out.extend(
-            difflib.unified_diff(
-                old.splitlines(keepends=True),
-                side.text.splitlines(keepends=True),
-                "/dev/null" if side.before is None else f"a/{shown}",
-                f"b/{shown}",
-            )
-        )
+        (old, old_escaped), (new, new_escaped) = _shown_lines(before or ""), _shown_lines(after)
+        shown = visible(path)
+        if shown != path or old_escaped or new_escaped:
+            out.append(f"# {shown}: some characters are shown escaped (\\x1b, \\xff)\n")
+        origin = "/dev/null" if before is None else f"a/{shown}"
+        out.extend(difflib.unified_diff(old, new, origin, f"b/{shown}"))
     return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+def _shown_lines(text: str) -> tuple[list[str], bool]:
+    """`text`'s lines with their own line breaks (LF, CRLF or a lone CR, as findings count
+    lines: `splitlines` also breaks at a form feed or U+2028, where patch does not), each as
+    `visible` shows it; and whether that escaped anything."""
+    lines, start = [], 0
+    for match in LINE_BREAK.finditer(text):
+        lines.append(visible(text[start : match.start()]) + match.group())
+        start = match.end()
+    if start < len(text):
+        lines.append(visible(text[start:]))
+    return lines, sum(map(len, lines)) != len(text)
 
 
 def _rewritten(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from dbarch_lint.caching.files import require_regular
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs import discovery
 from dbarch_lint.model.errors import UsageError
@@ -43,11 +44,14 @@ def snapshot_path(config: cfg.Config, cwd: str, root: str) -> str | None:
             f"schema-snapshot = {shown!r}: a symbolic link takes it to {real}, outside the "
             "project; a snapshot is read only from inside the project"
         )
-    if not os.path.isfile(real):
+    try:  # (a FIFO or a device is never opened: it could hang the run)
+        require_regular(os.stat(real))
+    except OSError as error:
+        why = "no such file" if isinstance(error, FileNotFoundError) else error.strerror
         raise UsageError(
-            f"schema-snapshot = {shown!r}: no such file (a pg_dump --schema-only or mysqldump "
+            f"schema-snapshot = {shown!r}: {why} (a pg_dump --schema-only or mysqldump "
             "--no-data file; in a config, relative to its folder)"
-        )
+        ) from None
     return path
 
 

@@ -83,9 +83,10 @@ class Found:
         version: tuple[int, int, int] | None,
         source: str,
         consulted: tuple[str, ...],
+        problem: str | None = None,
     ) -> None:
         self.lock, self.provider, self.version = lock, provider, version
-        self.source, self.consulted = source, consulted
+        self.source, self.consulted, self.problem = source, consulted, problem
 
     @property
     def dialect(self) -> str | None:
@@ -102,7 +103,14 @@ class Found:
         return self._run(NONE, f"{provider}; {where}: each statement alone")
 
     def _run(self, mode: str, why: str) -> FileRun:
-        return FileRun("prisma", mode, why=why, consulted=self.consulted, dialect=self.dialect)
+        return FileRun(
+            "prisma",
+            mode,
+            why=why,
+            consulted=self.consulted,
+            problem=self.problem,
+            dialect=self.dialect,
+        )
 
 
 class Locks:
@@ -130,8 +138,14 @@ class Locks:
         lock = os.path.join(folder, LOCK)
         try:
             text = read_regular(lock)[1].decode("utf-8", errors="replace")
-        except OSError:
+        except FileNotFoundError:
             return None
+        except OSError as error:  # (there, but a FIFO, a device, a folder, not readable)
+            problem = (
+                f"The migrations folder's {LOCK} cannot be used ({error.strerror or error}): "
+                "the database its provider names is unknown, so the configured dialect is used"
+            )
+            return Found(lock, None, None, f"{LOCK} not read", (lock,), problem)
         found = _PROVIDER.search(text)
         provider = found[1].lower() if found else None
         if self.configured is not None:

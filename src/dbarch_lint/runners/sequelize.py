@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from dbarch_lint.caching.files import read_regular
 from dbarch_lint.model.regex import lazy
 
 EXTENSIONS = (".js", ".cjs", ".mjs", ".ts", ".cts", ".mts")
@@ -51,9 +52,10 @@ def configured_folder(rc_path: str) -> tuple[str | None, str | None]:
     JavaScript, so only a plain string or `path.resolve(...)`/`path.join(...)` of strings (and
     `__dirname`) is read."""
     try:
-        with open(rc_path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeError) as error:
+        text = read_regular(rc_path)[1].decode("utf-8")
+    except OSError as error:  # (never opened if it is not a regular file: a FIFO would block)
+        return None, f"cannot read {rc_path}: {error.strerror or error}"
+    except UnicodeError as error:
         return None, f"cannot read {rc_path}: {error}"
     if "migrations-path" not in text:
         return None, None
