@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, cast
+
+import msgspec
 
 from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
@@ -26,8 +27,7 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class ObjectDropOptions:
+class ObjectDropOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA509's options: `kinds`, the kinds of object whose drop it flags."""
 
     kinds: tuple[str, ...] = KINDS

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
@@ -22,8 +23,7 @@ from dbarch_lint.rules.constraints._names import check_columns, default_constrai
 _KEYWORD = lazy(rb"(?i)(PRIMARY|UNIQUE|CHECK|REFERENCES|FOREIGN|EXCLUDE)\b")
 
 
-@dataclass(frozen=True)
-class UnnamedConstraintOptions:
+class UnnamedConstraintOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA201's options: `kinds`, the constraint kinds that must be named."""
 
     kinds: tuple[str, ...] = NAMED_KINDS

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -31,8 +30,7 @@ class _Named(msgspec.Struct, frozen=True):
     renamed: bool = False
 
 
-@dataclass(frozen=True)
-class ConstraintNamePatternOptions:
+class ConstraintNamePatternOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA203's options: a name pattern per constraint kind."""
 
     pk: str = "{table}_pkey"

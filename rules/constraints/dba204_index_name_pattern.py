@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, quote_ident
@@ -13,8 +14,7 @@ from dbarch_lint.rules.constraints._names import find_name
 from dbarch_lint.rules.constraints._patterns import advice, expand, validate
 
 
-@dataclass(frozen=True)
-class IndexNamePatternOptions:
+class IndexNamePatternOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA204's options: the name patterns of indexes and of unique indexes, and what joins
     the columns in `{columns}`."""
 

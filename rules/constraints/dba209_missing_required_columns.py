@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import Report, SchemaContext, SchemaRule, Severity
 
 
-@dataclass(frozen=True)
-class MissingRequiredColumnsOptions:
+class MissingRequiredColumnsOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA209's options: `required`, the columns every table must have."""
 
     required: tuple[str, ...] = ("created_at", "updated_at")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import ClassVar, TypeVar
+
+import msgspec
 
 from dbarch_lint.catalog.locks import LOCKING_EVENTS
 from dbarch_lint.model import ir
@@ -12,8 +13,7 @@ from dbarch_lint.rule import Report, Rewrite, RuleContext, StatementRule
 from dbarch_lint.rules._checks import NOTHING
 
 
-@dataclass(frozen=True)
-class TimeoutOptions:
+class TimeoutOptions(msgspec.Struct, frozen=True, kw_only=True):
     """The options of every timeout rule: `set_by_runner`, the runner or the role sets the
     timeout already."""
 

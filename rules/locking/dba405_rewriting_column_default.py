@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from dbarch_lint.catalog.volatility import function_volatility
 from dbarch_lint.model import ir
@@ -15,8 +16,7 @@ from dbarch_lint.rules.locking._sql import clause
 _DEFAULT_WORD = lazy(r"(?i)^DEFAULT\s+")
 
 
-@dataclass(frozen=True)
-class RewritingColumnDefaultOptions:
+class RewritingColumnDefaultOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA405's options: `stable_functions`, the functions (by name) you vouch are not volatile."""
 
     stable_functions: tuple[str, ...] = ()

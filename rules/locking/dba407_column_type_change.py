@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from dbarch_lint.catalog import Table
 from dbarch_lint.model import ir
@@ -12,8 +13,7 @@ from dbarch_lint.rule import CLOSING, Report, RuleContext, Severity, StatementRu
 from dbarch_lint.rules.locking._sql import foreign_table
 
 
-@dataclass(frozen=True)
-class ColumnTypeChangeOptions:
+class ColumnTypeChangeOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA407's options: `assume_utc`, the migrations run with the session TimeZone at UTC."""
 
     assume_utc: bool = False

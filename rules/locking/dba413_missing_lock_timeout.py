@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dbarch_lint.rule import FixAvailability, Rewrite, RuleContext, Severity
 from dbarch_lint.rules.locking._timeouts import MissingTimeout, TimeoutOptions
 
 
-@dataclass(frozen=True)
-class MissingLockTimeoutOptions(TimeoutOptions):
+class MissingLockTimeoutOptions(TimeoutOptions, frozen=True, kw_only=True):
     """DBA413's options: `set_by_runner` as for every timeout rule; `lock_timeout`, the value
     `--fix` sets."""
 

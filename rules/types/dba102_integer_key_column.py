@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, TypeRef
@@ -50,8 +51,7 @@ SERIALS = {"serial", "serial4", "smallserial", "serial2"}
 ROLE_WORDS = {"primary-key": "primary key", "foreign-key": "foreign key", "identity": "identity"}
 
 
-@dataclass(frozen=True)
-class IntegerKeyColumnOptions:
+class IntegerKeyColumnOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA102's options: `scope`, which integer columns it flags (`keys` or `all`)."""
 
     scope: str = "keys"

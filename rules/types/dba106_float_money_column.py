@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
+
+import msgspec
 
 from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import (
@@ -34,8 +35,7 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
-@dataclass(frozen=True)
-class FloatMoneyColumnOptions:
+class FloatMoneyColumnOptions(msgspec.Struct, frozen=True, kw_only=True):
     """DBA106's options: `money_names` replaces the default money words, `extra_money_names`
     adds to them."""
 

@@ -5,7 +5,6 @@ with a "did you mean" suggestion."""
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -366,10 +365,8 @@ def rule_options(config: Config, rules: Sequence[type[Rule]]) -> dict[str, Any]:
                 hint = suggest(key, fields)
                 raise UsageError(f"rules.{token}: unknown option {key!r}{hint} (options: {known})")
             default = spec.default
-            if default is dataclasses.MISSING and spec.default_factory is not dataclasses.MISSING:
-                default = spec.default_factory()
             _check_option(f"rules.{token}.{key}", value, default)
-            kwargs[spec.name] = tuple(value) if isinstance(default, tuple) else value
+            kwargs[spec.attribute] = tuple(value) if isinstance(default, tuple) else value
         try:
             options[rule.code] = rule.options_type(**kwargs)
         except (TypeError, ValueError) as error:

@@ -8,7 +8,8 @@ Two kinds of rule:
   findings point at the statement that created the object (findings outside target files are
   dropped).
 
-A rule with options names their dataclass as the type argument of its base,
+A rule with options names their class (a frozen msgspec Struct, or a frozen dataclass) as the
+type argument of its base,
 `StatementRule[ItsOptions]`: `self.options` is then an `ItsOptions`, built from the rule's
 `[rules.<CODE>]` table (the configuration checks names and types against its fields, and its
 `__post_init__` may refuse a value with a `ValueError`).
@@ -21,9 +22,8 @@ import inspect
 import re
 import typing
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, Self
 
 import msgspec
 
@@ -49,9 +49,18 @@ FUNCTION_BODY_FAMILIES = frozenset(("types", "constraints", "security", "consist
 CONVENTION_FAMILIES = frozenset(("types", "constraints"))
 
 
-@dataclass(frozen=True)
-class NoOptions:
+class NoOptions(msgspec.Struct, frozen=True):
     """The options of a rule without options."""
+
+
+class OptionField(NamedTuple):
+    """One option of a rule: its attribute, and its default value (`REQUIRED`: none)."""
+
+    attribute: str
+    default: Any
+
+
+REQUIRED: Any = dataclasses.MISSING  # (an option with no default)
 
 
 # A rule's options type. Covariant, so that every rule is a `Rule` (`Rule[object]`, the
@@ -141,9 +150,25 @@ class Rule(Generic[OptionsT]):
         )
 
     @classmethod
-    def option_fields(cls) -> dict[str, dataclasses.Field[Any]]:
-        """The rule's options, by their config spelling (`money-names` for `money_names`)."""
-        return {f.name.replace("_", "-"): f for f in dataclasses.fields(cls.options_type)}
+    def option_fields(cls) -> dict[str, OptionField]:
+        """The rule's options, by their config spelling (`money-names` for `money_names`): the
+        fields of its options type, a msgspec Struct (the built-in rules': a dataclass's
+        methods are compiled when its class is made) or a dataclass."""
+        kind = cls.options_type
+        found: list[tuple[str, Any, Any]]  # name, default, default factory
+        if dataclasses.is_dataclass(kind):
+            found = [(f.name, f.default, f.default_factory) for f in dataclasses.fields(kind)]
+            none: Any = dataclasses.MISSING
+        else:
+            found = [(f.name, f.default, f.default_factory) for f in msgspec.structs.fields(kind)]
+            none = msgspec.NODEFAULT
+        return {
+            name.replace("_", "-"): OptionField(
+                name,
+                default if default is not none else REQUIRED if factory is none else factory(),
+            )
+            for name, default, factory in found
+        }
 
 
 class StatementRule(Rule[OptionsT]):
