@@ -293,3 +293,23 @@ def test_a_plugin_can_add_a_dialect(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (tmp_path / "dbarch-lint.toml").write_text('dialect = "oracle"\n')
     result = run_cli(["check", "1.sql"], tmp_path)
     assert result.returncode == 2 and "dialect = 'oracle' is not one of" in result.stderr
+
+
+SPECNAME = '''
+from dbarch_lint import hookimpl
+from dbarch_lint.parsing.builtin import PARSERS
+
+@hookimpl(specname="dbarch_lint_parsers")
+def more_parsers():
+    return {"also-postgres": PARSERS["postgres"]}
+'''
+
+
+def test_a_plugin_hook_under_another_name_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pluggy's `specname`: the manager looks at every name of a plugin (only the built-in
+    plugins' hooks are known to be named after their hook)."""
+    write_module(tmp_path, "specname_plugin", SPECNAME)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "also-postgres" in PluginHost(["specname_plugin"], autoload=False).parsers()

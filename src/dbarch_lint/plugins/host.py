@@ -26,14 +26,32 @@ BUILTIN_PLUGINS = (
 ENTRY_POINT_GROUP = "dbarch_lint"
 
 
+class _Manager(pluggy.PluginManager):
+    """pluggy's manager, told that a built-in plugin's hooks are the functions named after
+    them: it looks at every other name of their modules (each import among them) the slow,
+    safe way (`inspect.getattr_static`), on every start. A plugin's names are all looked at
+    (it may implement a hook under another name, `specname`)."""
+
+    def __init__(self) -> None:
+        super().__init__("dbarch_lint")
+        self.builtins: list[object] = []
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if not name.startswith("dbarch_lint_") and any(plugin is b for b in self.builtins):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 class PluginHost:
     """A typed facade over the pluggy manager."""
 
     def __init__(self, extra_modules: Sequence[str] = (), autoload: bool = True) -> None:
-        self.pm = pluggy.PluginManager("dbarch_lint")
+        self.pm = _Manager()
         self.pm.add_hookspecs(hookspecs)
         for name in BUILTIN_PLUGINS:
-            self.pm.register(importlib.import_module(name), name)
+            builtin = importlib.import_module(name)
+            self.pm.builtins.append(builtin)
+            self.pm.register(builtin, name)
         if autoload and _may_have_entry_points():
             from importlib.metadata import entry_points
 
