@@ -300,3 +300,11 @@ def test_a_baseline_nested_100k_deep_is_a_clear_error(tmp_path: Path) -> None:
     deep.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(UsageError, match="is nested too deeply to be a dbarch-lint baseline"):
         baseline.load(str(deep))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_ascii_text_is_shown_as_the_whole_table_shows_it(text: str) -> None:
+    """`visible` takes a small table for ASCII text: it escapes what the whole one does."""
+    from dbarch_lint.reporting import _invisible, visible
+
+    assert visible(text) == text.translate(_invisible())

@@ -63,12 +63,19 @@ def _invisible() -> dict[int, str]:
 _JSON_ESCAPES = {code: f"\\u{code:04x}" for codes in (_DEL_C1, *_UNICODE) for code in codes}
 
 
+@cache
+def _invisible_ascii() -> dict[int, str]:
+    return {code: f"\\x{code:02x}" for codes in (*_C0, _DEL_C1) for code in codes if code < 0x80}
+
+
 def visible(text: str) -> str:
     """`text` safe to show on a terminal: controls, line separators, bidi controls and the
     undecodable bytes of a file name written as `\\x1b`, `\\u2028`, `\\xff` (tabs stay). What
     `text`, `gcc` and `github` print of the input (paths, messages quoting identifiers, hints,
     source lines)."""
-    return text.translate(_invisible())
+    # (ASCII text, most of it, needs only the small table: the whole one has thousands of
+    # entries to make)
+    return text.translate(_invisible_ascii() if text.isascii() else _invisible())
 
 
 def portable(text: str) -> str:
