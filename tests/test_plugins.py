@@ -295,14 +295,14 @@ def test_a_plugin_can_add_a_dialect(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert result.returncode == 2 and "dialect = 'oracle' is not one of" in result.stderr
 
 
-SPECNAME = '''
+SPECNAME = """
 from dbarch_lint import hookimpl
 from dbarch_lint.parsing.builtin import PARSERS
 
 @hookimpl(specname="dbarch_lint_parsers")
 def more_parsers():
     return {"also-postgres": PARSERS["postgres"]}
-'''
+"""
 
 
 def test_a_plugin_hook_under_another_name_is_found(

@@ -60,7 +60,9 @@ class TableWithoutPrimaryKey(SchemaRule):
     def check(self, ctx: SchemaContext) -> Iterator[Report]:
         for table in ctx.schema.tables.values():
             created = table.created_by
-            if not ctx.reported(table.origin) or created is None or not _needs_key(table, created):
+            if table.origin is None or created is None or not ctx.reported(table.origin):
+                continue
+            if not _needs_key(table, created):
                 continue
             if table.primary_key() is not None or not table.constraints_known:
                 continue  # (or conditional DDL may have added one)

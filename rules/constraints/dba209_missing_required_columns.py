@@ -71,7 +71,9 @@ class MissingRequiredColumns(SchemaRule[MissingRequiredColumnsOptions]):
             return
         for table in ctx.schema.tables.values():
             created = table.created_by
-            if not ctx.reported(table.origin) or not isinstance(created, ir.CreateTable):
+            if table.origin is None or not ctx.reported(table.origin):
+                continue
+            if not isinstance(created, ir.CreateTable):
                 continue
             if not table.complete or table.temporary or table.partition_of or created.foreign:
                 continue
