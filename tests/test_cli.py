@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dbarch_lint import __version__
 from dbarch_lint.cli import main, wants_colour
+from tests.cli_runner import CliRunner
 from tests.conftest import ROOT
 
 BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"
