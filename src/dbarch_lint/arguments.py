@@ -29,8 +29,9 @@ class UsageError(Exception):
 
 class Option:
     """One option: its names (`-j`, `--jobs`), the parameter it sets, its kind (`FLAG`, `TEXT`,
-    `FILE`, `INTEGER`, or the tuple of its choices), its help and its default. A flag with
-    `off` is a pair (`--x/--no-x`): the second name sets it false."""
+    `FILE`, `INTEGER`, or the tuple of its choices), its help and its default (a flag's:
+    false; a value's: None). A flag with `off` is a pair (`--x/--no-x`): the second name sets
+    it false."""
 
     __slots__ = ("default", "dest", "help", "kind", "metavar", "names", "off")
 
@@ -40,7 +41,7 @@ class Option:
         kind: str | tuple[str, ...] = TEXT,
         help: str = "",
         dest: str | None = None,
-        default: Any = None,
+        default: Any = ...,
         off: str | None = None,
         metavar: str | None = None,
     ) -> None:
@@ -48,7 +49,10 @@ class Option:
         self.kind = kind
         self.help = help
         self.dest = dest or names[-1].lstrip("-").replace("-", "_")
-        self.default = False if kind == FLAG and default is None and off is None else default
+        # (a flag is false unless said; `default=None` keeps "not given" apart, for the config)
+        if default is ...:
+            default = False if kind == FLAG and off is None else None
+        self.default = default
         self.off = off
         self.metavar = metavar
 

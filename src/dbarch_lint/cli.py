@@ -43,7 +43,8 @@ def main(args: Sequence[str] | None = None) -> NoReturn:
             sys.exit(EXIT_ERROR)
         _fail(str(error))
     except KeyboardInterrupt:  # (what click said)
-        _say("\nAborted!")
+        if sys.stderr is not None:
+            sys.stderr.write("\nAborted!\n")
         sys.exit(1)
     except BrokenPipeError:  # (a reader that left: nothing more to say to it)
         sys.exit(1)
