@@ -48,7 +48,7 @@ class Result:
 
 
 class CliRunner:
-    """`CliRunner().invoke(main, ["check", ...], input=..., env=...)`."""
+    """`CliRunner().invoke(main, ["check", ...], input=..., env=..., catch_exceptions=...)`."""
 
     def invoke(
         self,
@@ -56,6 +56,7 @@ class CliRunner:
         args: Sequence[str] = (),
         input: str | bytes | None = None,
         env: Mapping[str, str | None] | None = None,
+        catch_exceptions: bool = True,
     ) -> Result:
         shown = bytearray()
         out, err = _Recorded(shown), _Recorded(shown)
@@ -77,6 +78,8 @@ class CliRunner:
                 if code != 0:
                     exception = done
             except Exception as error:  # (what the test then looks at)
+                if not catch_exceptions:
+                    raise
                 exception, code = error, 1
             finally:
                 for stream in streams[1:]:

@@ -5,7 +5,8 @@ starts with), and help in click's layout. Standard library only, and little of i
 `check` in an editor spends a good part of its time starting up, and click's import alone was
 6% of it (issue #17).
 
-Usage errors are `UsageError`s of one line that say what to do; `cli` prints them."""
+A command line that cannot be run raises `CommandLineError`: one line that says what is wrong
+and what to do, which `cli` prints (exit 2)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ _HELP = "HELP"
 _VERSION = "VERSION"
 
 
-class UsageError(Exception):
+class CommandLineError(Exception):
     """A command line that cannot be run: the message says what is wrong and what to do."""
 
 
@@ -68,9 +69,13 @@ class Option:
             try:
                 return int(value)
             except ValueError:
-                raise UsageError(f"{self.label()} takes a whole number, not {value!r}") from None
+                raise CommandLineError(
+                    f"{self.label()} takes a whole number, not {value!r}"
+                ) from None
         if isinstance(self.kind, tuple) and value not in self.kind:
-            raise UsageError(f"{self.label()} takes one of {', '.join(self.kind)}, not {value!r}")
+            raise CommandLineError(
+                f"{self.label()} takes one of {', '.join(self.kind)}, not {value!r}"
+            )
         if self.kind == FILE:
             _check_file(self.label(), value)
         return value
@@ -92,9 +97,9 @@ def _check_file(label: str, value: str) -> None:
     except (OSError, ValueError):
         return  # (it need not exist: an output file, a baseline to write)
     if stat.S_ISDIR(status.st_mode):
-        raise UsageError(f"{label}: {value!r} is a directory, not a file")
+        raise CommandLineError(f"{label}: {value!r} is a directory, not a file")
     if not os.access(value, os.R_OK):
-        raise UsageError(f"{label}: {value!r} is not readable")
+        raise CommandLineError(f"{label}: {value!r} is not readable")
 
 
 HELP = Option("-h", "--help", kind=_HELP, help="Show this message and exit.")
@@ -145,23 +150,23 @@ def parse(commands: Sequence[Command], args: Sequence[str]) -> Parsed:
     """The command line `args` (without the program's name) of a program of `commands`."""
     try:
         top, rest = _tokens((VERSION, HELP), args, interspersed=False)
-    except UsageError as error:
-        raise UsageError(f"{error}; see '{program()} --help'") from None
+    except CommandLineError as error:
+        raise CommandLineError(f"{error}; see '{program()} --help'") from None
     if top.eager is not None:
         return Parsed(None, {}, top.eager)
     names = ", ".join(sorted(command.name for command in commands))
     if not rest:
-        raise UsageError(f"missing command: one of {names}")
+        raise CommandLineError(f"missing command: one of {names}")
     by_name = {command.name: command for command in commands}
     command = by_name.get(rest[0])
     if command is None:
-        raise UsageError(
+        raise CommandLineError(
             f"no such command {rest[0]!r}{_suggest(rest[0], by_name)}; the commands: {names}"
         )
     try:
         return _command(command, rest[1:])
-    except UsageError as error:
-        raise UsageError(
+    except CommandLineError as error:
+        raise CommandLineError(
             f"{command.name}: {error}; see '{program()} {command.name} --help'"
         ) from None
 
@@ -180,9 +185,9 @@ def _command(command: Command, args: Sequence[str]) -> Parsed:
     elif positional:
         values[command.argument.lower()], extra = positional[0], positional[1:]
     else:
-        raise UsageError(f"missing {command.argument} ({command.name} {command.usage()})")
+        raise CommandLineError(f"missing {command.argument} ({command.name} {command.usage()})")
     if extra:
-        raise UsageError(
+        raise CommandLineError(
             f"unexpected extra argument {extra[0]!r} ({command.name} {command.usage()})"
         )
     for option in (HELP, VERSION):
@@ -229,7 +234,7 @@ def _tokens(
             option, on = _known(by_name, name)
             if not option.takes_value():
                 if equals:
-                    raise UsageError(f"{name} is a flag: it takes no value")
+                    raise CommandLineError(f"{name} is a flag: it takes no value")
                 _flag(found, eager, option, on)
             elif equals:
                 found.given.append((option, value))
@@ -253,7 +258,7 @@ def _tokens(
 def _known(by_name: dict[str, tuple[Option, bool]], name: str) -> tuple[Option, bool]:
     known = by_name.get(name)
     if known is None:
-        raise UsageError(f"no such option {name!r}{_suggest(name, by_name)}")
+        raise CommandLineError(f"no such option {name!r}{_suggest(name, by_name)}")
     return known
 
 
@@ -266,7 +271,7 @@ def _flag(found: _Found, eager: list[str], option: Option, on: bool) -> None:
 
 def _value(found: _Found, option: Option, name: str, args: Sequence[str], at: int) -> int:
     if at >= len(args):
-        raise UsageError(f"{name} needs a value ({name} {option.usage().rsplit(' ', 1)[-1]})")
+        raise CommandLineError(f"{name} needs a value ({name} {option.usage().rsplit(' ', 1)[-1]})")
     found.given.append((option, args[at]))
     return at + 1
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import BinaryIO, NoReturn
 
 from dbarch_lint import arguments
-from dbarch_lint.arguments import FILE, FLAG, INTEGER, Command, Option, UsageError
+from dbarch_lint.arguments import FILE, FLAG, INTEGER, Command, CommandLineError, Option
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.model.errors import DbarchLintError
 from dbarch_lint.model.version import __version__
@@ -28,19 +28,20 @@ SUMMARY = "Static schema linter and migration-safety checker for SQL."
 def main(args: Sequence[str] | None = None) -> NoReturn:
     """The command line `args` (default: the process's): parsed, run, and left with its exit
     code (`SystemExit`)."""
+    args = sys.argv[1:] if args is None else args
+    if not args:  # (nothing asked: what there is, as a mistake)
+        if sys.stderr is not None:
+            sys.stderr.write(arguments.help_text(COMMANDS, None, SUMMARY))
+        sys.exit(EXIT_ERROR)
     try:
-        parsed = arguments.parse(COMMANDS, sys.argv[1:] if args is None else args)
+        parsed = arguments.parse(COMMANDS, args)
         if parsed.eager == "VERSION":
             _output(f"dbarch-lint, version {__version__}\n")
         elif parsed.eager == "HELP" or parsed.command is None:
             _output(arguments.help_text(COMMANDS, parsed.command, SUMMARY))
         else:
             parsed.command.function(**parsed.values)
-    except UsageError as error:
-        if not (sys.argv[1:] if args is None else args):  # (nothing asked: what there is)
-            if sys.stderr is not None:
-                sys.stderr.write(arguments.help_text(COMMANDS, None, SUMMARY))
-            sys.exit(EXIT_ERROR)
+    except CommandLineError as error:
         _fail(str(error))
     except KeyboardInterrupt:  # (what click said)
         if sys.stderr is not None:
