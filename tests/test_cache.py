@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dbarch_lint.caching import store as cache_module
 from dbarch_lint.caching.folder import CACHE_DIR
@@ -17,6 +16,7 @@ from dbarch_lint.model.ir import ParsedFile
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing import stage as parse_stage
 from dbarch_lint.parsing.builtin import PARSERS
+from tests.cli_runner import CliRunner
 from tests.conftest import open_cache
 
 PARENT = (

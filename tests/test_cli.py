@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from dbarch_lint import __version__
-from dbarch_lint.cli import main, wants_colour
+from dbarch_lint import __version__, arguments
+from dbarch_lint.cli import COMMANDS, main, wants_colour
+from tests.cli_runner import CliRunner
 from tests.conftest import ROOT
 
 BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"
@@ -337,3 +337,73 @@ def test_a_named_file_that_is_not_sql_is_skipped_and_said(
     globbed = CliRunner().invoke(main, ["check", "-v", "*"])
     assert "skipped NOTES.md (not SQL" in globbed.stderr
     assert "(1 file skipped: not SQL)" in globbed.stdout
+
+
+def _parsed(*args: str) -> dict[str, object]:
+    parsed = arguments.parse(COMMANDS, args)
+    assert parsed.eager is None and parsed.command is not None
+    return parsed.values
+
+
+def test_options_not_given_are_what_click_gave_so_the_config_decides() -> None:
+    values = _parsed("check")
+    given_or_not = ("show_source", "no_down", "fix", "diff", "unsafe_fixes", "force_exclude")
+    assert all(values[name] is None for name in given_or_not)
+    assert values["assume_in_transaction"] is None and values["paths"] == ()
+    assert values["no_color"] is values["no_context"] is values["no_cache"] is False
+    assert _parsed("rules")["format_"] == "text" and _parsed("schema")["format_"] == "json"
+
+
+def test_the_command_line_reads_as_click_read_it() -> None:
+    values = _parsed("check", "a.sql", "-qvj4", "--format=gcc", "b.sql", "--select", "-x")
+    assert values["paths"] == ("a.sql", "b.sql") and values["jobs"] == 4
+    assert values["quiet"] is values["verbose"] is True
+    assert values["format_"] == "gcc" and values["select"] == "-x"  # (a value, whatever it is)
+    values = _parsed("check", "--format", "json", "--format", "gcc", "-j", "2", "--jobs=3")
+    assert values["format_"] == "gcc" and values["jobs"] == 3  # (the last one wins)
+    pair = ("--assume-in-transaction", "--no-assume-in-transaction")
+    assert _parsed("check", *pair)["assume_in_transaction"] is False
+    assert _parsed("check", *reversed(pair))["assume_in_transaction"] is True
+    assert _parsed("check", "--", "-q", "--format")["paths"] == ("-q", "--format")
+    assert _parsed("check", "-", "--pg-version", " 15 ")["pg_version"] == 15
+    assert _parsed("explain", "--", "-x")["rule"] == "-x"
+    assert arguments.parse(COMMANDS, ["check", "--format", "x", "-h"]).eager == "HELP"
+    assert arguments.parse(COMMANDS, ["--", "check"]).command is COMMANDS[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["chek"], 'no such command \'chek\' (did you mean "check" or "schema"?)'),
+        (["check", "--formt", "json"], "no such option '--formt' (did you mean \"--format\"?)"),
+        (["check", "-x"], "no such option '-x'"),
+        (["check", "bad.sql", "--format"], "--format needs a value (--format TEXT)"),
+        (["check", "--pg-version", "x"], "--pg-version takes a whole number, not 'x'"),
+        (["check", "-j2x"], "-j/--jobs takes a whole number, not '2x'"),
+        (["check", "--no-cache=1"], "--no-cache is a flag: it takes no value"),
+        (["check", "--output-file", "."], "--output-file: '.' is a directory, not a file"),
+        (["rules", "--format", "xml"], "--format takes one of text, json, not 'xml'"),
+        (["explain"], "missing RULE"),
+        (["explain", "a", "b"], "unexpected extra argument 'b'"),
+        (["server", "x"], "unexpected extra argument 'x'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2_and_point_at_help(
+    project: Path, args: list[str], message: str
+) -> None:
+    code, out, err = invoke(*args)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert err.startswith("dbarch-lint: error: ") and message in err, err
+    assert err.rstrip().endswith(
+        (" --help'", "the commands: check, explain, rules, schema, server")
+    )
+
+
+def test_help_lists_every_option_and_no_arguments_is_help_on_stderr(project: Path) -> None:
+    code, out, _ = invoke("check", "--help")
+    assert code == 0 and out.startswith("Usage: ") and "[OPTIONS] [PATHS]...\n" in out
+    for option in COMMANDS[0].options:
+        assert option.names[-1] in out
+    assert "--assume-in-transaction / --no-assume-in-transaction\n" in out
+    code, out, err = invoke()
+    assert code == 2 and out == "" and "Commands:\n  check    Lint SQL files" in err

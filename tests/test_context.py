@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dbarch_lint.cli import main
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.inputs.histories import sorts_as_history
 from dbarch_lint.orchestration import run as lint_run
+from tests.cli_runner import CliRunner
 
 # Each finding of the named files below needs the history: DBA302 (an index of an earlier
 # file), DBA801 (a column the earlier file did not create), DBA301 (no later file indexes it).

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dbarch_lint.caching import folder as cache_folder
 from dbarch_lint.caching.folder import CACHE_DIR, MARKER
 from dbarch_lint.caching.store import Cache
 from dbarch_lint.cli import main
+from tests.cli_runner import CliRunner
 
 BAD = "CREATE TABLE t (id serial PRIMARY KEY, name varchar(20));\n"
 HEX = "0123456789abcdef" * 2

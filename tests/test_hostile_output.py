@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from dbarch_lint.model.errors import UsageError
 from dbarch_lint.model.findings import Finding, LintResult, Location, Related, Severity
 from dbarch_lint.reporting import ReporterOptions, visible
 from dbarch_lint.reporting.builtin import reporters
+from tests.cli_runner import CliRunner
 
 # What a terminal obeys instead of showing (the tab aside), line separators, bidi controls and
 # lone surrogates.

@@ -9,7 +9,6 @@ import pickle
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dbarch_lint.caching.folder import CACHE_DIR
 from dbarch_lint.caching.store import Cache
@@ -19,6 +18,7 @@ from dbarch_lint.inputs.config import find_config, load
 from dbarch_lint.linting import prefix
 from dbarch_lint.orchestration.run import prepare
 from dbarch_lint.server.project import Project
+from tests.cli_runner import CliRunner
 
 FILES = {
     "0001_customers.sql": (

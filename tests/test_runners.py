@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from dbarch_lint.cli import main
 from dbarch_lint.inputs import config as cfg
@@ -20,6 +19,7 @@ from dbarch_lint.model.source import SourceFile
 from dbarch_lint.orchestration import run as lint_run
 from dbarch_lint.parsing.postgres.parser import parse_postgres
 from dbarch_lint.runners import RUNNERS, sqitch, transactions
+from tests.cli_runner import CliRunner
 
 INDEX = "CREATE INDEX CONCURRENTLY orders_note_idx ON orders (note);\n"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
 from dbarch_lint.cli import main
 from dbarch_lint.orchestration import commands
+from tests.cli_runner import CliRunner
 from tests.conftest import shared_path
 
 BAD = "CREATE TABLE a (id serial PRIMARY KEY);\n"

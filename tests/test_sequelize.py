@@ -242,9 +242,8 @@ def test_a_computed_sequelizerc_path_is_said_not_silently_assumed(
     """The tool cannot run the JavaScript of a `.sequelizerc`: when its `migrations-path` is
     computed, the run says that it assumes `migrations/` (the migrations it names would
     otherwise go unlinted without a word)."""
-    from click.testing import CliRunner
-
     from dbarch_lint.cli import main
+    from tests.cli_runner import CliRunner
 
     (tmp_path / ".sequelizerc").write_text(
         "module.exports = { 'migrations-path': process.env.MIGRATIONS_DIR };\n"

@@ -1,5 +1,6 @@
 """The command line: options parsed into a configuration, one call to the command's function
-(`orchestration.commands`), its output written, its exit code returned."""
+(`orchestration.commands`), its output written, its exit code returned. The options are
+declared at the end (`COMMANDS`); `arguments` parses them."""
 
 from __future__ import annotations
 
@@ -7,38 +8,48 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any, BinaryIO, NoReturn, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import BinaryIO, NoReturn
 
-import click
-
+from dbarch_lint import arguments
+from dbarch_lint.arguments import FILE, FLAG, INTEGER, Command, CommandLineError, Option
 from dbarch_lint.inputs import config as cfg
 from dbarch_lint.model.errors import DbarchLintError
 from dbarch_lint.model.version import __version__
 from dbarch_lint.reporting import visible
 
-F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 2  # (the other codes are the commands': `orchestration.commands`)
 # The most one write call is given: a write may take less than asked, and some platforms refuse
 # a single write of 2 GiB or more.
 WRITE_CHUNK = 1 << 30
+SUMMARY = "Static schema linter and migration-safety checker for SQL."
 
 
-def _common(command: F) -> F:
-    """`-q`, `-v` and `--version` on every command."""
-    command = click.option("-q", "--quiet", is_flag=True, help="Findings only, no summary.")(
-        command
-    )
-    command = click.option(
-        "-v", "--verbose", is_flag=True, help="Say what was read, in which order."
-    )(command)
-    return click.version_option(__version__, "--version", prog_name="dbarch-lint")(command)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="dbarch-lint")
-def main() -> None:
-    """Static schema linter and migration-safety checker for SQL."""
+def main(args: Sequence[str] | None = None) -> NoReturn:
+    """The command line `args` (default: the process's): parsed, run, and left with its exit
+    code (`SystemExit`)."""
+    args = sys.argv[1:] if args is None else args
+    if not args:  # (nothing asked: what there is, as a mistake)
+        if sys.stderr is not None:
+            sys.stderr.write(arguments.help_text(COMMANDS, None, SUMMARY))
+        sys.exit(EXIT_ERROR)
+    try:
+        parsed = arguments.parse(COMMANDS, args)
+        if parsed.eager == "VERSION":
+            _output(f"dbarch-lint, version {__version__}\n")
+        elif parsed.eager == "HELP" or parsed.command is None:
+            _output(arguments.help_text(COMMANDS, parsed.command, SUMMARY))
+        else:
+            parsed.command.function(**parsed.values)
+    except CommandLineError as error:
+        _fail(str(error))
+    except KeyboardInterrupt:  # (what click said)
+        if sys.stderr is not None:
+            sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
+    except BrokenPipeError:  # (a reader that left: nothing more to say to it)
+        sys.exit(1)
+    sys.exit(0)
 
 
 def run() -> NoReturn:
@@ -47,14 +58,12 @@ def run() -> NoReturn:
     # collector would only rescan the parser's output over and over (a third of decoding).
     gc.disable()
     try:
-        main(args=sys.argv[1:])
+        main(sys.argv[1:])
     except SystemExit as done:
         code = done.code
-    except OSError as error:  # click printing --help or --version (our output checks its own)
+    except OSError as error:  # (a message that could not be written; our output checks its own)
         _say(f"dbarch-lint: error: {error.strerror or error}")
         code = EXIT_ERROR
-    else:  # (click always exits; this is for completeness)
-        code = 0
     # Leave without tearing down what the run built: freeing hundreds of thousands of objects
     # one by one takes longer than some whole runs. Nothing is left to write but the buffers.
     if code is not None and not isinstance(code, int):
@@ -70,121 +79,16 @@ def run() -> NoReturn:
 
 def _say(message: str) -> None:
     """A message on stderr; what it quotes of the input (file names, values) shown escaped."""
-    click.echo(visible(message), err=True)
+    if sys.stderr is not None:  # (the process started without it: nowhere to say it)
+        sys.stderr.write(visible(message) + "\n")
+        sys.stderr.flush()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     _say(f"dbarch-lint: error: {message}")
     sys.exit(EXIT_ERROR)
 
 
-@main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--format", "format_", help="Output format: text, json, sarif, github, gcc, gitlab.")
-@click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option(
-    "--sarif-file",
-    type=click.Path(dir_okay=False),
-    help="Also write SARIF of the same run here (beside --format github, say).",
-)
-@click.option("--dialect", help="SQL dialect: postgres (default) or mysql.")
-@click.option(
-    "--pg-version", type=int, help="Target PostgreSQL major version, 10 to 18 (default 16)."
-)
-@click.option(
-    "--select", help="Comma list of codes, prefixes or names to enable (replaces defaults)."
-)
-@click.option("--ignore", help="Comma list of codes, prefixes or names to disable.")
-@click.option("--extend-select", help="Comma list of codes, prefixes or names to add to defaults.")
-@click.option("--fail-on", help="Lowest severity that fails the run: error, warning, info, never.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
-@click.option("--stdin-filename", help="Name to report for stdin.")
-@click.option("--show-source", is_flag=True, default=None, help="Show a code frame under findings.")
-@click.option("--no-color", is_flag=True, help="Never colour the text report.")
-@click.option(
-    "--runner",
-    help="How migrations are ordered and run: auto (default), plain, flyway, golang-migrate, "
-    "dbmate, diesel, sqitch, alembic, django, prisma.",
-)
-@click.option(
-    "--assume-in-transaction/--no-assume-in-transaction",
-    default=None,
-    help="Whether each file runs inside one transaction (default: as the runner does).",
-)
-@click.option(
-    "--diff-base",
-    metavar="GIT_REF",
-    help="Report only on files added or changed since this git ref (all still replay).",
-)
-@click.option(
-    "--no-down",
-    is_flag=True,
-    default=None,
-    help="Do not lint down migrations (config check-down = false; default: they are linted).",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(dir_okay=False),
-    help="Hide the findings recorded in this baseline file.",
-)
-@click.option(
-    "--schema-snapshot",
-    type=click.Path(dir_okay=False),
-    help="A schema dump (pg_dump --schema-only, mysqldump --no-data) replayed first as the "
-    "state production is in; never linted.",
-)
-@click.option(
-    "--write-baseline",
-    type=click.Path(dir_okay=False),
-    help="Record this run's findings in a baseline file (the run then exits 0).",
-)
-@click.option(
-    "--fix",
-    "fix",
-    is_flag=True,
-    default=None,
-    help="Apply the safe automatic rewrites (files named one by one, or changed since "
-    "--diff-base).",
-)
-@click.option("--diff", is_flag=True, default=None, help="Show those rewrites as a diff instead.")
-@click.option(
-    "--unsafe-fixes",
-    is_flag=True,
-    default=None,
-    help="With --fix or --diff, also the rewrites that may change what a migration does.",
-)
-@click.option(
-    "--force-exclude",
-    is_flag=True,
-    default=None,
-    help="Apply exclude to files named on the command line too (pre-commit passes it).",
-)
-@click.option(
-    "--allow-empty",
-    is_flag=True,
-    default=None,
-    help="A folder or glob with no SQL file to lint is not an error.",
-)
-@click.option(
-    "--follow-outside-links",
-    is_flag=True,
-    default=None,
-    help="Read files that symbolic links take outside the project folder.",
-)
-@click.option(
-    "--no-context",
-    is_flag=True,
-    help="Lint files named one by one alone, not after their inferred migration history.",
-)
-@click.option(
-    "--statistics",
-    is_flag=True,
-    default=None,
-    help="After the report, count the findings of each rule and how many are fixable.",
-)
-@click.option("-j", "--jobs", type=int, help="Processes to lint in (default: one per core).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write .dbarch-lint-cache/.")
-@_common
 def check(
     paths: tuple[str, ...],
     format_: str | None,
@@ -270,7 +174,6 @@ def check(
         )
     except DbarchLintError as error:
         _fail(str(error))
-        return
     if answer.sarif is not None and config.sarif_file is not None:
         _output(answer.sarif, config.sarif_file)
     _output(answer.output, config.output_file)
@@ -319,9 +222,6 @@ def _split(value: str | None) -> list[str] | None:
     return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
 
 
-@main.command()
-@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text")
-@_common
 def rules(format_: str, quiet: bool, verbose: bool) -> None:
     """List every rule: code, name, family, default on/off, severity, fixable."""
     from dbarch_lint.orchestration import commands
@@ -332,7 +232,6 @@ def rules(format_: str, quiet: bool, verbose: bool) -> None:
         )
     except DbarchLintError as error:
         _fail(str(error))
-        return
     _output(answer.output)
 
 
@@ -346,9 +245,6 @@ def _terminal_width() -> int | None:
     return shutil.get_terminal_size().columns
 
 
-@main.command()
-@click.argument("rule")
-@_common
 def explain(rule: str, quiet: bool, verbose: bool) -> None:
     """Print a rule's documentation (what, why, example, use instead)."""
     from dbarch_lint.orchestration import commands
@@ -357,20 +253,9 @@ def explain(rule: str, quiet: bool, verbose: bool) -> None:
         answer = commands.explain(commands.load_config(None), rule)
     except DbarchLintError as error:
         _fail(str(error))
-        return
     _output(answer.output)
 
 
-@main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--format", "format_", type=click.Choice(["json", "mermaid"]), default="json")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
-@click.option(
-    "--schema-snapshot",
-    type=click.Path(dir_okay=False),
-    help="A schema dump replayed first (as for check).",
-)
-@_common
 def schema(
     paths: tuple[str, ...],
     format_: str,
@@ -389,15 +274,170 @@ def schema(
         answer = commands.schema(paths, config, _say, mermaid=format_ == "mermaid", verbose=verbose)
     except DbarchLintError as error:
         _fail(str(error))
-        return
     _output(answer.output)
     sys.exit(answer.exit_code)
 
 
-@main.command()
-@_common
 def server(quiet: bool, verbose: bool) -> None:
     """Run the Language Server over stdin and stdout (diagnostics, code actions, hover)."""
     from dbarch_lint.server.app import serve
 
     serve()
+
+
+QUIET = Option("-q", "--quiet", kind=FLAG, help="Findings only, no summary.")
+VERBOSE = Option("-v", "--verbose", kind=FLAG, help="Say what was read, in which order.")
+COMMON = (arguments.VERSION, VERBOSE, QUIET)  # (on every command)
+CONFIG = Option("--config", kind=FILE, dest="config_path", help="Config file.")
+COMMANDS = (
+    Command(
+        check,
+        (
+            Option(
+                "--format",
+                dest="format_",
+                help="Output format: text, json, sarif, github, gcc, gitlab.",
+            ),
+            Option("--output-file", kind=FILE, help="Write the report here."),
+            Option(
+                "--sarif-file",
+                kind=FILE,
+                help="Also write SARIF of the same run here (beside --format github, say).",
+            ),
+            Option("--dialect", help="SQL dialect: postgres (default) or mysql."),
+            Option(
+                "--pg-version",
+                kind=INTEGER,
+                help="Target PostgreSQL major version, 10 to 18 (default 16).",
+            ),
+            Option(
+                "--select",
+                help="Comma list of codes, prefixes or names to enable (replaces defaults).",
+            ),
+            Option("--ignore", help="Comma list of codes, prefixes or names to disable."),
+            Option(
+                "--extend-select", help="Comma list of codes, prefixes or names to add to defaults."
+            ),
+            Option(
+                "--fail-on", help="Lowest severity that fails the run: error, warning, info, never."
+            ),
+            CONFIG,
+            Option("--stdin-filename", help="Name to report for stdin."),
+            Option(
+                "--show-source", kind=FLAG, default=None, help="Show a code frame under findings."
+            ),
+            Option("--no-color", kind=FLAG, help="Never colour the text report."),
+            Option(
+                "--runner",
+                help="How migrations are ordered and run: auto (default), plain, flyway, "
+                "golang-migrate, dbmate, diesel, sqitch, alembic, django, prisma.",
+            ),
+            Option(
+                "--assume-in-transaction",
+                kind=FLAG,
+                off="--no-assume-in-transaction",
+                help="Whether each file runs inside one transaction (default: as the runner does).",
+            ),
+            Option(
+                "--diff-base",
+                metavar="GIT_REF",
+                help="Report only on files added or changed since this git ref (all still replay).",
+            ),
+            Option(
+                "--no-down",
+                kind=FLAG,
+                default=None,
+                help="Do not lint down migrations (config check-down = false; default: they are "
+                "linted).",
+            ),
+            Option(
+                "--baseline", kind=FILE, help="Hide the findings recorded in this baseline file."
+            ),
+            Option(
+                "--schema-snapshot",
+                kind=FILE,
+                help="A schema dump (pg_dump --schema-only, mysqldump --no-data) replayed first "
+                "as the state production is in; never linted.",
+            ),
+            Option(
+                "--write-baseline",
+                kind=FILE,
+                help="Record this run's findings in a baseline file (the run then exits 0).",
+            ),
+            Option(
+                "--fix",
+                kind=FLAG,
+                default=None,
+                help="Apply the safe automatic rewrites (files named one by one, or changed since "
+                "--diff-base).",
+            ),
+            Option(
+                "--diff", kind=FLAG, default=None, help="Show those rewrites as a diff instead."
+            ),
+            Option(
+                "--unsafe-fixes",
+                kind=FLAG,
+                default=None,
+                help="With --fix or --diff, also the rewrites that may change what a migration "
+                "does.",
+            ),
+            Option(
+                "--force-exclude",
+                kind=FLAG,
+                default=None,
+                help="Apply exclude to files named on the command line too (pre-commit passes it).",
+            ),
+            Option(
+                "--allow-empty",
+                kind=FLAG,
+                default=None,
+                help="A folder or glob with no SQL file to lint is not an error.",
+            ),
+            Option(
+                "--follow-outside-links",
+                kind=FLAG,
+                default=None,
+                help="Read files that symbolic links take outside the project folder.",
+            ),
+            Option(
+                "--no-context",
+                kind=FLAG,
+                help="Lint files named one by one alone, not after their inferred migration "
+                "history.",
+            ),
+            Option(
+                "--statistics",
+                kind=FLAG,
+                default=None,
+                help="After the report, count the findings of each rule and how many are fixable.",
+            ),
+            Option(
+                "-j", "--jobs", kind=INTEGER, help="Processes to lint in (default: one per core)."
+            ),
+            Option("--no-cache", kind=FLAG, help="Neither read nor write .dbarch-lint-cache/."),
+            *COMMON,
+        ),
+        "PATHS",
+        many=True,
+    ),
+    Command(
+        rules, (Option("--format", kind=("text", "json"), dest="format_", default="text"), *COMMON)
+    ),
+    Command(explain, COMMON, "RULE"),
+    Command(
+        schema,
+        (
+            Option("--format", kind=("json", "mermaid"), dest="format_", default="json"),
+            CONFIG,
+            Option(
+                "--schema-snapshot",
+                kind=FILE,
+                help="A schema dump replayed first (as for check).",
+            ),
+            *COMMON,
+        ),
+        "PATHS",
+        many=True,
+    ),
+    Command(server, COMMON),
+)
