@@ -56,7 +56,8 @@ class FileIndex(msgspec.Struct):
         """`known` and `marked` in one look (None: the file is not known unchanged)."""
         key = f"{stat[0]}:{stat[1]}"
         entry = self.files.get(key)
-        if entry is None or entry[:3] != stat[2:]:
+        # (element by element: no slices made, for every file of a history)
+        if entry is None or entry[0] != stat[2] or entry[1] != stat[3] or entry[2] != stat[4]:
             return None
         return entry[3], self.markers.get(key)
 

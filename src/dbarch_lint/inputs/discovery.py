@@ -415,26 +415,38 @@ class Confinement:
 
     def folder_escapes(self, path: str) -> bool:
         """Whether a symbolic link among the folders on the way to `path` takes it out of the
-        project (`escape(path, link=False)`, decided once per folder: a history has thousands
-        of files in hundreds of folders)."""
-        folder, separator, name = path.rpartition(os.sep)
-        if os.altsep or name in ("", os.curdir, os.pardir):
-            return self.escape(path, link=False) is not None
-        key = folder + separator  # ("": the working directory; "/": the root)
-        verdict = self._escaping.get(key)
-        if verdict is None:
-            # (whether a name in the folder escapes does not depend on the name)
-            if not folder or _plain_relative(folder):
-                here = self._here
-                absolute = os.path.join(here, folder) if folder else here
-                # (a folder walked was no link: its lstat is not taken again)
-                real = self._real_folder(absolute, folder in self._walked)
-                # (`escape`: the file's real path is not its path, nor inside the project)
-                verdict = real != absolute and not os.path.join(real, "").startswith(self._inside)
-            else:
-                verdict = self.escape(key + "x", link=False) is not None
-            self._escaping[key] = verdict
-        return verdict
+        project (`escape(path, link=False)`)."""
+        return self.folders_escape([path])[0]
+
+    def folders_escape(self, paths: Sequence[str]) -> list[bool]:
+        """`folder_escapes` of each of `paths`, decided once per folder (a history has
+        thousands of files in hundreds of folders)."""
+        verdicts = self._escaping
+        found = []
+        for path in paths:
+            folder, separator, name = path.rpartition(os.sep)
+            if os.altsep or name in ("", os.curdir, os.pardir):
+                found.append(self.escape(path, link=False) is not None)
+                continue
+            key = folder + separator  # ("": the working directory; "/": the root)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = self._folder_escapes(folder, key)
+            found.append(verdict)
+        return found
+
+    def _folder_escapes(self, folder: str, key: str) -> bool:
+        # (whether a name in the folder escapes does not depend on the name)
+        if not folder or _plain_relative(folder):
+            here = self._here
+            # (`os.path.join(here, folder)`, without its layers: `folder` is plain)
+            inside = here if here.endswith(os.sep) else here + os.sep
+            absolute = inside + folder if folder else here
+            # (a folder walked was no link: its lstat is not taken again)
+            real = self._real_folder(absolute, folder in self._walked)
+            # (`escape`: the file's real path is not its path, nor inside the project)
+            return real != absolute and not os.path.join(real, "").startswith(self._inside)
+        return self.escape(key + "x", link=False) is not None
 
     def _real_folder(self, folder: str, walked: bool = False) -> str:
         """`os.path.realpath(folder)`, at the cost of one `lstat` per folder (speed: a
@@ -442,7 +454,9 @@ class Confinement:
         this run's walk listed it (no lstat)."""
         real = self._real_folders.get(folder)
         if real is None:
-            parent, name = os.path.split(folder)
+            parent, _, name = folder.rpartition(os.sep)
+            if os.altsep or not parent or parent.endswith(os.sep):  # (`os.path.split`'s cases;
+                parent, name = os.path.split(folder)  # the others: its answer, without its layers)
             if not name:  # (the root)
                 real = folder
             elif not walked and _is_link(folder):

@@ -23,15 +23,16 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
     settings = {k: v for k, v in dataclass_dict(run.config).items() if k not in ("jobs", "cache")}
     index = cache.get_file_index()
     known = index.files
-    lstat = run.lstat
     paths = sorted(run.paths)
     fs_paths = [run.paths[path] for path in paths]
     contents: list[str] = []
-    # (one pass, without a call per file but its lstat: a history has thousands)
+    # (one pass, without a call per file: a history has thousands)
+    stats = run.lstats([fs_path for fs_path in fs_paths if fs_path != discovery.STDIN])
+    taken = iter(stats)
     for path, fs_path in zip(paths, fs_paths, strict=True):
         content = None
         if fs_path != discovery.STDIN:
-            found = lstat(fs_path)
+            found = next(taken)
             if found is not None and not stat.S_ISLNK(found.st_mode):
                 entry = known.get(f"{found.st_dev}:{found.st_ino}")
                 if (

@@ -107,18 +107,32 @@ class Run(msgspec.Struct):
     def files(self) -> dict[str, discovery.Input]:
         """Every file read (on first use: a run answered from the cache may not need them)."""
         if self._files is None:
-            self._files = {path: self.file(path) for path in sorted(self.paths)}
+            paths = sorted(self.paths)
+            read = self._read
+            self._take([path for path in paths if path not in read])
+            self._files = {path: read[path] for path in paths}
         return self._files
 
     def file(self, path: str) -> discovery.Input:
         """One file (by shown path), read on first use."""
         item = self._read.get(path)
         if item is None:
-            fs_path = self.paths[path]
-            buffer = self.unsaved.get(path)
-            is_stdin = fs_path == discovery.STDIN or buffer is not None
-            item = None if is_stdin else self._known(path, fs_path)
+            self._take([path])
+            item = self._read[path]
+        return item
+
+    def _take(self, paths: list[str]) -> None:
+        """Read files not read yet (by shown path), or know them unchanged by their stat
+        (`_known`), each with its dialect and whether it is new since the base. (One pass
+        over them all: a history has thousands.)"""
+        known = self._known(paths)
+        read = self._read
+        for path in paths:
+            item = known.get(path)
             if item is None:
+                fs_path = self.paths[path]
+                buffer = self.unsaved.get(path)
+                is_stdin = fs_path == discovery.STDIN or buffer is not None
                 item = discovery.read(
                     path,
                     None if is_stdin else fs_path,
@@ -126,40 +140,64 @@ class Run(msgspec.Struct):
                     buffer if buffer is not None else self.stdin if is_stdin else None,
                     self.confinement,
                 )
-            self._read[path] = item
-            item.dialect = self.dialect_of(path)
-            if self.added is not None:
-                item.new_since_base = path in self.added
-        return item
+            read[path] = item
+        if self._dialect_patterns():
+            for path in paths:
+                read[path].dialect = self.dialect_of(path)
+        else:  # (a pattern-free run: every file in the configured dialect)
+            dialect = self.config.dialect
+            for path in paths:
+                read[path].dialect = dialect
+        added = self.added
+        if added is not None:
+            for path in paths:
+                read[path].new_since_base = path in added
 
-    def _known(self, path: str, fs_path: str) -> discovery.Input | None:
-        """An earlier file the cache's index knows unchanged (the same file with the same size,
-        mtime and ctime, as the report cache's key trusts), not read; None: read it."""
-        if self.known is None or path in self.targets:
-            return None
-        found = self.lstat(fs_path)
-        if found is None or not kinds.S_ISREG(found.st_mode):  # (a link, or no regular file:
-            return None  # read, to tell)
+    def _known(self, paths: list[str]) -> dict[str, discovery.Input]:
+        """The earlier files among `paths` (shown paths; not targets, stdin or unsaved) the
+        cache's index knows unchanged (the same regular file with the same size, mtime and
+        ctime, as the report cache's key trusts), not read; the others are read. A link, or
+        anything but a regular file, is read, to tell; so is a file a link among its folders
+        takes out of the project (to be reported)."""
+        index = self.known
+        if index is None:
+            return {}
+        targets, unsaved, where = self.targets, self.unsaved, self.paths
+        earlier = [
+            path
+            for path in paths
+            if path not in targets and path not in unsaved and where[path] != discovery.STDIN
+        ]
+        fs_paths = [where[path] for path in earlier]
         confinement = self.confinement
-        if confinement is not None and confinement.folder_escapes(fs_path):
-            return None  # (read, to be reported)
-        stat = file_stat(found)
-        entry = self.known.entry(stat)
-        if entry is None:
-            return None
-        if entry[1] is False and self._utf8():
-            self._unmarked.add(path)
-        return discovery.known(path, fs_path, entry[0], stat)
+        escaping = confinement.folders_escape(fs_paths) if confinement is not None else None
+        utf8 = self._utf8()
+        known = {}
+        for number, (path, found) in enumerate(zip(earlier, self.lstats(fs_paths), strict=True)):
+            if found is None or not kinds.S_ISREG(found.st_mode):
+                continue
+            if escaping is not None and escaping[number]:
+                continue
+            stat = file_stat(found)
+            entry = index.entry(stat)
+            if entry is None:
+                continue
+            if entry[1] is False and utf8:
+                self._unmarked.add(path)
+            known[path] = discovery.known(path, fs_paths[number], entry[0], stat)
+        return known
 
-    def lstat(self, fs_path: str) -> os.stat_result | None:
-        """A file's `os.lstat` (None: there is none), taken once per run: the report cache's
-        key and `known` both ask."""
-        if fs_path not in self._lstats:
-            try:
-                self._lstats[fs_path] = os.lstat(fs_path)
-            except OSError:
-                self._lstats[fs_path] = None
-        return self._lstats[fs_path]
+    def lstats(self, fs_paths: Sequence[str]) -> list[os.stat_result | None]:
+        """Files' `os.lstat` (None: there is none), each taken once per run: the report
+        cache's key and `_known` both ask."""
+        taken = self._lstats
+        for fs_path in fs_paths:
+            if fs_path not in taken:
+                try:
+                    taken[fs_path] = os.lstat(fs_path)
+                except OSError:
+                    taken[fs_path] = None
+        return [taken[fs_path] for fs_path in fs_paths]
 
     def _utf8(self) -> bool:
         if self._is_utf8 is None:  # (asked of every file known unchanged)
