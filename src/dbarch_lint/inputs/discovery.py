@@ -401,6 +401,7 @@ class Confinement:
         self._real_folders: dict[str, str] = {}
         self._walked = set(walked)
         self._escaping: dict[str, bool] = {}  # folder as given (with its separator) -> verdict
+        self._unmoved: dict[str, bool] = {}  # plain relative folder -> `_in_place`
 
     def escape(self, path: str, link: bool = True) -> str | None:
         """Where `path` really is, when a symbolic link on its way takes it out of the project
@@ -422,13 +423,14 @@ class Confinement:
         """`folder_escapes` of each of `paths`, decided once per folder (a history has
         thousands of files in hundreds of folders)."""
         verdicts = self._escaping
+        separator, special = os.sep, ("", os.curdir, os.pardir)
         found = []
         for path in paths:
-            folder, separator, name = path.rpartition(os.sep)
-            if os.altsep or name in ("", os.curdir, os.pardir):
+            folder, slash, name = path.rpartition(separator)
+            if os.altsep or name in special:
                 found.append(self.escape(path, link=False) is not None)
                 continue
-            key = folder + separator  # ("": the working directory; "/": the root)
+            key = folder + slash  # ("": the working directory; "/": the root)
             verdict = verdicts.get(key)
             if verdict is None:
                 verdict = verdicts[key] = self._folder_escapes(folder, key)
@@ -438,15 +440,34 @@ class Confinement:
     def _folder_escapes(self, folder: str, key: str) -> bool:
         # (whether a name in the folder escapes does not depend on the name)
         if not folder or _plain_relative(folder):
-            here = self._here
-            # (`os.path.join(here, folder)`, without its layers: `folder` is plain)
-            inside = here if here.endswith(os.sep) else here + os.sep
-            absolute = inside + folder if folder else here
-            # (a folder walked was no link: its lstat is not taken again)
-            real = self._real_folder(absolute, folder in self._walked)
+            if self._in_place(folder):
+                return False  # (`escape`: the file's real path is its path)
+            absolute = self._absolute_folder(folder)
+            real = self._real_folder(absolute)
             # (`escape`: the file's real path is not its path, nor inside the project)
             return real != absolute and not os.path.join(real, "").startswith(self._inside)
         return self.escape(key + "x", link=False) is not None
+
+    def _in_place(self, folder: str) -> bool:
+        """Whether a plain relative folder ("": the working directory) really is where its
+        path says, no symbolic link on its way. A folder walked was no link: its parent
+        decides, without an lstat or a path made (decided once per folder)."""
+        found = self._unmoved.get(folder)
+        if found is None:
+            if folder in self._walked:
+                found = self._in_place(folder.rpartition(os.sep)[0])
+            else:
+                absolute = self._absolute_folder(folder)
+                found = self._real_folder(absolute) == absolute
+            self._unmoved[folder] = found
+        return found
+
+    def _absolute_folder(self, folder: str) -> str:
+        """`os.path.join(here, folder)` of a plain relative folder, without its layers."""
+        here = self._here
+        if not folder:
+            return here
+        return (here if here.endswith(os.sep) else here + os.sep) + folder
 
     def _real_folder(self, folder: str, walked: bool = False) -> str:
         """`os.path.realpath(folder)`, at the cost of one `lstat` per folder (speed: a

@@ -170,21 +170,27 @@ class Run(msgspec.Struct):
         ]
         fs_paths = [where[path] for path in earlier]
         confinement = self.confinement
-        escaping = confinement.folders_escape(fs_paths) if confinement is not None else None
-        utf8 = self._utf8()
+        # (a file a link among its folders takes out of the project: read, to be reported)
+        escaping = (
+            confinement.folders_escape(fs_paths)
+            if confinement is not None
+            else [False] * len(earlier)
+        )
+        unmarked = self._unmarked if self._utf8() else None
         known = {}
-        for number, (path, found) in enumerate(zip(earlier, self.lstats(fs_paths), strict=True)):
-            if found is None or not kinds.S_ISREG(found.st_mode):
-                continue
-            if escaping is not None and escaping[number]:
+        regular = kinds.S_ISREG
+        for path, fs_path, found, escapes in zip(
+            earlier, fs_paths, self.lstats(fs_paths), escaping, strict=True
+        ):
+            if found is None or escapes or not regular(found.st_mode):
                 continue
             stat = file_stat(found)
             entry = index.entry(stat)
             if entry is None:
                 continue
-            if entry[1] is False and utf8:
-                self._unmarked.add(path)
-            known[path] = discovery.known(path, fs_paths[number], entry[0], stat)
+            if entry[1] is False and unmarked is not None:
+                unmarked.add(path)
+            known[path] = discovery.known(path, fs_path, entry[0], stat)
         return known
 
     def lstats(self, fs_paths: Sequence[str]) -> list[os.stat_result | None]:

@@ -45,12 +45,13 @@ def is_down(path: str) -> bool:
     unix = path.replace("\\", "/")
     # (a match ends in `down.sql`, or just before a final newline: most names end otherwise)
     tail = unix[-_DOWN_FILE_TAIL:].lower()
-    if tail.endswith(("/down.sql", ".down.sql")) or (
-        "down.sql" in tail and _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL))
+    if "down.sql" in tail and (
+        tail.endswith(("/down.sql", ".down.sql"))
+        or _DOWN_FILE.search(unix, max(0, len(unix) - _DOWN_FILE_TAIL))
     ):
         return True
-    name = unix.rpartition("/")[2]
-    if name.startswith("U") and FLYWAY_UNDO.fullmatch(name) is not None:
+    # (an undo migration's name starts with `U`: most paths hold none)
+    if "U" in unix and FLYWAY_UNDO.fullmatch(unix.rpartition("/")[2]) is not None:
         return True
     return "revert/" in unix and _REVERT_SCRIPT.search(unix) is not None
 
