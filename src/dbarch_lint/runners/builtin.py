@@ -69,33 +69,37 @@ def dbarch_lint_migration_transactions(
     locks = prisma.Locks(cwd, options.get("prisma", {}).get("version"))
     folders: dict[str, FileRun] = {}  # Diesel: a migration folder's up.sql and down.sql
     named: dict[str, str | None] = {}  # a file name -> the runner its name alone says
+    auto = runner == "auto"
+    separator = None if os.altsep else os.sep  # (grouping by folder: the cheap way, if it is)
     runs = []
     for item in inputs:
-        name = item.path.rsplit("/", 1)[-1]
+        name = item.path.rpartition("/")[2]
         where = item.fs_path or os.path.join(cwd, item.path)
         lock = locks.lock(where) if name == prisma.NAME else None
-        if runner != "auto":
+        if not auto:
             chosen = runner
         elif lock is not None:
             chosen = "prisma"
         else:  # (`detect`, each name's part once: a Diesel history has two names)
-            by_name = named[name] if name in named else named.setdefault(name, _by_name(name))
+            by_name = named.get(name, "")  # ("": not asked yet)
+            if by_name == "":
+                by_name = named[name] = _by_name(name)
             chosen = by_name or _by_place_or_text(item, name, plans)
-        if chosen == "prisma":
-            found = prisma.run(lock, locks.candidate(where))
-        elif chosen == "diesel":
+        if chosen == "diesel":
             # (grouping only: `diesel.run` finds the folder itself)
-            folder = os.path.dirname(where) if os.altsep else where.rpartition(os.sep)[0]
+            folder = where.rpartition(separator)[0] if separator else os.path.dirname(where)
             known = folders.get(folder)
             found = known if known is not None else folders.setdefault(folder, diesel.run(where))
+        elif chosen == "prisma":
+            found = prisma.run(lock, locks.candidate(where))
         else:
             found = _run(chosen, item, where, options.get(chosen, {}), plans)
-        if chosen == "plain" and runner == "auto" and (plan := plans.candidates(item.path)):
-            # (a sqitch.plan added there later would make it a sqitch script)
-            found = msgspec.structs.replace(found, consulted=plan)
-        elif chosen == "plain" and prisma.matches(name):
-            # (a migration_lock.toml added there later would make it a Prisma migration)
-            found = msgspec.structs.replace(found, consulted=(locks.candidate(where),))
+            if chosen == "plain" and auto and (plan := plans.candidates(item.path)):
+                # (a sqitch.plan added there later would make it a sqitch script)
+                found = msgspec.structs.replace(found, consulted=plan)
+            elif chosen == "plain" and prisma.matches(name):
+                # (a migration_lock.toml added there later would make it a Prisma migration)
+                found = msgspec.structs.replace(found, consulted=(locks.candidate(where),))
         runs.append(found)
     return runs
 

@@ -9,7 +9,7 @@ import os
 from collections.abc import Sequence
 
 from dbarch_lint.runners import BATCH, BATCH_TRANSACTION, FileRun, planned
-from dbarch_lint.runners.naming import order_by
+from dbarch_lint.runners.naming import order_plain
 
 NAMES = ("up.sql", "down.sql")
 
@@ -22,18 +22,30 @@ def matches(name: str) -> bool:
 def order(paths: Sequence[str]) -> list[str]:
     """By version: the directory name up to its first `_`, without dashes, compared as a string
     (`migrations_internals::version_from_string`); `up.sql` before `down.sql`; then the rest."""
-    versions: dict[str, str] = {}  # (by folder: a migration's up.sql and down.sql share it)
-
-    def key(path: str) -> tuple[str, str, int] | None:
+    # (`order_by`'s order, with the folders sorted rather than the files: a migration's up.sql
+    # and down.sql share their version and folder, and most come in as down.sql, up.sql)
+    folders: dict[str, list[str | None]] = {}  # folder -> [its up.sql, its down.sql]
+    other = []
+    for path in paths:
         directory, _, name = path.rpartition("/")
-        if name not in NAMES:
-            return None
-        version = versions.get(directory)
-        if version is None:
-            version = versions[directory] = _version(directory)
-        return version, directory, 0 if name == "up.sql" else 1
+        if name in NAMES:
+            pair = folders.get(directory)
+            if pair is None:
+                pair = folders[directory] = [None, None]
+            pair[name == "down.sql"] = path
+        else:
+            other.append(path)
+    ordered = [
+        path
+        for directory in sorted(folders, key=_folder_key)
+        for path in folders[directory]
+        if path is not None
+    ]
+    return ordered + order_plain(other) if other else ordered
 
-    return order_by(paths, key)
+
+def _folder_key(directory: str) -> tuple[str, str]:
+    return _version(directory), directory
 
 
 def _version(directory: str) -> str:
