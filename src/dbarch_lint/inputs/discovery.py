@@ -100,6 +100,8 @@ def display_paths(paths: Sequence[str], cwd: str, here: str) -> list[str]:
 def _absolute(path: str, here: str) -> str:
     """`os.path.abspath(path)`, given the working directory (and cheap for a plain path)."""
     if _plain_relative(path):
+        if os.sep == "/" and not os.altsep:  # (`os.path.join`'s answer, without its layers)
+            return (here if here.endswith("/") else here + "/") + path
         return os.path.join(here, path)
     return os.path.normpath(os.path.join(here, path))
 
@@ -369,7 +371,11 @@ def _not_decodable(item: Input, data: bytes, encoding: str, error: UnicodeError)
 def _file_bytes(item: Input, fs_path: str, confinement: Confinement | None) -> bytes | None:
     """A file's bytes, its stat recorded in `item`; None, with the problem recorded, when it
     cannot or must not be read."""
-    target = confinement.escape(fs_path) if confinement is not None else None
+    target = None
+    # (a file no link, in a folder that stays in the project, stays there: a look at the file
+    # and the folder's verdict, made once per folder, say so without working out its real path)
+    if confinement is not None and (_is_link(fs_path) or confinement.folder_escapes(fs_path)):
+        target = confinement.escape(fs_path)
     if target is not None:
         item.problem = Diagnostic(
             "DBA004",

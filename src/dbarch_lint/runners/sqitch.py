@@ -112,7 +112,7 @@ def order(paths: Sequence[str], cwd: str) -> list[str]:
     then the rest."""
     plans = Plans(cwd)
 
-    def key(path: str) -> tuple[tuple[tuple[int, int | str], ...], int, int] | None:
+    def key(path: str) -> tuple[str, int, int] | None:
         found = plans.locate(path)
         position = plans.position(found[0], found[2]) if found else None
         if found is None or position is None:
