@@ -39,27 +39,35 @@ _ENCODER = msgspec.msgpack.Encoder()
 
 class FileIndex(msgspec.Struct):
     """Content hashes of files by what identifies them unchanged, so that a run answered from
-    the report cache need not read every file: `device:inode` -> [size, mtime, ctime, hash]."""
+    the report cache need not read every file: `inode` -> [device, size, mtime, ctime, hash].
+    (Keyed by the inode alone, a number: made and looked up for every file of a history; a file
+    of another device with the same inode takes its place, and the other is read again.)"""
 
-    files: dict[str, tuple[int, int, int, str]] = msgspec.field(default_factory=dict)
-    # Whether a file's text holds dbmate's `migrate:up` marker (by `device:inode`, beside its
-    # entry in `files`; recorded from UTF-8 text only): without it, runner detection needs
-    # nothing else of a file than its name.
-    markers: dict[str, bool] = msgspec.field(default_factory=dict)
+    files: dict[int, tuple[int, int, int, int, str]] = msgspec.field(default_factory=dict)
+    # Whether a file's text holds dbmate's `migrate:up` marker (by inode, beside its entry in
+    # `files`; recorded from UTF-8 text only): without it, runner detection needs nothing else
+    # of a file than its name.
+    markers: dict[int, bool] = msgspec.field(default_factory=dict)
 
     def known(self, stat: Stat) -> str | None:
         """The hash of an unchanged file, if it was hashed before."""
-        entry = self.files.get(f"{stat[0]}:{stat[1]}")
-        return entry[3] if entry is not None and entry[:3] == stat[2:] else None
+        found = self.entry(stat)
+        return found[0] if found is not None else None
 
     def entry(self, stat: Stat) -> tuple[str, bool | None] | None:
-        """`known` and `marked` in one look (None: the file is not known unchanged)."""
-        key = f"{stat[0]}:{stat[1]}"
-        entry = self.files.get(key)
+        """`known`, and whether the file holds dbmate's marker (None: not recorded), in one
+        look (None: the file is not known unchanged)."""
+        entry = self.files.get(stat[1])
         # (element by element: no slices made, for every file of a history)
-        if entry is None or entry[0] != stat[2] or entry[1] != stat[3] or entry[2] != stat[4]:
+        if (
+            entry is None
+            or entry[2] != stat[3]
+            or entry[1] != stat[2]
+            or entry[3] != stat[4]
+            or entry[0] != stat[0]
+        ):
             return None
-        return entry[3], self.markers.get(key)
+        return entry[4], self.markers.get(stat[1])
 
 
 class CachedReport(msgspec.Struct, frozen=True):
@@ -252,19 +260,19 @@ class Cache:
     def put_file_index(
         self,
         index: FileIndex,
-        read: dict[str, tuple[int, int, int, str]],
-        markers: dict[str, bool] | None = None,
+        read: dict[int, tuple[int, int, int, int, str]],
+        markers: dict[int, bool] | None = None,
         unread: Iterable[Stat | None] = (),
     ) -> None:
-        """Record the hashes of files just read, and what `markers` says of them (keeping
-        earlier ones, within reason); `unread`: the stats of files known unchanged from
-        `index` (not read), which stay known."""
+        """Record the hashes of files just read (by inode, as `FileIndex` has them), and what
+        `markers` says of them (keeping earlier ones, within reason); `unread`: the stats of
+        files known unchanged from `index` (not read), which stay known."""
         markers = markers or {}
         if all(index.files.get(key) == value for key, value in read.items()) and all(
             index.markers.get(key) == value for key, value in markers.items()
         ):
             return
-        stayed = [f"{stat[0]}:{stat[1]}" for stat in unread if stat is not None]
+        stayed = [stat[1] for stat in unread if stat is not None]
         big = len(index.files) >= 4 * (len(read) + len(stayed)) + 1000
         if big:  # (only this run's files: the entries of the unread ones as they are)
             keep = {key: index.files[key] for key in stayed if key in index.files}

@@ -34,14 +34,15 @@ def report_key(run: Run, cache: Cache, presentation: Sequence[object]) -> str:
         if fs_path != discovery.STDIN:
             found = next(taken)
             if found is not None and not stat.S_ISLNK(found.st_mode):
-                entry = known.get(f"{found.st_dev}:{found.st_ino}")
+                entry = known.get(found.st_ino)  # (`FileIndex.entry`, without its tuple)
                 if (
                     entry is not None
-                    and entry[0] == found.st_size
-                    and entry[1] == found.st_mtime_ns
-                    and entry[2] == found.st_ctime_ns
+                    and entry[2] == found.st_mtime_ns
+                    and entry[1] == found.st_size
+                    and entry[3] == found.st_ctime_ns
+                    and entry[0] == found.st_dev
                 ):
-                    content = entry[3]
+                    content = entry[4]
             else:
                 content = _linked_content(fs_path, index)
         if content is None:  # (new, or touched: read it)
@@ -94,8 +95,8 @@ def remember_files(run: Run, cache: Cache) -> None:
     text, whether each holds dbmate's marker."""
     index = cache.get_file_index()
     utf8 = codecs.lookup(run.config.encoding).name == "utf-8"
-    read: dict[str, tuple[int, int, int, str]] = {}
-    markers: dict[str, bool] = {}
+    read: dict[int, tuple[int, int, int, int, str]] = {}
+    markers: dict[int, bool] = {}
     unread = []  # (as the index has them: they came from it, by the same stat)
     for item in run._read.values():
         if item.unread:
@@ -103,8 +104,8 @@ def remember_files(run: Run, cache: Cache) -> None:
             continue
         if item.stat is None or item.text is None:
             continue
-        key = f"{item.stat[0]}:{item.stat[1]}"
-        read[key] = (*item.stat[2:], item.digest)
+        device, key, size, mtime, ctime = item.stat
+        read[key] = (device, size, mtime, ctime, item.digest)
         if utf8:
             markers[key] = MARKER in item.text
     if read or unread:
