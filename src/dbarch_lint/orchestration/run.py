@@ -578,9 +578,13 @@ def _order(host: PluginHost, paths: list[str], runner: str, cwd: str) -> list[st
 def _sequelize_apart(groups: list[set[str]]) -> list[list[set[str]]]:
     """The replays of a run over folders: each Sequelize migrations folder on its own (a
     history of its own, INTERFACE.md), the rest together as found."""
-    # (one look at all the names, lowercased once: most runs hold no script at all)
-    names = "\n".join(path for group in groups for path in group).lower() + "\n"
-    if not any(f"{extension}\n" in names for extension in sequelize.EXTENSIONS):
+    # (one look at all the names: most runs hold only `.sql` files, and no script at all; a
+    # path holds no NUL, so each `.sql` NUL ends one)
+    names = "\0".join(path for group in groups for path in group) + "\0"
+    if names.count(".sql\0") == sum(len(group) for group in groups):
+        return [groups]
+    names = names.lower()
+    if not any(f"{extension}\0" in names for extension in sequelize.EXTENSIONS):
         return [groups]
     folders: dict[str, set[str]] = {}
     rest: list[set[str]] = []
@@ -626,21 +630,28 @@ def _decide_runs(run: Run) -> None:
     # A runner says the same of many files (a folder's, or every file's): each `FileRun` is
     # completed once (they are frozen), by identity.
     completed: dict[int, tuple[FileRun, FileRun]] = {}
+    verdicts: dict[str, str | None] = {}  # (`out_of_order`, by runner)
+    given_before: FileRun | None = None  # (the last file's: a folder's files come together)
+    file_run: FileRun  # (set by the first file)
     for item, given in zip(items, runs, strict=True):
-        done = completed.get(id(given))
-        if done is not None and done[0] is given:
-            file_run = done[1]
-        else:
-            file_run = given
-            # (a plugin's runner says it itself)
-            verdict = out_of_order(file_run.runner, config.runners)
-            if file_run.runner in RUNNERS and verdict != file_run.out_of_order:
-                file_run = msgspec.structs.replace(file_run, out_of_order=verdict)
-            if override is not None:
-                why = f"{'' if override else 'no-'}assume-in-transaction"
-                mode = TRANSACTION if override else NONE
-                file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
-            completed[id(given)] = (given, file_run)
+        if given is not given_before:
+            given_before = given
+            done = completed.get(id(given))
+            if done is not None and done[0] is given:
+                file_run = done[1]
+            else:
+                file_run = given
+                runner = file_run.runner
+                if runner in RUNNERS:  # (a plugin's runner says it itself)
+                    if runner not in verdicts:
+                        verdicts[runner] = out_of_order(runner, config.runners)
+                    if verdicts[runner] != file_run.out_of_order:
+                        file_run = msgspec.structs.replace(file_run, out_of_order=verdicts[runner])
+                if override is not None:
+                    why = f"{'' if override else 'no-'}assume-in-transaction"
+                    mode = TRANSACTION if override else NONE
+                    file_run = msgspec.structs.replace(file_run, mode=mode, down_mode=None, why=why)
+                completed[id(given)] = (given, file_run)
         item.run = file_run
         if file_run.dialect is not None and run.dialect_pattern(item.path) is None:
             # The runner's own configuration names the database (Prisma's provider), unless a
