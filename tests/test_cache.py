@@ -244,11 +244,15 @@ def test_the_code_fingerprint_marks_every_module_of_ours() -> None:
     import importlib.util
 
     expected = []
+    walked: set[str] = set()  # (each folder once: an installed package holds rules/)
     for package in ("dbarch_lint", "dbarch_lint.rules"):
         spec = importlib.util.find_spec(package)
         assert spec is not None
         for location in spec.submodule_search_locations or []:
+            if location in walked:
+                continue
             for directory, subdirs, names in os.walk(location):
+                walked.add(directory)
                 subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
                 for name in sorted(names):
                     if name.endswith(".py"):

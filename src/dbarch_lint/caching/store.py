@@ -19,6 +19,7 @@ cache trusts, and how it keeps from harm, is `cache_folder`'s business.
 from __future__ import annotations
 
 import importlib.util
+import operator
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -117,19 +118,23 @@ def environment_fingerprint(plugin_modules: Iterable[str]) -> str:
 
 def _own_module_marks() -> list[str]:
     """`_file_mark` of every module of ours, folder by folder in name order (as `os.walk`
-    would list them, without its layers and joins: it is asked on every run)."""
+    would list them, without its layers and joins: it is asked on every run); a folder once
+    (an installed package holds `rules/`, which is also a package's location)."""
     found: list[str] = []
+    walked: set[str] = set()
     for package in ("dbarch_lint", "dbarch_lint.rules"):
         spec = importlib.util.find_spec(package)
         for location in (spec.submodule_search_locations or []) if spec else []:
-            _marks_below(location, found)
+            if location not in walked:
+                _marks_below(location, found, walked)
     return found
 
 
-def _marks_below(folder: str, found: list[str]) -> None:
+def _marks_below(folder: str, found: list[str], walked: set[str]) -> None:
+    walked.add(folder)
     try:
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
+            entries = sorted(listing, key=_name)
     except OSError:
         return
     subfolders = []
@@ -145,7 +150,10 @@ def _marks_below(folder: str, found: list[str]) -> None:
             stat = entry.stat()
             found.append(f"{entry.path}:{stat.st_size}:{stat.st_mtime_ns}")
     for subfolder in subfolders:
-        _marks_below(subfolder, found)
+        _marks_below(subfolder, found, walked)
+
+
+_name = operator.attrgetter("name")  # (an entry's, to sort a listing by)
 
 
 def _import_folders() -> list[str]:
