@@ -449,7 +449,8 @@ class Confinement:
             if self._in_place(folder):
                 return False  # (`escape`: the file's real path is its path)
             absolute = self._absolute_folder(folder)
-            real = self._real_folder(absolute)
+            # (a folder walked was no link: its lstat is not taken again)
+            real = self._real_folder(absolute, folder in self._walked)
             # (`escape`: the file's real path is not its path, nor inside the project)
             return real != absolute and not os.path.join(real, "").startswith(self._inside)
         return self.escape(key + "x", link=False) is not None
