@@ -26,17 +26,20 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+# git in a scratch repository, whatever the user's or the system's git config says.
+SCRATCH_GIT = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
 def git(cwd: Path, *args: str) -> None:
-    """Run git in a scratch repository, whatever the user's or the system's git config says."""
-    env = {
-        **os.environ,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
+    """Run git in a scratch repository (`SCRATCH_GIT`)."""
+    env = {**os.environ, **SCRATCH_GIT}
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 

@@ -21,7 +21,7 @@ import yaml
 from dbarch_lint.linting.rule_base import DOCS_BASE
 from dbarch_lint.reporting.json_report import SCHEMA_ID
 from dbarch_lint.reporting.sarif import INFORMATION_URI
-from tests.conftest import ROOT, git
+from tests.conftest import ROOT, SCRATCH_GIT, git
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 BASE: str = PYPROJECT["project"]["urls"]["Documentation"]
@@ -170,12 +170,7 @@ def test_the_guides_install_and_pre_commit_commands_work_as_written(tmp_path: Pa
         "PATH": f"{venv / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
         + os.environ.get("PATH", ""),
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
+        **SCRATCH_GIT,
     }
     env.pop("VIRTUAL_ENV", None)
 
