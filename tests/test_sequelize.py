@@ -394,3 +394,31 @@ def test_a_table_created_by_the_migration_is_new_though_sequelize_writes_if_not_
     )
     found = lint(tmp_path, {"migrations/1-m.js": text}, select=["DBA401", "DBA413", "DBA504"])
     assert found == []
+
+
+def test_a_sequelizerc_above_the_project_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A configuration from outside the project is not trusted: a `.sequelizerc` above the
+    project's folder (where its `dbarch-lint.toml` is) names no migrations folder for it."""
+    project = tmp_path / "proj"
+    (project / "db" / "changes").mkdir(parents=True)
+    (project / "dbarch-lint.toml").write_text("")
+    (project / "db" / "changes" / "1-a.js").write_text("module.exports = {};\n")
+    (project / "db" / "changes" / "0001_a.sql").write_text("SELECT 1;\n")
+    (tmp_path / ".sequelizerc").write_text(
+        "const path = require('path');\n"
+        "module.exports = { 'migrations-path': path.resolve('proj', 'db', 'changes') };\n"
+    )
+    monkeypatch.chdir(project)
+    config = cfg.load(str(project / "dbarch-lint.toml"))
+    run = lint_run.prepare(["db/changes"], config, cwd=str(project), autoload_plugins=False)
+    assert sorted(run.paths) == ["db/changes/0001_a.sql"]
+    # (the same file inside the project: read)
+    (tmp_path / ".sequelizerc").rename(project / ".sequelizerc")
+    (project / ".sequelizerc").write_text(
+        "const path = require('path');\n"
+        "module.exports = { 'migrations-path': path.resolve('db', 'changes') };\n"
+    )
+    run = lint_run.prepare(["db/changes"], config, cwd=str(project), autoload_plugins=False)
+    assert sorted(run.paths) == ["db/changes/0001_a.sql", "db/changes/1-a.js"]

@@ -138,7 +138,11 @@ def _scalar(value: str) -> object:
 def _texts(fixture: Path) -> dict[str, str]:
     """The text of each file of a fixture, by its path relative to the fixture's folder."""
     files = (
-        sorted(f for f in fixture.rglob("*") if f.is_file() and discovery.is_migration(str(f)))
+        sorted(
+            f
+            for f in fixture.rglob("*")
+            if f.is_file() and discovery.is_migration(str(f), str(fixture))
+        )
         if fixture.is_dir()
         else [fixture]
     )

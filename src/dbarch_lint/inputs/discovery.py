@@ -114,6 +114,7 @@ def expand(
     allow_empty: bool = False,
     not_sql: list[str] | None = None,
     entered: list[str] | None = None,
+    root: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """Files named by paths, directories (recursively, `*.sql`) and globs, without those
     `excluded` matches (files named one by one only with `force_exclude`); and what went wrong,
@@ -121,8 +122,9 @@ def expand(
     `allow_empty` a folder or glob that gives no file to lint. A file named, or matched by a
     glob, that is not `*.sql` is not linted: it goes into `not_sql` (the run says how many).
     `entered`: the folders the walks entered below the paths are added to it (none was a
-    symbolic link when listed: `Confinement` need not ask again)."""
-    finder = _Finder(excluded)
+    symbolic link when listed: `Confinement` need not ask again). `root`: the project's folder,
+    above which no `.sequelizerc` is read (a run passes it; None: no bound)."""
+    finder = _Finder(excluded, root)
     if entered is not None:
         finder.entered = entered
     files: list[str] = []
@@ -136,7 +138,7 @@ def expand(
             found = finder.walk(path)
         elif os.path.exists(path):
             named = finder.kept([path]) if force_exclude else [path]
-            files.extend(_sql_only(named, not_sql))
+            files.extend(_sql_only(named, not_sql, finder.root))
             continue
         elif _has_magic(path):
             import glob  # (here: a glob that names no file as it is, rare; glob imports fnmatch)
@@ -147,7 +149,7 @@ def expand(
                 if os.path.isdir(match):
                     found += finder.walk(match)
                 else:
-                    found += _sql_only(finder.kept([match]), not_sql)
+                    found += _sql_only(finder.kept([match]), not_sql, finder.root)
         else:
             finder.errors.append(f"{path}: no such file or directory")
             continue
@@ -157,46 +159,54 @@ def expand(
     return (files if once else _unique(files)), finder.errors
 
 
-def _sql_only(files: list[str], not_sql: list[str] | None) -> list[str]:
+def _sql_only(files: list[str], not_sql: list[str] | None, root: str | None) -> list[str]:
     """The migrations of `files` (`*.sql`, and Sequelize's JavaScript or TypeScript in a
     migrations folder); the others go into `not_sql`."""
-    sql = [file for file in files if is_migration(file)]
+    sql = [file for file in files if is_migration(file, root)]
     if not_sql is not None:
-        not_sql.extend(file for file in files if not is_migration(file))
+        not_sql.extend(file for file in files if not is_migration(file, root))
     return sql
 
 
-def is_migration(path: str) -> bool:
+def is_migration(path: str, root: str | None = None) -> bool:
     """Whether a file is a migration to lint: `*.sql`, or a JavaScript or TypeScript file in
-    a Sequelize migrations folder (`migrations/`, or a `.sequelizerc`'s `migrations-path`)."""
+    a Sequelize migrations folder (`migrations/`, or the `migrations-path` of a `.sequelizerc`
+    between it and `root`, the project's folder; a run always says which: None, any folder
+    above it)."""
     if path.lower().endswith(".sql"):
         return True
-    return sequelize.is_script(path) and sequelize.is_migration(path, _configured(path))
+    return sequelize.is_script(path) and sequelize.is_migration(path, _configured(path, root))
 
 
-def _configured(path: str) -> tuple[str, ...]:
-    """The migrations folders the `.sequelizerc` files above a script configure."""
+def _configured(path: str, root: str | None) -> tuple[str, ...]:
+    """The migrations folders the `.sequelizerc` files above a script configure, up to the
+    project's folder: one above it is a configuration from outside the project, never read."""
+    top = os.path.abspath(root or os.sep)
     folder = os.path.dirname(os.path.abspath(path))
     found = []
-    while True:
+    while folder == top or folder.startswith(os.path.join(top, "")):
         rc = os.path.join(folder, ".sequelizerc")
         if os.path.isfile(rc):
             configured, _ = sequelize.configured_folder(rc)
             if configured is not None:
                 found.append(configured)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return tuple(found)
-        folder = parent
+        if folder == top:
+            break
+        folder = os.path.dirname(folder)
+    return tuple(found)
 
 
 def found_below(
-    cwd: str, excluded: PathPatterns | None = None, *, allow_empty: bool = False
+    cwd: str,
+    excluded: PathPatterns | None = None,
+    *,
+    allow_empty: bool = False,
+    root: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """What a run without paths lints: `*.sql` below `cwd`, without what `.gitignore` (in a
     git work tree) and `excluded` exclude; and what went wrong, as `expand` says it."""
-    finder = _Finder(excluded)
-    listed = _git_files(cwd)
+    finder = _Finder(excluded, root)
+    listed = _git_files(cwd, finder.root)
     if listed is None:
         files = finder.walk(cwd)
     else:
@@ -230,10 +240,11 @@ def _unique(files: list[str]) -> list[str]:
 class _Finder:
     """Lists files, leaving out what `excluded` matches, and collects what went wrong."""
 
-    def __init__(self, excluded: PathPatterns | None) -> None:
+    def __init__(self, excluded: PathPatterns | None, root: str | None = None) -> None:
         self.excluded = excluded
         self.errors: list[str] = []
         self._here = os.getcwd()
+        self.root = root  # (the project: `.sequelizerc` files are read below it; None: anywhere)
         self.entered: list[str] = []  # the folders walked below a root (none a link)
 
     def kept(self, files: list[str]) -> list[str]:
@@ -286,7 +297,7 @@ class _Finder:
                 elif (
                     name.endswith(".sql")  # (most are: no lowercase copy of the name)
                     or name.lower().endswith(".sql")
-                    or (sequelize.is_script(name) and is_migration(entry.path))
+                    or (sequelize.is_script(name) and is_migration(entry.path, self.root))
                 ):
                     path = name if here else entry.path
                     if not (excluded and self.is_excluded(path)):
@@ -504,7 +515,7 @@ def _is_link(path: str) -> bool:
         return False
 
 
-def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:
+def _git_files(cwd: str, root: str | None) -> tuple[list[str], list[tuple[str, str]]] | None:
     """`*.sql` files git lists below `cwd`, without those `.gitignore` excludes, and the
     folders it could not list, with why (None: not a git work tree)."""
     import subprocess  # costs start-up time; only a run without paths needs it
@@ -530,7 +541,7 @@ def _git_files(cwd: str) -> tuple[list[str], list[tuple[str, str]]] | None:
         for p in listed.stdout.decode().split("\0")
         if p
         and os.path.lexists(os.path.join(cwd, p))  # (not deleted since the last commit)
-        and (p.lower().endswith(".sql") or is_migration(os.path.join(cwd, p)))
+        and (p.lower().endswith(".sql") or is_migration(os.path.join(cwd, p), root))
     )
     return files, [(os.path.normpath(os.path.join(top, f)), why) for f, why in unlisted]
 

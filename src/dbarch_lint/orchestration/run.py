@@ -392,19 +392,22 @@ def prepare(
             allow_empty=config.allow_empty,
             not_sql=not_sql,
             entered=walked,
+            root=root,
         )
     elif migrations:
         files, errors = discovery.expand(
-            migrations, excluded, allow_empty=config.allow_empty, entered=walked
+            migrations, excluded, allow_empty=config.allow_empty, entered=walked, root=root
         )
     else:
-        files, errors = discovery.found_below(cwd, excluded, allow_empty=config.allow_empty)
+        files, errors = discovery.found_below(
+            cwd, excluded, allow_empty=config.allow_empty, root=root
+        )
     history_files: list[str] = []
     here = os.getcwd()
     located: histories.Located | None = None
     if migrations and paths:
         history_files, more = discovery.expand(
-            migrations, excluded, allow_empty=True, entered=walked
+            migrations, excluded, allow_empty=True, entered=walked, root=root
         )
         errors = list(dict.fromkeys([*errors, *more]))
     elif paths and config.context and infer:
@@ -418,7 +421,9 @@ def prepare(
             # (walked by a path relative to the working directory, the files' shown paths
             # come cheaply)
             where = _relative(item.folder, here)
-            item.files, more = discovery.expand([where], excluded, allow_empty=True, entered=walked)
+            item.files, more = discovery.expand(
+                [where], excluded, allow_empty=True, entered=walked, root=root
+            )
             history_files += item.files
             errors = list(dict.fromkeys([*errors, *more]))
     # Targets come last so that, under a shared name, what was given (stdin) wins.
