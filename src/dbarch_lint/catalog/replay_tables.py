@@ -274,7 +274,7 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
                 index.mentions = (index.mentions - {old}) | {new}
     for other in referencing(schema, table.name, old):
         for info in other.constraints:
-            if refers_to(info, table.name) and old in info.ref_columns:
+            if old in info.ref_columns and refers_to(info, table.name):
                 info = schema.writable_constraint(other, info)
                 info.ref_columns = [new if c == old else c for c in info.ref_columns]
 
