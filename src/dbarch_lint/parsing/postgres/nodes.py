@@ -238,10 +238,16 @@ def not_null_tests(expr: Node | None) -> tuple[str, ...] | None:
 
 
 def _strip_locations(node: Any) -> Any:
+    # (plain loops, and no call for a scalar: a comprehension costs a frame of its own)
     if isinstance(node, dict):
-        return {k: _strip_locations(v) for k, v in node.items() if k != "location"}
+        stripped = {}
+        for key, value in node.items():
+            if key != "location":
+                is_tree = isinstance(value, (dict, list))
+                stripped[key] = _strip_locations(value) if is_tree else value
+        return stripped
     if isinstance(node, list):
-        return [_strip_locations(v) for v in node]
+        return [_strip_locations(v) if isinstance(v, (dict, list)) else v for v in node]
     return node
 
 
@@ -384,14 +390,12 @@ def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
         # In a column definition, `DEFERRABLE`, `INITIALLY DEFERRED` and the like are separate
         # nodes (`CONSTR_ATTR_DEFERRABLE`, ...) that modify the previous constraint: no
         # constraint of their own (in a table constraint they are flags of its node).
-        constraints = tuple(
-            [
-                constraint(c["Constraint"], where, span, name)
-                for c in listed
-                if "Constraint" in c
-                and not str(c["Constraint"].get("contype", "")).startswith("CONSTR_ATTR_")
-            ]
-        )
+        made = []
+        for item in listed:  # (a plain loop: a comprehension costs a frame per column)
+            node = item.get("Constraint")
+            if node is not None and not str(node.get("contype", "")).startswith("CONSTR_ATTR_"):
+                made.append(constraint(node, where, span, name))
+        constraints = tuple(made)
     if get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
         constraints += (ir.Constraint("default", None, (name,), span, True, has_expression=True),)
     return ir.ColumnDef(
