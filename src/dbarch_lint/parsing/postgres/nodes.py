@@ -314,10 +314,13 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         on_update = _FK_ACTIONS.get(get("fk_upd_action", "a"))
     check_columns: tuple[str, ...] = ()
     not_null_columns: tuple[str, ...] = ()
+    not_null_only = False  # (a CHECK of only `col IS NOT NULL` tests: `not_null_tests`)
     if expr:
         check_columns = tuple(dict.fromkeys(column_refs(expr)))
         if kind == "check":
-            not_null_columns = tuple(c for c in not_null_terms(expr) if c is not None)
+            terms = list(not_null_terms(expr))  # (walked once for both)
+            not_null_columns = tuple([c for c in terms if c is not None])
+            not_null_only = None not in terms
     identity: Literal["always", "by-default"] | None = None
     generated: Literal["stored", "virtual"] | None = None
     if kind == "identity":
@@ -350,7 +353,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         expr is not None,  # has_expression
         is_default and _is_null(expr),  # null_default
         tuple(function_calls(expr)) if is_default and expr else (),  # calls
-        kind == "check" and not_null_tests(expr) is not None,  # not_null_only
+        not_null_only,
     )
 
 
