@@ -151,12 +151,15 @@ def _define_column(
     builtin = type_.builtin if type_ is not None else None
     not_null = builtin in SERIAL_BASE_TYPES
     has_default = builtin is not None and builtin.startswith(_SERIALS)
+    keyed = False  # (whether a constraint below is a table's: most columns have none)
     for c in definition.constraints:  # (a plain loop: once per column of the history)
         kind = c.kind
         if kind == "not-null" or kind == "primary-key" or kind == "identity":
             not_null = True
         elif kind == "default" and not c.null_default:
             has_default = True
+        if kind in _TABLE_CONSTRAINTS:
+            keyed = True
     if known is not None and definition.type is None:  # partition column WITH OPTIONS
         known = schema.writable_column(table, definition.name)
         assert known is not None
@@ -168,11 +171,13 @@ def _define_column(
             table.defaults[definition.name] = origin
         else:
             table.defaults.pop(definition.name, None)
-    for constraint in definition.constraints:
-        if constraint.kind in ("primary-key", "unique", "check", "foreign-key", "exclude"):
-            add_constraint(schema, table, constraint, origin)
+    if keyed:
+        for constraint in definition.constraints:
+            if constraint.kind in _TABLE_CONSTRAINTS:
+                add_constraint(schema, table, constraint, origin)
 
 
+_TABLE_CONSTRAINTS = frozenset(("primary-key", "unique", "check", "foreign-key", "exclude"))
 # (a column of a serial type has a default: its sequence's nextval)
 _SERIALS = ("serial", "bigserial", "smallserial")
 
