@@ -198,15 +198,22 @@ _NO_COLUMN_REFS = frozenset(("A_Const", "String", "funcname"))
 
 def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> None:
     # Speed: one list for all results and no calls for scalars (a recursive generator cost
-    # a frame per leaf and per level).
+    # a frame per leaf and per level), nor for a dict's list (`args`): its members are walked
+    # here.
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "ColumnRef":
                 fields = strings(value.get("fields"))
                 if fields:
                     found.append(fields[-1])
-            elif key not in _NO_COLUMN_REFS and isinstance(value, (dict, list)):
+            elif key in _NO_COLUMN_REFS:
+                continue
+            elif isinstance(value, dict):
                 _collect_column_refs(value, found)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, (dict, list)):
+                        _collect_column_refs(item, found)
     else:
         for item in node:
             if isinstance(item, (dict, list)):
