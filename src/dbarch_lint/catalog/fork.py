@@ -168,8 +168,9 @@ class CopyOnWrite(SchemaState):
         first = self.tables.get(near) if near is not None else None
         candidates = [first] if first is not None else []
         for table in [*candidates, *self.tables.values()]:
-            if any(held is item for held in items(table)):
-                return table
+            for held in items(table):  # (a plain loop, no generator: asked of every table)
+                if held is item:
+                    return table
         return None
 
 

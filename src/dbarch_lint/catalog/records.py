@@ -121,8 +121,14 @@ class Table(msgspec.Struct):
 
     def constraint(self, name: str) -> ConstraintInfo | None:
         """A live constraint by name."""
-        return next((c for c in self.constraints if c.dropped is None and c.name == name), None)
+        for c in self.constraints:  # (a plain loop, no generator: asked per table and key)
+            if c.name == name and c.dropped is None:
+                return c
+        return None
 
     def primary_key(self) -> ConstraintInfo | None:
         """The live primary key."""
-        return next((c for c in self.live_constraints() if c.kind == "primary-key"), None)
+        for c in self.constraints:  # (as `constraint`)
+            if c.kind == "primary-key" and c.dropped is None:
+                return c
+        return None

@@ -32,6 +32,7 @@ from dbarch_lint.model.ir import SERIAL_BASE_TYPES, QName
 # PostgreSQL runs an ALTER TABLE's drops before its other sub-commands (its AT_PASS_DROP), so
 # `DROP CONSTRAINT t_pkey, ADD PRIMARY KEY ...` names the new key t_pkey again.
 _DROPS = (ir.DropColumn, ir.DropConstraint)
+_DROP_OBJECTS = ir.DropObjects  # (names a drop gives are not remembered: see `seen`)
 
 
 def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
@@ -39,12 +40,14 @@ def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
     events = statement.events
     if len(events) > 1 and statement.kind == "AlterTableStmt":
         events = tuple(sorted(events, key=lambda e: type(e) not in _DROPS))
+    handlers, seen = HANDLERS, schema.seen  # (the same set all along: handlers add to it)
     for event in events:
-        handler = HANDLERS.get(type(event))
+        kind = type(event)
+        handler = handlers.get(kind)
         if handler is not None:
             handler(schema, event, origin)
-        if type(event) is not ir.DropObjects:
-            _remember(schema.seen, event)
+        if kind is not _DROP_OBJECTS:
+            _remember(seen, event)
     if statement.spellings:
         spelling.record(schema, statement, origin)
 
@@ -78,11 +81,14 @@ def _fields_to_visit(kind: type) -> tuple[str, ...]:
 
 def _plain(kind: Any) -> bool:
     """Whether values of a field type hold no name `_remember` takes: a Literal (a keyword), or
-    a tuple of strings or numbers (column names: not relations, types or sequences)."""
+    a tuple or frozenset of strings or numbers (column names: not relations, types or
+    sequences)."""
     origin = typing.get_origin(kind)
     if origin is typing.Literal:
         return True
-    return origin is tuple and all(a in (str, int, Ellipsis) for a in typing.get_args(kind))
+    return origin in (tuple, frozenset) and all(
+        a in (str, int, Ellipsis) for a in typing.get_args(kind)
+    )
 
 
 def _remember(seen: set[str], value: Any) -> None:
@@ -115,7 +121,7 @@ def _remember(seen: set[str], value: Any) -> None:
                     _remember_column(seen, member)
                 elif member_kind is ir.Constraint:
                     _remember_constraint(seen, member)
-                elif hasattr(member, "__struct_fields__") and _VISITED.get(member_kind) != ():
+                elif _VISITED.get(member_kind) != () and hasattr(member, "__struct_fields__"):
                     _remember(seen, member)  # (not a record with no field to visit: IndexElem)
         elif kind is ir.ColumnDef:
             _remember_column(seen, item)

@@ -149,13 +149,23 @@ def referencing(schema: SchemaState, name: QName, column: str | None = None) -> 
     """The live tables with a constraint that references table `name` (and its `column`, if
     given), ready to change."""
     found: list[Table] = []
+    tables, short = schema.tables, name.name
     for referrer in schema.referrers.get(name, ()):
-        table = schema.tables.get(referrer)
-        if table is not None and any(
-            refers_to(info, name) and (column is None or column in info.ref_columns)
-            for info in table.constraints
-        ):
-            found.append(table)
+        table = tables.get(referrer)
+        if table is None:
+            continue
+        # (`refers_to` inlined, in a plain loop: a much-referenced table has many referrers,
+        # each with its constraints)
+        for info in table.constraints:
+            ref_table = info.ref_table
+            if (
+                ref_table is not None
+                and ref_table.name == short
+                and ref_table == name
+                and (column is None or column in info.ref_columns)
+            ):
+                found.append(table)
+                break
     return [schema.writable_table(table) for table in found]
 
 

@@ -151,12 +151,15 @@ def _define_column(
     builtin = type_.builtin if type_ is not None else None
     not_null = builtin in SERIAL_BASE_TYPES
     has_default = builtin is not None and builtin.startswith(_SERIALS)
+    keyed = False  # (whether a constraint below is a table's: most columns have none)
     for c in definition.constraints:  # (a plain loop: once per column of the history)
         kind = c.kind
         if kind == "not-null" or kind == "primary-key" or kind == "identity":
             not_null = True
         elif kind == "default" and not c.null_default:
             has_default = True
+        if kind in _TABLE_CONSTRAINTS:
+            keyed = True
     if known is not None and definition.type is None:  # partition column WITH OPTIONS
         known = schema.writable_column(table, definition.name)
         assert known is not None
@@ -168,11 +171,13 @@ def _define_column(
             table.defaults[definition.name] = origin
         else:
             table.defaults.pop(definition.name, None)
-    for constraint in definition.constraints:
-        if constraint.kind in ("primary-key", "unique", "check", "foreign-key", "exclude"):
-            add_constraint(schema, table, constraint, origin)
+    if keyed:
+        for constraint in definition.constraints:
+            if constraint.kind in _TABLE_CONSTRAINTS:
+                add_constraint(schema, table, constraint, origin)
 
 
+_TABLE_CONSTRAINTS = frozenset(("primary-key", "unique", "check", "foreign-key", "exclude"))
 # (a column of a serial type has a default: its sequence's nextval)
 _SERIALS = ("serial", "bigserial", "smallserial")
 
@@ -274,7 +279,7 @@ def _rename_column(schema: SchemaState, event: ir.RenameColumn, origin: Origin) 
                 index.mentions = (index.mentions - {old}) | {new}
     for other in referencing(schema, table.name, old):
         for info in other.constraints:
-            if refers_to(info, table.name) and old in info.ref_columns:
+            if old in info.ref_columns and refers_to(info, table.name):
                 info = schema.writable_constraint(other, info)
                 info.ref_columns = [new if c == old else c for c in info.ref_columns]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dbarch_lint.catalog import replay
 from dbarch_lint.catalog.fork import CopyOnWrite
-from dbarch_lint.catalog.records import Origin
+from dbarch_lint.catalog.records import Origin as Origin  # (still importable from here)
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
 
@@ -23,9 +23,9 @@ from dbarch_lint.model import ir
 class Schema(SchemaState):
     """The replayed schema. `apply` moves it forward one statement."""
 
-    def apply(self, statement: ir.Statement, origin: Origin) -> None:
-        """Replay one statement."""
-        replay.apply(self, statement, origin)
+    # Replay one statement: the replay's own function as the method (no call in between: it
+    # runs once per statement of the history).
+    apply = replay.apply
 
     def skips(self, event: ir.Event) -> bool:
         """Whether the replay would skip `event` here: an `IF NOT EXISTS` of a table, column or

@@ -136,14 +136,18 @@ class SchemaState:
         # message asks; and the MySQL spellings looked up only where the replay has some)
         short, path = name.name, self.search_path
         found: QName | None = None
-        for known in (self.tables, self.relations):
-            for schema in path:
-                qualified = QName(schema, short)
-                if qualified in known:
-                    found = qualified
+        if name.schema is None and not self.spelt:
+            if written is None:  # (shown as it is, whatever it finds: most messages)
+                return quote_ident(short)
+        else:  # (what the bare name finds: for a qualified name, or a MySQL spelling's key)
+            for known in (self.tables, self.relations):
+                for schema in path:
+                    qualified = QName(schema, short)
+                    if qualified in known:
+                        found = qualified
+                        break
+                if found is not None:
                     break
-            if found is not None:
-                break
         spelt = None
         if self.spelt:
             key = found or self.resolve(QName(None, short)) if name.schema is None else name

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from bisect import bisect_right
 
 import msgspec
 
@@ -110,10 +111,10 @@ class SourceFile:
         line_starts = self._line_starts
         if line_starts is None:
             line_starts = self._lines()
-        index = bisect.bisect_right(line_starts, start) - 1
+        index = bisect_right(line_starts, start) - 1
         line_start = line_starts[index]
         if index + 1 < len(line_starts) and end >= line_starts[index + 1]:
-            end_index = bisect.bisect_right(line_starts, end, index + 1) - 1
+            end_index = bisect_right(line_starts, end, index + 1) - 1
         else:
             end_index = index
         end_start = line_starts[end_index]

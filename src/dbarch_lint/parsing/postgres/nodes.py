@@ -198,15 +198,22 @@ _NO_COLUMN_REFS = frozenset(("A_Const", "String", "funcname"))
 
 def _collect_column_refs(node: dict[str, Any] | list[Any], found: list[str]) -> None:
     # Speed: one list for all results and no calls for scalars (a recursive generator cost
-    # a frame per leaf and per level).
+    # a frame per leaf and per level), nor for a dict's list (`args`): its members are walked
+    # here.
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "ColumnRef":
                 fields = strings(value.get("fields"))
                 if fields:
                     found.append(fields[-1])
-            elif key not in _NO_COLUMN_REFS and isinstance(value, (dict, list)):
+            elif key in _NO_COLUMN_REFS:
+                continue
+            elif isinstance(value, dict):
                 _collect_column_refs(value, found)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, (dict, list)):
+                        _collect_column_refs(item, found)
     else:
         for item in node:
             if isinstance(item, (dict, list)):
@@ -238,10 +245,16 @@ def not_null_tests(expr: Node | None) -> tuple[str, ...] | None:
 
 
 def _strip_locations(node: Any) -> Any:
+    # (plain loops, and no call for a scalar: a comprehension costs a frame of its own)
     if isinstance(node, dict):
-        return {k: _strip_locations(v) for k, v in node.items() if k != "location"}
+        stripped = {}
+        for key, value in node.items():
+            if key != "location":
+                is_tree = isinstance(value, (dict, list))
+                stripped[key] = _strip_locations(value) if is_tree else value
+        return stripped
     if isinstance(node, list):
-        return [_strip_locations(v) for v in node]
+        return [_strip_locations(v) if isinstance(v, (dict, list)) else v for v in node]
     return node
 
 
@@ -308,10 +321,13 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         on_update = _FK_ACTIONS.get(get("fk_upd_action", "a"))
     check_columns: tuple[str, ...] = ()
     not_null_columns: tuple[str, ...] = ()
+    not_null_only = False  # (a CHECK of only `col IS NOT NULL` tests: `not_null_tests`)
     if expr:
         check_columns = tuple(dict.fromkeys(column_refs(expr)))
         if kind == "check":
-            not_null_columns = tuple(c for c in not_null_terms(expr) if c is not None)
+            terms = list(not_null_terms(expr))  # (walked once for both)
+            not_null_columns = tuple([c for c in terms if c is not None])
+            not_null_only = None not in terms
     identity: Literal["always", "by-default"] | None = None
     generated: Literal["stored", "virtual"] | None = None
     if kind == "identity":
@@ -344,7 +360,7 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         expr is not None,  # has_expression
         is_default and _is_null(expr),  # null_default
         tuple(function_calls(expr)) if is_default and expr else (),  # calls
-        kind == "check" and not_null_tests(expr) is not None,  # not_null_only
+        not_null_only,
     )
 
 
@@ -384,14 +400,12 @@ def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
         # In a column definition, `DEFERRABLE`, `INITIALLY DEFERRED` and the like are separate
         # nodes (`CONSTR_ATTR_DEFERRABLE`, ...) that modify the previous constraint: no
         # constraint of their own (in a table constraint they are flags of its node).
-        constraints = tuple(
-            [
-                constraint(c["Constraint"], where, span, name)
-                for c in listed
-                if "Constraint" in c
-                and not str(c["Constraint"].get("contype", "")).startswith("CONSTR_ATTR_")
-            ]
-        )
+        made = []
+        for item in listed:  # (a plain loop: a comprehension costs a frame per column)
+            node = item.get("Constraint")
+            if node is not None and not str(node.get("contype", "")).startswith("CONSTR_ATTR_"):
+                made.append(constraint(node, where, span, name))
+        constraints = tuple(made)
     if get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
         constraints += (ir.Constraint("default", None, (name,), span, True, has_expression=True),)
     return ir.ColumnDef(

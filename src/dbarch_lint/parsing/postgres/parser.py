@@ -162,7 +162,8 @@ def _lower_all(
         where = Where(base, data, end)
         if data[start : start + 1] in _NOISE_STARTS:  # (libpg_query's start is mostly a token's)
             start = _LEADING_NOISE.match(data, start, end).end()  # type: ignore[union-attr]
-        end = _trim_end(data, start, end)
+        while end > start and data[end - 1] in b" \n\r\t;":  # (`_trim_end`, without a call)
+            end -= 1
         span = Span(start, end)
         node = decode_node(node_kind, body)
         try:
