@@ -211,16 +211,18 @@ def _parser(
 def parse(commands: Sequence[Command], args: Sequence[str]) -> Parsed:
     """The command line `args` (without the program's name) of a program of `commands`."""
     names = ", ".join(sorted(command.name for command in commands))
-    try:
-        top = (VERSION, HELP)
-        words = _words(_parser(None, commands, help=False), top, args, first=True)
-    except _Eager as asked:
-        return Parsed(None, {}, str(asked))
-    except CommandLineError as error:
-        raise CommandLineError(f"{error}; see '{program()} --help'") from None
+    by_name = {command.name: command for command in commands}
+    words = list(args)
+    if words[:1] and words[0] not in by_name:  # (options before the command: the program's)
+        try:
+            top = (VERSION, HELP)
+            words = _words(_parser(None, commands, help=False), top, args, first=True)
+        except _Eager as asked:
+            return Parsed(None, {}, str(asked))
+        except CommandLineError as error:
+            raise CommandLineError(f"{error}; see '{program()} --help'") from None
     if not words:
         raise CommandLineError(f"missing command: one of {names}")
-    by_name = {command.name: command for command in commands}
     command = by_name.get(words[0])
     if command is None:
         raise CommandLineError(
