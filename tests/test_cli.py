@@ -355,10 +355,12 @@ def test_options_not_given_are_what_click_gave_so_the_config_decides() -> None:
 
 
 def test_the_command_line_reads_as_click_read_it() -> None:
-    values = _parsed("check", "a.sql", "-qvj4", "--format=gcc", "b.sql", "--select", "-x")
+    values = _parsed("check", "a.sql", "-qvj4", "--format=gcc", "b.sql", "--select=-x")
     assert values["paths"] == ("a.sql", "b.sql") and values["jobs"] == 4
     assert values["quiet"] is values["verbose"] is True
     assert values["format_"] == "gcc" and values["select"] == "-x"  # (a value, whatever it is)
+    with pytest.raises(arguments.CommandLineError, match="--select: expected one argument"):
+        _parsed("check", "--select", "-x")  # (argparse: a value that looks like an option is one)
     values = _parsed("check", "--format", "json", "--format", "gcc", "-j", "2", "--jobs=3")
     assert values["format_"] == "gcc" and values["jobs"] == 3  # (the last one wins)
     pair = ("--assume-in-transaction", "--no-assume-in-transaction")
@@ -377,12 +379,12 @@ def test_the_command_line_reads_as_click_read_it() -> None:
         (["chek"], 'no such command \'chek\' (did you mean "check" or "schema"?)'),
         (["check", "--formt", "json"], "no such option '--formt' (did you mean \"--format\"?)"),
         (["check", "-x"], "no such option '-x'"),
-        (["check", "bad.sql", "--format"], "--format needs a value (--format TEXT)"),
-        (["check", "--pg-version", "x"], "--pg-version takes a whole number, not 'x'"),
-        (["check", "-j2x"], "-j/--jobs takes a whole number, not '2x'"),
-        (["check", "--no-cache=1"], "--no-cache is a flag: it takes no value"),
-        (["check", "--output-file", "."], "--output-file: '.' is a directory, not a file"),
-        (["rules", "--format", "xml"], "--format takes one of text, json, not 'xml'"),
+        (["check", "bad.sql", "--format"], "argument --format: expected one argument"),
+        (["check", "--pg-version", "x"], "argument --pg-version: expected a whole number, not 'x'"),
+        (["check", "-j2x"], "argument -j/--jobs: expected a whole number, not '2x'"),
+        (["check", "--no-cache=1"], "argument --no-cache: ignored explicit argument '1'"),
+        (["check", "--output-file", "."], "argument --output-file: '.' is a directory, not a file"),
+        (["rules", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
         (["explain"], "missing RULE"),
         (["explain", "a", "b"], "unexpected extra argument 'b'"),
         (["server", "x"], "unexpected extra argument 'x'"),
@@ -401,9 +403,9 @@ def test_usage_errors_are_one_line_exit_2_and_point_at_help(
 
 def test_help_lists_every_option_and_no_arguments_is_help_on_stderr(project: Path) -> None:
     code, out, _ = invoke("check", "--help")
-    assert code == 0 and out.startswith("Usage: ") and "[OPTIONS] [PATHS]...\n" in out
+    assert code == 0 and out.startswith("usage: ") and "[OPTIONS] [PATHS]...\n" in out
     for option in COMMANDS[0].options:
         assert option.names[-1] in out
-    assert "--assume-in-transaction / --no-assume-in-transaction\n" in out
+    assert "--assume-in-transaction, --no-assume-in-transaction\n" in out
     code, out, err = invoke()
-    assert code == 2 and out == "" and "Commands:\n  check    Lint SQL files" in err
+    assert code == 2 and out == "" and "commands:\n  COMMAND\n    check     Lint SQL files" in err

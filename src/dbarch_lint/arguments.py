@@ -1,20 +1,19 @@
-"""The command line's grammar: commands and options declared as data, the arguments parsed as
-click parsed them (options and paths in any order, `--` ending the options, `--opt=value`,
-clustered short flags, `-j4`, the last of a repeated option winning, a value taken whatever it
-starts with), and help in click's layout. Standard library only, and little of it: a one-file
-`check` in an editor spends a good part of its time starting up, and click's import alone was
-6% of it (issue #17).
+"""The command line's grammar: commands and options declared as data, parsed by the standard
+library's `argparse` (options and words in any order, `--` ending the options, `--opt=value`,
+clustered short flags, `-j4`, the last of a repeated option winning) and helped in its layout.
+Not click: its import alone was 6% of a one-file `check` in an editor (issue #17).
 
 A command line that cannot be run raises `CommandLineError`: one line that says what is wrong
 and what to do, which `cli` prints (exit 2)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 FLAG = "FLAG"  # (an option's kinds: a flag, or what its value is)
 TEXT = "TEXT"
@@ -57,49 +56,60 @@ class Option:
         self.off = off
         self.metavar = metavar
 
-    def takes_value(self) -> bool:
-        return self.kind not in (FLAG, _HELP, _VERSION)
-
-    def label(self) -> str:
-        return "/".join(self.names)
-
-    def convert(self, value: str) -> Any:
-        """The option's value from its text, checked as click checked it."""
-        if self.kind == INTEGER:
-            try:
-                return int(value)
-            except ValueError:
-                raise CommandLineError(
-                    f"{self.label()} takes a whole number, not {value!r}"
-                ) from None
-        if isinstance(self.kind, tuple) and value not in self.kind:
-            raise CommandLineError(
-                f"{self.label()} takes one of {', '.join(self.kind)}, not {value!r}"
-            )
-        if self.kind == FILE:
-            _check_file(self.label(), value)
-        return value
-
-    def usage(self) -> str:
-        """The option's column in the help: its names (short first), then what it takes."""
-        names = ", ".join(sorted(self.names, key=lambda n: n.startswith("--")))
-        if self.off is not None:
-            return f"{names} / {self.off}"
-        if isinstance(self.kind, tuple):
-            return f"{names} [{'|'.join(self.kind)}]"
-        return f"{names} {self.metavar or self.kind}" if self.takes_value() else names
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        """Declare the option to `parser`."""
+        settings: dict[str, Any] = {"help": self.help}
+        if self.kind in (_HELP, _VERSION):
+            settings.update(action=_Asked, const=self.kind)
+        else:
+            settings.update(dest=self.dest, default=self.default)
+            if self.off is not None:  # (`--x/--no-x`: argparse names the second itself)
+                assert self.off == "--no-" + self.names[-1][2:], self.off
+                settings.update(action=argparse.BooleanOptionalAction)
+            elif self.kind == FLAG:
+                settings.update(action="store_const", const=True)
+            elif isinstance(self.kind, tuple):
+                settings.update(choices=self.kind)
+            else:
+                settings.update(type=_TYPES.get(self.kind, str), metavar=self.metavar or self.kind)
+        parser.add_argument(*self.names, **settings)
 
 
-def _check_file(label: str, value: str) -> None:
+def _whole_number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+
+
+def _file(value: str) -> str:
     """A file option names a file, if anything yet: not a directory, nor one we cannot read."""
     try:
         status = os.stat(value)
     except (OSError, ValueError):
-        return  # (it need not exist: an output file, a baseline to write)
+        return value  # (it need not exist: an output file, a baseline to write)
     if stat.S_ISDIR(status.st_mode):
-        raise CommandLineError(f"{label}: {value!r} is a directory, not a file")
+        raise argparse.ArgumentTypeError(f"{value!r} is a directory, not a file")
     if not os.access(value, os.R_OK):
-        raise CommandLineError(f"{label}: {value!r} is not readable")
+        raise argparse.ArgumentTypeError(f"{value!r} is not readable")
+    return value
+
+
+_TYPES: dict[str, Callable[[str], Any]] = {INTEGER: _whole_number, FILE: _file}
+
+
+class _Asked(argparse.Action):
+    """`-h`/`--help` or `--version`: answered at once, whatever follows (as click did)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        raise _Eager(self.const)
+
+
+class _Eager(Exception):
+    """Help or the version asked (not a mistake)."""
 
 
 HELP = Option("-h", "--help", kind=_HELP, help="Show this message and exit.")
@@ -146,138 +156,133 @@ class Parsed:
         self.eager = eager
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its mistakes raised (`CommandLineError`), not printed."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandLineError(message)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """A width of its own while parsing (argparse formats the usage of each option declared):
+    the terminal's would import `shutil`, and with it the compressors."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=80)
+
+
+def _parser(
+    command: Command | None, commands: Sequence[Command], *, help: bool, summary: str = ""
+) -> _Parser:
+    """The parser of `command` (None: the program's); `help`: to show, with the arguments
+    (which the parse takes itself: argparse reads `--` wrong where no argument is before it)."""
+    formatter = argparse.HelpFormatter if help else _Formatter
+    if command is None:
+        parser = _Parser(
+            program(),
+            usage="%(prog)s [OPTIONS] COMMAND [ARGS]...",
+            description=summary,
+            add_help=False,
+            allow_abbrev=False,
+            formatter_class=formatter,
+        )
+        if help:
+            listed = parser.add_subparsers(title="commands", metavar="COMMAND")
+            for each in sorted(commands, key=lambda c: c.name):
+                listed.add_parser(each.name, help=each.help)
+        options: Sequence[Option] = (VERSION, HELP)
+    else:
+        parser = _Parser(
+            f"{program()} {command.name}",
+            usage=f"%(prog)s {command.usage()}",
+            description=command.help,
+            add_help=False,
+            allow_abbrev=False,
+            formatter_class=formatter,
+        )
+        options = command.options
+        if help and command.argument is not None:
+            parser.add_argument(command.argument, nargs="*" if command.many else None)
+    for option in options:
+        option.add_to(parser)
+    return parser
+
+
 def parse(commands: Sequence[Command], args: Sequence[str]) -> Parsed:
     """The command line `args` (without the program's name) of a program of `commands`."""
-    try:
-        top, rest = _tokens((VERSION, HELP), args, interspersed=False)
-    except CommandLineError as error:
-        raise CommandLineError(f"{error}; see '{program()} --help'") from None
-    if top.eager is not None:
-        return Parsed(None, {}, top.eager)
     names = ", ".join(sorted(command.name for command in commands))
-    if not rest:
-        raise CommandLineError(f"missing command: one of {names}")
     by_name = {command.name: command for command in commands}
-    command = by_name.get(rest[0])
+    words = list(args)
+    if words[:1] and words[0] not in by_name:  # (options before the command: the program's)
+        try:
+            top = (VERSION, HELP)
+            words = _words(_parser(None, commands, help=False), top, args, first=True)
+        except _Eager as asked:
+            return Parsed(None, {}, str(asked))
+        except CommandLineError as error:
+            raise CommandLineError(f"{error}; see '{program()} --help'") from None
+    if not words:
+        raise CommandLineError(f"missing command: one of {names}")
+    command = by_name.get(words[0])
     if command is None:
         raise CommandLineError(
-            f"no such command {rest[0]!r}{_suggest(rest[0], by_name)}; the commands: {names}"
+            f"no such command {words[0]!r}{_suggest(words[0], by_name)}; the commands: {names}"
         )
     try:
-        return _command(command, rest[1:])
+        return _command(command, commands, words[1:])
+    except _Eager as asked:
+        return Parsed(command, {}, str(asked))
     except CommandLineError as error:
         raise CommandLineError(
             f"{command.name}: {error}; see '{program()} {command.name} --help'"
         ) from None
 
 
-def _command(command: Command, args: Sequence[str]) -> Parsed:
-    found, positional = _tokens(command.options, args, interspersed=True)
-    if found.eager is not None:
-        return Parsed(command, {}, found.eager)
-    values = {option.dest: option.default for option in command.options}
-    for option, value in found.given:  # (in the order given: the first mistake is told)
-        values[option.dest] = option.convert(value) if isinstance(value, str) else value
+def _command(command: Command, commands: Sequence[Command], args: Sequence[str]) -> Parsed:
+    parser = _parser(command, commands, help=False)
+    namespace = argparse.Namespace()
+    words = _words(parser, command.options, args, first=False, namespace=namespace)
+    values = vars(namespace)
     if command.argument is None:
-        extra = positional
+        extra = words
     elif command.many:
-        values[command.argument.lower()], extra = tuple(positional), []
-    elif positional:
-        values[command.argument.lower()], extra = positional[0], positional[1:]
+        values[command.argument.lower()], extra = tuple(words), []
+    elif words:
+        values[command.argument.lower()], extra = words[0], words[1:]
     else:
         raise CommandLineError(f"missing {command.argument} ({command.name} {command.usage()})")
     if extra:
         raise CommandLineError(
             f"unexpected extra argument {extra[0]!r} ({command.name} {command.usage()})"
         )
-    for option in (HELP, VERSION):
-        values.pop(option.dest, None)
     return Parsed(command, values, None)
 
 
-class _Found:
-    __slots__ = ("eager", "given")
-
-    def __init__(self) -> None:
-        self.given: list[tuple[Option, str | bool]] = []
-        self.eager: str | None = None
-
-
-def _tokens(
-    options: Sequence[Option], args: Sequence[str], *, interspersed: bool
-) -> tuple[_Found, list[str]]:
-    """The options given among `args` (value texts unconverted), then the other arguments.
-    `-h`/`--help` and `--version` are taken even where other options are wrong, but not where
-    the command line cannot be read (an unknown option, a value missing)."""
-    by_name: dict[str, tuple[Option, bool]] = {}
-    for option in options:
-        by_name.update((name, (option, True)) for name in option.names)
-        if option.off is not None:
-            by_name[option.off] = (option, False)
-    found, positional = _Found(), list[str]()
-    eager: list[str] = []
-    at = 0
-    while at < len(args):
-        arg = args[at]
-        at += 1
-        if arg == "--":
-            positional.extend(args[at:])
-            break
-        if arg[:1] != "-" or arg == "-":
-            positional.append(arg)
-            if not interspersed:
-                positional.extend(args[at:])
-                break
-            continue
-        if arg[:2] == "--":
-            name, equals, value = arg.partition("=")
-            option, on = _known(by_name, name)
-            if not option.takes_value():
-                if equals:
-                    raise CommandLineError(f"{name} is a flag: it takes no value")
-                _flag(found, eager, option, on)
-            elif equals:
-                found.given.append((option, value))
-            else:
-                at = _value(found, option, name, args, at)
-            continue
-        for position in range(1, len(arg)):  # `-qv`, `-j4`, `-vj 4`
-            name = "-" + arg[position]
-            option, on = _known(by_name, name)
-            if not option.takes_value():
-                _flag(found, eager, option, on)
-            elif position + 1 < len(arg):
-                found.given.append((option, arg[position + 1 :]))
-                break
-            else:
-                at = _value(found, option, name, args, at)
-    found.eager = eager[0] if eager else None
-    return found, positional
+def _words(
+    parser: _Parser,
+    options: Sequence[Option],
+    args: Sequence[str],
+    *,
+    first: bool,
+    namespace: argparse.Namespace | None = None,
+) -> list[str]:
+    """The options of `args` parsed (into `namespace`), the other words returned in order; with
+    `first`, those from the first word on (a command's: its own)."""
+    args = list(args)
+    end = args.index("--") if "--" in args else len(args)
+    if first:  # (the options before the command: the first word not an option)
+        end = next((i for i, a in enumerate(args[:end]) if a[:1] != "-" or a == "-"), end)
+    _, rest = parser.parse_known_args(args[:end], namespace)
+    unknown = [word for word in rest if word[:1] == "-" and word != "-"]
+    if unknown:
+        name = unknown[0].partition("=")[0]
+        known = [n for o in options for n in (*o.names, *filter(None, [o.off]))]
+        raise CommandLineError(f"no such option {name!r}{_suggest(name, known)}")
+    return rest + args[end + 1 if end < len(args) and args[end] == "--" else end :]
 
 
-def _known(by_name: dict[str, tuple[Option, bool]], name: str) -> tuple[Option, bool]:
-    known = by_name.get(name)
-    if known is None:
-        raise CommandLineError(f"no such option {name!r}{_suggest(name, by_name)}")
-    return known
-
-
-def _flag(found: _Found, eager: list[str], option: Option, on: bool) -> None:
-    if option.kind in (_HELP, _VERSION):
-        eager.append(str(option.kind))
-    else:
-        found.given.append((option, on))
-
-
-def _value(found: _Found, option: Option, name: str, args: Sequence[str], at: int) -> int:
-    if at >= len(args):
-        raise CommandLineError(f"{name} needs a value ({name} {option.usage().rsplit(' ', 1)[-1]})")
-    found.given.append((option, args[at]))
-    return at + 1
-
-
-def _suggest(word: str, choices: dict[str, Any]) -> str:
-    """` (did you mean ...?)` for the close choices (click's: three at most), or nothing."""
+def _suggest(word: str, choices: Sequence[str] | dict[str, Any]) -> str:
+    """` (did you mean ...?)` for the close choices (three at most), or nothing."""
     import difflib  # only a mistake needs it
 
     close = [f'"{choice}"' for choice in sorted(difflib.get_close_matches(word, choices, n=3))]
@@ -287,8 +292,7 @@ def _suggest(word: str, choices: dict[str, Any]) -> str:
 
 
 def program() -> str:
-    """The program's name as it was started, as click told it: `dbarch-lint`, or `python -m
-    dbarch_lint`."""
+    """The program's name as it was started: `dbarch-lint`, or `python -m dbarch_lint`."""
     main = sys.modules.get("__main__")
     package = getattr(main, "__package__", None)
     name = os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else "dbarch-lint")
@@ -299,62 +303,5 @@ def program() -> str:
 
 
 def help_text(commands: Sequence[Command], command: Command | None, summary: str) -> str:
-    """`--help` in click's layout, wrapped to the terminal (at most 78 columns)."""
-    import shutil
-    import textwrap  # (only help needs them)
-
-    width = max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
-    options: Sequence[Option]
-    if command is None:
-        usage, text, options = "[OPTIONS] COMMAND [ARGS]...", summary, (VERSION, HELP)
-    else:
-        usage, text, options = command.usage(), command.help, command.options
-    prefix = f"Usage: {program()} " + ("" if command is None else f"{command.name} ")
-    lines = [
-        textwrap.fill(usage, width, initial_indent=prefix, subsequent_indent=" " * len(prefix)),
-        "",
-        textwrap.fill(text, width, initial_indent="  ", subsequent_indent="  "),
-        "",
-        "Options:",
-        *_columns([(option.usage(), option.help) for option in options], width),
-    ]
-    if command is None:
-        limit = width - 6 - max(len(c.name) for c in commands)
-        rows = [(c.name, _short(c.help, limit)) for c in sorted(commands, key=lambda c: c.name)]
-        lines += ["", "Commands:", *_columns(rows, width)]
-    return "\n".join(lines) + "\n"
-
-
-def _columns(rows: list[tuple[str, str]], width: int) -> list[str]:
-    """Two columns (click's `write_dl`): the first at most 30 wide, the text wrapped beside it,
-    or below it when the first is longer."""
-    import textwrap
-
-    first = min(max(len(name) for name, _ in rows), 30) + 2
-    lines = []
-    for name, text in rows:
-        if not text:
-            lines.append(f"  {name}")
-            continue
-        wrapped = textwrap.wrap(text, max(width - first - 2, 10), replace_whitespace=False)
-        if len(name) <= first - 2:
-            lines.append(f"  {name:<{first}}{wrapped[0]}")
-        else:
-            lines += [f"  {name}", " " * (first + 2) + wrapped[0]]
-        lines += [" " * (first + 2) + line for line in wrapped[1:]]
-    return lines
-
-
-def _short(text: str, limit: int) -> str:
-    """A command's help cut to `limit` (click's short help: the first sentence, shortened)."""
-    words = text.split()
-    for i, word in enumerate(words):
-        if word.endswith(".") and (i == len(words) - 1 or not words[i + 1][0].islower()):
-            words = words[: i + 1]
-            break
-    short = " ".join(words)
-    if len(short) <= limit:
-        return short
-    import textwrap
-
-    return textwrap.shorten(short, limit, placeholder="...", break_on_hyphens=False)
+    """`--help`, argparse's, wrapped to the terminal."""
+    return _parser(command, commands, help=True, summary=summary).format_help()
