@@ -123,7 +123,8 @@ class MigrationQuestions:
         `serial`, ...), in the order it writes them; arrays of those types included."""
         by_type = columns_by_type(event)
         if len(builtins) == 1:
-            return self._final(event, by_type.get(builtins[0], ()))
+            typed = by_type.get(builtins[0])
+            return self._final(event, typed) if typed else ()  # (most events: none)
         if by_type.keys().isdisjoint(builtins):  # (most events)
             return ()
         found = [by_type[builtin] for builtin in builtins if builtin in by_type]
