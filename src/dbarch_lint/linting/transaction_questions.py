@@ -40,7 +40,9 @@ class TransactionQuestions:
     @property
     def in_transaction(self) -> bool:
         """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
-        return self._transaction_start >= 0
+        # (`_transaction_start >= 0`, without a second property's call: rules ask it often)
+        transactions = self.transactions
+        return bool(transactions) and transactions[self.statement.index] >= 0
 
     @property
     def transaction_kind(self) -> str:
