@@ -139,7 +139,8 @@ class MigrationQuestions:
         state at the end of the migration, where that type is written)."""
         if not typed:
             return typed
-        return tuple(c for c in typed if not self.retyped_later(event, c[0], c[1], c[2]))
+        # (a list made in one frame: a generator would be resumed for each column)
+        return tuple([c for c in typed if not self.retyped_later(event, c[0], c[1], c[2])])
 
     def retyped_later(self, event: Event, table: QName, column: str, type_: TypeRef) -> bool:
         """Whether, after `event` of this statement, the migration changes the column's type
