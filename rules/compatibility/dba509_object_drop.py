@@ -10,6 +10,7 @@ import msgspec
 from dbarch_lint.catalog import make_object_name
 from dbarch_lint.model import ir
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule, per_event
+from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.constraints._names import default_constraint_name
 
 KINDS = (
@@ -111,29 +112,36 @@ class ObjectDrop(StatementRule[ObjectDropOptions]):
     def check(
         self, event: ir.DropObjects | ir.DropConstraint | ir.DropDefault, ctx: RuleContext
     ) -> Iterator[Report]:
+        # (a plain function: most drops it is called for it passes over at once)
         kinds = self.options.kinds
         if type(event) is ir.DropObjects:
-            kind = event.kind.replace(" ", "-")
-            if kind not in kinds:
-                return
-            for name in event.names:
-                key = (event.kind, name.name)
-                new = ctx.is_new_object(event.kind, name) and not _stands_in(ctx, key)
-                if new or _recreated(ctx, event.kind, name.name) or _user_gone(ctx, event, name):
-                    continue
-                yield ctx.report(
-                    event.span,
-                    f"Dropping {event.kind} {ctx.shown(name)} breaks the running code that still "
-                    "uses it",
-                    hint="drop it in a later migration, once no running code uses it",
-                )
-            return
+            if event.kind.replace(" ", "-") not in kinds:
+                return NOTHING
+            return self._objects(event, ctx)
         # (type(event) is, above: an isinstance that misses is costly; the tests below match
         # the common case, a DROP CONSTRAINT)
         event = cast("ir.DropConstraint | ir.DropDefault", event)
         kind = "constraint" if isinstance(event, ir.DropConstraint) else "default"
         if kind not in kinds or _unchanged(ctx, event) or _restored(ctx, event):
-            return
+            return NOTHING
+        return self._drop(event, ctx)
+
+    def _objects(self, event: ir.DropObjects, ctx: RuleContext) -> Iterator[Report]:
+        for name in event.names:
+            key = (event.kind, name.name)
+            new = ctx.is_new_object(event.kind, name) and not _stands_in(ctx, key)
+            if new or _recreated(ctx, event.kind, name.name) or _user_gone(ctx, event, name):
+                continue
+            yield ctx.report(
+                event.span,
+                f"Dropping {event.kind} {ctx.shown(name)} breaks the running code that still "
+                "uses it",
+                hint="drop it in a later migration, once no running code uses it",
+            )
+
+    def _drop(
+        self, event: ir.DropConstraint | ir.DropDefault, ctx: RuleContext
+    ) -> Iterator[Report]:
         if _goes_with_its_columns(ctx, event):
             return  # (the column or table drop is the finding)
         if (

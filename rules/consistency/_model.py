@@ -15,7 +15,7 @@ SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", 
 
 def known_table(ctx: RuleContext, name: QName) -> Table | None:
     """The table when the replay knows its full definition (created in the history)."""
-    table = ctx.table(name)
+    table = ctx.schema.table(name)  # (`ctx.table`'s, without its call: asked of most events)
     if table is None or not table.complete or table.origin is None:
         return None
     return table

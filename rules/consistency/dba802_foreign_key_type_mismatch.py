@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dbarch_lint.model import ir
@@ -93,7 +93,7 @@ class ForeignKeyTypeMismatch(StatementRule):
         # (a plain function: most ADD COLUMN and ADD CONSTRAINT events add no foreign key)
         if type(event) is not ir.CreateTable:
             added = event.column.constraints if type(event) is ir.AddColumn else (event.constraint,)
-            if not any(_is_foreign_key(c) for c in added):
+            if not _any_foreign_key(added):
                 return NOTHING
         return self._reports(event, ctx)
 
@@ -105,7 +105,7 @@ class ForeignKeyTypeMismatch(StatementRule):
                 *(c for col in event.columns for c in col.constraints),
                 *event.constraints,
             ]
-            if not any(_is_foreign_key(c) for c in constraints):
+            if not _any_foreign_key(constraints):
                 return  # (the columns are not worth looking up)
             local = create_table_columns(ctx, event) or {c.name: c.type for c in event.columns}
             own_pk = _own_primary_key(event)
@@ -115,7 +115,7 @@ class ForeignKeyTypeMismatch(StatementRule):
         added: tuple[ir.Constraint, ...] = (
             event.column.constraints if type(event) is ir.AddColumn else (event.constraint,)
         )
-        if not any(_is_foreign_key(c) for c in added):
+        if not _any_foreign_key(added):
             return  # (the columns are not worth looking up)
         table = ctx.table(event.table)
         local = column_types(ctx, table, event.table) if table is not None else {}
@@ -125,8 +125,12 @@ class ForeignKeyTypeMismatch(StatementRule):
             yield from _check(ctx, event.table, local, constraint, None)
 
 
-def _is_foreign_key(constraint: ir.Constraint) -> bool:
-    return constraint.kind == "foreign-key" and constraint.ref_table is not None
+def _any_foreign_key(constraints: Iterable[ir.Constraint]) -> bool:
+    # (a plain loop: no generator, no call for each constraint)
+    for constraint in constraints:
+        if constraint.kind == "foreign-key" and constraint.ref_table is not None:
+            return True
+    return False
 
 
 def _own_primary_key(event: ir.CreateTable) -> tuple[str, ...]:

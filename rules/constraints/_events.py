@@ -35,7 +35,8 @@ def declared_constraints(event: ir.Event) -> tuple[tuple[QName, ir.Constraint], 
     else:
         return ()
     table = event.table
-    return tuple((table, constraint) for constraint in found if constraint.kind in NAMED_KINDS)
+    # (a list made in one frame: a generator would be resumed for each constraint)
+    return tuple([(table, constraint) for constraint in found if constraint.kind in NAMED_KINDS])
 
 
 class DeclaredName(NamedTuple):  # (a named tuple: cheaper to make than a frozen dataclass)

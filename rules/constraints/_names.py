@@ -36,7 +36,12 @@ def identifiers(data: bytes, start: int, end: int) -> Iterator[Identifier]:
             yield Identifier(value, Span(match.start(), match.end()), True)
         elif match["word"] is not None:
             word = match["word"].decode("utf-8", errors="replace")
-            folded = "".join(c.lower() if c.isascii() else c for c in word)
+            # (most words are ASCII: folded at once, not a character at a time)
+            folded = (
+                word.lower()
+                if word.isascii()
+                else "".join(c.lower() if c.isascii() else c for c in word)
+            )
             yield Identifier(folded, Span(match.start(), match.end()), False)
 
 

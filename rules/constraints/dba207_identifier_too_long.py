@@ -67,9 +67,11 @@ class IdentifierTooLong(StatementRule):
         # The whole statement is read once, at its first event that declares a name (usually
         # its first event).
         if events[0] is not event:
-            first = next((e for e in events if type(e) in NAMING_EVENTS), event)
-            if first is not event:
-                return NOTHING
+            for first in events:  # (a plain loop: no generator made per event)
+                if type(first) in NAMING_EVENTS:
+                    if first is not event:
+                        return NOTHING
+                    break
         if not _declares_long_name(events):
             return NOTHING
         return self._reports(event, events, ctx)

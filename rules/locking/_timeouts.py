@@ -90,14 +90,11 @@ def _first_existing_lock(event: ir.Event, ctx: RuleContext) -> tuple[ir.QName, s
     known = ctx.notes.get(_FIRST_LOCK)
     if known is not None and known[0] is event and known[1] is ctx.statement:
         return known[2]  # type: ignore[no-any-return]
-    locked = next(
-        (
-            (table, mode)
-            for table, mode in ctx.locks_of(event)
-            if not ctx.is_new_table(table) and not ctx.dies_in_transaction(table)
-        ),
-        None,
-    )
+    locked = None
+    for table, mode in ctx.locks_of(event):  # (a plain loop: no generator made per event)
+        if not ctx.is_new_table(table) and not ctx.dies_in_transaction(table):
+            locked = (table, mode)
+            break
     ctx.notes[_FIRST_LOCK] = (event, ctx.statement, locked)
     return locked
 

@@ -69,9 +69,10 @@ class UniqueConstraintWithoutIndex(StatementRule):
             added: tuple[ir.Constraint, ...] = (event.constraint,)
         else:
             added = cast("ir.AddColumn", event).column.constraints
-        if not any(c.kind == "primary-key" or c.kind == "unique" for c in added):
-            return NOTHING
-        return self._reports(event, ctx)
+        for constraint in added:  # (a plain loop, no generator: most add neither)
+            if constraint.kind == "primary-key" or constraint.kind == "unique":
+                return self._reports(event, ctx)
+        return NOTHING
 
     def _reports(
         self, event: ir.AddConstraint | ir.AddColumn, ctx: RuleContext

@@ -135,19 +135,20 @@ def _key(
     declared: bool,
     span: Span | None = None,
 ) -> KeyColumn | None:
-    kinds = frozenset(c.kind for c in constraints if c.kind in KEY_KINDS)
+    kinds = frozenset([c.kind for c in constraints if c.kind in KEY_KINDS])
     if not kinds:
         return None
-    pk = next((c for c in constraints if c.kind == "primary-key"), None)
+    # (one plain loop, no generator: the first primary key, and what each foreign key references)
+    pk: ir.Constraint | None = None
+    references: list[tuple[QName, str | None, int]] = []
+    for c in constraints:
+        if c.kind == "primary-key":
+            pk = c if pk is None else pk
+        elif c.kind == "foreign-key" and c.ref_table is not None:
+            references.append((c.ref_table, _referenced(c, column), _position(c, column)))
     width = 0 if pk is None else 1 if pk.column_level else len(pk.columns)
-    references = tuple(
-        (c.ref_table, _referenced(c, column), _position(c, column))
-        for c in constraints
-        if c.kind == "foreign-key" and c.ref_table is not None
-    )
-    return KeyColumn(
-        table, column, type_, kinds, width, span or type_.span, declared, references=references
-    )
+    at = span or type_.span
+    return KeyColumn(table, column, type_, kinds, width, at, declared, references=tuple(references))
 
 
 def _position(constraint: ir.Constraint, column: str) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, get_args
+from typing import Any
 
 import msgspec
 
@@ -25,7 +25,7 @@ from dbarch_lint.linting.context import (
     SchemaContext,
     Settings,
 )
-from dbarch_lint.linting.history import HistoryFile, note_unread, replay_file, replays
+from dbarch_lint.linting.history import HistoryFile, note_unread, replay_end, replay_file
 from dbarch_lint.linting.rule_base import (
     CONVENTION_FAMILIES,
     FUNCTION_BODY_FAMILIES,
@@ -33,17 +33,13 @@ from dbarch_lint.linting.rule_base import (
     SchemaRule,
     StatementRule,
 )
-from dbarch_lint.model.ir import AlterColumnType, AnyEvent, CreateTable, Span, Statement
+from dbarch_lint.linting.transaction_questions import IF_NOT_EXISTS_EVENTS as _IF_NOT_EXISTS
+from dbarch_lint.model.ir import AlterColumnType, CreateTable, Span, Statement
 from dbarch_lint.runners import FileRun
 from dbarch_lint.runners.transactions import resolve
 
 _Check = Callable[[Any, RuleContext], Iterable[Report]]
 _PLAIN = FileRun("plain")
-# The events that may say IF NOT EXISTS (by type: a `getattr` with a default that misses on a
-# struct costs ~700 instructions, and the engine would ask it of every event a rule targets)
-_IF_NOT_EXISTS = frozenset(
-    kind for kind in get_args(AnyEvent) if "if_not_exists" in kind.__struct_fields__
-)
 # The events that may change nothing (`RuleContext.changes_nothing`).
 # A rule that raised: (file index, or -1 for a schema rule; the rule; the statement it was
 # checking; the exception).
@@ -143,9 +139,10 @@ def _check_file(
     bodies = _bodies(file.parsed.bodies) if file.parsed.bodies else None
     conditionals = Conditionals(statements)
     root = schema  # (a down migration's statements: a fork, thrown away with the file)
+    end, index, path, last = replay_end(file), file.index, file.input.path, len(statements) - 1
     for position, statement in enumerate(statements):
-        feeds = replays(file, statement)
-        if not feeds and root is schema and position + 1 < len(statements):
+        feeds = statement.span.start < end
+        if not feeds and root is schema and position < last:
             # A down migration is never replayed, but its statements see each other: replay
             # them into a fork that is thrown away with the file. (Nothing sees the last one.)
             conditionals.close()
@@ -156,21 +153,16 @@ def _check_file(
             ctx.skipped.add(statement.index)  # (an alternative that cannot run: its guard is
             continue  # false, or its failure is swallowed; it takes no lock either)
         ctx.schema = into
-        _check(ctx, statement, dispatch, reports, crashes, file.index)
+        _check(ctx, statement, dispatch, reports, crashes, index)
         ctx.record_locks()
         if bodies is not None and statement.index in bodies:
             # The statements of its function's body, seeing the schema it sees.
             for inner in bodies[statement.index]:
-                _check(ctx, inner, in_bodies, reports, crashes, file.index)
+                _check(ctx, inner, in_bodies, reports, crashes, index)
         if feeds:
-            into.apply(
-                statement, Origin(file.index, statement.index, file.input.path, statement.span)
-            )
-        elif position + 1 < len(statements):
-            into.apply(
-                statement,
-                Origin(file.down_from, statement.index, file.input.path, statement.span),
-            )
+            into.apply(statement, Origin(index, statement.index, path, statement.span))
+        elif position < last:
+            into.apply(statement, Origin(file.down_from, statement.index, path, statement.span))
     conditionals.close()
     if not file.input.down:  # (a down migration feeds nothing)
         note_unread(schema, file)

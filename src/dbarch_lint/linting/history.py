@@ -16,7 +16,7 @@ import msgspec
 from dbarch_lint.catalog import Origin, Schema
 from dbarch_lint.catalog.conditionals import Conditionals
 from dbarch_lint.inputs.discovery import Input
-from dbarch_lint.model.ir import ParsedFile, Statement
+from dbarch_lint.model.ir import ParsedFile
 from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.runners.naming import reverts
@@ -67,17 +67,20 @@ def position_text(item: Input) -> str:
     return item.position_text if item.text is None else item.text
 
 
-def replays(file: HistoryFile, statement: Statement) -> bool:
-    """Whether a statement feeds the replay: never one of a down migration or section."""
-    return not file.input.down and statement.span.start < file.down_offset
+def replay_end(file: HistoryFile) -> int:
+    """The offset a statement of the file starts before if it feeds the replay: never one of a
+    down migration (0) or section (`down_offset`). (Asked once per file: its statements are
+    told by a comparison each.)"""
+    return 0 if file.input.down else file.down_offset
 
 
 def replay_file(schema: Schema, file: HistoryFile) -> None:
     """Apply the statements of a file that feed the replay to the schema."""
     statements = file.parsed.statements
     conditionals = Conditionals(statements)
+    end = replay_end(file)
     for position, statement in enumerate(statements):
-        if replays(file, statement):
+        if statement.span.start < end:
             into = conditionals.at(position, schema)
             if into is not None:
                 origin = Origin(file.index, statement.index, file.input.path, statement.span)

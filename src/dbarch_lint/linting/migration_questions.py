@@ -123,7 +123,8 @@ class MigrationQuestions:
         `serial`, ...), in the order it writes them; arrays of those types included."""
         by_type = columns_by_type(event)
         if len(builtins) == 1:
-            return self._final(event, by_type.get(builtins[0], ()))
+            typed = by_type.get(builtins[0])
+            return self._final(event, typed) if typed else ()  # (most events: none)
         if by_type.keys().isdisjoint(builtins):  # (most events)
             return ()
         found = [by_type[builtin] for builtin in builtins if builtin in by_type]
@@ -138,7 +139,8 @@ class MigrationQuestions:
         state at the end of the migration, where that type is written)."""
         if not typed:
             return typed
-        return tuple(c for c in typed if not self.retyped_later(event, c[0], c[1], c[2]))
+        # (a list made in one frame: a generator would be resumed for each column)
+        return tuple([c for c in typed if not self.retyped_later(event, c[0], c[1], c[2])])
 
     def retyped_later(self, event: Event, table: QName, column: str, type_: TypeRef) -> bool:
         """Whether, after `event` of this statement, the migration changes the column's type

@@ -157,15 +157,17 @@ def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:
     """A rule's rewrite with positions as findings give them (lines and columns), its line
     breaks the file's own, as safe as the rule says its fixes are."""
     edits = tuple(
-        Edit(
-            *(
-                source.line_columns(start, end)
-                if start <= end
-                else (*source.line_column(start), *source.line_column(end))
-            ),
-            _line_breaks(text, source),
-        )
-        for start, end, text in rewrite.edits
+        [  # (a list made in one frame: a generator would be resumed for each edit)
+            Edit(
+                *(
+                    source.line_columns(start, end)
+                    if start <= end
+                    else (*source.line_column(start), *source.line_column(end))
+                ),
+                _line_breaks(text, source),
+            )
+            for start, end, text in rewrite.edits
+        ]
     )
     applicability = Applicability.UNSAFE if rewrite.unsafe else rule.fix_applicability
     follow_up = FollowUp(*rewrite.follow_up) if rewrite.follow_up is not None else None

@@ -4,11 +4,12 @@ there: `RuleContext`'s transaction and lock questions (a mixin of `linting/conte
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from dbarch_lint.catalog import Schema, locks
 from dbarch_lint.linting.memo import per_event
 from dbarch_lint.model.ir import (
+    AnyEvent,
     CreateTable,
     CreateTableAs,
     DropObjects,
@@ -39,7 +40,9 @@ class TransactionQuestions:
     @property
     def in_transaction(self) -> bool:
         """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
-        return self._transaction_start >= 0
+        # (`_transaction_start >= 0`, without a second property's call: rules ask it often)
+        transactions = self.transactions
+        return bool(transactions) and transactions[self.statement.index] >= 0
 
     @property
     def transaction_kind(self) -> str:
@@ -114,8 +117,12 @@ class TransactionQuestions:
         """Whether the server skips `event` with a notice: an `IF NOT EXISTS` of a table,
         column or index name the replay has just before this statement. Rules do not see such
         an event (it defines nothing), except those about the table lock it still takes."""
-        if not getattr(event, "if_not_exists", False):
-            return False  # (rules may ask it of any event: most have no IF NOT EXISTS)
+        # (rules may ask it of any event: most have no IF NOT EXISTS, told by their type, not
+        # by a `getattr` with a default that misses)
+        if type(event) not in IF_NOT_EXISTS_EVENTS:
+            return False
+        if not event.if_not_exists:  # type: ignore[attr-defined]
+            return False
         return self.schema.skips(event)
 
     def record_locks(self) -> None:
@@ -126,6 +133,8 @@ class TransactionQuestions:
         if statement.index >= len(read) or not read[statement.index]:
             return  # (no later statement runs in a transaction block this one is in)
         for event in statement.events:
+            if type(event) not in _LOCKING_EVENTS:
+                continue  # (it locks nothing: `locks_of` would find nothing)
             found = self.locks_of(event)
             if found:
                 self.taken.extend([(table, mode, statement) for table, mode in found])
@@ -171,6 +180,14 @@ class TransactionQuestions:
                 ):
                     dropped = True
         return dropped
+
+
+# The events that may say IF NOT EXISTS (by type: a `getattr` with a default that misses on a
+# struct costs ~700 instructions).
+IF_NOT_EXISTS_EVENTS = frozenset(
+    kind for kind in get_args(AnyEvent) if "if_not_exists" in kind.__struct_fields__
+)
+_LOCKING_EVENTS = frozenset(locks.LOCKING_EVENTS)  # (those `locks_of` may find a lock in)
 
 
 @per_event  # (once per file)
