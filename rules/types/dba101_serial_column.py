@@ -7,21 +7,19 @@ from typing import Any
 
 from dbarch_lint.model.ir import SERIAL_BASE_TYPES
 from dbarch_lint.rule import (
-    COLUMN_TYPE_EVENTS,
     Applicability,
     FixAvailability,
     Report,
     RuleContext,
     Severity,
-    StatementRule,
     TypedColumn,
     prisma_hint,
 )
-from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.types._fixes import IDENTITY, is_foreign_key, referenced_later, retype
+from dbarch_lint.rules.types._typed import ColumnTypeRule
 
 
-class SerialColumn(StatementRule):
+class SerialColumn(ColumnTypeRule):
     """A column declared `serial`, `bigserial` or `smallserial`.
 
     ## What it does
@@ -69,14 +67,9 @@ class SerialColumn(StatementRule):
     family = "types"
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
-    targets = COLUMN_TYPE_EVENTS
+    column_types = tuple(SERIAL_BASE_TYPES)
     fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
     fix_applicability = Applicability.UNSAFE
-
-    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        # (a plain function: most events it is called for it passes over at once)
-        typed = ctx.columns_of_type(event, *SERIAL_BASE_TYPES)
-        return self._reports(event, ctx, typed) if typed else NOTHING
 
     def _reports(
         self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]

@@ -7,18 +7,16 @@ from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import (
-    COLUMN_TYPE_EVENTS,
     Report,
     RuleContext,
     Severity,
-    StatementRule,
     TypedColumn,
     prisma_hint,
 )
-from dbarch_lint.rules._checks import NOTHING
+from dbarch_lint.rules.types._typed import ColumnTypeRule
 
 
-class CharColumn(StatementRule):
+class CharColumn(ColumnTypeRule):
     """A column declared `char(n)` / `character(n)` (`bpchar`).
 
     ## What it does
@@ -65,12 +63,7 @@ class CharColumn(StatementRule):
     family = "types"
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
-    targets = COLUMN_TYPE_EVENTS
-
-    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        # (a plain function: most events it is called for it passes over at once)
-        typed = ctx.columns_of_type(event, "bpchar")
-        return self._reports(event, ctx, typed) if typed else NOTHING
+    column_types = ("bpchar",)
 
     def _reports(
         self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]

@@ -7,21 +7,19 @@ from typing import Any
 
 from dbarch_lint.model.ir import quote_ident
 from dbarch_lint.rule import (
-    COLUMN_TYPE_EVENTS,
     Applicability,
     FixAvailability,
     Report,
     RuleContext,
     Severity,
-    StatementRule,
     TypedColumn,
     prisma_hint,
 )
-from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.types._fixes import retype
+from dbarch_lint.rules.types._typed import ColumnTypeRule
 
 
-class TimestampWithoutTimeZone(StatementRule):
+class TimestampWithoutTimeZone(ColumnTypeRule):
     """A column declared `timestamp` (without time zone), or `time with time zone`.
 
     ## What it does
@@ -68,14 +66,9 @@ class TimestampWithoutTimeZone(StatementRule):
     family = "types"
     dialects = frozenset({"postgres"})
     severity = Severity.WARNING
-    targets = COLUMN_TYPE_EVENTS
+    column_types = ("timestamp", "timetz")
     fix_availability = FixAvailability.SOMETIMES  # (on a table this migration creates)
     fix_applicability = Applicability.UNSAFE
-
-    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        # (a plain function: most events it is called for it passes over at once)
-        typed = ctx.columns_of_type(event, "timestamp", "timetz")
-        return self._reports(event, ctx, typed) if typed else NOTHING
 
     def _reports(
         self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]

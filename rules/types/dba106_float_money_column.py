@@ -11,15 +11,13 @@ import msgspec
 
 from dbarch_lint.model.regex import lazy
 from dbarch_lint.rule import (
-    COLUMN_TYPE_EVENTS,
     Report,
     RuleContext,
     Severity,
-    StatementRule,
     TypedColumn,
     prisma_hint,
 )
-from dbarch_lint.rules._checks import NOTHING
+from dbarch_lint.rules.types._typed import ColumnTypeRule
 
 MONEY_NAMES = (
     "price", "cost", "amount", "total", "subtotal", "balance", "fee", "tax", "salary", "payment",
@@ -48,7 +46,7 @@ class FloatMoneyColumnOptions(msgspec.Struct, frozen=True, kw_only=True):
                 raise ValueError(f"money name {pattern!r} has no words")
 
 
-class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
+class FloatMoneyColumn(ColumnTypeRule[FloatMoneyColumnOptions]):
     """A floating-point column whose name looks like money.
 
     ## What it does
@@ -101,12 +99,7 @@ class FloatMoneyColumn(StatementRule[FloatMoneyColumnOptions]):
     name = "float-money-column"
     family = "types"
     severity = Severity.WARNING
-    targets = COLUMN_TYPE_EVENTS
-
-    def check(self, event: Any, ctx: RuleContext) -> Iterator[Report]:
-        # (a plain function: most events it is called for it passes over at once)
-        typed = ctx.columns_of_type(event, *FLOAT_TYPES)
-        return self._reports(event, ctx, typed) if typed else NOTHING
+    column_types = tuple(FLOAT_TYPES)
 
     def _reports(
         self, event: Any, ctx: RuleContext, typed: tuple[TypedColumn, ...]

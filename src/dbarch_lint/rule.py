@@ -24,7 +24,7 @@ from dbarch_lint.linting.context import (
     TypedColumn,
     per_event,
 )
-from dbarch_lint.linting.rule_base import EngineRule, Rule, SchemaRule, StatementRule
+from dbarch_lint.linting.rule_base import EngineRule, OptionsT, Rule, SchemaRule, StatementRule
 from dbarch_lint.model.findings import Applicability, FixAvailability, Severity
 from dbarch_lint.plugins.markers import hookimpl
 from dbarch_lint.runners import CONCURRENT_ALONE, TURN_OFF, named
@@ -60,6 +60,7 @@ __all__ = [
     "EngineRule",
     "FixAvailability",
     "MigrationFile",
+    "OptionsT",
     "RelatedSpan",
     "Report",
     "Rewrite",
