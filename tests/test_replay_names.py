@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dbarch_lint.catalog import replay
+from dbarch_lint.catalog import names_seen
 from dbarch_lint.model import ir
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.postgres.parser import parse_postgres
@@ -30,18 +30,18 @@ def _seen() -> set[str]:
     seen: set[str] = set()
     for statement in parse_postgres(SourceFile("orders.sql", SQL)).statements:
         for event in statement.events:
-            replay._remember(seen, event)
+            names_seen._remember(seen, event)
     return seen
 
 
 def test_columns_and_constraints_give_what_the_general_walk_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert replay._fields_to_visit(ir.ColumnDef) == replay.COLUMN_FIELDS
-    assert replay._fields_to_visit(ir.Constraint) == replay.CONSTRAINT_FIELDS
+    assert names_seen._fields_to_visit(ir.ColumnDef) == names_seen.COLUMN_FIELDS
+    assert names_seen._fields_to_visit(ir.Constraint) == names_seen.CONSTRAINT_FIELDS
     fast = _seen()
-    monkeypatch.setattr(replay, "_remember_column", replay._remember)
-    monkeypatch.setattr(replay, "_remember_constraint", replay._remember)
+    monkeypatch.setattr(names_seen, "_remember_column", names_seen._remember)
+    monkeypatch.setattr(names_seen, "_remember_constraint", names_seen._remember)
     assert fast == _seen()
     assert {"orders_customer_fk", "customers", "mood", "text_note", "orders_code_idx"} <= fast
     assert {"orders_id_seq", "orders_code_seq", "statuses", "orders_note_check"} <= fast

@@ -199,8 +199,8 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
     # made only inside a branch is no misspelling (DBA805) and may exist (IF NOT EXISTS), and
     # a table met unseen in one shows the history does not start from an empty database.
     for end in ends:
-        if end is not base:  # (a fork of it: its set holds the names it added)
-            base.seen.update(end.seen)
+        if end is not base:  # (a fork of it)
+            base.take_seen(end)
     base.met_unknown = any(end.met_unknown for end in ends)
     if len(ends) == 1:
         if first is not base:

@@ -60,7 +60,7 @@ class CopyOnWrite(SchemaState):
         self.enum_values = dict(parent.enum_values)
         self.function_security = dict(parent.function_security)
         self.referrers = dict(parent.referrers)
-        self.seen = Names(parent.seen)
+        self._seen = Names(parent)
         self.spelt = dict(parent.spelt)
         self.met_unknown = parent.met_unknown
         self.empty_start = parent.empty_start
@@ -176,16 +176,22 @@ class CopyOnWrite(SchemaState):
 
 class Names(set[str]):
     """A fork's names seen: those it adds are its own (the set's members); `in` also asks its
-    parent's, which must not change while the fork is in use."""
+    parent's, which must not change while the fork is in use (asked only then: forking does
+    not make the parent remember the names of the events it applied)."""
 
-    __slots__ = ("parent",)
+    __slots__ = ("_state",)
 
-    def __init__(self, parent: set[str]) -> None:
+    def __init__(self, parent: SchemaState) -> None:
         super().__init__()
-        self.parent = parent
+        self._state = parent
+
+    @property
+    def parent(self) -> set[str]:
+        """The parent's names seen."""
+        return self._state.seen
 
     def __contains__(self, name: object) -> bool:
-        return set.__contains__(self, name) or name in self.parent
+        return set.__contains__(self, name) or name in self._state.seen
 
 
 def _replace(items: list[_T], old: _T, new: _T) -> None:

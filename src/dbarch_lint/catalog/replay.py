@@ -14,12 +14,8 @@ likely meant (a table created twice: the replay missed a drop, and the new defin
 
 from __future__ import annotations
 
-import types
-import typing
 from collections.abc import Callable
 from typing import Any
-
-import msgspec
 
 from dbarch_lint.catalog import spelling
 from dbarch_lint.catalog.records import Origin
@@ -27,12 +23,11 @@ from dbarch_lint.catalog.replay_keys import KEY_HANDLERS, drop_index, rename_ind
 from dbarch_lint.catalog.replay_tables import TABLE_HANDLERS, drop_table
 from dbarch_lint.catalog.state import SchemaState
 from dbarch_lint.model import ir
-from dbarch_lint.model.ir import SERIAL_BASE_TYPES, QName
+from dbarch_lint.model.ir import QName
 
 # PostgreSQL runs an ALTER TABLE's drops before its other sub-commands (its AT_PASS_DROP), so
 # `DROP CONSTRAINT t_pkey, ADD PRIMARY KEY ...` names the new key t_pkey again.
 _DROPS = (ir.DropColumn, ir.DropConstraint)
-_DROP_OBJECTS = ir.DropObjects  # (names a drop gives are not remembered: see `seen`)
 
 
 def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
@@ -40,160 +35,14 @@ def apply(schema: SchemaState, statement: ir.Statement, origin: Origin) -> None:
     events = statement.events
     if len(events) > 1 and statement.kind == "AlterTableStmt":
         events = tuple(sorted(events, key=lambda e: type(e) not in _DROPS))
-    handlers, seen = HANDLERS, schema.seen  # (the same set all along: handlers add to it)
+    handlers, applied = HANDLERS, schema.unremembered.append  # (its names: when `seen` is asked)
     for event in events:
-        kind = type(event)
-        handler = handlers.get(kind)
+        handler = handlers.get(type(event))
         if handler is not None:
             handler(schema, event, origin)
-        if kind is not _DROP_OBJECTS:
-            _remember(seen, event)
+        applied(event)
     if statement.spellings:
         spelling.record(schema, statement, origin)
-
-
-_NAMING_STRINGS = ("name", "new", "using_index")
-_UNIONS = (typing.Union, types.UnionType)
-_NAMELESS = (bool, int, float, ir.Span, type(None))
-
-
-_VISITED: dict[type, tuple[str, ...]] = {}
-
-
-def _fields_to_visit(kind: type) -> tuple[str, ...]:
-    """The fields of a struct type that may hold a name (not flags, numbers or spans; of the
-    plain strings, only a name it makes): `_remember` looks only at those."""
-    known = _VISITED.get(kind)
-    if known is not None:
-        return known
-    found = []
-    for info in msgspec.structs.fields(kind):
-        args = typing.get_args(info.type) if typing.get_origin(info.type) in _UNIONS else ()
-        kinds = args or (info.type,)
-        if all(k in _NAMELESS or _plain(k) for k in kinds):
-            continue
-        if all(k in (str, type(None)) for k in kinds) and info.name not in _NAMING_STRINGS:
-            continue
-        found.append(info.name)
-    _VISITED[kind] = tuple(found)
-    return _VISITED[kind]
-
-
-def _plain(kind: Any) -> bool:
-    """Whether values of a field type hold no name `_remember` takes: a Literal (a keyword), or
-    a tuple or frozenset of strings or numbers (column names: not relations, types or
-    sequences)."""
-    origin = typing.get_origin(kind)
-    if origin is typing.Literal:
-        return True
-    return origin in (tuple, frozenset) and all(
-        a in (str, int, Ellipsis) for a in typing.get_args(kind)
-    )
-
-
-def _remember(seen: set[str], value: Any) -> None:
-    """Add the names an event makes or names (tables it alters, types it uses, the sequence a
-    serial or identity column owns, ...) to `seen`."""
-    # (every event of the replay comes here: the usual kinds are told apart by `type() is`,
-    # much cheaper than a chain of isinstance calls; anything else goes the general way)
-    fields = _VISITED.get(type(value))
-    if fields is None:
-        fields = _fields_to_visit(type(value))
-    for field in fields:
-        item = getattr(value, field)
-        kind = type(item)
-        if item is None or kind is ir.Span:
-            continue
-        if kind is QName:
-            seen.add(item.name)
-        elif kind is str:
-            if field in _NAMING_STRINGS:
-                seen.add(item)
-        elif kind is ir.TypeRef:
-            if item.names:
-                seen.add(item.names[-1])
-        elif kind is tuple:
-            for member in item:
-                member_kind = type(member)
-                if member_kind is QName:
-                    seen.add(member.name)
-                elif member_kind is ir.ColumnDef:
-                    _remember_column(seen, member)
-                elif member_kind is ir.Constraint:
-                    _remember_constraint(seen, member)
-                elif _VISITED.get(member_kind) != () and hasattr(member, "__struct_fields__"):
-                    _remember(seen, member)  # (not a record with no field to visit: IndexElem)
-        elif kind is ir.ColumnDef:
-            _remember_column(seen, item)
-        elif kind is ir.Constraint:
-            _remember_constraint(seen, item)
-        else:
-            _remember_other(seen, field, item)
-    kind = type(value)
-    if kind is ir.CreateTable or kind is ir.AddColumn:
-        table = value.table
-        if isinstance(table, QName):
-            columns = value.columns if kind is ir.CreateTable else (value.column,)
-            for column in columns:
-                type_ = column.type
-                owns = type_ is not None and type_.builtin in SERIAL_BASE_TYPES
-                if not owns:
-                    for constraint in column.constraints:  # (`column.get`, without a generator)
-                        if constraint.kind == "identity":
-                            owns = True
-                            break
-                if owns:
-                    seen.add(f"{table.name}_{column.name}_seq")
-
-
-# The fields `_remember` visits of the two records most events hold many of, written out: a
-# call per column and per constraint is much of its cost (tests/test_replay_names.py keeps
-# these in step with `_fields_to_visit`).
-COLUMN_FIELDS = ("name", "type", "constraints")
-CONSTRAINT_FIELDS = ("name", "ref_table", "using_index")
-
-
-def _remember_column(seen: set[str], column: ir.ColumnDef) -> None:
-    """`_remember` of a ColumnDef."""
-    seen.add(column.name)
-    type_ = column.type
-    if type_ is not None and type_.names:
-        seen.add(type_.names[-1])
-    for constraint in column.constraints:
-        if type(constraint) is ir.Constraint:
-            _remember_constraint(seen, constraint)
-        else:
-            _remember(seen, constraint)
-
-
-def _remember_constraint(seen: set[str], constraint: ir.Constraint) -> None:
-    """`_remember` of a Constraint."""
-    if constraint.name is not None:
-        seen.add(constraint.name)
-    if constraint.ref_table is not None:
-        seen.add(constraint.ref_table.name)
-    if constraint.using_index is not None:
-        seen.add(constraint.using_index)
-
-
-def _remember_other(seen: set[str], field: str, item: Any) -> None:
-    """`_remember` of a field's value of an unusual type (a subclass, a struct)."""
-    if isinstance(item, QName):
-        seen.add(item.name)
-    elif isinstance(item, str):
-        if field in _NAMING_STRINGS:
-            seen.add(item)
-    elif isinstance(item, ir.TypeRef):
-        if item.names:
-            seen.add(item.names[-1])
-    elif isinstance(item, tuple):
-        for member in item:
-            if isinstance(member, QName):
-                seen.add(member.name)
-            elif hasattr(member, "__struct_fields__"):
-                _remember(seen, member)
-    elif hasattr(item, "__struct_fields__") and not isinstance(item, ir.Span):
-        _remember(seen, item)
 
 
 def skips(schema: SchemaState, event: ir.Event) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Mapping, Sequence
 
-from dbarch_lint.catalog import naming
+from dbarch_lint.catalog import names_seen, naming
 from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Origin, Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, quote_ident
@@ -52,9 +52,10 @@ class SchemaState:
         # Referenced table -> the tables that may hold a foreign key to it (an ordered set, and a
         # superset: renames and drops leave names behind, so the replay checks each).
         self.referrers: dict[QName, dict[QName, None]] = {}
-        # The unqualified names of every object the replay has had, made or named (dropped ones
-        # too): a `DROP ... IF EXISTS` of a name not among them drops what the history never had.
-        self.seen: set[str] = set()
+        # The names seen so far (`seen`), and the events applied since `seen` was last asked,
+        # whose names are not among them yet: few statements ask, so most are never remembered.
+        self._seen: set[str] = set()
+        self.unremembered: list[ir.Event] = []
         # The history starts from an empty database (`if-not-exists = "new"`): a `CREATE TABLE
         # IF NOT EXISTS` of a name never seen made the table, with nothing else in it.
         self.empty_start = False
@@ -72,6 +73,33 @@ class SchemaState:
         self.spelt: dict[QName, QName] = {}
 
     # --- lookups -------------------------------------------------------------------------
+
+    @property
+    def seen(self) -> set[str]:
+        """The unqualified names of every object the replay has had, made or named (dropped
+        ones too): a `DROP ... IF EXISTS` of a name not among them drops what the history never
+        had."""
+        if self.unremembered:
+            self._remember()
+        return self._seen
+
+    def _remember(self) -> None:
+        """Put the names of the events applied since `seen` was last asked into it."""
+        names_seen.remember(self._seen, self.unremembered)
+        self.unremembered.clear()  # (in place: `replay.apply` holds its `append`)
+
+    def take_seen(self, fork: SchemaState) -> None:
+        """Count the names a fork of this state has seen as seen here too (`branches.settle`),
+        without remembering the events of either yet."""
+        self._seen.update(fork._seen)  # (a fork's own names: the rest are this state's)
+        self.unremembered.extend(fork.unremembered)
+
+    def __getstate__(self) -> dict[str, object]:
+        """What pickling keeps (the prefix snapshot): the names seen, not the events that give
+        them."""
+        if self.unremembered:
+            self._remember()
+        return self.__dict__
 
     def resolve(self, name: QName) -> QName:
         """The schema-qualified name a CREATE of `name` makes."""
@@ -278,7 +306,7 @@ class SchemaState:
         """Make `table` live under its name."""
         self.tables[table.name] = table
         self.relations[table.name] = "table"
-        self.seen.add(table.name.name)
+        self._seen.add(table.name.name)
 
     def add_column(self, table: Table, column: Column) -> None:
         """Add `column` to `table` (a writable table)."""
@@ -304,7 +332,7 @@ class SchemaState:
         key = QName(table.name.schema, index.name)
         self.indexes[key] = index
         self.relations[key] = "index"
-        self.seen.add(index.name)
+        self._seen.add(index.name)
 
     def writable_table(self, table: Table) -> Table:
         """The version of live `table` this state may change."""
