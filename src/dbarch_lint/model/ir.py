@@ -14,6 +14,7 @@ from functools import cache
 from typing import Literal
 
 import msgspec
+from msgspec.structs import force_setattr as _force_setattr
 
 Extent = Literal["exact", "word", "type", "clause"]
 
@@ -103,20 +104,24 @@ class TypeRef(Record, frozen=True):
     array: bool
     span: Span
     pct_type: bool = False
+    # The catalog type name when this names a built-in (unqualified or `pg_catalog.`): set from
+    # `names` when the record is made (whatever is passed), as rules and the replay ask it of
+    # the same type several times.
+    builtin: str | None = None
+
+    def __post_init__(self) -> None:
+        names = self.names
+        if not self.pct_type and (
+            len(names) == 1 or (len(names) == 2 and names[0] == "pg_catalog")
+        ):
+            _force_setattr(self, "builtin", names[-1])
+        elif self.builtin is not None:
+            _force_setattr(self, "builtin", None)
 
     @property
     def name(self) -> str:
         """The last part of the name (`varchar` for `pg_catalog.varchar`)."""
         return self.names[-1]
-
-    @property
-    def builtin(self) -> str | None:
-        """The catalog type name when this names a built-in (unqualified or `pg_catalog.`)."""
-        if self.pct_type:
-            return None
-        if len(self.names) == 1 or (len(self.names) == 2 and self.names[0] == "pg_catalog"):
-            return self.names[-1]
-        return None
 
     def __str__(self) -> str:
         base = DISPLAY_TYPE_NAMES.get(self.builtin or "", ".".join(self.names))
