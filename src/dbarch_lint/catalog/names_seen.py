@@ -30,6 +30,9 @@ def remember(seen: set[str], events: Iterable[ir.Event]) -> None:
 _NAMING_STRINGS = ("name", "new", "using_index")
 _UNIONS = (typing.Union, types.UnionType)
 _NAMELESS = (bool, int, float, ir.Span, type(None))
+# (the records `_remember` tells apart, bound here: one lookup each, not two)
+_COLUMN, _CONSTRAINT, _TYPE = ir.ColumnDef, ir.Constraint, ir.TypeRef
+_WITH_COLUMNS = frozenset((ir.CreateTable, ir.AddColumn))  # (serials own a sequence)
 
 
 _VISITED: dict[type, tuple[str, ...]] = {}
@@ -41,28 +44,39 @@ def _fields_to_visit(kind: type) -> tuple[str, ...]:
     known = _VISITED.get(kind)
     if known is not None:
         return known
-    found = []
-    for info in msgspec.structs.fields(kind):
-        args = typing.get_args(info.type) if typing.get_origin(info.type) in _UNIONS else ()
-        kinds = args or (info.type,)
-        if all(k in _NAMELESS or _plain(k) for k in kinds):
-            continue
-        if all(k in (str, type(None)) for k in kinds) and info.name not in _NAMING_STRINGS:
-            continue
-        found.append(info.name)
-    _VISITED[kind] = tuple(found)
+    _VISITED[kind] = tuple(info.name for info in msgspec.structs.fields(kind) if _may_name(info))
     return _VISITED[kind]
 
 
-def _plain(kind: Any) -> bool:
+def _may_name(info: msgspec.structs.FieldInfo, records: bool = True) -> bool:
+    """Whether a field may hold a name (`records`: a tuple of records that hold none, such as
+    IndexElem, holds none)."""
+    args = typing.get_args(info.type) if typing.get_origin(info.type) in _UNIONS else ()
+    kinds = args or (info.type,)
+    if all(k in _NAMELESS or _plain(k, records) for k in kinds):
+        return False
+    return not (all(k in (str, type(None)) for k in kinds) and info.name not in _NAMING_STRINGS)
+
+
+def _plain(kind: Any, records: bool = True) -> bool:
     """Whether values of a field type hold no name `_remember` takes: a Literal (a keyword), or
     a tuple or frozenset of strings or numbers (column names: not relations, types or
-    sequences)."""
+    sequences), or (`records`) of records whose fields hold none (so only one level down)."""
     origin = typing.get_origin(kind)
     if origin is typing.Literal:
         return True
     return origin in (tuple, frozenset) and all(
-        a in (str, int, Ellipsis) for a in typing.get_args(kind)
+        a in (str, int, Ellipsis) or (records and _nameless_record(a))
+        for a in typing.get_args(kind)
+    )
+
+
+def _nameless_record(kind: Any) -> bool:
+    """Whether a type is a record none of whose fields may hold a name."""
+    return (
+        isinstance(kind, type)
+        and issubclass(kind, msgspec.Struct)
+        and not any(_may_name(info, records=False) for info in msgspec.structs.fields(kind))
     )
 
 
@@ -70,55 +84,61 @@ def _remember(seen: set[str], value: Any) -> None:
     """Add the names an event makes or names (tables it alters, types it uses, the sequence a
     serial or identity column owns, ...) to `seen`."""
     # (every event of the replay comes here: the usual kinds are told apart by `type() is`,
-    # much cheaper than a chain of isinstance calls; anything else goes the general way)
-    fields = _VISITED.get(type(value))
+    # much cheaper than a chain of isinstance calls, a QName, the most frequent, first;
+    # anything else goes the general way)
+    kind = type(value)
+    fields = _VISITED.get(kind)
     if fields is None:
-        fields = _fields_to_visit(type(value))
+        fields = _fields_to_visit(kind)
     for field in fields:
         item = getattr(value, field)
-        kind = type(item)
-        if item is None or kind is ir.Span:
-            continue
-        if kind is QName:
+        item_kind = type(item)
+        if item_kind is QName:
             seen.add(item.name)
-        elif kind is str:
+        elif item is None:
+            continue
+        elif item_kind is str:
             if field in _NAMING_STRINGS:
                 seen.add(item)
-        elif kind is ir.TypeRef:
-            if item.names:
-                seen.add(item.names[-1])
-        elif kind is tuple:
+        elif item_kind is tuple:
             for member in item:
                 member_kind = type(member)
                 if member_kind is QName:
                     seen.add(member.name)
-                elif member_kind is ir.ColumnDef:
+                elif member_kind is _COLUMN:
                     _remember_column(seen, member)
-                elif member_kind is ir.Constraint:
+                elif member_kind is _CONSTRAINT:
                     _remember_constraint(seen, member)
                 elif _VISITED.get(member_kind) != () and hasattr(member, "__struct_fields__"):
                     _remember(seen, member)  # (not a record with no field to visit: IndexElem)
-        elif kind is ir.ColumnDef:
+        elif item_kind is _COLUMN:
             _remember_column(seen, item)
-        elif kind is ir.Constraint:
+        elif item_kind is _CONSTRAINT:
             _remember_constraint(seen, item)
+        elif item_kind is _TYPE:
+            if item.names:
+                seen.add(item.names[-1])
         else:
-            _remember_other(seen, field, item)
-    kind = type(value)
-    if kind is ir.CreateTable or kind is ir.AddColumn:
-        table = value.table
-        if isinstance(table, QName):
-            columns = value.columns if kind is ir.CreateTable else (value.column,)
-            for column in columns:
-                type_ = column.type
-                owns = type_ is not None and type_.builtin in SERIAL_BASE_TYPES
-                if not owns:
-                    for constraint in column.constraints:  # (`column.get`, without a generator)
-                        if constraint.kind == "identity":
-                            owns = True
-                            break
-                if owns:
-                    seen.add(f"{table.name}_{column.name}_seq")
+            _remember_other(seen, field, item)  # (a span: nothing)
+    if kind in _WITH_COLUMNS:
+        _remember_sequences(seen, value)
+
+
+def _remember_sequences(seen: set[str], event: ir.CreateTable | ir.AddColumn) -> None:
+    """Add the sequences the serial and identity columns an event makes own to `seen`."""
+    table = event.table
+    if isinstance(table, QName):
+        columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
+        for column in columns:
+            type_ = column.type
+            owns = type_ is not None and type_.builtin in SERIAL_BASE_TYPES
+            if not owns:
+                for constraint in column.constraints:  # (`column.get`, without a generator)
+                    if constraint.kind == "identity":
+                        owns = True
+                        break
+            if owns:
+                seen.add(f"{table.name}_{column.name}_seq")
 
 
 # The fields `_remember` visits of the two records most events hold many of, written out: a
@@ -135,7 +155,7 @@ def _remember_column(seen: set[str], column: ir.ColumnDef) -> None:
     if type_ is not None and type_.names:
         seen.add(type_.names[-1])
     for constraint in column.constraints:
-        if type(constraint) is ir.Constraint:
+        if type(constraint) is _CONSTRAINT:
             _remember_constraint(seen, constraint)
         else:
             _remember(seen, constraint)
