@@ -160,22 +160,18 @@ class SchemaState:
         A MySQL name is shown as the history first wrote it, with MySQL's quoting (backquotes
         where needed; see `spelt`); `written`: the spellings of the statement that names it,
         a MySQL statement's, for a name the replay never saw made."""
-        # (`visible` of the bare name in the tables, then in the relations, inlined: every
-        # message asks; and the MySQL spellings looked up only where the replay has some)
-        short, path = name.name, self.search_path
-        found: QName | None = None
-        if name.schema is None and not self.spelt:
-            if written is None:  # (shown as it is, whatever it finds: most messages)
+        # (every message asks: the MySQL spellings looked up only where the replay has some)
+        short = name.name
+        if written is None and not self.spelt:  # (no spelling to look up: most messages)
+            if name.schema is None:  # (shown as it is, whatever it finds)
                 return quote_ident(short)
-        else:  # (what the bare name finds: for a qualified name, or a MySQL spelling's key)
-            for known in (self.tables, self.relations):
-                for schema in path:
-                    qualified = QName(schema, short)
-                    if qualified in known:
-                        found = qualified
-                        break
-                if found is not None:
-                    break
+            found = self._found(short)
+            if found == name or (found is None and self.resolve(QName(None, short)) == name):
+                return quote_ident(short)
+            return f"{quote_ident(name.schema)}.{quote_ident(short)}"
+        found = None  # (what the bare name finds: for a qualified name, a MySQL spelling's key)
+        if name.schema is not None or self.spelt:
+            found = self._found(short)
         spelt = None
         if self.spelt:
             key = found or self.resolve(QName(None, short)) if name.schema is None else name
@@ -192,6 +188,21 @@ class SchemaState:
         if found is None and self.resolve(QName(None, short)) == name:
             return quote(shown.name)
         return f"{quote(shown.schema or name.schema)}.{quote(shown.name)}"
+
+    def _found(self, short: str) -> QName | None:
+        """The relation a bare name finds: a table along the search_path, else any other."""
+        path = self.search_path
+        tables = self.tables
+        for schema in path:
+            qualified = QName(schema, short)
+            if qualified in tables:
+                return qualified
+        relations = self.relations
+        for schema in path:
+            qualified = QName(schema, short)
+            if qualified in relations:
+                return qualified
+        return None
 
     def shown_column(self, table: QName, column: str, written: Spellings | None = None) -> str:
         """A column's name as a statement must write it (a MySQL one as the history first
