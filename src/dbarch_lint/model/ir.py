@@ -10,6 +10,7 @@ the file's text. This module imports nothing of ours.
 # took two thirds of that decoder's 3 ms on every run that reads a parse from the cache.)
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Literal
 
@@ -65,24 +66,27 @@ class QName(Record, frozen=True, cache_hash=True):
 _PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")  # (as PostgreSQL: `$` is quoted)
 
 
-def quote_ident(name: str) -> str:
-    """Render an identifier the way a user would have to write it: quoted unless it is plain
-    and not a keyword PostgreSQL reserves in some position (as PostgreSQL's own `quote_ident`
-    decides: `user`, `order` and `json` are quoted, `name` is not), so that SQL a hint or a
-    fix writes with it runs."""
-    # Speed: names are shown over and over (every message names its table and columns), and a
-    # regex call costs several thousand instructions, a dictionary lookup a hundred.
-    shown = _SHOWN.get(name)
-    if shown is None:
-        if len(_SHOWN) >= _SHOWN_MAX:  # (a long-lived server sees ever new names)
-            _SHOWN.clear()
+class _Quoted(dict[str, str]):
+    """`quote_ident`'s answers, each worked out the first time its name is asked."""
+
+    def __missing__(self, name: str) -> str:
+        if len(self) >= _SHOWN_MAX:  # (a long-lived server sees ever new names)
+            self.clear()
         plain = _PLAIN_IDENTIFIER.fullmatch(name) and name not in _keywords()
-        shown = _SHOWN[name] = name if plain else '"' + name.replace('"', '""') + '"'
-    return shown
+        shown = self[name] = name if plain else '"' + name.replace('"', '""') + '"'
+        return shown
 
 
-_SHOWN: dict[str, str] = {}  # quote_ident's answers
+_SHOWN = _Quoted()
 _SHOWN_MAX = 100_000
+
+# Render an identifier the way a user would have to write it: quoted unless it is plain and not
+# a keyword PostgreSQL reserves in some position (as PostgreSQL's own `quote_ident` decides:
+# `user`, `order` and `json` are quoted, `name` is not), so that SQL a hint or a fix writes with
+# it runs. Speed: names are shown over and over (every message names its table and columns): a
+# regex call costs several thousand instructions, and a lookup of the answers as the function
+# itself no bytecode at all (a function's own lookup would cost a dozen per name).
+quote_ident: Callable[[str], str] = _SHOWN.__getitem__
 
 
 @cache
