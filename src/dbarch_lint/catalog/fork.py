@@ -195,8 +195,8 @@ class Names(set[str]):
 
 
 def _replace(items: list[_T], old: _T, new: _T) -> None:
-    """Put `new` where `old` is in `items` (found by identity)."""
-    for position, item in enumerate(items):
-        if item is old:
-            items[position] = new
-            return
+    """Put `new` where `old` is in `items` (found by identity, not `==`, which compares the
+    records' fields: by their ids, looked for in C rather than in a loop here)."""
+    ids = list(map(id, items))
+    if id(old) in ids:
+        items[ids.index(id(old))] = new

@@ -123,9 +123,9 @@ class SchemaState:
     def table(self, name: QName) -> Table | None:
         """The live table `name` refers to (following search_path), if the replay knows it."""
         # (`visible` and a lookup in one: asked of nearly every statement's tables)
-        tables = self.tables
         if name.schema is not None:
-            return tables.get(name)
+            return self.tables.get(name)
+        tables = self.tables
         for schema in self.search_path:
             table = tables.get(QName(schema, name.name))
             if table is not None:
