@@ -19,11 +19,12 @@ INDEX_BACKED: tuple[ir.ConstraintKind, ...] = ("primary-key", "unique", "exclude
 def make_object_name(name1: str, name2: str | None, label: str) -> str:
     """PostgreSQL's `makeObjectName`: `name1_name2_label`, shortening the longer name first so
     the whole fits in 63 bytes and the label survives."""
+    made = f"{name1}_{label}" if name2 is None else f"{name1}_{name2}_{label}"
+    if len(made.encode()) <= MAX_IDENTIFIER_BYTES:  # (most names: nothing to shorten)
+        return made
     one, two = name1.encode(), name2.encode() if name2 is not None else b""
     available = MAX_IDENTIFIER_BYTES - len(label.encode()) - 1 - (1 if name2 is not None else 0)
     len1, len2 = len(one), len(two)
-    if len1 + len2 <= available:  # (most names: nothing to shorten, nothing to decode)
-        return f"{name1}_{label}" if name2 is None else f"{name1}_{name2}_{label}"
     while len1 + len2 > available:
         if len1 > len2:
             len1 -= 1
