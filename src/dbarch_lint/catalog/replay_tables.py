@@ -146,7 +146,6 @@ def _define_column(
     schema: SchemaState, table: Table, definition: ir.ColumnDef, origin: Origin
 ) -> None:
     """Add a column as `definition` says (with its column constraints) to writable `table`."""
-    known = table.columns.get(definition.name)
     type_ = definition.type
     builtin = type_.builtin if type_ is not None else None
     not_null = builtin in SERIAL_BASE_TYPES
@@ -160,7 +159,7 @@ def _define_column(
             has_default = True
         if kind in _TABLE_CONSTRAINTS:
             keyed = True
-    if known is not None and definition.type is None:  # partition column WITH OPTIONS
+    if type_ is None and definition.name in table.columns:  # partition column WITH OPTIONS
         known = schema.writable_column(table, definition.name)
         assert known is not None
         known.not_null = known.not_null or not_null

@@ -219,7 +219,10 @@ class ColumnDef(Record, frozen=True):
 
     def get(self, kind: ConstraintKind) -> Constraint | None:
         """The first constraint of this kind on the column."""
-        return next((c for c in self.constraints if c.kind == kind), None)
+        for constraint in self.constraints:  # (a plain loop, no generator: rules ask per column)
+            if constraint.kind == kind:
+                return constraint
+        return None
 
 
 class IndexElem(Record, frozen=True):
