@@ -10,6 +10,8 @@ its handler (`KEY_HANDLERS` here, `TABLE_HANDLERS` there). A constraint that an 
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from dbarch_lint.catalog.naming import INDEX_BACKED, named_columns
@@ -182,31 +184,37 @@ def _create_index(schema: SchemaState, event: ir.CreateIndex, origin: Origin) ->
     table = table_or_placeholder(schema, event.table)
     if skipped(schema, event):
         return
-    name = event.name
+    name, elems = event.name, event.elems
     if not name:
-        keys = [*(e.name_part for e in event.elems), *event.include]
+        keys = [*(e.name_part for e in elems), *event.include]
         name = schema.invented_index_name(table.name, keys)
     index = Index(
         name=name,
         table=table.name,
-        columns=[e.column for e in event.elems],
+        columns=list(map(_KEY_COLUMN, elems)),
         unique=event.unique,
         method=event.method,
         predicate=event.predicate,
         predicate_not_null=event.predicate_not_null,
         origin=origin,
-        key_options=[e.options for e in event.elems],
+        key_options=list(map(_KEY_OPTIONS, elems)),
         include=list(event.include),
         nulls_not_distinct=event.nulls_not_distinct,
         invented=not event.name,
         span=event.span if event.span != origin.span else None,
         mentions={
-            *(c for e in event.elems for c in e.expression_columns),
+            *chain.from_iterable(map(_KEY_EXPRESSION_COLUMNS, elems)),
             *event.include,
             *event.predicate_columns,
         },
     )
     schema.add_index(table, index)
+
+
+# (what `_create_index` reads of each key, read in C: once per index of the history)
+_KEY_COLUMN = attrgetter("column")
+_KEY_OPTIONS = attrgetter("options")
+_KEY_EXPRESSION_COLUMNS = attrgetter("expression_columns")
 
 
 def rename_index(schema: SchemaState, index: Index, new: str) -> None:
