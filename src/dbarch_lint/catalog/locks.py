@@ -74,8 +74,14 @@ def _table(event: ir.Event, index_table: IndexTable | None, schema: _Schema) -> 
 
 def _create_table(event: ir.CreateTable, index_table: IndexTable | None, schema: _Schema) -> _Locks:
     """A foreign key of a new table locks the referenced table (SHARE ROW EXCLUSIVE)."""
-    constraints = [*event.constraints, *(c for col in event.columns for c in col.constraints)]
-    referenced = {c.ref_table: None for c in constraints if c.ref_table is not None}
+    referenced: dict[ir.QName, None] = {}  # (in order, once each)
+    for constraint in event.constraints:
+        if constraint.ref_table is not None:
+            referenced[constraint.ref_table] = None
+    for column in event.columns:  # (plain loops, no generator: most columns have no key)
+        for constraint in column.constraints:
+            if constraint.ref_table is not None:
+                referenced[constraint.ref_table] = None
     return [(table, SHARE_ROW_EXCLUSIVE) for table in referenced]
 
 
