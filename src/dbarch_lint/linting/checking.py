@@ -34,6 +34,7 @@ from dbarch_lint.linting.rule_base import (
     StatementRule,
 )
 from dbarch_lint.linting.transaction_questions import IF_NOT_EXISTS_EVENTS as _IF_NOT_EXISTS
+from dbarch_lint.linting.transaction_questions import locks_read_later
 from dbarch_lint.model.ir import AlterColumnType, CreateTable, Span, Statement
 from dbarch_lint.runners import FileRun
 from dbarch_lint.runners.transactions import resolve
@@ -140,6 +141,7 @@ def _check_file(
     conditionals = Conditionals(statements)
     root = schema  # (a down migration's statements: a fork, thrown away with the file)
     end, index, path, last = replay_end(file), file.index, file.input.path, len(statements) - 1
+    locks_read = ctx.locks_read
     for position, statement in enumerate(statements):
         feeds = statement.span.start < end
         if not feeds and root is schema and position < last:
@@ -154,7 +156,8 @@ def _check_file(
             continue  # false, or its failure is swallowed; it takes no lock either)
         ctx.schema = into
         _check(ctx, statement, dispatch, reports, crashes, index)
-        ctx.record_locks()
+        if statement.index in locks_read:  # (most statements: no later one reads its locks)
+            ctx.record_locks()
         if bodies is not None and statement.index in bodies:
             # The statements of its function's body, seeing the schema it sees.
             for inner in bodies[statement.index]:
@@ -181,6 +184,7 @@ def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleConte
         how.mode, statements, ctx.text, settings.pg_version, how.down_mode, file.down_offset
     )
     ctx.transactions, ctx.transaction_kinds = model.starts, model.kinds
+    ctx.locks_read = locks_read_later(model.starts)
     ctx.runner, ctx.wrapped, ctx.implicit = how.runner, model.wrapped, model.implicit
     ctx.refused = model.refused
     ctx.dialect = file.input.dialect
