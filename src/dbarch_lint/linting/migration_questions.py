@@ -122,11 +122,10 @@ class MigrationQuestions:
         built-in types named (as `TypeRef.builtin` names them: `varchar`, `bpchar`, `int4`,
         `serial`, ...), in the order it writes them; arrays of those types included."""
         by_type = columns_by_type(event)
-        if len(builtins) == 1:
-            typed = by_type.get(builtins[0])
-            return self._final(event, typed) if typed else ()  # (most events: none)
-        if by_type.keys().isdisjoint(builtins):  # (most events)
+        if by_type.keys().isdisjoint(builtins):  # (most events: none)
             return ()
+        if len(builtins) == 1:
+            return self._final(event, by_type[builtins[0]])
         found = [by_type[builtin] for builtin in builtins if builtin in by_type]
         if len(found) == 1:
             return self._final(event, found[0])
