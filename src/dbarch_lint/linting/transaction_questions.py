@@ -45,7 +45,9 @@ class TransactionQuestions:
         """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
         # (`_transaction_start >= 0`, without a second property's call: rules ask it often)
         transactions = self.transactions
-        return bool(transactions) and transactions[self.statement.index] >= 0
+        if not transactions:  # (not `bool(...) and`: a builtin call saved)
+            return False
+        return transactions[self.statement.index] >= 0
 
     @property
     def transaction_kind(self) -> str:
