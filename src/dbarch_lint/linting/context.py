@@ -139,8 +139,9 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
     _locks_known: list[Any] = msgspec.field(default_factory=lambda: [None] * 4)
     # `dies_in_transaction`'s answers, by (name, first statement, last statement, block start).
     _dies_known: dict[tuple[QName, int, int, int], bool] = msgspec.field(default_factory=dict)
-    # What `dies_in_transaction` reads of the file, made when first asked (empty until then).
-    _dies_index: list[Any] = msgspec.field(default_factory=list)
+    # What `dies_in_transaction` reads of the file (`_dies_index`), made when first asked
+    # (empty until then).
+    _dies_indexed: list[Any] = msgspec.field(default_factory=list)
 
     def shown(self, name: QName) -> str:
         """A relation's name (table, index, view, sequence, ...) as messages and hints show it

@@ -36,7 +36,7 @@ class TransactionQuestions:
         locks_read: frozenset[int]
         _locks_known: list[Any]
         _dies_known: dict[tuple[QName, int, int, int], bool]
-        _dies_index: list[Any]
+        _dies_indexed: list[Any]
 
         def index_table(self, name: QName) -> QName | None: ...
 
@@ -169,9 +169,9 @@ class TransactionQuestions:
         `start` (-1: none)."""
         changes: list[tuple[int, Any]]
         if start < 0:  # (this statement alone: the file's index is not worth making for it)
-            changes = [(first, event) for event in self.statements[first].events]
+            changes = [(s.index, e) for s in self.statements[first : last + 1] for e in s.events]
         else:
-            index = self._dies_index
+            index = self._dies_indexed
             if not index:
                 index[:] = _dies_index(self.statements, self.transactions)
             changes, run_ends = index
@@ -255,7 +255,7 @@ def _dies_index(
 
 
 def _change_at(change: tuple[int, Any]) -> int:
-    """The statement index of an entry of `_table_changes`."""
+    """The statement index of one of `_dies_index`'s events."""
     return change[0]
 
 

@@ -118,7 +118,7 @@ class JsonReporter(Reporter):
         report = Report(
             version=FORMAT_VERSION,
             tool=ReportTool("dbarch-lint", result.tool_version),
-            findings=[_finding(f) for f in result.findings],
+            findings=list(map(_finding, result.findings)),  # (no comprehension step each)
             summary=ReportSummary(
                 files=result.files,
                 statements=result.statements,
