@@ -148,13 +148,14 @@ class MigrationQuestions:
         statement = self.statement
         if statement is None:
             return False
-        events, statements = statement.events, self.statements
+        statements = self.statements
         if (
             (table.name, column) not in retyped_columns(statements)
             and statement.index < len(statements)
             and statements[statement.index] is statement  # (not a function body's statement)
         ):
             return False  # (no statement of the file changes a column of that name's type)
+        events = statement.events
         at = next((i for i, e in enumerate(events) if e is event), len(events))
         resolve = self.schema.resolve
         target = resolve(table)

@@ -218,8 +218,11 @@ def locks_read_later(transactions: tuple[int, ...]) -> frozenset[int]:
     """The statements (by index) a later statement of the file runs in a transaction block
     that began at or before: `RuleContext.locks_held` of that statement may read their locks
     (the context's `locks_read`, made once per file)."""
-    read: set[int] = set()
     end = len(transactions)
+    began = transactions[0] if end else -1
+    if transactions.count(began) == end:  # (most files: one block from the first, or none)
+        return frozenset(range(began, end - 1)) if began >= 0 else frozenset()
+    read: set[int] = set()
     earliest = end  # (the earliest block start of the statements after this run)
     # (by runs of statements in one block, from the last: a file has thousands of statements
     # and few runs)
