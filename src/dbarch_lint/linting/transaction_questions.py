@@ -135,10 +135,9 @@ class TransactionQuestions:
 
     def record_locks(self) -> None:
         """Remember the locks this statement takes (the engine calls it once the rules have
-        checked the statement, before the replay moves past it: `locks_held` reads them)."""
+        checked the statement, before the replay moves past it: `locks_held` reads them; only
+        for a statement in `locks_read`, whose locks a later statement may read)."""
         statement = self.statement
-        if statement.index not in self.locks_read:
-            return  # (no later statement runs in a transaction block this one is in)
         for event in statement.events:
             if type(event) not in _LOCKING_EVENTS:
                 continue  # (it locks nothing: `locks_of` would find nothing)
