@@ -135,8 +135,9 @@ def test_the_engine_calls_a_registered_rule_s_own_check_bound_when_its_event_fir
         for r in instances
         if CreateTable in getattr(r, "targets", ()) and r.applies_to("postgres")
     ]
-    assert [rule for rule, _ in bound] == expected and bound
-    for rule, check in bound:
+    assert [dispatch.rule_of[check] for check in bound] == expected and bound
+    for check in bound:
+        rule = dispatch.rule_of[check]
         assert type(getattr(check, "__self__", None)) is rule.rule_class()
     assert dispatch[CreateTable] is bound
 

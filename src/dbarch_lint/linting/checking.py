@@ -34,6 +34,7 @@ from dbarch_lint.linting.rule_base import (
     StatementRule,
 )
 from dbarch_lint.linting.transaction_questions import IF_NOT_EXISTS_EVENTS as _IF_NOT_EXISTS
+from dbarch_lint.linting.transaction_questions import locks_read_later
 from dbarch_lint.model.ir import AlterColumnType, CreateTable, Span, Statement
 from dbarch_lint.runners import FileRun
 from dbarch_lint.runners.transactions import resolve
@@ -51,19 +52,27 @@ class Interrupted(Exception):
     """A lint stopped because its `interrupted` said so (nothing of it is reported)."""
 
 
-class _Dispatch(dict[type, tuple[tuple[StatementRule, _Check], ...]]):
-    """Event type -> the statement rules that target it, each with the `check` the engine
+class _Dispatch(dict[type, tuple[_Check, ...]]):
+    """Event type -> the `check` of each statement rule that targets it, the one the engine
     calls: that of the instance that checks (`Rule.checking`), bound when the first event of
     the type comes (a built-in rule's module is imported then; a call each through its
-    registered stand-in would cost every event)."""
+    registered stand-in would cost every event). `rule_of` gives a check's rule, for its
+    reports (a check alone per call: unpacking a pair per call costs more than a look-up per
+    report, and most calls report nothing)."""
 
     def __init__(self, rules: Sequence[StatementRule]) -> None:
         super().__init__()
         self._rules = rules
+        self.rule_of: dict[_Check, StatementRule] = {}
 
-    def __missing__(self, kind: type) -> tuple[tuple[StatementRule, _Check], ...]:
-        bound = tuple((rule, _bound_check(rule)) for rule in self._rules if kind in rule.targets)
-        self[kind] = bound
+    def __missing__(self, kind: type) -> tuple[_Check, ...]:
+        checks = []
+        for rule in self._rules:
+            if kind in rule.targets:
+                check = _bound_check(rule)
+                self.rule_of[check] = rule
+                checks.append(check)
+        bound = self[kind] = tuple(checks)
         return bound
 
 
@@ -140,6 +149,7 @@ def _check_file(
     conditionals = Conditionals(statements)
     root = schema  # (a down migration's statements: a fork, thrown away with the file)
     end, index, path, last = replay_end(file), file.index, file.input.path, len(statements) - 1
+    locks_read = ctx.locks_read
     for position, statement in enumerate(statements):
         feeds = statement.span.start < end
         if not feeds and root is schema and position < last:
@@ -154,7 +164,8 @@ def _check_file(
             continue  # false, or its failure is swallowed; it takes no lock either)
         ctx.schema = into
         _check(ctx, statement, dispatch, reports, crashes, index)
-        ctx.record_locks()
+        if statement.index in locks_read:  # (most statements: no later one reads its locks)
+            ctx.record_locks()
         if bodies is not None and statement.index in bodies:
             # The statements of its function's body, seeing the schema it sees.
             for inner in bodies[statement.index]:
@@ -181,6 +192,7 @@ def _context(file: HistoryFile, schema: Schema, settings: Settings) -> RuleConte
         how.mode, statements, ctx.text, settings.pg_version, how.down_mode, file.down_offset
     )
     ctx.transactions, ctx.transaction_kinds = model.starts, model.kinds
+    ctx.locks_read = locks_read_later(model.starts)
     ctx.runner, ctx.wrapped, ctx.implicit = how.runner, model.wrapped, model.implicit
     ctx.refused = model.refused
     ctx.dialect = file.input.dialect
@@ -219,22 +231,41 @@ def _check(
     event: Any  # (`if_not_exists` is read only of the types in `_IF_NOT_EXISTS`)
     for event in statement.events:
         kind = type(event)
-        rules = dispatch[kind]
-        # (`server_skips` only where the event has an IF NOT EXISTS: most have none)
-        if rules and kind in _IF_NOT_EXISTS and event.if_not_exists and ctx.server_skips(event):
-            # (an IF NOT EXISTS of what the replay has: nothing but its table lock is real)
-            rules = tuple(
-                (r, c) for r, c in rules if r.sees_skipped and not isinstance(event, CreateTable)
-            )
-        elif rules and kind is AlterColumnType and ctx.restates_type(event):
-            rules = tuple(r for r in rules if r[0].family not in CONVENTION_FAMILIES)
-        for rule, check in rules:
+        checks = dispatch[kind]
+        if not checks:
+            continue
+        # (an IF NOT EXISTS, or a type change: most events are neither)
+        if kind in _NARROWED and (kind is AlterColumnType or event.if_not_exists):
+            checks = _narrowed(ctx, event, checks, dispatch.rule_of)
+        for check in checks:
             try:
                 # (a plain loop: most checks report nothing, this is the hot path)
                 for report in check(event, ctx):
-                    reports.append((rule, report))
+                    reports.append((dispatch.rule_of[check], report))
             except Exception as error:  # a crashing rule must not stop the others
-                crashes.append((file_index, rule, statement, error))
+                crashes.append((file_index, dispatch.rule_of[check], statement, error))
+
+
+# The events whose rules may be fewer (`_narrowed`).
+_NARROWED = frozenset((*_IF_NOT_EXISTS, AlterColumnType))
+
+
+def _narrowed(
+    ctx: RuleContext,
+    event: Any,
+    checks: tuple[_Check, ...],
+    rule_of: dict[_Check, StatementRule],
+) -> tuple[_Check, ...]:
+    """The checks that see `event` (an IF NOT EXISTS, or a type change): all of them, but for
+    an IF NOT EXISTS of what the replay has (nothing but its table lock is real) and a type
+    change to the type the column has (not the convention rules')."""
+    if type(event) is not AlterColumnType and ctx.server_skips(event):
+        return tuple(
+            c for c in checks if rule_of[c].sees_skipped and not isinstance(event, CreateTable)
+        )
+    if type(event) is AlterColumnType and ctx.restates_type(event):
+        return tuple(c for c in checks if rule_of[c].family not in CONVENTION_FAMILIES)
+    return checks
 
 
 def _check_schema(

@@ -123,6 +123,9 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
     dialect: str = "postgres"  # the file's SQL dialect (hints are written in it)
     # The blocking table locks the file's statements took so far (`record_locks`), in order.
     taken: list[tuple[QName, str, Statement]] = msgspec.field(default_factory=list)
+    # The statements (by index) whose locks a later statement's `locks_held` may read
+    # (`transaction_questions.locks_read_later`): only theirs are recorded.
+    locks_read: frozenset[int] = frozenset()
     # Statements (by index) the replay knows do not run: in a branch whose catalog guard is
     # false, or a protected block whose failure its handler swallows (conditional DDL).
     skipped: set[int] = msgspec.field(default_factory=set)
@@ -134,6 +137,11 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
     source: SourceFile | None = None
     # `locks_of`'s latest answer: (event, statement, schema, the locks).
     _locks_known: list[Any] = msgspec.field(default_factory=lambda: [None] * 4)
+    # `dies_in_transaction`'s answers, by (name, first statement, last statement, block start).
+    _dies_known: dict[tuple[QName, int, int, int], bool] = msgspec.field(default_factory=dict)
+    # What `dies_in_transaction` reads of the file (`_dies_index`), made when first asked
+    # (empty until then).
+    _dies_indexed: list[Any] = msgspec.field(default_factory=list)
 
     def shown(self, name: QName) -> str:
         """A relation's name (table, index, view, sequence, ...) as messages and hints show it

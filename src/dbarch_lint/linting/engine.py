@@ -30,7 +30,7 @@ from dbarch_lint.linting.context import Settings
 from dbarch_lint.linting.history import history_file, position_text, replay_file
 from dbarch_lint.linting.rule_base import Rule
 from dbarch_lint.linting.selection import Selection
-from dbarch_lint.model.findings import Finding, LintResult, Severity
+from dbarch_lint.model.findings import SORT_KEY, Finding, LintResult, Severity
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.model.version import __version__
 from dbarch_lint.parsing.builtin import PARSERS
@@ -98,7 +98,7 @@ def lint(
         findings.extend(reported)
     findings.extend(found.get(SCHEMA_WIDE, ()))  # rules that crashed on the whole schema
     return LintResult(
-        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        findings=tuple(sorted(findings, key=SORT_KEY)),
         files=len(linted),
         statements=sum(_statements(t, run.check_down) for t in linted),
         rules=tuple(r.info() for r in rules),

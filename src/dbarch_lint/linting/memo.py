@@ -25,9 +25,9 @@ def per_event(compute: Callable[[_E], _R]) -> Callable[[_E], _R]:
     @functools.wraps(compute)
     def remembered(event: _E) -> _R:
         nonlocal latest
-        known = latest
-        if known[0] is event:
-            return known[1]  # type: ignore[no-any-return]
+        known, result = latest  # (unpacked: cheaper than indexing it twice)
+        if known is event:
+            return result  # type: ignore[no-any-return]
         result = compute(event)
         latest = (event, result)
         return result

@@ -122,11 +122,10 @@ class MigrationQuestions:
         built-in types named (as `TypeRef.builtin` names them: `varchar`, `bpchar`, `int4`,
         `serial`, ...), in the order it writes them; arrays of those types included."""
         by_type = columns_by_type(event)
-        if len(builtins) == 1:
-            typed = by_type.get(builtins[0])
-            return self._final(event, typed) if typed else ()  # (most events: none)
-        if by_type.keys().isdisjoint(builtins):  # (most events)
+        if by_type.keys().isdisjoint(builtins):  # (most events: none)
             return ()
+        if len(builtins) == 1:
+            return self._final(event, by_type[builtins[0]])
         found = [by_type[builtin] for builtin in builtins if builtin in by_type]
         if len(found) == 1:
             return self._final(event, found[0])
@@ -149,13 +148,14 @@ class MigrationQuestions:
         statement = self.statement
         if statement is None:
             return False
-        events, statements = statement.events, self.statements
+        statements = self.statements
         if (
             (table.name, column) not in retyped_columns(statements)
             and statement.index < len(statements)
             and statements[statement.index] is statement  # (not a function body's statement)
         ):
             return False  # (no statement of the file changes a column of that name's type)
+        events = statement.events
         at = next((i for i, e in enumerate(events) if e is event), len(events))
         resolve = self.schema.resolve
         target = resolve(table)

@@ -52,14 +52,13 @@ def findings(
             if file.input.run is not None and file.input.run.problem is not None:
                 problem = Diagnostic("DBA004", file.input.run.problem, Span(0, 0))
                 found.append((file.index, 0, _diagnostic_finding(file, problem, by_code)))
-    urls: dict[type[Rule], str | None] = {}  # (asked once per rule, not once per finding)
+    urls: dict[Rule, str | None] = {}  # (asked once per rule, not once per finding)
     for index, file_reports in checked.reports.items():
         file = files[index]
         script = sequelize.is_script(file.source.path)
         for rule, report in file_reports:
             rank = 1 if report.origin is None else 2
-            kind = type(rule)
-            url = urls[kind] if kind in urls else urls.setdefault(kind, rule.url())
+            url = urls[rule] if rule in urls else urls.setdefault(rule, rule.url())
             found.append((index, rank, _report_finding(files, file, rule, report, url, script)))
     for index, rule, statement, error in checked.crashes:
         if index == SCHEMA_WIDE:

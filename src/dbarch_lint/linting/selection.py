@@ -61,11 +61,11 @@ class Selection:
         comments: Sequence[Comment],
         statement_spans: Sequence[Span],
         found: list[Finding],
-    ) -> Iterator[Finding]:
+    ) -> list[Finding]:
         """The findings of one target file that are reported, with their severity, then a DBA003
         for each of its suppressions that suppressed nothing. `found`: every finding of the file
         (`statement_spans`: of its top-level statements, which statement suppressions cover)."""
-        vocabulary, enabled, severities = self.vocabulary, self.enabled, self.severity
+        enabled, severities = self.enabled, self.severity
 
         def statement_lines() -> list[tuple[int, int]]:
             return [
@@ -75,6 +75,34 @@ class Selection:
 
         suppressions = collect(comments, source.line_of, statement_lines)
         ignored = self.per_file_ignores.get(source.path, ())
+        if not ignored and not suppressions:  # (most files: a list made in one frame)
+            kept = [f for f in found if f.code in enabled or f.code == "DBA000"]
+            if severities:
+                kept = [self._with_severity(f) if f.code in severities else f for f in kept]
+            return kept
+        kept = list(self._selected(found, ignored, suppressions))
+        if "DBA003" in enabled:  # (once they have all been seen: which suppressed nothing)
+            for suppression, text, known in self._unused(suppressions):
+                message = (
+                    f"Suppression of {text} suppresses nothing here"
+                    if known
+                    else f"Suppression names {text}, which is not a known code or rule name"
+                )
+                unused = engine_finding(
+                    self.by_code["DBA003"],
+                    location(source, suppression.comment.span),
+                    message,
+                    "remove it from the comment",
+                )
+                kept.append(self._with_severity(unused))
+        return kept
+
+    def _selected(
+        self, found: list[Finding], ignored: tuple[str, ...], suppressions: list[Suppression]
+    ) -> Iterator[Finding]:
+        """`reported`'s findings of a file with ignores or suppressions (marking each
+        suppression token that suppresses one as used)."""
+        vocabulary, enabled, severities = self.vocabulary, self.enabled, self.severity
         for finding in found:
             # A rule's crash (DBA000) cannot be ignored (INTERFACE.md): hiding it would hide
             # a bug, and a statement the rule never checked.
@@ -89,20 +117,6 @@ class Selection:
                     continue
             # (most codes have no configured severity: a call saved for each of their findings)
             yield self._with_severity(finding) if finding.code in severities else finding
-        if "DBA003" in enabled:
-            for suppression, text, known in self._unused(suppressions):
-                message = (
-                    f"Suppression of {text} suppresses nothing here"
-                    if known
-                    else f"Suppression names {text}, which is not a known code or rule name"
-                )
-                unused = engine_finding(
-                    self.by_code["DBA003"],
-                    location(source, suppression.comment.span),
-                    message,
-                    "remove it from the comment",
-                )
-                yield self._with_severity(unused)
 
     def _unused(self, suppressions: list[Suppression]) -> Iterator[tuple[Suppression, str, bool]]:
         """Each token of ours that suppressed nothing, with whether it names a rule at all. A

@@ -4,10 +4,10 @@ there: `RuleContext`'s transaction and lock questions (a mixin of `linting/conte
 from __future__ import annotations
 
 import bisect
+import itertools
 from typing import TYPE_CHECKING, Any, get_args
 
 from dbarch_lint.catalog import Schema, locks
-from dbarch_lint.linting.memo import per_event
 from dbarch_lint.model.ir import (
     AnyEvent,
     CreateTable,
@@ -33,7 +33,10 @@ class TransactionQuestions:
         transaction_kinds: tuple[str, ...]
         taken: list[tuple[QName, str, Statement]]
         skipped: set[int]
+        locks_read: frozenset[int]
         _locks_known: list[Any]
+        _dies_known: dict[tuple[QName, int, int, int], bool]
+        _dies_indexed: list[Any]
 
         def index_table(self, name: QName) -> QName | None: ...
 
@@ -42,7 +45,9 @@ class TransactionQuestions:
         """Whether this statement runs inside a transaction block (explicit, or the runner's)."""
         # (`_transaction_start >= 0`, without a second property's call: rules ask it often)
         transactions = self.transactions
-        return bool(transactions) and transactions[self.statement.index] >= 0
+        if not transactions:  # (not `bool(...) and`: a builtin call saved)
+            return False
+        return transactions[self.statement.index] >= 0
 
     @property
     def transaction_kind(self) -> str:
@@ -77,14 +82,17 @@ class TransactionQuestions:
         start, statement = self._transaction_start, self.statement
         if start < 0:
             return []
-        taken = self.taken
-        first = bisect.bisect_left(taken, start, key=lambda item: item[2].index)
+        taken, index = self.taken, statement.index
+        first = bisect.bisect_left(taken, start, key=_taken_at)
+        # (a function body's statements share their holder's index: not its own locks)
+        end = bisect.bisect_left(taken, index, first, key=_taken_at)
         skipped, branch = self.skipped, statement.branch
+        if not skipped and not branch:
+            return taken[first:end]  # (most statements: nothing to leave out)
         return [
             item
-            for item in taken[first:]
-            if item[2].index < statement.index
-            and item[2].index not in skipped
+            for item in taken[first:end]
+            if item[2].index not in skipped
             and not (branch and item[2].branch and _alternatives(item[2], statement))
         ]
 
@@ -127,11 +135,9 @@ class TransactionQuestions:
 
     def record_locks(self) -> None:
         """Remember the locks this statement takes (the engine calls it once the rules have
-        checked the statement, before the replay moves past it: `locks_held` reads them)."""
+        checked the statement, before the replay moves past it: `locks_held` reads them; only
+        for a statement in `locks_read`, whose locks a later statement may read)."""
         statement = self.statement
-        read = _locks_read_later(self.transactions)
-        if statement.index >= len(read) or not read[statement.index]:
-            return  # (no later statement runs in a transaction block this one is in)
         for event in statement.events:
             if type(event) not in _LOCKING_EVENTS:
                 continue  # (it locks nothing: `locks_of` would find nothing)
@@ -150,7 +156,7 @@ class TransactionQuestions:
         index = self.statement.index
         first = index if since is None or start < 0 else since if since > start else start
         last = index if start < 0 else len(self.statements) - 1
-        answers = _dies_answers(self.statements)  # (rules ask it of every lock they weigh)
+        answers = self._dies_known  # (rules ask it of every lock they weigh)
         key = (name, first, last, start)
         known = answers.get(key)
         if known is None:
@@ -160,25 +166,39 @@ class TransactionQuestions:
     def _dies_between(self, name: QName, first: int, last: int, start: int) -> bool:
         """`dies_in_transaction` of the statements `first` to `last` of the block begun at
         `start` (-1: none)."""
+        changes: list[tuple[int, Any]]
+        if start < 0:  # (this statement alone: the file's index is not worth making for it)
+            changes = [(s.index, e) for s in self.statements[first : last + 1] for e in s.events]
+        else:
+            index = self._dies_indexed
+            if not index:
+                index[:] = _dies_index(self.statements, self.transactions)
+            changes, run_ends = index
+            if self.transactions[first] == start:
+                run_end = run_ends[bisect.bisect_right(run_ends, first)] - 1
+            else:
+                run_end = first - 1
+            if run_end < last:  # (up to where the block ends)
+                last = run_end
+            changes = changes[bisect.bisect_left(changes, first, key=_change_at) :]
         current, dropped = name, False
-        for statement in self.statements[first : last + 1]:
-            if start >= 0 and self.transactions[statement.index] != start:
+        for at, event in changes:
+            if at > last:
                 break
-            for event in statement.events:
-                if type(event) is RenameTable:
-                    if _same_table(event.table, current):
-                        current = QName(current.schema or event.table.schema, event.new)
-                    elif event.new == name.name:
-                        return False  # (another table takes the name)
-                elif type(event) is CreateTable or type(event) is CreateTableAs:
-                    if _same_table(event.table, name) and statement.index > first:
-                        return False  # (a new table of the name: a swap)
-                elif (
-                    type(event) is DropObjects
-                    and event.kind in ("table", "foreign table")
-                    and any(_same_table(current, gone) for gone in event.names)
-                ):
-                    dropped = True
+            if type(event) is RenameTable:
+                if _same_table(event.table, current):
+                    current = QName(current.schema or event.table.schema, event.new)
+                elif event.new == name.name:
+                    return False  # (another table takes the name)
+            elif type(event) is CreateTable or type(event) is CreateTableAs:
+                if _same_table(event.table, name) and at > first:
+                    return False  # (a new table of the name: a swap)
+            elif (
+                type(event) is DropObjects
+                and event.kind in _TABLE_KINDS
+                and any(_same_table(current, gone) for gone in event.names)
+            ):
+                dropped = True
         return dropped
 
 
@@ -188,27 +208,62 @@ IF_NOT_EXISTS_EVENTS = frozenset(
     kind for kind in get_args(AnyEvent) if "if_not_exists" in kind.__struct_fields__
 )
 _LOCKING_EVENTS = frozenset(locks.LOCKING_EVENTS)  # (those `locks_of` may find a lock in)
+# The events `dies_in_transaction` follows (a drop only of a table: `_TABLE_KINDS`).
+_FOLLOWED = frozenset((RenameTable, CreateTable, CreateTableAs, DropObjects))
+_TABLE_KINDS = ("table", "foreign table")
 
 
-@per_event  # (once per file)
-def _dies_answers(statements: tuple[Statement, ...]) -> dict[tuple[QName, int, int, int], bool]:
-    """A file's answers of `RuleContext.dies_in_transaction`, by (name, first statement, last
-    statement, start of the transaction block)."""
-    return {}
+def locks_read_later(transactions: tuple[int, ...]) -> frozenset[int]:
+    """The statements (by index) a later statement of the file runs in a transaction block
+    that began at or before: `RuleContext.locks_held` of that statement may read their locks
+    (the context's `locks_read`, made once per file)."""
+    end = len(transactions)
+    began = transactions[0] if end else -1
+    if transactions.count(began) == end:  # (most files: one block from the first, or none)
+        return frozenset(range(began, end - 1)) if began >= 0 else frozenset()
+    read: set[int] = set()
+    earliest = end  # (the earliest block start of the statements after this run)
+    # (by runs of statements in one block, from the last: a file has thousands of statements
+    # and few runs)
+    runs = [(began, len(list(run))) for began, run in itertools.groupby(transactions)]
+    for began, length in reversed(runs):
+        first = end - length
+        # (of those after a statement of the run but its last, the run's own block included)
+        lowest = began if 0 <= began < earliest else earliest
+        read.update(range(lowest if lowest > first else first, end - 1))
+        if earliest < end:  # (its last statement: the later runs)
+            read.add(end - 1)
+        earliest, end = lowest, first
+    return frozenset(read)
 
 
-@per_event  # (once per file)
-def _locks_read_later(transactions: tuple[int, ...]) -> list[bool]:
-    """Per statement, whether a later statement of the file runs in a transaction block that
-    began at or before it (`RuleContext.locks_held` of that statement may read its locks)."""
-    read: list[bool] = [False] * len(transactions)
-    earliest = len(transactions)  # (the earliest block start of the statements after this one)
-    for index in range(len(transactions) - 1, -1, -1):
-        read[index] = earliest <= index
-        began = transactions[index]
-        if 0 <= began < earliest:  # (not `min`: a builtin call costs ~1,800 instructions)
-            earliest = began
-    return read
+def _dies_index(
+    statements: tuple[Statement, ...], transactions: tuple[int, ...]
+) -> tuple[list[tuple[int, Any]], list[int]]:
+    """What `dies_in_transaction` reads of a file (made once per file, when first asked): the
+    events of the kinds it follows (table creations, renames and drops), with their statement's
+    index, in order; and where each run of statements in one transaction block ends (the index
+    after its last, in order)."""
+    changes = [
+        (statement.index, event)
+        for statement in statements
+        for event in statement.events
+        if type(event) in _FOLLOWED
+        and (type(event) is not DropObjects or event.kind in _TABLE_KINDS)
+    ]
+    # (by runs, not statement by statement: a file has thousands of statements and few runs)
+    lengths = [len(list(run)) for _, run in itertools.groupby(transactions)]
+    return changes, list(itertools.accumulate(lengths))
+
+
+def _change_at(change: tuple[int, Any]) -> int:
+    """The statement index of one of `_dies_index`'s events."""
+    return change[0]
+
+
+def _taken_at(item: tuple[QName, str, Statement]) -> int:
+    """The index of the statement that took a lock of `RuleContext.taken`."""
+    return item[2].index
 
 
 def _same_table(a: QName, b: QName) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+import operator
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 
@@ -25,6 +26,7 @@ class Severity(enum.Enum):
 
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+_SEVERITY_OF = operator.attrgetter("severity")  # (of a finding: `LintResult.count`)
 
 
 class Location(msgspec.Struct, frozen=True):
@@ -115,8 +117,13 @@ class Finding(msgspec.Struct, frozen=True):
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Findings are ordered by path, line, column, code (then message, for determinism)."""
-        loc = self.location
-        return (loc.path, loc.line, loc.column, self.code, self.message)
+        return SORT_KEY(self)
+
+
+# `Finding.sort_key`, taken in C (the engine sorts every finding of a run by it).
+SORT_KEY: Callable[[Finding], tuple[str, int, int, str, str]] = operator.attrgetter(
+    "location.path", "location.line", "location.column", "code", "message"
+)
 
 
 class RuleInfo(msgspec.Struct, frozen=True):
@@ -157,7 +164,8 @@ class LintResult(msgspec.Struct, frozen=True):
 
     def count(self, severity: Severity) -> int:
         """Number of findings of one severity."""
-        return sum(1 for f in self.findings if f.severity is severity)
+        # (severities picked out in C, counted in C: a generator would be resumed per finding)
+        return list(map(_SEVERITY_OF, self.findings)).count(severity)
 
 
 def stable_keys(findings: Sequence[Finding], sources: Mapping[str, str]) -> list[str]:

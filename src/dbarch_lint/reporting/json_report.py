@@ -118,7 +118,7 @@ class JsonReporter(Reporter):
         report = Report(
             version=FORMAT_VERSION,
             tool=ReportTool("dbarch-lint", result.tool_version),
-            findings=[_finding(f) for f in result.findings],
+            findings=list(map(_finding, result.findings)),  # (no comprehension step each)
             summary=ReportSummary(
                 files=result.files,
                 statements=result.statements,
@@ -158,7 +158,7 @@ def _finding(finding: Finding) -> ReportFinding:
         message=finding.message,
         hint=finding.hint,
         url=finding.url,
-        fix=_fix(finding.fix),
+        fix=_fix(finding.fix) if finding.fix is not None else None,  # (most have none)
         related=[_related(r) for r in finding.related] if finding.related else msgspec.UNSET,
     )
 
@@ -170,8 +170,6 @@ def _related(related: Related) -> ReportRelated:
     )
 
 
-def _fix(fix: Fix | None) -> ReportFix | None:
-    if fix is None:
-        return None
+def _fix(fix: Fix) -> ReportFix:
     edits = [ReportEdit(e.line, e.column, e.end_line, e.end_column, e.text) for e in fix.edits]
     return ReportFix(fix.description, edits)
