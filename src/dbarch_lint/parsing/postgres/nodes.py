@@ -69,6 +69,9 @@ _CONSTRAINT_KINDS: dict[str, ir.ConstraintKind] = {
     "CONSTR_GENERATED": "generated",
 }
 
+# Column constraints with nothing but a name (see `constraint`).
+_PLAIN_COLUMN_KINDS = frozenset(("not-null", "null", "primary-key", "unique"))
+
 
 # --- small helpers -------------------------------------------------------------------------
 
@@ -303,6 +306,10 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         span = default
     else:
         span = Span(where.base + location, where.base + location, "clause")
+    if column is not None and kind in _PLAIN_COLUMN_KINDS:
+        # (most constraints: the grammar gives these no expression, reference, INCLUDE, USING
+        # INDEX or NOT VALID, so only their name is read)
+        return ir.Constraint(kind, get("conname"), (column,), span, True)
     columns: tuple[str, ...]
     if column is not None:
         columns = (column,)
