@@ -101,10 +101,10 @@ class ForeignKeyTypeMismatch(StatementRule):
         if type(event) is ir.CreateTable:
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return
-            constraints = [
-                *(c for col in event.columns for c in col.constraints),
-                *event.constraints,
-            ]
+            constraints: list[ir.Constraint] = []
+            for col in event.columns:  # (a plain loop: no generator resumed per constraint)
+                constraints += col.constraints
+            constraints += event.constraints
             if not _any_foreign_key(constraints):
                 return  # (the columns are not worth looking up)
             local = create_table_columns(ctx, event) or {c.name: c.type for c in event.columns}
