@@ -289,10 +289,14 @@ def _first_drop_and_creation(
     for statement in statements:
         index = statement.index
         for event in statement.events:
-            created = _created(event)
-            for key in _dropped(event):
-                dropped, at = found.get(key, (-1, -1))
-                found[key] = (index if dropped < 0 else dropped, at)
+            # (asked of every event of a file: calls only for the events that drop or create)
+            kind = type(event)
+            if kind is ir.DropObjects or kind is ir.DropConstraint:
+                for key in _dropped(event):
+                    dropped, at = found.get(key, (-1, -1))
+                    found[key] = (index if dropped < 0 else dropped, at)
+            creates = _CREATES.get(kind)
+            created = creates(event) if creates is not None else None
             if created is not None:
                 dropped, at = found.get(created, (-1, -1))
                 found[created] = (dropped, index if at < 0 else at)
@@ -315,17 +319,11 @@ def _creations(statements: tuple[ir.Statement, ...]) -> dict[tuple[str, str], in
     found: dict[tuple[str, str], int] = {}
     for statement in statements:
         for event in statement.events:
-            key = _created(event)
+            creates = _CREATES.get(type(event))
+            key = creates(event) if creates is not None else None
             if key is not None:
                 found[key] = statement.index
     return found
-
-
-def _created(event: ir.Event) -> tuple[str, str] | None:
-    """What an event creates, by kind and name (constraints and defaults by `table.name`)."""
-    # (asked of every event of a file: found by the event's type, not a chain of isinstance)
-    creates = _CREATES.get(type(event))
-    return creates(event) if creates is not None else None
 
 
 def _made_constraint(event: ir.AddConstraint) -> tuple[str, str]:
@@ -334,6 +332,8 @@ def _made_constraint(event: ir.AddConstraint) -> tuple[str, str]:
     return ("constraint", f"{event.table.name}.{name}")
 
 
+# What an event creates, by kind and name (constraints and defaults by `table.name`), found by
+# the event's type (asked of every event of a file: not a chain of isinstance).
 _CREATES: dict[type[ir.Event], Callable[[Any], tuple[str, str] | None]] = {
     ir.CreateView: lambda e: ("view", e.view.name),
     ir.CreateTableAs: lambda e: ("materialized view", e.table.name) if e.materialized else None,
