@@ -161,6 +161,9 @@ _TYPE_STOP_WORDS = frozenset(
 # literal, a quoted identifier, a dollar quote or a comment. A run's tokens are whitespace, bare
 # words, numbers and single bytes, none of which runs past it.
 _NOT_PLAIN = lazy(rb"[()\[\],;'\"$\-/]")
+# A bracketed run of plain text (commas and semicolons allowed: inside brackets they end
+# nothing), which `_plain_extent_end` steps over at once.
+_PLAIN_GROUP = lazy(rb"\([^()\[\]'\"$\-/]*\)|\[[^()\[\]'\"$\-/]*\]")
 _BARE_WORD = lazy(rb"[A-Za-z_\x80-\xff][\w$\x80-\xff]*")
 # A standard string or a quoted identifier, from its opening quote (as SQL_TOKEN reads them).
 _QUOTED = {ord("'"): lazy(rb"'(?:[^']|'')*'?"), ord('"'): lazy(rb'"(?:[^"]|"")*"?')}
@@ -210,6 +213,10 @@ def _plain_extent_end(data: bytes, start: int, is_type: bool) -> int | None:
                     return found if found > 0 else None
             byte = data[stop]
             if byte in b"([":
+                group = _PLAIN_GROUP.match(data, stop)
+                if group is not None:  # (stepped over whole: it holds nothing to look at)
+                    end = position = group.end()
+                    break
                 depth += 1
             elif byte in b")]":
                 if depth == 0:
