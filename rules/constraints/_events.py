@@ -26,20 +26,25 @@ KIND_WORDS = {
 @per_event  # (the constraint and naming rules all ask)
 def declared_constraints(event: ir.Event) -> tuple[tuple[QName, ir.Constraint], ...]:
     """The PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY and EXCLUDE constraints an event declares."""
-    found: list[ir.Constraint] = []
+    if type(event) is ir.AddConstraint:  # (one constraint: no list made)
+        constraint = event.constraint
+        return ((event.table, constraint),) if constraint.kind in NAMED_KINDS else ()
+    found: list[ir.Constraint] | tuple[ir.Constraint, ...]
     if type(event) is ir.CreateTable:
+        found = []
         for column in event.columns:
-            found.extend(column.constraints)
-        found.extend(event.constraints)
+            found += column.constraints
+        found += event.constraints
     elif type(event) is ir.AddColumn:
-        found.extend(event.column.constraints)
-    elif type(event) is ir.AddConstraint:
-        found.append(event.constraint)
+        found = event.column.constraints
     else:
         return ()
     table = event.table
-    # (a list made in one frame: a generator would be resumed for each constraint)
-    return tuple([(table, constraint) for constraint in found if constraint.kind in NAMED_KINDS])
+    named = []
+    for constraint in found:  # (a plain loop: a comprehension costs a frame of its own)
+        if constraint.kind in NAMED_KINDS:
+            named.append((table, constraint))
+    return tuple(named)
 
 
 class DeclaredName(NamedTuple):  # (a named tuple: cheaper to make than a frozen dataclass)
