@@ -23,18 +23,25 @@ KIND_WORDS = {
 }
 
 
+@per_event  # (the constraint and consistency rules all ask)
+def table_constraints(event: ir.CreateTable) -> tuple[ir.Constraint, ...]:
+    """Every constraint a CREATE TABLE declares: its columns' (in order), then the table's."""
+    found: list[ir.Constraint] = []
+    for column in event.columns:  # (a plain loop: no frame of a comprehension)
+        found += column.constraints
+    found += event.constraints
+    return tuple(found)
+
+
 @per_event  # (the constraint and naming rules all ask)
 def declared_constraints(event: ir.Event) -> tuple[tuple[QName, ir.Constraint], ...]:
     """The PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY and EXCLUDE constraints an event declares."""
     if type(event) is ir.AddConstraint:  # (one constraint: no list made)
         constraint = event.constraint
         return ((event.table, constraint),) if constraint.kind in NAMED_KINDS else ()
-    found: list[ir.Constraint] | tuple[ir.Constraint, ...]
+    found: tuple[ir.Constraint, ...]
     if type(event) is ir.CreateTable:
-        found = []
-        for column in event.columns:
-            found += column.constraints
-        found += event.constraints
+        found = table_constraints(event)
     elif type(event) is ir.AddColumn:
         found = event.column.constraints
     else:
