@@ -132,9 +132,12 @@ class UnknownColumnReference(StatementRule):
             )
             if skipped:  # IF NOT EXISTS skips the statement only when the name is taken
                 return NOTHING
-            names = [
-                n for e in event.elems for n in ([e.column] if e.column else e.expression_columns)
-            ]
+            names: list[str] = []
+            for elem in event.elems:  # (a plain loop: no comprehension, no list per key)
+                if elem.column:
+                    names.append(elem.column)
+                else:
+                    names += elem.expression_columns
             names += event.include
             names += event.predicate_columns  # a partial index's WHERE
             if table.columns.keys() >= set(names):  # (each a column: no generator to tell)
