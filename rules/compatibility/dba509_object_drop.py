@@ -226,7 +226,7 @@ def _stands_in(ctx: RuleContext, key: tuple[str, str]) -> bool:
     """Whether what the migration created under this key stands in for an object from before
     it: the file dropped one of that key (a plain DROP, which fails unless there is one) before
     it first created one. That drop was a replace, so this drop is where the old object goes."""
-    dropped, created = _first_drop_and_creation(ctx.statements).get(key, (-1, -1))
+    dropped, created = _history(ctx.statements)[0].get(key, (-1, -1))
     return 0 <= dropped < ctx.statement.index and (created < 0 or dropped < created)
 
 
@@ -263,7 +263,7 @@ def _not_null_here(ctx: RuleContext, table: ir.QName) -> dict[str, bool]:
 
 def _recreated(ctx: RuleContext, kind: str, name: str) -> bool:
     """Whether the migration creates an object of this kind and name again later on."""
-    return _creations(ctx.statements).get((kind, name), -1) > ctx.statement.index
+    return _history(ctx.statements)[1].get((kind, name), -1) > ctx.statement.index
 
 
 def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bool:
@@ -274,29 +274,39 @@ def _restored(ctx: RuleContext, event: ir.DropConstraint | ir.DropDefault) -> bo
     being free again."""
     if isinstance(event, ir.DropConstraint):
         key = ("constraint", f"{event.table.name}.{event.name}")
-        return _creations(ctx.statements).get(key, -1) >= ctx.statement.index
+        return _history(ctx.statements)[1].get(key, -1) >= ctx.statement.index
     key = ("default", f"{event.table.name}.{event.column}")
-    return _creations(ctx.statements).get(key, -1) > ctx.statement.index
+    return _history(ctx.statements)[1].get(key, -1) > ctx.statement.index
 
 
-@per_event  # (once per file)
-def _first_drop_and_creation(
+_Key = tuple[str, str]  # an object's kind and name (constraints and defaults: `table.name`)
+
+
+@per_event  # (once per file: the rule asks at every drop)
+def _history(
     statements: tuple[ir.Statement, ...],
-) -> dict[tuple[str, str], tuple[int, int]]:
-    """The first statement of the file that drops, and the first that creates, each object by
-    kind and name (-1: none; constraints and defaults by `table.name`)."""
-    found: dict[tuple[str, str], tuple[int, int]] = {}
+) -> tuple[dict[_Key, tuple[int, int]], dict[_Key, int]]:
+    """For each object the file drops or creates: the first statement that drops it and the
+    first that creates it (-1: none); and for each it creates, the last statement that does.
+    (One reading of the file for both.)"""
+    first: dict[_Key, tuple[int, int]] = {}
+    last: dict[_Key, int] = {}
     for statement in statements:
         index = statement.index
         for event in statement.events:
-            created = _created(event)
-            for key in _dropped(event):
-                dropped, at = found.get(key, (-1, -1))
-                found[key] = (index if dropped < 0 else dropped, at)
+            # (asked of every event of a file: calls only for the events that drop or create)
+            kind = type(event)
+            if kind is ir.DropObjects or kind is ir.DropConstraint:
+                for key in _dropped(event):
+                    dropped, at = first.get(key, (-1, -1))
+                    first[key] = (index if dropped < 0 else dropped, at)
+            creates = _CREATES.get(kind)
+            created = creates(event) if creates is not None else None
             if created is not None:
-                dropped, at = found.get(created, (-1, -1))
-                found[created] = (dropped, index if at < 0 else at)
-    return found
+                dropped, at = first.get(created, (-1, -1))
+                first[created] = (dropped, index if at < 0 else at)
+                last[created] = index
+    return first, last
 
 
 def _dropped(event: ir.Event) -> tuple[tuple[str, str], ...]:
@@ -308,32 +318,14 @@ def _dropped(event: ir.Event) -> tuple[tuple[str, str], ...]:
     return ()
 
 
-@per_event  # (once per file: the rule asks at every drop)
-def _creations(statements: tuple[ir.Statement, ...]) -> dict[tuple[str, str], int]:
-    """The last statement of the file that creates each object, by kind and name (constraints
-    and defaults by `table.name`)."""
-    found: dict[tuple[str, str], int] = {}
-    for statement in statements:
-        for event in statement.events:
-            key = _created(event)
-            if key is not None:
-                found[key] = statement.index
-    return found
-
-
-def _created(event: ir.Event) -> tuple[str, str] | None:
-    """What an event creates, by kind and name (constraints and defaults by `table.name`)."""
-    # (asked of every event of a file: found by the event's type, not a chain of isinstance)
-    creates = _CREATES.get(type(event))
-    return creates(event) if creates is not None else None
-
-
 def _made_constraint(event: ir.AddConstraint) -> tuple[str, str]:
     constraint = event.constraint
     name = constraint.name or default_constraint_name(event.table.name, constraint)
     return ("constraint", f"{event.table.name}.{name}")
 
 
+# What an event creates, by kind and name (constraints and defaults by `table.name`), found by
+# the event's type (asked of every event of a file: not a chain of isinstance).
 _CREATES: dict[type[ir.Event], Callable[[Any], tuple[str, str] | None]] = {
     ir.CreateView: lambda e: ("view", e.view.name),
     ir.CreateTableAs: lambda e: ("materialized view", e.table.name) if e.materialized else None,

@@ -7,7 +7,7 @@ from typing import cast
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName
-from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule, per_event
 
 # Renames of tables and columns are DBA503 and DBA502.
 _KINDS = (
@@ -108,14 +108,19 @@ def _name_given_back(ctx: RuleContext, event: ir.RenameObject) -> bool:
     """Whether a later statement of the migration renames another object of the kind to the
     name this one gives up (Prisma changes an enum so: the new type is renamed to the old
     type's name once the old one is out of the way)."""
-    for statement in ctx.statements[ctx.statement.index + 1 :]:
+    key = (event.kind, event.name.name, event.table, event.name.schema or "public")
+    return _last_rename_to(ctx.statements).get(key, -1) > ctx.statement.index
+
+
+@per_event  # (once per file: asked at each rename, not a scan of the later statements each time)
+def _last_rename_to(
+    statements: tuple[ir.Statement, ...],
+) -> dict[tuple[str, str, QName | None, str], int]:
+    """The last statement of a file that renames an object to a name, by the object's kind,
+    new name, table and schema."""
+    found: dict[tuple[str, str, QName | None, str], int] = {}
+    for position, statement in enumerate(statements):
         for e in statement.events:
-            if (
-                type(e) is ir.RenameObject
-                and e.kind == event.kind
-                and e.new == event.name.name
-                and e.table == event.table
-                and (e.name.schema or "public") == (event.name.schema or "public")
-            ):
-                return True
-    return False
+            if type(e) is ir.RenameObject:
+                found[(e.kind, e.new, e.table, e.name.schema or "public")] = position
+    return found

@@ -18,6 +18,7 @@ from dbarch_lint.rules.consistency._model import (
     locate,
     suggestion,
 )
+from dbarch_lint.rules.constraints._events import table_constraints
 
 # ALTER TABLE sub-commands (by PostgreSQL name) that act on one existing column.
 COLUMN_ACTIONS = frozenset(
@@ -131,9 +132,12 @@ class UnknownColumnReference(StatementRule):
             )
             if skipped:  # IF NOT EXISTS skips the statement only when the name is taken
                 return NOTHING
-            names = [
-                n for e in event.elems for n in ([e.column] if e.column else e.expression_columns)
-            ]
+            names: list[str] = []
+            for elem in event.elems:  # (a plain loop: no comprehension, no list per key)
+                if elem.column:
+                    names.append(elem.column)
+                else:
+                    names += elem.expression_columns
             names += event.include
             names += event.predicate_columns  # a partial index's WHERE
             if table.columns.keys() >= set(names):  # (each a column: no generator to tell)
@@ -166,8 +170,7 @@ class UnknownColumnReference(StatementRule):
     def _create_table(self, event: ir.CreateTable, ctx: RuleContext) -> Iterator[Report]:
         if event.if_not_exists and ctx.table(event.table) is not None:
             return NOTHING  # PostgreSQL skips the whole statement
-        constraints = [c for column in event.columns for c in column.constraints]
-        constraints += event.constraints
+        constraints = table_constraints(event)
         declared = {column.name for column in event.columns}
         for constraint in constraints:  # (a plain loop: most are plainly known)
             if not _plainly_known(ctx, event.table, declared, constraint):
@@ -175,7 +178,7 @@ class UnknownColumnReference(StatementRule):
         return NOTHING
 
     def _table_constraints(
-        self, event: ir.CreateTable, ctx: RuleContext, constraints: list[ir.Constraint]
+        self, event: ir.CreateTable, ctx: RuleContext, constraints: tuple[ir.Constraint, ...]
     ) -> Iterator[Report]:
         known = create_table_columns(ctx, event)
         if known is None:

@@ -10,6 +10,7 @@ from dbarch_lint.model.ir import DISPLAY_TYPE_NAMES, SERIAL_BASE_TYPES, QName, T
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.consistency._model import column_types, create_table_columns
+from dbarch_lint.rules.constraints._events import table_constraints
 
 # Spellings of the same built-in type, by catalog name; serial types count as their integer.
 ALIASES = {
@@ -101,10 +102,7 @@ class ForeignKeyTypeMismatch(StatementRule):
         if type(event) is ir.CreateTable:
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return
-            constraints = [
-                *(c for col in event.columns for c in col.constraints),
-                *event.constraints,
-            ]
+            constraints = table_constraints(event)
             if not _any_foreign_key(constraints):
                 return  # (the columns are not worth looking up)
             local = create_table_columns(ctx, event) or {c.name: c.type for c in event.columns}
@@ -134,7 +132,7 @@ def _any_foreign_key(constraints: Iterable[ir.Constraint]) -> bool:
 
 
 def _own_primary_key(event: ir.CreateTable) -> tuple[str, ...]:
-    for constraint in [*(c for col in event.columns for c in col.constraints), *event.constraints]:
+    for constraint in table_constraints(event):
         if constraint.kind == "primary-key":
             return constraint.columns
     return ()

@@ -12,6 +12,7 @@ from dbarch_lint.model.ir import QName, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.consistency._model import locate, statement_events
+from dbarch_lint.rules.constraints._events import table_constraints
 
 TABLE_CONSTRAINTS = frozenset({"primary-key", "unique", "check", "foreign-key", "exclude"})
 INDEX_CONSTRAINTS = frozenset({"primary-key", "unique", "exclude"})  # each creates an index
@@ -145,7 +146,7 @@ def _create_table_reports(ctx: RuleContext, event: ir.CreateTable) -> Iterator[R
             )
         declared.add(column.name)
     table = ctx.schema.resolve(event.table)
-    constraints = [c for col in event.columns for c in col.constraints] + list(event.constraints)
+    constraints = table_constraints(event)
     named: set[str] = set()
     for constraint in sorted(constraints, key=_written_at):
         if constraint.name is None or constraint.kind not in TABLE_CONSTRAINTS:

@@ -10,6 +10,7 @@ from dbarch_lint.model.ir import QName, quote_ident
 from dbarch_lint.rule import Report, RuleContext, Severity, StatementRule
 from dbarch_lint.rules._checks import NOTHING
 from dbarch_lint.rules.consistency._model import statement_events
+from dbarch_lint.rules.constraints._events import table_constraints
 
 
 class SecondPrimaryKey(StatementRule):
@@ -62,8 +63,7 @@ class SecondPrimaryKey(StatementRule):
         if type(event) is ir.CreateTable:
             if event.if_not_exists and ctx.table(event.table) is not None:
                 return  # PostgreSQL skips the whole statement
-            constraints = [c for col in event.columns for c in col.constraints]
-            keys = [c for c in [*constraints, *event.constraints] if c.kind == "primary-key"]
+            keys = [c for c in table_constraints(event) if c.kind == "primary-key"]
             for second in sorted(keys, key=lambda c: c.span.start)[1:]:
                 yield _second(ctx, second, event.table, "is declared with another one")
             return

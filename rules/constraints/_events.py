@@ -3,11 +3,14 @@ the names it gives to new objects."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import QName, Span
 from dbarch_lint.rule import per_event
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CONSTRAINT_EVENTS: tuple[type[ir.Event], ...] = (ir.CreateTable, ir.AddColumn, ir.AddConstraint)
 NAMED_KINDS = ("primary-key", "unique", "check", "foreign-key", "exclude")
@@ -20,23 +23,35 @@ KIND_WORDS = {
 }
 
 
+@per_event  # (the constraint and consistency rules all ask)
+def table_constraints(event: ir.CreateTable) -> tuple[ir.Constraint, ...]:
+    """Every constraint a CREATE TABLE declares: its columns' (in order), then the table's."""
+    found: list[ir.Constraint] = []
+    for column in event.columns:  # (a plain loop: no frame of a comprehension)
+        found += column.constraints
+    found += event.constraints
+    return tuple(found)
+
+
 @per_event  # (the constraint and naming rules all ask)
 def declared_constraints(event: ir.Event) -> tuple[tuple[QName, ir.Constraint], ...]:
     """The PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY and EXCLUDE constraints an event declares."""
-    found: list[ir.Constraint] = []
+    if type(event) is ir.AddConstraint:  # (one constraint: no list made)
+        constraint = event.constraint
+        return ((event.table, constraint),) if constraint.kind in NAMED_KINDS else ()
+    found: tuple[ir.Constraint, ...]
     if type(event) is ir.CreateTable:
-        for column in event.columns:
-            found.extend(column.constraints)
-        found.extend(event.constraints)
+        found = table_constraints(event)
     elif type(event) is ir.AddColumn:
-        found.extend(event.column.constraints)
-    elif type(event) is ir.AddConstraint:
-        found.append(event.constraint)
+        found = event.column.constraints
     else:
         return ()
     table = event.table
-    # (a list made in one frame: a generator would be resumed for each constraint)
-    return tuple([(table, constraint) for constraint in found if constraint.kind in NAMED_KINDS])
+    named = []
+    for constraint in found:  # (a plain loop: a comprehension costs a frame of its own)
+        if constraint.kind in NAMED_KINDS:
+            named.append((table, constraint))
+    return tuple(named)
 
 
 class DeclaredName(NamedTuple):  # (a named tuple: cheaper to make than a frozen dataclass)
@@ -83,44 +98,97 @@ _NAMED_OBJECTS = frozenset(
 @per_event  # (the naming rules all ask)
 def declared_names(event: ir.Event) -> tuple[DeclaredName, ...]:
     """The names an event declares: tables, columns, constraints, indexes, views, types, ..."""
-    found: list[DeclaredName] = []
+    # (one look-up of the event's type, not a test of each type in turn)
+    names = _NAMES_OF.get(type(event))
+    return () if names is None else tuple(names(event))
+
+
+def _create_table(event: ir.CreateTable) -> list[DeclaredName]:
+    found = [DeclaredName("table", event.table.name, event.span.start)]
+    for column in event.columns:
+        if column.type is not None:  # `col WITH OPTIONS` names an inherited column
+            found.append(DeclaredName("column", column.name, column.span.start))
+    return _with_constraint_names(found, event)
+
+
+def _create_table_as(event: ir.CreateTableAs) -> list[DeclaredName]:
+    kind = "materialized view" if event.materialized else "table"
     start = event.span.start
-    if type(event) is ir.CreateTable:
-        found.append(DeclaredName("table", event.table.name, start))
-        for column in event.columns:
-            if column.type is not None:  # `col WITH OPTIONS` names an inherited column
-                found.append(DeclaredName("column", column.name, column.span.start))
-    elif type(event) is ir.CreateTableAs:
-        kind = "materialized view" if event.materialized else "table"
-        found.append(DeclaredName(kind, event.table.name, start))
-        found += [DeclaredName("column", name, start) for name in event.columns]
-    elif type(event) is ir.CreateView:
-        found.append(DeclaredName("view", event.view.name, start))
-    elif type(event) is ir.AddColumn:
-        found.append(DeclaredName("column", event.column.name, event.column.span.start))
-    elif type(event) is ir.CreateIndex:
-        if event.name:
-            found.append(DeclaredName("index", event.name, start))
-    elif type(event) is ir.RenameColumn or type(event) is ir.RenameTable:
-        kind = "column" if type(event) is ir.RenameColumn else "table"
-        found.append(DeclaredName(kind, event.new, start))
-    elif type(event) is ir.RenameObject:
-        if event.kind in _NAMED_OBJECTS:
-            found.append(DeclaredName(event.kind, event.new, start))
-    elif type(event) is ir.CreateEnum:
-        found.append(DeclaredName("type", event.name.name, start))
-    elif type(event) is ir.CreateObject:
-        if event.kind in _NAMED_OBJECTS:
-            found.append(DeclaredName(event.kind, event.name.name, start))
-    elif type(event) is ir.CreateFunction:
-        found.append(
-            DeclaredName("procedure" if event.procedure else "function", event.name.name, start)
-        )
-    if type(event) in CONSTRAINT_EVENTS:
-        for _table, constraint in declared_constraints(event):
-            if constraint.name:
-                found.append(DeclaredName("constraint", constraint.name, constraint.span.start))
-    return tuple(found)
+    return [
+        DeclaredName(kind, event.table.name, start),
+        *[DeclaredName("column", name, start) for name in event.columns],
+    ]
+
+
+def _create_view(event: ir.CreateView) -> list[DeclaredName]:
+    return [DeclaredName("view", event.view.name, event.span.start)]
+
+
+def _add_column(event: ir.AddColumn) -> list[DeclaredName]:
+    found = [DeclaredName("column", event.column.name, event.column.span.start)]
+    return _with_constraint_names(found, event)
+
+
+def _add_constraint(event: ir.AddConstraint) -> list[DeclaredName]:
+    return _with_constraint_names([], event)
+
+
+def _create_index(event: ir.CreateIndex) -> list[DeclaredName]:
+    return [DeclaredName("index", event.name, event.span.start)] if event.name else []
+
+
+def _rename_column(event: ir.RenameColumn) -> list[DeclaredName]:
+    return [DeclaredName("column", event.new, event.span.start)]
+
+
+def _rename_table(event: ir.RenameTable) -> list[DeclaredName]:
+    return [DeclaredName("table", event.new, event.span.start)]
+
+
+def _rename_object(event: ir.RenameObject) -> list[DeclaredName]:
+    if event.kind in _NAMED_OBJECTS:
+        return [DeclaredName(event.kind, event.new, event.span.start)]
+    return []
+
+
+def _create_enum(event: ir.CreateEnum) -> list[DeclaredName]:
+    return [DeclaredName("type", event.name.name, event.span.start)]
+
+
+def _create_object(event: ir.CreateObject) -> list[DeclaredName]:
+    if event.kind in _NAMED_OBJECTS:
+        return [DeclaredName(event.kind, event.name.name, event.span.start)]
+    return []
+
+
+def _create_function(event: ir.CreateFunction) -> list[DeclaredName]:
+    kind = "procedure" if event.procedure else "function"
+    return [DeclaredName(kind, event.name.name, event.span.start)]
+
+
+def _with_constraint_names(found: list[DeclaredName], event: ir.Event) -> list[DeclaredName]:
+    """`found`, and the names of the constraints `event` declares."""
+    for _table, constraint in declared_constraints(event):
+        if constraint.name:
+            found.append(DeclaredName("constraint", constraint.name, constraint.span.start))
+    return found
+
+
+# The names each kind of event declares (by exact type, as the rules' targets are matched).
+_NAMES_OF: dict[type[ir.Event], Callable[[Any], list[DeclaredName]]] = {
+    ir.CreateTable: _create_table,
+    ir.CreateTableAs: _create_table_as,
+    ir.CreateView: _create_view,
+    ir.AddColumn: _add_column,
+    ir.AddConstraint: _add_constraint,
+    ir.CreateIndex: _create_index,
+    ir.RenameColumn: _rename_column,
+    ir.RenameTable: _rename_table,
+    ir.RenameObject: _rename_object,
+    ir.CreateEnum: _create_enum,
+    ir.CreateObject: _create_object,
+    ir.CreateFunction: _create_function,
+}
 
 
 NAMING_EVENTS: tuple[type[ir.Event], ...] = (

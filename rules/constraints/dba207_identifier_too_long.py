@@ -105,9 +105,10 @@ def _declares_long_name(events: Iterable[ir.Event]) -> bool:
     is nothing to look for in the text.)"""
     for event in events:
         for declared in declared_names(event):
-            name = declared.name
-            # (encoded only where it is not plain ASCII: there a character is a byte)
-            size = len(name) if name.isascii() else len(name.encode())
-            if size >= MAX_IDENTIFIER_BYTES - 2:
+            # (one expression: encoding a short name costs less than the bytecodes that avoid it)
+            if len(declared.name.encode()) >= _MAY_BE_CUT:
                 return True
     return False
+
+
+_MAY_BE_CUT = MAX_IDENTIFIER_BYTES - 2  # (bytes in a name the parser may have cut)

@@ -72,7 +72,21 @@ class RedundantIndex(SchemaRule):
             indexes = [i for i in table.live_indexes() if _comparable(i)]
             if not any(ctx.reported(i.origin) for i in indexes):
                 continue  # (a report goes where one of the two indexes was made)
-            covers = {id(i): [o for o in indexes if _redundant(i, o)] for i in indexes}
+            # (only an index whose keys begin with this one's can cover it: that test first,
+            # among the indexes with the same first key, without a call for each other index)
+            by_first_key: dict[str | None, list[Index]] = {}
+            for index in indexes:
+                if index.columns:
+                    by_first_key.setdefault(index.columns[0], []).append(index)
+            covers: dict[int, list[Index]] = {}
+            for index in indexes:
+                keys = index.columns
+                width = len(keys)
+                covers[id(index)] = [
+                    o
+                    for o in (by_first_key[keys[0]] if keys else indexes)
+                    if o.columns[:width] == keys and _redundant(index, o)
+                ]
             for index in indexes:
                 # Name a cover that stays: covering is transitive, so one exists.
                 cover = next(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
@@ -33,9 +33,17 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
     targets = LOCKING_EVENTS
     sees_skipped = True  # (a skipped IF NOT EXISTS still locks its table)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "parameter" in cls.__dict__:
+            cls._mark = _mark(cls.parameter)
+
+    _mark: ClassVar[str]  # (the note of the rule's report in a file, `_mark(parameter)`)
+
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
-        # (a plain function: asked of every locking event, it nearly always has nothing)
-        if self.options.set_by_runner:
+        # (a plain function: asked of every locking event, it nearly always has nothing, and
+        # most events come after the file's report, which the note tells at once)
+        if self.options.set_by_runner or self._mark in ctx.notes:
             return NOTHING
         locked = first_unguarded_lock(event, ctx, self.parameter)
         if locked is None:
@@ -67,9 +75,7 @@ def first_unguarded_lock(
     setting) is in force."""
     # (reported once per file; whether a table is new can only be asked while the schema stands
     # just before the event, so the answer is noted as the engine moves through the file)
-    mark = _MARKS.get(parameter)
-    if mark is None:
-        mark = _MARKS[parameter] = f"unguarded-lock:{parameter}"
+    mark = _mark(parameter)
     if mark in ctx.notes:
         return None
     locked = _first_existing_lock(event, ctx)
@@ -77,6 +83,14 @@ def first_unguarded_lock(
         return None
     ctx.notes[mark] = event
     return locked
+
+
+def _mark(parameter: str) -> str:
+    """The note of the report for `parameter` in a file."""
+    mark = _MARKS.get(parameter)
+    if mark is None:
+        mark = _MARKS[parameter] = f"unguarded-lock:{parameter}"
+    return mark
 
 
 _MARKS: dict[str, str] = {}  # (the note of each parameter's report, made once)

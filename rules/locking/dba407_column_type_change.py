@@ -9,7 +9,7 @@ import msgspec
 from dbarch_lint.catalog import Table
 from dbarch_lint.model import ir
 from dbarch_lint.model.ir import TypeRef, quote_ident
-from dbarch_lint.rule import CLOSING, Report, RuleContext, Severity, StatementRule
+from dbarch_lint.rule import CLOSING, Report, RuleContext, Severity, StatementRule, per_event
 from dbarch_lint.rules.locking._sql import foreign_table
 
 
@@ -280,15 +280,26 @@ _UTC_NAMES = frozenset({"utc", "etc/utc", "uct", "etc/uct", "gmt", "etc/gmt", "u
 def _utc_set(ctx: RuleContext) -> bool:
     """Whether an earlier statement of this file set the session TimeZone to UTC (a `SET LOCAL`
     only until its transaction ends)."""
+    settings = _utc_settings(ctx.statements)
+    utc, local = settings[min(ctx.statement.index, len(settings) - 1)]
+    return utc and (not local or ctx.in_transaction)
+
+
+@per_event  # (once per file: asked at each retyping to timestamptz, not a scan each time)
+def _utc_settings(statements: tuple[ir.Statement, ...]) -> tuple[tuple[bool, bool], ...]:
+    """Before each statement of a file (and after the last): whether TimeZone is set to UTC,
+    and whether by a `SET LOCAL`."""
     utc = local = False
-    for statement in ctx.statements[: ctx.statement.index]:
+    found = [(utc, local)]
+    for statement in statements:
         for event in statement.events:
             if type(event) is ir.SetParameter and event.name in ("timezone", "all"):
                 value = "".join(event.value or ()).strip().strip("'\"").lower()
                 utc, local = event.name == "timezone" and value in _UTC_NAMES, event.local
             elif type(event) is ir.Transaction and event.kind in CLOSING and local:
                 utc = False
-    return utc and (not local or ctx.in_transaction)
+        found.append((utc, local))
+    return tuple(found)
 
 
 def _precision_kept(old: tuple[int | str, ...], new: tuple[int | str, ...]) -> bool:

@@ -61,6 +61,9 @@ def check_name(ctx: RuleContext, table: QName, column: str, at: int) -> str:
 
 def _retyped_later(ctx: RuleContext, table: QName, type_: TypeRef) -> bool:
     """Whether a later statement of the migration sets the type of the column typed `type_`."""
+    retyped = _retyped_columns(ctx.statements)
+    if not retyped:
+        return False  # (most files change no column's type: the column is not looked for)
     statement = ctx.statement
     column = next(
         (
@@ -77,7 +80,7 @@ def _retyped_later(ctx: RuleContext, table: QName, type_: TypeRef) -> bool:
         ),
         None,
     )
-    if (table.name, column) not in _retyped_columns(ctx.statements):
+    if (table.name, column) not in retyped:
         return False  # (no statement of the file changes a column of that name's type)
     target = ctx.schema.resolve(table)
     return any(

@@ -87,8 +87,13 @@ def _key_columns(
                 continue
             if types is not None and (definition.type.builtin or "") not in types:
                 continue  # (a column of a type the caller does not ask about)
-            constraints = [c for c in definition.constraints if c.kind in KEY_KINDS]
-            constraints += [c for c in table_keys if definition.name in c.columns]
+            constraints = []
+            for c in definition.constraints:  # (plain loops: no comprehension per column)
+                if c.kind in KEY_KINDS:
+                    constraints.append(c)
+            for c in table_keys:
+                if definition.name in c.columns:
+                    constraints.append(c)
             if not constraints:
                 continue  # (a key needs a key constraint)
             key = _key(event.table, definition.name, definition.type, constraints, True)

@@ -69,6 +69,21 @@ _CONSTRAINT_KINDS: dict[str, ir.ConstraintKind] = {
     "CONSTR_GENERATED": "generated",
 }
 
+# The `CONSTR_ATTR_*` members of libpg_query's `ConstrType`: DEFERRABLE, INITIALLY ...,
+# ENFORCED (see `column_def`).
+_CONSTRAINT_ATTRIBUTES = frozenset(
+    (
+        "CONSTR_ATTR_DEFERRABLE",
+        "CONSTR_ATTR_NOT_DEFERRABLE",
+        "CONSTR_ATTR_DEFERRED",
+        "CONSTR_ATTR_IMMEDIATE",
+        "CONSTR_ATTR_ENFORCED",
+        "CONSTR_ATTR_NOT_ENFORCED",
+    )
+)
+# Column constraints with nothing but a name (see `constraint`).
+_PLAIN_COLUMN_KINDS = frozenset(("not-null", "null", "primary-key", "unique"))
+
 
 # --- small helpers -------------------------------------------------------------------------
 
@@ -303,6 +318,10 @@ def constraint(node: Node, where: Where, default: Span, column: str | None) -> i
         span = default
     else:
         span = Span(where.base + location, where.base + location, "clause")
+    if column is not None and kind in _PLAIN_COLUMN_KINDS:
+        # (most constraints: the grammar gives these no expression, reference, INCLUDE, USING
+        # INDEX or NOT VALID, so only their name is read)
+        return ir.Constraint(kind, get("conname"), (column,), span, True)
     columns: tuple[str, ...]
     if column is not None:
         columns = (column,)
@@ -403,7 +422,7 @@ def column_def(node: Node, where: Where, default: Span) -> ir.ColumnDef:
         made = []
         for item in listed:  # (a plain loop: a comprehension costs a frame per column)
             node = item.get("Constraint")
-            if node is not None and not str(node.get("contype", "")).startswith("CONSTR_ATTR_"):
+            if node is not None and node.get("contype") not in _CONSTRAINT_ATTRIBUTES:
                 made.append(constraint(node, where, span, name))
         constraints = tuple(made)
     if get("raw_default") is not None and not any(c.kind == "default" for c in constraints):
