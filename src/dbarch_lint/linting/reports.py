@@ -56,10 +56,15 @@ def findings(
     for index, file_reports in checked.reports.items():
         file = files[index]
         script = sequelize.is_script(file.source.path)
+        # A fifth of the reports are on a span another report of the file is on (several rules
+        # on one statement): each place is worked out once.
+        places: dict[Span, Location] = {}
         for rule, report in file_reports:
             rank = 1 if report.origin is None else 2
             url = urls[rule] if rule in urls else urls.setdefault(rule, rule.url())
-            found.append((index, rank, _report_finding(files, file, rule, report, url, script)))
+            found.append(
+                (index, rank, _report_finding(files, file, rule, report, url, script, places))
+            )
     for index, rule, statement, error in checked.crashes:
         if index == SCHEMA_WIDE:
             location = Location("<schema>", 1, 1, 1, 1)
@@ -119,10 +124,23 @@ def _report_finding(
     report: Report,
     url: str | None,
     script: bool,
+    places: dict[Span, Location],
 ) -> Finding:
     """A rule's report as a finding (`url`: the rule's; `script`: whether `file` is a
-    Sequelize migration, as the report's own file is unless its origin is elsewhere)."""
-    source = _source_of(files, file, report.origin) if report.origin else file.source
+    Sequelize migration, as the report's own file is unless its origin is elsewhere; `places`:
+    the locations of spans in `file` found so far)."""
+    span, origin = report.span, report.origin
+    if origin is None:
+        source = file.source
+        if span in places:
+            where = places[span]
+        else:
+            where = places[span] = location(source, span)
+    else:
+        source = _source_of(files, file, origin)
+        where = location(source, span)
+        if source is not file.source:
+            script = sequelize.is_script(source.path)
     related = (
         tuple(
             Related(location(_source_of(files, file, r.origin), r.origin.span), r.message)
@@ -131,10 +149,8 @@ def _report_finding(
         if report.related
         else ()
     )
-    if source is not file.source:
-        script = sequelize.is_script(source.path)
     hint = (
-        sequelize.hint(rule.code, report.message, report.hint, _in_raw_sql(source, report.span))
+        sequelize.hint(rule.code, report.message, report.hint, _in_raw_sql(source, span))
         if script
         else report.hint
     )
@@ -142,7 +158,7 @@ def _report_finding(
         rule.code,
         rule.name,
         report.severity or rule.severity,
-        location(source, report.span),
+        where,
         report.message,
         hint,
         url,
@@ -155,30 +171,26 @@ def _report_finding(
 def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:
     """A rule's rewrite with positions as findings give them (lines and columns), its line
     breaks the file's own, as safe as the rule says its fixes are."""
-    edits = tuple(
-        [  # (a list made in one frame: a generator would be resumed for each edit)
-            Edit(
-                *(
-                    source.line_columns(start, end)
-                    if start <= end
-                    else (*source.line_column(start), *source.line_column(end))
-                ),
-                _line_breaks(text, source),
-            )
-            for start, end, text in rewrite.edits
-        ]
-    )
+    # (a plain loop: most rewrites have one edit, for which a comprehension's frame costs more;
+    # most edits have no line break to rewrite, tested here rather than in a call)
+    edits = []
+    for start, end, text in rewrite.edits:
+        if "\n" in text or "\r" in text:
+            text = _line_breaks(text, source)
+        if start <= end:
+            edits.append(Edit(*source.line_columns(start, end), text))
+        else:
+            edits.append(Edit(*source.line_column(start), *source.line_column(end), text))
     applicability = Applicability.UNSAFE if rewrite.unsafe else rule.fix_applicability
     follow_up = FollowUp(*rewrite.follow_up) if rewrite.follow_up is not None else None
-    return Fix(rewrite.description, edits, applicability, follow_up, rewrite.transaction_off)
+    return Fix(rewrite.description, tuple(edits), applicability, follow_up, rewrite.transaction_off)
 
 
 def _line_breaks(text: str, source: SourceFile) -> str:
     """`text` with each line break written as most of the file's are (LF, CRLF or a lone CR):
     a bare LF in a CRLF file would leave it with mixed line endings."""
-    # (most edits have no line break: two short scans, cheaper than the regex; a file's whole
-    # text is scanned for a CR only when one has)
-    if ("\n" not in text and "\r" not in text) or "\r" not in source.text:
+    # (a file's whole text is scanned for a CR only when the text has a line break)
+    if "\r" not in source.text:
         return text
     counts = Counter(LINE_BREAK.findall(source.text))
     ending = max(("\n", "\r\n", "\r"), key=counts.__getitem__)  # (a tie, or none at all: LF)

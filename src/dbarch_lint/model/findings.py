@@ -19,6 +19,10 @@ class Severity(enum.Enum):
     WARNING = "warning"
     ERROR = "error"
 
+    # (members are singletons, equal only to themselves: hashed by identity, in C, not by
+    # `Enum.__hash__`'s Python code; reporters look severities up for every finding)
+    __hash__ = object.__hash__
+
     @property
     def rank(self) -> int:
         """0 for info, 1 for warning, 2 for error."""

@@ -50,15 +50,18 @@ class SourceFile:
     (A plain class, not a dataclass: a dataclass's methods are compiled when its class is made,
     on every start of the command line.)"""
 
-    __slots__ = ("_ascii", "_data", "_line_starts", "path", "text")
+    __slots__ = ("_ascii", "_line_starts", "_size", "data", "path", "text")
     __match_args__ = ("path", "text")
     __hash__ = None  # type: ignore[assignment]  # (mutable, compared by value)
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path  # as reported: relative POSIX path, or the stdin name
         self.text = text
-        self._data = text.encode("utf-8")
-        self._ascii = len(self._data) == len(text)
+        # The text encoded as UTF-8 (offsets refer to this). A plain attribute, not a property:
+        # positions read it for every finding.
+        self.data = text.encode("utf-8")
+        self._size = len(self.data)
+        self._ascii = self._size == len(text)
         # Built on the first position asked for: many files never need one.
         self._line_starts: list[int] | None = None
 
@@ -70,11 +73,6 @@ class SourceFile:
             return NotImplemented
         assert isinstance(other, SourceFile)
         return (self.path, self.text) == (other.path, other.text)
-
-    @property
-    def data(self) -> bytes:
-        """The text encoded as UTF-8 (offsets refer to this)."""
-        return self._data
 
     def char_to_byte(self, char_offset: int) -> int:
         """Convert a code-point offset into the text to a UTF-8 byte offset."""
@@ -89,7 +87,7 @@ class SourceFile:
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """`position` as a plain tuple (cheaper, for the engine's many findings)."""
-        size = len(self._data)
+        size = self._size
         offset = size if offset > size else 0 if offset < 0 else offset
         line_starts = self._lines()
         index = bisect.bisect_right(line_starts, offset) - 1
@@ -97,7 +95,7 @@ class SourceFile:
         if self._ascii:
             column = offset - start
         else:
-            column = len(self._data[start:offset].decode("utf-8", errors="ignore"))
+            column = len(self.data[start:offset].decode("utf-8", errors="ignore"))
         return index + 1, column + 1
 
     def line_columns(self, start: int, end: int) -> tuple[int, int, int, int]:
@@ -105,25 +103,26 @@ class SourceFile:
         line index is read once, and the end is looked for from the start's line on)."""
         # (clamped into the file only when out of it: `max(0, min(...))` is four builtin calls
         # of ~1,800 instructions each, and the engine asks this of every finding and edit)
-        size = len(self._data)
+        size = self._size
         if not 0 <= start <= end <= size:
             start = size if start > size else 0 if start < 0 else start
             end = size if end > size else 0 if end < 0 else end
         line_starts = self._line_starts
         if line_starts is None:
             line_starts = self._lines()
-        index = bisect_right(line_starts, start) - 1
-        line_start = line_starts[index]
+        # (the bisections give the 1-based line numbers: the line's start is the one before)
+        line = bisect_right(line_starts, start)
+        line_start = line_starts[line - 1]
         # (a bisection from the start's line costs fewer bytecodes than testing the next line)
-        end_index = bisect_right(line_starts, end, index) - 1
-        end_start = line_starts[end_index]
+        end_line = bisect_right(line_starts, end, line - 1)
+        end_start = line_starts[end_line - 1]
         if self._ascii:
-            return index + 1, start - line_start + 1, end_index + 1, end - end_start + 1
-        data = self._data
+            return line, start - line_start + 1, end_line, end - end_start + 1
+        data = self.data
         return (
-            index + 1,
+            line,
             len(data[line_start:start].decode("utf-8", errors="ignore")) + 1,
-            end_index + 1,
+            end_line,
             len(data[end_start:end].decode("utf-8", errors="ignore")) + 1,
         )
 
@@ -134,7 +133,7 @@ class SourceFile:
     def _lines(self) -> list[int]:
         """The byte offset where each line starts."""
         if self._line_starts is None:
-            self._line_starts = line_starts(self._data)
+            self._line_starts = line_starts(self.data)
         return self._line_starts
 
 
@@ -257,7 +256,10 @@ def _type_stop(data: bytes, start: int, position: int, stop: int, end: int) -> i
             return -1  # the word goes on (`not$1` is one word): read it token by token
         before = data[position : word.start()].rstrip()  # (whitespace is not a token)
         word_start_end = position + len(before) if before else end
-        if word_start_end > start and not _continues_type(data, start, word.start(), token):
+        # (only `with` and `without` may go on: the other words are not asked about in a call)
+        if word_start_end > start and (
+            token not in _CONTINUING or not _continues_type(data, start, word.start(), token)
+        ):
             return word_start_end
     return 0
 
@@ -296,8 +298,11 @@ def _token_extent_end(data: bytes, start: int, extent: str) -> int:
     return end
 
 
+_CONTINUING = (b"with", b"without")  # stop words that may be part of the type instead
+
+
 def _continues_type(data: bytes, start: int, at: int, word: bytes) -> bool:
     # `timestamp with time zone`, `time without time zone` and `character varying` are one type.
-    if word in (b"with", b"without"):
+    if word in _CONTINUING:
         return re.match(rb"(?i)\s*(with|without)\s+time\s+zone", data[at : at + 40]) is not None
     return False

@@ -144,12 +144,20 @@ def report_schema() -> dict[str, Any]:
     }
 
 
+# A severity's name in the report (`Severity.value` runs Python code for every finding).
+_SEVERITY: dict[Severity, Literal["error", "warning", "info"]] = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "info",
+}
+
+
 def _finding(finding: Finding) -> ReportFinding:
     loc = finding.location
     return ReportFinding(
         code=finding.code,
         rule=finding.rule,
-        severity=finding.severity.value,
+        severity=_SEVERITY[finding.severity],
         path=loc.path,
         line=loc.line,
         column=loc.column,
