@@ -54,17 +54,7 @@ def findings(
                 found.append((file.index, 0, _diagnostic_finding(file, problem, by_code)))
     urls: dict[Rule, str | None] = {}  # (asked once per rule, not once per finding)
     for index, file_reports in checked.reports.items():
-        file = files[index]
-        script = sequelize.is_script(file.source.path)
-        # A fifth of the reports are on a span another report of the file is on (several rules
-        # on one statement): each place is worked out once.
-        places: dict[Span, Location] = {}
-        for rule, report in file_reports:
-            rank = 1 if report.origin is None else 2
-            url = urls[rule] if rule in urls else urls.setdefault(rule, rule.url())
-            found.append(
-                (index, rank, _report_finding(files, file, rule, report, url, script, places))
-            )
+        _report_findings(found, files, index, file_reports, urls)
     for index, rule, statement, error in checked.crashes:
         if index == SCHEMA_WIDE:
             location = Location("<schema>", 1, 1, 1, 1)
@@ -117,55 +107,54 @@ def _source_of(files: list[HistoryFile], file: HistoryFile, origin: Origin) -> S
     return files[origin.file_index].source
 
 
-def _report_finding(
+def _report_findings(
+    found: Unselected,
     files: list[HistoryFile],
-    file: HistoryFile,
-    rule: Rule,
-    report: Report,
-    url: str | None,
-    script: bool,
-    places: dict[Span, Location],
-) -> Finding:
-    """A rule's report as a finding (`url`: the rule's; `script`: whether `file` is a
-    Sequelize migration, as the report's own file is unless its origin is elsewhere; `places`:
-    the locations of spans in `file` found so far)."""
-    span, origin = report.span, report.origin
-    if origin is None:
-        source = file.source
-        if span in places:
-            where = places[span]
+    index: int,
+    reports: list[tuple[Rule, Report]],
+    urls: dict[Rule, str | None],
+) -> None:
+    """Add the findings of the rules' reports on one file to `found` (`urls`: the rules' pages
+    asked so far). One call per file: the work per report is done in one frame."""
+    file = files[index]
+    own = file.source
+    script = sequelize.is_script(own.path)  # (as a report's file is, unless its origin is not)
+    # A fifth of the reports are on a span another report of the file is on (several rules on
+    # one statement): each place is worked out once.
+    places: dict[Span, Location] = {}
+    for rule, report in reports:
+        url = urls[rule] if rule in urls else urls.setdefault(rule, rule.url())
+        span, origin = report.span, report.origin
+        if origin is None:
+            rank, source, in_script = 1, own, script
+            if span in places:
+                where = places[span]
+            else:
+                where = places[span] = location(own, span)
         else:
-            where = places[span] = location(source, span)
-    else:
-        source = _source_of(files, file, origin)
-        where = location(source, span)
-        if source is not file.source:
-            script = sequelize.is_script(source.path)
-    related = (
-        tuple(
-            Related(location(_source_of(files, file, r.origin), r.origin.span), r.message)
-            for r in report.related
+            rank, source = 2, _source_of(files, file, origin)
+            where = location(source, span)
+            in_script = script if source is own else sequelize.is_script(source.path)
+        related = (
+            tuple(
+                Related(location(_source_of(files, file, r.origin), r.origin.span), r.message)
+                for r in report.related
+            )
+            if report.related
+            else ()
         )
-        if report.related
-        else ()
-    )
-    hint = (
-        sequelize.hint(rule.code, report.message, report.hint, _in_raw_sql(source, span))
-        if script
-        else report.hint
-    )
-    return Finding(
-        rule.code,
-        rule.name,
-        report.severity or rule.severity,
-        where,
-        report.message,
-        hint,
-        url,
+        hint = (
+            sequelize.hint(rule.code, report.message, report.hint, _in_raw_sql(source, span))
+            if in_script
+            else report.hint
+        )
         # (a fix rewrites SQL: never offered in a Sequelize migration's JavaScript)
-        _fix(source, report.fix, rule) if report.fix is not None and not script else None,
-        related,
-    )
+        fix = _fix(source, report.fix, rule) if report.fix is not None and not in_script else None
+        severity = report.severity or rule.severity
+        finding = Finding(
+            rule.code, rule.name, severity, where, report.message, hint, url, fix, related
+        )
+        found.append((index, rank, finding))
 
 
 def _fix(source: SourceFile, rewrite: Rewrite, rule: Rule) -> Fix:

@@ -163,7 +163,14 @@ _NOT_PLAIN = lazy(rb"[()\[\],;'\"$\-/]")
 # A bracketed run of plain text (commas and semicolons allowed: inside brackets they end
 # nothing), which `_plain_extent_end` steps over at once.
 _PLAIN_GROUP = lazy(rb"\([^()\[\]'\"$\-/]*\)|\[[^()\[\]'\"$\-/]*\]")
-_BARE_WORD = lazy(rb"[A-Za-z_\x80-\xff][\w$\x80-\xff]*")
+_STOP_WORDS = b"|".join(sorted(_TYPE_STOP_WORDS))
+# From where it is asked, the first bare word that may end a type, as `SQL_TOKEN` reads words
+# (one starts at a letter, `_` or a byte past ASCII): the words before it are stepped over in C.
+# (Possessive: a word is never taken apart to find a stop word in it; lazy: the first one.)
+_TYPE_STOP_WORD = lazy(
+    rb"(?i)(?:[^A-Za-z_\x80-\xff]++|[A-Za-z_\x80-\xff][\w$\x80-\xff]*+)*?"
+    rb"(?P<word>" + _STOP_WORDS + rb")(?![\w$\x80-\xff])"
+)
 # A standard string or a quoted identifier, from its opening quote (as SQL_TOKEN reads them).
 _QUOTED = {ord("'"): lazy(rb"'(?:[^']|'')*'?"), ord('"'): lazy(rb'"(?:[^"]|"")*"?')}
 
@@ -248,19 +255,18 @@ def _type_stop(data: bytes, start: int, position: int, stop: int, end: int) -> i
     """Where a type ends at a word of the plain run `data[position:stop]` that cannot be part of
     it (`NOT`, `DEFAULT` ...); 0 if it goes on past the run, -1 if the run must be read token by
     token (`end`: where the type read so far ends)."""
-    for word in _BARE_WORD.finditer(data, position, stop):
-        token = word.group().lower()
-        if token not in _TYPE_STOP_WORDS:
-            continue
-        if word.end() == stop and data[stop : stop + 1] == b"$":
+    at = position
+    while (word := _TYPE_STOP_WORD.match(data, at, stop)) is not None:
+        word_start, at = word.span("word")
+        if at == stop and data[stop : stop + 1] == b"$":
             return -1  # the word goes on (`not$1` is one word): read it token by token
-        before = data[position : word.start()].rstrip()  # (whitespace is not a token)
+        before = data[position:word_start].rstrip()  # (whitespace is not a token)
         word_start_end = position + len(before) if before else end
         # (only `with` and `without` may go on: the other words are not asked about in a call)
-        if word_start_end > start and (
-            token not in _CONTINUING or not _continues_type(data, start, word.start(), token)
-        ):
-            return word_start_end
+        if word_start_end > start:
+            token = word.group("word").lower()
+            if token not in _CONTINUING or not _continues_type(data, start, word_start, token):
+                return word_start_end
     return 0
 
 
