@@ -186,20 +186,21 @@ def extent_end(data: bytes, start: int, extent: str) -> int:
     # the text last asked about (one text: findings come file by file). (Threads each see the
     # answers of their own text: the pair is replaced whole, never changed for another text.)
     global _ENDS
-    memo = _ENDS
-    if memo[0] is not data:
-        memo = _ENDS = (data, {})
+    text, ends = _ENDS
+    if text is not data:
+        ends = {}
+        _ENDS = (data, ends)
     key = (start, extent)
-    end = memo[1].get(key)
-    if end is not None:
-        return end
+    if key in ends:
+        return ends[key]
+    end = None
     if extent in ("type", "clause"):
         # Most types and clauses are plain text, read a run at a time; anything else is read a
         # token at a time.
         end = _plain_extent_end(data, start, extent == "type")
     if end is None:
         end = _token_extent_end(data, start, extent)
-    memo[1][key] = end
+    ends[key] = end
     return end
 
 
