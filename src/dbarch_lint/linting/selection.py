@@ -66,14 +66,16 @@ class Selection:
         for each of its suppressions that suppressed nothing. `found`: every finding of the file
         (`statement_spans`: of its top-level statements, which statement suppressions cover)."""
         enabled, severities = self.enabled, self.severity
+        suppressions: list[Suppression] = []
+        if comments:  # (most files have none: nothing to collect)
 
-        def statement_lines() -> list[tuple[int, int]]:
-            return [
-                (source.line_of(span.start), source.line_of(max(span.start, span.end - 1)))
-                for span in statement_spans
-            ]
+            def statement_lines() -> list[tuple[int, int]]:
+                return [
+                    (source.line_of(span.start), source.line_of(max(span.start, span.end - 1)))
+                    for span in statement_spans
+                ]
 
-        suppressions = collect(comments, source.line_of, statement_lines)
+            suppressions = collect(comments, source.line_of, statement_lines)
         ignored = self.per_file_ignores.get(source.path, ())
         if not ignored and not suppressions:  # (most files: a list made in one frame)
             kept = [f for f in found if f.code in enabled or f.code == "DBA000"]
