@@ -14,6 +14,7 @@ are unknown, become DBA003; a bare `-- noqa` or other tools' codes are left alon
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 
@@ -25,6 +26,8 @@ from dbarch_lint.model.findings import Finding, Severity
 from dbarch_lint.model.ir import Comment, Span
 from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SourceFile
+
+_CODE = operator.attrgetter("code")  # (of a finding)
 
 
 class Selection:
@@ -77,8 +80,13 @@ class Selection:
 
             suppressions = collect(comments, source.line_of, statement_lines)
         ignored = self.per_file_ignores.get(source.path, ())
-        if not ignored and not suppressions:  # (most files: a list made in one frame)
-            kept = [f for f in found if f.code in enabled or f.code == "DBA000"]
+        if not ignored and not suppressions:
+            # (most files: every finding is of an enabled rule, which is seen in C; else a list
+            # made in one frame)
+            if enabled.issuperset(map(_CODE, found)):
+                kept = list(found)
+            else:
+                kept = [f for f in found if f.code in enabled or f.code == "DBA000"]
             if severities:
                 kept = [self._with_severity(f) if f.code in severities else f for f in kept]
             return kept
