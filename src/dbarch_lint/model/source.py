@@ -61,7 +61,7 @@ class SourceFile:
         # positions read it for every finding.
         self.data = text.encode("utf-8")
         self._size = len(self.data)
-        self._ascii = self._size == len(text)
+        self._ascii = text.isascii()  # (then a byte offset is a character offset)
         # Built on the first position asked for: many files never need one.
         self._line_starts: list[int] | None = None
 
