@@ -34,7 +34,6 @@ class TransactionQuestions:
         taken: list[tuple[QName, str, Statement]]
         skipped: set[int]
         locks_read: frozenset[int]
-        _locks_known: list[Any]
         _dies_known: dict[tuple[QName, int, int, int], bool]
         _dies_indexed: list[Any]
 
@@ -100,17 +99,8 @@ class TransactionQuestions:
         """The tables (new or existing) `event` of this statement locks in a mode that blocks
         reads or writes (`locks.blocking_locks`, with what the schema just before it knows:
         the table of a dropped index, the other end of a dropped foreign key)."""
-        # (asked of each locking event by the timeout rules, then by `record_locks`: the
-        # latest answer is kept, for that event of that statement on that schema)
-        known = self._locks_known
-        if known[0] is event and known[1] is self.statement and known[2] is self.schema:
-            return known[3]  # type: ignore[no-any-return]
-        found = self._locks_of(event)
-        known[:] = (event, self.statement, self.schema, found)
-        return found
-
-    def _locks_of(self, event: Event) -> list[tuple[QName, str]]:
-        """`locks_of`, computed."""
+        # (not remembered: few events are asked twice, and a check of the latest answer on
+        # every call cost more than the answers it saved)
         found = locks.blocking_locks(event, self.index_table, self.schema)
         if found and self.server_skips(event):
             # Skipped by the server: only the lock on its own table was taken before that (a
