@@ -128,20 +128,27 @@ def columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
     """The columns of a built-in type an event declares or changes, by that type (a type rule
     looks up its types rather than going through every column), each type's in the order
     written."""
+    if type(event) is AlterColumnType:
+        builtin = event.type.builtin
+        if builtin is None:
+            return {}
+        return {builtin: ((event.table, event.column, event.type, builtin),)}
     if type(event) is CreateTable:
-        typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
+        columns = event.columns
     elif type(event) is AddColumn:
-        column = event.column
-        typed = [(event.table, column.name, column.type)] if column.type is not None else []
-    elif type(event) is AlterColumnType:
-        typed = [(event.table, event.column, event.type)]
+        columns = (event.column,)
     else:
         return {}
+    table = event.table
     by_type: dict[str, tuple[TypedColumn, ...]] = {}
-    for table, name, type_ in typed:
+    for column in columns:  # (one pass, no list of the typed columns made first)
+        type_ = column.type
+        if type_ is None or type_.builtin is None:
+            continue
         builtin = type_.builtin
-        if builtin is not None:
-            by_type[builtin] = (*by_type.get(builtin, ()), (table, name, type_, builtin))
+        typed = (table, column.name, type_, builtin)
+        known = by_type.get(builtin)
+        by_type[builtin] = (typed,) if known is None else (*known, typed)
     return by_type
 
 
