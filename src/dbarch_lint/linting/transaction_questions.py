@@ -102,7 +102,8 @@ class TransactionQuestions:
         # (not remembered: few events are asked twice, and a check of the latest answer on
         # every call cost more than the answers it saved)
         found = locks.blocking_locks(event, self.index_table, self.schema)
-        if found and self.server_skips(event):
+        # (the type first: most locking events cannot say IF NOT EXISTS, a call saved)
+        if found and type(event) in IF_NOT_EXISTS_EVENTS and self.server_skips(event):
             # Skipped by the server: only the lock on its own table was taken before that (a
             # CREATE TABLE takes none; an ADD COLUMN's REFERENCES locks nothing more).
             if isinstance(event, CreateTable):
@@ -131,9 +132,8 @@ class TransactionQuestions:
         for event in statement.events:
             if type(event) not in _LOCKING_EVENTS:
                 continue  # (it locks nothing: `locks_of` would find nothing)
-            found = self.locks_of(event)
-            if found:
-                self.taken.extend([(table, mode, statement) for table, mode in found])
+            for table, mode in self.locks_of(event):  # (a plain loop: a lock or two each)
+                self.taken.append((table, mode, statement))
 
     def dies_in_transaction(self, name: QName, since: int | None = None) -> bool:
         """Whether the table `name` means at statement `since` (default: this one) is dropped
