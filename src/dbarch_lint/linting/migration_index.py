@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from operator import attrgetter
+from typing import Any
 
 from dbarch_lint.linting.memo import per_event
 from dbarch_lint.model.ir import (
@@ -43,13 +44,16 @@ def created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[in
     """Per unqualified table name, the statements of a file that create a table of that name
     (True) or rename one away (False), in order."""
     changes: dict[str, list[tuple[int, bool]]] = {}
+    event: Any  # (its `table` read only of the types in `_CREATES_OR_RENAMES`)
     for statement in statements:
         for event in statement.events:
-            if type(event) is CreateTable or type(event) is CreateTableAs:
-                changes.setdefault(event.table.name, []).append((statement.index, True))
-            elif type(event) is RenameTable:
-                changes.setdefault(event.table.name, []).append((statement.index, False))
+            if type(event) in _CREATES_OR_RENAMES:  # (one test for most events: neither)
+                made = type(event) is not RenameTable
+                changes.setdefault(event.table.name, []).append((statement.index, made))
     return changes
+
+
+_CREATES_OR_RENAMES = frozenset((CreateTable, CreateTableAs, RenameTable))
 
 
 @per_event  # (once per file)
