@@ -119,6 +119,8 @@ def renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[
     found: dict[tuple[str, str], list[int]] = {}
     for statement in statements:
         for event in statement.events:
+            if type(event) not in _RENAMES:  # (one test for most events: no rename)
+                continue
             if type(event) is RenameTable:
                 key = ("table", event.new)
             elif type(event) is RenameColumn:
@@ -133,6 +135,9 @@ def renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[
                 continue
             found.setdefault(key, []).append(statement.index)
     return found
+
+
+_RENAMES = frozenset((RenameTable, RenameColumn, RenameObject, AlterEnum))
 
 
 @per_event  # (every type rule asks)
