@@ -130,8 +130,12 @@ class SchemaState:
             table = tables.get(QName(schema, name.name))
             if table is not None:
                 return table
-        # (else where a CREATE of the name would have put it: a search_path of only pg_temp)
-        return tables.get(self.resolve(name))
+        # (else where a CREATE of the name would put it, as `resolve` says: the loop above
+        # tried that, but for a search_path of only $user and pg_temp, which creates in public)
+        for schema in self.search_path:
+            if schema != "$user" and schema != "pg_temp":
+                return None
+        return tables.get(QName("public", name.name))
 
     def object_origin(self, kind: str, name: QName) -> Origin | None:
         """Where a live view, function, type, sequence, trigger ... of that name was created."""
