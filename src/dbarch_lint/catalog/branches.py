@@ -13,7 +13,9 @@ rules stay silent rather than guess.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+import itertools
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from dbarch_lint.catalog.records import Column, ConstraintInfo, Index, Table
@@ -212,22 +214,30 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
         maps = [getattr(end, name) for end in ends]
         setattr(base, name, _agreed_keys(maps, claims, name))
     base.indexes = _agreed_keys([end.indexes for end in ends], claims, "indexes")
-    tables: dict[QName, Table] = {}
-    rest = ends[1:]
-    keys = dict.fromkeys(first.tables)
+    base.tables = _agreed_tables(base, ends, claims)
+
+
+def _agreed_tables(
+    base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Claims]
+) -> dict[QName, Table]:
+    """The tables the ends agree on (`settle`), in the order of the first end's, then of
+    those only the others have."""
+    first, rest = ends[0].tables, ends[1:]
+    # (most tables are the same object at every end: those are told apart in C, and only the
+    # others, made or changed by an alternative, are merged here, where they were in the order)
+    tables = dict(first)
+    changed: Iterable[Any] = itertools.repeat(False)  # (whether each differs at some end)
     for end in rest:
-        keys.update(dict.fromkeys(end.tables))
+        differs = map(operator.is_not, map(end.tables.get, first), first.values())
+        changed = map(operator.or_, changed, differs)
+    keys = dict.fromkeys(itertools.compress(first, changed))
+    for end in rest:
+        if not end.tables.keys() <= first.keys():
+            keys.update(dict.fromkeys(key for key in end.tables if key not in first))
     for key in keys:
-        shared = first.tables.get(key)
-        if shared is not None:
-            for end in rest:  # (a plain loop: most tables are the same object at every end)
-                if end.tables.get(key) is not shared:
-                    break
-            else:
-                tables[key] = shared
-                continue
         versions = [end.tables.get(key) for end in ends]
         if any(v is None and key not in c.relations for v, c in zip(versions, claims, strict=True)):
+            tables.pop(key, None)
             continue  # (made or dropped by some alternatives only: unknown)
         present = [v for v in versions if v is not None]
         if len(present) == len(versions) and all(v is present[0] for v in present):
@@ -238,7 +248,7 @@ def settle(base: SchemaState, ends: Sequence[SchemaState], claims: Sequence[Clai
         merged.complete = merged.complete and len(present) == len(versions)
         tables[key] = merged
         base.relations[key] = "table"
-    base.tables = tables
+    return tables
 
 
 class Claims:
@@ -281,14 +291,18 @@ def _agreed_keys(maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str
         # (the usual case, compared in C: every map has every key, so each gets the first
         # map's value, whatever the others hold)
         return dict(first)
-    agreed: dict[Any, Any] = {}
-    for key, value in first.items():
-        for other in others:  # (a plain loop: most entries are the same object in every map)
-            if other.get(key, _ABSENT) is not value:
-                _agree_on(agreed, key, maps, claims, name)
-                break
-        else:
-            agreed[key] = value
+    # (most entries are the same object in every map: those are told apart in C, as in
+    # `_agreed_tables`; an entry of the first map is kept with its value, or left out)
+    agreed = dict(first)
+    changed: Iterable[Any] = itertools.repeat(False)  # (whether each differs in some map)
+    for other in others:
+        differs = map(
+            operator.is_not, map(other.get, first, itertools.repeat(_ABSENT)), first.values()
+        )
+        changed = map(operator.or_, changed, differs)
+    for key in list(itertools.compress(first, changed)):
+        if not _held(key, maps, claims, name):
+            del agreed[key]
     extra: dict[Any, None] = {}
     for other in others:
         extra.update(dict.fromkeys(other))
@@ -314,6 +328,14 @@ def _agree_on(
             return
     if found is not None:
         agreed[key] = found[0]
+
+
+def _held(key: Any, maps: list[dict[Any, Any]], claims: Sequence[Claims], name: str) -> bool:
+    """Whether every map has `key` or its end claims it (`_agree_on`)."""
+    for mapping, claim in zip(maps, claims, strict=True):
+        if key not in mapping and not _claimed(claim, name, key):
+            return False
+    return True
 
 
 def _claimed(claim: Claims, name: str, key: Any) -> bool:

@@ -6,6 +6,7 @@ keeps the events it applies and remembers their names here only when asked (`rem
 
 from __future__ import annotations
 
+import operator
 import types
 import typing
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ _NAMELESS = (bool, int, float, ir.Span, type(None))
 # (the records `_remember` tells apart, bound here: one lookup each, not two)
 _COLUMN, _CONSTRAINT, _TYPE = ir.ColumnDef, ir.Constraint, ir.TypeRef
 _WITH_COLUMNS = frozenset((ir.CreateTable, ir.AddColumn))  # (serials own a sequence)
+_KIND = operator.attrgetter("kind")  # (a column constraint's)
 
 
 _VISITED: dict[type, tuple[str, ...]] = {}
@@ -131,13 +133,9 @@ def _remember_sequences(seen: set[str], event: ir.CreateTable | ir.AddColumn) ->
         columns = event.columns if isinstance(event, ir.CreateTable) else (event.column,)
         for column in columns:
             type_ = column.type
-            owns = type_ is not None and type_.builtin in SERIAL_BASE_TYPES
-            if not owns:
-                for constraint in column.constraints:  # (`column.get`, without a generator)
-                    if constraint.kind == "identity":
-                        owns = True
-                        break
-            if owns:
+            serial = type_ is not None and type_.builtin in SERIAL_BASE_TYPES
+            # (or an identity column, as `column.get` finds it: the kinds compared in C)
+            if serial or "identity" in map(_KIND, column.constraints):
                 seen.add(f"{table.name}_{column.name}_seq")
 
 

@@ -153,7 +153,7 @@ def _define_column(
     keyed = False  # (whether a constraint below is a table's: most columns have none)
     for c in definition.constraints:  # (a plain loop: once per column of the history)
         kind = c.kind
-        if kind == "not-null" or kind == "primary-key" or kind == "identity":
+        if kind in _NOT_NULL:
             not_null = True
         elif kind == "default" and not c.null_default:
             has_default = True
@@ -165,7 +165,8 @@ def _define_column(
         known.not_null = known.not_null or not_null
     else:
         schema.add_column(table, Column(definition.name, definition.type, not_null, origin))
-        table.dropped_defaults.pop(definition.name, None)
+        if table.dropped_defaults:  # (most tables: none)
+            table.dropped_defaults.pop(definition.name, None)
         if has_default:
             table.defaults[definition.name] = origin
         else:
@@ -177,6 +178,8 @@ def _define_column(
 
 
 _TABLE_CONSTRAINTS = frozenset(("primary-key", "unique", "check", "foreign-key", "exclude"))
+# (the column constraints that make a column NOT NULL)
+_NOT_NULL = frozenset(("not-null", "primary-key", "identity"))
 # (a column of a serial type has a default: its sequence's nextval)
 _SERIALS = ("serial", "bigserial", "smallserial")
 

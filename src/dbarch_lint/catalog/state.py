@@ -130,8 +130,12 @@ class SchemaState:
             table = tables.get(QName(schema, name.name))
             if table is not None:
                 return table
-        # (else where a CREATE of the name would have put it: a search_path of only pg_temp)
-        return tables.get(self.resolve(name))
+        # (else where a CREATE of the name would put it, as `resolve` says: the loop above
+        # tried that, but for a search_path of only $user and pg_temp, which creates in public)
+        for schema in self.search_path:
+            if schema != "$user" and schema != "pg_temp":
+                return None
+        return tables.get(QName("public", name.name))
 
     def object_origin(self, kind: str, name: QName) -> Origin | None:
         """Where a live view, function, type, sequence, trigger ... of that name was created."""
@@ -258,7 +262,10 @@ class SchemaState:
     ) -> str:
         """The name PostgreSQL gives an unnamed constraint of `table` over `columns`
         (`freed`: as for `constraint_name`)."""
-        constraints = {c.name for c in table.live_constraints() if c.name not in freed}
+        # (`live_constraints` in the same comprehension: no list of them made first)
+        constraints = {
+            c.name for c in table.constraints if c.dropped is None and c.name not in freed
+        }
         relations = _Without(self.relation_names(table.name.schema), freed)
         return naming.invented_constraint_name(
             table.name.name, kind, columns, constraints, relations
@@ -274,10 +281,12 @@ class SchemaState:
         each group in the order written."""
         known = self.table(table) or Table(self.resolve(table), None, complete=False)
         given = {c.name or c.using_index or "" for c in constraints} - {""}
-        taken = {c.name for c in known.live_constraints() if c.name not in freed} | given
+        taken = {
+            c.name for c in known.constraints if c.dropped is None and c.name not in freed
+        } | given
         relations = _Without(self.relation_names(known.name.schema), freed)
         names: dict[int, str] = {}
-        phase = {"check": 0, "primary-key": 1, "unique": 2, "exclude": 2, "foreign-key": 3}
+        phase = _NAMING_PHASES
         unnamed = [
             i
             for i, c in enumerate(constraints)
@@ -382,6 +391,10 @@ def _named_after(constraint: ir.Constraint) -> list[str]:
     if constraint.kind == "check" and (constraint.check_columns or constraint.has_expression):
         return list(dict.fromkeys(constraint.check_columns))
     return naming.named_columns(constraint)
+
+
+# The order PostgreSQL names a statement's unnamed constraints in (`invented_constraint_names`).
+_NAMING_PHASES = {"check": 0, "primary-key": 1, "unique": 2, "exclude": 2, "foreign-key": 3}
 
 
 class _Without:

@@ -135,8 +135,6 @@ class RuleContext(msgspec.Struct, TransactionQuestions, MigrationQuestions):
     # The file `text` encodes, when the engine has it: `line_of` uses its line index, the one
     # the findings' positions are computed from (made once per file, not twice).
     source: SourceFile | None = None
-    # `locks_of`'s latest answer: (event, statement, schema, the locks).
-    _locks_known: list[Any] = msgspec.field(default_factory=lambda: [None] * 4)
     # `dies_in_transaction`'s answers, by (name, first statement, last statement, block start).
     _dies_known: dict[tuple[QName, int, int, int], bool] = msgspec.field(default_factory=dict)
     # What `dies_in_transaction` reads of the file (`_dies_index`), made when first asked

@@ -6,6 +6,10 @@ first (`per_event`), so a file of many statements is not walked once per questio
 
 from __future__ import annotations
 
+import itertools
+from operator import attrgetter
+from typing import Any
+
 from dbarch_lint.linting.memo import per_event
 from dbarch_lint.model.ir import (
     AddColumn,
@@ -28,6 +32,8 @@ from dbarch_lint.model.ir import (
 COLUMN_TYPE_EVENTS: tuple[type[Event], ...] = (CreateTable, AddColumn, AlterColumnType)
 
 
+_EVENTS = attrgetter("events")  # (a statement's)
+
 # A column an event declares or changes the type of: (table, column, type, the built-in type it
 # is, as `TypeRef.builtin` names it). A plain tuple: type rules make and read them on a hot path.
 TypedColumn = tuple[QName, str, TypeRef, str]
@@ -38,13 +44,16 @@ def created_tables(statements: tuple[Statement, ...]) -> dict[str, list[tuple[in
     """Per unqualified table name, the statements of a file that create a table of that name
     (True) or rename one away (False), in order."""
     changes: dict[str, list[tuple[int, bool]]] = {}
+    event: Any  # (its `table` read only of the types in `_CREATES_OR_RENAMES`)
     for statement in statements:
         for event in statement.events:
-            if type(event) is CreateTable or type(event) is CreateTableAs:
-                changes.setdefault(event.table.name, []).append((statement.index, True))
-            elif type(event) is RenameTable:
-                changes.setdefault(event.table.name, []).append((statement.index, False))
+            if type(event) in _CREATES_OR_RENAMES:  # (one test for most events: neither)
+                made = type(event) is not RenameTable
+                changes.setdefault(event.table.name, []).append((statement.index, made))
     return changes
+
+
+_CREATES_OR_RENAMES = frozenset((CreateTable, CreateTableAs, RenameTable))
 
 
 @per_event  # (once per file)
@@ -70,11 +79,14 @@ def table_events(statements: tuple[Statement, ...]) -> dict[str, list[tuple[int,
 def retyped_columns(statements: tuple[Statement, ...]) -> frozenset[tuple[str, str]]:
     """(unqualified table name, column) of every column type change of a file: a column none
     of them names is retyped by no later statement (`RuleContext.retyped_later`)."""
+    # (the file's events in one C iterator, and a list made in one frame: no generator resumed
+    # per event, nor an inner loop per statement)
     return frozenset(
-        (event.table.name, event.column)
-        for statement in statements
-        for event in statement.events
-        if type(event) is AlterColumnType
+        [
+            (event.table.name, event.column)
+            for event in itertools.chain.from_iterable(map(_EVENTS, statements))
+            if type(event) is AlterColumnType
+        ]
     )
 
 
@@ -107,6 +119,8 @@ def renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[
     found: dict[tuple[str, str], list[int]] = {}
     for statement in statements:
         for event in statement.events:
+            if type(event) not in _RENAMES:  # (one test for most events: no rename)
+                continue
             if type(event) is RenameTable:
                 key = ("table", event.new)
             elif type(event) is RenameColumn:
@@ -123,25 +137,35 @@ def renamed_to(statements: tuple[Statement, ...]) -> dict[tuple[str, str], list[
     return found
 
 
+_RENAMES = frozenset((RenameTable, RenameColumn, RenameObject, AlterEnum))
+
+
 @per_event  # (every type rule asks)
 def columns_by_type(event: Event) -> dict[str, tuple[TypedColumn, ...]]:
     """The columns of a built-in type an event declares or changes, by that type (a type rule
     looks up its types rather than going through every column), each type's in the order
     written."""
+    if type(event) is AlterColumnType:
+        builtin = event.type.builtin
+        if builtin is None:
+            return {}
+        return {builtin: ((event.table, event.column, event.type, builtin),)}
     if type(event) is CreateTable:
-        typed = [(event.table, c.name, c.type) for c in event.columns if c.type is not None]
+        columns = event.columns
     elif type(event) is AddColumn:
-        column = event.column
-        typed = [(event.table, column.name, column.type)] if column.type is not None else []
-    elif type(event) is AlterColumnType:
-        typed = [(event.table, event.column, event.type)]
+        columns = (event.column,)
     else:
         return {}
+    table = event.table
     by_type: dict[str, tuple[TypedColumn, ...]] = {}
-    for table, name, type_ in typed:
+    for column in columns:  # (one pass, no list of the typed columns made first)
+        type_ = column.type
+        if type_ is None or type_.builtin is None:
+            continue
         builtin = type_.builtin
-        if builtin is not None:
-            by_type[builtin] = (*by_type.get(builtin, ()), (table, name, type_, builtin))
+        typed = (table, column.name, type_, builtin)
+        known = by_type.get(builtin)
+        by_type[builtin] = (typed,) if known is None else (*known, typed)
     return by_type
 
 

@@ -138,6 +138,13 @@ class MigrationQuestions:
         state at the end of the migration, where that type is written)."""
         if not typed:
             return typed
+        statement, statements = self.statement, self.statements
+        if statement is None or (
+            not retyped_columns(statements)
+            and statement.index < len(statements)
+            and statements[statement.index] is statement
+        ):
+            return typed  # (no type change in the file: `retyped_later` is False of each column)
         # (a list made in one frame: a generator would be resumed for each column)
         return tuple([c for c in typed if not self.retyped_later(event, c[0], c[1], c[2])])
 

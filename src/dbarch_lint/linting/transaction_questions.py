@@ -34,7 +34,6 @@ class TransactionQuestions:
         taken: list[tuple[QName, str, Statement]]
         skipped: set[int]
         locks_read: frozenset[int]
-        _locks_known: list[Any]
         _dies_known: dict[tuple[QName, int, int, int], bool]
         _dies_indexed: list[Any]
 
@@ -100,19 +99,11 @@ class TransactionQuestions:
         """The tables (new or existing) `event` of this statement locks in a mode that blocks
         reads or writes (`locks.blocking_locks`, with what the schema just before it knows:
         the table of a dropped index, the other end of a dropped foreign key)."""
-        # (asked of each locking event by the timeout rules, then by `record_locks`: the
-        # latest answer is kept, for that event of that statement on that schema)
-        known = self._locks_known
-        if known[0] is event and known[1] is self.statement and known[2] is self.schema:
-            return known[3]  # type: ignore[no-any-return]
-        found = self._locks_of(event)
-        known[:] = (event, self.statement, self.schema, found)
-        return found
-
-    def _locks_of(self, event: Event) -> list[tuple[QName, str]]:
-        """`locks_of`, computed."""
+        # (not remembered: few events are asked twice, and a check of the latest answer on
+        # every call cost more than the answers it saved)
         found = locks.blocking_locks(event, self.index_table, self.schema)
-        if found and self.server_skips(event):
+        # (the type first: most locking events cannot say IF NOT EXISTS, a call saved)
+        if found and type(event) in IF_NOT_EXISTS_EVENTS and self.server_skips(event):
             # Skipped by the server: only the lock on its own table was taken before that (a
             # CREATE TABLE takes none; an ADD COLUMN's REFERENCES locks nothing more).
             if isinstance(event, CreateTable):
@@ -141,9 +132,8 @@ class TransactionQuestions:
         for event in statement.events:
             if type(event) not in _LOCKING_EVENTS:
                 continue  # (it locks nothing: `locks_of` would find nothing)
-            found = self.locks_of(event)
-            if found:
-                self.taken.extend([(table, mode, statement) for table, mode in found])
+            for table, mode in self.locks_of(event):  # (a plain loop: a lock or two each)
+                self.taken.append((table, mode, statement))
 
     def dies_in_transaction(self, name: QName, since: int | None = None) -> bool:
         """Whether the table `name` means at statement `since` (default: this one) is dropped

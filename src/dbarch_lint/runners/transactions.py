@@ -15,6 +15,7 @@ the block is not followed).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 import msgspec
 
@@ -31,6 +32,8 @@ from dbarch_lint.runners import (
 
 OPENING = frozenset({"begin", "start"})
 CLOSING = frozenset({"commit", "rollback", "prepare"})
+
+_WITHIN = attrgetter("within")
 
 # How the block a statement runs in began (`FileTransaction.kinds`).
 OUTSIDE = ""  # no block: the statement commits on its own
@@ -85,7 +88,7 @@ def _section(
 ) -> FileTransaction:
     refused: dict[int, str] = {}
     # (what the runner sends: statements inside a DO block are part of their DO statement)
-    count = sum(not s.within for s in statements)
+    count = list(map(_WITHIN, statements)).count("")
     if mode in (FLYWAY, FLYWAY_MIXED):
         outside = {
             s.index: what
@@ -106,22 +109,26 @@ def _blocks(
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
     first = statements[0].index if statements else 0
     start, kind = (first, RUNNER) if wrapped else (first, IMPLICIT) if implicit else (-1, OUTSIDE)
-    starts: list[int] = []
-    kinds: list[str] = []
+    # (the block of each statement, as a pair: the same pair for the statements of one block)
+    blocks: list[tuple[int, str]] = []
+    append, current = blocks.append, (start, kind)
     block = -1  # the top-level statement the latest statements belong to (a DO block's)
+    transaction = ir.Transaction
     for statement in statements:
         if not statement.within:
             block = statement.index
-        if start < 0 and statement.within:  # in a DO block outside any transaction block
-            starts.append(block)
-            kinds.append(DO_BLOCK)
+            append(current)
+        elif start < 0:  # in a DO block outside any transaction block
+            append((block, DO_BLOCK))
         else:
-            starts.append(start)
-            kinds.append(kind)
+            append(current)
+        # (no event class has a subclass; a failing isinstance against a Struct class goes
+        # through its metaclass's check, many times dearer, and nearly every event fails it;
+        # `in` over their types looks at them all in one call, and few statements have one)
+        if transaction not in map(type, statement.events):
+            continue
         for event in statement.events:
-            # (no event class has a subclass; a failing isinstance against a Struct class goes
-            # through its metaclass's check, many times dearer, and nearly every event fails it)
-            if type(event) is ir.Transaction:
+            if type(event) is transaction:
                 if event.kind in OPENING and start < 0:
                     start, kind = statement.index, EXPLICIT
                 elif event.kind in CLOSING and event.chain and start >= 0:
@@ -129,4 +136,8 @@ def _blocks(
                 elif event.kind in CLOSING:
                     # In a multi-statement string the next statement starts a new implicit block.
                     start, kind = (statement.index + 1, IMPLICIT) if implicit else (-1, OUTSIDE)
-    return tuple(starts), tuple(kinds)
+                current = (start, kind)
+    if not blocks:
+        return (), ()
+    starts, kinds = zip(*blocks, strict=True)
+    return starts, kinds
