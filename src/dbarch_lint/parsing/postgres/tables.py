@@ -102,9 +102,9 @@ def alter_table(node: Node, span: Span, where: Where) -> list[ir.AnyEvent]:
             col = column_def(definition["ColumnDef"], where, span)
             events.append(ir.AddColumn(col.span, table, col, bool(cmd.get("missing_ok"))))
         elif subtype == "AddConstraint" and "Constraint" in definition:
-            con_node = definition["Constraint"]
-            here = loc(con_node, where.base, span, "clause")
-            events.append(ir.AddConstraint(here, table, constraint(con_node, where, span, None)))
+            # (the event at its constraint's span: the node's location, as `loc` gives it)
+            con = constraint(definition["Constraint"], where, span, None)
+            events.append(ir.AddConstraint(con.span, table, con))
         elif subtype == "DropColumn":
             cascade = cmd.get("behavior") == "DROP_CASCADE"
             events.append(
