@@ -210,12 +210,16 @@ def _constraint(
                 )
 
 
+_KEYED_KINDS = frozenset(("primary-key", "unique", "foreign-key", "exclude"))
+_EXPRESSION_KINDS = frozenset(("check", "generated", "exclude"))
+
+
 def _local_names(constraint: ir.Constraint) -> list[str]:
     """The columns of its own table a constraint names."""
     names: list[str] = []
-    if constraint.kind in ("primary-key", "unique", "foreign-key", "exclude"):
+    if constraint.kind in _KEYED_KINDS:
         names += [*constraint.columns, *constraint.include]
-    if constraint.kind in ("check", "generated", "exclude"):
+    if constraint.kind in _EXPRESSION_KINDS:
         names += constraint.check_columns
     return names
 
@@ -226,9 +230,20 @@ def _plainly_known(
     """Whether every column a constraint names is plainly there: among `own` (columns the table
     certainly has), or a column of the referenced table. Most are, and this is cheap; only the
     others need the full look (`_constraint`)."""
-    for name in _local_names(constraint):  # (a plain loop, no generator: asked of most)
-        if name not in own:
-            return False
+    # (`_local_names` by plain loops, no list: asked of most constraints, most of them NOT
+    # NULL or DEFAULT, which name none)
+    kind = constraint.kind
+    if kind in _KEYED_KINDS:
+        for name in constraint.columns:
+            if name not in own:
+                return False
+        for name in constraint.include:
+            if name not in own:
+                return False
+    if kind in _EXPRESSION_KINDS:
+        for name in constraint.check_columns:
+            if name not in own:
+                return False
     if (
         constraint.kind == "foreign-key"
         and constraint.ref_table is not None

@@ -109,17 +109,25 @@ def _created_in_this_transaction(ctx: RuleContext, name: ir.QName) -> bool:
 def _first_use(ctx: RuleContext, event: ir.AlterEnum, label: str) -> ir.Statement | None:
     """The first later statement of this transaction that uses the label or casts to the type."""
     index = ctx.statement.index
-    type_name = re.escape(event.name.name)
-    cast = re.compile(
-        rf"(?:::|\bAS)\s*(?:[\w\"]+\s*\.\s*)?\"?{type_name}\b",
-        re.IGNORECASE,
-    )
+    name = event.name.name
+    # (the cast's pattern, compiled only for a text that may hold the type's name: compiling
+    # costs more than reading a file; an ASCII text and name that fail a plain test cannot match)
+    lowered = name.lower() if name.isascii() else None
+    cast: re.Pattern[str] | None = None
     for statement in ctx.statements[index + 1 :]:
         if ctx.transactions[statement.index] != ctx.transactions[index]:
             return None  # the transaction ended
         if any(isinstance(e, ir.AlterEnum) for e in statement.events):
             continue  # `ADD VALUE ... BEFORE 'new'` may name it
         text = ctx.text[statement.span.start : statement.span.end].decode("utf-8", "replace")
-        if label in text or cast.search(text):
+        if label in text:
+            return statement
+        if lowered is not None and text.isascii() and lowered not in text.lower():
+            continue
+        if cast is None:
+            cast = re.compile(
+                rf"(?:::|\bAS)\s*(?:[\w\"]+\s*\.\s*)?\"?{re.escape(name)}\b", re.IGNORECASE
+            )
+        if cast.search(text):
             return statement
     return None
