@@ -7,11 +7,9 @@ describes exactly what is printed.
 
 from __future__ import annotations
 
-from itertools import starmap
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
-from msgspec.structs import astuple
 
 from dbarch_lint.model.findings import Finding, Fix, LintResult, Related, Severity
 from dbarch_lint.reporting import Reporter, ReporterOptions, to_json
@@ -181,6 +179,5 @@ def _related(related: Related) -> ReportRelated:
 
 
 def _fix(fix: Fix) -> ReportFix:
-    # (an `Edit` has a `ReportEdit`'s fields in its order: each is taken and passed in C)
-    edits = list(starmap(ReportEdit, map(astuple, fix.edits)))
+    edits = [ReportEdit(e.line, e.column, e.end_line, e.end_column, e.text) for e in fix.edits]
     return ReportFix(fix.description, edits)
