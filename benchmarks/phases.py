@@ -74,7 +74,7 @@ def main() -> int:
     profile = cProfile.Profile()
     stdout, sys.stdout = sys.stdout, open(os.devnull, "w")  # noqa: SIM115 (restored below)
     try:
-        profile.runcall(cli, command, standalone_mode=False)
+        profile.runcall(cli, command)
     except SystemExit:  # (the command exits with the run's exit code)
         pass
     finally:
