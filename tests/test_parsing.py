@@ -306,3 +306,32 @@ def test_column_refs_and_function_calls_in_order_past_constants_and_names() -> N
     assert function_calls(expr) == ["now", "upper", "lower"]  # (the walk's order, as before)
     constant = {"A_Const": {"sval": {"sval": "ColumnRef FuncCall"}, "location": 3}}
     assert column_refs(constant) == [] and function_calls(constant) == []
+
+
+def test_column_refs_and_normalized_read_from_json_text_as_the_walks_do() -> None:
+    """`column_refs` and `normalized` read the expression's JSON text; what that reading
+    cannot take (a name with quotes or backslashes, `t.*`, a location that is not a whole
+    number) gives what walking the tree gives."""
+    from dbarch_lint.parsing.postgres import nodes
+
+    sql = (
+        'SELECT "we""ird" + "back\\slash" + x.y.z + coalesce(t.*, a) + "ColumnRef" '
+        "+ 'location' + (SELECT b FROM u WHERE \"é\" > 1)"
+    )
+    [raw] = msgspec.json.decode(pg.parse_sql_json(sql))["stmts"]
+    expr = raw["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    walked: list[str] = []
+    nodes._collect_column_refs(expr, walked)
+    assert nodes.column_refs(expr) == walked
+    assert walked == ['we"ird', "back\\slash", "z", "t", "a", "ColumnRef", "b", "é"]
+    # (a reference written otherwise, its keys in another order: walked)
+    reordered = {"ColumnRef": {"location": 1, "fields": [{"String": {"sval": "q"}}]}}
+    assert nodes.column_refs([reordered, expr]) == ["q", *walked]
+    by_copy = msgspec.json.encode(nodes._strip_locations(expr), order="sorted").decode()
+    assert nodes.normalized(expr) == by_copy and '"location":' not in by_copy
+    odd = {"A_Const": {"ival": {"ival": 1}, "location": "7"}, "x": [{"location": -1}]}
+    assert nodes.normalized(odd) == '{"A_Const":{"ival":{"ival":1}},"x":[{}]}'
+    # (the same expression written elsewhere in the text: the same normalized form)
+    [moved] = msgspec.json.decode(pg.parse_sql_json("SELECT     " + sql[7:]))["stmts"]
+    moved_expr = moved["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    assert nodes.normalized(moved_expr) == nodes.normalized(expr)
