@@ -36,18 +36,23 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "parameter" in cls.__dict__:
-            cls._mark = _mark(cls.parameter)
+            cls._mark = f"unguarded-lock:{cls.parameter}"
 
-    _mark: ClassVar[str]  # (the note of the rule's report in a file, `_mark(parameter)`)
+    _mark: ClassVar[str]  # (the note of the rule's report in a file: reported once per file)
 
     def check(self, event: ir.Event, ctx: RuleContext) -> Iterator[Report]:
+        """A report at the first event of the file to take a lock that blocks reads or writes
+        on an existing table while no non-zero `parameter` (a timeout setting) is in force."""
         # (a plain function: asked of every locking event, it nearly always has nothing, and
         # most events come after the file's report, which the note tells at once)
         if self.options.set_by_runner or self._mark in ctx.notes:
             return NOTHING
-        locked = first_unguarded_lock(event, ctx, self.parameter)
-        if locked is None:
+        # (whether a table is new can only be asked while the schema stands just before the
+        # event, so the report is noted as the engine moves through the file)
+        locked = _first_existing_lock(event, ctx)
+        if locked is None or _timeout_set(ctx, self.parameter):
             return NOTHING
+        ctx.notes[self._mark] = event
         return self._report(locked, ctx)
 
     def _report(self, locked: tuple[ir.QName, str], ctx: RuleContext) -> Iterator[Report]:
@@ -67,33 +72,6 @@ class MissingTimeout(StatementRule[TimeoutOptionsT]):
         return None
 
 
-def first_unguarded_lock(
-    event: ir.Event, ctx: RuleContext, parameter: str
-) -> tuple[ir.QName, str] | None:
-    """The existing table and lock mode, when `event` is the first in its file to take a lock
-    that blocks reads or writes on an existing table while no non-zero `parameter` (a timeout
-    setting) is in force."""
-    # (reported once per file; whether a table is new can only be asked while the schema stands
-    # just before the event, so the answer is noted as the engine moves through the file)
-    mark = _mark(parameter)
-    if mark in ctx.notes:
-        return None
-    locked = _first_existing_lock(event, ctx)
-    if locked is None or _timeout_set(ctx, parameter):
-        return None
-    ctx.notes[mark] = event
-    return locked
-
-
-def _mark(parameter: str) -> str:
-    """The note of the report for `parameter` in a file."""
-    mark = _MARKS.get(parameter)
-    if mark is None:
-        mark = _MARKS[parameter] = f"unguarded-lock:{parameter}"
-    return mark
-
-
-_MARKS: dict[str, str] = {}  # (the note of each parameter's report, made once)
 _FIRST_LOCK = "first-existing-lock"  # (the note of `_first_existing_lock`'s latest answer)
 
 

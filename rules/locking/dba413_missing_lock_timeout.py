@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dbarch_lint.model import ir
 from dbarch_lint.rule import FixAvailability, Rewrite, RuleContext, Severity
 from dbarch_lint.rules.locking._timeouts import MissingTimeout, TimeoutOptions
 
@@ -72,18 +71,10 @@ class MissingLockTimeout(MissingTimeout[MissingLockTimeoutOptions]):
     fix_availability = FixAvailability.SOMETIMES
 
     def rewrite(self, ctx: RuleContext) -> Rewrite | None:
-        # The file's first top-level statement, and whether it has another (read no further).
-        first: ir.Statement | None = None
-        alone = True
-        for statement in ctx.statements:
-            if not statement.within:
-                if first is not None:
-                    alone = False
-                    break
-                first = statement
-        if first is None or (ctx.runner == "golang-migrate" and alone):
+        top = [s for s in ctx.statements if not s.within]  # (once per file: at its report)
+        if not top or (ctx.runner == "golang-migrate" and len(top) == 1):
             return None  # (golang-migrate runs a one-statement file as one statement)
         value = self.options.lock_timeout.replace("'", "''")
-        at = first.span.start
+        at = top[0].span.start
         edit = (at, at, f"SET lock_timeout = '{value}';\n")
         return Rewrite(f"Set lock_timeout = '{value}' at the top of the migration", (edit,))
