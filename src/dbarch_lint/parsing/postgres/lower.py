@@ -69,38 +69,8 @@ def lower_statement(
         return tuple(events), None
     if lowering is None and kind in UNDERSTOOD:
         return (ir.Utility(span, kind),), None
-    return (), _not_modelled(kind)
-
-
-def _not_modelled(kind: str) -> str:
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind.removesuffix("Stmt"))
-    return f"{words} statement is not modelled by the rules; it was not checked"
-
-
-TOO_DEEP = "Statement is nested too deeply to analyse; it was not checked"
-
-
-def lower_raw(
-    kind: str, body: msgspec.Raw, span: Span, where: Where
-) -> tuple[Node, tuple[ir.AnyEvent, ...], str | None]:
-    """The node decoded from libpg_query's JSON `body` (`decode_node`), with its events or a
-    DBA002 message as `lower_statement` gives them (`TOO_DEEP` when lowering recursed too deep).
-
-    Speed: one call per statement, not two, each looking its kind's lowering up.
-    """
-    lowering = LOWERINGS.get(kind)
-    if lowering is None:
-        if kind in UNDERSTOOD:
-            return {}, (ir.Utility(span, kind),), None
-        return {}, (), _not_modelled(kind)
-    node = decode_node(kind, body) if kind in READS else _NODE.decode(body)
-    try:  # (not the decoding: a tree too deep to decode fails the parse of the file)
-        events = lowering(node, span, where)
-    except RecursionError:
-        return node, (), TOO_DEEP
-    if events is not None:
-        return node, tuple(events), None
-    return node, (), _not_modelled(kind)
+    return (), f"{words} statement is not modelled by the rules; it was not checked"
 
 
 def decode_node(kind: str, body: msgspec.Raw) -> Node:

@@ -25,7 +25,7 @@ from dbarch_lint.model.ir import (
 from dbarch_lint.model.regex import lazy
 from dbarch_lint.model.source import SourceFile
 from dbarch_lint.parsing.comments import may_hold_suppressions, suppression_comments
-from dbarch_lint.parsing.postgres.lower import TOO_DEEP, lower_raw
+from dbarch_lint.parsing.postgres.lower import decode_node, lower_statement
 from dbarch_lint.parsing.postgres.nodes import Node, Where
 from dbarch_lint.parsing.splitting import lex, needs_lexing
 
@@ -128,6 +128,7 @@ _SKIPPED: dict[Within, frozenset[str]] = {
     ),
 }
 _MAX_NESTING = 4  # DO blocks and EXECUTEd strings inside each other
+_TOO_DEEP = "Statement is nested too deeply to analyse; it was not checked"
 
 
 def _lower_all(
@@ -164,7 +165,11 @@ def _lower_all(
         while end > start and data[end - 1] in b" \n\r\t;":  # (`_trim_end`, without a call)
             end -= 1
         span = Span(start, end)
-        node, events, problem = lower_raw(node_kind, body, span, where)
+        node = decode_node(node_kind, body)
+        try:
+            events, problem = lower_statement(node_kind, node, span, where)
+        except RecursionError:
+            events, problem = (), _TOO_DEEP
         if problem is not None and not in_function:
             out.diagnostics.append(Diagnostic("DBA002", problem, span))
         index = holder if in_function else out.first + len(kept)
@@ -246,7 +251,7 @@ def _lower_body(
         except (msgspec.DecodeError, RecursionError):
             if body.within == "do":
                 out.diagnostics.append(
-                    Diagnostic("DBA002", TOO_DEEP, mapping.span(Span.at(0, "word")))
+                    Diagnostic("DBA002", _TOO_DEEP, mapping.span(Span.at(0, "word")))
                 )
             continue
         if mapping.verbatim:
@@ -356,7 +361,7 @@ def _syntax_error(
 def _too_deep(source: SourceFile, start: int, chunk: str) -> Diagnostic:
     stripped = chunk.lstrip()
     position = start + len(chunk.encode()) - len(stripped.encode())
-    return Diagnostic("DBA002", TOO_DEEP, Span.at(position, "word"))
+    return Diagnostic("DBA002", _TOO_DEEP, Span.at(position, "word"))
 
 
 def _comments(source: SourceFile, known: tuple[tuple[int, int], ...] | None) -> tuple[Comment, ...]:
