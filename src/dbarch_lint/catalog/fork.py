@@ -185,6 +185,11 @@ class Names(set[str]):
         super().__init__()
         self._state = parent
 
+    @property
+    def parent(self) -> set[str]:
+        """The parent's names seen."""
+        return self._state.seen
+
     def __contains__(self, name: object) -> bool:
         return set.__contains__(self, name) or name in self._state.seen
 
